@@ -1,0 +1,127 @@
+//! The coded outcomes every rule answers with.
+//!
+//! The codes are the contract of API.md: scripts and other systems match on
+//! them, so they are spelled once here and serialised exactly as written.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A rule or error code from API.md (plus the few kentai adds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleCode {
+    InvalidInput,
+    InvalidBarcode,
+    OnsetAfterCollection,
+    CollectionInFuture,
+    SalivaWindowExceeded,
+    SalivaOnsetUnknown,
+    SerumTiming,
+    KitExpired,
+    KitSwabMaterial,
+    DuplicateSpecimen,
+    DuplicateLocation,
+    UnknownSpecimen,
+    UnknownLocation,
+    UnknownPackage,
+    PriorityViolation,
+    DryIceInSecondary,
+    PackageIncomplete,
+    PackageDispatched,
+    StorageDeadlineExceeded,
+    FreezeOrShipDue,
+    AmbientTooLong,
+    FreezeThaw,
+    Minus20Fallback,
+    WrongStorageClass,
+    ConsultationRequired,
+    NoRespiratorySpecimen,
+    PpeIncomplete,
+    ResultBeforeCollection,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    Internal,
+}
+
+impl RuleCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleCode::InvalidInput => "invalid_input",
+            RuleCode::InvalidBarcode => "invalid_barcode",
+            RuleCode::OnsetAfterCollection => "onset_after_collection",
+            RuleCode::CollectionInFuture => "collection_in_future",
+            RuleCode::SalivaWindowExceeded => "saliva_window_exceeded",
+            RuleCode::SalivaOnsetUnknown => "saliva_onset_unknown",
+            RuleCode::SerumTiming => "serum_timing",
+            RuleCode::KitExpired => "kit_expired",
+            RuleCode::KitSwabMaterial => "kit_swab_material",
+            RuleCode::DuplicateSpecimen => "duplicate_specimen",
+            RuleCode::DuplicateLocation => "duplicate_location",
+            RuleCode::UnknownSpecimen => "unknown_specimen",
+            RuleCode::UnknownLocation => "unknown_location",
+            RuleCode::UnknownPackage => "unknown_package",
+            RuleCode::PriorityViolation => "priority_violation",
+            RuleCode::DryIceInSecondary => "dry_ice_in_secondary",
+            RuleCode::PackageIncomplete => "package_incomplete",
+            RuleCode::PackageDispatched => "package_dispatched",
+            RuleCode::StorageDeadlineExceeded => "storage_deadline_exceeded",
+            RuleCode::FreezeOrShipDue => "freeze_or_ship_due",
+            RuleCode::AmbientTooLong => "ambient_too_long",
+            RuleCode::FreezeThaw => "freeze_thaw",
+            RuleCode::Minus20Fallback => "minus20_fallback",
+            RuleCode::WrongStorageClass => "wrong_storage_class",
+            RuleCode::ConsultationRequired => "consultation_required",
+            RuleCode::NoRespiratorySpecimen => "no_respiratory_specimen",
+            RuleCode::PpeIncomplete => "ppe_incomplete",
+            RuleCode::ResultBeforeCollection => "result_before_collection",
+            RuleCode::Unauthorized => "unauthorized",
+            RuleCode::Forbidden => "forbidden",
+            RuleCode::NotFound => "not_found",
+            RuleCode::Internal => "internal",
+        }
+    }
+}
+
+impl fmt::Display for RuleCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A code with the sentence a person reads at the desk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Notice {
+    pub code: RuleCode,
+    pub message: String,
+}
+
+impl Notice {
+    pub fn new(code: RuleCode, message: impl Into<String>) -> Self {
+        Notice {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// What one rule says about one action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    Accept,
+    Warn(Notice),
+    Refuse(Notice),
+}
+
+impl Decision {
+    pub fn code(&self) -> Option<RuleCode> {
+        match self {
+            Decision::Accept => None,
+            Decision::Warn(n) | Decision::Refuse(n) => Some(n.code),
+        }
+    }
+
+    pub fn is_refusal(&self) -> bool {
+        matches!(self, Decision::Refuse(_))
+    }
+}

@@ -1,0 +1,24 @@
+//! The rules of the national specimen manual (SPEC §2) as pure functions.
+//!
+//! Nothing here touches a clock, a database or the network: every function
+//! takes the values it judges and an explicit `now`, and answers with values
+//! (`Decision`, `Notice`, deadlines). That keeps the manual's rules testable
+//! edge by edge, and lets every caller (HTTP, scanners, reports) share them.
+
+pub mod codes;
+pub mod ids;
+pub mod labels;
+pub mod patient;
+pub mod policy;
+pub mod ppe;
+pub mod registration;
+pub mod results;
+pub mod roles;
+pub mod specimen_type;
+pub mod storage;
+pub mod timing;
+
+pub use codes::{Decision, Notice, RuleCode};
+pub use policy::{Policy, PpePolicy, SalivaWithoutOnset};
+pub use specimen_type::{SpecimenCategory, SpecimenType};
+pub use storage::StorageClass;

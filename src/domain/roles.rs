@@ -1,0 +1,83 @@
+//! Who may do what (API.md "Roles"), as one table every route consults.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Reception,
+    Lab,
+    HealthCentre,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Reception, Role::Lab, Role::HealthCentre, Role::Admin];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Reception => "reception",
+            Role::Lab => "lab",
+            Role::HealthCentre => "health_centre",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.code() == code)
+    }
+
+    pub fn may(self, action: Action) -> bool {
+        use Action::*;
+        match self {
+            Role::Admin => true,
+            Role::Lab => !matches!(action, ManageUsers),
+            Role::Reception => matches!(action, RegisterSpecimen | ReadSpecimens | RecordStorage | ReadLocations | ReadAlerts),
+            Role::HealthCentre => matches!(action, ReadReports),
+        }
+    }
+}
+
+/// Everything a route can ask permission for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    RegisterSpecimen,
+    ReadSpecimens,
+    RecordStorage,
+    ReadLocations,
+    ManageLocations,
+    ReadAlerts,
+    RecordResult,
+    /// Accept what a rule refuses, with a written reason.
+    Override,
+    ReadReports,
+    ManageUsers,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Action::*;
+
+    #[test]
+    fn api_roles_table() {
+        let cases = [
+            (Role::Reception, RegisterSpecimen, true),
+            (Role::Reception, RecordStorage, true),
+            (Role::Reception, Override, false),
+            (Role::Reception, RecordResult, false),
+            (Role::Reception, ReadReports, false),
+            (Role::Lab, Override, true),
+            (Role::Lab, RecordResult, true),
+            (Role::Lab, ManageUsers, false),
+            (Role::HealthCentre, ReadReports, true),
+            (Role::HealthCentre, RegisterSpecimen, false),
+            (Role::HealthCentre, ReadSpecimens, false),
+            (Role::Admin, ManageUsers, true),
+            (Role::Admin, Override, true),
+        ];
+        for (role, action, allowed) in cases {
+            assert_eq!(role.may(action), allowed, "{role:?} {action:?}");
+        }
+    }
+}

@@ -1,0 +1,6 @@
+//! kentai (検体): specimen tracking for clinics, labs and health centres.
+//!
+//! Data flows one way: a request or scan is parsed, judged by the pure rules
+//! in [`domain`], written by [`store`], and answered by [`http`].
+
+pub mod domain;
