@@ -3,4 +3,10 @@
 //! Data flows one way: a request or scan is parsed, judged by the pure rules
 //! in [`domain`], written by [`store`], and answered by [`http`].
 
+pub mod actions;
+pub mod config;
 pub mod domain;
+pub mod http;
+pub mod startup;
+pub mod store;
+pub mod tokens;

@@ -112,7 +112,10 @@ mod tests {
             (" T1", "untrimmed"),
         ];
         for (raw, why) in cases {
-            assert!(SpecimenId::parse(raw).is_err(), "{raw:?} ({why}) must be refused");
+            assert!(
+                SpecimenId::parse(raw).is_err(),
+                "{raw:?} ({why}) must be refused"
+            );
         }
         assert!(SpecimenId::parse("x".repeat(MAX_CODE_LEN + 1)).is_err());
         assert!(SpecimenId::parse("x".repeat(MAX_CODE_LEN)).is_ok());

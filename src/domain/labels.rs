@@ -27,7 +27,9 @@ pub fn container_ja(t: SpecimenType) -> &'static str {
         SpecimenType::Sputum | SpecimenType::TrachealAspirate => {
             "スクリューキャップ付きプラスチック容器（パラフィルムで密封）"
         }
-        SpecimenType::NasopharyngealSwab => "滅菌スピッツ管（ウイルス輸送培地、パラフィルムで密封）",
+        SpecimenType::NasopharyngealSwab => {
+            "滅菌スピッツ管（ウイルス輸送培地、パラフィルムで密封）"
+        }
         SpecimenType::Saliva => "滅菌容器（50 mL 遠沈管）",
         _ => "密閉できるプラスチック容器",
     }

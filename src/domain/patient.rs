@@ -42,7 +42,12 @@ impl Sex {
 }
 
 /// The key under which a patient's specimens are found together.
-pub fn patient_key(patient_id: Option<&str>, name: &str, name_kana: Option<&str>, birth_date: Option<chrono::NaiveDate>) -> String {
+pub fn patient_key(
+    patient_id: Option<&str>,
+    name: &str,
+    name_kana: Option<&str>,
+    birth_date: Option<chrono::NaiveDate>,
+) -> String {
     match patient_id {
         Some(id) => format!("id:{id}"),
         None => format!(

@@ -8,7 +8,19 @@ use super::policy::PpePolicy;
 use super::specimen_type::SpecimenType;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum PpeItem {
     SurgicalMask,
@@ -24,7 +36,10 @@ pub enum PpeItem {
 
 impl PpeItem {
     fn is_n95_class(self) -> bool {
-        matches!(self, PpeItem::N95 | PpeItem::Ds2 | PpeItem::Ffp2 | PpeItem::Ffp3 | PpeItem::Kn95)
+        matches!(
+            self,
+            PpeItem::N95 | PpeItem::Ds2 | PpeItem::Ffp2 | PpeItem::Ffp3 | PpeItem::Kn95
+        )
     }
 
     pub fn code(self) -> &'static str {
@@ -81,7 +96,9 @@ pub fn required_ppe(t: SpecimenType) -> &'static [PpeNeed] {
     match t {
         SpecimenType::Saliva => &[SurgicalMask, Gloves],
         SpecimenType::NasopharyngealSwab => &[SurgicalMask, EyeProtection, Gown, Gloves],
-        SpecimenType::Sputum | SpecimenType::TrachealAspirate => &[N95Class, EyeProtection, Gown, Gloves],
+        SpecimenType::Sputum | SpecimenType::TrachealAspirate => {
+            &[N95Class, EyeProtection, Gown, Gloves]
+        }
         _ => &[],
     }
 }
@@ -107,7 +124,11 @@ pub fn check_ppe(t: SpecimenType, worn: Option<&[PpeItem]>, policy: PpePolicy) -
     let names: Vec<_> = missing.iter().map(|m| m.code()).collect();
     let notice = Notice::new(
         RuleCode::PpeIncomplete,
-        format!("protective equipment not recorded for {}: {}", t.code(), names.join(", ")),
+        format!(
+            "protective equipment not recorded for {}: {}",
+            t.code(),
+            names.join(", ")
+        ),
     );
     match policy {
         PpePolicy::Require => Decision::Refuse(notice),
@@ -125,12 +146,36 @@ mod tests {
         let cases: [(SpecimenType, &[PpeItem], bool); 9] = [
             (SpecimenType::Saliva, &[SurgicalMask, Gloves], true),
             (SpecimenType::Saliva, &[Gloves], false),
-            (SpecimenType::NasopharyngealSwab, &[SurgicalMask, EyeProtection, Gown, Gloves], true),
-            (SpecimenType::NasopharyngealSwab, &[SurgicalMask, Gown, Gloves], false),
-            (SpecimenType::Sputum, &[N95, EyeProtection, Gown, Gloves], true),
-            (SpecimenType::Sputum, &[Ds2, EyeProtection, Gown, Gloves], true),
-            (SpecimenType::TrachealAspirate, &[SurgicalMask, EyeProtection, Gown, Gloves], false),
-            (SpecimenType::TrachealAspirate, &[Kn95, EyeProtection, Gown, Gloves], true),
+            (
+                SpecimenType::NasopharyngealSwab,
+                &[SurgicalMask, EyeProtection, Gown, Gloves],
+                true,
+            ),
+            (
+                SpecimenType::NasopharyngealSwab,
+                &[SurgicalMask, Gown, Gloves],
+                false,
+            ),
+            (
+                SpecimenType::Sputum,
+                &[N95, EyeProtection, Gown, Gloves],
+                true,
+            ),
+            (
+                SpecimenType::Sputum,
+                &[Ds2, EyeProtection, Gown, Gloves],
+                true,
+            ),
+            (
+                SpecimenType::TrachealAspirate,
+                &[SurgicalMask, EyeProtection, Gown, Gloves],
+                false,
+            ),
+            (
+                SpecimenType::TrachealAspirate,
+                &[Kn95, EyeProtection, Gown, Gloves],
+                true,
+            ),
             (SpecimenType::Urine, &[], true),
         ];
         for (t, worn, complete) in cases {
@@ -142,8 +187,13 @@ mod tests {
     fn spec_2_6_policy_off_warn_require() {
         let t = SpecimenType::Saliva;
         assert_eq!(check_ppe(t, None, PpePolicy::Off), Decision::Accept);
-        assert!(matches!(check_ppe(t, None, PpePolicy::Warn), Decision::Warn(n) if n.code == RuleCode::PpeIncomplete));
+        assert!(
+            matches!(check_ppe(t, None, PpePolicy::Warn), Decision::Warn(n) if n.code == RuleCode::PpeIncomplete)
+        );
         assert!(check_ppe(t, Some(&[Gloves]), PpePolicy::Require).is_refusal());
-        assert_eq!(check_ppe(t, Some(&[Ffp2, Gloves]), PpePolicy::Require), Decision::Accept);
+        assert_eq!(
+            check_ppe(t, Some(&[Ffp2, Gloves]), PpePolicy::Require),
+            Decision::Accept
+        );
     }
 }

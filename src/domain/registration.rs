@@ -58,10 +58,19 @@ impl Verdict {
 
 /// Refusals that a written reason from an authorised user may lift (§2.3).
 pub fn is_overridable(code: RuleCode) -> bool {
-    matches!(code, RuleCode::SalivaWindowExceeded | RuleCode::SalivaOnsetUnknown)
+    matches!(
+        code,
+        RuleCode::SalivaWindowExceeded | RuleCode::SalivaOnsetUnknown
+    )
 }
 
-pub fn evaluate(reg: &Registration<'_>, siblings: &[SiblingSpecimen], now: DateTime<Utc>, tz: Tz, policy: &Policy) -> Verdict {
+pub fn evaluate(
+    reg: &Registration<'_>,
+    siblings: &[SiblingSpecimen],
+    now: DateTime<Utc>,
+    tz: Tz,
+    policy: &Policy,
+) -> Verdict {
     let mut v = Verdict::default();
     let days = match reg.onset {
         Onset::On(d) => Some(days_since_onset(d, reg.collected_at, tz)),
@@ -75,7 +84,10 @@ pub fn evaluate(reg: &Registration<'_>, siblings: &[SiblingSpecimen], now: DateT
         return v;
     }
 
-    let mut decisions = vec![serum_timing(reg.specimen_type, days), check_ppe(reg.specimen_type, reg.ppe, policy.ppe)];
+    let mut decisions = vec![
+        serum_timing(reg.specimen_type, days),
+        check_ppe(reg.specimen_type, reg.ppe, policy.ppe),
+    ];
     if reg.specimen_type == SpecimenType::Saliva {
         decisions.push(saliva_window(days, policy));
     }
@@ -115,11 +127,15 @@ pub fn evaluate(reg: &Registration<'_>, siblings: &[SiblingSpecimen], now: DateT
 
 /// §2.2: the other types detect less well, so a diagnostic episode with no
 /// respiratory specimen gets a warning.
-fn respiratory_in_episode(reg: &Registration<'_>, siblings: &[SiblingSpecimen], policy: &Policy) -> Decision {
+fn respiratory_in_episode(
+    reg: &Registration<'_>,
+    siblings: &[SiblingSpecimen],
+    policy: &Policy,
+) -> Decision {
     let window = Duration::days(policy.episode_days);
-    let has_respiratory = siblings
-        .iter()
-        .any(|s| s.specimen_type.is_respiratory() && (s.collected_at - reg.collected_at).abs() <= window);
+    let has_respiratory = siblings.iter().any(|s| {
+        s.specimen_type.is_respiratory() && (s.collected_at - reg.collected_at).abs() <= window
+    });
     if has_respiratory {
         Decision::Accept
     } else {
@@ -143,7 +159,9 @@ mod tests {
     const TZ: Tz = chrono_tz::Asia::Tokyo;
 
     fn collected() -> DateTime<Utc> {
-        TZ.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap().with_timezone(&Utc)
+        TZ.with_ymd_and_hms(2026, 11, 20, 10, 0, 0)
+            .unwrap()
+            .with_timezone(&Utc)
     }
     fn onset_days_before(days: i64) -> Onset {
         Onset::On(NaiveDate::from_ymd_opt(2026, 11, 20).unwrap() - Duration::days(days))
@@ -174,7 +192,13 @@ mod tests {
     fn spec_2_3_saliva_day_9_accepted_day_10_refused() {
         let cases = [(9, true), (10, false)];
         for (days, ok) in cases {
-            let v = evaluate(&reg(SpecimenType::Saliva, onset_days_before(days)), &[], now(), TZ, &quiet());
+            let v = evaluate(
+                &reg(SpecimenType::Saliva, onset_days_before(days)),
+                &[],
+                now(),
+                TZ,
+                &quiet(),
+            );
             assert_eq!(v.days_since_onset, Some(days));
             assert_eq!(v.accepted(), ok, "day {days}");
         }
@@ -187,7 +211,10 @@ mod tests {
         let v = evaluate(&r, &[], now(), TZ, &quiet());
         assert!(v.accepted());
         assert_eq!(v.flags[0].code, RuleCode::SalivaWindowExceeded);
-        assert_eq!(v.flags[0].override_reason.as_deref(), Some("doctor requested; no swab possible"));
+        assert_eq!(
+            v.flags[0].override_reason.as_deref(),
+            Some("doctor requested; no swab possible")
+        );
         assert_eq!(codes(&v.warnings), [RuleCode::SalivaWindowExceeded]);
     }
 
@@ -223,9 +250,21 @@ mod tests {
 
     #[test]
     fn spec_2_impossible_dates_refuse_before_any_other_rule() {
-        let v = evaluate(&reg(SpecimenType::Saliva, onset_days_before(-1)), &[], now(), TZ, &quiet());
+        let v = evaluate(
+            &reg(SpecimenType::Saliva, onset_days_before(-1)),
+            &[],
+            now(),
+            TZ,
+            &quiet(),
+        );
         assert_eq!(codes(&v.refusals), [RuleCode::OnsetAfterCollection]);
-        let v = evaluate(&reg(SpecimenType::Saliva, onset_days_before(1)), &[], collected() - Duration::hours(1), TZ, &quiet());
+        let v = evaluate(
+            &reg(SpecimenType::Saliva, onset_days_before(1)),
+            &[],
+            collected() - Duration::hours(1),
+            TZ,
+            &quiet(),
+        );
         assert_eq!(codes(&v.refusals), [RuleCode::CollectionInFuture]);
     }
 
@@ -238,12 +277,17 @@ mod tests {
             specimen_type: SpecimenType::NasopharyngealSwab,
             collected_at: collected() - Duration::days(3),
         };
-        assert!(evaluate(&r, &[swab], now(), TZ, &quiet()).warnings.is_empty());
+        assert!(evaluate(&r, &[swab], now(), TZ, &quiet())
+            .warnings
+            .is_empty());
         let old = SiblingSpecimen {
             collected_at: collected() - Duration::days(15),
             ..swab
         };
-        assert_eq!(codes(&evaluate(&r, &[old], now(), TZ, &quiet()).warnings), [RuleCode::NoRespiratorySpecimen]);
+        assert_eq!(
+            codes(&evaluate(&r, &[old], now(), TZ, &quiet()).warnings),
+            [RuleCode::NoRespiratorySpecimen]
+        );
     }
 
     #[test]
@@ -252,9 +296,20 @@ mod tests {
             ppe: PpePolicy::Require,
             ..Policy::default()
         };
-        let v = evaluate(&reg(SpecimenType::Sputum, onset_days_before(2)), &[], now(), TZ, &strict);
+        let v = evaluate(
+            &reg(SpecimenType::Sputum, onset_days_before(2)),
+            &[],
+            now(),
+            TZ,
+            &strict,
+        );
         assert_eq!(codes(&v.refusals), [RuleCode::PpeIncomplete]);
-        let worn = [PpeItem::N95, PpeItem::EyeProtection, PpeItem::Gown, PpeItem::Gloves];
+        let worn = [
+            PpeItem::N95,
+            PpeItem::EyeProtection,
+            PpeItem::Gown,
+            PpeItem::Gloves,
+        ];
         let mut r = reg(SpecimenType::Sputum, onset_days_before(2));
         r.ppe = Some(&worn);
         assert!(evaluate(&r, &[], now(), TZ, &strict).accepted());

@@ -92,7 +92,12 @@ pub fn latest(existing: &[ResultVersion]) -> Option<&ResultVersion> {
 }
 
 /// A result cannot be known before the specimen was collected, nor in the future.
-pub fn check_result_time(collected_at: DateTime<Utc>, resulted_at: DateTime<Utc>, now: DateTime<Utc>, tolerance: Duration) -> Decision {
+pub fn check_result_time(
+    collected_at: DateTime<Utc>,
+    resulted_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    tolerance: Duration,
+) -> Decision {
     if resulted_at < collected_at {
         Decision::Refuse(Notice::new(
             RuleCode::ResultBeforeCollection,
@@ -152,7 +157,10 @@ mod tests {
         }
         assert!(TestMethod::Lamp.is_nucleic_acid());
         assert!(!TestMethod::AntigenQualitative.is_nucleic_acid());
-        assert_eq!(TestMethod::from_code("antigen_quantitative"), Some(TestMethod::AntigenQuantitative));
+        assert_eq!(
+            TestMethod::from_code("antigen_quantitative"),
+            Some(TestMethod::AntigenQuantitative)
+        );
     }
 
     #[test]

@@ -32,7 +32,10 @@ impl Role {
         match self {
             Role::Admin => true,
             Role::Lab => !matches!(action, ManageUsers),
-            Role::Reception => matches!(action, RegisterSpecimen | ReadSpecimens | RecordStorage | ReadLocations | ReadAlerts),
+            Role::Reception => matches!(
+                action,
+                RegisterSpecimen | ReadSpecimens | RecordStorage | ReadLocations | ReadAlerts
+            ),
             Role::HealthCentre => matches!(action, ReadReports),
         }
     }

@@ -131,7 +131,11 @@ impl SpecimenType {
 
 /// Orders specimens for worklists and manifests: priority 1 first, then by
 /// the caller's tie-breaker (usually collection time).
-pub fn by_priority<T, K: Ord>(items: &mut [T], ty: impl Fn(&T) -> SpecimenType, tie: impl Fn(&T) -> K) {
+pub fn by_priority<T, K: Ord>(
+    items: &mut [T],
+    ty: impl Fn(&T) -> SpecimenType,
+    tie: impl Fn(&T) -> K,
+) {
     items.sort_by(|a, b| {
         ty(a)
             .priority()
@@ -161,7 +165,10 @@ mod tests {
 
     #[test]
     fn spec_2_2_other_specimens_belong_at_minus_80() {
-        for t in SpecimenType::ALL.into_iter().filter(|t| !t.is_respiratory()) {
+        for t in SpecimenType::ALL
+            .into_iter()
+            .filter(|t| !t.is_respiratory())
+        {
             assert_eq!(t.home_storage(), StorageClass::FrozenMinus80, "{t:?}");
             assert!(t.priority() > SpecimenType::Saliva.priority());
         }

@@ -45,7 +45,10 @@ impl StorageClass {
     }
 
     pub fn is_frozen(self) -> bool {
-        matches!(self, StorageClass::FrozenMinus20 | StorageClass::FrozenMinus80)
+        matches!(
+            self,
+            StorageClass::FrozenMinus20 | StorageClass::FrozenMinus80
+        )
     }
 
     /// Nominal temperature, for timelines and slips.
@@ -77,7 +80,11 @@ pub fn current_class(history: &[Placement]) -> StorageClass {
 
 /// Stretches of the history as (class, from, to), starting at collection;
 /// the last stretch ends at `until`.
-fn stretches(collected_at: DateTime<Utc>, history: &[Placement], until: DateTime<Utc>) -> Vec<(StorageClass, DateTime<Utc>, DateTime<Utc>)> {
+fn stretches(
+    collected_at: DateTime<Utc>,
+    history: &[Placement],
+    until: DateTime<Utc>,
+) -> Vec<(StorageClass, DateTime<Utc>, DateTime<Utc>)> {
     let mut out = Vec::with_capacity(history.len() + 1);
     let mut class = StorageClass::Ambient;
     let mut from = collected_at;
@@ -97,7 +104,11 @@ fn stretches(collected_at: DateTime<Utc>, history: &[Placement], until: DateTime
 }
 
 /// Time spent unfrozen since collection, up to `until`.
-pub fn unfrozen_duration(collected_at: DateTime<Utc>, history: &[Placement], until: DateTime<Utc>) -> Duration {
+pub fn unfrozen_duration(
+    collected_at: DateTime<Utc>,
+    history: &[Placement],
+    until: DateTime<Utc>,
+) -> Duration {
     stretches(collected_at, history, until)
         .into_iter()
         .filter(|(class, _, _)| !class.is_frozen())
@@ -108,18 +119,29 @@ pub fn unfrozen_duration(collected_at: DateTime<Utc>, history: &[Placement], unt
 /// "Freeze or ship by": the moment the unfrozen time since collection reaches
 /// `fridge_max_hours` (48 h). `None` while the specimen is frozen (the clock
 /// is stopped) — it runs again, where it left off, if it thaws.
-pub fn freeze_or_ship_by(collected_at: DateTime<Utc>, history: &[Placement], policy: &Policy) -> Option<DateTime<Utc>> {
+pub fn freeze_or_ship_by(
+    collected_at: DateTime<Utc>,
+    history: &[Placement],
+    policy: &Policy,
+) -> Option<DateTime<Utc>> {
     if current_class(history).is_frozen() {
         return None;
     }
-    let since = history.last().map_or(collected_at, |p| p.at.max(collected_at));
+    let since = history
+        .last()
+        .map_or(collected_at, |p| p.at.max(collected_at));
     let spent = unfrozen_duration(collected_at, history, since);
     Some(since + (Duration::hours(policy.fridge_max_hours) - spent))
 }
 
 /// True when the specimen has spent `fridge_max_hours` or more unfrozen by
 /// `at`: it should have been frozen or shipped (dispatch is refused).
-pub fn deadline_exceeded(collected_at: DateTime<Utc>, history: &[Placement], at: DateTime<Utc>, policy: &Policy) -> bool {
+pub fn deadline_exceeded(
+    collected_at: DateTime<Utc>,
+    history: &[Placement],
+    at: DateTime<Utc>,
+    policy: &Policy,
+) -> bool {
     unfrozen_duration(collected_at, history, at) >= Duration::hours(policy.fridge_max_hours)
 }
 
@@ -133,7 +155,11 @@ pub fn freeze_thaw_count(history: &[Placement]) -> usize {
 
 /// Length of the room-temperature stretch that is under way at `at`
 /// (zero when the specimen is not at room temperature).
-fn ambient_stretch(collected_at: DateTime<Utc>, history: &[Placement], at: DateTime<Utc>) -> Duration {
+fn ambient_stretch(
+    collected_at: DateTime<Utc>,
+    history: &[Placement],
+    at: DateTime<Utc>,
+) -> Duration {
     match stretches(collected_at, history, at).last() {
         Some((StorageClass::Ambient, from, to)) => *to - *from,
         _ => Duration::zero(),
@@ -154,10 +180,17 @@ pub fn check_placement(
 ) -> Vec<Decision> {
     let refuse = |m: String| vec![Decision::Refuse(Notice::new(RuleCode::InvalidInput, m))];
     if new.at < collected_at {
-        return refuse(format!("storage time {} is before collection {}", new.at.to_rfc3339(), collected_at.to_rfc3339()));
+        return refuse(format!(
+            "storage time {} is before collection {}",
+            new.at.to_rfc3339(),
+            collected_at.to_rfc3339()
+        ));
     }
     if new.at > now + Duration::minutes(policy.future_tolerance_minutes) {
-        return refuse(format!("storage time {} is in the future", new.at.to_rfc3339()));
+        return refuse(format!(
+            "storage time {} is in the future",
+            new.at.to_rfc3339()
+        ));
     }
     if let Some(last) = history.last() {
         if new.at < last.at {
@@ -190,7 +223,10 @@ pub fn check_placement(
         let cycles = freeze_thaw_count(history) + 1;
         out.push(warn(
             RuleCode::FreezeThaw,
-            format!("frozen specimen moved to {}: freeze–thaw cycle {cycles}", new.class.code()),
+            format!(
+                "frozen specimen moved to {}: freeze–thaw cycle {cycles}",
+                new.class.code()
+            ),
         ));
     }
     if new.class == StorageClass::FrozenMinus20 {
@@ -204,7 +240,11 @@ pub fn check_placement(
     if t.home_storage() == StorageClass::FrozenMinus80 && !new.class.is_frozen() {
         out.push(warn(
             RuleCode::WrongStorageClass,
-            format!("{} belongs at −80 °C or below, not {}", t.code(), new.class.code()),
+            format!(
+                "{} belongs at −80 °C or below, not {}",
+                t.code(),
+                new.class.code()
+            ),
         ));
     }
     if !new.class.is_frozen() && deadline_exceeded(collected_at, history, new.at, policy) {
@@ -229,7 +269,13 @@ pub struct StorageAlert {
 /// Alerts for a specimen that has not started transport: the freeze-or-ship
 /// deadline within `alert_lead_hours` (or past), and a respiratory specimen
 /// still at room temperature past the grace period.
-pub fn alerts(t: SpecimenType, collected_at: DateTime<Utc>, history: &[Placement], now: DateTime<Utc>, policy: &Policy) -> Vec<StorageAlert> {
+pub fn alerts(
+    t: SpecimenType,
+    collected_at: DateTime<Utc>,
+    history: &[Placement],
+    now: DateTime<Utc>,
+    policy: &Policy,
+) -> Vec<StorageAlert> {
     let mut out = Vec::new();
     if let Some(due_at) = freeze_or_ship_by(collected_at, history, policy) {
         if due_at - now <= Duration::hours(policy.alert_lead_hours) {
@@ -242,7 +288,9 @@ pub fn alerts(t: SpecimenType, collected_at: DateTime<Utc>, history: &[Placement
         }
     }
     if t.is_respiratory() && current_class(history) == StorageClass::Ambient {
-        let started = history.last().map_or(collected_at, |p| p.at.max(collected_at));
+        let started = history
+            .last()
+            .map_or(collected_at, |p| p.at.max(collected_at));
         let due_at = started + Duration::minutes(policy.ambient_grace_minutes);
         if due_at <= now {
             out.push(StorageAlert {
@@ -288,7 +336,11 @@ mod tests {
             (h(72), true),
         ];
         for (when, exceeded) in cases {
-            assert_eq!(deadline_exceeded(t0(), &fridge, when, &p), exceeded, "{when}");
+            assert_eq!(
+                deadline_exceeded(t0(), &fridge, when, &p),
+                exceeded,
+                "{when}"
+            );
         }
     }
 
@@ -298,7 +350,11 @@ mod tests {
         let frozen = [at(Fridge4c, h(1)), at(FrozenMinus80, h(10))];
         assert_eq!(freeze_or_ship_by(t0(), &frozen, &p), None);
         assert!(!deadline_exceeded(t0(), &frozen, h(500), &p));
-        let thawed = [at(Fridge4c, h(1)), at(FrozenMinus80, h(10)), at(Fridge4c, h(100))];
+        let thawed = [
+            at(Fridge4c, h(1)),
+            at(FrozenMinus80, h(10)),
+            at(Fridge4c, h(100)),
+        ];
         // 10 h spent unfrozen before freezing; 38 h left from the thaw.
         assert_eq!(freeze_or_ship_by(t0(), &thawed, &p), Some(h(138)));
         assert_eq!(freeze_thaw_count(&thawed), 1);
@@ -310,7 +366,10 @@ mod tests {
             fridge_max_hours: 24,
             ..Policy::default()
         };
-        assert_eq!(freeze_or_ship_by(t0(), &[at(Fridge4c, h(2))], &p), Some(h(24)));
+        assert_eq!(
+            freeze_or_ship_by(t0(), &[at(Fridge4c, h(2))], &p),
+            Some(h(24))
+        );
     }
 
     #[test]
@@ -318,11 +377,29 @@ mod tests {
         let p = Policy::default();
         let cases = [(60, false), (61, true)];
         for (minutes, warned) in cases {
-            let ds = check_placement(SpecimenType::Saliva, t0(), &[], at(Fridge4c, m(minutes)), h(100), &p);
-            assert_eq!(codes(&ds).contains(&RuleCode::AmbientTooLong), warned, "{minutes} min");
+            let ds = check_placement(
+                SpecimenType::Saliva,
+                t0(),
+                &[],
+                at(Fridge4c, m(minutes)),
+                h(100),
+                &p,
+            );
+            assert_eq!(
+                codes(&ds).contains(&RuleCode::AmbientTooLong),
+                warned,
+                "{minutes} min"
+            );
         }
         // Not respiratory: no ambient rule (but it belongs at −80 °C).
-        let ds = check_placement(SpecimenType::Urine, t0(), &[], at(FrozenMinus80, m(200)), h(100), &p);
+        let ds = check_placement(
+            SpecimenType::Urine,
+            t0(),
+            &[],
+            at(FrozenMinus80, m(200)),
+            h(100),
+            &p,
+        );
         assert!(codes(&ds).is_empty());
     }
 
@@ -330,10 +407,24 @@ mod tests {
     fn spec_2_4_thaw_is_a_freeze_thaw_cycle() {
         let p = Policy::default();
         let history = [at(Fridge4c, m(10)), at(FrozenMinus80, h(2))];
-        let ds = check_placement(SpecimenType::Sputum, t0(), &history, at(Fridge4c, h(5)), h(100), &p);
+        let ds = check_placement(
+            SpecimenType::Sputum,
+            t0(),
+            &history,
+            at(Fridge4c, h(5)),
+            h(100),
+            &p,
+        );
         assert_eq!(codes(&ds), [RuleCode::FreezeThaw]);
         // −80 → −20 stays frozen: not a thaw, but the −20 fallback.
-        let ds = check_placement(SpecimenType::Sputum, t0(), &history, at(FrozenMinus20, h(5)), h(100), &p);
+        let ds = check_placement(
+            SpecimenType::Sputum,
+            t0(),
+            &history,
+            at(FrozenMinus20, h(5)),
+            h(100),
+            &p,
+        );
         assert_eq!(codes(&ds), [RuleCode::Minus20Fallback]);
     }
 
@@ -344,7 +435,14 @@ mod tests {
                 has_minus80_freezer: has,
                 ..Policy::default()
             };
-            let ds = check_placement(SpecimenType::SerumAcute, t0(), &[], at(FrozenMinus20, m(30)), h(100), &p);
+            let ds = check_placement(
+                SpecimenType::SerumAcute,
+                t0(),
+                &[],
+                at(FrozenMinus20, m(30)),
+                h(100),
+                &p,
+            );
             assert_eq!(codes(&ds), [RuleCode::Minus20Fallback]);
         }
     }
@@ -352,7 +450,14 @@ mod tests {
     #[test]
     fn spec_2_2_other_types_out_of_the_freezer_warn() {
         let p = Policy::default();
-        let ds = check_placement(SpecimenType::WholeBlood, t0(), &[], at(Fridge4c, m(30)), h(100), &p);
+        let ds = check_placement(
+            SpecimenType::WholeBlood,
+            t0(),
+            &[],
+            at(Fridge4c, m(30)),
+            h(100),
+            &p,
+        );
         assert_eq!(codes(&ds), [RuleCode::WrongStorageClass]);
     }
 
@@ -362,11 +467,32 @@ mod tests {
         let history = [at(Fridge4c, m(10))];
         let cases = [(h(48) - Duration::minutes(1), false), (h(48), true)];
         for (when, warned) in cases {
-            let ds = check_placement(SpecimenType::NasopharyngealSwab, t0(), &history, at(Fridge4c, when), h(100), &p);
-            assert_eq!(codes(&ds).contains(&RuleCode::StorageDeadlineExceeded), warned, "{when}");
+            let ds = check_placement(
+                SpecimenType::NasopharyngealSwab,
+                t0(),
+                &history,
+                at(Fridge4c, when),
+                h(100),
+                &p,
+            );
+            assert_eq!(
+                codes(&ds).contains(&RuleCode::StorageDeadlineExceeded),
+                warned,
+                "{when}"
+            );
         }
-        let ds = check_placement(SpecimenType::NasopharyngealSwab, t0(), &history, at(FrozenMinus80, h(60)), h(100), &p);
-        assert!(codes(&ds).is_empty(), "freezing late is the right thing to do");
+        let ds = check_placement(
+            SpecimenType::NasopharyngealSwab,
+            t0(),
+            &history,
+            at(FrozenMinus80, h(60)),
+            h(100),
+            &p,
+        );
+        assert!(
+            codes(&ds).is_empty(),
+            "freezing late is the right thing to do"
+        );
     }
 
     #[test]
@@ -380,7 +506,10 @@ mod tests {
         ];
         for new in cases {
             let ds = check_placement(SpecimenType::Saliva, t0(), &history, new, h(100), &p);
-            assert!(matches!(ds.as_slice(), [Decision::Refuse(n)] if n.code == RuleCode::InvalidInput), "{new:?}");
+            assert!(
+                matches!(ds.as_slice(), [Decision::Refuse(n)] if n.code == RuleCode::InvalidInput),
+                "{new:?}"
+            );
         }
     }
 
@@ -400,8 +529,18 @@ mod tests {
                 assert_eq!(a[0].due_at, h(48));
             }
         }
-        assert!(alerts(SpecimenType::Saliva, t0(), &[at(FrozenMinus80, h(1))], h(60), &p).is_empty());
+        assert!(alerts(
+            SpecimenType::Saliva,
+            t0(),
+            &[at(FrozenMinus80, h(1))],
+            h(60),
+            &p
+        )
+        .is_empty());
         let ambient = alerts(SpecimenType::Saliva, t0(), &[], m(61), &p);
-        assert_eq!(ambient.iter().map(|a| a.code).collect::<Vec<_>>(), [RuleCode::AmbientTooLong]);
+        assert_eq!(
+            ambient.iter().map(|a| a.code).collect::<Vec<_>>(),
+            [RuleCode::AmbientTooLong]
+        );
     }
 }

@@ -30,7 +30,13 @@ pub enum Onset {
 
 /// Input that can never be right, whatever the specimen: onset after the
 /// collection date, or a collection time in the future (SPEC §2).
-pub fn check_dates(onset: Onset, collected_at: DateTime<Utc>, now: DateTime<Utc>, tz: Tz, policy: &Policy) -> Decision {
+pub fn check_dates(
+    onset: Onset,
+    collected_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    tz: Tz,
+    policy: &Policy,
+) -> Decision {
     if collected_at > now + Duration::minutes(policy.future_tolerance_minutes) {
         return Decision::Refuse(Notice::new(
             RuleCode::CollectionInFuture,
@@ -83,8 +89,14 @@ pub fn saliva_window(days: Option<i64>, policy: &Policy) -> Decision {
 /// mislabelled, so it is refused; without an onset date it cannot be judged.
 pub fn serum_timing(t: SpecimenType, days: Option<i64>) -> Decision {
     let (ok, rule) = match (t, days) {
-        (SpecimenType::SerumAcute, Some(d)) => (d <= 7, "acute serum must be collected within 7 days of onset"),
-        (SpecimenType::SerumConvalescent, Some(d)) => (d >= 14, "convalescent serum must be collected 14 or more days after onset"),
+        (SpecimenType::SerumAcute, Some(d)) => (
+            d <= 7,
+            "acute serum must be collected within 7 days of onset",
+        ),
+        (SpecimenType::SerumConvalescent, Some(d)) => (
+            d >= 14,
+            "convalescent serum must be collected 14 or more days after onset",
+        ),
         (SpecimenType::SerumAcute | SpecimenType::SerumConvalescent, None) => {
             return Decision::Refuse(Notice::new(
                 RuleCode::SerumTiming,
@@ -97,7 +109,10 @@ pub fn serum_timing(t: SpecimenType, days: Option<i64>) -> Decision {
         Decision::Accept
     } else {
         let d = days.unwrap_or_default();
-        Decision::Refuse(Notice::new(RuleCode::SerumTiming, format!("{rule}; this one is day {d}")))
+        Decision::Refuse(Notice::new(
+            RuleCode::SerumTiming,
+            format!("{rule}; this one is day {d}"),
+        ))
     }
 }
 
@@ -128,7 +143,11 @@ mod tests {
             (date(2026, 10, 31), jst(2026, 11, 1, 9, 0), 1),
         ];
         for (onset, collected, days) in cases {
-            assert_eq!(days_since_onset(onset, collected, tz), days, "{onset} {collected}");
+            assert_eq!(
+                days_since_onset(onset, collected, tz),
+                days,
+                "{onset} {collected}"
+            );
         }
     }
 
@@ -139,14 +158,30 @@ mod tests {
         let now = jst(2026, 11, 21, 12, 0);
         let cases: [(Onset, DateTime<Utc>, Option<RuleCode>); 6] = [
             (Onset::On(date(2026, 11, 21)), jst(2026, 11, 21, 9, 0), None),
-            (Onset::On(date(2026, 11, 22)), jst(2026, 11, 21, 9, 0), Some(RuleCode::OnsetAfterCollection)),
+            (
+                Onset::On(date(2026, 11, 22)),
+                jst(2026, 11, 21, 9, 0),
+                Some(RuleCode::OnsetAfterCollection),
+            ),
             (Onset::Unknown, now + Duration::minutes(5), None),
-            (Onset::Unknown, now + Duration::minutes(6), Some(RuleCode::CollectionInFuture)),
-            (Onset::Asymptomatic, jst(2026, 11, 22, 9, 0), Some(RuleCode::CollectionInFuture)),
+            (
+                Onset::Unknown,
+                now + Duration::minutes(6),
+                Some(RuleCode::CollectionInFuture),
+            ),
+            (
+                Onset::Asymptomatic,
+                jst(2026, 11, 22, 9, 0),
+                Some(RuleCode::CollectionInFuture),
+            ),
             (Onset::On(date(2026, 11, 20)), jst(2026, 11, 20, 0, 0), None),
         ];
         for (onset, collected, code) in cases {
-            assert_eq!(check_dates(onset, collected, now, tz, &p).code(), code, "{onset:?} {collected}");
+            assert_eq!(
+                check_dates(onset, collected, now, tz, &p).code(),
+                code,
+                "{onset:?} {collected}"
+            );
         }
     }
 
@@ -183,8 +218,12 @@ mod tests {
             saliva_without_onset: SalivaWithoutOnset::Refuse,
             ..Policy::default()
         };
-        assert!(matches!(saliva_window(None, &flagged), Decision::Warn(n) if n.code == RuleCode::SalivaOnsetUnknown));
-        assert!(matches!(saliva_window(None, &refuse), Decision::Refuse(n) if n.code == RuleCode::SalivaOnsetUnknown));
+        assert!(
+            matches!(saliva_window(None, &flagged), Decision::Warn(n) if n.code == RuleCode::SalivaOnsetUnknown)
+        );
+        assert!(
+            matches!(saliva_window(None, &refuse), Decision::Refuse(n) if n.code == RuleCode::SalivaOnsetUnknown)
+        );
     }
 
     #[test]

@@ -1,0 +1,115 @@
+//! Storage locations: fridges, freezers, cool boxes and benches, each with a
+//! barcode and a storage class.
+
+use super::views::{location_view, LocationView};
+use super::{audit, check_text, naive, ActionError, Actor, Ctx};
+use crate::domain::codes::Notice;
+use crate::domain::ids::LocationCode;
+use crate::domain::roles::Action;
+use crate::domain::{RuleCode, StorageClass};
+use crate::store::models::LocationRow;
+use crate::store::schema::locations;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewLocation {
+    /// The location's barcode content.
+    #[schema(value_type = String)]
+    pub code: LocationCode,
+    pub name: String,
+    pub storage_class: StorageClass,
+}
+
+pub struct Created<T> {
+    pub value: T,
+    pub created: bool,
+}
+
+pub fn create(
+    ctx: &Ctx,
+    actor: &Actor,
+    req: &NewLocation,
+    now: DateTime<Utc>,
+) -> Result<Created<LocationView>, ActionError> {
+    actor.require(Action::ManageLocations)?;
+    check_text("name", &req.name, 200)?;
+    let code = req.code.as_str();
+    ctx.write(|c| {
+        let existing: Option<LocationRow> = locations::table
+            .find(code)
+            .select(LocationRow::as_select())
+            .first(c)
+            .optional()?;
+        if let Some(row) = existing {
+            if row.name == req.name && row.storage_class == req.storage_class.code() {
+                return Ok(Created {
+                    value: location_view(ctx, row),
+                    created: false,
+                });
+            }
+            return Err(ActionError::Conflict(Notice::new(
+                RuleCode::DuplicateLocation,
+                format!("location {code:?} already exists with a different name or class"),
+            )));
+        }
+        let row = LocationRow {
+            code: code.to_string(),
+            name: req.name.clone(),
+            storage_class: req.storage_class.code().to_string(),
+            created_by: actor.user_ref(),
+            created_at: naive(now),
+        };
+        diesel::insert_into(locations::table)
+            .values(&row)
+            .execute(c)?;
+        audit::record::<(), _>(
+            c,
+            actor,
+            now,
+            "location.create",
+            ("location", code),
+            None,
+            Some(req),
+        )?;
+        Ok(Created {
+            value: location_view(ctx, row),
+            created: true,
+        })
+    })
+}
+
+pub fn list(ctx: &Ctx, actor: &Actor) -> Result<Vec<LocationView>, ActionError> {
+    actor.require(Action::ReadLocations)?;
+    let rows: Vec<LocationRow> = ctx.store.read(|c| {
+        locations::table
+            .order(locations::code)
+            .select(LocationRow::as_select())
+            .load(c)
+            .map_err(ActionError::from)
+    })?;
+    Ok(rows.into_iter().map(|r| location_view(ctx, r)).collect())
+}
+
+pub fn unknown_location(code: &str) -> ActionError {
+    ActionError::NotFound(Notice::new(
+        RuleCode::UnknownLocation,
+        format!("no location {code:?}"),
+    ))
+}
+
+pub fn get(ctx: &Ctx, actor: &Actor, code: &str) -> Result<LocationView, ActionError> {
+    actor.require(Action::ReadLocations)?;
+    let row: Option<LocationRow> = ctx.store.read(|c| {
+        locations::table
+            .find(code)
+            .select(LocationRow::as_select())
+            .first(c)
+            .optional()
+            .map_err(ActionError::from)
+    })?;
+    row.map(|r| location_view(ctx, r))
+        .ok_or_else(|| unknown_location(code))
+}

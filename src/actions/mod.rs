@@ -1,0 +1,204 @@
+//! What people do with kentai, one function per action.
+//!
+//! Each action runs in one store transaction: it loads the state it needs,
+//! asks the pure rules in `domain` for a verdict, writes, and records who did
+//! it in the audit log. HTTP handlers and (later) the scanner workflows call
+//! these, so a scan and an API call take exactly the same path.
+
+pub mod audit;
+pub mod locations;
+pub mod results;
+pub mod specimens;
+pub mod storage;
+pub mod users;
+pub mod views;
+
+use crate::config::Config;
+use crate::domain::roles::{Action, Role};
+use crate::domain::{Notice, RuleCode};
+use crate::store::{is_unique_violation, Store, StoreError};
+use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
+use chrono_tz::Tz;
+use std::sync::Arc;
+use thiserror::Error;
+
+/// Who is acting: the authenticated user, or kentai itself (CLI, start-up).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub id: Option<i64>,
+    pub name: String,
+    pub role: Role,
+}
+
+impl Actor {
+    pub fn system() -> Actor {
+        Actor {
+            id: None,
+            name: "system".into(),
+            role: Role::Admin,
+        }
+    }
+
+    pub fn require(&self, action: Action) -> Result<(), ActionError> {
+        if self.role.may(action) {
+            Ok(())
+        } else {
+            Err(ActionError::Forbidden(format!(
+                "role {} may not {}",
+                self.role.code(),
+                describe(action)
+            )))
+        }
+    }
+
+    /// Rows keep the acting user's id; kentai's own writes use 0.
+    pub fn user_ref(&self) -> i64 {
+        self.id.unwrap_or(0)
+    }
+}
+
+fn describe(action: Action) -> &'static str {
+    match action {
+        Action::RegisterSpecimen => "register specimens",
+        Action::ReadSpecimens => "read specimens",
+        Action::RecordStorage => "record storage",
+        Action::ReadLocations => "read locations",
+        Action::ManageLocations => "manage locations",
+        Action::ReadAlerts => "read alerts",
+        Action::RecordResult => "record results",
+        Action::Override => "override a rule",
+        Action::ReadReports => "read reports",
+        Action::ManageUsers => "manage users",
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum ActionError {
+    /// Malformed or impossible input (400).
+    #[error("{}", .0.message)]
+    Invalid(Notice),
+    /// No such specimen, location, … (404).
+    #[error("{}", .0.message)]
+    NotFound(Notice),
+    /// Conflicts with what is stored (409).
+    #[error("{}", .0.message)]
+    Conflict(Notice),
+    /// A rule refuses it (422). `refusals` lists every rule that did.
+    #[error("{}", .refusals.first().map(|n| n.message.as_str()).unwrap_or("refused"))]
+    Refused {
+        refusals: Vec<Notice>,
+        overridable: bool,
+    },
+    #[error("{0}")]
+    Forbidden(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<diesel::result::Error> for ActionError {
+    fn from(e: diesel::result::Error) -> Self {
+        ActionError::Store(StoreError::Query(e))
+    }
+}
+
+impl ActionError {
+    pub fn invalid(message: impl Into<String>) -> Self {
+        ActionError::Invalid(Notice::new(RuleCode::InvalidInput, message))
+    }
+
+    pub fn code(&self) -> RuleCode {
+        match self {
+            ActionError::Invalid(n) | ActionError::NotFound(n) | ActionError::Conflict(n) => n.code,
+            ActionError::Refused { refusals, .. } => {
+                refusals.first().map_or(RuleCode::InvalidInput, |n| n.code)
+            }
+            ActionError::Forbidden(_) => RuleCode::Forbidden,
+            ActionError::Store(_) => RuleCode::Internal,
+        }
+    }
+
+    fn is_lost_race(&self) -> bool {
+        matches!(self, ActionError::Store(StoreError::Query(e)) if is_unique_violation(e))
+    }
+}
+
+/// What every action needs: the database, the site's configuration and
+/// its time zone.
+#[derive(Clone)]
+pub struct Ctx {
+    pub store: Store,
+    pub config: Arc<Config>,
+    pub tz: Tz,
+}
+
+impl Ctx {
+    pub fn new(store: Store, config: Config) -> Result<Ctx, crate::config::ConfigError> {
+        let tz = config.time_zone()?;
+        Ok(Ctx {
+            store,
+            config: Arc::new(config),
+            tz,
+        })
+    }
+
+    /// A write transaction retried when it lost a race on a unique key
+    /// (two clients registering the same tube at once on PostgreSQL): the
+    /// retry sees the winner's row and answers as for a re-post.
+    pub fn write<T>(
+        &self,
+        mut f: impl FnMut(&mut crate::store::DbConnection) -> Result<T, ActionError>,
+    ) -> Result<T, ActionError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.store.write(&mut f) {
+                Err(e) if e.is_lost_race() && attempt < 5 => continue,
+                other => return other,
+            }
+        }
+    }
+
+    pub fn site_time(&self, utc: NaiveDateTime) -> DateTime<FixedOffset> {
+        utc.and_utc().with_timezone(&self.tz).fixed_offset()
+    }
+}
+
+pub fn naive(t: DateTime<Utc>) -> NaiveDateTime {
+    t.naive_utc()
+}
+
+/// Free text from people (names, addresses, reasons): no control characters,
+/// not blank, bounded.
+pub fn check_text(field: &str, value: &str, max_chars: usize) -> Result<(), ActionError> {
+    if value.trim().is_empty() {
+        return Err(ActionError::invalid(format!("{field} is empty")));
+    }
+    if value.chars().count() > max_chars {
+        return Err(ActionError::invalid(format!(
+            "{field} is longer than {max_chars} characters"
+        )));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(ActionError::invalid(format!(
+            "{field} contains a control character"
+        )));
+    }
+    Ok(())
+}
+
+pub fn check_optional_text(
+    field: &str,
+    value: Option<&str>,
+    max_chars: usize,
+) -> Result<(), ActionError> {
+    value.map_or(Ok(()), |v| check_text(field, v, max_chars))
+}
+
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> String {
+    // Serialising kentai's own plain data types cannot fail.
+    serde_json::to_string(value).unwrap_or_else(|_| "null".into())
+}
+
+pub(crate) fn from_json<T: serde::de::DeserializeOwned + Default>(text: &str) -> T {
+    serde_json::from_str(text).unwrap_or_default()
+}

@@ -1,0 +1,351 @@
+//! Registering a specimen at reception, and reading one back.
+//!
+//! Registration is idempotent: the same request posted twice (a double
+//! click, a retried network call, a scanner's double read) answers with the
+//! stored record; a different registration under the same tube id is a
+//! conflict, because two tubes cannot share a barcode.
+
+use super::views::{load_specimen, unknown_specimen, SpecimenView};
+use super::{audit, check_optional_text, check_text, naive, to_json, ActionError, Actor, Ctx};
+use crate::domain::codes::Notice;
+use crate::domain::ids::SpecimenId;
+use crate::domain::patient::{patient_key, Sex};
+use crate::domain::ppe::PpeItem;
+use crate::domain::registration::{self, Registration, SiblingSpecimen};
+use crate::domain::results::TestMethod;
+use crate::domain::roles::Action;
+use crate::domain::timing::Onset;
+use crate::domain::{RuleCode, SpecimenType};
+use crate::store::models::{PatientRow, SpecimenRow};
+use crate::store::schema::{patients, specimens};
+use crate::store::DbConnection;
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatientInput {
+    pub name: String,
+    #[serde(default)]
+    pub name_kana: Option<String>,
+    #[serde(default)]
+    pub birth_date: Option<NaiveDate>,
+    #[serde(default = "unknown_sex")]
+    pub sex: Sex,
+    #[serde(default)]
+    pub address: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// The site's patient number, when the desk has one.
+    #[serde(default)]
+    pub patient_id: Option<String>,
+}
+
+fn unknown_sex() -> Sex {
+    Sex::Unknown
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterSpecimen {
+    /// The tube's barcode: printable text, 1–80 characters.
+    #[schema(value_type = String)]
+    pub specimen_id: SpecimenId,
+    pub patient: PatientInput,
+    #[serde(rename = "type")]
+    pub specimen_type: SpecimenType,
+    pub collected_at: DateTime<FixedOffset>,
+    #[serde(default)]
+    pub onset_date: Option<NaiveDate>,
+    #[serde(default)]
+    pub asymptomatic: bool,
+    pub test_method: TestMethod,
+    /// The collection kit's label as scanned (GS1 element string).
+    #[serde(default)]
+    pub kit: Option<String>,
+    #[serde(default)]
+    pub volume_ml: Option<f64>,
+    #[serde(default)]
+    pub ppe: Option<Vec<PpeItem>>,
+    #[serde(default)]
+    pub override_reason: Option<String>,
+}
+
+/// 201 with `created`, or 200 for a repeat of the stored registration.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Registered {
+    pub specimen: SpecimenView,
+    pub warnings: Vec<Notice>,
+    #[serde(skip)]
+    pub created: bool,
+}
+
+impl RegisterSpecimen {
+    /// The form kept for idempotency: times in UTC, so the same instant
+    /// written with another offset is the same registration.
+    fn canonical(&self) -> String {
+        let mut c = self.clone();
+        c.collected_at = self.collected_at.with_timezone(&Utc).fixed_offset();
+        to_json(&c)
+    }
+
+    fn validate(&self) -> Result<(), ActionError> {
+        let p = &self.patient;
+        check_text("patient.name", &p.name, 200)?;
+        check_optional_text("patient.name_kana", p.name_kana.as_deref(), 200)?;
+        check_optional_text("patient.address", p.address.as_deref(), 500)?;
+        check_optional_text("patient.phone", p.phone.as_deref(), 40)?;
+        check_optional_text("patient.patient_id", p.patient_id.as_deref(), 80)?;
+        check_optional_text("override_reason", self.override_reason.as_deref(), 1000)?;
+        if let Some(kit) = &self.kit {
+            // A kit label is a scan: GS (0x1D) separates its fields.
+            if kit.is_empty()
+                || kit.chars().count() > 200
+                || kit.chars().any(|c| c.is_control() && c != '\u{1d}')
+            {
+                return Err(ActionError::invalid(
+                    "kit must be the scanned label: 1–200 characters, no control characters but GS",
+                ));
+            }
+        }
+        if let Some(v) = self.volume_ml {
+            if !(v.is_finite() && v > 0.0 && v <= 100.0) {
+                return Err(ActionError::invalid(
+                    "volume_ml must be more than 0 and at most 100",
+                ));
+            }
+        }
+        if self.asymptomatic && self.onset_date.is_some() {
+            return Err(ActionError::invalid(
+                "an asymptomatic patient has no onset date",
+            ));
+        }
+        if let Some(b) = p.birth_date {
+            if b > self.collected_at.date_naive() {
+                return Err(ActionError::invalid(
+                    "patient.birth_date is after the collection date",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn onset(&self) -> Onset {
+        match (self.onset_date, self.asymptomatic) {
+            (Some(d), _) => Onset::On(d),
+            (None, true) => Onset::Asymptomatic,
+            (None, false) => Onset::Unknown,
+        }
+    }
+
+    fn patient_row(&self, now: DateTime<Utc>) -> PatientRow {
+        let p = &self.patient;
+        PatientRow {
+            id: 0,
+            patient_key: patient_key(
+                p.patient_id.as_deref(),
+                &p.name,
+                p.name_kana.as_deref(),
+                p.birth_date,
+            ),
+            patient_number: p.patient_id.clone(),
+            name: p.name.clone(),
+            name_kana: p.name_kana.clone(),
+            birth_date: p.birth_date,
+            sex: p.sex.code().to_string(),
+            address: p.address.clone(),
+            phone: p.phone.clone(),
+            updated_at: naive(now),
+        }
+    }
+}
+
+pub fn register(
+    ctx: &Ctx,
+    actor: &Actor,
+    req: &RegisterSpecimen,
+    now: DateTime<Utc>,
+) -> Result<Registered, ActionError> {
+    actor.require(Action::RegisterSpecimen)?;
+    if req.override_reason.is_some() {
+        actor.require(Action::Override)?;
+    }
+    req.validate()?;
+    let canonical = req.canonical();
+    let id = req.specimen_id.as_str();
+
+    ctx.write(|c| {
+        if let Some(stored) = specimens::table
+            .find(id)
+            .select(specimens::registration)
+            .first::<String>(c)
+            .optional()?
+        {
+            if stored != canonical {
+                return Err(ActionError::Conflict(Notice::new(
+                    RuleCode::DuplicateSpecimen,
+                    format!("specimen {id:?} is already registered with different details"),
+                )));
+            }
+            let specimen = load_specimen(ctx, c, id)?.ok_or_else(|| unknown_specimen(id))?;
+            return Ok(Registered {
+                warnings: specimen.registration_warnings.clone(),
+                specimen,
+                created: false,
+            });
+        }
+
+        let patient_ref = upsert_patient(c, actor, req.patient_row(now), now)?;
+        let siblings: Vec<SiblingSpecimen> = specimens::table
+            .filter(specimens::patient_ref.eq(patient_ref))
+            .select((specimens::specimen_type, specimens::collected_at))
+            .load::<(String, chrono::NaiveDateTime)>(c)?
+            .into_iter()
+            .filter_map(|(t, at)| {
+                Some(SiblingSpecimen {
+                    specimen_type: SpecimenType::from_code(&t)?,
+                    collected_at: at.and_utc(),
+                })
+            })
+            .collect();
+
+        let collected_at = req.collected_at.with_timezone(&Utc);
+        let verdict = registration::evaluate(
+            &Registration {
+                specimen_type: req.specimen_type,
+                collected_at,
+                onset: req.onset(),
+                ppe: req.ppe.as_deref(),
+                override_reason: req.override_reason.as_deref(),
+            },
+            &siblings,
+            now,
+            ctx.tz,
+            &ctx.config.policy,
+        );
+        if !verdict.accepted() {
+            let overridable = verdict.refusals.iter().all(|n| registration::is_overridable(n.code));
+            return Err(ActionError::Refused {
+                refusals: verdict.refusals,
+                overridable,
+            });
+        }
+
+        let row = SpecimenRow {
+            specimen_id: id.to_string(),
+            patient_ref,
+            facility_code: ctx.config.site.facility_code.clone(),
+            specimen_type: req.specimen_type.code().to_string(),
+            priority: i32::from(req.specimen_type.priority()),
+            collected_at: naive(collected_at),
+            onset_date: req.onset_date,
+            asymptomatic: req.asymptomatic,
+            days_since_onset: verdict.days_since_onset.and_then(|d| i32::try_from(d).ok()),
+            test_method: req.test_method.code().to_string(),
+            kit: req.kit.clone(),
+            volume_ml: req.volume_ml,
+            ppe: to_json(&req.ppe.clone().unwrap_or_default()),
+            override_reason: req.override_reason.clone(),
+            flags: to_json(&verdict.flags),
+            warnings: to_json(&verdict.warnings),
+            status: "registered".into(),
+            registration: canonical.clone(),
+            registered_by: actor.user_ref(),
+            registered_at: naive(now),
+        };
+        diesel::insert_into(specimens::table).values(&row).execute(c)?;
+        let after = serde_json::json!({
+            "type": row.specimen_type, "collected_at": row.collected_at, "onset_date": row.onset_date,
+            "flags": verdict.flags, "warnings": verdict.warnings.iter().map(|w| w.code).collect::<Vec<_>>(),
+            "override_reason": row.override_reason,
+        });
+        audit::record::<(), _>(c, actor, now, "specimen.register", ("specimen", id), None, Some(&after))?;
+        let specimen = load_specimen(ctx, c, id)?.ok_or_else(|| unknown_specimen(id))?;
+        Ok(Registered {
+            specimen,
+            warnings: verdict.warnings,
+            created: true,
+        })
+    })
+}
+
+/// The patient's row id, creating the patient or bringing their details up
+/// to date (the audit log keeps what they were).
+fn upsert_patient(
+    c: &mut DbConnection,
+    actor: &Actor,
+    new: PatientRow,
+    now: DateTime<Utc>,
+) -> Result<i64, ActionError> {
+    let existing: Option<PatientRow> = patients::table
+        .filter(patients::patient_key.eq(&new.patient_key))
+        .select(PatientRow::as_select())
+        .first(c)
+        .optional()?;
+    // Patient details are personal data: the audit log records which fields
+    // changed, not their values.
+    match existing {
+        None => {
+            let id: i64 = diesel::insert_into(patients::table)
+                .values(&new)
+                .returning(patients::id)
+                .get_result(c)?;
+            audit::record::<(), _>(
+                c,
+                actor,
+                now,
+                "patient.create",
+                ("patient", &id.to_string()),
+                None,
+                Some(&serde_json::json!({"id": id})),
+            )?;
+            Ok(id)
+        }
+        Some(old) => {
+            let changed = changed_fields(&old, &new);
+            if !changed.is_empty() {
+                let update = PatientRow { id: old.id, ..new };
+                diesel::update(patients::table.find(old.id))
+                    .set(&update)
+                    .execute(c)?;
+                audit::record(
+                    c,
+                    actor,
+                    now,
+                    "patient.update",
+                    ("patient", &old.id.to_string()),
+                    Some(&serde_json::json!({"changed": changed})),
+                    Some(&serde_json::json!({"changed": changed})),
+                )?;
+            }
+            Ok(old.id)
+        }
+    }
+}
+
+fn changed_fields(old: &PatientRow, new: &PatientRow) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    let pairs: [(&'static str, bool); 7] = [
+        ("patient_id", old.patient_number != new.patient_number),
+        ("name", old.name != new.name),
+        ("name_kana", old.name_kana != new.name_kana),
+        ("birth_date", old.birth_date != new.birth_date),
+        ("sex", old.sex != new.sex),
+        ("address", old.address != new.address),
+        ("phone", old.phone != new.phone),
+    ];
+    for (name, differs) in pairs {
+        if differs {
+            out.push(name);
+        }
+    }
+    out
+}
+
+pub fn get(ctx: &Ctx, actor: &Actor, id: &str) -> Result<SpecimenView, ActionError> {
+    actor.require(Action::ReadSpecimens)?;
+    ctx.store
+        .read(|c| load_specimen(ctx, c, id))?
+        .ok_or_else(|| unknown_specimen(id))
+}

@@ -1,0 +1,227 @@
+//! Storage events (a tube scanned into a location) and the lab's alerts.
+
+use super::locations::unknown_location;
+use super::views::{
+    load_specimen, placements, specimen_row, storage_history, unknown_specimen, StorageEventView,
+};
+use super::{audit, naive, to_json, ActionError, Actor, Ctx};
+use crate::domain::codes::{Decision, Notice};
+use crate::domain::ids::LocationCode;
+use crate::domain::roles::Action;
+use crate::domain::storage::{self, Placement};
+use crate::domain::{RuleCode, SpecimenType, StorageClass};
+use crate::store::models::{LocationRow, StorageEventRow};
+use crate::store::schema::{locations, specimens, storage_events};
+use chrono::{DateTime, FixedOffset, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StoreSpecimen {
+    /// The location's barcode.
+    #[schema(value_type = String)]
+    pub location: LocationCode,
+    /// When the tube went in; now when absent.
+    #[serde(default)]
+    pub at: Option<DateTime<FixedOffset>>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Stored {
+    pub event: StorageEventView,
+    pub warnings: Vec<Notice>,
+    pub freeze_or_ship_by: Option<DateTime<FixedOffset>>,
+    pub freeze_thaw_count: usize,
+}
+
+/// Statuses in which a specimen is still in the lab's care (not shipped).
+pub const IN_CARE: [&str; 2] = ["registered", "stored"];
+
+pub fn record(
+    ctx: &Ctx,
+    actor: &Actor,
+    specimen_id: &str,
+    req: &StoreSpecimen,
+    now: DateTime<Utc>,
+) -> Result<Stored, ActionError> {
+    actor.require(Action::RecordStorage)?;
+    let at = req.at.map_or(now, |t| t.with_timezone(&Utc));
+    ctx.write(|c| {
+        let specimen = specimen_row(c, specimen_id)?;
+        let location: LocationRow = locations::table
+            .find(req.location.as_str())
+            .select(LocationRow::as_select())
+            .first(c)
+            .optional()?
+            .ok_or_else(|| unknown_location(req.location.as_str()))?;
+        let class = StorageClass::from_code(&location.storage_class).unwrap_or(StorageClass::Ambient);
+        let specimen_type = SpecimenType::from_code(&specimen.specimen_type).unwrap_or(SpecimenType::Saliva);
+        if !IN_CARE.contains(&specimen.status.as_str()) {
+            return Err(ActionError::Conflict(Notice::new(
+                RuleCode::InvalidInput,
+                format!("specimen {specimen_id:?} is {} and can no longer be stored here", specimen.status),
+            )));
+        }
+        let history = placements(&storage_history(c, specimen_id)?);
+        let decisions = storage::check_placement(
+            specimen_type,
+            specimen.collected_at.and_utc(),
+            &history,
+            Placement { class, at },
+            now,
+            &ctx.config.policy,
+        );
+        let mut warnings = Vec::new();
+        for d in decisions {
+            match d {
+                Decision::Accept => {}
+                Decision::Warn(n) => warnings.push(n),
+                Decision::Refuse(n) if n.code == RuleCode::InvalidInput => return Err(ActionError::Invalid(n)),
+                Decision::Refuse(n) => {
+                    return Err(ActionError::Refused {
+                        refusals: vec![n],
+                        overridable: false,
+                    })
+                }
+            }
+        }
+        let mut row = StorageEventRow {
+                id: 0,
+                specimen_id: specimen_id.to_string(),
+                location_code: location.code.clone(),
+                storage_class: location.storage_class.clone(),
+                at: naive(at),
+                warnings: to_json(&warnings),
+                recorded_by: actor.user_ref(),
+                recorded_at: naive(now),
+            };
+        row.id = diesel::insert_into(storage_events::table)
+            .values(&row)
+            .returning(storage_events::id)
+            .get_result(c)?;
+        diesel::update(specimens::table.find(specimen_id))
+            .set(specimens::status.eq("stored"))
+            .execute(c)?;
+        let after = serde_json::json!({
+            "location": location.code, "storage_class": location.storage_class, "at": row.at,
+            "warnings": warnings.iter().map(|w| w.code).collect::<Vec<_>>(),
+        });
+        audit::record(
+            c,
+            actor,
+            now,
+            "specimen.store",
+            ("specimen", specimen_id),
+            Some(&serde_json::json!({"status": specimen.status, "storage_class": storage::current_class(&history).code()})),
+            Some(&after),
+        )?;
+        let view = load_specimen(ctx, c, specimen_id)?.ok_or_else(|| unknown_specimen(specimen_id))?;
+        let event = view
+            .storage
+            .iter()
+            .find(|e| e.id == row.id)
+            .cloned()
+            .ok_or_else(|| unknown_specimen(specimen_id))?;
+        Ok(Stored {
+            event,
+            warnings,
+            freeze_or_ship_by: view.freeze_or_ship_by,
+            freeze_thaw_count: view.freeze_thaw_count,
+        })
+    })
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Alert {
+    pub specimen_id: String,
+    /// `freeze_or_ship_due`, `storage_deadline_exceeded` or `ambient_too_long`.
+    pub code: RuleCode,
+    pub due_at: DateTime<FixedOffset>,
+    pub message: String,
+    #[serde(rename = "type")]
+    pub specimen_type: SpecimenType,
+    pub priority: i32,
+    pub storage_class: StorageClass,
+    pub location: Option<String>,
+}
+
+/// Every alert for specimens still in care, soonest deadline first, then
+/// by sending priority.
+pub fn alerts(ctx: &Ctx, actor: &Actor, now: DateTime<Utc>) -> Result<Vec<Alert>, ActionError> {
+    actor.require(Action::ReadAlerts)?;
+    let (specimens, events) = ctx.store.read(|c| {
+        let specimens: Vec<(String, String, chrono::NaiveDateTime)> = specimens::table
+            .filter(specimens::status.eq_any(IN_CARE))
+            .select((
+                specimens::specimen_id,
+                specimens::specimen_type,
+                specimens::collected_at,
+            ))
+            .load(c)?;
+        let events: Vec<StorageEventRow> = storage_events::table
+            .inner_join(specimens::table)
+            .filter(specimens::status.eq_any(IN_CARE))
+            .order((
+                storage_events::specimen_id,
+                storage_events::at,
+                storage_events::id,
+            ))
+            .select(StorageEventRow::as_select())
+            .load(c)?;
+        Ok::<_, ActionError>((specimens, events))
+    })?;
+    let mut by_specimen: std::collections::HashMap<&str, Vec<StorageEventRow>> =
+        std::collections::HashMap::new();
+    for e in &events {
+        by_specimen
+            .entry(e.specimen_id.as_str())
+            .or_default()
+            .push(e.clone());
+    }
+    let policy = &ctx.config.policy;
+    let mut out = Vec::new();
+    for (id, t, collected) in &specimens {
+        let Some(t) = SpecimenType::from_code(t) else {
+            continue;
+        };
+        let rows = by_specimen
+            .get(id.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let history = placements(rows);
+        for a in storage::alerts(t, collected.and_utc(), &history, now, policy) {
+            let message = match a.code {
+                RuleCode::FreezeOrShipDue => format!(
+                    "freeze at −80 °C or ship within {} h of collection",
+                    policy.fridge_max_hours
+                ),
+                RuleCode::StorageDeadlineExceeded => format!(
+                    "{} h unfrozen passed: freeze now or ship",
+                    policy.fridge_max_hours
+                ),
+                _ => format!(
+                    "at room temperature beyond {} min: put on ice or at 4 °C",
+                    policy.ambient_grace_minutes
+                ),
+            };
+            out.push(Alert {
+                specimen_id: id.clone(),
+                code: a.code,
+                due_at: a.due_at.with_timezone(&ctx.tz).fixed_offset(),
+                message,
+                specimen_type: t,
+                priority: i32::from(t.priority()),
+                storage_class: storage::current_class(&history),
+                location: rows.last().map(|e| e.location_code.clone()),
+            });
+        }
+    }
+    out.sort_by(|a, b| {
+        a.due_at
+            .cmp(&b.due_at)
+            .then(a.priority.cmp(&b.priority))
+            .then(a.specimen_id.cmp(&b.specimen_id))
+    });
+    Ok(out)
+}

@@ -1,0 +1,163 @@
+//! Users and their tokens: creation, authentication, the first admin.
+
+use super::{audit, check_text, ActionError, Actor, Ctx};
+use crate::domain::roles::{Action, Role};
+use crate::domain::{Notice, RuleCode};
+use crate::store::models::{NewUser, UserRow};
+use crate::store::schema::users;
+use crate::tokens::{generate_token, hash_token, hashes_match};
+use chrono::{DateTime, FixedOffset, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUserRequest {
+    pub name: String,
+    pub role: Role,
+}
+
+/// A user as shown to admins (never the token or its hash).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct UserView {
+    pub id: i64,
+    pub name: String,
+    pub role: Role,
+    pub created_at: DateTime<FixedOffset>,
+    pub disabled: bool,
+}
+
+/// A freshly created user with the only copy of its token.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CreatedUser {
+    pub user: UserView,
+    pub token: String,
+}
+
+fn view(ctx: &Ctx, r: UserRow) -> UserView {
+    UserView {
+        id: r.id,
+        name: r.name,
+        role: Role::from_code(&r.role).unwrap_or(Role::Reception),
+        created_at: ctx.site_time(r.created_at),
+        disabled: r.disabled,
+    }
+}
+
+pub fn create_user(
+    ctx: &Ctx,
+    actor: &Actor,
+    req: &NewUserRequest,
+) -> Result<CreatedUser, ActionError> {
+    actor.require(Action::ManageUsers)?;
+    check_text("name", &req.name, 64)?;
+    if req.name.trim() != req.name {
+        return Err(ActionError::invalid("name has leading or trailing spaces"));
+    }
+    let token = generate_token();
+    let hash = hash_token(&token);
+    let now = Utc::now();
+    let row = ctx.write(|c| {
+        let exists: i64 = users::table
+            .filter(users::name.eq(&req.name))
+            .count()
+            .get_result(c)?;
+        if exists > 0 {
+            return Err(ActionError::Conflict(Notice::new(
+                RuleCode::InvalidInput,
+                format!("a user named {:?} already exists", req.name),
+            )));
+        }
+        let new = NewUser {
+            name: &req.name,
+            role: req.role.code(),
+            token_hash: &hash,
+            created_at: now.naive_utc(),
+            disabled: false,
+        };
+        let id: i64 = diesel::insert_into(users::table)
+            .values(&new)
+            .returning(users::id)
+            .get_result(c)?;
+        let row = UserRow {
+            id,
+            name: req.name.clone(),
+            role: req.role.code().to_string(),
+            token_hash: hash.clone(),
+            created_at: new.created_at,
+            disabled: false,
+        };
+        let after = serde_json::json!({"id": row.id, "name": row.name, "role": row.role});
+        audit::record::<(), _>(
+            c,
+            actor,
+            now,
+            "user.create",
+            ("user", &row.id.to_string()),
+            None,
+            Some(&after),
+        )?;
+        Ok(row)
+    })?;
+    Ok(CreatedUser {
+        user: view(ctx, row),
+        token,
+    })
+}
+
+pub fn list_users(ctx: &Ctx, actor: &Actor) -> Result<Vec<UserView>, ActionError> {
+    actor.require(Action::ManageUsers)?;
+    let rows: Vec<UserRow> = ctx.store.read(|c| {
+        users::table
+            .select(UserRow::as_select())
+            .order(users::id)
+            .load(c)
+            .map_err(ActionError::from)
+    })?;
+    Ok(rows.into_iter().map(|r| view(ctx, r)).collect())
+}
+
+/// The user a bearer token belongs to, if any (disabled users have none).
+pub fn authenticate(ctx: &Ctx, token: &str) -> Result<Option<Actor>, ActionError> {
+    let hash = hash_token(token);
+    let row: Option<UserRow> = ctx.store.read(|c| {
+        users::table
+            .filter(users::token_hash.eq(&hash))
+            .select(UserRow::as_select())
+            .first(c)
+            .optional()
+            .map_err(ActionError::from)
+    })?;
+    Ok(row
+        .filter(|r| !r.disabled && hashes_match(&r.token_hash, &hash))
+        .and_then(|r| {
+            Some(Actor {
+                id: Some(r.id),
+                role: Role::from_code(&r.role)?,
+                name: r.name,
+            })
+        }))
+}
+
+/// On an empty database, creates the `admin` user and returns its token
+/// (shown once by `kentai serve`); otherwise `None`.
+pub fn bootstrap_admin(ctx: &Ctx) -> Result<Option<String>, ActionError> {
+    let count: i64 = ctx.store.read(|c| {
+        users::table
+            .count()
+            .get_result(c)
+            .map_err(ActionError::from)
+    })?;
+    if count > 0 {
+        return Ok(None);
+    }
+    let created = create_user(
+        ctx,
+        &Actor::system(),
+        &NewUserRequest {
+            name: "admin".into(),
+            role: Role::Admin,
+        },
+    )?;
+    Ok(Some(created.token))
+}

@@ -1,0 +1,389 @@
+//! What the API answers about specimens, locations, storage and results.
+//!
+//! Views are assembled from rows plus the rules: the freeze-or-ship deadline,
+//! the freeze–thaw count and the storage flags are computed from the storage
+//! history every time, never stored, so they cannot drift from it.
+
+use super::{from_json, ActionError, Ctx};
+use crate::domain::codes::Notice;
+use crate::domain::patient::Sex;
+use crate::domain::ppe::PpeItem;
+use crate::domain::registration::Flag;
+use crate::domain::results::{TestMethod, TestResult};
+use crate::domain::storage::{self, Placement, StorageClass};
+use crate::domain::{RuleCode, SpecimenCategory, SpecimenType};
+use crate::store::models::{LocationRow, PatientRow, ResultRow, SpecimenRow, StorageEventRow};
+use crate::store::schema::{locations, patients, results, specimens, storage_events, users};
+use crate::store::DbConnection;
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use diesel::prelude::*;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PatientView {
+    pub patient_id: Option<String>,
+    pub name: String,
+    pub name_kana: Option<String>,
+    pub birth_date: Option<NaiveDate>,
+    pub sex: Sex,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct LocationView {
+    pub code: String,
+    pub name: String,
+    pub storage_class: StorageClass,
+    pub storage_class_label_ja: &'static str,
+    pub created_at: DateTime<FixedOffset>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct StorageEventView {
+    pub id: i64,
+    pub specimen_id: String,
+    pub location: String,
+    pub location_name: String,
+    pub storage_class: StorageClass,
+    pub nominal_celsius: i32,
+    pub at: DateTime<FixedOffset>,
+    pub warnings: Vec<Notice>,
+    pub recorded_by: String,
+    pub recorded_at: DateTime<FixedOffset>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ResultView {
+    pub version: i32,
+    pub result: TestResult,
+    pub result_label_ja: &'static str,
+    pub method: TestMethod,
+    pub method_label_ja: &'static str,
+    pub resulted_at: DateTime<FixedOffset>,
+    /// True for every version after the first: it corrects the one before.
+    pub correction: bool,
+    pub recorded_by: String,
+    pub recorded_at: DateTime<FixedOffset>,
+}
+
+/// One step of the chain of custody (collected → stored → … → resulted).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CustodyStep {
+    pub step: String,
+    pub at: DateTime<FixedOffset>,
+    pub by: Option<String>,
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SpecimenView {
+    pub specimen_id: String,
+    pub patient: PatientView,
+    #[serde(rename = "type")]
+    pub specimen_type: SpecimenType,
+    pub type_label_ja: &'static str,
+    pub category: SpecimenCategory,
+    pub priority: i32,
+    pub amount: &'static str,
+    pub container_ja: &'static str,
+    pub facility_code: String,
+    pub collected_at: DateTime<FixedOffset>,
+    pub collection_date: NaiveDate,
+    pub onset_date: Option<NaiveDate>,
+    pub asymptomatic: bool,
+    pub days_since_onset: Option<i32>,
+    pub test_method: TestMethod,
+    pub test_method_label_ja: &'static str,
+    pub kit: Option<String>,
+    pub volume_ml: Option<f64>,
+    pub ppe: Vec<PpeItem>,
+    pub override_reason: Option<String>,
+    pub status: String,
+    /// Where the specimen belongs for long storage.
+    pub home_storage: StorageClass,
+    pub storage_class: StorageClass,
+    pub location: Option<String>,
+    /// When the unfrozen time since collection reaches the limit (48 h);
+    /// null while frozen.
+    pub freeze_or_ship_by: Option<DateTime<FixedOffset>>,
+    pub freeze_thaw_count: usize,
+    pub flags: Vec<Flag>,
+    /// What the rules warned about when the specimen was registered.
+    pub registration_warnings: Vec<Notice>,
+    pub storage: Vec<StorageEventView>,
+    pub results: Vec<ResultView>,
+    /// The latest result version (the one that counts).
+    pub result: Option<ResultView>,
+    /// Packaging arrives with the packaging capability; null until packed.
+    #[schema(value_type = Option<Object>)]
+    pub package: Option<serde_json::Value>,
+    pub custody: Vec<CustodyStep>,
+    pub registered_by: String,
+    pub registered_at: DateTime<FixedOffset>,
+}
+
+pub(crate) fn placements(events: &[StorageEventRow]) -> Vec<Placement> {
+    events
+        .iter()
+        .filter_map(|e| {
+            Some(Placement {
+                class: StorageClass::from_code(&e.storage_class)?,
+                at: e.at.and_utc(),
+            })
+        })
+        .collect()
+}
+
+fn user_names(
+    conn: &mut DbConnection,
+    ids: Vec<i64>,
+) -> Result<std::collections::HashMap<i64, String>, ActionError> {
+    let rows: Vec<(i64, String)> = users::table
+        .filter(users::id.eq_any(ids))
+        .select((users::id, users::name))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
+pub fn location_view(ctx: &Ctx, r: LocationRow) -> LocationView {
+    let class = StorageClass::from_code(&r.storage_class).unwrap_or(StorageClass::Ambient);
+    LocationView {
+        code: r.code,
+        name: r.name,
+        storage_class: class,
+        storage_class_label_ja: class.label_ja(),
+        created_at: ctx.site_time(r.created_at),
+    }
+}
+
+pub(crate) fn storage_history(
+    conn: &mut DbConnection,
+    specimen_id: &str,
+) -> Result<Vec<StorageEventRow>, ActionError> {
+    Ok(storage_events::table
+        .filter(storage_events::specimen_id.eq(specimen_id))
+        .order((storage_events::at, storage_events::id))
+        .select(StorageEventRow::as_select())
+        .load(conn)?)
+}
+
+fn name_of(names: &std::collections::HashMap<i64, String>, id: i64) -> String {
+    names.get(&id).cloned().unwrap_or_else(|| "system".into())
+}
+
+/// The whole record of one specimen; `None` when there is no such tube.
+pub fn load_specimen(
+    ctx: &Ctx,
+    conn: &mut DbConnection,
+    specimen_id: &str,
+) -> Result<Option<SpecimenView>, ActionError> {
+    let Some(s) = specimens::table
+        .find(specimen_id)
+        .select(SpecimenRow::as_select())
+        .first(conn)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let patient: PatientRow = patients::table
+        .find(s.patient_ref)
+        .select(PatientRow::as_select())
+        .first(conn)?;
+    let events = storage_history(conn, specimen_id)?;
+    let result_rows: Vec<ResultRow> = results::table
+        .filter(results::specimen_id.eq(specimen_id))
+        .order(results::version)
+        .select(ResultRow::as_select())
+        .load(conn)?;
+    let location_names: std::collections::HashMap<String, String> = locations::table
+        .filter(
+            locations::code.eq_any(
+                events
+                    .iter()
+                    .map(|e| e.location_code.clone())
+                    .collect::<Vec<_>>(),
+            ),
+        )
+        .select((locations::code, locations::name))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect();
+    let mut ids: Vec<i64> = vec![s.registered_by];
+    ids.extend(events.iter().map(|e| e.recorded_by));
+    ids.extend(result_rows.iter().map(|r| r.recorded_by));
+    let names = user_names(conn, ids)?;
+    Ok(Some(assemble(
+        ctx,
+        s,
+        patient,
+        events,
+        result_rows,
+        &location_names,
+        &names,
+    )))
+}
+
+fn assemble(
+    ctx: &Ctx,
+    s: SpecimenRow,
+    patient: PatientRow,
+    events: Vec<StorageEventRow>,
+    result_rows: Vec<ResultRow>,
+    location_names: &std::collections::HashMap<String, String>,
+    names: &std::collections::HashMap<i64, String>,
+) -> SpecimenView {
+    let specimen_type = SpecimenType::from_code(&s.specimen_type).unwrap_or(SpecimenType::Saliva);
+    let test_method = TestMethod::from_code(&s.test_method).unwrap_or(TestMethod::Pcr);
+    let collected_at = s.collected_at.and_utc();
+    let history = placements(&events);
+    let policy = &ctx.config.policy;
+    let freeze_thaw_count = storage::freeze_thaw_count(&history);
+
+    let mut flags: Vec<Flag> = from_json(&s.flags);
+    if history
+        .iter()
+        .any(|p| p.class == StorageClass::FrozenMinus20)
+    {
+        flags.push(Flag {
+            code: RuleCode::Minus20Fallback,
+            message: "stored at −20 °C (fallback for −80 °C)".into(),
+            override_reason: None,
+        });
+    }
+    if freeze_thaw_count > 0 {
+        flags.push(Flag {
+            code: RuleCode::FreezeThaw,
+            message: format!("{freeze_thaw_count} freeze–thaw cycle(s)"),
+            override_reason: None,
+        });
+    }
+
+    let storage: Vec<StorageEventView> = events
+        .into_iter()
+        .map(|e| {
+            let class = StorageClass::from_code(&e.storage_class).unwrap_or(StorageClass::Ambient);
+            StorageEventView {
+                id: e.id,
+                location_name: location_names
+                    .get(&e.location_code)
+                    .cloned()
+                    .unwrap_or_default(),
+                specimen_id: e.specimen_id,
+                location: e.location_code,
+                storage_class: class,
+                nominal_celsius: class.nominal_celsius(),
+                at: ctx.site_time(e.at),
+                warnings: from_json(&e.warnings),
+                recorded_by: name_of(names, e.recorded_by),
+                recorded_at: ctx.site_time(e.recorded_at),
+            }
+        })
+        .collect();
+    let results: Vec<ResultView> = result_rows
+        .into_iter()
+        .map(|r| result_view(ctx, r, names))
+        .collect();
+
+    let mut custody = vec![CustodyStep {
+        step: "collected".into(),
+        at: ctx.site_time(s.collected_at),
+        by: None,
+        detail: None,
+    }];
+    custody.extend(storage.iter().map(|e| CustodyStep {
+        step: "stored".into(),
+        at: e.at,
+        by: Some(e.recorded_by.clone()),
+        detail: Some(format!("{} ({})", e.location, e.storage_class.code())),
+    }));
+    custody.extend(results.iter().map(|r| CustodyStep {
+        step: "resulted".into(),
+        at: r.resulted_at,
+        by: Some(r.recorded_by.clone()),
+        detail: Some(format!("{} v{}", r.result.code(), r.version)),
+    }));
+
+    SpecimenView {
+        patient: PatientView {
+            patient_id: patient.patient_number,
+            name: patient.name,
+            name_kana: patient.name_kana,
+            birth_date: patient.birth_date,
+            sex: Sex::from_code(&patient.sex).unwrap_or(Sex::Unknown),
+            address: patient.address,
+            phone: patient.phone,
+        },
+        type_label_ja: specimen_type.label_ja(),
+        category: specimen_type.category(),
+        priority: i32::from(specimen_type.priority()),
+        amount: specimen_type.amount(),
+        container_ja: specimen_type.container_ja(),
+        specimen_type,
+        facility_code: s.facility_code,
+        collected_at: ctx.site_time(s.collected_at),
+        collection_date: crate::domain::timing::collection_date(collected_at, ctx.tz),
+        onset_date: s.onset_date,
+        asymptomatic: s.asymptomatic,
+        days_since_onset: s.days_since_onset,
+        test_method,
+        test_method_label_ja: test_method.label_ja(),
+        kit: s.kit,
+        volume_ml: s.volume_ml,
+        ppe: from_json(&s.ppe),
+        override_reason: s.override_reason,
+        status: s.status,
+        home_storage: specimen_type.home_storage(),
+        storage_class: storage::current_class(&history),
+        location: storage.last().map(|e| e.location.clone()),
+        freeze_or_ship_by: storage::freeze_or_ship_by(collected_at, &history, policy)
+            .map(|t| t.with_timezone(&ctx.tz).fixed_offset()),
+        freeze_thaw_count,
+        flags,
+        registration_warnings: from_json(&s.warnings),
+        result: results.last().cloned(),
+        results,
+        storage,
+        package: None,
+        custody,
+        registered_by: name_of(names, s.registered_by),
+        registered_at: ctx.site_time(s.registered_at),
+        specimen_id: s.specimen_id,
+    }
+}
+
+pub(crate) fn result_view(
+    ctx: &Ctx,
+    r: ResultRow,
+    names: &std::collections::HashMap<i64, String>,
+) -> ResultView {
+    let result = TestResult::from_code(&r.result).unwrap_or(TestResult::Invalid);
+    let method = TestMethod::from_code(&r.method).unwrap_or(TestMethod::Pcr);
+    ResultView {
+        version: r.version,
+        result,
+        result_label_ja: result.label_ja(),
+        method,
+        method_label_ja: method.label_ja(),
+        resulted_at: ctx.site_time(r.resulted_at),
+        correction: r.version > 1,
+        recorded_by: name_of(names, r.recorded_by),
+        recorded_at: ctx.site_time(r.recorded_at),
+    }
+}
+
+pub(crate) fn unknown_specimen(id: &str) -> ActionError {
+    ActionError::NotFound(Notice::new(
+        RuleCode::UnknownSpecimen,
+        format!("no specimen {id:?}"),
+    ))
+}
+
+pub(crate) fn specimen_row(conn: &mut DbConnection, id: &str) -> Result<SpecimenRow, ActionError> {
+    specimens::table
+        .find(id)
+        .select(SpecimenRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| unknown_specimen(id))
+}

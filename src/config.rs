@@ -1,0 +1,284 @@
+//! Site configuration: `kentai.toml`, then environment variables over it.
+//!
+//! Every key has a default so a clinic can start with no file at all. Any
+//! key can be overridden from the environment: `KENTAI_BIND`,
+//! `KENTAI_DATABASE_URL`, and `KENTAI_<SECTION>__<KEY>` for the sections
+//! (e.g. `KENTAI_POLICY__SALIVA_MAX_DAYS=7`, `KENTAI_SITE__FACILITY_NAME=…`).
+
+use crate::domain::Policy;
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATABASE: &str = "sqlite://kentai.db";
+pub const DEFAULT_CONFIG: &str = "kentai.toml";
+
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {source}")]
+    Parse {
+        path: PathBuf,
+        source: Box<toml::de::Error>,
+    },
+    #[error("environment variable {var}: {message}")]
+    Env { var: String, message: String },
+    #[error("site.time_zone: unknown time zone {0:?} (use an IANA name such as Asia/Tokyo)")]
+    TimeZone(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct Site {
+    pub facility_name: String,
+    pub facility_code: String,
+    pub address: String,
+    pub phone: String,
+    /// 24-hour number printed on shipping slips.
+    pub emergency_phone: String,
+    pub health_centre: String,
+    pub time_zone: String,
+    pub gs1_company_prefix: String,
+}
+
+impl Default for Site {
+    fn default() -> Self {
+        Site {
+            facility_name: String::new(),
+            facility_code: String::new(),
+            address: String::new(),
+            phone: String::new(),
+            emergency_phone: String::new(),
+            health_centre: String::new(),
+            time_zone: "Asia/Tokyo".into(),
+            gs1_company_prefix: String::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StationConfig {
+    pub name: String,
+    pub workflow: String,
+}
+
+/// Scanner entries are read by the scanner supervisor; the spine keeps them
+/// as written so a full `kentai.toml` loads today.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScannerConfig {
+    pub name: String,
+    pub kind: String,
+    #[serde(flatten)]
+    pub settings: toml::Table,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub bind: String,
+    pub database: String,
+    pub site: Site,
+    pub policy: Policy,
+    #[serde(rename = "station")]
+    pub stations: Vec<StationConfig>,
+    #[serde(rename = "scanner")]
+    pub scanners: Vec<ScannerConfig>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            bind: DEFAULT_BIND.into(),
+            database: DEFAULT_DATABASE.into(),
+            site: Site::default(),
+            policy: Policy::default(),
+            stations: Vec::new(),
+            scanners: Vec::new(),
+        }
+    }
+}
+
+impl Config {
+    /// Reads `path` when given (it must exist), else `kentai.toml` if present,
+    /// then applies `env` (normally `std::env::vars()`).
+    pub fn load(
+        path: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        let mut table = match path {
+            Some(p) => read_table(p)?,
+            None if Path::new(DEFAULT_CONFIG).exists() => read_table(Path::new(DEFAULT_CONFIG))?,
+            None => toml::Table::new(),
+        };
+        apply_env(&mut table, env)?;
+        let origin = path.unwrap_or(Path::new(DEFAULT_CONFIG)).to_path_buf();
+        let config: Config =
+            toml::Value::Table(table)
+                .try_into()
+                .map_err(|e| ConfigError::Parse {
+                    path: origin,
+                    source: Box::new(e),
+                })?;
+        config.time_zone()?;
+        Ok(config)
+    }
+
+    pub fn time_zone(&self) -> Result<Tz, ConfigError> {
+        self.site
+            .time_zone
+            .parse::<Tz>()
+            .map_err(|_| ConfigError::TimeZone(self.site.time_zone.clone()))
+    }
+}
+
+fn read_table(path: &Path) -> Result<toml::Table, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    text.parse::<toml::Table>().map_err(|e| ConfigError::Parse {
+        path: path.to_path_buf(),
+        source: Box::new(e),
+    })
+}
+
+/// A value from the environment: TOML when it parses as a bare value
+/// (numbers, booleans), a string otherwise.
+fn env_value(raw: &str) -> toml::Value {
+    format!("v = {raw}")
+        .parse::<toml::Table>()
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .filter(|v| !v.is_table() && !v.is_array())
+        .unwrap_or_else(|| toml::Value::String(raw.to_string()))
+}
+
+fn apply_env(
+    table: &mut toml::Table,
+    env: impl IntoIterator<Item = (String, String)>,
+) -> Result<(), ConfigError> {
+    for (var, raw) in env {
+        let path: Vec<String> = match var.as_str() {
+            "KENTAI_BIND" => vec!["bind".into()],
+            "KENTAI_DATABASE_URL" => vec!["database".into()],
+            v => match v
+                .strip_prefix("KENTAI_")
+                .and_then(|rest| rest.split_once("__"))
+            {
+                Some((section, key)) if matches!(section, "SITE" | "POLICY") => {
+                    vec![section.to_lowercase(), key.to_lowercase()]
+                }
+                _ => continue,
+            },
+        };
+        let value = if path[0] == "bind" || path[0] == "database" || path[0] == "site" {
+            toml::Value::String(raw)
+        } else {
+            env_value(&raw)
+        };
+        match path.as_slice() {
+            [key] => {
+                table.insert(key.clone(), value);
+            }
+            [section, key] => {
+                let entry = table
+                    .entry(section.clone())
+                    .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+                let Some(section_table) = entry.as_table_mut() else {
+                    return Err(ConfigError::Env {
+                        var,
+                        message: format!("[{section}] is not a table in the config file"),
+                    });
+                };
+                section_table.insert(key.clone(), value);
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::SalivaWithoutOnset;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn no_file_gives_the_spec_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("none.toml");
+        assert!(
+            Config::load(Some(&missing), env(&[])).is_err(),
+            "an explicit path must exist"
+        );
+        let c: Config = toml::from_str("").unwrap();
+        assert_eq!(c.bind, "127.0.0.1:8080");
+        assert_eq!(c.database, "sqlite://kentai.db");
+        assert_eq!(c.policy.saliva_max_days, 9);
+        assert_eq!(c.policy.fridge_max_hours, 48);
+        assert_eq!(c.site.time_zone, "Asia/Tokyo");
+    }
+
+    #[test]
+    fn the_example_config_in_the_repo_loads() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("kentai.example.toml");
+        let c = Config::load(Some(&path), env(&[])).unwrap();
+        assert_eq!(c.policy, Policy::default());
+        assert!(!c.site.facility_name.is_empty());
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k.toml");
+        std::fs::write(
+            &path,
+            "bind = \"0.0.0.0:1\"\n[policy]\nsaliva_max_days = 8\n",
+        )
+        .unwrap();
+        let c = Config::load(
+            Some(&path),
+            env(&[
+                ("KENTAI_BIND", "127.0.0.1:9999"),
+                ("KENTAI_DATABASE_URL", "postgres://x/y"),
+                ("KENTAI_POLICY__SALIVA_MAX_DAYS", "7"),
+                ("KENTAI_POLICY__SALIVA_WITHOUT_ONSET", "refuse"),
+                ("KENTAI_SITE__FACILITY_CODE", "0123"),
+                ("UNRELATED", "x"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.bind, "127.0.0.1:9999");
+        assert_eq!(c.database, "postgres://x/y");
+        assert_eq!(c.policy.saliva_max_days, 7);
+        assert_eq!(c.policy.saliva_without_onset, SalivaWithoutOnset::Refuse);
+        assert_eq!(c.site.facility_code, "0123", "site values stay strings");
+    }
+
+    #[test]
+    fn typos_and_bad_time_zones_are_errors_not_silence() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k.toml");
+        std::fs::write(&path, "[policy]\nsaliva_max_dayz = 8\n").unwrap();
+        assert!(Config::load(Some(&path), env(&[])).is_err());
+        std::fs::write(&path, "[site]\ntime_zone = \"Mars/Olympus\"\n").unwrap();
+        assert!(matches!(
+            Config::load(Some(&path), env(&[])),
+            Err(ConfigError::TimeZone(_))
+        ));
+    }
+}

@@ -1,0 +1,121 @@
+//! Health, identity, users and the audit log.
+
+use super::auth::User;
+use super::error::{AppError, ErrorBody};
+use crate::actions::audit::{self, AuditEntry};
+use crate::actions::users::{self, CreatedUser, NewUserRequest, UserView};
+use crate::actions::{ActionError, Ctx};
+use crate::domain::roles::{Action, Role};
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// `ok`, or `unavailable` when the database does not answer.
+    pub status: &'static str,
+}
+
+#[utoipa::path(
+    get, path = "/healthz", tag = "health",
+    responses((status = 200, body = Health), (status = 503, description = "Database unavailable", body = Health))
+)]
+pub async fn healthz(ctx: web::Data<Ctx>) -> HttpResponse {
+    let ok = web::block(move || {
+        ctx.store.read(|c| {
+            use diesel::connection::SimpleConnection;
+            c.batch_execute("SELECT 1").map_err(ActionError::from)
+        })
+    })
+    .await
+    .map(|r| r.is_ok())
+    .unwrap_or(false);
+    if ok {
+        HttpResponse::Ok().json(Health { status: "ok" })
+    } else {
+        HttpResponse::ServiceUnavailable().json(Health {
+            status: "unavailable",
+        })
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Me {
+    pub name: String,
+    pub role: Role,
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/me", tag = "users",
+    responses((status = 200, description = "The token's user", body = Me), (status = 401, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn me(User(actor): User) -> HttpResponse {
+    HttpResponse::Ok().json(Me {
+        name: actor.name,
+        role: actor.role,
+    })
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/users", tag = "users",
+    request_body = NewUserRequest,
+    responses(
+        (status = 201, description = "Created; the token is shown only here", body = CreatedUser),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 409, description = "A user with that name exists", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn create_user(
+    ctx: web::Data<Ctx>,
+    User(actor): User,
+    body: web::Json<NewUserRequest>,
+) -> Result<HttpResponse, AppError> {
+    let r = web::block(move || users::create_user(&ctx, &actor, &body)).await??;
+    Ok(HttpResponse::Created().json(r))
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/users", tag = "users",
+    responses((status = 200, body = [UserView]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn list_users(ctx: web::Data<Ctx>, User(actor): User) -> Result<HttpResponse, AppError> {
+    let r = web::block(move || users::list_users(&ctx, &actor)).await??;
+    Ok(HttpResponse::Ok().json(r))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// `specimen`, `patient`, `location`, `user`
+    pub entity: Option<String>,
+    pub entity_id: Option<String>,
+    /// At most this many entries, newest first (default 100, at most 1000).
+    pub limit: Option<i64>,
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/audit", tag = "users",
+    params(AuditQuery),
+    responses((status = 200, body = [AuditEntry]), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn audit_log(
+    ctx: web::Data<Ctx>,
+    User(actor): User,
+    q: web::Query<AuditQuery>,
+) -> Result<HttpResponse, AppError> {
+    let q = q.into_inner();
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(AppError::bad_request("limit must be between 1 and 1000"));
+    }
+    let r = web::block(move || {
+        actor.require(Action::ManageUsers)?;
+        audit::list(&ctx, q.entity.as_deref(), q.entity_id.as_deref(), limit)
+    })
+    .await??;
+    Ok(HttpResponse::Ok().json(r))
+}

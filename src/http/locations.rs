@@ -1,0 +1,63 @@
+//! Location routes: create, list, read.
+
+use super::auth::User;
+use super::error::{AppError, ErrorBody};
+use crate::actions::locations::{self, NewLocation};
+use crate::actions::views::LocationView;
+use crate::actions::Ctx;
+use actix_web::{web, HttpResponse};
+use chrono::Utc;
+
+#[utoipa::path(
+    post, path = "/api/v1/locations", tag = "storage",
+    request_body = NewLocation,
+    responses(
+        (status = 201, description = "Created", body = LocationView),
+        (status = 200, description = "The same location already exists", body = LocationView),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 409, description = "`duplicate_location`", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn create(
+    ctx: web::Data<Ctx>,
+    User(actor): User,
+    body: web::Json<NewLocation>,
+) -> Result<HttpResponse, AppError> {
+    let r = web::block(move || locations::create(&ctx, &actor, &body, Utc::now())).await??;
+    let mut res = if r.created {
+        HttpResponse::Created()
+    } else {
+        HttpResponse::Ok()
+    };
+    Ok(res.json(r.value))
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/locations", tag = "storage",
+    responses((status = 200, body = [LocationView]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn list(ctx: web::Data<Ctx>, User(actor): User) -> Result<HttpResponse, AppError> {
+    let r = web::block(move || locations::list(&ctx, &actor)).await??;
+    Ok(HttpResponse::Ok().json(r))
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/locations/{code}", tag = "storage",
+    params(("code" = String, Path, description = "The location's barcode")),
+    responses(
+        (status = 200, body = LocationView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "`unknown_location`", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn get(
+    ctx: web::Data<Ctx>,
+    User(actor): User,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let code = path.into_inner();
+    let r = web::block(move || locations::get(&ctx, &actor, &code)).await??;
+    Ok(HttpResponse::Ok().json(r))
+}

@@ -1,0 +1,122 @@
+//! The HTTP API of API.md (actix-web). Handlers stay thin: extract the
+//! user and body, call an action, answer JSON; every failure is an
+//! [`AppError`] in the contract's error shape.
+
+pub mod admin;
+pub mod auth;
+pub mod error;
+pub mod locations;
+pub mod specimens;
+
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::{web, HttpRequest, HttpResponse};
+pub use error::AppError;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+/// The largest JSON body accepted; a registration is well under 4 KiB.
+pub const JSON_LIMIT: usize = 64 * 1024;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "kentai", description = "Specimen tracking: the HTTP contract of API.md"),
+    paths(
+        admin::healthz, admin::me, admin::create_user, admin::list_users, admin::audit_log,
+        specimens::register, specimens::get, specimens::store, specimens::record_result, specimens::alerts,
+        locations::create, locations::list, locations::get,
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "specimens", description = "Registration at reception (SPEC §2)"),
+        (name = "storage", description = "Locations, storage events and the 48-hour clock (SPEC §2.4)"),
+        (name = "results", description = "Results as versions (SPEC §2.7)"),
+        (name = "users", description = "Users, tokens and the audit log"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+async fn openapi_json() -> HttpResponse {
+    HttpResponse::Ok().json(ApiDoc::openapi())
+}
+
+async fn not_found(req: HttpRequest) -> Result<HttpResponse, AppError> {
+    Err(AppError::not_found(format!(
+        "no route {} {}",
+        req.method(),
+        req.path()
+    )))
+}
+
+fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    let message = match &err {
+        JsonPayloadError::Overflow { limit }
+        | JsonPayloadError::OverflowKnownLength { limit, .. } => {
+            format!("request body larger than {limit} bytes")
+        }
+        JsonPayloadError::ContentType => "Content-Type must be application/json".to_string(),
+        JsonPayloadError::Deserialize(e) => format!("invalid JSON body: {e}"),
+        other => format!("invalid JSON body: {other}"),
+    };
+    AppError::bad_request(message).into()
+}
+
+fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
+    AppError::bad_request(format!("invalid path: {err}")).into()
+}
+
+fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    AppError::bad_request(format!("invalid query: {err}")).into()
+}
+
+/// Every route of the service, for `App::configure`.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(
+        web::JsonConfig::default()
+            .limit(JSON_LIMIT)
+            .error_handler(json_error),
+    )
+    .app_data(web::PathConfig::default().error_handler(path_error))
+    .app_data(web::QueryConfig::default().error_handler(query_error))
+    .route("/healthz", web::get().to(admin::healthz))
+    .route("/api/openapi.json", web::get().to(openapi_json))
+    .service(
+        web::scope("/api/v1")
+            .route("/me", web::get().to(admin::me))
+            .service(
+                web::resource("/users")
+                    .route(web::post().to(admin::create_user))
+                    .route(web::get().to(admin::list_users)),
+            )
+            .route("/audit", web::get().to(admin::audit_log))
+            .route("/specimens", web::post().to(specimens::register))
+            .route("/specimens/{specimen_id}", web::get().to(specimens::get))
+            .route(
+                "/specimens/{specimen_id}/storage",
+                web::post().to(specimens::store),
+            )
+            .route(
+                "/specimens/{specimen_id}/results",
+                web::post().to(specimens::record_result),
+            )
+            .route("/alerts", web::get().to(specimens::alerts))
+            .service(
+                web::resource("/locations")
+                    .route(web::post().to(locations::create))
+                    .route(web::get().to(locations::list)),
+            )
+            .route("/locations/{code}", web::get().to(locations::get)),
+    )
+    .default_service(web::to(not_found));
+}

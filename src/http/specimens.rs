@@ -1,0 +1,118 @@
+//! Specimen routes: register, read, store, results, alerts.
+
+use super::auth::User;
+use super::error::{AppError, ErrorBody};
+use crate::actions::results::{RecordResult, Recorded};
+use crate::actions::specimens::{RegisterSpecimen, Registered};
+use crate::actions::storage::{Alert, StoreSpecimen, Stored};
+use crate::actions::views::SpecimenView;
+use crate::actions::{results, specimens, storage, Ctx};
+use actix_web::{web, HttpResponse};
+use chrono::Utc;
+
+#[utoipa::path(
+    post, path = "/api/v1/specimens", tag = "specimens",
+    request_body = RegisterSpecimen,
+    responses(
+        (status = 201, description = "Registered", body = Registered),
+        (status = 200, description = "The same registration was already stored", body = Registered),
+        (status = 400, description = "Malformed request", body = ErrorBody),
+        (status = 401, description = "No or bad token", body = ErrorBody),
+        (status = 403, description = "Role may not register, or may not override", body = ErrorBody),
+        (status = 409, description = "`duplicate_specimen`: another registration holds this tube id", body = ErrorBody),
+        (status = 422, description = "A rule refuses the specimen", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn register(
+    ctx: web::Data<Ctx>,
+    User(actor): User,
+    body: web::Json<RegisterSpecimen>,
+) -> Result<HttpResponse, AppError> {
+    let r = web::block(move || specimens::register(&ctx, &actor, &body, Utc::now())).await??;
+    let mut res = if r.created {
+        HttpResponse::Created()
+    } else {
+        HttpResponse::Ok()
+    };
+    Ok(res.json(r))
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/specimens/{specimen_id}", tag = "specimens",
+    params(("specimen_id" = String, Path, description = "The tube's barcode")),
+    responses(
+        (status = 200, description = "The specimen with its storage history, results and flags", body = SpecimenView),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "`unknown_specimen`", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn get(
+    ctx: web::Data<Ctx>,
+    User(actor): User,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let s = web::block(move || specimens::get(&ctx, &actor, &id)).await??;
+    Ok(HttpResponse::Ok().json(s))
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/specimens/{specimen_id}/storage", tag = "storage",
+    params(("specimen_id" = String, Path, description = "The tube's barcode")),
+    request_body = StoreSpecimen,
+    responses(
+        (status = 201, description = "Storage event recorded, with the rules' warnings", body = Stored),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "`unknown_specimen` or `unknown_location`", body = ErrorBody),
+        (status = 409, description = "The specimen is no longer in the lab's care", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn store(
+    ctx: web::Data<Ctx>,
+    User(actor): User,
+    path: web::Path<String>,
+    body: web::Json<StoreSpecimen>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let r = web::block(move || storage::record(&ctx, &actor, &id, &body, Utc::now())).await??;
+    Ok(HttpResponse::Created().json(r))
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/specimens/{specimen_id}/results", tag = "results",
+    params(("specimen_id" = String, Path, description = "The tube's barcode")),
+    request_body = RecordResult,
+    responses(
+        (status = 201, description = "Recorded as a new version", body = Recorded),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "`unknown_specimen`", body = ErrorBody),
+        (status = 422, description = "`result_before_collection`", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn record_result(
+    ctx: web::Data<Ctx>,
+    User(actor): User,
+    path: web::Path<String>,
+    body: web::Json<RecordResult>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let r = web::block(move || results::record(&ctx, &actor, &id, &body, Utc::now())).await??;
+    Ok(HttpResponse::Created().json(r))
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/alerts", tag = "storage",
+    responses(
+        (status = 200, description = "Specimens due to be frozen or shipped, soonest first", body = [Alert]),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn alerts(ctx: web::Data<Ctx>, User(actor): User) -> Result<HttpResponse, AppError> {
+    let r = web::block(move || storage::alerts(&ctx, &actor, Utc::now())).await??;
+    Ok(HttpResponse::Ok().json(r))
+}

@@ -1,0 +1,62 @@
+//! Building and running the server: used by `kentai serve` and by the
+//! integration tests (`spawn_app` binds port 0 on a temporary database).
+
+use crate::actions::{users, Ctx};
+use crate::config::Config;
+use crate::store::Store;
+use actix_web::dev::Server;
+use actix_web::{middleware, web, App, HttpServer};
+use std::net::TcpListener;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    ctx: Ctx,
+    admin_token: Option<String>,
+}
+
+impl Application {
+    /// Opens and migrates the database, creates the first admin on an empty
+    /// one, and binds the listener (`config.bind`, port 0 for any free one).
+    pub fn build(config: Config) -> anyhow::Result<Application> {
+        let store = Store::open(&config.database)?;
+        store.migrate()?;
+        let listener = TcpListener::bind(&config.bind)
+            .map_err(|e| anyhow::anyhow!("cannot bind {}: {e}", config.bind))?;
+        let port = listener.local_addr()?.port();
+        let ctx = Ctx::new(store, config)?;
+        let admin_token = users::bootstrap_admin(&ctx)?;
+        let data = web::Data::new(ctx.clone());
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms").log_target("kentai::http"))
+                .app_data(data.clone())
+                .configure(crate::http::configure)
+        })
+        .listen(listener)?
+        .run();
+        Ok(Application {
+            port,
+            server,
+            ctx,
+            admin_token,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn ctx(&self) -> &Ctx {
+        &self.ctx
+    }
+
+    /// The first admin's token when this start created it (shown once).
+    pub fn admin_token(&self) -> Option<&str> {
+        self.admin_token.as_deref()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

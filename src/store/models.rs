@@ -1,0 +1,121 @@
+//! Rows as diesel reads and writes them; the domain types live in `domain`.
+
+use super::schema::*;
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub id: i64,
+    pub name: String,
+    pub role: String,
+    pub token_hash: String,
+    pub created_at: NaiveDateTime,
+    pub disabled: bool,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    pub name: &'a str,
+    pub role: &'a str,
+    pub token_hash: &'a str,
+    pub created_at: NaiveDateTime,
+    pub disabled: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = patients)]
+pub struct PatientRow {
+    #[diesel(skip_insertion)]
+    pub id: i64,
+    pub patient_key: String,
+    pub patient_number: Option<String>,
+    pub name: String,
+    pub name_kana: Option<String>,
+    pub birth_date: Option<NaiveDate>,
+    pub sex: String,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = specimens)]
+pub struct SpecimenRow {
+    pub specimen_id: String,
+    pub patient_ref: i64,
+    pub facility_code: String,
+    pub specimen_type: String,
+    pub priority: i32,
+    pub collected_at: NaiveDateTime,
+    pub onset_date: Option<NaiveDate>,
+    pub asymptomatic: bool,
+    pub days_since_onset: Option<i32>,
+    pub test_method: String,
+    pub kit: Option<String>,
+    pub volume_ml: Option<f64>,
+    pub ppe: String,
+    pub override_reason: Option<String>,
+    pub flags: String,
+    pub warnings: String,
+    pub status: String,
+    pub registration: String,
+    pub registered_by: i64,
+    pub registered_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = locations)]
+pub struct LocationRow {
+    pub code: String,
+    pub name: String,
+    pub storage_class: String,
+    pub created_by: i64,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = storage_events)]
+pub struct StorageEventRow {
+    #[diesel(skip_insertion)]
+    pub id: i64,
+    pub specimen_id: String,
+    pub location_code: String,
+    pub storage_class: String,
+    pub at: NaiveDateTime,
+    pub warnings: String,
+    pub recorded_by: i64,
+    pub recorded_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = results)]
+pub struct ResultRow {
+    #[diesel(skip_insertion)]
+    pub id: i64,
+    pub specimen_id: String,
+    pub version: i32,
+    pub result: String,
+    pub method: String,
+    pub resulted_at: NaiveDateTime,
+    pub recorded_by: i64,
+    pub recorded_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = audit_log)]
+pub struct AuditRow {
+    #[diesel(skip_insertion)]
+    pub id: i64,
+    pub at: NaiveDateTime,
+    pub user_ref: Option<i64>,
+    pub user_name: String,
+    pub role: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}

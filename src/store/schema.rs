@@ -1,0 +1,118 @@
+//! The one diesel schema both backends share (see `migrations/`).
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        name -> Text,
+        role -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        disabled -> Bool,
+    }
+}
+
+diesel::table! {
+    patients (id) {
+        id -> BigInt,
+        patient_key -> Text,
+        patient_number -> Nullable<Text>,
+        name -> Text,
+        name_kana -> Nullable<Text>,
+        birth_date -> Nullable<Date>,
+        sex -> Text,
+        address -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    specimens (specimen_id) {
+        specimen_id -> Text,
+        patient_ref -> BigInt,
+        facility_code -> Text,
+        specimen_type -> Text,
+        priority -> Integer,
+        collected_at -> Timestamp,
+        onset_date -> Nullable<Date>,
+        asymptomatic -> Bool,
+        days_since_onset -> Nullable<Integer>,
+        test_method -> Text,
+        kit -> Nullable<Text>,
+        volume_ml -> Nullable<Double>,
+        ppe -> Text,
+        override_reason -> Nullable<Text>,
+        flags -> Text,
+        warnings -> Text,
+        status -> Text,
+        registration -> Text,
+        registered_by -> BigInt,
+        registered_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    locations (code) {
+        code -> Text,
+        name -> Text,
+        storage_class -> Text,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    storage_events (id) {
+        id -> BigInt,
+        specimen_id -> Text,
+        location_code -> Text,
+        storage_class -> Text,
+        at -> Timestamp,
+        warnings -> Text,
+        recorded_by -> BigInt,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    results (id) {
+        id -> BigInt,
+        specimen_id -> Text,
+        version -> Integer,
+        result -> Text,
+        method -> Text,
+        resulted_at -> Timestamp,
+        recorded_by -> BigInt,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        user_ref -> Nullable<BigInt>,
+        user_name -> Text,
+        role -> Text,
+        action -> Text,
+        entity -> Text,
+        entity_id -> Text,
+        before -> Nullable<Text>,
+        after -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(specimens -> patients (patient_ref));
+diesel::joinable!(storage_events -> specimens (specimen_id));
+diesel::joinable!(storage_events -> locations (location_code));
+diesel::joinable!(results -> specimens (specimen_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    patients,
+    specimens,
+    locations,
+    storage_events,
+    results,
+    audit_log
+);

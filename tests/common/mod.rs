@@ -1,0 +1,237 @@
+//! `spawn_app()`: a real kentai server on port 0 with its own database.
+//!
+//! SQLite by default (a temporary file per test). With
+//! `KENTAI_TEST_DATABASE_URL=postgres://…/postgres` every test gets a fresh
+//! PostgreSQL database instead, dropped when the test ends, so the same
+//! suite proves both backends.
+#![allow(dead_code)]
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use diesel::{Connection, RunQueryDsl};
+use kentai::actions::users::{create_user, NewUserRequest};
+use kentai::actions::{Actor, Ctx};
+use kentai::config::Config;
+use kentai::domain::roles::Role;
+use kentai::startup::Application;
+use serde_json::{json, Value};
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    /// Token of the admin created on the fresh database.
+    pub admin: String,
+    pub ctx: Ctx,
+    _db: TestDb,
+}
+
+enum TestDb {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let TestDb::Postgres { admin_url, name } = self {
+            if let Ok(mut c) = diesel::PgConnection::establish(admin_url) {
+                let _ =
+                    diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                        .execute(&mut c);
+            }
+        }
+    }
+}
+
+fn test_database() -> (String, TestDb) {
+    match std::env::var("KENTAI_TEST_DATABASE_URL") {
+        Ok(admin_url) if admin_url.starts_with("postgres") => {
+            let name = format!(
+                "kentai_test_{}",
+                kentai::tokens::generate_token()[3..19].to_string()
+            );
+            let mut c = diesel::PgConnection::establish(&admin_url)
+                .expect("connect to KENTAI_TEST_DATABASE_URL");
+            diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
+                .execute(&mut c)
+                .expect("create test database");
+            let base = admin_url.split('?').next().unwrap_or(&admin_url);
+            let (server, _) = base
+                .rsplit_once('/')
+                .expect("postgres URL with a database name");
+            (
+                format!("{server}/{name}"),
+                TestDb::Postgres { admin_url, name },
+            )
+        }
+        _ => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}", dir.path().join("kentai.db").display());
+            (url, TestDb::Sqlite(dir))
+        }
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// A server whose configuration `adjust` may change first (policy, site).
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let (database, db) = test_database();
+    let mut config = Config {
+        bind: "127.0.0.1:0".into(),
+        database,
+        ..Config::default()
+    };
+    config.site.facility_name = "テスト内科".into();
+    config.site.facility_code = "1310000001".into();
+    adjust(&mut config);
+    let app = Application::build(config).expect("build app");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let admin = app
+        .admin_token()
+        .expect("fresh database creates admin")
+        .to_string();
+    let ctx = app.ctx().clone();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        admin,
+        ctx,
+        _db: db,
+    }
+}
+
+impl TestApp {
+    /// A new user with `role`; returns its token.
+    pub fn token(&self, role: Role) -> String {
+        let name = format!(
+            "{}-{}",
+            role.code(),
+            &kentai::tokens::generate_token()[3..11]
+        );
+        create_user(&self.ctx, &Actor::system(), &NewUserRequest { name, role })
+            .expect("create user")
+            .token
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: &Value) -> (u16, Value) {
+        let res = self
+            .client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request");
+        read(res).await
+    }
+
+    /// POSTs raw bytes as JSON (malformed bodies, huge bodies).
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        token: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> (u16, Value) {
+        let res = self
+            .client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("request");
+        read(res).await
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> (u16, Value) {
+        let res = self
+            .client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request");
+        read(res).await
+    }
+
+    pub async fn register(&self, token: &str, body: &Value) -> (u16, Value) {
+        self.post("/api/v1/specimens", token, body).await
+    }
+
+    pub async fn location(&self, code: &str, class: &str) {
+        let (status, body) = self
+            .post(
+                "/api/v1/locations",
+                &self.admin,
+                &json!({"code": code, "name": format!("{class} {code}"), "storage_class": class}),
+            )
+            .await;
+        assert!(
+            status == 201 || status == 200,
+            "location {code}: {status} {body}"
+        );
+    }
+
+    /// Rows in a table, to prove a refused request changed nothing.
+    pub fn count(&self, table: &str) -> i64 {
+        #[derive(diesel::QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        self.ctx
+            .store
+            .read(|c| {
+                diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+                    .get_result::<N>(c)
+                    .map_err(kentai::store::StoreError::from)
+            })
+            .expect("count")
+            .n
+    }
+}
+
+async fn read(res: reqwest::Response) -> (u16, Value) {
+    let status = res.status().as_u16();
+    let text = res.text().await.expect("body");
+    let value = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
+    (status, value)
+}
+
+/// A collection time `hours` ago and the onset date `days` calendar days
+/// before the collection date in Tokyo (onset day = day 0).
+pub fn collected(hours_ago: i64, days_since_onset: i64) -> (DateTime<Utc>, NaiveDate) {
+    let at = Utc::now() - Duration::hours(hours_ago);
+    let date = at.with_timezone(&chrono_tz::Asia::Tokyo).date_naive();
+    (at, date - Duration::days(days_since_onset))
+}
+
+/// A valid registration body; tests change what they exercise.
+pub fn registration(specimen_id: &str, specimen_type: &str, days_since_onset: i64) -> Value {
+    let (at, onset) = collected(1, days_since_onset);
+    json!({
+        "specimen_id": specimen_id,
+        "patient": {
+            "name": "山田 太郎", "name_kana": "ヤマダ タロウ", "birth_date": "1980-04-01",
+            "sex": "male", "address": "東京都新宿区1-1", "phone": "03-0000-0000",
+            "patient_id": format!("P-{specimen_id}")
+        },
+        "type": specimen_type,
+        "collected_at": at.to_rfc3339(),
+        "onset_date": onset.to_string(),
+        "asymptomatic": false,
+        "test_method": "pcr",
+        "ppe": ["surgical_mask", "n95", "eye_protection", "gown", "gloves"]
+    })
+}
