@@ -163,6 +163,13 @@ impl Ctx {
     }
 }
 
+/// The current time at the precision both databases keep (microseconds),
+/// so what kentai answers is exactly what it stored.
+pub fn now() -> DateTime<Utc> {
+    use chrono::SubsecRound;
+    Utc::now().trunc_subsecs(6)
+}
+
 pub fn naive(t: DateTime<Utc>) -> NaiveDateTime {
     t.naive_utc()
 }

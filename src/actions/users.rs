@@ -6,7 +6,7 @@ use crate::domain::{Notice, RuleCode};
 use crate::store::models::{NewUser, UserRow};
 use crate::store::schema::users;
 use crate::tokens::{generate_token, hash_token, hashes_match};
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, FixedOffset};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -56,7 +56,7 @@ pub fn create_user(
     }
     let token = generate_token();
     let hash = hash_token(&token);
-    let now = Utc::now();
+    let now = super::now();
     let row = ctx.write(|c| {
         let exists: i64 = users::table
             .filter(users::name.eq(&req.name))

@@ -6,7 +6,6 @@ use crate::actions::locations::{self, NewLocation};
 use crate::actions::views::LocationView;
 use crate::actions::Ctx;
 use actix_web::{web, HttpResponse};
-use chrono::Utc;
 
 #[utoipa::path(
     post, path = "/api/v1/locations", tag = "storage",
@@ -24,7 +23,7 @@ pub async fn create(
     User(actor): User,
     body: web::Json<NewLocation>,
 ) -> Result<HttpResponse, AppError> {
-    let r = web::block(move || locations::create(&ctx, &actor, &body, Utc::now())).await??;
+    let r = web::block(move || locations::create(&ctx, &actor, &body, crate::actions::now())).await??;
     let mut res = if r.created {
         HttpResponse::Created()
     } else {

@@ -8,7 +8,6 @@ use crate::actions::storage::{Alert, StoreSpecimen, Stored};
 use crate::actions::views::SpecimenView;
 use crate::actions::{results, specimens, storage, Ctx};
 use actix_web::{web, HttpResponse};
-use chrono::Utc;
 
 #[utoipa::path(
     post, path = "/api/v1/specimens", tag = "specimens",
@@ -29,7 +28,7 @@ pub async fn register(
     User(actor): User,
     body: web::Json<RegisterSpecimen>,
 ) -> Result<HttpResponse, AppError> {
-    let r = web::block(move || specimens::register(&ctx, &actor, &body, Utc::now())).await??;
+    let r = web::block(move || specimens::register(&ctx, &actor, &body, crate::actions::now())).await??;
     let mut res = if r.created {
         HttpResponse::Created()
     } else {
@@ -77,7 +76,7 @@ pub async fn store(
     body: web::Json<StoreSpecimen>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let r = web::block(move || storage::record(&ctx, &actor, &id, &body, Utc::now())).await??;
+    let r = web::block(move || storage::record(&ctx, &actor, &id, &body, crate::actions::now())).await??;
     Ok(HttpResponse::Created().json(r))
 }
 
@@ -100,7 +99,7 @@ pub async fn record_result(
     body: web::Json<RecordResult>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let r = web::block(move || results::record(&ctx, &actor, &id, &body, Utc::now())).await??;
+    let r = web::block(move || results::record(&ctx, &actor, &id, &body, crate::actions::now())).await??;
     Ok(HttpResponse::Created().json(r))
 }
 
@@ -113,6 +112,6 @@ pub async fn record_result(
     security(("bearer" = []))
 )]
 pub async fn alerts(ctx: web::Data<Ctx>, User(actor): User) -> Result<HttpResponse, AppError> {
-    let r = web::block(move || storage::alerts(&ctx, &actor, Utc::now())).await??;
+    let r = web::block(move || storage::alerts(&ctx, &actor, crate::actions::now())).await??;
     Ok(HttpResponse::Ok().json(r))
 }
