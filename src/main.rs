@@ -90,6 +90,9 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        // A log reader that goes away (a closed pipe) must not take the
+        // server down: tracing would otherwise eprintln! and panic.
+        .log_internal_errors(false)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("KENTAI_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
