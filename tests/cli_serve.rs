@@ -35,11 +35,17 @@ fn serve(db: &std::path::Path) -> (Killed, u16, Vec<String>) {
     std::thread::spawn(move || {
         for line in stderr.lines().map_while(Result::ok) {
             if let Some(rest) = line.split("port=").nth(1) {
-                let _ = tx.send(rest.split_whitespace().next().and_then(|p| p.parse::<u16>().ok()));
+                let _ = tx.send(
+                    rest.split_whitespace()
+                        .next()
+                        .and_then(|p| p.parse::<u16>().ok()),
+                );
             }
         }
     });
-    let port = rx.recv_timeout(Duration::from_secs(60)).expect("kentai did not start");
+    let port = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("kentai did not start");
     // The token lines are printed before the listening log line.
     let mut out = Vec::new();
     let mut reader = BufReader::new(stdout);
@@ -153,7 +159,10 @@ async fn the_server_keeps_answering_when_its_log_reader_goes_away() {
         let stderr = BufReader::new(child.stderr.take().unwrap());
         for line in stderr.lines().map_while(Result::ok) {
             if let Some(rest) = line.split("port=").nth(1) {
-                port = rest.split_whitespace().next().and_then(|p| p.parse::<u16>().ok());
+                port = rest
+                    .split_whitespace()
+                    .next()
+                    .and_then(|p| p.parse::<u16>().ok());
                 break;
             }
         }
@@ -163,7 +172,11 @@ async fn the_server_keeps_answering_when_its_log_reader_goes_away() {
     let port = port.expect("port");
     let client = reqwest::Client::new();
     for _ in 0..3 {
-        let res = client.get(format!("http://127.0.0.1:{port}/healthz")).send().await.expect("answered");
+        let res = client
+            .get(format!("http://127.0.0.1:{port}/healthz"))
+            .send()
+            .await
+            .expect("answered");
         assert_eq!(res.status().as_u16(), 200);
     }
     drop(child);

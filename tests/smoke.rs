@@ -8,7 +8,9 @@ use kentai::domain::roles::Role;
 async fn a_registered_specimen_can_be_read_back() {
     let app = spawn_app().await;
     let reception = app.token(Role::Reception);
-    let (status, body) = app.register(&reception, &registration("T-1", "saliva", 3)).await;
+    let (status, body) = app
+        .register(&reception, &registration("T-1", "saliva", 3))
+        .await;
     assert_eq!(status, 201, "{body}");
     assert_eq!(body["specimen"]["days_since_onset"], 3);
     let (status, body) = app.get("/api/v1/specimens/T-1", &reception).await;
@@ -19,8 +21,12 @@ async fn a_registered_specimen_can_be_read_back() {
 #[tokio::test]
 async fn the_sample_registration_in_fixtures_is_accepted_as_it_stands() {
     let app = spawn_app().await;
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/sample-registration.json");
-    let sample: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/sample-registration.json"
+    );
+    let sample: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let (status, body) = app.register(&app.admin, &sample).await;
     assert_eq!(status, 201, "{body}");
     let s = &body["specimen"];

@@ -64,7 +64,7 @@ pub fn create_user(
             .get_result(c)?;
         if exists > 0 {
             return Err(ActionError::Conflict(Notice::new(
-                RuleCode::InvalidInput,
+                RuleCode::DuplicateUser,
                 format!("a user named {:?} already exists", req.name),
             )));
         }

@@ -2,6 +2,7 @@
 
 use super::auth::User;
 use super::error::{AppError, ErrorBody};
+use super::Object;
 use crate::actions::audit::{self, AuditEntry};
 use crate::actions::users::{self, CreatedUser, NewUserRequest, UserView};
 use crate::actions::{ActionError, Ctx};
@@ -69,8 +70,9 @@ pub async fn me(User(actor): User) -> HttpResponse {
 pub async fn create_user(
     ctx: web::Data<Ctx>,
     User(actor): User,
-    body: web::Json<NewUserRequest>,
+    body: web::Json<Object<NewUserRequest>>,
 ) -> Result<HttpResponse, AppError> {
+    let body = body.into_inner().0;
     let r = web::block(move || users::create_user(&ctx, &actor, &body)).await??;
     Ok(HttpResponse::Created().json(r))
 }

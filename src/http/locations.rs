@@ -2,6 +2,7 @@
 
 use super::auth::User;
 use super::error::{AppError, ErrorBody};
+use super::Object;
 use crate::actions::locations::{self, NewLocation};
 use crate::actions::views::LocationView;
 use crate::actions::Ctx;
@@ -21,9 +22,11 @@ use actix_web::{web, HttpResponse};
 pub async fn create(
     ctx: web::Data<Ctx>,
     User(actor): User,
-    body: web::Json<NewLocation>,
+    body: web::Json<Object<NewLocation>>,
 ) -> Result<HttpResponse, AppError> {
-    let r = web::block(move || locations::create(&ctx, &actor, &body, crate::actions::now())).await??;
+    let body = body.into_inner().0;
+    let r =
+        web::block(move || locations::create(&ctx, &actor, &body, crate::actions::now())).await??;
     let mut res = if r.created {
         HttpResponse::Created()
     } else {
@@ -43,7 +46,7 @@ pub async fn list(ctx: web::Data<Ctx>, User(actor): User) -> Result<HttpResponse
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/locations/{code}", tag = "storage",
+    get, path = "/api/v1/locations/{code}", tag = "storage", operation_id = "get_location",
     params(("code" = String, Path, description = "The location's barcode")),
     responses(
         (status = 200, body = LocationView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),

@@ -17,6 +17,47 @@ use utoipa::{Modify, OpenApi};
 /// The largest JSON body accepted; a registration is well under 4 KiB.
 pub const JSON_LIMIT: usize = 64 * 1024;
 
+/// A request body that must be a JSON object: `web::Json<Object<T>>`.
+///
+/// serde's derived structs also accept an array, taking fields by position,
+/// so `["F-1"]` would pass for `{"location":"F-1"}`. API.md's bodies are
+/// objects; anything else is a malformed request (400).
+#[derive(Debug)]
+pub struct Object<T>(pub T);
+
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Object<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        T::deserialize(ObjectOnly(d)).map(Object)
+    }
+}
+
+/// Reads a struct as a map only (serde_json then refuses anything but `{`);
+/// field checks (unknown, duplicate, missing) stay the struct's own.
+struct ObjectOnly<D>(D);
+
+impl<'de, D: serde::Deserializer<'de>> serde::Deserializer<'de> for ObjectOnly<D> {
+    type Error = D::Error;
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(self, v: V) -> Result<V::Value, D::Error> {
+        self.0.deserialize_any(v)
+    }
+
+    fn deserialize_struct<V: serde::de::Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        v: V,
+    ) -> Result<V::Value, D::Error> {
+        self.0.deserialize_map(v)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf option unit unit_struct newtype_struct seq tuple
+        tuple_struct map enum identifier ignored_any
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "kentai", description = "Specimen tracking: the HTTP contract of API.md"),
@@ -27,6 +68,7 @@ pub const JSON_LIMIT: usize = 64 * 1024;
     ),
     modifiers(&BearerAuth),
     tags(
+        (name = "health", description = "Liveness: the only route without a token"),
         (name = "specimens", description = "Registration at reception (SPEC §2)"),
         (name = "storage", description = "Locations, storage events and the 48-hour clock (SPEC §2.4)"),
         (name = "results", description = "Results as versions (SPEC §2.7)"),
@@ -47,7 +89,7 @@ impl Modify for BearerAuth {
     }
 }
 
-async fn openapi_json() -> HttpResponse {
+async fn openapi_json(_user: auth::User) -> HttpResponse {
     HttpResponse::Ok().json(ApiDoc::openapi())
 }
 
@@ -93,11 +135,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route("/api/openapi.json", web::get().to(openapi_json))
     .service(
         web::scope("/api/v1")
+            .wrap(actix_web::middleware::from_fn(auth::require_token))
             .route("/me", web::get().to(admin::me))
             .service(
                 web::resource("/users")
                     .route(web::post().to(admin::create_user))
-                    .route(web::get().to(admin::list_users)),
+                    .route(web::get().to(admin::list_users))
+                    .default_service(web::to(not_found)),
             )
             .route("/audit", web::get().to(admin::audit_log))
             .route("/specimens", web::post().to(specimens::register))
@@ -114,7 +158,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(
                 web::resource("/locations")
                     .route(web::post().to(locations::create))
-                    .route(web::get().to(locations::list)),
+                    .route(web::get().to(locations::list))
+                    .default_service(web::to(not_found)),
             )
             .route("/locations/{code}", web::get().to(locations::get)),
     )

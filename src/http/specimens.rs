@@ -2,6 +2,7 @@
 
 use super::auth::User;
 use super::error::{AppError, ErrorBody};
+use super::Object;
 use crate::actions::results::{RecordResult, Recorded};
 use crate::actions::specimens::{RegisterSpecimen, Registered};
 use crate::actions::storage::{Alert, StoreSpecimen, Stored};
@@ -26,9 +27,11 @@ use actix_web::{web, HttpResponse};
 pub async fn register(
     ctx: web::Data<Ctx>,
     User(actor): User,
-    body: web::Json<RegisterSpecimen>,
+    body: web::Json<Object<RegisterSpecimen>>,
 ) -> Result<HttpResponse, AppError> {
-    let r = web::block(move || specimens::register(&ctx, &actor, &body, crate::actions::now())).await??;
+    let body = body.into_inner().0;
+    let r = web::block(move || specimens::register(&ctx, &actor, &body, crate::actions::now()))
+        .await??;
     let mut res = if r.created {
         HttpResponse::Created()
     } else {
@@ -38,7 +41,7 @@ pub async fn register(
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/specimens/{specimen_id}", tag = "specimens",
+    get, path = "/api/v1/specimens/{specimen_id}", tag = "specimens", operation_id = "get_specimen",
     params(("specimen_id" = String, Path, description = "The tube's barcode")),
     responses(
         (status = 200, description = "The specimen with its storage history, results and flags", body = SpecimenView),
@@ -73,10 +76,12 @@ pub async fn store(
     ctx: web::Data<Ctx>,
     User(actor): User,
     path: web::Path<String>,
-    body: web::Json<StoreSpecimen>,
+    body: web::Json<Object<StoreSpecimen>>,
 ) -> Result<HttpResponse, AppError> {
+    let body = body.into_inner().0;
     let id = path.into_inner();
-    let r = web::block(move || storage::record(&ctx, &actor, &id, &body, crate::actions::now())).await??;
+    let r = web::block(move || storage::record(&ctx, &actor, &id, &body, crate::actions::now()))
+        .await??;
     Ok(HttpResponse::Created().json(r))
 }
 
@@ -96,10 +101,12 @@ pub async fn record_result(
     ctx: web::Data<Ctx>,
     User(actor): User,
     path: web::Path<String>,
-    body: web::Json<RecordResult>,
+    body: web::Json<Object<RecordResult>>,
 ) -> Result<HttpResponse, AppError> {
+    let body = body.into_inner().0;
     let id = path.into_inner();
-    let r = web::block(move || results::record(&ctx, &actor, &id, &body, crate::actions::now())).await??;
+    let r = web::block(move || results::record(&ctx, &actor, &id, &body, crate::actions::now()))
+        .await??;
     Ok(HttpResponse::Created().json(r))
 }
 
