@@ -1179,3 +1179,100 @@ async fn reception_and_lab_may_not_read_the_audit_log() {
         assert_error(status, &res, 403, "forbidden");
     }
 }
+
+// ---------------------------------------------------------------------------
+// Idempotency and overrides: what a repeat and a reason mean
+// ---------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_repeat_with_the_ppe_ticked_in_another_order_is_the_same_registration() {
+    let app = spawn_app().await;
+    let mut body = registration("IDEM-PPE", "nasopharyngeal_swab", 2);
+    body["ppe"] = json!(["gloves", "gown", "eye_protection", "surgical_mask"]);
+    let (status, first) = app.register(&app.admin, &body).await;
+    assert_eq!(status, 201, "{first}");
+    body["ppe"] = json!([
+        "surgical_mask",
+        "eye_protection",
+        "gown",
+        "gloves",
+        "gloves"
+    ]);
+    let (status, again) = app.register(&app.admin, &body).await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["specimen"]["ppe"], first["specimen"]["ppe"]);
+    assert_eq!(app.count("specimens"), 1);
+}
+
+// SPEC §2.3: the override belongs to the registration that made it
+#[tokio::test]
+async fn reception_re_posting_a_registration_lab_overrode_gets_the_stored_record() {
+    let app = spawn_app().await;
+    let lab = app.token(Role::Lab);
+    let reception = app.token(Role::Reception);
+    let mut body = registration("IDEM-OVR", "saliva", 11);
+    body["override_reason"] = json!("no other specimen obtainable");
+    let (status, first) = app.register(&lab, &body).await;
+    assert_eq!(status, 201, "{first}");
+    let (status, again) = app.register(&reception, &body).await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(
+        again["specimen"]["override_reason"],
+        "no other specimen obtainable"
+    );
+    // A new registration with a reason is still an override reception may not make.
+    let mut other = registration("IDEM-OVR-2", "saliva", 11);
+    other["override_reason"] = json!("no other specimen obtainable");
+    let (status, res) = app.register(&reception, &other).await;
+    assert_eq!(
+        (status, res["error"]["code"].as_str()),
+        (403, Some("forbidden")),
+        "{res}"
+    );
+}
+
+#[tokio::test]
+async fn a_reason_given_where_no_rule_refused_is_not_recorded_as_an_override() {
+    let app = spawn_app().await;
+    let mut body = registration("NO-OVR", "saliva", 3);
+    body["override_reason"] = json!("just in case");
+    let (status, res) = app.register(&app.admin, &body).await;
+    assert_eq!(status, 201, "{res}");
+    assert_eq!(res["specimen"]["override_reason"], Value::Null);
+    assert!(res["specimen"]["flags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["override_reason"].is_null()));
+}
+
+// SPEC §2: dates are the site's calendar (Asia/Tokyo), whatever offset the client writes
+#[tokio::test]
+async fn a_birth_date_on_the_tokyo_collection_date_is_accepted_whatever_offset_the_client_sends() {
+    let app = spawn_app().await;
+    // 10:00 JST two days ago is the day before in UTC−10.
+    let jst_date = tokyo_today() - Duration::days(2);
+    let jst = chrono_tz::Asia::Tokyo
+        .from_local_datetime(&jst_date.and_hms_opt(10, 0, 0).unwrap())
+        .unwrap();
+    let hawaii = jst.with_timezone(&FixedOffset::west_opt(10 * 3600).unwrap());
+    assert_ne!(hawaii.date_naive(), jst_date);
+    let mut body = registration("NEWBORN", "nasopharyngeal_swab", 0);
+    body["collected_at"] = json!(hawaii.to_rfc3339());
+    body["onset_date"] = json!(jst_date.to_string());
+    body["patient"]["birth_date"] = json!(jst_date.to_string());
+    let (status, res) = app.register(&app.admin, &body).await;
+    assert_eq!(status, 201, "{res}");
+    assert_eq!(res["specimen"]["collection_date"], jst_date.to_string());
+    assert_eq!(res["specimen"]["days_since_onset"], 0);
+
+    let mut later = body.clone();
+    later["specimen_id"] = json!("UNBORN");
+    later["patient"]["birth_date"] = json!((jst_date + Duration::days(1)).to_string());
+    let (status, res) = app.register(&app.admin, &later).await;
+    assert_eq!(
+        (status, res["error"]["code"].as_str()),
+        (400, Some("invalid_input")),
+        "{res}"
+    );
+}

@@ -140,10 +140,19 @@ async fn moving_a_frozen_specimen_to_the_fridge_is_a_freeze_thaw_cycle() {
     assert_eq!(s["freeze_thaw_count"], 1);
     assert_eq!(codes(&s["flags"]), ["freeze_thaw"]);
 
-    // A second cycle is counted too; −80 → −20 is not a thaw.
+    // A second cycle is counted too; −80 → −20 is not a thaw (it is the
+    // −20 °C fallback, which needs a reason at a site with −80 °C).
     store_ok(&app, &app.admin, "FT-1", "M80", at + hours(3)).await;
-    let (warnings, _) = store_ok(&app, &app.admin, "FT-1", "M20", at + hours(4)).await;
-    assert_eq!(warnings, ["minus20_fallback"]);
+    let (status, res) = app
+        .post(
+            "/api/v1/specimens/FT-1/storage",
+            &app.admin,
+            &json!({"location": "M20", "at": (at + hours(4)).to_rfc3339(),
+                    "override_reason": "−80 °C freezer under repair"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{res}");
+    assert_eq!(codes(&res["warnings"]), ["minus20_fallback"]);
     let (warnings, res) = store_ok(&app, &app.admin, "FT-1", "BENCH", at + hours(5)).await;
     assert_eq!(warnings, ["freeze_thaw"]);
     assert_eq!(res["freeze_thaw_count"], 2);
@@ -152,33 +161,73 @@ async fn moving_a_frozen_specimen_to_the_fridge_is_a_freeze_thaw_cycle() {
     assert_eq!(codes(&s["flags"]), ["minus20_fallback", "freeze_thaw"]);
 }
 
-// SPEC §2.4: −20 °C allowed and flagged
+// SPEC §2.4: −20 °C only where there is no −80 °C freezer; allowed and flagged there
 #[tokio::test]
-async fn storing_at_minus_20_warns_and_flags_minus20_fallback_with_or_without_a_minus_80_freezer() {
-    for has_minus80 in [true, false] {
-        let app = spawn_app_with(|c| c.policy.has_minus80_freezer = has_minus80).await;
-        locations(&app).await;
-        for t in ["serum_acute", "saliva"] {
-            let id = format!("M20-{t}");
-            let at = collected_ago(&app, &id, t, 3).await;
-            let (warnings, res) = store_ok(&app, &app.admin, &id, "M20", at + minutes(30)).await;
-            assert_eq!(
-                warnings,
-                ["minus20_fallback"],
-                "{t} has_minus80={has_minus80}"
-            );
-            let message = res["warnings"][0]["message"].as_str().unwrap();
-            assert_eq!(
-                message.contains("no −80 °C freezer"),
-                !has_minus80,
-                "{message}"
-            );
-            assert_eq!(res["freeze_or_ship_by"], Value::Null);
-            let s = specimen(&app, &id).await;
-            assert_eq!(codes(&s["flags"]), ["minus20_fallback"], "{t}");
-            assert_eq!(s["storage_class"], "frozen_minus20");
-        }
+async fn storing_at_minus_20_without_a_minus_80_freezer_warns_and_flags_minus20_fallback() {
+    let app = spawn_app_with(|c| c.policy.has_minus80_freezer = false).await;
+    locations(&app).await;
+    for t in ["serum_acute", "saliva"] {
+        let id = format!("M20-{t}");
+        let at = collected_ago(&app, &id, t, 3).await;
+        let (warnings, res) = store_ok(&app, &app.admin, &id, "M20", at + minutes(30)).await;
+        assert_eq!(warnings, ["minus20_fallback"], "{t}");
+        let message = res["warnings"][0]["message"].as_str().unwrap();
+        assert!(message.contains("no −80 °C freezer"), "{message}");
+        assert_eq!(res["freeze_or_ship_by"], Value::Null);
+        let s = specimen(&app, &id).await;
+        assert_eq!(codes(&s["flags"]), ["minus20_fallback"], "{t}");
+        assert_eq!(s["flags"][0]["override_reason"], Value::Null);
+        assert_eq!(s["storage_class"], "frozen_minus20");
     }
+}
+
+// SPEC §2.4 / §2.2: with a −80 °C freezer on site, −20 °C is refused; an
+// authorised user may override with a written reason, kept with the flag
+#[tokio::test]
+async fn storing_at_minus_20_with_a_minus_80_freezer_is_refused_unless_lab_overrides_with_a_reason()
+{
+    let app = spawn_app().await;
+    locations(&app).await;
+    let reception = app.token(Role::Reception);
+    let lab = app.token(Role::Lab);
+    let at = collected_ago(&app, "M20-S", "serum_acute", 3).await;
+    let events_before = app.count("storage_events");
+
+    let (status, res) = store_at(&app, &reception, "M20-S", "M20", at + minutes(30)).await;
+    assert_eq!(status, 422, "{res}");
+    assert_eq!(res["error"]["code"], "minus20_fallback");
+    assert_eq!(res["error"]["overridable"], true);
+    assert_eq!(
+        app.count("storage_events"),
+        events_before,
+        "a refusal stores nothing"
+    );
+
+    let body = json!({"location": "M20", "at": (at + minutes(30)).to_rfc3339(),
+                      "override_reason": "−80 °C freezer alarm; moved by duty doctor"});
+    let (status, res) = app
+        .post("/api/v1/specimens/M20-S/storage", &reception, &body)
+        .await;
+    assert_eq!(status, 403, "reception may not override: {res}");
+    assert_eq!(res["error"]["code"], "forbidden");
+    assert_eq!(app.count("storage_events"), events_before);
+
+    let (status, res) = app
+        .post("/api/v1/specimens/M20-S/storage", &lab, &body)
+        .await;
+    assert_eq!(status, 201, "{res}");
+    assert_eq!(codes(&res["warnings"]), ["minus20_fallback"]);
+    assert_eq!(
+        res["event"]["override_reason"],
+        "−80 °C freezer alarm; moved by duty doctor"
+    );
+    let s = specimen(&app, "M20-S").await;
+    assert_eq!(codes(&s["flags"]), ["minus20_fallback"]);
+    assert_eq!(
+        s["flags"][0]["override_reason"],
+        "−80 °C freezer alarm; moved by duty doctor"
+    );
+    assert_eq!(s["storage_class"], "frozen_minus20");
 }
 
 // SPEC §2.4: types in §2.2 belong at −80 °C

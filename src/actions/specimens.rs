@@ -85,12 +85,22 @@ impl RegisterSpecimen {
     /// The form kept for idempotency: times in UTC, so the same instant
     /// written with another offset is the same registration.
     fn canonical(&self) -> String {
-        let mut c = self.clone();
-        c.collected_at = self.collected_at.with_timezone(&Utc).fixed_offset();
-        to_json(&c)
+        to_json(&self.normalised())
     }
 
-    fn validate(&self) -> Result<(), ActionError> {
+    /// The registration as kept: times in UTC, the PPE checklist as a set
+    /// (the order items were ticked in means nothing).
+    fn normalised(&self) -> RegisterSpecimen {
+        let mut c = self.clone();
+        c.collected_at = self.collected_at.with_timezone(&Utc).fixed_offset();
+        if let Some(ppe) = &mut c.ppe {
+            ppe.sort();
+            ppe.dedup();
+        }
+        c
+    }
+
+    fn validate(&self, tz: chrono_tz::Tz) -> Result<(), ActionError> {
         let p = &self.patient;
         check_text("patient.name", &p.name, 200)?;
         check_optional_text("patient.name_kana", p.name_kana.as_deref(), 200)?;
@@ -122,7 +132,8 @@ impl RegisterSpecimen {
             ));
         }
         if let Some(b) = p.birth_date {
-            if b > self.collected_at.date_naive() {
+            if b > crate::domain::timing::collection_date(self.collected_at.with_timezone(&Utc), tz)
+            {
                 return Err(ActionError::invalid(
                     "patient.birth_date is after the collection date",
                 ));
@@ -168,10 +179,8 @@ pub fn register(
     now: DateTime<Utc>,
 ) -> Result<Registered, ActionError> {
     actor.require(Action::RegisterSpecimen)?;
-    if req.override_reason.is_some() {
-        actor.require(Action::Override)?;
-    }
-    req.validate()?;
+    req.validate(ctx.tz)?;
+    let req = &req.normalised();
     let canonical = req.canonical();
     let id = req.specimen_id.as_str();
 
@@ -196,6 +205,11 @@ pub fn register(
             });
         }
 
+        // Only a new registration can override; a repeat of a stored one
+        // (the same body re-posted) overrides nothing.
+        if req.override_reason.is_some() {
+            actor.require(Action::Override)?;
+        }
         let patient_ref = upsert_patient(c, actor, req.patient_row(now), now)?;
         let siblings: Vec<SiblingSpecimen> = specimens::table
             .filter(specimens::patient_ref.eq(patient_ref))
@@ -246,7 +260,11 @@ pub fn register(
             kit: req.kit.clone(),
             volume_ml: req.volume_ml,
             ppe: to_json(&req.ppe.clone().unwrap_or_default()),
-            override_reason: req.override_reason.clone(),
+            // Kept only when it lifted a refusal: reports show overrides.
+            override_reason: verdict
+                .flags
+                .iter()
+                .find_map(|f| f.override_reason.clone()),
             flags: to_json(&verdict.flags),
             warnings: to_json(&verdict.warnings),
             status: "registered".into(),

@@ -4,7 +4,7 @@ use super::locations::unknown_location;
 use super::views::{
     load_specimen, placements, specimen_row, storage_history, unknown_specimen, StorageEventView,
 };
-use super::{audit, naive, to_json, ActionError, Actor, Ctx};
+use super::{audit, check_optional_text, naive, to_json, ActionError, Actor, Ctx};
 use crate::domain::codes::{Decision, Notice};
 use crate::domain::ids::LocationCode;
 use crate::domain::roles::Action;
@@ -25,6 +25,10 @@ pub struct StoreSpecimen {
     /// When the tube went in; now when absent.
     #[serde(default)]
     pub at: Option<DateTime<FixedOffset>>,
+    /// A written reason to store where a rule refuses (−20 °C at a site
+    /// with a −80 °C freezer); `lab` and `admin` only.
+    #[serde(default)]
+    pub override_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -46,6 +50,10 @@ pub fn record(
     now: DateTime<Utc>,
 ) -> Result<Stored, ActionError> {
     actor.require(Action::RecordStorage)?;
+    check_optional_text("override_reason", req.override_reason.as_deref(), 1000)?;
+    if req.override_reason.is_some() {
+        actor.require(Action::Override)?;
+    }
     let at = req.at.map_or(now, |t| t.with_timezone(&Utc));
     ctx.write(|c| {
         let specimen = specimen_row(c, specimen_id)?;
@@ -73,18 +81,23 @@ pub fn record(
             &ctx.config.policy,
         );
         let mut warnings = Vec::new();
+        let mut refusals = Vec::new();
+        let mut overridden = false;
         for d in decisions {
             match d {
                 Decision::Accept => {}
                 Decision::Warn(n) => warnings.push(n),
                 Decision::Refuse(n) if n.code == RuleCode::InvalidInput => return Err(ActionError::Invalid(n)),
-                Decision::Refuse(n) => {
-                    return Err(ActionError::Refused {
-                        refusals: vec![n],
-                        overridable: false,
-                    })
+                Decision::Refuse(n) if storage::is_overridable(n.code) && req.override_reason.is_some() => {
+                    overridden = true;
+                    warnings.push(n);
                 }
+                Decision::Refuse(n) => refusals.push(n),
             }
+        }
+        if !refusals.is_empty() {
+            let overridable = refusals.iter().all(|n| storage::is_overridable(n.code));
+            return Err(ActionError::Refused { refusals, overridable });
         }
         let mut row = StorageEventRow {
                 id: 0,
@@ -93,6 +106,7 @@ pub fn record(
                 storage_class: location.storage_class.clone(),
                 at: naive(at),
                 warnings: to_json(&warnings),
+                override_reason: req.override_reason.clone().filter(|_| overridden),
                 recorded_by: actor.user_ref(),
                 recorded_at: naive(now),
             };
@@ -105,6 +119,7 @@ pub fn record(
             .execute(c)?;
         let after = serde_json::json!({
             "location": location.code, "storage_class": location.storage_class, "at": row.at,
+            "override_reason": row.override_reason,
             "warnings": warnings.iter().map(|w| w.code).collect::<Vec<_>>(),
         });
         audit::record(

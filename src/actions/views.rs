@@ -49,6 +49,8 @@ pub struct StorageEventView {
     pub nominal_celsius: i32,
     pub at: DateTime<FixedOffset>,
     pub warnings: Vec<Notice>,
+    /// The written reason when a rule's refusal was overridden.
+    pub override_reason: Option<String>,
     pub recorded_by: String,
     pub recorded_at: DateTime<FixedOffset>,
 }
@@ -241,14 +243,15 @@ fn assemble(
     let freeze_thaw_count = storage::freeze_thaw_count(&history);
 
     let mut flags: Vec<Flag> = from_json(&s.flags);
-    if history
+    let minus20: Vec<&StorageEventRow> = events
         .iter()
-        .any(|p| p.class == StorageClass::FrozenMinus20)
-    {
+        .filter(|e| e.storage_class == StorageClass::FrozenMinus20.code())
+        .collect();
+    if !minus20.is_empty() {
         flags.push(Flag {
             code: RuleCode::Minus20Fallback,
             message: "stored at −20 °C (fallback for −80 °C)".into(),
-            override_reason: None,
+            override_reason: minus20.iter().find_map(|e| e.override_reason.clone()),
         });
     }
     if freeze_thaw_count > 0 {
@@ -275,6 +278,7 @@ fn assemble(
                 nominal_celsius: class.nominal_celsius(),
                 at: ctx.site_time(e.at),
                 warnings: from_json(&e.warnings),
+                override_reason: e.override_reason,
                 recorded_by: name_of(names, e.recorded_by),
                 recorded_at: ctx.site_time(e.recorded_at),
             }

@@ -167,9 +167,11 @@ fn ambient_stretch(
 }
 
 /// Everything the rules of §2.4 say about placing a specimen somewhere new.
-/// Refusals are only for impossible input (before collection, out of order,
-/// in the future); the temperature rules warn, because the tube exists and
-/// must be stored somewhere whatever happened to it.
+/// Impossible input (before collection, out of order, in the future) is
+/// refused as `invalid_input`; −20 °C at a site with a −80 °C freezer is
+/// refused as `minus20_fallback` (overridable with a reason); the other
+/// temperature rules warn, because the tube exists and must be stored
+/// somewhere whatever happened to it.
 pub fn check_placement(
     t: SpecimenType,
     collected_at: DateTime<Utc>,
@@ -230,12 +232,19 @@ pub fn check_placement(
         ));
     }
     if new.class == StorageClass::FrozenMinus20 {
-        let m = if policy.has_minus80_freezer {
-            "stored at −20 °C although the site has a −80 °C freezer; −20 °C is only the fallback"
+        // −20 °C is the manual's fallback for sites without −80 °C; where
+        // there is one, −20 °C is refused unless a reason is written.
+        out.push(if policy.has_minus80_freezer {
+            Decision::Refuse(Notice::new(
+                RuleCode::Minus20Fallback,
+                "this site has a −80 °C freezer: freeze at −80 °C (−20 °C is only for sites without one)",
+            ))
         } else {
-            "stored at −20 °C (no −80 °C freezer at this site): allowed and flagged"
-        };
-        out.push(warn(RuleCode::Minus20Fallback, m.to_string()));
+            warn(
+                RuleCode::Minus20Fallback,
+                "stored at −20 °C (no −80 °C freezer at this site): allowed and flagged".to_string(),
+            )
+        });
     }
     if t.home_storage() == StorageClass::FrozenMinus80 && !new.class.is_frozen() {
         out.push(warn(
@@ -257,6 +266,12 @@ pub fn check_placement(
         ));
     }
     out
+}
+
+/// Storage refusals that a written reason from an authorised user may lift
+/// (a broken −80 °C freezer, say).
+pub fn is_overridable(code: RuleCode) -> bool {
+    code == RuleCode::Minus20Fallback
 }
 
 /// An alert on the lab's list (GET /alerts).
@@ -426,25 +441,28 @@ mod tests {
             &p,
         );
         assert_eq!(codes(&ds), [RuleCode::Minus20Fallback]);
+        assert!(ds[0].is_refusal(), "the site has a −80 °C freezer");
     }
 
     #[test]
-    fn spec_2_4_minus_20_is_flagged_with_or_without_a_minus_80_freezer() {
-        for has in [true, false] {
+    fn spec_2_4_minus_20_is_refused_with_a_minus_80_freezer_and_flagged_without() {
+        for (has, refused) in [(true, true), (false, false)] {
             let p = Policy {
                 has_minus80_freezer: has,
                 ..Policy::default()
             };
-            let ds = check_placement(
-                SpecimenType::SerumAcute,
-                t0(),
-                &[],
-                at(FrozenMinus20, m(30)),
-                h(100),
-                &p,
-            );
-            assert_eq!(codes(&ds), [RuleCode::Minus20Fallback]);
+            for t in [SpecimenType::SerumAcute, SpecimenType::Saliva] {
+                let ds = check_placement(t, t0(), &[], at(FrozenMinus20, m(30)), h(100), &p);
+                assert_eq!(
+                    codes(&ds),
+                    [RuleCode::Minus20Fallback],
+                    "{t:?} has -80: {has}"
+                );
+                assert_eq!(ds[0].is_refusal(), refused, "{t:?} has -80: {has}");
+            }
         }
+        assert!(is_overridable(RuleCode::Minus20Fallback));
+        assert!(!is_overridable(RuleCode::InvalidInput));
     }
 
     #[test]

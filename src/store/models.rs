@@ -86,6 +86,7 @@ pub struct StorageEventRow {
     pub storage_class: String,
     pub at: NaiveDateTime,
     pub warnings: String,
+    pub override_reason: Option<String>,
     pub recorded_by: i64,
     pub recorded_at: NaiveDateTime,
 }

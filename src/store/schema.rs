@@ -69,6 +69,7 @@ diesel::table! {
         storage_class -> Text,
         at -> Timestamp,
         warnings -> Text,
+        override_reason -> Nullable<Text>,
         recorded_by -> BigInt,
         recorded_at -> Timestamp,
     }

@@ -63,6 +63,7 @@ CREATE TABLE storage_events (
     storage_class TEXT NOT NULL,
     at TIMESTAMP NOT NULL,
     warnings TEXT NOT NULL,
+    override_reason TEXT,
     recorded_by BIGINT NOT NULL REFERENCES users (id),
     recorded_at TIMESTAMP NOT NULL
 );
