@@ -37,20 +37,6 @@ const PUBLIC: (&str, &str) = ("GET", "/healthz");
 /// Routes the OpenAPI document does not list: the document itself.
 const UNDOCUMENTED: &[(&str, &str)] = &[("GET", "/api/openapi.json")];
 
-const TABLES: [&str; 7] = [
-    "specimens",
-    "patients",
-    "audit_log",
-    "locations",
-    "storage_events",
-    "results",
-    "users",
-];
-
-fn snapshot(app: &TestApp) -> Vec<(&'static str, i64)> {
-    TABLES.iter().map(|t| (*t, app.count(t))).collect()
-}
-
 /// `/api/v1/specimens/{specimen_id}` → `/api/v1/specimens/X`.
 fn concrete(path: &str, value: &str) -> String {
     path.split('/')
@@ -152,7 +138,7 @@ async fn every_other_route_answers_401_with_a_bearer_challenge_without_a_token()
         .register(&app.admin, &registration("S-1", "saliva", 3))
         .await;
     assert_eq!(status, 201, "{body}");
-    let before = snapshot(&app);
+    let before = app.snapshot();
     for (m, p) in protected_routes() {
         let path = concrete(p, if p.contains("{code}") { "F-1" } else { "S-1" });
         let body = (m == "POST").then(|| valid_body(p));
@@ -164,7 +150,7 @@ async fn every_other_route_answers_401_with_a_bearer_challenge_without_a_token()
             &answer,
         );
     }
-    assert_eq!(snapshot(&app), before, "an unauthenticated request wrote");
+    assert_eq!(app.snapshot(), before, "an unauthenticated request wrote");
 }
 
 #[tokio::test]
@@ -197,7 +183,7 @@ async fn a_wrong_or_malformed_authorization_header_answers_401_on_every_route() 
         admin.clone(),
         format!("Bearer{admin}"),
     ];
-    let before = snapshot(&app);
+    let before = app.snapshot();
     for (m, p) in protected_routes() {
         let path = concrete(p, if p.contains("{code}") { "F-1" } else { "S-1" });
         let body = (m == "POST").then(|| valid_body(p));
@@ -212,7 +198,7 @@ async fn a_wrong_or_malformed_authorization_header_answers_401_on_every_route() 
         }
     }
     assert_eq!(
-        snapshot(&app),
+        app.snapshot(),
         before,
         "a badly authenticated request wrote"
     );
@@ -235,7 +221,7 @@ async fn a_missing_or_wrong_token_is_refused_before_the_body_is_looked_at() {
     app.register(&app.admin, &registration("S-1", "saliva", 3))
         .await;
     let wrong = format!("Bearer kt_{}", "f".repeat(64));
-    let before = snapshot(&app);
+    let before = app.snapshot();
     for (_, p) in protected_routes().filter(|(m, _)| *m == "POST") {
         let path = concrete(p, "S-1");
         let bad_bodies: [(&str, &[u8]); 4] = [
@@ -268,7 +254,7 @@ async fn a_missing_or_wrong_token_is_refused_before_the_body_is_looked_at() {
             }
         }
     }
-    assert_eq!(snapshot(&app), before);
+    assert_eq!(app.snapshot(), before);
 }
 
 /// Expected status for each route, per role, in the order
@@ -348,7 +334,7 @@ async fn each_role_may_call_exactly_the_routes_api_md_gives_it() {
                 ),
                 _ => unreachable!(),
             };
-            let before = snapshot(&app);
+            let before = app.snapshot();
             let (status, _, answer) = send(
                 &app,
                 m,
@@ -359,7 +345,7 @@ async fn each_role_may_call_exactly_the_routes_api_md_gives_it() {
             .await;
             let what = format!("{code} {m} {path}");
             assert_eq!(status, expected, "{what}: {answer}");
-            let after = snapshot(&app);
+            let after = app.snapshot();
             match status {
                 403 => {
                     assert_eq!(answer["error"]["code"], "forbidden", "{what}: {answer}");
@@ -380,7 +366,7 @@ async fn reception_cannot_override_a_rule_and_lab_can() {
     let mut late = registration("LATE-1", "saliva", 12);
     late["override_reason"] = json!("医師の指示により唾液で検査");
 
-    let before = snapshot(&app);
+    let before = app.snapshot();
     let (status, body) = app.register(&reception, &late).await;
     assert_eq!(status, 403, "{body}");
     assert_eq!(body["error"]["code"], "forbidden", "{body}");
@@ -391,7 +377,7 @@ async fn reception_cannot_override_a_rule_and_lab_can() {
     let (status, body) = app.register(&reception, &ordinary).await;
     assert_eq!(status, 403, "{body}");
     assert_eq!(body["error"]["code"], "forbidden", "{body}");
-    assert_eq!(snapshot(&app), before, "a refused override wrote");
+    assert_eq!(app.snapshot(), before, "a refused override wrote");
     let (status, _) = app.get("/api/v1/specimens/LATE-1", &lab).await;
     assert_eq!(status, 404);
 
@@ -529,7 +515,7 @@ async fn a_user_created_over_the_api_gets_a_working_token_shown_once_and_stored_
 #[tokio::test]
 async fn a_bad_user_request_is_refused_and_creates_no_user() {
     let app = spawn_app().await;
-    let before = snapshot(&app);
+    let before = app.snapshot();
     for body in [
         json!({"name": "x", "role": "superuser"}),
         json!({"name": "", "role": "lab"}),
@@ -544,7 +530,7 @@ async fn a_bad_user_request_is_refused_and_creates_no_user() {
         assert_eq!(status, 400, "{body}: {answer}");
         assert_eq!(answer["error"]["code"], "invalid_input", "{body}: {answer}");
     }
-    assert_eq!(snapshot(&app), before);
+    assert_eq!(app.snapshot(), before);
 }
 
 #[tokio::test]

@@ -10,21 +10,6 @@ use futures::future::join_all;
 use kentai::domain::roles::Role;
 use serde_json::{json, Value};
 
-/// Tables a request could write to; compared before and after a refusal.
-const TABLES: [&str; 7] = [
-    "specimens",
-    "patients",
-    "audit_log",
-    "locations",
-    "storage_events",
-    "results",
-    "users",
-];
-
-fn snapshot(app: &TestApp) -> Vec<(&'static str, i64)> {
-    TABLES.iter().map(|t| (*t, app.count(t))).collect()
-}
-
 /// Rows of `audit_log` with this action.
 fn audit_actions(app: &TestApp, action: &str) -> i64 {
     app.count(&format!("audit_log WHERE action = '{action}'"))
@@ -65,7 +50,7 @@ async fn assert_all_refused(
     cases: Vec<(&str, Payload, u16, Option<&str>)>,
 ) {
     for (name, payload, status, code) in cases {
-        let before = snapshot(app);
+        let before = app.snapshot();
         let (got, body) = post_payload(app, path, token, &payload).await;
         assert_eq!(got, status, "{path} {name}: {body}");
         let error = &body["error"];
@@ -78,7 +63,7 @@ async fn assert_all_refused(
             error["message"].as_str().is_some_and(|m| !m.is_empty()),
             "{path} {name}: no error.message in {body}"
         );
-        assert_eq!(snapshot(app), before, "{path} {name} changed the database");
+        assert_eq!(app.snapshot(), before, "{path} {name} changed the database");
     }
 }
 

@@ -108,13 +108,13 @@ async fn posting_the_identical_registration_again_answers_200_with_the_stored_re
     let (status, first) = app.register(&reception, &body).await;
     assert_eq!(status, 201, "{first}");
     assert_eq!(codes(&first["warnings"]), ["ppe_incomplete"]);
-    let before = counts(&app);
+    let before = app.snapshot();
 
     let (status, again) = app.register(&reception, &body).await;
     assert_eq!(status, 200, "{again}");
     assert_eq!(again["specimen"], first["specimen"]);
     assert_eq!(again["warnings"], first["warnings"]);
-    assert_eq!(counts(&app), before, "a repeat must write nothing");
+    assert_eq!(app.snapshot(), before, "a repeat must write nothing");
 }
 
 #[tokio::test]
@@ -135,7 +135,7 @@ async fn a_different_registration_with_the_same_specimen_id_is_refused_409_dupli
     let reception = app.token(Role::Reception);
     let (body, _) = registration_at("DUP-3", "saliva", 2, 3);
     register_ok(&app, &reception, &body).await;
-    let before = counts(&app);
+    let before = app.snapshot();
 
     let variants: Vec<Value> = vec![
         {
@@ -159,7 +159,7 @@ async fn a_different_registration_with_the_same_specimen_id_is_refused_409_dupli
         let (status, res) = app.register(&reception, &other).await;
         assert_error(status, &res, 409, "duplicate_specimen");
     }
-    assert_eq!(counts(&app), before);
+    assert_eq!(app.snapshot(), before);
     let stored = specimen(&app, "DUP-3").await;
     assert_eq!(stored["type"], "saliva");
     assert_eq!(stored["patient"]["name"], "山田 太郎");
@@ -245,14 +245,14 @@ async fn an_override_reason_on_an_accepted_specimen_adds_no_flag() {
 async fn reception_sending_an_override_reason_is_refused_403_forbidden() {
     let app = spawn_app().await;
     let reception = app.token(Role::Reception);
-    let before = counts(&app);
+    let before = app.snapshot();
     for (id, days) in [("OVR-R10", 10), ("OVR-R3", 3)] {
         let mut body = registration(id, "saliva", days);
         body["override_reason"] = json!("please");
         let (status, res) = app.register(&reception, &body).await;
         assert_error(status, &res, 403, "forbidden");
     }
-    assert_eq!(counts(&app), before);
+    assert_eq!(app.snapshot(), before);
 }
 
 #[tokio::test]
@@ -749,8 +749,8 @@ async fn refused_registrations_leave_specimens_patients_and_the_audit_log_unchan
     let app = spawn_app().await;
     let reception = app.token(Role::Reception);
     register_ok(&app, &reception, &registration("KEEP-1", "saliva", 2)).await;
-    let before = counts(&app);
-    assert_eq!(before[0..2], [1, 1]);
+    let before = app.snapshot();
+    assert_eq!(before[0..2], [("specimens", 1), ("patients", 1)]);
 
     let mut refused: Vec<(Value, u16, &str)> = vec![
         (
@@ -785,7 +785,7 @@ async fn refused_registrations_leave_specimens_patients_and_the_audit_log_unchan
     for (body, status, code) in refused {
         let (got, res) = app.register(&reception, &body).await;
         assert_error(got, &res, status, code);
-        assert_eq!(counts(&app), before, "after {code}");
+        assert_eq!(app.snapshot(), before, "after {code}");
     }
 }
 
@@ -990,7 +990,7 @@ async fn a_result_before_collection_is_refused_422_result_before_collection() {
     let app = spawn_app().await;
     let (body, at) = registration_at("RES-EARLY", "saliva", 5, 2);
     register_ok(&app, &app.admin, &body).await;
-    let before = counts(&app);
+    let before = app.snapshot();
     let (status, res) = post_result(
         &app,
         &app.admin,
@@ -1003,7 +1003,7 @@ async fn a_result_before_collection_is_refused_422_result_before_collection() {
         codes(&res["error"]["refusals"]),
         ["result_before_collection"]
     );
-    assert_eq!(counts(&app), before);
+    assert_eq!(app.snapshot(), before);
 
     // At the collection instant itself it is possible.
     let (status, res) = post_result(
@@ -1021,7 +1021,7 @@ async fn a_result_in_the_future_is_refused_400_invalid_input() {
     let app = spawn_app().await;
     let (body, _) = registration_at("RES-FUT", "saliva", 5, 2);
     register_ok(&app, &app.admin, &body).await;
-    let before = counts(&app);
+    let before = app.snapshot();
     let (status, res) = post_result(
         &app,
         &app.admin,
@@ -1030,7 +1030,7 @@ async fn a_result_in_the_future_is_refused_400_invalid_input() {
     )
     .await;
     assert_error(status, &res, 400, "invalid_input");
-    assert_eq!(counts(&app), before);
+    assert_eq!(app.snapshot(), before);
 }
 
 #[tokio::test]

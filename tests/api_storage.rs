@@ -333,7 +333,7 @@ async fn a_storage_time_before_collection_is_refused_400_invalid_input() {
     let app = spawn_app().await;
     locations(&app).await;
     let at = collected_ago(&app, "BAD-T1", "saliva", 3).await;
-    let before = counts(&app);
+    let before = app.snapshot();
     let (status, res) = store_at(
         &app,
         &app.admin,
@@ -343,7 +343,7 @@ async fn a_storage_time_before_collection_is_refused_400_invalid_input() {
     )
     .await;
     assert_error(status, &res, 400, "invalid_input");
-    assert_eq!(counts(&app), before);
+    assert_eq!(app.snapshot(), before);
     // At the collection instant itself it is fine.
     let (warnings, _) = store_ok(&app, &app.admin, "BAD-T1", "FRIDGE", at).await;
     assert_eq!(warnings, Vec::<String>::new());
@@ -355,10 +355,10 @@ async fn a_storage_time_before_the_previous_event_is_refused_400_invalid_input()
     locations(&app).await;
     let at = collected_ago(&app, "BAD-T2", "saliva", 3).await;
     store_ok(&app, &app.admin, "BAD-T2", "FRIDGE", at + minutes(30)).await;
-    let before = counts(&app);
+    let before = app.snapshot();
     let (status, res) = store_at(&app, &app.admin, "BAD-T2", "M80", at + minutes(29)).await;
     assert_error(status, &res, 400, "invalid_input");
-    assert_eq!(counts(&app), before);
+    assert_eq!(app.snapshot(), before);
     let s = specimen(&app, "BAD-T2").await;
     assert_eq!(s["storage_class"], "fridge_4c");
 }
@@ -368,10 +368,10 @@ async fn a_storage_time_in_the_future_is_refused_400_invalid_input() {
     let app = spawn_app().await;
     locations(&app).await;
     collected_ago(&app, "BAD-T3", "saliva", 3).await;
-    let before = counts(&app);
+    let before = app.snapshot();
     let (status, res) = store_at(&app, &app.admin, "BAD-T3", "FRIDGE", Utc::now() + hours(1)).await;
     assert_error(status, &res, 400, "invalid_input");
-    assert_eq!(counts(&app), before);
+    assert_eq!(app.snapshot(), before);
 }
 
 #[tokio::test]

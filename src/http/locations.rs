@@ -27,12 +27,7 @@ pub async fn create(
     let body = body.into_inner().0;
     let r =
         web::block(move || locations::create(&ctx, &actor, &body, crate::actions::now())).await??;
-    let mut res = if r.created {
-        HttpResponse::Created()
-    } else {
-        HttpResponse::Ok()
-    };
-    Ok(res.json(r.value))
+    Ok(super::created_or_ok(r.created).json(r.value))
 }
 
 #[utoipa::path(

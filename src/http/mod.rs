@@ -89,6 +89,15 @@ impl Modify for BearerAuth {
     }
 }
 
+/// 201 for what a request created, 200 for a repeat that found it stored.
+pub(crate) fn created_or_ok(created: bool) -> actix_web::HttpResponseBuilder {
+    if created {
+        HttpResponse::Created()
+    } else {
+        HttpResponse::Ok()
+    }
+}
+
 async fn openapi_json(_user: auth::User) -> HttpResponse {
     HttpResponse::Ok().json(ApiDoc::openapi())
 }

@@ -32,12 +32,7 @@ pub async fn register(
     let body = body.into_inner().0;
     let r = web::block(move || specimens::register(&ctx, &actor, &body, crate::actions::now()))
         .await??;
-    let mut res = if r.created {
-        HttpResponse::Created()
-    } else {
-        HttpResponse::Ok()
-    };
-    Ok(res.json(r))
+    Ok(super::created_or_ok(r.created).json(r))
 }
 
 #[utoipa::path(

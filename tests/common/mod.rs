@@ -15,6 +15,17 @@ use kentai::domain::roles::Role;
 use kentai::startup::Application;
 use serde_json::{json, Value};
 
+/// Every table kentai writes.
+pub const TABLES: [&str; 7] = [
+    "specimens",
+    "patients",
+    "audit_log",
+    "locations",
+    "storage_events",
+    "results",
+    "users",
+];
+
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
@@ -174,6 +185,12 @@ impl TestApp {
             status == 201 || status == 200,
             "location {code}: {status} {body}"
         );
+    }
+
+    /// Row counts of every table a request can write, to compare before and
+    /// after a request that must change nothing.
+    pub fn snapshot(&self) -> Vec<(&'static str, i64)> {
+        TABLES.iter().map(|t| (*t, self.count(t))).collect()
     }
 
     /// Rows in a table, to prove a refused request changed nothing.

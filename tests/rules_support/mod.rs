@@ -138,14 +138,3 @@ pub fn assert_error(status: u16, body: &Value, want_status: u16, want_code: &str
         "error without a message: {body}"
     );
 }
-
-/// Row counts of the tables a registration or storage scan writes.
-pub fn counts(app: &TestApp) -> [i64; 5] {
-    [
-        app.count("specimens"),
-        app.count("patients"),
-        app.count("audit_log"),
-        app.count("storage_events"),
-        app.count("results"),
-    ]
-}
