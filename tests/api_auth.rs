@@ -22,6 +22,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/users"),
     ("GET", "/api/v1/audit"),
     ("POST", "/api/v1/specimens"),
+    ("GET", "/api/v1/specimens"),
     ("GET", "/api/v1/specimens/{specimen_id}"),
     ("POST", "/api/v1/specimens/{specimen_id}/storage"),
     ("POST", "/api/v1/specimens/{specimen_id}/results"),
@@ -265,6 +266,7 @@ const MATRIX: &[((&str, &str), [u16; 4])] = &[
     (("GET", "/api/v1/users"), [403, 403, 403, 200]),
     (("GET", "/api/v1/audit"), [403, 403, 403, 200]),
     (("POST", "/api/v1/specimens"), [201, 201, 403, 201]),
+    (("GET", "/api/v1/specimens"), [200, 200, 403, 200]),
     (
         ("GET", "/api/v1/specimens/{specimen_id}"),
         [200, 200, 403, 200],

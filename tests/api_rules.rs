@@ -1276,3 +1276,136 @@ async fn a_birth_date_on_the_tokyo_collection_date_is_accepted_whatever_offset_t
         "{res}"
     );
 }
+
+// ---------------------------------------------------------------------------
+// The worklist (SPEC §2.1: the priority orders every worklist)
+// ---------------------------------------------------------------------------
+
+fn at_jst(date: chrono::NaiveDate, h: u32, m: u32) -> chrono::DateTime<FixedOffset> {
+    chrono_tz::Asia::Tokyo
+        .from_local_datetime(&date.and_hms_opt(h, m, 0).unwrap())
+        .unwrap()
+        .fixed_offset()
+}
+
+fn on(id: &str, t: &str, collected: chrono::DateTime<FixedOffset>, patient: &str) -> Value {
+    let mut body = for_patient(registration(id, t, 0), patient);
+    body["collected_at"] = json!(collected.to_rfc3339());
+    body["onset_date"] = json!((collected.date_naive() - Duration::days(1)).to_string());
+    body
+}
+
+// SPEC §2.1
+#[tokio::test]
+async fn the_worklist_puts_priority_one_first_then_orders_by_collection_time() {
+    let app = spawn_app().await;
+    let d = tokyo_today() - Duration::days(2);
+    for (id, t, h) in [
+        ("W-SAL", "saliva", 8),
+        ("W-NP-LATE", "nasopharyngeal_swab", 11),
+        ("W-URINE", "urine", 7),
+        ("W-SPUTUM", "sputum", 12),
+        ("W-NP-EARLY", "nasopharyngeal_swab", 9),
+        ("W-TRACH", "tracheal_aspirate", 10),
+    ] {
+        register_ok(&app, &app.admin, &on(id, t, at_jst(d, h, 0), "WL-1")).await;
+    }
+    let (status, list) = app.get("/api/v1/specimens", &app.admin).await;
+    assert_eq!(status, 200, "{list}");
+    let ids: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["specimen_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "W-TRACH",
+            "W-SPUTUM",
+            "W-NP-EARLY",
+            "W-NP-LATE",
+            "W-SAL",
+            "W-URINE"
+        ]
+    );
+    assert_eq!(list[0]["priority"], 1);
+    assert_eq!(list[5]["priority"], 4);
+}
+
+// SPEC §2: the day is the site's calendar day
+#[tokio::test]
+async fn the_worklist_filters_by_the_tokyo_collection_date_status_and_patient() {
+    let app = spawn_app().await;
+    app.location("F", "fridge_4c").await;
+    let d = tokyo_today() - Duration::days(2);
+    // 23:30 and 00:30 JST are the same UTC date but two Tokyo dates.
+    register_ok(
+        &app,
+        &app.admin,
+        &on("LATE", "saliva", at_jst(d, 23, 30), "A"),
+    )
+    .await;
+    register_ok(
+        &app,
+        &app.admin,
+        &on("EARLY", "saliva", at_jst(d + Duration::days(1), 0, 30), "B"),
+    )
+    .await;
+    let ids = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["specimen_id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (status, list) = app
+        .get(&format!("/api/v1/specimens?collected_on={d}"), &app.admin)
+        .await;
+    assert_eq!(status, 200, "{list}");
+    assert_eq!(ids(&list), ["LATE"]);
+    let next = d + Duration::days(1);
+    let (_, list) = app
+        .get(
+            &format!("/api/v1/specimens?collected_on={next}"),
+            &app.admin,
+        )
+        .await;
+    assert_eq!(ids(&list), ["EARLY"]);
+
+    let body = json!({"location": "F", "at": (at_jst(next, 1, 0)).to_rfc3339()});
+    let (status, res) = app
+        .post("/api/v1/specimens/EARLY/storage", &app.admin, &body)
+        .await;
+    assert_eq!(status, 201, "{res}");
+    let (_, list) = app.get("/api/v1/specimens?status=stored", &app.admin).await;
+    assert_eq!(ids(&list), ["EARLY"]);
+    let (_, list) = app
+        .get("/api/v1/specimens?status=registered", &app.admin)
+        .await;
+    assert_eq!(ids(&list), ["LATE"]);
+    let (_, list) = app.get("/api/v1/specimens?patient_id=A", &app.admin).await;
+    assert_eq!(ids(&list), ["LATE"]);
+    let (_, list) = app
+        .get("/api/v1/specimens?patient_id=nobody", &app.admin)
+        .await;
+    assert_eq!(ids(&list), Vec::<String>::new());
+    let (_, list) = app.get("/api/v1/specimens?limit=1", &app.admin).await;
+    assert_eq!(list.as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_worklist_query_with_a_bad_filter_is_a_coded_400() {
+    let app = spawn_app().await;
+    for q in [
+        "status=shipped_to_mars",
+        "limit=0",
+        "limit=1001",
+        "limit=ten",
+        "collected_on=2026-02-30",
+        "colour=red",
+    ] {
+        let (status, body) = app.get(&format!("/api/v1/specimens?{q}"), &app.admin).await;
+        assert_error(status, &body, 400, "invalid_input");
+    }
+}

@@ -367,3 +367,93 @@ pub fn get(ctx: &Ctx, actor: &Actor, id: &str) -> Result<SpecimenView, ActionErr
         .read(|c| load_specimen(ctx, c, id))?
         .ok_or_else(|| unknown_specimen(id))
 }
+
+/// Filters of the worklist (`GET /api/v1/specimens`).
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SpecimenFilter {
+    /// Collection date in the site's calendar.
+    pub collected_on: Option<NaiveDate>,
+    /// `registered` or `stored`.
+    pub status: Option<String>,
+    /// The site's patient number.
+    pub patient_id: Option<String>,
+    /// At most this many (default 200, at most 1000).
+    pub limit: Option<i64>,
+}
+
+/// Statuses a specimen can have today; packaging adds more.
+pub const STATUSES: [&str; 2] = ["registered", "stored"];
+
+/// The worklist: sending priority first (SPEC §2.1), then collection time.
+pub fn list(
+    ctx: &Ctx,
+    actor: &Actor,
+    filter: &SpecimenFilter,
+) -> Result<Vec<SpecimenView>, ActionError> {
+    use chrono::TimeZone;
+    actor.require(Action::ReadSpecimens)?;
+    let limit = filter.limit.unwrap_or(200);
+    if !(1..=1000).contains(&limit) {
+        return Err(ActionError::invalid("limit must be between 1 and 1000"));
+    }
+    if let Some(status) = &filter.status {
+        if !STATUSES.contains(&status.as_str()) {
+            return Err(ActionError::invalid(format!(
+                "status must be one of: {}",
+                STATUSES.join(", ")
+            )));
+        }
+    }
+    let day = |d: NaiveDate| {
+        d.and_hms_opt(0, 0, 0)
+            .and_then(|t| ctx.tz.from_local_datetime(&t).earliest())
+            .map(|t| t.naive_utc())
+            .ok_or_else(|| {
+                ActionError::invalid(format!("no midnight on {d} in the site's time zone"))
+            })
+    };
+    let range = match filter.collected_on {
+        Some(d) => {
+            let next = d
+                .succ_opt()
+                .ok_or_else(|| ActionError::invalid("collected_on is out of range"))?;
+            Some((day(d)?, day(next)?))
+        }
+        None => None,
+    };
+    ctx.store.read(|c| {
+        let mut q = specimens::table
+            .select(SpecimenRow::as_select())
+            .into_boxed();
+        if let Some((from, to)) = range {
+            q = q.filter(
+                specimens::collected_at
+                    .ge(from)
+                    .and(specimens::collected_at.lt(to)),
+            );
+        }
+        if let Some(status) = &filter.status {
+            q = q.filter(specimens::status.eq(status.clone()));
+        }
+        if let Some(pid) = &filter.patient_id {
+            let key = patient_key(Some(pid), "", None, None);
+            let patient: Option<i64> = patients::table
+                .filter(patients::patient_key.eq(key))
+                .select(patients::id)
+                .first(c)
+                .optional()?;
+            q = q.filter(specimens::patient_ref.eq(patient.unwrap_or(-1)));
+        }
+        let rows: Vec<SpecimenRow> = q
+            .order((
+                specimens::priority,
+                specimens::collected_at,
+                specimens::specimen_id,
+            ))
+            .limit(limit)
+            .load(c)?;
+        super::views::load_views(ctx, c, rows)
+    })
+}

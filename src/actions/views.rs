@@ -180,50 +180,82 @@ pub fn load_specimen(
     conn: &mut DbConnection,
     specimen_id: &str,
 ) -> Result<Option<SpecimenView>, ActionError> {
-    let Some(s) = specimens::table
+    let row = specimens::table
         .find(specimen_id)
         .select(SpecimenRow::as_select())
         .first(conn)
-        .optional()?
-    else {
-        return Ok(None);
-    };
-    let patient: PatientRow = patients::table
-        .find(s.patient_ref)
+        .optional()?;
+    Ok(load_views(ctx, conn, row.into_iter().collect())?.pop())
+}
+
+/// Whole records for many specimens in a fixed number of queries (one per
+/// table, not one per specimen), in the order of `rows`.
+pub fn load_views(
+    ctx: &Ctx,
+    conn: &mut DbConnection,
+    rows: Vec<SpecimenRow>,
+) -> Result<Vec<SpecimenView>, ActionError> {
+    use std::collections::HashMap;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<String> = rows.iter().map(|s| s.specimen_id.clone()).collect();
+    let patient_refs: Vec<i64> = rows.iter().map(|s| s.patient_ref).collect();
+    let patients: HashMap<i64, PatientRow> = patients::table
+        .filter(patients::id.eq_any(patient_refs))
         .select(PatientRow::as_select())
-        .first(conn)?;
-    let events = storage_history(conn, specimen_id)?;
-    let result_rows: Vec<ResultRow> = results::table
-        .filter(results::specimen_id.eq(specimen_id))
+        .load(conn)?
+        .into_iter()
+        .map(|p: PatientRow| (p.id, p))
+        .collect();
+    let mut events: HashMap<String, Vec<StorageEventRow>> = HashMap::new();
+    for e in storage_events::table
+        .filter(storage_events::specimen_id.eq_any(&ids))
+        .order((storage_events::at, storage_events::id))
+        .select(StorageEventRow::as_select())
+        .load::<StorageEventRow>(conn)?
+    {
+        events.entry(e.specimen_id.clone()).or_default().push(e);
+    }
+    let mut result_rows: HashMap<String, Vec<ResultRow>> = HashMap::new();
+    for r in results::table
+        .filter(results::specimen_id.eq_any(&ids))
         .order(results::version)
         .select(ResultRow::as_select())
-        .load(conn)?;
-    let location_names: std::collections::HashMap<String, String> = locations::table
-        .filter(
-            locations::code.eq_any(
-                events
-                    .iter()
-                    .map(|e| e.location_code.clone())
-                    .collect::<Vec<_>>(),
-            ),
-        )
+        .load::<ResultRow>(conn)?
+    {
+        result_rows
+            .entry(r.specimen_id.clone())
+            .or_default()
+            .push(r);
+    }
+    let codes: Vec<String> = events
+        .values()
+        .flatten()
+        .map(|e| e.location_code.clone())
+        .collect();
+    let location_names: HashMap<String, String> = locations::table
+        .filter(locations::code.eq_any(codes))
         .select((locations::code, locations::name))
         .load::<(String, String)>(conn)?
         .into_iter()
         .collect();
-    let mut ids: Vec<i64> = vec![s.registered_by];
-    ids.extend(events.iter().map(|e| e.recorded_by));
-    ids.extend(result_rows.iter().map(|r| r.recorded_by));
-    let names = user_names(conn, ids)?;
-    Ok(Some(assemble(
-        ctx,
-        s,
-        patient,
-        events,
-        result_rows,
-        &location_names,
-        &names,
-    )))
+    let mut user_ids: Vec<i64> = rows.iter().map(|s| s.registered_by).collect();
+    user_ids.extend(events.values().flatten().map(|e| e.recorded_by));
+    user_ids.extend(result_rows.values().flatten().map(|r| r.recorded_by));
+    let names = user_names(conn, user_ids)?;
+
+    let mut out = Vec::with_capacity(rows.len());
+    for s in rows {
+        let patient = patients
+            .get(&s.patient_ref)
+            .cloned()
+            .ok_or_else(|| unknown_specimen(&s.specimen_id))?;
+        let e = events.remove(&s.specimen_id).unwrap_or_default();
+        let r = result_rows.remove(&s.specimen_id).unwrap_or_default();
+        out.push(assemble(ctx, s, patient, e, r, &location_names, &names));
+    }
+    Ok(out)
 }
 
 fn assemble(

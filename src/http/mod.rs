@@ -63,7 +63,7 @@ impl<'de, D: serde::Deserializer<'de>> serde::Deserializer<'de> for ObjectOnly<D
     info(title = "kentai", description = "Specimen tracking: the HTTP contract of API.md"),
     paths(
         admin::healthz, admin::me, admin::create_user, admin::list_users, admin::audit_log,
-        specimens::register, specimens::get, specimens::store, specimens::record_result, specimens::alerts,
+        specimens::register, specimens::list, specimens::get, specimens::store, specimens::record_result, specimens::alerts,
         locations::create, locations::list, locations::get,
     ),
     modifiers(&BearerAuth),
@@ -153,7 +153,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .default_service(web::to(not_found)),
             )
             .route("/audit", web::get().to(admin::audit_log))
-            .route("/specimens", web::post().to(specimens::register))
+            .service(
+                web::resource("/specimens")
+                    .route(web::post().to(specimens::register))
+                    .route(web::get().to(specimens::list))
+                    .default_service(web::to(not_found)),
+            )
             .route("/specimens/{specimen_id}", web::get().to(specimens::get))
             .route(
                 "/specimens/{specimen_id}/storage",

@@ -4,7 +4,7 @@ use super::auth::User;
 use super::error::{AppError, ErrorBody};
 use super::Object;
 use crate::actions::results::{RecordResult, Recorded};
-use crate::actions::specimens::{RegisterSpecimen, Registered};
+use crate::actions::specimens::{RegisterSpecimen, Registered, SpecimenFilter};
 use crate::actions::storage::{Alert, StoreSpecimen, Stored};
 use crate::actions::views::SpecimenView;
 use crate::actions::{results, specimens, storage, Ctx};
@@ -33,6 +33,25 @@ pub async fn register(
     let r = web::block(move || specimens::register(&ctx, &actor, &body, crate::actions::now()))
         .await??;
     Ok(super::created_or_ok(r.created).json(r))
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/specimens", tag = "specimens", operation_id = "list_specimens",
+    params(SpecimenFilter),
+    responses(
+        (status = 200, description = "The worklist: priority 1 first, then by collection time", body = [SpecimenView]),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn list(
+    ctx: web::Data<Ctx>,
+    User(actor): User,
+    q: web::Query<SpecimenFilter>,
+) -> Result<HttpResponse, AppError> {
+    let filter = q.into_inner();
+    let r = web::block(move || specimens::list(&ctx, &actor, &filter)).await??;
+    Ok(HttpResponse::Ok().json(r))
 }
 
 #[utoipa::path(
