@@ -705,7 +705,7 @@ async fn a_wrong_method_on_a_known_route_is_refused_without_a_server_error() {
     let app = spawn_app().await;
     let cases = [
         (reqwest::Method::POST, "/healthz"),
-        (reqwest::Method::GET, "/api/v1/specimens"),
+        (reqwest::Method::DELETE, "/api/v1/specimens"),
         (reqwest::Method::DELETE, "/api/v1/specimens/X"),
         (reqwest::Method::PUT, "/api/v1/users"),
         (reqwest::Method::PATCH, "/api/v1/locations"),
