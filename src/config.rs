@@ -62,11 +62,25 @@ impl Default for Site {
     }
 }
 
+/// What a station's scans mean (SPEC §1): each desk has one job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Workflow {
+    /// patient → tube → kit
+    Reception,
+    /// tube → location
+    Storage,
+    /// package → tubes → command codes
+    Packing,
+    /// package
+    Receiving,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StationConfig {
     pub name: String,
-    pub workflow: String,
+    pub workflow: Workflow,
 }
 
 /// Scanner entries are read by the scanner supervisor; the spine keeps them
@@ -239,6 +253,7 @@ mod tests {
         let c = Config::load(Some(&path), env(&[])).unwrap();
         assert_eq!(c.policy, Policy::default());
         assert!(!c.site.facility_name.is_empty());
+        assert_eq!(c.stations[0].workflow, Workflow::Reception);
     }
 
     #[test]
@@ -275,6 +290,15 @@ mod tests {
         let path = dir.path().join("k.toml");
         std::fs::write(&path, "[policy]\nsaliva_max_dayz = 8\n").unwrap();
         assert!(Config::load(Some(&path), env(&[])).is_err());
+        std::fs::write(
+            &path,
+            "[[station]]\nname = \"s\"\nworkflow = \"juggling\"\n",
+        )
+        .unwrap();
+        assert!(
+            Config::load(Some(&path), env(&[])).is_err(),
+            "unknown workflow"
+        );
         std::fs::write(&path, "[site]\ntime_zone = \"Mars/Olympus\"\n").unwrap();
         assert!(matches!(
             Config::load(Some(&path), env(&[])),
