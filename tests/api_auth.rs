@@ -131,14 +131,21 @@ async fn healthz_answers_ok_without_a_token() {
     assert_eq!(body, json!({"status": "ok"}));
 }
 
-#[tokio::test]
-async fn every_other_route_answers_401_with_a_bearer_challenge_without_a_token() {
+/// A server holding location `F-1` and specimen `S-1`, so every route has
+/// something real to answer about.
+async fn app_with_a_location_and_a_specimen() -> TestApp {
     let app = spawn_app().await;
     app.location("F-1", "fridge_4c").await;
     let (status, body) = app
         .register(&app.admin, &registration("S-1", "saliva", 3))
         .await;
     assert_eq!(status, 201, "{body}");
+    app
+}
+
+#[tokio::test]
+async fn every_other_route_answers_401_with_a_bearer_challenge_without_a_token() {
+    let app = app_with_a_location_and_a_specimen().await;
     let before = app.snapshot();
     for (m, p) in protected_routes() {
         let path = concrete(p, if p.contains("{code}") { "F-1" } else { "S-1" });
@@ -156,12 +163,7 @@ async fn every_other_route_answers_401_with_a_bearer_challenge_without_a_token()
 
 #[tokio::test]
 async fn a_wrong_or_malformed_authorization_header_answers_401_on_every_route() {
-    let app = spawn_app().await;
-    app.location("F-1", "fridge_4c").await;
-    let (status, body) = app
-        .register(&app.admin, &registration("S-1", "saliva", 3))
-        .await;
-    assert_eq!(status, 201, "{body}");
+    let app = app_with_a_location_and_a_specimen().await;
     let admin = app.admin.clone();
     // The admin's token with its last hex digit changed.
     let mut near_miss = admin.clone();
