@@ -38,12 +38,7 @@ pub fn create(
     check_text("name", &req.name, 200)?;
     let code = req.code.as_str();
     ctx.write(|c| {
-        let existing: Option<LocationRow> = locations::table
-            .find(code)
-            .select(LocationRow::as_select())
-            .first(c)
-            .optional()?;
-        if let Some(row) = existing {
+        if let Some(row) = find_row(c, code)? {
             if row.name == req.name && row.storage_class == req.storage_class.code() {
                 return Ok(Created {
                     value: location_view(ctx, row),
@@ -102,14 +97,19 @@ pub fn unknown_location(code: &str) -> ActionError {
 
 pub fn get(ctx: &Ctx, actor: &Actor, code: &str) -> Result<LocationView, ActionError> {
     actor.require(Action::ReadLocations)?;
-    let row: Option<LocationRow> = ctx.store.read(|c| {
-        locations::table
-            .find(code)
-            .select(LocationRow::as_select())
-            .first(c)
-            .optional()
-            .map_err(ActionError::from)
-    })?;
+    let row = ctx.store.read(|c| find_row(c, code))?;
     row.map(|r| location_view(ctx, r))
         .ok_or_else(|| unknown_location(code))
+}
+
+/// The location with this barcode, if there is one.
+pub(crate) fn find_row(
+    conn: &mut crate::store::DbConnection,
+    code: &str,
+) -> Result<Option<LocationRow>, ActionError> {
+    Ok(locations::table
+        .find(code)
+        .select(LocationRow::as_select())
+        .first(conn)
+        .optional()?)
 }

@@ -1,6 +1,6 @@
 //! Test results: each recording is a new version; corrections never overwrite.
 
-use super::views::{result_view, specimen_row, ResultView};
+use super::views::{result_view, specimen_row, user_names, ResultView};
 use super::{audit, naive, ActionError, Actor, Ctx};
 use crate::domain::codes::Decision;
 use crate::domain::results::{
@@ -9,7 +9,7 @@ use crate::domain::results::{
 use crate::domain::roles::Action;
 use crate::domain::RuleCode;
 use crate::store::models::ResultRow;
-use crate::store::schema::{results, users};
+use crate::store::schema::results;
 use chrono::{DateTime, Duration, FixedOffset, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -87,12 +87,7 @@ pub fn record(
         });
         let after = serde_json::json!({"version": row.version, "result": row.result, "method": row.method, "resulted_at": row.resulted_at});
         audit::record(c, actor, now, "result.record", ("specimen", specimen_id), before.as_ref(), Some(&after))?;
-        let names = users::table
-            .filter(users::id.eq(row.recorded_by))
-            .select((users::id, users::name))
-            .load::<(i64, String)>(c)?
-            .into_iter()
-            .collect();
+        let names = user_names(c, vec![row.recorded_by])?;
         Ok(Recorded {
             specimen_id: specimen_id.to_string(),
             result: result_view(ctx, row, &names),

@@ -1,6 +1,6 @@
 //! Storage events (a tube scanned into a location) and the lab's alerts.
 
-use super::locations::unknown_location;
+use super::locations::{find_row, unknown_location};
 use super::views::{
     load_specimen, placements, specimen_row, storage_history, unknown_specimen, StorageEventView,
 };
@@ -10,8 +10,8 @@ use crate::domain::ids::LocationCode;
 use crate::domain::roles::Action;
 use crate::domain::storage::{self, Placement};
 use crate::domain::{RuleCode, SpecimenType, StorageClass};
-use crate::store::models::{LocationRow, StorageEventRow};
-use crate::store::schema::{locations, specimens, storage_events};
+use crate::store::models::StorageEventRow;
+use crate::store::schema::{specimens, storage_events};
 use chrono::{DateTime, FixedOffset, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -57,11 +57,7 @@ pub fn record(
     let at = req.at.map_or(now, |t| t.with_timezone(&Utc));
     ctx.write(|c| {
         let specimen = specimen_row(c, specimen_id)?;
-        let location: LocationRow = locations::table
-            .find(req.location.as_str())
-            .select(LocationRow::as_select())
-            .first(c)
-            .optional()?
+        let location = find_row(c, req.location.as_str())?
             .ok_or_else(|| unknown_location(req.location.as_str()))?;
         let class = StorageClass::from_code(&location.storage_class).unwrap_or(StorageClass::Ambient);
         let specimen_type = SpecimenType::from_code(&specimen.specimen_type).unwrap_or(SpecimenType::Saliva);
@@ -186,13 +182,13 @@ pub fn alerts(ctx: &Ctx, actor: &Actor, now: DateTime<Utc>) -> Result<Vec<Alert>
             .load(c)?;
         Ok::<_, ActionError>((specimens, events))
     })?;
-    let mut by_specimen: std::collections::HashMap<&str, Vec<StorageEventRow>> =
+    let mut by_specimen: std::collections::HashMap<String, Vec<StorageEventRow>> =
         std::collections::HashMap::new();
-    for e in &events {
+    for e in events {
         by_specimen
-            .entry(e.specimen_id.as_str())
+            .entry(e.specimen_id.clone())
             .or_default()
-            .push(e.clone());
+            .push(e);
     }
     let policy = &ctx.config.policy;
     let mut out = Vec::new();

@@ -137,7 +137,7 @@ pub(crate) fn placements(events: &[StorageEventRow]) -> Vec<Placement> {
         .collect()
 }
 
-fn user_names(
+pub(crate) fn user_names(
     conn: &mut DbConnection,
     ids: Vec<i64>,
 ) -> Result<std::collections::HashMap<i64, String>, ActionError> {
