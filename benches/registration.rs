@@ -36,6 +36,7 @@ type BenchDb = (
 fn database() -> BenchDb {
     match std::env::var("KENTAI_BENCH_DATABASE_URL") {
         Ok(admin) if admin.starts_with("postgres") => {
+            kentai::store::init_libpq();
             let name = format!("kentai_bench_{}", &kentai::tokens::generate_token()[3..15]);
             let mut c = diesel::PgConnection::establish(&admin).expect("connect");
             diesel::sql_query(format!("CREATE DATABASE \"{name}\""))

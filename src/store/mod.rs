@@ -44,6 +44,15 @@ pub enum StoreError {
     Poisoned,
 }
 
+/// Call before the process's first PostgreSQL connection. libpq uses
+/// OpenSSL; initialised by libpq, OpenSSL registers an at-exit cleanup that
+/// frees its state while pooled connections in other threads still use it,
+/// and the process dies at exit with a double free or a segfault. This
+/// initialises it first, without that cleanup. Idempotent and cheap.
+pub fn init_libpq() {
+    openssl_sys::init();
+}
+
 /// Where the data lives, parsed from the configured URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DatabaseTarget {
@@ -130,6 +139,7 @@ pub struct Store {
 
 impl Store {
     pub fn open(url: &str) -> Result<Store, StoreError> {
+        init_libpq();
         let target = DatabaseTarget::parse(url)?;
         let manager = Manager {
             target: target.clone(),

@@ -55,6 +55,7 @@ impl Drop for TestDb {
 fn test_database() -> (String, TestDb) {
     match std::env::var("KENTAI_TEST_DATABASE_URL") {
         Ok(admin_url) if admin_url.starts_with("postgres") => {
+            kentai::store::init_libpq();
             let name = format!("kentai_test_{}", &kentai::tokens::generate_token()[3..19]);
             let mut c = diesel::PgConnection::establish(&admin_url)
                 .expect("connect to KENTAI_TEST_DATABASE_URL");
