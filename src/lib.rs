@@ -7,6 +7,7 @@ pub mod actions;
 pub mod config;
 pub mod domain;
 pub mod http;
+pub mod print;
 pub mod startup;
 pub mod store;
 pub mod tokens;

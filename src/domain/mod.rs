@@ -8,6 +8,7 @@
 pub mod codes;
 pub mod ids;
 pub mod labels;
+pub mod packaging;
 pub mod patient;
 pub mod policy;
 pub mod ppe;

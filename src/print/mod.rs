@@ -1,0 +1,93 @@
+//! What kentai prints: the shipping slip (検体送付票) and package labels.
+//!
+//! The documents are built as plain values (`Slip`, `PackageLabel`) by the
+//! actions, then rendered here to HTML, SVG and ZPL. Rendering is pure: no
+//! database, no clock, so every document can be checked in a unit test.
+
+pub mod gs1_128;
+pub mod label;
+pub mod slip;
+
+use crate::domain::packaging::{Carrier, Packer, Party};
+use crate::domain::{RuleCode, SpecimenType};
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use serde::Serialize;
+
+/// The contents line on the slip and label (UN3373 proper shipping name).
+pub const CONTENTS_EN: &str = "UN3373 Biological Substance, Category B";
+pub const CONTENTS_JA: &str = "臨床検体（SARS-CoV-2 検査用）";
+
+/// One tube on the slip, in sending-priority order.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SlipLine {
+    /// 1-based line number after ordering.
+    pub number: usize,
+    pub specimen_id: String,
+    #[serde(rename = "type")]
+    pub specimen_type: SpecimenType,
+    pub type_label_ja: &'static str,
+    pub priority: i32,
+    /// The recorded volume ("1.5 mL") or the catalogue amount.
+    pub amount: String,
+    pub container_ja: &'static str,
+    pub collected_at: DateTime<FixedOffset>,
+    pub collection_date: NaiveDate,
+    pub onset_date: Option<NaiveDate>,
+    pub days_since_onset: Option<i32>,
+    /// The patient's number at the sending site (never the name).
+    pub patient_id: Option<String>,
+}
+
+/// A rule the sender overrode, with the written reason (shown on the slip).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SlipOverride {
+    pub specimen_id: Option<String>,
+    pub code: RuleCode,
+    pub reason: String,
+    pub by: String,
+    pub at: DateTime<FixedOffset>,
+}
+
+/// The shipping slip (検体送付票, SPEC §2.5 注2).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Slip {
+    pub package_id: String,
+    /// `open`, `dispatched` or `received`.
+    pub status: String,
+    /// Dispatch date, or today's date while the package is still open.
+    pub date: NaiveDate,
+    pub contents: String,
+    pub contents_ja: String,
+    /// Number of tubes.
+    pub quantity: usize,
+    pub shipper: Party,
+    pub consignee: Party,
+    pub emergency_phone: String,
+    pub carrier: Carrier,
+    pub carrier_label_ja: &'static str,
+    pub packer: Option<Packer>,
+    /// Net dry ice in the overpack (UN1845), when used.
+    pub dry_ice_kg: Option<f64>,
+    pub specimens: Vec<SlipLine>,
+    pub overrides: Vec<SlipOverride>,
+    pub dispatched_at: Option<DateTime<FixedOffset>>,
+    pub dispatched_by: Option<String>,
+    /// What dispatch still waits for (empty once complete).
+    pub missing: Vec<String>,
+}
+
+/// Everything printed on the outer package label.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PackageLabel {
+    /// SSCC-18, 18 digits.
+    pub sscc: String,
+    pub shipper: Party,
+    pub consignee: Party,
+    /// Person responsible for the shipment (PI 650) and a phone that
+    /// reaches them around the clock.
+    pub responsible_person: String,
+    pub responsible_phone: String,
+    /// Net dry ice in kg (UN1845 mark) when the overpack holds dry ice.
+    pub dry_ice_kg: Option<f64>,
+    pub quantity: usize,
+}
