@@ -7,89 +7,28 @@
 //! gives the median, p90 and p99 of each round and the median of the
 //! round medians: machines here are noisy, so single numbers mean little.
 
+mod support;
+
 use chrono::{Duration, Utc};
-use diesel::{Connection, RunQueryDsl};
-use kentai::actions::users::{create_user, NewUserRequest};
-use kentai::actions::Actor;
-use kentai::config::Config;
 use kentai::domain::roles::Role;
-use kentai::startup::Application;
 use serde_json::json;
 use std::time::Instant;
+use support::{cleanup, database, percentile, serve};
 
 const ROUNDS: usize = 5;
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i]
-}
-
-/// The database URL, the temp dir to keep alive, a label, and for
-/// PostgreSQL the (admin URL, database) to drop afterwards.
-type BenchDb = (
-    String,
-    Option<tempfile::TempDir>,
-    String,
-    Option<(String, String)>,
-);
-
-fn database() -> BenchDb {
-    match std::env::var("KENTAI_BENCH_DATABASE_URL") {
-        Ok(admin) if admin.starts_with("postgres") => {
-            kentai::store::init_libpq();
-            let name = format!("kentai_bench_{}", &kentai::tokens::generate_token()[3..15]);
-            let mut c = diesel::PgConnection::establish(&admin).expect("connect");
-            diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
-                .execute(&mut c)
-                .expect("create db");
-            let (server, _) = admin
-                .split('?')
-                .next()
-                .unwrap_or(&admin)
-                .rsplit_once('/')
-                .expect("db name");
-            (
-                format!("{server}/{name}"),
-                None,
-                "postgresql".into(),
-                Some((admin.clone(), name)),
-            )
-        }
-        _ => {
-            let dir = tempfile::tempdir().expect("tempdir");
-            let url = format!("sqlite://{}", dir.path().join("bench.db").display());
-            (
-                url,
-                Some(dir),
-                "sqlite (WAL, synchronous=FULL)".into(),
-                None,
-            )
-        }
-    }
-}
 
 fn main() {
     let n: usize = std::env::var("KENTAI_BENCH_N")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(500);
-    let (url, _dir, backend, cleanup) = database();
+    let (url, _dir, backend, db) = database();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("runtime");
     runtime.block_on(async move {
-        let config = Config {
-            bind: "127.0.0.1:0".into(),
-            database: url,
-            ..Config::default()
-        };
-        let app = Application::build(config).expect("app");
-        let base = format!("http://127.0.0.1:{}", app.port());
-        let token = create_user(app.ctx(), &Actor::system(), &NewUserRequest { name: "bench".into(), role: Role::Reception })
-            .expect("user")
-            .token;
-        tokio::spawn(app.run_until_stopped());
+        let (base, token) = serve(url, Role::Reception, |_| {});
         let client = reqwest::Client::new();
         let collected = (Utc::now() - Duration::hours(1)).to_rfc3339();
         let onset = (Utc::now() - Duration::days(3)).date_naive().to_string();
@@ -127,10 +66,5 @@ fn main() {
         println!("median of round medians: {:.2} ms", percentile(&medians, 0.5));
     });
     runtime.shutdown_background();
-    if let Some((admin, name)) = cleanup {
-        if let Ok(mut c) = diesel::PgConnection::establish(&admin) {
-            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                .execute(&mut c);
-        }
-    }
+    cleanup(db);
 }

@@ -29,6 +29,8 @@ pub enum ConfigError {
     },
     #[error("environment variable {var}: {message}")]
     Env { var: String, message: String },
+    #[error("{0}")]
+    Invalid(String),
     #[error("site.time_zone: unknown time zone {0:?} (use an IANA name such as Asia/Tokyo)")]
     TimeZone(String),
 }
@@ -45,6 +47,11 @@ pub struct Site {
     pub health_centre: String,
     pub time_zone: String,
     pub gs1_company_prefix: String,
+    /// SSCC extension digit (0–9) the site uses for its packages.
+    pub sscc_extension_digit: u8,
+    /// Person responsible for shipments, printed on package labels when a
+    /// package names no packer (IATA PI 650).
+    pub responsible_person: String,
 }
 
 impl Default for Site {
@@ -58,6 +65,8 @@ impl Default for Site {
             health_centre: String::new(),
             time_zone: "Asia/Tokyo".into(),
             gs1_company_prefix: String::new(),
+            sscc_extension_digit: 0,
+            responsible_person: String::new(),
         }
     }
 }
@@ -142,6 +151,22 @@ impl Config {
                 })?;
         config.time_zone()?;
         Ok(config)
+    }
+
+    /// Checks what serde cannot: values a later action would trip over.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.time_zone()?;
+        let prefix = self.site.gs1_company_prefix.trim();
+        if !prefix.is_empty() {
+            crate::domain::packaging::sscc(self.site.sscc_extension_digit, prefix, 0)
+                .map_err(|e| ConfigError::Invalid(format!("site.gs1_company_prefix: {e}")))?;
+        }
+        if self.site.sscc_extension_digit > 9 {
+            return Err(ConfigError::Invalid(
+                "site.sscc_extension_digit must be 0 to 9".into(),
+            ));
+        }
+        Ok(())
     }
 
     pub fn time_zone(&self) -> Result<Tz, ConfigError> {

@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod locations;
+pub mod packages;
 pub mod results;
 pub mod specimens;
 pub mod storage;
@@ -69,6 +70,9 @@ fn describe(action: Action) -> &'static str {
         Action::Override => "override a rule",
         Action::ReadReports => "read reports",
         Action::ManageUsers => "manage users",
+        Action::PackSpecimens => "pack or dispatch specimens",
+        Action::ReadPackages => "read packages",
+        Action::ReceivePackages => "receive packages",
     }
 }
 
@@ -88,6 +92,12 @@ pub enum ActionError {
     Refused {
         refusals: Vec<Notice>,
         overridable: bool,
+    },
+    /// Dispatch waits for these (409 `package_incomplete`).
+    #[error("{}", .notice.message)]
+    Incomplete {
+        notice: Notice,
+        missing: Vec<crate::domain::packaging::Missing>,
     },
     #[error("{0}")]
     Forbidden(String),
@@ -109,6 +119,7 @@ impl ActionError {
     pub fn code(&self) -> RuleCode {
         match self {
             ActionError::Invalid(n) | ActionError::NotFound(n) | ActionError::Conflict(n) => n.code,
+            ActionError::Incomplete { notice, .. } => notice.code,
             ActionError::Refused { refusals, .. } => {
                 refusals.first().map_or(RuleCode::InvalidInput, |n| n.code)
             }
@@ -133,6 +144,7 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn new(store: Store, config: Config) -> Result<Ctx, crate::config::ConfigError> {
+        config.validate()?;
         let tz = config.time_zone()?;
         Ok(Ctx {
             store,

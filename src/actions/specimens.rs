@@ -383,8 +383,15 @@ pub struct SpecimenFilter {
     pub limit: Option<i64>,
 }
 
-/// Statuses a specimen can have today; packaging adds more.
-pub const STATUSES: [&str; 2] = ["registered", "stored"];
+/// A specimen's statuses along the chain of custody.
+pub const STATUSES: [&str; 6] = [
+    "registered",
+    "stored",
+    "packed",
+    "shipped",
+    "received",
+    "missing",
+];
 
 /// The worklist: sending priority first (SPEC §2.1), then collection time.
 pub fn list(

@@ -40,7 +40,7 @@ pub struct Stored {
 }
 
 /// Statuses in which a specimen is still in the lab's care (not shipped).
-pub const IN_CARE: [&str; 2] = ["registered", "stored"];
+pub const IN_CARE: [&str; 3] = ["registered", "stored", "packed"];
 
 pub fn record(
     ctx: &Ctx,
@@ -110,7 +110,9 @@ pub fn record(
             .values(&row)
             .returning(storage_events::id)
             .get_result(c)?;
+        // A packed tube stays packed: the package sits in the fridge.
         diesel::update(specimens::table.find(specimen_id))
+            .filter(specimens::status.eq("registered"))
             .set(specimens::status.eq("stored"))
             .execute(c)?;
         let after = serde_json::json!({

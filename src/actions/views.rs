@@ -12,10 +12,15 @@ use crate::domain::registration::Flag;
 use crate::domain::results::{TestMethod, TestResult};
 use crate::domain::storage::{self, Placement, StorageClass};
 use crate::domain::{RuleCode, SpecimenCategory, SpecimenType};
-use crate::store::models::{LocationRow, PatientRow, ResultRow, SpecimenRow, StorageEventRow};
-use crate::store::schema::{locations, patients, results, specimens, storage_events, users};
+use crate::store::models::{
+    LocationRow, PackageRow, PackageSpecimenRow, PatientRow, ResultRow, SpecimenRow,
+    StorageEventRow,
+};
+use crate::store::schema::{
+    locations, package_specimens, packages, patients, results, specimens, storage_events, users,
+};
 use crate::store::DbConnection;
-use chrono::{DateTime, FixedOffset, NaiveDate};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -78,6 +83,20 @@ pub struct CustodyStep {
     pub detail: Option<String>,
 }
 
+/// The package a tube is in, as the specimen shows it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PackageRef {
+    pub package_id: String,
+    /// The package's status: `open`, `dispatched` or `received`.
+    pub status: String,
+    pub packed_at: DateTime<FixedOffset>,
+    pub packed_by: String,
+    pub dispatched_at: Option<DateTime<FixedOffset>>,
+    pub received_at: Option<DateTime<FixedOffset>>,
+    /// `received` or `missing` once the testing lab checked the delivery.
+    pub receipt: Option<String>,
+}
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SpecimenView {
     pub specimen_id: String,
@@ -117,9 +136,8 @@ pub struct SpecimenView {
     pub results: Vec<ResultView>,
     /// The latest result version (the one that counts).
     pub result: Option<ResultView>,
-    /// Packaging arrives with the packaging capability; null until packed.
-    #[schema(value_type = Option<Object>)]
-    pub package: Option<serde_json::Value>,
+    /// The package the tube is in (or travelled in); null until packed.
+    pub package: Option<PackageRef>,
     pub custody: Vec<CustodyStep>,
     pub registered_by: String,
     pub registered_at: DateTime<FixedOffset>,
@@ -229,6 +247,19 @@ pub fn load_views(
             .or_default()
             .push(r);
     }
+    let mut packing: HashMap<String, Vec<(PackageSpecimenRow, PackageRow)>> = HashMap::new();
+    for (tube, package) in package_specimens::table
+        .inner_join(packages::table)
+        .filter(package_specimens::specimen_id.eq_any(&ids))
+        .order(package_specimens::id)
+        .select((PackageSpecimenRow::as_select(), PackageRow::as_select()))
+        .load::<(PackageSpecimenRow, PackageRow)>(conn)?
+    {
+        packing
+            .entry(tube.specimen_id.clone())
+            .or_default()
+            .push((tube, package));
+    }
     let codes: Vec<String> = events
         .values()
         .flatten()
@@ -243,6 +274,12 @@ pub fn load_views(
     let mut user_ids: Vec<i64> = rows.iter().map(|s| s.registered_by).collect();
     user_ids.extend(events.values().flatten().map(|e| e.recorded_by));
     user_ids.extend(result_rows.values().flatten().map(|r| r.recorded_by));
+    for (t, p) in packing.values().flatten() {
+        user_ids.push(t.added_by);
+        user_ids.extend(t.removed_by);
+        user_ids.extend(t.receipt_by);
+        user_ids.extend(p.dispatched_by);
+    }
     let names = user_names(conn, user_ids)?;
 
     let mut out = Vec::with_capacity(rows.len());
@@ -253,7 +290,8 @@ pub fn load_views(
             .ok_or_else(|| unknown_specimen(&s.specimen_id))?;
         let e = events.remove(&s.specimen_id).unwrap_or_default();
         let r = result_rows.remove(&s.specimen_id).unwrap_or_default();
-        out.push(assemble(ctx, s, patient, e, r, &location_names, &names));
+        let p = packing.remove(&s.specimen_id).unwrap_or_default();
+        out.push(assemble(ctx, s, patient, e, r, p, &location_names, &names));
     }
     Ok(out)
 }
@@ -264,6 +302,7 @@ fn assemble(
     patient: PatientRow,
     events: Vec<StorageEventRow>,
     result_rows: Vec<ResultRow>,
+    packing: Vec<(PackageSpecimenRow, PackageRow)>,
     location_names: &std::collections::HashMap<String, String>,
     names: &std::collections::HashMap<i64, String>,
 ) -> SpecimenView {
@@ -333,12 +372,46 @@ fn assemble(
         by: Some(e.recorded_by.clone()),
         detail: Some(format!("{} ({})", e.location, e.storage_class.code())),
     }));
+    for (t, p) in &packing {
+        let step = |step: &str, at: NaiveDateTime, by: Option<i64>| CustodyStep {
+            step: step.into(),
+            at: ctx.site_time(at),
+            by: by.map(|id| name_of(names, id)),
+            detail: Some(p.package_id.clone()),
+        };
+        custody.push(step("packed", t.added_at, Some(t.added_by)));
+        if let Some(at) = t.removed_at {
+            custody.push(step("unpacked", at, t.removed_by));
+            continue;
+        }
+        if let Some(at) = p.dispatched_at {
+            custody.push(step("dispatched", at, p.dispatched_by));
+        }
+        if let (Some(receipt), Some(at)) = (&t.receipt, t.receipt_at) {
+            custody.push(step(receipt, at, t.receipt_by));
+        }
+    }
     custody.extend(results.iter().map(|r| CustodyStep {
         step: "resulted".into(),
         at: r.resulted_at,
         by: Some(r.recorded_by.clone()),
         detail: Some(format!("{} v{}", r.result.code(), r.version)),
     }));
+    // Stable: steps recorded at the same moment keep the order above.
+    custody.sort_by_key(|step| step.at);
+    let package = packing
+        .iter()
+        .rev()
+        .find(|(t, _)| t.removed_at.is_none())
+        .map(|(t, p)| PackageRef {
+            package_id: p.package_id.clone(),
+            status: p.status.clone(),
+            packed_at: ctx.site_time(t.added_at),
+            packed_by: name_of(names, t.added_by),
+            dispatched_at: p.dispatched_at.map(|a| ctx.site_time(a)),
+            received_at: p.received_at.map(|a| ctx.site_time(a)),
+            receipt: t.receipt.clone(),
+        });
 
     SpecimenView {
         patient: PatientView {
@@ -380,7 +453,7 @@ fn assemble(
         result: results.last().cloned(),
         results,
         storage,
-        package: None,
+        package,
         custody,
         registered_by: name_of(names, s.registered_by),
         registered_at: ctx.site_time(s.registered_at),

@@ -54,7 +54,19 @@ impl Carrier {
 }
 
 /// The layers of the triple package, outermost last.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Layer {
     Primary,
@@ -92,7 +104,19 @@ impl Layer {
 }
 
 /// One checklist item, with the item codes of API.md.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 pub enum ChecklistItem {
     #[serde(rename = "primary.leakproof_tube")]
     PrimaryLeakproofTube,
@@ -191,7 +215,9 @@ impl ChecklistItem {
             PrimaryLeakproofTube | PrimaryLidClosed | PrimaryWiped | PrimaryParafilm => {
                 Layer::Primary
             }
-            SecondaryAbsorbent | SecondaryLeakproofSealed | SecondaryCushioned
+            SecondaryAbsorbent
+            | SecondaryLeakproofSealed
+            | SecondaryCushioned
             | SecondaryDryIce => Layer::Secondary,
             TertiaryRigidOuter | TertiaryCoolant | TertiaryCushioned | TertiarySlipEnclosed
             | TertiarySealed => Layer::Tertiary,
@@ -321,7 +347,11 @@ pub fn missing(state: &PackageState) -> Vec<Missing> {
                 if !state.done.contains(&(item, Some(tube.clone()))) {
                     out.push(Missing::new(
                         format!("{}:{tube}", item.code()),
-                        format!("{} ({}) not done for tube {tube}", item.code(), item.label_ja()),
+                        format!(
+                            "{} ({}) not done for tube {tube}",
+                            item.code(),
+                            item.label_ja()
+                        ),
                     ));
                 }
             }
@@ -334,12 +364,32 @@ pub fn missing(state: &PackageState) -> Vec<Missing> {
     }
     let fields = [
         ("consignee.name", &state.consignee.name, "consignee name"),
-        ("consignee.address", &state.consignee.address, "consignee address"),
+        (
+            "consignee.address",
+            &state.consignee.address,
+            "consignee address",
+        ),
         ("consignee.phone", &state.consignee.phone, "consignee phone"),
-        ("shipper.name", &state.shipper.name, "shipper name (site.facility_name)"),
-        ("shipper.address", &state.shipper.address, "shipper address (site.address)"),
-        ("shipper.phone", &state.shipper.phone, "shipper phone (site.phone)"),
-        ("emergency_phone", &state.emergency_phone, "24-hour emergency phone"),
+        (
+            "shipper.name",
+            &state.shipper.name,
+            "shipper name (site.facility_name)",
+        ),
+        (
+            "shipper.address",
+            &state.shipper.address,
+            "shipper address (site.address)",
+        ),
+        (
+            "shipper.phone",
+            &state.shipper.phone,
+            "shipper phone (site.phone)",
+        ),
+        (
+            "emergency_phone",
+            &state.emergency_phone,
+            "24-hour emergency phone",
+        ),
     ];
     for (key, value, what) in fields {
         if blank(value) {
@@ -502,25 +552,43 @@ mod tests {
     fn spec_2_5_each_missing_requirement_is_listed_by_its_key() {
         type Edit = fn(&mut PackageState);
         let cases: [(Edit, &str); 9] = [
-            (|s| {
-                s.done
-                    .remove(&(ChecklistItem::PrimaryParafilm, Some("B".into())));
-            }, "primary.parafilm:B"),
-            (|s| {
-                s.done.remove(&(ChecklistItem::SecondaryAbsorbent, None));
-            }, "secondary.absorbent"),
-            (|s| {
-                s.done.remove(&(ChecklistItem::SecondaryCushioned, None));
-            }, "secondary.cushioned"),
-            (|s| {
-                s.done.remove(&(ChecklistItem::TertiarySlipEnclosed, None));
-            }, "tertiary.slip_enclosed"),
-            (|s| {
-                s.done.remove(&(ChecklistItem::MarksUn3373, None));
-            }, "marks.un3373"),
-            (|s| {
-                s.done.remove(&(ChecklistItem::TransportSecured, None));
-            }, "transport.secured"),
+            (
+                |s| {
+                    s.done
+                        .remove(&(ChecklistItem::PrimaryParafilm, Some("B".into())));
+                },
+                "primary.parafilm:B",
+            ),
+            (
+                |s| {
+                    s.done.remove(&(ChecklistItem::SecondaryAbsorbent, None));
+                },
+                "secondary.absorbent",
+            ),
+            (
+                |s| {
+                    s.done.remove(&(ChecklistItem::SecondaryCushioned, None));
+                },
+                "secondary.cushioned",
+            ),
+            (
+                |s| {
+                    s.done.remove(&(ChecklistItem::TertiarySlipEnclosed, None));
+                },
+                "tertiary.slip_enclosed",
+            ),
+            (
+                |s| {
+                    s.done.remove(&(ChecklistItem::MarksUn3373, None));
+                },
+                "marks.un3373",
+            ),
+            (
+                |s| {
+                    s.done.remove(&(ChecklistItem::TransportSecured, None));
+                },
+                "transport.secured",
+            ),
             (|s| s.consignee.phone.clear(), "consignee.phone"),
             (|s| s.shipper.address = "  ".into(), "shipper.address"),
             (|s| s.emergency_phone.clear(), "emergency_phone"),
@@ -575,13 +643,37 @@ mod tests {
             _ => None,
         };
         let cases = [
-            (ChecklistItem::SecondaryDryIce, None, Some(RuleCode::DryIceInSecondary)),
-            (ChecklistItem::SecondaryDryIce, Some(2.0), Some(RuleCode::DryIceInSecondary)),
-            (ChecklistItem::OverpackDryIce, None, Some(RuleCode::InvalidInput)),
-            (ChecklistItem::OverpackDryIce, Some(0.0), Some(RuleCode::InvalidInput)),
-            (ChecklistItem::OverpackDryIce, Some(f64::NAN), Some(RuleCode::InvalidInput)),
+            (
+                ChecklistItem::SecondaryDryIce,
+                None,
+                Some(RuleCode::DryIceInSecondary),
+            ),
+            (
+                ChecklistItem::SecondaryDryIce,
+                Some(2.0),
+                Some(RuleCode::DryIceInSecondary),
+            ),
+            (
+                ChecklistItem::OverpackDryIce,
+                None,
+                Some(RuleCode::InvalidInput),
+            ),
+            (
+                ChecklistItem::OverpackDryIce,
+                Some(0.0),
+                Some(RuleCode::InvalidInput),
+            ),
+            (
+                ChecklistItem::OverpackDryIce,
+                Some(f64::NAN),
+                Some(RuleCode::InvalidInput),
+            ),
             (ChecklistItem::OverpackDryIce, Some(2.5), None),
-            (ChecklistItem::TertiaryCoolant, Some(2.5), Some(RuleCode::InvalidInput)),
+            (
+                ChecklistItem::TertiaryCoolant,
+                Some(2.5),
+                Some(RuleCode::InvalidInput),
+            ),
             (ChecklistItem::TertiaryCoolant, None, None),
         ];
         for (item, kg, expected) in cases {
@@ -623,13 +715,25 @@ mod tests {
             // packing the higher-priority one first is always fine
             (Sputum, vec![sibling("SA", Saliva, 0, false)], false),
             // same priority does not block
-            (Sputum, vec![sibling("TA", TrachealAspirate, 0, false)], false),
+            (
+                Sputum,
+                vec![sibling("TA", TrachealAspirate, 0, false)],
+                false,
+            ),
             // nasopharyngeal left behind blocks saliva
-            (Saliva, vec![sibling("NP", NasopharyngealSwab, 1, false)], true),
+            (
+                Saliva,
+                vec![sibling("NP", NasopharyngealSwab, 1, false)],
+                true,
+            ),
             // a specimen from another episode (15 days apart) does not block
             (Saliva, vec![sibling("SP", Sputum, -15 * 24, false)], false),
             // §2.2 types come after every respiratory one
-            (SerumAcute, vec![sibling("NP", NasopharyngealSwab, 0, false)], true),
+            (
+                SerumAcute,
+                vec![sibling("NP", NasopharyngealSwab, 0, false)],
+                true,
+            ),
         ];
         for (t, siblings, refused) in cases {
             let d = check_priority(t, at(0), &siblings, 14);
@@ -651,7 +755,10 @@ mod tests {
             check_consultation(SpecimenType::AutopsyTissue, true),
             Decision::Accept
         );
-        assert_eq!(check_consultation(SpecimenType::Urine, false), Decision::Accept);
+        assert_eq!(
+            check_consultation(SpecimenType::Urine, false),
+            Decision::Accept
+        );
     }
 
     #[test]
@@ -662,11 +769,16 @@ mod tests {
         assert_eq!(s, "106141411234567897");
         assert!(is_valid_sscc(&s));
         assert_eq!(sscc(0, "4912345", 1).unwrap().len(), 18);
-        assert!(sscc(0, "4912345", 1).unwrap().starts_with("04912345000000001"));
+        assert!(sscc(0, "4912345", 1)
+            .unwrap()
+            .starts_with("04912345000000001"));
         assert!(!is_valid_sscc("106141411234567890"));
         assert!(!is_valid_sscc("10614141123456789"));
         assert_eq!(sscc(0, "", 1), Err(SsccError::NoCompanyPrefix));
-        assert!(matches!(sscc(0, "49A2345", 1), Err(SsccError::BadCompanyPrefix(_))));
+        assert!(matches!(
+            sscc(0, "49A2345", 1),
+            Err(SsccError::BadCompanyPrefix(_))
+        ));
         assert!(matches!(
             sscc(0, "491234567890", 10_000),
             Err(SsccError::SerialExhausted { .. })

@@ -55,6 +55,11 @@ pub enum Action {
     Override,
     ReadReports,
     ManageUsers,
+    /// Make packages, tick the checklist, dispatch (SPEC §2.5).
+    PackSpecimens,
+    ReadPackages,
+    /// Check a delivery in at the testing lab.
+    ReceivePackages,
 }
 
 #[cfg(test)]
@@ -78,6 +83,12 @@ mod tests {
             (Role::HealthCentre, ReadSpecimens, false),
             (Role::Admin, ManageUsers, true),
             (Role::Admin, Override, true),
+            (Role::Lab, PackSpecimens, true),
+            (Role::Lab, ReceivePackages, true),
+            (Role::Reception, PackSpecimens, false),
+            (Role::Reception, ReadPackages, false),
+            (Role::HealthCentre, ReadPackages, false),
+            (Role::HealthCentre, ReceivePackages, false),
         ];
         for (role, action, allowed) in cases {
             assert_eq!(role.may(action), allowed, "{role:?} {action:?}");

@@ -33,6 +33,11 @@ pub struct ErrorDetail {
     pub refusals: Option<Vec<Notice>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub overridable: Option<bool>,
+    /// For 409 `package_incomplete`: what dispatch still waits for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub missing: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub missing_details: Option<Vec<crate::domain::packaging::Missing>>,
 }
 
 impl AppError {
@@ -91,6 +96,14 @@ impl From<ActionError> for AppError {
                 AppError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
                     .with("refusals", &refusals)
                     .with("overridable", overridable)
+            }
+            ActionError::Incomplete { notice, missing } => {
+                AppError::new(StatusCode::CONFLICT, code, notice.message)
+                    .with(
+                        "missing",
+                        missing.iter().map(|m| &m.key).collect::<Vec<_>>(),
+                    )
+                    .with("missing_details", &missing)
             }
             ActionError::Forbidden(m) => AppError::new(StatusCode::FORBIDDEN, code, m),
             ActionError::Store(e) => {

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod auth;
 pub mod error;
 pub mod locations;
+pub mod packages;
 pub mod specimens;
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
@@ -65,6 +66,9 @@ impl<'de, D: serde::Deserializer<'de>> serde::Deserializer<'de> for ObjectOnly<D
         admin::healthz, admin::me, admin::create_user, admin::list_users, admin::audit_log,
         specimens::register, specimens::list, specimens::get, specimens::store, specimens::record_result, specimens::alerts,
         locations::create, locations::list, locations::get,
+        packages::create, packages::list, packages::get, packages::update, packages::add_specimen,
+        packages::remove_specimen, packages::tick, packages::dispatch, packages::receive,
+        packages::mark_missing, packages::slip, packages::label, packages::record_consultation,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -72,6 +76,7 @@ impl<'de, D: serde::Deserializer<'de>> serde::Deserializer<'de> for ObjectOnly<D
         (name = "specimens", description = "Registration at reception (SPEC §2)"),
         (name = "storage", description = "Locations, storage events and the 48-hour clock (SPEC §2.4)"),
         (name = "results", description = "Results as versions (SPEC §2.7)"),
+        (name = "packages", description = "Triple packaging, dispatch, receiving, slip and label (SPEC §2.5)"),
         (name = "users", description = "Users, tokens and the audit log"),
     )
 )]
@@ -175,7 +180,52 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::get().to(locations::list))
                     .default_service(web::to(not_found)),
             )
-            .route("/locations/{code}", web::get().to(locations::get)),
+            .route("/locations/{code}", web::get().to(locations::get))
+            .route(
+                "/specimens/{specimen_id}/consultations",
+                web::post().to(packages::record_consultation),
+            )
+            .service(
+                web::resource("/packages")
+                    .route(web::post().to(packages::create))
+                    .route(web::get().to(packages::list))
+                    .default_service(web::to(not_found)),
+            )
+            .service(
+                web::resource("/packages/{package_id}")
+                    .route(web::get().to(packages::get))
+                    .route(web::patch().to(packages::update))
+                    .default_service(web::to(not_found)),
+            )
+            .route(
+                "/packages/{package_id}/specimens",
+                web::post().to(packages::add_specimen),
+            )
+            .route(
+                "/packages/{package_id}/specimens/{specimen_id}",
+                web::delete().to(packages::remove_specimen),
+            )
+            .route(
+                "/packages/{package_id}/specimens/{specimen_id}/missing",
+                web::post().to(packages::mark_missing),
+            )
+            .route(
+                "/packages/{package_id}/checklist",
+                web::post().to(packages::tick),
+            )
+            .route(
+                "/packages/{package_id}/dispatch",
+                web::post().to(packages::dispatch),
+            )
+            .route(
+                "/packages/{package_id}/receive",
+                web::post().to(packages::receive),
+            )
+            .route("/packages/{package_id}/slip", web::get().to(packages::slip))
+            .route(
+                "/packages/{package_id}/label",
+                web::get().to(packages::label),
+            ),
     )
     .default_service(web::to(not_found));
 }

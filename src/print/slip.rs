@@ -1,1 +1,452 @@
-//! placeholder until written
+//! The shipping slip (検体送付票) as a printable A4 HTML page.
+//!
+//! The slip travels inside the tertiary container (checklist item
+//! `tertiary.slip_enclosed`) and is what the receiving lab reads first: who
+//! sent what, in which order the tubes were taken, which rules were
+//! overridden and why. It is plain black-on-white HTML so any browser prints
+//! it; a package that may not leave yet prints with a banner saying so, so a
+//! draft is never mistaken for the real slip. Stable ids (`package-id`,
+//! `specimens`, `overrides`, `missing`, …) let tests and scripts find fields.
+
+use super::label::format_kg;
+use super::Slip;
+use crate::domain::packaging::Party;
+use chrono::{DateTime, FixedOffset};
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+
+pub const TITLE: &str = "検体送付票";
+pub const TITLE_EN: &str = "Specimen shipping slip";
+pub const HEAD_DATE: &str = "送付日";
+pub const HEAD_PACKAGE: &str = "包装番号 (SSCC)";
+pub const HEAD_STATUS: &str = "状態";
+pub const HEAD_CONTENTS: &str = "内容";
+pub const HEAD_QUANTITY: &str = "数量";
+pub const UNIT_TUBES: &str = "本";
+pub const HEAD_SHIPPER: &str = "差出人";
+pub const HEAD_CONSIGNEE: &str = "受取人";
+pub const HEAD_EMERGENCY: &str = "24時間緊急連絡先";
+pub const HEAD_CARRIER: &str = "運送";
+pub const HEAD_PACKER: &str = "包装責任者";
+pub const HEAD_CERTIFICATE: &str = "証明書番号";
+pub const HEAD_DRY_ICE: &str = "ドライアイス";
+pub const DRY_ICE_NET: &str = "正味";
+pub const HEAD_DISPATCHED_AT: &str = "発送日時";
+pub const HEAD_DISPATCHED_BY: &str = "発送者";
+pub const HEAD_SPECIMENS: &str = "検体一覧";
+pub const COL_SPECIMEN_ID: &str = "検体番号";
+pub const COL_TYPE: &str = "検体の種類";
+pub const COL_AMOUNT: &str = "量";
+pub const COL_CONTAINER: &str = "容器";
+pub const COL_COLLECTED: &str = "採取日";
+pub const COL_ONSET: &str = "発症日";
+pub const COL_DAYS: &str = "発症後日数";
+pub const COL_PATIENT: &str = "患者番号";
+pub const HEAD_OVERRIDES: &str = "特記事項・ルール適用除外";
+pub const COL_CODE: &str = "ルール";
+pub const COL_REASON: &str = "理由";
+pub const COL_BY: &str = "実施者";
+pub const COL_AT: &str = "日時";
+pub const NONE: &str = "なし";
+pub const PACKAGE_LEVEL: &str = "包装全体";
+pub const MISSING_TITLE: &str = "未完了 — 発送できません";
+pub const MISSING_NOTE: &str = "この送付票は下書きです。次の項目が揃うまで発送できません。";
+pub const DAYS: &str = "日";
+pub const STATUS_OPEN: &str = "梱包中";
+pub const STATUS_DISPATCHED: &str = "発送済み";
+pub const STATUS_RECEIVED: &str = "受領済み";
+
+/// Black on white with ruled tables: photocopies and fax stay legible.
+const CSS: &str = r#"
+@page { size: A4; margin: 15mm }
+* { box-sizing: border-box }
+html { color: #000; background: #fff }
+body { margin: 0; font-family: 'Noto Sans CJK JP', 'Noto Sans JP', 'IPAexGothic', 'Hiragino Sans', 'Yu Gothic', 'Meiryo', sans-serif; font-size: 10.5pt; line-height: 1.4 }
+@media screen { body { max-width: 180mm; margin: 10mm auto } }
+h1 { margin: 0 0 4mm; font-size: 18pt; text-align: center; letter-spacing: .3em }
+h1 .en { display: block; font-size: 9pt; font-weight: normal; letter-spacing: 0 }
+h2 { margin: 6mm 0 2mm; font-size: 12pt; border-bottom: 1px solid #000 }
+table { width: 100%; border-collapse: collapse }
+th, td { border: 1px solid #000; padding: 1.5mm 2mm; text-align: left; vertical-align: top }
+th { font-weight: bold; white-space: nowrap }
+.fields th { width: 38mm }
+.en { font-size: 9pt }
+thead { display: table-header-group }
+tr { break-inside: avoid; page-break-inside: avoid }
+#specimens th, #specimens td, #overrides th, #overrides td { font-size: 9pt }
+.num { text-align: right; white-space: nowrap }
+.code { font-family: monospace }
+#missing { margin: 0 0 5mm; padding: 3mm 4mm; border: 1mm solid #000; font-weight: bold }
+#missing .title { margin: 0; font-size: 16pt }
+#missing ul { margin: 1mm 0 0 }
+"#;
+
+fn status_ja(status: &str) -> &str {
+    match status {
+        "open" => STATUS_OPEN,
+        "dispatched" => STATUS_DISPATCHED,
+        "received" => STATUS_RECEIVED,
+        other => other,
+    }
+}
+
+/// With the offset: the slip may be read in another prefecture's lab, but
+/// a server in UTC must not pass for Japan time either.
+fn datetime(at: &DateTime<FixedOffset>) -> String {
+    at.format("%Y-%m-%d %H:%M %:z").to_string()
+}
+
+fn party(field: &str, p: &Party) -> Markup {
+    html! {
+        td id=(field) {
+            span data-field="name" { (p.name) } br;
+            span data-field="address" { (p.address) } br;
+            "TEL " span data-field="phone" { (p.phone) }
+        }
+    }
+}
+
+/// The slip as a complete HTML document, ready to print on A4.
+pub fn html(slip: &Slip) -> String {
+    let markup = html! {
+        (DOCTYPE)
+        html lang="ja" {
+            head {
+                meta charset="utf-8";
+                title { (TITLE) " " (slip.package_id) }
+                style { (PreEscaped(CSS)) }
+            }
+            body {
+                h1 { (TITLE) span.en { (TITLE_EN) } }
+                @if !slip.missing.is_empty() {
+                    div id="missing" role="alert" {
+                        p.title { (MISSING_TITLE) }
+                        p { (MISSING_NOTE) }
+                        ul {
+                            @for key in &slip.missing {
+                                li.code data-key=(key) { (key) }
+                            }
+                        }
+                    }
+                }
+                table.fields id="slip-fields" {
+                    tr { th { (HEAD_DATE) } td id="date" { (slip.date.format("%Y-%m-%d")) } }
+                    tr { th { (HEAD_PACKAGE) } td id="package-id" .code { (slip.package_id) } }
+                    tr {
+                        th { (HEAD_STATUS) }
+                        td id="status" data-status=(slip.status) { (status_ja(&slip.status)) }
+                    }
+                    tr {
+                        th { (HEAD_CONTENTS) }
+                        td id="contents" { (slip.contents_ja) br; span.en { (slip.contents) } }
+                    }
+                    tr { th { (HEAD_QUANTITY) } td id="quantity" { (slip.quantity) " " (UNIT_TUBES) } }
+                    tr { th { (HEAD_SHIPPER) } (party("shipper", &slip.shipper)) }
+                    tr { th { (HEAD_CONSIGNEE) } (party("consignee", &slip.consignee)) }
+                    tr { th { (HEAD_EMERGENCY) } td id="emergency-phone" { (slip.emergency_phone) } }
+                    tr {
+                        th { (HEAD_CARRIER) }
+                        td id="carrier" data-carrier=(slip.carrier.code()) { (slip.carrier_label_ja) }
+                    }
+                    @if let Some(packer) = &slip.packer {
+                        tr {
+                            th { (HEAD_PACKER) }
+                            td id="packer" {
+                                span data-field="name" { (packer.name) }
+                                " (" (HEAD_CERTIFICATE) " "
+                                span data-field="certificate-id" { (packer.certificate_id) } ")"
+                            }
+                        }
+                    }
+                    @if let Some(kg) = slip.dry_ice_kg {
+                        tr {
+                            th { (HEAD_DRY_ICE) }
+                            td id="dry-ice" {
+                                "UN1845 " (HEAD_DRY_ICE) " " (DRY_ICE_NET) " " (format_kg(kg)) " kg"
+                            }
+                        }
+                    }
+                    @if let Some(at) = &slip.dispatched_at {
+                        tr {
+                            th { (HEAD_DISPATCHED_AT) }
+                            td id="dispatched-at" { (datetime(at)) }
+                        }
+                    }
+                    @if let Some(by) = &slip.dispatched_by {
+                        tr { th { (HEAD_DISPATCHED_BY) } td id="dispatched-by" { (by) } }
+                    }
+                }
+
+                h2 { (HEAD_SPECIMENS) }
+                table id="specimens" {
+                    thead {
+                        tr {
+                            th { "No." } th { (COL_SPECIMEN_ID) } th { (COL_TYPE) } th { (COL_AMOUNT) }
+                            th { (COL_CONTAINER) } th { (COL_COLLECTED) } th { (COL_ONSET) }
+                            th { (COL_DAYS) } th { (COL_PATIENT) }
+                        }
+                    }
+                    tbody {
+                        @for line in &slip.specimens {
+                            tr data-specimen-id=(line.specimen_id) {
+                                td.num { (line.number) }
+                                td.code { (line.specimen_id) }
+                                td { (line.type_label_ja) }
+                                td.num { (line.amount) }
+                                td { (line.container_ja) }
+                                td.num { (line.collection_date.format("%Y-%m-%d")) }
+                                td.num {
+                                    @if let Some(onset) = line.onset_date {
+                                        (onset.format("%Y-%m-%d"))
+                                    } @else {
+                                        "—"
+                                    }
+                                }
+                                td.num {
+                                    @if let Some(days) = line.days_since_onset {
+                                        (days) " " (DAYS)
+                                    } @else {
+                                        "—"
+                                    }
+                                }
+                                td.code {
+                                    @if let Some(patient) = &line.patient_id { (patient) } @else { "—" }
+                                }
+                            }
+                        }
+                    }
+                }
+
+                h2 { (HEAD_OVERRIDES) }
+                div id="overrides" {
+                    @if slip.overrides.is_empty() {
+                        p { (NONE) }
+                    } @else {
+                        table {
+                            thead {
+                                tr {
+                                    th { (COL_SPECIMEN_ID) } th { (COL_CODE) } th { (COL_REASON) }
+                                    th { (COL_BY) } th { (COL_AT) }
+                                }
+                            }
+                            tbody {
+                                @for o in &slip.overrides {
+                                    tr data-code=(o.code.as_str()) {
+                                        td.code {
+                                            @if let Some(id) = &o.specimen_id {
+                                                (id)
+                                            } @else {
+                                                (PACKAGE_LEVEL)
+                                            }
+                                        }
+                                        td.code { (o.code.as_str()) }
+                                        td { (o.reason) }
+                                        td { (o.by) }
+                                        td.num { (datetime(&o.at)) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    markup.into_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::packaging::{Carrier, Packer};
+    use crate::domain::{RuleCode, SpecimenType};
+    use crate::print::{SlipLine, SlipOverride, CONTENTS_EN, CONTENTS_JA};
+    use chrono::{NaiveDate, TimeZone};
+
+    fn jst(h: u32) -> DateTime<FixedOffset> {
+        FixedOffset::east_opt(9 * 3600)
+            .unwrap()
+            .with_ymd_and_hms(2026, 11, 20, h, 30, 0)
+            .unwrap()
+    }
+
+    fn line(number: usize, id: &str, t: SpecimenType, ja: &'static str) -> SlipLine {
+        SlipLine {
+            number,
+            specimen_id: id.into(),
+            specimen_type: t,
+            type_label_ja: ja,
+            priority: number as i32,
+            amount: "1.5 mL".into(),
+            container_ja: "滅菌容器（50 mL 遠沈管）",
+            collected_at: jst(8),
+            collection_date: NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
+            onset_date: NaiveDate::from_ymd_opt(2026, 11, 17),
+            days_since_onset: Some(3),
+            patient_id: Some("P-0042".into()),
+        }
+    }
+
+    fn slip() -> Slip {
+        Slip {
+            package_id: "106141411234567897".into(),
+            status: "open".into(),
+            date: NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
+            contents: CONTENTS_EN.into(),
+            contents_ja: CONTENTS_JA.into(),
+            quantity: 2,
+            shipper: Party {
+                name: "さくらクリニック".into(),
+                address: "東京都新宿区西新宿2-8-1".into(),
+                phone: "03-1111-2222".into(),
+            },
+            consignee: Party {
+                name: "東京都健康安全研究センター".into(),
+                address: "東京都新宿区百人町3-24-1".into(),
+                phone: "03-3363-3231".into(),
+            },
+            emergency_phone: "090-1234-5678".into(),
+            carrier: Carrier::YuPack,
+            carrier_label_ja: Carrier::YuPack.label_ja(),
+            packer: Some(Packer {
+                name: "山田 花子".into(),
+                certificate_id: "JP-123".into(),
+            }),
+            dry_ice_kg: None,
+            specimens: vec![
+                line(1, "SP-0002", SpecimenType::Sputum, "喀痰"),
+                line(2, "SA-0001", SpecimenType::Saliva, "唾液"),
+            ],
+            overrides: vec![SlipOverride {
+                specimen_id: Some("SA-0001".into()),
+                code: RuleCode::PriorityViolation,
+                reason: "喀痰は翌日別便で送付".into(),
+                by: "佐藤".into(),
+                at: jst(9),
+            }],
+            dispatched_at: None,
+            dispatched_by: None,
+            missing: vec![],
+        }
+    }
+
+    #[test]
+    fn the_slip_is_a_japanese_a4_page_titled_with_the_package() {
+        let page = html(&slip());
+        assert!(page.starts_with("<!DOCTYPE html>"));
+        assert!(page.contains(r#"<html lang="ja">"#));
+        assert!(page.contains("<title>検体送付票 106141411234567897</title>"));
+        assert!(page.contains("@page { size: A4; margin: 15mm }"));
+    }
+
+    #[test]
+    fn the_slip_shows_every_heading_and_field() {
+        let page = html(&slip());
+        for text in [
+            TITLE,
+            HEAD_DATE,
+            "2026-11-20",
+            HEAD_PACKAGE,
+            r#"id="package-id""#,
+            CONTENTS_JA,
+            CONTENTS_EN,
+            HEAD_QUANTITY,
+            "2 本",
+            HEAD_SHIPPER,
+            "さくらクリニック",
+            HEAD_CONSIGNEE,
+            "東京都健康安全研究センター",
+            "03-3363-3231",
+            HEAD_EMERGENCY,
+            "090-1234-5678",
+            HEAD_CARRIER,
+            "ゆうパック（陸送）",
+            HEAD_PACKER,
+            "山田 花子",
+            HEAD_CERTIFICATE,
+            "JP-123",
+            COL_SPECIMEN_ID,
+            COL_TYPE,
+            COL_DAYS,
+            COL_PATIENT,
+            "3 日",
+            "P-0042",
+            HEAD_OVERRIDES,
+        ] {
+            assert!(page.contains(text), "{text} missing");
+        }
+        assert!(!page.contains(HEAD_DRY_ICE));
+        assert!(!page.contains(HEAD_DISPATCHED_AT));
+    }
+
+    #[test]
+    fn specimens_are_listed_in_the_given_order() {
+        let page = html(&slip());
+        let table = &page[page.find(r#"id="specimens""#).unwrap()..];
+        let first = table.find("SP-0002").unwrap();
+        let second = table.find("SA-0001").unwrap();
+        assert!(first < second);
+    }
+
+    #[test]
+    fn each_override_shows_its_rule_reason_author_and_time() {
+        let page = html(&slip());
+        let overrides = &page[page.find(r#"id="overrides""#).unwrap()..];
+        for text in [
+            "SA-0001",
+            "priority_violation",
+            "喀痰は翌日別便で送付",
+            "佐藤",
+            "2026-11-20 09:30 +09:00",
+        ] {
+            assert!(overrides.contains(text), "{text} missing");
+        }
+        let mut none = slip();
+        none.overrides.clear();
+        let page = html(&none);
+        let overrides = &page[page.find(r#"id="overrides""#).unwrap()..];
+        assert!(overrides.contains("<p>なし</p>"));
+    }
+
+    #[test]
+    fn names_are_escaped() {
+        let mut hostile = slip();
+        hostile.consignee.name = "<script>alert(1)</script>".into();
+        let page = html(&hostile);
+        assert!(!page.contains("<script>"));
+        assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    }
+
+    #[test]
+    fn the_draft_banner_appears_only_while_something_is_missing() {
+        assert!(!html(&slip()).contains(MISSING_TITLE));
+        assert!(!html(&slip()).contains(r#"id="missing""#));
+        let mut draft = slip();
+        draft.missing = vec!["consignee.phone".into(), "primary.parafilm:SA-0001".into()];
+        let page = html(&draft);
+        let banner = &page[page.find(r#"id="missing""#).unwrap()..];
+        assert!(banner.contains(MISSING_TITLE));
+        assert!(banner.contains("consignee.phone"));
+        assert!(banner.contains("primary.parafilm:SA-0001"));
+        assert!(page.find(r#"id="missing""#) < page.find(r#"id="package-id""#));
+    }
+
+    #[test]
+    fn a_dispatched_slip_shows_when_and_by_whom_and_the_dry_ice() {
+        let mut sent = slip();
+        sent.status = "dispatched".into();
+        sent.dispatched_at = Some(jst(14));
+        sent.dispatched_by = Some("鈴木".into());
+        sent.dry_ice_kg = Some(2.5);
+        let page = html(&sent);
+        for text in [
+            HEAD_DISPATCHED_AT,
+            "2026-11-20 14:30 +09:00",
+            HEAD_DISPATCHED_BY,
+            "鈴木",
+            STATUS_DISPATCHED,
+            "UN1845 ドライアイス 正味 2.5 kg",
+        ] {
+            assert!(page.contains(text), "{text} missing");
+        }
+    }
+}

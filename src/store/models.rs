@@ -120,3 +120,73 @@ pub struct AuditRow {
     pub before: Option<String>,
     pub after: Option<String>,
 }
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = packages)]
+pub struct PackageRow {
+    pub package_id: String,
+    pub serial: i64,
+    pub status: String,
+    pub carrier: String,
+    pub consignee_name: String,
+    pub consignee_address: String,
+    pub consignee_phone: String,
+    pub packer_name: Option<String>,
+    pub packer_certificate_id: Option<String>,
+    pub emergency_phone: Option<String>,
+    pub shipper: Option<String>,
+    pub dispatched_at: Option<NaiveDateTime>,
+    pub dispatched_by: Option<i64>,
+    pub dispatch_override_reason: Option<String>,
+    pub dispatch_overrides: Option<String>,
+    pub received_at: Option<NaiveDateTime>,
+    pub received_by: Option<i64>,
+    pub receipt_note: Option<String>,
+    pub created_by: i64,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = package_specimens)]
+pub struct PackageSpecimenRow {
+    #[diesel(skip_insertion)]
+    pub id: i64,
+    pub package_id: String,
+    pub specimen_id: String,
+    pub status_before: String,
+    pub override_reason: Option<String>,
+    pub added_by: i64,
+    pub added_at: NaiveDateTime,
+    pub removed_by: Option<i64>,
+    pub removed_at: Option<NaiveDateTime>,
+    pub receipt: Option<String>,
+    pub receipt_by: Option<i64>,
+    pub receipt_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = checklist_events)]
+pub struct ChecklistEventRow {
+    #[diesel(skip_insertion)]
+    pub id: i64,
+    pub package_id: String,
+    pub item: String,
+    pub specimen_id: Option<String>,
+    pub done: bool,
+    pub dry_ice_kg: Option<f64>,
+    pub recorded_by: i64,
+    pub recorded_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = consultations)]
+pub struct ConsultationRow {
+    #[diesel(skip_insertion)]
+    pub id: i64,
+    pub specimen_id: String,
+    pub consulted_with: String,
+    pub note: Option<String>,
+    pub consulted_at: NaiveDateTime,
+    pub recorded_by: i64,
+    pub recorded_at: NaiveDateTime,
+}

@@ -103,10 +103,81 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    packages (package_id) {
+        package_id -> Text,
+        serial -> BigInt,
+        status -> Text,
+        carrier -> Text,
+        consignee_name -> Text,
+        consignee_address -> Text,
+        consignee_phone -> Text,
+        packer_name -> Nullable<Text>,
+        packer_certificate_id -> Nullable<Text>,
+        emergency_phone -> Nullable<Text>,
+        shipper -> Nullable<Text>,
+        dispatched_at -> Nullable<Timestamp>,
+        dispatched_by -> Nullable<BigInt>,
+        dispatch_override_reason -> Nullable<Text>,
+        dispatch_overrides -> Nullable<Text>,
+        received_at -> Nullable<Timestamp>,
+        received_by -> Nullable<BigInt>,
+        receipt_note -> Nullable<Text>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    package_specimens (id) {
+        id -> BigInt,
+        package_id -> Text,
+        specimen_id -> Text,
+        status_before -> Text,
+        override_reason -> Nullable<Text>,
+        added_by -> BigInt,
+        added_at -> Timestamp,
+        removed_by -> Nullable<BigInt>,
+        removed_at -> Nullable<Timestamp>,
+        receipt -> Nullable<Text>,
+        receipt_by -> Nullable<BigInt>,
+        receipt_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    checklist_events (id) {
+        id -> BigInt,
+        package_id -> Text,
+        item -> Text,
+        specimen_id -> Nullable<Text>,
+        done -> Bool,
+        dry_ice_kg -> Nullable<Double>,
+        recorded_by -> BigInt,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    consultations (id) {
+        id -> BigInt,
+        specimen_id -> Text,
+        consulted_with -> Text,
+        note -> Nullable<Text>,
+        consulted_at -> Timestamp,
+        recorded_by -> BigInt,
+        recorded_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(specimens -> patients (patient_ref));
 diesel::joinable!(storage_events -> specimens (specimen_id));
 diesel::joinable!(storage_events -> locations (location_code));
 diesel::joinable!(results -> specimens (specimen_id));
+diesel::joinable!(package_specimens -> packages (package_id));
+diesel::joinable!(package_specimens -> specimens (specimen_id));
+diesel::joinable!(checklist_events -> packages (package_id));
+diesel::joinable!(consultations -> specimens (specimen_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -115,5 +186,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     locations,
     storage_events,
     results,
-    audit_log
+    audit_log,
+    packages,
+    package_specimens,
+    checklist_events,
+    consultations
 );

@@ -16,7 +16,7 @@ use kentai::startup::Application;
 use serde_json::{json, Value};
 
 /// Every table kentai writes.
-pub const TABLES: [&str; 7] = [
+pub const TABLES: [&str; 11] = [
     "specimens",
     "patients",
     "audit_log",
@@ -24,6 +24,10 @@ pub const TABLES: [&str; 7] = [
     "storage_events",
     "results",
     "users",
+    "packages",
+    "package_specimens",
+    "checklist_events",
+    "consultations",
 ];
 
 pub struct TestApp {
@@ -93,6 +97,10 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     };
     config.site.facility_name = "テスト内科".into();
     config.site.facility_code = "1310000001".into();
+    config.site.address = "東京都新宿区西新宿2-8-1".into();
+    config.site.phone = "03-1234-5678".into();
+    config.site.emergency_phone = "090-1234-5678".into();
+    config.site.gs1_company_prefix = "4912345".into();
     adjust(&mut config);
     let app = Application::build(config).expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
@@ -157,6 +165,48 @@ impl TestApp {
             .await
             .expect("request");
         read(res).await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: &Value) -> (u16, Value) {
+        let res = self
+            .client
+            .patch(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request");
+        read(res).await
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> (u16, Value) {
+        let res = self
+            .client
+            .delete(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request");
+        read(res).await
+    }
+
+    /// GETs a document (HTML, SVG, ZPL): status, content type and text.
+    pub async fn get_text(&self, path: &str, token: &str) -> (u16, String, String) {
+        let res = self
+            .client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request");
+        let status = res.status().as_u16();
+        let content_type = res
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        (status, content_type, res.text().await.expect("body"))
     }
 
     pub async fn get(&self, path: &str, token: &str) -> (u16, Value) {

@@ -1,0 +1,94 @@
+//! What the benchmarks share: a fresh database per run (SQLite in a
+//! temporary file, or PostgreSQL from `KENTAI_BENCH_DATABASE_URL`), a
+//! server on a loopback port, and percentiles.
+#![allow(dead_code)]
+
+use diesel::{Connection, RunQueryDsl};
+use kentai::actions::users::{create_user, NewUserRequest};
+use kentai::actions::Actor;
+use kentai::config::Config;
+use kentai::domain::roles::Role;
+use kentai::startup::Application;
+
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i]
+}
+
+/// The database URL, the temp dir to keep alive, a label, and for
+/// PostgreSQL the (admin URL, database) to drop afterwards.
+pub type BenchDb = (
+    String,
+    Option<tempfile::TempDir>,
+    String,
+    Option<(String, String)>,
+);
+
+pub fn database() -> BenchDb {
+    match std::env::var("KENTAI_BENCH_DATABASE_URL") {
+        Ok(admin) if admin.starts_with("postgres") => {
+            kentai::store::init_libpq();
+            let name = format!("kentai_bench_{}", &kentai::tokens::generate_token()[3..15]);
+            let mut c = diesel::PgConnection::establish(&admin).expect("connect");
+            diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
+                .execute(&mut c)
+                .expect("create db");
+            let (server, _) = admin
+                .split('?')
+                .next()
+                .unwrap_or(&admin)
+                .rsplit_once('/')
+                .expect("db name");
+            (
+                format!("{server}/{name}"),
+                None,
+                "postgresql".into(),
+                Some((admin.clone(), name)),
+            )
+        }
+        _ => {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+            (
+                url,
+                Some(dir),
+                "sqlite (WAL, synchronous=FULL)".into(),
+                None,
+            )
+        }
+    }
+}
+
+/// A running server on `url` with a user of `role`: (base URL, token).
+pub fn serve(url: String, role: Role, adjust: impl FnOnce(&mut Config)) -> (String, String) {
+    let mut config = Config {
+        bind: "127.0.0.1:0".into(),
+        database: url,
+        ..Config::default()
+    };
+    adjust(&mut config);
+    let app = Application::build(config).expect("app");
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let token = create_user(
+        app.ctx(),
+        &Actor::system(),
+        &NewUserRequest {
+            name: "bench".into(),
+            role,
+        },
+    )
+    .expect("user")
+    .token;
+    tokio::spawn(app.run_until_stopped());
+    (base, token)
+}
+
+/// Drops the PostgreSQL database a run made.
+pub fn cleanup(db: Option<(String, String)>) {
+    if let Some((admin, name)) = db {
+        if let Ok(mut c) = diesel::PgConnection::establish(&admin) {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                .execute(&mut c);
+        }
+    }
+}
