@@ -288,24 +288,36 @@ pub fn load_views(
             .get(&s.patient_ref)
             .cloned()
             .ok_or_else(|| unknown_specimen(&s.specimen_id))?;
-        let e = events.remove(&s.specimen_id).unwrap_or_default();
-        let r = result_rows.remove(&s.specimen_id).unwrap_or_default();
-        let p = packing.remove(&s.specimen_id).unwrap_or_default();
-        out.push(assemble(ctx, s, patient, e, r, p, &location_names, &names));
+        let related = Related {
+            events: events.remove(&s.specimen_id).unwrap_or_default(),
+            results: result_rows.remove(&s.specimen_id).unwrap_or_default(),
+            packing: packing.remove(&s.specimen_id).unwrap_or_default(),
+        };
+        out.push(assemble(ctx, s, patient, related, &location_names, &names));
     }
     Ok(out)
+}
+
+/// The rows of other tables that belong to one specimen.
+struct Related {
+    events: Vec<StorageEventRow>,
+    results: Vec<ResultRow>,
+    packing: Vec<(PackageSpecimenRow, PackageRow)>,
 }
 
 fn assemble(
     ctx: &Ctx,
     s: SpecimenRow,
     patient: PatientRow,
-    events: Vec<StorageEventRow>,
-    result_rows: Vec<ResultRow>,
-    packing: Vec<(PackageSpecimenRow, PackageRow)>,
+    related: Related,
     location_names: &std::collections::HashMap<String, String>,
     names: &std::collections::HashMap<i64, String>,
 ) -> SpecimenView {
+    let Related {
+        events,
+        results: result_rows,
+        packing,
+    } = related;
     let specimen_type = SpecimenType::from_code(&s.specimen_type).unwrap_or(SpecimenType::Saliva);
     let test_method = TestMethod::from_code(&s.test_method).unwrap_or(TestMethod::Pcr);
     let collected_at = s.collected_at.and_utc();

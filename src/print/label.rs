@@ -6,9 +6,10 @@
 //! shipper, the responsible person with a phone, the UN3373 mark with its
 //! proper shipping name, the UN1845 dry-ice mark when the overpack holds dry
 //! ice, and the SSCC as a GS1-128 barcode so the lab receives the package
-//! with one scan. Both renderings share one layout and one set of text
-//! fitting rules; a name that does not fit is shrunk, then wrapped, and only
-//! as a last resort cut with "…", so nothing spills over a mark.
+//! with one scan. Both renderings use the same layout and the same text
+//! fitting: text is wrapped into the lines its block has, set smaller when
+//! it still does not fit, and only at the smallest size cut with "…", so a
+//! long name never runs over a mark or the barcode.
 //!
 //! The full-size (≥ 50 mm) UN3373 mark is affixed separately (checklist
 //! item `marks.un3373`); the diamond here is as large as the label allows.
@@ -752,7 +753,14 @@ pub fn zpl(label: &PackageLabel) -> String {
             let outer_edge = (x0 - ccx).abs().max((x0 + slot - ccx).abs());
             let height = inner - outer_edge;
             if height > 0 {
-                let _ = writeln!(out, "^FO{x0},{}^GB{slot},{height},{slot}^FS", cy9 - height);
+                // ^GB grows a box to its line thickness: keep it no
+                // thicker than the stripe is tall.
+                let thickness = slot.min(height);
+                let _ = writeln!(
+                    out,
+                    "^FO{x0},{}^GB{slot},{height},{thickness}^FS",
+                    cy9 - height
+                );
             }
         }
         zpl_centred(
