@@ -286,10 +286,6 @@ mod tests {
         }
     }
 
-    pub(super) fn slip_pub() -> Slip {
-        slip()
-    }
-
     fn slip() -> Slip {
         Slip {
             package_id: "106141411234567897".into(),
@@ -453,11 +449,4 @@ mod tests {
             assert!(page.contains(text), "{text} missing");
         }
     }
-}
-#[cfg(test)]
-#[test]
-fn scratch_dump() {
-    let mut s = tests::slip_pub();
-    s.missing = vec!["consignee.phone".into()];
-    std::fs::write("/tmp/slip.html", html(&s)).unwrap();
 }
