@@ -182,6 +182,12 @@ pub fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
 }
 
+/// A time from a request, at the precision both databases keep.
+pub fn instant(t: DateTime<FixedOffset>) -> DateTime<Utc> {
+    use chrono::SubsecRound;
+    t.with_timezone(&Utc).trunc_subsecs(6)
+}
+
 pub fn naive(t: DateTime<Utc>) -> NaiveDateTime {
     t.naive_utc()
 }

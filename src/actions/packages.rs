@@ -234,14 +234,22 @@ pub struct PackageView {
     pub dispatched_at: Option<DateTime<FixedOffset>>,
     pub dispatched_by: Option<String>,
     pub dispatch_override_reason: Option<String>,
-    /// The rules the dispatch override set aside.
-    pub dispatch_overrides: Vec<Notice>,
+    /// The rules the dispatch override set aside, tube by tube.
+    pub dispatch_overrides: Vec<TubeOverride>,
     pub received_at: Option<DateTime<FixedOffset>>,
     pub received_by: Option<String>,
     pub receipt_note: Option<String>,
     pub created_by: String,
     pub created_at: DateTime<FixedOffset>,
     pub history: Vec<ChecklistEvent>,
+}
+
+/// A rule set aside for one tube by a dispatch override.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct TubeOverride {
+    pub specimen_id: String,
+    pub code: RuleCode,
+    pub message: String,
 }
 
 /// A package after a change, with what the rules warned about.
@@ -843,16 +851,20 @@ pub fn add_specimen(
         if tubes.iter().any(|t| t.specimen_id == specimen.specimen_id) {
             return reload(ctx, c, id, now, Vec::new(), false);
         }
-        let elsewhere: Option<String> = package_specimens::table
-            .filter(package_specimens::specimen_id.eq(&specimen.specimen_id))
-            .filter(package_specimens::removed_at.is_null())
-            .select(package_specimens::package_id)
-            .first(c)
-            .optional()?;
-        if let Some(other) = elsewhere {
+        if specimen.status == PACKED {
+            let elsewhere: Option<String> = package_specimens::table
+                .filter(package_specimens::specimen_id.eq(&specimen.specimen_id))
+                .filter(package_specimens::removed_at.is_null())
+                .select(package_specimens::package_id)
+                .first(c)
+                .optional()?;
             return Err(ActionError::Conflict(Notice::new(
                 RuleCode::AlreadyPacked,
-                format!("specimen {} is already in package {other}", specimen.specimen_id),
+                format!(
+                    "specimen {} is already in package {}",
+                    specimen.specimen_id,
+                    elsewhere.unwrap_or_default()
+                ),
             )));
         }
         if !PACKABLE.contains(&specimen.status.as_str()) {
@@ -954,8 +966,11 @@ pub fn remove_specimen(
                 package_specimens::removed_by.eq(Some(actor.user_ref())),
             ))
             .execute(c)?;
+        // Stored while packed (the package sat in the fridge) counts too.
+        let stored = !super::views::storage_history(c, specimen_id)?.is_empty();
+        let status_after = if stored { "stored" } else { tube.status_before.as_str() };
         diesel::update(specimens::table.find(specimen_id))
-            .set(specimens::status.eq(&tube.status_before))
+            .set(specimens::status.eq(status_after))
             .execute(c)?;
         audit::record(
             c,
@@ -964,7 +979,7 @@ pub fn remove_specimen(
             "package.remove_specimen",
             ("package", id),
             Some(&serde_json::json!({"specimen_id": specimen_id, "status": PACKED})),
-            Some(&serde_json::json!({"specimen_id": specimen_id, "status": tube.status_before})),
+            Some(&serde_json::json!({"specimen_id": specimen_id, "status": status_after})),
         )?;
         reload(ctx, c, id, now, Vec::new(), true)
     })
@@ -1105,7 +1120,7 @@ pub fn dispatch(
     if req.override_reason.is_some() {
         actor.require(Action::Override)?;
     }
-    let at = req.at.map_or(now, |t| t.with_timezone(&Utc));
+    let at = req.at.map_or(now, super::instant);
     if at > now + Duration::minutes(ctx.config.policy.future_tolerance_minutes) {
         return Err(ActionError::invalid("dispatch time is in the future"));
     }
@@ -1131,15 +1146,18 @@ pub fn dispatch(
                 t.specimen_id
             )));
         }
-        let mut decisions: Vec<Decision> = Vec::new();
+        // Every refusal dispatch can meet is overridable, so each is kept
+        // with the tube it concerns for the slip.
+        let mut refused: Vec<TubeOverride> = Vec::new();
         for t in view.specimens.iter().filter(|t| t.deadline_exceeded) {
-            decisions.push(Decision::Refuse(Notice::new(
-                RuleCode::StorageDeadlineExceeded,
-                format!(
+            refused.push(TubeOverride {
+                specimen_id: t.specimen_id.clone(),
+                code: RuleCode::StorageDeadlineExceeded,
+                message: format!(
                     "tube {} spent {:.1} h unfrozen since collection ({} h or more): it should have been frozen at −80 °C (§2.4)",
                     t.specimen_id, t.hours_unfrozen, ctx.config.policy.fridge_max_hours
                 ),
-            )));
+            });
         }
         // The priority rule again: a higher-priority tube may have been taken
         // out, or registered, after this one went in.
@@ -1147,16 +1165,29 @@ pub fn dispatch(
         for t in view.specimens.iter().filter(|t| t.override_reason.is_none()) {
             let specimen = specimen_row(c, &t.specimen_id)?;
             let sibs = siblings(c, &specimen, &in_this)?;
-            decisions.push(packaging::check_priority(
+            if let Decision::Refuse(n) = packaging::check_priority(
                 t.specimen_type,
                 t.collected_at.with_timezone(&Utc),
                 &sibs,
                 ctx.config.policy.episode_days,
-            ));
+            ) {
+                refused.push(TubeOverride {
+                    specimen_id: t.specimen_id.clone(),
+                    code: n.code,
+                    message: format!("tube {}: {}", t.specimen_id, n.message),
+                });
+            }
         }
-        let (warnings, overridden) = judge(decisions, req.override_reason.as_deref(), |code| {
-            matches!(code, RuleCode::StorageDeadlineExceeded | RuleCode::PriorityViolation)
-        })?;
+        if !refused.is_empty() && req.override_reason.is_none() {
+            return Err(ActionError::Refused {
+                refusals: refused
+                    .into_iter()
+                    .map(|r| Notice::new(r.code, r.message))
+                    .collect(),
+                overridable: true,
+            });
+        }
+        let overridden = refused;
         let shipper = site_shipper(ctx);
         diesel::update(packages::table.find(id))
             .set((
@@ -1183,11 +1214,13 @@ pub fn dispatch(
             Some(&serde_json::json!({
                 "status": DISPATCHED, "at": naive(at), "specimens": in_this,
                 "override_reason": req.override_reason.clone().filter(|_| !overridden.is_empty()),
-                "overridden": overridden.iter().map(|n| n.code).collect::<Vec<_>>(),
+                "overridden": &overridden,
             })),
         )?;
-        let mut warnings = warnings;
-        warnings.extend(overridden);
+        let warnings = overridden
+            .into_iter()
+            .map(|r| Notice::new(r.code, r.message))
+            .collect();
         reload(ctx, c, id, now, warnings, true)
     })
 }
@@ -1201,7 +1234,7 @@ pub fn receive(
 ) -> Result<PackageChanged, ActionError> {
     actor.require(Action::ReceivePackages)?;
     check_optional_text("note", req.note.as_deref(), 1000)?;
-    let at = req.at.map_or(now, |t| t.with_timezone(&Utc));
+    let at = req.at.map_or(now, super::instant);
     if at > now + Duration::minutes(ctx.config.policy.future_tolerance_minutes) {
         return Err(ActionError::invalid("receipt time is in the future"));
     }
@@ -1338,7 +1371,7 @@ pub fn record_consultation(
     actor.require(Action::PackSpecimens)?;
     check_text("consulted_with", &req.consulted_with, TEXT_MAX)?;
     check_optional_text("note", req.note.as_deref(), 1000)?;
-    let at = req.at.map_or(now, |t| t.with_timezone(&Utc));
+    let at = req.at.map_or(now, super::instant);
     if at > now + Duration::minutes(ctx.config.policy.future_tolerance_minutes) {
         return Err(ActionError::invalid("consultation time is in the future"));
     }
@@ -1448,11 +1481,7 @@ pub fn slip(ctx: &Ctx, actor: &Actor, id: &str, now: DateTime<Utc>) -> Result<Sl
         ) {
             for n in &view.dispatch_overrides {
                 overrides.push(SlipOverride {
-                    specimen_id: view
-                        .specimens
-                        .iter()
-                        .find(|t| n.message.contains(&t.specimen_id))
-                        .map(|t| t.specimen_id.clone()),
+                    specimen_id: Some(n.specimen_id.clone()),
                     code: n.code,
                     reason: reason.clone(),
                     by: by.clone(),

@@ -38,7 +38,7 @@ pub fn record(
     now: DateTime<Utc>,
 ) -> Result<Recorded, ActionError> {
     actor.require(Action::RecordResult)?;
-    let resulted_at = req.resulted_at.with_timezone(&Utc);
+    let resulted_at = super::instant(req.resulted_at);
     ctx.write(|c| {
         let specimen = specimen_row(c, specimen_id)?;
         let tolerance = Duration::minutes(ctx.config.policy.future_tolerance_minutes);

@@ -92,7 +92,7 @@ impl RegisterSpecimen {
     /// (the order items were ticked in means nothing).
     fn normalised(&self) -> RegisterSpecimen {
         let mut c = self.clone();
-        c.collected_at = self.collected_at.with_timezone(&Utc).fixed_offset();
+        c.collected_at = super::instant(self.collected_at).fixed_offset();
         if let Some(ppe) = &mut c.ppe {
             ppe.sort();
             ppe.dedup();
@@ -224,7 +224,7 @@ pub fn register(
             })
             .collect();
 
-        let collected_at = req.collected_at.with_timezone(&Utc);
+        let collected_at = super::instant(req.collected_at);
         let verdict = registration::evaluate(
             &Registration {
                 specimen_type: req.specimen_type,

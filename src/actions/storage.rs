@@ -54,7 +54,7 @@ pub fn record(
     if req.override_reason.is_some() {
         actor.require(Action::Override)?;
     }
-    let at = req.at.map_or(now, |t| t.with_timezone(&Utc));
+    let at = req.at.map_or(now, super::instant);
     ctx.write(|c| {
         let specimen = specimen_row(c, specimen_id)?;
         let location = find_row(c, req.location.as_str())?
@@ -63,7 +63,7 @@ pub fn record(
         let specimen_type = SpecimenType::from_code(&specimen.specimen_type).unwrap_or(SpecimenType::Saliva);
         if !IN_CARE.contains(&specimen.status.as_str()) {
             return Err(ActionError::Conflict(Notice::new(
-                RuleCode::InvalidInput,
+                RuleCode::NotInCare,
                 format!("specimen {specimen_id:?} is {} and can no longer be stored here", specimen.status),
             )));
         }
