@@ -1,5 +1,6 @@
 //! Who may call what: bearer tokens on every route but `/healthz`, the
-//! role × route table of API.md, users and their tokens, the OpenAPI
+//! role × route table of API.md (packaging included: only `lab` and `admin`
+//! pack, dispatch and receive), users and their tokens, the OpenAPI
 //! document against the real routes, and `kentai user add`.
 
 mod common;
@@ -9,7 +10,7 @@ use kentai::domain::roles::Role;
 use reqwest::header::{HeaderMap, AUTHORIZATION, WWW_AUTHENTICATE};
 use reqwest::Method;
 use serde_json::{json, Value};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 
 /// Every route `kentai::http::configure` serves (src/http/mod.rs). Adding a
@@ -30,7 +31,30 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/locations"),
     ("GET", "/api/v1/locations"),
     ("GET", "/api/v1/locations/{code}"),
+    ("POST", "/api/v1/specimens/{specimen_id}/consultations"),
+    ("POST", "/api/v1/packages"),
+    ("GET", "/api/v1/packages"),
+    ("GET", "/api/v1/packages/{package_id}"),
+    ("PATCH", "/api/v1/packages/{package_id}"),
+    ("POST", "/api/v1/packages/{package_id}/specimens"),
+    (
+        "DELETE",
+        "/api/v1/packages/{package_id}/specimens/{specimen_id}",
+    ),
+    (
+        "POST",
+        "/api/v1/packages/{package_id}/specimens/{specimen_id}/missing",
+    ),
+    ("POST", "/api/v1/packages/{package_id}/checklist"),
+    ("POST", "/api/v1/packages/{package_id}/dispatch"),
+    ("POST", "/api/v1/packages/{package_id}/receive"),
+    ("GET", "/api/v1/packages/{package_id}/slip"),
+    ("GET", "/api/v1/packages/{package_id}/label"),
 ];
+
+/// The methods `configure` uses; a route under any other fails
+/// `the_route_list_in_this_test_matches_src_http_mod_rs`.
+const METHODS: [&str; 4] = ["GET", "POST", "PATCH", "DELETE"];
 
 /// The only route that answers without a token (API.md).
 const PUBLIC: (&str, &str) = ("GET", "/healthz");
@@ -38,26 +62,85 @@ const PUBLIC: (&str, &str) = ("GET", "/healthz");
 /// Routes the OpenAPI document does not list: the document itself.
 const UNDOCUMENTED: &[(&str, &str)] = &[("GET", "/api/openapi.json")];
 
-/// `/api/v1/specimens/{specimen_id}` → `/api/v1/specimens/X`.
-fn concrete(path: &str, value: &str) -> String {
+/// The values put in a route's `{…}` segments.
+#[derive(Debug, Clone, Copy)]
+struct Ids<'a> {
+    specimen_id: &'a str,
+    package_id: &'a str,
+    code: &'a str,
+}
+
+impl<'a> Ids<'a> {
+    /// One value in every segment.
+    fn all(value: &'a str) -> Ids<'a> {
+        Ids {
+            specimen_id: value,
+            package_id: value,
+            code: value,
+        }
+    }
+}
+
+/// `/api/v1/packages/{package_id}/specimens/{specimen_id}` →
+/// `/api/v1/packages/049123450000000019/specimens/S-1`. A parameter this
+/// test has no value for fails loudly rather than becoming a literal.
+fn concrete(path: &str, ids: &Ids) -> String {
     path.split('/')
-        .map(|seg| {
-            if seg.starts_with('{') && seg.ends_with('}') {
-                value
-            } else {
-                seg
-            }
-        })
+        .map(
+            |seg| match seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some("specimen_id") => ids.specimen_id,
+                Some("package_id") => ids.package_id,
+                Some("code") => ids.code,
+                Some(other) => panic!("{path}: no value for the path parameter {{{other}}}"),
+                None => seg,
+            },
+        )
         .collect::<Vec<_>>()
         .join("/")
+}
+
+#[test]
+fn concrete_fills_each_path_parameter_with_its_own_value() {
+    let ids = Ids {
+        specimen_id: "S-1",
+        package_id: "049123450000000019",
+        code: "F-1",
+    };
+    assert_eq!(
+        concrete(
+            "/api/v1/packages/{package_id}/specimens/{specimen_id}/missing",
+            &ids
+        ),
+        "/api/v1/packages/049123450000000019/specimens/S-1/missing"
+    );
+    assert_eq!(
+        concrete("/api/v1/locations/{code}", &ids),
+        "/api/v1/locations/F-1"
+    );
+    assert_eq!(
+        concrete("/api/v1/specimens/{specimen_id}/consultations", &ids),
+        "/api/v1/specimens/S-1/consultations"
+    );
+    assert_eq!(concrete("/api/v1/packages", &ids), "/api/v1/packages");
+    assert_eq!(
+        concrete("/api/v1/packages/{package_id}", &Ids::all("X")),
+        "/api/v1/packages/X"
+    );
 }
 
 fn method(m: &str) -> Method {
     Method::from_bytes(m.as_bytes()).expect("HTTP method")
 }
 
-/// Sends one request; `auth` is the raw Authorization header, if any, and
-/// a POST carries `body` as JSON (or these bytes as `text/plain`).
+/// Whether requests of this method carry a JSON body (POST, PATCH); GET
+/// and DELETE go without one.
+fn carries_body(m: &str) -> bool {
+    matches!(m, "POST" | "PATCH")
+}
+
+/// Sends one request of any method (GET, POST, PATCH, DELETE); `auth` is the
+/// raw Authorization header, if any, and a POST or PATCH carries `body` as
+/// JSON. A body on a GET or DELETE is a mistake in the test.
 async fn send(
     app: &TestApp,
     m: &str,
@@ -65,6 +148,10 @@ async fn send(
     auth: Option<&str>,
     body: Option<&Value>,
 ) -> (u16, HeaderMap, Value) {
+    assert!(
+        body.is_none() || carries_body(m),
+        "{m} {path} takes no body"
+    );
     let mut req = app.client.request(method(m), app.url(path));
     if let Some(auth) = auth {
         req = req.header(AUTHORIZATION, auth);
@@ -103,7 +190,18 @@ fn assert_unauthorized(what: &str, status: u16, headers: &HeaderMap, body: &Valu
     );
 }
 
-/// A well-formed body for each POST route, so only the token is wrong.
+/// The consignee every package of these tests is addressed to.
+fn consignee() -> Value {
+    json!({
+        "name": "東京都健康安全研究センター",
+        "address": "東京都新宿区百人町3-24-1",
+        "phone": "03-3363-3231"
+    })
+}
+
+/// A well-formed body for each POST and PATCH route, so only the token is
+/// wrong. Package routes name tube `S-2` (registered, not packed) where
+/// they take a tube; `POST …/missing` takes no body.
 fn valid_body(path: &str) -> Value {
     match path {
         "/api/v1/users" => json!({"name": "someone", "role": "lab"}),
@@ -111,12 +209,133 @@ fn valid_body(path: &str) -> Value {
         "/api/v1/locations" => {
             json!({"code": "F-NOAUTH", "name": "Fridge", "storage_class": "fridge_4c"})
         }
+        "/api/v1/packages" => json!({"carrier": "category_b_carrier", "consignee": consignee()}),
+        // PATCH: the only body this path takes.
+        "/api/v1/packages/{package_id}" => {
+            json!({"consignee": {"name": "衛生研究所", "address": "東京都", "phone": "03-0000-0000"},
+                   "emergency_phone": "090-0000-0000"})
+        }
+        "/api/v1/packages/{package_id}/specimens" => json!({"specimen_id": "S-2"}),
+        "/api/v1/packages/{package_id}/checklist" => json!({"item": "secondary.absorbent"}),
+        "/api/v1/packages/{package_id}/dispatch" => json!({}),
+        "/api/v1/packages/{package_id}/receive" => json!({"note": "受領"}),
+        "/api/v1/specimens/{specimen_id}/consultations" => {
+            json!({"consulted_with": "衛生研究所 ウイルス担当", "note": "解剖検体の送付を相談"})
+        }
         p if p.ends_with("/storage") => json!({"location": "F-1"}),
         p if p.ends_with("/results") => {
             json!({"result": "negative", "resulted_at": chrono::Utc::now().to_rfc3339()})
         }
         _ => json!({}),
     }
+}
+
+/// The checklist items dispatch waits for (primary ones ticked for every
+/// tube at once).
+const REQUIRED_ITEMS: [&str; 14] = [
+    "primary.leakproof_tube",
+    "primary.lid_closed",
+    "primary.wiped",
+    "primary.parafilm",
+    "secondary.absorbent",
+    "secondary.leakproof_sealed",
+    "secondary.cushioned",
+    "tertiary.rigid_outer",
+    "tertiary.coolant",
+    "tertiary.cushioned",
+    "tertiary.slip_enclosed",
+    "tertiary.sealed",
+    "marks.un3373",
+    "transport.secured",
+];
+
+/// Registers `tube` (saliva, its own patient) as the admin.
+async fn register_tube(app: &TestApp, tube: &str) {
+    let (status, body) = app
+        .register(&app.admin, &registration(tube, "saliva", 3))
+        .await;
+    assert_eq!(status, 201, "register {tube}: {body}");
+}
+
+/// An open package made by the admin holding `tubes` (registered here).
+async fn open_package(app: &TestApp, tubes: &[&str]) -> String {
+    let (status, body) = app
+        .post(
+            "/api/v1/packages",
+            &app.admin,
+            &json!({"carrier": "category_b_carrier", "consignee": consignee()}),
+        )
+        .await;
+    assert_eq!(status, 201, "create a package: {body}");
+    let id = body["package_id"].as_str().expect("package_id").to_string();
+    for tube in tubes {
+        register_tube(app, tube).await;
+        let (status, body) = app
+            .post(
+                &format!("/api/v1/packages/{id}/specimens"),
+                &app.admin,
+                &json!({"specimen_id": tube}),
+            )
+            .await;
+        assert_eq!(status, 201, "pack {tube}: {body}");
+    }
+    id
+}
+
+/// A package holding `tubes` with every required item ticked: ready to go.
+async fn complete_package(app: &TestApp, tubes: &[&str]) -> String {
+    let id = open_package(app, tubes).await;
+    let mut last = Value::Null;
+    for item in REQUIRED_ITEMS {
+        let (status, body) = app
+            .post(
+                &format!("/api/v1/packages/{id}/checklist"),
+                &app.admin,
+                &json!({"item": item}),
+            )
+            .await;
+        assert_eq!(status, 201, "tick {item}: {body}");
+        last = body;
+    }
+    assert_eq!(last["complete"], true, "{last}");
+    assert_eq!(last["missing"], json!([]), "{last}");
+    id
+}
+
+/// A complete package the admin has dispatched.
+async fn dispatched_package(app: &TestApp, tubes: &[&str]) -> String {
+    let id = complete_package(app, tubes).await;
+    let (status, body) = app
+        .post(
+            &format!("/api/v1/packages/{id}/dispatch"),
+            &app.admin,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "dispatch {id}: {body}");
+    assert_eq!(body["status"], "dispatched", "{body}");
+    id
+}
+
+/// A dispatched package the admin has checked in as received in full.
+async fn received_package(app: &TestApp, tubes: &[&str]) -> String {
+    let id = dispatched_package(app, tubes).await;
+    let (status, body) = app
+        .post(
+            &format!("/api/v1/packages/{id}/receive"),
+            &app.admin,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "receive {id}: {body}");
+    assert_eq!(body["status"], "received", "{body}");
+    id
+}
+
+async fn package(app: &TestApp, id: &str) -> Value {
+    let (status, body) = app.get(&format!("/api/v1/packages/{id}"), &app.admin).await;
+    assert_eq!(status, 200, "GET package {id}: {body}");
+    body
 }
 
 fn protected_routes() -> impl Iterator<Item = (&'static str, &'static str)> {
@@ -131,26 +350,41 @@ async fn healthz_answers_ok_without_a_token() {
     assert_eq!(body, json!({"status": "ok"}));
 }
 
-/// A server holding location `F-1` and specimen `S-1`, so every route has
-/// something real to answer about.
-async fn app_with_a_location_and_a_specimen() -> TestApp {
+/// A server holding location `F-1`, specimen `S-1` in an open package and
+/// specimen `S-2` outside it, so every route has something real to answer
+/// about.
+struct Fixture {
+    app: TestApp,
+    package_id: String,
+}
+
+impl Fixture {
+    fn ids(&self) -> Ids<'_> {
+        Ids {
+            specimen_id: "S-1",
+            package_id: &self.package_id,
+            code: "F-1",
+        }
+    }
+}
+
+async fn app_with_a_location_a_specimen_and_a_package() -> Fixture {
     let app = spawn_app().await;
     app.location("F-1", "fridge_4c").await;
-    let (status, body) = app
-        .register(&app.admin, &registration("S-1", "saliva", 3))
-        .await;
-    assert_eq!(status, 201, "{body}");
-    app
+    let package_id = open_package(&app, &["S-1"]).await;
+    register_tube(&app, "S-2").await;
+    Fixture { app, package_id }
 }
 
 #[tokio::test]
 async fn every_other_route_answers_401_with_a_bearer_challenge_without_a_token() {
-    let app = app_with_a_location_and_a_specimen().await;
+    let fixture = app_with_a_location_a_specimen_and_a_package().await;
+    let app = &fixture.app;
     let before = app.snapshot();
     for (m, p) in protected_routes() {
-        let path = concrete(p, if p.contains("{code}") { "F-1" } else { "S-1" });
-        let body = (m == "POST").then(|| valid_body(p));
-        let (status, headers, answer) = send(&app, m, &path, None, body.as_ref()).await;
+        let path = concrete(p, &fixture.ids());
+        let body = carries_body(m).then(|| valid_body(p));
+        let (status, headers, answer) = send(app, m, &path, None, body.as_ref()).await;
         assert_unauthorized(
             &format!("{m} {path} without a token"),
             status,
@@ -163,7 +397,8 @@ async fn every_other_route_answers_401_with_a_bearer_challenge_without_a_token()
 
 #[tokio::test]
 async fn a_wrong_or_malformed_authorization_header_answers_401_on_every_route() {
-    let app = app_with_a_location_and_a_specimen().await;
+    let fixture = app_with_a_location_a_specimen_and_a_package().await;
+    let app = &fixture.app;
     let admin = app.admin.clone();
     // The admin's token with its last hex digit changed.
     let mut near_miss = admin.clone();
@@ -188,10 +423,10 @@ async fn a_wrong_or_malformed_authorization_header_answers_401_on_every_route() 
     ];
     let before = app.snapshot();
     for (m, p) in protected_routes() {
-        let path = concrete(p, if p.contains("{code}") { "F-1" } else { "S-1" });
-        let body = (m == "POST").then(|| valid_body(p));
+        let path = concrete(p, &fixture.ids());
+        let body = carries_body(m).then(|| valid_body(p));
         for auth in &headers {
-            let (status, h, answer) = send(&app, m, &path, Some(auth), body.as_ref()).await;
+            let (status, h, answer) = send(app, m, &path, Some(auth), body.as_ref()).await;
             assert_unauthorized(
                 &format!("{m} {path} with Authorization: {auth:?}"),
                 status,
@@ -205,9 +440,24 @@ async fn a_wrong_or_malformed_authorization_header_answers_401_on_every_route() 
         before,
         "a badly authenticated request wrote"
     );
-    // The same requests with the real token do get through.
+    // The same requests with the real token do get through: each reaches
+    // its route (whatever the route then makes of it).
+    let real = format!("Bearer {admin}");
+    for (m, p) in protected_routes() {
+        let path = concrete(p, &fixture.ids());
+        let body = carries_body(m).then(|| valid_body(p));
+        let (status, _, answer) = send(app, m, &path, Some(&real), body.as_ref()).await;
+        assert_ne!(
+            status, 401,
+            "{m} {path} refused the admin's token: {answer}"
+        );
+        assert_ne!(
+            answer["error"]["code"], "not_found",
+            "{m} {path} is no route: {answer}"
+        );
+    }
     let (status, _, body) = send(
-        &app,
+        app,
         "GET",
         "/api/v1/me",
         Some(&format!("Bearer {admin}")),
@@ -220,13 +470,17 @@ async fn a_wrong_or_malformed_authorization_header_answers_401_on_every_route() 
 
 #[tokio::test]
 async fn a_missing_or_wrong_token_is_refused_before_the_body_is_looked_at() {
-    let app = spawn_app().await;
-    app.register(&app.admin, &registration("S-1", "saliva", 3))
-        .await;
+    let fixture = app_with_a_location_a_specimen_and_a_package().await;
+    let app = &fixture.app;
     let wrong = format!("Bearer kt_{}", "f".repeat(64));
     let before = app.snapshot();
-    for (_, p) in protected_routes().filter(|(m, _)| *m == "POST") {
-        let path = concrete(p, "S-1");
+    // Every protected route, whatever its method: the routes that read a
+    // body (POST, PATCH) must not get as far as reading it, and the others
+    // must not be confused by one.
+    let mut with_a_body = 0;
+    for (m, p) in protected_routes() {
+        let path = concrete(p, &fixture.ids());
+        with_a_body += usize::from(carries_body(m));
         let bad_bodies: [(&str, &[u8]); 4] = [
             ("application/json", b"{not json"),
             ("application/json", b"[1, 2, 3]"),
@@ -237,7 +491,7 @@ async fn a_missing_or_wrong_token_is_refused_before_the_body_is_looked_at() {
             for (content_type, bytes) in bad_bodies {
                 let mut req = app
                     .client
-                    .post(app.url(&path))
+                    .request(method(m), app.url(&path))
                     .header("content-type", content_type)
                     .body(bytes.to_vec());
                 if let Some(auth) = auth {
@@ -249,7 +503,7 @@ async fn a_missing_or_wrong_token_is_refused_before_the_body_is_looked_at() {
                 let text = res.text().await.expect("body");
                 let body: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
                 assert_unauthorized(
-                    &format!("POST {path} with {who} and a bad {content_type} body"),
+                    &format!("{m} {path} with {who} and a bad {content_type} body"),
                     status,
                     &headers,
                     &body,
@@ -257,11 +511,16 @@ async fn a_missing_or_wrong_token_is_refused_before_the_body_is_looked_at() {
             }
         }
     }
+    // 12 POST routes and the PATCH of a package.
+    assert_eq!(with_a_body, 13, "routes that read a body");
     assert_eq!(app.snapshot(), before);
 }
 
 /// Expected status for each route, per role, in the order
 /// reception, lab, health_centre, admin (API.md "Roles", src/domain/roles.rs).
+/// Packaging is `lab` and `admin` only: creating, packing a tube, ticking and
+/// recording a consultation answer 201; reading, changing the slip fields,
+/// taking a tube out, dispatching, receiving and marking a tube missing 200.
 const MATRIX: &[((&str, &str), [u16; 4])] = &[
     (("GET", "/api/v1/me"), [200, 200, 200, 200]),
     (("POST", "/api/v1/users"), [403, 403, 403, 201]),
@@ -285,9 +544,149 @@ const MATRIX: &[((&str, &str), [u16; 4])] = &[
     (("POST", "/api/v1/locations"), [403, 201, 403, 201]),
     (("GET", "/api/v1/locations"), [200, 200, 403, 200]),
     (("GET", "/api/v1/locations/{code}"), [200, 200, 403, 200]),
+    (
+        ("POST", "/api/v1/specimens/{specimen_id}/consultations"),
+        [403, 201, 403, 201],
+    ),
+    (("POST", "/api/v1/packages"), [403, 201, 403, 201]),
+    (("GET", "/api/v1/packages"), [403, 200, 403, 200]),
+    (
+        ("GET", "/api/v1/packages/{package_id}"),
+        [403, 200, 403, 200],
+    ),
+    (
+        ("PATCH", "/api/v1/packages/{package_id}"),
+        [403, 200, 403, 200],
+    ),
+    (
+        ("POST", "/api/v1/packages/{package_id}/specimens"),
+        [403, 201, 403, 201],
+    ),
+    (
+        (
+            "DELETE",
+            "/api/v1/packages/{package_id}/specimens/{specimen_id}",
+        ),
+        [403, 200, 403, 200],
+    ),
+    (
+        (
+            "POST",
+            "/api/v1/packages/{package_id}/specimens/{specimen_id}/missing",
+        ),
+        [403, 200, 403, 200],
+    ),
+    (
+        ("POST", "/api/v1/packages/{package_id}/checklist"),
+        [403, 201, 403, 201],
+    ),
+    (
+        ("POST", "/api/v1/packages/{package_id}/dispatch"),
+        [403, 200, 403, 200],
+    ),
+    (
+        ("POST", "/api/v1/packages/{package_id}/receive"),
+        [403, 200, 403, 200],
+    ),
+    (
+        ("GET", "/api/v1/packages/{package_id}/slip"),
+        [403, 200, 403, 200],
+    ),
+    (
+        ("GET", "/api/v1/packages/{package_id}/label"),
+        [403, 200, 403, 200],
+    ),
 ];
 
 const MATRIX_ROLES: [Role; 4] = [Role::Reception, Role::Lab, Role::HealthCentre, Role::Admin];
+
+/// What one role's row of the matrix acts on, all made by the admin before
+/// the role's requests, so each request would succeed if the role may make
+/// it: a 403 is the route's authorisation and nothing else.
+struct RoleState {
+    /// A registered tube (storage, results, consultations, reads).
+    tube: String,
+    /// A registered tube in no package, for `POST …/specimens`.
+    to_pack: String,
+    /// An open package holding `to_take_out`.
+    open: String,
+    to_take_out: String,
+    /// A complete package, for dispatch.
+    ready: String,
+    /// A dispatched package, for receive.
+    sent: String,
+    /// A received package holding `arrived`, for `…/missing`.
+    received: String,
+    arrived: String,
+}
+
+async fn role_state(app: &TestApp, code: &str) -> RoleState {
+    let tube = format!("TUBE-{code}");
+    register_tube(app, &tube).await;
+    let to_pack = format!("PACK-{code}");
+    register_tube(app, &to_pack).await;
+    let to_take_out = format!("OUT-{code}");
+    let open = open_package(app, &[&to_take_out]).await;
+    let ready = complete_package(app, &[&format!("READY-{code}")]).await;
+    let sent = dispatched_package(app, &[&format!("SENT-{code}")]).await;
+    let arrived = format!("RECV-{code}");
+    let received = received_package(app, &[&arrived]).await;
+    RoleState {
+        tube,
+        to_pack,
+        open,
+        to_take_out,
+        ready,
+        sent,
+        received,
+        arrived,
+    }
+}
+
+/// The path and body of one matrix request on a role's own state.
+fn matrix_request(m: &str, p: &str, code: &str, s: &RoleState) -> (String, Option<Value>) {
+    let on = |package_id: &str, specimen_id: &str| {
+        concrete(
+            p,
+            &Ids {
+                specimen_id,
+                package_id,
+                code: "F-1",
+            },
+        )
+    };
+    match (m, p) {
+        ("POST", "/api/v1/users") => (
+            p.to_string(),
+            Some(json!({"name": format!("made-by-{code}"), "role": "lab"})),
+        ),
+        ("POST", "/api/v1/specimens") => (
+            p.to_string(),
+            Some(registration(&format!("NEW-{code}"), "saliva", 3)),
+        ),
+        ("POST", "/api/v1/locations") => (
+            p.to_string(),
+            Some(json!({"code": format!("L-{code}"), "name": "Bench", "storage_class": "ambient"})),
+        ),
+        ("POST", "/api/v1/packages/{package_id}/specimens") => (
+            on(&s.open, &s.tube),
+            Some(json!({"specimen_id": s.to_pack})),
+        ),
+        ("DELETE", _) => (on(&s.open, &s.to_take_out), None),
+        ("POST", "/api/v1/packages/{package_id}/specimens/{specimen_id}/missing") => {
+            (on(&s.received, &s.arrived), Some(valid_body(p)))
+        }
+        ("POST", "/api/v1/packages/{package_id}/dispatch") => {
+            (on(&s.ready, &s.tube), Some(valid_body(p)))
+        }
+        ("POST", "/api/v1/packages/{package_id}/receive") => {
+            (on(&s.sent, &s.tube), Some(valid_body(p)))
+        }
+        ("POST" | "PATCH", _) => (on(&s.open, &s.tube), Some(valid_body(p))),
+        ("GET", _) => (on(&s.open, &s.tube), None),
+        _ => unreachable!("{m} {p}"),
+    }
+}
 
 #[tokio::test]
 async fn each_role_may_call_exactly_the_routes_api_md_gives_it() {
@@ -302,42 +701,18 @@ async fn each_role_may_call_exactly_the_routes_api_md_gives_it() {
         covered, expected,
         "the role matrix must list every /api/v1 route"
     );
+    assert_eq!(MATRIX.len(), covered.len(), "a route is listed twice");
 
+    let mut states = Vec::new();
     for (i, role) in MATRIX_ROLES.into_iter().enumerate() {
         let code = role.code();
         let token = app.token(role);
-        // A tube of this role's own, registered by the admin, for the
-        // routes that act on one.
-        let tube = format!("TUBE-{code}");
-        let (status, body) = app
-            .register(&app.admin, &registration(&tube, "saliva", 3))
-            .await;
-        assert_eq!(status, 201, "{body}");
+        // This role's own tubes and packages, made by the admin.
+        let state = role_state(&app, code).await;
 
         for ((m, p), statuses) in MATRIX {
             let expected = statuses[i];
-            let (path, body) = match (*m, *p) {
-                ("POST", "/api/v1/users") => (
-                    p.to_string(),
-                    Some(json!({"name": format!("made-by-{code}"), "role": "lab"})),
-                ),
-                ("POST", "/api/v1/specimens") => (
-                    p.to_string(),
-                    Some(registration(&format!("NEW-{code}"), "saliva", 3)),
-                ),
-                ("POST", "/api/v1/locations") => (
-                    p.to_string(),
-                    Some(
-                        json!({"code": format!("L-{code}"), "name": "Bench", "storage_class": "ambient"}),
-                    ),
-                ),
-                ("POST", _) => (concrete(p, &tube), Some(valid_body(p))),
-                ("GET", _) => (
-                    concrete(p, if p.contains("{code}") { "F-1" } else { &tube }),
-                    None,
-                ),
-                _ => unreachable!(),
-            };
+            let (path, body) = matrix_request(m, p, code, &state);
             let before = app.snapshot();
             let (status, _, answer) = send(
                 &app,
@@ -348,18 +723,98 @@ async fn each_role_may_call_exactly_the_routes_api_md_gives_it() {
             )
             .await;
             let what = format!("{code} {m} {path}");
-            assert_eq!(status, expected, "{what}: {answer}");
+            assert_eq!(status, expected, "{what}: {}", short(&answer));
             let after = app.snapshot();
             match status {
                 403 => {
                     assert_eq!(answer["error"]["code"], "forbidden", "{what}: {answer}");
                     assert_eq!(after, before, "{what} was refused but wrote");
                 }
-                201 => assert_ne!(after, before, "{what} answered 201 but wrote nothing"),
-                _ => assert_eq!(after, before, "{what} is a read but wrote"),
+                _ if *m == "GET" => assert_eq!(after, before, "{what} is a read but wrote"),
+                // Every change is recorded (at least in audit_log).
+                _ => assert_ne!(after, before, "{what} answered {status} but wrote nothing"),
+            }
+            // A package route that succeeded answered about that package.
+            if status < 300 && p.contains("{package_id}") {
+                let package_id = path.split('/').nth(4).expect("package id in the path");
+                assert!(
+                    answer.to_string().contains(package_id),
+                    "{what}: the answer does not name the package: {}",
+                    short(&answer)
+                );
             }
         }
+        states.push((role, state));
     }
+
+    // What was allowed happened; what was refused did not.
+    for (role, s) in &states {
+        let allowed = matches!(role, Role::Lab | Role::Admin);
+        let code = role.code();
+        let open = package(&app, &s.open).await;
+        let packed: Vec<&str> = open["specimens"]
+            .as_array()
+            .expect("specimens")
+            .iter()
+            .map(|t| t["specimen_id"].as_str().expect("specimen_id"))
+            .collect();
+        let expected_tubes = if allowed {
+            vec![s.to_pack.as_str()]
+        } else {
+            vec![s.to_take_out.as_str()]
+        };
+        assert_eq!(packed, expected_tubes, "{code}: {open}");
+        let absorbent = open["checklist"]
+            .as_array()
+            .expect("checklist")
+            .iter()
+            .find(|l| l["item"] == "secondary.absorbent")
+            .unwrap_or_else(|| panic!("{code}: no secondary.absorbent line: {open}"));
+        assert_eq!(absorbent["done"], allowed, "{code}: {open}");
+        let consignee = if allowed {
+            valid_body("/api/v1/packages/{package_id}")["consignee"].clone()
+        } else {
+            consignee()
+        };
+        assert_eq!(open["consignee"], consignee, "{code}: {open}");
+
+        let want = |yes: &'static str, no: &'static str| if allowed { yes } else { no };
+        assert_eq!(
+            package(&app, &s.ready).await["status"],
+            want("dispatched", "open"),
+            "{code}"
+        );
+        assert_eq!(
+            package(&app, &s.sent).await["status"],
+            want("received", "dispatched"),
+            "{code}"
+        );
+        let received = package(&app, &s.received).await;
+        assert_eq!(
+            received["specimens"][0]["receipt"],
+            want("missing", "received"),
+            "{code}: {received}"
+        );
+        let (status, tube) = app
+            .get(&format!("/api/v1/specimens/{}", s.to_take_out), &app.admin)
+            .await;
+        assert_eq!(status, 200, "{tube}");
+        assert_eq!(
+            tube["status"],
+            want("registered", "packed"),
+            "{code}: {tube}"
+        );
+    }
+    // lab and admin each made one package over the API.
+    let (status, list) = app.get("/api/v1/packages?limit=1000", &app.admin).await;
+    assert_eq!(status, 200, "{list}");
+    assert_eq!(
+        list.as_array().expect("packages").len(),
+        4 * 4 + 2,
+        "{}",
+        short(&list)
+    );
+    assert_eq!(app.count("consultations"), 2);
 }
 
 #[tokio::test]
@@ -581,27 +1036,14 @@ async fn the_openapi_document_lists_exactly_the_real_routes() {
     // Every documented operation exists: without a token it is refused
     // (not "no such route"), and /healthz answers.
     for (m, p) in &documented {
-        let path = concrete(p, "X");
-        let body = (m == "POST").then(|| json!({}));
+        let path = concrete(p, &Ids::all("X"));
+        let body = carries_body(m).then(|| json!({}));
         let (status, headers, answer) = send(&app, m, &path, None, body.as_ref()).await;
         if (m.as_str(), p.as_str()) == PUBLIC {
             assert_eq!(status, 200, "{m} {path}: {answer}");
         } else {
             assert_unauthorized(&format!("documented {m} {path}"), status, &headers, &answer);
         }
-    }
-
-    // Operation ids are unique (OpenAPI requires it; client generators
-    // name functions after them).
-    let mut ids = BTreeSet::new();
-    for (m, p) in &documented {
-        let id = doc["paths"][p][m.to_lowercase()]["operationId"]
-            .as_str()
-            .unwrap_or_else(|| panic!("{m} {p} has no operationId"));
-        assert!(
-            ids.insert(id.to_string()),
-            "operationId {id:?} is used twice"
-        );
     }
 
     // Every protected operation declares the bearer scheme.
@@ -619,6 +1061,23 @@ async fn the_openapi_document_lists_exactly_the_real_routes() {
             "{m} {p} does not declare its bearer security"
         );
     }
+
+    // Operation ids are unique (OpenAPI requires it; client generators
+    // name functions after them).
+    let mut ids: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (m, p) in &documented {
+        let id = doc["paths"][p][m.to_lowercase()]["operationId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{m} {p} has no operationId"));
+        ids.entry(id.to_string())
+            .or_default()
+            .push(format!("{m} {p}"));
+    }
+    let shared: Vec<_> = ids.iter().filter(|(_, ops)| ops.len() > 1).collect();
+    assert!(
+        shared.is_empty(),
+        "operationIds used by more than one operation: {shared:?}"
+    );
 }
 
 #[test]
@@ -654,22 +1113,43 @@ fn the_route_list_in_this_test_matches_src_http_mod_rs() {
         literals, expected,
         "paths in configure() differ from ROUTES"
     );
-    let handlers = body.matches("web::get()").count() + body.matches("web::post()").count();
+    // Each method is registered as often as ROUTES lists it, and no other
+    // method is used at all.
+    let registered: BTreeMap<&str, usize> = METHODS
+        .iter()
+        .map(|m| {
+            (
+                *m,
+                body.matches(&format!("web::{}()", m.to_lowercase()))
+                    .count(),
+            )
+        })
+        .collect();
+    let listed: BTreeMap<&str, usize> = METHODS
+        .iter()
+        .map(|m| (*m, ROUTES.iter().filter(|(rm, _)| rm == m).count()))
+        .collect();
+    assert_eq!(
+        registered, listed,
+        "configure() registers a different number of method routes than ROUTES lists"
+    );
+    assert_eq!(
+        listed.values().sum::<usize>(),
+        ROUTES.len(),
+        "ROUTES uses a method outside {METHODS:?}"
+    );
     let other = [
         "web::put()",
-        "web::patch()",
-        "web::delete()",
         "web::head()",
+        "web::trace()",
         "web::method(",
+        "Method::",
+        "guard::",
     ]
     .iter()
     .map(|m| body.matches(m).count())
     .sum::<usize>();
-    assert_eq!(
-        (handlers, other),
-        (ROUTES.len(), 0),
-        "configure() registers a different number of method routes than ROUTES lists"
-    );
+    assert_eq!(other, 0, "configure() routes a method ROUTES cannot list");
 }
 
 fn kentai(dir: &std::path::Path, args: &[&str]) -> std::process::Output {

@@ -34,7 +34,7 @@ fn ok(r: PackageChanged) -> HttpResponse {
 }
 
 #[utoipa::path(
-    post, path = "/api/v1/packages", tag = "packages",
+    post, path = "/api/v1/packages", tag = "packages", operation_id = "create_package",
     request_body = NewPackage,
     responses(
         (status = 201, description = "The new package, identified by its SSCC-18", body = PackageChanged),
