@@ -7,7 +7,7 @@
 mod common;
 mod rules_support;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use common::*;
 use kentai::domain::roles::Role;
 use kentai::domain::SpecimenType;
@@ -449,30 +449,38 @@ async fn the_json_slip_lists_the_tubes_in_priority_order_with_their_amounts_date
 }
 
 #[tokio::test]
-async fn a_dispatched_slip_is_dated_by_the_transport_time_not_by_the_day_it_is_printed() {
+async fn a_dispatch_time_before_the_tubes_were_packed_is_refused_and_the_slip_keeps_the_dispatch_time(
+) {
     let app = spawn_app().await;
     let lab = app.token(Role::Lab);
-    // Collected 40 h ago, handed to the carrier an hour later: always a
-    // calendar day before today in Tokyo.
     let (body, collected_at) = registration_at("OLD-1", "saliva", 40, 2);
     register_ok(&app, &lab, &body).await;
     let id = create_package(&app, &lab, &category_b(LAB_NAME)).await;
     add_tube(&app, &lab, &id, "OLD-1", None).await;
     tick_required(&app, &lab, &id).await;
 
-    let open = slip_json(&app, &lab, &id).await;
+    // Transport cannot start before the tube went into the package.
+    let before = app.snapshot();
     let transport = collected_at + hours(1);
-    assert_ne!(tokyo_date(transport), tokyo_today());
-    assert_ne!(open["date"], tokyo_date(transport).to_string());
+    let (status, refused) = app
+        .post(
+            &format!("/api/v1/packages/{id}/dispatch"),
+            &lab,
+            &json!({"at": transport.to_rfc3339()}),
+        )
+        .await;
+    assert_error(status, &refused, 400, "invalid_input");
+    assert_eq!(app.snapshot(), before);
 
-    let sent = dispatch(&app, &lab, &id, &json!({"at": transport.to_rfc3339()})).await;
-    assert_eq!(time(&sent["dispatched_at"]), transport);
+    let at = Utc::now().trunc_subsecs(6);
+    let sent = dispatch(&app, &lab, &id, &json!({"at": at.to_rfc3339()})).await;
+    assert_eq!(time(&sent["dispatched_at"]), at);
     let slip = slip_json(&app, &lab, &id).await;
-    assert_eq!(slip["date"], tokyo_date(transport).to_string(), "{slip}");
-    assert_eq!(time(&slip["dispatched_at"]), transport);
+    assert_eq!(slip["date"], tokyo_date(at).to_string(), "{slip}");
+    assert_eq!(time(&slip["dispatched_at"]), at);
     let html = slip_html(&app, &lab, &id).await;
     assert!(
-        html.contains(&tokyo_date(transport).to_string()),
+        html.contains(&tokyo_date(at).to_string()),
         "the printed slip shows the dispatch date"
     );
 }

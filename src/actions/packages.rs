@@ -968,7 +968,11 @@ pub fn remove_specimen(
             .execute(c)?;
         // Stored while packed (the package sat in the fridge) counts too.
         let stored = !super::views::storage_history(c, specimen_id)?.is_empty();
-        let status_after = if stored { "stored" } else { tube.status_before.as_str() };
+        let status_after = if stored {
+            "stored"
+        } else {
+            tube.status_before.as_str()
+        };
         diesel::update(specimens::table.find(specimen_id))
             .set(specimens::status.eq(status_after))
             .execute(c)?;
@@ -1099,7 +1103,7 @@ pub fn tick(
                 .is_some_and(|e| e.done)
         {
             warnings.push(Notice::new(
-                RuleCode::InvalidInput,
+                RuleCode::DryIceWithoutOverpack,
                 "dry ice goes inside an insulated overpack (overpack.insulated_box), outside the secondary",
             ));
         }
@@ -1140,9 +1144,9 @@ pub fn dispatch(
                 missing: view.missing_details.clone(),
             });
         }
-        if let Some(t) = view.specimens.iter().find(|t| t.collected_at.with_timezone(&Utc) > at) {
+        if let Some(t) = view.specimens.iter().find(|t| t.added_at.with_timezone(&Utc) > at) {
             return Err(ActionError::invalid(format!(
-                "dispatch time is before tube {} was collected",
+                "dispatch time is before tube {} went into the package",
                 t.specimen_id
             )));
         }
@@ -1458,6 +1462,7 @@ pub fn slip(ctx: &Ctx, actor: &Actor, id: &str, now: DateTime<Utc>) -> Result<Sl
                     overrides.push(SlipOverride {
                         specimen_id: Some(s.specimen_id.clone()),
                         code: f.code,
+                        rule_label_ja: crate::domain::labels::rule_ja(f.code),
                         reason: reason.clone(),
                         by: s.registered_by.clone(),
                         at: s.registered_at,
@@ -1468,6 +1473,7 @@ pub fn slip(ctx: &Ctx, actor: &Actor, id: &str, now: DateTime<Utc>) -> Result<Sl
                 overrides.push(SlipOverride {
                     specimen_id: Some(t.specimen_id.clone()),
                     code: RuleCode::PriorityViolation,
+                    rule_label_ja: crate::domain::labels::rule_ja(RuleCode::PriorityViolation),
                     reason: reason.clone(),
                     by: t.added_by.clone(),
                     at: t.added_at,
@@ -1483,6 +1489,7 @@ pub fn slip(ctx: &Ctx, actor: &Actor, id: &str, now: DateTime<Utc>) -> Result<Sl
                 overrides.push(SlipOverride {
                     specimen_id: Some(n.specimen_id.clone()),
                     code: n.code,
+                    rule_label_ja: crate::domain::labels::rule_ja(n.code),
                     reason: reason.clone(),
                     by: by.clone(),
                     at,

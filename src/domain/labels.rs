@@ -3,6 +3,7 @@
 //! Reports, slips and pages read their Japanese wording from here so the
 //! terms of the manual (【】 sections of the reference) are spelled once.
 
+use super::codes::RuleCode;
 use super::packaging::{Carrier, ChecklistItem, Layer};
 use super::results::{TestMethod, TestResult};
 use super::specimen_type::SpecimenType;
@@ -62,6 +63,20 @@ pub fn test_result_ja(r: TestResult) -> &'static str {
     }
 }
 
+/// The rules a person may override, as slips and reports name them.
+pub fn rule_ja(code: RuleCode) -> &'static str {
+    match code {
+        RuleCode::SalivaWindowExceeded => "発症後10日目以降の唾液",
+        RuleCode::SalivaOnsetUnknown => "発症日不明の唾液",
+        RuleCode::PriorityViolation => "送付優先順位",
+        RuleCode::StorageDeadlineExceeded => "未凍結48時間超過",
+        RuleCode::Minus20Fallback => "−20 °C 保管（−80 °C の代替）",
+        RuleCode::FreezeThaw => "凍結融解",
+        RuleCode::ConsultationRequired => "要相談",
+        _ => "その他",
+    }
+}
+
 pub fn carrier_ja(c: Carrier) -> &'static str {
     match c {
         Carrier::OfficialVehicle => "公用車・社用車",
@@ -104,4 +119,62 @@ pub fn checklist_item_ja(i: ChecklistItem) -> &'static str {
         ChecklistItem::MarksUn3373 => "UN3373 表示を貼付した",
         ChecklistItem::TransportSecured => "車両に固定した",
     }
+}
+
+/// The words of the shipping slip (検体送付票).
+pub mod slip {
+    pub const CONTENTS_JA: &str = "臨床検体（SARS-CoV-2 検査用）";
+    pub const TITLE: &str = "検体送付票";
+    pub const TITLE_EN: &str = "Specimen shipping slip";
+    pub const HEAD_DATE: &str = "送付日";
+    pub const HEAD_PACKAGE: &str = "包装番号 (SSCC)";
+    pub const HEAD_STATUS: &str = "状態";
+    pub const HEAD_CONTENTS: &str = "内容";
+    pub const HEAD_QUANTITY: &str = "数量";
+    pub const UNIT_TUBES: &str = "本";
+    pub const HEAD_SHIPPER: &str = "差出人";
+    pub const HEAD_CONSIGNEE: &str = "受取人";
+    pub const HEAD_EMERGENCY: &str = "24時間緊急連絡先";
+    pub const HEAD_CARRIER: &str = "運送";
+    pub const HEAD_PACKER: &str = "包装責任者";
+    pub const HEAD_CERTIFICATE: &str = "証明書番号";
+    pub const HEAD_DRY_ICE: &str = "ドライアイス";
+    pub const DRY_ICE_NET: &str = "正味";
+    pub const HEAD_DISPATCHED_AT: &str = "発送日時";
+    pub const HEAD_DISPATCHED_BY: &str = "発送者";
+    pub const HEAD_SPECIMENS: &str = "検体一覧";
+    pub const COL_SPECIMEN_ID: &str = "検体番号";
+    pub const COL_TYPE: &str = "検体の種類";
+    pub const COL_AMOUNT: &str = "量";
+    pub const COL_CONTAINER: &str = "容器";
+    pub const COL_COLLECTED: &str = "採取日";
+    pub const COL_ONSET: &str = "発症日";
+    pub const COL_DAYS: &str = "発症後日数";
+    pub const COL_PATIENT: &str = "患者番号";
+    pub const HEAD_OVERRIDES: &str = "特記事項・ルール適用除外";
+    pub const COL_CODE: &str = "ルール";
+    pub const COL_REASON: &str = "理由";
+    pub const COL_BY: &str = "実施者";
+    pub const COL_AT: &str = "日時";
+    pub const NONE: &str = "なし";
+    pub const PACKAGE_LEVEL: &str = "包装全体";
+    pub const MISSING_TITLE: &str = "未完了 — 発送できません";
+    pub const MISSING_NOTE: &str = "この送付票は下書きです。次の項目が揃うまで発送できません。";
+    pub const DAYS: &str = "日";
+    pub const STATUS_OPEN: &str = "梱包中";
+    pub const STATUS_DISPATCHED: &str = "発送済み";
+    pub const STATUS_RECEIVED: &str = "受領済み";
+}
+
+/// The words of the outer package label.
+pub mod package_label {
+    pub const LABEL_CONSIGNEE: &str = "受取人 / To";
+    pub const LABEL_SHIPPER: &str = "差出人 / From";
+    pub const LABEL_RESPONSIBLE: &str = "責任者";
+    pub const LABEL_RESPONSIBLE_ZPL: &str = "責任者 / Responsible";
+    pub const LABEL_DRY_ICE: &str = "Dry Ice / ドライアイス";
+    pub const LABEL_QUANTITY: &str = "検体数 / Specimens";
+    pub const LABEL_BAD_SSCC: &str = "SSCC 不正 / invalid SSCC";
+    /// The proper shipping name printed next to the UN3373 diamond.
+    pub const UN3373_NAME: &str = "Biological Substance, Category B";
 }

@@ -20,15 +20,7 @@ use crate::domain::packaging::Party;
 use std::f64::consts::SQRT_2;
 use std::fmt::Write as _;
 
-pub const LABEL_CONSIGNEE: &str = "受取人 / To";
-pub const LABEL_SHIPPER: &str = "差出人 / From";
-pub const LABEL_RESPONSIBLE: &str = "責任者";
-pub const LABEL_RESPONSIBLE_ZPL: &str = "責任者 / Responsible";
-pub const LABEL_DRY_ICE: &str = "Dry Ice / ドライアイス";
-pub const LABEL_QUANTITY: &str = "検体数 / Specimens";
-pub const LABEL_BAD_SSCC: &str = "SSCC 不正 / invalid SSCC";
-/// The proper shipping name printed next to the UN3373 diamond.
-pub const UN3373_NAME: &str = "Biological Substance, Category B";
+pub use crate::domain::labels::package_label::*;
 
 /// Fonts with Japanese glyphs first, so names and addresses never fall back
 /// to tofu on a Linux print server.

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 /// The contents line on the slip and label (UN3373 proper shipping name).
 pub const CONTENTS_EN: &str = "UN3373 Biological Substance, Category B";
-pub const CONTENTS_JA: &str = "臨床検体（SARS-CoV-2 検査用）";
+pub use crate::domain::labels::slip::CONTENTS_JA;
 
 /// One tube on the slip, in sending-priority order.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -43,6 +43,8 @@ pub struct SlipLine {
 pub struct SlipOverride {
     pub specimen_id: Option<String>,
     pub code: RuleCode,
+    /// The rule in the manual's words.
+    pub rule_label_ja: &'static str,
     pub reason: String,
     pub by: String,
     pub at: DateTime<FixedOffset>,

@@ -14,46 +14,7 @@ use crate::domain::packaging::Party;
 use chrono::{DateTime, FixedOffset};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
-pub const TITLE: &str = "検体送付票";
-pub const TITLE_EN: &str = "Specimen shipping slip";
-pub const HEAD_DATE: &str = "送付日";
-pub const HEAD_PACKAGE: &str = "包装番号 (SSCC)";
-pub const HEAD_STATUS: &str = "状態";
-pub const HEAD_CONTENTS: &str = "内容";
-pub const HEAD_QUANTITY: &str = "数量";
-pub const UNIT_TUBES: &str = "本";
-pub const HEAD_SHIPPER: &str = "差出人";
-pub const HEAD_CONSIGNEE: &str = "受取人";
-pub const HEAD_EMERGENCY: &str = "24時間緊急連絡先";
-pub const HEAD_CARRIER: &str = "運送";
-pub const HEAD_PACKER: &str = "包装責任者";
-pub const HEAD_CERTIFICATE: &str = "証明書番号";
-pub const HEAD_DRY_ICE: &str = "ドライアイス";
-pub const DRY_ICE_NET: &str = "正味";
-pub const HEAD_DISPATCHED_AT: &str = "発送日時";
-pub const HEAD_DISPATCHED_BY: &str = "発送者";
-pub const HEAD_SPECIMENS: &str = "検体一覧";
-pub const COL_SPECIMEN_ID: &str = "検体番号";
-pub const COL_TYPE: &str = "検体の種類";
-pub const COL_AMOUNT: &str = "量";
-pub const COL_CONTAINER: &str = "容器";
-pub const COL_COLLECTED: &str = "採取日";
-pub const COL_ONSET: &str = "発症日";
-pub const COL_DAYS: &str = "発症後日数";
-pub const COL_PATIENT: &str = "患者番号";
-pub const HEAD_OVERRIDES: &str = "特記事項・ルール適用除外";
-pub const COL_CODE: &str = "ルール";
-pub const COL_REASON: &str = "理由";
-pub const COL_BY: &str = "実施者";
-pub const COL_AT: &str = "日時";
-pub const NONE: &str = "なし";
-pub const PACKAGE_LEVEL: &str = "包装全体";
-pub const MISSING_TITLE: &str = "未完了 — 発送できません";
-pub const MISSING_NOTE: &str = "この送付票は下書きです。次の項目が揃うまで発送できません。";
-pub const DAYS: &str = "日";
-pub const STATUS_OPEN: &str = "梱包中";
-pub const STATUS_DISPATCHED: &str = "発送済み";
-pub const STATUS_RECEIVED: &str = "受領済み";
+pub use crate::domain::labels::slip::*;
 
 /// Black on white with ruled tables: photocopies and fax stay legible.
 const CSS: &str = r#"
@@ -74,6 +35,8 @@ thead { display: table-header-group }
 tr { break-inside: avoid; page-break-inside: avoid }
 #specimens th, #specimens td, #overrides th, #overrides td { font-size: 9pt }
 .num { text-align: right; white-space: nowrap }
+#specimens td.amount { width: 24mm }
+#specimens td.container { width: 48mm }
 .code { font-family: monospace }
 #missing { margin: 0 0 5mm; padding: 3mm 4mm; border: 1mm solid #000; font-weight: bold }
 #missing .title { margin: 0; font-size: 16pt }
@@ -191,8 +154,8 @@ pub fn html(slip: &Slip) -> String {
                                 td.num { (line.number) }
                                 td.code { (line.specimen_id) }
                                 td { (line.type_label_ja) }
-                                td.num { (line.amount) }
-                                td { (line.container_ja) }
+                                td.amount { (line.amount) }
+                                td.container { (line.container_ja) }
                                 td.num { (line.collection_date.format("%Y-%m-%d")) }
                                 td.num {
                                     @if let Some(onset) = line.onset_date {
@@ -238,7 +201,7 @@ pub fn html(slip: &Slip) -> String {
                                                 (PACKAGE_LEVEL)
                                             }
                                         }
-                                        td.code { (o.code.as_str()) }
+                                        td { (o.rule_label_ja) br; span.code.en { (o.code.as_str()) } }
                                         td { (o.reason) }
                                         td { (o.by) }
                                         td.num { (datetime(&o.at)) }
@@ -319,6 +282,7 @@ mod tests {
             overrides: vec![SlipOverride {
                 specimen_id: Some("SA-0001".into()),
                 code: RuleCode::PriorityViolation,
+                rule_label_ja: "送付優先順位",
                 reason: "喀痰は翌日別便で送付".into(),
                 by: "佐藤".into(),
                 at: jst(9),
@@ -394,6 +358,7 @@ mod tests {
         for text in [
             "SA-0001",
             "priority_violation",
+            "送付優先順位",
             "喀痰は翌日別便で送付",
             "佐藤",
             "2026-11-20 09:30 +09:00",
