@@ -46,7 +46,12 @@ struct Client {
 }
 
 impl Client {
-    async fn send(&mut self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Vec<u8>) {
+    async fn send(
+        &mut self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Vec<u8>) {
         self.calls += 1;
         let mut req = self
             .http
@@ -163,5 +168,8 @@ fn main() {
 }
 
 fn env(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
