@@ -4,6 +4,7 @@
 //! in [`domain`], written by [`store`], and answered by [`http`].
 
 pub mod actions;
+pub mod barcode;
 pub mod config;
 pub mod domain;
 pub mod http;
