@@ -1,0 +1,2 @@
+//! Parse + validate throughput of GS1 scans (being written).
+fn main() {}
