@@ -5,6 +5,7 @@
 //! `KENTAI_DATABASE_URL`, and `KENTAI_<SECTION>__<KEY>` for the sections
 //! (e.g. `KENTAI_POLICY__SALIVA_MAX_DAYS=7`, `KENTAI_SITE__FACILITY_NAME=…`).
 
+use crate::domain::kits::KitEntry;
 use crate::domain::Policy;
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
@@ -113,6 +114,10 @@ pub struct Config {
     pub stations: Vec<StationConfig>,
     #[serde(rename = "scanner")]
     pub scanners: Vec<ScannerConfig>,
+    /// The site's kit catalog (`[[kit]]`): read-only entries that sit over
+    /// the kits added with `POST /api/v1/kits` (see `actions::kits`).
+    #[serde(rename = "kit")]
+    pub kits: Vec<KitEntry>,
 }
 
 impl Default for Config {
@@ -124,6 +129,7 @@ impl Default for Config {
             policy: Policy::default(),
             stations: Vec::new(),
             scanners: Vec::new(),
+            kits: Vec::new(),
         }
     }
 }
@@ -166,7 +172,29 @@ impl Config {
                 "site.sscc_extension_digit must be 0 to 9".into(),
             ));
         }
+        self.kit_catalog()?;
         Ok(())
+    }
+
+    /// The `[[kit]]` entries with their GTINs as 14 digits. Two entries for
+    /// one GTIN (even written as GTIN-13 and GTIN-14) are an error: which
+    /// one a scan meant would be a guess.
+    pub fn kit_catalog(&self) -> Result<Vec<KitEntry>, ConfigError> {
+        let mut out: Vec<KitEntry> = Vec::with_capacity(self.kits.len());
+        for (i, kit) in self.kits.iter().enumerate() {
+            let entry = kit
+                .normalised()
+                .map_err(|e| ConfigError::Invalid(format!("kit #{}: {e}", i + 1)))?;
+            if out.iter().any(|k| k.gtin == entry.gtin) {
+                return Err(ConfigError::Invalid(format!(
+                    "kit #{}: GTIN {} is catalogued twice",
+                    i + 1,
+                    entry.gtin
+                )));
+            }
+            out.push(entry);
+        }
+        Ok(out)
     }
 
     pub fn time_zone(&self) -> Result<Tz, ConfigError> {
@@ -279,6 +307,39 @@ mod tests {
         assert_eq!(c.policy, Policy::default());
         assert!(!c.site.facility_name.is_empty());
         assert_eq!(c.stations[0].workflow, Workflow::Reception);
+        c.validate().unwrap();
+        let kits = c.kit_catalog().unwrap();
+        assert!(!kits.is_empty(), "the example shows a [[kit]]");
+        assert!(kits.iter().all(|k| k.gtin.len() == 14));
+    }
+
+    #[test]
+    fn kit_entries_are_checked_at_start_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k.toml");
+        let kit = |gtin: &str, extra: &str| {
+            format!(
+                "[[kit]]\ngtin = \"{gtin}\"\nspecimen_type = \"nasopharyngeal_swab\"\nswab_material = \"flocked\"\ndescription = \"NP kit\"\n{extra}"
+            )
+        };
+        let load = |text: &str| {
+            std::fs::write(&path, text).unwrap();
+            Config::load(Some(&path), env(&[])).and_then(|c| c.validate().map(|()| c))
+        };
+        let c = load(&kit("9506000134352", "")).unwrap();
+        assert_eq!(c.kit_catalog().unwrap()[0].gtin, "09506000134352");
+        let bad = [
+            kit("09506000134353", ""),                              // check digit
+            kit("0950600013435X", ""),                              // not digits
+            kit("09506000134352", "") + &kit("9506000134352", ""),  // twice
+            kit("09506000134352", "colour = \"blue\"\n"),           // unknown key
+            kit("09506000134352", "").replace("flocked", "bamboo"), // material
+            kit("09506000134352", "").replace("nasopharyngeal_swab", "nose"),
+            kit("09506000134352", "").replace("NP kit", " "),
+        ];
+        for text in bad {
+            assert!(load(&text).is_err(), "{text}");
+        }
     }
 
     #[test]

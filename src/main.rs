@@ -7,10 +7,14 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use kentai::actions::users::{create_user, NewUserRequest};
 use kentai::actions::{ActionError, Actor, Ctx};
+use kentai::barcode::{BarcodeError, Element, ParsedScan};
 use kentai::config::Config;
 use kentai::domain::roles::Role;
 use kentai::startup::Application;
 use kentai::store::Store;
+use serde::Serialize;
+use std::ffi::OsString;
+use std::io::{BufRead as _, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -45,6 +49,26 @@ enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Barcode tools
+    Barcode {
+        #[command(subcommand)]
+        command: BarcodeCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum BarcodeCommand {
+    /// Parse scans and print one JSON object per line; exits 2 if any scan
+    /// is invalid
+    Parse {
+        /// Input must be GS1: scan data with an AIM identifier, a bracketed
+        /// element string or a GS1 Digital Link URI
+        #[arg(long)]
+        gs1: bool,
+        /// Scans (GS as the raw byte 0x1D); none: one per line on stdin
+        #[arg(value_name = "SCAN")]
+        scans: Vec<OsString>,
     },
 }
 
@@ -136,6 +160,14 @@ fn load_config(cli: &Cli) -> Result<Config, Failure> {
 }
 
 fn run(cli: Cli) -> Result<(), Failure> {
+    // Parsing barcodes needs no configuration: a broken kentai.toml in the
+    // current directory must not stop it.
+    if let Command::Barcode {
+        command: BarcodeCommand::Parse { gs1, scans },
+    } = cli.command
+    {
+        return barcode_parse(gs1, scans);
+    }
     let mut config = load_config(&cli)?;
     match cli.command {
         Command::Serve { bind } => {
@@ -169,6 +201,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
             println!("{}", created.token);
             Ok(())
         }
+        // Handled before the configuration is loaded.
+        Command::Barcode { .. } => Ok(()),
     }
 }
 
@@ -186,4 +220,131 @@ fn serve(config: Config) -> Result<(), Failure> {
         app.run_until_stopped().await?;
         Ok(())
     })
+}
+
+/// One output line of `kentai barcode parse` (API.md): field order as
+/// documented.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum ScanLine<'a> {
+    Gs1 {
+        ok: bool,
+        gs1: bool,
+        symbology: Option<&'a str>,
+        element_string: String,
+        elements: &'a [Element],
+    },
+    Plain {
+        ok: bool,
+        gs1: bool,
+        symbology: Option<&'a str>,
+        text: &'a str,
+    },
+    Invalid {
+        ok: bool,
+        error: ScanError<'a>,
+    },
+}
+
+#[derive(Serialize)]
+struct ScanError<'a> {
+    code: &'static str,
+    message: &'a str,
+    ai: Option<&'a str>,
+    position: Option<usize>,
+}
+
+fn scan_line(result: &Result<ParsedScan, BarcodeError>) -> ScanLine<'_> {
+    match result {
+        Ok(scan) if scan.gs1 => ScanLine::Gs1 {
+            ok: true,
+            gs1: true,
+            symbology: scan.symbology.as_deref(),
+            element_string: scan.element_string(),
+            elements: &scan.elements,
+        },
+        Ok(scan) => ScanLine::Plain {
+            ok: true,
+            gs1: false,
+            symbology: scan.symbology.as_deref(),
+            text: &scan.text,
+        },
+        Err(e) => ScanLine::Invalid {
+            ok: false,
+            error: ScanError {
+                code: "invalid_barcode",
+                message: &e.message,
+                ai: e.ai.as_deref(),
+                position: e.position,
+            },
+        },
+    }
+}
+
+/// `kentai barcode parse`: each scan (the arguments, else each line of
+/// stdin without its LF / CRLF; empty lines skipped) gives one JSON line on
+/// stdout, written as it comes so a scanner can be piped in. Exit status 0
+/// when every scan parsed, 2 when any did not (all are still printed).
+fn barcode_parse(gs1: bool, scans: Vec<OsString>) -> Result<(), Failure> {
+    let parse_one = |bytes: &[u8]| match std::str::from_utf8(bytes) {
+        Ok(text) if gs1 => kentai::barcode::parse_gs1(text),
+        Ok(text) => kentai::barcode::parse(text),
+        Err(_) => kentai::barcode::parse_bytes(bytes),
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let (mut total, mut invalid) = (0usize, 0usize);
+    let mut emit = |bytes: &[u8]| -> std::io::Result<()> {
+        let result = parse_one(bytes);
+        total += 1;
+        if result.is_err() {
+            invalid += 1;
+        }
+        let line = serde_json::to_string(&scan_line(&result)).map_err(std::io::Error::other)?;
+        writeln!(out, "{line}")?;
+        out.flush()
+    };
+    let written = if scans.is_empty() {
+        let mut input = std::io::stdin().lock();
+        let mut buf = Vec::new();
+        loop {
+            buf.clear();
+            match input.read_until(b'\n', &mut buf) {
+                Ok(0) => break Ok(()),
+                Ok(_) => {}
+                Err(e) => break Err(e),
+            }
+            let mut line = buf.as_slice();
+            line = line.strip_suffix(b"\n").unwrap_or(line);
+            line = line.strip_suffix(b"\r").unwrap_or(line);
+            if line.is_empty() {
+                continue;
+            }
+            if let Err(e) = emit(line) {
+                break Err(e);
+            }
+        }
+    } else {
+        // Arguments that are not UTF-8 reach the parser as bytes and are
+        // refused there, with a JSON line like any bad scan.
+        scans
+            .iter()
+            .try_for_each(|scan| emit(scan.as_encoded_bytes()))
+    };
+    match written {
+        // A reader that stops early (`| head`) is not a failure.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
+        Err(e) => {
+            return Err(anyhow::Error::new(e)
+                .context("cannot write to stdout")
+                .into())
+        }
+        Ok(()) => {}
+    }
+    if invalid > 0 {
+        return Err(bad_input(anyhow::anyhow!(
+            "{invalid} of {total} scan(s) are not valid barcodes"
+        )));
+    }
+    Ok(())
 }

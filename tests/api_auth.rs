@@ -1,6 +1,7 @@
 //! Who may call what: bearer tokens on every route but `/healthz`, the
 //! role × route table of API.md (packaging included: only `lab` and `admin`
-//! pack, dispatch and receive), users and their tokens, the OpenAPI
+//! pack, dispatch and receive; the kit catalog: reception reads it, `lab`
+//! and `admin` add kits and trace lots), users and their tokens, the OpenAPI
 //! document against the real routes, and `kentai user add`.
 
 mod common;
@@ -25,6 +26,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/specimens"),
     ("GET", "/api/v1/specimens"),
     ("GET", "/api/v1/specimens/{specimen_id}"),
+    ("GET", "/api/v1/specimens/{specimen_id}/label"),
+    ("GET", "/api/v1/labels/commands"),
     ("POST", "/api/v1/specimens/{specimen_id}/storage"),
     ("POST", "/api/v1/specimens/{specimen_id}/results"),
     ("GET", "/api/v1/alerts"),
@@ -50,6 +53,10 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/packages/{package_id}/receive"),
     ("GET", "/api/v1/packages/{package_id}/slip"),
     ("GET", "/api/v1/packages/{package_id}/label"),
+    ("POST", "/api/v1/kits"),
+    ("GET", "/api/v1/kits"),
+    ("GET", "/api/v1/kits/{gtin}"),
+    ("GET", "/api/v1/kits/lots/{lot}/specimens"),
 ];
 
 /// The methods `configure` uses; a route under any other fails
@@ -68,6 +75,8 @@ struct Ids<'a> {
     specimen_id: &'a str,
     package_id: &'a str,
     code: &'a str,
+    gtin: &'a str,
+    lot: &'a str,
 }
 
 impl<'a> Ids<'a> {
@@ -77,6 +86,8 @@ impl<'a> Ids<'a> {
             specimen_id: value,
             package_id: value,
             code: value,
+            gtin: value,
+            lot: value,
         }
     }
 }
@@ -91,6 +102,8 @@ fn concrete(path: &str, ids: &Ids) -> String {
                 Some("specimen_id") => ids.specimen_id,
                 Some("package_id") => ids.package_id,
                 Some("code") => ids.code,
+                Some("gtin") => ids.gtin,
+                Some("lot") => ids.lot,
                 Some(other) => panic!("{path}: no value for the path parameter {{{other}}}"),
                 None => seg,
             },
@@ -105,6 +118,8 @@ fn concrete_fills_each_path_parameter_with_its_own_value() {
         specimen_id: "S-1",
         package_id: "049123450000000019",
         code: "F-1",
+        gtin: KIT_GTIN,
+        lot: "LOT-1",
     };
     assert_eq!(
         concrete(
@@ -122,6 +137,14 @@ fn concrete_fills_each_path_parameter_with_its_own_value() {
         "/api/v1/specimens/S-1/consultations"
     );
     assert_eq!(concrete("/api/v1/packages", &ids), "/api/v1/packages");
+    assert_eq!(
+        concrete("/api/v1/kits/lots/{lot}/specimens", &ids),
+        "/api/v1/kits/lots/LOT-1/specimens"
+    );
+    assert_eq!(
+        concrete("/api/v1/kits/{gtin}", &ids),
+        format!("/api/v1/kits/{KIT_GTIN}")
+    );
     assert_eq!(
         concrete("/api/v1/packages/{package_id}", &Ids::all("X")),
         "/api/v1/packages/X"
@@ -199,6 +222,35 @@ fn consignee() -> Value {
     })
 }
 
+/// The kit every server of these tests has catalogued (GS1's example GTIN).
+const KIT_GTIN: &str = "09506000134352";
+
+/// A catalog entry for `gtin`.
+fn kit(gtin: &str) -> Value {
+    json!({"gtin": gtin, "specimen_type": "nasopharyngeal_swab",
+           "swab_material": "flocked", "description": "鼻咽頭ぬぐい液採取キット"})
+}
+
+/// A kit GTIN of its own for each role's `POST /api/v1/kits`, so each is a
+/// new entry (201), not the repeat of another role's (200).
+fn role_kit_gtin(role_code: &str) -> &'static str {
+    match role_code {
+        "reception" => "04987654321049",
+        "lab" => "4987654321018",
+        "health_centre" => "4987654321025",
+        _ => "4987654321032",
+    }
+}
+
+/// Catalogues [`KIT_GTIN`] as the admin.
+async fn catalogue_kit(app: &TestApp) {
+    let (status, body) = app.post("/api/v1/kits", &app.admin, &kit(KIT_GTIN)).await;
+    assert!(
+        status == 201 || status == 200,
+        "catalogue a kit: {status} {body}"
+    );
+}
+
 /// A well-formed body for each POST and PATCH route, so only the token is
 /// wrong. Package routes name tube `S-2` (registered, not packed) where
 /// they take a tube; `POST …/missing` takes no body.
@@ -210,6 +262,7 @@ fn valid_body(path: &str) -> Value {
             json!({"code": "F-NOAUTH", "name": "Fridge", "storage_class": "fridge_4c"})
         }
         "/api/v1/packages" => json!({"carrier": "category_b_carrier", "consignee": consignee()}),
+        "/api/v1/kits" => kit("4987654321056"),
         // PATCH: the only body this path takes.
         "/api/v1/packages/{package_id}" => {
             json!({"consignee": {"name": "衛生研究所", "address": "東京都", "phone": "03-0000-0000"},
@@ -364,6 +417,8 @@ impl Fixture {
             specimen_id: "S-1",
             package_id: &self.package_id,
             code: "F-1",
+            gtin: KIT_GTIN,
+            lot: "LOT-1",
         }
     }
 }
@@ -373,6 +428,7 @@ async fn app_with_a_location_a_specimen_and_a_package() -> Fixture {
     app.location("F-1", "fridge_4c").await;
     let package_id = open_package(&app, &["S-1"]).await;
     register_tube(&app, "S-2").await;
+    catalogue_kit(&app).await;
     Fixture { app, package_id }
 }
 
@@ -511,8 +567,8 @@ async fn a_missing_or_wrong_token_is_refused_before_the_body_is_looked_at() {
             }
         }
     }
-    // 12 POST routes and the PATCH of a package.
-    assert_eq!(with_a_body, 13, "routes that read a body");
+    // 13 POST routes and the PATCH of a package.
+    assert_eq!(with_a_body, 14, "routes that read a body");
     assert_eq!(app.snapshot(), before);
 }
 
@@ -532,6 +588,11 @@ const MATRIX: &[((&str, &str), [u16; 4])] = &[
         ("GET", "/api/v1/specimens/{specimen_id}"),
         [200, 200, 403, 200],
     ),
+    (
+        ("GET", "/api/v1/specimens/{specimen_id}/label"),
+        [200, 200, 403, 200],
+    ),
+    (("GET", "/api/v1/labels/commands"), [403, 200, 403, 200]),
     (
         ("POST", "/api/v1/specimens/{specimen_id}/storage"),
         [201, 201, 403, 201],
@@ -596,6 +657,15 @@ const MATRIX: &[((&str, &str), [u16; 4])] = &[
         ("GET", "/api/v1/packages/{package_id}/label"),
         [403, 200, 403, 200],
     ),
+    // The kit catalog: reception reads it (it scans kits); lab and admin
+    // add to it and trace recalled lots.
+    (("POST", "/api/v1/kits"), [403, 201, 403, 201]),
+    (("GET", "/api/v1/kits"), [200, 200, 403, 200]),
+    (("GET", "/api/v1/kits/{gtin}"), [200, 200, 403, 200]),
+    (
+        ("GET", "/api/v1/kits/lots/{lot}/specimens"),
+        [403, 200, 403, 200],
+    ),
 ];
 
 const MATRIX_ROLES: [Role; 4] = [Role::Reception, Role::Lab, Role::HealthCentre, Role::Admin];
@@ -652,6 +722,8 @@ fn matrix_request(m: &str, p: &str, code: &str, s: &RoleState) -> (String, Optio
                 specimen_id,
                 package_id,
                 code: "F-1",
+                gtin: KIT_GTIN,
+                lot: "LOT-1",
             },
         )
     };
@@ -664,6 +736,7 @@ fn matrix_request(m: &str, p: &str, code: &str, s: &RoleState) -> (String, Optio
             p.to_string(),
             Some(registration(&format!("NEW-{code}"), "saliva", 3)),
         ),
+        ("POST", "/api/v1/kits") => (p.to_string(), Some(kit(role_kit_gtin(code)))),
         ("POST", "/api/v1/locations") => (
             p.to_string(),
             Some(json!({"code": format!("L-{code}"), "name": "Bench", "storage_class": "ambient"})),
@@ -692,6 +765,7 @@ fn matrix_request(m: &str, p: &str, code: &str, s: &RoleState) -> (String, Optio
 async fn each_role_may_call_exactly_the_routes_api_md_gives_it() {
     let app = spawn_app().await;
     app.location("F-1", "fridge_4c").await;
+    catalogue_kit(&app).await;
     // The matrix covers every authenticated /api/v1 route.
     let covered: BTreeSet<_> = MATRIX.iter().map(|(r, _)| *r).collect();
     let expected: BTreeSet<_> = protected_routes()

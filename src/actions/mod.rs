@@ -6,6 +6,7 @@
 //! these, so a scan and an API call take exactly the same path.
 
 pub mod audit;
+pub mod kits;
 pub mod locations;
 pub mod packages;
 pub mod results;
@@ -73,6 +74,9 @@ fn describe(action: Action) -> &'static str {
         Action::PackSpecimens => "pack or dispatch specimens",
         Action::ReadPackages => "read packages",
         Action::ReceivePackages => "receive packages",
+        Action::ReadKits => "read the kit catalog",
+        Action::ManageKits => "add kits to the catalog",
+        Action::TraceKitLots => "trace kit lots",
     }
 }
 

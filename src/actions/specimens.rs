@@ -6,9 +6,12 @@
 //! conflict, because two tubes cannot share a barcode.
 
 use super::views::{load_specimen, unknown_specimen, SpecimenView};
-use super::{audit, check_optional_text, check_text, naive, to_json, ActionError, Actor, Ctx};
-use crate::domain::codes::Notice;
+use super::{
+    audit, check_optional_text, check_text, kits, naive, to_json, ActionError, Actor, Ctx,
+};
+use crate::domain::codes::{Decision, Notice};
 use crate::domain::ids::SpecimenId;
+use crate::domain::kits as kit_rules;
 use crate::domain::patient::{patient_key, Sex};
 use crate::domain::ppe::PpeItem;
 use crate::domain::registration::{self, Registration, SiblingSpecimen};
@@ -61,7 +64,9 @@ pub struct RegisterSpecimen {
     #[serde(default)]
     pub asymptomatic: bool,
     pub test_method: TestMethod,
-    /// The collection kit's label as scanned (GS1 element string).
+    /// The collection kit's label as scanned: GS1 scan data (`]d2…` with
+    /// GS separators), a bracketed element string `(01)…(17)…(10)…`, a GS1
+    /// Digital Link URI, or plain text (kept as it is, unchecked).
     #[serde(default)]
     pub kit: Option<String>,
     #[serde(default)]
@@ -183,6 +188,14 @@ pub fn register(
     let req = &req.normalised();
     let canonical = req.canonical();
     let id = req.specimen_id.as_str();
+    let collected_at = super::instant(req.collected_at);
+    let collection_date = crate::domain::timing::collection_date(collected_at, ctx.tz);
+    // A kit label is read before anything is looked up: bad GS1 data is a
+    // malformed request (400), whatever is stored.
+    let kit_label = match &req.kit {
+        Some(raw) => kits::read_label(raw, collection_date)?,
+        None => None,
+    };
 
     ctx.write(|c| {
         if let Some(stored) = specimens::table
@@ -224,8 +237,7 @@ pub fn register(
             })
             .collect();
 
-        let collected_at = super::instant(req.collected_at);
-        let verdict = registration::evaluate(
+        let mut verdict = registration::evaluate(
             &Registration {
                 specimen_type: req.specimen_type,
                 collected_at,
@@ -238,6 +250,24 @@ pub fn register(
             ctx.tz,
             &ctx.config.policy,
         );
+        if let Some(label) = &kit_label {
+            let catalog = kits::catalog_entries(ctx, c, std::slice::from_ref(&label.gtin))?;
+            let decisions = kit_rules::evaluate(&kit_rules::KitCheck {
+                label,
+                entry: catalog.get(&label.gtin),
+                specimen_type: req.specimen_type,
+                collection_date,
+            });
+            for d in decisions {
+                match d {
+                    Decision::Accept => {}
+                    Decision::Warn(n) => verdict.warnings.push(n),
+                    // `kit_expired` is not overridable: no written reason
+                    // makes an expired kit's medium trustworthy.
+                    Decision::Refuse(n) => verdict.refusals.push(n),
+                }
+            }
+        }
         if !verdict.accepted() {
             let overridable = verdict.refusals.iter().all(|n| registration::is_overridable(n.code));
             return Err(ActionError::Refused {
@@ -271,12 +301,17 @@ pub fn register(
             registration: canonical.clone(),
             registered_by: actor.user_ref(),
             registered_at: naive(now),
+            kit_gtin: kit_label.as_ref().map(|k| k.gtin.clone()),
+            kit_lot: kit_label.as_ref().and_then(|k| k.lot.clone()),
+            kit_expiry: kit_label.as_ref().and_then(|k| k.expiry),
+            kit_serial: kit_label.as_ref().and_then(|k| k.serial.clone()),
         };
         diesel::insert_into(specimens::table).values(&row).execute(c)?;
         let after = serde_json::json!({
             "type": row.specimen_type, "collected_at": row.collected_at, "onset_date": row.onset_date,
             "flags": verdict.flags, "warnings": verdict.warnings.iter().map(|w| w.code).collect::<Vec<_>>(),
             "override_reason": row.override_reason,
+            "kit_gtin": row.kit_gtin, "kit_lot": row.kit_lot,
         });
         audit::record::<(), _>(c, actor, now, "specimen.register", ("specimen", id), None, Some(&after))?;
         let specimen = load_specimen(ctx, c, id)?.ok_or_else(|| unknown_specimen(id))?;

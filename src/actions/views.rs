@@ -116,7 +116,16 @@ pub struct SpecimenView {
     pub days_since_onset: Option<i32>,
     pub test_method: TestMethod,
     pub test_method_label_ja: &'static str,
+    /// The kit label as scanned.
     pub kit: Option<String>,
+    /// From a GS1 kit label: (01) GTIN, (10) lot, (17) expiry, (21) serial;
+    /// null for a plain kit code.
+    pub kit_gtin: Option<String>,
+    pub kit_lot: Option<String>,
+    pub kit_expiry: Option<NaiveDate>,
+    pub kit_serial: Option<String>,
+    /// The kit catalog's description of `kit_gtin`, when it is catalogued.
+    pub kit_description: Option<String>,
     pub volume_ml: Option<f64>,
     pub ppe: Vec<PpeItem>,
     pub override_reason: Option<String>,
@@ -281,6 +290,10 @@ pub fn load_views(
         user_ids.extend(p.dispatched_by);
     }
     let names = user_names(conn, user_ids)?;
+    let mut gtins: Vec<String> = rows.iter().filter_map(|s| s.kit_gtin.clone()).collect();
+    gtins.sort();
+    gtins.dedup();
+    let catalog = super::kits::catalog_entries(ctx, conn, &gtins)?;
 
     let mut out = Vec::with_capacity(rows.len());
     for s in rows {
@@ -292,6 +305,11 @@ pub fn load_views(
             events: events.remove(&s.specimen_id).unwrap_or_default(),
             results: result_rows.remove(&s.specimen_id).unwrap_or_default(),
             packing: packing.remove(&s.specimen_id).unwrap_or_default(),
+            kit_description: s
+                .kit_gtin
+                .as_ref()
+                .and_then(|g| catalog.get(g))
+                .map(|k| k.description.clone()),
         };
         out.push(assemble(ctx, s, patient, related, &location_names, &names));
     }
@@ -303,6 +321,9 @@ struct Related {
     events: Vec<StorageEventRow>,
     results: Vec<ResultRow>,
     packing: Vec<(PackageSpecimenRow, PackageRow)>,
+    /// Looked up in the catalog when the view is built, so a kit catalogued
+    /// after the registration shows its description too.
+    kit_description: Option<String>,
 }
 
 fn assemble(
@@ -317,6 +338,7 @@ fn assemble(
         events,
         results: result_rows,
         packing,
+        kit_description,
     } = related;
     let specimen_type = SpecimenType::from_code(&s.specimen_type).unwrap_or(SpecimenType::Saliva);
     let test_method = TestMethod::from_code(&s.test_method).unwrap_or(TestMethod::Pcr);
@@ -450,6 +472,11 @@ fn assemble(
         test_method,
         test_method_label_ja: test_method.label_ja(),
         kit: s.kit,
+        kit_gtin: s.kit_gtin,
+        kit_lot: s.kit_lot,
+        kit_expiry: s.kit_expiry,
+        kit_serial: s.kit_serial,
+        kit_description,
         volume_ml: s.volume_ml,
         ppe: from_json(&s.ppe),
         override_reason: s.override_reason,

@@ -1,6 +1,34 @@
 //! What a scan is for kentai (SPEC §4): a specimen tube, a collection kit,
 //! a patient, a storage location, a package or a command.
+//!
+//! GS1 data says what it is by its AIs:
+//!
+//! | AIs | kind |
+//! | --- | --- |
+//! | `(00)` SSCC | package |
+//! | `(01)` GTIN [+ `(17)` `(10)` `(21)`] | kit |
+//! | `(8018)` GSRN + `(8019)` SRIN | specimen tube |
+//! | `(8004)` GIAI | location when known as one, else specimen tube |
+//! | `(414)` GLN [+ `(254)`] | location |
+//! | `(8018)` alone | patient |
+//!
+//! checked in that order (a logistics label with `(00)` and `(01)` is the
+//! package's). Plain (non-GS1) codes say nothing about themselves, so they
+//! are looked up (API.md): a known location, specimen or package, in that
+//! order; `KTCMD:…` is a command; anything else is `Unknown` and the
+//! station's workflow decides (a new tube at reception, a patient number).
+//!
+//! GS1 identities become kentai ids as bracketed element strings of their
+//! identifying AIs, in a fixed order: a tube `(8018)GSRN(8019)SRIN`, a GIAI
+//! `(8004)GIAI`, a location `(414)GLN(254)EXT`. That text is what `kentai
+//! barcode parse` prints as `element_string`, it is the same whatever
+//! symbology or Digital Link URI carried the data, it holds no control
+//! characters, and it fits a specimen id (at most 40 characters for a
+//! tube). A label kentai prints for specimen `(8018)…(8019)…` therefore
+//! scans back to that very id: [`gs1_id_elements`] gives the elements to
+//! print.
 
+use super::ParsedScan;
 use crate::domain::packaging::ChecklistItem;
 
 /// Prefix of kentai's own command barcodes (plain Code 128): what follows is
@@ -77,9 +105,422 @@ impl Command {
     }
 }
 
+/// What a scan is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScanKind {
+    /// A specimen tube: its specimen id.
+    Specimen(String),
+    /// A collection kit's label: (01), and (17), (10), (21) when present.
+    Kit {
+        gtin: String,
+        /// (17) as scanned, YYMMDD (a day of `00` is the month's end).
+        expiry: Option<String>,
+        lot: Option<String>,
+        serial: Option<String>,
+    },
+    /// A patient: the GSRN of `(8018)`.
+    Patient(String),
+    /// A storage location: its code.
+    Location(String),
+    /// A package: its SSCC-18 (or its plain package id).
+    Package(String),
+    Command(Command),
+    /// Nothing kentai knows: the plain code, or a GS1 scan's element string.
+    Unknown(String),
+}
+
+impl ScanKind {
+    /// The `kind` of API.md's scan outcome.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ScanKind::Specimen(_) => "specimen",
+            ScanKind::Kit { .. } => "kit",
+            ScanKind::Patient(_) => "patient",
+            ScanKind::Location(_) => "location",
+            ScanKind::Package(_) => "package",
+            ScanKind::Command(_) => "command",
+            ScanKind::Unknown(_) => "unknown",
+        }
+    }
+}
+
+/// What kentai has stored, for codes that do not say what they are.
+pub trait Known {
+    fn is_specimen(&self, id: &str) -> bool;
+    fn is_location(&self, code: &str) -> bool;
+    fn is_package(&self, id: &str) -> bool;
+}
+
+/// The bracketed element string of `pairs` in the order given:
+/// `gs1_id(&[("8018", gsrn), ("8019", srin)])` is the specimen id of a
+/// site-printed tube label.
+pub fn gs1_id(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(ai, value)| format!("({ai}){value}"))
+        .collect()
+}
+
+/// The AIs and values a kentai id made by [`classify`] from GS1 data stands
+/// for, to print it as a GS1 symbol that scans back to the same id:
+/// `(8018)`+`(8019)`, `(8004)`, `(414)`[+`(254)`]. `None` for any other id
+/// (a plain accession number). Read by those shapes, not by splitting at
+/// `(`: a GIAI or a location extension may hold `(` (GS1 character set 82
+/// allows it), and it stays part of the value.
+pub fn gs1_id_elements(id: &str) -> Option<Vec<(String, String)>> {
+    let pair = |ai: &str, value: &str| (ai.to_string(), value.to_string());
+    let digits = |v: &str, n: usize| v.len() == n && v.bytes().all(|b| b.is_ascii_digit());
+    if let Some(giai) = id.strip_prefix("(8004)") {
+        return (!giai.is_empty()).then(|| vec![pair("8004", giai)]);
+    }
+    if let Some(rest) = id.strip_prefix("(8018)") {
+        let (gsrn, tail) = (rest.get(..18)?, rest.get(18..)?);
+        let srin = tail.strip_prefix("(8019)")?;
+        return (digits(gsrn, 18) && !srin.is_empty())
+            .then(|| vec![pair("8018", gsrn), pair("8019", srin)]);
+    }
+    if let Some(rest) = id.strip_prefix("(414)") {
+        let (gln, tail) = (rest.get(..13)?, rest.get(13..)?);
+        if !digits(gln, 13) {
+            return None;
+        }
+        if tail.is_empty() {
+            return Some(vec![pair("414", gln)]);
+        }
+        let ext = tail.strip_prefix("(254)").filter(|e| !e.is_empty())?;
+        return Some(vec![pair("414", gln), pair("254", ext)]);
+    }
+    None
+}
+
+/// What `scan` is (see the module's table).
+pub fn classify(scan: &ParsedScan, known: &dyn Known) -> ScanKind {
+    if scan.gs1 {
+        classify_gs1(scan, known)
+    } else {
+        classify_plain(&scan.text, known)
+    }
+}
+
+fn classify_gs1(scan: &ParsedScan, known: &dyn Known) -> ScanKind {
+    let owned = |v: Option<&str>| v.map(str::to_string);
+    if let Some(sscc) = scan.get("00") {
+        return ScanKind::Package(sscc.to_string());
+    }
+    if let Some(gtin) = scan.get("01") {
+        return ScanKind::Kit {
+            gtin: gtin.to_string(),
+            expiry: owned(scan.get("17")),
+            lot: owned(scan.get("10")),
+            serial: owned(scan.get("21")),
+        };
+    }
+    if let (Some(gsrn), Some(srin)) = (scan.get("8018"), scan.get("8019")) {
+        return ScanKind::Specimen(gs1_id(&[("8018", gsrn), ("8019", srin)]));
+    }
+    if let Some(giai) = scan.get("8004") {
+        // A GIAI marks an asset: a freezer or a tube. Locations are few and
+        // registered beforehand, so a known one is the location, and the
+        // bare GIAI is tried too for sites that registered it that way.
+        let id = gs1_id(&[("8004", giai)]);
+        if known.is_location(&id) {
+            return ScanKind::Location(id);
+        }
+        if known.is_location(giai) {
+            return ScanKind::Location(giai.to_string());
+        }
+        return ScanKind::Specimen(id);
+    }
+    if let Some(gln) = scan.get("414") {
+        return ScanKind::Location(match scan.get("254") {
+            Some(ext) => gs1_id(&[("414", gln), ("254", ext)]),
+            None => gs1_id(&[("414", gln)]),
+        });
+    }
+    if let Some(gsrn) = scan.get("8018") {
+        return ScanKind::Patient(gsrn.to_string());
+    }
+    ScanKind::Unknown(scan.element_string())
+}
+
+fn classify_plain(text: &str, known: &dyn Known) -> ScanKind {
+    if let Some(code) = text.strip_prefix(COMMAND_PREFIX) {
+        return Command::from_code(code)
+            .map(ScanKind::Command)
+            .unwrap_or_else(|| ScanKind::Unknown(text.to_string()));
+    }
+    // API.md's order: location, specimen, package. Sites keep the three
+    // apart; this only settles a code that is somehow two of them.
+    if known.is_location(text) {
+        ScanKind::Location(text.to_string())
+    } else if known.is_specimen(text) {
+        ScanKind::Specimen(text.to_string())
+    } else if known.is_package(text) {
+        ScanKind::Package(text.to_string())
+    } else {
+        ScanKind::Unknown(text.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::barcode::Element;
+
+    /// A few stored codes of each kind.
+    struct Stored;
+
+    impl Known for Stored {
+        fn is_specimen(&self, id: &str) -> bool {
+            ["T-0001", "(8004)4912345TUBE9"].contains(&id)
+        }
+        fn is_location(&self, code: &str) -> bool {
+            ["F-1", "(8004)4912345FRZ1", "4912345FRZ2"].contains(&code)
+        }
+        fn is_package(&self, id: &str) -> bool {
+            id == "PKG-7"
+        }
+    }
+
+    fn gs1(elements: &[(&str, &str)]) -> ParsedScan {
+        ParsedScan {
+            symbology: Some("]d2".into()),
+            gs1: true,
+            elements: elements
+                .iter()
+                .map(|(ai, value)| Element {
+                    ai: ai.to_string(),
+                    value: value.to_string(),
+                })
+                .collect(),
+            text: String::new(),
+        }
+    }
+
+    fn plain(text: &str) -> ParsedScan {
+        ParsedScan {
+            symbology: Some("]C0".into()),
+            gs1: false,
+            elements: Vec::new(),
+            text: text.into(),
+        }
+    }
+
+    fn s(v: &str) -> String {
+        v.to_string()
+    }
+
+    #[test]
+    fn spec_4_scan_kinds_table() {
+        use ScanKind::*;
+        let cases: Vec<(ParsedScan, ScanKind)> = vec![
+            // Tube: GSRN + SRIN, as its element string.
+            (
+                gs1(&[("8018", "049123450000000012"), ("8019", "17")]),
+                Specimen(s("(8018)049123450000000012(8019)17")),
+            ),
+            // Tube: a GIAI that is no known location.
+            (
+                gs1(&[("8004", "4912345TUBE9")]),
+                Specimen(s("(8004)4912345TUBE9")),
+            ),
+            (
+                gs1(&[("8004", "4912345NEW")]),
+                Specimen(s("(8004)4912345NEW")),
+            ),
+            // Tube: a known plain accession number.
+            (plain("T-0001"), Specimen(s("T-0001"))),
+            // Kit: (01) with whatever of (17), (10), (21) it has.
+            (
+                gs1(&[
+                    ("01", "09506000134352"),
+                    ("17", "261231"),
+                    ("10", "ABC"),
+                    ("21", "9"),
+                ]),
+                Kit {
+                    gtin: s("09506000134352"),
+                    expiry: Some(s("261231")),
+                    lot: Some(s("ABC")),
+                    serial: Some(s("9")),
+                },
+            ),
+            (
+                gs1(&[("01", "09506000134352")]),
+                Kit {
+                    gtin: s("09506000134352"),
+                    expiry: None,
+                    lot: None,
+                    serial: None,
+                },
+            ),
+            // Patient: a GSRN without an SRIN.
+            (
+                gs1(&[("8018", "049123450000000012")]),
+                Patient(s("049123450000000012")),
+            ),
+            // Location: GLN + extension, a GLN, a known GIAI (either form).
+            (
+                gs1(&[("414", "4912345000019"), ("254", "FR1")]),
+                Location(s("(414)4912345000019(254)FR1")),
+            ),
+            (
+                gs1(&[("414", "4912345000019")]),
+                Location(s("(414)4912345000019")),
+            ),
+            (
+                gs1(&[("8004", "4912345FRZ1")]),
+                Location(s("(8004)4912345FRZ1")),
+            ),
+            (gs1(&[("8004", "4912345FRZ2")]), Location(s("4912345FRZ2"))),
+            (plain("F-1"), Location(s("F-1"))),
+            // Package: an SSCC, even beside a GTIN; a known plain id.
+            (
+                gs1(&[("00", "049123450000000019")]),
+                Package(s("049123450000000019")),
+            ),
+            (
+                gs1(&[("00", "049123450000000019"), ("02", "09506000134352")]),
+                Package(s("049123450000000019")),
+            ),
+            (plain("PKG-7"), Package(s("PKG-7"))),
+            // Commands.
+            (
+                plain("KTCMD:tick:secondary.absorbent"),
+                Command(super::Command::Tick(ChecklistItem::SecondaryAbsorbent)),
+            ),
+            (plain("KTCMD:dispatch"), Command(super::Command::Dispatch)),
+            (plain("KTCMD:launch"), Unknown(s("KTCMD:launch"))),
+            // A plain code nobody knows: the station decides.
+            (plain("P-12345"), Unknown(s("P-12345"))),
+            // GS1 data with no identity kentai uses.
+            (
+                gs1(&[("17", "261231"), ("10", "ABC")]),
+                Unknown(s("(17)261231(10)ABC")),
+            ),
+        ];
+        for (scan, want) in cases {
+            assert_eq!(classify(&scan, &Stored), want, "{scan:?}");
+        }
+    }
+
+    #[test]
+    fn a_command_is_only_plain_text() {
+        // GS1 data never is a command, whatever its text.
+        let mut scan = gs1(&[("10", "KTCMD:dispatch")]);
+        scan.text = "KTCMD:dispatch".into();
+        assert_eq!(
+            classify(&scan, &Stored),
+            ScanKind::Unknown("(10)KTCMD:dispatch".into())
+        );
+    }
+
+    #[test]
+    fn a_tube_id_from_gs1_reads_back_to_the_elements_it_was_made_of() {
+        let pairs = [("8018", "049123450000000012"), ("8019", "4711")];
+        let id = gs1_id(&pairs);
+        assert_eq!(id, "(8018)049123450000000012(8019)4711");
+        let back = gs1_id_elements(&id).unwrap();
+        assert_eq!(
+            back,
+            pairs
+                .iter()
+                .map(|(a, v)| (a.to_string(), v.to_string()))
+                .collect::<Vec<_>>()
+        );
+        // And the scan of those elements classifies to the same id.
+        let scan = gs1(&pairs);
+        assert_eq!(classify(&scan, &Stored), ScanKind::Specimen(id.clone()));
+        assert!(id.len() <= crate::domain::ids::MAX_CODE_LEN);
+        // Every GS1 id classify makes reads back, `(` in a value included.
+        let shapes: [&[(&str, &str)]; 4] = [
+            &[("8004", "4912345AB(12)C")],
+            &[("414", "4912345000019")],
+            &[("414", "4912345000019"), ("254", "FR(1)")],
+            &[("8018", "049123450000000012"), ("8019", "1")],
+        ];
+        for pairs in shapes {
+            let owned: Vec<(String, String)> = pairs
+                .iter()
+                .map(|(a, v)| (a.to_string(), v.to_string()))
+                .collect();
+            assert_eq!(gs1_id_elements(&gs1_id(pairs)), Some(owned), "{pairs:?}");
+        }
+        for plain_id in [
+            "T-0001",
+            "",
+            "(80x)1",
+            "(8018",
+            "(8004)",
+            "(8018)04912345000000001(8019)1",
+            "(8018)049123450000000012",
+            "(8018)049123450000000012(8019)",
+            "(414)491234500001",
+            "(414)4912345000019(254)",
+            "(414)4912345000019X",
+            "(01)09506000134352",
+        ] {
+            assert_eq!(gs1_id_elements(plain_id), None, "{plain_id}");
+        }
+    }
+
+    #[test]
+    fn every_form_of_one_label_classifies_to_the_same_thing() {
+        // Through the real parser: scan data, element string, Digital Link.
+        let tube = "(8018)049123450000000019(8019)17";
+        let kit = ScanKind::Kit {
+            gtin: s("09506000134352"),
+            expiry: Some(s("270331")),
+            lot: Some(s("A/7")),
+            serial: Some(s("9")),
+        };
+        let cases = [
+            (
+                "]d28018049123450000000019\u{1d}801917",
+                ScanKind::Specimen(s(tube)),
+            ),
+            (tube, ScanKind::Specimen(s(tube))),
+            (
+                "https://id.gs1.org/8018/049123450000000019/8019/17",
+                ScanKind::Specimen(s(tube)),
+            ),
+            ("]d201095060001343521727033110A/7\u{1d}219", kit.clone()),
+            ("(01)09506000134352(17)270331(10)A/7(21)9", kit.clone()),
+            (
+                "https://id.gs1.org/01/09506000134352/10/A%2F7/21/9?17=270331",
+                kit.clone(),
+            ),
+            ("]C0T-0001", ScanKind::Specimen(s("T-0001"))),
+        ];
+        for (raw, want) in cases {
+            let scan = crate::barcode::parse(raw).unwrap_or_else(|e| panic!("{raw:?}: {e}"));
+            assert_eq!(classify(&scan, &Stored), want, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn scan_kinds_have_the_codes_api_md_names() {
+        let kinds = [
+            (ScanKind::Specimen(s("a")), "specimen"),
+            (
+                ScanKind::Kit {
+                    gtin: s("1"),
+                    expiry: None,
+                    lot: None,
+                    serial: None,
+                },
+                "kit",
+            ),
+            (ScanKind::Patient(s("a")), "patient"),
+            (ScanKind::Location(s("a")), "location"),
+            (ScanKind::Package(s("a")), "package"),
+            (ScanKind::Command(Command::Cancel), "command"),
+            (ScanKind::Unknown(s("a")), "unknown"),
+        ];
+        for (k, code) in kinds {
+            assert_eq!(k.code(), code);
+        }
+    }
 
     #[test]
     fn every_command_reads_back_from_its_barcode_text() {

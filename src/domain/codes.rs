@@ -19,6 +19,12 @@ pub enum RuleCode {
     SerumTiming,
     KitExpired,
     KitSwabMaterial,
+    /// A catalogued kit is for another specimen type than the one registered.
+    KitTypeMismatch,
+    /// A kit's GTIN is not in the kit catalog (a warning at registration,
+    /// 404 on `GET /api/v1/kits/{gtin}`).
+    UnknownKit,
+    DuplicateKit,
     DuplicateSpecimen,
     DuplicateLocation,
     DuplicateUser,
@@ -63,6 +69,9 @@ impl RuleCode {
             RuleCode::SerumTiming => "serum_timing",
             RuleCode::KitExpired => "kit_expired",
             RuleCode::KitSwabMaterial => "kit_swab_material",
+            RuleCode::KitTypeMismatch => "kit_type_mismatch",
+            RuleCode::UnknownKit => "unknown_kit",
+            RuleCode::DuplicateKit => "duplicate_kit",
             RuleCode::DuplicateSpecimen => "duplicate_specimen",
             RuleCode::DuplicateLocation => "duplicate_location",
             RuleCode::DuplicateUser => "duplicate_user",

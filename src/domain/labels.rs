@@ -178,3 +178,29 @@ pub mod package_label {
     /// The proper shipping name printed next to the UN3373 diamond.
     pub const UN3373_NAME: &str = "Biological Substance, Category B";
 }
+
+/// The words of the tube label.
+pub mod tube_label {
+    /// Before the patient's number at the sending site.
+    pub const PATIENT_ID: &str = "患者ID";
+    /// Before the collection date.
+    pub const COLLECTED: &str = "採取";
+}
+
+/// The words of the command-barcode sheet used at the packing desk.
+pub mod command_sheet {
+    pub const TITLE: &str = "梱包用コマンドバーコード";
+    pub const NOTE: &str = "手袋のまま読み取れる大きさです。縮小せずに A4 で印刷してください。";
+    /// Heading of the marks and transport items (two layers, one item each).
+    pub const GROUP_MARKS_TRANSPORT: &str = "表示・輸送";
+    /// Heading of the actions (start, dispatch, receive, cancel).
+    pub const GROUP_ACTIONS: &str = "操作";
+    pub const NEW_PACKAGE: &str = "新しい梱包を開始";
+    pub const DISPATCH: &str = "発送";
+    pub const RECEIVE: &str = "受領";
+    pub const CANCEL: &str = "取り消し（最初からやり直す）";
+    /// Before a checklist item whose tick is taken back.
+    pub const UNTICK: &str = "チェックを外す";
+    /// "page 1 / 2" on each sheet.
+    pub const PAGE: &str = "ページ";
+}

@@ -7,6 +7,7 @@
 
 pub mod codes;
 pub mod ids;
+pub mod kits;
 pub mod labels;
 pub mod packaging;
 pub mod patient;

@@ -34,7 +34,12 @@ impl Role {
             Role::Lab => !matches!(action, ManageUsers),
             Role::Reception => matches!(
                 action,
-                RegisterSpecimen | ReadSpecimens | RecordStorage | ReadLocations | ReadAlerts
+                RegisterSpecimen
+                    | ReadSpecimens
+                    | RecordStorage
+                    | ReadLocations
+                    | ReadAlerts
+                    | ReadKits
             ),
             Role::HealthCentre => matches!(action, ReadReports),
         }
@@ -60,6 +65,12 @@ pub enum Action {
     ReadPackages,
     /// Check a delivery in at the testing lab.
     ReceivePackages,
+    /// Read the kit catalog (reception scans kits).
+    ReadKits,
+    /// Add kits to the catalog.
+    ManageKits,
+    /// List the specimens collected with a kit lot (recalls).
+    TraceKitLots,
 }
 
 #[cfg(test)]
@@ -89,6 +100,14 @@ mod tests {
             (Role::Reception, ReadPackages, false),
             (Role::HealthCentre, ReadPackages, false),
             (Role::HealthCentre, ReceivePackages, false),
+            (Role::Reception, ReadKits, true),
+            (Role::Reception, ManageKits, false),
+            (Role::Reception, TraceKitLots, false),
+            (Role::Lab, ManageKits, true),
+            (Role::Lab, TraceKitLots, true),
+            (Role::HealthCentre, ReadKits, false),
+            (Role::HealthCentre, TraceKitLots, false),
+            (Role::Admin, ManageKits, true),
         ];
         for (role, action, allowed) in cases {
             assert_eq!(role.may(action), allowed, "{role:?} {action:?}");

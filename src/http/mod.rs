@@ -5,6 +5,8 @@
 pub mod admin;
 pub mod auth;
 pub mod error;
+pub mod kits;
+pub mod labels;
 pub mod locations;
 pub mod packages;
 pub mod specimens;
@@ -69,6 +71,8 @@ impl<'de, D: serde::Deserializer<'de>> serde::Deserializer<'de> for ObjectOnly<D
         packages::create, packages::list, packages::get, packages::update, packages::add_specimen,
         packages::remove_specimen, packages::tick, packages::dispatch, packages::receive,
         packages::mark_missing, packages::slip, packages::label, packages::record_consultation,
+        labels::specimen_label, labels::command_sheet,
+        kits::create, kits::list, kits::get, kits::lot_specimens,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -77,6 +81,7 @@ impl<'de, D: serde::Deserializer<'de>> serde::Deserializer<'de> for ObjectOnly<D
         (name = "storage", description = "Locations, storage events and the 48-hour clock (SPEC §2.4)"),
         (name = "results", description = "Results as versions (SPEC §2.7)"),
         (name = "packages", description = "Triple packaging, dispatch, receiving, slip and label (SPEC §2.5)"),
+        (name = "kits", description = "The kit catalog and recall tracing by lot (SPEC §2.1, §4)"),
         (name = "users", description = "Users, tokens and the audit log"),
     )
 )]
@@ -166,6 +171,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .route("/specimens/{specimen_id}", web::get().to(specimens::get))
             .route(
+                "/specimens/{specimen_id}/label",
+                web::get().to(labels::specimen_label),
+            )
+            .route("/labels/commands", web::get().to(labels::command_sheet))
+            .route(
                 "/specimens/{specimen_id}/storage",
                 web::post().to(specimens::store),
             )
@@ -181,6 +191,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .default_service(web::to(not_found)),
             )
             .route("/locations/{code}", web::get().to(locations::get))
+            .service(
+                web::resource("/kits")
+                    .route(web::post().to(kits::create))
+                    .route(web::get().to(kits::list))
+                    .default_service(web::to(not_found)),
+            )
+            .route("/kits/{gtin}", web::get().to(kits::get))
+            .route(
+                "/kits/lots/{lot}/specimens",
+                web::get().to(kits::lot_specimens),
+            )
             .route(
                 "/specimens/{specimen_id}/consultations",
                 web::post().to(packages::record_consultation),

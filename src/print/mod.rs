@@ -4,9 +4,12 @@
 //! actions, then rendered here to HTML, SVG and ZPL. Rendering is pure: no
 //! database, no clock, so every document can be checked in a unit test.
 
+pub mod command_sheet;
 pub mod gs1_128;
 pub mod label;
+pub mod matrix;
 pub mod slip;
+pub mod tube_label;
 
 use crate::domain::packaging::{Carrier, Packer, Party};
 use crate::domain::{RuleCode, SpecimenType};

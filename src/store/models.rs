@@ -64,6 +64,11 @@ pub struct SpecimenRow {
     pub registration: String,
     pub registered_by: i64,
     pub registered_at: NaiveDateTime,
+    /// From the kit's GS1 label; `None` for a plain kit code or no kit.
+    pub kit_gtin: Option<String>,
+    pub kit_lot: Option<String>,
+    pub kit_expiry: Option<NaiveDate>,
+    pub kit_serial: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
@@ -189,4 +194,16 @@ pub struct ConsultationRow {
     pub consulted_at: NaiveDateTime,
     pub recorded_by: i64,
     pub recorded_at: NaiveDateTime,
+}
+
+/// A kit catalogued over the API (config entries are not stored).
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = kits)]
+pub struct KitRow {
+    pub gtin: String,
+    pub specimen_type: String,
+    pub swab_material: String,
+    pub description: String,
+    pub created_by: i64,
+    pub created_at: NaiveDateTime,
 }

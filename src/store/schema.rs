@@ -48,6 +48,10 @@ diesel::table! {
         registration -> Text,
         registered_by -> BigInt,
         registered_at -> Timestamp,
+        kit_gtin -> Nullable<Text>,
+        kit_lot -> Nullable<Text>,
+        kit_expiry -> Nullable<Date>,
+        kit_serial -> Nullable<Text>,
     }
 }
 
@@ -170,6 +174,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    kits (gtin) {
+        gtin -> Text,
+        specimen_type -> Text,
+        swab_material -> Text,
+        description -> Text,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(specimens -> patients (patient_ref));
 diesel::joinable!(storage_events -> specimens (specimen_id));
 diesel::joinable!(storage_events -> locations (location_code));
@@ -190,5 +205,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     packages,
     package_specimens,
     checklist_events,
-    consultations
+    consultations,
+    kits
 );

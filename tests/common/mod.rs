@@ -16,7 +16,7 @@ use kentai::startup::Application;
 use serde_json::{json, Value};
 
 /// Every table kentai writes.
-pub const TABLES: [&str; 11] = [
+pub const TABLES: [&str; 12] = [
     "specimens",
     "patients",
     "audit_log",
@@ -28,6 +28,7 @@ pub const TABLES: [&str; 11] = [
     "package_specimens",
     "checklist_events",
     "consultations",
+    "kits",
 ];
 
 pub struct TestApp {

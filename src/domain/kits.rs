@@ -1,0 +1,518 @@
+//! Collection kits (SPEC §2.1 "Swab kits", §4 "collection kit / VTM tube"):
+//! the kit catalog's entries, GTINs, and the rules a scanned kit label is
+//! judged by at registration.
+//!
+//! A manufacturer's kit label carries `(01) GTIN (17) expiry (10) lot
+//! [(21) serial]`. The catalog maps the GTIN to the specimen type the kit
+//! collects and its swab material; the label's expiry refuses an expired
+//! kit, and its lot is kept so a recalled lot can be traced.
+
+use super::codes::{Decision, Notice, RuleCode};
+use super::specimen_type::SpecimenType;
+use crate::barcode::linters::yymmdd_to_date;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// What a kit's swab is made of (SPEC §2.1): flocked, rayon and polyester
+/// swabs are recommended; cotton or wooden-shaft swabs reduce yield.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SwabMaterial {
+    Flocked,
+    Rayon,
+    Polyester,
+    Foam,
+    Cotton,
+    Wooden,
+    /// No swab (saliva containers, VTM tubes sold without one).
+    None,
+}
+
+impl SwabMaterial {
+    pub const ALL: [SwabMaterial; 7] = [
+        SwabMaterial::Flocked,
+        SwabMaterial::Rayon,
+        SwabMaterial::Polyester,
+        SwabMaterial::Foam,
+        SwabMaterial::Cotton,
+        SwabMaterial::Wooden,
+        SwabMaterial::None,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            SwabMaterial::Flocked => "flocked",
+            SwabMaterial::Rayon => "rayon",
+            SwabMaterial::Polyester => "polyester",
+            SwabMaterial::Foam => "foam",
+            SwabMaterial::Cotton => "cotton",
+            SwabMaterial::Wooden => "wooden",
+            SwabMaterial::None => "none",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<SwabMaterial> {
+        SwabMaterial::ALL.into_iter().find(|m| m.code() == code)
+    }
+
+    /// §2.1: "cotton or wooden-shaft swabs reduce yield".
+    pub fn reduces_yield(self) -> bool {
+        matches!(self, SwabMaterial::Cotton | SwabMaterial::Wooden)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum GtinError {
+    #[error("GTIN {0:?} must be digits only")]
+    NotDigits(String),
+    #[error("GTIN {0:?} must have 8, 12, 13 or 14 digits")]
+    Length(String),
+    #[error("GTIN {gtin:?} ends in check digit {found}; its check digit is {expected}")]
+    CheckDigit {
+        gtin: String,
+        found: char,
+        expected: u8,
+    },
+}
+
+/// A GTIN-8, -12, -13 or -14 as the 14 digits of AI (01): padded with
+/// leading zeros, its GS1 check digit verified.
+pub fn normalise_gtin(raw: &str) -> Result<String, GtinError> {
+    // Digits first: the gs1 crate's checksum expects nothing else.
+    if raw.is_empty() || !raw.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(GtinError::NotDigits(raw.to_string()));
+    }
+    if ![8, 12, 13, 14].contains(&raw.len()) {
+        return Err(GtinError::Length(raw.to_string()));
+    }
+    let gtin = format!("{raw:0>14}");
+    let (body, check) = gtin.split_at(13);
+    let expected = gs1::checksum::gs1_checksum(body);
+    let found = check.chars().next().unwrap_or('?');
+    if found.to_digit(10) != Some(u32::from(expected)) {
+        return Err(GtinError::CheckDigit {
+            gtin: raw.to_string(),
+            found,
+            expected,
+        });
+    }
+    Ok(gtin)
+}
+
+/// One entry of the kit catalog, as `[[kit]]` in `kentai.toml` and the body
+/// of `POST /api/v1/kits` write it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KitEntry {
+    /// GTIN-8, -12, -13 or -14; kept as the 14 digits of AI (01).
+    pub gtin: String,
+    /// The specimen type the kit collects.
+    pub specimen_type: SpecimenType,
+    pub swab_material: SwabMaterial,
+    pub description: String,
+}
+
+impl KitEntry {
+    /// The entry with its GTIN as 14 digits, or why it cannot be one.
+    pub fn normalised(&self) -> Result<KitEntry, KitEntryError> {
+        let gtin = normalise_gtin(self.gtin.trim())?;
+        let description = self.description.trim();
+        if description.is_empty() {
+            return Err(KitEntryError::NoDescription(gtin));
+        }
+        if description.chars().count() > MAX_DESCRIPTION {
+            return Err(KitEntryError::LongDescription(gtin));
+        }
+        if description.chars().any(char::is_control) {
+            return Err(KitEntryError::ControlCharacter(gtin));
+        }
+        Ok(KitEntry {
+            gtin,
+            specimen_type: self.specimen_type,
+            swab_material: self.swab_material,
+            description: description.to_string(),
+        })
+    }
+}
+
+/// The longest kit description kept (it is printed on worklists).
+pub const MAX_DESCRIPTION: usize = 200;
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum KitEntryError {
+    #[error(transparent)]
+    Gtin(#[from] GtinError),
+    #[error("kit {0}: description is empty")]
+    NoDescription(String),
+    #[error("kit {0}: description is longer than {MAX_DESCRIPTION} characters")]
+    LongDescription(String),
+    #[error("kit {0}: description contains a control character")]
+    ControlCharacter(String),
+}
+
+/// What a kit's GS1 label says, as registration keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct KitLabel {
+    /// AI (01), 14 digits.
+    pub gtin: String,
+    /// AI (17), as a date (a day of `00` is the month's last day).
+    pub expiry: Option<NaiveDate>,
+    /// AI (10).
+    pub lot: Option<String>,
+    /// AI (21).
+    pub serial: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum KitLabelError {
+    #[error("(01) {0}")]
+    Gtin(GtinError),
+    #[error("(17) {0:?} is not a date YYMMDD")]
+    Expiry(String),
+}
+
+impl KitLabel {
+    /// The label from its element values. `reference` is the day the
+    /// two-digit year of (17) is read against (the collection date): GS1's
+    /// rule puts it within 49 years behind and 50 years ahead of that day,
+    /// and a day of `00` is the month's last.
+    pub fn from_elements(
+        gtin: &str,
+        expiry: Option<&str>,
+        lot: Option<&str>,
+        serial: Option<&str>,
+        reference: NaiveDate,
+    ) -> Result<KitLabel, KitLabelError> {
+        let gtin = normalise_gtin(gtin).map_err(KitLabelError::Gtin)?;
+        let expiry = match expiry {
+            Some(raw) => Some(
+                yymmdd_to_date(raw, reference).ok_or_else(|| KitLabelError::Expiry(raw.into()))?,
+            ),
+            None => None,
+        };
+        Ok(KitLabel {
+            gtin,
+            expiry,
+            lot: lot.map(str::to_string),
+            serial: serial.map(str::to_string),
+        })
+    }
+}
+
+/// What registration judges a kit label by: the label, its catalog entry
+/// (if the GTIN is catalogued), the type being registered and the
+/// collection date in the site's calendar.
+#[derive(Debug, Clone, Copy)]
+pub struct KitCheck<'a> {
+    pub label: &'a KitLabel,
+    pub entry: Option<&'a KitEntry>,
+    pub specimen_type: SpecimenType,
+    pub collection_date: NaiveDate,
+}
+
+/// Every kit rule's decision, refusals first.
+///
+/// - §4 "an expired kit is refused": the (17) date before the collection
+///   date refuses (`kit_expired`); a kit is still good on its expiry day.
+///   No written reason lifts it: the manual has no use for an expired kit.
+/// - §2.1 swab kits: a catalogued cotton or wooden swab warns
+///   (`kit_swab_material`).
+/// - §4 "the kit catalog maps GTIN → specimen type": a catalogued kit for
+///   another type warns (`kit_type_mismatch`) — the desk may have picked the
+///   wrong type, or opened the wrong kit.
+/// - A GTIN the catalog does not know warns (`unknown_kit`): the material
+///   and type could not be checked, and the site may want to catalogue it.
+pub fn evaluate(check: &KitCheck<'_>) -> Vec<Decision> {
+    let mut out = Vec::new();
+    let label = check.label;
+    if let Some(expiry) = label.expiry {
+        if expiry < check.collection_date {
+            out.push(Decision::Refuse(Notice::new(
+                RuleCode::KitExpired,
+                format!(
+                    "kit {} expired on {expiry}, before the collection date {}",
+                    label.gtin, check.collection_date
+                ),
+            )));
+        }
+    }
+    match check.entry {
+        None => out.push(Decision::Warn(Notice::new(
+            RuleCode::UnknownKit,
+            format!(
+                "kit {} is not in the kit catalog: its swab material and specimen type were not checked",
+                label.gtin
+            ),
+        ))),
+        Some(entry) => {
+            if entry.swab_material.reduces_yield() {
+                out.push(Decision::Warn(Notice::new(
+                    RuleCode::KitSwabMaterial,
+                    format!(
+                        "kit {} ({}) has a {} swab, which reduces yield; flocked, rayon or polyester swabs are recommended",
+                        label.gtin,
+                        entry.description,
+                        entry.swab_material.code()
+                    ),
+                )));
+            }
+            if entry.specimen_type != check.specimen_type {
+                out.push(Decision::Warn(Notice::new(
+                    RuleCode::KitTypeMismatch,
+                    format!(
+                        "kit {} ({}) is catalogued for {}, not {}",
+                        label.gtin,
+                        entry.description,
+                        entry.specimen_type.code(),
+                        check.specimen_type.code()
+                    ),
+                )));
+            }
+        }
+    }
+    out.sort_by_key(|d| !d.is_refusal());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn codes(ds: &[Decision]) -> Vec<(bool, RuleCode)> {
+        ds.iter()
+            .map(|d| (d.is_refusal(), d.code().unwrap()))
+            .collect()
+    }
+
+    fn entry(t: SpecimenType, m: SwabMaterial) -> KitEntry {
+        KitEntry {
+            gtin: "09506000134352".into(),
+            specimen_type: t,
+            swab_material: m,
+            description: "test kit".into(),
+        }
+    }
+
+    #[test]
+    fn gtins_of_8_12_13_and_14_digits_become_14_digits_with_a_valid_check_digit() {
+        let cases = [
+            ("09506000134352", Ok("09506000134352")),
+            ("9506000134352", Ok("09506000134352")),
+            ("614141000036", Ok("00614141000036")),
+            ("95012346", Ok("00000095012346")),
+            ("09506000134353", Err("check")),
+            ("0950600013435", Err("check")),
+            ("0950600013435x", Err("digits")),
+            ("", Err("digits")),
+            (" 09506000134352", Err("digits")),
+            ("123456789", Err("length")),
+            ("095060001343520", Err("length")),
+        ];
+        for (raw, want) in cases {
+            let got = normalise_gtin(raw);
+            match (want, &got) {
+                (Ok(w), Ok(g)) => assert_eq!(g, w, "{raw}"),
+                (Err("digits"), Err(GtinError::NotDigits(_)))
+                | (Err("check"), Err(GtinError::CheckDigit { .. })) => {}
+                (Err("length"), Err(GtinError::Length(_))) => {}
+                _ => panic!("{raw:?}: expected {want:?}, got {got:?}"),
+            }
+        }
+    }
+
+    /// The parser's date helper, as kit expiry needs it.
+    #[test]
+    fn gs1_yymmdd_dates_take_the_century_gs1_gives_them_and_day_00_is_month_end() {
+        let today = date(2026, 11, 21);
+        let cases = [
+            ("261231", Some(date(2026, 12, 31))),
+            ("270228", Some(date(2027, 2, 28))),
+            ("280200", Some(date(2028, 2, 29))),
+            ("270200", Some(date(2027, 2, 28))),
+            ("261200", Some(date(2026, 12, 31))),
+            ("250400", Some(date(2025, 4, 30))),
+            // 50 ahead stays in this century; 51 ahead is the last one.
+            ("760101", Some(date(2076, 1, 1))),
+            ("770101", Some(date(1977, 1, 1))),
+            ("991231", Some(date(1999, 12, 31))),
+            ("000101", Some(date(2000, 1, 1))),
+            ("261301", None),
+            ("260230", None),
+            ("261300", None),
+            ("2612", None),
+            ("26123x", None),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(yymmdd_to_date(raw, today), want, "{raw}");
+        }
+        // Near a century's end, a small year is the next century's.
+        assert_eq!(
+            yymmdd_to_date("050101", date(2096, 6, 1)),
+            Some(date(2105, 1, 1))
+        );
+    }
+
+    #[test]
+    fn swab_materials_that_reduce_yield_are_cotton_and_wooden() {
+        for m in SwabMaterial::ALL {
+            assert_eq!(
+                m.reduces_yield(),
+                matches!(m, SwabMaterial::Cotton | SwabMaterial::Wooden),
+                "{m:?}"
+            );
+            assert_eq!(SwabMaterial::from_code(m.code()), Some(m));
+        }
+    }
+
+    #[test]
+    fn spec_4_and_2_1_kit_rules_table() {
+        use RuleCode::*;
+        use SpecimenType::*;
+        // Not a glob import: SwabMaterial::None would shadow Option's.
+        let collected = date(2026, 11, 21);
+        let flocked_np = entry(NasopharyngealSwab, SwabMaterial::Flocked);
+        let cotton_np = entry(NasopharyngealSwab, SwabMaterial::Cotton);
+        let wooden_np = entry(NasopharyngealSwab, SwabMaterial::Wooden);
+        let saliva_kit = entry(Saliva, SwabMaterial::None);
+        // (label expiry, catalog entry, registered type, expected decisions
+        // as (refusal?, code))
+        type Case<'a> = (
+            Option<NaiveDate>,
+            Option<&'a KitEntry>,
+            SpecimenType,
+            &'a [(bool, RuleCode)],
+        );
+        let cases: [Case<'_>; 9] = [
+            // §4: good until and on its expiry day, refused the day after.
+            (
+                Some(date(2026, 11, 22)),
+                Some(&flocked_np),
+                NasopharyngealSwab,
+                &[],
+            ),
+            (Some(collected), Some(&flocked_np), NasopharyngealSwab, &[]),
+            (
+                Some(date(2026, 11, 20)),
+                Some(&flocked_np),
+                NasopharyngealSwab,
+                &[(true, KitExpired)],
+            ),
+            // A label without (17) cannot be judged expired.
+            (None, Some(&flocked_np), NasopharyngealSwab, &[]),
+            // §2.1: cotton and wooden swabs reduce yield.
+            (
+                None,
+                Some(&cotton_np),
+                NasopharyngealSwab,
+                &[(false, KitSwabMaterial)],
+            ),
+            (
+                None,
+                Some(&wooden_np),
+                NasopharyngealSwab,
+                &[(false, KitSwabMaterial)],
+            ),
+            // §4: the catalog's type against the registration's.
+            (
+                None,
+                Some(&saliva_kit),
+                NasopharyngealSwab,
+                &[(false, KitTypeMismatch)],
+            ),
+            (None, None, Saliva, &[(false, UnknownKit)]),
+            // Refusals come first, every warning still listed.
+            (
+                Some(date(2025, 1, 1)),
+                Some(&cotton_np),
+                Saliva,
+                &[
+                    (true, KitExpired),
+                    (false, KitSwabMaterial),
+                    (false, KitTypeMismatch),
+                ],
+            ),
+        ];
+        for (i, (expiry, entry, t, want)) in cases.into_iter().enumerate() {
+            let label = KitLabel {
+                gtin: "09506000134352".into(),
+                expiry,
+                lot: Some("L1".into()),
+                serial: None,
+            };
+            let got = evaluate(&KitCheck {
+                label: &label,
+                entry,
+                specimen_type: t,
+                collection_date: collected,
+            });
+            assert_eq!(codes(&got), want, "case {i}");
+        }
+    }
+
+    #[test]
+    fn spec_4_an_expired_kit_is_no_refusal_a_written_reason_lifts() {
+        assert!(!crate::domain::registration::is_overridable(
+            RuleCode::KitExpired
+        ));
+    }
+
+    #[test]
+    fn a_kit_label_reads_its_elements_and_refuses_a_bad_gtin_or_date() {
+        let today = date(2026, 11, 21);
+        let label = KitLabel::from_elements(
+            "09506000134352",
+            Some("270100"),
+            Some("ABC"),
+            Some("S1"),
+            today,
+        )
+        .unwrap();
+        assert_eq!(
+            label,
+            KitLabel {
+                gtin: "09506000134352".into(),
+                expiry: Some(date(2027, 1, 31)),
+                lot: Some("ABC".into()),
+                serial: Some("S1".into()),
+            }
+        );
+        assert!(matches!(
+            KitLabel::from_elements("09506000134353", None, None, None, today),
+            Err(KitLabelError::Gtin(_))
+        ));
+        assert!(matches!(
+            KitLabel::from_elements("09506000134352", Some("271301"), None, None, today),
+            Err(KitLabelError::Expiry(_))
+        ));
+    }
+
+    #[test]
+    fn a_catalog_entry_is_normalised_and_needs_a_description() {
+        let e = KitEntry {
+            gtin: "9506000134352".into(),
+            specimen_type: SpecimenType::NasopharyngealSwab,
+            swab_material: SwabMaterial::Flocked,
+            description: "  FLOQSwab  ".into(),
+        };
+        let n = e.normalised().unwrap();
+        assert_eq!(n.gtin, "09506000134352");
+        assert_eq!(n.description, "FLOQSwab");
+        for bad in ["", "   ", "a\nb"] {
+            let e = KitEntry {
+                description: bad.into(),
+                ..e.clone()
+            };
+            assert!(e.normalised().is_err(), "{bad:?}");
+        }
+        let e = KitEntry {
+            gtin: "123".into(),
+            ..e
+        };
+        assert!(matches!(e.normalised(), Err(KitEntryError::Gtin(_))));
+    }
+}

@@ -1,0 +1,255 @@
+//! Label routes: a tube's label (GS1 DataMatrix, SPEC §4) and the packing
+//! desk's command-barcode sheet, as SVG, PNG or ZPL.
+
+use super::auth::User;
+use super::error::{AppError, ErrorBody};
+use crate::actions::{specimens, ActionError, Actor, Ctx};
+use crate::barcode::classify::gs1_id_elements;
+use crate::domain::roles::Action;
+use crate::domain::RuleCode;
+use crate::print::command_sheet;
+use crate::print::matrix::PrintError;
+use crate::print::tube_label::{self, TubeGs1, TubeLabel};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+/// The resolution of a PNG when the request names none: what office and
+/// label printers print sharp, and one at which both documents' modules
+/// land on whole pixels.
+pub const DEFAULT_DPI: u32 = 300;
+
+const SVG: &str = "image/svg+xml; charset=utf-8";
+const PNG: &str = "image/png";
+const ZPL: &str = "application/zpl; charset=utf-8";
+
+/// The response header with the number of pages of the command sheet.
+pub const PAGE_COUNT_HEADER: &str = "x-page-count";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Svg,
+    Png,
+    Zpl,
+}
+
+fn format(raw: Option<&str>) -> Result<Format, AppError> {
+    match raw {
+        None | Some("svg") => Ok(Format::Svg),
+        Some("png") => Ok(Format::Png),
+        Some("zpl") => Ok(Format::Zpl),
+        Some(other) => Err(AppError::bad_request(format!(
+            "format must be svg, png or zpl, not {other:?}"
+        ))),
+    }
+}
+
+/// `dpi` belongs with `format=png` only, so a request that would silently
+/// ignore it is refused instead.
+fn dpi(format: Format, dpi: Option<u32>) -> Result<u32, AppError> {
+    match (format, dpi) {
+        (Format::Png, dpi) => Ok(dpi.unwrap_or(DEFAULT_DPI)),
+        (_, None) => Ok(DEFAULT_DPI),
+        (_, Some(_)) => Err(AppError::bad_request("dpi applies to format=png only")),
+    }
+}
+
+/// What cannot be printed is the request's or the data's problem (400),
+/// except an encoder failing, which is kentai's (500).
+fn print_error(e: PrintError) -> AppError {
+    match e {
+        PrintError::Encoder(_) | PrintError::Png(_) => {
+            tracing::error!(error = %e, "label rendering failed");
+            AppError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                RuleCode::Internal,
+                "internal error; see the server log",
+            )
+        }
+        other => AppError::bad_request(other.to_string()),
+    }
+}
+
+/// The label of specimen `id` as `actor` may see it: GS1 when the id is a
+/// tube's element string (`(8018)…(8019)…` or `(8004)…`, valid), plain
+/// otherwise, with the patient's number and kana, the specimen type, the
+/// collection date and the site's name.
+pub fn tube_label(
+    ctx: &Ctx,
+    actor: &Actor,
+    id: &str,
+    code128: bool,
+) -> Result<TubeLabel, ActionError> {
+    actor.require(Action::ReadSpecimens)?;
+    let view = specimens::get(ctx, actor, id)?;
+    let gs1 = gs1_id_elements(&view.specimen_id).and_then(|e| TubeGs1::from_elements(&e));
+    Ok(TubeLabel {
+        gs1,
+        patient_id: view.patient.patient_id,
+        patient_name_kana: view.patient.name_kana,
+        specimen_type_ja: Some(view.type_label_ja.to_string()),
+        collected_on: Some(view.collection_date),
+        facility: ctx.config.site.facility_name.clone(),
+        code128,
+        specimen_id: view.specimen_id,
+    })
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct TubeLabelQuery {
+    /// `svg` (default, 50 × 25 mm), `png` or `zpl` (203 dpi Zebra).
+    #[serde(default)]
+    pub format: Option<String>,
+    /// Add a plain Code 128 of the specimen id for linear-only scanners
+    /// (default false; refused when the id is too long for the label).
+    #[serde(default)]
+    pub code128: Option<bool>,
+    /// PNG resolution, 96 to 1200 (default 300); only with `format=png`.
+    #[serde(default)]
+    pub dpi: Option<u32>,
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/specimens/{specimen_id}/label", tag = "specimens", operation_id = "specimen_label",
+    params(("specimen_id" = String, Path, description = "The tube's barcode"), TubeLabelQuery),
+    responses(
+        (status = 200, description = "The tube label: GS1 DataMatrix ((8018)+(8019) or (8004)) when the id is a GS1 element string, else a plain DataMatrix of the id; the human-readable lines; optionally a Code 128", content(
+            (String = "image/svg+xml"),
+            ("image/png"),
+            (String = "application/zpl"),
+        )),
+        (status = 400, description = "`invalid_input`: bad format or dpi, or the id does not fit the label (with code128)", body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "`unknown_specimen`", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn specimen_label(
+    ctx: web::Data<Ctx>,
+    User(actor): User,
+    path: web::Path<String>,
+    q: web::Query<TubeLabelQuery>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let q = q.into_inner();
+    let format = format(q.format.as_deref())?;
+    let dpi = dpi(format, q.dpi)?;
+    let code128 = q.code128.unwrap_or(false);
+    // Rendering runs with the database read: both off the async workers.
+    let (content_type, body) = web::block(move || -> Result<_, AppError> {
+        let label = tube_label(&ctx, &actor, &id, code128)?;
+        Ok(match format {
+            Format::Svg => (
+                SVG,
+                tube_label::svg(&label).map_err(print_error)?.into_bytes(),
+            ),
+            Format::Png => (PNG, tube_label::png(&label, dpi).map_err(print_error)?),
+            Format::Zpl => (
+                ZPL,
+                tube_label::zpl(&label).map_err(print_error)?.into_bytes(),
+            ),
+        })
+    })
+    .await??;
+    Ok(HttpResponse::Ok().content_type(content_type).body(body))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CommandSheetQuery {
+    /// `svg` (default, one A4 page), `png` (one A4 page) or `zpl` (one
+    /// 4 × 2 in label per command, all at once).
+    #[serde(default)]
+    pub format: Option<String>,
+    /// The page for `svg` and `png`, from 1 (default 1); the
+    /// `x-page-count` header says how many there are.
+    #[serde(default)]
+    pub page: Option<usize>,
+    /// PNG resolution: 150 to 600 where 0.4 mm modules land on whole pixels
+    /// and still fit A4 (300 default; 600 too; 200 or 203 do not fit).
+    #[serde(default)]
+    pub dpi: Option<u32>,
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/labels/commands", tag = "packages", operation_id = "command_sheet",
+    params(CommandSheetQuery),
+    responses(
+        (status = 200, description = "Command barcodes (plain Code 128 of `KTCMD:…`) grouped by packaging layer, sized to scan from 30 cm", content(
+            (String = "image/svg+xml"),
+            ("image/png"),
+            (String = "application/zpl"),
+        ), headers(("x-page-count" = usize, description = "Pages of the A4 sheet"))),
+        (status = 400, description = "`invalid_input`: bad format, page or dpi", body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn command_sheet(
+    User(actor): User,
+    q: web::Query<CommandSheetQuery>,
+) -> Result<HttpResponse, AppError> {
+    actor.require(Action::PackSpecimens)?;
+    let q = q.into_inner();
+    let format = format(q.format.as_deref())?;
+    let dpi = dpi(format, q.dpi)?;
+    if format == Format::Zpl && q.page.is_some() {
+        return Err(AppError::bad_request(
+            "page applies to svg and png; zpl has every command",
+        ));
+    }
+    let page = q.page.unwrap_or(1);
+    // An A4 page at 600 dpi is 35 megapixels: not on an async worker.
+    let (content_type, body) = web::block(move || -> Result<_, PrintError> {
+        Ok(match format {
+            Format::Svg => (SVG, command_sheet::svg(page)?.into_bytes()),
+            Format::Png => (PNG, command_sheet::png(page, dpi)?),
+            Format::Zpl => (ZPL, command_sheet::zpl()?.into_bytes()),
+        })
+    })
+    .await?
+    .map_err(print_error)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((PAGE_COUNT_HEADER, command_sheet::page_count().to_string()))
+        .content_type(content_type)
+        .body(body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_other_than_svg_png_and_zpl_are_refused() {
+        assert_eq!(format(None).unwrap(), Format::Svg);
+        assert_eq!(format(Some("png")).unwrap(), Format::Png);
+        assert_eq!(format(Some("zpl")).unwrap(), Format::Zpl);
+        let e = format(Some("pdf")).unwrap_err();
+        assert_eq!(
+            (e.status, e.code),
+            (StatusCode::BAD_REQUEST, RuleCode::InvalidInput)
+        );
+    }
+
+    #[test]
+    fn dpi_goes_with_png_only() {
+        assert_eq!(dpi(Format::Png, None).unwrap(), DEFAULT_DPI);
+        assert_eq!(dpi(Format::Png, Some(600)).unwrap(), 600);
+        assert!(dpi(Format::Svg, Some(600)).is_err());
+        assert!(dpi(Format::Zpl, None).is_ok());
+    }
+
+    #[test]
+    fn rendering_problems_are_bad_requests_and_encoder_failures_internal() {
+        let e = print_error(PrintError::DoesNotFit("too long".into()));
+        assert_eq!(
+            (e.status, e.message.as_str()),
+            (StatusCode::BAD_REQUEST, "too long")
+        );
+        let e = print_error(PrintError::Png("disk".into()));
+        assert_eq!(e.status, StatusCode::INTERNAL_SERVER_ERROR);
+    }
+}
