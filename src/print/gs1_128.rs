@@ -9,12 +9,7 @@
 //! the server draws scans back to the SSCC, with rxing's reader as the scanner.
 
 use crate::domain::packaging::is_valid_sscc;
-use rxing::common::GlobalHistogramBinarizer;
-use rxing::oned::{Code128Reader, Code128Writer, OneDimensionalCodeWriter};
-use rxing::{
-    BinaryBitmap, DecodeHints, Luma8LuminanceSource, RXingResultMetadataType,
-    RXingResultMetadataValue, Reader,
-};
+use rxing::oned::{Code128Writer, OneDimensionalCodeWriter};
 use std::fmt::Write as _;
 
 /// rxing's stand-in for FNC1: as the first character it makes the symbol
@@ -169,33 +164,7 @@ pub fn modules_from_svg_rects(svg: &str, barcode_id: &str) -> Option<Vec<bool>> 
 /// identifier (`]C1` for GS1-128, `]C0` for plain Code 128) and the text,
 /// with FNC1 not included in it, e.g. `("]C1", "00106141411234567897")`.
 pub fn decode_modules(modules: &[bool]) -> Option<(String, String)> {
-    const PIXELS_PER_MODULE: usize = 3;
-    const ROWS: usize = 8;
-    let quiet = 2 * QUIET_ZONE_MODULES;
-    let width = (modules.len() + 2 * quiet) * PIXELS_PER_MODULE;
-
-    let mut row = vec![255u8; width];
-    for (i, &dark) in modules.iter().enumerate() {
-        if dark {
-            let start = (quiet + i) * PIXELS_PER_MODULE;
-            row[start..start + PIXELS_PER_MODULE].fill(0);
-        }
-    }
-    let pixels = row.repeat(ROWS);
-
-    let source = Luma8LuminanceSource::new(pixels, width as u32, ROWS as u32).ok()?;
-    let mut bitmap = BinaryBitmap::new(GlobalHistogramBinarizer::new(source));
-    let result = Code128Reader
-        .decode_with_hints(&mut bitmap, &DecodeHints::default())
-        .ok()?;
-    let symbology = match result
-        .getRXingResultMetadata()
-        .get(&RXingResultMetadataType::SYMBOLOGY_IDENTIFIER)
-    {
-        Some(RXingResultMetadataValue::SymbologyIdentifier(id)) => id.clone(),
-        _ => return None,
-    };
-    Some((symbology, result.getText().to_string()))
+    super::matrix::decode_bars(modules)
 }
 
 #[cfg(test)]

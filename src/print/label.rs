@@ -15,17 +15,13 @@
 //! item `marks.un3373`); the diamond here is as large as the label allows.
 
 use super::gs1_128::{self, num, QUIET_ZONE_MODULES};
+use super::matrix::{clean, text_units, units, xml_escape, zpl_escape, FONT_FAMILY, SVG_UNIT};
 use super::PackageLabel;
 use crate::domain::packaging::Party;
 use std::f64::consts::SQRT_2;
 use std::fmt::Write as _;
 
 pub use crate::domain::labels::package_label::*;
-
-/// Fonts with Japanese glyphs first, so names and addresses never fall back
-/// to tofu on a Linux print server.
-const FONT_FAMILY: &str =
-    "'Noto Sans CJK JP', 'Noto Sans JP', 'IPAexGothic', 'IPAGothic', 'Hiragino Sans', 'Yu Gothic', sans-serif";
 
 /// Label size in mm.
 const WIDTH: f64 = 100.0;
@@ -34,61 +30,10 @@ const MARGIN: f64 = 3.0;
 /// GS1 logistics labels ask for X ≥ 0.495 mm.
 const MODULE_MM: f64 = 0.5;
 
-/// Width of a half-width character as a fraction of the font size: a little
-/// above the average Latin advance, so estimates err towards fitting.
-/// Full-width characters count twice.
-const SVG_UNIT: f64 = 0.56;
-
 /// Net dry ice as people write it: `2.5`, `3`, `0.25` (no `3.0`, no float
 /// noise such as `0.30000000000000004`).
 pub fn format_kg(kg: f64) -> String {
     num(kg)
-}
-
-/// Controls (and the non-characters XML forbids) become spaces: a pasted tab
-/// or a NUL must neither break the XML nor start a ZPL command.
-fn clean(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_control() || c == '\u{fffe}' || c == '\u{ffff}' {
-                ' '
-            } else {
-                c
-            }
-        })
-        .collect::<String>()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn xml_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in clean(text).chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-/// Half-width characters are one unit, everything else (kanji, kana,
-/// full-width forms) two.
-fn units(c: char) -> usize {
-    if c.is_ascii() || ('\u{ff61}'..='\u{ff9f}').contains(&c) {
-        1
-    } else {
-        2
-    }
-}
-
-fn text_units(text: &str) -> usize {
-    text.chars().map(units).sum()
 }
 
 /// Greedy wrap into lines of at most `max_units`, preferring a break after a
@@ -542,21 +487,6 @@ const DOTS_MARGIN: i64 = 24;
 /// monospace font: half-width characters take half the cell height.
 pub const ZPL_CJK_FONT: &str = "E:ANMDJ.TTF";
 const ZPL_UNIT: f64 = 0.52;
-
-/// Field data safe for `^FH`: `^` and `~` would start a command, `_` is the
-/// hex indicator itself, so all three travel as hex escapes.
-fn zpl_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in clean(text).chars() {
-        match c {
-            '^' => out.push_str("_5E"),
-            '~' => out.push_str("_7E"),
-            '_' => out.push_str("_5F"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
 
 /// A text field in the Japanese font (alias `J`), top-left at (x, y), text
 /// `h` dots high.
