@@ -1124,10 +1124,7 @@ pub fn dispatch(
     if req.override_reason.is_some() {
         actor.require(Action::Override)?;
     }
-    let at = req.at.map_or(now, super::instant);
-    if at > now + Duration::minutes(ctx.config.policy.future_tolerance_minutes) {
-        return Err(ActionError::invalid("dispatch time is in the future"));
-    }
+    let at = when(ctx, req.at, now, "dispatch")?;
     ctx.write(|c| {
         let row = lock_open_package(c, id)?;
         let view = load_package(ctx, c, row.clone(), at)?;
@@ -1238,10 +1235,7 @@ pub fn receive(
 ) -> Result<PackageChanged, ActionError> {
     actor.require(Action::ReceivePackages)?;
     check_optional_text("note", req.note.as_deref(), 1000)?;
-    let at = req.at.map_or(now, super::instant);
-    if at > now + Duration::minutes(ctx.config.policy.future_tolerance_minutes) {
-        return Err(ActionError::invalid("receipt time is in the future"));
-    }
+    let at = when(ctx, req.at, now, "receipt")?;
     ctx.write(|c| {
         let row = lock_package(c, id)?;
         match row.status.as_str() {
@@ -1375,10 +1369,7 @@ pub fn record_consultation(
     actor.require(Action::PackSpecimens)?;
     check_text("consulted_with", &req.consulted_with, TEXT_MAX)?;
     check_optional_text("note", req.note.as_deref(), 1000)?;
-    let at = req.at.map_or(now, super::instant);
-    if at > now + Duration::minutes(ctx.config.policy.future_tolerance_minutes) {
-        return Err(ActionError::invalid("consultation time is in the future"));
-    }
+    let at = when(ctx, req.at, now, "consultation")?;
     ctx.write(|c| {
         specimen_row(c, specimen_id)?;
         let row = ConsultationRow {
@@ -1413,6 +1404,23 @@ pub fn record_consultation(
             recorded_at: ctx.site_time(row.recorded_at),
         })
     })
+}
+
+/// The time a request gives for an event (now when absent), refused when
+/// it lies beyond the clock-skew tolerance in the future.
+fn when(
+    ctx: &Ctx,
+    at: Option<DateTime<FixedOffset>>,
+    now: DateTime<Utc>,
+    what: &str,
+) -> Result<DateTime<Utc>, ActionError> {
+    let at = at.map_or(now, super::instant);
+    if at > now + Duration::minutes(ctx.config.policy.future_tolerance_minutes) {
+        return Err(ActionError::invalid(format!(
+            "{what} time is in the future"
+        )));
+    }
+    Ok(at)
 }
 
 fn site_date(ctx: &Ctx, t: DateTime<Utc>) -> NaiveDate {
