@@ -73,7 +73,9 @@ impl Default for Site {
 }
 
 /// What a station's scans mean (SPEC §1): each desk has one job.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Workflow {
     /// patient → tube → kit
@@ -93,14 +95,35 @@ pub struct StationConfig {
     pub workflow: Workflow,
 }
 
-/// Scanner entries are read by the scanner supervisor; the spine keeps them
-/// as written so a full `kentai.toml` loads today.
+/// A `[[scanner]]` entry as written; `scanning::devices` checks its keys
+/// and turns it into a device spec for the supervisor.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScannerConfig {
     pub name: String,
     pub kind: String,
     #[serde(flatten)]
     pub settings: toml::Table,
+}
+
+/// How scans are handled (`[scanning]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Scanning {
+    /// The same code read again by the same device within this many
+    /// milliseconds is a double read: journalled, not processed again.
+    pub duplicate_window_ms: u64,
+    /// Start the configured scanners with the server (off for tools that
+    /// only need the API).
+    pub start_scanners: bool,
+}
+
+impl Default for Scanning {
+    fn default() -> Self {
+        Scanning {
+            duplicate_window_ms: 1000,
+            start_scanners: true,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -114,6 +137,7 @@ pub struct Config {
     pub stations: Vec<StationConfig>,
     #[serde(rename = "scanner")]
     pub scanners: Vec<ScannerConfig>,
+    pub scanning: Scanning,
     /// The site's kit catalog (`[[kit]]`): read-only entries that sit over
     /// the kits added with `POST /api/v1/kits` (see `actions::kits`).
     #[serde(rename = "kit")]
@@ -129,6 +153,7 @@ impl Default for Config {
             policy: Policy::default(),
             stations: Vec::new(),
             scanners: Vec::new(),
+            scanning: Scanning::default(),
             kits: Vec::new(),
         }
     }
@@ -173,6 +198,28 @@ impl Config {
             ));
         }
         self.kit_catalog()?;
+        let mut seen = std::collections::HashSet::new();
+        for station in &self.stations {
+            if station.name.trim().is_empty()
+                || station.name.len() > 64
+                || !station
+                    .name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+            {
+                return Err(ConfigError::Invalid(format!(
+                    "station {:?}: a name is 1–64 letters, digits, '-', '_' or '.'",
+                    station.name
+                )));
+            }
+            if !seen.insert(station.name.as_str()) {
+                return Err(ConfigError::Invalid(format!(
+                    "station {:?} is configured twice",
+                    station.name
+                )));
+            }
+        }
+        crate::scanning::devices::scanner_specs(self)?;
         Ok(())
     }
 

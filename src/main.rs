@@ -17,6 +17,7 @@ use std::ffi::OsString;
 use std::io::{BufRead as _, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 #[derive(Parser)]
 #[command(
@@ -54,6 +55,38 @@ enum Command {
     Barcode {
         #[command(subcommand)]
         command: BarcodeCommand,
+    },
+    /// List the configured scanners (present or absent) and the serial
+    /// ports and USB devices no [[scanner]] names; a running server's live
+    /// state is at GET /api/v1/devices
+    Devices {
+        /// One JSON object per line instead of a table
+        #[arg(long)]
+        json: bool,
+    },
+    /// Play scans into a pseudo-terminal as a serial scanner would (for
+    /// demos and tests): point a [[scanner]] path at LINK
+    Simulate {
+        /// Where to link the simulated scanner's tty (e.g. /tmp/scanner-1)
+        #[arg(long)]
+        link: PathBuf,
+        /// Bytes per second pace as on a serial line (0: as fast as possible)
+        #[arg(long, default_value_t = 9600)]
+        baud: u32,
+        /// cr | lf | crlf | tab | stx_etx | none
+        #[arg(long, default_value = "cr")]
+        suffix: String,
+        /// Pause before the first scan, for the server to open the tty
+        #[arg(long, default_value_t = 1000)]
+        wait_ms: u64,
+        /// Pause between scans
+        #[arg(long, default_value_t = 500)]
+        interval_ms: u64,
+        /// Keep the scanner "plugged in" this long after the last scan
+        #[arg(long, default_value_t = 500)]
+        hold_ms: u64,
+        /// Scans (default: one per line on stdin); write GS as \x1d
+        scans: Vec<String>,
     },
 }
 
@@ -168,6 +201,26 @@ fn run(cli: Cli) -> Result<(), Failure> {
     {
         return barcode_parse(gs1, scans);
     }
+    if let Command::Simulate {
+        link,
+        baud,
+        suffix,
+        wait_ms,
+        interval_ms,
+        hold_ms,
+        scans,
+    } = cli.command
+    {
+        return simulate(SimulateArgs {
+            link,
+            baud,
+            suffix,
+            wait: Duration::from_millis(wait_ms),
+            interval: Duration::from_millis(interval_ms),
+            hold: Duration::from_millis(hold_ms),
+            scans,
+        });
+    }
     let mut config = load_config(&cli)?;
     match cli.command {
         Command::Serve { bind } => {
@@ -201,8 +254,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
             println!("{}", created.token);
             Ok(())
         }
+        Command::Devices { json } => devices(&config, json),
         // Handled before the configuration is loaded.
-        Command::Barcode { .. } => Ok(()),
+        Command::Barcode { .. } | Command::Simulate { .. } => Ok(()),
     }
 }
 
@@ -346,5 +400,92 @@ fn barcode_parse(gs1: bool, scans: Vec<OsString>) -> Result<(), Failure> {
             "{invalid} of {total} scan(s) are not valid barcodes"
         )));
     }
+    Ok(())
+}
+
+fn devices(config: &Config, json: bool) -> Result<(), Failure> {
+    config.validate().map_err(bad_input)?;
+    let lines = kentai::scanning::devices::probe(config).map_err(bad_input)?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        for line in &lines {
+            writeln!(out, "{}", serde_json::to_string(line)?)?;
+        }
+        return Ok(());
+    }
+    if lines.is_empty() {
+        writeln!(
+            out,
+            "no scanners configured and no serial ports or USB devices seen"
+        )?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{:<16} {:<16} {:<13} {:<28} {:<15} DETAIL",
+        "NAME", "STATION", "KIND", "TARGET", "STATE"
+    )?;
+    for l in &lines {
+        writeln!(
+            out,
+            "{:<16} {:<16} {:<13} {:<28} {:<15} {}",
+            l.name.as_deref().unwrap_or("-"),
+            l.station.as_deref().unwrap_or("-"),
+            l.kind,
+            l.target,
+            l.state,
+            l.detail.as_deref().unwrap_or("")
+        )?;
+    }
+    Ok(())
+}
+
+struct SimulateArgs {
+    link: PathBuf,
+    baud: u32,
+    suffix: String,
+    wait: Duration,
+    interval: Duration,
+    hold: Duration,
+    scans: Vec<String>,
+}
+
+fn simulate(args: SimulateArgs) -> Result<(), Failure> {
+    use kentai::simulate::{unescape, Pty};
+    let suffix = kentai_drivers::framing::Suffix::from_code(&args.suffix).ok_or_else(|| {
+        bad_input(anyhow::anyhow!(
+            "--suffix {:?} is not cr, lf, crlf, tab, stx_etx or none",
+            args.suffix
+        ))
+    })?;
+    let texts: Vec<String> = if args.scans.is_empty() {
+        std::io::stdin().lock().lines().collect::<Result<_, _>>()?
+    } else {
+        args.scans
+    };
+    let scans = texts
+        .iter()
+        .filter(|t| !t.is_empty())
+        .map(|t| unescape(t).map_err(|e| bad_input(anyhow::anyhow!("{t:?}: {e}"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut pty = Pty::create(&args.link)?;
+    eprintln!(
+        "kentai: simulated scanner at {} (→ {})",
+        args.link.display(),
+        pty.slave_path().display()
+    );
+    std::thread::sleep(args.wait);
+    let baud = (args.baud > 0).then_some(args.baud);
+    for (i, scan) in scans.iter().enumerate() {
+        if i > 0 {
+            std::thread::sleep(args.interval);
+        }
+        pty.send_scan(scan, suffix, baud)?;
+        eprintln!(
+            "kentai: sent {}",
+            String::from_utf8_lossy(scan).escape_debug()
+        );
+    }
+    std::thread::sleep(args.hold);
     Ok(())
 }

@@ -57,6 +57,11 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/kits"),
     ("GET", "/api/v1/kits/{gtin}"),
     ("GET", "/api/v1/kits/lots/{lot}/specimens"),
+    ("POST", "/api/v1/scans"),
+    ("GET", "/api/v1/scans"),
+    ("GET", "/api/v1/stations"),
+    ("GET", "/api/v1/stations/{station}/events"),
+    ("GET", "/api/v1/devices"),
 ];
 
 /// The methods `configure` uses; a route under any other fails
@@ -77,6 +82,7 @@ struct Ids<'a> {
     code: &'a str,
     gtin: &'a str,
     lot: &'a str,
+    station: &'a str,
 }
 
 impl<'a> Ids<'a> {
@@ -88,6 +94,7 @@ impl<'a> Ids<'a> {
             code: value,
             gtin: value,
             lot: value,
+            station: value,
         }
     }
 }
@@ -104,6 +111,7 @@ fn concrete(path: &str, ids: &Ids) -> String {
                 Some("code") => ids.code,
                 Some("gtin") => ids.gtin,
                 Some("lot") => ids.lot,
+                Some("station") => ids.station,
                 Some(other) => panic!("{path}: no value for the path parameter {{{other}}}"),
                 None => seg,
             },
@@ -120,6 +128,7 @@ fn concrete_fills_each_path_parameter_with_its_own_value() {
         code: "F-1",
         gtin: KIT_GTIN,
         lot: "LOT-1",
+        station: "reception-1",
     };
     assert_eq!(
         concrete(
@@ -185,6 +194,14 @@ async fn send(
     let res = req.send().await.expect("request");
     let status = res.status().as_u16();
     let headers = res.headers().clone();
+    // A station's event stream never ends: its status and headers are
+    // the answer.
+    let streaming = headers
+        .get("content-type")
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"));
+    if streaming {
+        return (status, headers, Value::Null);
+    }
     let text = res.text().await.expect("body");
     let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
     (status, headers, value)
@@ -263,6 +280,7 @@ fn valid_body(path: &str) -> Value {
         }
         "/api/v1/packages" => json!({"carrier": "category_b_carrier", "consignee": consignee()}),
         "/api/v1/kits" => kit("4987654321056"),
+        "/api/v1/scans" => json!({"station": "reception-1", "data": "P-NOAUTH"}),
         // PATCH: the only body this path takes.
         "/api/v1/packages/{package_id}" => {
             json!({"consignee": {"name": "衛生研究所", "address": "東京都", "phone": "03-0000-0000"},
@@ -419,12 +437,13 @@ impl Fixture {
             code: "F-1",
             gtin: KIT_GTIN,
             lot: "LOT-1",
+            station: "reception-1",
         }
     }
 }
 
 async fn app_with_a_location_a_specimen_and_a_package() -> Fixture {
-    let app = spawn_app().await;
+    let app = spawn_app_with(with_stations).await;
     app.location("F-1", "fridge_4c").await;
     let package_id = open_package(&app, &["S-1"]).await;
     register_tube(&app, "S-2").await;
@@ -567,8 +586,8 @@ async fn a_missing_or_wrong_token_is_refused_before_the_body_is_looked_at() {
             }
         }
     }
-    // 13 POST routes and the PATCH of a package.
-    assert_eq!(with_a_body, 14, "routes that read a body");
+    // 14 POST routes and the PATCH of a package.
+    assert_eq!(with_a_body, 15, "routes that read a body");
     assert_eq!(app.snapshot(), before);
 }
 
@@ -666,6 +685,16 @@ const MATRIX: &[((&str, &str), [u16; 4])] = &[
         ("GET", "/api/v1/kits/lots/{lot}/specimens"),
         [403, 200, 403, 200],
     ),
+    // Scans and stations: every desk role; what a scan then does is
+    // checked as the action it becomes.
+    (("POST", "/api/v1/scans"), [201, 201, 403, 201]),
+    (("GET", "/api/v1/scans"), [200, 200, 403, 200]),
+    (("GET", "/api/v1/stations"), [200, 200, 403, 200]),
+    (
+        ("GET", "/api/v1/stations/{station}/events"),
+        [200, 200, 403, 200],
+    ),
+    (("GET", "/api/v1/devices"), [200, 200, 403, 200]),
 ];
 
 const MATRIX_ROLES: [Role; 4] = [Role::Reception, Role::Lab, Role::HealthCentre, Role::Admin];
@@ -724,6 +753,7 @@ fn matrix_request(m: &str, p: &str, code: &str, s: &RoleState) -> (String, Optio
                 code: "F-1",
                 gtin: KIT_GTIN,
                 lot: "LOT-1",
+                station: "reception-1",
             },
         )
     };
@@ -763,7 +793,7 @@ fn matrix_request(m: &str, p: &str, code: &str, s: &RoleState) -> (String, Optio
 
 #[tokio::test]
 async fn each_role_may_call_exactly_the_routes_api_md_gives_it() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(with_stations).await;
     app.location("F-1", "fridge_4c").await;
     catalogue_kit(&app).await;
     // The matrix covers every authenticated /api/v1 route.

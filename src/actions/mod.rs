@@ -10,6 +10,7 @@ pub mod kits;
 pub mod locations;
 pub mod packages;
 pub mod results;
+pub mod scans;
 pub mod specimens;
 pub mod storage;
 pub mod users;
@@ -77,6 +78,9 @@ fn describe(action: Action) -> &'static str {
         Action::ReadKits => "read the kit catalog",
         Action::ManageKits => "add kits to the catalog",
         Action::TraceKitLots => "trace kit lots",
+        Action::Scan => "send scans to a station",
+        Action::WatchStations => "follow a station's scans",
+        Action::ReadDevices => "see the scanners",
     }
 }
 
@@ -144,6 +148,10 @@ pub struct Ctx {
     pub store: Store,
     pub config: Arc<Config>,
     pub tz: Tz,
+    /// Set while an action runs for a journalled scan: its write then also
+    /// marks the scan processed, in the same transaction (see
+    /// [`Ctx::for_scan`]).
+    scan: Option<i64>,
 }
 
 impl Ctx {
@@ -154,6 +162,7 @@ impl Ctx {
             store,
             config: Arc::new(config),
             tz,
+            scan: None,
         })
     }
 
@@ -167,10 +176,29 @@ impl Ctx {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match self.store.write(&mut f) {
+            let result: Result<T, ActionError> = self.store.write(|c| {
+                let value = f(c)?;
+                if let Some(id) = self.scan {
+                    scans::claim(c, id)?;
+                }
+                Ok(value)
+            });
+            match result {
                 Err(e) if e.is_lost_race() && attempt < 5 => continue,
                 other => return other,
             }
+        }
+    }
+
+    /// This context for the action a journalled scan asks for. The
+    /// action's write transaction claims the scan (sets its
+    /// `processed_at`), so the effect and "processed" commit together: a
+    /// crash leaves either both or neither, and a scan replayed after a
+    /// restart finds itself claimed and changes nothing.
+    pub fn for_scan(&self, scan_id: i64) -> Ctx {
+        Ctx {
+            scan: Some(scan_id),
+            ..self.clone()
         }
     }
 

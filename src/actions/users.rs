@@ -161,3 +161,98 @@ pub fn bootstrap_admin(ctx: &Ctx) -> Result<Option<String>, ActionError> {
     )?;
     Ok(Some(created.token))
 }
+
+/// The user a station's scanners act as: `station:<name>`, with the role
+/// its workflow needs (reception desks register and store; packing and
+/// receiving desks are the lab's). Created on first start with a token
+/// nobody is shown; an admin can disable it to silence the desk's
+/// scanners. The configuration decides the role, so it is kept in step.
+pub fn station_actor(ctx: &Ctx, station: &str, role: Role) -> Result<Actor, ActionError> {
+    let name = format!("station:{station}");
+    let now = super::now();
+    let row: UserRow = ctx.write(|c| {
+        let found: Option<UserRow> = users::table
+            .filter(users::name.eq(&name))
+            .select(UserRow::as_select())
+            .first(c)
+            .optional()?;
+        match found {
+            Some(r) if r.role == role.code() => Ok(r),
+            Some(mut r) => {
+                diesel::update(users::table.find(r.id))
+                    .set(users::role.eq(role.code()))
+                    .execute(c)?;
+                let before = serde_json::json!({"role": r.role});
+                r.role = role.code().to_string();
+                let after = serde_json::json!({"role": r.role});
+                audit::record(
+                    c,
+                    &Actor::system(),
+                    now,
+                    "user.station_role",
+                    ("user", &r.id.to_string()),
+                    Some(&before),
+                    Some(&after),
+                )?;
+                Ok(r)
+            }
+            None => {
+                let hash = hash_token(&generate_token());
+                let new = NewUser {
+                    name: &name,
+                    role: role.code(),
+                    token_hash: &hash,
+                    created_at: now.naive_utc(),
+                    disabled: false,
+                };
+                let id: i64 = diesel::insert_into(users::table)
+                    .values(&new)
+                    .returning(users::id)
+                    .get_result(c)?;
+                let after = serde_json::json!({"id": id, "name": name, "role": role.code()});
+                audit::record::<(), _>(
+                    c,
+                    &Actor::system(),
+                    now,
+                    "user.create",
+                    ("user", &id.to_string()),
+                    None,
+                    Some(&after),
+                )?;
+                Ok(UserRow {
+                    id,
+                    name: name.clone(),
+                    role: role.code().to_string(),
+                    token_hash: String::new(),
+                    created_at: new.created_at,
+                    disabled: false,
+                })
+            }
+        }
+    })?;
+    Ok(Actor {
+        id: Some(row.id),
+        name: row.name,
+        role,
+    })
+}
+
+/// The user a journalled scan acted as, for replaying it after a restart;
+/// `None` when that user is disabled or gone.
+pub fn actor_by_id(ctx: &Ctx, id: i64) -> Result<Option<Actor>, ActionError> {
+    let row: Option<UserRow> = ctx.store.read(|c| {
+        users::table
+            .find(id)
+            .select(UserRow::as_select())
+            .first(c)
+            .optional()
+            .map_err(ActionError::from)
+    })?;
+    Ok(row.filter(|r| !r.disabled).and_then(|r| {
+        Some(Actor {
+            id: Some(r.id),
+            role: Role::from_code(&r.role)?,
+            name: r.name,
+        })
+    }))
+}

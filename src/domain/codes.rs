@@ -51,6 +51,14 @@ pub enum RuleCode {
     NoRespiratorySpecimen,
     PpeIncomplete,
     ResultBeforeCollection,
+    /// `POST /api/v1/scans` names a station kentai.toml does not configure.
+    UnknownStation,
+    /// The same code read again by the same device within the duplicate
+    /// window: journalled, not processed twice.
+    DuplicateScan,
+    /// A scan this station's workflow has no use for at this step (a
+    /// location at reception, a tube at packing before a package).
+    UnexpectedScan,
     Unauthorized,
     Forbidden,
     NotFound,
@@ -98,6 +106,9 @@ impl RuleCode {
             RuleCode::NoRespiratorySpecimen => "no_respiratory_specimen",
             RuleCode::PpeIncomplete => "ppe_incomplete",
             RuleCode::ResultBeforeCollection => "result_before_collection",
+            RuleCode::UnknownStation => "unknown_station",
+            RuleCode::DuplicateScan => "duplicate_scan",
+            RuleCode::UnexpectedScan => "unexpected_scan",
             RuleCode::Unauthorized => "unauthorized",
             RuleCode::Forbidden => "forbidden",
             RuleCode::NotFound => "not_found",

@@ -40,6 +40,9 @@ impl Role {
                     | ReadLocations
                     | ReadAlerts
                     | ReadKits
+                    | Scan
+                    | WatchStations
+                    | ReadDevices
             ),
             Role::HealthCentre => matches!(action, ReadReports),
         }
@@ -71,6 +74,13 @@ pub enum Action {
     ManageKits,
     /// List the specimens collected with a kit lot (recalls).
     TraceKitLots,
+    /// Send a scan to a station (`POST /api/v1/scans`); what the scan then
+    /// does is checked as the action it becomes.
+    Scan,
+    /// Follow a station's scans live.
+    WatchStations,
+    /// See the configured scanners and their state.
+    ReadDevices,
 }
 
 #[cfg(test)]
@@ -108,6 +118,13 @@ mod tests {
             (Role::HealthCentre, ReadKits, false),
             (Role::HealthCentre, TraceKitLots, false),
             (Role::Admin, ManageKits, true),
+            (Role::Reception, Scan, true),
+            (Role::Reception, WatchStations, true),
+            (Role::Lab, Scan, true),
+            (Role::HealthCentre, Scan, false),
+            (Role::HealthCentre, WatchStations, false),
+            (Role::HealthCentre, ReadDevices, false),
+            (Role::Admin, ReadDevices, true),
         ];
         for (role, action, allowed) in cases {
             assert_eq!(role.may(action), allowed, "{role:?} {action:?}");

@@ -9,6 +9,7 @@ pub mod kits;
 pub mod labels;
 pub mod locations;
 pub mod packages;
+pub mod scans;
 pub mod specimens;
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
@@ -73,6 +74,7 @@ impl<'de, D: serde::Deserializer<'de>> serde::Deserializer<'de> for ObjectOnly<D
         packages::mark_missing, packages::slip, packages::label, packages::record_consultation,
         labels::specimen_label, labels::command_sheet,
         kits::create, kits::list, kits::get, kits::lot_specimens,
+        scans::submit, scans::list, scans::stations, scans::events, scans::device_list,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -82,6 +84,7 @@ impl<'de, D: serde::Deserializer<'de>> serde::Deserializer<'de> for ObjectOnly<D
         (name = "results", description = "Results as versions (SPEC §2.7)"),
         (name = "packages", description = "Triple packaging, dispatch, receiving, slip and label (SPEC §2.5)"),
         (name = "kits", description = "The kit catalog and recall tracing by lot (SPEC §2.1, §4)"),
+        (name = "scans", description = "Scans from scanners and clients, stations and their live events, scanners (SPEC §4, §5)"),
         (name = "users", description = "Users, tokens and the audit log"),
     )
 )]
@@ -246,7 +249,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(
                 "/packages/{package_id}/label",
                 web::get().to(packages::label),
-            ),
+            )
+            .service(
+                web::resource("/scans")
+                    .route(web::post().to(scans::submit))
+                    .route(web::get().to(scans::list))
+                    .default_service(web::to(not_found)),
+            )
+            .route("/stations", web::get().to(scans::stations))
+            .route("/stations/{station}/events", web::get().to(scans::events))
+            .route("/devices", web::get().to(scans::device_list)),
     )
     .default_service(web::to(not_found));
 }

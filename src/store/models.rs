@@ -207,3 +207,23 @@ pub struct KitRow {
     pub created_by: i64,
     pub created_at: NaiveDateTime,
 }
+
+/// One journalled scan (see migration `…000004_scans`).
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = scans)]
+pub struct ScanRow {
+    #[diesel(skip_insertion)]
+    pub id: i64,
+    pub station: String,
+    pub device: String,
+    pub raw: Vec<u8>,
+    pub aim: Option<String>,
+    pub scanned_at: NaiveDateTime,
+    pub acted_by: i64,
+    pub duplicate_of: Option<i64>,
+    pub processed_at: Option<NaiveDateTime>,
+    pub kind: Option<String>,
+    pub accepted: Option<bool>,
+    pub outcome: Option<String>,
+    pub state_after: Option<String>,
+}

@@ -185,6 +185,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    scans (id) {
+        id -> BigInt,
+        station -> Text,
+        device -> Text,
+        raw -> Binary,
+        aim -> Nullable<Text>,
+        scanned_at -> Timestamp,
+        acted_by -> BigInt,
+        duplicate_of -> Nullable<BigInt>,
+        processed_at -> Nullable<Timestamp>,
+        kind -> Nullable<Text>,
+        accepted -> Nullable<Bool>,
+        outcome -> Nullable<Text>,
+        state_after -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(specimens -> patients (patient_ref));
 diesel::joinable!(storage_events -> specimens (specimen_id));
 diesel::joinable!(storage_events -> locations (location_code));
@@ -206,5 +224,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     package_specimens,
     checklist_events,
     consultations,
-    kits
+    kits,
+    scans
 );

@@ -16,7 +16,7 @@ use kentai::startup::Application;
 use serde_json::{json, Value};
 
 /// Every table kentai writes.
-pub const TABLES: [&str; 12] = [
+pub const TABLES: [&str; 13] = [
     "specimens",
     "patients",
     "audit_log",
@@ -29,6 +29,7 @@ pub const TABLES: [&str; 12] = [
     "checklist_events",
     "consultations",
     "kits",
+    "scans",
 ];
 
 pub struct TestApp {
@@ -90,6 +91,19 @@ pub async fn spawn_app() -> TestApp {
 
 /// A server whose configuration `adjust` may change first (policy, site).
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    spawn_app_with_opener(
+        adjust,
+        std::sync::Arc::new(kentai_drivers::supervisor::SystemOpener),
+    )
+    .await
+}
+
+/// As [`spawn_app_with`], opening the configured scanners through `opener`
+/// (recorded USB reports instead of devices this machine does not have).
+pub async fn spawn_app_with_opener(
+    adjust: impl FnOnce(&mut Config),
+    opener: std::sync::Arc<dyn kentai_drivers::supervisor::Opener>,
+) -> TestApp {
     let (database, db) = test_database();
     let mut config = Config {
         bind: "127.0.0.1:0".into(),
@@ -103,7 +117,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     config.site.emergency_phone = "090-1234-5678".into();
     config.site.gs1_company_prefix = "4912345".into();
     adjust(&mut config);
-    let app = Application::build(config).expect("build app");
+    let app = Application::build_with_opener(config, opener).expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
     let admin = app
         .admin_token()
@@ -300,4 +314,111 @@ pub fn registration(specimen_id: &str, specimen_type: &str, days_since_onset: i6
         "test_method": "pcr",
         "ppe": ["surgical_mask", "n95", "eye_protection", "gown", "gloves"]
     })
+}
+
+/// One station's Server-Sent Events, read as a browser's EventSource would.
+pub struct EventStream {
+    response: reqwest::Response,
+    buffer: String,
+}
+
+/// One event: its name, its id (scans) and its data.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub name: String,
+    pub id: Option<i64>,
+    pub data: Value,
+}
+
+impl EventStream {
+    /// The next event with data, or `None` if none comes within `within`.
+    pub async fn next(&mut self, within: std::time::Duration) -> Option<Event> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let mut name = "message".to_string();
+                let mut id = None;
+                let mut data = String::new();
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("event: ") {
+                        name = v.to_string();
+                    } else if let Some(v) = line.strip_prefix("id: ") {
+                        id = v.parse().ok();
+                    } else if let Some(v) = line.strip_prefix("data: ") {
+                        data.push_str(v);
+                    }
+                }
+                if data.is_empty() {
+                    continue;
+                }
+                return Some(Event {
+                    name,
+                    id,
+                    data: serde_json::from_str(&data).expect("event data is JSON"),
+                });
+            }
+            let chunk = tokio::time::timeout_at(deadline, self.response.chunk())
+                .await
+                .ok()?
+                .expect("event stream read")?;
+            self.buffer
+                .push_str(std::str::from_utf8(&chunk).expect("UTF-8 events"));
+        }
+    }
+
+    /// The next `scan` event (device events skipped).
+    pub async fn next_scan(&mut self, within: std::time::Duration) -> Option<Event> {
+        loop {
+            let e = self.next(within).await?;
+            if e.name == "scan" {
+                return Some(e);
+            }
+        }
+    }
+}
+
+impl TestApp {
+    /// Opens `GET /api/v1/stations/{station}/events`.
+    pub async fn events(&self, station: &str, token: &str, last_id: Option<i64>) -> EventStream {
+        let mut req = self
+            .client
+            .get(self.url(&format!("/api/v1/stations/{station}/events")))
+            .bearer_auth(token);
+        if let Some(id) = last_id {
+            req = req.header("Last-Event-ID", id.to_string());
+        }
+        let response = req.send().await.expect("open event stream");
+        assert_eq!(response.status().as_u16(), 200, "event stream status");
+        EventStream {
+            response,
+            buffer: String::new(),
+        }
+    }
+
+    /// `POST /api/v1/scans`.
+    pub async fn scan(&self, token: &str, station: &str, data: &str) -> (u16, Value) {
+        self.post(
+            "/api/v1/scans",
+            token,
+            &json!({"station": station, "data": data}),
+        )
+        .await
+    }
+}
+
+/// The stations the scan tests use, one per workflow.
+pub fn with_stations(config: &mut Config) {
+    use kentai::config::{StationConfig, Workflow};
+    for (name, workflow) in [
+        ("reception-1", Workflow::Reception),
+        ("fridge-1", Workflow::Storage),
+        ("packing-1", Workflow::Packing),
+        ("receiving-1", Workflow::Receiving),
+    ] {
+        config.stations.push(StationConfig {
+            name: name.into(),
+            workflow,
+        });
+    }
 }

@@ -1,0 +1,3 @@
+DROP INDEX scans_unprocessed;
+DROP INDEX scans_station;
+DROP TABLE scans;

@@ -1,0 +1,318 @@
+//! The scan journal: every scan is written here, durably, before anything
+//! acts on it (SPEC §5 "nothing lost").
+//!
+//! A row is inserted and committed first. The action the scan asks for then
+//! claims it inside its own write transaction ([`claim`], through
+//! [`super::Ctx::for_scan`]), so the effect and the mark "processed" commit
+//! together. After a crash the rows still unclaimed are exactly the scans
+//! that had no effect yet; they are processed at start-up, once.
+
+use super::{from_json, naive, to_json, ActionError, Actor, Ctx};
+use crate::domain::roles::Action;
+use crate::domain::{Notice, RuleCode};
+use crate::store::models::ScanRow;
+use crate::store::schema::scans;
+use crate::store::DbConnection;
+use chrono::{DateTime, FixedOffset, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// A scan as it reaches the journal: from a scanner's frame or from
+/// `POST /api/v1/scans`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewScan {
+    pub station: String,
+    /// The configured scanner's name, or `api`.
+    pub device: String,
+    /// The bytes as sent, AIM identifier included, suffix removed.
+    pub raw: Vec<u8>,
+    pub aim: Option<String>,
+    /// When the frame's last byte arrived (or the request did).
+    pub scanned_at: DateTime<Utc>,
+    pub acted_by: i64,
+}
+
+/// A reception desk's scans so far, for the registration form to pre-fill.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ReceptionDraft {
+    /// The patient's number or GSRN as scanned.
+    pub patient: Option<String>,
+    /// The new tube's specimen id.
+    pub specimen_id: Option<String>,
+    pub kit: Option<KitDraft>,
+}
+
+/// A scanned kit label with what the catalog says of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct KitDraft {
+    /// The label as scanned (GS as U+001D): the registration's `kit` field.
+    pub scan: String,
+    pub gtin: String,
+    pub lot: Option<String>,
+    pub expiry: Option<chrono::NaiveDate>,
+    pub serial: Option<String>,
+    /// From the kit catalog; absent for a GTIN it does not know.
+    pub specimen_type: Option<String>,
+    pub swab_material: Option<String>,
+    pub description: Option<String>,
+}
+
+/// What became of a scan, as the station shows it (API.md's `outcome`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ScanOutcome {
+    /// `specimen`, `kit`, `patient`, `location`, `package`, `command` or
+    /// `unknown`.
+    pub kind: String,
+    /// Green (true) or red (false) at the desk.
+    pub accepted: bool,
+    /// The reason in plain words.
+    pub message: String,
+    /// The rule or error code when refused (API.md codes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<RuleCode>,
+    /// Rules that warned but let it through.
+    #[serde(default)]
+    pub warnings: Vec<Notice>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub specimen_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub package_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    /// What the station waits for next, in plain words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+    /// Reception: the registration so far.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draft: Option<Box<ReceptionDraft>>,
+    /// The earlier scan this one repeats (`duplicate_scan`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duplicate_of: Option<i64>,
+}
+
+impl ScanOutcome {
+    pub fn accepted(kind: &str, message: impl Into<String>) -> ScanOutcome {
+        ScanOutcome {
+            kind: kind.to_string(),
+            accepted: true,
+            message: message.into(),
+            code: None,
+            warnings: Vec::new(),
+            specimen_id: None,
+            package_id: None,
+            location: None,
+            next: None,
+            draft: None,
+            duplicate_of: None,
+        }
+    }
+
+    pub fn refused(kind: &str, code: RuleCode, message: impl Into<String>) -> ScanOutcome {
+        ScanOutcome {
+            accepted: false,
+            code: Some(code),
+            ..ScanOutcome::accepted(kind, message)
+        }
+    }
+
+    /// A refused action's first reason; every reason goes into the message.
+    pub fn from_error(kind: &str, e: &ActionError) -> ScanOutcome {
+        let message = match e {
+            ActionError::Refused { refusals, .. } => refusals
+                .iter()
+                .map(|n| n.message.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
+            ActionError::Store(_) => "kentai could not record this scan; scan it again".into(),
+            other => other.to_string(),
+        };
+        ScanOutcome::refused(kind, e.code(), message)
+    }
+}
+
+/// A journalled scan with its outcome, as `GET /api/v1/scans` and the
+/// station's event stream show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ScanView {
+    pub scan_id: i64,
+    pub station: String,
+    pub device: String,
+    /// The scan as text (GS as U+001D); bytes that are not UTF-8 are shown
+    /// as U+FFFD.
+    pub data: String,
+    pub aim: Option<String>,
+    pub scanned_at: DateTime<FixedOffset>,
+    /// Absent while the scan waits to be processed.
+    pub outcome: Option<ScanOutcome>,
+}
+
+pub fn view(ctx: &Ctx, row: ScanRow) -> ScanView {
+    ScanView {
+        scan_id: row.id,
+        station: row.station,
+        device: row.device,
+        data: String::from_utf8_lossy(&row.raw).into_owned(),
+        aim: row.aim,
+        scanned_at: ctx.site_time(row.scanned_at),
+        outcome: row
+            .outcome
+            .as_deref()
+            .map(from_json::<Option<ScanOutcome>>)
+            .and_then(|o| o),
+    }
+}
+
+/// Writes the scan to the journal and commits: from here on it is not lost.
+pub fn journal(ctx: &Ctx, scan: &NewScan, duplicate_of: Option<i64>) -> Result<i64, ActionError> {
+    let row = ScanRow {
+        id: 0,
+        station: scan.station.clone(),
+        device: scan.device.clone(),
+        raw: scan.raw.clone(),
+        aim: scan.aim.clone(),
+        scanned_at: naive(scan.scanned_at),
+        acted_by: scan.acted_by,
+        duplicate_of,
+        processed_at: None,
+        kind: None,
+        accepted: None,
+        outcome: None,
+        state_after: None,
+    };
+    ctx.store.write(|c| {
+        diesel::insert_into(scans::table)
+            .values(&row)
+            .returning(scans::id)
+            .get_result::<i64>(c)
+            .map_err(ActionError::from)
+    })
+}
+
+/// Marks the scan processed inside the caller's transaction; refuses if it
+/// already is, which rolls the caller's effect back with it.
+pub(crate) fn claim(c: &mut DbConnection, id: i64) -> Result<(), ActionError> {
+    let claimed = diesel::update(scans::table.find(id))
+        .filter(scans::processed_at.is_null())
+        .set(scans::processed_at.eq(naive(super::now())))
+        .execute(c)?;
+    if claimed == 1 {
+        Ok(())
+    } else {
+        Err(ActionError::Conflict(Notice::new(
+            RuleCode::DuplicateScan,
+            format!("scan {id} was already processed"),
+        )))
+    }
+}
+
+/// Records the outcome and the station's state after the scan; marks the
+/// scan processed if its action did not (a scan that only moved the
+/// station along, or one that was refused).
+pub fn finish(
+    ctx: &Ctx,
+    id: i64,
+    outcome: &ScanOutcome,
+    state_after: Option<String>,
+) -> Result<(), ActionError> {
+    let now = naive(super::now());
+    ctx.store.write(|c| {
+        diesel::update(scans::table.find(id))
+            .set((
+                scans::kind.eq(&outcome.kind),
+                scans::accepted.eq(outcome.accepted),
+                scans::outcome.eq(to_json(outcome)),
+                scans::state_after.eq(&state_after),
+            ))
+            .execute(c)?;
+        diesel::update(scans::table.find(id))
+            .filter(scans::processed_at.is_null())
+            .set(scans::processed_at.eq(now))
+            .execute(c)?;
+        Ok::<_, ActionError>(())
+    })
+}
+
+/// Scans journalled but not yet processed (after a crash), oldest first.
+pub fn unprocessed(ctx: &Ctx) -> Result<Vec<ScanRow>, ActionError> {
+    ctx.store.read(|c| {
+        scans::table
+            .filter(scans::processed_at.is_null())
+            .filter(scans::duplicate_of.is_null())
+            .order(scans::id)
+            .select(ScanRow::as_select())
+            .load(c)
+            .map_err(ActionError::from)
+    })
+}
+
+/// The station's state after its latest finished scan (JSON), to resume
+/// the desk after a restart.
+pub fn last_state(ctx: &Ctx, station: &str) -> Result<Option<String>, ActionError> {
+    ctx.store.read(|c| {
+        scans::table
+            .filter(scans::station.eq(station))
+            .filter(scans::state_after.is_not_null())
+            .order(scans::id.desc())
+            .select(scans::state_after)
+            .first::<Option<String>>(c)
+            .optional()
+            .map(Option::flatten)
+            .map_err(ActionError::from)
+    })
+}
+
+/// Filters of `GET /api/v1/scans`.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ScanFilter {
+    /// Only this station's scans.
+    pub station: Option<String>,
+    /// Only scans after this id (oldest first), e.g. to catch up after a
+    /// dropped connection. Without it, the newest scans, newest first.
+    pub after: Option<i64>,
+    /// At most this many (1–1000, default 100).
+    pub limit: Option<i64>,
+}
+
+pub fn list(ctx: &Ctx, actor: &Actor, filter: &ScanFilter) -> Result<Vec<ScanView>, ActionError> {
+    actor.require(Action::WatchStations)?;
+    let limit = filter.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ActionError::invalid("limit must be 1 to 1000"));
+    }
+    let rows: Vec<ScanRow> = ctx.store.read(|c| {
+        let mut q = scans::table.select(ScanRow::as_select()).into_boxed();
+        if let Some(station) = &filter.station {
+            q = q.filter(scans::station.eq(station.clone()));
+        }
+        q = match filter.after {
+            Some(after) => q.filter(scans::id.gt(after)).order(scans::id.asc()),
+            None => q.order(scans::id.desc()),
+        };
+        q.limit(limit).load(c).map_err(ActionError::from)
+    })?;
+    Ok(rows.into_iter().map(|r| view(ctx, r)).collect())
+}
+
+/// A station's processed scans after `after`, oldest first: what an event
+/// stream that reconnects with `Last-Event-ID` missed.
+pub fn processed_since(
+    ctx: &Ctx,
+    station: &str,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<ScanView>, ActionError> {
+    let rows: Vec<ScanRow> = ctx.store.read(|c| {
+        scans::table
+            .filter(scans::station.eq(station))
+            .filter(scans::id.gt(after))
+            .filter(scans::outcome.is_not_null())
+            .order(scans::id.asc())
+            .limit(limit)
+            .select(ScanRow::as_select())
+            .load(c)
+            .map_err(ActionError::from)
+    })?;
+    Ok(rows.into_iter().map(|r| view(ctx, r)).collect())
+}

@@ -1,0 +1,332 @@
+//! Scans over HTTP (API.md): `POST /api/v1/scans` for browser keyboard-wedge
+//! fields and scripts — the same path a hardware scanner's frames take —,
+//! the journal, the stations, each station's live event stream (SSE), and
+//! the scanners' state.
+
+use super::auth::User;
+use super::error::{AppError, ErrorBody};
+use super::Object;
+use crate::actions::scans::{self, ScanFilter, ScanView};
+use crate::actions::Ctx;
+use crate::domain::roles::Action;
+use crate::scanning::devices::{self, DeviceLine};
+use crate::scanning::{Incoming, ScanService, StationEvent};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::broadcast::error::RecvError;
+
+/// The longest scan accepted: a GS1 DataMatrix holds at most 3116 digits.
+pub const MAX_SCAN_BYTES: usize = 4096;
+
+/// How often an idle event stream sends a comment, so proxies and the
+/// browser keep the connection.
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScanRequest {
+    /// A configured station (`[[station]]` in kentai.toml).
+    pub station: String,
+    /// The scan as the scanner sent it, without its suffix; GS as U+001D.
+    /// An AIM identifier (`]d2`, `]C1`, …) in front is read as such.
+    pub data: String,
+    /// Which client sent it (a browser field, a script); scans from one
+    /// device are checked for double reads. Default `api:<user>`.
+    #[serde(default)]
+    pub device: Option<String>,
+}
+
+/// Control characters a scan may carry: GS, RS, FS and EOT (GS1 and ISO
+/// 15434 separators).
+fn allowed_in_scan(c: char) -> bool {
+    !c.is_control() || matches!(c, '\u{1d}' | '\u{1e}' | '\u{1c}' | '\u{04}')
+}
+
+/// The AIM symbology identifier at the front of a scan, if any.
+pub fn aim_of(data: &[u8]) -> Option<String> {
+    match data {
+        [b']', letter, modifier, ..]
+            if letter.is_ascii_alphabetic() && modifier.is_ascii_alphanumeric() =>
+        {
+            Some(String::from_utf8_lossy(&data[..3]).into_owned())
+        }
+        _ => None,
+    }
+}
+
+fn check(req: &ScanRequest) -> Result<(), AppError> {
+    if req.data.is_empty() {
+        return Err(AppError::bad_request("data is empty"));
+    }
+    if req.data.len() > MAX_SCAN_BYTES {
+        return Err(AppError::bad_request(format!(
+            "data is longer than {MAX_SCAN_BYTES} bytes"
+        )));
+    }
+    if !req.data.chars().all(allowed_in_scan) {
+        return Err(AppError::bad_request(
+            "data contains a control character other than GS, RS, FS or EOT",
+        ));
+    }
+    if let Some(device) = &req.device {
+        crate::actions::check_text("device", device, 64)?;
+    }
+    Ok(())
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/scans", tag = "scans", operation_id = "submit_scan",
+    request_body = ScanRequest,
+    responses(
+        (status = 201, description = "Journalled and processed; `outcome` says what it did (accepted or refused, with the code)", body = ScanView),
+        (status = 400, description = "Empty or over-long data, a control character", body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "`unknown_station`", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn submit(
+    service: web::Data<Arc<ScanService>>,
+    User(actor): User,
+    body: web::Json<Object<ScanRequest>>,
+) -> Result<HttpResponse, AppError> {
+    let req = body.into_inner().0;
+    check(&req)?;
+    let raw = req.data.into_bytes();
+    let incoming = Incoming {
+        station: req.station,
+        device: req.device.unwrap_or_else(|| format!("api:{}", actor.name)),
+        aim: aim_of(&raw),
+        raw,
+        scanned_at: crate::actions::now(),
+    };
+    let service = service.get_ref().clone();
+    let view = web::block(move || service.submit_as(&actor, incoming)).await??;
+    Ok(HttpResponse::Created().json(view))
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/scans", tag = "scans", operation_id = "list_scans",
+    params(ScanFilter),
+    responses(
+        (status = 200, description = "The scan journal: newest first, or after `after` oldest first", body = [ScanView]),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn list(
+    ctx: web::Data<Ctx>,
+    User(actor): User,
+    query: web::Query<ScanFilter>,
+) -> Result<HttpResponse, AppError> {
+    let filter = query.into_inner();
+    let r = web::block(move || scans::list(&ctx, &actor, &filter)).await??;
+    Ok(HttpResponse::Ok().json(r))
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct StationView {
+    pub name: String,
+    /// `reception`, `storage`, `packing` or `receiving`.
+    pub workflow: crate::config::Workflow,
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/stations", tag = "scans", operation_id = "list_stations",
+    responses(
+        (status = 200, description = "The configured stations", body = [StationView]),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn stations(
+    service: web::Data<Arc<ScanService>>,
+    User(actor): User,
+) -> Result<HttpResponse, AppError> {
+    actor.require(Action::WatchStations)?;
+    let list: Vec<StationView> = service
+        .station_names()
+        .into_iter()
+        .map(|(name, workflow)| StationView { name, workflow })
+        .collect();
+    Ok(HttpResponse::Ok().json(list))
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/devices", tag = "scans", operation_id = "list_devices",
+    responses(
+        (status = 200, description = "The configured scanners and their state, then devices seen but not configured", body = [DeviceLine]),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn device_list(
+    ctx: web::Data<Ctx>,
+    service: web::Data<Arc<ScanService>>,
+    User(actor): User,
+) -> Result<HttpResponse, AppError> {
+    actor.require(Action::ReadDevices)?;
+    let service = service.get_ref().clone();
+    let lines = web::block(move || -> Result<Vec<DeviceLine>, AppError> {
+        let mut lines = devices::live_lines(service.device_statuses());
+        let probed = devices::probe(&ctx.config).map_err(|e| {
+            AppError::new(
+                actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
+                crate::domain::RuleCode::Internal,
+                e.to_string(),
+            )
+        })?;
+        // Configured scanners come from the running supervisor; the probe
+        // adds what is attached but configured nowhere.
+        lines.extend(probed.into_iter().filter(|l| l.name.is_none()));
+        Ok(lines)
+    })
+    .await??;
+    Ok(HttpResponse::Ok().json(lines))
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/stations/{station}/events", tag = "scans", operation_id = "station_events",
+    params(
+        ("station" = String, Path, description = "A configured station"),
+        ("Last-Event-ID" = Option<i64>, Header, description = "Resume after this scan: the scans processed since are sent first"),
+    ),
+    responses(
+        (status = 200, description = "`text/event-stream`: `event: scan` (id = scan id, data = the scan with its outcome), `event: device` (a scanner's state), `event: device_error` (a bad frame)", content_type = "text/event-stream", body = StationEvent),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "`unknown_station`", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn events(
+    req: HttpRequest,
+    ctx: web::Data<Ctx>,
+    service: web::Data<Arc<ScanService>>,
+    User(actor): User,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    actor.require(Action::WatchStations)?;
+    let station = path.into_inner();
+    // Subscribe before reading the journal, so nothing falls between the
+    // catch-up and the live feed (duplicates are skipped by id).
+    let receiver = service.subscribe(&station)?;
+    let last_id = req
+        .headers()
+        .get("Last-Event-ID")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<i64>().ok());
+    let mut feed = Feed {
+        ctx: ctx.get_ref().clone(),
+        station,
+        receiver,
+        pending: VecDeque::new(),
+        last_id: last_id.unwrap_or(0),
+        greeted: false,
+    };
+    if last_id.is_some() {
+        feed.catch_up().await?;
+    }
+    let stream = futures_util::stream::unfold(feed, |mut feed| async move {
+        let chunk = feed.next_chunk().await?;
+        Some((Ok::<_, actix_web::Error>(web::Bytes::from(chunk)), feed))
+    });
+    Ok(HttpResponse::Ok()
+        .insert_header(("Content-Type", "text/event-stream"))
+        .insert_header(("Cache-Control", "no-cache"))
+        .insert_header(("X-Accel-Buffering", "no"))
+        .streaming(stream))
+}
+
+/// One listener's position in a station's events.
+struct Feed {
+    ctx: Ctx,
+    station: String,
+    receiver: tokio::sync::broadcast::Receiver<Arc<StationEvent>>,
+    /// Scans read back from the journal, to send before live ones.
+    pending: VecDeque<StationEvent>,
+    /// The last scan sent: live events at or below it were already sent.
+    last_id: i64,
+    greeted: bool,
+}
+
+impl Feed {
+    /// Reads the scans after `last_id` back from the journal (after a
+    /// reconnect, or when this listener fell behind the live channel).
+    async fn catch_up(&mut self) -> Result<(), AppError> {
+        let ctx = self.ctx.clone();
+        let station = self.station.clone();
+        let after = self.last_id;
+        let missed =
+            web::block(move || scans::processed_since(&ctx, &station, after, 1000)).await??;
+        self.pending
+            .extend(missed.into_iter().map(|v| StationEvent::Scan(Box::new(v))));
+        Ok(())
+    }
+
+    /// The next bytes of the stream; `None` ends it.
+    async fn next_chunk(&mut self) -> Option<String> {
+        if !self.greeted {
+            self.greeted = true;
+            return Some("retry: 2000\n: connected\n\n".into());
+        }
+        loop {
+            if let Some(event) = self.pending.pop_front() {
+                if let Some(id) = event.scan_id() {
+                    self.last_id = self.last_id.max(id);
+                }
+                return Some(format_event(&event));
+            }
+            match tokio::time::timeout(KEEP_ALIVE, self.receiver.recv()).await {
+                Err(_) => return Some(": keep-alive\n\n".into()),
+                Ok(Ok(event)) => match event.scan_id() {
+                    Some(id) if id <= self.last_id => continue,
+                    Some(id) => {
+                        self.last_id = id;
+                        return Some(format_event(&event));
+                    }
+                    None => return Some(format_event(&event)),
+                },
+                Ok(Err(RecvError::Lagged(_))) => {
+                    if self.catch_up().await.is_err() {
+                        return None;
+                    }
+                }
+                Ok(Err(RecvError::Closed)) => return None,
+            }
+        }
+    }
+}
+
+fn format_event(event: &StationEvent) -> String {
+    let data = crate::actions::to_json(event);
+    match event.scan_id() {
+        Some(id) => format!("id: {id}\nevent: {}\ndata: {data}\n\n", event.name()),
+        None => format!("event: {}\ndata: {data}\n\n", event.name()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_aim_identifier_is_read_from_the_front_of_a_scan() {
+        assert_eq!(aim_of(b"]d2010950"), Some("]d2".into()));
+        assert_eq!(aim_of(b"]C1"), Some("]C1".into()));
+        assert_eq!(aim_of(b"T-0001"), None);
+        assert_eq!(aim_of(b"]d"), None);
+        assert_eq!(aim_of(b"]2d"), None);
+    }
+
+    #[test]
+    fn a_scan_may_hold_gs1_separators_but_no_other_control_character() {
+        assert!(allowed_in_scan('\u{1d}'));
+        assert!(allowed_in_scan('\u{04}'));
+        assert!(allowed_in_scan('A'));
+        assert!(!allowed_in_scan('\r'));
+        assert!(!allowed_in_scan('\u{0}'));
+    }
+}

@@ -1,0 +1,467 @@
+//! The scan path (SPEC §5): every scan, from a scanner's frame or from
+//! `POST /api/v1/scans`, goes the same way:
+//!
+//! journal (durable first) → duplicate check → barcode parse → classify →
+//! station workflow → the spine's action → outcome to the station's event
+//! stream and to the caller.
+//!
+//! [`ScanService`] owns the stations' state, the per-station event
+//! channels and the scanner supervisor. A station's scans are processed one
+//! at a time and in order (its lock is held from the journal write to the
+//! outcome), different stations in parallel.
+
+pub mod devices;
+pub mod workflow;
+
+use crate::actions::scans::{self, NewScan, ScanOutcome, ScanView};
+use crate::actions::{users, ActionError, Actor, Ctx};
+use crate::config::{StationConfig, Workflow};
+use crate::domain::roles::{Action, Role};
+use crate::domain::{Notice, RuleCode};
+use chrono::{DateTime, Utc};
+use kentai_drivers::supervisor::{DeviceEvent, DeviceStatus, Opener, Supervisor};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tokio::sync::broadcast;
+use workflow::{ScanInput, StationState};
+
+/// How many events a slow listener may fall behind before it catches up
+/// from the journal instead.
+const EVENT_BUFFER: usize = 256;
+
+/// What a station's event stream carries.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum StationEvent {
+    /// A scan and its outcome.
+    Scan(Box<ScanView>),
+    /// A scanner of this station changed state (`absent`, `open`,
+    /// `reading`, `lost`, `back_off`).
+    Device {
+        device: String,
+        state: String,
+        detail: Option<String>,
+        at: DateTime<Utc>,
+    },
+    /// A scanner sent something that is not a scan (`garbage`, `too_long`,
+    /// `half_frame`): refused, nothing journalled.
+    DeviceError {
+        device: String,
+        code: String,
+        message: String,
+        at: DateTime<Utc>,
+    },
+}
+
+impl StationEvent {
+    /// The SSE `id:` (scans only, so `Last-Event-ID` names a journal row).
+    pub fn scan_id(&self) -> Option<i64> {
+        match self {
+            StationEvent::Scan(v) => Some(v.scan_id),
+            _ => None,
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            StationEvent::Scan(_) => "scan",
+            StationEvent::Device { .. } => "device",
+            StationEvent::DeviceError { .. } => "device_error",
+        }
+    }
+}
+
+struct Station {
+    workflow: Workflow,
+    /// Who the station's own scanners act as.
+    actor: Actor,
+    state: Mutex<StationState>,
+    events: broadcast::Sender<Arc<StationEvent>>,
+}
+
+/// The last read of one device, to spot the same code read twice.
+struct LastRead {
+    raw: Vec<u8>,
+    at: DateTime<Utc>,
+    scan_id: i64,
+    accepted: bool,
+}
+
+/// A scan arriving at a station.
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    pub station: String,
+    pub device: String,
+    pub raw: Vec<u8>,
+    pub aim: Option<String>,
+    pub scanned_at: DateTime<Utc>,
+}
+
+pub struct ScanService {
+    ctx: Ctx,
+    stations: HashMap<String, Station>,
+    last_reads: Mutex<HashMap<String, LastRead>>,
+    duplicate_window: chrono::Duration,
+    supervisor: Mutex<Option<Supervisor>>,
+}
+
+/// The role a station's scanners act with.
+pub fn station_role(workflow: Workflow) -> Role {
+    match workflow {
+        Workflow::Reception | Workflow::Storage => Role::Reception,
+        Workflow::Packing | Workflow::Receiving => Role::Lab,
+    }
+}
+
+impl ScanService {
+    /// Sets up the configured stations (and their users), then processes
+    /// what an earlier run journalled but did not process.
+    pub fn start(ctx: &Ctx) -> Result<Arc<ScanService>, ActionError> {
+        let mut stations = HashMap::new();
+        for StationConfig { name, workflow } in &ctx.config.stations {
+            let actor = users::station_actor(ctx, name, station_role(*workflow))?;
+            let (events, _) = broadcast::channel(EVENT_BUFFER);
+            // A state saved for another workflow (the station was
+            // reconfigured) is not resumed.
+            let state = scans::last_state(ctx, name)?
+                .and_then(|json| serde_json::from_str::<StationState>(&json).ok())
+                .filter(|s| s.workflow() == *workflow)
+                .unwrap_or_else(|| StationState::new(*workflow));
+            stations.insert(
+                name.clone(),
+                Station {
+                    workflow: *workflow,
+                    actor,
+                    state: Mutex::new(state),
+                    events,
+                },
+            );
+        }
+        let window_ms = i64::try_from(ctx.config.scanning.duplicate_window_ms).unwrap_or(i64::MAX);
+        let service = Arc::new(ScanService {
+            ctx: ctx.clone(),
+            stations,
+            last_reads: Mutex::new(HashMap::new()),
+            duplicate_window: chrono::Duration::milliseconds(window_ms),
+            supervisor: Mutex::new(None),
+        });
+        let replayed = service.recover()?;
+        if replayed > 0 {
+            tracing::info!(replayed, "processed scans journalled before the last stop");
+        }
+        Ok(service)
+    }
+
+    pub fn station_names(&self) -> Vec<(String, Workflow)> {
+        let mut out: Vec<_> = self
+            .stations
+            .iter()
+            .map(|(n, s)| (n.clone(), s.workflow))
+            .collect();
+        out.sort();
+        out
+    }
+
+    fn station(&self, name: &str) -> Result<&Station, ActionError> {
+        self.stations.get(name).ok_or_else(|| {
+            ActionError::NotFound(Notice::new(
+                RuleCode::UnknownStation,
+                format!("no station {name:?} is configured"),
+            ))
+        })
+    }
+
+    /// A live feed of the station's events.
+    pub fn subscribe(
+        &self,
+        station: &str,
+    ) -> Result<broadcast::Receiver<Arc<StationEvent>>, ActionError> {
+        Ok(self.station(station)?.events.subscribe())
+    }
+
+    /// A scan from the API: acts as the caller.
+    pub fn submit_as(&self, actor: &Actor, incoming: Incoming) -> Result<ScanView, ActionError> {
+        actor.require(Action::Scan)?;
+        self.submit(Some(actor), incoming)
+    }
+
+    /// Journals the scan, then processes it at its station. `actor` is who
+    /// acts; `None` is the station's own user (hardware scanners).
+    pub fn submit(
+        &self,
+        actor: Option<&Actor>,
+        incoming: Incoming,
+    ) -> Result<ScanView, ActionError> {
+        let station = self.station(&incoming.station)?;
+        let actor = actor.unwrap_or(&station.actor);
+        // Poisoning means an earlier scan panicked mid-way; the state is a
+        // convenience (what was scanned before), so carry on with it.
+        let mut state = station.state.lock().unwrap_or_else(|p| p.into_inner());
+        let previous = self.duplicate_of(&incoming);
+        let new = NewScan {
+            station: incoming.station.clone(),
+            device: incoming.device.clone(),
+            raw: incoming.raw.clone(),
+            aim: incoming.aim.clone(),
+            scanned_at: incoming.scanned_at,
+            acted_by: actor.user_ref(),
+        };
+        let id = scans::journal(&self.ctx, &new, previous.as_ref().map(|p| p.0))?;
+        let outcome = match previous {
+            Some((first, accepted)) => {
+                let mut out = ScanOutcome::refused(
+                    "unknown",
+                    RuleCode::DuplicateScan,
+                    format!("the same code was read again within the duplicate window; scan {first} counts"),
+                );
+                out.accepted = accepted;
+                out.duplicate_of = Some(first);
+                out
+            }
+            None => self.process(&mut state, id, actor, &incoming),
+        };
+        self.remember(&incoming, id, &outcome, previous.is_some());
+        let view = ScanView {
+            scan_id: id,
+            station: incoming.station.clone(),
+            device: incoming.device.clone(),
+            data: String::from_utf8_lossy(&incoming.raw).into_owned(),
+            aim: incoming.aim.clone(),
+            scanned_at: self.ctx.site_time(incoming.scanned_at.naive_utc()),
+            outcome: Some(outcome.clone()),
+        };
+        // The desk hears the outcome first; recording it is bookkeeping
+        // (the scan's effect, if any, is already committed).
+        let _ = station
+            .events
+            .send(Arc::new(StationEvent::Scan(Box::new(view.clone()))));
+        scans::finish(
+            &self.ctx,
+            id,
+            &outcome,
+            Some(crate::actions::to_json(&*state)),
+        )?;
+        Ok(view)
+    }
+
+    fn process(
+        &self,
+        state: &mut StationState,
+        id: i64,
+        actor: &Actor,
+        incoming: &Incoming,
+    ) -> ScanOutcome {
+        let ctx = self.ctx.for_scan(id);
+        let input = ScanInput {
+            ctx: &ctx,
+            actor,
+            raw: &incoming.raw,
+            scanned_at: incoming.scanned_at,
+        };
+        workflow::handle(state, &input)
+    }
+
+    /// The earlier scan this one repeats: same device, same bytes, within
+    /// the window, with no other read from that device in between.
+    fn duplicate_of(&self, incoming: &Incoming) -> Option<(i64, bool)> {
+        let reads = self.last_reads.lock().unwrap_or_else(|p| p.into_inner());
+        let last = reads.get(&incoming.device)?;
+        let gap = incoming.scanned_at - last.at;
+        (last.raw == incoming.raw
+            && gap >= chrono::Duration::zero()
+            && gap <= self.duplicate_window)
+            .then_some((last.scan_id, last.accepted))
+    }
+
+    fn remember(&self, incoming: &Incoming, id: i64, outcome: &ScanOutcome, duplicate: bool) {
+        let mut reads = self.last_reads.lock().unwrap_or_else(|p| p.into_inner());
+        if duplicate {
+            // The window runs from the last read, so a scanner that keeps
+            // re-reading a code held under it stays one scan.
+            if let Some(last) = reads.get_mut(&incoming.device) {
+                last.at = incoming.scanned_at;
+            }
+            return;
+        }
+        reads.insert(
+            incoming.device.clone(),
+            LastRead {
+                raw: incoming.raw.clone(),
+                at: incoming.scanned_at,
+                scan_id: id,
+                accepted: outcome.accepted,
+            },
+        );
+    }
+
+    /// Processes the journal's unprocessed scans in order, as their users.
+    fn recover(&self) -> Result<usize, ActionError> {
+        let rows = scans::unprocessed(&self.ctx)?;
+        let count = rows.len();
+        for row in rows {
+            let incoming = Incoming {
+                station: row.station.clone(),
+                device: row.device.clone(),
+                raw: row.raw.clone(),
+                aim: row.aim.clone(),
+                scanned_at: row.scanned_at.and_utc(),
+            };
+            let mut state_after = None;
+            let outcome = match (
+                self.stations.get(&row.station),
+                users::actor_by_id(&self.ctx, row.acted_by)?,
+            ) {
+                (None, _) => ScanOutcome::refused(
+                    "unknown",
+                    RuleCode::UnknownStation,
+                    format!("station {:?} is no longer configured", row.station),
+                ),
+                (Some(_), None) => ScanOutcome::refused(
+                    "unknown",
+                    RuleCode::Forbidden,
+                    "the user this scan acted as is disabled or gone",
+                ),
+                (Some(station), Some(actor)) => {
+                    let mut state = station.state.lock().unwrap_or_else(|p| p.into_inner());
+                    let outcome = self.process(&mut state, row.id, &actor, &incoming);
+                    state_after = Some(crate::actions::to_json(&*state));
+                    outcome
+                }
+            };
+            scans::finish(&self.ctx, row.id, &outcome, state_after)?;
+        }
+        Ok(count)
+    }
+
+    /// Starts one reader per configured scanner; their frames come here.
+    pub fn start_devices(
+        self: &Arc<Self>,
+        opener: Arc<dyn Opener>,
+    ) -> Result<(), crate::config::ConfigError> {
+        let specs = devices::scanner_specs(&self.ctx.config)?;
+        if specs.is_empty() {
+            return Ok(());
+        }
+        let weak = Arc::downgrade(self);
+        let sink = Arc::new(move |event: DeviceEvent| {
+            if let Some(service) = weak.upgrade() {
+                service.device_event(event);
+            }
+        });
+        let supervisor = Supervisor::start(specs, opener, Default::default(), sink);
+        *self.supervisor.lock().unwrap_or_else(|p| p.into_inner()) = Some(supervisor);
+        Ok(())
+    }
+
+    pub fn stop_devices(&self) {
+        let supervisor = self
+            .supervisor
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(s) = supervisor {
+            s.stop();
+        }
+    }
+
+    /// The configured scanners and their state (empty when none run).
+    pub fn device_statuses(&self) -> Vec<DeviceStatus> {
+        self.supervisor
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .map(Supervisor::statuses)
+            .unwrap_or_default()
+    }
+
+    fn device_event(&self, event: DeviceEvent) {
+        match event {
+            DeviceEvent::Frame {
+                device,
+                station,
+                frame,
+                at,
+            } => {
+                let incoming = Incoming {
+                    station,
+                    device: device.clone(),
+                    aim: frame.aim.map(|a| String::from_utf8_lossy(&a).into_owned()),
+                    raw: frame.bytes,
+                    scanned_at: crate::actions::instant(DateTime::<Utc>::from(at).fixed_offset()),
+                };
+                if let Err(e) = self.submit(None, incoming) {
+                    tracing::error!(device, error = %e, "a scan could not be journalled");
+                }
+            }
+            DeviceEvent::Error {
+                device,
+                station,
+                error,
+                at,
+            } => {
+                tracing::warn!(device, code = error.code(), error = %error, "scanner sent a bad frame");
+                self.broadcast(
+                    &station,
+                    StationEvent::DeviceError {
+                        device,
+                        code: error.code().to_string(),
+                        message: error.to_string(),
+                        at: at.into(),
+                    },
+                );
+            }
+            DeviceEvent::State {
+                device,
+                station,
+                state,
+                detail,
+                at,
+            } => {
+                tracing::info!(
+                    device,
+                    state = state.code(),
+                    detail = detail.as_deref().unwrap_or(""),
+                    "scanner state"
+                );
+                self.broadcast(
+                    &station,
+                    StationEvent::Device {
+                        device,
+                        state: state.code().to_string(),
+                        detail,
+                        at: at.into(),
+                    },
+                );
+            }
+        }
+    }
+
+    fn broadcast(&self, station: &str, event: StationEvent) {
+        if let Some(s) = self.stations.get(station) {
+            let _ = s.events.send(Arc::new(event));
+        }
+    }
+}
+
+impl Drop for ScanService {
+    fn drop(&mut self) {
+        let supervisor = self
+            .supervisor
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        let Some(supervisor) = supervisor else { return };
+        // A scanner's thread holds the service while it hands over a scan,
+        // so the last reference can go inside that thread; stopping waits
+        // for that very hand-over, so it must then happen elsewhere.
+        let on_reader = std::thread::current()
+            .name()
+            .is_some_and(|n| n.starts_with("scanner-"));
+        if on_reader {
+            std::thread::spawn(move || supervisor.stop());
+        } else {
+            supervisor.stop();
+        }
+    }
+}

@@ -1,0 +1,363 @@
+//! `POST /api/v1/scans` and the station workflows (SPEC §1, §4, §5): each
+//! desk turns scans into the spine's actions, and every scan is journalled
+//! and reported on the station's event stream.
+
+mod common;
+
+use common::{registration, spawn_app_with, with_stations, TestApp};
+use kentai::domain::roles::Role;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(5);
+
+async fn app() -> TestApp {
+    spawn_app_with(|c| {
+        with_stations(c);
+        c.kits.push(kentai::domain::kits::KitEntry {
+            gtin: "04912345000019".into(),
+            specimen_type: kentai::domain::SpecimenType::NasopharyngealSwab,
+            swab_material: kentai::domain::kits::SwabMaterial::Flocked,
+            description: "VTM kit".into(),
+        });
+    })
+    .await
+}
+
+fn outcome(body: &Value) -> &Value {
+    &body["outcome"]
+}
+
+async fn registered(app: &TestApp, id: &str) {
+    let (status, body) = app
+        .register(&app.admin, &registration(id, "nasopharyngeal_swab", 2))
+        .await;
+    assert_eq!(status, 201, "{body}");
+}
+
+/// A kit label with (17) `expiry` as scan data, GS after the lot.
+fn kit_scan(expiry: &str) -> String {
+    format!("]d2010491234500001917{expiry}10LOT42\u{1d}21S1")
+}
+
+#[tokio::test]
+async fn reception_scans_patient_then_tube_then_kit_and_the_draft_fills_in() {
+    let app = app().await;
+    let clerk = app.token(Role::Reception);
+    let (status, body) = app.scan(&clerk, "reception-1", "P-000123").await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(outcome(&body)["kind"], "patient");
+    assert_eq!(outcome(&body)["accepted"], true);
+    assert_eq!(outcome(&body)["next"], "scan the new tube");
+
+    let (_, body) = app.scan(&clerk, "reception-1", "]C0T-5001").await;
+    assert_eq!(outcome(&body)["kind"], "specimen", "{body}");
+    assert_eq!(outcome(&body)["specimen_id"], "T-5001");
+
+    let (_, body) = app.scan(&clerk, "reception-1", &kit_scan("301231")).await;
+    let o = outcome(&body);
+    assert_eq!(o["kind"], "kit", "{body}");
+    assert_eq!(o["accepted"], true, "{body}");
+    assert_eq!(o["draft"]["patient"], "P-000123");
+    assert_eq!(o["draft"]["specimen_id"], "T-5001");
+    assert_eq!(o["draft"]["kit"]["gtin"], "04912345000019");
+    assert_eq!(o["draft"]["kit"]["lot"], "LOT42");
+    assert_eq!(o["draft"]["kit"]["specimen_type"], "nasopharyngeal_swab");
+    assert_eq!(o["next"], "complete the registration form");
+    // Reception scans only fill the form: nothing is registered yet.
+    assert_eq!(app.count("specimens"), 0);
+    assert_eq!(app.count("scans"), 3);
+}
+
+#[tokio::test]
+async fn an_expired_kit_is_refused_at_the_reception_desk() {
+    let app = app().await;
+    let clerk = app.token(Role::Reception);
+    app.scan(&clerk, "reception-1", "P-1").await;
+    app.scan(&clerk, "reception-1", "T-1").await;
+    let (status, body) = app.scan(&clerk, "reception-1", &kit_scan("200101")).await;
+    assert_eq!(status, 201);
+    assert_eq!(outcome(&body)["accepted"], false, "{body}");
+    assert_eq!(outcome(&body)["code"], "kit_expired");
+    assert!(outcome(&body)["draft"]["kit"].is_null());
+}
+
+#[tokio::test]
+async fn a_tube_already_registered_is_refused_at_reception() {
+    let app = app().await;
+    registered(&app, "T-7").await;
+    let clerk = app.token(Role::Reception);
+    app.scan(&clerk, "reception-1", "P-1").await;
+    let (_, body) = app.scan(&clerk, "reception-1", "T-7").await;
+    assert_eq!(outcome(&body)["accepted"], false);
+    assert_eq!(outcome(&body)["code"], "duplicate_specimen");
+}
+
+#[tokio::test]
+async fn storage_desk_stores_a_tube_scanned_with_a_location_in_either_order() {
+    let app = app().await;
+    app.location("FRIDGE-A", "fridge_4c").await;
+    app.location("FRIDGE-B", "fridge_4c").await;
+    registered(&app, "T-1").await;
+    registered(&app, "T-2").await;
+    let clerk = app.token(Role::Reception);
+
+    let (_, body) = app.scan(&clerk, "fridge-1", "T-1").await;
+    assert_eq!(outcome(&body)["next"], "scan the location to store it in");
+    let (_, body) = app.scan(&clerk, "fridge-1", "FRIDGE-A").await;
+    assert_eq!(outcome(&body)["accepted"], true, "{body}");
+    assert_eq!(outcome(&body)["message"], "tube T-1 stored in FRIDGE-A");
+
+    // Location first works too (FRIDGE-A again at once would be a double
+    // read of the same code).
+    app.scan(&clerk, "fridge-1", "FRIDGE-B").await;
+    let (_, body) = app.scan(&clerk, "fridge-1", "T-2").await;
+    assert_eq!(outcome(&body)["accepted"], true, "{body}");
+    assert_eq!(app.count("storage_events"), 2);
+
+    let (_, specimen) = app.get("/api/v1/specimens/T-2", &app.admin).await;
+    assert_eq!(specimen["status"], "stored", "{specimen}");
+}
+
+#[tokio::test]
+async fn an_unknown_code_at_the_storage_desk_is_refused_and_changes_nothing() {
+    let app = app().await;
+    let clerk = app.token(Role::Reception);
+    let (_, body) = app.scan(&clerk, "fridge-1", "NOPE-1").await;
+    assert_eq!(outcome(&body)["accepted"], false);
+    assert_eq!(outcome(&body)["code"], "unknown_specimen");
+    assert_eq!(app.count("storage_events"), 0);
+}
+
+#[tokio::test]
+async fn invalid_gs1_data_is_refused_with_invalid_barcode() {
+    let app = app().await;
+    let clerk = app.token(Role::Reception);
+    // (01) with a wrong check digit.
+    let (_, body) = app.scan(&clerk, "fridge-1", "]d20104912345000018").await;
+    assert_eq!(outcome(&body)["accepted"], false);
+    assert_eq!(outcome(&body)["code"], "invalid_barcode", "{body}");
+}
+
+async fn open_package(app: &TestApp) -> String {
+    let (status, body) = app
+        .post(
+            "/api/v1/packages",
+            &app.admin,
+            &json!({
+                "consignee": {"name": "国立感染症研究所", "address": "東京都新宿区戸山1-23-1", "phone": "03-5285-1111"},
+                "carrier": "official_vehicle"
+            }),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    body["package_id"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn packing_desk_packs_ticks_and_dispatches_with_command_codes() {
+    let app = app().await;
+    registered(&app, "T-1").await;
+    registered(&app, "T-2").await;
+    let package = open_package(&app).await;
+    let lab = app.token(Role::Lab);
+
+    let (_, body) = app
+        .scan(&lab, "packing-1", "KTCMD:tick:secondary.absorbent")
+        .await;
+    assert_eq!(
+        outcome(&body)["code"],
+        "unexpected_scan",
+        "a code before a package: {body}"
+    );
+
+    let (_, body) = app
+        .scan(&lab, "packing-1", &format!("]C100{package}"))
+        .await;
+    assert_eq!(outcome(&body)["accepted"], true, "{body}");
+    assert_eq!(outcome(&body)["package_id"], package.as_str());
+    for tube in ["T-1", "T-2"] {
+        let (_, body) = app.scan(&lab, "packing-1", tube).await;
+        assert_eq!(outcome(&body)["accepted"], true, "{body}");
+    }
+    let (_, body) = app.scan(&lab, "packing-1", "KTCMD:dispatch").await;
+    assert_eq!(outcome(&body)["accepted"], false);
+    assert_eq!(outcome(&body)["code"], "package_incomplete");
+
+    let items = [
+        "primary.leakproof_tube",
+        "primary.lid_closed",
+        "primary.wiped",
+        "primary.parafilm",
+        "secondary.absorbent",
+        "secondary.leakproof_sealed",
+        "secondary.cushioned",
+        "tertiary.rigid_outer",
+        "tertiary.coolant",
+        "tertiary.cushioned",
+        "tertiary.slip_enclosed",
+        "tertiary.sealed",
+        "marks.un3373",
+        "transport.secured",
+    ];
+    for item in items {
+        let (_, body) = app
+            .scan(&lab, "packing-1", &format!("KTCMD:tick:{item}"))
+            .await;
+        assert_eq!(outcome(&body)["accepted"], true, "{item}: {body}");
+    }
+    let (_, body) = app
+        .scan(&lab, "packing-1", "KTCMD:tick:secondary.dry_ice")
+        .await;
+    assert_eq!(outcome(&body)["code"], "dry_ice_in_secondary", "{body}");
+
+    let (_, body) = app.scan(&lab, "packing-1", "KTCMD:dispatch").await;
+    assert_eq!(outcome(&body)["accepted"], true, "{body}");
+    let (_, p) = app
+        .get(&format!("/api/v1/packages/{package}"), &app.admin)
+        .await;
+    assert_eq!(p["status"], "dispatched", "{p}");
+
+    // The receiving lab scans the label.
+    let (_, body) = app
+        .scan(&lab, "receiving-1", &format!("]C100{package}"))
+        .await;
+    assert_eq!(outcome(&body)["accepted"], true, "{body}");
+    let (_, p) = app
+        .get(&format!("/api/v1/packages/{package}"), &app.admin)
+        .await;
+    assert_eq!(p["status"], "received", "{p}");
+}
+
+#[tokio::test]
+async fn a_scan_acts_as_its_sender_so_reception_cannot_pack_by_scanning() {
+    let app = app().await;
+    registered(&app, "T-1").await;
+    let package = open_package(&app).await;
+    let clerk = app.token(Role::Reception);
+    let (_, body) = app
+        .scan(&clerk, "packing-1", &format!("]C100{package}"))
+        .await;
+    assert_eq!(outcome(&body)["accepted"], false);
+    assert_eq!(outcome(&body)["code"], "forbidden");
+}
+
+#[tokio::test]
+async fn the_same_code_read_twice_in_the_window_is_journalled_but_processed_once() {
+    let app = app().await;
+    app.location("FRIDGE-A", "fridge_4c").await;
+    registered(&app, "T-1").await;
+    let clerk = app.token(Role::Reception);
+    app.scan(&clerk, "fridge-1", "FRIDGE-A").await;
+    let (_, first) = app.scan(&clerk, "fridge-1", "T-1").await;
+    let (_, second) = app.scan(&clerk, "fridge-1", "T-1").await;
+    assert_eq!(outcome(&second)["code"], "duplicate_scan", "{second}");
+    assert_eq!(outcome(&second)["duplicate_of"], first["scan_id"]);
+    assert_eq!(
+        outcome(&second)["accepted"],
+        true,
+        "a double read keeps the first read's colour"
+    );
+    assert_eq!(app.count("storage_events"), 1);
+    assert_eq!(app.count("scans"), 3);
+}
+
+#[tokio::test]
+async fn bad_scan_requests_are_refused_with_codes_and_journal_nothing() {
+    let app = app().await;
+    let clerk = app.token(Role::Reception);
+    let health = app.token(Role::HealthCentre);
+    let before = app.snapshot();
+    let (status, body) = app.scan(&clerk, "nowhere", "T-1").await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("unknown_station"))
+    );
+    let (status, body) = app.scan(&clerk, "fridge-1", "").await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("invalid_input"))
+    );
+    let (status, _) = app.scan(&clerk, "fridge-1", "T-1\r").await;
+    assert_eq!(status, 400);
+    let (status, _) = app.scan(&clerk, "fridge-1", &"9".repeat(5000)).await;
+    assert_eq!(status, 400);
+    let (status, _) = app
+        .post(
+            "/api/v1/scans",
+            &clerk,
+            &json!({"station": "fridge-1", "data": "T-1", "extra": 1}),
+        )
+        .await;
+    assert_eq!(status, 400);
+    let (status, body) = app.scan(&health, "fridge-1", "T-1").await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("forbidden"))
+    );
+    assert_eq!(app.snapshot(), before);
+}
+
+#[tokio::test]
+async fn a_station_event_stream_shows_each_scan_live_and_catches_up_after_a_reconnect() {
+    let app = app().await;
+    let clerk = app.token(Role::Reception);
+    let mut events = app.events("reception-1", &clerk, None).await;
+    let (_, body) = app.scan(&clerk, "reception-1", "P-9").await;
+    let event = events.next_scan(WAIT).await.expect("a scan event");
+    assert_eq!(event.id, body["scan_id"].as_i64());
+    assert_eq!(event.data["event"], "scan");
+    assert_eq!(event.data["outcome"]["kind"], "patient");
+    assert_eq!(event.data["data"], "P-9");
+    drop(events);
+
+    // Two scans while nobody listens, then a reconnect names the last seen.
+    let (_, second) = app.scan(&clerk, "reception-1", "T-9").await;
+    let (_, third) = app.scan(&clerk, "reception-1", "P-10").await;
+    let mut events = app.events("reception-1", &clerk, event.id).await;
+    let a = events.next_scan(WAIT).await.expect("missed scan");
+    let b = events.next_scan(WAIT).await.expect("missed scan");
+    assert_eq!(a.id, second["scan_id"].as_i64());
+    assert_eq!(b.id, third["scan_id"].as_i64());
+
+    // Other stations' scans are not on this stream.
+    app.scan(&clerk, "fridge-1", "X").await;
+    assert!(events.next_scan(Duration::from_millis(300)).await.is_none());
+}
+
+#[tokio::test]
+async fn event_streams_are_for_desk_roles_and_known_stations() {
+    let app = app().await;
+    let health = app.token(Role::HealthCentre);
+    let (status, _, _) = app
+        .get_text("/api/v1/stations/reception-1/events", &health)
+        .await;
+    assert_eq!(status, 403);
+    let (status, body) = app.get("/api/v1/stations/nowhere/events", &app.admin).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("unknown_station"))
+    );
+    let (status, body) = app.get("/api/v1/stations", &app.admin).await;
+    assert_eq!(status, 200);
+    assert_eq!(body.as_array().unwrap().len(), 4, "{body}");
+}
+
+#[tokio::test]
+async fn the_journal_lists_scans_with_their_outcomes() {
+    let app = app().await;
+    let clerk = app.token(Role::Reception);
+    app.scan(&clerk, "reception-1", "P-1").await;
+    app.scan(&clerk, "fridge-1", "Z").await;
+    let (status, body) = app.get("/api/v1/scans?station=reception-1", &clerk).await;
+    assert_eq!(status, 200);
+    let list = body.as_array().unwrap();
+    assert_eq!(list.len(), 1, "{body}");
+    assert_eq!(list[0]["outcome"]["kind"], "patient");
+    assert!(list[0]["device"].as_str().unwrap().starts_with("api:"));
+    let (status, body) = app.get("/api/v1/scans?after=0&limit=10", &clerk).await;
+    assert_eq!(status, 200);
+    assert_eq!(body.as_array().unwrap().len(), 2);
+    let (status, _) = app.get("/api/v1/scans?limit=0", &clerk).await;
+    assert_eq!(status, 400);
+}
