@@ -301,25 +301,6 @@ fn valid_body(path: &str) -> Value {
     }
 }
 
-/// The checklist items dispatch waits for (primary ones ticked for every
-/// tube at once).
-const REQUIRED_ITEMS: [&str; 14] = [
-    "primary.leakproof_tube",
-    "primary.lid_closed",
-    "primary.wiped",
-    "primary.parafilm",
-    "secondary.absorbent",
-    "secondary.leakproof_sealed",
-    "secondary.cushioned",
-    "tertiary.rigid_outer",
-    "tertiary.coolant",
-    "tertiary.cushioned",
-    "tertiary.slip_enclosed",
-    "tertiary.sealed",
-    "marks.un3373",
-    "transport.secured",
-];
-
 /// Registers `tube` (saliva, its own patient) as the admin.
 async fn register_tube(app: &TestApp, tube: &str) {
     let (status, body) = app

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{registration, spawn_app_with, with_stations, TestApp};
+use common::{registration, spawn_app_with, with_stations, TestApp, REQUIRED_ITEMS};
 use kentai::domain::roles::Role;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -184,23 +184,7 @@ async fn packing_desk_packs_ticks_and_dispatches_with_command_codes() {
     assert_eq!(outcome(&body)["accepted"], false);
     assert_eq!(outcome(&body)["code"], "package_incomplete");
 
-    let items = [
-        "primary.leakproof_tube",
-        "primary.lid_closed",
-        "primary.wiped",
-        "primary.parafilm",
-        "secondary.absorbent",
-        "secondary.leakproof_sealed",
-        "secondary.cushioned",
-        "tertiary.rigid_outer",
-        "tertiary.coolant",
-        "tertiary.cushioned",
-        "tertiary.slip_enclosed",
-        "tertiary.sealed",
-        "marks.un3373",
-        "transport.secured",
-    ];
-    for item in items {
+    for item in REQUIRED_ITEMS {
         let (_, body) = app
             .scan(&lab, "packing-1", &format!("KTCMD:tick:{item}"))
             .await;

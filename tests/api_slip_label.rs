@@ -34,24 +34,6 @@ const REGISTRATION_REASON: &str = "医師の指示により発症10日目の唾�
 /// Why the saliva went into the box before the sputum and swab.
 const PRIORITY_REASON: &str = "喀痰・鼻咽頭ぬぐい液も同じ箱に入れるため唾液から梱包";
 
-/// The items dispatch waits for (primary ones for every tube at once).
-const REQUIRED_ITEMS: [&str; 14] = [
-    "primary.leakproof_tube",
-    "primary.lid_closed",
-    "primary.wiped",
-    "primary.parafilm",
-    "secondary.absorbent",
-    "secondary.leakproof_sealed",
-    "secondary.cushioned",
-    "tertiary.rigid_outer",
-    "tertiary.coolant",
-    "tertiary.cushioned",
-    "tertiary.slip_enclosed",
-    "tertiary.sealed",
-    "marks.un3373",
-    "transport.secured",
-];
-
 fn consignee(name: &str) -> Value {
     json!({"name": name, "address": LAB_ADDRESS, "phone": LAB_PHONE})
 }

@@ -64,16 +64,43 @@ fn link_in(dir: &tempfile::TempDir, name: &str) -> PathBuf {
     dir.path().join(name)
 }
 
+/// One serial scanner `desk-1` at `reception-1`, open, with the station's
+/// events followed.
+struct Desk {
+    _dir: tempfile::TempDir,
+    link: PathBuf,
+    pty: Pty,
+    app: TestApp,
+    events: common::EventStream,
+}
+
+async fn desk() -> Desk {
+    let dir = tempfile::tempdir().unwrap();
+    let link = link_in(&dir, "desk-1");
+    let pty = Pty::create(&link).unwrap();
+    let app = app_with_scanners(vec![serial_scanner("desk-1", &link, "reception-1")]).await;
+    until_open(&app, "desk-1").await;
+    let events = app.events("reception-1", &app.admin, None).await;
+    Desk {
+        _dir: dir,
+        link,
+        pty,
+        app,
+        events,
+    }
+}
+
 const GS1_SCAN: &[u8] = b"]d2010491234500001917301231\x1d10LOT-1\x1d21S1";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_gs1_scan_typed_byte_by_byte_at_9600_baud_arrives_whole_with_its_gs_separators() {
-    let dir = tempfile::tempdir().unwrap();
-    let link = link_in(&dir, "desk-1");
-    let mut pty = Pty::create(&link).unwrap();
-    let app = app_with_scanners(vec![serial_scanner("desk-1", &link, "reception-1")]).await;
-    until_open(&app, "desk-1").await;
-    let mut events = app.events("reception-1", &app.admin, None).await;
+    let Desk {
+        _dir,
+        link: _,
+        mut pty,
+        app,
+        mut events,
+    } = desk().await;
     send(&mut pty, GS1_SCAN, Some(Suffix::Cr)).await;
     let event = events.next_scan(WAIT).await.expect("the scan");
     assert_eq!(event.data["device"], "desk-1");
@@ -86,12 +113,13 @@ async fn a_gs1_scan_typed_byte_by_byte_at_9600_baud_arrives_whole_with_its_gs_se
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_scanner_unplugged_mid_frame_and_plugged_back_is_read_again_without_a_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    let link = link_in(&dir, "desk-1");
-    let mut pty = Pty::create(&link).unwrap();
-    let app = app_with_scanners(vec![serial_scanner("desk-1", &link, "reception-1")]).await;
-    until_open(&app, "desk-1").await;
-    let mut events = app.events("reception-1", &app.admin, None).await;
+    let Desk {
+        _dir,
+        link,
+        mut pty,
+        app,
+        mut events,
+    } = desk().await;
 
     send(&mut pty, b"P-HALF", None).await;
     drop(pty);
@@ -135,12 +163,13 @@ async fn a_scanner_unplugged_mid_frame_and_plugged_back_is_read_again_without_a_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn garbage_and_a_10_kb_line_are_refused_and_reported_and_the_next_scan_goes_through() {
-    let dir = tempfile::tempdir().unwrap();
-    let link = link_in(&dir, "desk-1");
-    let mut pty = Pty::create(&link).unwrap();
-    let app = app_with_scanners(vec![serial_scanner("desk-1", &link, "reception-1")]).await;
-    until_open(&app, "desk-1").await;
-    let mut events = app.events("reception-1", &app.admin, None).await;
+    let Desk {
+        _dir,
+        link: _,
+        mut pty,
+        app,
+        mut events,
+    } = desk().await;
 
     tokio::task::block_in_place(|| pty.write_paced(b"\x00\x13\xffNOISE\x07\r", None)).unwrap();
     let e = next_named(&mut events, "device_error").await;

@@ -19,7 +19,7 @@
 
 use crate::hid_pos::HidPosDecoder;
 use crate::keyboard::{KeyboardDecoder, Layout};
-use crate::{Chunk, Transport, TransportError};
+use crate::{Chunk, Symbol, Transport, TransportError};
 use rusb::{
     Context, Device, DeviceDescriptor, DeviceHandle, Direction, Recipient, RequestType,
     TransferType, UsbContext,
@@ -196,28 +196,11 @@ impl HidPosReader<UsbReportSource> {
 impl<S: ReportSource> Transport for HidPosReader<S> {
     /// Reads reports until one completes a symbol or `timeout` passes; a
     /// symbol whose last report has not come yet stays buffered for the
-    /// next call.
+    /// next call. A malformed report gives a symbol of [`UNREADABLE`]: the
+    /// framer refuses it as garbage and reports it, and the device stays
+    /// open for the next scan.
     fn read(&mut self, timeout: Duration) -> Result<Option<Chunk>, TransportError> {
-        let deadline = Deadline::after(timeout);
-        let mut buf = [0u8; REPORT_BUFFER_LEN];
-        loop {
-            let report = match self.source.read_report(&mut buf, deadline.remaining()) {
-                Ok(Some(len)) => buf.get(..len).unwrap_or(&buf),
-                Ok(None) => return Ok(None),
-                Err(error) => {
-                    self.decoder.reset();
-                    return Err(error);
-                }
-            };
-            match self.decoder.push(report) {
-                Ok(Some(symbol)) => return Ok(Some(Chunk::Symbol(symbol))),
-                Ok(None) => {}
-                Err(_) => return Ok(Some(Chunk::Stream(vec![UNREADABLE_KEY]))),
-            }
-            if deadline.passed() {
-                return Ok(None);
-            }
-        }
+        read_chunk(&mut self.source, &mut self.decoder, timeout)
     }
 
     fn describe(&self) -> String {
@@ -255,41 +238,91 @@ impl KeyboardReader<UsbReportSource> {
     }
 }
 
-/// What a keyboard-mode scanner "typed" for a key the layout does not
-/// know: NUL, which no scanner sends and every framer refuses as garbage.
-pub const UNREADABLE_KEY: u8 = 0x00;
+/// What a USB scanner "sent" where its reports could not be read (a key
+/// the layout does not know, a malformed HID POS report): NUL, which no
+/// scanner sends and the framer refuses as garbage, so the bad scan is
+/// reported and the device is not reopened for it.
+pub const UNREADABLE: u8 = 0x00;
 
 impl<S: ReportSource> Transport for KeyboardReader<S> {
     /// Reads reports until one types something or `timeout` passes. A
-    /// report with an unexpected key types [`UNREADABLE_KEY`] in its place
+    /// report with an unexpected key types [`UNREADABLE`] in its place
     /// (the bytes typed around it follow on the next call): the framer then
     /// refuses that one scan as garbage and reports it, and the device
     /// stays open for the next scan.
     fn read(&mut self, timeout: Duration) -> Result<Option<Chunk>, TransportError> {
-        let deadline = Deadline::after(timeout);
-        let mut buf = [0u8; REPORT_BUFFER_LEN];
-        loop {
-            let report = match self.source.read_report(&mut buf, deadline.remaining()) {
-                Ok(Some(len)) => buf.get(..len).unwrap_or(&buf),
-                Ok(None) => return Ok(None),
-                Err(error) => {
-                    self.decoder.reset();
-                    return Err(error);
-                }
-            };
-            match self.decoder.push(report) {
-                Ok(typed) if !typed.is_empty() => return Ok(Some(Chunk::Stream(typed))),
-                Ok(_) => {}
-                Err(_) => return Ok(Some(Chunk::Stream(vec![UNREADABLE_KEY]))),
-            }
-            if deadline.passed() {
-                return Ok(None);
-            }
-        }
+        read_chunk(&mut self.source, &mut self.decoder, timeout)
     }
 
     fn describe(&self) -> String {
         self.source.describe()
+    }
+}
+
+/// What turns a scanner's reports into chunks: HID POS symbols, or the
+/// bytes a keyboard-mode scanner typed.
+trait ReportDecoder {
+    /// The chunk this report completes, if any. A report that cannot be
+    /// read gives a chunk of [`UNREADABLE`].
+    fn decode(&mut self, report: &[u8]) -> Option<Chunk>;
+    fn reset(&mut self);
+}
+
+impl ReportDecoder for HidPosDecoder {
+    fn decode(&mut self, report: &[u8]) -> Option<Chunk> {
+        match self.push(report) {
+            Ok(symbol) => symbol.map(Chunk::Symbol),
+            Err(_) => Some(Chunk::Symbol(Symbol {
+                aim: None,
+                data: vec![UNREADABLE],
+            })),
+        }
+    }
+
+    fn reset(&mut self) {
+        HidPosDecoder::reset(self);
+    }
+}
+
+impl ReportDecoder for KeyboardDecoder {
+    fn decode(&mut self, report: &[u8]) -> Option<Chunk> {
+        match self.push(report) {
+            Ok(typed) if typed.is_empty() => None,
+            Ok(typed) => Some(Chunk::Stream(typed)),
+            Err(_) => Some(Chunk::Stream(vec![UNREADABLE])),
+        }
+    }
+
+    fn reset(&mut self) {
+        KeyboardDecoder::reset(self);
+    }
+}
+
+/// Reads reports until one completes a chunk or `timeout` passes; what is
+/// half received stays in the decoder for the next call, and a failed read
+/// (an unplug) forgets it.
+fn read_chunk<S: ReportSource, D: ReportDecoder>(
+    source: &mut S,
+    decoder: &mut D,
+    timeout: Duration,
+) -> Result<Option<Chunk>, TransportError> {
+    let deadline = Deadline::after(timeout);
+    let mut buf = [0u8; REPORT_BUFFER_LEN];
+    loop {
+        let report = match source.read_report(&mut buf, deadline.remaining()) {
+            Ok(Some(len)) => buf.get(..len).unwrap_or(&buf),
+            Ok(None) => return Ok(None),
+            Err(error) => {
+                decoder.reset();
+                return Err(error);
+            }
+        };
+        if let Some(chunk) = decoder.decode(report) {
+            return Ok(Some(chunk));
+        }
+        if deadline.passed() {
+            return Ok(None);
+        }
     }
 }
 

@@ -126,7 +126,7 @@ fn a_hid_pos_source_unplugged_mid_symbol_yields_disconnected() {
 }
 
 #[test]
-fn a_bad_hid_pos_report_is_an_io_error_and_the_next_scan_still_arrives() {
+fn a_bad_hid_pos_report_is_an_unreadable_symbol_and_the_next_scan_still_arrives() {
     let mut bad = vec![0u8; 64];
     bad[0] = 0x02;
     bad[1] = 60;
@@ -134,11 +134,28 @@ fn a_bad_hid_pos_report_is_an_io_error_and_the_next_scan_still_arrives() {
         .into_iter()
         .chain(fixture_reports("hid_pos_ean13.hex"));
     let mut transport = HidPosReader::from_source(RecordedSource::from_reports("scanner", steps));
-    assert!(matches!(transport.read(WAIT), Err(TransportError::Io(_))));
+    assert_eq!(
+        transport.read(WAIT).expect("read"),
+        Some(Chunk::Symbol(Symbol {
+            aim: None,
+            data: vec![kentai_drivers::usb::UNREADABLE]
+        }))
+    );
     assert!(matches!(
         transport.read(WAIT),
         Ok(Some(Chunk::Symbol(Symbol { aim: Some(aim), .. }))) if &aim == b"]E0"
     ));
+    let refused = kentai_drivers::framing::frame_symbol(
+        Symbol {
+            aim: None,
+            data: vec![kentai_drivers::usb::UNREADABLE],
+        },
+        &Default::default(),
+    );
+    assert!(
+        matches!(refused, kentai_drivers::framing::FrameEvent::Error(ref e) if e.code() == "garbage"),
+        "{refused:?}"
+    );
 }
 
 #[test]
@@ -197,7 +214,7 @@ fn an_unexpected_key_types_a_nul_the_framer_refuses_and_the_bytes_typed_with_it_
         KeyboardReader::from_source(RecordedSource::from_reports("kbd", steps), Layout::Us);
     assert_eq!(
         transport.read(WAIT).expect("read"),
-        Some(Chunk::Stream(vec![kentai_drivers::usb::UNREADABLE_KEY]))
+        Some(Chunk::Stream(vec![kentai_drivers::usb::UNREADABLE]))
     );
     assert_eq!(
         transport.read(WAIT).expect("read"),

@@ -68,40 +68,52 @@ pub fn create_user(
                 format!("a user named {:?} already exists", req.name),
             )));
         }
-        let new = NewUser {
-            name: &req.name,
-            role: req.role.code(),
-            token_hash: &hash,
-            created_at: now.naive_utc(),
-            disabled: false,
-        };
-        let id: i64 = diesel::insert_into(users::table)
-            .values(&new)
-            .returning(users::id)
-            .get_result(c)?;
-        let row = UserRow {
-            id,
-            name: req.name.clone(),
-            role: req.role.code().to_string(),
-            token_hash: hash.clone(),
-            created_at: new.created_at,
-            disabled: false,
-        };
-        let after = serde_json::json!({"id": row.id, "name": row.name, "role": row.role});
-        audit::record::<(), _>(
-            c,
-            actor,
-            now,
-            "user.create",
-            ("user", &row.id.to_string()),
-            None,
-            Some(&after),
-        )?;
+        let row = insert_user(c, actor, now, &req.name, req.role, &hash)?;
         Ok(row)
     })?;
     Ok(CreatedUser {
         user: view(ctx, row),
         token,
+    })
+}
+
+/// Inserts a user and records who created it.
+fn insert_user(
+    c: &mut crate::store::DbConnection,
+    actor: &Actor,
+    now: chrono::DateTime<chrono::Utc>,
+    name: &str,
+    role: Role,
+    token_hash: &str,
+) -> Result<UserRow, ActionError> {
+    let new = NewUser {
+        name,
+        role: role.code(),
+        token_hash,
+        created_at: now.naive_utc(),
+        disabled: false,
+    };
+    let id: i64 = diesel::insert_into(users::table)
+        .values(&new)
+        .returning(users::id)
+        .get_result(c)?;
+    let after = serde_json::json!({"id": id, "name": name, "role": role.code()});
+    audit::record::<(), _>(
+        c,
+        actor,
+        now,
+        "user.create",
+        ("user", &id.to_string()),
+        None,
+        Some(&after),
+    )?;
+    Ok(UserRow {
+        id,
+        name: name.to_string(),
+        role: role.code().to_string(),
+        token_hash: token_hash.to_string(),
+        created_at: new.created_at,
+        disabled: false,
     })
 }
 
@@ -196,38 +208,14 @@ pub fn station_actor(ctx: &Ctx, station: &str, role: Role) -> Result<Actor, Acti
                 )?;
                 Ok(r)
             }
-            None => {
-                let hash = hash_token(&generate_token());
-                let new = NewUser {
-                    name: &name,
-                    role: role.code(),
-                    token_hash: &hash,
-                    created_at: now.naive_utc(),
-                    disabled: false,
-                };
-                let id: i64 = diesel::insert_into(users::table)
-                    .values(&new)
-                    .returning(users::id)
-                    .get_result(c)?;
-                let after = serde_json::json!({"id": id, "name": name, "role": role.code()});
-                audit::record::<(), _>(
-                    c,
-                    &Actor::system(),
-                    now,
-                    "user.create",
-                    ("user", &id.to_string()),
-                    None,
-                    Some(&after),
-                )?;
-                Ok(UserRow {
-                    id,
-                    name: name.clone(),
-                    role: role.code().to_string(),
-                    token_hash: String::new(),
-                    created_at: new.created_at,
-                    disabled: false,
-                })
-            }
+            None => insert_user(
+                c,
+                &Actor::system(),
+                now,
+                &name,
+                role,
+                &hash_token(&generate_token()),
+            ),
         }
     })?;
     Ok(Actor {

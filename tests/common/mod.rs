@@ -316,6 +316,25 @@ pub fn registration(specimen_id: &str, specimen_type: &str, days_since_onset: i6
     })
 }
 
+/// The checklist items dispatch waits for (primary ones ticked for every
+/// tube at once).
+pub const REQUIRED_ITEMS: [&str; 14] = [
+    "primary.leakproof_tube",
+    "primary.lid_closed",
+    "primary.wiped",
+    "primary.parafilm",
+    "secondary.absorbent",
+    "secondary.leakproof_sealed",
+    "secondary.cushioned",
+    "tertiary.rigid_outer",
+    "tertiary.coolant",
+    "tertiary.cushioned",
+    "tertiary.slip_enclosed",
+    "tertiary.sealed",
+    "marks.un3373",
+    "transport.secured",
+];
+
 /// One station's Server-Sent Events, read as a browser's EventSource would.
 pub struct EventStream {
     response: reqwest::Response,
