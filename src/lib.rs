@@ -11,6 +11,7 @@ pub mod config;
 pub mod domain;
 pub mod http;
 pub mod print;
+pub mod report;
 pub mod scanning;
 pub mod simulate;
 pub mod startup;

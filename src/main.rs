@@ -56,6 +56,11 @@ enum Command {
         #[command(subcommand)]
         command: BarcodeCommand,
     },
+    /// The health centre's reports
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
     /// List the configured scanners (present or absent) and the serial
     /// ports and USB devices no [[scanner]] names; a running server's live
     /// state is at GET /api/v1/devices
@@ -102,6 +107,32 @@ enum BarcodeCommand {
         /// Scans (GS as the raw byte 0x1D); none: one per line on stdin
         #[arg(value_name = "SCAN")]
         scans: Vec<OsString>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// The day's HER-SYS-style report on stdout (SPEC §3)
+    Hersys {
+        /// The report's day, YYYY-MM-DD (site time zone)
+        #[arg(long)]
+        date: chrono::NaiveDate,
+        /// csv | json | fhir
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// CSV only: utf8 (with BOM) | sjis
+        #[arg(long, default_value = "utf8")]
+        encoding: String,
+        /// Only this facility's specimens (its code)
+        #[arg(long)]
+        facility: Option<String>,
+    },
+    /// The day's counts and turnaround as JSON on stdout
+    Summary {
+        #[arg(long)]
+        date: chrono::NaiveDate,
+        #[arg(long)]
+        facility: Option<String>,
     },
 }
 
@@ -255,6 +286,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Command::Devices { json } => devices(&config, json),
+        Command::Report { command } => report(config, command),
         // Handled before the configuration is loaded.
         Command::Barcode { .. } | Command::Simulate { .. } => Ok(()),
     }
@@ -488,4 +520,58 @@ fn simulate(args: SimulateArgs) -> Result<(), Failure> {
     }
     std::thread::sleep(args.hold);
     Ok(())
+}
+
+fn report(config: Config, command: ReportCommand) -> Result<(), Failure> {
+    use kentai::actions::reports::{self, ReportScope};
+    use kentai::report::{csv::Encoding, Format};
+    let store = Store::open(&config.database)?;
+    store.migrate()?;
+    let ctx = Ctx::new(store, config).map_err(bad_input)?;
+    let as_input = |e: ActionError| match e {
+        ActionError::Invalid(_) | ActionError::Forbidden(_) => bad_input(e),
+        other => other.into(),
+    };
+    match command {
+        ReportCommand::Hersys {
+            date,
+            format,
+            encoding,
+            facility,
+        } => {
+            let format = Format::from_code(&format)
+                .ok_or_else(|| bad_input(anyhow::anyhow!("--format must be csv, json or fhir")))?;
+            let encoding = Encoding::from_code(&encoding)
+                .ok_or_else(|| bad_input(anyhow::anyhow!("--encoding must be utf8 or sjis")))?;
+            if encoding == Encoding::Sjis && format != Format::Csv {
+                return Err(bad_input(anyhow::anyhow!(
+                    "--encoding applies to the CSV format only"
+                )));
+            }
+            let scope = ReportScope { date, facility };
+            let out = std::io::BufWriter::new(std::io::stdout().lock());
+            let (mut out, written) =
+                reports::write_day(&ctx, &Actor::system(), &scope, format, encoding, out)
+                    .map_err(as_input)?;
+            out.flush()?;
+            for r in &written.replacements {
+                eprintln!(
+                    "kentai: {} {}: {:?} (U+{:04X}) is not in Shift_JIS; written as {}",
+                    r.specimen_id,
+                    r.column,
+                    r.character,
+                    u32::from(r.character),
+                    r.replaced_with
+                );
+            }
+            eprintln!("kentai: {} row(s) for {date}", written.rows);
+            Ok(())
+        }
+        ReportCommand::Summary { date, facility } => {
+            let scope = ReportScope { date, facility };
+            let summary = reports::day_summary(&ctx, &Actor::system(), &scope).map_err(as_input)?;
+            println!("{}", serde_json::to_string_pretty(&summary)?);
+            Ok(())
+        }
+    }
 }

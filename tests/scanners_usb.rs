@@ -24,12 +24,21 @@ fn fixture(name: &str) -> Vec<Vec<u8>> {
     parse_report_dump(&std::fs::read_to_string(path).expect("fixture")).expect("report dump")
 }
 
-/// Opens each USB scanner as a replay of its recorded reports (once; a
-/// second open finds nothing, as after an unplug).
-struct Recordings;
+/// Opens each USB scanner as a replay of its recorded reports, once: after
+/// the recorded unplug the scanner is gone.
+#[derive(Default)]
+struct Recordings {
+    opened: std::sync::Mutex<std::collections::HashSet<String>>,
+}
 
 impl Opener for Recordings {
     fn open(&self, spec: &DeviceSpec) -> Result<Box<dyn Transport>, TransportError> {
+        if !self.opened.lock().unwrap().insert(spec.name.clone()) {
+            return Err(TransportError::NotFound(format!(
+                "{} was unplugged",
+                spec.name
+            )));
+        }
         match &spec.kind {
             DeviceKind::UsbKeyboard(_, layout) => {
                 let mut steps: Vec<Recorded> = fixture("keyboard_jis_gs1_datamatrix.hex")
@@ -74,7 +83,7 @@ async fn a_jis_keyboard_scanner_and_a_hid_pos_scanner_deliver_whole_gs1_scans_to
                 usb_scanner("pos-1", "hid_pos", ""),
             ];
         },
-        Arc::new(Recordings),
+        Arc::new(Recordings::default()),
     )
     .await;
     // Both scanners may have delivered before this listener came: the
@@ -86,7 +95,9 @@ async fn a_jis_keyboard_scanner_and_a_hid_pos_scanner_deliver_whole_gs1_scans_to
             .next_scan(WAIT)
             .await
             .expect("a scan from each scanner");
-        by_device.insert(e.data["device"].as_str().unwrap().to_string(), e.data);
+        by_device
+            .entry(e.data["device"].as_str().unwrap().to_string())
+            .or_insert(e.data);
     }
     let kbd = &by_device["kbd-1"];
     assert_eq!(

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod kits;
 pub mod locations;
 pub mod packages;
+pub mod reports;
 pub mod results;
 pub mod scans;
 pub mod specimens;
@@ -20,7 +21,7 @@ use crate::config::Config;
 use crate::domain::roles::{Action, Role};
 use crate::domain::{Notice, RuleCode};
 use crate::store::{is_unique_violation, Store, StoreError};
-use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 use std::sync::Arc;
 use thiserror::Error;
@@ -111,6 +112,9 @@ pub enum ActionError {
     Forbidden(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Writing an answer out failed (the reader went away, a full disk).
+    #[error("writing the output failed: {0}")]
+    Output(#[from] std::io::Error),
 }
 
 impl From<diesel::result::Error> for ActionError {
@@ -132,7 +136,7 @@ impl ActionError {
                 refusals.first().map_or(RuleCode::InvalidInput, |n| n.code)
             }
             ActionError::Forbidden(_) => RuleCode::Forbidden,
-            ActionError::Store(_) => RuleCode::Internal,
+            ActionError::Store(_) | ActionError::Output(_) => RuleCode::Internal,
         }
     }
 
@@ -200,6 +204,24 @@ impl Ctx {
             scan: Some(scan_id),
             ..self.clone()
         }
+    }
+
+    /// The bounds (UTC, as stored) of a day in the site's time zone:
+    /// from its first midnight to the next day's.
+    pub fn day_range(&self, day: NaiveDate) -> Result<(NaiveDateTime, NaiveDateTime), ActionError> {
+        use chrono::TimeZone;
+        let midnight = |d: NaiveDate| {
+            d.and_hms_opt(0, 0, 0)
+                .and_then(|t| self.tz.from_local_datetime(&t).earliest())
+                .map(|t| t.naive_utc())
+                .ok_or_else(|| {
+                    ActionError::invalid(format!("no midnight on {d} in the site's time zone"))
+                })
+        };
+        let next = day
+            .succ_opt()
+            .ok_or_else(|| ActionError::invalid(format!("{day} is out of range")))?;
+        Ok((midnight(day)?, midnight(next)?))
     }
 
     pub fn site_time(&self, utc: NaiveDateTime) -> DateTime<FixedOffset> {

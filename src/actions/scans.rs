@@ -123,7 +123,9 @@ impl ScanOutcome {
                 .map(|n| n.message.as_str())
                 .collect::<Vec<_>>()
                 .join("; "),
-            ActionError::Store(_) => "kentai could not record this scan; scan it again".into(),
+            ActionError::Store(_) | ActionError::Output(_) => {
+                "kentai could not record this scan; scan it again".into()
+            }
             other => other.to_string(),
         };
         ScanOutcome::refused(kind, e.code(), message)

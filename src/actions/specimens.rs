@@ -434,7 +434,6 @@ pub fn list(
     actor: &Actor,
     filter: &SpecimenFilter,
 ) -> Result<Vec<SpecimenView>, ActionError> {
-    use chrono::TimeZone;
     actor.require(Action::ReadSpecimens)?;
     let limit = filter.limit.unwrap_or(200);
     if !(1..=1000).contains(&limit) {
@@ -448,23 +447,7 @@ pub fn list(
             )));
         }
     }
-    let day = |d: NaiveDate| {
-        d.and_hms_opt(0, 0, 0)
-            .and_then(|t| ctx.tz.from_local_datetime(&t).earliest())
-            .map(|t| t.naive_utc())
-            .ok_or_else(|| {
-                ActionError::invalid(format!("no midnight on {d} in the site's time zone"))
-            })
-    };
-    let range = match filter.collected_on {
-        Some(d) => {
-            let next = d
-                .succ_opt()
-                .ok_or_else(|| ActionError::invalid("collected_on is out of range"))?;
-            Some((day(d)?, day(next)?))
-        }
-        None => None,
-    };
+    let range = filter.collected_on.map(|d| ctx.day_range(d)).transpose()?;
     ctx.store.read(|c| {
         let mut q = specimens::table
             .select(SpecimenRow::as_select())

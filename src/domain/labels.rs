@@ -5,6 +5,7 @@
 
 use super::codes::RuleCode;
 use super::packaging::{Carrier, ChecklistItem, Layer};
+use super::patient::Sex;
 use super::results::{TestMethod, TestResult};
 use super::specimen_type::SpecimenType;
 use super::storage::StorageClass;
@@ -70,10 +71,46 @@ pub fn rule_ja(code: RuleCode) -> &'static str {
         RuleCode::SalivaOnsetUnknown => "発症日不明の唾液",
         RuleCode::PriorityViolation => "送付優先順位",
         RuleCode::StorageDeadlineExceeded => "未凍結48時間超過",
-        RuleCode::Minus20Fallback => "−20 °C 保管（−80 °C の代替）",
+        // Full-width minus (U+FF0D): what Shift_JIS reports can hold.
+        RuleCode::Minus20Fallback => "－20℃保管（－80℃の代替）",
         RuleCode::FreezeThaw => "凍結融解",
         RuleCode::ConsultationRequired => "要相談",
         _ => "その他",
+    }
+}
+
+/// 性別 as reports print it. (`Sex::label_ja` spells the same words; a
+/// test in `report::csv` keeps the two in step.)
+pub fn sex_ja(s: Sex) -> &'static str {
+    match s {
+        Sex::Male => "男",
+        Sex::Female => "女",
+        Sex::Other => "その他",
+        Sex::Unknown => "不明",
+    }
+}
+
+/// A flag's wording in the day report's 注記. The rules [`rule_ja`] names
+/// keep its words; the other rule codes a flag could carry get their own
+/// here, so that no flag in a report reads only "その他".
+pub fn flag_ja(code: RuleCode) -> &'static str {
+    match code {
+        RuleCode::OnsetAfterCollection => "発症日が採取日より後",
+        RuleCode::CollectionInFuture => "採取日時が未来",
+        RuleCode::SerumTiming => "血清の採取時期",
+        RuleCode::KitExpired => "使用期限切れのキット",
+        RuleCode::KitSwabMaterial => "スワブの材質",
+        RuleCode::KitTypeMismatch => "キットと検体の種類の不一致",
+        RuleCode::UnknownKit => "未登録のキット",
+        RuleCode::DryIceInSecondary => "二次容器にドライアイス",
+        RuleCode::DryIceWithoutOverpack => "オーバーパックなしのドライアイス",
+        RuleCode::FreezeOrShipDue => "凍結または発送の期限",
+        RuleCode::AmbientTooLong => "室温保管の時間超過",
+        RuleCode::WrongStorageClass => "保管温度の誤り",
+        RuleCode::NoRespiratorySpecimen => "呼吸器検体なし",
+        RuleCode::PpeIncomplete => "個人防護具の不備",
+        RuleCode::ResultBeforeCollection => "採取前の結果",
+        _ => rule_ja(code),
     }
 }
 
@@ -203,4 +240,47 @@ pub mod command_sheet {
     pub const UNTICK: &str = "チェックを外す";
     /// "page 1 / 2" on each sheet.
     pub const PAGE: &str = "ページ";
+}
+
+/// The day summary's label for specimens without a result yet.
+pub const RESULT_PENDING_JA: &str = "結果待ち";
+
+/// The day summary's label for rows whose result corrects an earlier one.
+pub const CORRECTED_RESULT_JA: &str = "結果訂正";
+
+/// The words of the health centre's day report (SPEC §3).
+pub mod report {
+    pub const REPORT_DATE: &str = "報告日";
+    pub const FACILITY_NAME: &str = "医療機関名";
+    pub const FACILITY_CODE: &str = "医療機関コード";
+    pub const NAME: &str = "氏名";
+    pub const NAME_KANA: &str = "フリガナ";
+    pub const SEX: &str = "性別";
+    pub const BIRTH_DATE: &str = "生年月日";
+    pub const ADDRESS: &str = "住所";
+    pub const PHONE: &str = "電話番号";
+    pub const ONSET_DATE: &str = "発症日";
+    pub const DAYS_SINCE_ONSET: &str = "発症後日数";
+    pub const COLLECTION_DATE: &str = "検体採取日";
+    pub const TEST_METHOD: &str = "検査方法";
+    pub const SPECIMEN_TYPE: &str = "検体";
+    pub const RESULT: &str = "結果";
+    pub const RESULT_DATE: &str = "結果判明日";
+    pub const SPECIMEN_ID: &str = "検体番号";
+    pub const FLAGS: &str = "注記";
+    /// Between the items of 注記.
+    pub const FLAG_SEPARATOR: &str = "; ";
+
+    /// After an overridden rule in 注記: why a person accepted it.
+    pub fn override_reason(reason: &str) -> String {
+        format!("（理由: {reason}）")
+    }
+
+    /// The 注記 item of a result that corrects an earlier one.
+    pub fn result_corrected(version: Option<i32>) -> String {
+        match version {
+            Some(n) => format!("結果訂正（第{n}版）"),
+            None => "結果訂正".to_string(),
+        }
+    }
 }

@@ -13,6 +13,15 @@ pub enum TestMethod {
     AntigenQuantitative,
 }
 
+impl TestMethod {
+    pub const ALL: [TestMethod; 4] = [
+        TestMethod::Pcr,
+        TestMethod::Lamp,
+        TestMethod::AntigenQualitative,
+        TestMethod::AntigenQuantitative,
+    ];
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TestResult {

@@ -31,7 +31,9 @@ impl Role {
         use Action::*;
         match self {
             Role::Admin => true,
-            Role::Lab => !matches!(action, ManageUsers),
+            // The day's report holds every patient's name and address: the
+            // health centre's and the admin's to read (issue 7).
+            Role::Lab => !matches!(action, ManageUsers | ReadReports),
             Role::Reception => matches!(
                 action,
                 RegisterSpecimen
@@ -99,6 +101,7 @@ mod tests {
             (Role::Lab, Override, true),
             (Role::Lab, RecordResult, true),
             (Role::Lab, ManageUsers, false),
+            (Role::Lab, ReadReports, false),
             (Role::HealthCentre, ReadReports, true),
             (Role::HealthCentre, RegisterSpecimen, false),
             (Role::HealthCentre, ReadSpecimens, false),

@@ -106,6 +106,14 @@ impl From<ActionError> for AppError {
                     .with("missing_details", &missing)
             }
             ActionError::Forbidden(m) => AppError::new(StatusCode::FORBIDDEN, code, m),
+            ActionError::Output(e) => {
+                tracing::warn!(error = %e, "output failure");
+                AppError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    code,
+                    "internal error; see the server log",
+                )
+            }
             ActionError::Store(e) => {
                 tracing::error!(error = %e, "store failure");
                 AppError::new(

@@ -9,6 +9,7 @@ pub mod kits;
 pub mod labels;
 pub mod locations;
 pub mod packages;
+pub mod reports;
 pub mod scans;
 pub mod specimens;
 
@@ -75,6 +76,7 @@ impl<'de, D: serde::Deserializer<'de>> serde::Deserializer<'de> for ObjectOnly<D
         labels::specimen_label, labels::command_sheet,
         kits::create, kits::list, kits::get, kits::lot_specimens,
         scans::submit, scans::list, scans::stations, scans::events, scans::device_list,
+        reports::hersys, reports::summary,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -85,6 +87,7 @@ impl<'de, D: serde::Deserializer<'de>> serde::Deserializer<'de> for ObjectOnly<D
         (name = "packages", description = "Triple packaging, dispatch, receiving, slip and label (SPEC §2.5)"),
         (name = "kits", description = "The kit catalog and recall tracing by lot (SPEC §2.1, §4)"),
         (name = "scans", description = "Scans from scanners and clients, stations and their live events, scanners (SPEC §4, §5)"),
+        (name = "reports", description = "The health centre's day report (HER-SYS style: CSV, JSON, FHIR R4) and day summary (SPEC §3)"),
         (name = "users", description = "Users, tokens and the audit log"),
     )
 )]
@@ -258,7 +261,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .route("/stations", web::get().to(scans::stations))
             .route("/stations/{station}/events", web::get().to(scans::events))
-            .route("/devices", web::get().to(scans::device_list)),
+            .route("/devices", web::get().to(scans::device_list))
+            .route("/reports/hersys", web::get().to(reports::hersys))
+            .route("/reports/summary", web::get().to(reports::summary)),
     )
     .default_service(web::to(not_found));
 }

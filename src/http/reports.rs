@@ -1,0 +1,283 @@
+//! The health centre's day report and day summary (SPEC §3, API.md
+//! `GET /api/v1/reports/hersys`).
+//!
+//! The report is streamed: a blocking thread runs the query and writes
+//! each row into a channel the response reads, a chunk at a time, so the
+//! server's memory stays flat whatever the day's size. A failure half-way
+//! ends the transfer without its last chunk, so a client never takes a cut
+//! file for a whole one.
+
+use super::auth::User;
+use super::error::{AppError, ErrorBody};
+use crate::actions::reports::{self, DaySummary, ReportScope};
+use crate::actions::{Actor, Ctx};
+use crate::domain::roles::Action;
+use crate::report::csv::{Encoding, Replacement};
+use crate::report::Format;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use std::io::Write;
+use tokio::sync::mpsc;
+
+/// Bytes gathered before a chunk goes to the client.
+const CHUNK: usize = 32 * 1024;
+
+#[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ReportQuery {
+    /// The report's day (YYYY-MM-DD, site time zone).
+    pub date: chrono::NaiveDate,
+    /// `csv` (default), `json` or `fhir`.
+    #[serde(default)]
+    pub format: Option<String>,
+    /// CSV only: `utf8` (default, with BOM) or `sjis`.
+    #[serde(default)]
+    pub encoding: Option<String>,
+    /// Only this facility's specimens (its code); all when absent.
+    #[serde(default)]
+    pub facility: Option<String>,
+}
+
+fn parse(query: &ReportQuery) -> Result<(ReportScope, Format, Encoding), AppError> {
+    let format = match query.format.as_deref() {
+        None => Format::Csv,
+        Some(code) => Format::from_code(code)
+            .ok_or_else(|| AppError::bad_request("format must be csv, json or fhir"))?,
+    };
+    let encoding = match query.encoding.as_deref() {
+        None => Encoding::Utf8,
+        Some(code) => Encoding::from_code(code)
+            .ok_or_else(|| AppError::bad_request("encoding must be utf8 or sjis"))?,
+    };
+    if encoding == Encoding::Sjis && format != Format::Csv {
+        return Err(AppError::bad_request(
+            "encoding applies to the CSV format only",
+        ));
+    }
+    let scope = ReportScope {
+        date: query.date,
+        facility: query.facility.clone(),
+    };
+    Ok((scope, format, encoding))
+}
+
+/// Sends what is written in chunks to the response.
+struct ChunkWriter {
+    tx: mpsc::Sender<Result<web::Bytes, std::io::Error>>,
+    buf: Vec<u8>,
+    sent_any: bool,
+}
+
+impl Write for ChunkWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        // The first bytes go at once (time to first byte); then in chunks.
+        if self.buf.len() >= CHUNK || !self.sent_any {
+            self.flush()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let chunk = web::Bytes::from(std::mem::take(&mut self.buf));
+        self.sent_any = true;
+        self.tx.blocking_send(Ok(chunk)).map_err(|_| {
+            std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the client went away")
+        })
+    }
+}
+
+/// `Kentai-Sjis-Replaced`: the replaced characters, ASCII only
+/// (`T-1 name U+20BB7; …`), at most 50.
+fn replacement_header(list: &[Replacement]) -> String {
+    let mut text: Vec<String> = list
+        .iter()
+        .take(50)
+        .map(|r| {
+            format!(
+                "{} {} U+{:04X}",
+                r.specimen_id,
+                r.column,
+                u32::from(r.character)
+            )
+        })
+        .collect();
+    if list.len() > 50 {
+        text.push(format!("and {} more", list.len() - 50));
+    }
+    // Specimen ids are printable ASCII or GS1 element strings; anything
+    // else is dropped rather than break the header.
+    text.join("; ")
+        .chars()
+        .filter(|c| c.is_ascii_graphic() || *c == ' ')
+        .collect()
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/reports/hersys", tag = "reports", operation_id = "hersys_report",
+    params(ReportQuery),
+    responses(
+        (status = 200, description = "The day's report, streamed: CSV (UTF-8 with BOM, or Shift_JIS with `Kentai-Sjis-Replacements` counting the characters it had to replace with 〓 and `Kentai-Sjis-Replaced` naming them), JSON `{\"date\",\"facility\",\"generated_at\",\"rows\":[…],\"count\"}`, or a FHIR R4 Bundle (collection)", content_type = "text/csv"),
+        (status = 400, description = "Bad date, format, encoding or facility", body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn hersys(
+    ctx: web::Data<Ctx>,
+    User(actor): User,
+    query: web::Query<ReportQuery>,
+) -> Result<HttpResponse, AppError> {
+    actor.require(Action::ReadReports)?;
+    let (scope, format, encoding) = parse(&query)?;
+    // Refuse a bad scope with a proper error before the 200 goes out.
+    ctx.day_range(scope.date)?;
+    if let Some(f) = &scope.facility {
+        crate::actions::check_text("facility", f, 64)?;
+    }
+    let mut response = HttpResponse::Ok();
+    let name = format!(
+        "hersys-{}{}.{}",
+        scope.date,
+        scope
+            .facility
+            .as_deref()
+            .map(|f| format!("-{f}"))
+            .unwrap_or_default(),
+        format.extension()
+    );
+    let safe_name: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-._".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    response.insert_header((
+        "Content-Disposition",
+        format!("attachment; filename=\"{safe_name}\""),
+    ));
+    response.insert_header((
+        "Content-Type",
+        match format {
+            Format::Csv => encoding.content_type(),
+            Format::Json => "application/json",
+            Format::Fhir => "application/fhir+json",
+        },
+    ));
+    if encoding == Encoding::Sjis {
+        let (c, a, s) = (ctx.clone(), actor.clone(), scope.clone());
+        let replaced = web::block(move || reports::sjis_replacements(&c, &a, &s)).await??;
+        response.insert_header(("Kentai-Sjis-Replacements", replaced.len().to_string()));
+        if !replaced.is_empty() {
+            response.insert_header(("Kentai-Sjis-Replaced", replacement_header(&replaced)));
+        }
+    }
+    let (tx, mut rx) = mpsc::channel::<Result<web::Bytes, std::io::Error>>(4);
+    let ctx = ctx.get_ref().clone();
+    std::thread::Builder::new()
+        .name("report".into())
+        .spawn(move || stream_report(&ctx, &actor, &scope, format, encoding, tx))
+        .map_err(|e| AppError::from(crate::actions::ActionError::Output(e)))?;
+    let body = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
+    Ok(response.streaming(body))
+}
+
+fn stream_report(
+    ctx: &Ctx,
+    actor: &Actor,
+    scope: &ReportScope,
+    format: Format,
+    encoding: Encoding,
+    tx: mpsc::Sender<Result<web::Bytes, std::io::Error>>,
+) {
+    let writer = ChunkWriter {
+        tx: tx.clone(),
+        buf: Vec::with_capacity(CHUNK),
+        sent_any: false,
+    };
+    match reports::write_day(ctx, actor, scope, format, encoding, writer) {
+        Ok((mut writer, written)) => {
+            if let Err(e) = writer.flush() {
+                tracing::info!(error = %e, "report not delivered");
+            } else {
+                tracing::info!(date = %scope.date, rows = written.rows, "report streamed");
+            }
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, date = %scope.date, "report stopped");
+            // An error in the stream aborts the response: the client sees
+            // a broken transfer, not a short file.
+            let _ = tx.blocking_send(Err(std::io::Error::other(e.to_string())));
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SummaryQuery {
+    pub date: chrono::NaiveDate,
+    #[serde(default)]
+    pub facility: Option<String>,
+    /// `json` (default) or `html` (a table ready for a page).
+    #[serde(default)]
+    pub format: Option<String>,
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/reports/summary", tag = "reports", operation_id = "day_summary",
+    params(SummaryQuery),
+    responses(
+        (status = 200, description = "Counts by specimen type, method, result, age band, overrides and flags, and the day's turnaround (median, p90)", body = DaySummary),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn summary(
+    ctx: web::Data<Ctx>,
+    User(actor): User,
+    query: web::Query<SummaryQuery>,
+) -> Result<HttpResponse, AppError> {
+    let query = query.into_inner();
+    let html = match query.format.as_deref() {
+        None | Some("json") => false,
+        Some("html") => true,
+        Some(_) => return Err(AppError::bad_request("format must be json or html")),
+    };
+    let scope = ReportScope {
+        date: query.date,
+        facility: query.facility,
+    };
+    let s = web::block(move || reports::day_summary(&ctx, &actor, &scope)).await??;
+    if html {
+        Ok(HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .body(crate::report::summary_html(&s).into_string()))
+    } else {
+        Ok(HttpResponse::Ok().json(s))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_replacement_header_is_ascii_and_names_specimen_column_and_code_point() {
+        let list = vec![Replacement {
+            specimen_id: "T-1".into(),
+            column: "name",
+            character: '𠮷',
+            replaced_with: '〓',
+        }];
+        assert_eq!(replacement_header(&list), "T-1 name U+20BB7");
+    }
+}

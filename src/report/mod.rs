@@ -1,0 +1,147 @@
+//! The health centre's day report (SPEC §3): one row per specimen
+//! collected or resulted that day, written as CSV (UTF-8 with BOM, or
+//! Shift_JIS), JSON or FHIR R4, row by row so a day of any size streams in
+//! constant memory.
+//!
+//! [`ReportRow`] is a row as the store yields it, with codes (`saliva`,
+//! `pcr`, `positive`); each format renders it: the CSV with the Japanese
+//! labels of `domain::labels`, JSON with both, FHIR with SNOMED CT and
+//! LOINC codings.
+
+pub mod csv;
+pub mod fhir;
+pub mod json;
+pub mod summary;
+
+pub use summary::summary_html;
+
+use crate::domain::registration::Flag;
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use serde::Serialize;
+
+/// One specimen's line in the day's report.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct ReportRow {
+    /// 報告日: the report's date.
+    pub report_date: NaiveDate,
+    /// 医療機関: the facility the specimen was registered at.
+    pub facility_name: String,
+    pub facility_code: String,
+    /// 氏名, フリガナ.
+    pub name: String,
+    pub name_kana: Option<String>,
+    /// `male`, `female`, `other` or `unknown`.
+    pub sex: String,
+    pub birth_date: Option<NaiveDate>,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    /// 発症日: absent when unknown (or asymptomatic).
+    pub onset_date: Option<NaiveDate>,
+    /// 発症後日数: the onset day is day 0.
+    pub days_since_onset: Option<i32>,
+    /// 検体採取日 (in the site's time zone) and the exact time.
+    pub collection_date: NaiveDate,
+    pub collected_at: DateTime<FixedOffset>,
+    /// 検査方法: `pcr`, `lamp`, `antigen_qualitative`, `antigen_quantitative`.
+    pub test_method: String,
+    /// 検体: the specimen type code (`saliva`, `nasopharyngeal_swab`, …).
+    pub specimen_type: String,
+    /// 結果: `positive`, `negative`, `inconclusive`, `invalid`; absent
+    /// until known. Always the latest version.
+    pub result: Option<String>,
+    /// 結果判明日 and the exact time of the result shown.
+    pub result_date: Option<NaiveDate>,
+    pub resulted_at: Option<DateTime<FixedOffset>>,
+    /// The version of the result shown (1 for a first result).
+    pub result_version: Option<i32>,
+    /// True when the result shown corrects an earlier one.
+    pub corrected: bool,
+    /// 検体番号: the tube's barcode.
+    pub specimen_id: String,
+    /// 注記: overrides, saliva without onset, −20 °C fallback,
+    /// freeze–thaw, a corrected result.
+    pub flags: Vec<Flag>,
+    /// How many times the specimen was frozen and thawed (0 if never).
+    pub freeze_thaw_count: i64,
+    /// A stable key of the patient (the same person on every row), for
+    /// FHIR ids; never a name.
+    #[serde(skip)]
+    pub patient_key: String,
+}
+
+/// The report's file formats (API.md `format=csv|json|fhir`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    Csv,
+    Json,
+    Fhir,
+}
+
+impl Format {
+    pub fn from_code(code: &str) -> Option<Format> {
+        match code {
+            "csv" => Some(Format::Csv),
+            "json" => Some(Format::Json),
+            "fhir" => Some(Format::Fhir),
+            _ => None,
+        }
+    }
+
+    /// The file name's extension for downloads.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Json => "json",
+            Format::Fhir => "fhir.json",
+        }
+    }
+}
+
+/// One of the three writers, so the day's rows go through one loop.
+pub enum Writer<W: std::io::Write> {
+    Csv(csv::CsvWriter<W>),
+    Json(json::JsonWriter<W>),
+    Fhir(fhir::FhirWriter<W>),
+}
+
+impl<W: std::io::Write> Writer<W> {
+    pub fn start(
+        out: W,
+        format: Format,
+        encoding: csv::Encoding,
+        date: NaiveDate,
+        facility: Option<&str>,
+        generated_at: DateTime<FixedOffset>,
+    ) -> std::io::Result<Self> {
+        Ok(match format {
+            Format::Csv => Writer::Csv(csv::CsvWriter::start(out, encoding)?),
+            Format::Json => {
+                Writer::Json(json::JsonWriter::start(out, date, facility, generated_at)?)
+            }
+            Format::Fhir => Writer::Fhir(fhir::FhirWriter::start(
+                out,
+                date,
+                facility.unwrap_or("all"),
+                generated_at,
+            )?),
+        })
+    }
+
+    pub fn row(&mut self, row: &ReportRow) -> std::io::Result<()> {
+        match self {
+            Writer::Csv(w) => w.row(row),
+            Writer::Json(w) => w.row(row),
+            Writer::Fhir(w) => w.row(row),
+        }
+    }
+
+    /// The output, and for Shift_JIS CSV the characters it had to replace.
+    pub fn finish(self) -> std::io::Result<(W, Vec<csv::Replacement>)> {
+        match self {
+            Writer::Csv(w) => w.finish(),
+            Writer::Json(w) => Ok((w.finish()?, Vec::new())),
+            Writer::Fhir(w) => Ok((w.finish()?, Vec::new())),
+        }
+    }
+}
