@@ -257,21 +257,6 @@ pub fn write_day<W: std::io::Write>(
     Ok((out, Written { rows, replacements }))
 }
 
-/// The characters a Shift_JIS report of the day would replace, found
-/// before the file is streamed so the answer's headers can say so.
-pub fn sjis_replacements(
-    ctx: &Ctx,
-    actor: &Actor,
-    scope: &ReportScope,
-) -> Result<Vec<crate::report::csv::Replacement>, ActionError> {
-    let mut out = Vec::new();
-    day_rows(ctx, actor, scope, |row| {
-        out.extend(crate::report::csv::sjis_replacements(&row));
-        Ok(())
-    })?;
-    Ok(out)
-}
-
 /// Counts of one kind: label → number, in a fixed order.
 pub type Counts = Vec<(String, u64)>;
 

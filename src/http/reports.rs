@@ -172,22 +172,81 @@ pub async fn hersys(
             Format::Fhir => "application/fhir+json",
         },
     ));
-    if encoding == Encoding::Sjis {
-        let (c, a, s) = (ctx.clone(), actor.clone(), scope.clone());
-        let replaced = web::block(move || reports::sjis_replacements(&c, &a, &s)).await??;
-        response.insert_header(("Kentai-Sjis-Replacements", replaced.len().to_string()));
-        if !replaced.is_empty() {
-            response.insert_header(("Kentai-Sjis-Replaced", replacement_header(&replaced)));
-        }
-    }
     let (tx, mut rx) = mpsc::channel::<Result<web::Bytes, std::io::Error>>(4);
     let ctx = ctx.get_ref().clone();
-    std::thread::Builder::new()
-        .name("report".into())
-        .spawn(move || stream_report(&ctx, &actor, &scope, format, encoding, tx))
-        .map_err(|e| AppError::from(crate::actions::ActionError::Output(e)))?;
+    if encoding == Encoding::Sjis {
+        // The characters Shift_JIS cannot hold go in the answer's headers,
+        // so the file is written first — to a temporary file, still one
+        // row at a time and in constant memory — and then sent.
+        let (file, written) =
+            web::block(move || spool(&ctx, &actor, &scope, format, encoding)).await??;
+        response.insert_header((
+            "Kentai-Sjis-Replacements",
+            written.replacements.len().to_string(),
+        ));
+        if !written.replacements.is_empty() {
+            response.insert_header((
+                "Kentai-Sjis-Replaced",
+                replacement_header(&written.replacements),
+            ));
+        }
+        std::thread::Builder::new()
+            .name("report".into())
+            .spawn(move || send_file(file, tx))
+            .map_err(|e| AppError::from(crate::actions::ActionError::Output(e)))?;
+    } else {
+        std::thread::Builder::new()
+            .name("report".into())
+            .spawn(move || stream_report(&ctx, &actor, &scope, format, encoding, tx))
+            .map_err(|e| AppError::from(crate::actions::ActionError::Output(e)))?;
+    }
     let body = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
     Ok(response.streaming(body))
+}
+
+/// Writes the report to an anonymous temporary file (gone when closed)
+/// and rewinds it.
+fn spool(
+    ctx: &Ctx,
+    actor: &Actor,
+    scope: &ReportScope,
+    format: Format,
+    encoding: Encoding,
+) -> Result<(std::fs::File, reports::Written), crate::actions::ActionError> {
+    use std::io::{Seek, SeekFrom};
+    let file = tempfile::tempfile()?;
+    let (out, written) = reports::write_day(
+        ctx,
+        actor,
+        scope,
+        format,
+        encoding,
+        std::io::BufWriter::new(file),
+    )?;
+    let mut file = out.into_inner().map_err(|e| e.into_error())?;
+    file.seek(SeekFrom::Start(0))?;
+    Ok((file, written))
+}
+
+/// Sends a spooled report in chunks.
+fn send_file(mut file: std::fs::File, tx: mpsc::Sender<Result<web::Bytes, std::io::Error>>) {
+    use std::io::Read;
+    loop {
+        let mut chunk = vec![0u8; CHUNK];
+        match file.read(&mut chunk) {
+            Ok(0) => return,
+            Ok(n) => {
+                chunk.truncate(n);
+                if tx.blocking_send(Ok(web::Bytes::from(chunk))).is_err() {
+                    return;
+                }
+            }
+            Err(e) => {
+                let _ = tx.blocking_send(Err(e));
+                return;
+            }
+        }
+    }
 }
 
 fn stream_report(
