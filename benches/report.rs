@@ -112,7 +112,11 @@ fn main() {
     );
     let _ = child.kill();
     let _ = child.wait();
-    cleanup(pg);
+    if std::env::var_os("KENTAI_BENCH_KEEP").is_some() {
+        println!("  (kept the database: {url})");
+    } else {
+        cleanup(pg);
+    }
 }
 
 /// A /proc/PID/status value in kB.

@@ -12,6 +12,7 @@ pub mod packages;
 pub mod reports;
 pub mod results;
 pub mod scans;
+pub mod sessions;
 pub mod specimens;
 pub mod storage;
 pub mod users;

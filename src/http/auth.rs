@@ -1,14 +1,32 @@
-//! Bearer-token authentication as an extractor: a handler that takes a
-//! `User` cannot run for a request without a valid token.
+//! Authentication as an extractor: a handler that takes a `User` cannot run
+//! for a request without a valid credential.
+//!
+//! Two credentials are accepted. Scripts and other systems send
+//! `Authorization: Bearer TOKEN`. The web pages' own scripts (the station
+//! page's scan field and live feed) ride on the browser's session cookie
+//! instead (`actions::sessions`), so the page never holds the token. A
+//! cookie is sent by the browser on its own, so a cookie-authenticated
+//! request that changes something (any method but GET, HEAD, OPTIONS) must
+//! also carry the session's CSRF token in `X-CSRF-Token`, which another
+//! site's page cannot read; without it the answer is 403 `forbidden`.
 
 use super::error::AppError;
-use crate::actions::{users, Actor, Ctx};
+use crate::actions::{sessions, users, Actor, Ctx};
+use crate::domain::RuleCode;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{http::header, web, FromRequest, HttpMessage, HttpRequest};
 use std::future::Future;
 use std::pin::Pin;
+use subtle::ConstantTimeEq;
+
+/// The cookie holding a browser's session id.
+pub const SESSION_COOKIE: &str = "kentai_session";
+
+/// The header a cookie-authenticated write carries its CSRF token in.
+pub const CSRF_HEADER: &str = "X-CSRF-Token";
 
 pub struct User(pub Actor);
 
@@ -29,6 +47,69 @@ pub async fn require_token(
     next.call(req).await
 }
 
+/// What a request offers to prove who sent it.
+enum Credential {
+    /// An `Authorization` header: it alone decides, even when a cookie
+    /// comes too (a script's explicit token wins over a browser's cookie).
+    Bearer(Option<String>),
+    /// The session cookie, and the CSRF header if any.
+    Session {
+        id: String,
+        csrf: Option<String>,
+    },
+    None,
+}
+
+fn credential(req: &HttpRequest) -> Credential {
+    if let Some(value) = req.headers().get(header::AUTHORIZATION) {
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(bearer_token)
+            .map(str::to_string);
+        return Credential::Bearer(token);
+    }
+    match cookie(req, SESSION_COOKIE) {
+        Some(id) => Credential::Session {
+            id,
+            csrf: req
+                .headers()
+                .get(CSRF_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string),
+        },
+        None => Credential::None,
+    }
+}
+
+/// Methods that only read: a cookie alone may call them.
+pub fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// Whether `offered` is the session's CSRF token, compared in constant time.
+pub fn csrf_matches(offered: Option<&str>, expected: &str) -> bool {
+    match offered {
+        Some(offered) if !expected.is_empty() => {
+            offered.as_bytes().ct_eq(expected.as_bytes()).into()
+        }
+        _ => false,
+    }
+}
+
+/// The value of the cookie `name`, if the request carries it (the first
+/// one when a misbehaving client sends it twice).
+pub fn cookie(req: &HttpRequest, name: &str) -> Option<String> {
+    req.headers()
+        .get_all(header::COOKIE)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim_matches('"').to_string())
+        .filter(|v| !v.is_empty())
+}
+
 impl FromRequest for User {
     type Error = AppError;
     type Future = Pin<Box<dyn Future<Output = Result<User, AppError>>>>;
@@ -38,22 +119,45 @@ impl FromRequest for User {
             return Box::pin(async move { Ok(User(actor)) });
         }
         let ctx = req.app_data::<web::Data<Ctx>>().cloned();
-        let token = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(bearer_token)
-            .map(str::to_string);
+        let credential = credential(req);
+        let safe = is_safe(req.method());
         Box::pin(async move {
-            let Some(token) = token.filter(|t| !t.is_empty()) else {
-                return Err(AppError::unauthorized(
-                    "missing bearer token (Authorization: Bearer TOKEN)",
-                ));
-            };
             let ctx = ctx.ok_or_else(|| AppError::unauthorized("server not ready"))?;
-            match web::block(move || users::authenticate(&ctx, &token)).await?? {
-                Some(actor) => Ok(User(actor)),
-                None => Err(AppError::unauthorized("invalid or revoked token")),
+            match credential {
+                Credential::Bearer(token) => {
+                    let Some(token) = token.filter(|t| !t.is_empty()) else {
+                        return Err(AppError::unauthorized(
+                            "missing bearer token (Authorization: Bearer TOKEN)",
+                        ));
+                    };
+                    match web::block(move || users::authenticate(&ctx, &token)).await?? {
+                        Some(actor) => Ok(User(actor)),
+                        None => Err(AppError::unauthorized("invalid or revoked token")),
+                    }
+                }
+                Credential::Session { id, csrf } => {
+                    let now = crate::actions::now();
+                    let Some(session) =
+                        web::block(move || sessions::find(&ctx, &id, now)).await??
+                    else {
+                        return Err(AppError::unauthorized(
+                            "the session has ended: sign in again, or send Authorization: Bearer TOKEN",
+                        ));
+                    };
+                    if !safe && !csrf_matches(csrf.as_deref(), &session.csrf) {
+                        return Err(AppError::new(
+                            StatusCode::FORBIDDEN,
+                            RuleCode::Forbidden,
+                            format!(
+                                "a request with the session cookie that changes something needs the session's {CSRF_HEADER} header"
+                            ),
+                        ));
+                    }
+                    Ok(User(session.actor))
+                }
+                Credential::None => Err(AppError::unauthorized(
+                    "missing bearer token (Authorization: Bearer TOKEN)",
+                )),
             }
         })
     }
@@ -72,7 +176,16 @@ fn bearer_token(header: &str) -> Option<&str> {
 
 #[cfg(test)]
 mod tests {
-    use super::bearer_token;
+    use super::{bearer_token, csrf_matches};
+
+    #[test]
+    fn a_csrf_token_matches_only_itself_and_never_when_absent() {
+        assert!(csrf_matches(Some("abc"), "abc"));
+        assert!(!csrf_matches(Some("abd"), "abc"));
+        assert!(!csrf_matches(Some("ab"), "abc"));
+        assert!(!csrf_matches(None, "abc"));
+        assert!(!csrf_matches(Some(""), ""));
+    }
 
     #[test]
     fn the_bearer_scheme_is_case_insensitive_and_the_token_one_word() {

@@ -188,11 +188,18 @@ pub async fn device_list(
     Ok(HttpResponse::Ok().json(lines))
 }
 
+/// `?last_event_id=`: where a station page's first connection resumes.
+#[derive(Debug, Deserialize)]
+pub struct EventsQuery {
+    pub last_event_id: Option<i64>,
+}
+
 #[utoipa::path(
     get, path = "/api/v1/stations/{station}/events", tag = "scans", operation_id = "station_events",
     params(
         ("station" = String, Path, description = "A configured station"),
         ("Last-Event-ID" = Option<i64>, Header, description = "Resume after this scan: the scans processed since are sent first"),
+        ("last_event_id" = Option<i64>, Query, description = "As `Last-Event-ID`, for a first connection that cannot set headers (a browser's EventSource after the page showed the journal up to this scan); the header wins when both are sent"),
     ),
     responses(
         (status = 200, description = "`text/event-stream`: `event: scan` (id = scan id, data = the scan with its outcome), `event: device` (a scanner's state), `event: device_error` (a bad frame)", content_type = "text/event-stream", body = StationEvent),
@@ -207,6 +214,7 @@ pub async fn events(
     service: web::Data<Arc<ScanService>>,
     User(actor): User,
     path: web::Path<String>,
+    query: web::Query<EventsQuery>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Action::WatchStations)?;
     let station = path.into_inner();
@@ -217,7 +225,8 @@ pub async fn events(
         .headers()
         .get("Last-Event-ID")
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<i64>().ok());
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .or(query.last_event_id);
     let mut feed = Feed {
         ctx: ctx.get_ref().clone(),
         station,

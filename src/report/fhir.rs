@@ -889,4 +889,93 @@ mod tests {
             id.uuid()
         )));
     }
+
+    fn golden_rows() -> Vec<ReportRow> {
+        let t = |s: &str| DateTime::parse_from_rfc3339(s).expect("time");
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
+        let full = ReportRow {
+            report_date: d("2020-06-10"),
+            facility_name: "けんたい内科クリニック".into(),
+            facility_code: "1310000001".into(),
+            name: "\u{feff}山田\u{3000}\"太郎\"\\\u{1}".into(),
+            name_kana: Some("ヤマダ タロウ".into()),
+            sex: "male".into(),
+            birth_date: Some(d("1970-01-01")),
+            address: Some("東京都新宿区西新宿２丁目８−１".into()),
+            phone: Some("03-1234-5678".into()),
+            onset_date: Some(d("2020-06-08")),
+            days_since_onset: Some(2),
+            collection_date: d("2020-06-10"),
+            collected_at: t("2020-06-10T09:30:00+09:00"),
+            test_method: "pcr".into(),
+            specimen_type: "sputum".into(),
+            result: Some("positive".into()),
+            result_date: Some(d("2020-06-10")),
+            resulted_at: Some(t("2020-06-10T17:05:00Z")),
+            result_version: Some(2),
+            corrected: true,
+            specimen_id: "KT0000001".into(),
+            flags: vec![
+                Flag {
+                    code: RuleCode::SalivaWindowExceeded,
+                    message: "発症後12日目の唾液".into(),
+                    override_reason: Some("下気道検体の採取が困難なため".into()),
+                },
+                Flag {
+                    code: RuleCode::FreezeThaw,
+                    message: "2 freeze–thaw cycle(s)".into(),
+                    override_reason: None,
+                },
+            ],
+            freeze_thaw_count: 2,
+            patient_key: "patient-p1".into(),
+        };
+        let bare = ReportRow {
+            facility_name: " ".into(),
+            facility_code: "".into(),
+            name: "\u{3000}".into(),
+            name_kana: None,
+            sex: "F".into(),
+            birth_date: None,
+            address: None,
+            phone: None,
+            collected_at: t("2020-06-10T09:31:00-03:30"),
+            test_method: "culture".into(),
+            specimen_type: "nasal_wash".into(),
+            result: Some("maybe".into()),
+            resulted_at: None,
+            result_version: None,
+            corrected: false,
+            specimen_id: "KT0000002".into(),
+            flags: Vec::new(),
+            freeze_thaw_count: 0,
+            patient_key: String::new(),
+            ..full.clone()
+        };
+        let lamp = ReportRow {
+            test_method: "lamp".into(),
+            specimen_type: "serum_acute".into(),
+            result: None,
+            specimen_id: "KT0000003".into(),
+            ..full.clone()
+        };
+        vec![full, bare, lamp]
+    }
+
+    #[test]
+    fn golden_bundle() {
+        let t = |s: &str| DateTime::parse_from_rfc3339(s).expect("time");
+        let mut w = FhirWriter::start(
+            Vec::new(),
+            NaiveDate::from_ymd_opt(2020, 6, 10).expect("date"),
+            "all",
+            t("2020-06-10T23:59:00+09:00"),
+        )
+        .expect("start");
+        for r in golden_rows() {
+            w.row(&r).expect("row");
+        }
+        let out = String::from_utf8(w.finish().expect("finish")).expect("utf-8");
+        std::fs::write("/tmp/golden.json", &out).expect("dump");
+    }
 }

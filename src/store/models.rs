@@ -227,3 +227,16 @@ pub struct ScanRow {
     pub outcome: Option<String>,
     pub state_after: Option<String>,
 }
+
+/// A browser session (`actions::sessions`): the cookie's id only as its
+/// SHA-256.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = sessions)]
+pub struct SessionRow {
+    pub id_hash: String,
+    pub user_id: i64,
+    pub csrf_token: String,
+    pub created_at: NaiveDateTime,
+    pub last_seen_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+}

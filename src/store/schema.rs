@@ -203,6 +203,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sessions (id_hash) {
+        id_hash -> Text,
+        user_id -> BigInt,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(specimens -> patients (patient_ref));
 diesel::joinable!(storage_events -> specimens (specimen_id));
 diesel::joinable!(storage_events -> locations (location_code));
@@ -211,6 +222,7 @@ diesel::joinable!(package_specimens -> packages (package_id));
 diesel::joinable!(package_specimens -> specimens (specimen_id));
 diesel::joinable!(checklist_events -> packages (package_id));
 diesel::joinable!(consultations -> specimens (specimen_id));
+diesel::joinable!(sessions -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -225,5 +237,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     checklist_events,
     consultations,
     kits,
-    scans
+    scans,
+    sessions
 );

@@ -1,0 +1,185 @@
+//! Browser sessions for the web pages (issue 6).
+//!
+//! People sign in with the API token they were given; the browser then
+//! holds only a random session id in an `HttpOnly` cookie, never the token,
+//! so a script on a page cannot read a credential that works for weeks.
+//! The database keeps the id only as its SHA-256 (as it keeps tokens): a
+//! copy of the database cannot be replayed as a live session. Each session
+//! has its own CSRF token that forms and cookie-authenticated API writes
+//! must echo. A session ends at sign-out, after [`IDLE_TIMEOUT_HOURS`]
+//! without a request, or as soon as its user is disabled; the role is read
+//! from the user at every request, so a changed role takes effect at once.
+
+use super::{audit, users, ActionError, Actor, Ctx};
+use crate::domain::roles::Role;
+use crate::store::models::{SessionRow, UserRow};
+use crate::store::schema::{sessions, users as user_rows};
+use crate::tokens::{hash_token, hashes_match};
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use rand::RngCore;
+
+/// A session unused this long is over: a desk left signed in overnight
+/// asks for the token again in the morning.
+pub const IDLE_TIMEOUT_HOURS: i64 = 12;
+
+/// `last_seen_at` is written at most this often (seconds): a station page
+/// polls nothing, but a busy desk would otherwise write on every scan.
+const TOUCH_AFTER_SECONDS: i64 = 60;
+
+/// The longest cookie value looked up; anything longer is not ours.
+const MAX_ID_LEN: usize = 128;
+
+/// A session just started: the cookie's value and the CSRF token, shown to
+/// this browser only.
+#[derive(Debug, Clone)]
+pub struct Started {
+    pub id: String,
+    pub csrf: String,
+    pub actor: Actor,
+}
+
+/// A live session: who it is and the token its writes must carry.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub actor: Actor,
+    pub csrf: String,
+}
+
+/// 256 random bits as hex: session ids and CSRF tokens.
+fn random_hex() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+fn expiry(now: NaiveDateTime) -> NaiveDateTime {
+    now + Duration::hours(IDLE_TIMEOUT_HOURS)
+}
+
+/// Signs in with an API token: `None` when the token is wrong or its user
+/// disabled (nothing is written then). `replacing` is the session cookie
+/// the browser still had, ended here so that signing in always starts a
+/// fresh id (no session fixation).
+pub fn start(
+    ctx: &Ctx,
+    token: &str,
+    replacing: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Option<Started>, ActionError> {
+    let Some(actor) = users::authenticate(ctx, token)? else {
+        return Ok(None);
+    };
+    let Some(user_id) = actor.id else {
+        return Ok(None);
+    };
+    let id = random_hex();
+    let csrf = random_hex();
+    let at = now.naive_utc();
+    let row = SessionRow {
+        id_hash: hash_token(&id),
+        user_id,
+        csrf_token: csrf.clone(),
+        created_at: at,
+        last_seen_at: at,
+        expires_at: expiry(at),
+    };
+    let replaced = replacing.filter(|r| r.len() <= MAX_ID_LEN).map(hash_token);
+    ctx.write(|c| {
+        // Expired sessions are dropped here, so the table holds live ones
+        // only, without a timer.
+        diesel::delete(sessions::table.filter(sessions::expires_at.le(at))).execute(c)?;
+        if let Some(old) = &replaced {
+            diesel::delete(sessions::table.find(old)).execute(c)?;
+        }
+        diesel::insert_into(sessions::table)
+            .values(&row)
+            .execute(c)?;
+        let after = serde_json::json!({ "expires_at": row.expires_at.and_utc() });
+        audit::record::<(), _>(
+            c,
+            &actor,
+            now,
+            "session.sign_in",
+            ("user", &user_id.to_string()),
+            None,
+            Some(&after),
+        )
+    })?;
+    Ok(Some(Started { id, csrf, actor }))
+}
+
+/// The live session a cookie names, sliding its idle timeout forward.
+/// `None` for an unknown, expired or signed-out id, or a disabled user
+/// (whose session is then deleted).
+pub fn find(ctx: &Ctx, id: &str, now: DateTime<Utc>) -> Result<Option<Session>, ActionError> {
+    if id.is_empty() || id.len() > MAX_ID_LEN {
+        return Ok(None);
+    }
+    let hash = hash_token(id);
+    let found: Option<(SessionRow, UserRow)> = ctx.store.read(|c| {
+        sessions::table
+            .inner_join(user_rows::table)
+            .filter(sessions::id_hash.eq(&hash))
+            .select((SessionRow::as_select(), UserRow::as_select()))
+            .first(c)
+            .optional()
+            .map_err(ActionError::from)
+    })?;
+    let Some((session, user)) = found.filter(|(s, _)| hashes_match(&s.id_hash, &hash)) else {
+        return Ok(None);
+    };
+    let at = now.naive_utc();
+    let role = Role::from_code(&user.role);
+    let (Some(role), false, true) = (role, user.disabled, session.expires_at > at) else {
+        ctx.write(|c| {
+            diesel::delete(sessions::table.find(&hash))
+                .execute(c)
+                .map_err(ActionError::from)
+        })?;
+        return Ok(None);
+    };
+    if at - session.last_seen_at >= Duration::seconds(TOUCH_AFTER_SECONDS) {
+        ctx.write(|c| {
+            diesel::update(sessions::table.find(&hash))
+                .set((
+                    sessions::last_seen_at.eq(at),
+                    sessions::expires_at.eq(expiry(at)),
+                ))
+                .execute(c)
+                .map_err(ActionError::from)
+        })?;
+    }
+    Ok(Some(Session {
+        actor: Actor {
+            id: Some(user.id),
+            name: user.name,
+            role,
+        },
+        csrf: session.csrf_token,
+    }))
+}
+
+/// Signs out: the session named by the cookie is deleted (a second
+/// sign-out finds nothing and is no error).
+pub fn end(ctx: &Ctx, id: &str, actor: &Actor, now: DateTime<Utc>) -> Result<bool, ActionError> {
+    if id.len() > MAX_ID_LEN {
+        return Ok(false);
+    }
+    let hash = hash_token(id);
+    ctx.write(|c| {
+        let deleted = diesel::delete(sessions::table.find(&hash)).execute(c)?;
+        if deleted > 0 {
+            audit::record::<(), ()>(
+                c,
+                actor,
+                now,
+                "session.sign_out",
+                ("user", &actor.user_ref().to_string()),
+                None,
+                None,
+            )?;
+        }
+        Ok(deleted > 0)
+    })
+}

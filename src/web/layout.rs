@@ -1,0 +1,223 @@
+//! The frame every page shares: language, skip link, the role's navigation,
+//! who is signed in and the sign-out button.
+//!
+//! Navigation shows only the sections the signed-in role may open, so a
+//! reception clerk never sees a link that would answer 403; the same table
+//! guards the pages themselves ([`Section::open_to`]).
+
+use super::assets;
+use super::text::{role_label, Lang, Text};
+use crate::actions::sessions::Session;
+use crate::domain::roles::{Action, Role};
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+
+/// The parts of the site a role may be given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Stations,
+    Packing,
+    Alerts,
+    Reports,
+    Admin,
+}
+
+impl Section {
+    pub const ALL: [Section; 5] = [
+        Section::Stations,
+        Section::Packing,
+        Section::Alerts,
+        Section::Reports,
+        Section::Admin,
+    ];
+
+    pub fn path(self) -> &'static str {
+        match self {
+            Section::Stations => "/stations",
+            Section::Packing => "/packing",
+            Section::Alerts => "/alerts",
+            Section::Reports => "/reports",
+            Section::Admin => "/admin",
+        }
+    }
+
+    pub fn label(self, t: &Text) -> &'static str {
+        match self {
+            Section::Stations => t.nav_stations,
+            Section::Packing => t.nav_packing,
+            Section::Alerts => t.nav_alerts,
+            Section::Reports => t.nav_reports,
+            Section::Admin => t.nav_admin,
+        }
+    }
+
+    /// Who works in which part: the reception desk scans at its stations;
+    /// the lab also packs and watches the 48-hour alerts; the health centre
+    /// only pulls the day's report; an admin sees everything.
+    pub fn open_to(self, role: Role) -> bool {
+        matches!(
+            (self, role),
+            (_, Role::Admin)
+                | (Section::Stations, Role::Reception | Role::Lab)
+                | (Section::Packing | Section::Alerts, Role::Lab)
+                | (Section::Reports, Role::HealthCentre)
+        )
+    }
+
+    /// What the section's page reads through the API; a role is only
+    /// given a section whose action it may take (tested below).
+    pub fn action(self) -> Action {
+        match self {
+            Section::Stations => Action::WatchStations,
+            Section::Packing => Action::PackSpecimens,
+            Section::Alerts => Action::ReadAlerts,
+            Section::Reports => Action::ReadReports,
+            Section::Admin => Action::ManageUsers,
+        }
+    }
+
+    /// Where a role lands after signing in.
+    pub fn home(role: Role) -> Section {
+        Section::ALL
+            .into_iter()
+            .find(|s| s.open_to(role))
+            .unwrap_or(Section::Stations)
+    }
+}
+
+/// What the frame needs to know about the page it wraps.
+pub struct Frame<'a> {
+    pub lang: Lang,
+    /// This page's path, for the language switch.
+    pub path: &'a str,
+    pub facility: &'a str,
+    pub session: Option<&'a Session>,
+    /// The section to mark as current in the navigation.
+    pub current: Option<Section>,
+    /// Station pages are read from two metres: larger type throughout.
+    pub large: bool,
+    /// Page scripts (asset names), loaded deferred.
+    pub scripts: &'a [&'a str],
+}
+
+/// A whole page: `body` goes into `<main>`.
+pub fn page(frame: &Frame<'_>, title: &str, body: Markup) -> Markup {
+    let t = frame.lang.text();
+    let other = frame.lang.other();
+    html! {
+        (DOCTYPE)
+        html lang=(frame.lang.code()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " — " (t.app_name) }
+                link rel="stylesheet" href=(assets::url("kentai.css"));
+                @if let Some(s) = frame.session {
+                    // For the page's scripts: API writes echo it in X-CSRF-Token.
+                    meta name="csrf-token" content=(s.csrf);
+                }
+                @for script in frame.scripts {
+                    script src=(assets::url(script)) defer {}
+                }
+            }
+            body class=[frame.large.then_some("large")] {
+                a class="skip-link" href="#main" { (t.skip_link) }
+                header class="site-header" {
+                    div class="brand" {
+                        a href="/" { "kentai" }
+                        @if !frame.facility.is_empty() {
+                            span class="facility" { (frame.facility) }
+                        }
+                    }
+                    @if let Some(s) = frame.session {
+                        nav aria-label=(t.nav_label) {
+                            ul {
+                                @for section in Section::ALL.into_iter().filter(|x| x.open_to(s.actor.role)) {
+                                    li {
+                                        a href=(section.path)
+                                            aria-current=[(frame.current == Some(section)).then_some("page")] {
+                                            (section.label(t))
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    div class="account" {
+                        @if let Some(s) = frame.session {
+                            span class="who" {
+                                (t.signed_in_as) ": " (s.actor.name)
+                                " (" (role_label(frame.lang, s.actor.role)) ")"
+                            }
+                            form method="post" action="/signout" class="inline" {
+                                input type="hidden" name="csrf" value=(s.csrf);
+                                button type="submit" { (t.sign_out) }
+                            }
+                        }
+                        a class="lang" href={ (frame.path) "?lang=" (other.code()) }
+                            lang=(other.code()) hreflang=(other.code()) {
+                            (other.text().language_name)
+                        }
+                    }
+                }
+                main id="main" tabindex="-1" {
+                    (body)
+                }
+            }
+        }
+    }
+}
+
+/// JSON for a page's script, safe inside `<script type="application/json">`
+/// (no `</script>` can close it early).
+pub fn json_island(id: &str, value: &serde_json::Value) -> Markup {
+    let json = value
+        .to_string()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026");
+    html! {
+        script type="application/json" id=(id) { (PreEscaped(json)) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_role_is_given_only_sections_whose_api_it_may_call() {
+        for role in Role::ALL {
+            for section in Section::ALL {
+                if section.open_to(role) {
+                    assert!(role.may(section.action()), "{role:?} {section:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn each_role_gets_the_sections_of_its_desk() {
+        let of = |role| {
+            Section::ALL
+                .into_iter()
+                .filter(|s| s.open_to(role))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(of(Role::Reception), [Section::Stations]);
+        assert_eq!(
+            of(Role::Lab),
+            [Section::Stations, Section::Packing, Section::Alerts]
+        );
+        assert_eq!(of(Role::HealthCentre), [Section::Reports]);
+        assert_eq!(of(Role::Admin), Section::ALL);
+        assert_eq!(Section::home(Role::HealthCentre), Section::Reports);
+        assert_eq!(Section::home(Role::Reception), Section::Stations);
+    }
+
+    #[test]
+    fn json_for_a_script_cannot_close_its_script_element() {
+        let island = json_island("d", &serde_json::json!({"x": "</script><b>&"})).into_string();
+        assert!(!island.contains("</script><b>"), "{island}");
+        assert!(island.contains("\\u003c/script\\u003e"), "{island}");
+    }
+}

@@ -1,0 +1,282 @@
+//! The web pages people use at the desks (issue 6), served by the same
+//! binary as the API: HTML from `maud`, a stylesheet and one small script
+//! embedded in the binary, no front-end build and nothing from a CDN (a
+//! clinic's network may reach nothing outside).
+//!
+//! Pages authenticate with a server-side session (`actions::sessions`)
+//! held in an `HttpOnly; SameSite=Strict` cookie; every form carries the
+//! session's CSRF token, and the pages' scripts call the API with the same
+//! cookie plus the token in `X-CSRF-Token` (see `http::auth`). The routes
+//! live here, apart from `http::configure`, because they answer people
+//! (redirects to the sign-in page, HTML errors), not programs.
+
+pub mod assets;
+pub mod desks;
+pub mod layout;
+pub mod signin;
+pub mod stations;
+pub mod text;
+
+use crate::actions::sessions::{self, Session};
+use crate::actions::Ctx;
+use crate::http::auth::{cookie, SESSION_COOKIE};
+use crate::http::AppError;
+use actix_web::dev::Payload;
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse, ResponseError};
+use maud::Markup;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use text::Lang;
+
+/// The cookie remembering a chosen language.
+pub const LANG_COOKIE: &str = "kentai_lang";
+
+/// The largest form body accepted (a token and a CSRF token).
+const FORM_LIMIT: usize = 8 * 1024;
+
+/// Every page route, for `App::configure` (beside `http::configure`).
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(
+        web::FormConfig::default()
+            .limit(FORM_LIMIT)
+            .error_handler(|err, _| AppError::bad_request(format!("invalid form: {err}")).into()),
+    )
+    .route("/", web::get().to(desks::home))
+    .service(
+        web::resource("/signin")
+            .route(web::get().to(signin::form))
+            .route(web::post().to(signin::submit)),
+    )
+    .route("/signout", web::post().to(signin::sign_out))
+    .route("/stations", web::get().to(stations::list))
+    .route("/stations/{station}", web::get().to(stations::page))
+    .route("/alerts", web::get().to(desks::alerts))
+    .route("/packing", web::get().to(desks::packing))
+    .route("/reports", web::get().to(desks::reports))
+    .route("/admin", web::get().to(desks::admin))
+    .route("/assets/{name}", web::get().to(assets::serve));
+}
+
+/// The page language: `?lang=` when given (and then remembered in a
+/// cookie by [`html`]), else the cookie, else Japanese.
+pub fn lang(req: &HttpRequest) -> Lang {
+    query_lang(req)
+        .or_else(|| cookie(req, LANG_COOKIE).and_then(|c| Lang::from_code(&c)))
+        .unwrap_or(Lang::Ja)
+}
+
+fn query_lang(req: &HttpRequest) -> Option<Lang> {
+    #[derive(serde::Deserialize)]
+    struct LangQuery {
+        lang: Option<String>,
+    }
+    web::Query::<LangQuery>::from_query(req.query_string())
+        .ok()
+        .and_then(|q| q.into_inner().lang)
+        .and_then(|l| Lang::from_code(&l))
+}
+
+/// Whether the browser reached us over HTTPS (directly or, as a proxy
+/// says, in front of us): cookies are then marked `Secure`.
+pub fn is_https(req: &HttpRequest) -> bool {
+    req.connection_info().scheme() == "https"
+}
+
+/// A `Set-Cookie` value with the attributes every kentai cookie has:
+/// invisible to scripts, never sent from another site's page.
+pub fn set_cookie(req: &HttpRequest, name: &str, value: &str, path: &str, max_age: Option<i64>) -> String {
+    let mut c = format!("{name}={value}; Path={path}; HttpOnly; SameSite=Strict");
+    if let Some(age) = max_age {
+        c.push_str(&format!("; Max-Age={age}"));
+    }
+    if is_https(req) {
+        c.push_str("; Secure");
+    }
+    c
+}
+
+/// A page answer: HTML that is never cached (it shows who is signed in)
+/// and may not be framed or load anything from elsewhere.
+pub fn html(req: &HttpRequest, status: StatusCode, markup: Markup) -> HttpResponse {
+    let mut res = HttpResponse::build(status);
+    res.content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+             frame-ancestors 'none'",
+        ))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::X_FRAME_OPTIONS, "DENY"))
+        .insert_header((header::REFERRER_POLICY, "same-origin"));
+    if let Some(l) = query_lang(req) {
+        // A year: the language is the desk's, not the session's.
+        res.append_header((
+            header::SET_COOKIE,
+            set_cookie(req, LANG_COOKIE, l.code(), "/", Some(365 * 24 * 3600)),
+        ));
+    }
+    res.body(markup.into_string())
+}
+
+/// A redirect after a form or to the sign-in page (303: the browser then
+/// GETs the new place, whatever the method was).
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish()
+}
+
+/// A path to come back to after signing in: only a path on this server
+/// (`/…`, not `//host` or `/\host`, which browsers read as another site).
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && !n.chars().any(char::is_control)
+                && n.len() <= 512 =>
+        {
+            n.to_string()
+        }
+        _ => "/".to_string(),
+    }
+}
+
+/// Percent-encodes a query value (everything but RFC 3986's unreserved
+/// characters).
+pub fn encode_query_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A signed-in person, for a page handler. Without a live session the
+/// page is not run: the browser is sent to the sign-in page and back.
+pub struct SignedIn {
+    pub session: Session,
+}
+
+/// The answer for a page opened without a session: 303 to `/signin`,
+/// with the page to return to.
+#[derive(Debug)]
+pub struct SignInFirst {
+    next: String,
+}
+
+impl fmt::Display for SignInFirst {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "sign in first, then return to {}", self.next)
+    }
+}
+
+impl ResponseError for SignInFirst {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::SEE_OTHER
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        see_other(&format!("/signin?next={}", encode_query_value(&self.next)))
+    }
+}
+
+/// Errors a page extractor may meet: a missing session (a redirect) or a
+/// store failure (the API's error).
+#[derive(Debug)]
+pub enum PageError {
+    SignIn(SignInFirst),
+    App(AppError),
+}
+
+impl fmt::Display for PageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PageError::SignIn(s) => s.fmt(f),
+            PageError::App(e) => e.fmt(f),
+        }
+    }
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            PageError::SignIn(s) => s.status_code(),
+            PageError::App(e) => e.status_code(),
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            PageError::SignIn(s) => s.error_response(),
+            PageError::App(e) => e.error_response(),
+        }
+    }
+}
+
+/// The live session this request's cookie names, if any.
+pub async fn current_session(req: &HttpRequest) -> Result<Option<Session>, AppError> {
+    let Some(id) = cookie(req, SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    let ctx = req
+        .app_data::<web::Data<Ctx>>()
+        .cloned()
+        .ok_or_else(|| AppError::unauthorized("server not ready"))?;
+    let now = crate::actions::now();
+    Ok(web::block(move || sessions::find(&ctx, &id, now)).await??)
+}
+
+impl FromRequest for SignedIn {
+    type Error = PageError;
+    type Future = Pin<Box<dyn Future<Output = Result<SignedIn, PageError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            match current_session(&req).await {
+                Ok(Some(session)) => Ok(SignedIn { session }),
+                Ok(None) => {
+                    let next = match req.query_string() {
+                        "" => req.path().to_string(),
+                        q => format!("{}?{q}", req.path()),
+                    };
+                    Err(PageError::SignIn(SignInFirst { next }))
+                }
+                Err(e) => Err(PageError::App(e)),
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_path_on_this_server_is_returned_to_after_sign_in() {
+        assert_eq!(safe_next(Some("/stations/reception-1")), "/stations/reception-1");
+        assert_eq!(safe_next(Some("/reports?date=2026-11-21")), "/reports?date=2026-11-21");
+        for bad in ["//evil.example/", "/\\evil.example", "https://evil.example/", "stations", "/a\nb"] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn a_query_value_is_percent_encoded_except_unreserved_characters() {
+        assert_eq!(encode_query_value("/stations/a b?x=1&y"), "%2Fstations%2Fa%20b%3Fx%3D1%26y");
+        assert_eq!(encode_query_value("reception-1_A.~"), "reception-1_A.~");
+        assert_eq!(encode_query_value("受"), "%E5%8F%97");
+    }
+}

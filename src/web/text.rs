@@ -1,0 +1,617 @@
+//! Every word the web pages show, in Japanese (the default) and English.
+//!
+//! Pages and their scripts read their wording from here only (the scripts
+//! get theirs as JSON in the page), so the Japanese is spelled in one place
+//! beside `domain::labels`, whose print words (specimen types, rule names)
+//! it reuses rather than repeats.
+
+use crate::config::Workflow;
+use crate::domain::labels;
+use crate::domain::roles::Role;
+use crate::domain::{RuleCode, SpecimenType};
+
+/// The page language: Japanese unless the person chose English.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Ja,
+    En,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Ja => "ja",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Lang> {
+        match code {
+            "ja" => Some(Lang::Ja),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The other language, for the switch in the header.
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Ja => Lang::En,
+            Lang::En => Lang::Ja,
+        }
+    }
+
+    pub fn text(self) -> &'static Text {
+        match self {
+            Lang::Ja => &JA,
+            Lang::En => &EN,
+        }
+    }
+}
+
+/// One language's words. Fields are grouped by page.
+pub struct Text {
+    // Layout.
+    pub app_name: &'static str,
+    pub skip_link: &'static str,
+    pub nav_label: &'static str,
+    pub nav_stations: &'static str,
+    pub nav_packing: &'static str,
+    pub nav_alerts: &'static str,
+    pub nav_reports: &'static str,
+    pub nav_admin: &'static str,
+    pub signed_in_as: &'static str,
+    pub sign_out: &'static str,
+    /// The name of this language, as the switch to it reads.
+    pub language_name: &'static str,
+    pub switch_language_label: &'static str,
+    // Sign-in.
+    pub sign_in_title: &'static str,
+    pub sign_in_intro: &'static str,
+    pub token_label: &'static str,
+    pub token_hint: &'static str,
+    pub sign_in_button: &'static str,
+    pub sign_in_failed: &'static str,
+    pub form_expired: &'static str,
+    // Errors.
+    pub forbidden_title: &'static str,
+    pub forbidden_body: &'static str,
+    pub not_found_title: &'static str,
+    pub not_found_body: &'static str,
+    pub back_home: &'static str,
+    // Stations.
+    pub stations_title: &'static str,
+    pub stations_intro: &'static str,
+    pub no_stations: &'static str,
+    pub col_station: &'static str,
+    pub col_workflow: &'static str,
+    // A station's page.
+    pub outcome_title: &'static str,
+    pub waiting: &'static str,
+    pub accepted: &'static str,
+    pub refused: &'static str,
+    pub next_label: &'static str,
+    pub warnings_label: &'static str,
+    pub scan_label: &'static str,
+    pub scan_hint: &'static str,
+    pub scan_submit: &'static str,
+    pub feed_title: &'static str,
+    pub feed_empty: &'static str,
+    pub devices_title: &'static str,
+    pub no_devices: &'static str,
+    pub device_errors_title: &'static str,
+    pub draft_title: &'static str,
+    pub draft_note: &'static str,
+    pub draft_patient: &'static str,
+    pub draft_tube: &'static str,
+    pub draft_kit: &'static str,
+    pub kit_gtin: &'static str,
+    pub kit_lot: &'static str,
+    pub kit_expiry: &'static str,
+    pub kit_type: &'static str,
+    pub kit_not_catalogued: &'static str,
+    pub not_yet: &'static str,
+    pub sound_enable: &'static str,
+    pub sound_on: &'static str,
+    pub live_connected: &'static str,
+    pub live_lost: &'static str,
+    pub session_ended: &'static str,
+    pub sign_in_again: &'static str,
+    pub send_failed: &'static str,
+    // Alerts.
+    pub alerts_title: &'static str,
+    pub alerts_intro: &'static str,
+    pub no_alerts: &'static str,
+    pub col_specimen: &'static str,
+    pub col_type: &'static str,
+    pub col_alert: &'static str,
+    pub col_due: &'static str,
+    pub col_left: &'static str,
+    pub col_location: &'static str,
+    pub overdue: &'static str,
+    // Reports.
+    pub reports_title: &'static str,
+    pub reports_intro: &'static str,
+    pub date_label: &'static str,
+    pub show_button: &'static str,
+    pub downloads_title: &'static str,
+    pub download_csv_utf8: &'static str,
+    pub download_csv_sjis: &'static str,
+    pub download_json: &'static str,
+    pub download_fhir: &'static str,
+    pub download_summary: &'static str,
+    // Packing and administration (later slices).
+    pub packing_title: &'static str,
+    pub packing_later: &'static str,
+    pub command_sheet_link: &'static str,
+    pub admin_title: &'static str,
+    pub admin_later: &'static str,
+    pub users_title: &'static str,
+    pub col_name: &'static str,
+    pub col_role: &'static str,
+    pub col_status: &'static str,
+    pub user_active: &'static str,
+    pub user_disabled: &'static str,
+    pub col_device: &'static str,
+    pub col_state: &'static str,
+}
+
+pub const JA: Text = Text {
+    app_name: "kentai 検体管理",
+    skip_link: "本文へ移動",
+    nav_label: "メインメニュー",
+    nav_stations: "ステーション",
+    nav_packing: "梱包",
+    nav_alerts: "保管アラート",
+    nav_reports: "保健所への日報",
+    nav_admin: "管理",
+    signed_in_as: "ログイン中",
+    sign_out: "ログアウト",
+    language_name: "日本語",
+    switch_language_label: "表示言語",
+    sign_in_title: "ログイン",
+    sign_in_intro: "管理者から受け取ったトークンでログインします。",
+    token_label: "トークン",
+    token_hint: "kt_ で始まる文字列です。この端末のブラウザには保存されません。",
+    sign_in_button: "ログイン",
+    sign_in_failed: "トークンが正しくないか、無効になっています。",
+    form_expired: "フォームの有効期限が切れました。もう一度お試しください。",
+    forbidden_title: "この画面を開く権限がありません",
+    forbidden_body: "この画面を使う役割のユーザーでログインしてください。",
+    not_found_title: "見つかりません",
+    not_found_body: "そのステーションは設定されていません（kentai.toml の [[station]]）。",
+    back_home: "最初の画面へ戻る",
+    stations_title: "ステーション",
+    stations_intro: "スキャナーのある机を選んでください。",
+    no_stations: "使えるステーションはありません（kentai.toml の [[station]]）。",
+    col_station: "ステーション",
+    col_workflow: "作業",
+    outcome_title: "スキャン結果",
+    waiting: "スキャンを待っています",
+    accepted: "OK",
+    refused: "受け付けできません",
+    next_label: "次",
+    warnings_label: "注意",
+    scan_label: "スキャン入力",
+    scan_hint: "スキャナーで読み取るか、コードを入力して Enter。GS は <GS> と入力できます。日本語入力はオフにしてください。",
+    scan_submit: "送信",
+    feed_title: "このステーションのスキャン",
+    feed_empty: "まだスキャンはありません。",
+    devices_title: "スキャナー",
+    no_devices: "このステーションに設定されたスキャナーはありません。上の入力欄を使ってください。",
+    device_errors_title: "スキャナーの異常",
+    draft_title: "受付の下書き",
+    draft_note: "登録フォーム（発症日、発症後日数、唾液・血清の採取時期の説明）は次の段階で追加します。",
+    draft_patient: "患者",
+    draft_tube: "検体番号（採取管）",
+    draft_kit: "採取キット",
+    kit_gtin: "GTIN",
+    kit_lot: "ロット",
+    kit_expiry: "使用期限",
+    kit_type: "検体の種類",
+    kit_not_catalogued: "キットカタログにありません",
+    not_yet: "未読取",
+    sound_enable: "音を鳴らす",
+    sound_on: "音: オン",
+    live_connected: "ライブ接続中",
+    live_lost: "ライブ接続が切れました。再接続しています…",
+    session_ended: "ログインの有効期限が切れました。",
+    sign_in_again: "もう一度ログイン",
+    send_failed: "送信できませんでした。もう一度スキャンしてください。",
+    alerts_title: "保管アラート",
+    alerts_intro: "凍結または発送の期限が近い検体です（48時間ルール）。",
+    no_alerts: "アラートはありません。",
+    col_specimen: "検体番号",
+    col_type: "検体の種類",
+    col_alert: "内容",
+    col_due: "期限",
+    col_left: "残り",
+    col_location: "保管場所",
+    overdue: "期限超過",
+    reports_title: "保健所への日報",
+    reports_intro: "日付を選んで、その日の報告をダウンロードします。",
+    date_label: "日付",
+    show_button: "表示",
+    downloads_title: "ダウンロード",
+    download_csv_utf8: "CSV（UTF-8）",
+    download_csv_sjis: "CSV（Shift_JIS）",
+    download_json: "JSON",
+    download_fhir: "FHIR R4（JSON）",
+    download_summary: "集計表（HTML）",
+    packing_title: "梱包",
+    packing_later: "梱包画面（層ごとのチェックリストと発送前の不足項目）は次の段階で作ります。それまでは梱包ステーションでコマンドバーコードを使ってください。",
+    command_sheet_link: "コマンドバーコードを印刷する（A4）",
+    admin_title: "管理",
+    admin_later: "ユーザーの追加と無効化、保管場所、キットカタログ、ポリシーの画面は次の段階で作ります。",
+    users_title: "ユーザー",
+    col_name: "名前",
+    col_role: "役割",
+    col_status: "状態",
+    user_active: "有効",
+    user_disabled: "無効",
+    col_device: "スキャナー",
+    col_state: "状態",
+};
+
+pub const EN: Text = Text {
+    app_name: "kentai specimen tracking",
+    skip_link: "Skip to main content",
+    nav_label: "Main menu",
+    nav_stations: "Stations",
+    nav_packing: "Packing",
+    nav_alerts: "Storage alerts",
+    nav_reports: "Day report",
+    nav_admin: "Administration",
+    signed_in_as: "Signed in",
+    sign_out: "Sign out",
+    language_name: "English",
+    switch_language_label: "Language",
+    sign_in_title: "Sign in",
+    sign_in_intro: "Sign in with the token your administrator gave you.",
+    token_label: "Token",
+    token_hint: "It starts with kt_. This browser does not keep it.",
+    sign_in_button: "Sign in",
+    sign_in_failed: "That token is wrong or has been disabled.",
+    form_expired: "The form expired. Please try again.",
+    forbidden_title: "You may not open this page",
+    forbidden_body: "Sign in as a user whose role uses this page.",
+    not_found_title: "Not found",
+    not_found_body: "No such station is configured ([[station]] in kentai.toml).",
+    back_home: "Back to the start page",
+    stations_title: "Stations",
+    stations_intro: "Choose the desk whose scanner you are using.",
+    no_stations: "No station you may use is configured ([[station]] in kentai.toml).",
+    col_station: "Station",
+    col_workflow: "Work",
+    outcome_title: "Scan outcome",
+    waiting: "Waiting for a scan",
+    accepted: "Accepted",
+    refused: "Refused",
+    next_label: "Next",
+    warnings_label: "Warnings",
+    scan_label: "Scan",
+    scan_hint: "Scan, or type a code and press Enter. Type GS as <GS>.",
+    scan_submit: "Send",
+    feed_title: "Scans at this station",
+    feed_empty: "No scans yet.",
+    devices_title: "Scanners",
+    no_devices: "No scanner is configured for this station: use the field above.",
+    device_errors_title: "Scanner errors",
+    draft_title: "Registration draft",
+    draft_note: "The registration form (onset date, days since onset, the saliva and serum timing explained) comes in a later version.",
+    draft_patient: "Patient",
+    draft_tube: "Tube (specimen id)",
+    draft_kit: "Collection kit",
+    kit_gtin: "GTIN",
+    kit_lot: "Lot",
+    kit_expiry: "Expiry",
+    kit_type: "Specimen type",
+    kit_not_catalogued: "not in the kit catalog",
+    not_yet: "not scanned yet",
+    sound_enable: "Turn sound on",
+    sound_on: "Sound: on",
+    live_connected: "Live",
+    live_lost: "Live connection lost; reconnecting…",
+    session_ended: "Your session has ended.",
+    sign_in_again: "Sign in again",
+    send_failed: "The scan could not be sent. Please scan again.",
+    alerts_title: "Storage alerts",
+    alerts_intro: "Specimens whose freeze-or-ship deadline is near (the 48-hour rule).",
+    no_alerts: "No alerts.",
+    col_specimen: "Specimen",
+    col_type: "Type",
+    col_alert: "Alert",
+    col_due: "Due",
+    col_left: "Left",
+    col_location: "Location",
+    overdue: "overdue",
+    reports_title: "Day report for the health centre",
+    reports_intro: "Pick a date and download that day's report.",
+    date_label: "Date",
+    show_button: "Show",
+    downloads_title: "Downloads",
+    download_csv_utf8: "CSV (UTF-8)",
+    download_csv_sjis: "CSV (Shift_JIS)",
+    download_json: "JSON",
+    download_fhir: "FHIR R4 (JSON)",
+    download_summary: "Summary table (HTML)",
+    packing_title: "Packing",
+    packing_later: "The packing page (the checklist layer by layer, what is missing before dispatch) comes in a later version. Until then, use the packing station with the command barcodes.",
+    command_sheet_link: "Print the command barcodes (A4)",
+    admin_title: "Administration",
+    admin_later: "Pages to add and disable users, locations, the kit catalog and the policy come in a later version.",
+    users_title: "Users",
+    col_name: "Name",
+    col_role: "Role",
+    col_status: "Status",
+    user_active: "active",
+    user_disabled: "disabled",
+    col_device: "Scanner",
+    col_state: "State",
+};
+
+pub fn role_label(lang: Lang, role: Role) -> &'static str {
+    match (lang, role) {
+        (Lang::Ja, Role::Reception) => "受付",
+        (Lang::Ja, Role::Lab) => "検査室",
+        (Lang::Ja, Role::HealthCentre) => "保健所",
+        (Lang::Ja, Role::Admin) => "管理者",
+        (Lang::En, Role::Reception) => "reception",
+        (Lang::En, Role::Lab) => "lab",
+        (Lang::En, Role::HealthCentre) => "health centre",
+        (Lang::En, Role::Admin) => "admin",
+    }
+}
+
+pub fn workflow_label(lang: Lang, workflow: Workflow) -> &'static str {
+    match (lang, workflow) {
+        (Lang::Ja, Workflow::Reception) => "受付",
+        (Lang::Ja, Workflow::Storage) => "保管",
+        (Lang::Ja, Workflow::Packing) => "梱包",
+        (Lang::Ja, Workflow::Receiving) => "受領",
+        (Lang::En, Workflow::Reception) => "reception",
+        (Lang::En, Workflow::Storage) => "storage",
+        (Lang::En, Workflow::Packing) => "packing",
+        (Lang::En, Workflow::Receiving) => "receiving",
+    }
+}
+
+/// What a scan was read as (`outcome.kind`).
+pub fn kind_label(lang: Lang, kind: &str) -> Option<&'static str> {
+    Some(match (lang, kind) {
+        (Lang::Ja, "specimen") => "採取管",
+        (Lang::Ja, "kit") => "採取キット",
+        (Lang::Ja, "patient") => "患者",
+        (Lang::Ja, "location") => "保管場所",
+        (Lang::Ja, "package") => "梱包",
+        (Lang::Ja, "command") => "コマンド",
+        (Lang::Ja, "unknown") => "不明なコード",
+        (Lang::En, "specimen") => "tube",
+        (Lang::En, "kit") => "kit",
+        (Lang::En, "patient") => "patient",
+        (Lang::En, "location") => "location",
+        (Lang::En, "package") => "package",
+        (Lang::En, "command") => "command",
+        (Lang::En, "unknown") => "unknown code",
+        _ => return None,
+    })
+}
+
+/// A scanner's state (`device` events, `GET /api/v1/devices`).
+pub fn device_state_label(lang: Lang, state: &str) -> Option<&'static str> {
+    Some(match (lang, state) {
+        (Lang::Ja, "absent") => "未接続",
+        (Lang::Ja, "open") => "接続済み",
+        (Lang::Ja, "reading") => "読み取り中",
+        (Lang::Ja, "lost") => "切断されました",
+        (Lang::Ja, "back_off") => "再接続を待っています",
+        (Lang::En, "absent") => "not connected",
+        (Lang::En, "open") => "connected",
+        (Lang::En, "reading") => "reading",
+        (Lang::En, "lost") => "lost",
+        (Lang::En, "back_off") => "waiting to reconnect",
+        _ => return None,
+    })
+}
+
+/// A frame a scanner sent that is not a scan (`device_error` events).
+pub fn device_error_label(lang: Lang, code: &str) -> Option<&'static str> {
+    Some(match (lang, code) {
+        (Lang::Ja, "garbage") => "読み取れないデータが届きました。もう一度スキャンしてください。",
+        (Lang::Ja, "too_long") => "長すぎるデータが届きました。もう一度スキャンしてください。",
+        (Lang::Ja, "half_frame") => "途中で切れたデータが届きました。もう一度スキャンしてください。",
+        (Lang::En, "garbage") => "Unreadable data arrived. Please scan again.",
+        (Lang::En, "too_long") => "Over-long data arrived. Please scan again.",
+        (Lang::En, "half_frame") => "A cut-off scan arrived. Please scan again.",
+        _ => return None,
+    })
+}
+
+/// Why a scan was refused, in plain Japanese: the desk's own words for the
+/// scan codes, else the rule's name from `domain::labels`. `None` (and in
+/// English always) means the outcome's own message says it best.
+pub fn reason_label(lang: Lang, code: RuleCode) -> Option<&'static str> {
+    if lang == Lang::En {
+        return None;
+    }
+    let desk = match code {
+        RuleCode::InvalidBarcode => "バーコードを読み取れません",
+        RuleCode::InvalidInput => "入力の形式が正しくありません",
+        RuleCode::UnknownSpecimen => "登録されていない検体、または保管場所です",
+        RuleCode::UnknownLocation => "登録されていない保管場所です",
+        RuleCode::UnknownPackage => "登録されていない梱包です",
+        RuleCode::DuplicateSpecimen => "この検体番号はすでに登録されています。新しい採取管を使ってください",
+        RuleCode::DuplicateScan => "同じコードを続けて読み取りました（処理済み）",
+        RuleCode::UnexpectedScan => "この作業のこの段階では使えないスキャンです",
+        RuleCode::UnknownStation => "設定されていないステーションです",
+        RuleCode::PackageDispatched => "発送済みの梱包です",
+        RuleCode::AlreadyPacked => "すでに梱包に入っています",
+        RuleCode::NotInCare => "保管中ではない検体です",
+        RuleCode::PackageIncomplete => "梱包のチェックリストが完了していません",
+        RuleCode::Forbidden => "この役割ではできない操作です",
+        RuleCode::Unauthorized => "ログインが必要です",
+        _ => {
+            let rule = labels::flag_ja(code);
+            // "その他" names no rule: the message says more.
+            return (rule != labels::rule_ja(RuleCode::Internal)).then_some(rule);
+        }
+    };
+    Some(desk)
+}
+
+/// Every code with a Japanese reason, for the station page's script.
+pub fn reason_labels(lang: Lang) -> Vec<(&'static str, &'static str)> {
+    ALL_CODES
+        .iter()
+        .filter_map(|c| reason_label(lang, *c).map(|l| (c.as_str(), l)))
+        .collect()
+}
+
+pub fn specimen_type_label(lang: Lang, t: SpecimenType) -> String {
+    match lang {
+        Lang::Ja => labels::specimen_type_ja(t).to_string(),
+        Lang::En => t.code().replace('_', " "),
+    }
+}
+
+/// The station workflows' "what next" sentences (`outcome.next`) in
+/// Japanese, keyed by the English the workflow sends; a sentence missing
+/// here is shown as sent.
+pub const NEXT_JA: [(&str, &str); 11] = [
+    ("scan the patient", "患者のバーコードを読み取ってください"),
+    ("scan the new tube", "新しい採取管を読み取ってください"),
+    (
+        "scan the collection kit, or complete the form",
+        "採取キットを読み取るか、登録フォームに進んでください",
+    ),
+    ("complete the registration form", "登録フォームに進んでください"),
+    ("scan a tube or a location", "採取管か保管場所を読み取ってください"),
+    ("scan the location to store it in", "保管場所を読み取ってください"),
+    ("scan the tube to store here", "ここに保管する採取管を読み取ってください"),
+    ("scan the next tube or location", "次の採取管か保管場所を読み取ってください"),
+    (
+        "scan the package label or the new-package code",
+        "梱包ラベルか「新しい梱包を開始」のコードを読み取ってください",
+    ),
+    (
+        "scan tubes, then the checklist codes, then dispatch",
+        "採取管、チェックリストのコード、発送の順に読み取ってください",
+    ),
+    ("scan the package label", "梱包ラベルを読み取ってください"),
+];
+
+pub fn next_label(lang: Lang, next: &str) -> String {
+    match lang {
+        Lang::Ja => NEXT_JA
+            .iter()
+            .find(|(en, _)| *en == next)
+            .map_or(next, |(_, ja)| ja)
+            .to_string(),
+        Lang::En => next.to_string(),
+    }
+}
+
+/// Every rule code, to build the script's table from.
+const ALL_CODES: [RuleCode; 45] = [
+    RuleCode::InvalidInput,
+    RuleCode::InvalidBarcode,
+    RuleCode::OnsetAfterCollection,
+    RuleCode::CollectionInFuture,
+    RuleCode::SalivaWindowExceeded,
+    RuleCode::SalivaOnsetUnknown,
+    RuleCode::SerumTiming,
+    RuleCode::KitExpired,
+    RuleCode::KitSwabMaterial,
+    RuleCode::KitTypeMismatch,
+    RuleCode::UnknownKit,
+    RuleCode::DuplicateKit,
+    RuleCode::DuplicateSpecimen,
+    RuleCode::DuplicateLocation,
+    RuleCode::DuplicateUser,
+    RuleCode::UnknownSpecimen,
+    RuleCode::UnknownLocation,
+    RuleCode::UnknownPackage,
+    RuleCode::PriorityViolation,
+    RuleCode::DryIceInSecondary,
+    RuleCode::DryIceWithoutOverpack,
+    RuleCode::PackageIncomplete,
+    RuleCode::PackageDispatched,
+    RuleCode::PackageNotDispatched,
+    RuleCode::AlreadyPacked,
+    RuleCode::NotInPackage,
+    RuleCode::NotInCare,
+    RuleCode::SiteNotConfigured,
+    RuleCode::StorageDeadlineExceeded,
+    RuleCode::FreezeOrShipDue,
+    RuleCode::AmbientTooLong,
+    RuleCode::FreezeThaw,
+    RuleCode::Minus20Fallback,
+    RuleCode::WrongStorageClass,
+    RuleCode::ConsultationRequired,
+    RuleCode::NoRespiratorySpecimen,
+    RuleCode::PpeIncomplete,
+    RuleCode::ResultBeforeCollection,
+    RuleCode::UnknownStation,
+    RuleCode::DuplicateScan,
+    RuleCode::UnexpectedScan,
+    RuleCode::Unauthorized,
+    RuleCode::Forbidden,
+    RuleCode::NotFound,
+    RuleCode::Internal,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rule_code_is_in_the_scripts_table() {
+        // A code added to RuleCode without being added here would show its
+        // English message on a Japanese page; its serialised name proves
+        // the list covers the enum (serde names every variant).
+        let listed: std::collections::BTreeSet<&str> =
+            ALL_CODES.iter().map(|c| c.as_str()).collect();
+        let source = include_str!("../domain/codes.rs");
+        let body = source
+            .split("pub fn as_str(self)")
+            .nth(1)
+            .and_then(|s| s.split("impl fmt::Display").next())
+            .unwrap_or_default();
+        let declared: std::collections::BTreeSet<&str> = body
+            .split('"')
+            .skip(1)
+            .step_by(2)
+            .collect();
+        assert_eq!(listed, declared);
+    }
+
+    #[test]
+    fn the_japanese_next_steps_are_the_sentences_the_workflows_send() {
+        let workflow = include_str!("../scanning/workflow.rs");
+        for (en, _) in NEXT_JA {
+            assert!(
+                workflow.contains(&format!("\"{en}\"")),
+                "{en:?} is no longer a workflow's next step"
+            );
+        }
+    }
+
+    #[test]
+    fn a_refusal_reads_in_japanese_for_the_desk_codes_and_the_named_rules() {
+        assert_eq!(
+            reason_label(Lang::Ja, RuleCode::UnknownSpecimen),
+            Some("登録されていない検体、または保管場所です")
+        );
+        assert_eq!(
+            reason_label(Lang::Ja, RuleCode::KitExpired),
+            Some("使用期限切れのキット")
+        );
+        assert_eq!(
+            reason_label(Lang::Ja, RuleCode::SalivaWindowExceeded),
+            Some("発症後10日目以降の唾液")
+        );
+        // No Japanese name: the message is shown instead.
+        assert_eq!(reason_label(Lang::Ja, RuleCode::SiteNotConfigured), None);
+        assert_eq!(reason_label(Lang::En, RuleCode::KitExpired), None);
+    }
+}
