@@ -364,7 +364,7 @@ mod tests {
             elements: elements
                 .iter()
                 .map(|(ai, value)| Element {
-                    ai: ai.to_string(),
+                    ai: ai.to_string().into(),
                     value: value.to_string(),
                 })
                 .collect(),

@@ -249,8 +249,9 @@ const COUNTRY_LIST: &[Component] = &[
     n(3).lint(&[L::Iso3166]).opt(),
 ];
 
-/// Every AI, in order.
-const TABLE: &[AiEntry] = ai_table![
+/// Every AI, in order; `pub(crate)` so that the parser can build its index
+/// from it at compile time.
+pub(crate) const TABLE: &[AiEntry] = ai_table![
     ["00"] e(FIXED_DL, &[n(18).lint(&[L::Csum, L::Gcppos2])], "SSCC")
         .with_dlpkey(&[&[]]),
     ["01"] e(FIXED_DL, &[n(14).lint(&[L::Csum, L::Gcppos2])], "GTIN")

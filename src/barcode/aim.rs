@@ -13,6 +13,8 @@
 //! identifier (`]C0` Code 128, `]A0` Code 39, `]I1` ITF, `]E3` EAN with an
 //! add-on, …) is kept but is not GS1 (the engine does not read them).
 
+use std::borrow::Cow;
+
 /// How the data after an identifier is to be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -100,6 +102,17 @@ impl Symbology {
         }
         // Built only from ASCII (`from_code`), so this never falls back.
         std::str::from_utf8(&self.id).unwrap_or("]")
+    }
+
+    /// [`Symbology::mode`], and [`Symbology::code`] as a value a
+    /// [`super::ParsedScan`] can keep: borrowed from the table for the
+    /// identifiers kentai knows, so that parsing a scan does not allocate
+    /// for it. One look at the table: the parser wants both for every scan.
+    pub(crate) fn mode_and_code(&self) -> (Mode, Cow<'static, str>) {
+        match known(self.id) {
+            Some((mode, _, code)) => (mode, Cow::Borrowed(code)),
+            None => (Mode::Other, Cow::Owned(self.code().to_owned())),
+        }
     }
 
     /// How the data after this identifier is read.

@@ -19,7 +19,8 @@
 //!
 //! The elements come out path first, then query attributes in URI order.
 
-use super::parse::{self, check_components, check_length, lookup};
+use super::ai_table::AiEntry;
+use super::parse::{self, check_components, check_length, find_byte, lookup};
 use super::{BarcodeError, Element, Gs1Options};
 
 /// Byte classes for URIs, one table lookup per byte.
@@ -58,6 +59,28 @@ static URI_CLASSES: [u8; 256] = uri_classes();
 /// The characters a URI may contain (RFC 3986 unreserved, reserved, `%`).
 fn is_uri_char(c: u8) -> bool {
     URI_CLASSES[usize::from(c)] & URI_CHAR != 0
+}
+
+/// The position of the first byte that is no URI character. Eight bytes
+/// at a time: their classes are ANDed without a branch each, and only a
+/// group with a bad byte is searched.
+fn first_non_uri_char(b: &[u8]) -> Option<usize> {
+    let mut groups = b.chunks_exact(8);
+    let mut at = 0;
+    for group in &mut groups {
+        let classes = group
+            .iter()
+            .fold(URI_CHAR, |all, &c| all & URI_CLASSES[usize::from(c)]);
+        if classes & URI_CHAR == 0 {
+            return group.iter().position(|&c| !is_uri_char(c)).map(|i| at + i);
+        }
+        at += 8;
+    }
+    groups
+        .remainder()
+        .iter()
+        .position(|&c| !is_uri_char(c))
+        .map(|i| at + i)
 }
 
 /// URI characters that a domain may not contain.
@@ -136,7 +159,7 @@ struct Parts<'a> {
 
 /// Scheme, characters and domain, as the engine checks them first.
 fn split(uri: &str) -> Result<Parts<'_>, BarcodeError> {
-    if let Some(i) = uri.bytes().position(|c| !is_uri_char(c)) {
+    if let Some(i) = first_non_uri_char(uri.as_bytes()) {
         return Err(BarcodeError::at(
             parse_position(uri, i),
             "the URI contains a character URIs may not contain",
@@ -173,11 +196,13 @@ fn split_parts(uri: &str) -> Result<Parts<'_>, BarcodeError> {
     }
     let path_at = scheme_len + domain_len;
     let mut path = &uri[path_at..];
-    if let Some(i) = path.find('#') {
+    // Byte searches: '#' and '?' are ASCII, so every match is a character
+    // boundary (`str::find` with a char pattern is much slower).
+    if let Some(i) = find_byte(path.as_bytes(), b'#') {
         path = &path[..i];
     }
-    let (path, query) = match path.split_once('?') {
-        Some((p, q)) => (p, Some(q)),
+    let (path, query) = match find_byte(path.as_bytes(), b'?') {
+        Some(i) => (&path[..i], Some(&path[i + 1..])),
         None => (path, None),
     };
     Ok(Parts {
@@ -200,18 +225,14 @@ fn find_key(path: &str, options: &Gs1Options) -> Option<usize> {
     let b = path.as_bytes();
     let mut r = b.len();
     loop {
-        // r to the '/' before the value.
-        while r > 0 {
-            r -= 1;
-            if b[r] == b'/' {
-                break;
-            }
-        }
-        if r == 0 {
-            return None;
-        }
+        // r to the '/' before the value (none, or the path's first: no
+        // AI before it).
+        r = match parse::rfind_byte(&b[..r], b'/') {
+            Some(v) if v > 0 => v,
+            _ => return None,
+        };
         // p to the '/' before the AI.
-        let p = b[..r].iter().rposition(|&c| c == b'/')?;
+        let p = parse::rfind_byte(&b[..r], b'/')?;
         let entry = lookup(&path[p + 1..r], options)?;
         if entry.dlpkey.is_some() {
             return Some(p);
@@ -245,23 +266,41 @@ fn qualifiers_fit<'a>(
     qualifiers: impl Iterator<Item = &'a str> + Clone,
     options: &Gs1Options,
 ) -> bool {
-    let Some(alternatives) = lookup(key, options).and_then(|e| e.dlpkey) else {
+    lookup(key, options).is_some_and(|key| entry_qualifiers_fit(key, qualifiers))
+}
+
+/// [`qualifiers_fit`] for the key whose entry is `key`.
+fn entry_qualifiers_fit<'a>(
+    key: &AiEntry,
+    qualifiers: impl Iterator<Item = &'a str> + Clone,
+) -> bool {
+    let Some(alternatives) = key.dlpkey else {
         return false;
     };
     qualifiers.clone().next().is_none()
         || alternatives.iter().any(|alt| {
             let mut rest = alt.iter();
-            qualifiers.clone().all(|q| rest.any(|a| *a == q))
+            qualifiers.clone().all(|q| rest.any(|a| same_ai(a, q)))
         })
+}
+
+/// `a == b` for AIs (a few bytes), compared in line: `str`'s `==` calls
+/// `memcmp`, which costs more than the compare on strings this short.
+fn same_ai(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
 }
 
 /// A path value's or query value's decoded text; a GTIN-8, -12 or -13 in
 /// (01) is padded to 14 digits when permitted.
 fn decode(ai: &str, raw: &str, query: bool, options: &Gs1Options) -> Result<String, BarcodeError> {
     // Most values have nothing to decode: copy them as they are.
-    if !raw.bytes().any(|c| c == b'%' || (query && c == b'+')) {
+    let b = raw.as_bytes();
+    if find_byte(b, b'%').is_none() && !(query && find_byte(b, b'+').is_some()) {
         let mut value = raw.to_owned();
-        pad_gtin(ai, &mut value, options);
+        // Tested here too, so that the usual case costs no call.
+        if options.permit_zero_suppressed_gtin_in_dl {
+            pad_gtin(ai, &mut value, options);
+        }
         return Ok(value);
     }
     let Some(bytes) = uri_unescape(raw, query) else {
@@ -302,13 +341,16 @@ pub fn parse_uri(uri: &str, options: &Gs1Options) -> Result<DigitalLink, Barcode
         ));
     };
     let mut elements: Vec<Element> = Vec::with_capacity(8);
-    // The table's AIs of the path elements, key first.
-    let mut path_ais: [&'static str; parse::MAX_AIS] = [""; parse::MAX_AIS];
-    let mut path_len = 0;
+    // Each element's table entry, path elements (key first) then query
+    // attributes: the checks below use them instead of looking the AIs up
+    // again. `push` keeps the elements within `MAX_AIS`.
+    let mut entries: [Option<&'static AiEntry>; parse::MAX_AIS] = [None; parse::MAX_AIS];
 
     // The path from the key on: pairs the walk back has vouched for.
-    let path = &parts.path[key_at..];
-    let mut segments = path[1..].split('/');
+    let mut segments = Segments {
+        rest: Some(&parts.path[key_at + 1..]),
+        sep: b'/',
+    };
     while let Some(ai) = segments.next() {
         let value_raw = segments.next().unwrap_or("");
         let Some(entry) = lookup(ai, options) else {
@@ -323,17 +365,23 @@ pub fn parse_uri(uri: &str, options: &Gs1Options) -> Result<DigitalLink, Barcode
         }
         let value = decode(ai, value_raw, false, options)?;
         check_length(ai, entry, &value)?;
-        push(&mut elements, ai, value)?;
-        path_ais[path_len] = entry.ai;
-        path_len += 1;
+        push(&mut elements, entry, ai, value)?;
+        if let Some(slot) = entries.get_mut(elements.len() - 1) {
+            *slot = Some(entry);
+        }
     }
-    let path_ais = &path_ais[..path_len];
+    let path_len = elements.len();
 
     if let Some(query) = parts.query {
-        for param in query.split('&').filter(|p| !p.is_empty()) {
-            let Some((name, value_raw)) = param.split_once('=') else {
+        let params = Segments {
+            rest: Some(query),
+            sep: b'&',
+        };
+        for param in params.filter(|p| !p.is_empty()) {
+            let Some(eq) = find_byte(param.as_bytes(), b'=') else {
                 continue; // no value: not an AI
             };
+            let (name, value_raw) = (&param[..eq], &param[eq + 1..]);
             if !name.bytes().all(|c| c.is_ascii_digit()) {
                 continue; // not an AI: other parameters are ignored
             }
@@ -352,31 +400,43 @@ pub fn parse_uri(uri: &str, options: &Gs1Options) -> Result<DigitalLink, Barcode
             }
             let value = decode(name, value_raw, true, options)?;
             check_length(name, entry, &value)?;
-            push(&mut elements, name, value)?;
+            push(&mut elements, entry, name, value)?;
+            if let Some(slot) = entries.get_mut(elements.len() - 1) {
+                *slot = Some(entry);
+            }
         }
     }
 
-    if !is_valid_path(path_ais, options) {
+    // The table's AIs of the path elements, key first.
+    let path_ais = |range: std::ops::Range<usize>| {
+        let entries = entries.get(range).unwrap_or(&[]);
+        entries.iter().map(|e| e.map_or("", |e| e.ai))
+    };
+    // The key's entry: `find_key` found it a primary key.
+    let key = entries[0];
+    if !key.is_some_and(|key| entry_qualifiers_fit(key, path_ais(1..path_len))) {
         return Err(BarcodeError::at_ai(
-            elements.first().map_or("", |e| e.ai.as_str()),
+            elements.first().map_or("", |e| &*e.ai),
             None,
             format!(
                 "the URI's path ({}) is not a key with its qualifiers in order",
-                path_ais.iter().map(|a| format!("/{a}")).collect::<String>()
+                path_ais(0..path_len)
+                    .map(|a| format!("/{a}"))
+                    .collect::<String>()
             ),
         ));
     }
     for (i, e) in elements.iter().enumerate() {
-        if elements[i + 1..].iter().any(|o| o.ai == e.ai) {
+        if elements[i + 1..].iter().any(|o| same_ai(&o.ai, &e.ai)) {
             return Err(BarcodeError::at_ai(
-                e.ai.as_str(),
+                &*e.ai,
                 None,
                 format!("AI ({}) appears twice in the URI", e.ai),
             ));
         }
     }
-    for e in &elements[path_len..] {
-        let Some(entry) = lookup(&e.ai, options) else {
+    for (e, entry) in elements.iter().zip(&entries).skip(path_len) {
+        let Some(entry) = *entry else {
             continue; // looked up above
         };
         let allowed = if parse::is_unknown(entry) {
@@ -386,21 +446,27 @@ pub fn parse_uri(uri: &str, options: &Gs1Options) -> Result<DigitalLink, Barcode
         };
         if !allowed {
             return Err(BarcodeError::at_ai(
-                e.ai.as_str(),
+                &*e.ai,
                 None,
                 format!("AI ({}) is not allowed as a Digital Link attribute", e.ai),
             ));
         }
-        // A qualifier of the key belongs in the path, where it fits.
+        // A qualifier of the key belongs in the path, where it fits. Only
+        // an AI that one of the key's qualifier sequences names can fit.
+        let named = key.and_then(|k| k.dlpkey).is_some_and(|alts| {
+            alts.iter()
+                .any(|alt| alt.iter().any(|a| same_ai(a, entry.ai)))
+        });
+        if !named {
+            continue;
+        }
         for at in 1..=path_len {
-            let qualifiers = path_ais[1..at]
-                .iter()
-                .chain([&entry.ai])
-                .chain(&path_ais[at..])
-                .copied();
-            if qualifiers_fit(path_ais[0], qualifiers, options) {
+            let qualifiers = path_ais(1..at)
+                .chain([entry.ai])
+                .chain(path_ais(at..path_len));
+            if key.is_some_and(|key| entry_qualifiers_fit(key, qualifiers)) {
                 return Err(BarcodeError::at_ai(
-                    e.ai.as_str(),
+                    &*e.ai,
                     None,
                     format!(
                         "AI ({}) is a qualifier of the key and belongs in the URI's path",
@@ -410,12 +476,36 @@ pub fn parse_uri(uri: &str, options: &Gs1Options) -> Result<DigitalLink, Barcode
             }
         }
     }
-    for e in &elements {
-        if let Some(entry) = lookup(&e.ai, options) {
+    for (e, entry) in elements.iter().zip(&entries) {
+        if let Some(entry) = entry {
             check_components(&e.ai, entry, &e.value)?;
         }
     }
     Ok(DigitalLink { elements, path_len })
+}
+
+/// The pieces of `rest` between `sep` bytes, as `str::split` gives them,
+/// with a byte search (`sep` is ASCII, so every cut is a character
+/// boundary).
+struct Segments<'a> {
+    /// What is left; `None` once the last piece is out.
+    rest: Option<&'a str>,
+    sep: u8,
+}
+
+impl<'a> Iterator for Segments<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let rest = self.rest?;
+        match find_byte(rest.as_bytes(), self.sep) {
+            Some(i) => {
+                self.rest = rest.get(i + 1..);
+                rest.get(..i)
+            }
+            None => self.rest.take(),
+        }
+    }
 }
 
 /// The canonical stem of GS1 Digital Link URIs.
@@ -503,7 +593,7 @@ pub fn to_uri(
             let Some(entry) = lookup(&e.ai, options) else {
                 return Err(parse::unknown_ai(&e.ai, 0));
             };
-            if entry.fixed_length != fixed_first || emitted.contains(&e.ai.as_str()) {
+            if entry.fixed_length != fixed_first || emitted.contains(&&*e.ai) {
                 continue;
             }
             let allowed = if parse::is_unknown(entry) {
@@ -513,7 +603,7 @@ pub fn to_uri(
             };
             if !allowed {
                 return Err(BarcodeError::at_ai(
-                    e.ai.as_str(),
+                    &*e.ai,
                     None,
                     format!("AI ({}) is not allowed as a Digital Link attribute", e.ai),
                 ));
@@ -530,7 +620,12 @@ pub fn to_uri(
     Ok(out)
 }
 
-fn push(elements: &mut Vec<Element>, ai: &str, value: String) -> Result<(), BarcodeError> {
+fn push(
+    elements: &mut Vec<Element>,
+    entry: &'static AiEntry,
+    ai: &str,
+    value: String,
+) -> Result<(), BarcodeError> {
     if elements.len() >= parse::MAX_AIS {
         return Err(BarcodeError::new(format!(
             "more than {} AIs in one scan",
@@ -538,7 +633,7 @@ fn push(elements: &mut Vec<Element>, ai: &str, value: String) -> Result<(), Barc
         )));
     }
     elements.push(Element {
-        ai: ai.to_owned(),
+        ai: parse::element_ai(entry, ai),
         value,
     });
     Ok(())
@@ -547,6 +642,19 @@ fn push(elements: &mut Vec<Element>, ai: &str, value: String) -> Result<(), Barc
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_first_non_uri_character_is_found_in_any_group() {
+        let uri = b"https://id.gs1.org/01/09506000134352/10/ABC123";
+        for at in 0..uri.len() {
+            for bad in [b' ', b'"', b'<', b'^', b'{', 0x1d, 0xc3] {
+                let mut u = uri.to_vec();
+                u[at] = bad;
+                assert_eq!(first_non_uri_char(&u), Some(at), "{at} {bad}");
+                assert_eq!(first_non_uri_char(&u[..at]), None);
+            }
+        }
+    }
 
     #[test]
     fn percent_escapes_decode_and_plus_is_a_space_only_in_queries() {

@@ -172,7 +172,33 @@ fn all_bytes(value: &str, code: &'static str, ok: impl Fn(u8) -> bool) -> Lint {
 const NON_DIGIT: &str = "GS1_LINTER_NON_DIGIT_CHARACTER";
 
 fn digits(value: &str) -> Lint {
+    if all_digits(value.as_bytes()) {
+        return Ok(());
+    }
     all_bytes(value, NON_DIGIT, |b| b.is_ascii_digit())
+}
+
+/// Whether `b` is all ASCII digits, eight bytes at a time (GTINs, dates
+/// and serials are checked on every scan). Per word, `x - 0x30…` sets a
+/// byte's top bit where it is below `'0'` and `x + 0x46…` where it is
+/// above `'9'`; a borrow or carry can only start at a bad byte, and the
+/// lowest bad byte is always flagged, so the test is exact for "all".
+fn all_digits(b: &[u8]) -> bool {
+    const ZEROS: u64 = 0x3030_3030_3030_3030;
+    const PAST_NINE: u64 = 0x4646_4646_4646_4646;
+    const TOP: u64 = 0x8080_8080_8080_8080;
+    let word_ok = |w: &[u8]| {
+        <[u8; 8]>::try_from(w).is_ok_and(|w| {
+            let x = u64::from_le_bytes(w);
+            (x.wrapping_sub(ZEROS) | x.wrapping_add(PAST_NINE)) & TOP == 0
+        })
+    };
+    if b.len() < 8 {
+        return b.iter().all(u8::is_ascii_digit);
+    }
+    let mut words = b.chunks_exact(8);
+    // The tail, as the last eight bytes (overlapping checked ones).
+    words.all(word_ok) && word_ok(&b[b.len() - 8..])
 }
 
 /// The number written by ASCII digits (already checked to be digits).
@@ -271,7 +297,29 @@ pub fn check_component(component: &Component, value: &str) -> Result<(), LintErr
     component
         .linters
         .iter()
-        .try_for_each(|&linter| lint(linter, value))
+        .try_for_each(|&linter| lint_after_cset(linter, component.cset, value))
+}
+
+/// [`lint`] on a value that has passed [`check_cset`] for `cset`: the
+/// same outcome, but the linters that start by checking for digits (check
+/// digits, dates, company prefixes) skip that when `cset` is digits
+/// already. Every GTIN and expiry date of every scan goes through here.
+pub(crate) fn lint_after_cset(linter: Linter, cset: Cset, value: &str) -> Lint {
+    if cset == Cset::N {
+        match linter {
+            Linter::Csum => return csum_of_digits(value),
+            Linter::Yymmd0 => return date_checked(value, 2, true, true),
+            Linter::Yymmdd => return date_checked(value, 2, false, true),
+            Linter::Yyyymmd0 => return date_checked(value, 4, true, true),
+            Linter::Yyyymmdd => return date_checked(value, 4, false, true),
+            // A company prefix is four digits: in a digits-only value, one
+            // long enough has one (else the linter's own error).
+            Linter::Gcppos1 if value.len() >= GCP_MIN_LENGTH => return Ok(()),
+            Linter::Gcppos2 if value.len() > GCP_MIN_LENGTH => return Ok(()),
+            _ => {}
+        }
+    }
+    lint(linter, value)
 }
 
 /// GS1 AI encodable character set 82, in the order that gives each
@@ -279,18 +327,58 @@ pub fn check_component(component: &Component, value: &str) -> Result<(), LintErr
 const CSET82: &[u8] =
     b"!\"%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz";
 
+/// Bits of [`CLASSES`]: which character sets a byte belongs to (digits
+/// have their own test, [`all_digits`]).
+const IN_82: u8 = 1;
+const IN_39: u8 = 2;
+const IN_64: u8 = 4;
+
+/// The character sets of every byte, so that checking a value's set is
+/// one table lookup per byte (every element of every scan is checked).
+const fn classes() -> [u8; 256] {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 128 {
+        let b = c as u8;
+        if b.is_ascii_alphanumeric() {
+            t[c] |= IN_82 | IN_64;
+        }
+        if b.is_ascii_uppercase() || b.is_ascii_digit() {
+            t[c] |= IN_39;
+        }
+        c += 1;
+    }
+    let punct82 = b"!\"%&'()*+,-./:;<=>?_";
+    let mut i = 0;
+    while i < punct82.len() {
+        t[punct82[i] as usize] |= IN_82;
+        i += 1;
+    }
+    let punct39 = b"#-/";
+    let mut i = 0;
+    while i < punct39.len() {
+        t[punct39[i] as usize] |= IN_39;
+        i += 1;
+    }
+    t[b'-' as usize] |= IN_64;
+    t[b'_' as usize] |= IN_64;
+    t
+}
+
+static CLASSES: [u8; 256] = classes();
+
 fn is_cset82(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!\"%&'()*+,-./:;<=>?_".contains(&b)
+    CLASSES[usize::from(b)] & IN_82 != 0
 }
 
 /// GS1 AI encodable character set 39: upper-case letters, digits, `#-/`.
 fn is_cset39(b: u8) -> bool {
-    b.is_ascii_uppercase() || b.is_ascii_digit() || b"#-/".contains(&b)
+    CLASSES[usize::from(b)] & IN_39 != 0
 }
 
 /// base64url (GS1 character set 64) without its padding.
 fn is_cset64(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
+    CLASSES[usize::from(b)] & IN_64 != 0
 }
 
 /// Checks that `value` is made of `cset`'s characters.
@@ -319,10 +407,18 @@ fn csum(value: &str) -> Lint {
         return fail("GS1_LINTER_TOO_SHORT_FOR_CHECK_DIGIT", 0, 0);
     }
     digits(value)?;
-    let last = value.len() - 1;
-    // All digits, so the `gs1` crate's calculation cannot panic.
+    csum_of_digits(value)
+}
+
+/// [`csum`] on a value already checked to be all digits (the `N`
+/// character set of its component): the `gs1` crate's calculation, which
+/// panics on anything but digits, gets only digits.
+fn csum_of_digits(value: &str) -> Lint {
+    let Some(last) = value.len().checked_sub(1) else {
+        return fail("GS1_LINTER_TOO_SHORT_FOR_CHECK_DIGIT", 0, 0);
+    };
     let expected = gs1::checksum::gs1_checksum(&value[..last]);
-    if value.as_bytes()[last] - b'0' != expected {
+    if value.as_bytes()[last].wrapping_sub(b'0') != expected {
         return fail("GS1_LINTER_INCORRECT_CHECK_DIGIT", last, 1);
     }
     Ok(())
@@ -440,6 +536,12 @@ fn days_in_month(year: i32, month: u32) -> u32 {
 /// `YYMMDD` (`year_digits` 2) or `YYYYMMDD` (4); `zero_day`: `00` allowed
 /// for an unspecified day.
 fn date(value: &str, year_digits: usize, zero_day: bool) -> Lint {
+    date_checked(value, year_digits, zero_day, false)
+}
+
+/// [`date`]; `all_digits` when the value is known to be digits already
+/// (the `N` character set of its component), to skip checking again.
+fn date_checked(value: &str, year_digits: usize, zero_day: bool, all_digits: bool) -> Lint {
     let len = year_digits + 4;
     if value.len() != len {
         let code = if value.len() < len {
@@ -449,7 +551,9 @@ fn date(value: &str, year_digits: usize, zero_day: bool) -> Lint {
         };
         return whole(code, value);
     }
-    digits(value)?;
+    if !all_digits {
+        digits(value)?;
+    }
     let b = value.as_bytes();
     let year = if year_digits == 4 {
         number(&b[..4]) as i32
@@ -1333,6 +1437,81 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn linting_after_a_digits_check_agrees_with_linting_alone() {
+        let values = [
+            "",
+            "0",
+            "00",
+            "000",
+            "0000",
+            "00000",
+            "09506000134352",
+            "09506000134353",
+            "261231",
+            "261200",
+            "260230",
+            "20260229",
+            "20240229",
+            "2612",
+            "12345678",
+        ];
+        for l in Linter::all() {
+            for v in values {
+                assert_eq!(
+                    lint_after_cset(l, Cset::N, v),
+                    lint(l, v),
+                    "{} {v:?}",
+                    l.name()
+                );
+                assert_eq!(
+                    lint_after_cset(l, Cset::X, v),
+                    lint(l, v),
+                    "{} {v:?}",
+                    l.name()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_character_set_table_holds_the_sets_the_dictionary_gives() {
+        for b in 0..=255u8 {
+            let punct82 = b"!\"%&'()*+,-./:;<=>?_".contains(&b);
+            assert_eq!(is_cset82(b), b.is_ascii_alphanumeric() || punct82, "{b}");
+            let set39 = b.is_ascii_uppercase() || b.is_ascii_digit() || b"#-/".contains(&b);
+            assert_eq!(is_cset39(b), set39, "{b}");
+            let set64 = b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
+            assert_eq!(is_cset64(b), set64, "{b}");
+        }
+    }
+
+    #[test]
+    fn all_digits_agrees_with_a_byte_by_byte_test() {
+        let mut rng = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng
+        };
+        for len in 0..40 {
+            for _ in 0..200 {
+                let mut v: Vec<u8> = (0..len).map(|_| b'0' + (next() % 10) as u8).collect();
+                if len > 0 && next() % 2 == 0 {
+                    let at = (next() % len as u64) as usize;
+                    v[at] = next() as u8;
+                }
+                assert_eq!(all_digits(&v), v.iter().all(u8::is_ascii_digit), "{v:?}");
+            }
+        }
+        for b in 0..=255u8 {
+            let v = [b'5', b'5', b'5', b'5', b'5', b'5', b'5', b'5', b];
+            assert_eq!(all_digits(&v), b.is_ascii_digit(), "{b}");
+            assert_eq!(all_digits(&v[1..]), b.is_ascii_digit(), "{b}");
         }
     }
 

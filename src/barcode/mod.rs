@@ -17,11 +17,15 @@ pub mod validate;
 pub use aim::Symbology;
 
 use serde::Serialize;
+use std::borrow::Cow;
 
 /// One GS1 element: an Application Identifier and its value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Element {
-    pub ai: String,
+    /// The AI. The parser borrows it from the AI table (`entry.ai`), so an
+    /// element costs one allocation (its value), not two; only an unknown
+    /// AI, when permitted, is owned.
+    pub ai: Cow<'static, str>,
     pub value: String,
 }
 
@@ -29,8 +33,9 @@ pub struct Element {
 /// data, else the plain text as it was scanned.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ParsedScan {
-    /// The AIM symbology identifier (`]d2`, `]C1`, …) when the scan had one.
-    pub symbology: Option<String>,
+    /// The AIM symbology identifier (`]d2`, `]C1`, …) when the scan had one:
+    /// borrowed for the identifiers kentai knows, owned for others.
+    pub symbology: Option<Cow<'static, str>>,
     pub gs1: bool,
     /// GS1 elements in scan order (empty for plain codes).
     pub elements: Vec<Element>,

@@ -18,14 +18,14 @@
 //! [`Gs1Options::permit_unknown_ais`].
 //!
 //! The hot path (scan data with a GS1 identifier) reads the input in place:
-//! the only allocations are the output `Vec` and its `String`s.
+//! the only allocations are the output `Vec`, the values' `String`s and the
+//! scan's text (AIs and the identifier are borrowed from static tables).
 
 use super::ai_table::{self, AiEntry, Component, Cset};
 use super::aim::{Mode, Symbology};
 use super::{digital_link, linters, validate};
 use super::{BarcodeError, Element, Gs1Options, ParsedScan};
 use std::borrow::Cow;
-use std::sync::OnceLock;
 
 /// The most AIs one message may hold (the engine's `MAX_AIS`).
 pub const MAX_AIS: usize = 64;
@@ -85,36 +85,55 @@ pub fn is_unknown(entry: &AiEntry) -> bool {
 /// The table indexed by AI number, so that a lookup on the hot path is a
 /// few arithmetic steps (a scan looks AIs up for its format, then again
 /// for each message-level rule): 2-digit AIs at 0..100, 3-digit ones at
-/// 100..1100, 4-digit ones at 1100..11100. Built once from
-/// [`ai_table::all`].
+/// 100..1100, 4-digit ones at 1100..11100. Built at compile time from
+/// [`ai_table::TABLE`], so a lookup reads a static: no lazy initialisation
+/// to check, no pointer to follow.
 struct Index {
     /// 1 + the AI's position in [`ai_table::all`], 0 for none.
-    by_number: Vec<u16>,
+    by_number: [u16; 11_100],
     /// The length of the AIs starting with each two digits (GS1 gives all
     /// AIs with the same first two digits the same length), 0 for none.
     len_by_prefix: [u8; 100],
+    /// Each entry's longest value ([`AiEntry::max_len`]), by position in
+    /// the table: every element of every scan needs it.
+    max_len: [u8; ai_table::TABLE.len()],
 }
 
-fn index() -> &'static Index {
-    static INDEX: OnceLock<Index> = OnceLock::new();
-    INDEX.get_or_init(|| {
-        let mut index = Index {
-            by_number: vec![0; 11_100],
-            len_by_prefix: [0; 100],
+static INDEX: Index = build_index(ai_table::TABLE);
+
+const fn build_index(table: &[AiEntry]) -> Index {
+    let mut index = Index {
+        by_number: [0; 11_100],
+        len_by_prefix: [0; 100],
+        max_len: [0; ai_table::TABLE.len()],
+    };
+    let mut i = 0;
+    while i < table.len() {
+        let b = table[i].ai.as_bytes();
+        // The table's own index checks at compile time that AIs are 2 to
+        // 4 digits; so does `slot`.
+        let Some(slot) = slot(b) else {
+            panic!("AIs are 2 to 4 digits");
         };
-        for (i, e) in ai_table::all().iter().enumerate() {
-            let b = e.ai.as_bytes();
-            if let (Some(slot), [d0, d1, ..], Ok(pos)) = (slot(b), b, u16::try_from(i + 1)) {
-                index.by_number[slot] = pos;
-                index.len_by_prefix[usize::from((d0 - b'0') * 10 + (d1 - b'0'))] = b.len() as u8;
-            }
+        assert!(i < u16::MAX as usize, "the table fits positions in u16");
+        index.by_number[slot] = (i + 1) as u16;
+        index.len_by_prefix[((b[0] - b'0') * 10 + (b[1] - b'0')) as usize] = b.len() as u8;
+        let components = table[i].components;
+        let mut max = 0;
+        let mut k = 0;
+        while k < components.len() {
+            max += components[k].max as usize;
+            k += 1;
         }
-        index
-    })
+        assert!(max <= u8::MAX as usize, "values are at most 255 long");
+        index.max_len[i] = max as u8;
+        i += 1;
+    }
+    index
 }
 
 /// Where the AI `ai` (2 to 4 digits) sits in [`Index::by_number`].
-fn slot(ai: &[u8]) -> Option<usize> {
+const fn slot(ai: &[u8]) -> Option<usize> {
     let base = match ai.len() {
         2 => 0,
         3 => 100,
@@ -122,18 +141,21 @@ fn slot(ai: &[u8]) -> Option<usize> {
         _ => return None,
     };
     let mut n = 0;
-    for &d in ai {
+    let mut i = 0;
+    while i < ai.len() {
+        let d = ai[i];
         if !d.is_ascii_digit() {
             return None;
         }
-        n = n * 10 + usize::from(d - b'0');
+        n = n * 10 + (d - b'0') as usize;
+        i += 1;
     }
     Some(base + n)
 }
 
 /// The position of exactly `ai` in [`ai_table::all`].
 pub(crate) fn table_position(ai: &str) -> Option<usize> {
-    let pos = index().by_number[slot(ai.as_bytes())?];
+    let pos = INDEX.by_number[slot(ai.as_bytes())?];
     usize::from(pos).checked_sub(1)
 }
 
@@ -146,7 +168,7 @@ pub fn known(ai: &str) -> Option<&'static AiEntry> {
 /// table has none.
 fn ai_len_by_prefix(d0: u8, d1: u8) -> usize {
     if d0.is_ascii_digit() && d1.is_ascii_digit() {
-        usize::from(index().len_by_prefix[usize::from((d0 - b'0') * 10 + (d1 - b'0'))])
+        usize::from(INDEX.len_by_prefix[usize::from((d0 - b'0') * 10 + (d1 - b'0'))])
     } else {
         0
     }
@@ -191,24 +213,51 @@ pub fn lookup(ai: &str, options: &Gs1Options) -> Option<&'static AiEntry> {
     }
 }
 
-/// The entry for the AI `data` starts with, and that AI's length (raw and
-/// scan data). An unknown AI is only taken when its length is known from
-/// its first two digits: otherwise AI and value cannot be told apart.
-fn lookup_prefix(data: &str, options: &Gs1Options) -> Option<(&'static AiEntry, usize)> {
-    let index = index();
+/// The entry for the AI `data` starts with, that AI's length and the
+/// entry's longest value (raw and scan data). An unknown AI is only taken
+/// when its length is known from its first two digits: otherwise AI and
+/// value cannot be told apart.
+fn lookup_prefix(data: &str, options: &Gs1Options) -> Option<(&'static AiEntry, usize, usize)> {
     let b = data.as_bytes();
-    let (d0, d1) = match b {
-        [d0, d1, ..] if d0.is_ascii_digit() && d1.is_ascii_digit() => (d0 - b'0', d1 - b'0'),
+    let digit = |i: usize| {
+        b.get(i)
+            .map(|d| d.wrapping_sub(b'0'))
+            .filter(|d| *d < 10)
+            .map(usize::from)
+    };
+    let prefix = digit(0)? * 10 + digit(1)?;
+    let len = usize::from(INDEX.len_by_prefix[prefix]);
+    // The slot `slot` gives, read straight off the data. A non-digit (or
+    // the end) within the AI's length makes it no AI, known or not.
+    let number = match len {
+        2 => prefix,
+        3 => 100 + prefix * 10 + digit(2)?,
+        4 => 1_100 + prefix * 100 + digit(2)? * 10 + digit(3)?,
+        // An unknown AI is only taken when its length is known.
         _ => return None,
     };
-    let len = usize::from(index.len_by_prefix[usize::from(d0 * 10 + d1)]);
-    // An unknown AI is only taken when its length is known.
-    let ai = b.get(..len).filter(|_| len != 0)?;
-    let pos = slot(ai).map_or(0, |i| usize::from(index.by_number[i]));
-    match pos.checked_sub(1).and_then(|i| ai_table::all().get(i)) {
-        Some(e) => Some((e, len)),
-        None if options.permit_unknown_ais => vivify(data.get(..len)?).map(|e| (e, len)),
+    let pos = INDEX.by_number.get(number).copied().unwrap_or(0);
+    match usize::from(pos).checked_sub(1) {
+        Some(i) => {
+            let entry = ai_table::all().get(i)?;
+            let max_len = INDEX.max_len.get(i).map_or(0, |&m| usize::from(m));
+            Some((entry, len, max_len))
+        }
+        None if options.permit_unknown_ais => {
+            vivify(data.get(..len)?).map(|e| (e, len, e.max_len()))
+        }
         None => None,
+    }
+}
+
+/// The AI of an element `entry` was found for, `ai` as written: the
+/// table's own `&'static str` when the table knows it (the same text), so
+/// that no AI is copied; an owned copy for a permitted unknown AI.
+pub(crate) fn element_ai(entry: &'static AiEntry, ai: &str) -> Cow<'static, str> {
+    if is_unknown(entry) {
+        Cow::Owned(ai.to_owned())
+    } else {
+        Cow::Borrowed(entry.ai)
     }
 }
 
@@ -297,7 +346,8 @@ pub fn check_components(ai: &str, entry: &AiEntry, data: &str) -> Result<usize, 
         linters::check_cset(component.cset, part)
             .map_err(|e| lint_failure(ai, data, range.clone(), &e))?;
         for linter in component.linters {
-            linters::lint(*linter, part).map_err(|e| lint_failure(ai, data, range.clone(), &e))?;
+            linters::lint_after_cset(*linter, component.cset, part)
+                .map_err(|e| lint_failure(ai, data, range.clone(), &e))?;
         }
         p += len;
     }
@@ -334,7 +384,7 @@ pub fn check_length(ai: &str, entry: &AiEntry, value: &str) -> Result<(), Barcod
             ),
         ));
     }
-    if let Some(i) = value.bytes().position(|b| b == RAW_FNC1) {
+    if let Some(i) = find_byte(value.as_bytes(), RAW_FNC1) {
         return Err(BarcodeError::at_ai(
             ai,
             Some(chars_before(value, i)),
@@ -365,7 +415,7 @@ pub fn parse_fnc1_data(
     let mut p = 0;
     while p < bytes.len() {
         let rest = data.get(p..).unwrap_or("");
-        let Some((entry, ai_len)) = lookup_prefix(rest, options) else {
+        let Some((entry, ai_len, max_len)) = lookup_prefix(rest, options) else {
             return Err(no_ai_at(rest, p, sep));
         };
         let ai = &rest[..ai_len];
@@ -373,21 +423,18 @@ pub fn parse_fnc1_data(
         // The field runs to the next separator, but the components never
         // take more than the AI's longest value: look one further (to tell
         // a value that runs on) and no more.
-        let mut limit = (start + entry.max_len() + 1).min(bytes.len());
+        let mut limit = (start + max_len + 1).min(bytes.len());
         while !data.is_char_boundary(limit) {
             limit += 1;
         }
-        let end = bytes[start..limit]
-            .iter()
-            .position(|&b| b == sep)
-            .map_or(limit, |i| start + i);
+        let end = find_byte(&bytes[start..limit], sep).map_or(limit, |i| start + i);
         let field = &data[start..end];
         let used = check_components(ai, entry, field)?;
         if out.len() >= MAX_AIS {
             return Err(too_many_ais());
         }
         out.push(Element {
-            ai: ai.to_owned(),
+            ai: element_ai(entry, ai),
             value: field[..used].to_owned(),
         });
         p = start + used;
@@ -409,6 +456,79 @@ pub fn parse_fnc1_data(
         }
     }
     Ok(())
+}
+
+/// The position of the first `needle` in `hay`, eight bytes at a time:
+/// every field of every scan is searched for its separator, and every scan
+/// for `^`. The classic test for a zero byte in a word (on `word ^
+/// needle…`): its lowest flagged byte is always a true match, which is
+/// the first one in little-endian order.
+pub(crate) fn find_byte(hay: &[u8], needle: u8) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    if hay.len() < 8 {
+        return hay.iter().position(|&b| b == needle);
+    }
+    let pattern = LO * u64::from(needle);
+    let first_in = |at: usize| {
+        // Always eight bytes (`at + 8 <= hay.len()`); the fallback, a
+        // word with no match, is never taken.
+        let word = hay
+            .get(at..at + 8)
+            .and_then(|w| <[u8; 8]>::try_from(w).ok())
+            .map_or(!pattern, u64::from_le_bytes);
+        let x = word ^ pattern;
+        let found = x.wrapping_sub(LO) & !x & HI;
+        (found != 0).then(|| at + (found.trailing_zeros() / 8) as usize)
+    };
+    let mut at = 0;
+    while at + 8 <= hay.len() {
+        if let Some(i) = first_in(at) {
+            return Some(i);
+        }
+        at += 8;
+    }
+    // The tail, as the last eight bytes: the ones before it hold no match.
+    if at < hay.len() {
+        return first_in(hay.len() - 8);
+    }
+    None
+}
+
+/// The position of the last `needle` in `hay`, eight bytes at a time
+/// (Digital Link paths are walked back from their end). Per word, the
+/// bytes equal to `needle` are flagged exactly (no carry crosses bytes,
+/// unlike [`find_byte`]'s test), so the highest flag is the last match.
+pub(crate) fn rfind_byte(hay: &[u8], needle: u8) -> Option<usize> {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const LO: u64 = 0x0101_0101_0101_0101;
+    if hay.len() < 8 {
+        return hay.iter().rposition(|&b| b == needle);
+    }
+    let pattern = LO * u64::from(needle);
+    let last_in = |at: usize| {
+        // Always eight bytes (`at + 8 <= hay.len()`); the fallback, a
+        // word with no match, is never taken.
+        let word = hay
+            .get(at..at + 8)
+            .and_then(|w| <[u8; 8]>::try_from(w).ok())
+            .map_or(!pattern, u64::from_le_bytes);
+        let x = word ^ pattern;
+        let found = !(((x & LOW7) + LOW7) | x | LOW7);
+        (found != 0).then(|| at + (63 - found.leading_zeros() as usize) / 8)
+    };
+    let mut end = hay.len();
+    while end >= 8 {
+        if let Some(i) = last_in(end - 8) {
+            return Some(i);
+        }
+        end -= 8;
+    }
+    // The head, as the first eight bytes: the ones after it hold no match.
+    if end > 0 {
+        return last_in(0);
+    }
+    None
 }
 
 /// The error for data at byte `p` that starts no AI.
@@ -529,7 +649,7 @@ pub fn parse_bracketed(input: &str, options: &Gs1Options) -> Result<Vec<Element>
             return Err(too_many_ais());
         }
         out.push(Element {
-            ai: ai.to_owned(),
+            ai: element_ai(entry, ai),
             value: value.into_owned(),
         });
         p = q;
@@ -555,18 +675,19 @@ pub(crate) fn unknown_ai(ai: &str, position: usize) -> BarcodeError {
     }
 }
 
-/// GS1 mod-10 check digit over all but the last digit of `digits`.
+/// Whether the last of `digits` is the GS1 mod-10 check digit of the rest,
+/// as the `gs1` crate computes it. Callers have checked that every byte is
+/// an ASCII digit (the crate's calculation accepts nothing else).
 fn check_digit_ok(digits: &[u8]) -> bool {
     let Some((&last, body)) = digits.split_last() else {
         return false;
     };
-    let sum: u32 = body
-        .iter()
-        .rev()
-        .enumerate()
-        .map(|(i, d)| u32::from(d - b'0') * if i % 2 == 0 { 3 } else { 1 })
-        .sum();
-    (10 - sum % 10) % 10 == u32::from(last - b'0')
+    if !digits.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    std::str::from_utf8(body)
+        .map(|body| gs1::checksum::gs1_checksum(body) == last - b'0')
+        .unwrap_or(false)
 }
 
 /// EAN-13 (`]E0`, 13 digits) or EAN-8 (`]E4`, 8 digits), maybe with a
@@ -611,7 +732,7 @@ fn ean(data: &str, len: usize, options: &Gs1Options) -> Result<Vec<Element>, Bar
     gtin.extend(std::iter::repeat_n('0', 14 - len));
     gtin.push_str(&data[..len]);
     let mut out = vec![Element {
-        ai: "01".to_owned(),
+        ai: Cow::Borrowed("01"),
         value: gtin,
     }];
     if let Some(cc) = composite {
@@ -628,10 +749,7 @@ fn gs1_scan_data(
     options: &Gs1Options,
     out: &mut Vec<Element>,
 ) -> Result<(), BarcodeError> {
-    // `contains` on bytes is a word-at-a-time search; the position is only
-    // needed for the message.
-    if data.as_bytes().contains(&RAW_FNC1) {
-        let i = data.bytes().position(|b| b == RAW_FNC1).unwrap_or(0);
+    if let Some(i) = find_byte(data.as_bytes(), RAW_FNC1) {
         return Err(BarcodeError::at(i, "scan data contains '^'"));
     }
     parse_fnc1_data(data, GS, options, out)
@@ -653,18 +771,23 @@ fn looks_bracketed(s: &str) -> bool {
     b.first() == Some(&b'(') && (2..=4).contains(&digits) && b.get(1 + digits) == Some(&b')')
 }
 
-fn gs1_scan(symbology: Option<Symbology>, elements: Vec<Element>, text: &str) -> ParsedScan {
+/// `symbology` is the identifier's code ([`Symbology::mode_and_code`]).
+fn gs1_scan(
+    symbology: Option<Cow<'static, str>>,
+    elements: Vec<Element>,
+    text: &str,
+) -> ParsedScan {
     ParsedScan {
-        symbology: symbology.map(|s| s.code().to_owned()),
+        symbology,
         gs1: true,
         elements,
         text: text.to_owned(),
     }
 }
 
-fn plain_scan(symbology: Option<Symbology>, text: &str) -> ParsedScan {
+fn plain_scan(symbology: Option<Cow<'static, str>>, text: &str) -> ParsedScan {
     ParsedScan {
-        symbology: symbology.map(|s| s.code().to_owned()),
+        symbology,
         gs1: false,
         elements: Vec::new(),
         text: text.to_owned(),
@@ -709,7 +832,9 @@ fn scan_elements(
             return Ok(plain_scan(None, input));
         };
         const AIM_LEN: usize = 3;
-        return match sym.mode() {
+        // The mode and the code with one look at the table.
+        let (mode, code) = sym.mode_and_code();
+        return match mode {
             Mode::Gs1 => {
                 if data.is_empty() {
                     return Err(BarcodeError::at(
@@ -719,13 +844,13 @@ fn scan_elements(
                 }
                 let mut elements = Vec::with_capacity(8);
                 gs1_scan_data(data, options, &mut elements).map_err(|e| e.shifted(AIM_LEN))?;
-                Ok(gs1_scan(Some(sym), elements, data))
+                Ok(gs1_scan(Some(code), elements, data))
             }
             Mode::Ean13 => ean(data, 13, options)
-                .map(|elements| gs1_scan(Some(sym), elements, data))
+                .map(|elements| gs1_scan(Some(code), elements, data))
                 .map_err(|e| e.shifted(AIM_LEN)),
             Mode::Ean8 => ean(data, 8, options)
-                .map(|elements| gs1_scan(Some(sym), elements, data))
+                .map(|elements| gs1_scan(Some(code), elements, data))
                 .map_err(|e| e.shifted(AIM_LEN)),
             Mode::Plain => {
                 if has_uri_scheme(data) && (strict || digital_link::has_primary_key(data, options))
@@ -733,18 +858,18 @@ fn scan_elements(
                     let elements = digital_link::parse_uri(data, options)
                         .map_err(|e| e.shifted(AIM_LEN))?
                         .elements;
-                    return Ok(gs1_scan(Some(sym), elements, data));
+                    return Ok(gs1_scan(Some(code), elements, data));
                 }
                 if strict {
                     return Err(not_gs1(&format!("plain {} data", sym.name())));
                 }
-                Ok(plain_scan(Some(sym), data))
+                Ok(plain_scan(Some(code), data))
             }
             Mode::Other => {
                 if strict {
                     return Err(not_gs1(&format!("{} is not a GS1 symbology", sym.code())));
                 }
-                Ok(plain_scan(Some(sym), data))
+                Ok(plain_scan(Some(code), data))
             }
         };
     }
@@ -776,6 +901,55 @@ mod tests {
     }
 
     #[test]
+    fn find_byte_finds_the_first_match_at_any_length_and_place() {
+        for len in 0..40 {
+            for at in 0..=len {
+                let mut hay = vec![b'A'; len];
+                // A second match after the first must not be taken.
+                if at + 3 < len {
+                    hay[at + 3] = GS;
+                }
+                if at < len {
+                    hay[at] = GS;
+                }
+                let want = hay.iter().position(|&b| b == GS);
+                assert_eq!(find_byte(&hay, GS), want, "{len} {at}");
+            }
+        }
+        // Bytes just above and below the needle, and high bytes, do not match.
+        let near = [0x1c, 0x1e, 0x9d, 0xff, 0x00, 0x1c, 0x1e, 0x9d, 0x1d];
+        assert_eq!(find_byte(&near, GS), Some(8));
+        assert_eq!(find_byte(&near[..8], GS), None);
+        assert_eq!(find_byte(b"0123456789^", RAW_FNC1), Some(10));
+    }
+
+    #[test]
+    fn rfind_byte_finds_the_last_match_at_any_length_and_place() {
+        for len in 0..40 {
+            for at in 0..=len {
+                let mut hay = vec![b'0'; len];
+                // A match before the last must not be taken.
+                if at >= 3 && at < len {
+                    hay[at - 3] = b'/';
+                }
+                if at < len {
+                    hay[at] = b'/';
+                }
+                let want = hay.iter().rposition(|&b| b == b'/');
+                assert_eq!(rfind_byte(&hay, b'/'), want, "{len} {at}");
+            }
+        }
+        // Bytes next to the needle's value, and a byte after a match that
+        // a borrow would flag, do not match.
+        let near = [b'/', 0x2e, 0x30, 0xaf, 0xff, 0x00, 0x01, 0x30, 0x2e];
+        assert_eq!(rfind_byte(&near, b'/'), Some(0));
+        assert_eq!(
+            rfind_byte(&[0x2f, 0x30, 0x30, 0x30, 0x30, 0x30, 0x30, 0x30], b'/'),
+            Some(0)
+        );
+    }
+
+    #[test]
     fn a_bracketed_string_is_recognised_by_its_first_ai() {
         assert!(looks_bracketed("(01)09506000134352"));
         assert!(looks_bracketed("(8018)1"));
@@ -790,8 +964,9 @@ mod tests {
         for e in ai_table::all() {
             assert!(std::ptr::eq(known(e.ai).unwrap(), e), "{}", e.ai);
             let data = format!("{}123", e.ai);
-            let (found, len) = lookup_prefix(&data, &Gs1Options::default()).unwrap();
+            let (found, len, max_len) = lookup_prefix(&data, &Gs1Options::default()).unwrap();
             assert!(std::ptr::eq(found, e) && len == e.ai.len(), "{}", e.ai);
+            assert_eq!(max_len, e.max_len(), "{}", e.ai);
         }
         for ai in ["", "0", "1A", "011", "80", "800", "23", "99999", "٣٣"] {
             assert_eq!(known(ai), ai_table::entry(ai), "{ai}");
@@ -817,7 +992,7 @@ mod tests {
     #[test]
     fn the_raw_form_puts_fnc1_after_variable_length_ais_only() {
         let o = Gs1Options::default();
-        let e = |ai: &str, v: &str| Element {
+        let e = |ai: &'static str, v: &str| Element {
             ai: ai.into(),
             value: v.into(),
         };

@@ -18,7 +18,8 @@
 //! Every scan goes through these rules, so they work on AIs packed into
 //! integers and on patterns compiled once, not on strings; and as the pair
 //! rules (1 and 2) read the AIs only, never the values, each thread
-//! remembers the last AI layout that passed them.
+//! remembers the last AI layout that passed them (and whether its AIs are
+//! all different, when rule 3 has nothing to compare).
 
 use super::ai_table::{self, AiEntry};
 use super::parse;
@@ -34,25 +35,34 @@ pub fn validate(elements: &[Element]) -> Result<(), BarcodeError> {
 /// All the rules; `req=` only when [`Gs1Options::validate_requisites`].
 pub fn validate_with(elements: &[Element], options: &Gs1Options) -> Result<(), BarcodeError> {
     with_view(elements, |view| {
-        if !view.pairs_known_good(options) {
-            view.mutex()?;
-            if options.validate_requisites {
-                view.requisites()?;
+        let distinct = match view.known_good_layout(options) {
+            Some(good) => good.distinct,
+            None => {
+                view.mutex()?;
+                if options.validate_requisites {
+                    view.requisites()?;
+                }
+                view.remember_pairs_good(options)
             }
-            view.remember_pairs_good(options);
+        };
+        // Only an AI that appears twice can repeat with another value.
+        if !distinct {
+            view.repeats()?;
         }
-        view.repeats()?;
         view.digsig_serial()
     })
 }
 
 /// The AIs, in order, of the last scan on this thread that passed the
-/// exclusive and required pair rules, and whether `req=` was checked.
+/// exclusive and required pair rules, whether `req=` was checked, and
+/// whether the AIs are all different (then rule 3 has nothing to check,
+/// whatever the values).
 #[derive(Clone, Copy)]
 struct GoodLayout {
     ais: [Ai; LAYOUT],
     len: usize,
     requisites: bool,
+    distinct: bool,
 }
 
 /// Layouts up to this many AIs are remembered (labels have a handful).
@@ -67,6 +77,7 @@ thread_local! {
             ais: [Ai(0); LAYOUT],
             len: usize::MAX,
             requisites: false,
+            distinct: false,
         })
     };
 }
@@ -275,25 +286,37 @@ impl<'a> View<'a> {
         })
     }
 
-    fn pairs_known_good(&self, options: &Gs1Options) -> bool {
+    /// The remembered layout, when these AIs are it (so they pass the
+    /// pair rules).
+    fn known_good_layout(&self, options: &Gs1Options) -> Option<GoodLayout> {
         let good = GOOD_LAYOUT.with(Cell::get);
-        good.len == self.ais.len()
+        let same = good.len == self.ais.len()
             && good.ais.get(..good.len) == Some(self.ais)
-            && (good.requisites || !options.validate_requisites)
+            && (good.requisites || !options.validate_requisites);
+        same.then_some(good)
     }
 
-    fn remember_pairs_good(&self, options: &Gs1Options) {
-        if self.ais.len() <= LAYOUT {
-            let mut ais = [Ai(0); LAYOUT];
-            ais[..self.ais.len()].copy_from_slice(self.ais);
+    /// Remembers these AIs as passing the pair rules; whether they are all
+    /// different.
+    fn remember_pairs_good(&self, options: &Gs1Options) -> bool {
+        let ais = self.ais;
+        let distinct = ais
+            .iter()
+            .enumerate()
+            .all(|(i, ai)| !ais[i + 1..].contains(ai));
+        if ais.len() <= LAYOUT {
+            let mut layout = [Ai(0); LAYOUT];
+            layout[..ais.len()].copy_from_slice(ais);
             GOOD_LAYOUT.with(|g| {
                 g.set(GoodLayout {
-                    ais,
-                    len: self.ais.len(),
+                    ais: layout,
+                    len: ais.len(),
                     requisites: options.validate_requisites,
+                    distinct,
                 })
             });
         }
+        distinct
     }
 
     fn ai(&self, i: usize) -> &'a str {
@@ -410,7 +433,7 @@ mod tests {
         pairs
             .iter()
             .map(|(a, v)| Element {
-                ai: a.to_string(),
+                ai: a.to_string().into(),
                 value: v.to_string(),
             })
             .collect()
@@ -433,6 +456,18 @@ mod tests {
         assert!(repeats(&els(&[("400", "ABC"), ("99", "D"), ("400", "ABC")])).is_ok());
         let e = repeats(&els(&[("400", "ABC"), ("400", "AB")])).unwrap_err();
         assert_eq!(e.ai.as_deref(), Some("400"));
+    }
+
+    #[test]
+    fn a_remembered_layout_still_checks_the_values_of_repeated_ais() {
+        // The second call finds the first one's layout remembered.
+        let same = els(&[("01", "09506000134352"), ("21", "X"), ("21", "X")]);
+        assert!(validate(&same).is_ok());
+        let other = els(&[("01", "09506000134352"), ("21", "X"), ("21", "Y")]);
+        assert!(validate(&other).is_err());
+        let distinct = els(&[("01", "09506000134352"), ("21", "X")]);
+        assert!(validate(&distinct).is_ok());
+        assert!(validate(&distinct).is_ok());
     }
 
     #[test]
