@@ -17,3 +17,4 @@ pub mod simulate;
 pub mod startup;
 pub mod store;
 pub mod tokens;
+pub mod web;

@@ -53,6 +53,7 @@ impl Application {
                 .app_data(data.clone())
                 .app_data(scan_data.clone())
                 .configure(crate::http::configure)
+                .configure(crate::web::configure)
         })
         .listen(listener)?
         .run();

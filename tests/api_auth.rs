@@ -2,7 +2,9 @@
 //! role × route table of API.md (packaging included: only `lab` and `admin`
 //! pack, dispatch and receive; the kit catalog: reception reads it, `lab`
 //! and `admin` add kits and trace lots), users and their tokens, the OpenAPI
-//! document against the real routes, and `kentai user add`.
+//! document against the real routes, and `kentai user add`. A browser's
+//! session cookie (the web pages') stands in for a token on every route,
+//! but writes with it only with the session's `X-CSRF-Token`.
 
 mod common;
 
@@ -571,6 +573,113 @@ async fn a_missing_or_wrong_token_is_refused_before_the_body_is_looked_at() {
     }
     // 14 POST routes and the PATCH of a package.
     assert_eq!(with_a_body, 15, "routes that read a body");
+    assert_eq!(app.snapshot(), before);
+}
+
+/// Sends one request with a browser's session cookie instead of a bearer
+/// token, and `X-CSRF-Token` when given.
+async fn send_with_cookie(
+    app: &TestApp,
+    m: &str,
+    path: &str,
+    cookie: &str,
+    csrf: Option<&str>,
+    body: Option<&Value>,
+) -> (u16, HeaderMap, Value) {
+    let mut req = app
+        .client
+        .request(method(m), app.url(path))
+        .header("cookie", cookie);
+    if let Some(token) = csrf {
+        req = req.header("X-CSRF-Token", token);
+    }
+    if let Some(body) = body {
+        req = req.json(body);
+    }
+    let res = req.send().await.expect("request");
+    let status = res.status().as_u16();
+    let headers = res.headers().clone();
+    if headers
+        .get("content-type")
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"))
+    {
+        return (status, headers, Value::Null);
+    }
+    let text = res.text().await.expect("body");
+    let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    (status, headers, value)
+}
+
+#[tokio::test]
+async fn a_session_cookie_without_its_csrf_header_is_403_on_every_route_that_writes() {
+    // A browser sends its cookie to any request a page makes, another
+    // site's page included: a cookie alone may read, never write.
+    let fixture = app_with_a_location_a_specimen_and_a_package().await;
+    let app = &fixture.app;
+    let session = app.sign_in(&app.admin).await;
+    let before = app.snapshot();
+    let wrong = "0".repeat(64);
+    let mut writes = 0;
+    for (m, p) in protected_routes() {
+        let path = concrete(p, &fixture.ids());
+        let body = carries_body(m).then(|| valid_body(p));
+        if m == "GET" {
+            let (status, _, answer) =
+                send_with_cookie(app, m, &path, &session.cookie(), None, None).await;
+            assert_ne!(status, 401, "GET {path} refused the session: {answer}");
+            assert_ne!(status, 403, "GET {path} wanted a CSRF header: {answer}");
+            continue;
+        }
+        writes += 1;
+        for csrf in [None, Some(wrong.as_str()), Some("")] {
+            let (status, _, answer) =
+                send_with_cookie(app, m, &path, &session.cookie(), csrf, body.as_ref()).await;
+            assert_eq!(
+                status,
+                403,
+                "{m} {path} with X-CSRF-Token {csrf:?}: {}",
+                short(&answer)
+            );
+            assert_eq!(answer["error"]["code"], "forbidden", "{m} {path}: {answer}");
+        }
+    }
+    assert_eq!(writes, 16, "POST, PATCH and DELETE routes");
+    assert_eq!(
+        app.snapshot(),
+        before,
+        "a cookie without its CSRF token wrote"
+    );
+    // With the session's token, a write goes through as that user.
+    let (status, _, answer) = send_with_cookie(
+        app,
+        "POST",
+        "/api/v1/locations",
+        &session.cookie(),
+        Some(&session.csrf),
+        Some(&json!({"code": "F-COOKIE", "name": "fridge", "storage_class": "fridge_4c"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{answer}");
+}
+
+#[tokio::test]
+async fn an_unknown_session_cookie_answers_401_with_a_bearer_challenge_on_every_route() {
+    let fixture = app_with_a_location_a_specimen_and_a_package().await;
+    let app = &fixture.app;
+    let before = app.snapshot();
+    let cookie = format!("kentai_session={}", "ab".repeat(32));
+    for (m, p) in protected_routes() {
+        let path = concrete(p, &fixture.ids());
+        let body = carries_body(m).then(|| valid_body(p));
+        let (status, headers, answer) =
+            send_with_cookie(app, m, &path, &cookie, Some("x"), body.as_ref()).await;
+        assert_unauthorized(
+            &format!("{m} {path} with an unknown session"),
+            status,
+            &headers,
+            &answer,
+        );
+    }
     assert_eq!(app.snapshot(), before);
 }
 

@@ -160,6 +160,29 @@ pub fn find(ctx: &Ctx, id: &str, now: DateTime<Utc>) -> Result<Option<Session>, 
     }))
 }
 
+/// Whether a session is still live, without counting this as activity: a
+/// long-lived event stream asks this now and then, so that it ends when
+/// the session does (signed out, expired, user disabled) while an open
+/// page alone does not keep the session alive.
+pub fn is_live(ctx: &Ctx, id: &str, now: DateTime<Utc>) -> Result<bool, ActionError> {
+    if id.is_empty() || id.len() > MAX_ID_LEN {
+        return Ok(false);
+    }
+    let hash = hash_token(id);
+    let at = now.naive_utc();
+    let live: i64 = ctx.store.read(|c| {
+        sessions::table
+            .inner_join(user_rows::table)
+            .filter(sessions::id_hash.eq(&hash))
+            .filter(sessions::expires_at.gt(at))
+            .filter(user_rows::disabled.eq(false))
+            .count()
+            .get_result(c)
+            .map_err(ActionError::from)
+    })?;
+    Ok(live > 0)
+}
+
 /// Signs out: the session named by the cookie is deleted (a second
 /// sign-out finds nothing and is no error).
 pub fn end(ctx: &Ctx, id: &str, actor: &Actor, now: DateTime<Utc>) -> Result<bool, ActionError> {

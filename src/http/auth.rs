@@ -30,6 +30,14 @@ pub const CSRF_HEADER: &str = "X-CSRF-Token";
 
 pub struct User(pub Actor);
 
+/// Set in the request's extensions when the session cookie (not a bearer
+/// token) authenticated it: the station event stream then ends when the
+/// session does.
+#[derive(Debug, Clone)]
+pub struct SessionAuth {
+    pub id: String,
+}
+
 /// The actor `require_token` authenticated, kept in the request's extensions.
 #[derive(Clone)]
 struct Authenticated(Actor);
@@ -121,6 +129,7 @@ impl FromRequest for User {
         let ctx = req.app_data::<web::Data<Ctx>>().cloned();
         let credential = credential(req);
         let safe = is_safe(req.method());
+        let req = req.clone();
         Box::pin(async move {
             let ctx = ctx.ok_or_else(|| AppError::unauthorized("server not ready"))?;
             match credential {
@@ -137,8 +146,9 @@ impl FromRequest for User {
                 }
                 Credential::Session { id, csrf } => {
                     let now = crate::actions::now();
+                    let lookup = id.clone();
                     let Some(session) =
-                        web::block(move || sessions::find(&ctx, &id, now)).await??
+                        web::block(move || sessions::find(&ctx, &lookup, now)).await??
                     else {
                         return Err(AppError::unauthorized(
                             "the session has ended: sign in again, or send Authorization: Bearer TOKEN",
@@ -153,6 +163,7 @@ impl FromRequest for User {
                             ),
                         ));
                     }
+                    req.extensions_mut().insert(SessionAuth { id });
                     Ok(User(session.actor))
                 }
                 Credential::None => Err(AppError::unauthorized(

@@ -3,7 +3,7 @@
 //! the journal, the stations, each station's live event stream (SSE), and
 //! the scanners' state.
 
-use super::auth::User;
+use super::auth::{SessionAuth, User};
 use super::error::{AppError, ErrorBody};
 use super::Object;
 use crate::actions::scans::{self, ScanFilter, ScanView};
@@ -11,7 +11,7 @@ use crate::actions::Ctx;
 use crate::domain::roles::Action;
 use crate::scanning::devices::{self, DeviceLine};
 use crate::scanning::{Incoming, ScanService, StationEvent};
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -227,8 +227,10 @@ pub async fn events(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<i64>().ok())
         .or(query.last_event_id);
+    let session = req.extensions().get::<SessionAuth>().map(|s| s.id.clone());
     let mut feed = Feed {
         ctx: ctx.get_ref().clone(),
+        session,
         station,
         receiver,
         pending: VecDeque::new(),
@@ -252,6 +254,9 @@ pub async fn events(
 /// One listener's position in a station's events.
 struct Feed {
     ctx: Ctx,
+    /// The browser session that opened the stream, if a cookie did: the
+    /// stream ends when the session does.
+    session: Option<String>,
     station: String,
     receiver: tokio::sync::broadcast::Receiver<Arc<StationEvent>>,
     /// Scans read back from the journal, to send before live ones.
@@ -275,6 +280,20 @@ impl Feed {
         Ok(())
     }
 
+    /// Whether the browser session behind this stream (if any) is still
+    /// live; a failed lookup keeps the stream (the next tick asks again).
+    async fn session_live(&self) -> bool {
+        let Some(id) = self.session.clone() else {
+            return true;
+        };
+        let ctx = self.ctx.clone();
+        let now = crate::actions::now();
+        !matches!(
+            web::block(move || crate::actions::sessions::is_live(&ctx, &id, now)).await,
+            Ok(Ok(false))
+        )
+    }
+
     /// The next bytes of the stream; `None` ends it.
     async fn next_chunk(&mut self) -> Option<String> {
         if !self.greeted {
@@ -289,7 +308,12 @@ impl Feed {
                 return Some(format_event(&event));
             }
             match tokio::time::timeout(KEEP_ALIVE, self.receiver.recv()).await {
-                Err(_) => return Some(": keep-alive\n\n".into()),
+                Err(_) => {
+                    if !self.session_live().await {
+                        return None;
+                    }
+                    return Some(": keep-alive\n\n".into());
+                }
                 Ok(Ok(event)) => match event.scan_id() {
                     Some(id) if id <= self.last_id => continue,
                     Some(id) => {

@@ -1,7 +1,12 @@
 //! The day's report as FHIR R4 JSON (SPEC §3): a `collection` Bundle,
-//! written entry by entry so a day of any size streams in constant memory
+//! written row by row so a day of any size streams in constant memory
 //! (only a set of 16-byte ids of the patients and facilities already
-//! written is kept).
+//! written is kept, and the day's facility codes).
+//!
+//! The resources are structs borrowing the row's texts, serialised straight
+//! into a buffer reused from row to row: no `serde_json::Value` tree and,
+//! for most rows, no allocation, since a busy day is 100,000 rows and
+//! ~190 MB of JSON.
 //!
 //! Each [`ReportRow`] becomes:
 //! - a **Patient**, the first time the patient appears;
@@ -28,13 +33,15 @@ use crate::domain::registration::Flag;
 use crate::domain::results::{TestMethod, TestResult};
 use crate::domain::specimen_type::SpecimenType;
 use crate::domain::RuleCode;
-use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat};
-use serde::ser::{SerializeMap, Serializer};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, SecondsFormat, Timelike};
+use serde::ser::{Error as _, Serializer};
 use serde::Serialize;
-use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use std::collections::HashSet;
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+use std::fmt;
 use std::io::{self, Write};
+use std::str::Utf8Error;
 
 /// The media type of FHIR's JSON format, to serve the bundle with.
 pub const CONTENT_TYPE: &str = "application/fhir+json; charset=utf-8";
@@ -212,12 +219,20 @@ struct StableId([u8; 16]);
 
 impl StableId {
     fn new(kind: &str, key: &str) -> StableId {
-        let digest = Sha256::new()
+        StableId::of(kind, &[key.as_bytes()])
+    }
+
+    /// The id of a key given in pieces: hashed one after the other, which
+    /// is hashing them joined, so no key String is built per row.
+    fn of(kind: &str, key: &[&[u8]]) -> StableId {
+        let mut hasher = Sha256::new()
             .chain_update(b"kentai/")
             .chain_update(kind.as_bytes())
-            .chain_update(b"/")
-            .chain_update(key.as_bytes())
-            .finalize();
+            .chain_update(b"/");
+        for piece in key {
+            hasher.update(piece);
+        }
+        let digest = hasher.finalize();
         let mut bytes = [0u8; 16];
         bytes.copy_from_slice(&digest[..16]);
         bytes[6] = (bytes[6] & 0x0f) | 0x80;
@@ -225,26 +240,65 @@ impl StableId {
         StableId(bytes)
     }
 
-    /// `xxxxxxxx-xxxx-8xxx-yxxx-xxxxxxxxxxxx`, lower case as FHIR's `uuid`
-    /// type requires.
-    fn uuid(&self) -> String {
-        let h = hex::encode(self.0);
-        format!(
-            "{}-{}-{}-{}-{}",
-            &h[..8],
-            &h[8..12],
-            &h[12..16],
-            &h[16..20],
-            &h[20..]
-        )
+    /// `urn:uuid:xxxxxxxx-xxxx-8xxx-yxxx-xxxxxxxxxxxx`, lower case as
+    /// FHIR's `uuid` type requires, in a stack buffer: a row names each of
+    /// its ids several times (id, fullUrl, references), so it is formatted
+    /// once and borrowed.
+    fn text(&self) -> IdText {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut out = [0u8; IdText::LEN];
+        out[..URN_UUID.len()].copy_from_slice(URN_UUID);
+        let mut at = URN_UUID.len();
+        for (i, byte) in self.0.iter().enumerate() {
+            if matches!(i, 4 | 6 | 8 | 10) {
+                out[at] = b'-';
+                at += 1;
+            }
+            out[at] = HEX[usize::from(byte >> 4)];
+            out[at + 1] = HEX[usize::from(byte & 0x0f)];
+            at += 2;
+        }
+        IdText(out)
+    }
+}
+
+const URN_UUID: &[u8] = b"urn:uuid:";
+
+/// A [`StableId`] as text: `urn:uuid:` and the UUID. The UUID alone is a
+/// resource's `id`; the whole is its `fullUrl` and what references say.
+struct IdText([u8; IdText::LEN]);
+
+impl IdText {
+    const LEN: usize = 9 + 36;
+
+    fn urn(&self) -> Result<&str, Utf8Error> {
+        std::str::from_utf8(&self.0)
     }
 
-    fn urn(&self) -> String {
-        format!("urn:uuid:{}", self.uuid())
+    fn uuid(&self) -> Result<&str, Utf8Error> {
+        std::str::from_utf8(&self.0[URN_UUID.len()..])
     }
+}
 
-    fn reference(&self) -> Value {
-        json!({ "reference": self.urn() })
+/// Serialises as the bare UUID: a resource's `id`, the Patient's
+/// identifier.
+#[derive(Clone, Copy)]
+struct Uuid<'a>(&'a IdText);
+
+impl Serialize for Uuid<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // Hex digits and hyphens only: the error cannot happen.
+        serializer.serialize_str(self.0.uuid().map_err(S::Error::custom)?)
+    }
+}
+
+/// Serialises as `urn:uuid:…`: a fullUrl, a reference.
+#[derive(Clone, Copy)]
+struct Urn<'a>(&'a IdText);
+
+impl Serialize for Urn<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.0.urn().map_err(S::Error::custom)?)
     }
 }
 
@@ -258,10 +312,26 @@ fn patient_id(row: &ReportRow) -> StableId {
     }
 }
 
-/// Observation and DiagnosticReport keys: the version first, as digits it
-/// cannot be confused with the barcode that follows.
-fn result_key(row: &ReportRow) -> String {
-    format!("{}/{}", row.result_version.unwrap_or(1), row.specimen_id)
+/// The Observation's and the DiagnosticReport's ids, keyed
+/// `<version>/<barcode>`: the version first, as digits it cannot be
+/// confused with the barcode that follows.
+fn result_ids(row: &ReportRow) -> io::Result<(StableId, StableId)> {
+    // i32::MIN is 11 characters.
+    let mut digits = [0u8; 11];
+    let unused = {
+        let mut rest = &mut digits[..];
+        write!(rest, "{}", row.result_version.unwrap_or(1))?;
+        rest.len()
+    };
+    let key = [
+        &digits[..digits.len() - unused],
+        b"/",
+        row.specimen_id.as_bytes(),
+    ];
+    Ok((
+        StableId::of("observation", &key),
+        StableId::of("diagnostic-report", &key),
+    ))
 }
 
 /// A text as FHIR's `string` type accepts it, or `None` when nothing is
@@ -269,22 +339,39 @@ fn result_key(row: &ReportRow) -> String {
 /// (`^[ \r\n\t\S]+$`): the ideographic space of Japanese names and
 /// addresses (U+3000) becomes a plain space, as JP Core asks of name texts
 /// anyway; other control characters go.
-fn fhir_text(s: &str) -> Option<String> {
-    let cleaned: String = s
-        .chars()
-        .filter_map(|c| match c {
-            ' ' | '\t' | '\n' | '\r' => Some(c),
-            '\u{feff}' => None,
-            c if c.is_whitespace() => Some(' '),
-            c if c.is_control() => None,
-            c => Some(c),
-        })
-        .collect();
-    let trimmed = cleaned.trim();
-    (!trimmed.is_empty()).then(|| trimmed.to_string())
+///
+/// Borrowed when nothing but the ends changes, as for most texts, so a row
+/// allocates only for the texts that need cleaning.
+fn fhir_text(s: &str) -> Option<Cow<'_, str>> {
+    let clean = |c: char| match c {
+        ' ' | '\t' | '\n' | '\r' => Some(c),
+        '\u{feff}' => None,
+        c if c.is_whitespace() => Some(' '),
+        c if c.is_control() => None,
+        c => Some(c),
+    };
+    // What `clean` keeps as it is, tested without its match: most texts
+    // keep every character.
+    let kept = |c: char| {
+        if c.is_ascii() {
+            matches!(c, ' '..='~' | '\t' | '\n' | '\r')
+        } else {
+            !(c == '\u{feff}' || c.is_whitespace() || c.is_control())
+        }
+    };
+    let text = if s.chars().all(kept) {
+        Cow::Borrowed(s.trim())
+    } else {
+        let cleaned: String = s.chars().filter_map(clean).collect();
+        match cleaned.trim() {
+            trimmed if trimmed.len() == cleaned.len() => Cow::Owned(cleaned),
+            trimmed => Cow::Owned(trimmed.to_string()),
+        }
+    };
+    (!text.is_empty()).then_some(text)
 }
 
-fn opt_text(s: Option<&str>) -> Option<String> {
+fn opt_text(s: Option<&str>) -> Option<Cow<'_, str>> {
     s.and_then(fhir_text)
 }
 
@@ -298,85 +385,285 @@ fn date(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
-/// A JSON object that keeps its keys in the order given, so every
-/// resource starts with `resourceType` and `id` and reads in the order of
-/// the FHIR spec (serde_json's own map sorts keys).
-struct Fields(Vec<(&'static str, Value)>);
+/// A date or time as text, in a stack buffer: rows have two times, each
+/// written up to three times, and chrono's formatting allocates each time.
+/// What the fast path does not cover is chrono's own text.
+enum Stamp<const N: usize> {
+    Ascii([u8; N], usize),
+    Chrono(String),
+}
 
-impl Fields {
-    fn resource(resource_type: &'static str, id: &StableId) -> Fields {
-        Fields(vec![
-            ("resourceType", Value::from(resource_type)),
-            ("id", Value::from(id.uuid())),
-        ])
+/// `YYYY-MM-DDThh:mm:ss` and `Z` or `±hh:mm`, as [`instant`] writes it.
+type TimeText = Stamp<25>;
+/// `YYYY-MM-DD`, as [`date`] writes it.
+type DateText = Stamp<10>;
+
+/// Two decimal digits of `v` (under 100) into `out`.
+fn two_digits(out: &mut [u8], v: u32) {
+    out[0] = b'0' + (v / 10 % 10) as u8;
+    out[1] = b'0' + (v % 10) as u8;
+}
+
+fn put_date(out: &mut [u8], year: u32, month: u32, day: u32) {
+    two_digits(&mut out[0..2], year / 100);
+    two_digits(&mut out[2..4], year % 100);
+    out[4] = b'-';
+    two_digits(&mut out[5..7], month);
+    out[7] = b'-';
+    two_digits(&mut out[8..10], day);
+}
+
+impl TimeText {
+    fn time(t: &DateTime<FixedOffset>) -> TimeText {
+        let local = t.naive_local();
+        let offset = t.offset().local_minus_utc();
+        // Years beyond four digits take a sign, a leap second reads :60
+        // and an offset with seconds is rounded: chrono knows how.
+        let Ok(year) = u32::try_from(local.year()) else {
+            return Stamp::Chrono(instant(t));
+        };
+        if year > 9999 || local.nanosecond() >= 1_000_000_000 || offset % 60 != 0 {
+            return Stamp::Chrono(instant(t));
+        }
+        let mut out = [0u8; 25];
+        put_date(&mut out, year, local.month(), local.day());
+        out[10] = b'T';
+        two_digits(&mut out[11..13], local.hour());
+        out[13] = b':';
+        two_digits(&mut out[14..16], local.minute());
+        out[16] = b':';
+        two_digits(&mut out[17..19], local.second());
+        if offset == 0 {
+            out[19] = b'Z';
+            return Stamp::Ascii(out, 20);
+        }
+        out[19] = if offset < 0 { b'-' } else { b'+' };
+        let minutes = offset.unsigned_abs() / 60;
+        two_digits(&mut out[20..22], minutes / 60);
+        out[22] = b':';
+        two_digits(&mut out[23..25], minutes % 60);
+        Stamp::Ascii(out, 25)
     }
+}
 
-    fn with(mut self, key: &'static str, value: Value) -> Fields {
-        self.0.push((key, value));
-        self
-    }
-
-    fn with_opt(self, key: &'static str, value: Option<Value>) -> Fields {
-        match value {
-            Some(v) => self.with(key, v),
-            None => self,
+impl DateText {
+    fn date(d: NaiveDate) -> DateText {
+        match u32::try_from(d.year()) {
+            Ok(year) if year <= 9999 => {
+                let mut out = [0u8; 10];
+                put_date(&mut out, year, d.month(), d.day());
+                Stamp::Ascii(out, 10)
+            }
+            // Beyond four digits %Y takes a sign: chrono's text.
+            _ => Stamp::Chrono(date(d)),
         }
     }
 }
 
-impl Serialize for Fields {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (k, v) in &self.0 {
-            map.serialize_entry(k, v)?;
+impl<const N: usize> Stamp<N> {
+    fn as_str(&self) -> Result<&str, Utf8Error> {
+        match self {
+            Stamp::Ascii(bytes, len) => std::str::from_utf8(&bytes[..*len]),
+            Stamp::Chrono(text) => Ok(text),
         }
-        map.end()
     }
+}
+
+impl<const N: usize> Serialize for Stamp<N> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // Digits and punctuation only: the error cannot happen.
+        serializer.serialize_str(self.as_str().map_err(S::Error::custom)?)
+    }
+}
+
+// The resources as structs that borrow from the row and name constants as
+// `&'static str`, serialised straight to JSON with no `Value` tree in
+// between. Each resource lists its fields in the FHIR spec's order,
+// starting with `resourceType` and `id`. The objects inside keep their
+// keys in alphabetical order, as the `json!` maps that wrote them before
+// had them (serde_json's map sorts keys), so the bundle's bytes did not
+// change with the structs.
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Entry<'a, R> {
+    full_url: Urn<'a>,
+    resource: &'a R,
+}
+
+/// `{"system","value"}`: an Identifier, or a ContactPoint.
+#[derive(Serialize)]
+struct Identifier<V> {
+    system: &'static str,
+    value: V,
+}
+
+#[derive(Serialize)]
+struct Coding {
+    code: &'static str,
+    display: &'static str,
+    system: &'static str,
+}
+
+/// A CodeableConcept: `coding` when a code fits, `text` (Japanese, for
+/// people) when known.
+#[derive(Serialize)]
+struct Concept<T> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    coding: Option<[Coding; 1]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    text: Option<T>,
+}
+
+/// `None` when neither a code nor a text is known.
+fn concept<T>(system: &'static str, c: Option<Code>, text: Option<T>) -> Option<Concept<T>> {
+    if c.is_none() && text.is_none() {
+        return None;
+    }
+    Some(Concept {
+        coding: c.map(|c| {
+            [Coding {
+                code: c.code,
+                display: c.display,
+                system,
+            }]
+        }),
+        text,
+    })
+}
+
+/// A category: one coding and no text.
+fn category(system: &'static str, code: &'static str) -> [Concept<&'static str>; 1] {
+    [Concept {
+        coding: Some([Coding {
+            code,
+            display: "Laboratory",
+            system,
+        }]),
+        text: None,
+    }]
+}
+
+#[derive(Serialize)]
+struct Reference<'a> {
+    reference: Urn<'a>,
+}
+
+fn reference(id: &IdText) -> Reference<'_> {
+    Reference { reference: Urn(id) }
+}
+
+/// `{"text": …}`: an Address, an Annotation, a CodeableConcept with text
+/// only.
+#[derive(Serialize)]
+struct Text<T> {
+    text: T,
+}
+
+/// JP Core's way to give a name twice: the written name (IDE,
+/// ideographic) and its reading in kana (SYL, syllabic), both official.
+#[derive(Serialize)]
+struct HumanName<'a> {
+    extension: [Extension; 1],
+    text: Cow<'a, str>,
+    #[serde(rename = "use")]
+    use_: &'static str,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Entry<'a> {
-    full_url: String,
-    resource: &'a Fields,
+struct Extension {
+    url: &'static str,
+    value_code: &'static str,
 }
 
-fn coding(system: &str, c: Code) -> Value {
-    json!({ "system": system, "code": c.code, "display": c.display })
-}
-
-/// A CodeableConcept: `coding` when a code fits, `text` (Japanese, for
-/// people) when known; `None` when neither.
-fn concept(system: &str, c: Option<Code>, text: Option<String>) -> Option<Value> {
-    match (c, text) {
-        (Some(c), Some(text)) => Some(json!({ "coding": [coding(system, c)], "text": text })),
-        (Some(c), None) => Some(json!({ "coding": [coding(system, c)] })),
-        (None, Some(text)) => Some(json!({ "text": text })),
-        (None, None) => None,
+fn human_name<'a>(representation: &'static str, text: Cow<'a, str>) -> HumanName<'a> {
+    HumanName {
+        extension: [Extension {
+            url: "http://hl7.org/fhir/StructureDefinition/iso21090-EN-representation",
+            value_code: representation,
+        }],
+        text,
+        use_: "official",
     }
 }
 
-/// What the test was, in Japanese: "SARS-CoV-2 核酸増幅検査（PCR）・喀痰".
-/// The only code when LOINC has none.
-fn test_text(row: &ReportRow) -> Option<String> {
+/// The items of a list that are there: at most `N`, with no Vec per row.
+struct Present<T, const N: usize>([Option<T>; N]);
+
+impl<T, const N: usize> Present<T, N> {
+    fn is_empty(&self) -> bool {
+        self.0.iter().all(Option::is_none)
+    }
+}
+
+impl<T: Serialize, const N: usize> Serialize for Present<T, N> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().flatten())
+    }
+}
+
+/// What the test was, in Japanese: "SARS-CoV-2 核酸増幅検査（PCR）・喀痰",
+/// written piece by piece into the output rather than formatted into a
+/// String per row. The only code when LOINC has none.
+enum TestText<'a> {
+    Test {
+        method: Cow<'a, str>,
+        specimen: Option<Cow<'a, str>>,
+    },
+    /// Neither a code nor a method nor a specimen type: what is known,
+    /// since Observation.code is required.
+    Unknown,
+}
+
+fn test_text<'a>(row: &'a ReportRow, specimen_type: Option<SpecimenType>) -> Option<TestText<'a>> {
     let method = TestMethod::from_code(&row.test_method)
-        .map(labels::test_method_ja)
-        .map(str::to_string)
+        .map(|m| Cow::Borrowed(labels::test_method_ja(m)))
         .or_else(|| fhir_text(&row.test_method))?;
-    let specimen = SpecimenType::from_code(&row.specimen_type)
-        .map(labels::specimen_type_ja)
-        .map(str::to_string)
+    let specimen = specimen_type
+        .map(|t| Cow::Borrowed(labels::specimen_type_ja(t)))
         .or_else(|| fhir_text(&row.specimen_type));
-    Some(match specimen {
-        Some(s) => format!("SARS-CoV-2 {method}・{s}"),
-        None => format!("SARS-CoV-2 {method}"),
+    Some(TestText::Test { method, specimen })
+}
+
+impl fmt::Display for TestText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SARS-CoV-2")?;
+        if let TestText::Test { method, specimen } = self {
+            f.write_str(" ")?;
+            f.write_str(method)?;
+            if let Some(s) = specimen {
+                f.write_str("・")?;
+                f.write_str(s)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Serialize for TestText<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // serde_json escapes each piece as it goes: the same string as
+        // the pieces joined.
+        serializer.collect_str(self)
+    }
+}
+
+/// The Observation's and DiagnosticReport's `code`.
+fn test_code<'a>(row: &'a ReportRow, specimen_type: Option<SpecimenType>) -> Concept<TestText<'a>> {
+    let loinc = TestMethod::from_code(&row.test_method)
+        .zip(specimen_type)
+        .and_then(|(m, t)| loinc(m, t));
+    concept(LOINC, loinc, test_text(row, specimen_type)).unwrap_or(Concept {
+        coding: None,
+        text: Some(TestText::Unknown),
     })
 }
 
 /// A flag as a note, worded as the CSV's 注記 item (the same labels, the
 /// freeze–thaw count), with the rule code for machines and the flag's own
 /// message: "発症後10日目以降の唾液（理由: …） [saliva_window_exceeded]: …".
-fn flag_note(row: &ReportRow, flag: &Flag) -> Option<Value> {
+fn flag_note(row: &ReportRow, flag: &Flag) -> Option<Text<String>> {
     let mut text = labels::flag_ja(flag.code).to_string();
     if flag.code == RuleCode::FreezeThaw && row.freeze_thaw_count > 0 {
         text.push_str(&format!("（{}回）", row.freeze_thaw_count));
@@ -391,21 +678,50 @@ fn flag_note(row: &ReportRow, flag: &Flag) -> Option<Value> {
         text.push_str(": ");
         text.push_str(&flag.message);
     }
-    fhir_text(&text).map(|t| json!({ "text": t }))
+    fhir_text(&text).map(|t| Text {
+        text: t.into_owned(),
+    })
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct BundleHead<'a> {
+    resource_type: &'static str,
+    id: Uuid<'a>,
+    meta: Meta<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    identifier: Option<Identifier<Cow<'a, str>>>,
+    #[serde(rename = "type")]
+    type_: &'static str,
+    timestamp: &'a TimeText,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Meta<'a> {
+    last_updated: &'a TimeText,
 }
 
 /// Writes a FHIR R4 `collection` Bundle to `out` as rows arrive.
 ///
-/// Each entry is serialised and written at once, in many small writes:
-/// give it a buffered writer. If a write fails the output is left cut
-/// short, not valid JSON; the error says so.
+/// Each row's entries are serialised into a buffer the writer keeps and
+/// reuses, and go to `out` in one `write_all`: `out` needs no buffering of
+/// its own. If a write fails the output is left cut short, not valid JSON;
+/// the error says so.
 pub struct FhirWriter<W: Write> {
     out: W,
+    /// The row being written. serde_json writes a token at a time: cheap
+    /// into a Vec, a call through `out` each otherwise.
+    buf: Vec<u8>,
     entries: usize,
     /// Patients and facilities already written, by id: each is written
     /// once however many rows name it.
     patients: HashSet<StableId>,
     organizations: HashSet<StableId>,
+    /// Facility codes as rows spell them, with their ids (none for a code
+    /// with nothing in it), their Organization already written: a day has
+    /// few facilities, and looking one up is cheaper than its SHA-256.
+    facilities: HashMap<String, Option<StableId>>,
 }
 
 impl<W: Write> FhirWriter<W> {
@@ -421,25 +737,32 @@ impl<W: Write> FhirWriter<W> {
         generated_at: DateTime<FixedOffset>,
     ) -> io::Result<Self> {
         let key = format!("{}/{}", date(report_date), scope);
-        let id = StableId::new("report", &key);
-        let generated = instant(&generated_at);
-        let opening = Fields::resource("Bundle", &id)
-            .with("meta", json!({ "lastUpdated": generated }))
-            .with_opt(
-                "identifier",
-                fhir_text(&key).map(|k| json!({ "system": REPORT_SYSTEM, "value": k })),
-            )
-            .with("type", Value::from("collection"))
-            .with("timestamp", Value::from(generated));
+        let id = StableId::new("report", &key).text();
+        let generated = TimeText::time(&generated_at);
+        let opening = BundleHead {
+            resource_type: "Bundle",
+            id: Uuid(&id),
+            meta: Meta {
+                last_updated: &generated,
+            },
+            identifier: fhir_text(&key).map(|k| Identifier {
+                system: REPORT_SYSTEM,
+                value: k,
+            }),
+            type_: "collection",
+            timestamp: &generated,
+        };
         // The object without its closing brace: `finish` closes it.
         let mut head = serde_json::to_vec(&opening)?;
         head.pop();
         out.write_all(&head)?;
         Ok(FhirWriter {
             out,
+            buf: Vec::with_capacity(8 * 1024),
             entries: 0,
             patients: HashSet::new(),
             organizations: HashSet::new(),
+            facilities: HashMap::new(),
         })
     }
 
@@ -447,34 +770,40 @@ impl<W: Write> FhirWriter<W> {
     /// they appear, the Specimen, and with a result its Observation and
     /// DiagnosticReport.
     pub fn row(&mut self, row: &ReportRow) -> io::Result<()> {
-        let patient = patient_id(row);
-        if self.patients.insert(patient) {
+        self.buf.clear();
+        let patient_id = patient_id(row);
+        let patient = patient_id.text();
+        if self.patients.insert(patient_id) {
             self.entry(&patient, &patient_resource(row, &patient))?;
         }
-        let organization =
-            fhir_text(&row.facility_code).map(|code| (StableId::new("facility", &code), code));
-        if let Some((id, code)) = &organization {
-            if self.organizations.insert(*id) {
-                self.entry(id, &organization_resource(row, id, code))?;
-            }
-        }
-        let organization = organization.map(|(id, _)| id);
-        let specimen = StableId::new("specimen", &row.specimen_id);
-        self.entry(&specimen, &specimen_resource(row, &specimen, &patient))?;
+        let organization = match self.facilities.get(&row.facility_code) {
+            Some(id) => id.map(|id| id.text()),
+            None => self.new_facility(row)?,
+        };
+        let specimen_type = SpecimenType::from_code(&row.specimen_type);
+        let collected = TimeText::time(&row.collected_at);
+        let specimen = StableId::new("specimen", &row.specimen_id).text();
+        let resource = specimen_resource(row, specimen_type, &specimen, &patient, &collected);
+        self.entry(&specimen, &resource)?;
         if let Some(result) = row.result.as_deref() {
-            let key = result_key(row);
-            let observation = StableId::new("observation", &key);
-            let report = StableId::new("diagnostic-report", &key);
-            let ids = ResultIds {
-                patient,
-                specimen,
-                observation,
-                organization,
+            let (observation, report) = result_ids(row)?;
+            let (observation, report) = (observation.text(), report.text());
+            let issued = row.resulted_at.as_ref().map(TimeText::time);
+            let common = ResultCommon {
+                status: status(row),
+                code: test_code(row, specimen_type),
+                patient: &patient,
+                specimen: &specimen,
+                organization: organization.as_ref(),
+                effective: &collected,
+                issued: issued.as_ref(),
             };
-            self.entry(&observation, &observation_resource(row, result, &ids))?;
-            self.entry(&report, &report_resource(row, &report, &ids))?;
+            let resource = observation_resource(row, result, &observation, &common);
+            self.entry(&observation, &resource)?;
+            let resource = report_resource(&report, &observation, &common);
+            self.entry(&report, &resource)?;
         }
-        Ok(())
+        self.out.write_all(&self.buf)
     }
 
     /// Closes the entry list and the Bundle, flushes, and hands the writer
@@ -486,105 +815,177 @@ impl<W: Write> FhirWriter<W> {
         Ok(self.out)
     }
 
-    fn entry(&mut self, id: &StableId, resource: &Fields) -> io::Result<()> {
+    /// The Organization of a facility code not seen before, written unless
+    /// another spelling of the code wrote it.
+    fn new_facility(&mut self, row: &ReportRow) -> io::Result<Option<IdText>> {
+        let code = fhir_text(&row.facility_code);
+        let id = code.as_ref().map(|c| StableId::new("facility", c));
+        self.facilities.insert(row.facility_code.clone(), id);
+        let (Some(code), Some(id)) = (code, id) else {
+            return Ok(None);
+        };
+        let text = id.text();
+        if self.organizations.insert(id) {
+            self.entry(&text, &organization_resource(row, &text, &code))?;
+        }
+        Ok(Some(text))
+    }
+
+    /// Adds an entry to the row's buffer.
+    fn entry<R: Serialize>(&mut self, id: &IdText, resource: &R) -> io::Result<()> {
         let separator: &[u8] = if self.entries > 0 {
             b","
         } else {
             b",\"entry\":["
         };
-        self.out.write_all(separator)?;
+        self.buf.extend_from_slice(separator);
         let entry = Entry {
-            full_url: id.urn(),
+            full_url: Urn(id),
             resource,
         };
-        serde_json::to_writer(&mut self.out, &entry)?;
+        serde_json::to_writer(&mut self.buf, &entry)?;
         self.entries += 1;
         Ok(())
     }
 }
 
-struct ResultIds {
-    patient: StableId,
-    specimen: StableId,
-    observation: StableId,
-    organization: Option<StableId>,
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Patient<'a> {
+    resource_type: &'static str,
+    id: Uuid<'a>,
+    identifier: [Identifier<Uuid<'a>>; 1],
+    #[serde(skip_serializing_if = "Present::is_empty")]
+    name: Present<HumanName<'a>, 2>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    telecom: Option<[Identifier<Cow<'a, str>>; 1]>,
+    gender: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    birth_date: Option<DateText>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    address: Option<[Text<Cow<'a, str>>; 1]>,
 }
 
-fn patient_resource(row: &ReportRow, id: &StableId) -> Fields {
-    // JP Core's way to give a name twice: the written name (IDE,
-    // ideographic) and its reading in kana (SYL, syllabic), both official.
-    let representation = |code: &str| {
-        json!([{
-            "url": "http://hl7.org/fhir/StructureDefinition/iso21090-EN-representation",
-            "valueCode": code,
-        }])
-    };
-    let mut names = Vec::new();
-    if let Some(name) = fhir_text(&row.name) {
-        names.push(json!({ "extension": representation("IDE"), "use": "official", "text": name }));
+fn patient_resource<'a>(row: &'a ReportRow, id: &'a IdText) -> Patient<'a> {
+    Patient {
+        resource_type: "Patient",
+        id: Uuid(id),
+        // The identifier is the stable id itself: the patient key may be
+        // derived from personal data and never leaves kentai.
+        identifier: [Identifier {
+            system: PATIENT_SYSTEM,
+            value: Uuid(id),
+        }],
+        name: Present([
+            fhir_text(&row.name).map(|name| human_name("IDE", name)),
+            opt_text(row.name_kana.as_deref()).map(|kana| human_name("SYL", kana)),
+        ]),
+        telecom: opt_text(row.phone.as_deref()).map(|p| {
+            [Identifier {
+                system: "phone",
+                value: p,
+            }]
+        }),
+        gender: gender(&row.sex),
+        birth_date: row.birth_date.map(DateText::date),
+        address: opt_text(row.address.as_deref()).map(|a| [Text { text: a }]),
     }
-    if let Some(kana) = opt_text(row.name_kana.as_deref()) {
-        names.push(json!({ "extension": representation("SYL"), "use": "official", "text": kana }));
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Organization<'a> {
+    resource_type: &'static str,
+    id: Uuid<'a>,
+    identifier: [Identifier<&'a str>; 1],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<Cow<'a, str>>,
+}
+
+fn organization_resource<'a>(
+    row: &'a ReportRow,
+    id: &'a IdText,
+    code: &'a str,
+) -> Organization<'a> {
+    Organization {
+        resource_type: "Organization",
+        id: Uuid(id),
+        identifier: [Identifier {
+            system: FACILITY_SYSTEM,
+            value: code,
+        }],
+        name: fhir_text(&row.facility_name),
     }
-    // The identifier is the stable id itself: the patient key may be
-    // derived from personal data and never leaves kentai.
-    Fields::resource("Patient", id)
-        .with(
-            "identifier",
-            json!([{ "system": PATIENT_SYSTEM, "value": id.uuid() }]),
-        )
-        .with_opt("name", (!names.is_empty()).then(|| Value::from(names)))
-        .with_opt(
-            "telecom",
-            opt_text(row.phone.as_deref()).map(|p| json!([{ "system": "phone", "value": p }])),
-        )
-        .with("gender", Value::from(gender(&row.sex)))
-        .with_opt("birthDate", row.birth_date.map(|d| Value::from(date(d))))
-        .with_opt(
-            "address",
-            opt_text(row.address.as_deref()).map(|a| json!([{ "text": a }])),
-        )
 }
 
-fn organization_resource(row: &ReportRow, id: &StableId, code: &str) -> Fields {
-    Fields::resource("Organization", id)
-        .with(
-            "identifier",
-            json!([{ "system": FACILITY_SYSTEM, "value": code }]),
-        )
-        .with_opt("name", fhir_text(&row.facility_name).map(Value::from))
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Specimen<'a> {
+    resource_type: &'static str,
+    id: Uuid<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    identifier: Option<[Identifier<Cow<'a, str>>; 1]>,
+    status: &'static str,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    type_: Option<Concept<Cow<'a, str>>>,
+    subject: Reference<'a>,
+    collection: Collection<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    container: Option<[Container; 1]>,
+    // Overrides, saliva without onset, −20 °C, freeze–thaw: as notes, word
+    // for word, rather than squeezed into Specimen.condition's v2 codes,
+    // which have none of them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    note: Vec<Text<String>>,
 }
 
-fn specimen_resource(row: &ReportRow, id: &StableId, patient: &StableId) -> Fields {
-    let specimen_type = SpecimenType::from_code(&row.specimen_type);
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Collection<'a> {
+    collected_date_time: &'a TimeText,
+}
+
+#[derive(Serialize)]
+struct Container {
+    #[serde(rename = "type")]
+    type_: Text<&'static str>,
+}
+
+fn specimen_resource<'a>(
+    row: &'a ReportRow,
+    specimen_type: Option<SpecimenType>,
+    id: &'a IdText,
+    patient: &'a IdText,
+    collected: &'a TimeText,
+) -> Specimen<'a> {
     let type_text = specimen_type
-        .map(|t| labels::specimen_type_ja(t).to_string())
+        .map(|t| Cow::Borrowed(labels::specimen_type_ja(t)))
         .or_else(|| fhir_text(&row.specimen_type));
-    let notes: Vec<Value> = row.flags.iter().filter_map(|f| flag_note(row, f)).collect();
-    Fields::resource("Specimen", id)
-        .with_opt(
-            "identifier",
-            fhir_text(&row.specimen_id)
-                .map(|barcode| json!([{ "system": SPECIMEN_SYSTEM, "value": barcode }])),
-        )
-        .with("status", Value::from("available"))
-        .with_opt(
-            "type",
-            concept(SNOMED_CT, specimen_type.map(specimen_snomed), type_text),
-        )
-        .with("subject", patient.reference())
-        .with(
-            "collection",
-            json!({ "collectedDateTime": instant(&row.collected_at) }),
-        )
-        .with_opt(
-            "container",
-            specimen_type.map(|t| json!([{ "type": { "text": labels::container_ja(t) } }])),
-        )
-        // Overrides, saliva without onset, −20 °C, freeze–thaw: as notes,
-        // word for word, rather than squeezed into Specimen.condition's
-        // v2 codes, which have none of them.
-        .with_opt("note", (!notes.is_empty()).then(|| Value::from(notes)))
+    Specimen {
+        resource_type: "Specimen",
+        id: Uuid(id),
+        identifier: fhir_text(&row.specimen_id).map(|barcode| {
+            [Identifier {
+                system: SPECIMEN_SYSTEM,
+                value: barcode,
+            }]
+        }),
+        status: "available",
+        type_: concept(SNOMED_CT, specimen_type.map(specimen_snomed), type_text),
+        subject: reference(patient),
+        collection: Collection {
+            collected_date_time: collected,
+        },
+        container: specimen_type.map(|t| {
+            [Container {
+                type_: Text {
+                    text: labels::container_ja(t),
+                },
+            }]
+        }),
+        // No Vec is allocated for the many rows without flags.
+        note: row.flags.iter().filter_map(|f| flag_note(row, f)).collect(),
+    }
 }
 
 fn status(row: &ReportRow) -> &'static str {
@@ -595,77 +996,112 @@ fn status(row: &ReportRow) -> &'static str {
     }
 }
 
-fn test_code(row: &ReportRow) -> Value {
-    let loinc = test_loinc(&row.test_method, &row.specimen_type);
-    concept(LOINC, loinc, test_text(row))
-        // Neither a code nor a method nor a specimen type: say what is
-        // known, since Observation.code is required.
-        .unwrap_or_else(|| json!({ "text": "SARS-CoV-2" }))
+/// What the Observation and the DiagnosticReport over it share, worked
+/// out once for both.
+struct ResultCommon<'a> {
+    status: &'static str,
+    code: Concept<TestText<'a>>,
+    patient: &'a IdText,
+    specimen: &'a IdText,
+    organization: Option<&'a IdText>,
+    effective: &'a TimeText,
+    issued: Option<&'a TimeText>,
 }
 
-fn performer(ids: &ResultIds) -> Option<Value> {
-    ids.organization.map(|o| Value::from(vec![o.reference()]))
+impl ResultCommon<'_> {
+    fn performer(&self) -> Option<[Reference<'_>; 1]> {
+        self.organization.map(|o| [reference(o)])
+    }
 }
 
-fn observation_resource(row: &ReportRow, result: &str, ids: &ResultIds) -> Fields {
-    let value_text = TestResult::from_code(result)
-        .map(|r| labels::test_result_ja(r).to_string())
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Observation<'a> {
+    resource_type: &'static str,
+    id: Uuid<'a>,
+    status: &'static str,
+    category: [Concept<&'static str>; 1],
+    code: &'a Concept<TestText<'a>>,
+    subject: Reference<'a>,
+    effective_date_time: &'a TimeText,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    issued: Option<&'a TimeText>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    performer: Option<[Reference<'a>; 1]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value_codeable_concept: Option<Concept<Cow<'a, str>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    method: Option<Text<&'static str>>,
+    specimen: Reference<'a>,
+}
+
+fn observation_resource<'a>(
+    row: &'a ReportRow,
+    result: &'a str,
+    id: &'a IdText,
+    common: &'a ResultCommon<'a>,
+) -> Observation<'a> {
+    let coded = TestResult::from_code(result);
+    let value_text = coded
+        .map(|r| Cow::Borrowed(labels::test_result_ja(r)))
         .or_else(|| fhir_text(result));
-    Fields::resource("Observation", &ids.observation)
-        .with("status", Value::from(status(row)))
-        .with(
-            "category",
-            json!([{
-                "coding": [{
-                    "system": "http://terminology.hl7.org/CodeSystem/observation-category",
-                    "code": "laboratory",
-                    "display": "Laboratory",
-                }]
-            }]),
-        )
-        .with("code", test_code(row))
-        .with("subject", ids.patient.reference())
-        .with("effectiveDateTime", Value::from(instant(&row.collected_at)))
-        .with_opt(
-            "issued",
-            row.resulted_at.as_ref().map(|t| Value::from(instant(t))),
-        )
-        .with_opt("performer", performer(ids))
-        .with_opt(
-            "valueCodeableConcept",
-            concept(SNOMED_CT, result_snomed(result), value_text),
-        )
-        .with_opt(
-            "method",
-            TestMethod::from_code(&row.test_method)
-                .map(|m| json!({ "text": labels::test_method_ja(m) })),
-        )
-        .with("specimen", ids.specimen.reference())
+    Observation {
+        resource_type: "Observation",
+        id: Uuid(id),
+        status: common.status,
+        category: category(
+            "http://terminology.hl7.org/CodeSystem/observation-category",
+            "laboratory",
+        ),
+        code: &common.code,
+        subject: reference(common.patient),
+        effective_date_time: common.effective,
+        issued: common.issued,
+        performer: common.performer(),
+        value_codeable_concept: concept(SNOMED_CT, coded.map(result_code), value_text),
+        method: TestMethod::from_code(&row.test_method).map(|m| Text {
+            text: labels::test_method_ja(m),
+        }),
+        specimen: reference(common.specimen),
+    }
 }
 
-fn report_resource(row: &ReportRow, id: &StableId, ids: &ResultIds) -> Fields {
-    Fields::resource("DiagnosticReport", id)
-        .with("status", Value::from(status(row)))
-        .with(
-            "category",
-            json!([{
-                "coding": [{
-                    "system": "http://terminology.hl7.org/CodeSystem/v2-0074",
-                    "code": "LAB",
-                    "display": "Laboratory",
-                }]
-            }]),
-        )
-        .with("code", test_code(row))
-        .with("subject", ids.patient.reference())
-        .with("effectiveDateTime", Value::from(instant(&row.collected_at)))
-        .with_opt(
-            "issued",
-            row.resulted_at.as_ref().map(|t| Value::from(instant(t))),
-        )
-        .with_opt("performer", performer(ids))
-        .with("specimen", json!([ids.specimen.reference()]))
-        .with("result", json!([ids.observation.reference()]))
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DiagnosticReport<'a> {
+    resource_type: &'static str,
+    id: Uuid<'a>,
+    status: &'static str,
+    category: [Concept<&'static str>; 1],
+    code: &'a Concept<TestText<'a>>,
+    subject: Reference<'a>,
+    effective_date_time: &'a TimeText,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    issued: Option<&'a TimeText>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    performer: Option<[Reference<'a>; 1]>,
+    specimen: [Reference<'a>; 1],
+    result: [Reference<'a>; 1],
+}
+
+fn report_resource<'a>(
+    id: &'a IdText,
+    observation: &'a IdText,
+    common: &'a ResultCommon<'a>,
+) -> DiagnosticReport<'a> {
+    DiagnosticReport {
+        resource_type: "DiagnosticReport",
+        id: Uuid(id),
+        status: common.status,
+        category: category("http://terminology.hl7.org/CodeSystem/v2-0074", "LAB"),
+        code: &common.code,
+        subject: reference(common.patient),
+        effective_date_time: common.effective,
+        issued: common.issued,
+        performer: common.performer(),
+        specimen: [reference(common.specimen)],
+        result: [reference(observation)],
+    }
 }
 
 #[cfg(test)]
@@ -853,14 +1289,22 @@ mod tests {
         assert_eq!(a, StableId::new("patient", "p-1"));
         assert_ne!(a, StableId::new("patient", "p-2"));
         assert_ne!(a, StableId::new("specimen", "p-1"));
-        let u = a.uuid();
+        let text = a.text();
+        let u = text.uuid().expect("ASCII");
         assert_eq!(u.len(), 36);
         assert!(u
             .chars()
             .all(|c| c == '-' || c.is_ascii_digit() || ('a'..='f').contains(&c)));
         assert_eq!(&u[14..15], "8");
         assert!(matches!(&u[19..20], "8" | "9" | "a" | "b"));
-        assert_eq!(a.urn(), format!("urn:uuid:{u}"));
+        assert_eq!(text.urn().expect("ASCII"), format!("urn:uuid:{u}"));
+        // As the hex crate spells the bytes, hyphens aside.
+        assert_eq!(u.replace('-', ""), hex::encode(a.0));
+        // A key given in pieces is the key joined.
+        assert_eq!(
+            StableId::of("observation", &[b"12", b"/", b"KT1"]),
+            StableId::new("observation", "12/KT1")
+        );
     }
 
     #[test]
@@ -878,16 +1322,45 @@ mod tests {
     }
 
     #[test]
-    fn fields_keep_their_order() {
-        let id = StableId::new("x", "y");
-        let f = Fields::resource("Patient", &id)
-            .with("b", json!(1))
-            .with("a", json!(2));
-        let s = serde_json::to_string(&f).unwrap();
-        assert!(s.starts_with(&format!(
-            "{{\"resourceType\":\"Patient\",\"id\":\"{}\",\"b\":1,\"a\":2",
-            id.uuid()
-        )));
+    fn times_and_dates_read_as_chrono_writes_them() {
+        let times = [
+            "2020-06-10T09:30:00+09:00",
+            "2020-06-10T09:30:59Z",
+            "2020-06-10T09:30:00.999+00:00",
+            "0000-01-01T00:00:00-03:30",
+            "9999-12-31T23:59:59+14:00",
+            "1999-12-31T23:59:60+09:00",
+            "2016-12-31T23:59:60Z",
+            "2020-02-29T00:00:00-00:01",
+        ];
+        for s in times {
+            let t = DateTime::parse_from_rfc3339(s).expect("time");
+            assert_eq!(TimeText::time(&t).as_str(), Ok(instant(&t).as_str()), "{s}");
+        }
+        // Beyond four digits of year, and an offset with seconds.
+        let far = NaiveDate::from_ymd_opt(12345, 1, 2)
+            .and_then(|d| d.and_hms_opt(3, 4, 5))
+            .expect("far");
+        let odd = FixedOffset::east_opt(9 * 3600 + 45).expect("offset");
+        let before = NaiveDate::from_ymd_opt(-1, 1, 2)
+            .and_then(|d| d.and_hms_opt(3, 4, 5))
+            .expect("before");
+        for naive in [far, before] {
+            for offset in [odd, FixedOffset::east_opt(0).expect("UTC")] {
+                let t = naive.and_local_timezone(offset).single().expect("time");
+                assert_eq!(TimeText::time(&t).as_str(), Ok(instant(&t).as_str()));
+            }
+        }
+        for (y, m, d) in [
+            (1970, 1, 1),
+            (0, 1, 1),
+            (9999, 12, 31),
+            (10000, 1, 1),
+            (-5, 3, 4),
+        ] {
+            let d = NaiveDate::from_ymd_opt(y, m, d).expect("date");
+            assert_eq!(DateText::date(d).as_str(), Ok(date(d).as_str()), "{d:?}");
+        }
     }
 
     fn golden_rows() -> Vec<ReportRow> {
@@ -962,8 +1435,13 @@ mod tests {
         vec![full, bare, lamp]
     }
 
+    /// The whole bundle for three rows, byte for byte: a full row (every
+    /// optional field, flags, a corrected result, texts to clean and
+    /// escape), a bare one (no key, no facility, no codes) and one without
+    /// a result. What the writer wrote when it built `json!` trees, so a
+    /// change to how it writes cannot change what it writes.
     #[test]
-    fn golden_bundle() {
+    fn bundle_bytes_are_unchanged() {
         let t = |s: &str| DateTime::parse_from_rfc3339(s).expect("time");
         let mut w = FhirWriter::start(
             Vec::new(),
@@ -975,7 +1453,19 @@ mod tests {
         for r in golden_rows() {
             w.row(&r).expect("row");
         }
-        let out = String::from_utf8(w.finish().expect("finish")).expect("utf-8");
-        std::fs::write("/tmp/golden.json", &out).expect("dump");
+        let out = String::from_utf8(w.finish().expect("finish")).expect("UTF-8");
+        let expected = concat!(
+            r#"{"resourceType":"Bundle","id":"6e0c605d-f178-81bf-aece-bcd1c223b41b","meta":{"lastUpdated":"2020-06-10T23:59:00+09:00"},"identifier":{"system":"urn:kentai:report","value":"2020-06-10/all"},"type":"collection","timestamp":"2020-06-10T23:59:00+09:00","entry":[{"fullUrl":"urn:uuid:91a6a6ea-c9d2-8f47-b81d-86db2f3b6381","resource":{"resourceType":"Patient","id":"91a6a6ea-c9d2-8f47-b81d-86db2f3b6381","identifier":[{"system":"urn:kentai:patient","value":"91a6a6ea-c9d2-8f47-b81d-86db2f3b6381"}],"name":[{"extension":[{"url":"http://hl7.org/fhir/StructureDefinition/iso21090-EN-representation","valueCode":"IDE"}],"text":"山田 \"太郎\"\\","use":"official"},{"extension":[{"url":"http://hl7.org/fhir/StructureDefinition/iso21090-EN-representation","valueCode":"SYL"}],"text":"ヤマダ タロウ","use":"official"}],"telecom":[{"system":"phone","value":"03-1234-5678"}],"gender":"male","birthDate":"1970-01-01","address":[{"text":"東京都新宿区西新宿２丁目８−１"}]}}"#,
+            r#",{"fullUrl":"urn:uuid:bb0b8834-c439-81ff-85ed-a3d1b027e89a","resource":{"resourceType":"Organization","id":"bb0b8834-c439-81ff-85ed-a3d1b027e89a","identifier":[{"system":"urn:kentai:facility","value":"1310000001"}],"name":"けんたい内科クリニック"}}"#,
+            r#",{"fullUrl":"urn:uuid:11defca4-de7c-87cf-9a67-9e9c6463e505","resource":{"resourceType":"Specimen","id":"11defca4-de7c-87cf-9a67-9e9c6463e505","identifier":[{"system":"urn:kentai:specimen","value":"KT0000001"}],"status":"available","type":{"coding":[{"code":"119334006","display":"Sputum specimen","system":"http://snomed.info/sct"}],"text":"喀痰"},"subject":{"reference":"urn:uuid:91a6a6ea-c9d2-8f47-b81d-86db2f3b6381"},"collection":{"collectedDateTime":"2020-06-10T09:30:00+09:00"},"container":[{"type":{"text":"スクリューキャップ付きプラスチック容器（パラフィルムで密封）"}}],"note":[{"text":"発症後10日目以降の唾液（理由: 下気道検体の採取が困難なため） [saliva_window_exceeded]: 発症後12日目の唾液"},{"text":"凍結融解（2回） [freeze_thaw]: 2 freeze–thaw cycle(s)"}]}}"#,
+            r#",{"fullUrl":"urn:uuid:b23a4ae3-61a8-863c-bd43-50a69eface87","resource":{"resourceType":"Observation","id":"b23a4ae3-61a8-863c-bd43-50a69eface87","status":"corrected","category":[{"coding":[{"code":"laboratory","display":"Laboratory","system":"http://terminology.hl7.org/CodeSystem/observation-category"}]}],"code":{"coding":[{"code":"94500-6","display":"SARS-CoV-2 (COVID-19) RNA [Presence] in Respiratory system specimen by NAA with probe detection","system":"http://loinc.org"}],"text":"SARS-CoV-2 核酸増幅検査（PCR）・喀痰"},"subject":{"reference":"urn:uuid:91a6a6ea-c9d2-8f47-b81d-86db2f3b6381"},"effectiveDateTime":"2020-06-10T09:30:00+09:00","issued":"2020-06-10T17:05:00Z","performer":[{"reference":"urn:uuid:bb0b8834-c439-81ff-85ed-a3d1b027e89a"}],"valueCodeableConcept":{"coding":[{"code":"260373001","display":"Detected","system":"http://snomed.info/sct"}],"text":"陽性"},"method":{"text":"核酸増幅検査（PCR）"},"specimen":{"reference":"urn:uuid:11defca4-de7c-87cf-9a67-9e9c6463e505"}}}"#,
+            r#",{"fullUrl":"urn:uuid:a1a40e02-e17c-8de1-bb43-679787f425e2","resource":{"resourceType":"DiagnosticReport","id":"a1a40e02-e17c-8de1-bb43-679787f425e2","status":"corrected","category":[{"coding":[{"code":"LAB","display":"Laboratory","system":"http://terminology.hl7.org/CodeSystem/v2-0074"}]}],"code":{"coding":[{"code":"94500-6","display":"SARS-CoV-2 (COVID-19) RNA [Presence] in Respiratory system specimen by NAA with probe detection","system":"http://loinc.org"}],"text":"SARS-CoV-2 核酸増幅検査（PCR）・喀痰"},"subject":{"reference":"urn:uuid:91a6a6ea-c9d2-8f47-b81d-86db2f3b6381"},"effectiveDateTime":"2020-06-10T09:30:00+09:00","issued":"2020-06-10T17:05:00Z","performer":[{"reference":"urn:uuid:bb0b8834-c439-81ff-85ed-a3d1b027e89a"}],"specimen":[{"reference":"urn:uuid:11defca4-de7c-87cf-9a67-9e9c6463e505"}],"result":[{"reference":"urn:uuid:b23a4ae3-61a8-863c-bd43-50a69eface87"}]}}"#,
+            r#",{"fullUrl":"urn:uuid:9b13ba5c-91e6-87a3-913d-34896c958c87","resource":{"resourceType":"Patient","id":"9b13ba5c-91e6-87a3-913d-34896c958c87","identifier":[{"system":"urn:kentai:patient","value":"9b13ba5c-91e6-87a3-913d-34896c958c87"}],"gender":"unknown"}}"#,
+            r#",{"fullUrl":"urn:uuid:b669ff7d-8dbc-8c47-ba16-a57948ba3a10","resource":{"resourceType":"Specimen","id":"b669ff7d-8dbc-8c47-ba16-a57948ba3a10","identifier":[{"system":"urn:kentai:specimen","value":"KT0000002"}],"status":"available","type":{"text":"nasal_wash"},"subject":{"reference":"urn:uuid:9b13ba5c-91e6-87a3-913d-34896c958c87"},"collection":{"collectedDateTime":"2020-06-10T09:31:00-03:30"}}}"#,
+            r#",{"fullUrl":"urn:uuid:9091a8d3-4fbe-8fff-904b-3d705b7b5210","resource":{"resourceType":"Observation","id":"9091a8d3-4fbe-8fff-904b-3d705b7b5210","status":"final","category":[{"coding":[{"code":"laboratory","display":"Laboratory","system":"http://terminology.hl7.org/CodeSystem/observation-category"}]}],"code":{"text":"SARS-CoV-2 culture・nasal_wash"},"subject":{"reference":"urn:uuid:9b13ba5c-91e6-87a3-913d-34896c958c87"},"effectiveDateTime":"2020-06-10T09:31:00-03:30","valueCodeableConcept":{"text":"maybe"},"specimen":{"reference":"urn:uuid:b669ff7d-8dbc-8c47-ba16-a57948ba3a10"}}}"#,
+            r#",{"fullUrl":"urn:uuid:b68fd8cb-3771-8bdd-83a3-947264446b7b","resource":{"resourceType":"DiagnosticReport","id":"b68fd8cb-3771-8bdd-83a3-947264446b7b","status":"final","category":[{"coding":[{"code":"LAB","display":"Laboratory","system":"http://terminology.hl7.org/CodeSystem/v2-0074"}]}],"code":{"text":"SARS-CoV-2 culture・nasal_wash"},"subject":{"reference":"urn:uuid:9b13ba5c-91e6-87a3-913d-34896c958c87"},"effectiveDateTime":"2020-06-10T09:31:00-03:30","specimen":[{"reference":"urn:uuid:b669ff7d-8dbc-8c47-ba16-a57948ba3a10"}],"result":[{"reference":"urn:uuid:9091a8d3-4fbe-8fff-904b-3d705b7b5210"}]}}"#,
+            r#",{"fullUrl":"urn:uuid:eada14d7-064f-8b69-80b6-204b24ae9df8","resource":{"resourceType":"Specimen","id":"eada14d7-064f-8b69-80b6-204b24ae9df8","identifier":[{"system":"urn:kentai:specimen","value":"KT0000003"}],"status":"available","type":{"coding":[{"code":"119364003","display":"Serum specimen","system":"http://snomed.info/sct"}],"text":"急性期血清"},"subject":{"reference":"urn:uuid:91a6a6ea-c9d2-8f47-b81d-86db2f3b6381"},"collection":{"collectedDateTime":"2020-06-10T09:30:00+09:00"},"container":[{"type":{"text":"密閉できるプラスチック容器"}}],"note":[{"text":"発症後10日目以降の唾液（理由: 下気道検体の採取が困難なため） [saliva_window_exceeded]: 発症後12日目の唾液"},{"text":"凍結融解（2回） [freeze_thaw]: 2 freeze–thaw cycle(s)"}]}}]}"#,
+        );
+        assert_eq!(out, expected);
     }
 }

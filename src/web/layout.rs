@@ -110,6 +110,8 @@ pub fn page(frame: &Frame<'_>, title: &str, body: Markup) -> Markup {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " — " (t.app_name) }
+                // No favicon request (and no 404 in the log for one).
+                link rel="icon" href="data:,";
                 link rel="stylesheet" href=(assets::url("kentai.css"));
                 @if let Some(s) = frame.session {
                     // For the page's scripts: API writes echo it in X-CSRF-Token.
@@ -133,7 +135,7 @@ pub fn page(frame: &Frame<'_>, title: &str, body: Markup) -> Markup {
                             ul {
                                 @for section in Section::ALL.into_iter().filter(|x| x.open_to(s.actor.role)) {
                                     li {
-                                        a href=(section.path)
+                                        a href=(section.path())
                                             aria-current=[(frame.current == Some(section)).then_some("page")] {
                                             (section.label(t))
                                         }

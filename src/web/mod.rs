@@ -51,7 +51,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .route("/signout", web::post().to(signin::sign_out))
     .route("/stations", web::get().to(stations::list))
-    .route("/stations/{station}", web::get().to(stations::page))
+    .route("/stations/{station}", web::get().to(stations::station))
     .route("/alerts", web::get().to(desks::alerts))
     .route("/packing", web::get().to(desks::packing))
     .route("/reports", web::get().to(desks::reports))
@@ -78,6 +78,13 @@ fn query_lang(req: &HttpRequest) -> Option<Lang> {
         .and_then(|l| Lang::from_code(&l))
 }
 
+/// The facility's name, shown in every page's header.
+pub fn facility(req: &HttpRequest) -> String {
+    req.app_data::<web::Data<Ctx>>()
+        .map(|c| c.config.site.facility_name.clone())
+        .unwrap_or_default()
+}
+
 /// Whether the browser reached us over HTTPS (directly or, as a proxy
 /// says, in front of us): cookies are then marked `Secure`.
 pub fn is_https(req: &HttpRequest) -> bool {
@@ -86,7 +93,13 @@ pub fn is_https(req: &HttpRequest) -> bool {
 
 /// A `Set-Cookie` value with the attributes every kentai cookie has:
 /// invisible to scripts, never sent from another site's page.
-pub fn set_cookie(req: &HttpRequest, name: &str, value: &str, path: &str, max_age: Option<i64>) -> String {
+pub fn set_cookie(
+    req: &HttpRequest,
+    name: &str,
+    value: &str,
+    path: &str,
+    max_age: Option<i64>,
+) -> String {
     let mut c = format!("{name}={value}; Path={path}; HttpOnly; SameSite=Strict");
     if let Some(age) = max_age {
         c.push_str(&format!("; Max-Age={age}"));
@@ -265,9 +278,21 @@ mod tests {
 
     #[test]
     fn only_a_path_on_this_server_is_returned_to_after_sign_in() {
-        assert_eq!(safe_next(Some("/stations/reception-1")), "/stations/reception-1");
-        assert_eq!(safe_next(Some("/reports?date=2026-11-21")), "/reports?date=2026-11-21");
-        for bad in ["//evil.example/", "/\\evil.example", "https://evil.example/", "stations", "/a\nb"] {
+        assert_eq!(
+            safe_next(Some("/stations/reception-1")),
+            "/stations/reception-1"
+        );
+        assert_eq!(
+            safe_next(Some("/reports?date=2026-11-21")),
+            "/reports?date=2026-11-21"
+        );
+        for bad in [
+            "//evil.example/",
+            "/\\evil.example",
+            "https://evil.example/",
+            "stations",
+            "/a\nb",
+        ] {
             assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
         }
         assert_eq!(safe_next(None), "/");
@@ -275,7 +300,10 @@ mod tests {
 
     #[test]
     fn a_query_value_is_percent_encoded_except_unreserved_characters() {
-        assert_eq!(encode_query_value("/stations/a b?x=1&y"), "%2Fstations%2Fa%20b%3Fx%3D1%26y");
+        assert_eq!(
+            encode_query_value("/stations/a b?x=1&y"),
+            "%2Fstations%2Fa%20b%3Fx%3D1%26y"
+        );
         assert_eq!(encode_query_value("reception-1_A.~"), "reception-1_A.~");
         assert_eq!(encode_query_value("受"), "%E5%8F%97");
     }

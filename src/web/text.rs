@@ -118,6 +118,7 @@ pub struct Text {
     pub session_ended: &'static str,
     pub sign_in_again: &'static str,
     pub send_failed: &'static str,
+    pub needs_javascript: &'static str,
     // Alerts.
     pub alerts_title: &'static str,
     pub alerts_intro: &'static str,
@@ -218,6 +219,7 @@ pub const JA: Text = Text {
     session_ended: "ログインの有効期限が切れました。",
     sign_in_again: "もう一度ログイン",
     send_failed: "送信できませんでした。もう一度スキャンしてください。",
+    needs_javascript: "この画面のライブ表示には JavaScript が必要です。",
     alerts_title: "保管アラート",
     alerts_intro: "凍結または発送の期限が近い検体です（48時間ルール）。",
     no_alerts: "アラートはありません。",
@@ -315,6 +317,7 @@ pub const EN: Text = Text {
     session_ended: "Your session has ended.",
     sign_in_again: "Sign in again",
     send_failed: "The scan could not be sent. Please scan again.",
+    needs_javascript: "The live station page needs JavaScript.",
     alerts_title: "Storage alerts",
     alerts_intro: "Specimens whose freeze-or-ship deadline is near (the 48-hour rule).",
     no_alerts: "No alerts.",
@@ -419,7 +422,9 @@ pub fn device_error_label(lang: Lang, code: &str) -> Option<&'static str> {
     Some(match (lang, code) {
         (Lang::Ja, "garbage") => "読み取れないデータが届きました。もう一度スキャンしてください。",
         (Lang::Ja, "too_long") => "長すぎるデータが届きました。もう一度スキャンしてください。",
-        (Lang::Ja, "half_frame") => "途中で切れたデータが届きました。もう一度スキャンしてください。",
+        (Lang::Ja, "half_frame") => {
+            "途中で切れたデータが届きました。もう一度スキャンしてください。"
+        }
         (Lang::En, "garbage") => "Unreadable data arrived. Please scan again.",
         (Lang::En, "too_long") => "Over-long data arrived. Please scan again.",
         (Lang::En, "half_frame") => "A cut-off scan arrived. Please scan again.",
@@ -440,7 +445,9 @@ pub fn reason_label(lang: Lang, code: RuleCode) -> Option<&'static str> {
         RuleCode::UnknownSpecimen => "登録されていない検体、または保管場所です",
         RuleCode::UnknownLocation => "登録されていない保管場所です",
         RuleCode::UnknownPackage => "登録されていない梱包です",
-        RuleCode::DuplicateSpecimen => "この検体番号はすでに登録されています。新しい採取管を使ってください",
+        RuleCode::DuplicateSpecimen => {
+            "この検体番号はすでに登録されています。新しい採取管を使ってください"
+        }
         RuleCode::DuplicateScan => "同じコードを続けて読み取りました（処理済み）",
         RuleCode::UnexpectedScan => "この作業のこの段階では使えないスキャンです",
         RuleCode::UnknownStation => "設定されていないステーションです",
@@ -484,11 +491,26 @@ pub const NEXT_JA: [(&str, &str); 11] = [
         "scan the collection kit, or complete the form",
         "採取キットを読み取るか、登録フォームに進んでください",
     ),
-    ("complete the registration form", "登録フォームに進んでください"),
-    ("scan a tube or a location", "採取管か保管場所を読み取ってください"),
-    ("scan the location to store it in", "保管場所を読み取ってください"),
-    ("scan the tube to store here", "ここに保管する採取管を読み取ってください"),
-    ("scan the next tube or location", "次の採取管か保管場所を読み取ってください"),
+    (
+        "complete the registration form",
+        "登録フォームに進んでください",
+    ),
+    (
+        "scan a tube or a location",
+        "採取管か保管場所を読み取ってください",
+    ),
+    (
+        "scan the location to store it in",
+        "保管場所を読み取ってください",
+    ),
+    (
+        "scan the tube to store here",
+        "ここに保管する採取管を読み取ってください",
+    ),
+    (
+        "scan the next tube or location",
+        "次の採取管か保管場所を読み取ってください",
+    ),
     (
         "scan the package label or the new-package code",
         "梱包ラベルか「新しい梱包を開始」のコードを読み取ってください",
@@ -508,6 +530,19 @@ pub fn next_label(lang: Lang, next: &str) -> String {
             .map_or(next, |(_, ja)| ja)
             .to_string(),
         Lang::En => next.to_string(),
+    }
+}
+
+/// The time left before a deadline ("3時間05分"), or overdue.
+pub fn time_left(lang: Lang, left: chrono::Duration) -> String {
+    let minutes = left.num_minutes();
+    if minutes <= 0 {
+        return lang.text().overdue.to_string();
+    }
+    let (h, m) = (minutes / 60, minutes % 60);
+    match lang {
+        Lang::Ja => format!("{h}時間{m:02}分"),
+        Lang::En => format!("{h} h {m:02} min"),
     }
 }
 
@@ -577,12 +612,18 @@ mod tests {
             .nth(1)
             .and_then(|s| s.split("impl fmt::Display").next())
             .unwrap_or_default();
-        let declared: std::collections::BTreeSet<&str> = body
-            .split('"')
-            .skip(1)
-            .step_by(2)
-            .collect();
+        let declared: std::collections::BTreeSet<&str> =
+            body.split('"').skip(1).step_by(2).collect();
         assert_eq!(listed, declared);
+    }
+
+    #[test]
+    fn the_time_left_reads_in_hours_and_minutes_or_as_overdue() {
+        let d = chrono::Duration::minutes;
+        assert_eq!(time_left(Lang::Ja, d(185)), "3時間05分");
+        assert_eq!(time_left(Lang::En, d(185)), "3 h 05 min");
+        assert_eq!(time_left(Lang::Ja, d(0)), JA.overdue);
+        assert_eq!(time_left(Lang::En, d(-5)), "overdue");
     }
 
     #[test]

@@ -16,7 +16,7 @@ use kentai::startup::Application;
 use serde_json::{json, Value};
 
 /// Every table kentai writes.
-pub const TABLES: [&str; 13] = [
+pub const TABLES: [&str; 14] = [
     "specimens",
     "patients",
     "audit_log",
@@ -30,6 +30,7 @@ pub const TABLES: [&str; 13] = [
     "consultations",
     "kits",
     "scans",
+    "sessions",
 ];
 
 pub struct TestApp {
@@ -439,5 +440,124 @@ pub fn with_stations(config: &mut Config) {
             name: name.into(),
             workflow,
         });
+    }
+}
+
+/// A browser's session after the sign-in form: the cookie's value and the
+/// CSRF token its pages carry.
+#[derive(Debug, Clone)]
+pub struct WebSession {
+    pub id: String,
+    pub csrf: String,
+}
+
+impl WebSession {
+    /// The `Cookie` header a browser would send.
+    pub fn cookie(&self) -> String {
+        format!("kentai_session={}", self.id)
+    }
+}
+
+/// The value of the cookie `name` a response sets, if it sets it.
+pub fn set_cookie_value(res: &reqwest::Response, name: &str) -> Option<String> {
+    set_cookie_header(res, name).and_then(|h| {
+        h.split(';')
+            .next()
+            .and_then(|pair| pair.split_once('='))
+            .map(|(_, v)| v.to_string())
+    })
+}
+
+/// The whole `Set-Cookie` header for the cookie `name`.
+pub fn set_cookie_header(res: &reqwest::Response, name: &str) -> Option<String> {
+    res.headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(str::to_string)
+}
+
+/// The `value` of the first `<input name="NAME" value="…">` in a page, or
+/// of `<meta name="NAME" content="…">`.
+pub fn form_value(html: &str, name: &str) -> Option<String> {
+    ["value", "content"].iter().find_map(|attr| {
+        let marker = format!("name=\"{name}\" {attr}=\"");
+        let start = html.find(&marker)? + marker.len();
+        html[start..].split('"').next().map(str::to_string)
+    })
+}
+
+impl TestApp {
+    /// A client as a browser without a cookie jar: it does not follow
+    /// redirects, so tests see the 303s.
+    pub fn browser(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("browser client")
+    }
+
+    /// `GET /signin`: the form's own CSRF cookie and hidden field.
+    pub async fn sign_in_form(&self) -> (String, String) {
+        let res = self
+            .browser()
+            .get(self.url("/signin"))
+            .send()
+            .await
+            .expect("sign-in form");
+        assert_eq!(res.status().as_u16(), 200, "GET /signin");
+        let cookie = set_cookie_value(&res, "kentai_signin").expect("sign-in form cookie");
+        let html = res.text().await.expect("sign-in page");
+        let field = form_value(&html, "csrf").expect("csrf field in the sign-in form");
+        (cookie, field)
+    }
+
+    /// Posts the sign-in form as a browser would (its cookie, its field).
+    pub async fn post_sign_in(&self, token: &str, next: Option<&str>) -> reqwest::Response {
+        let (cookie, csrf) = self.sign_in_form().await;
+        let mut form = vec![("csrf", csrf.as_str()), ("token", token)];
+        if let Some(n) = next {
+            form.push(("next", n));
+        }
+        self.browser()
+            .post(self.url("/signin"))
+            .header("cookie", format!("kentai_signin={cookie}"))
+            .form(&form)
+            .send()
+            .await
+            .expect("sign in")
+    }
+
+    /// Signs in through the form and reads the session's CSRF token from a
+    /// page, as the station page's script does.
+    pub async fn sign_in(&self, token: &str) -> WebSession {
+        let res = self.post_sign_in(token, None).await;
+        assert_eq!(res.status().as_u16(), 303, "sign in with a good token");
+        let id = set_cookie_value(&res, "kentai_session").expect("session cookie");
+        let page = self
+            .page(
+                &WebSession {
+                    id: id.clone(),
+                    csrf: String::new(),
+                },
+                "/stations",
+            )
+            .await;
+        let csrf = form_value(&page.1, "csrf-token").expect("csrf-token meta");
+        WebSession { id, csrf }
+    }
+
+    /// GETs a page with a session: status and HTML.
+    pub async fn page(&self, session: &WebSession, path: &str) -> (u16, String) {
+        let res = self
+            .browser()
+            .get(self.url(path))
+            .header("cookie", session.cookie())
+            .send()
+            .await
+            .expect("page");
+        let status = res.status().as_u16();
+        (status, res.text().await.expect("page body"))
     }
 }

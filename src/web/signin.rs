@@ -1,0 +1,218 @@
+//! Signing in with a token, and out again.
+//!
+//! The sign-in form has no session yet to take a CSRF token from, so it
+//! gets its own: a random value in a short-lived cookie scoped to
+//! `/signin` and the same value in the form (a double submit). Another
+//! site can neither read the cookie nor, with `SameSite=Strict`, make the
+//! browser send it, so it cannot sign a desk in as someone else (login
+//! CSRF). A successful sign-in always starts a new session id.
+
+use super::layout::{page, Frame};
+use super::text::Text;
+use super::{current_session, facility, html, safe_next, see_other, set_cookie};
+use crate::actions::{sessions, Ctx};
+use crate::http::auth::{cookie, csrf_matches, SESSION_COOKIE};
+use crate::http::AppError;
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use maud::{html, Markup};
+use rand::RngCore;
+use serde::Deserialize;
+
+/// The sign-in form's own CSRF cookie.
+const SIGNIN_COOKIE: &str = "kentai_signin";
+
+/// How long a sign-in form stays usable (seconds).
+const SIGNIN_FORM_SECONDS: i64 = 3600;
+
+#[derive(Debug, Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SignInForm {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    csrf: String,
+    next: Option<String>,
+}
+
+/// A form that only proves it came from one of our pages.
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+fn random_hex() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// The sign-in page with a fresh form token (and its cookie).
+fn sign_in_page(
+    req: &HttpRequest,
+    status: StatusCode,
+    next: &str,
+    error: Option<&str>,
+) -> HttpResponse {
+    let lang = super::lang(req);
+    let t = lang.text();
+    let form_token = random_hex();
+    let facility = facility(req);
+    let frame = Frame {
+        lang,
+        path: "/signin",
+        facility: &facility,
+        session: None,
+        current: None,
+        large: false,
+        scripts: &[],
+    };
+    let body = sign_in_body(t, &form_token, next, error);
+    let mut res = html(req, status, page(&frame, t.sign_in_title, body));
+    if let Ok(value) = header::HeaderValue::from_str(&set_cookie(
+        req,
+        SIGNIN_COOKIE,
+        &form_token,
+        "/signin",
+        Some(SIGNIN_FORM_SECONDS),
+    )) {
+        res.headers_mut().append(header::SET_COOKIE, value);
+    }
+    if status == StatusCode::UNAUTHORIZED {
+        res.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            header::HeaderValue::from_static("Bearer realm=\"kentai\""),
+        );
+    }
+    res
+}
+
+fn sign_in_body(t: &Text, form_token: &str, next: &str, error: Option<&str>) -> Markup {
+    html! {
+        section class="narrow" aria-labelledby="signin-title" {
+            h1 id="signin-title" { (t.sign_in_title) }
+            p { (t.sign_in_intro) }
+            @if let Some(e) = error {
+                p class="error" id="signin-error" role="alert" { (e) }
+            }
+            form method="post" action="/signin" class="stack" {
+                input type="hidden" name="csrf" value=(form_token);
+                input type="hidden" name="next" value=(next);
+                label for="token" { (t.token_label) }
+                // A token is a password: the browser may offer to keep it in
+                // its password manager, the page never does.
+                input id="token" name="token" type="password" required
+                    autocomplete="current-password" autofocus
+                    aria-describedby={ "token-hint" @if error.is_some() { " signin-error" } }
+                    aria-invalid=[error.is_some().then_some("true")];
+                p class="hint" id="token-hint" { (t.token_hint) }
+                button type="submit" class="primary" { (t.sign_in_button) }
+            }
+        }
+    }
+}
+
+/// `GET /signin`: the form, or straight on when already signed in.
+pub async fn form(
+    req: HttpRequest,
+    query: web::Query<NextQuery>,
+) -> Result<HttpResponse, AppError> {
+    let next = safe_next(query.next.as_deref());
+    if current_session(&req).await?.is_some() {
+        return Ok(see_other(&next));
+    }
+    Ok(sign_in_page(&req, StatusCode::OK, &next, None))
+}
+
+/// `POST /signin`: a session for a good token; the form again, with the
+/// reason and no session, for anything else.
+pub async fn submit(
+    req: HttpRequest,
+    ctx: web::Data<Ctx>,
+    form: web::Form<SignInForm>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    let next = safe_next(form.next.as_deref());
+    let t = super::lang(&req).text();
+    let expected = cookie(&req, SIGNIN_COOKIE).unwrap_or_default();
+    if !csrf_matches(Some(&form.csrf), &expected) {
+        return Ok(sign_in_page(
+            &req,
+            StatusCode::FORBIDDEN,
+            &next,
+            Some(t.form_expired),
+        ));
+    }
+    let token = form.token.trim().to_string();
+    if token.is_empty() || token.len() > 256 {
+        return Ok(sign_in_page(
+            &req,
+            StatusCode::UNAUTHORIZED,
+            &next,
+            Some(t.sign_in_failed),
+        ));
+    }
+    let old = cookie(&req, SESSION_COOKIE);
+    let now = crate::actions::now();
+    let started = web::block(move || sessions::start(&ctx, &token, old.as_deref(), now)).await??;
+    let Some(started) = started else {
+        return Ok(sign_in_page(
+            &req,
+            StatusCode::UNAUTHORIZED,
+            &next,
+            Some(t.sign_in_failed),
+        ));
+    };
+    // No Max-Age: the cookie goes with the browser; the server's idle
+    // timeout decides how long the session lives.
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, next))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .append_header((
+            header::SET_COOKIE,
+            set_cookie(&req, SESSION_COOKIE, &started.id, "/", None),
+        ))
+        .append_header((
+            header::SET_COOKIE,
+            set_cookie(&req, SIGNIN_COOKIE, "", "/signin", Some(0)),
+        ))
+        .finish())
+}
+
+/// `POST /signout`: ends the session (with the form's CSRF token) and
+/// forgets the cookie.
+pub async fn sign_out(
+    req: HttpRequest,
+    ctx: web::Data<Ctx>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, AppError> {
+    let Some(id) = cookie(&req, SESSION_COOKIE) else {
+        return Ok(see_other("/signin"));
+    };
+    let Some(session) = current_session(&req).await? else {
+        return Ok(forget_session(&req));
+    };
+    if !csrf_matches(Some(&form.csrf), &session.csrf) {
+        let lang = super::lang(&req);
+        return Ok(super::desks::forbidden(&req, lang, Some(&session)));
+    }
+    let now = crate::actions::now();
+    web::block(move || sessions::end(&ctx, &id, &session.actor, now)).await??;
+    Ok(forget_session(&req))
+}
+
+fn forget_session(req: &HttpRequest) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/signin"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .append_header((
+            header::SET_COOKIE,
+            set_cookie(req, SESSION_COOKIE, "", "/", Some(0)),
+        ))
+        .finish()
+}
