@@ -240,12 +240,18 @@ async fn thirty_two_scanners_scanning_at_once_lose_nothing() {
     // written just after the station hears it).
     let deadline = Instant::now() + Duration::from_secs(30);
     let list = loop {
-        let (_, body) = app.get("/api/v1/scans?after=0&limit=1000", &app.admin).await;
+        let (_, body) = app
+            .get("/api/v1/scans?after=0&limit=1000", &app.admin)
+            .await;
         let list = body.as_array().cloned().unwrap_or_default();
         if list.len() == SCANNERS * SCANS && list.iter().all(|s: &Value| s["outcome"].is_object()) {
             break list;
         }
-        assert!(Instant::now() < deadline, "only {} scans arrived", list.len());
+        assert!(
+            Instant::now() < deadline,
+            "only {} scans arrived",
+            list.len()
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     for i in 0..SCANNERS {
