@@ -1,6 +1,7 @@
-//! Parse + validate throughput of GS1 scans on one core, against the
-//! target of 3 million a second (the GS1 reference engine, gs1encoders,
-//! does about 1 million).
+//! Parse + validate throughput of GS1 scans on one core. The target of 3
+//! million a second is the for a `]d2` scan (the GS1 reference
+//! engine, gs1encoders, does about 1 million); the Digital Link URI is
+//! reported beside it, without a target of its own.
 //!
 //! `cargo bench --bench barcode`. Each scan is run through
 //! `kentai::barcode::parse_gs1` (element format, linters, then repeated /
@@ -48,24 +49,30 @@ fn main() {
     let scans = [
         (
             "]d2 GTIN + expiry + lot + serial",
+            true,
             // (01) and (17) have predefined lengths: no GS after them.
             "]d2010950600013435217261231".to_string() + "10ABC123\u{1d}21XYZ",
         ),
         (
             "Digital Link URI",
+            false,
             "https://id.gs1.org/01/09506000134352/10/ABC123/21/XYZ?17=261231".to_string(),
         ),
     ];
     println!("parse + validate, one core, {rounds} rounds of {parses} parses (median, min..max):");
-    for (name, scan) in &scans {
+    for (name, has_target, scan) in &scans {
         let rates = measure(scan, parses, rounds);
         let median = rates[rates.len() / 2];
+        let against = if *has_target {
+            format!("  {:.2}x the 3 M/s target", median / TARGET)
+        } else {
+            String::new()
+        };
         println!(
-            "  {name:<34} {:>6.2} M/s  ({:.2}..{:.2})  {:.2}x the 3 M/s target  [{}]",
+            "  {name:<34} {:>6.2} M/s  ({:.2}..{:.2}){against}  [{}]",
             median / 1e6,
             rates[0] / 1e6,
             rates[rates.len() - 1] / 1e6,
-            median / TARGET,
             scan.escape_debug(),
         );
     }
