@@ -1,6 +1,8 @@
 //! `kentai serve` as a new user runs it: a fresh SQLite file, the admin's
 //! token printed once, a server that answers with that token.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -27,22 +29,9 @@ fn serve(db: &std::path::Path) -> (Killed, u16, Vec<String>) {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn kentai");
-    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let rx = common::watch_for_port(child.stderr.take().unwrap());
     let stdout = child.stdout.take().unwrap();
     let child = Killed(child);
-    // Keep reading the log for the server's whole life, as a terminal would.
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in stderr.lines().map_while(Result::ok) {
-            if let Some(rest) = line.split("port=").nth(1) {
-                let _ = tx.send(
-                    rest.split_whitespace()
-                        .next()
-                        .and_then(|p| p.parse::<u16>().ok()),
-                );
-            }
-        }
-    });
     let port = rx
         .recv_timeout(Duration::from_secs(60))
         .expect("kentai did not start");
@@ -57,7 +46,7 @@ fn serve(db: &std::path::Path) -> (Killed, u16, Vec<String>) {
             break;
         }
     }
-    (child, port.expect("port in the log"), out)
+    (child, port, out)
 }
 
 fn first_stdout_lines(db: &std::path::Path) -> (Killed, u16, Vec<String>) {
@@ -158,11 +147,8 @@ async fn the_server_keeps_answering_when_its_log_reader_goes_away() {
     {
         let stderr = BufReader::new(child.stderr.take().unwrap());
         for line in stderr.lines().map_while(Result::ok) {
-            if let Some(rest) = line.split("port=").nth(1) {
-                port = rest
-                    .split_whitespace()
-                    .next()
-                    .and_then(|p| p.parse::<u16>().ok());
+            if let Some(p) = common::listening_port(&line) {
+                port = Some(p);
                 break;
             }
         }

@@ -561,3 +561,32 @@ impl TestApp {
         (status, res.text().await.expect("page body"))
     }
 }
+
+/// The port in `kentai serve`'s "listening" log line, if this is it.
+pub fn listening_port(line: &str) -> Option<u16> {
+    line.split("port=")
+        .nth(1)?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// Reads a child `kentai serve`'s log for its whole life (as a terminal
+/// would, so the server never writes into a closed pipe) and sends the
+/// port once it is listening.
+pub fn watch_for_port(stderr: std::process::ChildStderr) -> std::sync::mpsc::Receiver<u16> {
+    use std::io::BufRead;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if let Some(port) = listening_port(&line) {
+                let _ = tx.send(port);
+            }
+        }
+    });
+    rx
+}
