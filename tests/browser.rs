@@ -133,6 +133,8 @@ async fn a_reception_clerk_signs_in_scans_a_kit_sees_a_refusal_and_signs_out_in_
         });
     })
     .await;
+    // The fridge the registered tube goes into.
+    app.location("FRIDGE-A", "fridge_4c").await;
     let clerk = app.token(Role::Reception);
     let screenshots = root().join("target/screenshots");
     let base = app.address.clone();
@@ -144,7 +146,12 @@ async fn a_reception_clerk_signs_in_scans_a_kit_sees_a_refusal_and_signs_out_in_
     println!("{output}");
 
     // What the browser did went through the real server.
-    assert_eq!(app.count("scans"), 2, "the kit scan and the unknown code");
+    assert_eq!(
+        app.count("scans"),
+        7,
+        "kit, cancel, patient, tube at reception; tube, fridge, unknown code at the fridge"
+    );
+    assert_eq!(app.count("specimens"), 1, "only the corrected registration");
     assert_eq!(app.count("sessions"), 0, "signed out");
     for shot in [
         "01-signin",
@@ -152,6 +159,9 @@ async fn a_reception_clerk_signs_in_scans_a_kit_sees_a_refusal_and_signs_out_in_
         "04-station-reception-kit-accepted",
         "05-stations",
         "06-station-storage-refused",
+        "09-registration-refused",
+        "10-registration-accepted",
+        "11-stored",
         "08-signed-out",
     ] {
         let file = screenshots.join(format!("{shot}.png"));

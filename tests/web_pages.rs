@@ -657,6 +657,120 @@ async fn a_station_page_carries_its_station_its_csrf_token_and_its_recent_scans(
         .contains("script-src 'self'"));
 }
 
+/// The `for` targets of a page's labels, and the ids of its form controls
+/// (inputs other than hidden ones, selects, textareas).
+fn labelled_controls(html: &str) -> (BTreeSet<String>, Vec<String>) {
+    let attr = |tag: &str, name: &str| -> Option<String> {
+        let key = format!(" {name}=\"");
+        let start = tag.find(&key)? + key.len();
+        let end = start + tag[start..].find('"')?;
+        Some(tag[start..end].to_string())
+    };
+    let mut labels = BTreeSet::new();
+    let mut controls = Vec::new();
+    for piece in html.split('<').skip(1) {
+        let tag = piece.split('>').next().unwrap_or_default();
+        if tag.starts_with("label ") {
+            labels.extend(attr(tag, "for"));
+        } else if (tag.starts_with("input ") && !tag.contains("type=\"hidden\""))
+            || tag.starts_with("select ")
+            || tag.starts_with("textarea ")
+        {
+            controls.push(attr(tag, "id").unwrap_or_else(|| format!("<{tag}> without an id")));
+        }
+    }
+    (labels, controls)
+}
+
+#[tokio::test]
+async fn the_reception_page_has_the_registration_form_with_labelled_controls_and_the_timing_rules()
+{
+    let app = app().await;
+    let clerk = app.token(Role::Reception);
+    let session = app.sign_in(&clerk).await;
+    let (status, html) = app.page(&session, "/stations/reception-1").await;
+    assert_eq!(status, 200);
+    let start = html
+        .find("id=\"registration\"")
+        .expect("the registration form");
+    let end = start + html[start..].find("</section>").expect("end of the form");
+    let form = &html[start..end];
+    for id in [
+        "reg-specimen-id",
+        "reg-patient-id",
+        "reg-name",
+        "reg-kana",
+        "reg-sex",
+        "reg-birth",
+        "reg-address",
+        "reg-phone",
+        "reg-type",
+        "reg-collected",
+        "reg-onset",
+        "reg-asymptomatic",
+        "reg-method",
+        "reg-ppe-surgical_mask",
+        "reg-ppe-gloves",
+        "reg-ppe-eye_protection",
+    ] {
+        assert!(form.contains(&format!("id=\"{id}\"")), "the form has #{id}");
+    }
+    assert!(form.contains("type=\"datetime-local\""));
+    assert!(form.contains("id=\"reg-onset\" name=\"onset_date\" type=\"date\""));
+    assert!(form.contains("id=\"reg-kit\" name=\"kit\" type=\"hidden\""));
+    assert!(form.contains("<option value=\"saliva\">唾液</option>"));
+    // Every control has a label of its own.
+    let (labels, controls) = labelled_controls(form);
+    assert!(controls.len() >= 20, "controls: {controls:?}");
+    for id in &controls {
+        assert!(labels.contains(id), "#{id} has no label");
+    }
+    // The timing rules are explained before anything is submitted.
+    let f = kentai::web::text::FORM_JA;
+    assert!(form.contains(
+        "唾液：発症日を0日目として9日目までは受付できます。10日目以降の唾液は受付できません。"
+    ));
+    assert!(form.contains(f.serum_rule));
+    assert!(form.contains("発症後7日以内") && form.contains("発症後14日以降"));
+    assert!(form.contains(f.days_label));
+    // The form is after the wedge field, and a form of its own: Enter in
+    // the wedge field submits the scan alone.
+    let wedge = html.find("id=\"wedge\"").expect("wedge");
+    assert!(wedge < start);
+    assert!(html[wedge..start].contains("</form>"));
+    // The script gets the live words and the site's zone.
+    let data: Value = {
+        let start = html.find("id=\"kentai-data\">").expect("page data") + 17;
+        let end = start + html[start..].find("</script>").expect("end of data");
+        serde_json::from_str(&html[start..end]).expect("page data is JSON")
+    };
+    assert_eq!(data["form"]["tz"], "Asia/Tokyo");
+    assert_eq!(data["form"]["saliva_max"], 9);
+    assert_eq!(
+        data["form"]["t"]["saliva_refused"],
+        "この唾液は受付できません（発症後10日目以降）"
+    );
+
+    // In English too.
+    let (_, html) = app.page(&session, "/stations/reception-1?lang=en").await;
+    assert!(html.contains(
+        "Saliva: accepted from day 0 (the onset day) to day 9; from day 10 saliva is refused."
+    ));
+    assert!(html.contains(kentai::web::text::FORM_EN.serum_rule));
+    let (labels, controls) = labelled_controls(&html);
+    for id in &controls {
+        assert!(labels.contains(id), "#{id} has no label (en)");
+    }
+
+    // A storage desk has no registration form.
+    let (status, html) = app.page(&session, "/stations/fridge-1?lang=ja").await;
+    assert_eq!(status, 200);
+    assert!(!html.contains("id=\"registration\""));
+    assert!(!html.contains("id=\"reg-form\""));
+    assert!(!html.contains(f.saliva_rule));
+    assert!(!html.contains("\"form\":{"));
+}
+
 #[tokio::test]
 async fn pages_are_japanese_by_default_and_english_is_remembered_in_a_cookie() {
     let app = app().await;

@@ -17,6 +17,7 @@ use super::{facility, html, SignedIn};
 use crate::actions::scans::{self, ScanFilter, ScanView};
 use crate::actions::{Actor, Ctx};
 use crate::config::Workflow;
+use crate::domain::results::TestMethod;
 use crate::domain::roles::{Action, Role};
 use crate::domain::SpecimenType;
 use crate::http::AppError;
@@ -125,6 +126,8 @@ pub async fn station(
         limit: Some(RECENT),
     };
     let ctx = ctx.get_ref().clone();
+    let saliva_max = ctx.config.policy.saliva_max_days;
+    let tz = ctx.tz.name().to_string();
     let mut recent = web::block(move || scans::list(&ctx, &actor, &filter)).await??;
     // The journal answers newest first; the page adds each new scan on top,
     // so it replays them oldest first.
@@ -135,7 +138,10 @@ pub async fn station(
         .filter(|d| d.station == name)
         .map(|d| json!({"device": d.name, "state": d.state.code(), "detail": d.last_error}))
         .collect();
-    let data = page_data(lang, &name, workflow, &recent, devices);
+    let mut data = page_data(lang, &name, workflow, &recent, devices);
+    if workflow == Workflow::Reception {
+        data["form"] = form_data(lang, saliva_max, &tz);
+    }
     let t = lang.text();
     let reception = workflow == Workflow::Reception;
     let title = format!("{name} — {}", text::workflow_label(lang, workflow));
@@ -164,9 +170,9 @@ pub async fn station(
         }
         noscript { p class="error" { (t.needs_javascript) } }
         @if reception {
-            // The registration form these scans fill (type, onset date, days
-            // since onset, saliva and serum timing) is the next slice of
-            // issue 6; until then the page shows the draft the scans build.
+            // What the scans have gathered so far, then the form they fill;
+            // the form is its own <form>, so Enter in the wedge field still
+            // submits only the scan.
             section id="draft" class="draft" aria-labelledby="draft-title" {
                 h2 id="draft-title" { (t.draft_title) }
                 dl {
@@ -179,6 +185,7 @@ pub async fn station(
                 }
                 p class="hint" { (t.draft_note) }
             }
+            (registration_form(lang, saliva_max))
         }
         div class="columns" {
             section class="feed" aria-labelledby="feed-title" {
@@ -208,6 +215,178 @@ pub async fn station(
     f.large = true;
     f.scripts = &["station.js"];
     Ok(html(&req, StatusCode::OK, page(&f, &title, body)))
+}
+
+/// The PPE codes of API.md (`domain::ppe::PpeItem`), in the order the
+/// form lists them: masks, then eye protection, gown and gloves.
+const PPE_CODES: [&str; 9] = [
+    "surgical_mask",
+    "n95",
+    "ds2",
+    "ffp2",
+    "ffp3",
+    "kn95",
+    "eye_protection",
+    "gown",
+    "gloves",
+];
+
+/// A form sentence with the policy's saliva days put in.
+fn with_days(sentence: &str, saliva_max: i64) -> String {
+    sentence
+        .replace("{max}", &saliva_max.to_string())
+        .replace("{refuse}", &(saliva_max + 1).to_string())
+}
+
+/// The reception desk's registration form. The scans pre-fill it (the
+/// station script copies the draft in); the API checks every rule again
+/// on submit, so what the page explains is advice, never the gate.
+fn registration_form(lang: Lang, saliva_max: i64) -> maud::Markup {
+    let f = lang.form();
+    let sexes = [
+        ("unknown", f.sex_unknown),
+        ("male", f.sex_male),
+        ("female", f.sex_female),
+        ("other", f.sex_other),
+    ];
+    markup! {
+        section id="registration" class="registration" aria-labelledby="reg-title" {
+            h2 id="reg-title" { (f.title) }
+            p class="hint" { (f.intro) }
+            form id="reg-form" autocomplete="off" novalidate {
+                div class="field" {
+                    label for="reg-specimen-id" { (f.specimen_id) }
+                    input id="reg-specimen-id" name="specimen_id" type="text" required
+                        autocapitalize="off" spellcheck="false";
+                }
+                fieldset {
+                    legend { (f.patient_legend) }
+                    div class="field-grid" {
+                        div class="field" {
+                            label for="reg-patient-id" { (f.patient_id) }
+                            input id="reg-patient-id" name="patient_id" type="text"
+                                autocapitalize="off" spellcheck="false";
+                        }
+                        div class="field" {
+                            label for="reg-name" { (f.name) }
+                            input id="reg-name" name="name" type="text" required autocomplete="off";
+                        }
+                        div class="field" {
+                            label for="reg-kana" { (f.name_kana) }
+                            input id="reg-kana" name="name_kana" type="text" autocomplete="off";
+                        }
+                        div class="field" {
+                            label for="reg-sex" { (f.sex) }
+                            select id="reg-sex" name="sex" {
+                                @for (code, label) in sexes {
+                                    option value=(code) { (label) }
+                                }
+                            }
+                        }
+                        div class="field" {
+                            label for="reg-birth" { (f.birth_date) }
+                            input id="reg-birth" name="birth_date" type="date";
+                        }
+                        div class="field" {
+                            label for="reg-phone" { (f.phone) }
+                            input id="reg-phone" name="phone" type="tel" autocomplete="off";
+                        }
+                        div class="field wide" {
+                            label for="reg-address" { (f.address) }
+                            input id="reg-address" name="address" type="text" autocomplete="off";
+                        }
+                    }
+                }
+                fieldset {
+                    legend { (f.specimen_legend) }
+                    div class="field-grid" {
+                        div class="field" {
+                            label for="reg-type" { (f.specimen_type) }
+                            select id="reg-type" name="type" aria-describedby="reg-timing-now" {
+                                @for st in SpecimenType::ALL {
+                                    option value=(st.code()) { (text::specimen_type_label(lang, st)) }
+                                }
+                            }
+                        }
+                        div class="field" {
+                            label for="reg-collected" { (f.collected_at) }
+                            input id="reg-collected" name="collected_at" type="datetime-local" required;
+                        }
+                        div class="field" {
+                            label for="reg-onset" { (f.onset_date) }
+                            input id="reg-onset" name="onset_date" type="date" aria-describedby="reg-days";
+                        }
+                        div class="field check" {
+                            input id="reg-asymptomatic" name="asymptomatic" type="checkbox";
+                            label for="reg-asymptomatic" { (f.asymptomatic) }
+                        }
+                        div class="field" {
+                            label for="reg-method" { (f.test_method) }
+                            select id="reg-method" name="test_method" {
+                                @for m in TestMethod::ALL {
+                                    option value=(m.code()) { (text::test_method_label(lang, m.code())) }
+                                }
+                            }
+                        }
+                    }
+                    div class="timing" {
+                        p {
+                            strong { (f.days_label) ": " }
+                            output id="reg-days" for="reg-onset reg-collected reg-asymptomatic" aria-live="polite" {
+                                (f.days_unknown)
+                            }
+                        }
+                        p id="reg-timing-now" class="timing-now" aria-live="polite" {}
+                        h3 { (f.timing_title) }
+                        ul id="reg-timing-rules" {
+                            li id="reg-rule-saliva" { (with_days(f.saliva_rule, saliva_max)) }
+                            li id="reg-rule-serum" { (f.serum_rule) }
+                        }
+                    }
+                    input id="reg-kit" name="kit" type="hidden";
+                }
+                fieldset {
+                    legend { (f.ppe_legend) }
+                    div class="ppe" {
+                        @for code in PPE_CODES {
+                            div class="field check" {
+                                input id={ "reg-ppe-" (code) } name="ppe" type="checkbox" value=(code);
+                                label for={ "reg-ppe-" (code) } { (text::ppe_label(lang, code)) }
+                            }
+                        }
+                    }
+                }
+                button type="submit" id="reg-submit" class="primary" { (f.submit) }
+            }
+        }
+    }
+}
+
+/// The form's live words for the station script.
+fn form_data(lang: Lang, saliva_max: i64, tz: &str) -> Value {
+    let f = lang.form();
+    let d = |s: &str| with_days(s, saliva_max);
+    json!({
+        "tz": tz,
+        "saliva_max": saliva_max,
+        "t": {
+            "days_value": f.days_value,
+            "days_unknown": f.days_unknown,
+            "days_asymptomatic": f.days_asymptomatic,
+            "days_before_onset": f.days_before_onset,
+            "saliva_ok": d(f.saliva_ok),
+            "saliva_refused": d(f.saliva_refused),
+            "saliva_no_onset": f.saliva_no_onset,
+            "acute_ok": f.acute_ok,
+            "acute_late": f.acute_late,
+            "convalescent_ok": f.convalescent_ok,
+            "convalescent_early": f.convalescent_early,
+            "serum_no_onset": f.serum_no_onset,
+            "no_timing_rule": f.no_timing_rule,
+            "registered": f.registered,
+            "sending": f.sending,
+        },
+    })
 }
 
 /// Everything the station script shows, words included.
@@ -295,6 +474,15 @@ fn page_data(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_forms_ppe_codes_are_the_apis() {
+        for code in PPE_CODES {
+            let item: crate::domain::ppe::PpeItem =
+                serde_json::from_value(json!(code)).expect(code);
+            assert_eq!(item.code(), code);
+        }
+    }
 
     #[test]
     fn a_role_works_only_at_the_stations_whose_scans_it_may_make() {

@@ -115,6 +115,7 @@
     draft = draft || {};
     setDd('draft-patient', draft.patient);
     setDd('draft-tube', draft.specimen_id);
+    prefill(draft);
     const kit = draft.kit;
     if (!kit) {
       setDd('draft-kit', null);
@@ -126,6 +127,208 @@
     if (kit.lot) parts.push(t.kit_lot + ' ' + kit.lot);
     if (kit.expiry) parts.push(t.kit_expiry + ' ' + kit.expiry);
     setDd('draft-kit', parts.join(' / '));
+  }
+
+  // --- The registration form (reception only): the scans fill it, the
+  // clerk completes it, POST /api/v1/specimens checks every rule.
+  const form = $('reg-form');
+  const f = data.form || { t: {} };
+
+  // The draft is the station's state: the form follows it, a scan that
+  // reads nothing leaves it alone (a typed value is kept until a scan
+  // brings a new one).
+  function prefill(draft) {
+    if (!form) return;
+    $('reg-specimen-id').value = draft.specimen_id || '';
+    $('reg-patient-id').value = draft.patient || '';
+    const kit = draft.kit;
+    $('reg-kit').value = kit ? kit.scan : '';
+    if (kit && kit.specimen_type) {
+      const type = $('reg-type');
+      if (Array.from(type.options).some((o) => o.value === kit.specimen_type)) {
+        type.value = kit.specimen_type;
+      }
+    }
+    explain();
+  }
+
+  // The site's wall clock, as "YYYY-MM-DDTHH:MM" for datetime-local: the
+  // clerk enters the site's time whatever the browser's zone is.
+  function siteParts(date) {
+    const parts = {};
+    new Intl.DateTimeFormat('en-CA', {
+      timeZone: f.tz, hourCycle: 'h23',
+      year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+    }).formatToParts(date).forEach((p) => { parts[p.type] = p.value; });
+    return parts;
+  }
+  function siteNow() {
+    const p = siteParts(new Date());
+    return p.year + '-' + p.month + '-' + p.day + 'T' + p.hour + ':' + p.minute;
+  }
+  // A site wall-clock time as an instant: the zone's offset at that moment,
+  // found by comparing the wall clock it shows with UTC.
+  function siteInstant(local) {
+    const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(local);
+    if (!m) return null;
+    const wall = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]);
+    const offsetAt = (ms) => {
+      const p = siteParts(new Date(ms));
+      return Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute, +p.second) - ms;
+    };
+    let utc = wall - offsetAt(wall);
+    utc = wall - offsetAt(utc);
+    return new Date(utc);
+  }
+  function dayNumber(ymd) {
+    const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(ymd || '');
+    return m ? Date.UTC(+m[1], +m[2] - 1, +m[3]) / 86400000 : null;
+  }
+  // Days since onset as timing.rs counts them: calendar days in the site's
+  // zone, the onset day being day 0.
+  function daysSinceOnset() {
+    if ($('reg-asymptomatic').checked) return null;
+    const onset = dayNumber($('reg-onset').value);
+    const collected = dayNumber($('reg-collected').value);
+    if (onset === null || collected === null) return null;
+    return collected - onset;
+  }
+
+  function explain() {
+    if (!form) return;
+    const asym = $('reg-asymptomatic').checked;
+    $('reg-onset').disabled = asym;
+    const days = daysSinceOnset();
+    const out = $('reg-days');
+    if (asym) out.textContent = f.t.days_asymptomatic;
+    else if (days === null) out.textContent = f.t.days_unknown;
+    else if (days < 0) out.textContent = f.t.days_before_onset;
+    else out.textContent = f.t.days_value.replace('{n}', days);
+    const type = $('reg-type').value;
+    let now = f.t.no_timing_rule;
+    let bad = false;
+    const known = days !== null && days >= 0;
+    if (type === 'saliva') {
+      if (!known) now = f.t.saliva_no_onset;
+      else if (days <= f.saliva_max) now = f.t.saliva_ok;
+      else { now = f.t.saliva_refused; bad = true; }
+    } else if (type === 'serum_acute') {
+      if (!known) now = f.t.serum_no_onset;
+      else if (days <= 7) now = f.t.acute_ok;
+      else { now = f.t.acute_late; bad = true; }
+    } else if (type === 'serum_convalescent') {
+      if (!known) now = f.t.serum_no_onset;
+      else if (days >= 14) now = f.t.convalescent_ok;
+      else { now = f.t.convalescent_early; bad = true; }
+    }
+    const line = $('reg-timing-now');
+    line.textContent = now;
+    line.classList.toggle('bad', bad);
+    $('reg-rule-saliva').classList.toggle('current', type === 'saliva');
+    $('reg-rule-serum').classList.toggle('current', type === 'serum_acute' || type === 'serum_convalescent');
+  }
+
+  function optional(id) {
+    const v = $(id).value.trim();
+    return v === '' ? null : v;
+  }
+
+  function registration() {
+    const collected = siteInstant($('reg-collected').value);
+    const ppe = Array.from(form.querySelectorAll('input[name="ppe"]:checked')).map((c) => c.value);
+    const body = {
+      specimen_id: $('reg-specimen-id').value.trim(),
+      patient: {
+        name: $('reg-name').value.trim(),
+        name_kana: optional('reg-kana'),
+        birth_date: optional('reg-birth'),
+        sex: $('reg-sex').value,
+        address: optional('reg-address'),
+        phone: optional('reg-phone'),
+        patient_id: optional('reg-patient-id'),
+      },
+      type: $('reg-type').value,
+      // An unreadable time goes as typed, for the API to refuse in words.
+      collected_at: collected && !isNaN(collected) ? collected.toISOString() : $('reg-collected').value,
+      asymptomatic: $('reg-asymptomatic').checked,
+      test_method: $('reg-method').value,
+      ppe: ppe,
+    };
+    const onset = optional('reg-onset');
+    if (onset && !body.asymptomatic) body.onset_date = onset;
+    const kit = $('reg-kit').value;
+    if (kit) body.kit = kit;
+    return body;
+  }
+
+  function showRegistered(body) {
+    const s = body.specimen || {};
+    panel.className = 'outcome ok';
+    $('outcome-verdict').textContent = '\u2713 ' + f.t.registered;
+    $('outcome-reason').textContent = s.specimen_id || '';
+    $('outcome-detail').textContent = '';
+    const warnings = $('outcome-warnings');
+    warnings.replaceChildren();
+    (body.warnings || []).forEach((w) => warnings.appendChild(el('li', null, t.warnings + ': ' + warningText(w))));
+    $('outcome-next').textContent = '';
+    cue(true);
+  }
+
+  function showRefusal(e) {
+    const list = e.refusals && e.refusals.length ? e.refusals : [{ code: e.code, message: e.message }];
+    const reasons = list.map((n) => (n.code && data.reasons[n.code]) || n.message);
+    panel.className = 'outcome ng';
+    $('outcome-verdict').textContent = '\u2715 ' + t.refused;
+    $('outcome-reason').textContent = reasons.join(' / ');
+    const detail = $('outcome-detail');
+    detail.textContent = list.map((n) => n.message).join('; ');
+    if (data.lang !== 'en') detail.setAttribute('lang', 'en');
+    $('outcome-warnings').replaceChildren();
+    $('outcome-next').textContent = '';
+    cue(false);
+  }
+
+  if (form) {
+    $('reg-collected').value = siteNow();
+    ['reg-onset', 'reg-collected', 'reg-type', 'reg-asymptomatic'].forEach((id) => {
+      $(id).addEventListener('input', explain);
+      $(id).addEventListener('change', explain);
+    });
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const button = $('reg-submit');
+      button.disabled = true;
+      let res;
+      try {
+        res = await fetch('/api/v1/specimens', {
+          method: 'POST',
+          credentials: 'same-origin',
+          headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
+          body: JSON.stringify(registration()),
+        });
+      } catch (err) {
+        button.disabled = false;
+        showProblem(t.send_failed, String(err));
+        cue(false);
+        return;
+      }
+      button.disabled = false;
+      const body = await res.json().catch(() => null);
+      if ((res.status === 201 || res.status === 200) && body) {
+        showRegistered(body);
+        // The next patient starts from a clean form and the scan field.
+        form.reset();
+        $('reg-collected').value = siteNow();
+        explain();
+        input.focus();
+      } else if (res.status === 401) {
+        sessionEnded();
+      } else {
+        // Refused: the form keeps what was typed, for the clerk to correct.
+        showRefusal((body && body.error) || { message: t.send_failed });
+      }
+    });
+    explain();
   }
 
   // The draft follows the station's state: a scan that read nothing keeps
