@@ -126,6 +126,29 @@ impl Default for Scanning {
     }
 }
 
+/// Protection of the service (`[security]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Security {
+    /// Wrong tokens one client address may send per minute; after that its
+    /// token checks answer 429 until the minute is over. 0: no limit.
+    pub auth_failures_per_minute: u32,
+    /// A PEM certificate chain and its private key: with both, kentai
+    /// serves HTTPS only (rustls), and its cookies are marked `Secure`.
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+}
+
+impl Default for Security {
+    fn default() -> Self {
+        Security {
+            auth_failures_per_minute: 20,
+            tls_cert: None,
+            tls_key: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
@@ -138,6 +161,7 @@ pub struct Config {
     #[serde(rename = "scanner")]
     pub scanners: Vec<ScannerConfig>,
     pub scanning: Scanning,
+    pub security: Security,
     /// The site's kit catalog (`[[kit]]`): read-only entries that sit over
     /// the kits added with `POST /api/v1/kits` (see `actions::kits`).
     #[serde(rename = "kit")]
@@ -154,6 +178,7 @@ impl Default for Config {
             stations: Vec::new(),
             scanners: Vec::new(),
             scanning: Scanning::default(),
+            security: Security::default(),
             kits: Vec::new(),
         }
     }
@@ -198,6 +223,12 @@ impl Config {
             ));
         }
         self.kit_catalog()?;
+        if self.security.tls_cert.is_some() != self.security.tls_key.is_some() {
+            return Err(ConfigError::Invalid(
+                "security.tls_cert and security.tls_key go together: set both for HTTPS, or neither"
+                    .into(),
+            ));
+        }
         let mut seen = std::collections::HashSet::new();
         for station in &self.stations {
             if station.name.trim().is_empty()

@@ -5,13 +5,14 @@
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
+use kentai::actions::audit;
 use kentai::actions::users::{create_user, NewUserRequest};
 use kentai::actions::{ActionError, Actor, Ctx};
 use kentai::barcode::{BarcodeError, Element, ParsedScan};
 use kentai::config::Config;
 use kentai::domain::roles::Role;
 use kentai::startup::Application;
-use kentai::store::Store;
+use kentai::store::{backup, DatabaseTarget, Store};
 use serde::Serialize;
 use std::ffi::OsString;
 use std::io::{BufRead as _, Write as _};
@@ -68,6 +69,26 @@ enum Command {
         /// One JSON object per line instead of a table
         #[arg(long)]
         json: bool,
+    },
+    /// The tamper-evident audit log
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Copy the SQLite database to a new file while the server runs (one
+    /// consistent snapshot, checked, then renamed into place)
+    Backup {
+        /// The new file (must not exist)
+        path: PathBuf,
+    },
+    /// Put a backup in place of the SQLite database, then migrate it to
+    /// this version (stop the server first)
+    Restore {
+        /// A file made by `kentai backup`
+        path: PathBuf,
+        /// Replace a database that already holds specimens
+        #[arg(long)]
+        force: bool,
     },
     /// Play scans into a pseudo-terminal as a serial scanner would (for
     /// demos and tests): point a [[scanner]] path at LINK
@@ -134,6 +155,12 @@ enum ReportCommand {
         #[arg(long)]
         facility: Option<String>,
     },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the hash chain; exit 1 naming the first row that does not fit
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -258,13 +285,37 @@ fn run(cli: Cli) -> Result<(), Failure> {
             if let Some(bind) = bind {
                 config.bind = bind;
             }
+            // A configuration mistake is the person's to fix: exit 2.
+            config.validate().map_err(bad_input)?;
             serve(config)
         }
         Command::Migrate => {
             let store = Store::open(&config.database)?;
             let n = store.migrate()?;
+            let sealed = audit::seal(&store)?;
             eprintln!("kentai: {n} migration(s) applied to {}", config.database);
+            if sealed > 0 {
+                eprintln!("kentai: {sealed} earlier audit row(s) linked into the hash chain");
+            }
             Ok(())
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let store = Store::open(&config.database)?;
+            match audit::verify(&store)? {
+                Ok(v) => {
+                    println!(
+                        "audit chain ok: {} rows, last row {}, head {}",
+                        v.rows, v.last_id, v.last_hash
+                    );
+                    Ok(())
+                }
+                Err(broken) => Err(Failure {
+                    status: 1,
+                    error: anyhow::anyhow!("audit chain broken at row {}: {broken}", broken.row()),
+                }),
+            }
         }
         Command::User {
             command: UserCommand::Add { name, role },
@@ -286,15 +337,61 @@ fn run(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Command::Devices { json } => devices(&config, json),
+        Command::Backup { path } => {
+            let source = sqlite_path(&config.database, "backup")?;
+            let report = backup::backup(&source, &path).map_err(backup_failure)?;
+            print_backup("backed up", &report);
+            Ok(())
+        }
+        Command::Restore { path, force } => {
+            let target = sqlite_path(&config.database, "restore")?;
+            let report = backup::restore(&path, &target, force).map_err(backup_failure)?;
+            // A backup from an older kentai is brought up to this one.
+            let migrated = Store::open(&config.database)?.migrate()?;
+            print_backup("restored", &report);
+            println!("migrations applied: {migrated}");
+            Ok(())
+        }
         Command::Report { command } => report(config, command),
         // Handled before the configuration is loaded.
         Command::Barcode { .. } | Command::Simulate { .. } => Ok(()),
     }
 }
 
+/// The file of a SQLite database URL; PostgreSQL has its own tools.
+fn sqlite_path(database: &str, what: &str) -> Result<PathBuf, Failure> {
+    match DatabaseTarget::parse(database)? {
+        DatabaseTarget::Sqlite(path) => Ok(path),
+        DatabaseTarget::Postgres(_) => Err(bad_input(anyhow::anyhow!(
+            "kentai {what} copies a SQLite database; for PostgreSQL use pg_dump / pg_restore"
+        ))),
+    }
+}
+
+fn backup_failure(e: backup::BackupError) -> Failure {
+    if e.is_bad_input() {
+        bad_input(e)
+    } else {
+        e.into()
+    }
+}
+
+fn print_backup(done: &str, report: &backup::BackupReport) {
+    println!(
+        "{done} {} ({} bytes, {} pages)",
+        report.path.display(),
+        report.bytes,
+        report.pages
+    );
+    for (table, rows) in &report.rows {
+        println!("{table}: {rows}");
+    }
+}
+
 fn serve(config: Config) -> Result<(), Failure> {
     let bind = config.bind.clone();
     let database = config.database.clone();
+    let https = config.security.tls_cert.is_some();
     let runtime = actix_web::rt::System::new();
     runtime.block_on(async move {
         let app = Application::build(config).context("cannot start the server")?;
@@ -302,7 +399,7 @@ fn serve(config: Config) -> Result<(), Failure> {
             println!("kentai: created user \"admin\" (role admin) on this new database; its token is shown only now:");
             println!("{token}");
         }
-        tracing::info!(%bind, %database, port = app.port(), "kentai listening");
+        tracing::info!(%bind, %database, port = app.port(), https, "kentai listening");
         app.run_until_stopped().await?;
         Ok(())
     })

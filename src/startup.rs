@@ -19,6 +19,32 @@ pub struct Application {
     admin_token: Option<String>,
 }
 
+/// The server's TLS settings when `[security]` names a certificate and
+/// its key (PEM files), else `None` (plain HTTP).
+fn tls_config(security: &crate::config::Security) -> anyhow::Result<Option<rustls::ServerConfig>> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let (Some(cert), Some(key)) = (&security.tls_cert, &security.tls_key) else {
+        return Ok(None);
+    };
+    let chain = CertificateDer::pem_file_iter(cert)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| anyhow::anyhow!("security.tls_cert {}: {e}", cert.display()))?;
+    if chain.is_empty() {
+        anyhow::bail!("security.tls_cert {}: no certificate in it", cert.display());
+    }
+    let key = PrivateKeyDer::from_pem_file(key)
+        .map_err(|e| anyhow::anyhow!("security.tls_key {}: {e}", key.display()))?;
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()?
+    .with_no_client_auth()
+    .with_single_cert(chain, key)
+    .map_err(|e| anyhow::anyhow!("security.tls_cert and tls_key do not make a pair: {e}"))?;
+    Ok(Some(config))
+}
+
 impl Application {
     /// Opens and migrates the database, creates the first admin on an empty
     /// one, and binds the listener (`config.bind`, port 0 for any free one).
@@ -34,6 +60,13 @@ impl Application {
     ) -> anyhow::Result<Application> {
         let store = Store::open(&config.database)?;
         store.migrate()?;
+        let sealed = crate::actions::audit::seal(&store)?;
+        if sealed > 0 {
+            tracing::info!(
+                sealed,
+                "audit rows from before the hash chain linked into it"
+            );
+        }
         let listener = TcpListener::bind(&config.bind)
             .map_err(|e| anyhow::anyhow!("cannot bind {}: {e}", config.bind))?;
         let port = listener.local_addr()?.port();
@@ -46,16 +79,28 @@ impl Application {
             scans.start_devices(opener)?;
         }
         let data = web::Data::new(ctx.clone());
+        let limiter = web::Data::new(crate::http::limit::AuthLimiter::new(
+            ctx.config.security.auth_failures_per_minute,
+            std::time::Duration::from_secs(60),
+        ));
         let scan_data = web::Data::new(scans.clone());
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms").log_target("kentai::http"))
                 .app_data(data.clone())
                 .app_data(scan_data.clone())
+                .app_data(limiter.clone())
                 .configure(crate::http::configure)
                 .configure(crate::web::configure)
         })
-        .listen(listener)?
+        // A client that has not sent its request head within 5 s gets 408
+        // and is let go, so idle or trickling connections cannot pile up.
+        .client_request_timeout(std::time::Duration::from_secs(5))
+        .client_disconnect_timeout(std::time::Duration::from_secs(2));
+        let server = match tls_config(&ctx.config.security)? {
+            Some(tls) => server.listen_rustls_0_23(listener, tls)?,
+            None => server.listen(listener)?,
+        }
         .run();
         Ok(Application {
             port,

@@ -24,6 +24,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/me"),
     ("POST", "/api/v1/users"),
     ("GET", "/api/v1/users"),
+    ("PATCH", "/api/v1/users/{user_id}"),
+    ("POST", "/api/v1/users/{user_id}/token"),
     ("GET", "/api/v1/audit"),
     ("POST", "/api/v1/specimens"),
     ("GET", "/api/v1/specimens"),
@@ -87,6 +89,7 @@ struct Ids<'a> {
     gtin: &'a str,
     lot: &'a str,
     station: &'a str,
+    user_id: &'a str,
 }
 
 impl<'a> Ids<'a> {
@@ -99,6 +102,7 @@ impl<'a> Ids<'a> {
             gtin: value,
             lot: value,
             station: value,
+            user_id: value,
         }
     }
 }
@@ -116,6 +120,7 @@ fn concrete(path: &str, ids: &Ids) -> String {
                 Some("gtin") => ids.gtin,
                 Some("lot") => ids.lot,
                 Some("station") => ids.station,
+                Some("user_id") => ids.user_id,
                 Some(other) => panic!("{path}: no value for the path parameter {{{other}}}"),
                 None => seg,
             },
@@ -133,6 +138,7 @@ fn concrete_fills_each_path_parameter_with_its_own_value() {
         gtin: KIT_GTIN,
         lot: "LOT-1",
         station: "reception-1",
+        user_id: "7",
     };
     assert_eq!(
         concrete(
@@ -157,6 +163,10 @@ fn concrete_fills_each_path_parameter_with_its_own_value() {
     assert_eq!(
         concrete("/api/v1/kits/{gtin}", &ids),
         format!("/api/v1/kits/{KIT_GTIN}")
+    );
+    assert_eq!(
+        concrete("/api/v1/users/{user_id}/token", &ids),
+        "/api/v1/users/7/token"
     );
     assert_eq!(
         concrete("/api/v1/packages/{package_id}", &Ids::all("X")),
@@ -278,6 +288,8 @@ async fn catalogue_kit(app: &TestApp) {
 fn valid_body(path: &str) -> Value {
     match path {
         "/api/v1/users" => json!({"name": "someone", "role": "lab"}),
+        // PATCH: disabling the fixture's own user, never the admin.
+        "/api/v1/users/{user_id}" => json!({"disabled": true}),
         "/api/v1/specimens" => registration("NOAUTH-1", "saliva", 3),
         "/api/v1/locations" => {
             json!({"code": "F-NOAUTH", "name": "Fridge", "storage_class": "fridge_4c"})
@@ -412,6 +424,9 @@ async fn healthz_answers_ok_without_a_token() {
 struct Fixture {
     app: TestApp,
     package_id: String,
+    /// A lab user to disable and give new tokens (not the admin, whose
+    /// token the tests go on using).
+    user_id: String,
 }
 
 impl Fixture {
@@ -423,17 +438,42 @@ impl Fixture {
             gtin: KIT_GTIN,
             lot: "LOT-1",
             station: "reception-1",
+            user_id: &self.user_id,
         }
     }
 }
 
 async fn app_with_a_location_a_specimen_and_a_package() -> Fixture {
-    let app = spawn_app_with(with_stations).await;
+    let app = spawn_app_with(|c| {
+        with_stations(c);
+        // The matrix sends far more wrong tokens than a minute allows one
+        // address; the limit has its own tests (tests/limits.rs).
+        c.security.auth_failures_per_minute = 0;
+    })
+    .await;
     app.location("F-1", "fridge_4c").await;
     let package_id = open_package(&app, &["S-1"]).await;
     register_tube(&app, "S-2").await;
     catalogue_kit(&app).await;
-    Fixture { app, package_id }
+    let user_id = managed_user(&app, "fixture-user").await;
+    Fixture {
+        app,
+        package_id,
+        user_id,
+    }
+}
+
+/// A lab user made by the admin, for the routes that manage one: its id.
+async fn managed_user(app: &TestApp, name: &str) -> String {
+    let (status, body) = app
+        .post(
+            "/api/v1/users",
+            &app.admin,
+            &json!({"name": name, "role": "lab"}),
+        )
+        .await;
+    assert_eq!(status, 201, "create {name}: {body}");
+    body["user"]["id"].as_i64().expect("user id").to_string()
 }
 
 #[tokio::test]
@@ -571,8 +611,8 @@ async fn a_missing_or_wrong_token_is_refused_before_the_body_is_looked_at() {
             }
         }
     }
-    // 14 POST routes and the PATCH of a package.
-    assert_eq!(with_a_body, 15, "routes that read a body");
+    // 15 POST routes, the PATCH of a package and the PATCH of a user.
+    assert_eq!(with_a_body, 17, "routes that read a body");
     assert_eq!(app.snapshot(), before);
 }
 
@@ -643,7 +683,7 @@ async fn a_session_cookie_without_its_csrf_header_is_403_on_every_route_that_wri
             assert_eq!(answer["error"]["code"], "forbidden", "{m} {path}: {answer}");
         }
     }
-    assert_eq!(writes, 16, "POST, PATCH and DELETE routes");
+    assert_eq!(writes, 18, "POST, PATCH and DELETE routes");
     assert_eq!(
         app.snapshot(),
         before,
@@ -692,6 +732,11 @@ const MATRIX: &[((&str, &str), [u16; 4])] = &[
     (("GET", "/api/v1/me"), [200, 200, 200, 200]),
     (("POST", "/api/v1/users"), [403, 403, 403, 201]),
     (("GET", "/api/v1/users"), [403, 403, 403, 200]),
+    (("PATCH", "/api/v1/users/{user_id}"), [403, 403, 403, 200]),
+    (
+        ("POST", "/api/v1/users/{user_id}/token"),
+        [403, 403, 403, 200],
+    ),
     (("GET", "/api/v1/audit"), [403, 403, 403, 200]),
     (("POST", "/api/v1/specimens"), [201, 201, 403, 201]),
     (("GET", "/api/v1/specimens"), [200, 200, 403, 200]),
@@ -813,6 +858,8 @@ struct RoleState {
     /// A received package holding `arrived`, for `…/missing`.
     received: String,
     arrived: String,
+    /// A user to disable and give a new token.
+    user_id: String,
 }
 
 async fn role_state(app: &TestApp, code: &str) -> RoleState {
@@ -826,6 +873,7 @@ async fn role_state(app: &TestApp, code: &str) -> RoleState {
     let sent = dispatched_package(app, &[&format!("SENT-{code}")]).await;
     let arrived = format!("RECV-{code}");
     let received = received_package(app, &[&arrived]).await;
+    let user_id = managed_user(app, &format!("managed-by-{code}")).await;
     RoleState {
         tube,
         to_pack,
@@ -835,6 +883,7 @@ async fn role_state(app: &TestApp, code: &str) -> RoleState {
         sent,
         received,
         arrived,
+        user_id,
     }
 }
 
@@ -850,6 +899,7 @@ fn matrix_request(m: &str, p: &str, code: &str, s: &RoleState) -> (String, Optio
                 gtin: KIT_GTIN,
                 lot: "LOT-1",
                 station: "reception-1",
+                user_id: &s.user_id,
             },
         )
     };

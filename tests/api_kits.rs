@@ -611,3 +611,42 @@ async fn a_recall_lists_every_specimen_of_the_lot_in_collection_order() {
     }
     assert_eq!(app.snapshot(), before, "a recall listing wrote");
 }
+
+/// A registration answers with the record it wrote rather than reading it
+/// back; that record must be exactly what every later read returns.
+#[tokio::test]
+async fn the_answer_to_a_registration_is_the_record_a_later_read_returns() {
+    let app = spawn_app().await;
+    let reception = app.token(Role::Reception);
+    let cotton = gtin("4987654321100");
+    catalogue(
+        &app,
+        &entry(&cotton, "nasopharyngeal_swab", "cotton", "綿棒キット"),
+    )
+    .await;
+    let expiry = collection_date() + Duration::days(200);
+    let (with_kit, _) = swab_with_kit("R-1", &bracketed(&cotton, expiry, "L1", Some("S9")));
+    // The same patient again with a new phone number (an updated patient
+    // row), then a tube with no kit.
+    let mut moved = registration("R-2", "saliva", 2);
+    moved["patient"] = with_kit["patient"].clone();
+    moved["patient"]["phone"] = json!("03-9999-9999");
+    for (id, body) in [("R-1", with_kit), ("R-2", moved)] {
+        let (status, answer) = app.register(&reception, &body).await;
+        assert_eq!(status, 201, "{id}: {answer}");
+        let (status, read) = app
+            .get(&format!("/api/v1/specimens/{id}"), &reception)
+            .await;
+        assert_eq!(status, 200, "{id}: {read}");
+        assert_eq!(answer["specimen"], read, "{id}");
+        // Posting it again answers from the database: the same record.
+        let (status, again) = app.register(&reception, &body).await;
+        assert_eq!(status, 200, "{id}: {again}");
+        assert_eq!(again, answer, "{id}");
+    }
+    let (_, r1) = app.get("/api/v1/specimens/R-1", &reception).await;
+    assert_eq!(r1["kit_description"], "綿棒キット", "{r1}");
+    assert_eq!(codes(&r1["registration_warnings"]), ["kit_swab_material"]);
+    let (_, r2) = app.get("/api/v1/specimens/R-2", &reception).await;
+    assert_eq!(r2["patient"]["phone"], "03-9999-9999", "{r2}");
+}

@@ -635,3 +635,71 @@ async fn kentai_report_hersys_writes_the_same_report_on_stdout() {
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
 }
+
+/// What the served OpenAPI document says of `template`'s GET: the media
+/// types of its 200 and the values of its parameter `param`.
+fn documented(doc: &Value, template: &str, param: &str) -> (Vec<String>, Vec<String>) {
+    let op = &doc["paths"][template]["get"];
+    let media_types = op["responses"]["200"]["content"]
+        .as_object()
+        .map(|c| c.keys().cloned().collect())
+        .unwrap_or_default();
+    let values = op["parameters"]
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["name"] == param))
+        .and_then(|p| p["schema"]["enum"].as_array())
+        .map(|e| {
+            e.iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    (media_types, values)
+}
+
+#[tokio::test]
+async fn every_report_and_summary_format_answers_as_the_openapi_document_declares() {
+    let app = app().await;
+    the_day(&app).await;
+    let admin = app.admin.clone();
+    let (status, doc) = app.get("/api/openapi.json", &admin).await;
+    assert_eq!(status, 200, "{doc}");
+    let hersys = "/api/v1/reports/hersys";
+    let summary = "/api/v1/reports/summary";
+    for (template, param, values) in [
+        (hersys, "format", &["csv", "json", "fhir"][..]),
+        (hersys, "encoding", &["utf8", "sjis"][..]),
+        (summary, "format", &["json", "html"][..]),
+    ] {
+        let (media_types, listed) = documented(&doc, template, param);
+        assert_eq!(listed, values, "{template}: the values of {param}");
+        for value in values {
+            let path = format!("{template}?date={}&{param}={value}", day());
+            let (status, content_type, body) = app.get_text(&path, &admin).await;
+            assert_eq!(status, 200, "{path}: {body}");
+            let media_type = content_type.split(';').next().unwrap_or_default().trim();
+            assert!(
+                media_types.iter().any(|m| m == media_type),
+                "{path} answered {content_type:?}; the document declares {media_types:?}"
+            );
+        }
+    }
+    // The summary's counts are `[label, count]` pairs, in the document too.
+    let (_, s) = app.get(&format!("{summary}?date={}", day()), &admin).await;
+    let schema = &doc["components"]["schemas"]["DaySummary"]["properties"];
+    for group in [
+        "by_specimen_type",
+        "by_method",
+        "by_result",
+        "by_age_band",
+        "by_flag",
+    ] {
+        assert_eq!(schema[group]["type"], "array", "{group}: {}", schema[group]);
+        assert_eq!(schema[group]["items"]["type"], "array", "{group}");
+        assert_eq!(schema[group]["items"]["minItems"], 2, "{group}");
+        assert_eq!(schema[group]["items"]["maxItems"], 2, "{group}");
+        for pair in s[group].as_array().expect(group) {
+            assert!(pair[0].is_string() && pair[1].is_u64(), "{group}: {pair}");
+        }
+    }
+}

@@ -324,7 +324,7 @@ async fn malformed_registrations_are_refused_with_invalid_input_and_change_nothi
         (
             "a body of about 1 MB",
             Payload::Raw(Some("application/json"), huge),
-            400,
+            413,
             Some("invalid_input"),
         ),
         (

@@ -345,3 +345,65 @@ async fn the_journal_lists_scans_with_their_outcomes() {
     let (status, _) = app.get("/api/v1/scans?limit=0", &clerk).await;
     assert_eq!(status, 400);
 }
+
+#[tokio::test]
+async fn disabling_a_stations_user_refuses_its_scanners_scans_at_once_and_still_journals_them() {
+    let app = spawn_app_with(with_stations).await;
+    // A hardware scanner's scans act as the station's own user.
+    let service = kentai::scanning::ScanService::start(&app.ctx).expect("scan service");
+    let scan = |raw: &str| kentai::scanning::Incoming {
+        station: "fridge-1".into(),
+        device: "fridge-gun".into(),
+        raw: raw.as_bytes().to_vec(),
+        aim: None,
+        scanned_at: chrono::Utc::now(),
+    };
+    let before = service.submit(None, scan("NOPE-1")).expect("scan");
+    let outcome = before.outcome.expect("outcome");
+    assert_eq!(outcome.code.map(|c| c.as_str()), Some("unknown_specimen"));
+
+    let (_, users) = app.get("/api/v1/users", &app.admin).await;
+    let id = users
+        .as_array()
+        .and_then(|all| all.iter().find(|u| u["name"] == "station:fridge-1"))
+        .and_then(|u| u["id"].as_i64())
+        .expect("the station's user");
+    let (status, body) = app
+        .patch(
+            &format!("/api/v1/users/{id}"),
+            &app.admin,
+            &json!({"disabled": true}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let journalled = app.count("scans");
+    let after = service.submit(None, scan("NOPE-2")).expect("scan");
+    let outcome = after.outcome.expect("outcome");
+    assert!(!outcome.accepted);
+    assert_eq!(outcome.code.map(|c| c.as_str()), Some("forbidden"));
+    assert!(
+        outcome.message.contains("station:fridge-1"),
+        "{}",
+        outcome.message
+    );
+    assert_eq!(
+        app.count("scans"),
+        journalled + 1,
+        "the refused scan is journalled"
+    );
+    // Enabled again, the desk works again.
+    let (status, _) = app
+        .patch(
+            &format!("/api/v1/users/{id}"),
+            &app.admin,
+            &json!({"disabled": false}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let outcome = service
+        .submit(None, scan("NOPE-3"))
+        .expect("scan")
+        .outcome
+        .expect("outcome");
+    assert_eq!(outcome.code.map(|c| c.as_str()), Some("unknown_specimen"));
+}

@@ -17,7 +17,8 @@ use kentai_drivers::{Transport, TransportError};
 use std::sync::Arc;
 use std::time::Duration;
 
-const WAIT: Duration = Duration::from_secs(10);
+// A deadline for correctness, generous for a busy CI machine.
+const WAIT: Duration = Duration::from_secs(30);
 
 fn fixture(name: &str) -> Vec<Vec<u8>> {
     let path = format!("{}/fixtures/usb/{name}", env!("CARGO_MANIFEST_DIR"));

@@ -23,23 +23,68 @@ const PAGES: &[(&str, &str)] = &[
     ("POST", "/signout"),
     ("GET", "/stations"),
     ("GET", "/stations/{station}"),
+    ("GET", "/specimens"),
+    ("GET", "/specimens/{specimen_id}"),
+    ("GET", "/specimens/{specimen_id}/label"),
     ("GET", "/alerts"),
     ("GET", "/packing"),
+    ("POST", "/packing"),
+    ("GET", "/packing/commands"),
+    ("GET", "/packing/{package_id}"),
+    ("POST", "/packing/{package_id}/specimens"),
+    (
+        "POST",
+        "/packing/{package_id}/specimens/{specimen_id}/remove",
+    ),
+    ("POST", "/packing/{package_id}/checklist"),
+    ("POST", "/packing/{package_id}/dispatch"),
+    ("POST", "/packing/{package_id}/details"),
+    ("GET", "/packing/{package_id}/print"),
     ("GET", "/reports"),
     ("GET", "/admin"),
+    ("GET", "/admin/users"),
+    ("POST", "/admin/users"),
+    ("POST", "/admin/users/{user_id}/disable"),
+    ("POST", "/admin/users/{user_id}/enable"),
+    ("POST", "/admin/users/{user_id}/token"),
+    ("GET", "/admin/stations"),
+    ("GET", "/admin/locations"),
+    ("POST", "/admin/locations"),
+    ("GET", "/admin/kits"),
+    ("POST", "/admin/kits"),
+    ("GET", "/admin/policy"),
     ("GET", "/assets/{name}"),
 ];
 
-/// Pages that need a session (everything but signing in and the assets).
-const SIGNED_IN_PAGES: &[&str] = &[
-    "/",
-    "/stations",
-    "/stations/reception-1",
-    "/alerts",
-    "/packing",
-    "/reports",
-    "/admin",
+/// Example values for the routes' path parameters.
+const EXAMPLES: [(&str, &str); 4] = [
+    ("{station}", "reception-1"),
+    ("{specimen_id}", "S-NOWHERE"),
+    ("{package_id}", "PKG-NOWHERE"),
+    ("{user_id}", "1"),
 ];
+
+/// Every page behind the session, with its method and example path.
+fn signed_in_pages() -> Vec<(&'static str, String)> {
+    PAGES
+        .iter()
+        .filter(|(m, p)| {
+            !matches!(
+                (*m, *p),
+                ("GET", "/signin")
+                    | ("POST", "/signin")
+                    | ("POST", "/signout")
+                    | ("GET", "/assets/{name}")
+            )
+        })
+        .map(|(m, p)| {
+            let path = EXAMPLES
+                .iter()
+                .fold(p.to_string(), |acc, (k, v)| acc.replace(k, v));
+            (*m, path)
+        })
+        .collect()
+}
 
 async fn app() -> TestApp {
     spawn_app_with(with_stations).await
@@ -55,22 +100,6 @@ fn session_rows(app: &TestApp) -> Vec<(String, i64, String)> {
                 .map_err(kentai::store::StoreError::from)
         })
         .expect("sessions")
-}
-
-/// `POST` of a urlencoded form with a cookie header.
-async fn post_form(
-    app: &TestApp,
-    path: &str,
-    cookie: &str,
-    form: &[(&str, &str)],
-) -> reqwest::Response {
-    app.browser()
-        .post(app.url(path))
-        .header("cookie", cookie)
-        .form(form)
-        .send()
-        .await
-        .expect("form post")
 }
 
 /// A JSON API call riding on the session cookie, with or without the
@@ -102,28 +131,9 @@ async fn api_with_cookie(
     )
 }
 
-fn location(res: &reqwest::Response) -> String {
-    res.headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string()
-}
-
 /// The paths the page's navigation links to.
 fn nav_links(html: &str) -> Vec<String> {
-    let Some(nav) = html
-        .split("<nav")
-        .nth(1)
-        .and_then(|s| s.split("</nav>").next())
-    else {
-        return Vec::new();
-    };
-    nav.split("href=\"")
-        .skip(1)
-        .filter_map(|s| s.split('"').next())
-        .map(str::to_string)
-        .collect()
+    attribute_values(html, ("<nav", "</nav>"), "href")
 }
 
 #[tokio::test]
@@ -194,16 +204,33 @@ async fn a_wrong_token_shows_the_form_again_with_the_reason_and_no_session() {
 #[tokio::test]
 async fn a_page_without_a_session_redirects_to_the_sign_in_page_and_back() {
     let app = app().await;
-    for path in SIGNED_IN_PAGES {
+    for (method, path) in signed_in_pages() {
         for cookie in [None, Some(format!("kentai_session={}", "a".repeat(64)))] {
-            let mut req = app.browser().get(app.url(path));
+            let mut req = match method {
+                "GET" => app.browser().get(app.url(&path)),
+                _ => app.browser().post(app.url(&path)).form(&[("csrf", "x")]),
+            };
             if let Some(c) = &cookie {
                 req = req.header("cookie", c);
             }
             let res = req.send().await.expect("page");
-            assert_eq!(res.status().as_u16(), 303, "{path} with {cookie:?}");
-            let encoded = kentai::web::encode_query_value(path);
-            assert_eq!(location(&res), format!("/signin?next={encoded}"), "{path}");
+            assert_eq!(
+                res.status().as_u16(),
+                303,
+                "{method} {path} with {cookie:?}"
+            );
+            // A form cannot be replayed by a redirect: after signing in,
+            // the browser starts at home.
+            let next = match method {
+                "GET" => path.clone(),
+                _ => "/".to_string(),
+            };
+            let encoded = kentai::web::encode_query_value(&next);
+            assert_eq!(
+                location(&res),
+                format!("/signin?next={encoded}"),
+                "{method} {path}"
+            );
         }
     }
     // The sign-in page keeps where to go back to.
@@ -245,7 +272,9 @@ async fn a_sign_in_form_without_or_with_a_wrong_csrf_token_is_403_and_starts_no_
         let cookie_header = form_cookie
             .map(|c| format!("kentai_signin={c}"))
             .unwrap_or_default();
-        let res = post_form(&app, "/signin", &cookie_header, &form).await;
+        let res = app
+            .post_form_with_cookie("/signin", &cookie_header, &form)
+            .await;
         assert_eq!(
             res.status().as_u16(),
             403,
@@ -264,7 +293,7 @@ async fn a_sign_out_form_without_or_with_a_wrong_csrf_token_is_403_and_changes_n
     let before = app.snapshot();
     let wrong = "0".repeat(64);
     for form in [vec![], vec![("csrf", wrong.as_str())], vec![("csrf", "")]] {
-        let res = post_form(&app, "/signout", &session.cookie(), &form).await;
+        let res = app.post_form(&session, "/signout", &form).await;
         assert_eq!(res.status().as_u16(), 403, "{form:?}");
         assert!(set_cookie_header(&res, "kentai_session").is_none());
     }
@@ -326,18 +355,10 @@ async fn a_cookie_authenticated_scan_needs_the_csrf_header_403_without_201_with(
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["role"], "reception");
     let res = app
-        .browser()
-        .get(app.url("/api/v1/stations/reception-1/events"))
-        .header("cookie", session.cookie())
-        .send()
-        .await
-        .expect("events");
+        .get_with_session(&session, "/api/v1/stations/reception-1/events")
+        .await;
     assert_eq!(res.status().as_u16(), 200);
-    assert!(res
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/event-stream")));
+    assert!(header(&res, "content-type").starts_with("text/event-stream"));
 
     // A bearer token decides alone: a wrong one is 401 even with a good cookie.
     let res = app
@@ -356,13 +377,9 @@ async fn signing_out_ends_the_session_for_the_pages_and_the_api() {
     let app = app().await;
     let clerk = app.token(Role::Reception);
     let session = app.sign_in(&clerk).await;
-    let res = post_form(
-        &app,
-        "/signout",
-        &session.cookie(),
-        &[("csrf", session.csrf.as_str())],
-    )
-    .await;
+    let res = app
+        .post_form(&session, "/signout", &[("csrf", session.csrf.as_str())])
+        .await;
     assert_eq!(res.status().as_u16(), 303);
     assert_eq!(location(&res), "/signin");
     let cleared = set_cookie_header(&res, "kentai_session").expect("cookie cleared");
@@ -395,20 +412,12 @@ async fn a_station_event_stream_opened_with_the_cookie_ends_when_the_session_doe
     let clerk = app.token(Role::Reception);
     let session = app.sign_in(&clerk).await;
     let mut res = app
-        .browser()
-        .get(app.url("/api/v1/stations/reception-1/events"))
-        .header("cookie", session.cookie())
-        .send()
-        .await
-        .expect("events");
+        .get_with_session(&session, "/api/v1/stations/reception-1/events")
+        .await;
     assert_eq!(res.status().as_u16(), 200);
-    let res_signout = post_form(
-        &app,
-        "/signout",
-        &session.cookie(),
-        &[("csrf", session.csrf.as_str())],
-    )
-    .await;
+    let res_signout = app
+        .post_form(&session, "/signout", &[("csrf", session.csrf.as_str())])
+        .await;
     assert_eq!(res_signout.status().as_u16(), 303);
     let ended = tokio::time::timeout(std::time::Duration::from_secs(25), async {
         while let Ok(Some(_)) = res.chunk().await {}
@@ -524,12 +533,22 @@ async fn the_session_id_is_stored_only_as_its_sha256() {
 async fn each_role_sees_only_its_own_links_in_the_navigation() {
     let app = app().await;
     let cases = [
-        (Role::Reception, vec!["/stations"]),
-        (Role::Lab, vec!["/stations", "/packing", "/alerts"]),
+        (Role::Reception, vec!["/stations", "/specimens"]),
+        (
+            Role::Lab,
+            vec!["/stations", "/specimens", "/packing", "/alerts"],
+        ),
         (Role::HealthCentre, vec!["/reports"]),
         (
             Role::Admin,
-            vec!["/stations", "/packing", "/alerts", "/reports", "/admin"],
+            vec![
+                "/stations",
+                "/specimens",
+                "/packing",
+                "/alerts",
+                "/reports",
+                "/admin",
+            ],
         ),
     ];
     for (role, expected) in cases {
@@ -547,13 +566,7 @@ async fn each_role_sees_only_its_own_links_in_the_navigation() {
             }
         }
         // `/` takes each role to its own desk.
-        let res = app
-            .browser()
-            .get(app.url("/"))
-            .header("cookie", session.cookie())
-            .send()
-            .await
-            .expect("home");
+        let res = app.get_with_session(&session, "/").await;
         assert_eq!(location(&res), home, "{role:?}");
     }
 }
@@ -641,13 +654,7 @@ async fn a_station_page_carries_its_station_its_csrf_token_and_its_recent_scans(
     let (_, html) = app.page(&session, "/stations/fridge-1").await;
     assert!(!html.contains("id=\"draft\""));
     // Pages are never cached and may not be framed.
-    let res = app
-        .browser()
-        .get(app.url("/stations/fridge-1"))
-        .header("cookie", session.cookie())
-        .send()
-        .await
-        .expect("page");
+    let res = app.get_with_session(&session, "/stations/fridge-1").await;
     let h = res.headers();
     assert_eq!(h["cache-control"], "no-store");
     assert_eq!(h["x-frame-options"], "DENY");
@@ -894,9 +901,9 @@ fn the_page_list_in_this_test_matches_src_web_mod_rs() {
         let expected = PAGES.iter().filter(|(pm, _)| *pm == m).count();
         assert_eq!(registered, expected, "{m}");
     }
-    let signed_in: BTreeSet<String> = SIGNED_IN_PAGES
-        .iter()
-        .map(|p| p.replace("reception-1", "{station}"))
+    let signed_in: BTreeSet<String> = signed_in_pages()
+        .into_iter()
+        .map(|(_, p)| EXAMPLES.iter().fold(p, |acc, (k, v)| acc.replace(v, k)))
         .collect();
     let public: BTreeSet<String> = ["/signin", "/signout", "/assets/{name}"]
         .iter()
@@ -908,4 +915,125 @@ fn the_page_list_in_this_test_matches_src_web_mod_rs() {
         all,
         "every page is either behind the session or one of the public routes"
     );
+}
+
+#[tokio::test]
+async fn the_health_centre_page_lists_the_days_rows_in_the_reports_words_and_links_each_download() {
+    let app = app().await;
+    let lab = app.token(Role::Lab);
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Tokyo)
+        .date_naive();
+    let mut body = registration("DAY-1", "nasopharyngeal_swab", 2);
+    body["collected_at"] = json!(chrono::Utc::now().to_rfc3339());
+    body["onset_date"] = json!((today - chrono::Duration::days(2)).to_string());
+    body["patient"]["name"] = json!("報告 花子");
+    body["patient"]["sex"] = json!("female");
+    let (status, res) = app.register(&lab, &body).await;
+    assert_eq!(status, 201, "{res}");
+    let (status, res) = app
+        .post(
+            "/api/v1/specimens/DAY-1/results",
+            &lab,
+            &json!({"result": "positive", "resulted_at": chrono::Utc::now().to_rfc3339()}),
+        )
+        .await;
+    assert_eq!(status, 201, "{res}");
+    // Collected three days ago and never resulted: not in today's report.
+    let mut old = registration("DAY-OLD", "saliva", 1);
+    let three_days_ago = chrono::Utc::now() - chrono::Duration::days(3);
+    old["collected_at"] = json!(three_days_ago.to_rfc3339());
+    old["onset_date"] = json!((today - chrono::Duration::days(4)).to_string());
+    let (status, res) = app.register(&lab, &old).await;
+    assert_eq!(status, 201, "{res}");
+
+    let health = app.sign_in(&app.token(Role::HealthCentre)).await;
+    let (status, html) = app.page(&health, &format!("/reports?date={today}")).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("DAY-1"), "{html}");
+    assert!(html.contains("報告 花子"));
+    assert!(
+        html.contains("<strong>陽性</strong>"),
+        "the result in words"
+    );
+    assert!(html.contains("<td>女</td>"), "the sex in words");
+    assert!(html.contains("<td>2</td>"), "days since onset");
+    assert!(html.contains("id=\"rows-count\">1件"), "{html}");
+    assert!(!html.contains("DAY-OLD"), "another day's specimen");
+    for link in [
+        "format=csv&amp;encoding=utf8",
+        "format=csv&amp;encoding=sjis",
+        "format=json",
+        "format=fhir",
+        "format=html",
+    ] {
+        assert!(html.contains(link), "{link}");
+    }
+    // The facility narrows the rows and the downloads alike.
+    let (_, html) = app
+        .page(
+            &health,
+            &format!("/reports?date={today}&facility=ELSEWHERE"),
+        )
+        .await;
+    assert!(!html.contains("DAY-1"));
+    assert!(html.contains("id=\"rows-count\">0件"));
+    assert!(html.contains("facility=ELSEWHERE&amp;format=json"));
+    // The day the old specimen was collected lists it, pending.
+    let old_day = three_days_ago
+        .with_timezone(&chrono_tz::Asia::Tokyo)
+        .date_naive();
+    let (_, html) = app
+        .page(&health, &format!("/reports?date={old_day}&lang=en"))
+        .await;
+    assert!(html.contains("DAY-OLD"));
+    assert!(html.contains(">pending<"));
+    // The lab sees no patient rows here: the page is the health centre's.
+    let lab_session = app.sign_in(&lab).await;
+    let (status, html) = app
+        .page(&lab_session, &format!("/reports?date={today}"))
+        .await;
+    assert_eq!(status, 403);
+    assert!(!html.contains("報告 花子"));
+}
+
+#[tokio::test]
+async fn the_alerts_page_counts_down_each_deadline_and_links_the_specimens_history() {
+    let app = app().await;
+    let lab = app.token(Role::Lab);
+    app.location("FRIDGE", "fridge_4c").await;
+    let mut body = registration("AL-WEB", "nasopharyngeal_swab", 2);
+    let collected_at = chrono::Utc::now() - chrono::Duration::hours(40);
+    body["collected_at"] = json!(collected_at.to_rfc3339());
+    body["onset_date"] = json!((collected_at
+        .with_timezone(&chrono_tz::Asia::Tokyo)
+        .date_naive()
+        - chrono::Duration::days(1))
+    .to_string());
+    let (status, res) = app.register(&lab, &body).await;
+    assert_eq!(status, 201, "{res}");
+    let (status, res) = app
+        .post(
+            "/api/v1/specimens/AL-WEB/storage",
+            &lab,
+            &json!({"location": "FRIDGE", "at": (collected_at + chrono::Duration::minutes(10)).to_rfc3339()}),
+        )
+        .await;
+    assert_eq!(status, 201, "{res}");
+    let session = app.sign_in(&lab).await;
+    let (status, html) = app.page(&session, "/alerts").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("href=\"/specimens/AL-WEB\""), "{html}");
+    let due = (collected_at + chrono::Duration::hours(48)).timestamp();
+    let cell = html
+        .split("class=\"time-left\" data-due=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("a time-left cell with its deadline");
+    let parsed = chrono::DateTime::parse_from_rfc3339(cell).expect("an RFC 3339 deadline");
+    assert!((parsed.timestamp() - due).abs() <= 1, "{cell}");
+    // About 8 hours left, in the page's words; the script keeps counting.
+    assert!(html.contains("時間"), "{html}");
+    assert!(html.contains("/assets/alerts.js?v="));
+    assert!(html.contains("id=\"alerts-words\""));
 }

@@ -16,9 +16,10 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewLocation {
-    /// The location's barcode content.
-    #[schema(value_type = String)]
+    /// The location's barcode content: printable text, 1–80 characters.
+    #[schema(value_type = String, min_length = 1, max_length = 80)]
     pub code: LocationCode,
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     pub storage_class: StorageClass,
 }

@@ -74,9 +74,11 @@ pub struct PackageChanges {
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddSpecimen {
+    #[schema(min_length = 1, max_length = 80)]
     pub specimen_id: String,
     /// A written reason to pack despite the priority rule (`lab`, `admin`).
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 1000)]
     pub override_reason: Option<String>,
 }
 
@@ -128,8 +130,10 @@ pub struct Receive {
 #[serde(deny_unknown_fields)]
 pub struct NewConsultation {
     /// Who at the testing lab agreed (name, section).
+    #[schema(min_length = 1, max_length = 200)]
     pub consulted_with: String,
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 1000)]
     pub note: Option<String>,
     /// When it took place; now when absent.
     #[serde(default)]
@@ -152,9 +156,19 @@ pub struct ConsultationView {
 pub struct PackageFilter {
     /// `open`, `dispatched` or `received`.
     #[serde(default)]
+    #[param(schema_with = package_statuses)]
     pub status: Option<String>,
+    /// At most this many (default 100, at most 1000).
     #[serde(default)]
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
+}
+
+fn package_statuses() -> utoipa::openapi::Object {
+    crate::http::one_of(
+        &[OPEN, DISPATCHED, RECEIVED],
+        "Only packages with this status: `open`, `dispatched` or `received`.",
+    )
 }
 
 /// A tube as the package shows it.

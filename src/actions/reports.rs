@@ -274,8 +274,30 @@ pub fn write_day<W: std::io::Write>(
     Ok((out, Written { rows, replacements }))
 }
 
-/// Counts of one kind: label → number, in a fixed order.
+/// Counts of one kind: label → number, in a fixed order. On the wire an
+/// array of `[label, count]` pairs (JSON objects have no order).
 pub type Counts = Vec<(String, u64)>;
+
+/// [`Counts`] in the OpenAPI document: an array of `[label, count]` pairs.
+///
+/// A pair is written as a two-item array of strings and integers rather
+/// than with `prefixItems`, which schemathesis 4 (tests/schemathesis.rs)
+/// cannot read in a response schema.
+fn counts_schema() -> utoipa::openapi::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
+    let label_or_count = ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Integer]))
+        .build();
+    let pair = ArrayBuilder::new()
+        .items(label_or_count)
+        .min_items(Some(2))
+        .max_items(Some(2))
+        .description(Some("`[label, count]`"));
+    ArrayBuilder::new()
+        .items(pair)
+        .description(Some("`[label, count]` pairs, in a fixed order"))
+        .build()
+}
 
 /// The day in numbers (issue: counts and turnaround).
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -285,19 +307,19 @@ pub struct DaySummary {
     pub rows: u64,
     pub collected: u64,
     pub resulted: u64,
-    #[schema(value_type = Object)]
+    #[schema(schema_with = counts_schema)]
     pub by_specimen_type: Counts,
-    #[schema(value_type = Object)]
+    #[schema(schema_with = counts_schema)]
     pub by_method: Counts,
     /// `pending` for specimens without a result yet.
-    #[schema(value_type = Object)]
+    #[schema(schema_with = counts_schema)]
     pub by_result: Counts,
     /// Age at collection in bands: 0-9, 10-19, …, 90+, unknown.
-    #[schema(value_type = Object)]
+    #[schema(schema_with = counts_schema)]
     pub by_age_band: Counts,
     /// Rows with a written override of a rule.
     pub overrides: u64,
-    #[schema(value_type = Object)]
+    #[schema(schema_with = counts_schema)]
     pub by_flag: Counts,
     /// Collection → result of the day's results, in hours.
     pub turnaround_hours_median: Option<f64>,

@@ -274,6 +274,7 @@ pub struct ScanFilter {
     /// dropped connection. Without it, the newest scans, newest first.
     pub after: Option<i64>,
     /// At most this many (1–1000, default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
 }
 

@@ -5,7 +5,7 @@
 //! stored record; a different registration under the same tube id is a
 //! conflict, because two tubes cannot share a barcode.
 
-use super::views::{load_specimen, unknown_specimen, SpecimenView};
+use super::views::{load_specimen, registered_view, unknown_specimen, SpecimenView};
 use super::{
     audit, check_optional_text, check_text, kits, naive, to_json, ActionError, Actor, Ctx,
 };
@@ -29,19 +29,24 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatientInput {
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 200)]
     pub name_kana: Option<String>,
     #[serde(default)]
     pub birth_date: Option<NaiveDate>,
     #[serde(default = "unknown_sex")]
     pub sex: Sex,
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 500)]
     pub address: Option<String>,
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 40)]
     pub phone: Option<String>,
     /// The site's patient number, when the desk has one.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 80)]
     pub patient_id: Option<String>,
 }
 
@@ -53,7 +58,7 @@ fn unknown_sex() -> Sex {
 #[serde(deny_unknown_fields)]
 pub struct RegisterSpecimen {
     /// The tube's barcode: printable text, 1–80 characters.
-    #[schema(value_type = String)]
+    #[schema(value_type = String, min_length = 1, max_length = 80)]
     pub specimen_id: SpecimenId,
     pub patient: PatientInput,
     #[serde(rename = "type")]
@@ -68,12 +73,16 @@ pub struct RegisterSpecimen {
     /// GS separators), a bracketed element string `(01)…(17)…(10)…`, a GS1
     /// Digital Link URI, or plain text (kept as it is, unchecked).
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 200)]
     pub kit: Option<String>,
+    /// More than 0, at most 100.
     #[serde(default)]
+    #[schema(exclusive_minimum = 0, maximum = 100)]
     pub volume_ml: Option<f64>,
     #[serde(default)]
     pub ppe: Option<Vec<PpeItem>>,
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 1000)]
     pub override_reason: Option<String>,
 }
 
@@ -197,7 +206,9 @@ pub fn register(
         None => None,
     };
 
-    ctx.write(|c| {
+    // The new registration's answer, or `None` when the identical one was
+    // already stored (idempotent).
+    let written: Option<Registered> = ctx.write(|c| {
         if let Some(stored) = specimens::table
             .find(id)
             .select(specimens::registration)
@@ -210,12 +221,7 @@ pub fn register(
                     format!("specimen {id:?} is already registered with different details"),
                 )));
             }
-            let specimen = load_specimen(ctx, c, id)?.ok_or_else(|| unknown_specimen(id))?;
-            return Ok(Registered {
-                warnings: specimen.registration_warnings.clone(),
-                specimen,
-                created: false,
-            });
+            return Ok(None);
         }
 
         // Only a new registration can override; a repeat of a stored one
@@ -223,7 +229,8 @@ pub fn register(
         if req.override_reason.is_some() {
             actor.require(Action::Override)?;
         }
-        let patient_ref = upsert_patient(c, actor, req.patient_row(now), now)?;
+        let patient = upsert_patient(c, actor, req.patient_row(now), now)?;
+        let patient_ref = patient.id;
         let siblings: Vec<SiblingSpecimen> = specimens::table
             .filter(specimens::patient_ref.eq(patient_ref))
             .select((specimens::specimen_type, specimens::collected_at))
@@ -250,11 +257,14 @@ pub fn register(
             ctx.tz,
             &ctx.config.policy,
         );
+        let mut kit_description = None;
         if let Some(label) = &kit_label {
             let catalog = kits::catalog_entries(ctx, c, std::slice::from_ref(&label.gtin))?;
+            let entry = catalog.get(&label.gtin);
+            kit_description = entry.map(|k| k.description.clone());
             let decisions = kit_rules::evaluate(&kit_rules::KitCheck {
                 label,
-                entry: catalog.get(&label.gtin),
+                entry,
                 specimen_type: req.specimen_type,
                 collection_date,
             });
@@ -314,23 +324,36 @@ pub fn register(
             "kit_gtin": row.kit_gtin, "kit_lot": row.kit_lot,
         });
         audit::record::<(), _>(c, actor, now, "specimen.register", ("specimen", id), None, Some(&after))?;
-        let specimen = load_specimen(ctx, c, id)?.ok_or_else(|| unknown_specimen(id))?;
-        Ok(Registered {
-            specimen,
+        Ok(Some(Registered {
+            specimen: registered_view(ctx, row, patient, actor, kit_description),
             warnings: verdict.warnings,
             created: true,
-        })
+        }))
+    })?;
+    if let Some(registered) = written {
+        return Ok(registered);
+    }
+    // A repeat: the stored record is read after the writer is done with it,
+    // on a reader's connection.
+    let specimen = ctx
+        .store
+        .read(|c| load_specimen(ctx, c, id))?
+        .ok_or_else(|| unknown_specimen(id))?;
+    Ok(Registered {
+        warnings: specimen.registration_warnings.clone(),
+        specimen,
+        created: false,
     })
 }
 
-/// The patient's row id, creating the patient or bringing their details up
-/// to date (the audit log keeps what they were).
+/// The patient's row as stored now, creating the patient or bringing their
+/// details up to date (the audit log keeps what they were).
 fn upsert_patient(
     c: &mut DbConnection,
     actor: &Actor,
     new: PatientRow,
     now: DateTime<Utc>,
-) -> Result<i64, ActionError> {
+) -> Result<PatientRow, ActionError> {
     let existing: Option<PatientRow> = patients::table
         .filter(patients::patient_key.eq(&new.patient_key))
         .select(PatientRow::as_select())
@@ -353,26 +376,27 @@ fn upsert_patient(
                 None,
                 Some(&serde_json::json!({"id": id})),
             )?;
-            Ok(id)
+            Ok(PatientRow { id, ..new })
         }
         Some(old) => {
             let changed = changed_fields(&old, &new);
-            if !changed.is_empty() {
-                let update = PatientRow { id: old.id, ..new };
-                diesel::update(patients::table.find(old.id))
-                    .set(&update)
-                    .execute(c)?;
-                audit::record(
-                    c,
-                    actor,
-                    now,
-                    "patient.update",
-                    ("patient", &old.id.to_string()),
-                    Some(&serde_json::json!({"changed": changed})),
-                    Some(&serde_json::json!({"changed": changed})),
-                )?;
+            if changed.is_empty() {
+                return Ok(old);
             }
-            Ok(old.id)
+            let update = PatientRow { id: old.id, ..new };
+            diesel::update(patients::table.find(old.id))
+                .set(&update)
+                .execute(c)?;
+            audit::record(
+                c,
+                actor,
+                now,
+                "patient.update",
+                ("patient", &old.id.to_string()),
+                Some(&serde_json::json!({"changed": changed})),
+                Some(&serde_json::json!({"changed": changed})),
+            )?;
+            Ok(update)
         }
     }
 }
@@ -410,12 +434,17 @@ pub fn get(ctx: &Ctx, actor: &Actor, id: &str) -> Result<SpecimenView, ActionErr
 pub struct SpecimenFilter {
     /// Collection date in the site's calendar.
     pub collected_on: Option<NaiveDate>,
-    /// `registered` or `stored`.
+    #[param(schema_with = specimen_statuses)]
     pub status: Option<String>,
     /// The site's patient number.
     pub patient_id: Option<String>,
     /// At most this many (default 200, at most 1000).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
+}
+
+fn specimen_statuses() -> utoipa::openapi::Object {
+    crate::http::one_of(&STATUSES, "Only specimens with this status.")
 }
 
 /// A specimen's statuses along the chain of custody.

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct StoreSpecimen {
     /// The location's barcode.
-    #[schema(value_type = String)]
+    #[schema(value_type = String, min_length = 1, max_length = 80)]
     pub location: LocationCode,
     /// When the tube went in; now when absent.
     #[serde(default)]
@@ -28,6 +28,7 @@ pub struct StoreSpecimen {
     /// A written reason to store where a rule refuses (−20 °C at a site
     /// with a −80 °C freezer); `lab` and `admin` only.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 1000)]
     pub override_reason: Option<String>,
 }
 

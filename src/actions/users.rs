@@ -1,10 +1,16 @@
-//! Users and their tokens: creation, authentication, the first admin.
+//! Users and their tokens: creation, authentication, the first admin,
+//! disabling and enabling, and new tokens.
+//!
+//! Disabling a user or giving it a new token takes effect at once: the
+//! token (the old one) is refused from the next request on, and every web
+//! session of the user is deleted in the same transaction, so a browser
+//! left signed in at a desk cannot outlive the decision.
 
 use super::{audit, check_text, ActionError, Actor, Ctx};
 use crate::domain::roles::{Action, Role};
 use crate::domain::{Notice, RuleCode};
 use crate::store::models::{NewUser, UserRow};
-use crate::store::schema::users;
+use crate::store::schema::{sessions, users};
 use crate::tokens::{generate_token, hash_token, hashes_match};
 use chrono::{DateTime, FixedOffset};
 use diesel::prelude::*;
@@ -30,6 +36,22 @@ pub struct UserView {
 /// A freshly created user with the only copy of its token.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CreatedUser {
+    pub user: UserView,
+    pub token: String,
+}
+
+/// `PATCH /api/v1/users/{user_id}`: what an admin may change about a user.
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserChange {
+    /// `true` disables the user: its token is refused and its web sessions
+    /// end at once. `false` enables it again with the same token.
+    pub disabled: bool,
+}
+
+/// A user's new token, shown only here (kentai keeps its hash).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct IssuedToken {
     pub user: UserView,
     pub token: String,
 }
@@ -127,6 +149,109 @@ pub fn list_users(ctx: &Ctx, actor: &Actor) -> Result<Vec<UserView>, ActionError
             .map_err(ActionError::from)
     })?;
     Ok(rows.into_iter().map(|r| view(ctx, r)).collect())
+}
+
+/// The 404 for a user id nobody has.
+pub fn unknown_user(id: i64) -> ActionError {
+    ActionError::NotFound(Notice::new(RuleCode::NotFound, format!("no user {id}")))
+}
+
+fn find_row(c: &mut crate::store::DbConnection, id: i64) -> Result<UserRow, ActionError> {
+    users::table
+        .find(id)
+        .select(UserRow::as_select())
+        .first(c)
+        .optional()?
+        .ok_or_else(|| unknown_user(id))
+}
+
+/// Deletes every web session of a user; how many there were.
+fn end_sessions(c: &mut crate::store::DbConnection, user_id: i64) -> Result<usize, ActionError> {
+    Ok(diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(c)?)
+}
+
+/// Disables or enables a user. Disabling ends its sessions; asking for
+/// what already is changes nothing and records nothing. An admin may not
+/// disable their own user (409 `self_lockout`): with the last admin
+/// disabled nobody could undo it without editing the database.
+pub fn set_disabled(
+    ctx: &Ctx,
+    actor: &Actor,
+    user_id: i64,
+    disabled: bool,
+) -> Result<UserView, ActionError> {
+    actor.require(Action::ManageUsers)?;
+    if disabled && actor.id == Some(user_id) {
+        return Err(ActionError::Conflict(Notice::new(
+            RuleCode::SelfLockout,
+            "you cannot disable your own user; another admin can",
+        )));
+    }
+    let now = super::now();
+    let row = ctx.write(|c| {
+        let mut row = find_row(c, user_id)?;
+        if row.disabled == disabled {
+            return Ok(row);
+        }
+        diesel::update(users::table.find(user_id))
+            .set(users::disabled.eq(disabled))
+            .execute(c)?;
+        let ended = if disabled {
+            end_sessions(c, user_id)?
+        } else {
+            0
+        };
+        let before = serde_json::json!({ "disabled": row.disabled });
+        let after = serde_json::json!({ "disabled": disabled, "sessions_ended": ended });
+        audit::record(
+            c,
+            actor,
+            now,
+            if disabled {
+                "user.disable"
+            } else {
+                "user.enable"
+            },
+            ("user", &user_id.to_string()),
+            Some(&before),
+            Some(&after),
+        )?;
+        row.disabled = disabled;
+        Ok(row)
+    })?;
+    Ok(view(ctx, row))
+}
+
+/// Gives a user a new token: the old one is refused from now on and the
+/// user's sessions end (whoever held the old token is signed out too). A
+/// disabled user stays disabled. The token is returned only here.
+pub fn new_token(ctx: &Ctx, actor: &Actor, user_id: i64) -> Result<IssuedToken, ActionError> {
+    actor.require(Action::ManageUsers)?;
+    let token = generate_token();
+    let hash = hash_token(&token);
+    let now = super::now();
+    let row = ctx.write(|c| {
+        let row = find_row(c, user_id)?;
+        diesel::update(users::table.find(user_id))
+            .set(users::token_hash.eq(&hash))
+            .execute(c)?;
+        let ended = end_sessions(c, user_id)?;
+        let after = serde_json::json!({ "sessions_ended": ended });
+        audit::record::<(), _>(
+            c,
+            actor,
+            now,
+            "user.token",
+            ("user", &user_id.to_string()),
+            None,
+            Some(&after),
+        )?;
+        Ok(row)
+    })?;
+    Ok(IssuedToken {
+        user: view(ctx, row),
+        token,
+    })
 }
 
 /// The user a bearer token belongs to, if any (disabled users have none).

@@ -316,6 +316,30 @@ pub fn load_views(
     Ok(out)
 }
 
+/// The record of a specimen its registration has just written, built from
+/// the rows it wrote: a new tube has no storage, result or package yet, so
+/// the answer to a registration costs no further query.
+pub fn registered_view(
+    ctx: &Ctx,
+    row: SpecimenRow,
+    patient: PatientRow,
+    registered_by: &super::Actor,
+    kit_description: Option<String>,
+) -> SpecimenView {
+    let names = registered_by
+        .id
+        .map(|id| (id, registered_by.name.clone()))
+        .into_iter()
+        .collect();
+    let related = Related {
+        events: Vec::new(),
+        results: Vec::new(),
+        packing: Vec::new(),
+        kit_description,
+    };
+    assemble(ctx, row, patient, related, &Default::default(), &names)
+}
+
 /// The rows of other tables that belong to one specimen.
 struct Related {
     events: Vec<StorageEventRow>,

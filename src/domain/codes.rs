@@ -59,6 +59,11 @@ pub enum RuleCode {
     /// A scan this station's workflow has no use for at this step (a
     /// location at reception, a tube at packing before a package).
     UnexpectedScan,
+    /// An admin asked to disable their own user: the one account that can
+    /// undo it would be locked out (another admin may do it).
+    SelfLockout,
+    /// Too many wrong tokens from one address: wait (`Retry-After`).
+    TooManyAttempts,
     Unauthorized,
     Forbidden,
     NotFound,
@@ -109,6 +114,8 @@ impl RuleCode {
             RuleCode::UnknownStation => "unknown_station",
             RuleCode::DuplicateScan => "duplicate_scan",
             RuleCode::UnexpectedScan => "unexpected_scan",
+            RuleCode::SelfLockout => "self_lockout",
+            RuleCode::TooManyAttempts => "too_many_attempts",
             RuleCode::Unauthorized => "unauthorized",
             RuleCode::Forbidden => "forbidden",
             RuleCode::NotFound => "not_found",

@@ -1,10 +1,11 @@
-//! Health, identity, users and the audit log.
+//! Health, identity, users (creating, disabling, new tokens) and the
+//! audit log.
 
 use super::auth::User;
 use super::error::{AppError, ErrorBody};
 use super::Object;
 use crate::actions::audit::{self, AuditEntry};
-use crate::actions::users::{self, CreatedUser, NewUserRequest, UserView};
+use crate::actions::users::{self, CreatedUser, IssuedToken, NewUserRequest, UserChange, UserView};
 use crate::actions::{ActionError, Ctx};
 use crate::domain::roles::{Action, Role};
 use actix_web::{web, HttpResponse};
@@ -84,6 +85,51 @@ pub async fn create_user(
 )]
 pub async fn list_users(ctx: web::Data<Ctx>, User(actor): User) -> Result<HttpResponse, AppError> {
     let r = web::block(move || users::list_users(&ctx, &actor)).await??;
+    Ok(HttpResponse::Ok().json(r))
+}
+
+#[utoipa::path(
+    patch, path = "/api/v1/users/{user_id}", tag = "users",
+    params(("user_id" = i64, Path, description = "The user's id, as `GET /api/v1/users` lists it")),
+    request_body = UserChange,
+    responses(
+        (status = 200, description = "The user as it now is; disabling ended its sessions", body = UserView),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "No such user", body = ErrorBody),
+        (status = 409, description = "`self_lockout`: an admin may not disable their own user", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn update_user(
+    ctx: web::Data<Ctx>,
+    User(actor): User,
+    user_id: web::Path<i64>,
+    body: web::Json<Object<UserChange>>,
+) -> Result<HttpResponse, AppError> {
+    let user_id = user_id.into_inner();
+    let change = body.into_inner().0;
+    let r =
+        web::block(move || users::set_disabled(&ctx, &actor, user_id, change.disabled)).await??;
+    Ok(HttpResponse::Ok().json(r))
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/users/{user_id}/token", tag = "users",
+    params(("user_id" = i64, Path, description = "The user's id, as `GET /api/v1/users` lists it")),
+    responses(
+        (status = 200, description = "The new token, shown only here; the old one is refused from now on and the user's sessions have ended", body = IssuedToken),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "No such user", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn issue_token(
+    ctx: web::Data<Ctx>,
+    User(actor): User,
+    user_id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let user_id = user_id.into_inner();
+    let r = web::block(move || users::new_token(&ctx, &actor, user_id)).await??;
     Ok(HttpResponse::Ok().json(r))
 }
 

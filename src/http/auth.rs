@@ -11,6 +11,7 @@
 //! site's page cannot read; without it the answer is 403 `forbidden`.
 
 use super::error::AppError;
+use super::limit::AuthLimiter;
 use crate::actions::{sessions, users, Actor, Ctx};
 use crate::domain::RuleCode;
 use actix_web::body::MessageBody;
@@ -20,6 +21,7 @@ use actix_web::middleware::Next;
 use actix_web::{http::header, web, FromRequest, HttpMessage, HttpRequest};
 use std::future::Future;
 use std::pin::Pin;
+use std::time::Instant;
 use subtle::ConstantTimeEq;
 
 /// The cookie holding a browser's session id.
@@ -127,6 +129,7 @@ impl FromRequest for User {
             return Box::pin(async move { Ok(User(actor)) });
         }
         let ctx = req.app_data::<web::Data<Ctx>>().cloned();
+        let limiter = Limit::of(req);
         let credential = credential(req);
         let safe = is_safe(req.method());
         let req = req.clone();
@@ -139,9 +142,13 @@ impl FromRequest for User {
                             "missing bearer token (Authorization: Bearer TOKEN)",
                         ));
                     };
+                    limiter.check()?;
                     match web::block(move || users::authenticate(&ctx, &token)).await?? {
                         Some(actor) => Ok(User(actor)),
-                        None => Err(AppError::unauthorized("invalid or revoked token")),
+                        None => {
+                            limiter.failed();
+                            Err(AppError::unauthorized("invalid or revoked token"))
+                        }
                     }
                 }
                 Credential::Session { id, csrf } => {
@@ -171,6 +178,48 @@ impl FromRequest for User {
                 )),
             }
         })
+    }
+}
+
+/// The wrong-token limit as it applies to one request: its client
+/// address and the server's limiter (absent in a bare test app).
+pub struct Limit {
+    limiter: Option<web::Data<AuthLimiter>>,
+    ip: Option<std::net::IpAddr>,
+}
+
+impl Limit {
+    pub fn of(req: &HttpRequest) -> Limit {
+        Limit {
+            limiter: req.app_data::<web::Data<AuthLimiter>>().cloned(),
+            ip: req.peer_addr().map(|a| a.ip()),
+        }
+    }
+
+    /// 429 `too_many_attempts` while this address is blocked.
+    pub fn check(&self) -> Result<(), AppError> {
+        let (Some(limiter), Some(ip)) = (&self.limiter, self.ip) else {
+            return Ok(());
+        };
+        match limiter.blocked(ip, Instant::now()) {
+            None => Ok(()),
+            Some(wait) => {
+                let seconds = wait.as_secs().max(1);
+                Err(AppError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    RuleCode::TooManyAttempts,
+                    format!("too many wrong tokens from this address; try again in {seconds} s"),
+                )
+                .with("retry_after_s", seconds))
+            }
+        }
+    }
+
+    /// Counts a wrong token from this address.
+    pub fn failed(&self) {
+        if let (Some(limiter), Some(ip)) = (&self.limiter, self.ip) {
+            limiter.failed(ip, Instant::now());
+        }
     }
 }
 

@@ -152,6 +152,9 @@ impl ResponseError for AppError {
         if self.status == StatusCode::UNAUTHORIZED {
             res.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"kentai\""));
         }
+        if let Some(seconds) = self.details.get("retry_after_s").and_then(|v| v.as_u64()) {
+            res.insert_header((header::RETRY_AFTER, seconds.to_string()));
+        }
         res.json(serde_json::json!({ "error": error }))
     }
 }

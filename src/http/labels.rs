@@ -95,12 +95,20 @@ pub fn tube_label(
     })
 }
 
+fn label_formats() -> utoipa::openapi::Object {
+    super::one_of(
+        &["svg", "png", "zpl"],
+        "`svg` (default), `png` or `zpl` (Zebra printers).",
+    )
+}
+
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct TubeLabelQuery {
     /// `svg` (default, 50 × 25 mm), `png` or `zpl` (203 dpi Zebra).
     #[serde(default)]
+    #[param(schema_with = label_formats)]
     pub format: Option<String>,
     /// Add a plain Code 128 of the specimen id for linear-only scanners
     /// (default false; refused when the id is too long for the label).
@@ -163,6 +171,7 @@ pub struct CommandSheetQuery {
     /// `svg` (default, one A4 page), `png` (one A4 page) or `zpl` (one
     /// 4 × 2 in label per command, all at once).
     #[serde(default)]
+    #[param(schema_with = label_formats)]
     pub format: Option<String>,
     /// The page for `svg` and `png`, from 1 (default 1); the
     /// `x-page-count` header says how many there are.

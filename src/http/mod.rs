@@ -7,6 +7,7 @@ pub mod auth;
 pub mod error;
 pub mod kits;
 pub mod labels;
+pub mod limit;
 pub mod locations;
 pub mod packages;
 pub mod reports;
@@ -67,7 +68,8 @@ impl<'de, D: serde::Deserializer<'de>> serde::Deserializer<'de> for ObjectOnly<D
 #[openapi(
     info(title = "kentai", description = "Specimen tracking: the HTTP contract of API.md"),
     paths(
-        admin::healthz, admin::me, admin::create_user, admin::list_users, admin::audit_log,
+        admin::healthz, admin::me, admin::create_user, admin::list_users, admin::update_user,
+        admin::issue_token, admin::audit_log,
         specimens::register, specimens::list, specimens::get, specimens::store, specimens::record_result, specimens::alerts,
         locations::create, locations::list, locations::get,
         packages::create, packages::list, packages::get, packages::update, packages::add_specimen,
@@ -114,6 +116,18 @@ pub(crate) fn created_or_ok(created: bool) -> actix_web::HttpResponseBuilder {
     }
 }
 
+/// A string parameter that takes one of `values`, for the OpenAPI
+/// document (`#[param(schema_with = …)]`, which drops the field's doc
+/// comment, hence `description`); the handler keeps its own message for
+/// anything else.
+pub(crate) fn one_of(values: &[&str], description: &str) -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(values.iter().copied()))
+        .description(Some(description))
+        .build()
+}
+
 async fn openapi_json(_user: auth::User) -> HttpResponse {
     HttpResponse::Ok().json(ApiDoc::openapi())
 }
@@ -130,7 +144,12 @@ fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
     let message = match &err {
         JsonPayloadError::Overflow { limit }
         | JsonPayloadError::OverflowKnownLength { limit, .. } => {
-            format!("request body larger than {limit} bytes")
+            return AppError::new(
+                actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+                crate::domain::RuleCode::InvalidInput,
+                format!("request body larger than {limit} bytes"),
+            )
+            .into();
         }
         JsonPayloadError::ContentType => "Content-Type must be application/json".to_string(),
         JsonPayloadError::Deserialize(e) => format!("invalid JSON body: {e}"),
@@ -168,6 +187,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::get().to(admin::list_users))
                     .default_service(web::to(not_found)),
             )
+            .service(
+                web::resource("/users/{user_id}")
+                    .route(web::patch().to(admin::update_user))
+                    .default_service(web::to(not_found)),
+            )
+            .route("/users/{user_id}/token", web::post().to(admin::issue_token))
             .route("/audit", web::get().to(admin::audit_log))
             .service(
                 web::resource("/specimens")

@@ -269,14 +269,25 @@ pub async fn mark_missing(
 pub struct SlipQuery {
     /// `json` (default) or `html` (printable A4).
     #[serde(default)]
+    #[param(schema_with = slip_formats)]
     pub format: Option<String>,
+}
+
+fn slip_formats() -> utoipa::openapi::Object {
+    super::one_of(
+        &["json", "html"],
+        "`json` (default) or `html` (printable A4).",
+    )
 }
 
 #[utoipa::path(
     get, path = "/api/v1/packages/{package_id}/slip", tag = "packages",
     params(("package_id" = String, Path, description = "The SSCC-18"), SlipQuery),
     responses(
-        (status = 200, description = "The shipping slip (検体送付票), JSON or printable HTML", body = Slip),
+        (status = 200, description = "The shipping slip (検体送付票), JSON or printable HTML", content(
+            (Slip = "application/json"),
+            (String = "text/html"),
+        )),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, description = "`unknown_package`", body = ErrorBody),
     ),
@@ -313,14 +324,25 @@ pub async fn slip(
 pub struct LabelQuery {
     /// `svg` (default) or `zpl` (Zebra printers).
     #[serde(default)]
+    #[param(schema_with = package_label_formats)]
     pub format: Option<String>,
+}
+
+fn package_label_formats() -> utoipa::openapi::Object {
+    super::one_of(
+        &["svg", "zpl"],
+        "`svg` (default) or `zpl` (Zebra printers).",
+    )
 }
 
 #[utoipa::path(
     get, path = "/api/v1/packages/{package_id}/label", tag = "packages",
     params(("package_id" = String, Path, description = "The SSCC-18"), LabelQuery),
     responses(
-        (status = 200, description = "The package label: SSCC as GS1-128, UN3373, shipper, consignee, responsible person, UN1845 when dry ice is used", content_type = "image/svg+xml", body = String),
+        (status = 200, description = "The package label: SSCC as GS1-128, UN3373, shipper, consignee, responsible person, UN1845 when dry ice is used", content(
+            (String = "image/svg+xml"),
+            (String = "application/zpl"),
+        )),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, description = "`unknown_package`", body = ErrorBody),
     ),

@@ -30,13 +30,29 @@ pub struct ReportQuery {
     pub date: chrono::NaiveDate,
     /// `csv` (default), `json` or `fhir`.
     #[serde(default)]
+    #[param(schema_with = report_formats)]
     pub format: Option<String>,
     /// CSV only: `utf8` (default, with BOM) or `sjis`.
     #[serde(default)]
+    #[param(schema_with = csv_encodings)]
     pub encoding: Option<String>,
     /// Only this facility's specimens (its code); all when absent.
     #[serde(default)]
     pub facility: Option<String>,
+}
+
+fn report_formats() -> utoipa::openapi::Object {
+    super::one_of(
+        &["csv", "json", "fhir"],
+        "`csv` (default), `json` or `fhir`.",
+    )
+}
+
+fn csv_encodings() -> utoipa::openapi::Object {
+    super::one_of(
+        &["utf8", "sjis"],
+        "CSV only: `utf8` (default, with BOM) or `sjis`.",
+    )
 }
 
 fn parse(query: &ReportQuery) -> Result<(ReportScope, Format, Encoding), AppError> {
@@ -121,7 +137,11 @@ fn replacement_header(list: &[Replacement]) -> String {
     get, path = "/api/v1/reports/hersys", tag = "reports", operation_id = "hersys_report",
     params(ReportQuery),
     responses(
-        (status = 200, description = "The day's report, streamed: CSV (UTF-8 with BOM, or Shift_JIS with `Kentai-Sjis-Replacements` counting the characters it had to replace with 〓 and `Kentai-Sjis-Replaced` naming them), JSON `{\"date\",\"facility\",\"generated_at\",\"rows\":[…],\"count\"}`, or a FHIR R4 Bundle (collection)", content_type = "text/csv"),
+        (status = 200, description = "The day's report, streamed: CSV (UTF-8 with BOM, or Shift_JIS with `Kentai-Sjis-Replacements` counting the characters it had to replace with 〓 and `Kentai-Sjis-Replaced` naming them), JSON `{\"date\",\"facility\",\"generated_at\",\"rows\":[…],\"count\"}`, or a FHIR R4 Bundle (collection)", content(
+            (String = "text/csv"),
+            (Object = "application/json"),
+            (Object = "application/fhir+json"),
+        )),
         (status = 400, description = "Bad date, format, encoding or facility", body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
     ),
@@ -288,14 +308,25 @@ pub struct SummaryQuery {
     pub facility: Option<String>,
     /// `json` (default) or `html` (a table ready for a page).
     #[serde(default)]
+    #[param(schema_with = summary_formats)]
     pub format: Option<String>,
+}
+
+fn summary_formats() -> utoipa::openapi::Object {
+    super::one_of(
+        &["json", "html"],
+        "`json` (default) or `html` (a table ready for a page).",
+    )
 }
 
 #[utoipa::path(
     get, path = "/api/v1/reports/summary", tag = "reports", operation_id = "day_summary",
     params(SummaryQuery),
     responses(
-        (status = 200, description = "Counts by specimen type, method, result, age band, overrides and flags, and the day's turnaround (median, p90)", body = DaySummary),
+        (status = 200, description = "Counts by specimen type, method, result, age band, overrides and flags, and the day's turnaround (median, p90); with `format=html` a table", content(
+            (DaySummary = "application/json"),
+            (String = "text/html"),
+        )),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
     ),
     security(("bearer" = []))

@@ -29,13 +29,17 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
 #[serde(deny_unknown_fields)]
 pub struct ScanRequest {
     /// A configured station (`[[station]]` in kentai.toml).
+    #[schema(min_length = 1)]
     pub station: String,
     /// The scan as the scanner sent it, without its suffix; GS as U+001D.
     /// An AIM identifier (`]d2`, `]C1`, …) in front is read as such.
+    /// At most 4096 bytes.
+    #[schema(min_length = 1, max_length = 4096)]
     pub data: String,
     /// Which client sent it (a browser field, a script); scans from one
     /// device are checked for double reads. Default `api:<user>`.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 64)]
     pub device: Option<String>,
 }
 
@@ -194,6 +198,59 @@ pub struct EventsQuery {
     pub last_event_id: Option<i64>,
 }
 
+/// One event of a station's stream as `text/event-stream` frames it, for
+/// the OpenAPI document (the schema of a `text/event-stream` response
+/// describes one event as an SSE client reads it): `event` names it, `id`
+/// is the scan id of a scan (other events keep the last id sent), and
+/// `data` is a [`StationEvent`] as JSON.
+pub struct StationEventFrame;
+
+impl utoipa::PartialSchema for StationEventFrame {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .property(
+                "event",
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .enum_values(Some(["scan", "device", "device_error"])),
+            )
+            .required("event")
+            .property(
+                "id",
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .description(Some("The scan id: what `Last-Event-ID` resumes after")),
+            )
+            .property(
+                "data",
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .content_media_type("application/json")
+                    .description(Some("A `StationEvent` as JSON")),
+            )
+            .required("data")
+            .description(Some("One server-sent event of a station's stream"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for StationEventFrame {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        use utoipa::{PartialSchema, ToSchema};
+        schemas.push((
+            <StationEvent as ToSchema>::name().into(),
+            StationEvent::schema(),
+        ));
+        <StationEvent as ToSchema>::schemas(schemas);
+    }
+}
+
 #[utoipa::path(
     get, path = "/api/v1/stations/{station}/events", tag = "scans", operation_id = "station_events",
     params(
@@ -202,7 +259,8 @@ pub struct EventsQuery {
         ("last_event_id" = Option<i64>, Query, description = "As `Last-Event-ID`, for a first connection that cannot set headers (a browser's EventSource after the page showed the journal up to this scan); the header wins when both are sent"),
     ),
     responses(
-        (status = 200, description = "`text/event-stream`: `event: scan` (id = scan id, data = the scan with its outcome), `event: device` (a scanner's state), `event: device_error` (a bad frame)", content_type = "text/event-stream", body = StationEvent),
+        (status = 200, description = "`text/event-stream`: `event: scan` (id = scan id, data = the scan with its outcome), `event: device` (a scanner's state), `event: device_error` (a bad frame); each event's `data` is a `StationEvent` as JSON", content_type = "text/event-stream", body = StationEventFrame),
+        (status = 400, description = "`last_event_id` is not a scan id (an integer)", body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, description = "`unknown_station`", body = ErrorBody),
     ),

@@ -194,6 +194,11 @@ impl ScanService {
         incoming: Incoming,
     ) -> Result<ScanView, ActionError> {
         let station = self.station(&incoming.station)?;
+        // A station's own user is looked up again at every scan, so that
+        // disabling it (an admin's page) silences the desk's scanners at
+        // once: their scans are still journalled, and refused.
+        let station_disabled =
+            actor.is_none() && users::actor_by_id(&self.ctx, station.actor.user_ref())?.is_none();
         let actor = actor.unwrap_or(&station.actor);
         // Poisoning means an earlier scan panicked mid-way; the state is a
         // convenience (what was scanned before), so carry on with it.
@@ -219,6 +224,11 @@ impl ScanService {
                 out.duplicate_of = Some(first);
                 out
             }
+            None if station_disabled => ScanOutcome::refused(
+                "unknown",
+                RuleCode::Forbidden,
+                format!("the station's user {:?} is disabled", station.actor.name),
+            ),
             None => self.process(&mut state, id, actor, &incoming),
         };
         self.remember(&incoming, id, &outcome, previous.is_some());
@@ -231,17 +241,18 @@ impl ScanService {
             scanned_at: self.ctx.site_time(incoming.scanned_at.naive_utc()),
             outcome: Some(outcome.clone()),
         };
-        // The desk hears the outcome first; recording it is bookkeeping
-        // (the scan's effect, if any, is already committed).
-        let _ = station
-            .events
-            .send(Arc::new(StationEvent::Scan(Box::new(view.clone()))));
         scans::finish(
             &self.ctx,
             id,
             &outcome,
             Some(crate::actions::to_json(&*state)),
         )?;
+        // Only once the outcome is in the journal: a listener that joins
+        // now either gets this event live or reads it back from the
+        // journal, never neither.
+        let _ = station
+            .events
+            .send(Arc::new(StationEvent::Scan(Box::new(view.clone()))));
         Ok(view)
     }
 

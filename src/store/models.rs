@@ -124,6 +124,8 @@ pub struct AuditRow {
     pub entity_id: String,
     pub before: Option<String>,
     pub after: Option<String>,
+    pub prev_hash: String,
+    pub hash: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

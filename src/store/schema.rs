@@ -104,6 +104,17 @@ diesel::table! {
         entity_id -> Text,
         before -> Nullable<Text>,
         after -> Nullable<Text>,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    audit_head (id) {
+        id -> Integer,
+        last_id -> BigInt,
+        last_hash -> Text,
+        row_count -> BigInt,
     }
 }
 
@@ -232,6 +243,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     storage_events,
     results,
     audit_log,
+    audit_head,
     packages,
     package_specimens,
     checklist_events,

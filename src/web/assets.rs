@@ -16,16 +16,40 @@ struct Asset {
     body: &'static str,
 }
 
-const ASSETS: [Asset; 2] = [
+const JS: &str = "text/javascript; charset=utf-8";
+
+const ASSETS: [Asset; 5] = [
+    // One stylesheet for every page (one request), kept in a file per
+    // desk so each part of the site is edited on its own.
     Asset {
         name: "kentai.css",
         content_type: "text/css; charset=utf-8",
-        body: include_str!("assets/kentai.css"),
+        body: concat!(
+            include_str!("assets/kentai.css"),
+            include_str!("assets/specimens.css"),
+            include_str!("assets/packing.css"),
+            include_str!("assets/admin.css"),
+        ),
     },
     Asset {
         name: "station.js",
-        content_type: "text/javascript; charset=utf-8",
+        content_type: JS,
         body: include_str!("assets/station.js"),
+    },
+    Asset {
+        name: "alerts.js",
+        content_type: JS,
+        body: include_str!("assets/alerts.js"),
+    },
+    Asset {
+        name: "admin.js",
+        content_type: JS,
+        body: include_str!("assets/admin.js"),
+    },
+    Asset {
+        name: "print.js",
+        content_type: JS,
+        body: include_str!("assets/print.js"),
     },
 ];
 

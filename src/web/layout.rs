@@ -9,12 +9,14 @@ use super::assets;
 use super::text::{role_label, Lang, Text};
 use crate::actions::sessions::Session;
 use crate::domain::roles::{Action, Role};
+use chrono::{DateTime, FixedOffset};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 /// The parts of the site a role may be given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
     Stations,
+    Specimens,
     Packing,
     Alerts,
     Reports,
@@ -22,8 +24,9 @@ pub enum Section {
 }
 
 impl Section {
-    pub const ALL: [Section; 5] = [
+    pub const ALL: [Section; 6] = [
         Section::Stations,
+        Section::Specimens,
         Section::Packing,
         Section::Alerts,
         Section::Reports,
@@ -33,6 +36,7 @@ impl Section {
     pub fn path(self) -> &'static str {
         match self {
             Section::Stations => "/stations",
+            Section::Specimens => "/specimens",
             Section::Packing => "/packing",
             Section::Alerts => "/alerts",
             Section::Reports => "/reports",
@@ -43,6 +47,7 @@ impl Section {
     pub fn label(self, t: &Text) -> &'static str {
         match self {
             Section::Stations => t.nav_stations,
+            Section::Specimens => t.nav_specimens,
             Section::Packing => t.nav_packing,
             Section::Alerts => t.nav_alerts,
             Section::Reports => t.nav_reports,
@@ -50,14 +55,18 @@ impl Section {
         }
     }
 
-    /// Who works in which part: the reception desk scans at its stations;
-    /// the lab also packs and watches the 48-hour alerts; the health centre
-    /// only pulls the day's report; an admin sees everything.
+    /// Who works in which part: the reception desk scans at its stations
+    /// and looks up the specimens it registered; the lab also packs and
+    /// watches the 48-hour alerts; the health centre only pulls the day's
+    /// report; an admin sees everything.
     pub fn open_to(self, role: Role) -> bool {
         matches!(
             (self, role),
             (_, Role::Admin)
-                | (Section::Stations, Role::Reception | Role::Lab)
+                | (
+                    Section::Stations | Section::Specimens,
+                    Role::Reception | Role::Lab
+                )
                 | (Section::Packing | Section::Alerts, Role::Lab)
                 | (Section::Reports, Role::HealthCentre)
         )
@@ -68,6 +77,7 @@ impl Section {
     pub fn action(self) -> Action {
         match self {
             Section::Stations => Action::WatchStations,
+            Section::Specimens => Action::ReadSpecimens,
             Section::Packing => Action::PackSpecimens,
             Section::Alerts => Action::ReadAlerts,
             Section::Reports => Action::ReadReports,
@@ -169,6 +179,31 @@ pub fn page(frame: &Frame<'_>, title: &str, body: Markup) -> Markup {
     }
 }
 
+/// A table's head: one column header a label, in order.
+pub fn column_heads(labels: &[&str]) -> Markup {
+    html! {
+        thead {
+            tr {
+                @for label in labels {
+                    th scope="col" { (label) }
+                }
+            }
+        }
+    }
+}
+
+/// A moment as the pages write it: the date and the time to the minute, in
+/// the moment's own offset.
+pub fn to_the_minute(at: &DateTime<FixedOffset>) -> String {
+    at.format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// A moment as a `<time>` element: [`to_the_minute`], with the exact
+/// moment for machines in `datetime`.
+pub fn time_tag(at: &DateTime<FixedOffset>) -> Markup {
+    html! { time datetime=(at.to_rfc3339()) { (to_the_minute(at)) } }
+}
+
 /// JSON for a page's script, safe inside `<script type="application/json">`
 /// (no `</script>` can close it early).
 pub fn json_island(id: &str, value: &serde_json::Value) -> Markup {
@@ -205,15 +240,28 @@ mod tests {
                 .filter(|s| s.open_to(role))
                 .collect::<Vec<_>>()
         };
-        assert_eq!(of(Role::Reception), [Section::Stations]);
+        assert_eq!(of(Role::Reception), [Section::Stations, Section::Specimens]);
         assert_eq!(
             of(Role::Lab),
-            [Section::Stations, Section::Packing, Section::Alerts]
+            [
+                Section::Stations,
+                Section::Specimens,
+                Section::Packing,
+                Section::Alerts
+            ]
         );
         assert_eq!(of(Role::HealthCentre), [Section::Reports]);
         assert_eq!(of(Role::Admin), Section::ALL);
         assert_eq!(Section::home(Role::HealthCentre), Section::Reports);
         assert_eq!(Section::home(Role::Reception), Section::Stations);
+    }
+
+    #[test]
+    fn column_heads_are_one_header_cell_a_label() {
+        assert_eq!(
+            column_heads(&["A", "<B>"]).into_string(),
+            "<thead><tr><th scope=\"col\">A</th><th scope=\"col\">&lt;B&gt;</th></tr></thead>"
+        );
     }
 
     #[test]

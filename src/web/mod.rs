@@ -10,21 +10,27 @@
 //! live here, apart from `http::configure`, because they answer people
 //! (redirects to the sign-in page, HTML errors), not programs.
 
+pub mod admin;
 pub mod assets;
 pub mod desks;
 pub mod layout;
+pub mod packing;
 pub mod signin;
+pub mod specimens;
 pub mod stations;
 pub mod text;
 
 use crate::actions::sessions::{self, Session};
-use crate::actions::Ctx;
+use crate::actions::{ActionError, Actor, Ctx};
+use crate::domain::RuleCode;
 use crate::http::auth::{cookie, SESSION_COOKIE};
 use crate::http::AppError;
 use actix_web::dev::Payload;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse, ResponseError};
+use chrono::{DateTime, Utc};
 use maud::Markup;
+use serde::de::DeserializeOwned;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -52,10 +58,76 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route("/signout", web::post().to(signin::sign_out))
     .route("/stations", web::get().to(stations::list))
     .route("/stations/{station}", web::get().to(stations::station))
+    .route("/specimens", web::get().to(specimens::index))
+    .route(
+        "/specimens/{specimen_id}",
+        web::get().to(specimens::history),
+    )
+    .route(
+        "/specimens/{specimen_id}/label",
+        web::get().to(specimens::label),
+    )
     .route("/alerts", web::get().to(desks::alerts))
-    .route("/packing", web::get().to(desks::packing))
+    .service(
+        web::resource("/packing")
+            .route(web::get().to(packing::index))
+            .route(web::post().to(packing::create)),
+    )
+    // Before `/packing/{package_id}`, which would otherwise take it.
+    .route("/packing/commands", web::get().to(packing::commands))
+    .route("/packing/{package_id}", web::get().to(packing::package))
+    .route(
+        "/packing/{package_id}/specimens",
+        web::post().to(packing::add_specimen),
+    )
+    .route(
+        "/packing/{package_id}/specimens/{specimen_id}/remove",
+        web::post().to(packing::remove_specimen),
+    )
+    .route(
+        "/packing/{package_id}/checklist",
+        web::post().to(packing::tick),
+    )
+    .route(
+        "/packing/{package_id}/dispatch",
+        web::post().to(packing::dispatch),
+    )
+    .route(
+        "/packing/{package_id}/details",
+        web::post().to(packing::details),
+    )
+    .route("/packing/{package_id}/print", web::get().to(packing::print))
     .route("/reports", web::get().to(desks::reports))
-    .route("/admin", web::get().to(desks::admin))
+    .route("/admin", web::get().to(admin::index))
+    .service(
+        web::resource("/admin/users")
+            .route(web::get().to(admin::users))
+            .route(web::post().to(admin::create_user)),
+    )
+    .route(
+        "/admin/users/{user_id}/disable",
+        web::post().to(admin::disable_user),
+    )
+    .route(
+        "/admin/users/{user_id}/enable",
+        web::post().to(admin::enable_user),
+    )
+    .route(
+        "/admin/users/{user_id}/token",
+        web::post().to(admin::new_token),
+    )
+    .route("/admin/stations", web::get().to(admin::stations))
+    .service(
+        web::resource("/admin/locations")
+            .route(web::get().to(admin::locations))
+            .route(web::post().to(admin::create_location)),
+    )
+    .service(
+        web::resource("/admin/kits")
+            .route(web::get().to(admin::kits))
+            .route(web::post().to(admin::create_kit)),
+    )
+    .route("/admin/policy", web::get().to(admin::policy))
     .route("/assets/{name}", web::get().to(assets::serve));
 }
 
@@ -175,6 +247,53 @@ pub fn encode_query_value(value: &str) -> String {
     out
 }
 
+/// Percent-encodes one path segment (a specimen or package id in a link).
+pub fn encode_path_segment(value: &str) -> String {
+    encode_query_value(value)
+}
+
+/// A rule's reason in the page's language: the desk's own words where
+/// there are some, else the sentence the rule itself wrote.
+pub fn rule_words(lang: Lang, code: RuleCode, message: &str) -> String {
+    text::reason_label(lang, code).map_or_else(|| message.to_string(), str::to_string)
+}
+
+/// A urlencoded form body. Every form's fields default to empty, so a body
+/// that cannot be read at all (not UTF-8, not a form) arrives as an empty
+/// form and then fails the CSRF check: nothing is done with it, and a role
+/// that may not post it still gets its 403 rather than a 400.
+pub fn read_form<T: DeserializeOwned + Default>(body: &[u8]) -> T {
+    std::str::from_utf8(body)
+        .ok()
+        .and_then(|s| web::Query::<T>::from_query(s).ok())
+        .map(web::Query::into_inner)
+        .unwrap_or_default()
+}
+
+/// A form with no field but the CSRF token (a button that does one thing).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct CsrfForm {
+    pub csrf: String,
+}
+
+/// Runs an action off the async workers (the store blocks) as `actor`, at
+/// this moment. The outer error is the server's (the worker pool); the
+/// inner one is the action's own answer, which a page may show.
+pub async fn run_action<T, F>(
+    ctx: &web::Data<Ctx>,
+    actor: &Actor,
+    f: F,
+) -> Result<Result<T, ActionError>, AppError>
+where
+    T: Send + 'static,
+    F: FnOnce(&Ctx, &Actor, DateTime<Utc>) -> Result<T, ActionError> + Send + 'static,
+{
+    let ctx = ctx.get_ref().clone();
+    let actor = actor.clone();
+    Ok(web::block(move || f(&ctx, &actor, crate::actions::now())).await?)
+}
+
 /// A signed-in person, for a page handler. Without a live session the
 /// page is not run: the browser is sent to the sign-in page and back.
 pub struct SignedIn {
@@ -260,9 +379,15 @@ impl FromRequest for SignedIn {
             match current_session(&req).await {
                 Ok(Some(session)) => Ok(SignedIn { session }),
                 Ok(None) => {
-                    let next = match req.query_string() {
-                        "" => req.path().to_string(),
-                        q => format!("{}?{q}", req.path()),
+                    // A form posted after the session ended cannot be sent
+                    // again by a redirect: sign in, then start at home.
+                    let next = match (
+                        req.method() == actix_web::http::Method::GET,
+                        req.query_string(),
+                    ) {
+                        (false, _) => "/".to_string(),
+                        (true, "") => req.path().to_string(),
+                        (true, q) => format!("{}?{q}", req.path()),
                     };
                     Err(PageError::SignIn(SignInFirst { next }))
                 }

@@ -148,6 +148,15 @@ pub async fn submit(
             Some(t.form_expired),
         ));
     }
+    let limit = crate::http::auth::Limit::of(&req);
+    if limit.check().is_err() {
+        return Ok(sign_in_page(
+            &req,
+            StatusCode::TOO_MANY_REQUESTS,
+            &next,
+            Some(t.sign_in_too_many),
+        ));
+    }
     let token = form.token.trim().to_string();
     if token.is_empty() || token.len() > 256 {
         return Ok(sign_in_page(
@@ -161,6 +170,7 @@ pub async fn submit(
     let now = crate::actions::now();
     let started = web::block(move || sessions::start(&ctx, &token, old.as_deref(), now)).await??;
     let Some(started) = started else {
+        limit.failed();
         return Ok(sign_in_page(
             &req,
             StatusCode::UNAUTHORIZED,

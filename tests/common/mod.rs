@@ -550,16 +550,158 @@ impl TestApp {
 
     /// GETs a page with a session: status and HTML.
     pub async fn page(&self, session: &WebSession, path: &str) -> (u16, String) {
-        let res = self
-            .browser()
+        let res = self.get_with_session(session, path).await;
+        let status = res.status().as_u16();
+        (status, res.text().await.expect("page body"))
+    }
+
+    /// GETs `path` with the session's cookie, as a page's browser would:
+    /// a page (redirects not followed), or what a page loads (an image, the
+    /// API its script reads).
+    pub async fn get_with_session(&self, session: &WebSession, path: &str) -> reqwest::Response {
+        self.browser()
             .get(self.url(path))
             .header("cookie", session.cookie())
             .send()
             .await
-            .expect("page");
-        let status = res.status().as_u16();
-        (status, res.text().await.expect("page body"))
+            .expect("GET with the session cookie")
     }
+
+    /// Posts a urlencoded form as a browser would, with this `Cookie`
+    /// header (a session's, the sign-in form's, or none).
+    pub async fn post_form_with_cookie(
+        &self,
+        path: &str,
+        cookie: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        self.browser()
+            .post(self.url(path))
+            .header("cookie", cookie)
+            .form(form)
+            .send()
+            .await
+            .expect("form post")
+    }
+
+    /// Posts a form with the session's cookie and exactly these fields
+    /// (a test forging or leaving out the CSRF token says so here).
+    pub async fn post_form(
+        &self,
+        session: &WebSession,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        self.post_form_with_cookie(path, &session.cookie(), form)
+            .await
+    }
+
+    /// Posts a form and reads the answer: status, `Location`, body.
+    pub async fn submit(
+        &self,
+        session: &WebSession,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, String, String) {
+        let res = self.post_form(session, path, form).await;
+        let status = res.status().as_u16();
+        let location = location(&res);
+        (status, location, res.text().await.expect("body"))
+    }
+
+    /// [`TestApp::submit`] as the pages' own forms post: the session's
+    /// CSRF token first, then `fields`.
+    pub async fn submit_with_csrf(
+        &self,
+        session: &WebSession,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> (u16, String, String) {
+        let mut form = vec![("csrf", session.csrf.as_str())];
+        form.extend_from_slice(fields);
+        self.submit(session, path, &form).await
+    }
+
+    /// Creates a user over the API: its id and its token.
+    pub async fn api_user(&self, name: &str, role: &str) -> (i64, String) {
+        let (status, body) = self
+            .post(
+                "/api/v1/users",
+                &self.admin,
+                &json!({"name": name, "role": role}),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        (
+            body["user"]["id"].as_i64().expect("user id"),
+            body["token"].as_str().expect("token").to_string(),
+        )
+    }
+
+    /// The id of the user called `name`, from the API's list.
+    pub async fn user_id(&self, name: &str) -> i64 {
+        let (status, list) = self.get("/api/v1/users", &self.admin).await;
+        assert_eq!(status, 200, "{list}");
+        list.as_array()
+            .expect("users")
+            .iter()
+            .find(|u| u["name"] == name)
+            .and_then(|u| u["id"].as_i64())
+            .unwrap_or_else(|| panic!("no user {name:?} in {list}"))
+    }
+
+    /// `PATCH /api/v1/users/{id}`: disables or enables a user, as `token`.
+    pub async fn set_disabled(&self, token: &str, id: i64, disabled: bool) -> (u16, Value) {
+        self.patch(
+            &format!("/api/v1/users/{id}"),
+            token,
+            &json!({ "disabled": disabled }),
+        )
+        .await
+    }
+}
+
+/// The value of the response's header `name`, or "" without one.
+pub fn header(res: &reqwest::Response, name: &str) -> String {
+    res.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Where a redirect points ("" for an answer that is not one).
+pub fn location(res: &reqwest::Response) -> String {
+    header(res, "location")
+}
+
+/// The values of attribute `attr` within the first part of `html` that
+/// starts at `from` and ends at the next `to` (none without such a part).
+pub fn attribute_values(html: &str, (from, to): (&str, &str), attr: &str) -> Vec<String> {
+    let Some(part) = html.split(from).nth(1).and_then(|s| s.split(to).next()) else {
+        return Vec::new();
+    };
+    part.split(&format!("{attr}=\""))
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .map(str::to_string)
+        .collect()
+}
+
+/// A page answering a refused form: its error box, naming the refusal's
+/// `code`.
+pub fn assert_refused(html: &str, code: &str) {
+    assert!(html.contains("class=\"error\" role=\"alert\""), "{html}");
+    assert_eq!(error_code(html).as_deref(), Some(code), "{html}");
+}
+
+/// The rule code a page's error box (`id="form-error"`) names last, if the
+/// page has one: the code of the refusal that a form met.
+pub fn error_code(html: &str) -> Option<String> {
+    let start = html.find("id=\"form-error\"")?;
+    let end = start + html[start..].find("</div>")?;
+    let (_, code) = html[start..end].rsplit_once("<code>")?;
+    code.split('<').next().map(str::to_string)
 }
 
 /// The port in `kentai serve`'s "listening" log line, if this is it.
@@ -589,4 +731,112 @@ pub fn watch_for_port(stderr: std::process::ChildStderr) -> std::sync::mpsc::Rec
         }
     });
     rx
+}
+
+/// `kentai serve` as a child process on a SQLite file in `dir`, with
+/// `dir/kentai.toml` (tests that kill it or copy its database while it
+/// runs). Killed when dropped.
+pub struct ChildServer {
+    pub child: std::process::Child,
+    pub port: u16,
+    /// The admin token, printed only when the database was new.
+    pub token: Option<String>,
+}
+
+impl ChildServer {
+    pub fn start(dir: &std::path::Path) -> ChildServer {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_kentai"))
+            .args([
+                "serve",
+                "--bind",
+                "127.0.0.1:0",
+                "--config",
+                "kentai.toml",
+                "--database",
+            ])
+            .arg(format!("sqlite://{}", dir.join("kentai.db").display()))
+            .env("KENTAI_LOG", "info")
+            .current_dir(dir)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn kentai");
+        let rx = watch_for_port(child.stderr.take().expect("stderr"));
+        let stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+        let (ttx, trx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in stdout.lines().map_while(Result::ok) {
+                if line.starts_with("kt_") {
+                    let _ = ttx.send(line);
+                }
+            }
+        });
+        let port = rx
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("kentai did not start");
+        let token = trx.recv_timeout(std::time::Duration::from_millis(200)).ok();
+        ChildServer { child, port, token }
+    }
+}
+
+impl Drop for ChildServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs `command` to its end or until `limit`, reading its stdout and
+/// stderr on their own threads so a chatty child never blocks: whether it
+/// succeeded, and what it printed (a line saying so when it was killed for
+/// taking too long).
+pub fn run_with_limit(
+    mut command: std::process::Command,
+    limit: std::time::Duration,
+) -> (bool, String) {
+    use std::io::Read;
+    let what = format!("{:?}", command.get_program());
+    command
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = match command.spawn() {
+        Ok(c) => c,
+        Err(e) => return (false, format!("cannot start {what}: {e}")),
+    };
+    let pipe = |mut from: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = from.read_to_string(&mut s);
+            s
+        })
+    };
+    let out = pipe(Box::new(child.stdout.take().expect("stdout")));
+    let err = pipe(Box::new(child.stderr.take().expect("stderr")));
+    let started = std::time::Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break Some(status),
+            Ok(None) if started.elapsed() > limit => {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            Ok(None) => std::thread::sleep(std::time::Duration::from_millis(100)),
+            Err(_) => break None,
+        }
+    };
+    let text = format!(
+        "{}{}",
+        out.join().unwrap_or_default(),
+        err.join().unwrap_or_default()
+    );
+    match status {
+        Some(s) => (s.success(), text),
+        None => (
+            false,
+            format!("{text}\n{what} did not finish within {limit:?}"),
+        ),
+    }
 }

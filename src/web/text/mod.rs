@@ -5,6 +5,11 @@
 //! beside `domain::labels`, whose print words (specimen types, rule names)
 //! it reuses rather than repeats.
 
+pub mod admin;
+pub mod packing;
+pub mod reports;
+pub mod specimens;
+
 use crate::config::Workflow;
 use crate::domain::labels;
 use crate::domain::roles::Role;
@@ -56,6 +61,7 @@ pub struct Text {
     pub skip_link: &'static str,
     pub nav_label: &'static str,
     pub nav_stations: &'static str,
+    pub nav_specimens: &'static str,
     pub nav_packing: &'static str,
     pub nav_alerts: &'static str,
     pub nav_reports: &'static str,
@@ -72,6 +78,7 @@ pub struct Text {
     pub token_hint: &'static str,
     pub sign_in_button: &'static str,
     pub sign_in_failed: &'static str,
+    pub sign_in_too_many: &'static str,
     pub form_expired: &'static str,
     // Errors.
     pub forbidden_title: &'static str,
@@ -145,14 +152,10 @@ pub struct Text {
     pub packing_title: &'static str,
     pub packing_later: &'static str,
     pub command_sheet_link: &'static str,
-    pub admin_title: &'static str,
-    pub admin_later: &'static str,
     pub users_title: &'static str,
     pub col_name: &'static str,
     pub col_role: &'static str,
     pub col_status: &'static str,
-    pub user_active: &'static str,
-    pub user_disabled: &'static str,
     pub col_device: &'static str,
     pub col_state: &'static str,
 }
@@ -166,6 +169,7 @@ pub const JA: Text = Text {
     nav_alerts: "保管アラート",
     nav_reports: "保健所への日報",
     nav_admin: "管理",
+    nav_specimens: "検体",
     signed_in_as: "ログイン中",
     sign_out: "ログアウト",
     language_name: "日本語",
@@ -176,11 +180,12 @@ pub const JA: Text = Text {
     token_hint: "kt_ で始まる文字列です。この端末のブラウザには保存されません。",
     sign_in_button: "ログイン",
     sign_in_failed: "トークンが正しくないか、無効になっています。",
+    sign_in_too_many: "間違ったトークンが続いたため、しばらく受け付けません。1分ほど待ってからお試しください。",
     form_expired: "フォームの有効期限が切れました。もう一度お試しください。",
     forbidden_title: "この画面を開く権限がありません",
     forbidden_body: "この画面を使う役割のユーザーでログインしてください。",
     not_found_title: "見つかりません",
-    not_found_body: "そのステーションは設定されていません（kentai.toml の [[station]]）。",
+    not_found_body: "お探しのステーション、梱包、またはページは見つかりません。番号を確かめてください（ステーションは kentai.toml の [[station]] で設定します）。",
     back_home: "最初の画面へ戻る",
     stations_title: "ステーション",
     stations_intro: "スキャナーのある机を選んでください。",
@@ -243,14 +248,10 @@ pub const JA: Text = Text {
     packing_title: "梱包",
     packing_later: "梱包画面（層ごとのチェックリストと発送前の不足項目）は次の段階で作ります。それまでは梱包ステーションでコマンドバーコードを使ってください。",
     command_sheet_link: "コマンドバーコードを印刷する（A4）",
-    admin_title: "管理",
-    admin_later: "ユーザーの追加と無効化、保管場所、キットカタログ、ポリシーの画面は次の段階で作ります。",
     users_title: "ユーザー",
     col_name: "名前",
     col_role: "役割",
     col_status: "状態",
-    user_active: "有効",
-    user_disabled: "無効",
     col_device: "スキャナー",
     col_state: "状態",
 };
@@ -264,6 +265,7 @@ pub const EN: Text = Text {
     nav_alerts: "Storage alerts",
     nav_reports: "Day report",
     nav_admin: "Administration",
+    nav_specimens: "Specimens",
     signed_in_as: "Signed in",
     sign_out: "Sign out",
     language_name: "English",
@@ -274,11 +276,12 @@ pub const EN: Text = Text {
     token_hint: "It starts with kt_. This browser does not keep it.",
     sign_in_button: "Sign in",
     sign_in_failed: "That token is wrong or has been disabled.",
+    sign_in_too_many: "Too many wrong tokens from this computer. Wait a minute, then try again.",
     form_expired: "The form expired. Please try again.",
     forbidden_title: "You may not open this page",
     forbidden_body: "Sign in as a user whose role uses this page.",
     not_found_title: "Not found",
-    not_found_body: "No such station is configured ([[station]] in kentai.toml).",
+    not_found_body: "There is no such station, package or page. Check the name or number (stations are set in kentai.toml, [[station]]).",
     back_home: "Back to the start page",
     stations_title: "Stations",
     stations_intro: "Choose the desk whose scanner you are using.",
@@ -341,14 +344,10 @@ pub const EN: Text = Text {
     packing_title: "Packing",
     packing_later: "The packing page (the checklist layer by layer, what is missing before dispatch) comes in a later version. Until then, use the packing station with the command barcodes.",
     command_sheet_link: "Print the command barcodes (A4)",
-    admin_title: "Administration",
-    admin_later: "Pages to add and disable users, locations, the kit catalog and the policy come in a later version.",
     users_title: "Users",
     col_name: "Name",
     col_role: "Role",
     col_status: "Status",
-    user_active: "active",
-    user_disabled: "disabled",
     col_device: "Scanner",
     col_state: "State",
 };
@@ -722,6 +721,15 @@ pub fn next_label(lang: Lang, next: &str) -> String {
     }
 }
 
+/// How [`time_left`] writes hours and minutes, for the alerts page's
+/// script to count down in the same words (`{h}`, `{m}`: two digits).
+pub fn time_left_pattern(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Ja => "{h}時間{m}分",
+        Lang::En => "{h} h {m} min",
+    }
+}
+
 /// The time left before a deadline ("3時間05分"), or overdue.
 pub fn time_left(lang: Lang, left: chrono::Duration) -> String {
     let minutes = left.num_minutes();
@@ -729,14 +737,13 @@ pub fn time_left(lang: Lang, left: chrono::Duration) -> String {
         return lang.text().overdue.to_string();
     }
     let (h, m) = (minutes / 60, minutes % 60);
-    match lang {
-        Lang::Ja => format!("{h}時間{m:02}分"),
-        Lang::En => format!("{h} h {m:02} min"),
-    }
+    time_left_pattern(lang)
+        .replace("{h}", &h.to_string())
+        .replace("{m}", &format!("{m:02}"))
 }
 
 /// Every rule code, to build the script's table from.
-const ALL_CODES: [RuleCode; 45] = [
+const ALL_CODES: [RuleCode; 47] = [
     RuleCode::InvalidInput,
     RuleCode::InvalidBarcode,
     RuleCode::OnsetAfterCollection,
@@ -778,6 +785,8 @@ const ALL_CODES: [RuleCode; 45] = [
     RuleCode::UnknownStation,
     RuleCode::DuplicateScan,
     RuleCode::UnexpectedScan,
+    RuleCode::SelfLockout,
+    RuleCode::TooManyAttempts,
     RuleCode::Unauthorized,
     RuleCode::Forbidden,
     RuleCode::NotFound,
@@ -795,7 +804,7 @@ mod tests {
         // the list covers the enum (serde names every variant).
         let listed: std::collections::BTreeSet<&str> =
             ALL_CODES.iter().map(|c| c.as_str()).collect();
-        let source = include_str!("../domain/codes.rs");
+        let source = include_str!("../../domain/codes.rs");
         let body = source
             .split("pub fn as_str(self)")
             .nth(1)
@@ -817,7 +826,7 @@ mod tests {
 
     #[test]
     fn the_japanese_next_steps_are_the_sentences_the_workflows_send() {
-        let workflow = include_str!("../scanning/workflow.rs");
+        let workflow = include_str!("../../scanning/workflow.rs");
         for (en, _) in NEXT_JA {
             assert!(
                 workflow.contains(&format!("\"{en}\"")),

@@ -1,0 +1,1065 @@
+//! The admin pages (issue 6): users and their tokens, stations and the
+//! scanners' live state, storage locations, the kit catalog, and the
+//! policy in force.
+//!
+//! Admin only: every other role gets the 403 page on every route, GET and
+//! POST alike, before anything is read or written (the actions check the
+//! role again underneath). Forms carry the session's CSRF token and change
+//! things through the same actions as the API. A success answers 303 back
+//! to the page (Post/Redirect/Get) with a `?done=` confirmation; a refusal
+//! answers the page again with the action's status, the reason and its
+//! code, and nothing changed. A new token is the exception: it is shown
+//! once, in the answer to the form itself, never in a URL or a redirect.
+
+use super::desks::{answer, checked_form, forbidden, open, Place};
+use super::layout::{column_heads, json_island, time_tag, Section};
+use super::text::admin::{self as words, AdminText};
+use super::text::{self, Lang};
+use super::{run_action, see_other, CsrfForm, SignedIn};
+use crate::actions::locations::{self, NewLocation};
+use crate::actions::users::{self, NewUserRequest, UserView};
+use crate::actions::{kits, ActionError, Actor, Ctx};
+use crate::domain::ids::LocationCode;
+use crate::domain::kits::{KitEntry, SwabMaterial};
+use crate::domain::roles::Role;
+use crate::domain::{Notice, RuleCode, SpecimenType, StorageClass};
+use crate::http::AppError;
+use crate::scanning::ScanService;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use kentai_drivers::supervisor::DeviceStatus;
+use maud::{html as markup, Markup};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// The admin pages, in the order the overview and the sub-menu list them.
+const PAGES: [&str; 5] = [
+    "/admin/users",
+    "/admin/stations",
+    "/admin/locations",
+    "/admin/kits",
+    "/admin/policy",
+];
+
+fn page_title(t: &AdminText, path: &str) -> &'static str {
+    match path {
+        "/admin/users" => t.users_title,
+        "/admin/stations" => t.stations_title,
+        "/admin/locations" => t.locations_title,
+        "/admin/kits" => t.kits_title,
+        "/admin/policy" => t.policy_title,
+        _ => t.index_title,
+    }
+}
+
+/// What a page says above its content after a form.
+enum Note {
+    None,
+    Done(&'static str),
+    /// The page's form was refused: the page again, under the refusal's
+    /// status, with its reason.
+    Refused(AppError),
+}
+
+impl Note {
+    fn refused(e: ActionError) -> Note {
+        Note::Refused(AppError::from(e))
+    }
+
+    /// The page's status: the refusal's, else 200.
+    fn status(&self) -> StatusCode {
+        match self {
+            Note::Refused(e) => e.status_code(),
+            Note::None | Note::Done(_) => StatusCode::OK,
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct DoneQuery {
+    done: Option<String>,
+}
+
+/// The confirmation `?done=` asks for, if it is one of ours.
+fn done_note(req: &HttpRequest) -> Note {
+    web::Query::<DoneQuery>::from_query(req.query_string())
+        .ok()
+        .and_then(|q| q.into_inner().done)
+        .and_then(|key| words::done_label(super::lang(req), &key))
+        .map_or(Note::None, Note::Done)
+}
+
+/// The form an admin form's handler may act on: the 403 page instead for
+/// any role but admin, and for a form without this session's CSRF token,
+/// before the form is read or anything is done.
+fn admin_form<T: DeserializeOwned + Default>(
+    req: &HttpRequest,
+    user: &SignedIn,
+    body: &[u8],
+    csrf: impl Fn(&T) -> &str,
+) -> Result<T, Box<HttpResponse>> {
+    checked_form(req, user, body, Section::Admin, forbidden, csrf)
+}
+
+/// 303 back to an admin page after a create form (Post/Redirect/Get),
+/// saying whether the `what` was made or was there already.
+fn back_after_create(path: &str, what: &str, created: bool) -> HttpResponse {
+    let done = if created { "created" } else { "exists" };
+    see_other(&format!("{path}?done={what}_{done}"))
+}
+
+/// Why an action failed, as the page shows it: the reason in the page's
+/// language where there are words for it, the message, the code.
+fn error_block(lang: Lang, t: &AdminText, e: &AppError) -> Markup {
+    let reason = words::reason_label(lang, e.code);
+    markup! {
+        div class="error" role="alert" id="form-error" {
+            // The actions' messages are English: marked so, for screen
+            // readers on a Japanese page.
+            @match reason {
+                Some(r) => {
+                    p { (r) }
+                    p class="detail" lang="en" { (e.message) }
+                }
+                None => { p lang="en" { (e.message) } }
+            }
+            p class="detail" { (t.error_code) ": " code { (e.code.as_str()) } }
+        }
+    }
+}
+
+fn note_block(lang: Lang, t: &AdminText, note: &Note) -> Markup {
+    markup! {
+        @match note {
+            Note::None => {},
+            Note::Done(said) => div class="admin-done" role="status" { (said) },
+            Note::Refused(e) => (error_block(lang, t, e)),
+        }
+    }
+}
+
+/// The admin pages' own menu, the current one marked.
+fn sub_menu(t: &AdminText, current: &str) -> Markup {
+    markup! {
+        nav class="admin-menu-bar" aria-label=(t.menu_label) {
+            ul {
+                li { a href="/admin" aria-current=[(current == "/admin").then_some("page")] { (t.index_title) } }
+                @for p in PAGES {
+                    li { a href=(p) aria-current=[(current == p).then_some("page")] { (page_title(t, p)) } }
+                }
+            }
+        }
+    }
+}
+
+/// A whole admin page.
+fn admin_page(
+    req: &HttpRequest,
+    user: &SignedIn,
+    status: StatusCode,
+    path: &str,
+    scripts: &[&str],
+    body: Markup,
+) -> HttpResponse {
+    let lang = super::lang(req);
+    let t = words::admin(lang);
+    let place = Place {
+        scripts,
+        ..Place::of(lang, path, &user.session, Section::Admin)
+    };
+    let content = markup! {
+        (sub_menu(t, path))
+        (body)
+    };
+    answer(req, status, &place, page_title(t, path), content)
+}
+
+fn hidden_csrf(user: &SignedIn) -> Markup {
+    markup! { input type="hidden" name="csrf" value=(user.session.csrf); }
+}
+
+// ---------------------------------------------------------------- overview
+
+/// What the overview counts.
+struct Counts {
+    users: usize,
+    disabled: usize,
+    locations: usize,
+    kits: usize,
+}
+
+/// `GET /admin`: the sub-pages, each with what it holds.
+pub async fn index(
+    req: HttpRequest,
+    user: SignedIn,
+    ctx: web::Data<Ctx>,
+    service: web::Data<Arc<ScanService>>,
+) -> Result<HttpResponse, AppError> {
+    if let Some(refused) = open(&req, &user, Section::Admin) {
+        return Ok(refused);
+    }
+    let lang = super::lang(&req);
+    let t = words::admin(lang);
+    let counts = run_action(&ctx, &user.session.actor, |c, actor, _| {
+        let people = users::list_users(c, actor)?;
+        Ok(Counts {
+            users: people.len(),
+            disabled: people.iter().filter(|u| u.disabled).count(),
+            locations: locations::list(c, actor)?.len(),
+            kits: kits::list(c, actor)?.len(),
+        })
+    })
+    .await??;
+    let statuses = service.device_statuses();
+    let configured = |s: &&DeviceStatus| ctx.config.scanners.iter().any(|c| c.name == s.name);
+    let reading = statuses
+        .iter()
+        .filter(configured)
+        .filter(|s| is_connected(s.state.code()))
+        .count();
+    let lost = statuses.iter().filter(configured).count() - reading;
+    let n = |v: usize| v.to_string();
+    let summaries = [
+        words::fill(
+            t.users_count,
+            &[
+                ("n", &n(counts.users)),
+                ("active", &n(counts.users - counts.disabled)),
+                ("disabled", &n(counts.disabled)),
+            ],
+        ),
+        format!(
+            "{} / {}",
+            words::fill(t.stations_count, &[("n", &n(ctx.config.stations.len()))]),
+            words::fill(
+                t.scanners_count,
+                &[
+                    ("n", &n(ctx.config.scanners.len())),
+                    ("reading", &n(reading)),
+                    ("lost", &n(lost)),
+                ]
+            )
+        ),
+        words::fill(t.locations_count, &[("n", &n(counts.locations))]),
+        words::fill(t.kits_count, &[("n", &n(counts.kits))]),
+        words::fill(
+            t.policy_summary,
+            &[
+                ("days", &ctx.config.policy.saliva_max_days.to_string()),
+                ("hours", &ctx.config.policy.fridge_max_hours.to_string()),
+            ],
+        ),
+    ];
+    let descriptions = [
+        t.users_desc,
+        t.stations_desc,
+        t.locations_desc,
+        t.kits_desc,
+        t.policy_desc,
+    ];
+    let body = markup! {
+        h1 { (t.index_title) }
+        p { (t.index_intro) }
+        ul class="admin-overview" {
+            @for ((path, desc), summary) in PAGES.iter().zip(descriptions).zip(&summaries) {
+                li {
+                    h2 { a href=(path) { (page_title(t, path)) } }
+                    p class="hint" { (desc) }
+                    @if !summary.is_empty() {
+                        p class="admin-count" { (summary) }
+                    }
+                }
+            }
+        }
+    };
+    Ok(admin_page(&req, &user, StatusCode::OK, "/admin", &[], body))
+}
+
+/// A scanner state that reads scans.
+fn is_connected(state: &str) -> bool {
+    matches!(state, "open" | "reading")
+}
+
+// ------------------------------------------------------------------- users
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct UserForm {
+    csrf: String,
+    name: String,
+    role: String,
+}
+
+/// `GET /admin/users`: the users, a form per row, and the create form.
+pub async fn users(
+    req: HttpRequest,
+    user: SignedIn,
+    ctx: web::Data<Ctx>,
+) -> Result<HttpResponse, AppError> {
+    if let Some(refused) = open(&req, &user, Section::Admin) {
+        return Ok(refused);
+    }
+    let form = UserForm::default();
+    users_page(&req, &user, &ctx, &done_note(&req), &form, false).await
+}
+
+async fn users_page(
+    req: &HttpRequest,
+    user: &SignedIn,
+    ctx: &web::Data<Ctx>,
+    note: &Note,
+    form: &UserForm,
+    // The create form failed: its first field then points at the reason.
+    create_failed: bool,
+) -> Result<HttpResponse, AppError> {
+    let lang = super::lang(req);
+    let t = words::admin(lang);
+    let people = run_action(ctx, &user.session.actor, |c, actor, _| {
+        users::list_users(c, actor)
+    })
+    .await??;
+    let me = user.session.actor.id;
+    let chosen_role = Role::from_code(&form.role).unwrap_or(Role::Reception);
+    let body = markup! {
+        h1 { (t.users_title) }
+        p { (t.users_intro) }
+        (note_block(lang, t, note))
+        table class="data admin-users" {
+            caption class="visually-hidden" { (t.users_caption) }
+            (column_heads(&[t.col_name, t.col_role, t.col_status, t.col_created, t.col_actions]))
+            tbody {
+                @for u in &people {
+                    (user_row(t, lang, user, u, me == Some(u.id)))
+                }
+            }
+        }
+        p class="hint" { (t.station_users_hint) }
+        section aria-labelledby="create-user-title" {
+            h2 id="create-user-title" { (t.create_user_title) }
+            form method="post" action="/admin/users" class="stack admin-form" {
+                (hidden_csrf(user))
+                label for="user-name" { (t.name_label) }
+                input id="user-name" name="name" type="text" required maxlength="64"
+                    autocomplete="off" value=(form.name)
+                    aria-describedby={ "user-name-hint" @if create_failed { " form-error" } };
+                p class="hint" id="user-name-hint" { (t.name_hint) }
+                label for="user-role" { (t.role_label) }
+                select id="user-role" name="role" required {
+                    @for r in Role::ALL {
+                        option value=(r.code()) selected[r == chosen_role] { (text::role_label(lang, r)) }
+                    }
+                }
+                button type="submit" class="primary" { (t.create_user_button) }
+            }
+        }
+        p { a href="/admin" { (t.back_to_admin) } }
+    };
+    Ok(admin_page(
+        req,
+        user,
+        note.status(),
+        "/admin/users",
+        &[],
+        body,
+    ))
+}
+
+fn user_row(t: &AdminText, lang: Lang, user: &SignedIn, u: &UserView, is_me: bool) -> Markup {
+    // Each button says whose it is to a screen reader, which reads a row's
+    // buttons out of the table's context.
+    let whose = markup! { span class="visually-hidden" { ": " (u.name) } };
+    markup! {
+        tr class=[u.disabled.then_some("admin-disabled")] {
+            td { (u.name) @if is_me { (t.you) } }
+            td { (text::role_label(lang, u.role)) }
+            td { (if u.disabled { t.status_disabled } else { t.status_active }) }
+            td { (time_tag(&u.created_at)) }
+            td {
+                div class="admin-row-actions" {
+                    @if u.disabled {
+                        form method="post" action={ "/admin/users/" (u.id) "/enable" } class="inline" {
+                            (hidden_csrf(user))
+                            button type="submit" { (t.enable_button) (whose) }
+                        }
+                    } @else if is_me {
+                        span class="hint" { (t.self_hint) }
+                    } @else {
+                        form method="post" action={ "/admin/users/" (u.id) "/disable" } class="inline" {
+                            (hidden_csrf(user))
+                            button type="submit" { (t.disable_button) (whose) }
+                        }
+                    }
+                    form method="post" action={ "/admin/users/" (u.id) "/token" } class="inline" {
+                        (hidden_csrf(user))
+                        button type="submit" { (t.token_button) (whose) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `POST /admin/users`: creates the user and shows its token once.
+pub async fn create_user(
+    req: HttpRequest,
+    user: SignedIn,
+    ctx: web::Data<Ctx>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let form: UserForm = match admin_form(&req, &user, &body, |f: &UserForm| &f.csrf) {
+        Ok(form) => form,
+        Err(page) => return Ok(*page),
+    };
+    let name = form.name.trim().to_string();
+    let role = form.role.clone();
+    let created = run_action(&ctx, &user.session.actor, move |c, actor, _| {
+        let role = Role::from_code(&role).ok_or_else(|| {
+            ActionError::invalid(format!(
+                "role {role:?} is not reception, lab, health_centre or admin"
+            ))
+        })?;
+        users::create_user(c, actor, &NewUserRequest { name, role })
+    })
+    .await?;
+    match created {
+        Ok(created) => Ok(token_page(
+            &req,
+            &user,
+            StatusCode::CREATED,
+            &created.user,
+            &created.token,
+            true,
+        )),
+        Err(e) => users_page(&req, &user, &ctx, &Note::refused(e), &form, true).await,
+    }
+}
+
+/// The one page a token is ever shown on.
+fn token_page(
+    req: &HttpRequest,
+    user: &SignedIn,
+    status: StatusCode,
+    holder: &UserView,
+    token: &str,
+    created: bool,
+) -> HttpResponse {
+    let lang = super::lang(req);
+    let t = words::admin(lang);
+    // Replacing one's own token ended this very session: the page says so
+    // and offers no links that would only lead to the sign-in page.
+    let own = user.session.actor.id == Some(holder.id);
+    let title = if created {
+        t.user_created_title
+    } else {
+        t.token_issued_title
+    };
+    let role = text::role_label(lang, holder.role);
+    let body = markup! {
+        h1 { (title) }
+        p { (words::fill(t.token_for, &[("name", &holder.name), ("role", role)])) }
+        p class="admin-token-line" {
+            span { (t.token_label) ": " }
+            code class="admin-token" id="new-token" { (token) }
+        }
+        p class="admin-once" { strong { (t.token_once) } }
+        @if !created {
+            p { (t.token_replaced) }
+        }
+        @if own {
+            p { (t.token_self) }
+            p { a href="/signin" { (t.sign_in_again) } }
+        } @else {
+            p { a href="/admin/users" { (t.back_to_users) } }
+        }
+    };
+    let place = Place {
+        session: (!own).then_some(&user.session),
+        ..Place::of(lang, "/admin/users", &user.session, Section::Admin)
+    };
+    answer(req, status, &place, title, body)
+}
+
+/// The user id of `/admin/users/{user_id}/…`; an id that is no number is
+/// no user.
+fn path_user_id(req: &HttpRequest) -> Result<i64, ActionError> {
+    let raw = req.match_info().get("user_id").unwrap_or_default();
+    raw.parse().map_err(|_| {
+        ActionError::NotFound(Notice::new(RuleCode::NotFound, format!("no user {raw:?}")))
+    })
+}
+
+/// `POST /admin/users/{user_id}/disable`.
+pub async fn disable_user(
+    req: HttpRequest,
+    user: SignedIn,
+    ctx: web::Data<Ctx>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let disable = |c: &Ctx, actor: &Actor, id| users::set_disabled(c, actor, id, true);
+    let done = |_| see_other("/admin/users?done=user_disabled");
+    on_user(&req, &user, &ctx, &body, disable, done).await
+}
+
+/// `POST /admin/users/{user_id}/enable`.
+pub async fn enable_user(
+    req: HttpRequest,
+    user: SignedIn,
+    ctx: web::Data<Ctx>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let enable = |c: &Ctx, actor: &Actor, id| users::set_disabled(c, actor, id, false);
+    let done = |_| see_other("/admin/users?done=user_enabled");
+    on_user(&req, &user, &ctx, &body, enable, done).await
+}
+
+/// `POST /admin/users/{user_id}/token`: a new token, shown once.
+pub async fn new_token(
+    req: HttpRequest,
+    user: SignedIn,
+    ctx: web::Data<Ctx>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let done = |issued: users::IssuedToken| {
+        token_page(
+            &req,
+            &user,
+            StatusCode::OK,
+            &issued.user,
+            &issued.token,
+            false,
+        )
+    };
+    on_user(&req, &user, &ctx, &body, users::new_token, done).await
+}
+
+/// A form on one row of the users page (disable, enable, a new token):
+/// `action` on the user the path names, then `done`'s answer; a refusal
+/// shows the users page again, with its reason.
+async fn on_user<T, A>(
+    req: &HttpRequest,
+    user: &SignedIn,
+    ctx: &web::Data<Ctx>,
+    body: &[u8],
+    action: A,
+    done: impl FnOnce(T) -> HttpResponse,
+) -> Result<HttpResponse, AppError>
+where
+    T: Send + 'static,
+    A: FnOnce(&Ctx, &Actor, i64) -> Result<T, ActionError> + Send + 'static,
+{
+    if let Err(page) = admin_form(req, user, body, |f: &CsrfForm| &f.csrf) {
+        return Ok(*page);
+    }
+    let target = path_user_id(req);
+    match run_action(ctx, &user.session.actor, move |c, actor, _| {
+        action(c, actor, target?)
+    })
+    .await?
+    {
+        Ok(result) => Ok(done(result)),
+        Err(e) => {
+            let form = UserForm::default();
+            users_page(req, user, ctx, &Note::refused(e), &form, false).await
+        }
+    }
+}
+
+// ---------------------------------------------------- stations and scanners
+
+/// A configured scanner as the stations page shows it.
+struct ScannerLine<'a> {
+    name: &'a str,
+    kind: &'a str,
+    station: Option<&'a str>,
+    place: String,
+    /// The live state's code, or `None` when nothing runs it.
+    state: Option<&'static str>,
+    detail: Option<String>,
+    off: bool,
+}
+
+/// `GET /admin/stations`: the stations, and the scanners with their live
+/// state (kept live by `admin.js`).
+pub async fn stations(
+    req: HttpRequest,
+    user: SignedIn,
+    ctx: web::Data<Ctx>,
+    service: web::Data<Arc<ScanService>>,
+) -> Result<HttpResponse, AppError> {
+    if let Some(refused) = open(&req, &user, Section::Admin) {
+        return Ok(refused);
+    }
+    let lang = super::lang(&req);
+    let t = words::admin(lang);
+    let base = lang.text();
+    let config = &ctx.config;
+    let statuses: HashMap<String, DeviceStatus> = service
+        .device_statuses()
+        .into_iter()
+        .map(|s| (s.name.clone(), s))
+        .collect();
+    // Checked at start-up, so this cannot fail on a running server; if it
+    // did, the places fall back to what the entries say.
+    let targets: HashMap<String, String> = crate::scanning::devices::scanner_specs(config)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|s| (s.name, s.kind.target()))
+        .collect();
+    let lines: Vec<ScannerLine<'_>> = config
+        .scanners
+        .iter()
+        .map(|s| {
+            let live = statuses.get(&s.name);
+            let setting = |k: &str| s.settings.get(k).and_then(toml::Value::as_str);
+            ScannerLine {
+                name: &s.name,
+                kind: &s.kind,
+                station: setting("station"),
+                place: targets
+                    .get(&s.name)
+                    .cloned()
+                    .or_else(|| live.map(|l| l.target.clone()))
+                    .or_else(|| setting("path").map(str::to_string))
+                    .unwrap_or_else(|| "—".into()),
+                state: live.map(|l| l.state.code()),
+                // Why it is not connected; once it reads again, an old
+                // error would only confuse (bad scans show on the station page).
+                detail: live
+                    .filter(|l| !is_connected(l.state.code()))
+                    .and_then(|l| l.last_error.clone()),
+                off: s.settings.get("enabled") == Some(&toml::Value::Boolean(false)),
+            }
+        })
+        .collect();
+    let state_words: serde_json::Map<String, serde_json::Value> =
+        ["absent", "open", "reading", "lost", "back_off"]
+            .into_iter()
+            .filter_map(|s| Some((s.to_string(), text::device_state_label(lang, s)?.into())))
+            .collect();
+    let data = serde_json::json!({
+        "states": state_words,
+        "stopped": t.state_updated_stopped,
+    });
+    let body = markup! {
+        h1 { (t.stations_title) }
+        p { (t.stations_intro) }
+        h2 { (t.stations_heading) }
+        @if config.stations.is_empty() {
+            p { (t.no_stations) }
+        } @else {
+            table class="data" {
+                (column_heads(&[t.col_station, t.col_workflow, t.col_station_scanners]))
+                tbody {
+                    @for s in &config.stations {
+                        tr {
+                            th scope="row" { a href={ "/stations/" (s.name) } { (s.name) } }
+                            td { (text::workflow_label(lang, s.workflow)) }
+                            td {
+                                (lines.iter().filter(|l| l.station == Some(s.name.as_str())).map(|l| l.name).collect::<Vec<_>>().join(", "))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        h2 { (t.scanners_heading) }
+        @if lines.is_empty() {
+            p { (t.no_scanners) }
+        } @else {
+            p class="hint" id="scanners-live" { (t.scanners_live) }
+            table class="data" id="admin-scanners" {
+                (column_heads(&[t.col_scanner, t.col_kind, t.col_station, t.col_where, t.col_state]))
+                tbody {
+                    @for l in &lines {
+                        tr data-scanner=(l.name) {
+                            th scope="row" { (l.name) }
+                            td { (words::kind_label(lang, l.kind).unwrap_or(l.kind)) }
+                            td {
+                                @match l.station {
+                                    Some(s) => a href={ "/stations/" (s) } { (s) },
+                                    None => "—",
+                                }
+                            }
+                            td { code { (l.place) } }
+                            (state_cell(t, base, lang, l))
+                        }
+                    }
+                }
+            }
+            (json_island("admin-data", &data))
+        }
+        p { a href="/admin" { (t.back_to_admin) } }
+    };
+    Ok(admin_page(
+        &req,
+        &user,
+        StatusCode::OK,
+        "/admin/stations",
+        &["admin.js"],
+        body,
+    ))
+}
+
+fn state_cell(t: &AdminText, base: &text::Text, lang: Lang, l: &ScannerLine<'_>) -> Markup {
+    let label = match l.state {
+        Some(code) => text::device_state_label(lang, code).unwrap_or(code),
+        None if l.off => t.state_disabled,
+        None => t.state_not_started,
+    };
+    // Polite and atomic: a change is read out once, with the scanner's name.
+    markup! {
+        td class="admin-state" data-state=[l.state] aria-live="polite" aria-atomic="true" {
+            span class="visually-hidden" { (base.col_device) " " (l.name) ": " }
+            span class="admin-state-label" { (label) }
+            span class="admin-state-detail" {
+                @if let Some(d) = &l.detail { " — " (d) }
+            }
+        }
+    }
+}
+
+// --------------------------------------------------------------- locations
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct LocationForm {
+    csrf: String,
+    code: String,
+    name: String,
+    storage_class: String,
+}
+
+/// `GET /admin/locations`: the locations and the create form.
+pub async fn locations(
+    req: HttpRequest,
+    user: SignedIn,
+    ctx: web::Data<Ctx>,
+) -> Result<HttpResponse, AppError> {
+    if let Some(refused) = open(&req, &user, Section::Admin) {
+        return Ok(refused);
+    }
+    let form = LocationForm::default();
+    locations_page(&req, &user, &ctx, &done_note(&req), &form).await
+}
+
+async fn locations_page(
+    req: &HttpRequest,
+    user: &SignedIn,
+    ctx: &web::Data<Ctx>,
+    note: &Note,
+    form: &LocationForm,
+) -> Result<HttpResponse, AppError> {
+    let lang = super::lang(req);
+    let t = words::admin(lang);
+    let list = run_action(ctx, &user.session.actor, |c, actor, _| {
+        locations::list(c, actor)
+    })
+    .await??;
+    let chosen = StorageClass::from_code(&form.storage_class).unwrap_or(StorageClass::Fridge4c);
+    // The page is shown with an error only after its own form failed.
+    let failed = matches!(note, Note::Refused(_));
+    let class_label = |c| text::specimens::storage_class_label(lang, c);
+    let body = markup! {
+        h1 { (t.locations_title) }
+        p { (t.locations_intro) }
+        (note_block(lang, t, note))
+        @if list.is_empty() {
+            p { (t.no_locations) }
+        } @else {
+            table class="data" {
+                (column_heads(&[t.col_code, t.col_name, t.col_class, t.col_created]))
+                tbody {
+                    @for l in &list {
+                        tr {
+                            th scope="row" { code { (l.code) } }
+                            td { (l.name) }
+                            td { (class_label(l.storage_class)) }
+                            td { (time_tag(&l.created_at)) }
+                        }
+                    }
+                }
+            }
+        }
+        section aria-labelledby="create-location-title" {
+            h2 id="create-location-title" { (t.create_location_title) }
+            form method="post" action="/admin/locations" class="stack admin-form" {
+                (hidden_csrf(user))
+                label for="location-code" { (t.code_label) }
+                input id="location-code" name="code" type="text" required maxlength="80"
+                    autocomplete="off" value=(form.code)
+                    aria-describedby={ "location-code-hint" @if failed { " form-error" } };
+                p class="hint" id="location-code-hint" { (t.code_hint) }
+                label for="location-name" { (t.name_label) }
+                input id="location-name" name="name" type="text" required maxlength="200"
+                    autocomplete="off" value=(form.name) aria-describedby="location-name-hint";
+                p class="hint" id="location-name-hint" { (t.location_name_hint) }
+                label for="location-class" { (t.class_label) }
+                select id="location-class" name="storage_class" required {
+                    @for c in StorageClass::ALL {
+                        option value=(c.code()) selected[c == chosen] { (class_label(c)) }
+                    }
+                }
+                button type="submit" class="primary" { (t.create_location_button) }
+            }
+        }
+        p { a href="/admin" { (t.back_to_admin) } }
+    };
+    Ok(admin_page(
+        req,
+        user,
+        note.status(),
+        "/admin/locations",
+        &[],
+        body,
+    ))
+}
+
+/// `POST /admin/locations`.
+pub async fn create_location(
+    req: HttpRequest,
+    user: SignedIn,
+    ctx: web::Data<Ctx>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let form: LocationForm = match admin_form(&req, &user, &body, |f: &LocationForm| &f.csrf) {
+        Ok(form) => form,
+        Err(page) => return Ok(*page),
+    };
+    // Pasted codes often bring a space along; the API itself refuses them.
+    let code = form.code.trim().to_string();
+    let name = form.name.trim().to_string();
+    let class = form.storage_class.clone();
+    let result = run_action(&ctx, &user.session.actor, move |c, actor, now| {
+        let code = LocationCode::parse(code).map_err(|e| ActionError::invalid(e.to_string()))?;
+        let storage_class = StorageClass::from_code(&class).ok_or_else(|| {
+            ActionError::invalid(format!("storage class {class:?} is not one kentai knows"))
+        })?;
+        let new = NewLocation {
+            code,
+            name,
+            storage_class,
+        };
+        locations::create(c, actor, &new, now)
+    })
+    .await?;
+    match result {
+        Ok(made) => Ok(back_after_create(
+            "/admin/locations",
+            "location",
+            made.created,
+        )),
+        Err(e) => locations_page(&req, &user, &ctx, &Note::refused(e), &form).await,
+    }
+}
+
+// -------------------------------------------------------------------- kits
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct KitForm {
+    csrf: String,
+    gtin: String,
+    specimen_type: String,
+    swab_material: String,
+    description: String,
+}
+
+/// `GET /admin/kits`: the kit catalog and the create form.
+pub async fn kits(
+    req: HttpRequest,
+    user: SignedIn,
+    ctx: web::Data<Ctx>,
+) -> Result<HttpResponse, AppError> {
+    if let Some(refused) = open(&req, &user, Section::Admin) {
+        return Ok(refused);
+    }
+    let form = KitForm::default();
+    kits_page(&req, &user, &ctx, &done_note(&req), &form).await
+}
+
+async fn kits_page(
+    req: &HttpRequest,
+    user: &SignedIn,
+    ctx: &web::Data<Ctx>,
+    note: &Note,
+    form: &KitForm,
+) -> Result<HttpResponse, AppError> {
+    let lang = super::lang(req);
+    let t = words::admin(lang);
+    let list = run_action(ctx, &user.session.actor, |c, actor, _| kits::list(c, actor)).await??;
+    let chosen_type =
+        SpecimenType::from_code(&form.specimen_type).unwrap_or(SpecimenType::NasopharyngealSwab);
+    let chosen_material =
+        SwabMaterial::from_code(&form.swab_material).unwrap_or(SwabMaterial::Flocked);
+    let failed = matches!(note, Note::Refused(_));
+    let body = markup! {
+        h1 { (t.kits_title) }
+        p { (t.kits_intro) }
+        (note_block(lang, t, note))
+        @if list.is_empty() {
+            p { (t.no_kits) }
+        } @else {
+            table class="data" {
+                (column_heads(&[t.col_gtin, t.col_type, t.col_material, t.col_description, t.col_source]))
+                tbody {
+                    @for k in &list {
+                        tr {
+                            th scope="row" { code { (k.gtin) } }
+                            td { (text::specimen_type_label(lang, k.specimen_type)) }
+                            td {
+                                (words::material_label(lang, k.swab_material))
+                                @if k.reduces_yield {
+                                    " " span class="admin-warn" { "（" (t.reduces_yield) "）" }
+                                }
+                            }
+                            td { (k.description) }
+                            td {
+                                @match (&k.source, &k.created_by, &k.created_at) {
+                                    (kits::KitSource::Api, Some(by), Some(at)) => {
+                                        (words::fill(t.source_api, &[("name", by), ("date", &at.format("%Y-%m-%d").to_string())]))
+                                    }
+                                    (kits::KitSource::Api, _, _) => "API",
+                                    (kits::KitSource::Config, _, _) => (t.source_config),
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        p class="hint" { (t.config_kits_note) }
+        section aria-labelledby="create-kit-title" {
+            h2 id="create-kit-title" { (t.create_kit_title) }
+            form method="post" action="/admin/kits" class="stack admin-form" {
+                (hidden_csrf(user))
+                label for="kit-gtin" { (t.gtin_label) }
+                input id="kit-gtin" name="gtin" type="text" required inputmode="numeric"
+                    pattern="[0-9]{8}|[0-9]{12,14}" maxlength="14" autocomplete="off"
+                    value=(form.gtin)
+                    aria-describedby={ "kit-gtin-hint" @if failed { " form-error" } };
+                p class="hint" id="kit-gtin-hint" { (t.gtin_hint) }
+                label for="kit-type" { (t.type_label) }
+                select id="kit-type" name="specimen_type" required {
+                    @for st in SpecimenType::ALL {
+                        option value=(st.code()) selected[st == chosen_type] { (text::specimen_type_label(lang, st)) }
+                    }
+                }
+                label for="kit-material" { (t.material_label) }
+                select id="kit-material" name="swab_material" required {
+                    @for m in SwabMaterial::ALL {
+                        option value=(m.code()) selected[m == chosen_material] {
+                            (words::material_label(lang, m))
+                            @if m.reduces_yield() { "（" (t.reduces_yield) "）" }
+                        }
+                    }
+                }
+                label for="kit-description" { (t.description_label) }
+                input id="kit-description" name="description" type="text" required maxlength="200"
+                    autocomplete="off" value=(form.description) aria-describedby="kit-description-hint";
+                p class="hint" id="kit-description-hint" { (t.description_hint) }
+                button type="submit" class="primary" { (t.create_kit_button) }
+            }
+        }
+        p { a href="/admin" { (t.back_to_admin) } }
+    };
+    Ok(admin_page(
+        req,
+        user,
+        note.status(),
+        "/admin/kits",
+        &[],
+        body,
+    ))
+}
+
+/// `POST /admin/kits`.
+pub async fn create_kit(
+    req: HttpRequest,
+    user: SignedIn,
+    ctx: web::Data<Ctx>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let form: KitForm = match admin_form(&req, &user, &body, |f: &KitForm| &f.csrf) {
+        Ok(form) => form,
+        Err(page) => return Ok(*page),
+    };
+    let (gtin, type_code, material_code, description) = (
+        form.gtin.trim().to_string(),
+        form.specimen_type.clone(),
+        form.swab_material.clone(),
+        form.description.clone(),
+    );
+    let result = run_action(&ctx, &user.session.actor, move |c, actor, now| {
+        let specimen_type = SpecimenType::from_code(&type_code).ok_or_else(|| {
+            ActionError::invalid(format!(
+                "specimen type {type_code:?} is not one kentai knows"
+            ))
+        })?;
+        let swab_material = SwabMaterial::from_code(&material_code).ok_or_else(|| {
+            ActionError::invalid(format!(
+                "swab material {material_code:?} is not one kentai knows"
+            ))
+        })?;
+        let entry = KitEntry {
+            gtin,
+            specimen_type,
+            swab_material,
+            description,
+        };
+        kits::create(c, actor, &entry, now)
+    })
+    .await?;
+    match result {
+        Ok(made) => Ok(back_after_create("/admin/kits", "kit", made.created)),
+        Err(e) => kits_page(&req, &user, &ctx, &Note::refused(e), &form).await,
+    }
+}
+
+// ------------------------------------------------------------------ policy
+
+/// `GET /admin/policy`: the policy in force, each value with what it does
+/// and the rule it sets. Read-only on purpose: kentai.toml is the one
+/// source of truth, so a page cannot make one server differ from its file.
+pub async fn policy(
+    req: HttpRequest,
+    user: SignedIn,
+    ctx: web::Data<Ctx>,
+) -> Result<HttpResponse, AppError> {
+    if let Some(refused) = open(&req, &user, Section::Admin) {
+        return Ok(refused);
+    }
+    let lang = super::lang(&req);
+    let t = words::admin(lang);
+    let lines = words::policy_lines(lang, &ctx.config.policy);
+    let body = markup! {
+        h1 { (t.policy_title) }
+        p { (t.policy_intro) }
+        p { (t.policy_read_only) }
+        p class="hint" { (t.policy_env) }
+        table class="data admin-policy" {
+            caption class="visually-hidden" { (t.policy_caption) }
+            (column_heads(&[t.col_setting, t.col_value, t.col_meaning, t.col_rule]))
+            tbody {
+                @for l in &lines {
+                    tr {
+                        th scope="row" { code { (l.key) } }
+                        td class="admin-value" { (l.value) }
+                        td { (l.meaning) }
+                        td { (l.rule) }
+                    }
+                }
+            }
+        }
+        p { a href="/admin" { (t.back_to_admin) } }
+    };
+    Ok(admin_page(
+        &req,
+        &user,
+        StatusCode::OK,
+        "/admin/policy",
+        &[],
+        body,
+    ))
+}

@@ -1,0 +1,744 @@
+//! The words of the admin pages, in Japanese and English.
+//!
+//! Kept apart from [`super::Text`] because only the admin pages use them.
+//! `{n}`, `{name}`, `{role}` and the like stand for values the page fills
+//! in ([`fill`]). The policy's explanations are here too: each value of
+//! `[policy]` with what it does at the desk and the SPEC rule it sets.
+
+use super::Lang;
+use crate::domain::kits::SwabMaterial;
+use crate::domain::policy::{PpePolicy, SalivaWithoutOnset};
+use crate::domain::{Policy, RuleCode};
+
+/// One language's words for the admin pages, grouped by page.
+pub struct AdminText {
+    // The overview, and the menu atop every admin page.
+    pub index_title: &'static str,
+    pub menu_label: &'static str,
+    pub index_intro: &'static str,
+    pub users_desc: &'static str,
+    pub stations_desc: &'static str,
+    pub locations_desc: &'static str,
+    pub kits_desc: &'static str,
+    pub policy_desc: &'static str,
+    /// `{n}` users, `{active}` of them active, `{disabled}` disabled.
+    pub users_count: &'static str,
+    /// `{n}` stations.
+    pub stations_count: &'static str,
+    /// `{n}` scanners, `{reading}` connected, `{lost}` not.
+    pub scanners_count: &'static str,
+    /// `{n}` locations.
+    pub locations_count: &'static str,
+    /// `{n}` kits.
+    pub kits_count: &'static str,
+    /// The saliva window's last day `{days}` and the unfrozen `{hours}`.
+    pub policy_summary: &'static str,
+    pub back_to_admin: &'static str,
+    pub error_code: &'static str,
+    // Users.
+    pub users_title: &'static str,
+    pub users_intro: &'static str,
+    pub users_caption: &'static str,
+    pub col_name: &'static str,
+    pub col_role: &'static str,
+    pub col_status: &'static str,
+    pub col_created: &'static str,
+    pub col_actions: &'static str,
+    pub status_active: &'static str,
+    pub status_disabled: &'static str,
+    pub you: &'static str,
+    pub disable_button: &'static str,
+    pub enable_button: &'static str,
+    pub token_button: &'static str,
+    pub self_hint: &'static str,
+    pub station_users_hint: &'static str,
+    pub create_user_title: &'static str,
+    pub name_label: &'static str,
+    pub name_hint: &'static str,
+    pub role_label: &'static str,
+    pub create_user_button: &'static str,
+    // The page that shows a token once.
+    pub user_created_title: &'static str,
+    pub token_issued_title: &'static str,
+    /// `{name}` and `{role}`.
+    pub token_for: &'static str,
+    pub token_label: &'static str,
+    pub token_once: &'static str,
+    pub token_replaced: &'static str,
+    pub token_self: &'static str,
+    pub sign_in_again: &'static str,
+    pub back_to_users: &'static str,
+    // Stations and scanners.
+    pub stations_title: &'static str,
+    pub stations_intro: &'static str,
+    pub stations_heading: &'static str,
+    pub col_station: &'static str,
+    pub col_workflow: &'static str,
+    pub col_station_scanners: &'static str,
+    pub no_stations: &'static str,
+    pub scanners_heading: &'static str,
+    pub scanners_live: &'static str,
+    pub col_scanner: &'static str,
+    pub col_kind: &'static str,
+    pub col_where: &'static str,
+    pub col_state: &'static str,
+    pub no_scanners: &'static str,
+    pub state_disabled: &'static str,
+    pub state_not_started: &'static str,
+    pub state_updated_stopped: &'static str,
+    // Locations.
+    pub locations_title: &'static str,
+    pub locations_intro: &'static str,
+    pub col_code: &'static str,
+    pub col_class: &'static str,
+    pub no_locations: &'static str,
+    pub create_location_title: &'static str,
+    pub code_label: &'static str,
+    pub code_hint: &'static str,
+    pub location_name_hint: &'static str,
+    pub class_label: &'static str,
+    pub create_location_button: &'static str,
+    // The kit catalog.
+    pub kits_title: &'static str,
+    pub kits_intro: &'static str,
+    pub col_gtin: &'static str,
+    pub col_type: &'static str,
+    pub col_material: &'static str,
+    pub col_description: &'static str,
+    pub col_source: &'static str,
+    pub source_config: &'static str,
+    /// `{name}` added it on `{date}`.
+    pub source_api: &'static str,
+    pub reduces_yield: &'static str,
+    pub no_kits: &'static str,
+    pub config_kits_note: &'static str,
+    pub create_kit_title: &'static str,
+    pub gtin_label: &'static str,
+    pub gtin_hint: &'static str,
+    pub type_label: &'static str,
+    pub material_label: &'static str,
+    pub description_label: &'static str,
+    pub description_hint: &'static str,
+    pub create_kit_button: &'static str,
+    // The policy.
+    pub policy_title: &'static str,
+    pub policy_intro: &'static str,
+    pub policy_read_only: &'static str,
+    pub policy_env: &'static str,
+    pub policy_caption: &'static str,
+    pub col_setting: &'static str,
+    pub col_value: &'static str,
+    pub col_meaning: &'static str,
+    pub col_rule: &'static str,
+    // Confirmations after a form (`?done=`).
+    pub done_user_disabled: &'static str,
+    pub done_user_enabled: &'static str,
+    pub done_location_created: &'static str,
+    pub done_location_exists: &'static str,
+    pub done_kit_created: &'static str,
+    pub done_kit_exists: &'static str,
+}
+
+pub const ADMIN_JA: AdminText = AdminText {
+    index_title: "管理",
+    menu_label: "管理のメニュー",
+    index_intro: "利用者、ステーションとスキャナー、保管場所、採取キット台帳、運用ルールを確認・管理します。",
+    users_desc: "利用者の追加と無効化、トークンの再発行",
+    stations_desc: "設定されたステーションと、スキャナーの接続状態",
+    locations_desc: "冷蔵庫・冷凍庫・保冷箱などの保管場所の登録",
+    kits_desc: "採取キットの GTIN と検体の種類、スワブの材質",
+    policy_desc: "いま有効な運用ルール（唾液の受付期限、48時間ルールなど）",
+    users_count: "{n}人（有効 {active}人・無効 {disabled}人）",
+    stations_count: "ステーション {n}か所",
+    scanners_count: "スキャナー {n}台（接続中 {reading}台・未接続 {lost}台）",
+    locations_count: "{n}か所",
+    kits_count: "{n}件",
+    policy_summary: "唾液は{days}日目まで・未凍結は{hours}時間まで",
+    back_to_admin: "管理の画面へ戻る",
+    error_code: "コード",
+    users_title: "利用者",
+    users_intro: "利用者は、管理者が発行したトークンでログインします。トークンは発行したときに一度だけ表示されます。",
+    users_caption: "登録されている利用者",
+    col_name: "名前",
+    col_role: "役割",
+    col_status: "状態",
+    col_created: "登録日時",
+    col_actions: "操作",
+    status_active: "有効",
+    status_disabled: "無効",
+    you: "（あなた）",
+    disable_button: "無効にする",
+    enable_button: "有効にする",
+    token_button: "トークンを再発行",
+    self_hint: "自分自身は無効にできません",
+    station_users_hint: "「station:」で始まる利用者は、各ステーションのスキャナーの読み取りを記録するための利用者です（サーバーが自動で作ります）。",
+    create_user_title: "利用者を追加",
+    name_label: "名前",
+    name_hint: "64文字まで。画面の右上や監査記録に表示されます。",
+    role_label: "役割",
+    create_user_button: "追加してトークンを発行",
+    user_created_title: "利用者を追加しました",
+    token_issued_title: "トークンを再発行しました",
+    token_for: "{name}（{role}）のトークン",
+    token_label: "トークン",
+    token_once: "このトークンは二度と表示されません。いま本人に渡すか、安全な場所に控えてください。",
+    token_replaced: "以前のトークンは使えなくなり、この利用者のログインはすべて終了しました。",
+    token_self: "自分のトークンを再発行したため、このログインも終了しました。新しいトークンでログインし直してください。",
+    sign_in_again: "新しいトークンでログインする",
+    back_to_users: "利用者の一覧へ戻る",
+    stations_title: "ステーションとスキャナー",
+    stations_intro: "ステーションとスキャナーは kentai.toml の [[station]] と [[scanner]] で設定し、サーバーの再起動で反映されます。",
+    stations_heading: "ステーション",
+    col_station: "ステーション",
+    col_workflow: "作業",
+    col_station_scanners: "スキャナー",
+    no_stations: "ステーションは設定されていません（kentai.toml の [[station]]）。",
+    scanners_heading: "スキャナー",
+    scanners_live: "状態は2秒ごとに自動で更新されます（JavaScript が必要です）。",
+    col_scanner: "スキャナー",
+    col_kind: "種類",
+    col_where: "接続先",
+    col_state: "状態",
+    no_scanners: "スキャナーは設定されていません（kentai.toml の [[scanner]]）。各ステーションの画面の入力欄で読み取れます。",
+    state_disabled: "使わない設定（enabled = false）",
+    state_not_started: "停止中（[scanning] start_scanners = false）",
+    state_updated_stopped: "ログインが終了したため、状態の自動更新を止めました。",
+    locations_title: "保管場所",
+    locations_intro: "冷蔵庫・冷凍庫・保冷箱・作業台など、検体を置く場所ごとにバーコードと保管温度の区分を登録します。登録した場所は、保管のスキャンや48時間ルールの判定に使われます。",
+    col_code: "コード（バーコード）",
+    col_class: "保管温度の区分",
+    no_locations: "保管場所はまだ登録されていません。",
+    create_location_title: "保管場所を追加",
+    code_label: "コード",
+    code_hint: "保管場所に貼るバーコードの内容（80文字まで）。同じコードで別の名前や区分は登録できません。",
+    location_name_hint: "例: 検査室 冷蔵庫1（200文字まで）",
+    class_label: "保管温度の区分",
+    create_location_button: "保管場所を追加",
+    kits_title: "採取キット台帳",
+    kits_intro: "採取キットの GTIN ごとに、採取する検体の種類とスワブの材質を登録します。受付でキットのラベルを読み取ると、この台帳と照合します。",
+    col_gtin: "GTIN",
+    col_type: "検体の種類",
+    col_material: "スワブの材質",
+    col_description: "説明",
+    col_source: "登録元",
+    source_config: "kentai.toml（読み取り専用）",
+    source_api: "{name}（{date}）",
+    reduces_yield: "収量が下がります",
+    no_kits: "採取キットはまだ登録されていません。",
+    config_kits_note: "kentai.toml の [[kit]] の項目はこの画面では変更できません。変更するときは設定ファイルを編集し、サーバーを再起動してください。",
+    create_kit_title: "採取キットを追加",
+    gtin_label: "GTIN",
+    gtin_hint: "8・12・13・14桁の数字。最後の桁はチェックディジットです。",
+    type_label: "検体の種類",
+    material_label: "スワブの材質",
+    description_label: "説明",
+    description_hint: "200文字まで。作業リストに印刷されます。",
+    create_kit_button: "採取キットを追加",
+    policy_title: "運用ルール",
+    policy_intro: "いま有効な運用ルールです。kentai.toml の [policy] で設定し、サーバーの再起動で反映されます。",
+    policy_read_only: "この画面からは変更できません。設定ファイルだけを正とし、どの画面・どのサーバーも同じルールで動くようにするためです。",
+    policy_env: "環境変数 KENTAI_POLICY__<設定名>（例: KENTAI_POLICY__SALIVA_MAX_DAYS=7）でも上書きできます。",
+    policy_caption: "[policy] の設定",
+    col_setting: "設定",
+    col_value: "値",
+    col_meaning: "意味",
+    col_rule: "根拠",
+    done_user_disabled: "利用者を無効にしました。この利用者のログインは終了しました。",
+    done_user_enabled: "利用者を有効にしました。",
+    done_location_created: "保管場所を追加しました。",
+    done_location_exists: "同じ保管場所がすでに登録されています（変更はありません）。",
+    done_kit_created: "採取キットを追加しました。",
+    done_kit_exists: "同じ採取キットがすでに登録されています（変更はありません）。",
+};
+
+pub const ADMIN_EN: AdminText = AdminText {
+    index_title: "Administration",
+    menu_label: "Administration menu",
+    index_intro: "Users, stations and scanners, locations, the kit catalog and the policy in force.",
+    users_desc: "Add and disable users, issue new tokens",
+    stations_desc: "The configured stations and the scanners' live state",
+    locations_desc: "Fridges, freezers, cool boxes and benches",
+    kits_desc: "Kit GTINs with the specimen type and swab material",
+    policy_desc: "The rules in force (the saliva window, the 48-hour rule, …)",
+    users_count: "{n} users ({active} active, {disabled} disabled)",
+    stations_count: "{n} stations",
+    scanners_count: "{n} scanners ({reading} connected, {lost} not connected)",
+    locations_count: "{n} locations",
+    kits_count: "{n} kits",
+    policy_summary: "Saliva up to day {days}; {hours} hours unfrozen",
+    back_to_admin: "Back to administration",
+    error_code: "Code",
+    users_title: "Users",
+    users_intro: "People sign in with a token an admin issues. A token is shown once, when it is issued.",
+    users_caption: "Users",
+    col_name: "Name",
+    col_role: "Role",
+    col_status: "Status",
+    col_created: "Created",
+    col_actions: "Actions",
+    status_active: "active",
+    status_disabled: "disabled",
+    you: " (you)",
+    disable_button: "Disable",
+    enable_button: "Enable",
+    token_button: "New token",
+    self_hint: "You cannot disable yourself",
+    station_users_hint: "Users named station:… record the scans of each station's scanners (kentai makes them itself).",
+    create_user_title: "Add a user",
+    name_label: "Name",
+    name_hint: "Up to 64 characters, shown in the page header and the audit log.",
+    role_label: "Role",
+    create_user_button: "Add and issue a token",
+    user_created_title: "User added",
+    token_issued_title: "New token issued",
+    token_for: "Token of {name} ({role})",
+    token_label: "Token",
+    token_once: "This token will not be shown again. Hand it over now or keep it somewhere safe.",
+    token_replaced: "The old token no longer works, and every session of this user has ended.",
+    token_self: "You replaced your own token, so this session has ended too: sign in again with the new token.",
+    sign_in_again: "Sign in with the new token",
+    back_to_users: "Back to the users",
+    stations_title: "Stations and scanners",
+    stations_intro: "Stations and scanners are set in kentai.toml ([[station]], [[scanner]]) and take effect at restart.",
+    stations_heading: "Stations",
+    col_station: "Station",
+    col_workflow: "Work",
+    col_station_scanners: "Scanners",
+    no_stations: "No station is configured ([[station]] in kentai.toml).",
+    scanners_heading: "Scanners",
+    scanners_live: "The state refreshes every 2 seconds (needs JavaScript).",
+    col_scanner: "Scanner",
+    col_kind: "Kind",
+    col_where: "Device",
+    col_state: "State",
+    no_scanners: "No scanner is configured ([[scanner]] in kentai.toml). Each station page has a field to scan into.",
+    state_disabled: "not used (enabled = false)",
+    state_not_started: "stopped ([scanning] start_scanners = false)",
+    state_updated_stopped: "Your session has ended: the state no longer refreshes.",
+    locations_title: "Locations",
+    locations_intro: "Each place specimens are kept (fridge, freezer, cool box, bench) has a barcode and a storage class, used by storage scans and the 48-hour rule.",
+    col_code: "Code (barcode)",
+    col_class: "Storage class",
+    no_locations: "No location yet.",
+    create_location_title: "Add a location",
+    code_label: "Code",
+    code_hint: "What the location's barcode says (up to 80 characters). A code cannot be reused with another name or class.",
+    location_name_hint: "For example: Lab fridge 1 (up to 200 characters)",
+    class_label: "Storage class",
+    create_location_button: "Add the location",
+    kits_title: "Kit catalog",
+    kits_intro: "Each collection kit's GTIN with the specimen type it collects and its swab material. Reception's kit scans are checked against it.",
+    col_gtin: "GTIN",
+    col_type: "Specimen type",
+    col_material: "Swab material",
+    col_description: "Description",
+    col_source: "Source",
+    source_config: "kentai.toml (read-only)",
+    source_api: "{name} ({date})",
+    reduces_yield: "reduces yield",
+    no_kits: "No kit yet.",
+    config_kits_note: "Kits from [[kit]] in kentai.toml cannot be changed here: edit the file and restart the server.",
+    create_kit_title: "Add a kit",
+    gtin_label: "GTIN",
+    gtin_hint: "8, 12, 13 or 14 digits; the last is the check digit.",
+    type_label: "Specimen type",
+    material_label: "Swab material",
+    description_label: "Description",
+    description_hint: "Up to 200 characters; printed on worklists.",
+    create_kit_button: "Add the kit",
+    policy_title: "Policy",
+    policy_intro: "The rules in force. They are set in kentai.toml under [policy] and take effect when the server restarts.",
+    policy_read_only: "This page cannot change them, on purpose: the file is the one source of truth, so every page and every server follows the same rules.",
+    policy_env: "An environment variable KENTAI_POLICY__<NAME> (e.g. KENTAI_POLICY__SALIVA_MAX_DAYS=7) overrides the file.",
+    policy_caption: "The [policy] settings",
+    col_setting: "Setting",
+    col_value: "Value",
+    col_meaning: "What it means",
+    col_rule: "Rule",
+    done_user_disabled: "The user is disabled; their sessions have ended.",
+    done_user_enabled: "The user is enabled.",
+    done_location_created: "The location is added.",
+    done_location_exists: "That location already exists (nothing changed).",
+    done_kit_created: "The kit is added.",
+    done_kit_exists: "That kit is already in the catalog (nothing changed).",
+};
+
+pub fn admin(lang: Lang) -> &'static AdminText {
+    match lang {
+        Lang::Ja => &ADMIN_JA,
+        Lang::En => &ADMIN_EN,
+    }
+}
+
+/// `template` with each `{key}` replaced by its value.
+pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    values.iter().fold(template.to_string(), |acc, (k, v)| {
+        acc.replace(&format!("{{{k}}}"), v)
+    })
+}
+
+/// The confirmation a `?done=` key stands for; `None` for any other key,
+/// so a link cannot make the page say something it did not do.
+pub fn done_label(lang: Lang, key: &str) -> Option<&'static str> {
+    let t = admin(lang);
+    Some(match key {
+        "user_disabled" => t.done_user_disabled,
+        "user_enabled" => t.done_user_enabled,
+        "location_created" => t.done_location_created,
+        "location_exists" => t.done_location_exists,
+        "kit_created" => t.done_kit_created,
+        "kit_exists" => t.done_kit_exists,
+        _ => return None,
+    })
+}
+
+/// Why an admin action was refused, for the codes only these pages meet;
+/// the desk's words ([`super::reason_label`]) for the others.
+pub fn reason_label(lang: Lang, code: RuleCode) -> Option<&'static str> {
+    match (lang, code) {
+        (Lang::Ja, RuleCode::SelfLockout) => {
+            Some("自分自身は無効にできません。必要なら別の管理者が行ってください")
+        }
+        (Lang::Ja, RuleCode::DuplicateUser) => Some("同じ名前の利用者がすでにいます"),
+        (Lang::Ja, RuleCode::DuplicateLocation) => {
+            Some("このコードの保管場所が、別の名前または区分ですでに登録されています")
+        }
+        (Lang::Ja, RuleCode::DuplicateKit) => {
+            Some("この GTIN の採取キットが、別の内容ですでに登録されています")
+        }
+        (Lang::Ja, RuleCode::NotFound) => Some("その利用者は見つかりません"),
+        _ => super::reason_label(lang, code),
+    }
+}
+
+/// A scanner kind (`[[scanner]] kind`).
+pub fn kind_label(lang: Lang, kind: &str) -> Option<&'static str> {
+    Some(match (lang, kind) {
+        (Lang::Ja, "serial") => "シリアル（USB CDC-ACM・RS-232）",
+        (Lang::Ja, "hid_pos") => "USB HID POS",
+        (Lang::Ja, "usb_keyboard") => "USB キーボード型",
+        (Lang::En, "serial") => "serial (USB CDC-ACM, RS-232)",
+        (Lang::En, "hid_pos") => "USB HID POS",
+        (Lang::En, "usb_keyboard") => "USB keyboard mode",
+        _ => return None,
+    })
+}
+
+pub fn material_label(lang: Lang, m: SwabMaterial) -> &'static str {
+    match (lang, m) {
+        (Lang::Ja, SwabMaterial::Flocked) => "フロックスワブ",
+        (Lang::Ja, SwabMaterial::Rayon) => "レーヨン",
+        (Lang::Ja, SwabMaterial::Polyester) => "ポリエステル",
+        (Lang::Ja, SwabMaterial::Foam) => "フォーム（スポンジ）",
+        (Lang::Ja, SwabMaterial::Cotton) => "綿",
+        (Lang::Ja, SwabMaterial::Wooden) => "木製の軸",
+        (Lang::Ja, SwabMaterial::None) => "スワブなし",
+        (Lang::En, SwabMaterial::Flocked) => "flocked",
+        (Lang::En, SwabMaterial::Rayon) => "rayon",
+        (Lang::En, SwabMaterial::Polyester) => "polyester",
+        (Lang::En, SwabMaterial::Foam) => "foam",
+        (Lang::En, SwabMaterial::Cotton) => "cotton",
+        (Lang::En, SwabMaterial::Wooden) => "wooden shaft",
+        (Lang::En, SwabMaterial::None) => "no swab",
+    }
+}
+
+/// One `[policy]` setting as the policy page shows it.
+pub struct PolicyLine {
+    /// The key in kentai.toml.
+    pub key: &'static str,
+    pub value: String,
+    pub meaning: String,
+    /// The SPEC section (and the manual's words) the value sets.
+    pub rule: &'static str,
+}
+
+fn yes_no(lang: Lang, b: bool) -> &'static str {
+    match (lang, b) {
+        (Lang::Ja, true) => "はい",
+        (Lang::Ja, false) => "いいえ",
+        (Lang::En, true) => "yes",
+        (Lang::En, false) => "no",
+    }
+}
+
+/// Every `[policy]` setting in force, in the order kentai.toml lists them.
+pub fn policy_lines(lang: Lang, p: &Policy) -> Vec<PolicyLine> {
+    let ja = lang == Lang::Ja;
+    let n = |v: i64| v.to_string();
+    let saliva_refused = p.saliva_max_days.saturating_add(1);
+    vec![
+        PolicyLine {
+            key: "saliva_max_days",
+            value: if ja {
+                format!("{}日目まで", p.saliva_max_days)
+            } else {
+                format!("up to day {}", p.saliva_max_days)
+            },
+            meaning: if ja {
+                format!(
+                    "発症日を0日目として、唾液は{}日目まで受け付けます。{}日目以降の唾液は受け付けません（検査室・管理者が理由を書けば受付でき、理由はすべての報告に残ります）。",
+                    p.saliva_max_days, saliva_refused
+                )
+            } else {
+                format!(
+                    "Saliva is accepted up to day {} after onset (the onset day is day 0) and refused from day {} on, unless a lab user or an admin overrides with a written reason, which every report shows.",
+                    p.saliva_max_days, saliva_refused
+                )
+            },
+            rule: if ja {
+                "SPEC §2.3 唾液の受付期間"
+            } else {
+                "SPEC §2.3 the saliva window"
+            },
+        },
+        PolicyLine {
+            key: "saliva_without_onset",
+            value: match (lang, p.saliva_without_onset) {
+                (Lang::Ja, SalivaWithoutOnset::AcceptFlagged) => "受付して注記".into(),
+                (Lang::Ja, SalivaWithoutOnset::Refuse) => "受け付けない".into(),
+                (Lang::En, SalivaWithoutOnset::AcceptFlagged) => "accept, flagged".into(),
+                (Lang::En, SalivaWithoutOnset::Refuse) => "refuse".into(),
+            },
+            meaning: if ja {
+                "発症日が分からない、または無症状の人の唾液をどう扱うか。手引きに定めがないため、施設が決めます。注記は日報に載ります。".into()
+            } else {
+                "What happens to saliva from a person whose onset date is unknown or who has no symptoms: the manual is silent, so the site decides. A flag appears in the day report.".into()
+            },
+            rule: if ja {
+                "SPEC §2.3 発症日不明の唾液"
+            } else {
+                "SPEC §2.3 saliva without an onset date"
+            },
+        },
+        PolicyLine {
+            key: "fridge_max_hours",
+            value: if ja {
+                format!("{}時間", p.fridge_max_hours)
+            } else {
+                format!("{} hours", p.fridge_max_hours)
+            },
+            meaning: if ja {
+                format!(
+                    "採取から凍結せずに置ける時間。{}時間までに輸送を始めるか −80 °C 以下で凍結します。期限を過ぎた検体を含む梱包は、理由を書かない限り発送できません。",
+                    p.fridge_max_hours
+                )
+            } else {
+                format!(
+                    "How long a specimen may stay unfrozen after collection: within {} hours it must be on its way or frozen at −80 °C or below. A package holding a specimen past it is not dispatched without a written reason.",
+                    p.fridge_max_hours
+                )
+            },
+            rule: if ja {
+                "SPEC §2.4 検体輸送まで（48時間ルール）"
+            } else {
+                "SPEC §2.4 storage until transport (the 48-hour rule)"
+            },
+        },
+        PolicyLine {
+            key: "ambient_grace_minutes",
+            value: if ja {
+                format!("{}分", p.ambient_grace_minutes)
+            } else {
+                format!("{} minutes", p.ambient_grace_minutes)
+            },
+            meaning: if ja {
+                format!(
+                    "呼吸器検体を室温に置ける時間。採取から{}分を超えて室温のままなら警告します。",
+                    p.ambient_grace_minutes
+                )
+            } else {
+                format!(
+                    "How long a respiratory specimen may stay at room temperature: after {} minutes from collection it is warned about.",
+                    p.ambient_grace_minutes
+                )
+            },
+            rule: if ja {
+                "SPEC §2.4 速やかに冷蔵"
+            } else {
+                "SPEC §2.4 on ice or at 4 °C as soon as possible"
+            },
+        },
+        PolicyLine {
+            key: "alert_lead_hours",
+            value: if ja {
+                format!("{}時間前", p.alert_lead_hours)
+            } else {
+                format!("{} hours ahead", p.alert_lead_hours)
+            },
+            meaning: if ja {
+                format!(
+                    "凍結または発送の期限の{}時間前から、保管アラートに表示します。",
+                    n(p.alert_lead_hours)
+                )
+            } else {
+                format!(
+                    "A freeze-or-ship deadline appears in the storage alerts {} hours before it is due.",
+                    n(p.alert_lead_hours)
+                )
+            },
+            rule: if ja {
+                "SPEC §2.4 保管アラート"
+            } else {
+                "SPEC §2.4 storage alerts"
+            },
+        },
+        PolicyLine {
+            key: "report_negatives",
+            value: yes_no(lang, p.report_negatives).into(),
+            meaning: if ja {
+                "陰性の結果も保健所への日報に載せるか。「いいえ」なら、陰性の結果だけで載る行を省きます（採取日の行は残ります）。".into()
+            } else {
+                "Whether negative results go into the health centre's day report. With no, a row there only for a negative result is left out (a specimen collected that day stays).".into()
+            },
+            rule: if ja {
+                "SPEC §3 保健所への報告"
+            } else {
+                "SPEC §3 reporting to the health centre"
+            },
+        },
+        PolicyLine {
+            key: "has_minus80_freezer",
+            value: yes_no(lang, p.has_minus80_freezer).into(),
+            meaning: if ja {
+                "−80 °C 以下の冷凍庫があるか。「いいえ」なら −20 °C での保管を認め、注記を付けます。".into()
+            } else {
+                "Whether the site has a −80 °C freezer. With no, −20 °C is allowed instead, and flagged.".into()
+            },
+            rule: if ja {
+                "SPEC §2.2・§2.4 −80 °C 以下で保管"
+            } else {
+                "SPEC §2.2, §2.4 kept at −80 °C or below"
+            },
+        },
+        PolicyLine {
+            key: "ppe",
+            value: match (lang, p.ppe) {
+                (Lang::Ja, PpePolicy::Off) => "確認しない".into(),
+                (Lang::Ja, PpePolicy::Warn) => "不足を警告".into(),
+                (Lang::Ja, PpePolicy::Require) => "不足なら受け付けない".into(),
+                (Lang::En, PpePolicy::Off) => "not checked".into(),
+                (Lang::En, PpePolicy::Warn) => "warn when incomplete".into(),
+                (Lang::En, PpePolicy::Require) => "refuse when incomplete".into(),
+            },
+            meaning: if ja {
+                "採取者の個人防護具（マスク・眼の防護・ガウン・手袋）が検体の種類に足りないときの扱い。".into()
+            } else {
+                "What registration does when the collector's protective equipment (mask, eye protection, gown, gloves) falls short of what the specimen type needs.".into()
+            },
+            rule: if ja {
+                "SPEC §2.6 感染管理"
+            } else {
+                "SPEC §2.6 infection control"
+            },
+        },
+        PolicyLine {
+            key: "episode_days",
+            value: if ja {
+                format!("{}日", p.episode_days)
+            } else {
+                format!("{} days", p.episode_days)
+            },
+            meaning: if ja {
+                format!(
+                    "同じ患者の検体で採取日時の差が{}日以内のものを、一度の検査の機会として扱います。送付優先順位の判定と、呼吸器検体がないときの警告に使います。",
+                    p.episode_days
+                )
+            } else {
+                format!(
+                    "One patient's specimens collected within {} days of each other count as one episode: the sending priority and the warning for an episode without a respiratory specimen look at it.",
+                    p.episode_days
+                )
+            },
+            rule: if ja {
+                "SPEC §2.1 検体送付の優先順位・§2.2 呼吸器検体なし"
+            } else {
+                "SPEC §2.1 the sending priority, §2.2 no respiratory specimen"
+            },
+        },
+        PolicyLine {
+            key: "future_tolerance_minutes",
+            value: if ja {
+                format!("{}分", p.future_tolerance_minutes)
+            } else {
+                format!("{} minutes", p.future_tolerance_minutes)
+            },
+            meaning: if ja {
+                format!(
+                    "端末の時計のずれとして許す時間。いまより{}分を超えて先の採取日時は受け付けません。",
+                    p.future_tolerance_minutes
+                )
+            } else {
+                format!(
+                    "Clock drift tolerated between devices: a collection time more than {} minutes ahead of now is refused.",
+                    p.future_tolerance_minutes
+                )
+            },
+            rule: if ja {
+                "SPEC §2 採取日時"
+            } else {
+                "SPEC §2 the collection time"
+            },
+        },
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_policy_setting_is_explained_once_in_both_languages() {
+        // A key added to [policy] without a line here would be in force
+        // but missing from the page that says what is in force.
+        let policy = Policy::default();
+        let keys: Vec<String> = match toml::Value::try_from(&policy) {
+            Ok(toml::Value::Table(t)) => t.keys().cloned().collect(),
+            other => panic!("policy is not a table: {other:?}"),
+        };
+        for lang in [Lang::Ja, Lang::En] {
+            let mut lines: Vec<&str> = policy_lines(lang, &policy).iter().map(|l| l.key).collect();
+            lines.sort_unstable();
+            let mut expected: Vec<&str> = keys.iter().map(String::as_str).collect();
+            expected.sort_unstable();
+            assert_eq!(lines, expected, "{lang:?}");
+        }
+    }
+
+    #[test]
+    fn the_saliva_line_names_the_last_day_and_the_first_refused_day() {
+        let policy = Policy {
+            saliva_max_days: 7,
+            ..Policy::default()
+        };
+        let lines = policy_lines(Lang::Ja, &policy);
+        assert_eq!(lines[0].value, "7日目まで");
+        assert!(
+            lines[0].meaning.contains("8日目以降"),
+            "{}",
+            lines[0].meaning
+        );
+        let lines = policy_lines(Lang::En, &policy);
+        assert!(
+            lines[0].meaning.contains("from day 8"),
+            "{}",
+            lines[0].meaning
+        );
+    }
+
+    #[test]
+    fn a_template_is_filled_by_key_and_unknown_done_keys_say_nothing() {
+        assert_eq!(
+            fill(
+                ADMIN_JA.users_count,
+                &[("n", "3"), ("active", "2"), ("disabled", "1")]
+            ),
+            "3人（有効 2人・無効 1人）"
+        );
+        assert_eq!(
+            done_label(Lang::En, "kit_created"),
+            Some("The kit is added.")
+        );
+        assert_eq!(done_label(Lang::Ja, "<script>"), None);
+    }
+}

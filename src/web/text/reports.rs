@@ -1,0 +1,123 @@
+//! The words of the health centre's day page (the rows table) and of the
+//! lab's live alerts, in Japanese and English.
+
+use super::Lang;
+use crate::domain::labels;
+use crate::domain::patient::Sex;
+use crate::domain::results::TestResult;
+
+pub struct ReportsText {
+    pub rows_title: &'static str,
+    /// `{n}`: the number of rows.
+    pub rows_count: &'static str,
+    /// `{n}`: how many rows the page shows when the day has more.
+    pub rows_truncated: &'static str,
+    pub no_rows: &'static str,
+    pub facility_label: &'static str,
+    pub facility_hint: &'static str,
+    pub col_specimen: &'static str,
+    pub col_name: &'static str,
+    pub col_sex: &'static str,
+    pub col_birth: &'static str,
+    pub col_collected: &'static str,
+    pub col_days: &'static str,
+    pub col_type: &'static str,
+    pub col_method: &'static str,
+    pub col_result: &'static str,
+    pub col_notes: &'static str,
+    pub pending: &'static str,
+    /// `{v}`: the result's version.
+    pub corrected: &'static str,
+    pub alerts_updated: &'static str,
+}
+
+pub const REPORTS_JA: ReportsText = ReportsText {
+    rows_title: "この日の報告",
+    rows_count: "{n}件",
+    rows_truncated: "先頭の{n}件を表示しています。すべての行はダウンロードしたファイルにあります。",
+    no_rows: "この日に採取または結果判明した検体はありません。",
+    facility_label: "医療機関コード（任意）",
+    facility_hint: "空欄ならすべての医療機関",
+    col_specimen: "検体番号",
+    col_name: "氏名",
+    col_sex: "性別",
+    col_birth: "生年月日",
+    col_collected: "採取日時",
+    col_days: "発症後日数",
+    col_type: "検体",
+    col_method: "検査方法",
+    col_result: "結果",
+    col_notes: "注記",
+    pending: "結果待ち",
+    corrected: "訂正（第{v}版）",
+    alerts_updated: "自動更新中",
+};
+
+pub const REPORTS_EN: ReportsText = ReportsText {
+    rows_title: "The day's report",
+    rows_count: "{n} rows",
+    rows_truncated: "Showing the first {n} rows. The downloaded files hold every row.",
+    no_rows: "No specimen was collected or resulted on this day.",
+    facility_label: "Facility code (optional)",
+    facility_hint: "Empty for every facility",
+    col_specimen: "Specimen",
+    col_name: "Name",
+    col_sex: "Sex",
+    col_birth: "Birth date",
+    col_collected: "Collected",
+    col_days: "Days since onset",
+    col_type: "Specimen type",
+    col_method: "Method",
+    col_result: "Result",
+    col_notes: "Notes",
+    pending: "pending",
+    corrected: "corrected (version {v})",
+    alerts_updated: "Updating live",
+};
+
+pub fn reports(lang: Lang) -> &'static ReportsText {
+    match lang {
+        Lang::Ja => &REPORTS_JA,
+        Lang::En => &REPORTS_EN,
+    }
+}
+
+/// A sex code as the page shows it.
+pub fn sex_label(lang: Lang, code: &str) -> &'static str {
+    match (lang, Sex::from_code(code)) {
+        (Lang::Ja, Some(s)) => labels::sex_ja(s),
+        (Lang::En, Some(Sex::Male)) => "male",
+        (Lang::En, Some(Sex::Female)) => "female",
+        (Lang::En, Some(Sex::Other)) => "other",
+        _ => match lang {
+            Lang::Ja => "不明",
+            Lang::En => "unknown",
+        },
+    }
+}
+
+/// A result code as the page shows it.
+pub fn result_label(lang: Lang, code: &str) -> &'static str {
+    match (lang, TestResult::from_code(code)) {
+        (Lang::Ja, Some(r)) => labels::test_result_ja(r),
+        (Lang::En, Some(TestResult::Positive)) => "positive",
+        (Lang::En, Some(TestResult::Negative)) => "negative",
+        (Lang::En, Some(TestResult::Inconclusive)) => "inconclusive",
+        (Lang::En, Some(TestResult::Invalid)) => "invalid",
+        _ => "?",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sex_and_result_read_in_the_page_language() {
+        assert_eq!(sex_label(Lang::Ja, "female"), "女");
+        assert_eq!(sex_label(Lang::En, "female"), "female");
+        assert_eq!(sex_label(Lang::Ja, "nonsense"), "不明");
+        assert_eq!(result_label(Lang::Ja, "positive"), "陽性");
+        assert_eq!(result_label(Lang::En, "invalid"), "invalid");
+    }
+}
