@@ -351,6 +351,24 @@ async fn the_lookup_opens_a_registered_specimen_and_says_when_there_is_none() {
         assert!(html.contains(q.trim()), "{location}");
     }
 
+    // A scanner that sends AIM identifiers types them into the field too:
+    // the tube is found as the scan pipeline reads it.
+    let giai = "(8004)4912345000017";
+    register_at(&app, giai, 1).await;
+    for (q, expected) in [
+        ("]C0LOOK-1", "/specimens/LOOK-1".to_string()),
+        (
+            "]C180044912345000017",
+            format!("/specimens/{}", encode(giai)),
+        ),
+    ] {
+        let res = app
+            .get_with_session(&clerk, &format!("/specimens?q={}", encode(q)))
+            .await;
+        assert_eq!(res.status().as_u16(), 303, "{q:?}");
+        assert_eq!(location(&res), expected, "{q:?}");
+    }
+
     let (status, html) = app.page(&clerk, "/specimens?q=NO-SUCH-TUBE").await;
     assert_eq!(status, 404);
     assert!(html.contains("role=\"alert\""));

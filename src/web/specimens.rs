@@ -134,6 +134,38 @@ fn status_words(lang: Lang, status: &str) -> String {
     words::status_label(lang, status).map_or_else(|| status.to_string(), str::to_string)
 }
 
+/// The specimen ids a lookup may mean, in the order tried: what was typed,
+/// then the tube id the scan pipeline would read from it. A scanner set up
+/// to send AIM identifiers (as kentai's stations want) types `]C1…` or
+/// `]d2…` into the field; a GS1 tube label (GIAI, or GSRN with SRIN) is
+/// stored under its bracketed element string.
+fn lookup_ids(typed: &str) -> Vec<String> {
+    use crate::barcode::classify::{classify, Known, ScanKind};
+    /// Nothing is known: every GS1 asset id counts as a tube here.
+    struct Unknown;
+    impl Known for Unknown {
+        fn is_specimen(&self, _: &str) -> bool {
+            false
+        }
+        fn is_location(&self, _: &str) -> bool {
+            false
+        }
+        fn is_package(&self, _: &str) -> bool {
+            false
+        }
+    }
+    let mut ids = vec![typed.to_string()];
+    if let Ok(scan) = crate::barcode::parse(typed) {
+        let read = match classify(&scan, &Unknown) {
+            ScanKind::Specimen(id) => Some(id),
+            _ if !scan.gs1 => Some(scan.text),
+            _ => None,
+        };
+        ids.extend(read.filter(|id| !id.is_empty() && id != typed));
+    }
+    ids
+}
+
 /// The lookup form: reception scans a tube into it (the scanner types the
 /// id and Enter), so it takes the focus when the page opens.
 fn lookup_form(w: &SpecimensText, value: &str, autofocus: bool) -> Markup {
@@ -197,7 +229,8 @@ pub async fn index(
 
     let lookup = wanted.clone();
     let (found, list) = run_action(&ctx, &user.session.actor, move |c, actor, _| {
-        if let Some(id) = lookup.filter(|id| id.chars().count() <= MAX_LOOKUP_CHARS) {
+        let typed = lookup.filter(|id| id.chars().count() <= MAX_LOOKUP_CHARS);
+        for id in typed.as_deref().map(lookup_ids).unwrap_or_default() {
             match specimens::get(c, actor, &id) {
                 Ok(v) => return Ok((Some(v.specimen_id), Vec::new())),
                 Err(ActionError::NotFound(_)) => {}
