@@ -17,4 +17,5 @@ pub mod simulate;
 pub mod startup;
 pub mod store;
 pub mod tokens;
+pub mod turnstile;
 pub mod web;

@@ -18,6 +18,7 @@ use crate::actions::{users, ActionError, Actor, Ctx};
 use crate::config::{StationConfig, Workflow};
 use crate::domain::roles::{Action, Role};
 use crate::domain::{Notice, RuleCode};
+use crate::turnstile::Turnstile;
 use chrono::{DateTime, Utc};
 use kentai_drivers::supervisor::{DeviceEvent, DeviceStatus, Opener, Supervisor};
 use serde::Serialize;
@@ -76,6 +77,9 @@ struct Station {
     workflow: Workflow,
     /// Who the station's own scanners act as.
     actor: Actor,
+    /// The station's scans take turns in the order they arrived (the
+    /// workflow's state is what the scans before left).
+    turn: Turnstile,
     state: Mutex<StationState>,
     events: broadcast::Sender<Arc<StationEvent>>,
 }
@@ -133,6 +137,7 @@ impl ScanService {
                 Station {
                     workflow: *workflow,
                     actor,
+                    turn: Turnstile::default(),
                     state: Mutex::new(state),
                     events,
                 },
@@ -202,6 +207,7 @@ impl ScanService {
         let actor = actor.unwrap_or(&station.actor);
         // Poisoning means an earlier scan panicked mid-way; the state is a
         // convenience (what was scanned before), so carry on with it.
+        let _turn = station.turn.enter();
         let mut state = station.state.lock().unwrap_or_else(|p| p.into_inner());
         let previous = self.duplicate_of(&incoming);
         let new = NewScan {
@@ -334,6 +340,7 @@ impl ScanService {
                     "the user this scan acted as is disabled or gone",
                 ),
                 (Some(station), Some(actor)) => {
+                    let _turn = station.turn.enter();
                     let mut state = station.state.lock().unwrap_or_else(|p| p.into_inner());
                     let outcome = self.process(&mut state, row.id, &actor, &incoming);
                     state_after = Some(crate::actions::to_json(&*state));

@@ -12,7 +12,6 @@
 pub mod backup;
 pub mod models;
 pub mod schema;
-mod turnstile;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::pg::PgConnection;
@@ -162,7 +161,7 @@ const OUTCOMES_KEPT: usize = 256;
 struct GroupWriter {
     /// Who writes next, first come first served. Writers waiting here keep
     /// the batch open for them.
-    turnstile: turnstile::Turnstile,
+    turnstile: crate::turnstile::Turnstile,
     batch: Mutex<Batch>,
     outcomes: Mutex<Outcomes>,
     committed: Condvar,
@@ -191,7 +190,7 @@ impl Outcomes {
 impl GroupWriter {
     fn new() -> GroupWriter {
         GroupWriter {
-            turnstile: turnstile::Turnstile::default(),
+            turnstile: crate::turnstile::Turnstile::default(),
             batch: Mutex::new(Batch::default()),
             outcomes: Mutex::new(Outcomes::default()),
             committed: Condvar::new(),

@@ -1,10 +1,12 @@
-//! A first-come, first-served lock for SQLite's single writer.
+//! A first-come, first-served lock, for the places where the order of
+//! arrival is the order of work: SQLite's single writer, and each
+//! station's scans.
 //!
 //! `std::sync::Mutex` lets a thread that has just arrived take a freed lock
 //! ahead of threads that have slept on it for a while. Under a steady stream
-//! of registrations that barging decides who waits longest: some writes
+//! of registrations that barging decided who waited longest: some writes
 //! were overtaken again and again, and the slowest percent took twice the
-//! median. The turnstile hands the lock to the writer that has waited
+//! median. The turnstile hands the lock to the thread that has waited
 //! longest, so waits grow with the queue ahead and nothing else.
 
 use std::collections::VecDeque;
