@@ -7,7 +7,7 @@
 mod common;
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
-use common::{spawn_app_with, TestApp};
+use common::{documented, spawn_app_with, TestApp};
 use diesel::RunQueryDsl;
 use kentai::domain::roles::Role;
 use serde_json::{json, Value};
@@ -634,27 +634,6 @@ async fn kentai_report_hersys_writes_the_same_report_on_stdout() {
         .output()
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
-}
-
-/// What the served OpenAPI document says of `template`'s GET: the media
-/// types of its 200 and the values of its parameter `param`.
-fn documented(doc: &Value, template: &str, param: &str) -> (Vec<String>, Vec<String>) {
-    let op = &doc["paths"][template]["get"];
-    let media_types = op["responses"]["200"]["content"]
-        .as_object()
-        .map(|c| c.keys().cloned().collect())
-        .unwrap_or_default();
-    let values = op["parameters"]
-        .as_array()
-        .and_then(|ps| ps.iter().find(|p| p["name"] == param))
-        .and_then(|p| p["schema"]["enum"].as_array())
-        .map(|e| {
-            e.iter()
-                .filter_map(|v| v.as_str().map(String::from))
-                .collect()
-        })
-        .unwrap_or_default();
-    (media_types, values)
 }
 
 #[tokio::test]

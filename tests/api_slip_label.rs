@@ -1045,27 +1045,6 @@ async fn a_priority_override_at_dispatch_is_listed_against_the_tube_sent_ahead_o
     );
 }
 
-/// What the served OpenAPI document says of `template`'s GET: the media
-/// types of its 200 and the values of its `format` parameter.
-fn documented_formats(doc: &Value, template: &str) -> (Vec<String>, Vec<String>) {
-    let op = &doc["paths"][template]["get"];
-    let media_types = op["responses"]["200"]["content"]
-        .as_object()
-        .map(|c| c.keys().cloned().collect())
-        .unwrap_or_default();
-    let formats = op["parameters"]
-        .as_array()
-        .and_then(|ps| ps.iter().find(|p| p["name"] == "format"))
-        .and_then(|p| p["schema"]["enum"].as_array())
-        .map(|e| {
-            e.iter()
-                .filter_map(|v| v.as_str().map(String::from))
-                .collect()
-        })
-        .unwrap_or_default();
-    (media_types, formats)
-}
-
 #[tokio::test]
 async fn every_slip_and_label_format_answers_with_a_media_type_the_openapi_document_declares() {
     let app = spawn_app().await;
@@ -1077,7 +1056,7 @@ async fn every_slip_and_label_format_answers_with_a_media_type_the_openapi_docum
         ("/api/v1/packages/{package_id}/slip", ["json", "html"]),
         ("/api/v1/packages/{package_id}/label", ["svg", "zpl"]),
     ] {
-        let (media_types, listed) = documented_formats(&doc, template);
+        let (media_types, listed) = documented(&doc, template, "format");
         assert_eq!(listed, formats, "{template}: the formats it documents");
         for format in formats {
             let path = format!("{}?format={format}", template.replace("{package_id}", &id));

@@ -840,3 +840,24 @@ pub fn run_with_limit(
         ),
     }
 }
+
+/// What the served OpenAPI document says of `template`'s GET: the media
+/// types of its 200 and the values of its parameter `param`.
+pub fn documented(doc: &Value, template: &str, param: &str) -> (Vec<String>, Vec<String>) {
+    let op = &doc["paths"][template]["get"];
+    let media_types = op["responses"]["200"]["content"]
+        .as_object()
+        .map(|c| c.keys().cloned().collect())
+        .unwrap_or_default();
+    let values = op["parameters"]
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["name"] == param))
+        .and_then(|p| p["schema"]["enum"].as_array())
+        .map(|e| {
+            e.iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    (media_types, values)
+}
