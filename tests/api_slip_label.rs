@@ -332,14 +332,22 @@ async fn the_json_slip_lists_the_tubes_in_priority_order_with_their_amounts_date
     // Sputum (priority 1), swab (2), saliva (3), numbered 1 to 3, whatever
     // the order they were packed in.
     let lines = slip["specimens"].as_array().expect("specimens");
+    // The amount in Japanese: the volume recorded, or the manual's amount
+    // marked as a guide.
     let expected = [
-        ("SP-1", SpecimenType::Sputum, "喀痰", 1, "1–2 mL"),
+        (
+            "SP-1",
+            SpecimenType::Sputum,
+            "喀痰",
+            1,
+            "1–2 mL（目安・実量は未記録）",
+        ),
         (
             "NP-1",
             SpecimenType::NasopharyngealSwab,
             "鼻咽頭ぬぐい液",
             2,
-            "1 swab in 1–3 mL VTM/UTM",
+            "スワブ1本（輸送培地 1–3 mL）（目安・実量は未記録）",
         ),
         ("SA-1", SpecimenType::Saliva, "唾液", 3, "1.5 mL"),
     ];
@@ -354,6 +362,12 @@ async fn the_json_slip_lists_the_tubes_in_priority_order_with_their_amounts_date
         assert_eq!(line["type_label_ja"], label_ja, "{what}");
         assert_eq!(line["priority"], priority, "{what}");
         assert_eq!(line["amount"], amount, "{what}");
+        let volume = if tube == "SA-1" {
+            json!(1.5)
+        } else {
+            Value::Null
+        };
+        assert_eq!(line["volume_ml"], volume, "{what}");
         assert_eq!(line["container_ja"], specimen_type.container_ja(), "{what}");
         let at = t.collected[tube];
         assert_eq!(time(&line["collected_at"]), at, "{what}");
@@ -479,7 +493,10 @@ async fn a_package_with_its_own_emergency_phone_prints_it_instead_of_the_sites()
 
     let slip = slip_json(&app, &lab, &id).await;
     assert_eq!(slip["emergency_phone"], "080-5555-0101");
-    assert_eq!(slip["specimens"][0]["amount"], "1–2 mL", "no volume given");
+    assert_eq!(
+        slip["specimens"][0]["amount"], "1–2 mL（目安・実量は未記録）",
+        "no volume given"
+    );
     let html = slip_html(&app, &lab, &id).await;
     assert!(
         near(&html, r#"id="emergency-phone""#, 60).contains("080-5555-0101"),
@@ -1069,4 +1086,50 @@ async fn every_slip_and_label_format_answers_with_a_media_type_the_openapi_docum
             );
         }
     }
+}
+
+#[tokio::test]
+async fn the_slip_reads_in_japanese_unless_english_is_asked_for_with_lang_en() {
+    let app = spawn_app().await;
+    let lab = app.token(Role::Lab);
+    register_ok(&app, &lab, &registration("LG-1", "nasopharyngeal_swab", 3)).await;
+    let id = create_package(&app, &lab, &category_b(LAB_NAME)).await;
+    add_tube(&app, &lab, &id, "LG-1", None).await;
+
+    // Japanese by default: the amount, the draft banner's missing items
+    // and every heading, never a raw key or an English unit.
+    let html = slip_html(&app, &lab, &id).await;
+    for text in [
+        "スワブ1本（輸送培地 1–3 mL）（目安・実量は未記録）",
+        ">一次容器: パラフィルムで密封した（LG-1）<",
+        ">表示: UN3373 表示を貼付した<",
+        ">番号<",
+        "電話 ",
+    ] {
+        assert!(html.contains(text), "{text} is not on the slip: {html}");
+    }
+    for english in ["swab in", "VTM", ">No.<", "TEL ", ">primary.parafilm:LG-1<"] {
+        assert!(!html.contains(english), "{english} on the Japanese slip");
+    }
+
+    // English when asked, in both formats.
+    let path = format!("/api/v1/packages/{id}/slip?format=html&lang=en");
+    let english = document(&app, &lab, &path, "text/html").await;
+    assert!(english.contains(r#"<html lang="en">"#));
+    assert!(english.contains("1 swab in 1–3 mL VTM/UTM (guide; volume not recorded)"));
+    assert!(english.contains(">Primary container: Sealed with parafilm (LG-1)<"));
+    let (status, json) = app
+        .get(&format!("/api/v1/packages/{id}/slip?lang=en"), &lab)
+        .await;
+    assert_eq!(status, 200, "{json}");
+    assert_eq!(
+        json["specimens"][0]["amount"],
+        "1 swab in 1–3 mL VTM/UTM (guide; volume not recorded)"
+    );
+    assert_eq!(json["specimens"][0]["type_label_ja"], "鼻咽頭ぬぐい液");
+    let (status, body) = app
+        .get(&format!("/api/v1/packages/{id}/slip?lang=fr"), &lab)
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"]["code"], "invalid_input");
 }

@@ -1469,9 +1469,12 @@ pub fn slip(ctx: &Ctx, actor: &Actor, id: &str, now: DateTime<Utc>) -> Result<Sl
                 specimen_type: s.specimen_type,
                 type_label_ja: s.type_label_ja,
                 priority: s.priority,
-                amount: s
-                    .volume_ml
-                    .map_or_else(|| s.amount.to_string(), |v| format!("{v} mL")),
+                amount: crate::domain::labels::slip_amount(
+                    crate::domain::labels::PrintLang::Ja,
+                    s.specimen_type,
+                    s.volume_ml,
+                ),
+                volume_ml: s.volume_ml,
                 container_ja: s.container_ja,
                 collected_at: s.collected_at,
                 collection_date: s.collection_date,

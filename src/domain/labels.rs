@@ -158,6 +158,329 @@ pub fn checklist_item_ja(i: ChecklistItem) -> &'static str {
     }
 }
 
+/// The language a printed document is written in: Japanese unless a
+/// person asks for English.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PrintLang {
+    #[default]
+    Ja,
+    En,
+}
+
+impl PrintLang {
+    /// `ja` or `en`, as the `lang` query parameter gives it.
+    pub fn from_code(code: &str) -> Option<PrintLang> {
+        match code {
+            "ja" => Some(PrintLang::Ja),
+            "en" => Some(PrintLang::En),
+            _ => None,
+        }
+    }
+}
+
+/// How much of a specimen type is sent (SPEC §2.1, §2.2), in Japanese.
+pub fn amount_ja(t: SpecimenType) -> &'static str {
+    match t {
+        SpecimenType::NasopharyngealSwab => "スワブ1本（輸送培地 1–3 mL）",
+        SpecimenType::Stool => "0.1 g（スワブ1本）",
+        SpecimenType::AutopsyTissue => "—",
+        other => other.amount(),
+    }
+}
+
+/// The 量 cell of a slip line: the volume recorded at registration, or
+/// else the manual's amount for the type, marked as a guide so the lab
+/// does not read it as measured.
+pub fn slip_amount(lang: PrintLang, t: SpecimenType, volume_ml: Option<f64>) -> String {
+    let w = slip_words(lang);
+    match volume_ml {
+        Some(v) => format!("{v} mL"),
+        None if t == SpecimenType::AutopsyTissue => w.not_recorded.to_string(),
+        None => {
+            let guide = match lang {
+                PrintLang::Ja => amount_ja(t),
+                PrintLang::En => t.amount(),
+            };
+            format!("{guide}{}", w.amount_guide)
+        }
+    }
+}
+
+/// A specimen type's name in English (the Japanese is [`specimen_type_ja`]).
+pub fn specimen_type_en(t: SpecimenType) -> String {
+    t.code().replace('_', " ")
+}
+
+pub fn container_en(t: SpecimenType) -> &'static str {
+    match t {
+        SpecimenType::Sputum | SpecimenType::TrachealAspirate => {
+            "Screw-cap plastic tube (sealed with parafilm)"
+        }
+        SpecimenType::NasopharyngealSwab => {
+            "Sterile spitz tube (viral transport medium, sealed with parafilm)"
+        }
+        SpecimenType::Saliva => "Sterile container (50 mL centrifuge tube)",
+        _ => "Sealable plastic container",
+    }
+}
+
+pub fn carrier_en(c: Carrier) -> &'static str {
+    match c {
+        Carrier::OfficialVehicle => "Official or company car",
+        Carrier::CategoryBCarrier => "Carrier that takes Category B (UN3373)",
+        Carrier::YuPack => "Japan Post Yu-Pack (land only)",
+    }
+}
+
+/// The overridable rules of [`rule_ja`] in English.
+pub fn rule_en(code: RuleCode) -> String {
+    match code {
+        RuleCode::SalivaWindowExceeded => "Saliva from day 10 after onset".into(),
+        RuleCode::SalivaOnsetUnknown => "Saliva with unknown onset".into(),
+        RuleCode::PriorityViolation => "Sending priority".into(),
+        RuleCode::StorageDeadlineExceeded => "Over 48 h unfrozen".into(),
+        RuleCode::Minus20Fallback => "Stored at −20 °C (for −80 °C)".into(),
+        RuleCode::FreezeThaw => "Freeze–thaw".into(),
+        RuleCode::ConsultationRequired => "Consultation required".into(),
+        other => other.as_str().replace('_', " "),
+    }
+}
+
+pub fn layer_en(l: Layer) -> &'static str {
+    match l {
+        Layer::Primary => "Primary container",
+        Layer::Secondary => "Secondary container",
+        Layer::Tertiary => "Tertiary (outer) container",
+        Layer::Overpack => "Overpack (insulated box)",
+        Layer::Marks => "Marks",
+        Layer::Transport => "Transport",
+    }
+}
+
+/// The checklist in English (the Japanese is [`checklist_item_ja`]).
+pub fn checklist_item_en(i: ChecklistItem) -> &'static str {
+    use ChecklistItem::*;
+    match i {
+        PrimaryLeakproofTube => "Leak-proof plastic tube",
+        PrimaryLidClosed => "Lid closed firmly",
+        PrimaryWiped => "Outside wiped with disinfectant",
+        PrimaryParafilm => "Sealed with parafilm",
+        SecondaryAbsorbent => "Absorbent material put in",
+        SecondaryLeakproofSealed => "Leak-proof secondary container closed and sealed",
+        SecondaryCushioned => "Tubes cushioned or racked so they do not touch",
+        SecondaryDryIce => "Dry ice in the secondary (forbidden)",
+        TertiaryRigidOuter => "Put in a rigid outer container",
+        TertiaryCoolant => "Coolant put in",
+        TertiaryCushioned => "Cushioned so it cannot move",
+        TertiarySlipEnclosed => "Shipping slip enclosed",
+        TertiarySealed => "Outer container sealed",
+        OverpackInsulatedBox => "Put in an insulated (styrofoam) box",
+        OverpackCoolant => "Coolant inside the overpack",
+        OverpackDryIce => "Dry ice inside the overpack",
+        OverpackCardboardCover => "Covered in thick or plastic cardboard",
+        MarksUn3373 => "UN3373 mark affixed",
+        TransportSecured => "Strapped in the vehicle",
+    }
+}
+
+/// What dispatch still waits for, in words: a missing key of
+/// `packaging::missing` (`secondary.absorbent`, `primary.parafilm:T-0001`,
+/// `consignee.phone`, …) as the slip's draft banner, the package page and
+/// the packing desk name it. An unknown key is given back as it is.
+pub fn missing_words(lang: PrintLang, key: &str) -> String {
+    let item_words = |item: ChecklistItem| match lang {
+        PrintLang::Ja => format!("{}: {}", layer_ja(item.layer()), checklist_item_ja(item)),
+        PrintLang::En => format!("{}: {}", layer_en(item.layer()), checklist_item_en(item)),
+    };
+    if let Some((code, tube)) = key.split_once(':') {
+        if let Some(item) = ChecklistItem::from_code(code) {
+            return match lang {
+                PrintLang::Ja => format!("{}（{tube}）", item_words(item)),
+                PrintLang::En => format!("{} ({tube})", item_words(item)),
+            };
+        }
+    }
+    if let Some(item) = ChecklistItem::from_code(key) {
+        return item_words(item);
+    }
+    let words = match (lang, key) {
+        (PrintLang::Ja, "tubes") => "採取管が1本も入っていません",
+        (PrintLang::Ja, "consignee.name") => "送付票: 受取人の名称",
+        (PrintLang::Ja, "consignee.address") => "送付票: 受取人の住所",
+        (PrintLang::Ja, "consignee.phone") => "送付票: 受取人の電話番号",
+        (PrintLang::Ja, "shipper.name") => "送付票: 差出人の名称（施設の設定 site.facility_name）",
+        (PrintLang::Ja, "shipper.address") => "送付票: 差出人の住所（施設の設定 site.address）",
+        (PrintLang::Ja, "shipper.phone") => "送付票: 差出人の電話番号（施設の設定 site.phone）",
+        (PrintLang::Ja, "emergency_phone") => "送付票: 24時間緊急連絡先",
+        (PrintLang::Ja, "packer.name") => "ゆうパック: 包装責任者の氏名",
+        (PrintLang::Ja, "packer.certificate_id") => "ゆうパック: 包装責任者の証明書番号",
+        (PrintLang::En, "tubes") => "No tube is in the package",
+        (PrintLang::En, "consignee.name") => "Slip: consignee name",
+        (PrintLang::En, "consignee.address") => "Slip: consignee address",
+        (PrintLang::En, "consignee.phone") => "Slip: consignee phone",
+        (PrintLang::En, "shipper.name") => "Slip: shipper name (site setting site.facility_name)",
+        (PrintLang::En, "shipper.address") => "Slip: shipper address (site setting site.address)",
+        (PrintLang::En, "shipper.phone") => "Slip: shipper phone (site setting site.phone)",
+        (PrintLang::En, "emergency_phone") => "Slip: 24-hour emergency phone",
+        (PrintLang::En, "packer.name") => "Yu-Pack: the packaging responsible person's name",
+        (PrintLang::En, "packer.certificate_id") => {
+            "Yu-Pack: the packaging responsible person's certificate id"
+        }
+        _ => key,
+    };
+    words.to_string()
+}
+
+/// Every heading and word of the shipping slip, in one language.
+pub struct SlipWords {
+    pub title: &'static str,
+    pub head_date: &'static str,
+    pub head_package: &'static str,
+    pub head_status: &'static str,
+    pub head_contents: &'static str,
+    pub head_quantity: &'static str,
+    pub unit_tubes: &'static str,
+    pub head_shipper: &'static str,
+    pub head_consignee: &'static str,
+    /// Before a phone number in an address block.
+    pub phone: &'static str,
+    pub head_emergency: &'static str,
+    pub head_carrier: &'static str,
+    pub head_packer: &'static str,
+    pub head_certificate: &'static str,
+    pub head_dry_ice: &'static str,
+    pub dry_ice_net: &'static str,
+    pub head_dispatched_at: &'static str,
+    pub head_dispatched_by: &'static str,
+    pub head_specimens: &'static str,
+    pub col_number: &'static str,
+    pub col_specimen_id: &'static str,
+    pub col_type: &'static str,
+    pub col_amount: &'static str,
+    pub col_container: &'static str,
+    pub col_collected: &'static str,
+    pub col_onset: &'static str,
+    pub col_days: &'static str,
+    pub col_patient: &'static str,
+    pub head_overrides: &'static str,
+    pub col_code: &'static str,
+    pub col_reason: &'static str,
+    pub col_by: &'static str,
+    pub col_at: &'static str,
+    pub none: &'static str,
+    pub package_level: &'static str,
+    pub missing_title: &'static str,
+    pub missing_note: &'static str,
+    /// After a number of days since onset.
+    pub days: &'static str,
+    /// A value nobody recorded.
+    pub not_recorded: &'static str,
+    /// After the manual's amount when no volume was recorded.
+    pub amount_guide: &'static str,
+    pub status_open: &'static str,
+    pub status_dispatched: &'static str,
+    pub status_received: &'static str,
+}
+
+pub const SLIP_JA: SlipWords = SlipWords {
+    title: slip::TITLE,
+    head_date: slip::HEAD_DATE,
+    head_package: slip::HEAD_PACKAGE,
+    head_status: slip::HEAD_STATUS,
+    head_contents: slip::HEAD_CONTENTS,
+    head_quantity: slip::HEAD_QUANTITY,
+    unit_tubes: slip::UNIT_TUBES,
+    head_shipper: slip::HEAD_SHIPPER,
+    head_consignee: slip::HEAD_CONSIGNEE,
+    phone: slip::PHONE,
+    head_emergency: slip::HEAD_EMERGENCY,
+    head_carrier: slip::HEAD_CARRIER,
+    head_packer: slip::HEAD_PACKER,
+    head_certificate: slip::HEAD_CERTIFICATE,
+    head_dry_ice: slip::HEAD_DRY_ICE,
+    dry_ice_net: slip::DRY_ICE_NET,
+    head_dispatched_at: slip::HEAD_DISPATCHED_AT,
+    head_dispatched_by: slip::HEAD_DISPATCHED_BY,
+    head_specimens: slip::HEAD_SPECIMENS,
+    col_number: slip::COL_NUMBER,
+    col_specimen_id: slip::COL_SPECIMEN_ID,
+    col_type: slip::COL_TYPE,
+    col_amount: slip::COL_AMOUNT,
+    col_container: slip::COL_CONTAINER,
+    col_collected: slip::COL_COLLECTED,
+    col_onset: slip::COL_ONSET,
+    col_days: slip::COL_DAYS,
+    col_patient: slip::COL_PATIENT,
+    head_overrides: slip::HEAD_OVERRIDES,
+    col_code: slip::COL_CODE,
+    col_reason: slip::COL_REASON,
+    col_by: slip::COL_BY,
+    col_at: slip::COL_AT,
+    none: slip::NONE,
+    package_level: slip::PACKAGE_LEVEL,
+    missing_title: slip::MISSING_TITLE,
+    missing_note: slip::MISSING_NOTE,
+    days: slip::DAYS,
+    not_recorded: slip::NOT_RECORDED,
+    amount_guide: slip::AMOUNT_GUIDE,
+    status_open: slip::STATUS_OPEN,
+    status_dispatched: slip::STATUS_DISPATCHED,
+    status_received: slip::STATUS_RECEIVED,
+};
+
+pub const SLIP_EN: SlipWords = SlipWords {
+    title: slip::TITLE_EN,
+    head_date: "Date",
+    head_package: "Package (SSCC)",
+    head_status: "Status",
+    head_contents: "Contents",
+    head_quantity: "Quantity",
+    unit_tubes: "tubes",
+    head_shipper: "Shipper",
+    head_consignee: "Consignee",
+    phone: "Phone",
+    head_emergency: "24-hour emergency phone",
+    head_carrier: "Carrier",
+    head_packer: "Packaging responsible person",
+    head_certificate: "Certificate id",
+    head_dry_ice: "Dry ice",
+    dry_ice_net: "net",
+    head_dispatched_at: "Dispatched at",
+    head_dispatched_by: "Dispatched by",
+    head_specimens: "Specimens",
+    col_number: "No.",
+    col_specimen_id: "Specimen",
+    col_type: "Type",
+    col_amount: "Amount",
+    col_container: "Container",
+    col_collected: "Collected on",
+    col_onset: "Onset",
+    col_days: "Days since onset",
+    col_patient: "Patient number",
+    head_overrides: "Notes: rules set aside",
+    col_code: "Rule",
+    col_reason: "Reason",
+    col_by: "By",
+    col_at: "At",
+    none: "None",
+    package_level: "whole package",
+    missing_title: "Incomplete: may not be dispatched",
+    missing_note: "This slip is a draft. The package cannot be dispatched until these are done.",
+    days: "days",
+    not_recorded: "not recorded",
+    amount_guide: " (guide; volume not recorded)",
+    status_open: "being packed",
+    status_dispatched: "dispatched",
+    status_received: "received",
+};
+
+pub fn slip_words(lang: PrintLang) -> &'static SlipWords {
+    match lang {
+        PrintLang::Ja => &SLIP_JA,
+        PrintLang::En => &SLIP_EN,
+    }
+}
+
 /// The words of the shipping slip (検体送付票).
 pub mod slip {
     pub const CONTENTS_JA: &str = "臨床検体（SARS-CoV-2 検査用）";
@@ -171,6 +494,7 @@ pub mod slip {
     pub const UNIT_TUBES: &str = "本";
     pub const HEAD_SHIPPER: &str = "差出人";
     pub const HEAD_CONSIGNEE: &str = "受取人";
+    pub const PHONE: &str = "電話";
     pub const HEAD_EMERGENCY: &str = "24時間緊急連絡先";
     pub const HEAD_CARRIER: &str = "運送";
     pub const HEAD_PACKER: &str = "包装責任者";
@@ -180,6 +504,7 @@ pub mod slip {
     pub const HEAD_DISPATCHED_AT: &str = "発送日時";
     pub const HEAD_DISPATCHED_BY: &str = "発送者";
     pub const HEAD_SPECIMENS: &str = "検体一覧";
+    pub const COL_NUMBER: &str = "番号";
     pub const COL_SPECIMEN_ID: &str = "検体番号";
     pub const COL_TYPE: &str = "検体の種類";
     pub const COL_AMOUNT: &str = "量";
@@ -198,6 +523,8 @@ pub mod slip {
     pub const MISSING_TITLE: &str = "未完了 — 発送できません";
     pub const MISSING_NOTE: &str = "この送付票は下書きです。次の項目が揃うまで発送できません。";
     pub const DAYS: &str = "日";
+    pub const NOT_RECORDED: &str = "未記録";
+    pub const AMOUNT_GUIDE: &str = "（目安・実量は未記録）";
     pub const STATUS_OPEN: &str = "梱包中";
     pub const STATUS_DISPATCHED: &str = "発送済み";
     pub const STATUS_RECEIVED: &str = "受領済み";

@@ -9,6 +9,7 @@ use crate::actions::packages::{
     PackageChanges, PackageFilter, PackageView, Receive, Tick,
 };
 use crate::actions::{now, Ctx};
+use crate::domain::labels::PrintLang;
 use crate::print::Slip;
 use actix_web::http::header::ContentType;
 use actix_web::{web, HttpResponse};
@@ -271,6 +272,17 @@ pub struct SlipQuery {
     #[serde(default)]
     #[param(schema_with = slip_formats)]
     pub format: Option<String>,
+    /// The slip's words: `ja` (default) or `en`.
+    #[serde(default)]
+    #[param(schema_with = slip_languages)]
+    pub lang: Option<String>,
+}
+
+fn slip_languages() -> utoipa::openapi::Object {
+    super::one_of(
+        &["ja", "en"],
+        "The words of the slip (the amounts in JSON, every word in HTML): `ja` (default) or `en`.",
+    )
 }
 
 fn slip_formats() -> utoipa::openapi::Object {
@@ -309,11 +321,18 @@ pub async fn slip(
             )))
         }
     };
-    let slip = web::block(move || packages::slip(&ctx, &actor, &id, now())).await??;
+    let lang = match q.lang.as_deref() {
+        None => PrintLang::Ja,
+        Some(code) => PrintLang::from_code(code)
+            .ok_or_else(|| AppError::bad_request(format!("lang must be ja or en, not {code:?}")))?,
+    };
+    let slip = web::block(move || packages::slip(&ctx, &actor, &id, now()))
+        .await??
+        .in_lang(lang);
     Ok(if html {
         HttpResponse::Ok()
             .content_type(ContentType::html())
-            .body(crate::print::slip::html(&slip))
+            .body(crate::print::slip::html(&slip, lang))
     } else {
         HttpResponse::Ok().json(slip)
     })

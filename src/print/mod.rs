@@ -11,6 +11,7 @@ pub mod matrix;
 pub mod slip;
 pub mod tube_label;
 
+use crate::domain::labels::{slip_amount, PrintLang};
 use crate::domain::packaging::{Carrier, Packer, Party};
 use crate::domain::{RuleCode, SpecimenType};
 use chrono::{DateTime, FixedOffset, NaiveDate};
@@ -30,8 +31,12 @@ pub struct SlipLine {
     pub specimen_type: SpecimenType,
     pub type_label_ja: &'static str,
     pub priority: i32,
-    /// The recorded volume ("1.5 mL") or the catalogue amount.
+    /// The amount in words: the recorded volume ("1.5 mL"), or the
+    /// manual's amount for the type marked as a guide. Japanese unless
+    /// English is asked for ([`Slip::in_lang`]).
     pub amount: String,
+    /// The volume recorded at registration, in mL.
+    pub volume_ml: Option<f64>,
     pub container_ja: &'static str,
     pub collected_at: DateTime<FixedOffset>,
     pub collection_date: NaiveDate,
@@ -79,6 +84,17 @@ pub struct Slip {
     pub dispatched_by: Option<String>,
     /// What dispatch still waits for (empty once complete).
     pub missing: Vec<String>,
+}
+
+impl Slip {
+    /// The slip with its words in `lang`: the amounts are the only words a
+    /// line carries that are not named `_ja`; those stay Japanese.
+    pub fn in_lang(mut self, lang: PrintLang) -> Slip {
+        for line in &mut self.specimens {
+            line.amount = slip_amount(lang, line.specimen_type, line.volume_ml);
+        }
+        self
+    }
 }
 
 /// Everything printed on the outer package label.

@@ -9,7 +9,8 @@
 //! `specimens`, `overrides`, `missing`, …) let tests and scripts find fields.
 
 use super::label::format_kg;
-use super::Slip;
+use super::{Slip, SlipLine, SlipOverride};
+use crate::domain::labels::{self, PrintLang, SlipWords};
 use crate::domain::packaging::Party;
 use chrono::{DateTime, FixedOffset};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
@@ -43,11 +44,11 @@ tr { break-inside: avoid; page-break-inside: avoid }
 #missing ul { margin: 1mm 0 0 }
 "#;
 
-fn status_ja(status: &str) -> &str {
+fn status_words<'a>(w: &'a SlipWords, status: &'a str) -> &'a str {
     match status {
-        "open" => STATUS_OPEN,
-        "dispatched" => STATUS_DISPATCHED,
-        "received" => STATUS_RECEIVED,
+        "open" => w.status_open,
+        "dispatched" => w.status_dispatched,
+        "received" => w.status_received,
         other => other,
     }
 }
@@ -58,104 +59,134 @@ fn datetime(at: &DateTime<FixedOffset>) -> String {
     at.format("%Y-%m-%d %H:%M %:z").to_string()
 }
 
-fn party(field: &str, p: &Party) -> Markup {
+fn party(w: &SlipWords, field: &str, p: &Party) -> Markup {
     html! {
         td id=(field) {
             span data-field="name" { (p.name) } br;
             span data-field="address" { (p.address) } br;
-            "TEL " span data-field="phone" { (p.phone) }
+            (w.phone) " " span data-field="phone" { (p.phone) }
         }
     }
 }
 
-/// The slip as a complete HTML document, ready to print on A4.
-pub fn html(slip: &Slip) -> String {
+/// A line's words that depend on the language: type, container.
+fn line_words(lang: PrintLang, line: &SlipLine) -> (String, &'static str) {
+    match lang {
+        PrintLang::Ja => (line.type_label_ja.to_string(), line.container_ja),
+        PrintLang::En => (
+            labels::specimen_type_en(line.specimen_type),
+            labels::container_en(line.specimen_type),
+        ),
+    }
+}
+
+/// The slip as a complete HTML document, ready to print on A4: in
+/// Japanese, or in English when `lang` asks for it. The UN3373 proper
+/// shipping name stays in English in both: the regulations spell it so.
+pub fn html(slip: &Slip, lang: PrintLang) -> String {
+    let w = labels::slip_words(lang);
+    let carrier = match lang {
+        PrintLang::Ja => slip.carrier_label_ja,
+        PrintLang::En => labels::carrier_en(slip.carrier),
+    };
+    let rule = |o: &SlipOverride| match lang {
+        PrintLang::Ja => o.rule_label_ja.to_string(),
+        PrintLang::En => labels::rule_en(o.code),
+    };
+    let doc_lang = match lang {
+        PrintLang::Ja => "ja",
+        PrintLang::En => "en",
+    };
     let markup = html! {
         (DOCTYPE)
-        html lang="ja" {
+        html lang=(doc_lang) {
             head {
                 meta charset="utf-8";
-                title { (TITLE) " " (slip.package_id) }
+                title { (w.title) " " (slip.package_id) }
                 style { (PreEscaped(CSS)) }
             }
             body {
-                h1 { (TITLE) span.en { (TITLE_EN) } }
+                h1 { (w.title) }
                 @if !slip.missing.is_empty() {
                     div id="missing" role="alert" {
-                        p.title { (MISSING_TITLE) }
-                        p { (MISSING_NOTE) }
+                        p.title { (w.missing_title) }
+                        p { (w.missing_note) }
                         ul {
                             @for key in &slip.missing {
-                                li.code data-key=(key) { (key) }
+                                li data-key=(key) { (labels::missing_words(lang, key)) }
                             }
                         }
                     }
                 }
                 table.fields id="slip-fields" {
-                    tr { th { (HEAD_DATE) } td id="date" { (slip.date.format("%Y-%m-%d")) } }
-                    tr { th { (HEAD_PACKAGE) } td id="package-id" .code { (slip.package_id) } }
+                    tr { th { (w.head_date) } td id="date" { (slip.date.format("%Y-%m-%d")) } }
+                    tr { th { (w.head_package) } td id="package-id" .code { (slip.package_id) } }
                     tr {
-                        th { (HEAD_STATUS) }
-                        td id="status" data-status=(slip.status) { (status_ja(&slip.status)) }
+                        th { (w.head_status) }
+                        td id="status" data-status=(slip.status) { (status_words(w, &slip.status)) }
                     }
                     tr {
-                        th { (HEAD_CONTENTS) }
-                        td id="contents" { (slip.contents_ja) br; span.en { (slip.contents) } }
+                        th { (w.head_contents) }
+                        td id="contents" {
+                            @if lang == PrintLang::Ja { (slip.contents_ja) br; }
+                            span.en lang="en" { (slip.contents) }
+                        }
                     }
-                    tr { th { (HEAD_QUANTITY) } td id="quantity" { (slip.quantity) " " (UNIT_TUBES) } }
-                    tr { th { (HEAD_SHIPPER) } (party("shipper", &slip.shipper)) }
-                    tr { th { (HEAD_CONSIGNEE) } (party("consignee", &slip.consignee)) }
-                    tr { th { (HEAD_EMERGENCY) } td id="emergency-phone" { (slip.emergency_phone) } }
+                    tr { th { (w.head_quantity) } td id="quantity" { (slip.quantity) " " (w.unit_tubes) } }
+                    tr { th { (w.head_shipper) } (party(w, "shipper", &slip.shipper)) }
+                    tr { th { (w.head_consignee) } (party(w, "consignee", &slip.consignee)) }
+                    tr { th { (w.head_emergency) } td id="emergency-phone" { (slip.emergency_phone) } }
                     tr {
-                        th { (HEAD_CARRIER) }
-                        td id="carrier" data-carrier=(slip.carrier.code()) { (slip.carrier_label_ja) }
+                        th { (w.head_carrier) }
+                        td id="carrier" data-carrier=(slip.carrier.code()) { (carrier) }
                     }
                     @if let Some(packer) = &slip.packer {
                         tr {
-                            th { (HEAD_PACKER) }
+                            th { (w.head_packer) }
                             td id="packer" {
                                 span data-field="name" { (packer.name) }
-                                " (" (HEAD_CERTIFICATE) " "
+                                " (" (w.head_certificate) " "
                                 span data-field="certificate-id" { (packer.certificate_id) } ")"
                             }
                         }
                     }
                     @if let Some(kg) = slip.dry_ice_kg {
                         tr {
-                            th { (HEAD_DRY_ICE) }
+                            th { (w.head_dry_ice) }
                             td id="dry-ice" {
-                                "UN1845 " (HEAD_DRY_ICE) " " (DRY_ICE_NET) " " (format_kg(kg)) " kg"
+                                "UN1845 " (w.head_dry_ice) " " (w.dry_ice_net) " " (format_kg(kg)) " kg"
                             }
                         }
                     }
                     @if let Some(at) = &slip.dispatched_at {
                         tr {
-                            th { (HEAD_DISPATCHED_AT) }
+                            th { (w.head_dispatched_at) }
                             td id="dispatched-at" { (datetime(at)) }
                         }
                     }
                     @if let Some(by) = &slip.dispatched_by {
-                        tr { th { (HEAD_DISPATCHED_BY) } td id="dispatched-by" { (by) } }
+                        tr { th { (w.head_dispatched_by) } td id="dispatched-by" { (by) } }
                     }
                 }
 
-                h2 { (HEAD_SPECIMENS) }
+                h2 { (w.head_specimens) }
                 table id="specimens" {
                     thead {
                         tr {
-                            th { "No." } th { (COL_SPECIMEN_ID) } th { (COL_TYPE) } th { (COL_AMOUNT) }
-                            th { (COL_CONTAINER) } th { (COL_COLLECTED) } th { (COL_ONSET) }
-                            th { (COL_DAYS) } th { (COL_PATIENT) }
+                            th { (w.col_number) } th { (w.col_specimen_id) } th { (w.col_type) } th { (w.col_amount) }
+                            th { (w.col_container) } th { (w.col_collected) } th { (w.col_onset) }
+                            th { (w.col_days) } th { (w.col_patient) }
                         }
                     }
                     tbody {
                         @for line in &slip.specimens {
+                            @let (kind, container) = line_words(lang, line);
                             tr data-specimen-id=(line.specimen_id) {
                                 td.num { (line.number) }
                                 td.code { (line.specimen_id) }
-                                td { (line.type_label_ja) }
+                                td { (kind) }
                                 td.amount { (line.amount) }
-                                td.container { (line.container_ja) }
+                                td.container { (container) }
                                 td.num { (line.collection_date.format("%Y-%m-%d")) }
                                 td.num {
                                     @if let Some(onset) = line.onset_date {
@@ -166,29 +197,29 @@ pub fn html(slip: &Slip) -> String {
                                 }
                                 td.num {
                                     @if let Some(days) = line.days_since_onset {
-                                        (days) " " (DAYS)
+                                        (days) " " (w.days)
                                     } @else {
                                         "—"
                                     }
                                 }
                                 td.code {
-                                    @if let Some(patient) = &line.patient_id { (patient) } @else { "—" }
+                                    @if let Some(patient) = &line.patient_id { (patient) } @else { (w.not_recorded) }
                                 }
                             }
                         }
                     }
                 }
 
-                h2 { (HEAD_OVERRIDES) }
+                h2 { (w.head_overrides) }
                 div id="overrides" {
                     @if slip.overrides.is_empty() {
-                        p { (NONE) }
+                        p { (w.none) }
                     } @else {
                         table {
                             thead {
                                 tr {
-                                    th { (COL_SPECIMEN_ID) } th { (COL_CODE) } th { (COL_REASON) }
-                                    th { (COL_BY) } th { (COL_AT) }
+                                    th { (w.col_specimen_id) } th { (w.col_code) } th { (w.col_reason) }
+                                    th { (w.col_by) } th { (w.col_at) }
                                 }
                             }
                             tbody {
@@ -198,10 +229,10 @@ pub fn html(slip: &Slip) -> String {
                                             @if let Some(id) = &o.specimen_id {
                                                 (id)
                                             } @else {
-                                                (PACKAGE_LEVEL)
+                                                (w.package_level)
                                             }
                                         }
-                                        td { (o.rule_label_ja) br; span.code.en { (o.code.as_str()) } }
+                                        td { (rule(o)) }
                                         td { (o.reason) }
                                         td { (o.by) }
                                         td.num { (datetime(&o.at)) }
@@ -240,6 +271,7 @@ mod tests {
             type_label_ja: ja,
             priority: number as i32,
             amount: "1.5 mL".into(),
+            volume_ml: Some(1.5),
             container_ja: "滅菌容器（50 mL 遠沈管）",
             collected_at: jst(8),
             collection_date: NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
@@ -295,7 +327,7 @@ mod tests {
 
     #[test]
     fn the_slip_is_a_japanese_a4_page_titled_with_the_package() {
-        let page = html(&slip());
+        let page = html(&slip(), PrintLang::Ja);
         assert!(page.starts_with("<!DOCTYPE html>"));
         assert!(page.contains(r#"<html lang="ja">"#));
         assert!(page.contains("<title>検体送付票 106141411234567897</title>"));
@@ -304,7 +336,7 @@ mod tests {
 
     #[test]
     fn the_slip_shows_every_heading_and_field() {
-        let page = html(&slip());
+        let page = html(&slip(), PrintLang::Ja);
         for text in [
             TITLE,
             HEAD_DATE,
@@ -344,7 +376,7 @@ mod tests {
 
     #[test]
     fn specimens_are_listed_in_the_given_order() {
-        let page = html(&slip());
+        let page = html(&slip(), PrintLang::Ja);
         let table = &page[page.find(r#"id="specimens""#).unwrap()..];
         let first = table.find("SP-0002").unwrap();
         let second = table.find("SA-0001").unwrap();
@@ -353,7 +385,7 @@ mod tests {
 
     #[test]
     fn each_override_shows_its_rule_reason_author_and_time() {
-        let page = html(&slip());
+        let page = html(&slip(), PrintLang::Ja);
         let overrides = &page[page.find(r#"id="overrides""#).unwrap()..];
         for text in [
             "SA-0001",
@@ -367,7 +399,7 @@ mod tests {
         }
         let mut none = slip();
         none.overrides.clear();
-        let page = html(&none);
+        let page = html(&none, PrintLang::Ja);
         let overrides = &page[page.find(r#"id="overrides""#).unwrap()..];
         assert!(overrides.contains("<p>なし</p>"));
     }
@@ -376,22 +408,24 @@ mod tests {
     fn names_are_escaped() {
         let mut hostile = slip();
         hostile.consignee.name = "<script>alert(1)</script>".into();
-        let page = html(&hostile);
+        let page = html(&hostile, PrintLang::Ja);
         assert!(!page.contains("<script>"));
         assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     }
 
     #[test]
     fn the_draft_banner_appears_only_while_something_is_missing() {
-        assert!(!html(&slip()).contains(MISSING_TITLE));
-        assert!(!html(&slip()).contains(r#"id="missing""#));
+        assert!(!html(&slip(), PrintLang::Ja).contains(MISSING_TITLE));
+        assert!(!html(&slip(), PrintLang::Ja).contains(r#"id="missing""#));
         let mut draft = slip();
         draft.missing = vec!["consignee.phone".into(), "primary.parafilm:SA-0001".into()];
-        let page = html(&draft);
+        let page = html(&draft, PrintLang::Ja);
         let banner = &page[page.find(r#"id="missing""#).unwrap()..];
         assert!(banner.contains(MISSING_TITLE));
-        assert!(banner.contains("consignee.phone"));
-        assert!(banner.contains("primary.parafilm:SA-0001"));
+        assert!(banner.contains(r#"data-key="consignee.phone">送付票: 受取人の電話番号<"#));
+        assert!(banner.contains(
+            r#"data-key="primary.parafilm:SA-0001">一次容器: パラフィルムで密封した（SA-0001）<"#
+        ));
         assert!(page.find(r#"id="missing""#) < page.find(r#"id="package-id""#));
     }
 
@@ -402,7 +436,7 @@ mod tests {
         sent.dispatched_at = Some(jst(14));
         sent.dispatched_by = Some("鈴木".into());
         sent.dry_ice_kg = Some(2.5);
-        let page = html(&sent);
+        let page = html(&sent, PrintLang::Ja);
         for text in [
             HEAD_DISPATCHED_AT,
             "2026-11-20 14:30 +09:00",
@@ -413,5 +447,112 @@ mod tests {
         ] {
             assert!(page.contains(text), "{text} missing");
         }
+    }
+
+    /// The text a person reads: the markup without its tags, attributes
+    /// and stylesheet.
+    fn words(page: &str) -> String {
+        let body = &page[page.find("<body>").unwrap()..];
+        let mut out = String::new();
+        let mut in_tag = false;
+        for c in body.chars() {
+            match c {
+                '<' => {
+                    in_tag = true;
+                    out.push(' ');
+                }
+                '>' => in_tag = false,
+                c if !in_tag => out.push(c),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_word_on_the_japanese_slip_is_japanese_the_amounts_and_units_too() {
+        let mut draft = slip();
+        draft.missing = vec!["primary.parafilm:SA-0001".into(), "consignee.phone".into()];
+        draft.dry_ice_kg = Some(2.0);
+        draft.specimens[0].volume_ml = None;
+        draft.specimens[1] = line(
+            2,
+            "NP-0003",
+            SpecimenType::NasopharyngealSwab,
+            "鼻咽頭ぬぐい液",
+        );
+        draft.specimens[1].volume_ml = None;
+        draft.specimens[1].patient_id = None;
+        let draft = draft.in_lang(PrintLang::Ja);
+        assert_eq!(draft.specimens[0].amount, "1–2 mL（目安・実量は未記録）");
+        assert_eq!(
+            draft.specimens[1].amount,
+            "スワブ1本（輸送培地 1–3 mL）（目安・実量は未記録）"
+        );
+        let page = html(&draft, PrintLang::Ja);
+        let text = words(&page);
+        // What may stay Latin: identifiers, units, marks and the UN3373
+        // proper shipping name, which the regulations spell in English.
+        let allowed = [
+            "SSCC",
+            "UN",
+            "Biological",
+            "Substance",
+            "Category",
+            "B",
+            "SARS",
+            "CoV",
+            "mL",
+            "kg",
+            "g",
+            "SP",
+            "SA",
+            "NP",
+            "JP",
+            "P",
+        ];
+        let latin: Vec<&str> = text
+            .split(|c: char| !c.is_ascii_alphabetic())
+            .filter(|w| !w.is_empty() && !allowed.contains(w))
+            .collect();
+        assert!(
+            latin.is_empty(),
+            "English on the Japanese slip: {latin:?}\n{text}"
+        );
+        assert!(
+            text.contains(NOT_RECORDED),
+            "the missing patient number says so"
+        );
+    }
+
+    #[test]
+    fn asked_for_english_the_slip_and_its_amounts_read_in_english() {
+        let mut en = slip();
+        en.specimens[1] = line(
+            2,
+            "NP-0003",
+            SpecimenType::NasopharyngealSwab,
+            "鼻咽頭ぬぐい液",
+        );
+        en.specimens[1].volume_ml = None;
+        en.missing = vec!["tertiary.sealed".into()];
+        let en = en.in_lang(PrintLang::En);
+        assert_eq!(
+            en.specimens[1].amount,
+            "1 swab in 1–3 mL VTM/UTM (guide; volume not recorded)"
+        );
+        let page = html(&en, PrintLang::En);
+        assert!(page.contains(r#"<html lang="en">"#));
+        for text in [
+            TITLE_EN,
+            "Consignee",
+            "Japan Post Yu-Pack (land only)",
+            "Sending priority",
+            "Tertiary (outer) container: Outer container sealed",
+            "Sterile spitz tube",
+        ] {
+            assert!(page.contains(text), "{text} missing");
+        }
+        assert!(!page.contains(TITLE), "no Japanese title");
     }
 }

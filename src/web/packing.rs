@@ -28,11 +28,12 @@ use crate::actions::packages::{
 use crate::actions::sessions::Session;
 use crate::actions::{ActionError, Actor, Ctx};
 use crate::domain::codes::Notice;
+use crate::domain::labels::{self, SlipWords};
 use crate::domain::packaging::{Carrier, ChecklistItem, Layer, Missing, Packer, Party};
 use crate::domain::RuleCode;
 use crate::http::AppError;
 use crate::print::label::format_kg;
-use crate::print::{command_sheet, Slip};
+use crate::print::{command_sheet, Slip, SlipLine, SlipOverride};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
@@ -231,41 +232,15 @@ fn anchor(index: usize) -> String {
     format!("item-{index}")
 }
 
-/// What dispatch waits for, in the page's words.
+/// What dispatch waits for, in the page's words; a key the words do not
+/// know keeps the action's own sentence.
 fn missing_text(lang: Lang, m: &Missing) -> String {
-    let t = packing(lang);
-    let item_words = |item: ChecklistItem| {
-        format!(
-            "{}: {}",
-            layer_label(lang, item.layer()),
-            item_label(lang, item)
-        )
-    };
-    if let Some((code, tube)) = m.key.split_once(':') {
-        if let Some(item) = ChecklistItem::from_code(code) {
-            return fill(
-                t.missing_for_tube,
-                &[("item", &item_words(item)), ("tube", tube)],
-            );
-        }
+    let words = labels::missing_words(lang.print(), &m.key);
+    if words == m.key {
+        m.message.clone()
+    } else {
+        words
     }
-    if let Some(item) = ChecklistItem::from_code(&m.key) {
-        return item_words(item);
-    }
-    match m.key.as_str() {
-        "tubes" => t.missing_tubes,
-        "consignee.name" => t.missing_consignee_name,
-        "consignee.address" => t.missing_consignee_address,
-        "consignee.phone" => t.missing_consignee_phone,
-        "shipper.name" => t.missing_shipper_name,
-        "shipper.address" => t.missing_shipper_address,
-        "shipper.phone" => t.missing_shipper_phone,
-        "emergency_phone" => t.missing_emergency_phone,
-        "packer.name" => t.missing_packer_name,
-        "packer.certificate_id" => t.missing_packer_certificate,
-        _ => return m.message.clone(),
-    }
-    .to_string()
 }
 
 /// Where on the page a missing thing is put right.
@@ -279,7 +254,7 @@ fn missing_target(m: &Missing, anchors: &HashMap<String, usize>) -> String {
     }
 }
 
-fn party_text(p: &Party, not_set: &str) -> Markup {
+fn party_text(w: &SlipWords, p: &Party, not_set: &str) -> Markup {
     let blank = |s: &str| s.trim().is_empty();
     markup! {
         @if blank(&p.name) && blank(&p.address) && blank(&p.phone) {
@@ -287,7 +262,7 @@ fn party_text(p: &Party, not_set: &str) -> Markup {
         } @else {
             span { (p.name) } br;
             span { (p.address) } br;
-            "TEL " span { (p.phone) }
+            (w.phone) " " span { (p.phone) }
         }
     }
 }
@@ -1054,8 +1029,8 @@ fn slip_fields(lang: Lang, view: &PackageView, csrf: &str) -> Markup {
         section aria-labelledby="slip-fields-title" id="slip-fields" {
             h2 id="slip-fields-title" { (t.slip_fields_title) }
             dl class="slip-summary" {
-                div { dt { (t.shipper_label) } dd { (party_text(&view.shipper, t.not_set)) } }
-                div { dt { (t.consignee_label) } dd { (party_text(&view.consignee, t.not_set)) } }
+                div { dt { (t.shipper_label) } dd { (party_text(labels::slip_words(lang.print()), &view.shipper, t.not_set)) } }
+                div { dt { (t.consignee_label) } dd { (party_text(labels::slip_words(lang.print()), &view.consignee, t.not_set)) } }
                 div {
                     dt { (t.emergency_label) }
                     dd { @if view.emergency_phone.trim().is_empty() { span class="unset" { (t.not_set) } } @else { (view.emergency_phone) } }
@@ -1472,9 +1447,11 @@ pub async fn print(
 /// The shipping slip (検体送付票, §2.5 注2) inside the page. The API's own
 /// HTML slip is a whole document with its style inline, which the pages'
 /// content security policy would not apply, so the slip is drawn here
-/// from the same `Slip`, styled by the site's stylesheet.
+/// from the same `Slip` and the same words, styled by the site's
+/// stylesheet.
 fn slip_markup(lang: Lang, slip: &Slip) -> Markup {
     let t = packing(lang);
+    let w = labels::slip_words(lang.print());
     let missing: Vec<Missing> = slip
         .missing
         .iter()
@@ -1483,16 +1460,21 @@ fn slip_markup(lang: Lang, slip: &Slip) -> Markup {
             message: k.clone(),
         })
         .collect();
+    let rule = |o: &SlipOverride| match lang {
+        Lang::Ja => o.rule_label_ja.to_string(),
+        Lang::En => labels::rule_en(o.code),
+    };
+    let container = |line: &SlipLine| match lang {
+        Lang::Ja => line.container_ja,
+        Lang::En => labels::container_en(line.specimen_type),
+    };
     markup! {
         article class="slip" id="slip" aria-labelledby="slip-title" {
-            h1 id="slip-title" {
-                (t.slip_title)
-                @if lang == Lang::Ja { " " span class="en" lang="en" { (crate::domain::labels::slip::TITLE_EN) } }
-            }
+            h1 id="slip-title" { (w.title) }
             @if !missing.is_empty() {
                 div class="slip-draft" id="missing" {
-                    p class="title" { (t.slip_draft_title) }
-                    p { (t.slip_draft_note) }
+                    p class="title" { (w.missing_title) }
+                    p { (w.missing_note) }
                     ul {
                         @for m in &missing {
                             li data-key=(m.key) { (missing_text(lang, m)) }
@@ -1502,40 +1484,46 @@ fn slip_markup(lang: Lang, slip: &Slip) -> Markup {
             }
             table class="slip-fields" id="slip-table" {
                 tbody {
-                    tr { th scope="row" { (t.slip_date) } td id="date" { (slip.date.format("%Y-%m-%d")) } }
-                    tr { th scope="row" { (t.slip_package) } td id="package-id" { code { (slip.package_id) } } }
-                    tr { th scope="row" { (t.status_label) } td id="status" data-status=(slip.status) { (status_label(lang, &slip.status)) } }
+                    tr { th scope="row" { (w.head_date) } td id="date" { (slip.date.format("%Y-%m-%d")) } }
+                    tr { th scope="row" { (w.head_package) } td id="package-id" { code { (slip.package_id) } } }
+                    tr { th scope="row" { (w.head_status) } td id="status" data-status=(slip.status) { (status_label(lang, &slip.status)) } }
                     tr {
-                        th scope="row" { (t.slip_contents) }
-                        td id="contents" { (slip.contents_ja) br; span lang="en" { (slip.contents) } }
+                        th scope="row" { (w.head_contents) }
+                        td id="contents" {
+                            @if lang == Lang::Ja { (slip.contents_ja) br; }
+                            span lang="en" { (slip.contents) }
+                        }
                     }
-                    tr { th scope="row" { (t.slip_quantity) } td id="quantity" { (slip.quantity) " " (t.slip_unit) } }
-                    tr { th scope="row" { (t.shipper_label) } td id="shipper" { (party_text(&slip.shipper, t.not_set)) } }
-                    tr { th scope="row" { (t.consignee_label) } td id="consignee" { (party_text(&slip.consignee, t.not_set)) } }
-                    tr { th scope="row" { (t.slip_emergency) } td id="emergency-phone" { (slip.emergency_phone) } }
-                    tr { th scope="row" { (t.col_carrier) } td id="carrier" data-carrier=(slip.carrier.code()) { (carrier_label(lang, slip.carrier)) } }
+                    tr { th scope="row" { (w.head_quantity) } td id="quantity" { (slip.quantity) " " (w.unit_tubes) } }
+                    tr { th scope="row" { (w.head_shipper) } td id="shipper" { (party_text(w, &slip.shipper, t.not_set)) } }
+                    tr { th scope="row" { (w.head_consignee) } td id="consignee" { (party_text(w, &slip.consignee, t.not_set)) } }
+                    tr { th scope="row" { (w.head_emergency) } td id="emergency-phone" { (slip.emergency_phone) } }
+                    tr { th scope="row" { (w.head_carrier) } td id="carrier" data-carrier=(slip.carrier.code()) { (carrier_label(lang, slip.carrier)) } }
                     @if let Some(p) = &slip.packer {
                         tr {
-                            th scope="row" { (t.packer_label) }
-                            td id="packer" { (p.name) " (" (t.packer_certificate) " " (p.certificate_id) ")" }
+                            th scope="row" { (w.head_packer) }
+                            td id="packer" { (p.name) " (" (w.head_certificate) " " (p.certificate_id) ")" }
                         }
                     }
                     @if let Some(kg) = slip.dry_ice_kg {
-                        tr { th scope="row" { (t.slip_dry_ice) } td id="dry-ice" { "UN1845 " (format_kg(kg)) " kg" } }
+                        tr {
+                            th scope="row" { (w.head_dry_ice) }
+                            td id="dry-ice" { "UN1845 " (w.head_dry_ice) " " (w.dry_ice_net) " " (format_kg(kg)) " kg" }
+                        }
                     }
                     @if let Some(at) = &slip.dispatched_at {
-                        tr { th scope="row" { (t.dispatched_at) } td id="dispatched-at" { (at.format("%Y-%m-%d %H:%M %:z")) } }
+                        tr { th scope="row" { (w.head_dispatched_at) } td id="dispatched-at" { (at.format("%Y-%m-%d %H:%M %:z")) } }
                     }
                     @if let Some(by) = &slip.dispatched_by {
-                        tr { th scope="row" { (t.dispatched_by) } td id="dispatched-by" { (by) } }
+                        tr { th scope="row" { (w.head_dispatched_by) } td id="dispatched-by" { (by) } }
                     }
                 }
             }
-            h2 { (t.slip_specimens) }
+            h2 { (w.head_specimens) }
             table class="data slip-specimens" id="specimens" {
                 (column_heads(&[
-                    "No.", t.col_specimen, t.col_type, t.slip_amount, t.slip_container,
-                    t.slip_collected, t.slip_onset, t.slip_days, t.slip_patient,
+                    w.col_number, w.col_specimen_id, w.col_type, w.col_amount, w.col_container,
+                    w.col_collected, w.col_onset, w.col_days, w.col_patient,
                 ]))
                 tbody {
                     @for line in &slip.specimens {
@@ -1544,27 +1532,27 @@ fn slip_markup(lang: Lang, slip: &Slip) -> Markup {
                             td class="nowrap" { code { (line.specimen_id) } }
                             td { (text::specimen_type_label(lang, line.specimen_type)) }
                             td { (line.amount) }
-                            td { (line.container_ja) }
+                            td { (container(line)) }
                             td class="nowrap" { (line.collection_date.format("%Y-%m-%d")) }
                             td class="nowrap" { @if let Some(d) = line.onset_date { (d.format("%Y-%m-%d")) } @else { "—" } }
-                            td class="num" { @if let Some(d) = line.days_since_onset { (d) " " (t.slip_days_unit) } @else { "—" } }
-                            td { @if let Some(p) = &line.patient_id { code { (p) } } @else { "—" } }
+                            td class="num" { @if let Some(d) = line.days_since_onset { (d) " " (w.days) } @else { "—" } }
+                            td { @if let Some(p) = &line.patient_id { code { (p) } } @else { (w.not_recorded) } }
                         }
                     }
                 }
             }
-            h2 { (t.slip_overrides) }
+            h2 { (w.head_overrides) }
             div id="overrides" {
                 @if slip.overrides.is_empty() {
-                    p { (t.slip_none) }
+                    p { (w.none) }
                 } @else {
                     table class="data" {
-                        (column_heads(&[t.col_specimen, t.slip_rule, t.slip_reason, t.col_by, t.col_at]))
+                        (column_heads(&[w.col_specimen_id, w.col_code, w.col_reason, w.col_by, w.col_at]))
                         tbody {
                             @for o in &slip.overrides {
                                 tr data-code=(o.code.as_str()) {
-                                    td { @if let Some(s) = &o.specimen_id { code { (s) } } @else { (t.slip_package_level) } }
-                                    td { (o.rule_label_ja) " " code { (o.code.as_str()) } }
+                                    td { @if let Some(s) = &o.specimen_id { code { (s) } } @else { (w.package_level) } }
+                                    td { (rule(o)) }
                                     td { (o.reason) }
                                     td { (o.by) }
                                     td { (time_tag(&o.at)) }

@@ -46,6 +46,15 @@ impl Lang {
         }
     }
 
+    /// The same language for a printed document's words
+    /// (`domain::labels`).
+    pub fn print(self) -> labels::PrintLang {
+        match self {
+            Lang::Ja => labels::PrintLang::Ja,
+            Lang::En => labels::PrintLang::En,
+        }
+    }
+
     pub fn text(self) -> &'static Text {
         match self {
             Lang::Ja => &JA,

@@ -1,15 +1,15 @@
 //! The words of the packing pages, in Japanese (the default) and English.
 //!
 //! Kept apart from [`super::Text`] because only the packing pages use
-//! them. The manual's own terms (layers, checklist items, carriers, the
-//! shipping slip's headings) come from `domain::labels`, so the page, the
-//! printed slip and the command sheet say the same thing in Japanese; only
-//! their English is spelled here. `{n}`, `{id}`, `{tube}`, `{item}`,
-//! `{by}`, `{at}`, `{phone}` and `{count}` stand for values the page fills
-//! in.
+//! them. The manual's own terms (layers, checklist items, carriers, what
+//! dispatch waits for, the shipping slip's words) come from
+//! `domain::labels` in both languages, so the page, the printed slip and
+//! the command sheet say the same thing. `{n}`, `{id}`, `{tube}`,
+//! `{item}`, `{by}`, `{at}`, `{phone}` and `{count}` stand for values the
+//! page fills in.
 
 use super::Lang;
-use crate::domain::labels::{self, command_sheet, slip};
+use crate::domain::labels::{self, command_sheet, SLIP_EN, SLIP_JA};
 use crate::domain::packaging::{Carrier, ChecklistItem, Layer};
 
 /// One language's words for the packing pages, grouped by page.
@@ -70,18 +70,6 @@ pub struct PackingText {
     pub missing_title: &'static str,
     pub missing_intro: &'static str,
     pub missing_none: &'static str,
-    pub missing_tubes: &'static str,
-    /// `{item}` for `{tube}`.
-    pub missing_for_tube: &'static str,
-    pub missing_consignee_name: &'static str,
-    pub missing_consignee_address: &'static str,
-    pub missing_consignee_phone: &'static str,
-    pub missing_shipper_name: &'static str,
-    pub missing_shipper_address: &'static str,
-    pub missing_shipper_phone: &'static str,
-    pub missing_emergency_phone: &'static str,
-    pub missing_packer_name: &'static str,
-    pub missing_packer_certificate: &'static str,
     pub layers_title: &'static str,
     pub layers_intro: &'static str,
     pub note_primary: &'static str,
@@ -163,28 +151,6 @@ pub struct PackingText {
     pub back_to_package: &'static str,
     pub print_hint: &'static str,
     pub slip_title: &'static str,
-    pub slip_draft_title: &'static str,
-    pub slip_draft_note: &'static str,
-    pub slip_date: &'static str,
-    pub slip_package: &'static str,
-    pub slip_contents: &'static str,
-    pub slip_quantity: &'static str,
-    pub slip_unit: &'static str,
-    pub slip_emergency: &'static str,
-    pub slip_dry_ice: &'static str,
-    pub slip_specimens: &'static str,
-    pub slip_amount: &'static str,
-    pub slip_collected: &'static str,
-    pub slip_container: &'static str,
-    pub slip_onset: &'static str,
-    pub slip_days: &'static str,
-    pub slip_days_unit: &'static str,
-    pub slip_patient: &'static str,
-    pub slip_overrides: &'static str,
-    pub slip_rule: &'static str,
-    pub slip_reason: &'static str,
-    pub slip_none: &'static str,
-    pub slip_package_level: &'static str,
     pub labels_title: &'static str,
     /// The label image's text alternative: `{id}`.
     pub label_alt: &'static str,
@@ -234,9 +200,9 @@ pub const PACKING_JA: PackingText = PackingText {
     create_button: "梱包を始める",
     package_heading: "包装",
     status_label: "状態",
-    status_open: slip::STATUS_OPEN,
-    status_dispatched: slip::STATUS_DISPATCHED,
-    status_received: slip::STATUS_RECEIVED,
+    status_open: SLIP_JA.status_open,
+    status_dispatched: SLIP_JA.status_dispatched,
+    status_received: SLIP_JA.status_received,
     created_label: "作成",
     done_created: "梱包を始めました。採取管を入れてください。",
     done_added: "採取管を入れました。",
@@ -250,17 +216,6 @@ pub const PACKING_JA: PackingText = PackingText {
     missing_title: "発送前に足りないもの",
     missing_intro: "次がすべて揃うまで発送できません。",
     missing_none: "すべて揃いました。発送できます。",
-    missing_tubes: "採取管が1本も入っていません",
-    missing_for_tube: "{item}（{tube}）",
-    missing_consignee_name: "送付票: 受取人の名称",
-    missing_consignee_address: "送付票: 受取人の住所",
-    missing_consignee_phone: "送付票: 受取人の電話番号",
-    missing_shipper_name: "送付票: 差出人の名称（施設の設定 site.facility_name）",
-    missing_shipper_address: "送付票: 差出人の住所（施設の設定 site.address）",
-    missing_shipper_phone: "送付票: 差出人の電話番号（施設の設定 site.phone）",
-    missing_emergency_phone: "送付票: 24時間緊急連絡先",
-    missing_packer_name: "ゆうパック: 包装責任者の氏名",
-    missing_packer_certificate: "ゆうパック: 包装責任者の証明書番号",
     layers_title: "梱包チェックリスト",
     layers_intro: "内側から順に、一次容器・二次容器・三次容器（必要ならオーバーパック）と包みます。層ごとに確認した項目をチェックしてください。",
     note_primary: "漏れのないプラスチック容器の蓋をしっかり閉め、外側を消毒液で拭き、パラフィルムで密封します。採取管ごとに確認します。",
@@ -336,29 +291,7 @@ pub const PACKING_JA: PackingText = PackingText {
     print_button: "印刷する",
     back_to_package: "包装の画面へ戻る",
     print_hint: "A4 で印刷します。検体送付票は三次容器に同封し、ラベルは外装に貼ります。",
-    slip_title: slip::TITLE,
-    slip_draft_title: slip::MISSING_TITLE,
-    slip_draft_note: slip::MISSING_NOTE,
-    slip_date: slip::HEAD_DATE,
-    slip_package: slip::HEAD_PACKAGE,
-    slip_contents: slip::HEAD_CONTENTS,
-    slip_quantity: slip::HEAD_QUANTITY,
-    slip_unit: slip::UNIT_TUBES,
-    slip_emergency: slip::HEAD_EMERGENCY,
-    slip_dry_ice: slip::HEAD_DRY_ICE,
-    slip_specimens: slip::HEAD_SPECIMENS,
-    slip_amount: slip::COL_AMOUNT,
-    slip_collected: slip::COL_COLLECTED,
-    slip_container: slip::COL_CONTAINER,
-    slip_onset: slip::COL_ONSET,
-    slip_days: slip::COL_DAYS,
-    slip_days_unit: slip::DAYS,
-    slip_patient: slip::COL_PATIENT,
-    slip_overrides: slip::HEAD_OVERRIDES,
-    slip_rule: slip::COL_CODE,
-    slip_reason: slip::COL_REASON,
-    slip_none: slip::NONE,
-    slip_package_level: slip::PACKAGE_LEVEL,
+    slip_title: SLIP_JA.title,
     labels_title: "梱包ラベル",
     label_alt: "包装 {id} のラベル（受取人、差出人、責任者、UN3373 マーク、SSCC バーコード）",
     label_outer: "外装容器（三次容器）に貼る",
@@ -405,9 +338,9 @@ pub const PACKING_EN: PackingText = PackingText {
     create_button: "Start the package",
     package_heading: "Package",
     status_label: "Status",
-    status_open: "being packed",
-    status_dispatched: "dispatched",
-    status_received: "received",
+    status_open: SLIP_EN.status_open,
+    status_dispatched: SLIP_EN.status_dispatched,
+    status_received: SLIP_EN.status_received,
     created_label: "Started",
     done_created: "Package started. Put the tubes in.",
     done_added: "Tube added.",
@@ -421,17 +354,6 @@ pub const PACKING_EN: PackingText = PackingText {
     missing_title: "Still missing before dispatch",
     missing_intro: "The package cannot be dispatched until all of these are done.",
     missing_none: "Everything is done: the package can be dispatched.",
-    missing_tubes: "No tube is in the package",
-    missing_for_tube: "{item} ({tube})",
-    missing_consignee_name: "Slip: consignee name",
-    missing_consignee_address: "Slip: consignee address",
-    missing_consignee_phone: "Slip: consignee phone",
-    missing_shipper_name: "Slip: shipper name (site setting site.facility_name)",
-    missing_shipper_address: "Slip: shipper address (site setting site.address)",
-    missing_shipper_phone: "Slip: shipper phone (site setting site.phone)",
-    missing_emergency_phone: "Slip: 24-hour emergency phone",
-    missing_packer_name: "Yu-Pack: the packaging responsible person's name",
-    missing_packer_certificate: "Yu-Pack: the packaging responsible person's certificate id",
     layers_title: "Packing checklist",
     layers_intro: "Pack from the inside out: primary, secondary, tertiary (and an overpack when needed). Tick each item as you check it.",
     note_primary: "Leak-proof plastic tube, lid closed firmly, outside wiped with disinfectant, sealed with parafilm. Checked tube by tube.",
@@ -507,29 +429,7 @@ pub const PACKING_EN: PackingText = PackingText {
     print_button: "Print",
     back_to_package: "Back to the package",
     print_hint: "Prints on A4. The shipping slip goes inside the tertiary container; the labels go on the outside.",
-    slip_title: slip::TITLE_EN,
-    slip_draft_title: "Incomplete: may not be dispatched",
-    slip_draft_note: "This slip is a draft. The package cannot be dispatched until these are done.",
-    slip_date: "Date",
-    slip_package: "Package (SSCC)",
-    slip_contents: "Contents",
-    slip_quantity: "Quantity",
-    slip_unit: "tubes",
-    slip_emergency: "24-hour emergency phone",
-    slip_dry_ice: "Dry ice",
-    slip_specimens: "Specimens",
-    slip_amount: "Amount",
-    slip_collected: "Collected on",
-    slip_container: "Container",
-    slip_onset: "Onset",
-    slip_days: "Days since onset",
-    slip_days_unit: "days",
-    slip_patient: "Patient number",
-    slip_overrides: "Notes: rules set aside",
-    slip_rule: "Rule",
-    slip_reason: "Reason",
-    slip_none: "None",
-    slip_package_level: "whole package",
+    slip_title: SLIP_EN.title,
     labels_title: "Package labels",
     label_alt: "Label of package {id} (consignee, shipper, responsible person, UN3373 mark, SSCC barcode)",
     label_outer: "For the outer (tertiary) container",
@@ -551,54 +451,22 @@ pub fn packing(lang: Lang) -> &'static PackingText {
 pub fn layer_label(lang: Lang, layer: Layer) -> &'static str {
     match lang {
         Lang::Ja => labels::layer_ja(layer),
-        Lang::En => match layer {
-            Layer::Primary => "Primary container",
-            Layer::Secondary => "Secondary container",
-            Layer::Tertiary => "Tertiary (outer) container",
-            Layer::Overpack => "Overpack (insulated box)",
-            Layer::Marks => "Marks",
-            Layer::Transport => "Transport",
-        },
+        Lang::En => labels::layer_en(layer),
     }
 }
 
 /// A checklist item as the manual's 【別紙】 words it, or in English.
 pub fn item_label(lang: Lang, item: ChecklistItem) -> &'static str {
-    use ChecklistItem::*;
     match lang {
         Lang::Ja => labels::checklist_item_ja(item),
-        Lang::En => match item {
-            PrimaryLeakproofTube => "Leak-proof plastic tube",
-            PrimaryLidClosed => "Lid closed firmly",
-            PrimaryWiped => "Outside wiped with disinfectant",
-            PrimaryParafilm => "Sealed with parafilm",
-            SecondaryAbsorbent => "Absorbent material put in",
-            SecondaryLeakproofSealed => "Leak-proof secondary container closed and sealed",
-            SecondaryCushioned => "Tubes cushioned or racked so they do not touch",
-            SecondaryDryIce => "Dry ice in the secondary (forbidden)",
-            TertiaryRigidOuter => "Put in a rigid outer container",
-            TertiaryCoolant => "Coolant put in",
-            TertiaryCushioned => "Cushioned so it cannot move",
-            TertiarySlipEnclosed => "Shipping slip enclosed",
-            TertiarySealed => "Outer container sealed",
-            OverpackInsulatedBox => "Put in an insulated (styrofoam) box",
-            OverpackCoolant => "Coolant inside the overpack",
-            OverpackDryIce => "Dry ice inside the overpack",
-            OverpackCardboardCover => "Covered in thick or plastic cardboard",
-            MarksUn3373 => "UN3373 mark affixed",
-            TransportSecured => "Strapped in the vehicle",
-        },
+        Lang::En => labels::checklist_item_en(item),
     }
 }
 
 pub fn carrier_label(lang: Lang, carrier: Carrier) -> &'static str {
     match lang {
         Lang::Ja => labels::carrier_ja(carrier),
-        Lang::En => match carrier {
-            Carrier::OfficialVehicle => "Official or company car",
-            Carrier::CategoryBCarrier => "Carrier that takes Category B (UN3373)",
-            Carrier::YuPack => "Japan Post Yu-Pack (land only)",
-        },
+        Lang::En => labels::carrier_en(carrier),
     }
 }
 
@@ -649,7 +517,6 @@ mod tests {
         let pairs = [
             (PACKING_JA.missing_count, PACKING_EN.missing_count),
             (PACKING_JA.emergency_hint, PACKING_EN.emergency_hint),
-            (PACKING_JA.missing_for_tube, PACKING_EN.missing_for_tube),
             (PACKING_JA.done_by, PACKING_EN.done_by),
             (PACKING_JA.undone_by, PACKING_EN.undone_by),
             (PACKING_JA.tick_all_button, PACKING_EN.tick_all_button),
