@@ -161,6 +161,30 @@ fn count(html: &str, needle: &str) -> usize {
     html.matches(needle).count()
 }
 
+/// The anchor a tick's redirect comes back to (`…#item-7`).
+fn anchor_of(location: &str) -> String {
+    location
+        .split_once('#')
+        .map(|(_, a)| a.to_string())
+        .unwrap_or_else(|| panic!("no anchor in {location}"))
+}
+
+/// The element of `html` with id `id`, up to the end of the element that
+/// holds it: its opening tag's name closes it (`li` → `</li>`).
+fn element<'a>(html: &'a str, id: &str) -> &'a str {
+    let at = html
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no #{id} in {html}"));
+    let open = html[..at].rfind('<').expect("the opening tag");
+    let name: String = html[open + 1..]
+        .chars()
+        .take_while(char::is_ascii_alphanumeric)
+        .collect();
+    let rest = &html[open..];
+    let end = rest.find(&format!("</{name}>")).expect("the closing tag");
+    &rest[..end]
+}
+
 #[tokio::test]
 async fn a_lab_technician_starts_fills_ticks_and_dispatches_a_package_through_the_forms() {
     let app = spawn_app().await;
@@ -246,7 +270,12 @@ async fn a_lab_technician_starts_fills_ticks_and_dispatches_a_package_through_th
     let mut left = page_missing(&app.page(&lab, &page_path).await.1).len();
     for item in REQUIRED_ITEMS {
         let location = tick_ok(&app, &lab, &page_path, item, "true").await;
-        assert_eq!(location, format!("{page_path}?done=ticked"), "{item}");
+        let at = anchor_of(&location);
+        assert_eq!(
+            location,
+            format!("{page_path}?done=ticked&at={at}#{at}"),
+            "{item}"
+        );
         let (_, html) = app.page(&lab, &location).await;
         let now = page_missing(&html).len();
         assert!(now < left, "{item}: {now} of {left} left");
@@ -260,7 +289,9 @@ async fn a_lab_technician_starts_fills_ticks_and_dispatches_a_package_through_th
 
     // Un-ticking brings an item back, then it is ticked again.
     let location = tick_ok(&app, &lab, &page_path, "marks.un3373", "false").await;
-    assert_eq!(location, format!("{page_path}?done=unticked"));
+    let at = anchor_of(&location);
+    assert!(at.starts_with("item-"), "{location}");
+    assert_eq!(location, format!("{page_path}?done=unticked&at={at}#{at}"));
     let (_, html) = app.page(&lab, &location).await;
     assert_eq!(page_missing(&html), vec!["marks.un3373".to_string()]);
     assert_eq!(
@@ -269,7 +300,7 @@ async fn a_lab_technician_starts_fills_ticks_and_dispatches_a_package_through_th
     );
     // The same un-tick again records nothing and says so.
     let location = tick_ok(&app, &lab, &page_path, "marks.un3373", "false").await;
-    assert_eq!(location, format!("{page_path}?done=unchanged"));
+    assert_eq!(location, format!("{page_path}?done=unchanged&at={at}#{at}"));
     tick_ok(&app, &lab, &page_path, "marks.un3373", "true").await;
 
     // Complete: it leaves.
@@ -493,9 +524,10 @@ async fn bad_input_shows_the_package_again_with_the_coded_reason_and_changes_not
         ],
     )
     .await;
+    let at = anchor_of(&location);
     assert_eq!(
         location,
-        format!("{page_path}?done=ticked&warn=dry_ice_without_overpack")
+        format!("{page_path}?done=ticked&warn=dry_ice_without_overpack&at={at}#{at}")
     );
     let (_, html) = app.page(&lab, &location).await;
     assert!(
@@ -547,7 +579,15 @@ async fn the_sending_priority_refuses_a_tube_with_its_reason_and_gives_way_to_a_
     assert_eq!(status, 422, "{html}");
     assert!(html.contains("data-code=\"priority_violation\""));
     assert!(html.contains("送付優先順位"), "the rule's Japanese name");
-    assert!(html.contains("WP-0041"), "which tube is left behind");
+    let error = element(&html, "form-error");
+    assert!(
+        error.contains("送付優先順位（WP-0042）: 同じ患者の、送付優先順位がより高い検体がこの梱包に入っていません（残っている検体: WP-0041）"),
+        "which tube is left behind, in Japanese: {error}"
+    );
+    assert!(
+        !error.contains("priority 1"),
+        "no English sentence: {error}"
+    );
     assert!(
         html.contains("name=\"override_reason\""),
         "a reason is offered"
@@ -806,4 +846,225 @@ async fn the_slip_fields_form_completes_a_package_started_without_a_consignee() 
     let p = package_json(&app, &id).await;
     assert_eq!(p["consignee"]["name"], CONSIGNEE[0].1);
     assert!(!missing_keys(&p).iter().any(|k| k.starts_with("consignee.")));
+}
+
+#[tokio::test]
+async fn a_tick_comes_back_to_its_item_which_confirms_it_beside_the_button_the_script_focuses() {
+    let app = spawn_app().await;
+    let lab = app.sign_in(&app.token(Role::Lab)).await;
+    let id = package_holding(&app, &lab, "WP-0101", "WP-0102").await;
+    let page_path = format!("/packing/{id}");
+
+    // An item of the secondary layer: back to its anchor, not the top.
+    let location = tick_ok(&app, &lab, &page_path, "secondary.absorbent", "true").await;
+    let at = anchor_of(&location);
+    let (status, html) = app.page(&lab, &location).await;
+    assert_eq!(status, 200, "{html}");
+    let item = element(&html, &at);
+    assert!(
+        item.contains("data-item=\"secondary.absorbent\""),
+        "{at} is the ticked item: {item}"
+    );
+    assert!(item.contains("class=\"just-done\""), "{item}");
+    assert!(item.contains(kentai::web::text::packing::PACKING_JA.done_ticked));
+    assert!(
+        item.contains(&format!("aria-describedby=\"{at}-state {at}-done\"")),
+        "the button is described by the item's state and the confirmation: {item}"
+    );
+    assert!(item.contains(kentai::web::text::packing::PACKING_JA.untick_button));
+    // Only that item confirms; the script that focuses it is on the page.
+    assert_eq!(count(&html, "class=\"just-done\""), 1);
+    assert!(html.contains("/assets/packing.js?v="), "the page's script");
+    let (status, _, js) = app.get_text("/assets/packing.js", &app.admin).await;
+    assert_eq!(status, 200);
+    assert!(js.contains("button.focus"), "{js}");
+
+    // One tube's primary item comes back to that tube's line.
+    let fields = [
+        ("item", "primary.wiped"),
+        ("specimen_id", "WP-0101"),
+        ("done", "true"),
+    ];
+    let location = submit_ok(&app, &lab, &format!("{page_path}/checklist"), &fields).await;
+    let (_, html) = app.page(&lab, &location).await;
+    let item = element(&html, &anchor_of(&location));
+    assert!(item.contains("data-item=\"primary.wiped\""), "{item}");
+    assert!(item.contains("WP-0101"), "{item}");
+
+    // A primary item for every tube comes back to its own button.
+    let location = tick_ok(&app, &lab, &page_path, "primary.parafilm", "true").await;
+    let at = anchor_of(&location);
+    assert_eq!(at, "tick-all-primary-parafilm");
+    let (_, html) = app.page(&lab, &location).await;
+    assert!(element(&html, &at).contains("class=\"just-done\""));
+}
+
+#[tokio::test]
+async fn a_refused_tick_is_explained_beside_its_item_in_japanese() {
+    let app = spawn_app().await;
+    let lab = app.sign_in(&app.token(Role::Lab)).await;
+    let id = package_holding(&app, &lab, "WP-0111", "WP-0112").await;
+    let page_path = format!("/packing/{id}");
+    let (_, page) = app.page(&lab, &page_path).await;
+
+    // Dry ice in the overpack without its weight: refused at that item.
+    let before = (app.snapshot(), package_state(&app, &id).await);
+    let (status, _, html) = tick(&app, &lab, &page_path, "overpack.dry_ice", "true").await;
+    assert_eq!(status, 400, "{html}");
+    assert_eq!(before, (app.snapshot(), package_state(&app, &id).await));
+    assert_refused(&html, "invalid_input");
+    let item_id = page
+        .split("data-item=\"overpack.dry_ice\"")
+        .next()
+        .and_then(|s| s.rsplit("id=\"").next())
+        .and_then(|s| s.split('"').next())
+        .expect("the dry ice item's id");
+    let item = element(&html, item_id);
+    assert!(item.contains("id=\"form-error\""), "{item}");
+    assert_eq!(count(&html, "id=\"form-error\""), 1);
+    // The top of the page links down to it.
+    assert!(html.contains("href=\"#form-error\""));
+
+    // Dry ice in the secondary has no button of its own: the rule in
+    // words at the top.
+    let (status, _, html) = tick(&app, &lab, &page_path, "secondary.dry_ice", "true").await;
+    assert_eq!(status, 422, "{html}");
+    assert_refused(&html, "dry_ice_in_secondary");
+    assert!(element(&html, "form-error").contains("二次容器にドライアイス"));
+    assert!(!html.contains("href=\"#form-error\""));
+}
+
+/// Registers a sputum tube collected `hours_ago` and never frozen.
+async fn late_tube(app: &TestApp, id: &str, hours_ago: i64) {
+    let mut body = registration(id, "sputum", 1);
+    let (at, onset) = collected(hours_ago, 1);
+    body["collected_at"] = json!(at.to_rfc3339());
+    body["onset_date"] = json!(onset.to_string());
+    let (status, res) = app.register(&app.admin, &body).await;
+    assert_eq!(status, 201, "register {id}: {res}");
+}
+
+#[tokio::test]
+async fn a_complete_package_refused_for_the_48_hour_rule_asks_for_a_reason_and_never_says_ready() {
+    let app = spawn_app().await;
+    let lab = app.sign_in(&app.token(Role::Lab)).await;
+    let id = start_package(&app, &lab, "category_b_carrier").await;
+    let page_path = format!("/packing/{id}");
+    late_tube(&app, "WP-LATE-1", 50).await;
+    put_in(&app, &lab, &page_path, "WP-LATE-1").await;
+    for item in REQUIRED_ITEMS {
+        if item != "secondary.cushioned" {
+            tick_ok(&app, &lab, &page_path, item, "true").await;
+        }
+    }
+    let t = &kentai::web::text::packing::PACKING_JA;
+
+    // Complete, and the page already knows the tube is late: no green
+    // "ready", a reason asked for, the field for it.
+    let (_, html) = app.page(&lab, &page_path).await;
+    assert!(!html.contains(t.missing_none), "{html}");
+    assert!(!html.contains(t.dispatch_ready), "{html}");
+    assert!(html.contains(t.missing_needs_reason));
+    assert!(html.contains("id=\"dispatch_override_reason\""));
+
+    // Dispatched without a reason: refused in words, beside the dispatch
+    // button, the reason's field focused; nothing changes.
+    let before = (app.snapshot(), package_state(&app, &id).await);
+    let (status, _, html) = app
+        .submit_with_csrf(&lab, &format!("{page_path}/dispatch"), &[])
+        .await;
+    assert_eq!(status, 422, "{html}");
+    assert_eq!(before, (app.snapshot(), package_state(&app, &id).await));
+    assert_refused(&html, "storage_deadline_exceeded");
+    assert!(
+        !html.contains(t.missing_none),
+        "no ready box under a refusal"
+    );
+    assert!(!html.contains(t.dispatch_ready));
+    assert!(html.contains(t.missing_needs_reason));
+    let dispatch = element(&html, "dispatch");
+    assert!(dispatch.contains("id=\"form-error\""), "{dispatch}");
+    assert!(
+        dispatch.contains("未凍結48時間超過（WP-LATE-1、未凍結 "),
+        "{dispatch}"
+    );
+    assert!(dispatch.contains("採取から48時間以上、凍結されていません"));
+    assert!(
+        !dispatch.contains("spent"),
+        "no English sentence: {dispatch}"
+    );
+    assert!(dispatch.contains("autofocus"), "{dispatch}");
+    assert!(dispatch.contains("name=\"override_reason\""));
+
+    // With a reason it leaves, and the reason is kept.
+    let location = submit_ok(
+        &app,
+        &lab,
+        &format!("{page_path}/dispatch"),
+        &[("override_reason", "検査機関と相談のうえ冷蔵のまま発送")],
+    )
+    .await;
+    assert_eq!(
+        location,
+        format!("{page_path}?done=dispatched&warn=storage_deadline_exceeded")
+    );
+    let p = package_json(&app, &id).await;
+    assert_eq!(p["status"], "dispatched");
+    assert_eq!(
+        p["dispatch_override_reason"],
+        "検査機関と相談のうえ冷蔵のまま発送"
+    );
+}
+
+#[tokio::test]
+async fn an_early_dispatch_names_what_is_missing_in_words_beside_the_dispatch_button() {
+    let app = spawn_app().await;
+    let lab = app.sign_in(&app.token(Role::Lab)).await;
+    let id = package_holding(&app, &lab, "WP-0121", "WP-0122").await;
+    let page_path = format!("/packing/{id}");
+    let (status, _, html) = app
+        .submit_with_csrf(&lab, &format!("{page_path}/dispatch"), &[])
+        .await;
+    assert_eq!(status, 409, "{html}");
+    let error = element(&html, "form-error");
+    assert!(
+        error.contains("一次容器: パラフィルムで密封した（WP-0121）"),
+        "{error}"
+    );
+    assert!(error.contains("三次容器（外装容器）: 検体送付票を同封した"));
+    assert!(
+        !error.contains(">primary.parafilm:WP-0121<"),
+        "no raw key as the words: {error}"
+    );
+    assert!(element(&html, "dispatch").contains("id=\"form-error\""));
+    assert!(
+        !html.contains(kentai::web::text::packing::PACKING_JA.missing_none),
+        "{html}"
+    );
+}
+
+#[tokio::test]
+async fn the_print_view_slip_reads_in_japanese_with_the_amount_in_words() {
+    let app = spawn_app().await;
+    let lab = app.sign_in(&app.token(Role::Lab)).await;
+    let id = start_package(&app, &lab, "category_b_carrier").await;
+    tube(&app, "WP-0131", "nasopharyngeal_swab", "P-131").await;
+    put_in(&app, &lab, &format!("/packing/{id}"), "WP-0131").await;
+    let (status, html) = app.page(&lab, &format!("/packing/{id}/print")).await;
+    assert_eq!(status, 200, "{html}");
+    let slip = element(&html, "slip");
+    assert!(
+        slip.contains("スワブ1本（輸送培地 1–3 mL）（目安・実量は未記録）"),
+        "{slip}"
+    );
+    assert!(slip.contains("一次容器: パラフィルムで密封した（WP-0131）"));
+    for english in ["swab in", "VTM", ">No.<", "TEL ", "Specimen shipping slip"] {
+        assert!(!slip.contains(english), "{english} on the Japanese slip");
+    }
+    let (_, html) = app
+        .page(&lab, &format!("/packing/{id}/print?lang=en"))
+        .await;
+    let slip = element(&html, "slip");
+    assert!(slip.contains("1 swab in 1–3 mL VTM/UTM (guide; volume not recorded)"));
+    assert!(slip.contains("Specimen shipping slip"));
 }

@@ -18,7 +18,7 @@ struct Asset {
 
 const JS: &str = "text/javascript; charset=utf-8";
 
-const ASSETS: [Asset; 5] = [
+const ASSETS: [Asset; 6] = [
     // One stylesheet for every page (one request), kept in a file per
     // desk so each part of the site is edited on its own.
     Asset {
@@ -50,6 +50,11 @@ const ASSETS: [Asset; 5] = [
         name: "print.js",
         content_type: JS,
         body: include_str!("assets/print.js"),
+    },
+    Asset {
+        name: "packing.js",
+        content_type: JS,
+        body: include_str!("assets/packing.js"),
     },
 ];
 

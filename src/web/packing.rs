@@ -9,21 +9,28 @@
 //! wrong package). Everything is a plain HTML form posting to this server
 //! with the session's CSRF token, so the keyboard alone does it all and no
 //! script is needed; each form answers with a redirect back to the package
-//! (Post/Redirect/Get, so a reload never repeats a tick), or, when the
-//! action refuses, with the package page again under the refusal's status
-//! and reason, having changed nothing. The role check runs before anything
+//! (Post/Redirect/Get, so a reload never repeats a tick) — a tick back to
+//! the item's own anchor, so a long page does not start again at the top —
+//! or, when the action refuses, with the package page again under the
+//! refusal's status, its reason in words beside the form that met it, and
+//! nothing changed. A complete package says "ready" only when nothing
+//! stands in the way: a rule that asks for a written reason (the 48-hour
+//! clock, the sending priority) is named, with the field for the reason.
+//! `packing.js` adds the focus on the ticked item's button and keeps the
+//! item where it stood on the screen. The role check runs before anything
 //! is read, and the actions check the role again underneath.
 
 use super::desks::{answer, checked_form, forbidden_at, not_found, open_with, Place};
 use super::layout::{column_heads, time_tag, to_the_minute, Section};
 use super::text::packing::{
-    carrier_label, fill, item_label, layer_label, packing, status_label, PackingText,
+    carrier_label, fill, item_label, layer_label, packing, refusal_explanation, status_label,
+    PackingText,
 };
 use super::text::{self, Lang};
 use super::{encode_query_value, rule_words, run_action, see_other, CsrfForm, SignedIn};
 use crate::actions::packages::{
     self, AddSpecimen, ChecklistLine, Dispatch, NewPackage, PackageChanged, PackageChanges,
-    PackageFilter, PackageView, Tick, DISPATCHED, OPEN, RECEIVED,
+    PackageFilter, PackageView, PackedTube, Tick, DISPATCHED, OPEN, RECEIVED,
 };
 use crate::actions::sessions::Session;
 use crate::actions::{ActionError, Actor, Ctx};
@@ -128,6 +135,8 @@ struct DispatchForm {
 struct Shown {
     done: Option<String>,
     warn: Option<String>,
+    /// The anchor of the checklist button the change came from.
+    at: Option<String>,
 }
 
 /// A field left empty means "not given".
@@ -189,11 +198,31 @@ impl Failure {
     }
 }
 
+/// Where on the package page a form sits, so that a refusal is shown
+/// beside the form that met it rather than thousands of pixels above.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+enum Spot {
+    /// Above the package (a form with no place of its own).
+    #[default]
+    Top,
+    /// A checklist item's button: the item's code and its tube; a primary
+    /// item without a tube is the button that ticks every tube.
+    Item {
+        item: String,
+        specimen_id: Option<String>,
+    },
+    AddTube,
+    SlipFields,
+    Dispatch,
+}
+
 /// Which form failed, so the page can offer the way on (an override
 /// reason) and keep what was typed.
 #[derive(Debug, Default)]
 struct Attempt {
     failure: Option<Failure>,
+    /// The form that failed.
+    spot: Spot,
     /// The tube the add form tried.
     specimen_id: String,
     /// The add form's refusal may be overridden with a reason.
@@ -207,6 +236,15 @@ impl Attempt {
     fn failed(failure: Failure) -> Attempt {
         Attempt {
             failure: Some(failure),
+            ..Attempt::default()
+        }
+    }
+
+    /// The form at `spot` failed and offers nothing more.
+    fn failed_at(spot: Spot) -> impl FnOnce(Failure) -> Attempt {
+        move |failure| Attempt {
+            failure: Some(failure),
+            spot,
             ..Attempt::default()
         }
     }
@@ -230,6 +268,27 @@ fn line_key(line: &ChecklistLine) -> String {
 
 fn anchor(index: usize) -> String {
     format!("item-{index}")
+}
+
+/// The anchor of the button that ticks `item` for every tube.
+fn tick_all_anchor(item: ChecklistItem) -> String {
+    format!("tick-all-{}", item.code().replace('.', "-"))
+}
+
+/// The anchor of the checklist button a tick came from, on the package as
+/// it now is: the item's line, or the button for every tube.
+fn tick_anchor(
+    view: &PackageView,
+    item: ChecklistItem,
+    specimen_id: Option<&str>,
+) -> Option<String> {
+    if item.layer() == Layer::Primary && specimen_id.is_none() {
+        return Some(tick_all_anchor(item));
+    }
+    view.checklist
+        .iter()
+        .position(|l| l.item == item && l.specimen_id.as_deref() == specimen_id)
+        .map(anchor)
 }
 
 /// What dispatch waits for, in the page's words; a key the words do not
@@ -267,14 +326,19 @@ fn party_text(w: &SlipWords, p: &Party, not_set: &str) -> Markup {
     }
 }
 
-/// Back to the package after a change, with a word on what happened.
-fn back_to(id: &str, done: &str, changed: &PackageChanged) -> HttpResponse {
+/// Back to the package after a change, with a word on what happened;
+/// with `at`, back to that place on the page (`?at=` tells the page which
+/// item to confirm beside, `#` brings the browser there without a script).
+fn back_to(id: &str, done: &str, changed: &PackageChanged, at: Option<&str>) -> HttpResponse {
     let done = if changed.created { done } else { "unchanged" };
     let mut location = format!("{}?done={done}", package_path(id));
     let codes: Vec<&str> = changed.warnings.iter().map(|w| w.code.as_str()).collect();
     if !codes.is_empty() {
         location.push_str("&warn=");
         location.push_str(&encode_query_value(&codes.join(",")));
+    }
+    if let Some(at) = at {
+        location.push_str(&format!("&at={at}#{at}"));
     }
     see_other(&location)
 }
@@ -414,7 +478,7 @@ async fn index_page(
         p { (t.intro) }
         p { a href="/packing/commands" { (t.commands_link) } }
         @if let Some(f) = &failure {
-            (error_box(lang, f))
+            (error_box(lang, f, None, ""))
         }
         section aria-labelledby="open-title" {
             h2 id="open-title" { (t.open_title) }
@@ -647,7 +711,10 @@ async fn package_page(
     let t = packing(lang);
     let title = format!("{} {}", t.package_heading, view.package_id);
     let here = package_path(&view.package_id);
-    let place = Place::of(lang, &here, &user.session, Section::Packing);
+    let place = Place {
+        scripts: &["packing.js"],
+        ..Place::of(lang, &here, &user.session, Section::Packing)
+    };
     Ok(answer(req, status, &place, &title, body))
 }
 
@@ -674,20 +741,87 @@ fn warning_text(lang: Lang, code: &str) -> Option<String> {
     })
 }
 
-fn error_box(lang: Lang, f: &Failure) -> Markup {
+/// The tube a refusal of dispatch or of the add form concerns: the tube
+/// of the package its sentence names (`tube T-1 …`, the longest id when
+/// one is a prefix of another), else the tube the form tried.
+fn refusal_tube<'a>(n: &Notice, tubes: &'a [PackedTube], tried: &'a str) -> Option<&'a str> {
+    tubes
+        .iter()
+        .map(|t| t.specimen_id.as_str())
+        .filter(|id| {
+            n.message
+                .match_indices(&format!("tube {id}"))
+                .any(|(at, m)| {
+                    matches!(
+                        n.message[at + m.len()..].chars().next(),
+                        None | Some(' ' | ':' | ',')
+                    )
+                })
+        })
+        .max_by_key(|id| id.len())
+        .or_else(|| (!tried.is_empty()).then_some(tried))
+}
+
+/// The higher-priority tube a priority refusal says stays behind: the id
+/// after the specimen type's code in its sentence (`… sputum T-2
+/// (priority 1) …`). A sentence written otherwise names none, and the page
+/// then says what the rule asks without it.
+fn left_behind(message: &str) -> Option<&str> {
+    crate::domain::SpecimenType::ALL.iter().find_map(|t| {
+        let rest = message.split_once(&format!("{} ", t.code()))?.1;
+        let id = rest.split_once(" (priority")?.0;
+        (!id.is_empty() && !id.contains(' ')).then_some(id)
+    })
+}
+
+/// One refusal in the page's words: in Japanese the rule, the tube (and
+/// for the 48-hour rule the hours unfrozen) and what the rule asks; in
+/// English the rule's own sentence.
+fn refusal_text(lang: Lang, n: &Notice, view: Option<&PackageView>, tried: &str) -> String {
+    if lang == Lang::En {
+        return n.message.clone();
+    }
+    let t = packing(lang);
+    let tubes = view.map_or(&[][..], |v| v.specimens.as_slice());
+    let tube = refusal_tube(n, tubes, tried);
+    let mut what: Vec<String> = tube.map(str::to_string).into_iter().collect();
+    if n.code == RuleCode::StorageDeadlineExceeded {
+        if let Some(packed) = tubes.iter().find(|p| Some(p.specimen_id.as_str()) == tube) {
+            what.push(fill(
+                t.hours_unfrozen,
+                &[("h", &format!("{:.1}", packed.hours_unfrozen))],
+            ));
+        }
+    }
+    let mut out = rule_words(lang, n.code, &n.message);
+    if !what.is_empty() {
+        out.push_str(&format!("（{}）", what.join("、")));
+    }
+    if let Some(why) = refusal_explanation(lang, n.code) {
+        out.push_str(": ");
+        out.push_str(why);
+    }
+    if n.code == RuleCode::PriorityViolation {
+        if let Some(other) = left_behind(&n.message) {
+            out.push_str(&fill(t.left_behind, &[("tube", other)]));
+        }
+    }
+    out
+}
+
+/// The red box of a refused form: every rule that refused in words, or
+/// what dispatch waits for, or the reason, then the code for whoever
+/// looks it up. `tabindex` lets the page's script bring it into view.
+fn error_box(lang: Lang, f: &Failure, view: Option<&PackageView>, tried: &str) -> Markup {
     let t = packing(lang);
     let labelled = |code: RuleCode| text::reason_label(lang, code).is_some();
     markup! {
-        div class="error" role="alert" id="form-error" data-code=(f.code.as_str()) {
+        div class="error" role="alert" id="form-error" tabindex="-1" data-code=(f.code.as_str()) {
             @if !f.refusals.is_empty() {
-                // Every rule that refused, each with its own reason.
+                p { (t.refused_intro) }
                 ul class="refusals" {
                     @for n in &f.refusals {
-                        li data-code=(n.code.as_str()) {
-                            (rule_words(lang, n.code, &n.message))
-                            @if labelled(n.code) { " — " (n.message) }
-                            " (" code { (n.code.as_str()) } ")"
-                        }
+                        li data-code=(n.code.as_str()) { (refusal_text(lang, n, view, tried)) }
                     }
                 }
             } @else if !f.missing.is_empty() {
@@ -705,6 +839,81 @@ fn error_box(lang: Lang, f: &Failure) -> Markup {
             }
             p class="code" { (t.error_code) ": " code { (f.code.as_str()) } }
         }
+    }
+}
+
+/// Where dispatch stands once nothing on the checklist is missing.
+enum Readiness {
+    /// Nothing stands in the way.
+    Ready,
+    /// Dispatch needs a written reason: these rules refuse it.
+    NeedsReason(Vec<Notice>),
+    /// Dispatch was just refused for a reason no override sets aside.
+    Refused,
+}
+
+/// Whether a complete package may leave as it is. The 48-hour rule is
+/// known from the package itself; the priority rule only from a refused
+/// dispatch, whose refusals then stand.
+fn readiness(view: &PackageView, attempt: &Attempt) -> Readiness {
+    let dispatch_failure = attempt
+        .failure
+        .as_ref()
+        .filter(|_| attempt.spot == Spot::Dispatch);
+    if let Some(f) = dispatch_failure {
+        return if attempt.dispatch_override && !f.refusals.is_empty() {
+            Readiness::NeedsReason(f.refusals.clone())
+        } else {
+            Readiness::Refused
+        };
+    }
+    let late: Vec<Notice> = view
+        .specimens
+        .iter()
+        .filter(|t| t.deadline_exceeded)
+        .map(|t| {
+            Notice::new(
+                RuleCode::StorageDeadlineExceeded,
+                format!(
+                    "tube {} spent {:.1} h unfrozen",
+                    t.specimen_id, t.hours_unfrozen
+                ),
+            )
+        })
+        .collect();
+    if late.is_empty() {
+        Readiness::Ready
+    } else {
+        Readiness::NeedsReason(late)
+    }
+}
+
+/// Whether the refused form's box is drawn at `spot` (else at the top).
+fn error_at(view: &PackageView, attempt: &Attempt, spot: &Spot) -> bool {
+    attempt.failure.is_some() && &error_spot(view, attempt) == spot
+}
+
+/// Where the refused form's box goes: beside its form while the page
+/// draws that form, else at the top.
+fn error_spot(view: &PackageView, attempt: &Attempt) -> Spot {
+    if view.status != OPEN {
+        return Spot::Top;
+    }
+    match &attempt.spot {
+        Spot::Item { item, specimen_id } => {
+            let drawn = ChecklistItem::from_code(item).is_some_and(|i| {
+                tick_anchor(view, i, specimen_id.as_deref()).is_some()
+                    && (specimen_id.is_some()
+                        || i.layer() != Layer::Primary
+                        || !view.specimens.is_empty())
+            });
+            if drawn {
+                attempt.spot.clone()
+            } else {
+                Spot::Top
+            }
+        }
+        other => other.clone(),
     }
 }
 
@@ -732,6 +941,8 @@ fn package_body(
         .split(',')
         .filter_map(|c| warning_text(lang, c.trim()))
         .collect();
+    let ready = readiness(view, attempt);
+    let error_below = attempt.failure.is_some() && error_spot(view, attempt) != Spot::Top;
     markup! {
         h1 { (t.package_heading) " " code class="sscc" { (view.package_id) } }
         dl class="package-facts" {
@@ -753,36 +964,63 @@ fn package_body(
                 }
             }
         }
-        @if let Some(f) = &attempt.failure {
-            (error_box(lang, f))
+        @if let Some(f) = attempt.failure.as_ref().filter(|_| !error_below) {
+            (error_box(lang, f, Some(view), &attempt.specimen_id))
+        }
+        @if error_below {
+            p class="error-elsewhere" { a href="#form-error" { (t.error_elsewhere) } }
         }
         @if open {
-            section class={ "missing" @if view.complete { " complete" } } aria-labelledby="missing-title" {
-                h2 id="missing-title" { (t.missing_title) }
-                @if view.complete {
-                    p class="all-done" { "✓ " (t.missing_none) }
-                } @else {
-                    p { (t.missing_intro) }
-                    ul class="missing-list" id="missing" {
-                        @for m in &view.missing_details {
-                            li data-key=(m.key) {
-                                a href=(missing_target(m, &anchors)) { (missing_text(lang, m)) }
+            @match (view.complete, &ready) {
+                (false, _) => {
+                    section class="missing" aria-labelledby="missing-title" {
+                        h2 id="missing-title" { (t.missing_title) }
+                        p { (t.missing_intro) }
+                        ul class="missing-list" id="missing" {
+                            @for m in &view.missing_details {
+                                li data-key=(m.key) {
+                                    a href=(missing_target(m, &anchors)) { (missing_text(lang, m)) }
+                                }
                             }
                         }
                     }
                 }
+                (true, Readiness::Ready) => {
+                    section class="missing complete" aria-labelledby="missing-title" {
+                        h2 id="missing-title" { (t.missing_title) }
+                        p class="all-done" { "✓ " (t.missing_none) }
+                    }
+                }
+                (true, Readiness::NeedsReason(refusals)) => {
+                    section class="missing needs-reason" aria-labelledby="missing-title" id="needs-reason" {
+                        h2 id="missing-title" { (t.missing_title) }
+                        p { (t.missing_needs_reason) }
+                        ul class="refusals" {
+                            @for n in refusals {
+                                li data-code=(n.code.as_str()) { (refusal_text(lang, n, Some(view), "")) }
+                            }
+                        }
+                        p { a href="#dispatch_override_reason" { (t.needs_reason_link) } }
+                    }
+                }
+                (true, Readiness::Refused) => {
+                    section class="missing refused" aria-labelledby="missing-title" {
+                        h2 id="missing-title" { (t.missing_title) }
+                        p { (t.missing_refused) }
+                    }
+                }
             }
         }
-        (layers(lang, view, csrf, attempt))
-        (slip_fields(lang, view, csrf))
-        (dispatch_section(lang, view, csrf, attempt))
+        (layers(lang, view, csrf, attempt, shown))
+        (slip_fields(lang, view, csrf, attempt))
+        (dispatch_section(lang, view, csrf, attempt, &ready))
         (history(lang, view))
     }
 }
 
 /// The checklist drawn as the package is packed: from the tube outwards,
 /// one section a layer, each with its own items.
-fn layers(lang: Lang, view: &PackageView, csrf: &str, attempt: &Attempt) -> Markup {
+fn layers(lang: Lang, view: &PackageView, csrf: &str, attempt: &Attempt, shown: &Shown) -> Markup {
     let t = packing(lang);
     let open = view.status == OPEN;
     let items_of = |layer: Layer| -> Vec<(usize, &ChecklistLine)> {
@@ -832,11 +1070,26 @@ fn layers(lang: Lang, view: &PackageView, csrf: &str, attempt: &Attempt) -> Mark
                                     fieldset class="tick-all" {
                                         legend { (t.tick_all_legend) }
                                         @for item in &primary_items {
-                                            form method="post" action={ (package_path(&view.package_id)) "/checklist" } class="inline" {
-                                                input type="hidden" name="csrf" value=(csrf);
-                                                input type="hidden" name="item" value=(item.code());
-                                                input type="hidden" name="done" value="true";
-                                                button type="submit" { (fill(t.tick_all_button, &[("item", item_label(lang, *item))])) }
+                                            @let spot = Spot::Item { item: item.code().to_string(), specimen_id: None };
+                                            @let here = tick_all_anchor(*item);
+                                            @let confirmed = shown.at.as_deref() == Some(here.as_str());
+                                            div class="tick-all-item" id=(here) {
+                                                form method="post" action={ (package_path(&view.package_id)) "/checklist" } class="inline tick" {
+                                                    input type="hidden" name="csrf" value=(csrf);
+                                                    input type="hidden" name="item" value=(item.code());
+                                                    input type="hidden" name="done" value="true";
+                                                    button type="submit" aria-describedby=[confirmed.then(|| format!("{here}-done"))] {
+                                                        (fill(t.tick_all_button, &[("item", item_label(lang, *item))]))
+                                                    }
+                                                }
+                                                @if confirmed {
+                                                    @if let Some(d) = shown.done.as_deref().and_then(|d| done_text(t, d)) {
+                                                        span class="just-done" id={ (here) "-done" } { "✓ " (d) }
+                                                    }
+                                                }
+                                                @if error_at(view, attempt, &spot) {
+                                                    @if let Some(f) = &attempt.failure { (error_box(lang, f, Some(view), "")) }
+                                                }
                                             }
                                         }
                                     }
@@ -848,14 +1101,14 @@ fn layers(lang: Lang, view: &PackageView, csrf: &str, attempt: &Attempt) -> Mark
                                     }
                                     ul class="items" {
                                         @for (i, line) in items_of(layer).into_iter().filter(|(_, l)| l.specimen_id.as_deref() == Some(tube.specimen_id.as_str())) {
-                                            (item_row(lang, view, csrf, i, line))
+                                            (item_row(lang, view, csrf, (i, line), attempt, shown))
                                         }
                                     }
                                 }
                             } @else {
                                 ul class="items" {
                                     @for (i, line) in items_of(layer) {
-                                        (item_row(lang, view, csrf, i, line))
+                                        (item_row(lang, view, csrf, (i, line), attempt, shown))
                                     }
                                 }
                             }
@@ -871,8 +1124,9 @@ fn item_row(
     lang: Lang,
     view: &PackageView,
     csrf: &str,
-    index: usize,
-    line: &ChecklistLine,
+    (index, line): (usize, &ChecklistLine),
+    attempt: &Attempt,
+    shown: &Shown,
 ) -> Markup {
     let t = packing(lang);
     let open = view.status == OPEN;
@@ -884,9 +1138,26 @@ fn item_row(
         )),
         _ => None,
     };
-    let kg_id = format!("{}-kg", anchor(index));
+    let here = anchor(index);
+    let kg_id = format!("{here}-kg");
+    let state_id = format!("{here}-state");
+    let done_id = format!("{here}-done");
+    // The item a change came from says so beside its button, which the
+    // page's script focuses: a screen reader hears the item, its new state
+    // and the confirmation together.
+    let confirmation = (shown.at.as_deref() == Some(here.as_str()))
+        .then(|| shown.done.as_deref().and_then(|d| done_text(t, d)))
+        .flatten();
+    let described = match confirmation {
+        Some(_) => format!("{state_id} {done_id}"),
+        None => state_id.clone(),
+    };
+    let spot = Spot::Item {
+        item: line.item.code().to_string(),
+        specimen_id: line.specimen_id.clone(),
+    };
     markup! {
-        li id=(anchor(index)) class={ "item " @if line.done { "done" } @else { "todo" } } data-item=(line.item.code()) {
+        li id=(here) class={ "item " @if line.done { "done" } @else { "todo" } } data-item=(line.item.code()) {
             span class="mark" aria-hidden="true" { @if line.done { "✓" } @else { "○" } }
             span class="what" {
                 span class="label" { (label) }
@@ -895,7 +1166,7 @@ fn item_row(
                     "(" @if line.required { (t.required) } @else { (t.optional) } ")"
                 }
             }
-            span class="state" {
+            span class="state" id=(state_id) {
                 strong { @if line.done { (t.item_done) } @else { (t.item_not_done) } }
                 @if let Some(kg) = line.dry_ice_kg {
                     " · " (format_kg(kg)) " kg"
@@ -903,6 +1174,9 @@ fn item_row(
                 @if let Some(w) = &who {
                     " — " (w)
                 }
+            }
+            @if let Some(d) = confirmation {
+                span class="just-done" id=(done_id) { "✓ " (d) }
             }
             @if open {
                 form method="post" action={ (package_path(&view.package_id)) "/checklist" } class="inline-form tick" {
@@ -918,7 +1192,7 @@ fn item_row(
                             required inputmode="decimal" aria-describedby={ (kg_id) "-hint" };
                         span class="hint" id={ (kg_id) "-hint" } { (t.dry_ice_hint) }
                     }
-                    button type="submit" class=[(!line.done).then_some("primary")] {
+                    button type="submit" class=[(!line.done).then_some("primary")] aria-describedby=(described) {
                         @if line.done { (t.untick_button) } @else { (t.tick_button) }
                         span class="visually-hidden" {
                             ": " (label)
@@ -926,6 +1200,9 @@ fn item_row(
                         }
                     }
                 }
+            }
+            @if error_at(view, attempt, &spot) {
+                @if let Some(f) = &attempt.failure { (error_box(lang, f, Some(view), "")) }
             }
         }
     }
@@ -947,6 +1224,7 @@ fn tubes(lang: Lang, view: &PackageView, csrf: &str, attempt: &Attempt) -> Marku
     if open {
         heads.push(t.col_action);
     }
+    let add_failed = error_at(view, attempt, &Spot::AddTube);
     markup! {
         @if open {
             form method="post" action={ (path) "/specimens" } class="add-tube" id="add-tube" {
@@ -957,16 +1235,19 @@ fn tubes(lang: Lang, view: &PackageView, csrf: &str, attempt: &Attempt) -> Marku
                         label for="specimen_id" { (t.add_label) }
                         input type="text" id="specimen_id" name="specimen_id" value=(attempt.specimen_id)
                             required autocomplete="off" autocapitalize="off" spellcheck="false"
-                            aria-describedby="add-hint"
-                            aria-invalid=[(attempt.failure.is_some() && !attempt.specimen_id.is_empty()).then_some("true")];
+                            aria-describedby={ "add-hint" @if add_failed { " form-error" } }
+                            aria-invalid=[add_failed.then_some("true")];
                         button type="submit" class="primary" { (t.add_button) }
                     }
                     p class="hint" id="add-hint" { (t.add_hint) }
+                    @if add_failed {
+                        @if let Some(f) = &attempt.failure { (error_box(lang, f, Some(view), &attempt.specimen_id)) }
+                    }
                     @if attempt.add_override {
                         div class="field" {
                             label for="add_override_reason" { (t.override_label) }
-                            textarea id="add_override_reason" name="override_reason" rows="2"
-                                aria-describedby="add-override-hint" {}
+                            textarea id="add_override_reason" name="override_reason" rows="2" required
+                                aria-describedby="add-override-hint form-error" {}
                             p class="hint" id="add-override-hint" { (t.override_hint) }
                         }
                     }
@@ -1020,7 +1301,7 @@ fn tubes(lang: Lang, view: &PackageView, csrf: &str, attempt: &Attempt) -> Marku
 }
 
 /// Who sends what to whom: the slip's fields, and where to change them.
-fn slip_fields(lang: Lang, view: &PackageView, csrf: &str) -> Markup {
+fn slip_fields(lang: Lang, view: &PackageView, csrf: &str, attempt: &Attempt) -> Markup {
     let t = packing(lang);
     let open = view.status == OPEN;
     let path = package_path(&view.package_id);
@@ -1051,6 +1332,9 @@ fn slip_fields(lang: Lang, view: &PackageView, csrf: &str) -> Markup {
                 form method="post" action={ (path) (DETAILS_SUFFIX) } class="packing-form details" {
                     input type="hidden" name="csrf" value=(csrf);
                     h3 { (t.details_legend) }
+                    @if error_at(view, attempt, &Spot::SlipFields) {
+                        @if let Some(f) = &attempt.failure { (error_box(lang, f, Some(view), "")) }
+                    }
                     div class="field" {
                         label for="carrier" { (t.carrier_label) }
                         select id="carrier" name="carrier" {
@@ -1072,25 +1356,46 @@ fn slip_fields(lang: Lang, view: &PackageView, csrf: &str) -> Markup {
     }
 }
 
-fn dispatch_section(lang: Lang, view: &PackageView, csrf: &str, attempt: &Attempt) -> Markup {
+fn dispatch_section(
+    lang: Lang,
+    view: &PackageView,
+    csrf: &str,
+    attempt: &Attempt,
+    ready: &Readiness,
+) -> Markup {
     let t = packing(lang);
     let path = package_path(&view.package_id);
+    let refused_here = error_at(view, attempt, &Spot::Dispatch);
+    // A reason is asked for only where a rule that takes one stands in the
+    // way; the field then takes the focus after the refusal that asked.
+    let needs_reason = view.complete && matches!(ready, Readiness::NeedsReason(_));
+    let ready_words = match (view.complete, ready) {
+        (false, _) => t.dispatch_incomplete,
+        (true, Readiness::Ready) => t.dispatch_ready,
+        (true, Readiness::NeedsReason(_)) => t.dispatch_needs_reason,
+        (true, Readiness::Refused) => t.missing_refused,
+    };
+    let primary = view.complete && !matches!(ready, Readiness::Refused);
     markup! {
-        section aria-labelledby="dispatch-title" class="dispatch" {
+        section aria-labelledby="dispatch-title" class="dispatch" id="dispatch" {
             h2 id="dispatch-title" { (t.dispatch_title) }
             @if view.status == OPEN {
-                p class=[(!view.complete).then_some("hint")] {
-                    @if view.complete { (t.dispatch_ready) } @else { (t.dispatch_incomplete) }
+                p class=[(!matches!((view.complete, ready), (true, Readiness::Ready))).then_some("hint")] id="dispatch-state" {
+                    (ready_words)
+                }
+                @if refused_here {
+                    @if let Some(f) = &attempt.failure { (error_box(lang, f, Some(view), "")) }
                 }
                 form method="post" action={ (path) "/dispatch" } class="stack" {
                     input type="hidden" name="csrf" value=(csrf);
-                    @if attempt.dispatch_override {
+                    @if needs_reason || attempt.dispatch_override {
                         label for="dispatch_override_reason" { (t.dispatch_override_label) }
-                        textarea id="dispatch_override_reason" name="override_reason" rows="2"
-                            aria-describedby="dispatch-override-hint" {}
+                        textarea id="dispatch_override_reason" name="override_reason" rows="2" required
+                            autofocus[refused_here && attempt.dispatch_override]
+                            aria-describedby={ "dispatch-state dispatch-override-hint" @if refused_here { " form-error" } } {}
                         p class="hint" id="dispatch-override-hint" { (t.override_hint) }
                     }
-                    button type="submit" class=[view.complete.then_some("primary")] { (t.dispatch_button) }
+                    button type="submit" class=[primary.then_some("primary")] { (t.dispatch_button) }
                 }
             } @else {
                 dl class="package-facts" {
@@ -1171,12 +1476,12 @@ fn checked<T: DeserializeOwned + Default>(
 
 /// How every form of a package ends: `action` changes package `id`, then
 /// the answer is the 303 back to the package saying `done`
-/// (Post/Redirect/Get), or, when the action refuses, the package page
-/// again with the attempt `on_refusal` makes of the refusal.
+/// (Post/Redirect/Get) — for a tick, back to the item's button (`at`:
+/// the item and its tube) — or, when the action refuses, the package
+/// page again with the attempt `on_refusal` makes of the refusal.
 async fn change_package<F>(
     (req, user, ctx): (&HttpRequest, &SignedIn, &web::Data<Ctx>),
-    id: &str,
-    done: &str,
+    (id, done, at): (&str, &str, Option<(ChecklistItem, Option<String>)>),
     action: F,
     on_refusal: impl FnOnce(Failure) -> Attempt,
 ) -> Result<HttpResponse, AppError>
@@ -1191,7 +1496,11 @@ where
     })
     .await?
     {
-        Ok(changed) => Ok(back_to(id, done, &changed)),
+        Ok(changed) => {
+            let anchor =
+                at.and_then(|(item, tube)| tick_anchor(&changed.package, item, tube.as_deref()));
+            Ok(back_to(id, done, &changed, anchor.as_deref()))
+        }
         Err(e) => {
             let attempt = on_refusal(Failure::from_action(e)?);
             refused(req, user, ctx, id, attempt).await
@@ -1222,11 +1531,12 @@ pub async fn add_specimen(
     let on_refusal = |failure: Failure| Attempt {
         add_override: failure.overridable,
         failure: Some(failure),
+        spot: Spot::AddTube,
         specimen_id,
         ..Attempt::default()
     };
     let id = path.into_inner();
-    change_package((&req, &user, &ctx), &id, "added", add, on_refusal).await
+    change_package((&req, &user, &ctx), (&id, "added", None), add, on_refusal).await
 }
 
 /// `POST /packing/{package_id}/specimens/{specimen_id}/remove`: takes a
@@ -1245,7 +1555,13 @@ pub async fn remove_specimen(
     let remove = move |ctx: &Ctx, actor: &Actor, pkg: &str, now| {
         packages::remove_specimen(ctx, actor, pkg, &specimen_id, now)
     };
-    change_package((&req, &user, &ctx), &id, "removed", remove, Attempt::failed).await
+    change_package(
+        (&req, &user, &ctx),
+        (&id, "removed", None),
+        remove,
+        Attempt::failed,
+    )
+    .await
 }
 
 /// The form's tick as the action takes it, or why it cannot be one.
@@ -1290,15 +1606,24 @@ pub async fn tick(
         Err(page) => return Ok(*page),
     };
     let id = path.into_inner();
+    let spot = Spot::Item {
+        item: form.item.trim().to_string(),
+        specimen_id: given(&form.specimen_id),
+    };
     let request = match tick_request(super::lang(&req), &form) {
         Ok(r) => r,
-        Err(failure) => return refused(&req, &user, &ctx, &id, Attempt::failed(failure)).await,
+        Err(failure) => {
+            let attempt = Attempt::failed_at(spot)(failure);
+            return refused(&req, &user, &ctx, &id, attempt).await;
+        }
     };
     let done = if request.done { "ticked" } else { "unticked" };
+    let at = Some((request.item, request.specimen_id.clone()));
     let tick = move |ctx: &Ctx, actor: &Actor, pkg: &str, now| {
         packages::tick(ctx, actor, pkg, &request, now)
     };
-    change_package((&req, &user, &ctx), &id, done, tick, Attempt::failed).await
+    let on_refusal = Attempt::failed_at(spot);
+    change_package((&req, &user, &ctx), (&id, done, at), tick, on_refusal).await
 }
 
 /// `POST /packing/{package_id}/dispatch`: the package leaves, or the page
@@ -1324,10 +1649,17 @@ pub async fn dispatch(
     let on_refusal = |failure: Failure| Attempt {
         dispatch_override: failure.overridable,
         failure: Some(failure),
+        spot: Spot::Dispatch,
         ..Attempt::default()
     };
     let id = path.into_inner();
-    change_package((&req, &user, &ctx), &id, "dispatched", dispatch, on_refusal).await
+    change_package(
+        (&req, &user, &ctx),
+        (&id, "dispatched", None),
+        dispatch,
+        on_refusal,
+    )
+    .await
 }
 
 /// `POST /packing/{package_id}/details`: saves the slip fields of an open
@@ -1351,7 +1683,8 @@ pub async fn details(
             Some(c) => Some(c),
             None => {
                 let failure = Failure::invalid(packing(lang).bad_carrier);
-                return refused(&req, &user, &ctx, &id, Attempt::failed(failure)).await;
+                let attempt = Attempt::failed_at(Spot::SlipFields)(failure);
+                return refused(&req, &user, &ctx, &id, attempt).await;
             }
         },
     };
@@ -1369,7 +1702,14 @@ pub async fn details(
     let update = move |ctx: &Ctx, actor: &Actor, pkg: &str, now| {
         packages::update(ctx, actor, pkg, &request, now)
     };
-    change_package((&req, &user, &ctx), &id, "details", update, Attempt::failed).await
+    let on_refusal = Attempt::failed_at(Spot::SlipFields);
+    change_package(
+        (&req, &user, &ctx),
+        (&id, "details", None),
+        update,
+        on_refusal,
+    )
+    .await
 }
 
 // ---------------------------------------------------------------------------
@@ -1393,7 +1733,7 @@ pub async fn print(
     let pkg = id.clone();
     let (slip, view) = match run_action(&ctx, &user.session.actor, move |ctx, actor, now| {
         Ok((
-            packages::slip(ctx, actor, &pkg, now)?,
+            packages::slip(ctx, actor, &pkg, now)?.in_lang(lang.print()),
             packages::get(ctx, actor, &pkg, now)?,
         ))
     })

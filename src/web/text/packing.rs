@@ -11,6 +11,7 @@
 use super::Lang;
 use crate::domain::labels::{self, command_sheet, SLIP_EN, SLIP_JA};
 use crate::domain::packaging::{Carrier, ChecklistItem, Layer};
+use crate::domain::RuleCode;
 
 /// One language's words for the packing pages, grouped by page.
 pub struct PackingText {
@@ -70,6 +71,19 @@ pub struct PackingText {
     pub missing_title: &'static str,
     pub missing_intro: &'static str,
     pub missing_none: &'static str,
+    /// The checklist is complete, but a rule asks for a written reason.
+    pub missing_needs_reason: &'static str,
+    /// The checklist is complete, but dispatch was refused all the same.
+    pub missing_refused: &'static str,
+    pub needs_reason_link: &'static str,
+    /// Before the list of rules that refused a form.
+    pub refused_intro: &'static str,
+    /// Hours a tube spent unfrozen: `{h}`.
+    pub hours_unfrozen: &'static str,
+    /// After a priority refusal: the tube left behind, `{tube}`.
+    pub left_behind: &'static str,
+    /// At the top when the refusal is shown beside its form, lower down.
+    pub error_elsewhere: &'static str,
     pub layers_title: &'static str,
     pub layers_intro: &'static str,
     pub note_primary: &'static str,
@@ -117,6 +131,7 @@ pub struct PackingText {
     pub dispatch_title: &'static str,
     pub dispatch_incomplete: &'static str,
     pub dispatch_ready: &'static str,
+    pub dispatch_needs_reason: &'static str,
     pub dispatch_button: &'static str,
     pub dispatch_override_label: &'static str,
     pub dispatched_at: &'static str,
@@ -216,6 +231,13 @@ pub const PACKING_JA: PackingText = PackingText {
     missing_title: "発送前に足りないもの",
     missing_intro: "次がすべて揃うまで発送できません。",
     missing_none: "すべて揃いました。発送できます。",
+    missing_needs_reason: "チェックリストはすべて揃いましたが、次の理由で、発送には例外とする理由の記入が必要です。",
+    missing_refused: "チェックリストはすべて揃っていますが、発送は受け付けられませんでした。理由を確かめてください。",
+    needs_reason_link: "発送の欄で理由を書く",
+    refused_intro: "次の理由で受け付けられませんでした。",
+    hours_unfrozen: "未凍結 {h} 時間",
+    left_behind: "（残っている検体: {tube}）",
+    error_elsewhere: "操作は受け付けられませんでした。理由へ移動する",
     layers_title: "梱包チェックリスト",
     layers_intro: "内側から順に、一次容器・二次容器・三次容器（必要ならオーバーパック）と包みます。層ごとに確認した項目をチェックしてください。",
     note_primary: "漏れのないプラスチック容器の蓋をしっかり閉め、外側を消毒液で拭き、パラフィルムで密封します。採取管ごとに確認します。",
@@ -259,6 +281,7 @@ pub const PACKING_JA: PackingText = PackingText {
     dispatch_title: "発送",
     dispatch_incomplete: "まだ足りないものがあります。いま発送しようとすると、足りないものの一覧とともに断られます。",
     dispatch_ready: "すべて揃っています。運送を始めるときに発送してください。",
+    dispatch_needs_reason: "チェックリストは揃っていますが、発送にはルールの例外とする理由が必要です。理由を書いてから発送してください。",
     dispatch_button: "発送する",
     dispatch_override_label: "ルールの例外として発送する理由",
     dispatched_at: "発送日時",
@@ -354,6 +377,13 @@ pub const PACKING_EN: PackingText = PackingText {
     missing_title: "Still missing before dispatch",
     missing_intro: "The package cannot be dispatched until all of these are done.",
     missing_none: "Everything is done: the package can be dispatched.",
+    missing_needs_reason: "The checklist is complete, but dispatch needs a written reason because:",
+    missing_refused: "The checklist is complete, but dispatch was refused: see the reason.",
+    needs_reason_link: "Write the reason at Dispatch",
+    refused_intro: "Refused for these reasons:",
+    hours_unfrozen: "{h} h unfrozen",
+    left_behind: " (left behind: {tube})",
+    error_elsewhere: "That was not accepted: go to the reason",
     layers_title: "Packing checklist",
     layers_intro: "Pack from the inside out: primary, secondary, tertiary (and an overpack when needed). Tick each item as you check it.",
     note_primary: "Leak-proof plastic tube, lid closed firmly, outside wiped with disinfectant, sealed with parafilm. Checked tube by tube.",
@@ -397,6 +427,7 @@ pub const PACKING_EN: PackingText = PackingText {
     dispatch_title: "Dispatch",
     dispatch_incomplete: "Something is still missing. Dispatching now is refused with the list of what is missing.",
     dispatch_ready: "Everything is done. Dispatch when transport starts.",
+    dispatch_needs_reason: "The checklist is complete, but dispatch needs a reason to set a rule aside. Write it, then dispatch.",
     dispatch_button: "Dispatch",
     dispatch_override_label: "Reason to dispatch despite the rule",
     dispatched_at: "Dispatched at",
@@ -470,6 +501,25 @@ pub fn carrier_label(lang: Lang, carrier: Carrier) -> &'static str {
     }
 }
 
+/// What a rule that refuses packing or dispatch asks for, in Japanese
+/// (the English is the refusal's own sentence).
+pub fn refusal_explanation(lang: Lang, code: RuleCode) -> Option<&'static str> {
+    if lang == Lang::En {
+        return None;
+    }
+    Some(match code {
+        RuleCode::StorageDeadlineExceeded => {
+            "採取から48時間以上、凍結されていません（−80 °C で凍結すべきでした）"
+        }
+        RuleCode::PriorityViolation => {
+            "同じ患者の、送付優先順位がより高い検体がこの梱包に入っていません"
+        }
+        RuleCode::ConsultationRequired => "送付の前に相談の記録が必要です",
+        RuleCode::DryIceInSecondary => "二次容器は密閉されるため、ドライアイスは入れられません",
+        _ => return None,
+    })
+}
+
 /// A package status (`open`, `dispatched`, `received`) in words.
 pub fn status_label(lang: Lang, status: &str) -> &'static str {
     let t = packing(lang);
@@ -516,6 +566,8 @@ mod tests {
     fn the_placeholders_of_each_sentence_are_the_same_in_both_languages() {
         let pairs = [
             (PACKING_JA.missing_count, PACKING_EN.missing_count),
+            (PACKING_JA.hours_unfrozen, PACKING_EN.hours_unfrozen),
+            (PACKING_JA.left_behind, PACKING_EN.left_behind),
             (PACKING_JA.emergency_hint, PACKING_EN.emergency_hint),
             (PACKING_JA.done_by, PACKING_EN.done_by),
             (PACKING_JA.undone_by, PACKING_EN.undone_by),
