@@ -88,6 +88,45 @@ async fn pack(app: &TestApp, id: &str) -> String {
     package
 }
 
+/// Packs `id` into a new package, ticks the checklist and dispatches it:
+/// the tube leaves the lab's care.
+async fn ship(app: &TestApp, id: &str) {
+    let package = pack(app, id).await;
+    for item in REQUIRED_ITEMS {
+        let (status, res) = app
+            .post(
+                &format!("/api/v1/packages/{package}/checklist"),
+                &app.admin,
+                &json!({"item": item}),
+            )
+            .await;
+        assert_eq!(status, 201, "tick {item}: {res}");
+    }
+    let (status, res) = app
+        .post(
+            &format!("/api/v1/packages/{package}/dispatch"),
+            &app.admin,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "dispatch {package}: {res}");
+}
+
+/// The specimen ids of a list page's table, in order.
+fn listed_ids(html: &str) -> Vec<String> {
+    html.split("<tr")
+        .skip(1)
+        .filter_map(|r| {
+            r.split("</tr>")
+                .next()?
+                .split("href=\"/specimens/")
+                .nth(1)
+                .and_then(|s| s.split('"').next())
+                .map(str::to_string)
+        })
+        .collect()
+}
+
 /// A specimen with a full history: stored in the fridge, frozen, thawed
 /// back into the fridge (one freeze–thaw cycle), resulted negative then
 /// corrected to positive, and packed. Returns its package id.
@@ -503,8 +542,114 @@ async fn english_pages_have_english_headings() {
     // The language is remembered: the list follows in English.
     let (_, html) = app.page(&lab, "/specimens?lang=en").await;
     assert!(html.contains(SPECIMENS_EN.lookup_title));
-    assert!(html.contains(SPECIMENS_EN.list_title));
+    assert!(html.contains(SPECIMENS_EN.in_care_title));
+    assert!(html.contains(SPECIMENS_EN.view_day));
     let (_, html) = app.page(&lab, "/specimens/EN-1/label?lang=en").await;
     assert!(html.contains(SPECIMENS_EN.print_button));
     assert!(html.contains("alt=\"Tube label of specimen EN-1 (saliva)"));
+}
+
+#[tokio::test]
+async fn the_lab_sees_every_specimen_still_in_care_by_default_a_two_day_old_tube_included() {
+    let app = app().await;
+    app.location("FRIDGE", "fridge_4c").await;
+    let old_at = register_at(&app, "OLD-1", 50).await;
+    store(&app, "OLD-1", "FRIDGE", old_at + Duration::minutes(10)).await;
+    register_at(&app, "NEW-1", 0).await;
+    register_at(&app, "PACKED-1", 1).await;
+    pack(&app, "PACKED-1").await;
+    register_at(&app, "SHIPPED-1", 2).await;
+    ship(&app, "SHIPPED-1").await;
+    let lab = app.sign_in(&app.token(Role::Lab)).await;
+
+    // The lab's default: in care, whatever the day, packed tubes too;
+    // shipped ones are not.
+    let (status, html) = app.page(&lab, "/specimens").await;
+    assert_eq!(status, 200, "{html}");
+    let ids = listed_ids(&html);
+    for id in ["OLD-1", "NEW-1", "PACKED-1"] {
+        assert!(ids.contains(&id.to_string()), "{id} in care: {ids:?}");
+    }
+    assert!(!ids.contains(&"SHIPPED-1".to_string()), "{ids:?}");
+    let heading = |title: &str| format!("<h2 id=\"list-title\">{title}</h2>");
+    assert!(html.contains(&heading(SPECIMENS_JA.in_care_title)));
+    assert!(html.contains("href=\"/specimens?view=in_care\" aria-current=\"page\""));
+    let old_row = html
+        .split("<tr")
+        .find(|r| r.contains("OLD-1"))
+        .expect("OLD-1's row");
+    assert!(
+        old_row.starts_with(" class=\"overdue\""),
+        "two days in the fridge: {old_row}"
+    );
+    // The admin's default is the same list.
+    let admin = app.sign_in(&app.admin).await;
+    assert_eq!(listed_ids(&app.page(&admin, "/specimens").await.1), ids);
+
+    // The day view stays one click away, and a date asks for it.
+    let (_, html) = app.page(&lab, "/specimens?view=day").await;
+    assert!(html.contains(&heading(SPECIMENS_JA.list_title)));
+    assert!(html.contains("href=\"/specimens?view=day\" aria-current=\"page\""));
+    assert!(!listed_ids(&html).contains(&"OLD-1".to_string()));
+    let day = old_at.with_timezone(&chrono_tz::Asia::Tokyo).date_naive();
+    let (_, html) = app.page(&lab, &format!("/specimens?date={day}")).await;
+    assert!(listed_ids(&html).contains(&"OLD-1".to_string()));
+    assert!(!html.contains(&heading(SPECIMENS_JA.in_care_title)));
+
+    // Reception keeps the day it registers as its default, and may ask
+    // for the list in care.
+    let clerk = app.sign_in(&app.token(Role::Reception)).await;
+    let (_, html) = app.page(&clerk, "/specimens").await;
+    assert!(html.contains(&heading(SPECIMENS_JA.list_title)));
+    assert!(!listed_ids(&html).contains(&"OLD-1".to_string()));
+    let (_, html) = app.page(&clerk, "/specimens?view=in_care").await;
+    assert!(listed_ids(&html).contains(&"OLD-1".to_string()));
+    // In English too.
+    let (_, html) = app.page(&lab, "/specimens?lang=en").await;
+    assert!(html.contains(&heading(SPECIMENS_EN.in_care_title)));
+}
+
+#[tokio::test]
+async fn the_api_lists_the_specimens_in_care_with_in_care_true_and_the_rest_with_false() {
+    let app = app().await;
+    register_at(&app, "CARE-OLD", 60).await;
+    register_at(&app, "CARE-NEW", 0).await;
+    register_at(&app, "GONE-1", 2).await;
+    ship(&app, "GONE-1").await;
+    let ids = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .expect("a list")
+            .iter()
+            .filter_map(|s| s["specimen_id"].as_str().map(str::to_string))
+            .collect()
+    };
+    let lab = app.token(Role::Lab);
+    let (status, body) = app.get("/api/v1/specimens?in_care=true", &lab).await;
+    assert_eq!(status, 200, "{body}");
+    let mut care = ids(&body);
+    care.sort();
+    assert_eq!(care, ["CARE-NEW", "CARE-OLD"]);
+    let (status, body) = app.get("/api/v1/specimens?in_care=false", &lab).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(ids(&body), ["GONE-1"]);
+    // With the other filters: both must hold.
+    let (_, body) = app
+        .get("/api/v1/specimens?in_care=true&status=shipped", &lab)
+        .await;
+    assert_eq!(ids(&body), Vec::<String>::new());
+    let (status, body) = app.get("/api/v1/specimens?in_care=perhaps", &lab).await;
+    assert_eq!(status, 400, "{body}");
+    // The served OpenAPI document names the parameter.
+    let (status, doc) = app.get("/api/openapi.json", &lab).await;
+    assert_eq!(status, 200);
+    let params = doc["paths"]["/api/v1/specimens"]["get"]["parameters"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let in_care = params
+        .iter()
+        .find(|p| p["name"] == "in_care")
+        .expect("in_care is documented");
+    assert_eq!(in_care["in"], "query");
+    assert_eq!(in_care["schema"]["type"], "boolean", "{in_care}");
 }

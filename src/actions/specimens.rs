@@ -438,6 +438,10 @@ pub struct SpecimenFilter {
     pub status: Option<String>,
     /// The site's patient number.
     pub patient_id: Option<String>,
+    /// `true`: only specimens still in care (registered, stored or packed;
+    /// not shipped, received or missing), whatever their collection day;
+    /// `false`: only those no longer in care.
+    pub in_care: Option<bool>,
     /// At most this many (default 200, at most 1000).
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
@@ -490,6 +494,11 @@ pub fn list(
         }
         if let Some(status) = &filter.status {
             q = q.filter(specimens::status.eq(status.clone()));
+        }
+        match filter.in_care {
+            Some(true) => q = q.filter(specimens::status.eq_any(super::storage::IN_CARE)),
+            Some(false) => q = q.filter(specimens::status.ne_all(super::storage::IN_CARE)),
+            None => {}
         }
         if let Some(pid) = &filter.patient_id {
             let key = patient_key(Some(pid), "", None, None);

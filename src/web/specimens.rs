@@ -1,6 +1,7 @@
-//! The specimen pages (issue 6): finding a tube by its id, the specimens
-//! collected on a day, one specimen's whole history, and its tube label to
-//! print.
+//! The specimen pages: finding a tube by its id, the specimens still in
+//! care (the lab's list: a two-day-old tube in the fridge is on it) or
+//! those collected on a day, one specimen's whole history, and its tube
+//! label to print.
 //!
 //! Reception and the lab come here when someone asks "where is this tube,
 //! and is it still good?". The pages answer from the same views the API
@@ -18,6 +19,7 @@ use crate::actions::views::{SpecimenView, StorageEventView};
 use crate::actions::{ActionError, Ctx};
 use crate::domain::codes::Notice;
 use crate::domain::registration::Flag;
+use crate::domain::roles::{Action, Role};
 use crate::http::AppError;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -184,6 +186,41 @@ fn lookup_form(w: &SpecimensText, value: &str, autofocus: bool) -> Markup {
 struct IndexQuery {
     q: Option<String>,
     date: Option<String>,
+    /// `in_care` or `day`.
+    view: Option<String>,
+}
+
+/// The two lists of the page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ListView {
+    /// Every specimen still here (not shipped, received or missing),
+    /// whatever its collection day.
+    InCare,
+    /// The specimens collected on one day.
+    Day,
+}
+
+impl ListView {
+    fn code(self) -> &'static str {
+        match self {
+            ListView::InCare => "in_care",
+            ListView::Day => "day",
+        }
+    }
+
+    /// The list asked for; without a word on it, a day when a date is
+    /// given, else the desk's own: the lab (who packs) looks after every
+    /// tube still in its fridges, however old, while reception looks at
+    /// the day it registers.
+    fn chosen(asked: Option<&str>, date_given: bool, role: Role) -> ListView {
+        match asked {
+            Some("in_care") => ListView::InCare,
+            Some("day") => ListView::Day,
+            _ if date_given => ListView::Day,
+            _ if role.may(Action::PackSpecimens) => ListView::InCare,
+            _ => ListView::Day,
+        }
+    }
 }
 
 /// A date as the date field sends it; years outside what a clinic could
@@ -194,8 +231,9 @@ fn parse_date(raw: &str) -> Option<NaiveDate> {
         .filter(|d| (1900..=9999).contains(&d.year()))
 }
 
-/// `GET /specimens`: look a tube up by its id, or list one day's
-/// specimens (today in the site's time zone unless `?date=` says).
+/// `GET /specimens`: look a tube up by its id, or list the specimens in
+/// care (`?view=in_care`, whatever their collection day) or one day's
+/// (`?view=day`, today in the site's time zone unless `?date=` says).
 pub async fn index(
     req: HttpRequest,
     user: SignedIn,
@@ -227,6 +265,11 @@ pub async fn index(
         .filter(|q| !q.is_empty())
         .map(str::to_string);
 
+    let view = ListView::chosen(
+        query.view.as_deref(),
+        asked.is_some(),
+        user.session.actor.role,
+    );
     let lookup = wanted.clone();
     let (found, list) = run_action(&ctx, &user.session.actor, move |c, actor, _| {
         let typed = lookup.filter(|id| id.chars().count() <= MAX_LOOKUP_CHARS);
@@ -237,10 +280,17 @@ pub async fn index(
                 Err(e) => return Err(e),
             }
         }
-        let filter = SpecimenFilter {
-            collected_on: Some(date),
-            limit: Some(LIST_LIMIT),
-            ..SpecimenFilter::default()
+        let filter = match view {
+            ListView::Day => SpecimenFilter {
+                collected_on: Some(date),
+                limit: Some(LIST_LIMIT),
+                ..SpecimenFilter::default()
+            },
+            ListView::InCare => SpecimenFilter {
+                in_care: Some(true),
+                limit: Some(LIST_LIMIT),
+                ..SpecimenFilter::default()
+            },
         };
         Ok((None, specimens::list(c, actor, &filter)?))
     })
@@ -251,10 +301,13 @@ pub async fn index(
     let not_found = wanted.as_deref();
 
     let count = list.len().to_string();
-    let caption = w
-        .list_caption
-        .replace("{date}", &date.to_string())
-        .replace("{n}", &count);
+    let caption = match view {
+        ListView::InCare => w.in_care_caption.replace("{n}", &count),
+        ListView::Day => w
+            .list_caption
+            .replace("{date}", &date.to_string())
+            .replace("{n}", &count),
+    };
     let day_link = |d: Option<NaiveDate>| {
         d.map(|d| format!("/specimens?date={}", encode_query_value(&d.to_string())))
     };
@@ -267,25 +320,41 @@ pub async fn index(
             }
             (lookup_form(w, not_found.unwrap_or_default(), true))
 
-            h2 { (w.list_title) }
-            @if bad_date {
-                p class="error" role="status" { (w.bad_date) }
-            }
-            form method="get" action="/specimens" class="inline-form" {
-                label for="date" { (w.date_label) }
-                input id="date" name="date" type="date" value=(date) required;
-                button type="submit" { (w.show_button) }
-            }
-            p class="day-links" {
-                @if let Some(href) = day_link(date.pred_opt()) {
-                    a href=(href) rel="prev" { "← " (w.previous_day) }
+            nav class="view-switch" aria-label=(w.view_label) {
+                ul {
+                    @for (v, label) in [(ListView::InCare, w.view_in_care), (ListView::Day, w.view_day)] {
+                        li {
+                            a href={ "/specimens?view=" (v.code()) }
+                                aria-current=[(v == view).then_some("page")] { (label) }
+                        }
+                    }
                 }
-                @if let Some(href) = day_link(date.succ_opt()) {
-                    a href=(href) rel="next" { (w.next_day) " →" }
+            }
+            @if view == ListView::InCare {
+                h2 id="list-title" { (w.in_care_title) }
+                p class="hint" { (w.in_care_intro) }
+            } @else {
+                h2 id="list-title" { (w.list_title) }
+                @if bad_date {
+                    p class="error" role="status" { (w.bad_date) }
+                }
+                form method="get" action="/specimens" class="inline-form" {
+                    input type="hidden" name="view" value="day";
+                    label for="date" { (w.date_label) }
+                    input id="date" name="date" type="date" value=(date) required;
+                    button type="submit" { (w.show_button) }
+                }
+                p class="day-links" {
+                    @if let Some(href) = day_link(date.pred_opt()) {
+                        a href=(href) rel="prev" { "← " (w.previous_day) }
+                    }
+                    @if let Some(href) = day_link(date.succ_opt()) {
+                        a href=(href) rel="next" { (w.next_day) " →" }
+                    }
                 }
             }
             @if list.is_empty() {
-                p { (w.list_empty) }
+                p { @if view == ListView::InCare { (w.in_care_empty) } @else { (w.list_empty) } }
             } @else {
                 @if i64::try_from(list.len()).is_ok_and(|n| n >= LIST_LIMIT) {
                     p class="hint" { (w.list_truncated.replace("{n}", &count)) }
