@@ -682,3 +682,85 @@ async fn every_report_and_summary_format_answers_as_the_openapi_document_declare
         }
     }
 }
+
+#[tokio::test]
+async fn a_result_not_known_yet_reads_kekka_machi_in_the_csv_and_in_json_words_and_stays_null_in_json_codes(
+) {
+    let app = app().await;
+    the_day(&app).await;
+    let health = app.token(Role::HealthCentre);
+    let report = json_report(&app, &health, "").await;
+    let pending: Vec<&Value> = report["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["result"].is_null())
+        .collect();
+    assert_eq!(pending.len(), 5, "{report}");
+    for r in &pending {
+        assert_eq!(r["result_label"], "結果待ち", "{r}");
+    }
+    let known = row(&report, "R-01");
+    assert_eq!(known["result"], "positive");
+    assert_eq!(known["result_label"], "陽性");
+
+    let (status, _, csv) = app
+        .get_text(&format!("/api/v1/reports/hersys?date={}", day()), &health)
+        .await;
+    assert_eq!(status, 200);
+    // 結果 is the 15th column: the same word wherever the result is not
+    // known, and never an empty cell.
+    let results: Vec<String> = csv
+        .trim_start_matches('\u{feff}')
+        .split("\r\n")
+        .skip(1)
+        .filter(|l| !l.is_empty())
+        .map(|l| l.split(',').nth(14).unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(results.len(), 11);
+    assert_eq!(
+        results.iter().filter(|r| *r == "結果待ち").count(),
+        5,
+        "{csv}"
+    );
+    assert!(results.iter().all(|r| !r.is_empty()), "{csv}");
+    // The summary and the page say the same word.
+    assert_eq!(
+        kentai::web::text::reports::REPORTS_JA.pending,
+        kentai::domain::labels::RESULT_PENDING_JA
+    );
+    assert_eq!(kentai::domain::labels::SUMMARY_JA.pending, "結果待ち");
+}
+
+#[tokio::test]
+async fn each_download_is_saved_under_a_name_that_says_its_day_facility_and_encoding() {
+    let app = app().await;
+    the_day(&app).await;
+    let health = app.token(Role::HealthCentre);
+    let d = day();
+    for (query, name) in [
+        ("", format!("hersys-{d}-utf8.csv")),
+        ("&format=csv&encoding=utf8", format!("hersys-{d}-utf8.csv")),
+        ("&encoding=sjis", format!("hersys-{d}-sjis.csv")),
+        (
+            "&encoding=sjis&facility=1310000001",
+            format!("hersys-{d}-1310000001-sjis.csv"),
+        ),
+        ("&format=json", format!("hersys-{d}.json")),
+        ("&format=fhir", format!("hersys-{d}.fhir.json")),
+    ] {
+        let res = app
+            .client
+            .get(app.url(&format!("/api/v1/reports/hersys?date={d}{query}")))
+            .bearer_auth(&health)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 200, "{query}");
+        assert_eq!(
+            res.headers()["content-disposition"].to_str().unwrap(),
+            format!("attachment; filename=\"{name}\""),
+            "{query}"
+        );
+    }
+}

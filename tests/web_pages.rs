@@ -41,6 +41,8 @@ const PAGES: &[(&str, &str)] = &[
     ("POST", "/packing/{package_id}/details"),
     ("GET", "/packing/{package_id}/print"),
     ("GET", "/reports"),
+    ("GET", "/reports/summary"),
+    ("GET", "/reports/sjis-replacements"),
     ("GET", "/admin"),
     ("GET", "/admin/users"),
     ("POST", "/admin/users"),
@@ -578,11 +580,15 @@ async fn no_page_opens_for_a_role_that_may_not_use_it() {
     let health = app.sign_in(&app.token(Role::HealthCentre)).await;
     let lab = app.sign_in(&app.token(Role::Lab)).await;
     let admin = app.sign_in(&app.admin).await;
-    let cases: [(&WebSession, &str, u16); 16] = [
+    let cases: [(&WebSession, &str, u16); 20] = [
         (&health, "/stations/reception-1", 403),
         (&health, "/stations/fridge-1", 403),
         (&health, "/stations", 403),
         (&health, "/reports", 200),
+        (&health, "/reports/summary", 200),
+        (&health, "/reports/sjis-replacements", 200),
+        (&lab, "/reports/summary", 403),
+        (&clerk, "/reports/sjis-replacements", 403),
         (&clerk, "/stations/reception-1", 200),
         (&clerk, "/stations/fridge-1", 200),
         (&clerk, "/stations/packing-1", 403),
@@ -960,15 +966,25 @@ async fn the_health_centre_page_lists_the_days_rows_in_the_reports_words_and_lin
     assert!(html.contains("<td>2</td>"), "days since onset");
     assert!(html.contains("id=\"rows-count\">1件"), "{html}");
     assert!(!html.contains("DAY-OLD"), "another day's specimen");
-    for link in [
-        "format=csv&amp;encoding=utf8",
-        "format=csv&amp;encoding=sjis",
-        "format=json",
-        "format=fhir",
-        "format=html",
+    for (link, file) in [
+        (
+            "format=csv&amp;encoding=utf8",
+            format!("hersys-{today}-utf8.csv"),
+        ),
+        (
+            "format=csv&amp;encoding=sjis",
+            format!("hersys-{today}-sjis.csv"),
+        ),
+        ("format=json", format!("hersys-{today}.json")),
+        ("format=fhir", format!("hersys-{today}.fhir.json")),
     ] {
-        assert!(html.contains(link), "{link}");
+        assert!(
+            html.contains(&format!("{link}\" download=\"{file}\"")),
+            "{link} saved as {file}: {html}"
+        );
     }
+    assert!(html.contains(&format!("href=\"/reports/summary?date={today}\"")));
+    assert!(!html.contains("format=html"), "the summary is a page now");
     // The facility narrows the rows and the downloads alike.
     let (_, html) = app
         .page(
@@ -988,6 +1004,8 @@ async fn the_health_centre_page_lists_the_days_rows_in_the_reports_words_and_lin
         .await;
     assert!(html.contains("DAY-OLD"));
     assert!(html.contains(">pending<"));
+    let (_, html) = app.page(&health, &format!("/reports?date={old_day}")).await;
+    assert!(html.contains(">結果待ち<"));
     // The lab sees no patient rows here: the page is the health centre's.
     let lab_session = app.sign_in(&lab).await;
     let (status, html) = app
@@ -1036,4 +1054,148 @@ async fn the_alerts_page_counts_down_each_deadline_and_links_the_specimens_histo
     assert!(html.contains("時間"), "{html}");
     assert!(html.contains("/assets/alerts.js?v="));
     assert!(html.contains("id=\"alerts-words\""));
+}
+
+/// Registers `id` for patient `name`, collected now, as the lab.
+async fn registered_now(app: &TestApp, id: &str, name: &str) {
+    let mut body = registration(id, "saliva", 2);
+    body["collected_at"] = json!(chrono::Utc::now().to_rfc3339());
+    body["onset_date"] = json!((chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Tokyo)
+        .date_naive()
+        - chrono::Duration::days(2))
+    .to_string());
+    body["patient"]["name"] = json!(name);
+    body["patient"]["patient_id"] = json!(format!("P-{id}"));
+    let (status, res) = app.register(&app.token(Role::Lab), &body).await;
+    assert_eq!(status, 201, "{res}");
+}
+
+fn tokyo_today() -> chrono::NaiveDate {
+    chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Tokyo)
+        .date_naive()
+}
+
+#[tokio::test]
+async fn the_reports_page_names_each_character_shift_jis_cannot_hold_before_the_download() {
+    let app = app().await;
+    registered_now(&app, "SJ-1", "吉田 太郎").await;
+    registered_now(&app, "SJ-2", "𠮷田 花子").await;
+    registered_now(&app, "SJ-3", "髙橋 🌸").await;
+    let today = tokyo_today();
+    let health = app.sign_in(&app.token(Role::HealthCentre)).await;
+    let (status, html) = app.page(&health, &format!("/reports?date={today}")).await;
+    assert_eq!(status, 200, "{html}");
+
+    // Beside the Shift_JIS download, and listed row by row: which line,
+    // which specimen, which field, which character and what it becomes.
+    assert!(html.contains("2文字を置き換えます"), "{html}");
+    let section = html
+        .split("id=\"sjis-title\"")
+        .nth(1)
+        .and_then(|s| s.split("</section>").next())
+        .expect("the Shift_JIS section");
+    assert!(
+        section.contains(&format!("hersys-{today}-sjis.csv")),
+        "{section}"
+    );
+    let rows: Vec<&str> = section.split("<tr data-column=").skip(1).collect();
+    assert_eq!(rows.len(), 2, "{section}");
+    assert!(rows[0].contains("<code>SJ-2</code>"), "{}", rows[0]);
+    assert!(rows[0].contains("<td>氏名</td>"), "{}", rows[0]);
+    assert!(rows[0].contains("𠮷 (U+20BB7)"), "{}", rows[0]);
+    assert!(rows[0].contains("〓 (U+3013)"), "{}", rows[0]);
+    assert!(
+        rows[0].contains("<td class=\"num\">3</td>"),
+        "line 3 of the CSV: {}",
+        rows[0]
+    );
+    assert!(rows[1].contains("<code>SJ-3</code>") && rows[1].contains("🌸 (U+1F338)"));
+    // 髙 is in CP932: nothing to say about it.
+    assert!(!section.contains("髙 (U+"), "{section}");
+
+    // The text file beside the download lists the same, in words.
+    let txt_path = format!("/reports/sjis-replacements?date={today}");
+    assert!(html.contains(&format!("href=\"{}\"", txt_path)));
+    let res = app.get_with_session(&health, &txt_path).await;
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(header(&res, "content-type"), "text/plain; charset=utf-8");
+    assert_eq!(
+        header(&res, "content-disposition"),
+        format!("attachment; filename=\"hersys-{today}-sjis-replacements.txt\"")
+    );
+    let text = res.text().await.expect("the text file");
+    assert!(text.starts_with('\u{feff}'), "a BOM for Notepad");
+    let lines: Vec<&str> = text.trim_start_matches('\u{feff}').split("\r\n").collect();
+    assert!(
+        lines[1].contains(&format!("hersys-{today}-sjis.csv")) && lines[1].ends_with(": 2"),
+        "{text}"
+    );
+    assert_eq!(lines[4], "3\tSJ-2\t氏名\t𠮷\tU+20BB7\t〓", "{text}");
+    assert_eq!(lines[5], "4\tSJ-3\t氏名\t🌸\tU+1F338\t〓", "{text}");
+
+    // The CSV itself agrees: the same lines hold 〓.
+    let (status, _, csv) = app
+        .get_text(
+            &format!("/api/v1/reports/hersys?date={today}&format=csv&encoding=sjis"),
+            &app.admin,
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(!csv.is_empty());
+
+    // A day with nothing to replace says so, and offers no file.
+    let (_, html) = app
+        .page(
+            &health,
+            &format!("/reports?date={}", today - chrono::Duration::days(9)),
+        )
+        .await;
+    assert!(html.contains(kentai::web::text::reports::REPORTS_JA.sjis_none));
+    assert!(!html.contains("/reports/sjis-replacements?"));
+}
+
+#[tokio::test]
+async fn the_summary_is_a_printable_page_inside_the_site_with_the_way_back() {
+    let app = app().await;
+    registered_now(&app, "SUM-1", "集計 太郎").await;
+    let today = tokyo_today();
+    let health = app.sign_in(&app.token(Role::HealthCentre)).await;
+    let path = format!("/reports/summary?date={today}&facility=TEST");
+    let (status, html) = app.page(&health, &path).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.starts_with("<!DOCTYPE html><html lang=\"ja\">"));
+    // Inside the layout: the navigation, marked as the reports section.
+    assert!(html.contains("<nav"), "{html}");
+    assert!(html.contains("href=\"/reports\" aria-current=\"page\""));
+    assert!(html.contains("<main id=\"main\""));
+    // The way back to the same day and facility, and a print button.
+    assert!(html.contains(&format!("href=\"/reports?date={today}&amp;facility=TEST\"")));
+    assert!(html.contains("data-print"));
+    assert!(html.contains("/assets/print.js?v="));
+    // The table in words.
+    for words in ["集計表", "報告件数", "結果待ち", "唾液", "検査方法"] {
+        assert!(html.contains(words), "{words}: {html}");
+    }
+    // And in English when asked.
+    let (_, html) = app
+        .page(&health, &format!("/reports/summary?date={today}&lang=en"))
+        .await;
+    for words in ["Day summary", "Rows reported", "pending", "saliva"] {
+        assert!(html.contains(words), "{words}: {html}");
+    }
+    assert!(!html.contains("結果待ち"));
+    // The API's fragment stays for programs.
+    let (status, _, fragment) = app
+        .get_text(
+            &format!("/api/v1/reports/summary?date={today}&format=html"),
+            &app.admin,
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        fragment.starts_with("<table class=\"kentai-day-summary\""),
+        "{fragment}"
+    );
 }

@@ -64,6 +64,24 @@ pub fn test_result_ja(r: TestResult) -> &'static str {
     }
 }
 
+pub fn test_method_en(m: TestMethod) -> &'static str {
+    match m {
+        TestMethod::Pcr => "PCR",
+        TestMethod::Lamp => "LAMP",
+        TestMethod::AntigenQualitative => "Antigen (qualitative)",
+        TestMethod::AntigenQuantitative => "Antigen (quantitative)",
+    }
+}
+
+pub fn test_result_en(r: TestResult) -> &'static str {
+    match r {
+        TestResult::Positive => "positive",
+        TestResult::Negative => "negative",
+        TestResult::Inconclusive => "inconclusive",
+        TestResult::Invalid => "invalid",
+    }
+}
+
 /// The rules a person may override, as slips and reports name them.
 pub fn rule_ja(code: RuleCode) -> &'static str {
     match code {
@@ -569,8 +587,87 @@ pub mod command_sheet {
     pub const PAGE: &str = "ページ";
 }
 
-/// The day summary's label for specimens without a result yet.
+/// A specimen without a result yet, in every human-readable form of the
+/// report: the CSV's 結果, JSON's `result_label`, the summary and the page.
 pub const RESULT_PENDING_JA: &str = "結果待ち";
+
+/// The headings of the day summary (集計表), in one language.
+pub struct SummaryWords {
+    /// `{date}`, then the facility in brackets when there is one.
+    pub caption: &'static str,
+    pub rows: &'static str,
+    pub collected: &'static str,
+    pub resulted: &'static str,
+    pub overrides: &'static str,
+    pub turnaround_median: &'static str,
+    pub turnaround_p90: &'static str,
+    pub by_type: &'static str,
+    pub by_method: &'static str,
+    pub by_result: &'static str,
+    pub by_age: &'static str,
+    pub by_flag: &'static str,
+    /// `{h}`: hours.
+    pub hours: &'static str,
+    /// `{from}`, `{to}`: an age band.
+    pub age_band: &'static str,
+    pub age_90_plus: &'static str,
+    pub age_unknown: &'static str,
+    pub pending: &'static str,
+    pub corrected: &'static str,
+    /// After 判定不能 when the result code is `invalid`.
+    pub invalid_note: &'static str,
+}
+
+pub const SUMMARY_JA: SummaryWords = SummaryWords {
+    caption: "{date} の集計",
+    rows: "報告件数",
+    collected: "採取",
+    resulted: "結果判明",
+    overrides: "例外承認（理由あり）",
+    turnaround_median: "所要時間 中央値（採取→結果）",
+    turnaround_p90: "所要時間 90パーセンタイル",
+    by_type: "検体",
+    by_method: "検査方法",
+    by_result: "結果",
+    by_age: "年齢",
+    by_flag: "注記",
+    hours: "{h} 時間",
+    age_band: "{from}〜{to}歳",
+    age_90_plus: "90歳以上",
+    age_unknown: "不明",
+    pending: RESULT_PENDING_JA,
+    corrected: CORRECTED_RESULT_JA,
+    invalid_note: "（無効）",
+};
+
+pub const SUMMARY_EN: SummaryWords = SummaryWords {
+    caption: "Summary of {date}",
+    rows: "Rows reported",
+    collected: "Collected",
+    resulted: "Resulted",
+    overrides: "Rules set aside (with a reason)",
+    turnaround_median: "Turnaround, median (collection → result)",
+    turnaround_p90: "Turnaround, 90th percentile",
+    by_type: "Specimen type",
+    by_method: "Method",
+    by_result: "Result",
+    by_age: "Age",
+    by_flag: "Notes",
+    hours: "{h} h",
+    age_band: "{from}–{to}",
+    age_90_plus: "90 and over",
+    age_unknown: "unknown",
+    pending: "pending",
+    corrected: "corrected result",
+    invalid_note: " (invalid)",
+};
+
+pub fn summary_words(lang: PrintLang) -> &'static SummaryWords {
+    match lang {
+        PrintLang::Ja => &SUMMARY_JA,
+        PrintLang::En => &SUMMARY_EN,
+    }
+}
 
 /// The day summary's label for rows whose result corrects an earlier one.
 pub const CORRECTED_RESULT_JA: &str = "結果訂正";

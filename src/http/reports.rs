@@ -137,7 +137,7 @@ fn replacement_header(list: &[Replacement]) -> String {
     get, path = "/api/v1/reports/hersys", tag = "reports", operation_id = "hersys_report",
     params(ReportQuery),
     responses(
-        (status = 200, description = "The day's report, streamed: CSV (UTF-8 with BOM, or Shift_JIS with `Kentai-Sjis-Replacements` counting the characters it had to replace with 〓 and `Kentai-Sjis-Replaced` naming them), JSON `{\"date\",\"facility\",\"generated_at\",\"rows\":[…],\"count\"}`, or a FHIR R4 Bundle (collection)", content(
+        (status = 200, description = "The day's report, streamed, saved as `hersys-DATE[-FACILITY]-utf8.csv`, `…-sjis.csv`, `….json` or `….fhir.json`: CSV (UTF-8 with BOM, or Shift_JIS with `Kentai-Sjis-Replacements` counting the characters it had to replace with 〓 and `Kentai-Sjis-Replaced` naming them; a row without a result reads 結果待ち), JSON `{\"date\",\"facility\",\"generated_at\",\"rows\":[…],\"count\"}` (a row without a result has `result` null and `result_label` 結果待ち), or a FHIR R4 Bundle (collection; a row without a result has no Observation)", content(
             (String = "text/csv"),
             (Object = "application/json"),
             (Object = "application/fhir+json"),
@@ -160,29 +160,10 @@ pub async fn hersys(
         crate::actions::check_text("facility", f, 64)?;
     }
     let mut response = HttpResponse::Ok();
-    let name = format!(
-        "hersys-{}{}.{}",
-        scope.date,
-        scope
-            .facility
-            .as_deref()
-            .map(|f| format!("-{f}"))
-            .unwrap_or_default(),
-        format.extension()
-    );
-    let safe_name: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "-._".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let name = crate::report::file_name(scope.date, scope.facility.as_deref(), format, encoding);
     response.insert_header((
         "Content-Disposition",
-        format!("attachment; filename=\"{safe_name}\""),
+        format!("attachment; filename=\"{name}\""),
     ));
     response.insert_header((
         "Content-Type",

@@ -280,7 +280,10 @@ fn cells(row: &ReportRow) -> [Cow<'_, str>; 18] {
         date(Some(row.collection_date)),
         guard(test_method),
         guard(specimen_type),
-        guard(result.unwrap_or("")),
+        // The same word for a result not known yet as the page and the
+        // summary use, rather than an empty cell a reader could take for
+        // a lost value.
+        guard(result.unwrap_or(labels::RESULT_PENDING_JA)),
         date(row.result_date),
         guard(&row.specimen_id),
         guard(flags_text(row)),
@@ -577,7 +580,7 @@ mod tests {
     }
 
     #[test]
-    fn missing_values_are_empty_cells() {
+    fn missing_values_are_empty_cells_and_a_result_not_known_yet_reads_pending() {
         let row = Row::new("K0000002")
             .with(|r| {
                 r.name_kana = None;
@@ -610,7 +613,7 @@ mod tests {
                 "2024-01-15",
                 "核酸増幅検査（PCR）",
                 "唾液",
-                "",
+                "結果待ち",
                 "",
                 "K0000002",
                 ""

@@ -19,6 +19,7 @@ struct JsonRow<'a> {
     row: &'a ReportRow,
     test_method_label: &'static str,
     specimen_type_label: &'static str,
+    /// The result in words; 結果待ち while there is none (`result` null).
     result_label: Option<&'static str>,
     /// The 注記 column as the CSV writes it.
     flags_text: String,
@@ -31,11 +32,10 @@ fn labelled(row: &ReportRow) -> JsonRow<'_> {
             .map_or("", labels::test_method_ja),
         specimen_type_label: SpecimenType::from_code(&row.specimen_type)
             .map_or("", labels::specimen_type_ja),
-        result_label: row
-            .result
-            .as_deref()
-            .and_then(TestResult::from_code)
-            .map(labels::test_result_ja),
+        result_label: match row.result.as_deref() {
+            None => Some(labels::RESULT_PENDING_JA),
+            Some(code) => TestResult::from_code(code).map(labels::test_result_ja),
+        },
         flags_text: super::csv::flags_text(row),
     }
 }

@@ -98,6 +98,49 @@ impl Format {
     }
 }
 
+/// `hersys-2026-12-06`, or `hersys-2026-12-06-F001` for one facility:
+/// the start of every file name of the day's report, with anything but
+/// ASCII letters, digits, `-`, `.` and `_` turned into `_` so the name is
+/// safe in a header and on any disk.
+fn file_stem(date: NaiveDate, facility: Option<&str>) -> String {
+    let stem = match facility {
+        Some(f) => format!("hersys-{date}-{f}"),
+        None => format!("hersys-{date}"),
+    };
+    stem.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-._".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// The name a download of the day's report is saved under. A CSV says its
+/// encoding (`hersys-2026-12-06-utf8.csv`, `hersys-2026-12-06-sjis.csv`),
+/// so the two never overwrite each other in a downloads folder and the
+/// person opening one knows which it is.
+pub fn file_name(
+    date: NaiveDate,
+    facility: Option<&str>,
+    format: Format,
+    encoding: csv::Encoding,
+) -> String {
+    let stem = file_stem(date, facility);
+    match format {
+        Format::Csv => format!("{stem}-{}.csv", encoding.code()),
+        other => format!("{stem}.{}", other.extension()),
+    }
+}
+
+/// The name of the list of characters the Shift_JIS CSV replaced, saved
+/// beside it (`hersys-2026-12-06-sjis-replacements.txt`).
+pub fn sjis_replacements_file_name(date: NaiveDate, facility: Option<&str>) -> String {
+    format!("{}-sjis-replacements.txt", file_stem(date, facility))
+}
+
 /// One of the three writers, so the day's rows go through one loop.
 pub enum Writer<W: std::io::Write> {
     Csv(csv::CsvWriter<W>),
@@ -143,5 +186,44 @@ impl<W: std::io::Write> Writer<W> {
             Writer::Json(w) => Ok((w.finish()?, Vec::new())),
             Writer::Fhir(w) => Ok((w.finish()?, Vec::new())),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_download_is_named_by_its_day_facility_and_for_csv_its_encoding() {
+        let day = NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
+        let name = |facility, format, encoding| file_name(day, facility, format, encoding);
+        assert_eq!(
+            name(None, Format::Csv, csv::Encoding::Utf8),
+            "hersys-2026-12-06-utf8.csv"
+        );
+        assert_eq!(
+            name(None, Format::Csv, csv::Encoding::Sjis),
+            "hersys-2026-12-06-sjis.csv"
+        );
+        assert_eq!(
+            name(Some("F001"), Format::Csv, csv::Encoding::Sjis),
+            "hersys-2026-12-06-F001-sjis.csv"
+        );
+        assert_eq!(
+            name(None, Format::Json, csv::Encoding::Utf8),
+            "hersys-2026-12-06.json"
+        );
+        assert_eq!(
+            name(None, Format::Fhir, csv::Encoding::Utf8),
+            "hersys-2026-12-06.fhir.json"
+        );
+        assert_eq!(
+            name(Some("新宿 \"1\""), Format::Json, csv::Encoding::Utf8),
+            "hersys-2026-12-06-____1_.json"
+        );
+        assert_eq!(
+            sjis_replacements_file_name(day, Some("F001")),
+            "hersys-2026-12-06-F001-sjis-replacements.txt"
+        );
     }
 }

@@ -1,5 +1,5 @@
-//! The start page, the error pages, the lab's storage alerts and the
-//! health centre's day report.
+//! The start page, the error pages and the lab's storage alerts (the
+//! health centre's pages are `web::reports`).
 //!
 //! Each page checks its section against the signed-in role before reading
 //! anything, so a page never shows data to a role that may not see it
@@ -7,19 +7,13 @@
 
 use super::layout::{column_heads, json_island, page, time_tag, Frame, Section};
 use super::text::{self, Lang};
-use super::{
-    encode_path_segment, encode_query_value, facility, html, read_form, run_action, see_other,
-    SignedIn,
-};
-use crate::actions::reports::{self, ReportScope};
+use super::{encode_path_segment, facility, html, read_form, run_action, see_other, SignedIn};
 use crate::actions::sessions::Session;
 use crate::actions::{storage, Ctx};
 use crate::http::auth::csrf_matches;
 use crate::http::AppError;
-use crate::report::ReportRow;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::NaiveDate;
 use maud::{html as markup, Markup};
 use serde::de::DeserializeOwned;
 
@@ -257,191 +251,4 @@ pub async fn alerts(
         ..Place::of(lang, "/alerts", &user.session, Section::Alerts)
     };
     Ok(answer(&req, StatusCode::OK, &place, t.alerts_title, body))
-}
-
-#[derive(Debug, serde::Deserialize)]
-pub struct DayQuery {
-    date: Option<NaiveDate>,
-    facility: Option<String>,
-}
-
-/// The most rows the page itself lists; the downloads hold every row.
-const ROWS_SHOWN: usize = 2000;
-
-/// A day's rows as the page lists them: the first [`ROWS_SHOWN`] and the
-/// count of all.
-struct DayRows {
-    rows: Vec<ReportRow>,
-    total: usize,
-}
-
-/// `GET /reports`: pick a day (and a facility), see that day's rows as the
-/// report has them, download the report in each format. The links are the
-/// API's own routes, which the session cookie opens.
-pub async fn reports(
-    req: HttpRequest,
-    user: SignedIn,
-    ctx: web::Data<Ctx>,
-) -> Result<HttpResponse, AppError> {
-    if let Some(refused) = open(&req, &user, Section::Reports) {
-        return Ok(refused);
-    }
-    let lang = super::lang(&req);
-    let t = lang.text();
-    let rt = text::reports::reports(lang);
-    // A malformed date shows today rather than an error page.
-    let query = web::Query::<DayQuery>::from_query(req.query_string())
-        .ok()
-        .map(web::Query::into_inner);
-    let date = query
-        .as_ref()
-        .and_then(|q| q.date)
-        .unwrap_or_else(|| crate::actions::now().with_timezone(&ctx.tz).date_naive());
-    let facility_code = query
-        .and_then(|q| q.facility)
-        .map(|f| f.trim().to_string())
-        .filter(|f| !f.is_empty());
-    let scope = ReportScope {
-        date,
-        facility: facility_code.clone(),
-    };
-    let day = run_action(&ctx, &user.session.actor, move |c, actor, _| {
-        let mut rows = Vec::new();
-        let total = reports::day_rows(c, actor, &scope, |row| {
-            if rows.len() < ROWS_SHOWN {
-                rows.push(row);
-            }
-            Ok(())
-        })?;
-        Ok(DayRows { rows, total })
-    })
-    .await??;
-    let mut params = format!("date={}", encode_query_value(&date.to_string()));
-    if let Some(f) = &facility_code {
-        params.push_str(&format!("&facility={}", encode_query_value(f)));
-    }
-    let hersys = format!("/api/v1/reports/hersys?{params}");
-    let downloads = [
-        (
-            t.download_csv_utf8,
-            format!("{hersys}&format=csv&encoding=utf8"),
-            "csv",
-        ),
-        (
-            t.download_csv_sjis,
-            format!("{hersys}&format=csv&encoding=sjis"),
-            "sjis.csv",
-        ),
-        (t.download_json, format!("{hersys}&format=json"), "json"),
-        (
-            t.download_fhir,
-            format!("{hersys}&format=fhir"),
-            "fhir.json",
-        ),
-    ];
-    let body = markup! {
-        h1 { (t.reports_title) }
-        p { (t.reports_intro) }
-        form method="get" action="/reports" class="inline-form" {
-            label for="date" { (t.date_label) }
-            input id="date" name="date" type="date" value=(date) required;
-            label for="facility" { (rt.facility_label) }
-            input id="facility" name="facility" type="text" size="12" maxlength="64"
-                value=(facility_code.as_deref().unwrap_or("")) aria-describedby="facility-hint";
-            span id="facility-hint" class="hint" { (rt.facility_hint) }
-            button type="submit" { (t.show_button) }
-        }
-        h2 { (t.downloads_title) " — " (date) }
-        ul class="downloads" {
-            @for (label, href, ext) in &downloads {
-                li { a href=(href) download={ "kentai-hersys-" (date) "." (ext) } { (label) } }
-            }
-            li { a href={ "/api/v1/reports/summary?" (params) "&format=html" } { (t.download_summary) } }
-        }
-        h2 id="rows-title" { (rt.rows_title) " — " (date) }
-        (day_table(lang, &day))
-    };
-    let place = Place::of(lang, "/reports", &user.session, Section::Reports);
-    Ok(answer(&req, StatusCode::OK, &place, t.reports_title, body))
-}
-
-/// The day's rows in the report's own order and words.
-fn day_table(lang: Lang, day: &DayRows) -> Markup {
-    let rt = text::reports::reports(lang);
-    markup! {
-        p id="rows-count" { (rt.rows_count.replace("{n}", &day.total.to_string())) }
-        @if day.total > day.rows.len() {
-            p class="hint" { (rt.rows_truncated.replace("{n}", &day.rows.len().to_string())) }
-        }
-        @if day.rows.is_empty() {
-            p { (rt.no_rows) }
-        } @else {
-            div class="table-scroll" role="region" aria-labelledby="rows-title" tabindex="0" {
-                table class="data report-rows" {
-                    (column_heads(&[
-                        rt.col_specimen, rt.col_name, rt.col_sex, rt.col_birth, rt.col_collected,
-                        rt.col_days, rt.col_type, rt.col_method, rt.col_result, rt.col_notes,
-                    ]))
-                    tbody {
-                        @for r in &day.rows {
-                            tr {
-                                th scope="row" { code { (r.specimen_id) } }
-                                td {
-                                    (r.name)
-                                    @if let Some(k) = &r.name_kana { br; span class="hint" { (k) } }
-                                }
-                                td { (text::reports::sex_label(lang, &r.sex)) }
-                                td { (r.birth_date.map(|d| d.to_string()).unwrap_or_default()) }
-                                td { (time_tag(&r.collected_at)) }
-                                td { (r.days_since_onset.map(|d| d.to_string()).unwrap_or_default()) }
-                                td { (specimen_type_code_label(lang, &r.specimen_type)) }
-                                td { (text::test_method_label(lang, &r.test_method)) }
-                                td {
-                                    @match &r.result {
-                                        Some(code) => {
-                                            strong { (text::reports::result_label(lang, code)) }
-                                            @if let Some(at) = &r.resulted_at {
-                                                br;
-                                                (time_tag(at))
-                                            }
-                                        }
-                                        None => span class="hint" { (rt.pending) },
-                                    }
-                                }
-                                td { (row_notes(lang, r)) }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
-
-fn specimen_type_code_label(lang: Lang, code: &str) -> String {
-    crate::domain::SpecimenType::from_code(code)
-        .map(|t| text::specimen_type_label(lang, t))
-        .unwrap_or_else(|| code.to_string())
-}
-
-/// 注記 as the report writes it (Japanese), or the flags' own messages.
-fn row_notes(lang: Lang, row: &ReportRow) -> String {
-    match lang {
-        Lang::Ja => crate::report::csv::flags_text(row),
-        Lang::En => {
-            let mut items: Vec<String> = row
-                .flags
-                .iter()
-                .map(|f| match f.override_reason.as_deref() {
-                    Some(reason) => format!("{} (overridden: {reason})", f.message),
-                    None => f.message.clone(),
-                })
-                .collect();
-            if row.corrected {
-                let v = row.result_version.unwrap_or(2).to_string();
-                items.push(text::reports::reports(lang).corrected.replace("{v}", &v));
-            }
-            items.join("; ")
-        }
-    }
 }

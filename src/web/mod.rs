@@ -15,6 +15,7 @@ pub mod assets;
 pub mod desks;
 pub mod layout;
 pub mod packing;
+pub mod reports;
 pub mod signin;
 pub mod specimens;
 pub mod stations;
@@ -97,7 +98,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::post().to(packing::details),
     )
     .route("/packing/{package_id}/print", web::get().to(packing::print))
-    .route("/reports", web::get().to(desks::reports))
+    .route("/reports", web::get().to(reports::reports))
+    .route("/reports/summary", web::get().to(reports::summary))
+    .route(
+        "/reports/sjis-replacements",
+        web::get().to(reports::sjis_replacements),
+    )
     .route("/admin", web::get().to(admin::index))
     .service(
         web::resource("/admin/users")

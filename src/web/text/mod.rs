@@ -156,7 +156,6 @@ pub struct Text {
     pub download_csv_sjis: &'static str,
     pub download_json: &'static str,
     pub download_fhir: &'static str,
-    pub download_summary: &'static str,
     // Packing and administration (later slices).
     pub packing_title: &'static str,
     pub packing_later: &'static str,
@@ -253,7 +252,6 @@ pub const JA: Text = Text {
     download_csv_sjis: "CSV（Shift_JIS）",
     download_json: "JSON",
     download_fhir: "FHIR R4（JSON）",
-    download_summary: "集計表（HTML）",
     packing_title: "梱包",
     packing_later: "梱包画面（層ごとのチェックリストと発送前の不足項目）は次の段階で作ります。それまでは梱包ステーションでコマンドバーコードを使ってください。",
     command_sheet_link: "コマンドバーコードを印刷する（A4）",
@@ -349,7 +347,6 @@ pub const EN: Text = Text {
     download_csv_sjis: "CSV (Shift_JIS)",
     download_json: "JSON",
     download_fhir: "FHIR R4 (JSON)",
-    download_summary: "Summary table (HTML)",
     packing_title: "Packing",
     packing_later: "The packing page (the checklist layer by layer, what is missing before dispatch) comes in a later version. Until then, use the packing station with the command barcodes.",
     command_sheet_link: "Print the command barcodes (A4)",

@@ -29,6 +29,29 @@ pub struct ReportsText {
     /// `{v}`: the result's version.
     pub corrected: &'static str,
     pub alerts_updated: &'static str,
+    pub summary_title: &'static str,
+    pub summary_link: &'static str,
+    pub back_to_reports: &'static str,
+    pub print_button: &'static str,
+    pub sjis_title: &'static str,
+    pub sjis_none: &'static str,
+    /// `{file}`: the Shift_JIS CSV's name; `{n}`: how many characters.
+    pub sjis_intro: &'static str,
+    /// `{n}`: how many the page lists.
+    pub sjis_truncated: &'static str,
+    /// Beside the Shift_JIS download: `{n}` characters replaced.
+    pub sjis_download_note: &'static str,
+    pub sjis_file_link: &'static str,
+    pub sjis_col_line: &'static str,
+    pub sjis_col_column: &'static str,
+    pub sjis_col_character: &'static str,
+    pub sjis_col_code_point: &'static str,
+    pub sjis_col_replaced: &'static str,
+    /// The text file's first line: `{date}`, `{facility}`.
+    pub sjis_file_heading: &'static str,
+    /// Its second: `{file}`, `{n}`.
+    pub sjis_file_count: &'static str,
+    pub facility_all: &'static str,
 }
 
 pub const REPORTS_JA: ReportsText = ReportsText {
@@ -48,9 +71,27 @@ pub const REPORTS_JA: ReportsText = ReportsText {
     col_method: "検査方法",
     col_result: "結果",
     col_notes: "注記",
-    pending: "結果待ち",
+    pending: labels::RESULT_PENDING_JA,
     corrected: "訂正（第{v}版）",
     alerts_updated: "自動更新中",
+    summary_title: "集計表",
+    summary_link: "この日の集計表を開く（印刷できます）",
+    back_to_reports: "保健所への日報へ戻る",
+    print_button: "印刷する",
+    sjis_title: "Shift_JIS で表せない文字",
+    sjis_none: "この日の報告には、Shift_JIS で表せない文字はありません。",
+    sjis_intro: "Shift_JIS の CSV（{file}）では、次の{n}文字を置き換えます。〓 は Shift_JIS に同じ字がないことを示します。UTF-8 の CSV・JSON・FHIR ではそのままです。",
+    sjis_truncated: "先頭の{n}件を表示しています。すべてはテキストファイルにあります。",
+    sjis_download_note: "{n}文字を置き換えます（一覧へ）",
+    sjis_file_link: "置き換える文字の一覧（テキストファイル）",
+    sjis_col_line: "行",
+    sjis_col_column: "項目",
+    sjis_col_character: "元の文字",
+    sjis_col_code_point: "コードポイント",
+    sjis_col_replaced: "置き換え後",
+    sjis_file_heading: "kentai 保健所への日報 {date}（医療機関: {facility}）",
+    sjis_file_count: "Shift_JIS の CSV（{file}）で置き換えた文字: {n}",
+    facility_all: "すべて",
 };
 
 pub const REPORTS_EN: ReportsText = ReportsText {
@@ -73,6 +114,24 @@ pub const REPORTS_EN: ReportsText = ReportsText {
     pending: "pending",
     corrected: "corrected (version {v})",
     alerts_updated: "Updating live",
+    summary_title: "Day summary",
+    summary_link: "Open the day's summary (printable)",
+    back_to_reports: "Back to the day report",
+    print_button: "Print",
+    sjis_title: "Characters Shift_JIS cannot hold",
+    sjis_none: "Nothing in this day's report is lost in Shift_JIS.",
+    sjis_intro: "The Shift_JIS CSV ({file}) replaces these {n} characters; 〓 means Shift_JIS has no such character. The UTF-8 CSV, JSON and FHIR keep them.",
+    sjis_truncated: "Showing the first {n}. The text file lists them all.",
+    sjis_download_note: "{n} characters replaced (see the list)",
+    sjis_file_link: "List of the replaced characters (text file)",
+    sjis_col_line: "Line",
+    sjis_col_column: "Field",
+    sjis_col_character: "Character",
+    sjis_col_code_point: "Code point",
+    sjis_col_replaced: "Written as",
+    sjis_file_heading: "kentai day report {date} (facility: {facility})",
+    sjis_file_count: "Characters replaced in the Shift_JIS CSV ({file}): {n}",
+    facility_all: "all",
 };
 
 pub fn reports(lang: Lang) -> &'static ReportsText {
