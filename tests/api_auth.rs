@@ -38,6 +38,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/locations"),
     ("GET", "/api/v1/locations"),
     ("GET", "/api/v1/locations/{code}"),
+    ("GET", "/api/v1/locations/{code}/label"),
     ("POST", "/api/v1/specimens/{specimen_id}/consultations"),
     ("POST", "/api/v1/packages"),
     ("GET", "/api/v1/packages"),
@@ -761,6 +762,11 @@ const MATRIX: &[((&str, &str), [u16; 4])] = &[
     (("POST", "/api/v1/locations"), [403, 201, 403, 201]),
     (("GET", "/api/v1/locations"), [200, 200, 403, 200]),
     (("GET", "/api/v1/locations/{code}"), [200, 200, 403, 200]),
+    // The label goes on the fridge every desk that stores tubes scans.
+    (
+        ("GET", "/api/v1/locations/{code}/label"),
+        [200, 200, 403, 200],
+    ),
     (
         ("POST", "/api/v1/specimens/{specimen_id}/consultations"),
         [403, 201, 403, 201],

@@ -1,9 +1,11 @@
-//! Tube labels and the command-barcode sheet through the HTTP API (SPEC §4):
-//! every symbol the server sends is scanned back with rxing, from the SVG's
-//! rectangles and from the PNG's pixels: a plain tube as `]d1` with its id,
-//! a GS1 tube (`(8018)…(8019)…`, `(8004)…`) as `]d2` with its elements, the
-//! optional Code 128 and every command as `]C0`. Also: the ZPL's FNC1
-//! convention, who may print what, and the 400s for bad parameters.
+//! Tube labels, location labels and the command-barcode sheet through the
+//! HTTP API (SPEC §4): every symbol the server sends is scanned back with
+//! rxing, from the SVG's rectangles and from the PNG's pixels: a plain tube
+//! as `]d1` with its id, a GS1 tube (`(8018)…(8019)…`, `(8004)…`) as `]d2`
+//! with its elements, the optional Code 128 and every command as `]C0`, a
+//! GS1 location as `]C1` that a station reads back to the same location, a
+//! plain one as `]C0`. Also: the ZPL's FNC1 convention, who may print
+//! what, and the 400s for bad parameters.
 
 mod common;
 
@@ -343,4 +345,120 @@ async fn the_command_sheet_is_for_lab_and_admin() {
             .await;
         assert_eq!(status, 403, "{role:?}: {text}");
     }
+}
+
+/// The path of a location's label, the code percent-encoded.
+fn location_label_path(code: &str, query: &str) -> String {
+    format!(
+        "/api/v1/locations/{}/label{query}",
+        kentai::web::encode_path_segment(code)
+    )
+}
+
+#[tokio::test]
+async fn a_location_label_scans_back_to_its_code_and_a_station_reads_it_as_that_location() {
+    let app = spawn_app_with(with_stations).await;
+    let gln = "(414)4912345000019(254)FR-1";
+    let giai = "(8004)4912345LOC-7";
+    let plain = "FRIDGE-B";
+    for code in [gln, giai, plain] {
+        app.location(code, "fridge_4c").await;
+    }
+    let clerk = app.token(Role::Reception);
+    for (code, symbology, data) in [
+        (gln, "]C1", "4144912345000019254FR-1"),
+        (giai, "]C1", "80044912345LOC-7"),
+        (plain, "]C0", "FRIDGE-B"),
+    ] {
+        let (status, content_type, _, body) =
+            get_bytes(&app, &location_label_path(code, ""), &clerk).await;
+        assert_eq!(status, 200, "{code}");
+        assert!(content_type.starts_with("image/svg+xml"), "{content_type}");
+        let svg = String::from_utf8(body).expect("SVG text");
+        assert!(svg.contains("冷蔵 (4 °C)"), "the class in Japanese: {svg}");
+        assert!(svg.contains(&format!("fridge_4c {code}")), "the name");
+        let modules = modules_from_svg_rects(&svg, "location-code128").expect("bars");
+        let scanned = decode_bars(&modules).expect("the bars scan");
+        assert_eq!(scanned, (symbology.to_string(), data.to_string()), "{code}");
+
+        // The PNG's pixels scan the same.
+        let (status, content_type, _, png) = get_bytes(
+            &app,
+            &location_label_path(code, "?format=png&dpi=300"),
+            &clerk,
+        )
+        .await;
+        assert_eq!(
+            (status, content_type.as_str()),
+            (200, "image/png"),
+            "{code}"
+        );
+        let (image, _) = Gray::from_png(&png).expect("a PNG");
+        assert_eq!(
+            image.scan_code128(),
+            Some((symbology.to_string(), data.to_string())),
+            "{code}"
+        );
+
+        // What the scanner sends is read by a storage station as this very
+        // location.
+        let (status, outcome) = app
+            .scan(&clerk, "fridge-1", &format!("{symbology}{data}"))
+            .await;
+        assert_eq!(status, 201, "{code}: {outcome}");
+        assert_eq!(outcome["outcome"]["kind"], "location", "{code}: {outcome}");
+        assert_eq!(outcome["outcome"]["accepted"], true, "{code}: {outcome}");
+    }
+
+    // ZPL: GS1-128 by FNC1 after the start code, the Japanese in the CJK
+    // font.
+    let (status, content_type, _, zpl) =
+        get_bytes(&app, &location_label_path(gln, "?format=zpl"), &clerk).await;
+    assert_eq!(status, 200);
+    assert!(
+        content_type.starts_with("application/zpl"),
+        "{content_type}"
+    );
+    let zpl = String::from_utf8(zpl).expect("ZPL text");
+    let field = zpl_field(&zpl, "^BC");
+    assert_eq!(&field[2..4], ">8", "{zpl}");
+    assert!(zpl.contains("^AJN") && zpl.contains("冷蔵 (4 °C)"), "{zpl}");
+}
+
+#[tokio::test]
+async fn location_labels_are_for_the_desks_that_read_locations_and_bad_requests_are_400() {
+    let app = spawn_app().await;
+    app.location("F-LBL", "frozen_minus80").await;
+    let path = location_label_path("F-LBL", "");
+    for role in [Role::Reception, Role::Lab, Role::Admin] {
+        let (status, _, text) = app.get_text(&path, &app.token(role)).await;
+        assert_eq!(status, 200, "{role:?}: {text}");
+    }
+    let (status, _, text) = app.get_text(&path, &app.token(Role::HealthCentre)).await;
+    assert_eq!(status, 403, "{text}");
+    let (status, _, text) = app
+        .get_text(&location_label_path("NOWHERE", ""), &app.admin)
+        .await;
+    assert_eq!(status, 404, "{text}");
+    assert_eq!(error_code(&text), "unknown_location");
+    for query in [
+        "?format=pdf",
+        "?format=svg&dpi=300",
+        "?format=png&dpi=50",
+        "?page=1",
+    ] {
+        let (status, _, text) = app
+            .get_text(&location_label_path("F-LBL", query), &app.admin)
+            .await;
+        assert_eq!(status, 400, "{query}: {text}");
+        assert_eq!(error_code(&text), "invalid_input", "{query}");
+    }
+    // A code Code 128 cannot carry is refused with the reason, not drawn
+    // as bars that scan as something else.
+    app.location("冷蔵庫A", "fridge_4c").await;
+    let (status, _, text) = app
+        .get_text(&location_label_path("冷蔵庫A", ""), &app.admin)
+        .await;
+    assert_eq!(status, 400, "{text}");
+    assert_eq!(error_code(&text), "invalid_input");
 }

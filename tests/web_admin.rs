@@ -17,13 +17,14 @@ use serde_json::json;
 use std::time::{Duration, Instant};
 
 /// Every admin page a browser GETs.
-const GET_PAGES: [&str; 6] = [
+const GET_PAGES: [&str; 7] = [
     "/admin",
     "/admin/users",
     "/admin/stations",
     "/admin/locations",
     "/admin/kits",
     "/admin/policy",
+    "/admin/locations/labels",
 ];
 
 /// Every admin form target (`{id}` is a user's id).
@@ -139,7 +140,8 @@ async fn the_overview_links_each_admin_page_and_counts_what_it_holds() {
     let session = app.sign_in(&app.admin).await;
     let (status, html) = app.page(&session, "/admin").await;
     assert_eq!(status, 200, "{html}");
-    for path in &GET_PAGES[1..] {
+    // The labels sheet is reached from the locations page.
+    for path in GET_PAGES[1..].iter().filter(|p| !p.ends_with("/labels")) {
         assert!(html.contains(&format!("href=\"{path}\"")), "{path}: {html}");
     }
     // admin, the four station users and the two made here.
@@ -676,6 +678,7 @@ async fn lang_en_gives_every_admin_page_in_english() {
         ADMIN_EN.locations_title,
         ADMIN_EN.kits_title,
         ADMIN_EN.policy_title,
+        ADMIN_EN.labels_title,
     ];
     for (path, title) in GET_PAGES.iter().zip(titles) {
         let (status, html) = app.page(&session, &format!("{path}?lang=en")).await;
@@ -705,4 +708,55 @@ async fn lang_en_gives_every_admin_page_in_english() {
     assert!(html.contains("<html lang=\"en\""), "{html}");
     assert!(html.contains("must have 8, 12, 13 or 14 digits"), "{html}");
     assert!(html.contains("Code: <code>invalid_input</code>"), "{html}");
+}
+
+#[tokio::test]
+async fn the_location_labels_sheet_holds_every_locations_label_ready_to_print() {
+    let app = app().await;
+    app.location("(414)4912345000019(254)FR-1", "fridge_4c")
+        .await;
+    app.location("M80-1", "frozen_minus80").await;
+    app.location("冷蔵庫B", "fridge_4c").await;
+    let session = app.sign_in(&app.admin).await;
+
+    let (_, html) = app.page(&session, "/admin/locations").await;
+    assert!(html.contains("href=\"/admin/locations/labels\""), "{html}");
+
+    let (status, html) = app.page(&session, "/admin/locations/labels").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("data-print"), "a print button");
+    assert!(html.contains("/assets/print.js?v="));
+    let sources = attribute_values(&html, ("class=\"location-labels\"", "</ul>"), "src");
+    assert_eq!(
+        sources,
+        [
+            "/api/v1/locations/%28414%294912345000019%28254%29FR-1/label?format=svg",
+            "/api/v1/locations/M80-1/label?format=svg",
+        ],
+        "{html}"
+    );
+    assert!(
+        html.contains("alt=\"保管場所「fridge_4c M80-1」")
+            || html.contains("（M80-1、冷凍 (−80 °C 以下)）"),
+        "{html}"
+    );
+    // A code no barcode can carry says so where its label would be.
+    let unprintable = html
+        .split("data-code=\"冷蔵庫B\"")
+        .nth(1)
+        .and_then(|s| s.split("</li>").next())
+        .expect("the location's place on the sheet");
+    assert!(
+        unprintable.contains("class=\"unprintable\""),
+        "{unprintable}"
+    );
+    // Each image is the API's label, which the session opens.
+    for src in &sources {
+        let res = app.get_with_session(&session, src).await;
+        assert_eq!(res.status().as_u16(), 200, "{src}");
+        assert!(header(&res, "content-type").starts_with("image/svg+xml"));
+    }
+    // Print styles: two labels across, A4.
+    let (_, _, css) = app.get_text("/assets/kentai.css", &app.admin).await;
+    assert!(css.contains("@page location-labels { size: A4"), "{css}");
 }

@@ -52,6 +52,7 @@ const PAGES: &[(&str, &str)] = &[
     ("GET", "/admin/stations"),
     ("GET", "/admin/locations"),
     ("POST", "/admin/locations"),
+    ("GET", "/admin/locations/labels"),
     ("GET", "/admin/kits"),
     ("POST", "/admin/kits"),
     ("GET", "/admin/policy"),

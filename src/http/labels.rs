@@ -1,13 +1,15 @@
-//! Label routes: a tube's label (GS1 DataMatrix, SPEC §4) and the packing
-//! desk's command-barcode sheet, as SVG, PNG or ZPL.
+//! Label routes: a tube's label (GS1 DataMatrix, SPEC §4), a storage
+//! location's label (GS1-128 or Code 128) and the packing desk's
+//! command-barcode sheet, as SVG, PNG or ZPL.
 
 use super::auth::User;
 use super::error::{AppError, ErrorBody};
-use crate::actions::{specimens, ActionError, Actor, Ctx};
+use crate::actions::{locations, specimens, ActionError, Actor, Ctx};
 use crate::barcode::classify::gs1_id_elements;
 use crate::domain::roles::Action;
 use crate::domain::RuleCode;
 use crate::print::command_sheet;
+use crate::print::location_label::{self, LocationLabel};
 use crate::print::matrix::PrintError;
 use crate::print::tube_label::{self, TubeGs1, TubeLabel};
 use actix_web::http::StatusCode;
@@ -157,6 +159,71 @@ pub async fn specimen_label(
             Format::Zpl => (
                 ZPL,
                 tube_label::zpl(&label).map_err(print_error)?.into_bytes(),
+            ),
+        })
+    })
+    .await??;
+    Ok(HttpResponse::Ok().content_type(content_type).body(body))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct LocationLabelQuery {
+    /// `svg` (default, 100 × 50 mm), `png` or `zpl` (203 dpi Zebra).
+    #[serde(default)]
+    #[param(schema_with = label_formats)]
+    pub format: Option<String>,
+    /// PNG resolution, 96 to 1200 (default 300); only with `format=png`.
+    #[serde(default)]
+    pub dpi: Option<u32>,
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/locations/{code}/label", tag = "storage", operation_id = "location_label",
+    params(("code" = String, Path, description = "The location's barcode"), LocationLabelQuery),
+    responses(
+        (status = 200, description = "The location label (100 × 50 mm): its code as GS1-128 when it is a GS1 location id (`(414)`[+`(254)`] or `(8004)`), else as plain Code 128, which scans back to the same code; its name and storage class in Japanese (SVG, ZPL; the PNG has the ASCII lines only)", content(
+            (String = "image/svg+xml"),
+            ("image/png"),
+            (String = "application/zpl"),
+        )),
+        (status = 400, description = "`invalid_input`: bad format or dpi, or a code Code 128 cannot carry (not ASCII) or the label cannot fit", body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "`unknown_location`", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn location_label(
+    ctx: web::Data<Ctx>,
+    User(actor): User,
+    path: web::Path<String>,
+    q: web::Query<LocationLabelQuery>,
+) -> Result<HttpResponse, AppError> {
+    let code = path.into_inner();
+    let q = q.into_inner();
+    let format = format(q.format.as_deref())?;
+    let dpi = dpi(format, q.dpi)?;
+    let (content_type, body) = web::block(move || -> Result<_, AppError> {
+        let view = locations::get(&ctx, &actor, &code)?;
+        let label = LocationLabel {
+            code: view.code,
+            name: view.name,
+            storage_class: view.storage_class,
+        };
+        Ok(match format {
+            Format::Svg => (
+                SVG,
+                location_label::svg(&label)
+                    .map_err(print_error)?
+                    .into_bytes(),
+            ),
+            Format::Png => (PNG, location_label::png(&label, dpi).map_err(print_error)?),
+            Format::Zpl => (
+                ZPL,
+                location_label::zpl(&label)
+                    .map_err(print_error)?
+                    .into_bytes(),
             ),
         })
     })

@@ -75,7 +75,7 @@ impl<'de, D: serde::Deserializer<'de>> serde::Deserializer<'de> for ObjectOnly<D
         packages::create, packages::list, packages::get, packages::update, packages::add_specimen,
         packages::remove_specimen, packages::tick, packages::dispatch, packages::receive,
         packages::mark_missing, packages::slip, packages::label, packages::record_consultation,
-        labels::specimen_label, labels::command_sheet,
+        labels::specimen_label, labels::location_label, labels::command_sheet,
         kits::create, kits::list, kits::get, kits::lot_specimens,
         scans::submit, scans::list, scans::stations, scans::events, scans::device_list,
         reports::hersys, reports::summary,
@@ -222,6 +222,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .default_service(web::to(not_found)),
             )
             .route("/locations/{code}", web::get().to(locations::get))
+            .route(
+                "/locations/{code}/label",
+                web::get().to(labels::location_label),
+            )
             .service(
                 web::resource("/kits")
                     .route(web::post().to(kits::create))

@@ -1,4 +1,5 @@
-//! What kentai prints: the shipping slip (検体送付票) and package labels.
+//! What kentai prints: the shipping slip (検体送付票), package labels,
+//! tube labels, location labels and the packing desk's command sheet.
 //!
 //! The documents are built as plain values (`Slip`, `PackageLabel`) by the
 //! actions, then rendered here to HTML, SVG and ZPL. Rendering is pure: no
@@ -7,6 +8,7 @@
 pub mod command_sheet;
 pub mod gs1_128;
 pub mod label;
+pub mod location_label;
 pub mod matrix;
 pub mod slip;
 pub mod tube_label;

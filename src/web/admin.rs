@@ -764,6 +764,9 @@ async fn locations_page(
     let body = markup! {
         h1 { (t.locations_title) }
         p { (t.locations_intro) }
+        @if !list.is_empty() {
+            p { a href="/admin/locations/labels" { (t.labels_link) } }
+        }
         (note_block(lang, t, note))
         @if list.is_empty() {
             p { (t.no_locations) }
@@ -814,6 +817,63 @@ async fn locations_page(
         &[],
         body,
     ))
+}
+
+/// `GET /admin/locations/labels`: every location's label on A4 sheets,
+/// ten to a sheet, ready to print and stick on the fridges (the images
+/// are the API's own labels, which the session cookie opens).
+pub async fn location_labels(
+    req: HttpRequest,
+    user: SignedIn,
+    ctx: web::Data<Ctx>,
+) -> Result<HttpResponse, AppError> {
+    if let Some(refused) = open(&req, &user, Section::Admin) {
+        return Ok(refused);
+    }
+    let lang = super::lang(&req);
+    let t = words::admin(lang);
+    let list = run_action(&ctx, &user.session.actor, |c, actor, _| {
+        locations::list(c, actor)
+    })
+    .await??;
+    let class_label = |c| text::specimens::storage_class_label(lang, c);
+    let body = markup! {
+        div class="sheet-intro" {
+            p { a href="/admin/locations" { (t.back_to_locations) } }
+            h1 { (t.labels_title) }
+            p { (t.labels_intro) }
+            div class="print-controls" {
+                button type="button" class="primary" data-print { (t.labels_print) }
+            }
+        }
+        @if list.is_empty() {
+            p { (t.no_locations) }
+        } @else {
+            ul class="location-labels" {
+                @for l in &list {
+                    li data-code=(l.code) {
+                        @if crate::print::location_label::check(&l.code).is_ok() {
+                            img src={ "/api/v1/locations/" (super::encode_path_segment(&l.code)) "/label?format=svg" }
+                                alt=(text::packing::fill(t.label_alt, &[("name", &l.name), ("code", &l.code), ("class", class_label(l.storage_class))]))
+                                width="378" height="189";
+                        } @else {
+                            p class="unprintable" { (text::packing::fill(t.label_unprintable, &[("code", &l.code)])) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    let place = Place {
+        scripts: &["print.js"],
+        ..Place::of(
+            lang,
+            "/admin/locations/labels",
+            &user.session,
+            Section::Admin,
+        )
+    };
+    Ok(answer(&req, StatusCode::OK, &place, t.labels_title, body))
 }
 
 /// `POST /admin/locations`.

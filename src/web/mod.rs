@@ -128,6 +128,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(admin::locations))
             .route(web::post().to(admin::create_location)),
     )
+    .route(
+        "/admin/locations/labels",
+        web::get().to(admin::location_labels),
+    )
     .service(
         web::resource("/admin/kits")
             .route(web::get().to(admin::kits))
