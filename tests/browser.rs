@@ -4,10 +4,12 @@
 //! GS1 DataMatrix into the station page's keyboard-wedge field key by key
 //! and see it accepted; a day-10 saliva refused, then registered; a tube
 //! stored; no lab or admin links; keyboard only; sign out) and `desks.mjs`
-//! as the lab (alerts, a specimen's history and label, a package packed
-//! through its checklist and dispatched, its slip and labels), the health
-//! centre (the day's rows, the CSV downloaded in both encodings) and the
-//! admin (every admin page, a user created). axe-core checks every page;
+//! as the lab (alerts, the specimens in care, a specimen's history and
+//! label, a package packed through its checklist — each tick back at its
+//! item — and dispatched, its slip and labels), the health centre (the
+//! day's rows, a character Shift_JIS cannot hold named before the
+//! download, the CSV downloaded in both encodings, the summary page) and
+//! the admin (every admin page, the location labels, a user created). axe-core checks every page;
 //! screenshots go to `target/screenshots/`.
 //!
 //! It needs `npm ci --prefix tests/e2e` and `/usr/bin/chromium` (Debian's
@@ -197,6 +199,12 @@ async fn the_lab_packs_and_dispatches_the_health_centre_downloads_the_day_and_th
     stored_tube(&app, &lab, "PK-1", 0, "FRIDGE-A").await;
     stored_tube(&app, &lab, "PK-2", 0, "FRIDGE-A").await;
     stored_tube(&app, &lab, "AL-1", 40, "FRIDGE-A").await;
+    // A name Shift_JIS cannot hold: the reports page names it before the
+    // download.
+    let mut body = registration("SJ-WEB", "saliva", 2);
+    body["patient"]["name"] = json!("𠮷田 一郎");
+    let (status, res) = app.register(&lab, &body).await;
+    assert_eq!(status, 201, "{res}");
     let (status, res) = app
         .post(
             "/api/v1/specimens/PK-1/results",
@@ -237,12 +245,14 @@ async fn the_lab_packs_and_dispatches_the_health_centre_downloads_the_day_and_th
             "23-specimen-label",
             "24-packing",
             "25-dispatch-refused",
+            "26a-package-after-tick",
             "26-package-ready",
             "27-package-dispatched",
             "28-print-slip-and-labels",
             "29-command-sheet",
             "30-reports",
             "31-forbidden",
+            "32-report-summary",
             "40-admin",
             "41-admin-users",
             "42-admin-stations",
@@ -250,6 +260,7 @@ async fn the_lab_packs_and_dispatches_the_health_centre_downloads_the_day_and_th
             "44-admin-kits",
             "45-admin-policy",
             "46-admin-new-token",
+            "47-admin-location-labels",
         ],
     );
 }

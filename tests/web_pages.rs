@@ -1095,7 +1095,7 @@ async fn the_reports_page_names_each_character_shift_jis_cannot_hold_before_the_
     let section = html
         .split("id=\"sjis-title\"")
         .nth(1)
-        .and_then(|s| s.split("</section>").next())
+        .and_then(|s| s.split("</table>").next())
         .expect("the Shift_JIS section");
     assert!(
         section.contains(&format!("hersys-{today}-sjis.csv")),

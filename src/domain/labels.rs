@@ -616,6 +616,8 @@ pub struct SummaryWords {
     pub corrected: &'static str,
     /// After 判定不能 when the result code is `invalid`.
     pub invalid_note: &'static str,
+    /// A group with nothing to count (a day without flags).
+    pub none: &'static str,
 }
 
 pub const SUMMARY_JA: SummaryWords = SummaryWords {
@@ -638,6 +640,7 @@ pub const SUMMARY_JA: SummaryWords = SummaryWords {
     pending: RESULT_PENDING_JA,
     corrected: CORRECTED_RESULT_JA,
     invalid_note: "（無効）",
+    none: "なし",
 };
 
 pub const SUMMARY_EN: SummaryWords = SummaryWords {
@@ -660,6 +663,7 @@ pub const SUMMARY_EN: SummaryWords = SummaryWords {
     pending: "pending",
     corrected: "corrected result",
     invalid_note: " (invalid)",
+    none: "none",
 };
 
 pub fn summary_words(lang: PrintLang) -> &'static SummaryWords {

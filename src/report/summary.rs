@@ -79,6 +79,9 @@ fn group(
     html! {
         tbody {
             tr { th colspan="2" scope="rowgroup" { (title) } }
+            @if counts.is_empty() {
+                tr { td colspan="2" { (w.none) } }
+            }
             @for (code, n) in counts {
                 tr data-code=(code) {
                     th scope="row" { (label(lang, w, kind, code)) }

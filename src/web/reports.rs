@@ -188,7 +188,7 @@ pub async fn reports(
             }
         }
         p { a href={ "/reports/summary?" (params) } { (rt.summary_link) } }
-        (sjis_section(lang, &day, &sjis_name, &params))
+        (sjis_section(lang, &day, &sjis_name))
         h2 id="rows-title" { (rt.rows_title) " — " (date) }
         (day_table(lang, &day))
     };
@@ -215,11 +215,11 @@ fn character_words(c: char) -> String {
 
 /// What the Shift_JIS CSV will replace, row by row, before anyone
 /// downloads it.
-fn sjis_section(lang: Lang, day: &DayRows, sjis_name: &str, params: &str) -> Markup {
+fn sjis_section(lang: Lang, day: &DayRows, sjis_name: &str) -> Markup {
     let rt = text::reports::reports(lang);
     let n = day.replaced.len().to_string();
     markup! {
-        section aria-labelledby="sjis-title" class="sjis" {
+        div class="sjis" {
             h2 id="sjis-title" { (rt.sjis_title) }
             @if day.replaced.is_empty() {
                 p { (rt.sjis_none) }
@@ -244,7 +244,6 @@ fn sjis_section(lang: Lang, day: &DayRows, sjis_name: &str, params: &str) -> Mar
                         }
                     }
                 }
-                p { a href={ "/reports/sjis-replacements?" (params) } { (rt.sjis_file_link) } }
             }
         }
     }

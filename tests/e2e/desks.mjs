@@ -1,14 +1,19 @@
 // End-to-end test of the lab's, the health centre's and the admin's pages
 // in Debian's headless Chromium, each person in their own browser context:
 //
-// - the lab: the storage alerts counting down; the specimen list, a tube
-//   scanned into the lookup field, its whole history and its label; a
-//   package made, tubes scanned in, a dispatch refused while the checklist
-//   is open, every item ticked with the keyboard, the package dispatched,
-//   its slip and labels and the command sheet ready to print;
-// - the health centre: the day's rows, the CSV downloaded in UTF-8 and in
-//   Shift_JIS and read back, and the packing page refused;
-// - the admin: every admin page, and a user created through the form.
+// - the lab: the storage alerts counting down; the specimens in care (the
+//   40-hour tube among them), a tube scanned into the lookup field, its
+//   whole history and its label; a package made, tubes scanned in, a
+//   dispatch refused while the checklist is open, every item ticked with
+//   the keyboard — each tick coming back to its item with the focus on
+//   its button — the package dispatched, its slip and labels and the
+//   command sheet ready to print;
+// - the health centre: the day's rows, the character Shift_JIS cannot hold
+//   named before the download and in the text file beside it, the CSV
+//   downloaded in UTF-8 and in Shift_JIS under names that say so and read
+//   back, the summary page, and the packing page refused;
+// - the admin: every admin page, the location labels sheet, and a user
+//   created through the form.
 //
 // Every page is checked with axe-core (no serious or critical violation)
 // and photographed into $KENTAI_SCREENSHOTS.
@@ -19,7 +24,8 @@
 // tests/browser.rs prepares the data, starts the server and runs this.
 
 import { readFileSync } from "node:fs";
-import { check, deskPage, pathOf, run, signIn, visit } from "./lib.mjs";
+import path from "node:path";
+import { axeCheck, check, deskPage, pathOf, run, signIn, visit } from "./lib.mjs";
 
 const base = process.env.KENTAI_BASE_URL;
 const lab = process.env.KENTAI_LAB_TOKEN;
@@ -51,11 +57,19 @@ async function labDesk(browser) {
   check(/時間\d\d分/.test(left), `its time left reads in hours and minutes: ${left}`);
   await visit(page, "20-alerts");
 
-  // The specimen list of today, then a tube scanned into the lookup.
+  // The specimens in care, the lab's default: today's tubes and the one
+  // collected 40 hours ago; then a tube scanned into the lookup.
   await page.goto(`${base}/specimens`);
+  for (const tube of ["PK-1", "AL-1"]) {
+    check(
+      (await page.locator("table a", { hasText: tube }).count()) === 1,
+      `the list in care holds ${tube}`,
+    );
+  }
   check(
-    (await page.locator("table a", { hasText: "PK-1" }).count()) === 1,
-    "today's list holds PK-1",
+    (await page.getAttribute(".view-switch a[href='/specimens?view=in_care']", "aria-current")) ===
+      "page",
+    "the list in care is the lab's default",
   );
   await visit(page, "21-specimens");
   await scanInto(page, "#q", "PK-1");
@@ -129,11 +143,30 @@ async function packAndDispatch(page) {
     await item.locator("button[type=submit]").focus();
     await page.keyboard.press("Enter");
     await page.waitForURL(/done=ticked/);
+    await page.waitForLoadState("load");
     const refusal = page.locator("#form-error");
     check(
       (await refusal.count()) === 0,
       `ticking ${target} went through: ${(await refusal.count()) ? await refusal.textContent() : ""}`,
     );
+    // Back at the item just ticked, not at the top: the focus is on its
+    // button, and it says it was ticked.
+    const place = await page.waitForFunction(() => {
+      const here = document.getElementById(decodeURIComponent(location.hash.slice(1)));
+      const focused = document.activeElement;
+      return here && focused && focused.tagName === "BUTTON" && here.contains(focused)
+        ? { scrollY: window.scrollY, ticked: here.querySelector(".just-done") !== null }
+        : null;
+    });
+    const where = await place.jsonValue();
+    check(where.ticked, `${target}: the item confirms the tick beside its button`);
+    if (round === 8) {
+      check(where.scrollY > 0, `${target}: the page did not go back to the top`);
+      await axeCheck(page, "26a-package-after-tick");
+      await page.screenshot({
+        path: path.join(process.env.KENTAI_SCREENSHOTS || "target/screenshots", "26a-package-after-tick.png"),
+      });
+    }
   }
   await page.goto(`${base}${packagePath}`);
   check((await page.locator("#missing li").count()) === 0, "nothing is missing any more");
@@ -169,26 +202,52 @@ async function healthCentre(browser) {
   const rows = await page.textContent("table.report-rows");
   check(rows.includes("PK-1") && rows.includes("PK-2"), "the day's rows are listed");
   check(rows.includes("陽性"), "with the result in words");
+  check(rows.includes("結果待ち"), "and a result not known yet in words");
+  // The character Shift_JIS cannot hold, named before anyone downloads.
+  const replaced = await page.textContent("section.sjis table");
+  check(
+    replaced.includes("SJ-WEB") && replaced.includes("𠮷 (U+20BB7)") && replaced.includes("〓"),
+    `the page names the replaced character: ${replaced}`,
+  );
   await visit(page, "30-reports");
 
-  // The CSV in UTF-8 (with its BOM) and in Shift_JIS, read back.
-  const download = async (name) => {
+  // The CSV in UTF-8 (with its BOM) and in Shift_JIS, read back, each
+  // under a name that says its encoding; the list of replaced characters
+  // beside them.
+  const download = async (name, expected) => {
     const [file] = await Promise.all([
       page.waitForEvent("download"),
-      page.getByRole("link", { name }).click(),
+      page.getByRole("link", { name, exact: true }).click(),
     ]);
-    check(/hersys-\d{4}-\d\d-\d\d\.csv$/.test(file.suggestedFilename()), file.suggestedFilename());
+    check(expected.test(file.suggestedFilename()), file.suggestedFilename());
     return readFileSync(await file.path());
   };
-  const utf8 = await download("CSV（UTF-8）");
+  const utf8 = await download("CSV（UTF-8）", /^hersys-\d{4}-\d\d-\d\d-utf8\.csv$/);
   check(utf8[0] === 0xef && utf8[1] === 0xbb && utf8[2] === 0xbf, "the UTF-8 CSV has a BOM");
   const utf8Text = utf8.toString("utf8");
   check(utf8Text.includes("検体番号") && utf8Text.includes("PK-1"), "the UTF-8 CSV holds the rows");
-  const sjis = await download("CSV（Shift_JIS）");
+  check(utf8Text.includes(",結果待ち,"), "a pending result reads 結果待ち in the CSV too");
+  const sjis = await download("CSV（Shift_JIS）", /^hersys-\d{4}-\d\d-\d\d-sjis\.csv$/);
   const sjisText = new TextDecoder("shift_jis").decode(sjis);
   check(sjisText.includes("検体番号") && sjisText.includes("PK-2"), "the Shift_JIS CSV decodes");
-  check(sjisText.replace(/\r\n/g, "\n") === utf8Text.slice(1).replace(/\r\n/g, "\n"),
-    "both encodings hold the same text");
+  check(
+    sjisText.replace(/\r\n/g, "\n") === utf8Text.slice(1).replace(/\r\n/g, "\n").replaceAll("𠮷", "〓"),
+    "both encodings hold the same text but for the character listed",
+  );
+  const list = (
+    await download("置き換える文字の一覧（テキストファイル）", /^hersys-\d{4}-\d\d-\d\d-sjis-replacements\.txt$/)
+  ).toString("utf8");
+  check(list.includes("SJ-WEB\t氏名\t𠮷\tU+20BB7\t〓"), `the text file lists it: ${list}`);
+
+  // The summary, a page of the site with the way back.
+  await page.getByRole("link", { name: "この日の集計表を開く（印刷できます）" }).click();
+  await page.waitForURL(/\/reports\/summary\?date=/);
+  check((await page.locator("nav a[aria-current=page]").first().getAttribute("href")) === "/reports",
+    "the summary sits in the reports section");
+  check((await page.textContent("table.kentai-day-summary")).includes("結果待ち"), "the summary says 結果待ち");
+  await visit(page, "32-report-summary");
+  await page.getByRole("link", { name: "保健所への日報へ戻る" }).click();
+  await page.waitForURL(/\/reports\?date=/);
 
   // The packing desk is not the health centre's: refused, with no data.
   const res = await page.goto(`${base}/packing`);
@@ -207,12 +266,20 @@ async function adminDesk(browser) {
     ["/admin/locations", "43-admin-locations"],
     ["/admin/kits", "44-admin-kits"],
     ["/admin/policy", "45-admin-policy"],
+    ["/admin/locations/labels", "47-admin-location-labels"],
   ]) {
     const res = await page.goto(`${base}${path}`);
     check(res.status() === 200, `${path} answers ${res.status()}`);
     check(pathOf(page) === path, `${path} stays at ${page.url()}`);
     await visit(page, shot);
   }
+  check(
+    await page.evaluate(() => {
+      const images = [...document.querySelectorAll(".location-labels img")];
+      return images.length === 2 && images.every((i) => i.complete && i.naturalWidth > 0);
+    }),
+    "every location's label is drawn on the sheet",
+  );
   // A new reception clerk through the form: the token is shown once, and
   // it signs in at another desk.
   await page.goto(`${base}/admin/users`);
