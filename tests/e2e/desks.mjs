@@ -204,7 +204,7 @@ async function healthCentre(browser) {
   check(rows.includes("陽性"), "with the result in words");
   check(rows.includes("結果待ち"), "and a result not known yet in words");
   // The character Shift_JIS cannot hold, named before anyone downloads.
-  const replaced = await page.textContent("section.sjis table");
+  const replaced = await page.textContent(".sjis table");
   check(
     replaced.includes("SJ-WEB") && replaced.includes("𠮷 (U+20BB7)") && replaced.includes("〓"),
     `the page names the replaced character: ${replaced}`,
