@@ -237,7 +237,7 @@ async fn a_lab_technician_starts_fills_ticks_and_dispatches_a_package_through_th
         .await;
     assert_eq!(status, 409, "{html}");
     assert_refused(&html, "package_incomplete");
-    assert!(html.contains("梱包のチェックリストが完了していません"));
+    assert!(html.contains("梱包のチェックリストが未完了"));
     assert!(html.contains("data-key=\"secondary.absorbent\""));
     assert!(html.contains("data-key=\"primary.lid_closed:WP-0001\""));
     assert_eq!(before, (app.snapshot(), package_state(&app, &id).await));

@@ -433,8 +433,8 @@ fn row_notes(lang: Lang, row: &ReportRow) -> String {
                 .flags
                 .iter()
                 .map(|f| match f.override_reason.as_deref() {
-                    Some(reason) => format!("{} (overridden: {reason})", f.message),
-                    None => f.message.clone(),
+                    Some(reason) => format!("{} (overridden: {reason})", f.message.render(lang)),
+                    None => f.message.render(lang),
                 })
                 .collect();
             if row.corrected {

@@ -144,7 +144,7 @@ fn given(value: &str) -> Option<String> {
 struct Failure {
     status: StatusCode,
     code: RuleCode,
-    message: String,
+    message: Box<crate::domain::Msg>,
     missing: Vec<Missing>,
     refusals: Vec<Notice>,
     overridable: bool,
@@ -155,7 +155,7 @@ impl Failure {
         Failure {
             status: StatusCode::BAD_REQUEST,
             code: RuleCode::InvalidInput,
-            message: message.to_string(),
+            message: Box::new(message.into()),
             missing: Vec::new(),
             refusals: Vec::new(),
             overridable: false,
@@ -180,7 +180,7 @@ impl Failure {
         Ok(Failure {
             status: app.status,
             code: app.code,
-            message: app.message,
+            message: Box::new(app.message),
             missing,
             refusals,
             overridable,
@@ -263,7 +263,7 @@ fn missing_text(lang: Lang, m: &Missing) -> String {
         "emergency_phone" => t.missing_emergency_phone,
         "packer.name" => t.missing_packer_name,
         "packer.certificate_id" => t.missing_packer_certificate,
-        _ => return m.message.clone(),
+        _ => return m.message.render(lang),
     }
     .to_string()
 }
@@ -710,7 +710,7 @@ fn error_box(lang: Lang, f: &Failure) -> Markup {
                     @for n in &f.refusals {
                         li data-code=(n.code.as_str()) {
                             (rule_words(lang, n.code, &n.message))
-                            @if labelled(n.code) { " — " (n.message) }
+                            @if labelled(n.code) { " — " (n.message.render(lang)) }
                             " (" code { (n.code.as_str()) } ")"
                         }
                     }
@@ -725,7 +725,7 @@ fn error_box(lang: Lang, f: &Failure) -> Markup {
             } @else {
                 p { (rule_words(lang, f.code, &f.message)) }
                 @if labelled(f.code) {
-                    p class="detail" { (f.message) }
+                    p class="detail" { (f.message.render(lang)) }
                 }
             }
             p class="code" { (t.error_code) ": " code { (f.code.as_str()) } }
@@ -1480,7 +1480,7 @@ fn slip_markup(lang: Lang, slip: &Slip) -> Markup {
         .iter()
         .map(|k| Missing {
             key: k.clone(),
-            message: k.clone(),
+            message: crate::domain::Msg::Text(k.clone()),
         })
         .collect();
     markup! {
