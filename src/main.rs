@@ -1,7 +1,15 @@
 //! The `kentai` command: the server and its administration commands.
 //!
 //! Exit status (API.md): 0 on success, 2 on bad usage or input, 1 on other
-//! failure, with a one-line message on stderr.
+//! failure, with a one-line message on stderr. A reader that stops early
+//! (`| head`) ends any command quietly with 0 (see `output`).
+
+// Every write goes through `output`, where a closed pipe ends the command
+// quietly; `println!` and `eprintln!` panic on one instead.
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
+#[macro_use]
+mod output;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
@@ -15,7 +23,7 @@ use kentai::startup::Application;
 use kentai::store::{backup, DatabaseTarget, Store};
 use serde::Serialize;
 use std::ffi::OsString;
-use std::io::{BufRead as _, Write as _};
+use std::io::{BufRead as _, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -102,16 +110,18 @@ enum Command {
         /// cr | lf | crlf | tab | stx_etx | none
         #[arg(long, default_value = "cr")]
         suffix: String,
-        /// Pause before the first scan, for the server to open the tty
+        /// From creating the link to the first scan, for the server to open
+        /// the tty
         #[arg(long, default_value_t = 1000)]
         wait_ms: u64,
-        /// Pause between scans
+        /// Least pause between scans (a later stdin line is typed at once)
         #[arg(long, default_value_t = 500)]
         interval_ms: u64,
         /// Keep the scanner "plugged in" this long after the last scan
         #[arg(long, default_value_t = 500)]
         hold_ms: u64,
-        /// Scans (default: one per line on stdin); write GS as \x1d
+        /// Scans (default: each line of stdin, typed as it arrives; end with
+        /// EOF); write GS as \x1d
         scans: Vec<String>,
     },
 }
@@ -207,8 +217,8 @@ fn main() -> ExitCode {
             // API.md: bad usage exits 2 with one line on stderr.
             let text = e.render().to_string();
             let first = text.lines().next().unwrap_or("bad usage");
-            eprintln!(
-                "kentai: {} (see kentai --help)",
+            say!(
+                "{} (see kentai --help)",
                 first.trim_start_matches("error: ")
             );
             return ExitCode::from(2);
@@ -232,9 +242,12 @@ fn main() -> ExitCode {
         .init();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        // Whoever read stdout has what they wanted (`| head`); whatever
+        // failed after that is its echo, not news.
+        Err(_) if output::reader_gone() => ExitCode::SUCCESS,
         Err(f) => {
             let message = format!("{:#}", f.error).replace('\n', " ");
-            eprintln!("kentai: {message}");
+            say!("{message}");
             ExitCode::from(f.status)
         }
     }
@@ -293,9 +306,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let store = Store::open(&config.database)?;
             let n = store.migrate()?;
             let sealed = audit::seal(&store)?;
-            eprintln!("kentai: {n} migration(s) applied to {}", config.database);
+            say!("{n} migration(s) applied to {}", config.database);
             if sealed > 0 {
-                eprintln!("kentai: {sealed} earlier audit row(s) linked into the hash chain");
+                say!("{sealed} earlier audit row(s) linked into the hash chain");
             }
             Ok(())
         }
@@ -305,10 +318,13 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let store = Store::open(&config.database)?;
             match audit::verify(&store)? {
                 Ok(v) => {
-                    println!(
+                    writeln!(
+                        output::stdout(),
                         "audit chain ok: {} rows, last row {}, head {}",
-                        v.rows, v.last_id, v.last_hash
-                    );
+                        v.rows,
+                        v.last_id,
+                        v.last_hash
+                    )?;
                     Ok(())
                 }
                 Err(broken) => Err(Failure {
@@ -328,19 +344,21 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     ActionError::Invalid(_) | ActionError::Conflict(_) => bad_input(e),
                     other => other.into(),
                 })?;
-            println!(
+            let mut out = output::stdout();
+            writeln!(
+                out,
                 "created user {:?} with role {}; its token (shown only now):",
                 created.user.name,
                 role.code()
-            );
-            println!("{}", created.token);
+            )?;
+            writeln!(out, "{}", created.token)?;
             Ok(())
         }
         Command::Devices { json } => devices(&config, json),
         Command::Backup { path } => {
             let source = sqlite_path(&config.database, "backup")?;
             let report = backup::backup(&source, &path).map_err(backup_failure)?;
-            print_backup("backed up", &report);
+            print_backup(&mut output::stdout(), "backed up", &report)?;
             Ok(())
         }
         Command::Restore { path, force } => {
@@ -348,8 +366,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let report = backup::restore(&path, &target, force).map_err(backup_failure)?;
             // A backup from an older kentai is brought up to this one.
             let migrated = Store::open(&config.database)?.migrate()?;
-            print_backup("restored", &report);
-            println!("migrations applied: {migrated}");
+            let mut out = output::stdout();
+            print_backup(&mut out, "restored", &report)?;
+            writeln!(out, "migrations applied: {migrated}")?;
             Ok(())
         }
         Command::Report { command } => report(config, command),
@@ -376,16 +395,22 @@ fn backup_failure(e: backup::BackupError) -> Failure {
     }
 }
 
-fn print_backup(done: &str, report: &backup::BackupReport) {
-    println!(
+fn print_backup(
+    out: &mut impl Write,
+    done: &str,
+    report: &backup::BackupReport,
+) -> std::io::Result<()> {
+    writeln!(
+        out,
         "{done} {} ({} bytes, {} pages)",
         report.path.display(),
         report.bytes,
         report.pages
-    );
+    )?;
     for (table, rows) in &report.rows {
-        println!("{table}: {rows}");
+        writeln!(out, "{table}: {rows}")?;
     }
+    Ok(())
 }
 
 fn serve(config: Config) -> Result<(), Failure> {
@@ -396,8 +421,9 @@ fn serve(config: Config) -> Result<(), Failure> {
     runtime.block_on(async move {
         let app = Application::build(config).context("cannot start the server")?;
         if let Some(token) = app.admin_token() {
-            println!("kentai: created user \"admin\" (role admin) on this new database; its token is shown only now:");
-            println!("{token}");
+            let mut out = output::stdout();
+            writeln!(out, "kentai: created user \"admin\" (role admin) on this new database; its token is shown only now:")?;
+            writeln!(out, "{token}")?;
         }
         tracing::info!(%bind, %database, port = app.port(), https, "kentai listening");
         app.run_until_stopped().await?;
@@ -474,55 +500,28 @@ fn barcode_parse(gs1: bool, scans: Vec<OsString>) -> Result<(), Failure> {
         Ok(text) => kentai::barcode::parse(text),
         Err(_) => kentai::barcode::parse_bytes(bytes),
     };
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = output::stdout();
     let (mut total, mut invalid) = (0usize, 0usize);
-    let mut emit = |bytes: &[u8]| -> std::io::Result<()> {
+    let mut emit = |bytes: &[u8]| -> Result<(), Failure> {
         let result = parse_one(bytes);
         total += 1;
         if result.is_err() {
             invalid += 1;
         }
-        let line = serde_json::to_string(&scan_line(&result)).map_err(std::io::Error::other)?;
-        writeln!(out, "{line}")?;
-        out.flush()
+        let line = serde_json::to_string(&scan_line(&result))?;
+        writeln!(out, "{line}")
+            .and_then(|()| out.flush())
+            .context("cannot write to stdout")?;
+        Ok(())
     };
-    let written = if scans.is_empty() {
-        let mut input = std::io::stdin().lock();
-        let mut buf = Vec::new();
-        loop {
-            buf.clear();
-            match input.read_until(b'\n', &mut buf) {
-                Ok(0) => break Ok(()),
-                Ok(_) => {}
-                Err(e) => break Err(e),
-            }
-            let mut line = buf.as_slice();
-            line = line.strip_suffix(b"\n").unwrap_or(line);
-            line = line.strip_suffix(b"\r").unwrap_or(line);
-            if line.is_empty() {
-                continue;
-            }
-            if let Err(e) = emit(line) {
-                break Err(e);
-            }
-        }
+    if scans.is_empty() {
+        each_stdin_line(emit)?;
     } else {
         // Arguments that are not UTF-8 reach the parser as bytes and are
         // refused there, with a JSON line like any bad scan.
-        scans
-            .iter()
-            .try_for_each(|scan| emit(scan.as_encoded_bytes()))
-    };
-    match written {
-        // A reader that stops early (`| head`) is not a failure.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
-        Err(e) => {
-            return Err(anyhow::Error::new(e)
-                .context("cannot write to stdout")
-                .into())
+        for scan in &scans {
+            emit(scan.as_encoded_bytes())?;
         }
-        Ok(()) => {}
     }
     if invalid > 0 {
         return Err(bad_input(anyhow::anyhow!(
@@ -532,10 +531,34 @@ fn barcode_parse(gs1: bool, scans: Vec<OsString>) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Calls `each` with every line of stdin the moment it is read, without
+/// its LF or CRLF; empty lines are skipped. Lines are bytes: a scan need
+/// not be UTF-8.
+fn each_stdin_line(mut each: impl FnMut(&[u8]) -> Result<(), Failure>) -> Result<(), Failure> {
+    let mut input = std::io::stdin().lock();
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        if input
+            .read_until(b'\n', &mut buf)
+            .context("cannot read stdin")?
+            == 0
+        {
+            return Ok(());
+        }
+        let mut line = buf.as_slice();
+        line = line.strip_suffix(b"\n").unwrap_or(line);
+        line = line.strip_suffix(b"\r").unwrap_or(line);
+        if !line.is_empty() {
+            each(line)?;
+        }
+    }
+}
+
 fn devices(config: &Config, json: bool) -> Result<(), Failure> {
     config.validate().map_err(bad_input)?;
     let lines = kentai::scanning::devices::probe(config).map_err(bad_input)?;
-    let mut out = std::io::stdout().lock();
+    let mut out = output::stdout();
     if json {
         for line in &lines {
             writeln!(out, "{}", serde_json::to_string(line)?)?;
@@ -579,43 +602,61 @@ struct SimulateArgs {
     scans: Vec<String>,
 }
 
+/// `kentai simulate`: scans given as arguments are all checked before the
+/// scanner appears; lines of stdin are typed as they arrive, so the link
+/// exists from the start and a line that cannot be read is reported and
+/// skipped (exit 2 at the end) while the scanner stays plugged in.
 fn simulate(args: SimulateArgs) -> Result<(), Failure> {
-    use kentai::simulate::{unescape, Pty};
+    use kentai::simulate::{unescape, Pace, Player, Pty};
     let suffix = kentai_drivers::framing::Suffix::from_code(&args.suffix).ok_or_else(|| {
         bad_input(anyhow::anyhow!(
             "--suffix {:?} is not cr, lf, crlf, tab, stx_etx or none",
             args.suffix
         ))
     })?;
-    let texts: Vec<String> = if args.scans.is_empty() {
-        std::io::stdin().lock().lines().collect::<Result<_, _>>()?
-    } else {
-        args.scans
-    };
-    let scans = texts
+    let given = args
+        .scans
         .iter()
         .filter(|t| !t.is_empty())
         .map(|t| unescape(t).map_err(|e| bad_input(anyhow::anyhow!("{t:?}: {e}"))))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut pty = Pty::create(&args.link)?;
-    eprintln!(
-        "kentai: simulated scanner at {} (→ {})",
+    let pace = Pace {
+        baud: (args.baud > 0).then_some(args.baud),
+        suffix,
+        wait: args.wait,
+        interval: args.interval,
+        hold: args.hold,
+    };
+    let mut player = Player::new(Pty::create(&args.link)?, pace);
+    say!(
+        "simulated scanner at {} (→ {})",
         args.link.display(),
-        pty.slave_path().display()
+        player.pty().slave_path().display()
     );
-    std::thread::sleep(args.wait);
-    let baud = (args.baud > 0).then_some(args.baud);
-    for (i, scan) in scans.iter().enumerate() {
-        if i > 0 {
-            std::thread::sleep(args.interval);
-        }
-        pty.send_scan(scan, suffix, baud)?;
-        eprintln!(
-            "kentai: sent {}",
-            String::from_utf8_lossy(scan).escape_debug()
-        );
+    let mut type_scan = |scan: &[u8]| -> Result<(), Failure> {
+        player.type_scan(scan)?;
+        say!("sent {}", String::from_utf8_lossy(scan).escape_debug());
+        Ok(())
+    };
+    let mut unreadable = 0usize;
+    if args.scans.is_empty() {
+        each_stdin_line(|line| match unescape(line) {
+            Ok(scan) => type_scan(&scan),
+            Err(e) => {
+                unreadable += 1;
+                say!("skipped {:?}: {e}", String::from_utf8_lossy(line));
+                Ok(())
+            }
+        })?;
+    } else {
+        given.iter().try_for_each(|scan| type_scan(scan))?;
     }
-    std::thread::sleep(args.hold);
+    player.finish();
+    if unreadable > 0 {
+        return Err(bad_input(anyhow::anyhow!(
+            "{unreadable} line(s) of stdin were not scans"
+        )));
+    }
     Ok(())
 }
 
@@ -646,14 +687,14 @@ fn report(config: Config, command: ReportCommand) -> Result<(), Failure> {
                 )));
             }
             let scope = ReportScope { date, facility };
-            let out = std::io::BufWriter::new(std::io::stdout().lock());
+            let out = std::io::BufWriter::new(output::stdout());
             let (mut out, written) =
                 reports::write_day(&ctx, &Actor::system(), &scope, format, encoding, out)
                     .map_err(as_input)?;
             out.flush()?;
             for r in &written.replacements {
-                eprintln!(
-                    "kentai: {} {}: {:?} (U+{:04X}) is not in Shift_JIS; written as {}",
+                say!(
+                    "{} {}: {:?} (U+{:04X}) is not in Shift_JIS; written as {}",
                     r.specimen_id,
                     r.column,
                     r.character,
@@ -661,13 +702,17 @@ fn report(config: Config, command: ReportCommand) -> Result<(), Failure> {
                     r.replaced_with
                 );
             }
-            eprintln!("kentai: {} row(s) for {date}", written.rows);
+            say!("{} row(s) for {date}", written.rows);
             Ok(())
         }
         ReportCommand::Summary { date, facility } => {
             let scope = ReportScope { date, facility };
             let summary = reports::day_summary(&ctx, &Actor::system(), &scope).map_err(as_input)?;
-            println!("{}", serde_json::to_string_pretty(&summary)?);
+            writeln!(
+                output::stdout(),
+                "{}",
+                serde_json::to_string_pretty(&summary)?
+            )?;
             Ok(())
         }
     }

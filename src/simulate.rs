@@ -7,6 +7,9 @@
 //! entry names, so the server opens it as it would `/dev/ttyACM0`.
 //! Dropping the `Pty` closes the master: to kentai, the scanner was pulled
 //! out; a new `Pty` at the same link is the scanner plugged back in.
+//! [`Player`] paces scans as `kentai simulate` types them, each as soon as
+//! it is given, so a person or a test can feed scans one at a time while a
+//! server reads them.
 
 use kentai_drivers::framing::Suffix;
 use serialport::{SerialPort as _, TTYPort};
@@ -134,10 +137,78 @@ impl Drop for Pty {
     }
 }
 
+/// How a simulated scanner paces its scans.
+#[derive(Debug, Clone, Copy)]
+pub struct Pace {
+    /// Bytes at this baud rate (`None`: all at once).
+    pub baud: Option<u32>,
+    pub suffix: Suffix,
+    /// From the link appearing to the first scan: time for the server to
+    /// open the tty.
+    pub wait: Duration,
+    /// The least time from the end of one scan to the start of the next.
+    pub interval: Duration,
+    /// From the last scan to unplugging: time for the server to read it
+    /// before the master closes.
+    pub hold: Duration,
+}
+
+/// A simulated scanner that types each scan the moment it is given (or as
+/// soon as [`Pace`] allows), byte by byte.
+pub struct Player {
+    pty: Pty,
+    pace: Pace,
+    /// The earliest start of the next scan.
+    next: Instant,
+    /// The end of the last scan (before the first: the end of the wait).
+    last: Instant,
+}
+
+impl Player {
+    /// Starts the pace's clock: the link exists from now.
+    pub fn new(pty: Pty, pace: Pace) -> Player {
+        let ready = Instant::now() + pace.wait;
+        Player {
+            pty,
+            pace,
+            next: ready,
+            last: ready,
+        }
+    }
+
+    pub fn pty(&self) -> &Pty {
+        &self.pty
+    }
+
+    /// Types one scan and its suffix; returns once the last byte is in the
+    /// pty.
+    pub fn type_scan(&mut self, scan: &[u8]) -> Result<(), SimulateError> {
+        sleep_until(self.next);
+        self.pty.send_scan(scan, self.pace.suffix, self.pace.baud)?;
+        self.last = Instant::now();
+        self.next = self.last + self.pace.interval;
+        Ok(())
+    }
+
+    /// Unplugs the scanner `hold` after the last scan (at once when that
+    /// is past), removing its link.
+    pub fn finish(self) {
+        sleep_until(self.last + self.pace.hold);
+    }
+}
+
+fn sleep_until(due: Instant) {
+    let now = Instant::now();
+    if due > now {
+        std::thread::sleep(due - now);
+    }
+}
+
 /// Reads `\xHH`, `\r`, `\n`, `\t` and `\\` in a scan typed on a command
-/// line (so GS can be written `\x1d`).
-pub fn unescape(text: &str) -> Result<Vec<u8>, String> {
-    let bytes = text.as_bytes();
+/// line or a terminal (so GS can be written `\x1d`). Other bytes pass as
+/// they are, UTF-8 or not.
+pub fn unescape(text: impl AsRef<[u8]>) -> Result<Vec<u8>, String> {
+    let bytes = text.as_ref();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
@@ -152,11 +223,14 @@ pub fn unescape(text: &str) -> Result<Vec<u8>, String> {
             Some(b'n') => out.push(b'\n'),
             Some(b't') => out.push(b'\t'),
             Some(b'x') => {
-                let hex = text
+                let hex = bytes
                     .get(i + 2..i + 4)
                     .ok_or_else(|| format!("\\x at byte {i} needs two hex digits"))?;
-                let b = u8::from_str_radix(hex, 16)
-                    .map_err(|_| format!("\\x{hex} at byte {i} is not a hex byte"))?;
+                let digits = String::from_utf8_lossy(hex);
+                let b = u8::from_str_radix(&digits, 16)
+                    .ok()
+                    .filter(|_| hex.iter().all(u8::is_ascii_hexdigit))
+                    .ok_or_else(|| format!("\\x{digits} at byte {i} is not a hex byte"))?;
                 out.push(b);
                 i += 2;
             }
@@ -201,6 +275,41 @@ mod tests {
         assert_eq!(unescape(r"a\\b\r").unwrap(), b"a\\b\r");
         assert!(unescape(r"\x1").is_err());
         assert!(unescape(r"\q").is_err());
+        assert!(unescape(r"\x+1").is_err());
+        assert_eq!(unescape(r"\xe3\x81\x82").unwrap(), "あ".as_bytes());
+        assert_eq!(unescape(b"A\xff\x82").unwrap(), b"A\xff\x82");
+    }
+
+    #[test]
+    fn a_player_waits_for_the_server_then_spaces_scans_and_types_a_late_one_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join("scanner");
+        let pace = Pace {
+            baud: None,
+            suffix: Suffix::Cr,
+            wait: Duration::from_millis(200),
+            interval: Duration::from_millis(300),
+            hold: Duration::from_millis(100),
+        };
+        let start = Instant::now();
+        let mut player = Player::new(Pty::create(&link).unwrap(), pace);
+        player.type_scan(b"A").unwrap();
+        assert!(start.elapsed() >= pace.wait);
+        player.type_scan(b"B").unwrap();
+        assert!(start.elapsed() >= pace.wait + pace.interval);
+        // A scan given after the interval has passed is not held back.
+        std::thread::sleep(pace.interval + Duration::from_millis(100));
+        let late = Instant::now();
+        player.type_scan(b"C").unwrap();
+        assert!(
+            late.elapsed() < Duration::from_millis(100),
+            "{:?}",
+            late.elapsed()
+        );
+        let last = Instant::now();
+        player.finish();
+        assert!(last.elapsed() >= pace.hold - Duration::from_millis(5));
+        assert!(std::fs::symlink_metadata(&link).is_err(), "unplugged");
     }
 
     #[test]

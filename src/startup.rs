@@ -86,6 +86,7 @@ impl Application {
         let scan_data = web::Data::new(scans.clone());
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(crate::http::lang::Negotiate)
                 .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms").log_target("kentai::http"))
                 .app_data(data.clone())
                 .app_data(scan_data.clone())

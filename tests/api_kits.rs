@@ -506,8 +506,12 @@ async fn an_invalid_gs1_kit_is_refused_with_400_invalid_barcode_naming_the_ai() 
         let (body, _) = swab_with_kit("BAD-1", &kit);
         let (status, answer) = app.register(&app.admin, &body).await;
         assert_error(status, &answer, 400, "invalid_barcode");
+        // Scripts read where the data breaks the rule from the body; a
+        // person reads it in the message (Japanese counts from 1).
+        assert_eq!(answer["error"]["ai"], ai, "{kit:?}: {answer}");
+        assert_eq!(answer["error"]["position"], position, "{kit:?}: {answer}");
         let message = answer["error"]["message"].as_str().unwrap_or_default();
-        let at = format!("[AI ({ai}), position {position}]");
+        let at = format!("AI ({ai}) の{}文字目", position + 1);
         assert!(message.contains(&at), "{kit:?}: {message}");
     }
     // Valid GS1, but no kit: a tube's label in the kit field.

@@ -195,7 +195,7 @@ async fn saliva_on_day_10_is_refused_with_saliva_window_exceeded_and_is_overrida
             res["error"]["message"]
                 .as_str()
                 .unwrap()
-                .contains(&format!("day {days}")),
+                .contains(&format!("発症後{days}日目")),
             "{res}"
         );
     }
@@ -505,7 +505,7 @@ async fn incomplete_ppe_is_a_ppe_incomplete_warning_under_policy_warn() {
         res["warnings"][0]["message"]
             .as_str()
             .unwrap()
-            .contains("surgical_mask"),
+            .contains("サージカルマスク"),
         "{res}"
     );
     // A warning only: no flag on the specimen.

@@ -48,7 +48,7 @@ async fn reception_scans_patient_then_tube_then_kit_and_the_draft_fills_in() {
     assert_eq!(status, 201, "{body}");
     assert_eq!(outcome(&body)["kind"], "patient");
     assert_eq!(outcome(&body)["accepted"], true);
-    assert_eq!(outcome(&body)["next"], "scan the new tube");
+    assert_eq!(outcome(&body)["next"], "新しい採取管を読み取ってください");
 
     let (_, body) = app.scan(&clerk, "reception-1", "]C0T-5001").await;
     assert_eq!(outcome(&body)["kind"], "specimen", "{body}");
@@ -63,7 +63,7 @@ async fn reception_scans_patient_then_tube_then_kit_and_the_draft_fills_in() {
     assert_eq!(o["draft"]["kit"]["gtin"], "04912345000019");
     assert_eq!(o["draft"]["kit"]["lot"], "LOT42");
     assert_eq!(o["draft"]["kit"]["specimen_type"], "nasopharyngeal_swab");
-    assert_eq!(o["next"], "complete the registration form");
+    assert_eq!(o["next"], "登録フォームに進んでください");
     // Reception scans only fill the form: nothing is registered yet.
     assert_eq!(app.count("specimens"), 0);
     assert_eq!(app.count("scans"), 3);
@@ -103,10 +103,13 @@ async fn storage_desk_stores_a_tube_scanned_with_a_location_in_either_order() {
     let clerk = app.token(Role::Reception);
 
     let (_, body) = app.scan(&clerk, "fridge-1", "T-1").await;
-    assert_eq!(outcome(&body)["next"], "scan the location to store it in");
+    assert_eq!(outcome(&body)["next"], "保管場所を読み取ってください");
     let (_, body) = app.scan(&clerk, "fridge-1", "FRIDGE-A").await;
     assert_eq!(outcome(&body)["accepted"], true, "{body}");
-    assert_eq!(outcome(&body)["message"], "tube T-1 stored in FRIDGE-A");
+    assert_eq!(
+        outcome(&body)["message"],
+        "採取管 T-1 を FRIDGE-A に保管しました"
+    );
 
     // Location first works too (FRIDGE-A again at once would be a double
     // read of the same code).
@@ -382,7 +385,10 @@ async fn disabling_a_stations_user_refuses_its_scanners_scans_at_once_and_still_
     assert!(!outcome.accepted);
     assert_eq!(outcome.code.map(|c| c.as_str()), Some("forbidden"));
     assert!(
-        outcome.message.contains("station:fridge-1"),
+        outcome
+            .message
+            .render(kentai::domain::Lang::En)
+            .contains("station:fridge-1"),
         "{}",
         outcome.message
     );

@@ -172,7 +172,7 @@ async fn storing_at_minus_20_without_a_minus_80_freezer_warns_and_flags_minus20_
         let (warnings, res) = store_ok(&app, &app.admin, &id, "M20", at + minutes(30)).await;
         assert_eq!(warnings, ["minus20_fallback"], "{t}");
         let message = res["warnings"][0]["message"].as_str().unwrap();
-        assert!(message.contains("no −80 °C freezer"), "{message}");
+        assert!(message.contains("−80 °Cの冷凍庫がないため"), "{message}");
         assert_eq!(res["freeze_or_ship_by"], Value::Null);
         let s = specimen(&app, &id).await;
         assert_eq!(codes(&s["flags"]), ["minus20_fallback"], "{t}");

@@ -524,7 +524,10 @@ async fn a_kit_added_through_the_form_is_listed_and_a_bad_check_digit_shows_its_
     let (status, _, html) = create_kit(&app, &session, "09506000134353", "flocked").await;
     assert_eq!(status, 400, "{html}");
     assert_refused(&html, "invalid_input");
-    assert!(html.contains("check digit"), "the message says why: {html}");
+    assert!(
+        html.contains("チェックデジット"),
+        "the message says why: {html}"
+    );
     assert!(
         html.contains("value=\"09506000134353\""),
         "the form keeps it"

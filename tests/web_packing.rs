@@ -261,7 +261,7 @@ async fn a_lab_technician_starts_fills_ticks_and_dispatches_a_package_through_th
         .await;
     assert_eq!(status, 409, "{html}");
     assert_refused(&html, "package_incomplete");
-    assert!(html.contains("梱包のチェックリストが完了していません"));
+    assert!(html.contains("梱包のチェックリストが未完了"));
     assert!(html.contains("data-key=\"secondary.absorbent\""));
     assert!(html.contains("data-key=\"primary.lid_closed:WP-0001\""));
     assert_eq!(before, (app.snapshot(), package_state(&app, &id).await));
@@ -581,7 +581,7 @@ async fn the_sending_priority_refuses_a_tube_with_its_reason_and_gives_way_to_a_
     assert!(html.contains("送付優先順位"), "the rule's Japanese name");
     let error = element(&html, "form-error");
     assert!(
-        error.contains("送付優先順位（WP-0042）: 同じ患者の、送付優先順位がより高い検体がこの梱包に入っていません（残っている検体: WP-0041）"),
+        error.contains("送付優先順位: 同じ患者の") && error.contains("WP-0041（優先順位1）"),
         "which tube is left behind, in Japanese: {error}"
     );
     assert!(
@@ -985,14 +985,17 @@ async fn a_complete_package_refused_for_the_48_hour_rule_asks_for_a_reason_and_n
     let dispatch = element(&html, "dispatch");
     assert!(dispatch.contains("id=\"form-error\""), "{dispatch}");
     assert!(
-        dispatch.contains("未凍結48時間超過（WP-LATE-1、未凍結 "),
-        "{dispatch}"
+        dispatch.contains("未凍結48時間超過: 採取管 WP-LATE-1: 採取から"),
+        "the rule, the tube and the hours in words: {dispatch}"
     );
-    assert!(dispatch.contains("採取から48時間以上、凍結されていません"));
+    assert!(dispatch.contains("凍結されていませんでした"), "{dispatch}");
     assert!(
         !dispatch.contains("spent"),
         "no English sentence: {dispatch}"
     );
+    // The box above names the same tube.
+    let above = element(&html, "needs-reason");
+    assert!(above.contains("採取管 WP-LATE-1"), "{above}");
     assert!(dispatch.contains("autofocus"), "{dispatch}");
     assert!(dispatch.contains("name=\"override_reason\""));
 

@@ -15,7 +15,10 @@ use super::views::{load_views, user_names, SpecimenView};
 use super::{audit, naive, ActionError, Actor, Ctx};
 use crate::barcode::{BarcodeError, ParsedScan};
 use crate::domain::codes::Notice;
-use crate::domain::kits::{normalise_gtin, KitEntry, KitLabel, SwabMaterial};
+use crate::domain::kits::{
+    normalise_gtin, GtinError, KitEntry, KitEntryError, KitLabel, SwabMaterial,
+};
+use crate::domain::messages::{InputMsg, RecordMsg};
 use crate::domain::roles::Action;
 use crate::domain::{RuleCode, SpecimenType};
 use crate::store::models::{KitRow, SpecimenRow};
@@ -95,21 +98,28 @@ fn config_catalog(ctx: &Ctx) -> Vec<KitEntry> {
     ctx.config.kit_catalog().unwrap_or_default()
 }
 
-fn bad_gtin(e: impl std::fmt::Display) -> ActionError {
-    ActionError::invalid(e.to_string())
+fn bad_gtin(e: GtinError) -> ActionError {
+    ActionError::invalid(e.message())
+}
+
+fn bad_entry(e: KitEntryError) -> ActionError {
+    ActionError::invalid(e.message())
 }
 
 pub fn unknown_kit(gtin: &str) -> ActionError {
     ActionError::NotFound(Notice::new(
         RuleCode::UnknownKit,
-        format!("no kit {gtin:?} in the kit catalog"),
+        RecordMsg::NoKit { gtin: gtin.into() },
     ))
 }
 
-fn duplicate(gtin: &str, where_: &str) -> ActionError {
+fn duplicate(gtin: &str, in_config: bool) -> ActionError {
     ActionError::Conflict(Notice::new(
         RuleCode::DuplicateKit,
-        format!("kit {gtin} is already catalogued {where_} with different details"),
+        RecordMsg::DuplicateKit {
+            gtin: gtin.into(),
+            in_config,
+        },
     ))
 }
 
@@ -122,11 +132,11 @@ pub fn create(
     now: DateTime<Utc>,
 ) -> Result<Created<KitView>, ActionError> {
     actor.require(Action::ManageKits)?;
-    let entry = req.normalised().map_err(bad_gtin)?;
+    let entry = req.normalised().map_err(bad_entry)?;
     let gtin = entry.gtin.clone();
     if let Some(configured) = config_catalog(ctx).into_iter().find(|k| k.gtin == gtin) {
         if configured != entry {
-            return Err(duplicate(&gtin, "in the site configuration"));
+            return Err(duplicate(&gtin, true));
         }
         return Ok(Created {
             value: view(ctx, configured, None, &HashMap::new()),
@@ -141,7 +151,7 @@ pub fn create(
             .optional()?;
         if let Some(row) = existing {
             if entry_of(&row).as_ref() != Some(&entry) {
-                return Err(duplicate(&gtin, "over the API"));
+                return Err(duplicate(&gtin, false));
             }
             let names = user_names(c, vec![row.created_by])?;
             return Ok(Created {
@@ -267,10 +277,9 @@ fn label_of(
     let Some(gtin) = scan.get("01") else {
         return Err(ActionError::Invalid(Notice::new(
             RuleCode::InvalidBarcode,
-            format!(
-                "kit: the GS1 label {} has no (01) GTIN; scan the kit's own label",
-                scan.element_string()
-            ),
+            InputMsg::KitLabelWithoutGtin {
+                element_string: scan.element_string(),
+            },
         )));
     };
     KitLabel::from_elements(
@@ -281,27 +290,11 @@ fn label_of(
         collection_date,
     )
     .map(Some)
-    .map_err(|e| {
-        ActionError::Invalid(Notice::new(
-            RuleCode::InvalidBarcode,
-            format!("kit label is not valid GS1: {e}"),
-        ))
-    })
+    .map_err(|e| ActionError::Invalid(Notice::new(RuleCode::InvalidBarcode, e.message())))
 }
 
 fn invalid_barcode(e: &BarcodeError) -> ActionError {
-    // The parser's message names the problem; the AI and position are
-    // added in a fixed form so a desk (or a script) can point at them.
-    let at = match (&e.ai, e.position) {
-        (Some(ai), Some(p)) => format!(" [AI ({ai}), position {p}]"),
-        (Some(ai), None) => format!(" [AI ({ai})]"),
-        (None, Some(p)) => format!(" [position {p}]"),
-        (None, None) => String::new(),
-    };
-    ActionError::Invalid(Notice::new(
-        RuleCode::InvalidBarcode,
-        format!("kit label is not valid GS1: {}{at}", e.message),
-    ))
+    ActionError::Invalid(Notice::new(RuleCode::InvalidBarcode, e.message()))
 }
 
 /// Filters of the recall listing.
@@ -327,9 +320,7 @@ pub fn lot_specimens(
 ) -> Result<Vec<SpecimenView>, ActionError> {
     actor.require(Action::TraceKitLots)?;
     if lot.is_empty() || lot.chars().count() > MAX_LOT || lot.chars().any(char::is_control) {
-        return Err(ActionError::invalid(format!(
-            "lot must be 1–{MAX_LOT} characters without control characters, as (10) carries it"
-        )));
+        return Err(ActionError::invalid(InputMsg::LotFormat { max: MAX_LOT }));
     }
     let gtin = filter
         .gtin
@@ -421,6 +412,9 @@ mod tests {
             message: "invalid month".into(),
         });
         assert_eq!(e.code(), RuleCode::InvalidBarcode);
-        assert!(e.to_string().ends_with("[AI (17), position 2]"), "{e}");
+        let en = e.message().render(crate::domain::Lang::En);
+        assert!(en.ends_with("[AI (17), position 2]"), "{en}");
+        let ja = e.message().render(crate::domain::Lang::Ja);
+        assert!(ja.contains("AI (17) の3文字目"), "{ja}");
     }
 }

@@ -5,6 +5,7 @@ use super::views::{location_view, LocationView};
 use super::{audit, check_text, naive, ActionError, Actor, Ctx};
 use crate::domain::codes::Notice;
 use crate::domain::ids::LocationCode;
+use crate::domain::messages::RecordMsg;
 use crate::domain::roles::Action;
 use crate::domain::{RuleCode, StorageClass};
 use crate::store::models::LocationRow;
@@ -48,7 +49,7 @@ pub fn create(
             }
             return Err(ActionError::Conflict(Notice::new(
                 RuleCode::DuplicateLocation,
-                format!("location {code:?} already exists with a different name or class"),
+                RecordMsg::DuplicateLocation { code: code.into() },
             )));
         }
         let row = LocationRow {
@@ -92,7 +93,7 @@ pub fn list(ctx: &Ctx, actor: &Actor) -> Result<Vec<LocationView>, ActionError> 
 pub fn unknown_location(code: &str) -> ActionError {
     ActionError::NotFound(Notice::new(
         RuleCode::UnknownLocation,
-        format!("no location {code:?}"),
+        RecordMsg::NoLocation { code: code.into() },
     ))
 }
 

@@ -19,8 +19,9 @@ pub mod users;
 pub mod views;
 
 use crate::config::Config;
+use crate::domain::messages::{InputMsg, RecordMsg};
 use crate::domain::roles::{Action, Role};
-use crate::domain::{Notice, RuleCode};
+use crate::domain::{Msg, Notice, RuleCode};
 use crate::store::{is_unique_violation, Store, StoreError};
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 use chrono_tz::Tz;
@@ -48,41 +49,19 @@ impl Actor {
         if self.role.may(action) {
             Ok(())
         } else {
-            Err(ActionError::Forbidden(format!(
-                "role {} may not {}",
-                self.role.code(),
-                describe(action)
-            )))
+            Err(ActionError::Forbidden(
+                RecordMsg::RoleMayNot {
+                    role: self.role,
+                    action,
+                }
+                .into(),
+            ))
         }
     }
 
     /// Rows keep the acting user's id; kentai's own writes use 0.
     pub fn user_ref(&self) -> i64 {
         self.id.unwrap_or(0)
-    }
-}
-
-fn describe(action: Action) -> &'static str {
-    match action {
-        Action::RegisterSpecimen => "register specimens",
-        Action::ReadSpecimens => "read specimens",
-        Action::RecordStorage => "record storage",
-        Action::ReadLocations => "read locations",
-        Action::ManageLocations => "manage locations",
-        Action::ReadAlerts => "read alerts",
-        Action::RecordResult => "record results",
-        Action::Override => "override a rule",
-        Action::ReadReports => "read reports",
-        Action::ManageUsers => "manage users",
-        Action::PackSpecimens => "pack or dispatch specimens",
-        Action::ReadPackages => "read packages",
-        Action::ReceivePackages => "receive packages",
-        Action::ReadKits => "read the kit catalog",
-        Action::ManageKits => "add kits to the catalog",
-        Action::TraceKitLots => "trace kit lots",
-        Action::Scan => "send scans to a station",
-        Action::WatchStations => "follow a station's scans",
-        Action::ReadDevices => "see the scanners",
     }
 }
 
@@ -98,7 +77,7 @@ pub enum ActionError {
     #[error("{}", .0.message)]
     Conflict(Notice),
     /// A rule refuses it (422). `refusals` lists every rule that did.
-    #[error("{}", .refusals.first().map(|n| n.message.as_str()).unwrap_or("refused"))]
+    #[error("{}", .refusals.iter().map(|n| n.message.to_string()).collect::<Vec<_>>().join("; "))]
     Refused {
         refusals: Vec<Notice>,
         overridable: bool,
@@ -110,7 +89,7 @@ pub enum ActionError {
         missing: Vec<crate::domain::packaging::Missing>,
     },
     #[error("{0}")]
-    Forbidden(String),
+    Forbidden(Msg),
     #[error(transparent)]
     Store(#[from] StoreError),
     /// Writing an answer out failed (the reader went away, a full disk).
@@ -125,8 +104,24 @@ impl From<diesel::result::Error> for ActionError {
 }
 
 impl ActionError {
-    pub fn invalid(message: impl Into<String>) -> Self {
+    pub fn invalid(message: impl Into<Msg>) -> Self {
         ActionError::Invalid(Notice::new(RuleCode::InvalidInput, message))
+    }
+
+    /// The sentence a person reads for it (every refusal, for a 422).
+    pub fn message(&self) -> Msg {
+        match self {
+            ActionError::Invalid(n) | ActionError::NotFound(n) | ActionError::Conflict(n) => {
+                n.message.clone()
+            }
+            ActionError::Incomplete { notice, .. } => notice.message.clone(),
+            ActionError::Refused { refusals, .. } => match refusals.as_slice() {
+                [one] => one.message.clone(),
+                many => Msg::List(many.iter().map(|n| n.message.clone()).collect()),
+            },
+            ActionError::Forbidden(m) => m.clone(),
+            ActionError::Store(_) | ActionError::Output(_) => RecordMsg::Internal.into(),
+        }
     }
 
     pub fn code(&self) -> RuleCode {
@@ -215,13 +210,11 @@ impl Ctx {
             d.and_hms_opt(0, 0, 0)
                 .and_then(|t| self.tz.from_local_datetime(&t).earliest())
                 .map(|t| t.naive_utc())
-                .ok_or_else(|| {
-                    ActionError::invalid(format!("no midnight on {d} in the site's time zone"))
-                })
+                .ok_or_else(|| ActionError::invalid(InputMsg::NoMidnight { date: d }))
         };
         let next = day
             .succ_opt()
-            .ok_or_else(|| ActionError::invalid(format!("{day} is out of range")))?;
+            .ok_or_else(|| ActionError::invalid(InputMsg::DateOutOfRange { date: day }))?;
         Ok((midnight(day)?, midnight(next)?))
     }
 
@@ -250,18 +243,20 @@ pub fn naive(t: DateTime<Utc>) -> NaiveDateTime {
 /// Free text from people (names, addresses, reasons): no control characters,
 /// not blank, bounded.
 pub fn check_text(field: &str, value: &str, max_chars: usize) -> Result<(), ActionError> {
+    let field = field.to_string();
     if value.trim().is_empty() {
-        return Err(ActionError::invalid(format!("{field} is empty")));
+        return Err(ActionError::invalid(InputMsg::FieldEmpty { field }));
     }
     if value.chars().count() > max_chars {
-        return Err(ActionError::invalid(format!(
-            "{field} is longer than {max_chars} characters"
-        )));
+        return Err(ActionError::invalid(InputMsg::FieldTooLong {
+            field,
+            max: max_chars,
+        }));
     }
     if value.chars().any(char::is_control) {
-        return Err(ActionError::invalid(format!(
-            "{field} contains a control character"
-        )));
+        return Err(ActionError::invalid(InputMsg::FieldControlCharacter {
+            field,
+        }));
     }
     Ok(())
 }
@@ -274,9 +269,12 @@ pub fn check_optional_text(
     value.map_or(Ok(()), |v| check_text(field, v, max_chars))
 }
 
+/// A value as the database keeps it: messages in their stored,
+/// language-neutral form whatever the thread is rendering.
 pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> String {
     // Serialising kentai's own plain data types cannot fail.
-    serde_json::to_string(value).unwrap_or_else(|_| "null".into())
+    crate::domain::messages::render_in(None, || serde_json::to_string(value))
+        .unwrap_or_else(|_| "null".into())
 }
 
 pub(crate) fn from_json<T: serde::de::DeserializeOwned + Default>(text: &str) -> T {

@@ -8,11 +8,13 @@
 use super::views::{load_views, specimen_row, unknown_specimen, user_names, SpecimenView};
 use super::{audit, check_optional_text, check_text, naive, to_json, ActionError, Actor, Ctx};
 use crate::domain::codes::{Decision, Notice};
+use crate::domain::messages::{allowed, InputMsg, RecordMsg, RuleMsg};
 use crate::domain::packaging::{
     self, Carrier, ChecklistItem, Layer, Missing, PackageState, Packer, Party, Sibling,
 };
 use crate::domain::roles::Action;
 use crate::domain::storage::{self, Placement};
+use crate::domain::Msg;
 use crate::domain::{RuleCode, SpecimenType};
 use crate::print::{PackageLabel, Slip, SlipLine, SlipOverride, CONTENTS_EN, CONTENTS_JA};
 use crate::store::models::{
@@ -263,7 +265,7 @@ pub struct PackageView {
 pub struct TubeOverride {
     pub specimen_id: String,
     pub code: RuleCode,
-    pub message: String,
+    pub message: Msg,
 }
 
 /// A package after a change, with what the rules warned about.
@@ -280,17 +282,17 @@ pub struct PackageChanged {
 fn unknown_package(id: &str) -> ActionError {
     ActionError::NotFound(Notice::new(
         RuleCode::UnknownPackage,
-        format!("no package {id:?}"),
+        RecordMsg::NoPackage { id: id.into() },
     ))
 }
 
 fn dispatched(row: &PackageRow) -> ActionError {
     ActionError::Conflict(Notice::new(
         RuleCode::PackageDispatched,
-        format!(
-            "package {} is {} and can no longer change",
-            row.package_id, row.status
-        ),
+        RecordMsg::PackageLocked {
+            id: row.package_id.clone(),
+            status: row.status.clone(),
+        },
     ))
 }
 
@@ -622,7 +624,7 @@ fn next_sscc(ctx: &Ctx, c: &mut DbConnection) -> Result<(String, i64), ActionErr
         &site.gs1_company_prefix,
         u64::try_from(serial).unwrap_or(u64::MAX),
     )
-    .map_err(|e| ActionError::Conflict(Notice::new(RuleCode::SiteNotConfigured, e.to_string())))?;
+    .map_err(|e| ActionError::Conflict(Notice::new(RuleCode::SiteNotConfigured, e.message())))?;
     Ok((sscc, serial))
 }
 
@@ -752,14 +754,19 @@ pub fn list(
     actor.require(Action::ReadPackages)?;
     if let Some(s) = &filter.status {
         if ![OPEN, DISPATCHED, RECEIVED].contains(&s.as_str()) {
-            return Err(ActionError::invalid(format!(
-                "status must be one of {OPEN}, {DISPATCHED}, {RECEIVED}"
-            )));
+            return Err(ActionError::invalid(InputMsg::NotOneOf {
+                field: "status".into(),
+                value: s.clone(),
+                allowed: allowed(&[OPEN, DISPATCHED, RECEIVED]),
+            }));
         }
     }
     let limit = filter.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
-        return Err(ActionError::invalid("limit must be 1 to 1000"));
+        return Err(ActionError::invalid(InputMsg::LimitRange {
+            min: 1,
+            max: 1000,
+        }));
     }
     ctx.store.read(|c| {
         let mut q = packages::table
@@ -874,20 +881,19 @@ pub fn add_specimen(
                 .optional()?;
             return Err(ActionError::Conflict(Notice::new(
                 RuleCode::AlreadyPacked,
-                format!(
-                    "specimen {} is already in package {}",
-                    specimen.specimen_id,
-                    elsewhere.unwrap_or_default()
-                ),
+                RecordMsg::AlreadyPacked {
+                    id: specimen.specimen_id.clone(),
+                    package: elsewhere.unwrap_or_default(),
+                },
             )));
         }
         if !PACKABLE.contains(&specimen.status.as_str()) {
             return Err(ActionError::Conflict(Notice::new(
                 RuleCode::NotInCare,
-                format!(
-                    "specimen {} is {} and cannot be packed",
-                    specimen.specimen_id, specimen.status
-                ),
+                RecordMsg::NotInCareToPack {
+                    id: specimen.specimen_id.clone(),
+                    status: specimen.status.clone(),
+                },
             )));
         }
         let specimen_type =
@@ -915,10 +921,9 @@ pub fn add_specimen(
         ) {
             warnings.push(Notice::new(
                 RuleCode::StorageDeadlineExceeded,
-                format!(
-                    "{} h unfrozen since collection: dispatch will need an override with a reason",
-                    ctx.config.policy.fridge_max_hours
-                ),
+                RuleMsg::PackedPastDeadline {
+                    hours: ctx.config.policy.fridge_max_hours,
+                },
             ));
         }
         let override_reason = req.override_reason.clone().filter(|_| !overridden.is_empty());
@@ -1006,7 +1011,10 @@ pub fn remove_specimen(
 fn not_in_package(package_id: &str, specimen_id: &str) -> ActionError {
     ActionError::Conflict(Notice::new(
         RuleCode::NotInPackage,
-        format!("specimen {specimen_id} is not in package {package_id}"),
+        RecordMsg::NotInPackage {
+            id: specimen_id.into(),
+            package: package_id.into(),
+        },
     ))
 }
 
@@ -1032,15 +1040,12 @@ pub fn tick(
             _ => {}
         }
     } else if req.dry_ice_kg.is_some() {
-        return Err(ActionError::invalid(
-            "dry_ice_kg goes with ticking, not un-ticking",
-        ));
+        return Err(ActionError::invalid(InputMsg::DryIceOnUntick));
     }
     if !req.item.per_tube() && req.specimen_id.is_some() {
-        return Err(ActionError::invalid(format!(
-            "{} is a package-level item: leave out specimen_id",
-            req.item.code()
-        )));
+        return Err(ActionError::invalid(InputMsg::PackageLevelItem {
+            item: req.item,
+        }));
     }
     ctx.write(|c| {
         let row = lock_open_package(c, id)?;
@@ -1057,11 +1062,9 @@ pub fn tick(
                 None if tubes.is_empty() => {
                     return Err(ActionError::Conflict(Notice::new(
                         RuleCode::NotInPackage,
-                        format!(
-                            "package {} has no tube yet: add tubes before ticking {}",
-                            row.package_id,
-                            req.item.code()
-                        ),
+                        RecordMsg::PackageHasNoTube {
+                            package: row.package_id.clone(),
+                        },
                     )))
                 }
                 None => tubes.iter().map(|t| Some(t.specimen_id.clone())).collect(),
@@ -1100,7 +1103,11 @@ pub fn tick(
                 c,
                 actor,
                 now,
-                if req.done { "package.tick" } else { "package.untick" },
+                if req.done {
+                    "package.tick"
+                } else {
+                    "package.untick"
+                },
                 ("package", id),
                 None::<&()>,
                 Some(&serde_json::json!({
@@ -1118,7 +1125,7 @@ pub fn tick(
         {
             warnings.push(Notice::new(
                 RuleCode::DryIceWithoutOverpack,
-                "dry ice goes inside an insulated overpack (overpack.insulated_box), outside the secondary",
+                RuleMsg::DryIceWithoutOverpack,
             ));
         }
         let created = !recorded.is_empty();
@@ -1138,7 +1145,7 @@ pub fn dispatch(
     if req.override_reason.is_some() {
         actor.require(Action::Override)?;
     }
-    let at = when(ctx, req.at, now, "dispatch")?;
+    let at = when(ctx, req.at, now, InputMsg::DispatchInFuture)?;
     ctx.write(|c| {
         let row = lock_open_package(c, id)?;
         let view = load_package(ctx, c, row.clone(), at)?;
@@ -1146,20 +1153,26 @@ pub fn dispatch(
             return Err(ActionError::Incomplete {
                 notice: Notice::new(
                     RuleCode::PackageIncomplete,
-                    format!(
-                        "package {} cannot be dispatched: {} missing",
-                        row.package_id,
-                        view.missing.join(", ")
-                    ),
+                    RecordMsg::PackageIncomplete {
+                        package: row.package_id.clone(),
+                        missing: view
+                            .missing_details
+                            .iter()
+                            .map(|m| m.message.clone())
+                            .collect(),
+                    },
                 ),
                 missing: view.missing_details.clone(),
             });
         }
-        if let Some(t) = view.specimens.iter().find(|t| t.added_at.with_timezone(&Utc) > at) {
-            return Err(ActionError::invalid(format!(
-                "dispatch time is before tube {} went into the package",
-                t.specimen_id
-            )));
+        if let Some(t) = view
+            .specimens
+            .iter()
+            .find(|t| t.added_at.with_timezone(&Utc) > at)
+        {
+            return Err(ActionError::invalid(InputMsg::DispatchBeforePacking {
+                specimen_id: t.specimen_id.clone(),
+            }));
         }
         // Every refusal dispatch can meet is overridable, so each is kept
         // with the tube it concerns for the slip.
@@ -1168,16 +1181,31 @@ pub fn dispatch(
             refused.push(TubeOverride {
                 specimen_id: t.specimen_id.clone(),
                 code: RuleCode::StorageDeadlineExceeded,
-                message: format!(
-                    "tube {} spent {:.1} h unfrozen since collection ({} h or more): it should have been frozen at −80 °C (§2.4)",
-                    t.specimen_id, t.hours_unfrozen, ctx.config.policy.fridge_max_hours
-                ),
+                message: RuleMsg::ForTube {
+                    specimen_id: t.specimen_id.clone(),
+                    inner: Box::new(
+                        RuleMsg::UnfrozenAtDispatch {
+                            hours: t.hours_unfrozen,
+                            limit: ctx.config.policy.fridge_max_hours,
+                        }
+                        .into(),
+                    ),
+                }
+                .into(),
             });
         }
         // The priority rule again: a higher-priority tube may have been taken
         // out, or registered, after this one went in.
-        let in_this: Vec<String> = view.specimens.iter().map(|t| t.specimen_id.clone()).collect();
-        for t in view.specimens.iter().filter(|t| t.override_reason.is_none()) {
+        let in_this: Vec<String> = view
+            .specimens
+            .iter()
+            .map(|t| t.specimen_id.clone())
+            .collect();
+        for t in view
+            .specimens
+            .iter()
+            .filter(|t| t.override_reason.is_none())
+        {
             let specimen = specimen_row(c, &t.specimen_id)?;
             let sibs = siblings(c, &specimen, &in_this)?;
             if let Decision::Refuse(n) = packaging::check_priority(
@@ -1189,7 +1217,11 @@ pub fn dispatch(
                 refused.push(TubeOverride {
                     specimen_id: t.specimen_id.clone(),
                     code: n.code,
-                    message: format!("tube {}: {}", t.specimen_id, n.message),
+                    message: RuleMsg::ForTube {
+                        specimen_id: t.specimen_id.clone(),
+                        inner: Box::new(n.message),
+                    }
+                    .into(),
                 });
             }
         }
@@ -1211,8 +1243,10 @@ pub fn dispatch(
                 packages::emergency_phone.eq(Some(view.emergency_phone.clone())),
                 packages::dispatched_at.eq(Some(naive(at))),
                 packages::dispatched_by.eq(Some(actor.user_ref())),
-                packages::dispatch_override_reason
-                    .eq(req.override_reason.clone().filter(|_| !overridden.is_empty())),
+                packages::dispatch_override_reason.eq(req
+                    .override_reason
+                    .clone()
+                    .filter(|_| !overridden.is_empty())),
                 packages::dispatch_overrides.eq(Some(to_json(&overridden))),
             ))
             .execute(c)?;
@@ -1249,7 +1283,7 @@ pub fn receive(
 ) -> Result<PackageChanged, ActionError> {
     actor.require(Action::ReceivePackages)?;
     check_optional_text("note", req.note.as_deref(), 1000)?;
-    let at = when(ctx, req.at, now, "receipt")?;
+    let at = when(ctx, req.at, now, InputMsg::ReceiptInFuture)?;
     ctx.write(|c| {
         let row = lock_package(c, id)?;
         match row.status.as_str() {
@@ -1258,12 +1292,14 @@ pub fn receive(
             _ => {
                 return Err(ActionError::Conflict(Notice::new(
                     RuleCode::PackageNotDispatched,
-                    format!("package {} has not been dispatched", row.package_id),
+                    RecordMsg::PackageNotDispatched {
+                        id: row.package_id.clone(),
+                    },
                 )))
             }
         }
         if row.dispatched_at.is_some_and(|d| naive(at) < d) {
-            return Err(ActionError::invalid("receipt time is before dispatch"));
+            return Err(ActionError::invalid(InputMsg::ReceiptBeforeDispatch));
         }
         let tubes = active_tubes(c, id)?;
         for m in &req.missing {
@@ -1315,7 +1351,9 @@ pub fn receive(
             .map(|t| {
                 Notice::new(
                     RuleCode::NotInPackage,
-                    format!("tube {} did not arrive", t.specimen_id),
+                    RuleMsg::TubeDidNotArrive {
+                        specimen_id: t.specimen_id.clone(),
+                    },
                 )
             })
             .collect();
@@ -1337,10 +1375,10 @@ pub fn mark_missing(
         if row.status != RECEIVED {
             return Err(ActionError::Conflict(Notice::new(
                 RuleCode::PackageNotDispatched,
-                format!(
-                    "package {} is {}: receive it first (listing missing tubes there)",
-                    row.package_id, row.status
-                ),
+                RecordMsg::ReceiveFirst {
+                    id: row.package_id.clone(),
+                    status: row.status.clone(),
+                },
             )));
         }
         let tube = active_tubes(c, id)?
@@ -1383,7 +1421,7 @@ pub fn record_consultation(
     actor.require(Action::PackSpecimens)?;
     check_text("consulted_with", &req.consulted_with, TEXT_MAX)?;
     check_optional_text("note", req.note.as_deref(), 1000)?;
-    let at = when(ctx, req.at, now, "consultation")?;
+    let at = when(ctx, req.at, now, InputMsg::ConsultationInFuture)?;
     ctx.write(|c| {
         specimen_row(c, specimen_id)?;
         let row = ConsultationRow {
@@ -1426,13 +1464,11 @@ fn when(
     ctx: &Ctx,
     at: Option<DateTime<FixedOffset>>,
     now: DateTime<Utc>,
-    what: &str,
+    in_future: InputMsg,
 ) -> Result<DateTime<Utc>, ActionError> {
     let at = at.map_or(now, super::instant);
     if at > now + Duration::minutes(ctx.config.policy.future_tolerance_minutes) {
-        return Err(ActionError::invalid(format!(
-            "{what} time is in the future"
-        )));
+        return Err(ActionError::invalid(in_future));
     }
     Ok(at)
 }
@@ -1470,7 +1506,7 @@ pub fn slip(ctx: &Ctx, actor: &Actor, id: &str, now: DateTime<Utc>) -> Result<Sl
                 type_label_ja: s.type_label_ja,
                 priority: s.priority,
                 amount: crate::domain::labels::slip_amount(
-                    crate::domain::labels::PrintLang::Ja,
+                    crate::domain::Lang::Ja,
                     s.specimen_type,
                     s.volume_ml,
                 ),

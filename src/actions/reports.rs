@@ -9,6 +9,7 @@
 //! placeholders.
 
 use super::{ActionError, Actor, Ctx};
+use crate::domain::messages::RuleMsg;
 use crate::domain::registration::Flag;
 use crate::domain::results::TestResult;
 use crate::domain::roles::Action;
@@ -191,7 +192,7 @@ fn row_of(ctx: &Ctx, report_date: NaiveDate, l: Line) -> ReportRow {
     if l.minus20.unwrap_or(0) > 0 {
         flags.push(Flag {
             code: RuleCode::Minus20Fallback,
-            message: "stored at −20 °C (fallback for −80 °C)".into(),
+            message: RuleMsg::Minus20Stored.into(),
             override_reason: l.minus20_reason,
         });
     }
@@ -199,7 +200,7 @@ fn row_of(ctx: &Ctx, report_date: NaiveDate, l: Line) -> ReportRow {
     if thaws > 0 {
         flags.push(Flag {
             code: RuleCode::FreezeThaw,
-            message: format!("{thaws} freeze–thaw cycle(s)"),
+            message: RuleMsg::FreezeThawCycles { count: thaws }.into(),
             override_reason: None,
         });
     }

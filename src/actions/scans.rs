@@ -8,8 +8,9 @@
 //! that had no effect yet; they are processed at start-up, once.
 
 use super::{from_json, naive, to_json, ActionError, Actor, Ctx};
+use crate::domain::messages::{InputMsg, RecordMsg, ScanMsg};
 use crate::domain::roles::Action;
-use crate::domain::{Notice, RuleCode};
+use crate::domain::{Msg, Notice, RuleCode};
 use crate::store::models::ScanRow;
 use crate::store::schema::scans;
 use crate::store::DbConnection;
@@ -66,7 +67,7 @@ pub struct ScanOutcome {
     /// Green (true) or red (false) at the desk.
     pub accepted: bool,
     /// The reason in plain words.
-    pub message: String,
+    pub message: Msg,
     /// The rule or error code when refused (API.md codes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<RuleCode>,
@@ -81,7 +82,7 @@ pub struct ScanOutcome {
     pub location: Option<String>,
     /// What the station waits for next, in plain words.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub next: Option<String>,
+    pub next: Option<Msg>,
     /// Reception: the registration so far.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub draft: Option<Box<ReceptionDraft>>,
@@ -91,7 +92,7 @@ pub struct ScanOutcome {
 }
 
 impl ScanOutcome {
-    pub fn accepted(kind: &str, message: impl Into<String>) -> ScanOutcome {
+    pub fn accepted(kind: &str, message: impl Into<Msg>) -> ScanOutcome {
         ScanOutcome {
             kind: kind.to_string(),
             accepted: true,
@@ -107,7 +108,7 @@ impl ScanOutcome {
         }
     }
 
-    pub fn refused(kind: &str, code: RuleCode, message: impl Into<String>) -> ScanOutcome {
+    pub fn refused(kind: &str, code: RuleCode, message: impl Into<Msg>) -> ScanOutcome {
         ScanOutcome {
             accepted: false,
             code: Some(code),
@@ -115,18 +116,12 @@ impl ScanOutcome {
         }
     }
 
-    /// A refused action's first reason; every reason goes into the message.
+    /// A refused action's first reason as its code; every reason goes
+    /// into the message.
     pub fn from_error(kind: &str, e: &ActionError) -> ScanOutcome {
         let message = match e {
-            ActionError::Refused { refusals, .. } => refusals
-                .iter()
-                .map(|n| n.message.as_str())
-                .collect::<Vec<_>>()
-                .join("; "),
-            ActionError::Store(_) | ActionError::Output(_) => {
-                "kentai could not record this scan; scan it again".into()
-            }
-            other => other.to_string(),
+            ActionError::Store(_) | ActionError::Output(_) => ScanMsg::NotRecorded.into(),
+            other => other.message(),
         };
         ScanOutcome::refused(kind, e.code(), message)
     }
@@ -202,7 +197,7 @@ pub(crate) fn claim(c: &mut DbConnection, id: i64) -> Result<(), ActionError> {
     } else {
         Err(ActionError::Conflict(Notice::new(
             RuleCode::DuplicateScan,
-            format!("scan {id} was already processed"),
+            RecordMsg::ScanAlreadyProcessed { id },
         )))
     }
 }
@@ -282,7 +277,10 @@ pub fn list(ctx: &Ctx, actor: &Actor, filter: &ScanFilter) -> Result<Vec<ScanVie
     actor.require(Action::WatchStations)?;
     let limit = filter.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
-        return Err(ActionError::invalid("limit must be 1 to 1000"));
+        return Err(ActionError::invalid(InputMsg::LimitRange {
+            min: 1,
+            max: 1000,
+        }));
     }
     let rows: Vec<ScanRow> = ctx.store.read(|c| {
         let mut q = scans::table.select(ScanRow::as_select()).into_boxed();

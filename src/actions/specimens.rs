@@ -12,6 +12,7 @@ use super::{
 use crate::domain::codes::{Decision, Notice};
 use crate::domain::ids::SpecimenId;
 use crate::domain::kits as kit_rules;
+use crate::domain::messages::{allowed, InputMsg, RecordMsg};
 use crate::domain::patient::{patient_key, Sex};
 use crate::domain::ppe::PpeItem;
 use crate::domain::registration::{self, Registration, SiblingSpecimen};
@@ -128,29 +129,21 @@ impl RegisterSpecimen {
                 || kit.chars().count() > 200
                 || kit.chars().any(|c| c.is_control() && c != '\u{1d}')
             {
-                return Err(ActionError::invalid(
-                    "kit must be the scanned label: 1–200 characters, no control characters but GS",
-                ));
+                return Err(ActionError::invalid(InputMsg::KitNotAScan));
             }
         }
         if let Some(v) = self.volume_ml {
             if !(v.is_finite() && v > 0.0 && v <= 100.0) {
-                return Err(ActionError::invalid(
-                    "volume_ml must be more than 0 and at most 100",
-                ));
+                return Err(ActionError::invalid(InputMsg::VolumeRange));
             }
         }
         if self.asymptomatic && self.onset_date.is_some() {
-            return Err(ActionError::invalid(
-                "an asymptomatic patient has no onset date",
-            ));
+            return Err(ActionError::invalid(InputMsg::AsymptomaticWithOnset));
         }
         if let Some(b) = p.birth_date {
             if b > crate::domain::timing::collection_date(self.collected_at.with_timezone(&Utc), tz)
             {
-                return Err(ActionError::invalid(
-                    "patient.birth_date is after the collection date",
-                ));
+                return Err(ActionError::invalid(InputMsg::BirthAfterCollection));
             }
         }
         Ok(())
@@ -218,7 +211,7 @@ pub fn register(
             if stored != canonical {
                 return Err(ActionError::Conflict(Notice::new(
                     RuleCode::DuplicateSpecimen,
-                    format!("specimen {id:?} is already registered with different details"),
+                    RecordMsg::DuplicateSpecimen { id: id.into() },
                 )));
             }
             return Ok(None);
@@ -470,14 +463,18 @@ pub fn list(
     actor.require(Action::ReadSpecimens)?;
     let limit = filter.limit.unwrap_or(200);
     if !(1..=1000).contains(&limit) {
-        return Err(ActionError::invalid("limit must be between 1 and 1000"));
+        return Err(ActionError::invalid(InputMsg::LimitRange {
+            min: 1,
+            max: 1000,
+        }));
     }
     if let Some(status) = &filter.status {
         if !STATUSES.contains(&status.as_str()) {
-            return Err(ActionError::invalid(format!(
-                "status must be one of: {}",
-                STATUSES.join(", ")
-            )));
+            return Err(ActionError::invalid(InputMsg::NotOneOf {
+                field: "status".into(),
+                value: status.clone(),
+                allowed: allowed(&STATUSES),
+            }));
         }
     }
     let range = filter.collected_on.map(|d| ctx.day_range(d)).transpose()?;

@@ -7,6 +7,7 @@ use super::views::{
 use super::{audit, check_optional_text, naive, to_json, ActionError, Actor, Ctx};
 use crate::domain::codes::{Decision, Notice};
 use crate::domain::ids::LocationCode;
+use crate::domain::messages::RecordMsg;
 use crate::domain::roles::Action;
 use crate::domain::storage::{self, Placement};
 use crate::domain::{RuleCode, SpecimenType, StorageClass};
@@ -65,7 +66,10 @@ pub fn record(
         if !IN_CARE.contains(&specimen.status.as_str()) {
             return Err(ActionError::Conflict(Notice::new(
                 RuleCode::NotInCare,
-                format!("specimen {specimen_id:?} is {} and can no longer be stored here", specimen.status),
+                RecordMsg::NotInCareToStore {
+                    id: specimen_id.into(),
+                    status: specimen.status.clone(),
+                },
             )));
         }
         let history = placements(&storage_history(c, specimen_id)?);

@@ -7,6 +7,7 @@
 //! left signed in at a desk cannot outlive the decision.
 
 use super::{audit, check_text, ActionError, Actor, Ctx};
+use crate::domain::messages::{InputMsg, RecordMsg};
 use crate::domain::roles::{Action, Role};
 use crate::domain::{Notice, RuleCode};
 use crate::store::models::{NewUser, UserRow};
@@ -74,7 +75,9 @@ pub fn create_user(
     actor.require(Action::ManageUsers)?;
     check_text("name", &req.name, 64)?;
     if req.name.trim() != req.name {
-        return Err(ActionError::invalid("name has leading or trailing spaces"));
+        return Err(ActionError::invalid(InputMsg::FieldUntrimmed {
+            field: "name".into(),
+        }));
     }
     let token = generate_token();
     let hash = hash_token(&token);
@@ -87,7 +90,9 @@ pub fn create_user(
         if exists > 0 {
             return Err(ActionError::Conflict(Notice::new(
                 RuleCode::DuplicateUser,
-                format!("a user named {:?} already exists", req.name),
+                RecordMsg::DuplicateUser {
+                    name: req.name.clone(),
+                },
             )));
         }
         let row = insert_user(c, actor, now, &req.name, req.role, &hash)?;
@@ -153,7 +158,10 @@ pub fn list_users(ctx: &Ctx, actor: &Actor) -> Result<Vec<UserView>, ActionError
 
 /// The 404 for a user id nobody has.
 pub fn unknown_user(id: i64) -> ActionError {
-    ActionError::NotFound(Notice::new(RuleCode::NotFound, format!("no user {id}")))
+    ActionError::NotFound(Notice::new(
+        RuleCode::NotFound,
+        RecordMsg::NoUser { id: id.to_string() },
+    ))
 }
 
 fn find_row(c: &mut crate::store::DbConnection, id: i64) -> Result<UserRow, ActionError> {
@@ -184,7 +192,7 @@ pub fn set_disabled(
     if disabled && actor.id == Some(user_id) {
         return Err(ActionError::Conflict(Notice::new(
             RuleCode::SelfLockout,
-            "you cannot disable your own user; another admin can",
+            RecordMsg::SelfLockout,
         )));
     }
     let now = super::now();

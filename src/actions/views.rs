@@ -6,6 +6,7 @@
 
 use super::{from_json, ActionError, Ctx};
 use crate::domain::codes::Notice;
+use crate::domain::messages::{RecordMsg, RuleMsg};
 use crate::domain::patient::Sex;
 use crate::domain::ppe::PpeItem;
 use crate::domain::registration::Flag;
@@ -379,14 +380,17 @@ fn assemble(
     if !minus20.is_empty() {
         flags.push(Flag {
             code: RuleCode::Minus20Fallback,
-            message: "stored at −20 °C (fallback for −80 °C)".into(),
+            message: RuleMsg::Minus20Stored.into(),
             override_reason: minus20.iter().find_map(|e| e.override_reason.clone()),
         });
     }
     if freeze_thaw_count > 0 {
         flags.push(Flag {
             code: RuleCode::FreezeThaw,
-            message: format!("{freeze_thaw_count} freeze–thaw cycle(s)"),
+            message: RuleMsg::FreezeThawCycles {
+                count: i64::try_from(freeze_thaw_count).unwrap_or(i64::MAX),
+            }
+            .into(),
             override_reason: None,
         });
     }
@@ -547,7 +551,7 @@ pub(crate) fn result_view(
 pub(crate) fn unknown_specimen(id: &str) -> ActionError {
     ActionError::NotFound(Notice::new(
         RuleCode::UnknownSpecimen,
-        format!("no specimen {id:?}"),
+        RecordMsg::NoSpecimen { id: id.into() },
     ))
 }
 

@@ -86,6 +86,17 @@ pub struct BarcodeError {
 }
 
 impl BarcodeError {
+    /// The catalogue's sentence for it: where the data breaks a GS1 rule,
+    /// with the syntax engine's own (technical, English) detail.
+    pub fn message(&self) -> crate::domain::Msg {
+        crate::domain::messages::InputMsg::InvalidBarcode {
+            ai: self.ai.clone(),
+            position: self.position,
+            detail: self.message.clone(),
+        }
+        .into()
+    }
+
     pub fn new(message: impl Into<String>) -> BarcodeError {
         BarcodeError {
             ai: None,

@@ -3,6 +3,7 @@
 //! The codes are the contract of API.md: scripts and other systems match on
 //! them, so they are spelled once here and serialised exactly as written.
 
+use super::messages::{rule_title, Lang, Msg};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -71,6 +72,62 @@ pub enum RuleCode {
 }
 
 impl RuleCode {
+    /// Every code, in the order they are declared.
+    pub const ALL: [RuleCode; 47] = [
+        RuleCode::InvalidInput,
+        RuleCode::InvalidBarcode,
+        RuleCode::OnsetAfterCollection,
+        RuleCode::CollectionInFuture,
+        RuleCode::SalivaWindowExceeded,
+        RuleCode::SalivaOnsetUnknown,
+        RuleCode::SerumTiming,
+        RuleCode::KitExpired,
+        RuleCode::KitSwabMaterial,
+        RuleCode::KitTypeMismatch,
+        RuleCode::UnknownKit,
+        RuleCode::DuplicateKit,
+        RuleCode::DuplicateSpecimen,
+        RuleCode::DuplicateLocation,
+        RuleCode::DuplicateUser,
+        RuleCode::UnknownSpecimen,
+        RuleCode::UnknownLocation,
+        RuleCode::UnknownPackage,
+        RuleCode::PriorityViolation,
+        RuleCode::DryIceInSecondary,
+        RuleCode::DryIceWithoutOverpack,
+        RuleCode::PackageIncomplete,
+        RuleCode::PackageDispatched,
+        RuleCode::PackageNotDispatched,
+        RuleCode::AlreadyPacked,
+        RuleCode::NotInPackage,
+        RuleCode::NotInCare,
+        RuleCode::SiteNotConfigured,
+        RuleCode::StorageDeadlineExceeded,
+        RuleCode::FreezeOrShipDue,
+        RuleCode::AmbientTooLong,
+        RuleCode::FreezeThaw,
+        RuleCode::Minus20Fallback,
+        RuleCode::WrongStorageClass,
+        RuleCode::ConsultationRequired,
+        RuleCode::NoRespiratorySpecimen,
+        RuleCode::PpeIncomplete,
+        RuleCode::ResultBeforeCollection,
+        RuleCode::UnknownStation,
+        RuleCode::DuplicateScan,
+        RuleCode::UnexpectedScan,
+        RuleCode::SelfLockout,
+        RuleCode::TooManyAttempts,
+        RuleCode::Unauthorized,
+        RuleCode::Forbidden,
+        RuleCode::NotFound,
+        RuleCode::Internal,
+    ];
+
+    /// The code's title in `lang` (the catalogue's).
+    pub fn title(self, lang: Lang) -> &'static str {
+        rule_title(self, lang)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             RuleCode::InvalidInput => "invalid_input",
@@ -130,15 +187,16 @@ impl fmt::Display for RuleCode {
     }
 }
 
-/// A code with the sentence a person reads at the desk.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+/// A code with the sentence a person reads at the desk (a catalogue
+/// entry, rendered in the reader's language).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Notice {
     pub code: RuleCode,
-    pub message: String,
+    pub message: Msg,
 }
 
 impl Notice {
-    pub fn new(code: RuleCode, message: impl Into<String>) -> Self {
+    pub fn new(code: RuleCode, message: impl Into<Msg>) -> Self {
         Notice {
             code,
             message: message.into(),
@@ -147,7 +205,7 @@ impl Notice {
 }
 
 /// What one rule says about one action.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Decision {
     Accept,
     Warn(Notice),
@@ -164,5 +222,25 @@ impl Decision {
 
     pub fn is_refusal(&self) -> bool {
         matches!(self, Decision::Refuse(_))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_declared_code_is_in_all_once_and_in_order() {
+        // `as_str` matches every variant (the compiler sees to it); its
+        // spellings, read from this file, are the declared codes.
+        let source = include_str!("codes.rs");
+        let body = source
+            .split("pub fn as_str(self)")
+            .nth(1)
+            .and_then(|s| s.split("impl fmt::Display").next())
+            .unwrap_or_default();
+        let declared: Vec<&str> = body.split('"').skip(1).step_by(2).collect();
+        let listed: Vec<&str> = RuleCode::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(listed, declared);
     }
 }

@@ -4,6 +4,7 @@
 //! CSV files and shipping slips, so control characters (which a scanner's
 //! suffix or a bad paste can bring) are refused at the door.
 
+use super::messages::{InputMsg, Msg};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use thiserror::Error;
@@ -20,6 +21,26 @@ pub enum CodeError {
     ControlCharacter { what: &'static str, position: usize },
     #[error("{what} has leading or trailing spaces")]
     Untrimmed { what: &'static str },
+}
+
+impl CodeError {
+    /// The catalogue's sentence for it.
+    pub fn message(&self) -> Msg {
+        let field = |what: &str| what.to_string();
+        match self {
+            CodeError::Empty { what } => InputMsg::FieldEmpty { field: field(what) },
+            CodeError::TooLong { what, max } => InputMsg::FieldTooLong {
+                field: field(what),
+                max: *max,
+            },
+            CodeError::ControlCharacter { what, position } => InputMsg::FieldControlCharacterAt {
+                field: field(what),
+                position: *position,
+            },
+            CodeError::Untrimmed { what } => InputMsg::FieldUntrimmed { field: field(what) },
+        }
+        .into()
+    }
 }
 
 fn check_code(what: &'static str, raw: &str) -> Result<(), CodeError> {

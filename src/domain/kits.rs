@@ -8,6 +8,7 @@
 //! kit, and its lot is kept so a recalled lot can be traced.
 
 use super::codes::{Decision, Notice, RuleCode};
+use super::messages::{InputMsg, Msg, RuleMsg};
 use super::specimen_type::SpecimenType;
 use crate::barcode::linters::yymmdd_to_date;
 use chrono::NaiveDate;
@@ -74,6 +75,26 @@ pub enum GtinError {
         found: char,
         expected: u8,
     },
+}
+
+impl GtinError {
+    /// The catalogue's sentence for it.
+    pub fn message(&self) -> Msg {
+        match self {
+            GtinError::NotDigits(gtin) => InputMsg::GtinNotDigits { gtin: gtin.clone() },
+            GtinError::Length(gtin) => InputMsg::GtinLength { gtin: gtin.clone() },
+            GtinError::CheckDigit {
+                gtin,
+                found,
+                expected,
+            } => InputMsg::GtinCheckDigit {
+                gtin: gtin.clone(),
+                found: found.to_string(),
+                expected: *expected,
+            },
+        }
+        .into()
+    }
 }
 
 /// A GTIN-8, -12, -13 or -14 as the 14 digits of AI (01): padded with
@@ -151,6 +172,26 @@ pub enum KitEntryError {
     ControlCharacter(String),
 }
 
+impl KitEntryError {
+    /// The catalogue's sentence for it.
+    pub fn message(&self) -> Msg {
+        match self {
+            KitEntryError::Gtin(e) => e.message(),
+            KitEntryError::NoDescription(gtin) => {
+                InputMsg::KitDescriptionEmpty { gtin: gtin.clone() }.into()
+            }
+            KitEntryError::LongDescription(gtin) => InputMsg::KitDescriptionTooLong {
+                gtin: gtin.clone(),
+                max: MAX_DESCRIPTION,
+            }
+            .into(),
+            KitEntryError::ControlCharacter(gtin) => {
+                InputMsg::KitDescriptionControlCharacter { gtin: gtin.clone() }.into()
+            }
+        }
+    }
+}
+
 /// What a kit's GS1 label says, as registration keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct KitLabel {
@@ -170,6 +211,19 @@ pub enum KitLabelError {
     Gtin(GtinError),
     #[error("(17) {0:?} is not a date YYMMDD")]
     Expiry(String),
+}
+
+impl KitLabelError {
+    /// The catalogue's sentence for it.
+    pub fn message(&self) -> Msg {
+        match self {
+            KitLabelError::Gtin(e) => e.message(),
+            KitLabelError::Expiry(value) => InputMsg::KitExpiryNotADate {
+                value: value.clone(),
+            }
+            .into(),
+        }
+    }
 }
 
 impl KitLabel {
@@ -230,43 +284,41 @@ pub fn evaluate(check: &KitCheck<'_>) -> Vec<Decision> {
         if expiry < check.collection_date {
             out.push(Decision::Refuse(Notice::new(
                 RuleCode::KitExpired,
-                format!(
-                    "kit {} expired on {expiry}, before the collection date {}",
-                    label.gtin, check.collection_date
-                ),
+                RuleMsg::KitExpired {
+                    gtin: label.gtin.clone(),
+                    expiry,
+                    collected: check.collection_date,
+                },
             )));
         }
     }
     match check.entry {
         None => out.push(Decision::Warn(Notice::new(
             RuleCode::UnknownKit,
-            format!(
-                "kit {} is not in the kit catalog: its swab material and specimen type were not checked",
-                label.gtin
-            ),
+            RuleMsg::UnknownKit {
+                gtin: label.gtin.clone(),
+            },
         ))),
         Some(entry) => {
             if entry.swab_material.reduces_yield() {
                 out.push(Decision::Warn(Notice::new(
                     RuleCode::KitSwabMaterial,
-                    format!(
-                        "kit {} ({}) has a {} swab, which reduces yield; flocked, rayon or polyester swabs are recommended",
-                        label.gtin,
-                        entry.description,
-                        entry.swab_material.code()
-                    ),
+                    RuleMsg::KitSwabMaterial {
+                        gtin: label.gtin.clone(),
+                        description: entry.description.clone(),
+                        material: entry.swab_material,
+                    },
                 )));
             }
             if entry.specimen_type != check.specimen_type {
                 out.push(Decision::Warn(Notice::new(
                     RuleCode::KitTypeMismatch,
-                    format!(
-                        "kit {} ({}) is catalogued for {}, not {}",
-                        label.gtin,
-                        entry.description,
-                        entry.specimen_type.code(),
-                        check.specimen_type.code()
-                    ),
+                    RuleMsg::KitTypeMismatch {
+                        gtin: label.gtin.clone(),
+                        description: entry.description.clone(),
+                        catalogued: entry.specimen_type,
+                        registered: check.specimen_type,
+                    },
                 )));
             }
         }

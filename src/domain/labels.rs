@@ -4,6 +4,7 @@
 //! terms of the manual (【】 sections of the reference) are spelled once.
 
 use super::codes::RuleCode;
+use super::messages::Lang;
 use super::packaging::{Carrier, ChecklistItem, Layer};
 use super::patient::Sex;
 use super::results::{TestMethod, TestResult};
@@ -176,26 +177,6 @@ pub fn checklist_item_ja(i: ChecklistItem) -> &'static str {
     }
 }
 
-/// The language a printed document is written in: Japanese unless a
-/// person asks for English.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum PrintLang {
-    #[default]
-    Ja,
-    En,
-}
-
-impl PrintLang {
-    /// `ja` or `en`, as the `lang` query parameter gives it.
-    pub fn from_code(code: &str) -> Option<PrintLang> {
-        match code {
-            "ja" => Some(PrintLang::Ja),
-            "en" => Some(PrintLang::En),
-            _ => None,
-        }
-    }
-}
-
 /// How much of a specimen type is sent (SPEC §2.1, §2.2), in Japanese.
 pub fn amount_ja(t: SpecimenType) -> &'static str {
     match t {
@@ -209,15 +190,15 @@ pub fn amount_ja(t: SpecimenType) -> &'static str {
 /// The 量 cell of a slip line: the volume recorded at registration, or
 /// else the manual's amount for the type, marked as a guide so the lab
 /// does not read it as measured.
-pub fn slip_amount(lang: PrintLang, t: SpecimenType, volume_ml: Option<f64>) -> String {
+pub fn slip_amount(lang: Lang, t: SpecimenType, volume_ml: Option<f64>) -> String {
     let w = slip_words(lang);
     match volume_ml {
         Some(v) => format!("{v} mL"),
         None if t == SpecimenType::AutopsyTissue => w.not_recorded.to_string(),
         None => {
             let guide = match lang {
-                PrintLang::Ja => amount_ja(t),
-                PrintLang::En => t.amount(),
+                Lang::Ja => amount_ja(t),
+                Lang::En => t.amount(),
             };
             format!("{guide}{}", w.amount_guide)
         }
@@ -305,16 +286,16 @@ pub fn checklist_item_en(i: ChecklistItem) -> &'static str {
 /// `packaging::missing` (`secondary.absorbent`, `primary.parafilm:T-0001`,
 /// `consignee.phone`, …) as the slip's draft banner, the package page and
 /// the packing desk name it. An unknown key is given back as it is.
-pub fn missing_words(lang: PrintLang, key: &str) -> String {
+pub fn missing_words(lang: Lang, key: &str) -> String {
     let item_words = |item: ChecklistItem| match lang {
-        PrintLang::Ja => format!("{}: {}", layer_ja(item.layer()), checklist_item_ja(item)),
-        PrintLang::En => format!("{}: {}", layer_en(item.layer()), checklist_item_en(item)),
+        Lang::Ja => format!("{}: {}", layer_ja(item.layer()), checklist_item_ja(item)),
+        Lang::En => format!("{}: {}", layer_en(item.layer()), checklist_item_en(item)),
     };
     if let Some((code, tube)) = key.split_once(':') {
         if let Some(item) = ChecklistItem::from_code(code) {
             return match lang {
-                PrintLang::Ja => format!("{}（{tube}）", item_words(item)),
-                PrintLang::En => format!("{} ({tube})", item_words(item)),
+                Lang::Ja => format!("{}（{tube}）", item_words(item)),
+                Lang::En => format!("{} ({tube})", item_words(item)),
             };
         }
     }
@@ -322,26 +303,26 @@ pub fn missing_words(lang: PrintLang, key: &str) -> String {
         return item_words(item);
     }
     let words = match (lang, key) {
-        (PrintLang::Ja, "tubes") => "採取管が1本も入っていません",
-        (PrintLang::Ja, "consignee.name") => "送付票: 受取人の名称",
-        (PrintLang::Ja, "consignee.address") => "送付票: 受取人の住所",
-        (PrintLang::Ja, "consignee.phone") => "送付票: 受取人の電話番号",
-        (PrintLang::Ja, "shipper.name") => "送付票: 差出人の名称（施設の設定 site.facility_name）",
-        (PrintLang::Ja, "shipper.address") => "送付票: 差出人の住所（施設の設定 site.address）",
-        (PrintLang::Ja, "shipper.phone") => "送付票: 差出人の電話番号（施設の設定 site.phone）",
-        (PrintLang::Ja, "emergency_phone") => "送付票: 24時間緊急連絡先",
-        (PrintLang::Ja, "packer.name") => "ゆうパック: 包装責任者の氏名",
-        (PrintLang::Ja, "packer.certificate_id") => "ゆうパック: 包装責任者の証明書番号",
-        (PrintLang::En, "tubes") => "No tube is in the package",
-        (PrintLang::En, "consignee.name") => "Slip: consignee name",
-        (PrintLang::En, "consignee.address") => "Slip: consignee address",
-        (PrintLang::En, "consignee.phone") => "Slip: consignee phone",
-        (PrintLang::En, "shipper.name") => "Slip: shipper name (site setting site.facility_name)",
-        (PrintLang::En, "shipper.address") => "Slip: shipper address (site setting site.address)",
-        (PrintLang::En, "shipper.phone") => "Slip: shipper phone (site setting site.phone)",
-        (PrintLang::En, "emergency_phone") => "Slip: 24-hour emergency phone",
-        (PrintLang::En, "packer.name") => "Yu-Pack: the packaging responsible person's name",
-        (PrintLang::En, "packer.certificate_id") => {
+        (Lang::Ja, "tubes") => "採取管が1本も入っていません",
+        (Lang::Ja, "consignee.name") => "送付票: 受取人の名称",
+        (Lang::Ja, "consignee.address") => "送付票: 受取人の住所",
+        (Lang::Ja, "consignee.phone") => "送付票: 受取人の電話番号",
+        (Lang::Ja, "shipper.name") => "送付票: 差出人の名称（施設の設定 site.facility_name）",
+        (Lang::Ja, "shipper.address") => "送付票: 差出人の住所（施設の設定 site.address）",
+        (Lang::Ja, "shipper.phone") => "送付票: 差出人の電話番号（施設の設定 site.phone）",
+        (Lang::Ja, "emergency_phone") => "送付票: 24時間緊急連絡先",
+        (Lang::Ja, "packer.name") => "ゆうパック: 包装責任者の氏名",
+        (Lang::Ja, "packer.certificate_id") => "ゆうパック: 包装責任者の証明書番号",
+        (Lang::En, "tubes") => "No tube is in the package",
+        (Lang::En, "consignee.name") => "Slip: consignee name",
+        (Lang::En, "consignee.address") => "Slip: consignee address",
+        (Lang::En, "consignee.phone") => "Slip: consignee phone",
+        (Lang::En, "shipper.name") => "Slip: shipper name (site setting site.facility_name)",
+        (Lang::En, "shipper.address") => "Slip: shipper address (site setting site.address)",
+        (Lang::En, "shipper.phone") => "Slip: shipper phone (site setting site.phone)",
+        (Lang::En, "emergency_phone") => "Slip: 24-hour emergency phone",
+        (Lang::En, "packer.name") => "Yu-Pack: the packaging responsible person's name",
+        (Lang::En, "packer.certificate_id") => {
             "Yu-Pack: the packaging responsible person's certificate id"
         }
         _ => key,
@@ -492,10 +473,10 @@ pub const SLIP_EN: SlipWords = SlipWords {
     status_received: "received",
 };
 
-pub fn slip_words(lang: PrintLang) -> &'static SlipWords {
+pub fn slip_words(lang: Lang) -> &'static SlipWords {
     match lang {
-        PrintLang::Ja => &SLIP_JA,
-        PrintLang::En => &SLIP_EN,
+        Lang::Ja => &SLIP_JA,
+        Lang::En => &SLIP_EN,
     }
 }
 
@@ -666,10 +647,10 @@ pub const SUMMARY_EN: SummaryWords = SummaryWords {
     none: "none",
 };
 
-pub fn summary_words(lang: PrintLang) -> &'static SummaryWords {
+pub fn summary_words(lang: Lang) -> &'static SummaryWords {
     match lang {
-        PrintLang::Ja => &SUMMARY_JA,
-        PrintLang::En => &SUMMARY_EN,
+        Lang::Ja => &SUMMARY_JA,
+        Lang::En => &SUMMARY_EN,
     }
 }
 

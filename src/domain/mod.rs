@@ -9,6 +9,7 @@ pub mod codes;
 pub mod ids;
 pub mod kits;
 pub mod labels;
+pub mod messages;
 pub mod packaging;
 pub mod patient;
 pub mod policy;
@@ -21,6 +22,7 @@ pub mod storage;
 pub mod timing;
 
 pub use codes::{Decision, Notice, RuleCode};
+pub use messages::{Lang, Msg};
 pub use policy::{Policy, PpePolicy, SalivaWithoutOnset};
 pub use specimen_type::{SpecimenCategory, SpecimenType};
 pub use storage::StorageClass;

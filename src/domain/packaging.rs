@@ -8,6 +8,7 @@
 
 use super::codes::{Decision, Notice, RuleCode};
 use super::labels;
+use super::messages::{Msg, RecordMsg, RuleMsg};
 use super::specimen_type::SpecimenType;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -259,22 +260,24 @@ pub fn check_tick(item: ChecklistItem, dry_ice_kg: Option<f64>) -> Decision {
     match (item, dry_ice_kg) {
         (ChecklistItem::SecondaryDryIce, _) => Decision::Refuse(Notice::new(
             RuleCode::DryIceInSecondary,
-            "dry ice must never go in the secondary container: it is sealed and would burst (§2.5); put it in the overpack",
+            RuleMsg::DryIceInSecondary,
         )),
         (ChecklistItem::OverpackDryIce, None) => Decision::Refuse(Notice::new(
             RuleCode::InvalidInput,
-            "overpack.dry_ice needs dry_ice_kg, the net weight printed with the UN1845 mark",
+            RuleMsg::DryIceNeedsWeight,
         )),
         (ChecklistItem::OverpackDryIce, Some(kg)) if !(kg > 0.0 && kg <= MAX_DRY_ICE_KG) => {
             Decision::Refuse(Notice::new(
                 RuleCode::InvalidInput,
-                format!("dry_ice_kg must be more than 0 and at most {MAX_DRY_ICE_KG}"),
+                RuleMsg::DryIceWeightRange {
+                    max: MAX_DRY_ICE_KG,
+                },
             ))
         }
         (ChecklistItem::OverpackDryIce, Some(_)) => Decision::Accept,
         (_, Some(_)) => Decision::Refuse(Notice::new(
             RuleCode::InvalidInput,
-            "dry_ice_kg belongs only with overpack.dry_ice",
+            RuleMsg::DryIceWeightOnlyForDryIce,
         )),
         (_, None) => Decision::Accept,
     }
@@ -317,14 +320,14 @@ pub struct PackageState {
 
 /// Something dispatch still waits for: a stable key scripts can match
 /// (`primary.parafilm:TUBE`, `consignee.phone`, …) and a sentence.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Missing {
     pub key: String,
-    pub message: String,
+    pub message: Msg,
 }
 
 impl Missing {
-    fn new(key: impl Into<String>, message: impl Into<String>) -> Missing {
+    fn new(key: impl Into<String>, message: impl Into<Msg>) -> Missing {
         Missing {
             key: key.into(),
             message: message.into(),
@@ -338,7 +341,7 @@ pub fn missing(state: &PackageState) -> Vec<Missing> {
     let mut out = Vec::new();
     let blank = |s: &str| s.trim().is_empty();
     if state.tubes.is_empty() {
-        out.push(Missing::new("tubes", "no tube is in the package"));
+        out.push(Missing::new("tubes", RuleMsg::MissingTube));
     }
     let n = state.tubes.len();
     for item in ChecklistItem::ALL.into_iter().filter(|i| i.required(n)) {
@@ -347,67 +350,49 @@ pub fn missing(state: &PackageState) -> Vec<Missing> {
                 if !state.done.contains(&(item, Some(tube.clone()))) {
                     out.push(Missing::new(
                         format!("{}:{tube}", item.code()),
-                        format!(
-                            "{} ({}) not done for tube {tube}",
-                            item.code(),
-                            item.label_ja()
-                        ),
+                        RuleMsg::MissingItem {
+                            item,
+                            specimen_id: Some(tube.clone()),
+                        },
                     ));
                 }
             }
         } else if !state.done.contains(&(item, None)) {
             out.push(Missing::new(
                 item.code(),
-                format!("{} ({}) not done", item.code(), item.label_ja()),
+                RuleMsg::MissingItem {
+                    item,
+                    specimen_id: None,
+                },
             ));
         }
     }
     let fields = [
-        ("consignee.name", &state.consignee.name, "consignee name"),
-        (
-            "consignee.address",
-            &state.consignee.address,
-            "consignee address",
-        ),
-        ("consignee.phone", &state.consignee.phone, "consignee phone"),
-        (
-            "shipper.name",
-            &state.shipper.name,
-            "shipper name (site.facility_name)",
-        ),
-        (
-            "shipper.address",
-            &state.shipper.address,
-            "shipper address (site.address)",
-        ),
-        (
-            "shipper.phone",
-            &state.shipper.phone,
-            "shipper phone (site.phone)",
-        ),
-        (
-            "emergency_phone",
-            &state.emergency_phone,
-            "24-hour emergency phone",
-        ),
+        ("consignee.name", &state.consignee.name),
+        ("consignee.address", &state.consignee.address),
+        ("consignee.phone", &state.consignee.phone),
+        ("shipper.name", &state.shipper.name),
+        ("shipper.address", &state.shipper.address),
+        ("shipper.phone", &state.shipper.phone),
+        ("emergency_phone", &state.emergency_phone),
     ];
-    for (key, value, what) in fields {
+    for (key, value) in fields {
         if blank(value) {
-            out.push(Missing::new(key, format!("slip field missing: {what}")));
+            out.push(Missing::new(
+                key,
+                RuleMsg::MissingSlipField { field: key.into() },
+            ));
         }
     }
     if state.carrier.needs_certified_packer() {
         let packer = state.packer.clone().unwrap_or_default();
         if blank(&packer.name) {
-            out.push(Missing::new(
-                "packer.name",
-                "Yu-Pack needs the certified packaging responsible person (包装責任者)",
-            ));
+            out.push(Missing::new("packer.name", RuleMsg::MissingPacker));
         }
         if blank(&packer.certificate_id) {
             out.push(Missing::new(
                 "packer.certificate_id",
-                "Yu-Pack needs the packer's certificate id",
+                RuleMsg::MissingPackerCertificate,
             ));
         }
     }
@@ -445,12 +430,11 @@ pub fn check_priority(
         None => Decision::Accept,
         Some(first) => Decision::Refuse(Notice::new(
             RuleCode::PriorityViolation,
-            format!(
-                "the patient's {} {} (priority {}) is not in this package: send the higher-priority specimen first (§2.1), or override with a reason",
-                first.specimen_type.code(),
-                first.specimen_id,
-                first.specimen_type.priority()
-            ),
+            RuleMsg::PriorityViolation {
+                specimen_type: first.specimen_type,
+                specimen_id: first.specimen_id.clone(),
+                priority: first.specimen_type.priority(),
+            },
         )),
     }
 }
@@ -460,7 +444,7 @@ pub fn check_consultation(specimen_type: SpecimenType, consulted: bool) -> Decis
     if specimen_type.requires_consultation() && !consulted {
         Decision::Refuse(Notice::new(
             RuleCode::ConsultationRequired,
-            "autopsy tissue needs a recorded consultation with the testing lab before packing (要相談)",
+            RuleMsg::ConsultationRequired,
         ))
     } else {
         Decision::Accept
@@ -475,6 +459,23 @@ pub enum SsccError {
     BadCompanyPrefix(String),
     #[error("the SSCC serial range of company prefix {prefix} is used up ({serial} does not fit)")]
     SerialExhausted { prefix: String, serial: u64 },
+}
+
+impl SsccError {
+    /// The catalogue's sentence for it.
+    pub fn message(&self) -> Msg {
+        match self {
+            SsccError::NoCompanyPrefix => RecordMsg::CompanyPrefixMissing,
+            SsccError::BadCompanyPrefix(value) => RecordMsg::CompanyPrefixInvalid {
+                value: value.clone(),
+            },
+            SsccError::SerialExhausted { prefix, serial } => RecordMsg::SsccSerialsUsedUp {
+                prefix: prefix.clone(),
+                serial: *serial,
+            },
+        }
+        .into()
+    }
 }
 
 /// Builds an SSCC-18: extension digit, GS1 company prefix, serial reference

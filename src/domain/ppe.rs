@@ -4,6 +4,7 @@
 //! N95-class respirator (N95, DS2, FFP2, FFP3, KN95) satisfies "N95".
 
 use super::codes::{Decision, Notice, RuleCode};
+use super::messages::RuleMsg;
 use super::policy::PpePolicy;
 use super::specimen_type::SpecimenType;
 use serde::{Deserialize, Serialize};
@@ -58,7 +59,8 @@ impl PpeItem {
 }
 
 /// One requirement of the checklist: satisfied by any of its items.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum PpeNeed {
     SurgicalMask,
     N95Class,
@@ -121,14 +123,12 @@ pub fn check_ppe(t: SpecimenType, worn: Option<&[PpeItem]>, policy: PpePolicy) -
     if missing.is_empty() {
         return Decision::Accept;
     }
-    let names: Vec<_> = missing.iter().map(|m| m.code()).collect();
     let notice = Notice::new(
         RuleCode::PpeIncomplete,
-        format!(
-            "protective equipment not recorded for {}: {}",
-            t.code(),
-            names.join(", ")
-        ),
+        RuleMsg::PpeIncomplete {
+            specimen_type: t,
+            missing,
+        },
     );
     match policy {
         PpePolicy::Require => Decision::Refuse(notice),

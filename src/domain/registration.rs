@@ -5,6 +5,7 @@
 //! saliva without onset).
 
 use super::codes::{Decision, Notice, RuleCode};
+use super::messages::{Msg, RuleMsg};
 use super::policy::Policy;
 use super::ppe::{check_ppe, PpeItem};
 use super::specimen_type::SpecimenType;
@@ -14,10 +15,10 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 /// A mark kept on the specimen and shown in every report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Flag {
     pub code: RuleCode,
-    pub message: String,
+    pub message: Msg,
     /// Present when an authorised user accepted what a rule refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub override_reason: Option<String>,
@@ -113,7 +114,10 @@ pub fn evaluate(
                 Some(r) if is_overridable(n.code) => {
                     v.flags.push(Flag {
                         code: n.code,
-                        message: format!("overridden: {}", n.message),
+                        message: RuleMsg::Overridden {
+                            refusal: Box::new(n.message.clone()),
+                        }
+                        .into(),
                         override_reason: Some(r.to_string()),
                     });
                     v.warnings.push(n);
@@ -141,11 +145,10 @@ fn respiratory_in_episode(
     } else {
         Decision::Warn(Notice::new(
             RuleCode::NoRespiratorySpecimen,
-            format!(
-                "{} detects less well than respiratory specimens and this patient has no respiratory specimen within {} days",
-                reg.specimen_type.code(),
-                policy.episode_days
-            ),
+            RuleMsg::NoRespiratorySpecimen {
+                specimen_type: reg.specimen_type,
+                days: policy.episode_days,
+            },
         ))
     }
 }

@@ -1,6 +1,7 @@
 //! Test methods and results (SPEC §2.7): a correction is a new version.
 
 use super::codes::{Decision, Notice, RuleCode};
+use super::messages::RuleMsg;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -110,16 +111,17 @@ pub fn check_result_time(
     if resulted_at < collected_at {
         Decision::Refuse(Notice::new(
             RuleCode::ResultBeforeCollection,
-            format!(
-                "result time {} is before collection {}",
-                resulted_at.to_rfc3339(),
-                collected_at.to_rfc3339()
-            ),
+            RuleMsg::ResultBeforeCollection {
+                at: resulted_at.fixed_offset(),
+                collected: collected_at.fixed_offset(),
+            },
         ))
     } else if resulted_at > now + tolerance {
         Decision::Refuse(Notice::new(
             RuleCode::InvalidInput,
-            format!("result time {} is in the future", resulted_at.to_rfc3339()),
+            RuleMsg::ResultInFuture {
+                at: resulted_at.fixed_offset(),
+            },
         ))
     } else {
         Decision::Accept

@@ -52,7 +52,8 @@ impl Role {
 }
 
 /// Everything a route can ask permission for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Action {
     RegisterSpecimen,
     ReadSpecimens,
@@ -83,6 +84,9 @@ pub enum Action {
     WatchStations,
     /// See the configured scanners and their state.
     ReadDevices,
+    /// Correct a patient's identity (name, birth date, …) with a reason:
+    /// it changes what every report of that patient shows.
+    CorrectPatients,
 }
 
 #[cfg(test)]
@@ -128,6 +132,10 @@ mod tests {
             (Role::HealthCentre, WatchStations, false),
             (Role::HealthCentre, ReadDevices, false),
             (Role::Admin, ReadDevices, true),
+            (Role::Reception, CorrectPatients, false),
+            (Role::Lab, CorrectPatients, true),
+            (Role::HealthCentre, CorrectPatients, false),
+            (Role::Admin, CorrectPatients, true),
         ];
         for (role, action, allowed) in cases {
             assert_eq!(role.may(action), allowed, "{role:?} {action:?}");

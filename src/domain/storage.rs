@@ -6,6 +6,7 @@
 //! ice yet. Everything here is computed from that history and `now`.
 
 use super::codes::{Decision, Notice, RuleCode};
+use super::messages::RuleMsg;
 use super::policy::Policy;
 use super::specimen_type::SpecimenType;
 use chrono::{DateTime, Duration, Utc};
@@ -180,44 +181,39 @@ pub fn check_placement(
     now: DateTime<Utc>,
     policy: &Policy,
 ) -> Vec<Decision> {
-    let refuse = |m: String| vec![Decision::Refuse(Notice::new(RuleCode::InvalidInput, m))];
+    let refuse = |m: RuleMsg| vec![Decision::Refuse(Notice::new(RuleCode::InvalidInput, m))];
+    let at = new.at.fixed_offset();
     if new.at < collected_at {
-        return refuse(format!(
-            "storage time {} is before collection {}",
-            new.at.to_rfc3339(),
-            collected_at.to_rfc3339()
-        ));
+        return refuse(RuleMsg::StorageBeforeCollection {
+            at,
+            collected: collected_at.fixed_offset(),
+        });
     }
     if new.at > now + Duration::minutes(policy.future_tolerance_minutes) {
-        return refuse(format!(
-            "storage time {} is in the future",
-            new.at.to_rfc3339()
-        ));
+        return refuse(RuleMsg::StorageInFuture { at });
     }
     if let Some(last) = history.last() {
         if new.at < last.at {
-            return refuse(format!(
-                "storage time {} is before the specimen's last storage event at {}",
-                new.at.to_rfc3339(),
-                last.at.to_rfc3339()
-            ));
+            return refuse(RuleMsg::StorageBeforeLast {
+                at,
+                last: last.at.fixed_offset(),
+            });
         }
     }
 
     let mut out = Vec::new();
     let previous = current_class(history);
-    let warn = |code, m: String| Decision::Warn(Notice::new(code, m));
+    let warn = |code, m: RuleMsg| Decision::Warn(Notice::new(code, m));
 
     if t.is_respiratory() {
         let ambient = ambient_stretch(collected_at, history, new.at);
         if ambient > Duration::minutes(policy.ambient_grace_minutes) {
             out.push(warn(
                 RuleCode::AmbientTooLong,
-                format!(
-                    "at room temperature for {} min (grace {} min); keep respiratory specimens on ice or at 4 °C",
-                    ambient.num_minutes(),
-                    policy.ambient_grace_minutes
-                ),
+                RuleMsg::AmbientTooLong {
+                    minutes: ambient.num_minutes(),
+                    grace: policy.ambient_grace_minutes,
+                },
             ));
         }
     }
@@ -225,10 +221,10 @@ pub fn check_placement(
         let cycles = freeze_thaw_count(history) + 1;
         out.push(warn(
             RuleCode::FreezeThaw,
-            format!(
-                "frozen specimen moved to {}: freeze–thaw cycle {cycles}",
-                new.class.code()
-            ),
+            RuleMsg::FreezeThaw {
+                class: new.class,
+                cycle: i64::try_from(cycles).unwrap_or(i64::MAX),
+            },
         ));
     }
     if new.class == StorageClass::FrozenMinus20 {
@@ -237,32 +233,27 @@ pub fn check_placement(
         out.push(if policy.has_minus80_freezer {
             Decision::Refuse(Notice::new(
                 RuleCode::Minus20Fallback,
-                "this site has a −80 °C freezer: freeze at −80 °C (−20 °C is only for sites without one)",
+                RuleMsg::Minus20Refused,
             ))
         } else {
-            warn(
-                RuleCode::Minus20Fallback,
-                "stored at −20 °C (no −80 °C freezer at this site): allowed and flagged".to_string(),
-            )
+            warn(RuleCode::Minus20Fallback, RuleMsg::Minus20Flagged)
         });
     }
     if t.home_storage() == StorageClass::FrozenMinus80 && !new.class.is_frozen() {
         out.push(warn(
             RuleCode::WrongStorageClass,
-            format!(
-                "{} belongs at −80 °C or below, not {}",
-                t.code(),
-                new.class.code()
-            ),
+            RuleMsg::WrongStorageClass {
+                specimen_type: t,
+                class: new.class,
+            },
         ));
     }
     if !new.class.is_frozen() && deadline_exceeded(collected_at, history, new.at, policy) {
         out.push(warn(
             RuleCode::StorageDeadlineExceeded,
-            format!(
-                "unfrozen for {} h or more since collection: freeze it at −80 °C now or ship it",
-                policy.fridge_max_hours
-            ),
+            RuleMsg::StorageDeadlineExceeded {
+                hours: policy.fridge_max_hours,
+            },
         ));
     }
     out

@@ -5,6 +5,7 @@
 //! patient whose onset was the 1st is day 10, whatever UTC says.
 
 use super::codes::{Decision, Notice, RuleCode};
+use super::messages::RuleMsg;
 use super::policy::{Policy, SalivaWithoutOnset};
 use super::specimen_type::SpecimenType;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -40,10 +41,9 @@ pub fn check_dates(
     if collected_at > now + Duration::minutes(policy.future_tolerance_minutes) {
         return Decision::Refuse(Notice::new(
             RuleCode::CollectionInFuture,
-            format!(
-                "collection time {} is in the future",
-                collected_at.with_timezone(&tz).to_rfc3339()
-            ),
+            RuleMsg::CollectionInFuture {
+                at: collected_at.with_timezone(&tz).fixed_offset(),
+            },
         ));
     }
     if let Onset::On(date) = onset {
@@ -51,7 +51,10 @@ pub fn check_dates(
         if date > collected {
             return Decision::Refuse(Notice::new(
                 RuleCode::OnsetAfterCollection,
-                format!("onset date {date} is after the collection date {collected}"),
+                RuleMsg::OnsetAfterCollection {
+                    onset: date,
+                    collected,
+                },
             ));
         }
     }
@@ -66,16 +69,13 @@ pub fn saliva_window(days: Option<i64>, policy: &Policy) -> Decision {
         Some(d) if d <= policy.saliva_max_days => Decision::Accept,
         Some(d) => Decision::Refuse(Notice::new(
             RuleCode::SalivaWindowExceeded,
-            format!(
-                "saliva collected on day {d} after onset; accepted only up to day {} (発症後{}日目まで)",
-                policy.saliva_max_days, policy.saliva_max_days
-            ),
+            RuleMsg::SalivaWindowExceeded {
+                day: d,
+                max: policy.saliva_max_days,
+            },
         )),
         None => {
-            let notice = Notice::new(
-                RuleCode::SalivaOnsetUnknown,
-                "saliva without a known onset date (onset unknown or asymptomatic)",
-            );
+            let notice = Notice::new(RuleCode::SalivaOnsetUnknown, RuleMsg::SalivaOnsetUnknown);
             match policy.saliva_without_onset {
                 SalivaWithoutOnset::AcceptFlagged => Decision::Warn(notice),
                 SalivaWithoutOnset::Refuse => Decision::Refuse(notice),
@@ -88,32 +88,17 @@ pub fn saliva_window(days: Option<i64>, policy: &Policy) -> Decision {
 /// weeks or more after (days ≥ 14). Outside its window a serum tube is
 /// mislabelled, so it is refused; without an onset date it cannot be judged.
 pub fn serum_timing(t: SpecimenType, days: Option<i64>) -> Decision {
-    let (ok, rule) = match (t, days) {
-        (SpecimenType::SerumAcute, Some(d)) => (
-            d <= 7,
-            "acute serum must be collected within 7 days of onset",
-        ),
-        (SpecimenType::SerumConvalescent, Some(d)) => (
-            d >= 14,
-            "convalescent serum must be collected 14 or more days after onset",
-        ),
+    let refusal = match (t, days) {
+        (SpecimenType::SerumAcute, Some(day)) if day > 7 => RuleMsg::SerumAcuteLate { day },
+        (SpecimenType::SerumConvalescent, Some(day)) if day < 14 => {
+            RuleMsg::SerumConvalescentEarly { day }
+        }
         (SpecimenType::SerumAcute | SpecimenType::SerumConvalescent, None) => {
-            return Decision::Refuse(Notice::new(
-                RuleCode::SerumTiming,
-                "serum timing needs the onset date (acute ≤ 7 days, convalescent ≥ 14 days)",
-            ))
+            RuleMsg::SerumNeedsOnset
         }
         _ => return Decision::Accept,
     };
-    if ok {
-        Decision::Accept
-    } else {
-        let d = days.unwrap_or_default();
-        Decision::Refuse(Notice::new(
-            RuleCode::SerumTiming,
-            format!("{rule}; this one is day {d}"),
-        ))
-    }
+    Decision::Refuse(Notice::new(RuleCode::SerumTiming, refusal))
 }
 
 #[cfg(test)]

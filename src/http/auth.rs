@@ -14,7 +14,7 @@ use super::error::AppError;
 use super::limit::AuthLimiter;
 use crate::actions::{sessions, users, Actor, Ctx};
 use crate::domain::RuleCode;
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
@@ -48,13 +48,23 @@ struct Authenticated(Actor);
 /// run, so a request without a valid token gets 401 before its body is
 /// read or validated (extractors of one handler run concurrently, and a
 /// bad body would otherwise win the race against the token lookup).
+///
+/// A refusal is answered here, as a response rather than an error, so it
+/// is written inside the request's language scope (`http::lang`).
 pub async fn require_token(
-    User(actor): User,
     req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    req.extensions_mut().insert(Authenticated(actor));
-    next.call(req).await
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let (http, mut payload) = req.into_parts();
+    let user = User::from_request(&http, &mut payload).await;
+    let req = ServiceRequest::from_parts(http, payload);
+    match user {
+        Ok(User(actor)) => {
+            req.extensions_mut().insert(Authenticated(actor));
+            Ok(next.call(req).await?.map_into_left_body())
+        }
+        Err(e) => Ok(req.error_response(e).map_into_right_body()),
+    }
 }
 
 /// What a request offers to prove who sent it.

@@ -3,7 +3,8 @@
 
 use crate::actions::ActionError;
 use crate::domain::codes::Notice;
-use crate::domain::RuleCode;
+use crate::domain::messages::{self, InputMsg, Lang, RecordMsg};
+use crate::domain::{Msg, RuleCode};
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
@@ -13,8 +14,31 @@ use std::fmt;
 pub struct AppError {
     pub status: StatusCode,
     pub code: RuleCode,
-    pub message: String,
-    pub details: serde_json::Map<String, serde_json::Value>,
+    /// Rendered in the request's language when the answer is written.
+    pub message: Msg,
+    /// More fields of the error body, in order.
+    pub details: Vec<(String, Detail)>,
+}
+
+/// A field of an error body beside `code` and `message`. Those holding
+/// messages keep them as values until the body is written, in the
+/// request's language.
+#[derive(Debug, Clone)]
+pub enum Detail {
+    Value(serde_json::Value),
+    Notices(Vec<Notice>),
+    Missing(Vec<crate::domain::packaging::Missing>),
+}
+
+impl Detail {
+    fn to_json(&self, lang: Lang) -> serde_json::Value {
+        let value = messages::render_in(Some(lang), || match self {
+            Detail::Value(v) => Ok(v.clone()),
+            Detail::Notices(n) => serde_json::to_value(n),
+            Detail::Missing(m) => serde_json::to_value(m),
+        });
+        value.unwrap_or(serde_json::Value::Null)
+    }
 }
 
 /// The error body, for the OpenAPI document.
@@ -26,7 +50,7 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
     pub code: RuleCode,
-    pub message: String,
+    pub message: Msg,
     /// For 422: every rule that refused, and whether a written reason from
     /// an authorised user may override them.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -38,36 +62,61 @@ pub struct ErrorDetail {
     pub missing: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub missing_details: Option<Vec<crate::domain::packaging::Missing>>,
+    /// For 400: the request field at fault (`patient.name`, `kit`, …), for
+    /// a form to mark.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// For 400 `invalid_barcode`: the AI and the 0-based position in its
+    /// value (or in the input) where the GS1 data breaks a rule.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ai: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub position: Option<usize>,
+    /// For 409 `patient_mismatch`: the identity fields that differ from the
+    /// registered patient's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fields: Option<Vec<String>>,
 }
 
 impl AppError {
-    pub fn new(status: StatusCode, code: RuleCode, message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: RuleCode, message: impl Into<Msg>) -> Self {
         AppError {
             status,
             code,
             message: message.into(),
-            details: serde_json::Map::new(),
+            details: Vec::new(),
         }
     }
 
-    pub fn bad_request(message: impl Into<String>) -> Self {
+    pub fn bad_request(message: impl Into<Msg>) -> Self {
         AppError::new(StatusCode::BAD_REQUEST, RuleCode::InvalidInput, message)
     }
 
-    pub fn unauthorized(message: impl Into<String>) -> Self {
+    pub fn unauthorized(message: impl Into<Msg>) -> Self {
         AppError::new(StatusCode::UNAUTHORIZED, RuleCode::Unauthorized, message)
     }
 
-    pub fn not_found(message: impl Into<String>) -> Self {
+    pub fn not_found(message: impl Into<Msg>) -> Self {
         AppError::new(StatusCode::NOT_FOUND, RuleCode::NotFound, message)
     }
 
-    pub fn with(mut self, key: &str, value: impl Serialize) -> Self {
-        self.details.insert(
-            key.to_string(),
-            serde_json::to_value(value).unwrap_or(serde_json::Value::Null),
-        );
+    /// Adds a plain field (no messages in it) to the error body.
+    pub fn with(self, key: &str, value: impl Serialize) -> Self {
+        let value = serde_json::to_value(value).unwrap_or(serde_json::Value::Null);
+        self.with_detail(key, Detail::Value(value))
+    }
+
+    pub fn with_detail(mut self, key: &str, detail: Detail) -> Self {
+        self.details.push((key.to_string(), detail));
         self
+    }
+
+    /// A plain field's value, if the body has it.
+    pub fn detail(&self, key: &str) -> Option<&serde_json::Value> {
+        self.details.iter().find_map(|(k, d)| match d {
+            Detail::Value(v) if k == key => Some(v),
+            _ => None,
+        })
     }
 }
 
@@ -80,47 +129,55 @@ impl fmt::Display for AppError {
 impl From<ActionError> for AppError {
     fn from(e: ActionError) -> Self {
         let code = e.code();
+        let message = e.message();
         match e {
-            ActionError::Invalid(n) => AppError::new(StatusCode::BAD_REQUEST, code, n.message),
-            ActionError::NotFound(n) => AppError::new(StatusCode::NOT_FOUND, code, n.message),
-            ActionError::Conflict(n) => AppError::new(StatusCode::CONFLICT, code, n.message),
+            ActionError::Invalid(n) => {
+                let error = AppError::new(StatusCode::BAD_REQUEST, code, message);
+                match &n.message {
+                    // Where GS1 data breaks a rule, for scripts to point at.
+                    Msg::Input(InputMsg::InvalidBarcode { ai, position, .. }) => error
+                        .with("ai", ai)
+                        .with("position", position)
+                        .with("field", "kit"),
+                    Msg::Input(m) => match m.field() {
+                        Some(f) => error.with("field", f),
+                        None => error,
+                    },
+                    _ => error,
+                }
+            }
+            ActionError::NotFound(_) => AppError::new(StatusCode::NOT_FOUND, code, message),
+            ActionError::Conflict(n) => {
+                let error = AppError::new(StatusCode::CONFLICT, code, message);
+                match &n.message {
+                    Msg::Record(RecordMsg::PatientMismatch { fields, .. }) => {
+                        error.with("fields", fields)
+                    }
+                    _ => error,
+                }
+            }
             ActionError::Refused {
                 refusals,
                 overridable,
-            } => {
-                let message = refusals
-                    .iter()
-                    .map(|n| n.message.as_str())
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                AppError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
-                    .with("refusals", &refusals)
-                    .with("overridable", overridable)
-            }
-            ActionError::Incomplete { notice, missing } => {
-                AppError::new(StatusCode::CONFLICT, code, notice.message)
+            } => AppError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+                .with_detail("refusals", Detail::Notices(refusals))
+                .with("overridable", overridable),
+            ActionError::Incomplete { missing, .. } => {
+                AppError::new(StatusCode::CONFLICT, code, message)
                     .with(
                         "missing",
                         missing.iter().map(|m| &m.key).collect::<Vec<_>>(),
                     )
-                    .with("missing_details", &missing)
+                    .with_detail("missing_details", Detail::Missing(missing))
             }
             ActionError::Forbidden(m) => AppError::new(StatusCode::FORBIDDEN, code, m),
             ActionError::Output(e) => {
                 tracing::warn!(error = %e, "output failure");
-                AppError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    code,
-                    "internal error; see the server log",
-                )
+                AppError::new(StatusCode::INTERNAL_SERVER_ERROR, code, RecordMsg::Internal)
             }
             ActionError::Store(e) => {
                 tracing::error!(error = %e, "store failure");
-                AppError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    code,
-                    "internal error; see the server log",
-                )
+                AppError::new(StatusCode::INTERNAL_SERVER_ERROR, code, RecordMsg::Internal)
             }
         }
     }
@@ -131,7 +188,7 @@ impl From<actix_web::error::BlockingError> for AppError {
         AppError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             RuleCode::Internal,
-            "server is shutting down",
+            RecordMsg::ShuttingDown,
         )
     }
 }
@@ -142,17 +199,18 @@ impl ResponseError for AppError {
     }
 
     fn error_response(&self) -> HttpResponse {
+        let lang = messages::rendering().unwrap_or_default();
         let mut error = serde_json::Map::new();
         error.insert("code".into(), self.code.as_str().into());
-        error.insert("message".into(), self.message.clone().into());
-        for (k, v) in &self.details {
-            error.insert(k.clone(), v.clone());
+        error.insert("message".into(), self.message.render(lang).into());
+        for (k, d) in &self.details {
+            error.insert(k.clone(), d.to_json(lang));
         }
         let mut res = HttpResponse::build(self.status);
         if self.status == StatusCode::UNAUTHORIZED {
             res.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"kentai\""));
         }
-        if let Some(seconds) = self.details.get("retry_after_s").and_then(|v| v.as_u64()) {
+        if let Some(seconds) = self.detail("retry_after_s").and_then(|v| v.as_u64()) {
             res.insert_header((header::RETRY_AFTER, seconds.to_string()));
         }
         res.json(serde_json::json!({ "error": error }))

@@ -322,7 +322,7 @@ mod tests {
     fn rendering_problems_are_bad_requests_and_encoder_failures_internal() {
         let e = print_error(PrintError::DoesNotFit("too long".into()));
         assert_eq!(
-            (e.status, e.message.as_str()),
+            (e.status, e.message.render(crate::domain::Lang::En).as_str()),
             (StatusCode::BAD_REQUEST, "too long")
         );
         let e = print_error(PrintError::Png("disk".into()));

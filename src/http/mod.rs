@@ -7,6 +7,7 @@ pub mod auth;
 pub mod error;
 pub mod kits;
 pub mod labels;
+pub mod lang;
 pub mod limit;
 pub mod locations;
 pub mod packages;

@@ -9,10 +9,9 @@ use crate::actions::packages::{
     PackageChanges, PackageFilter, PackageView, Receive, Tick,
 };
 use crate::actions::{now, Ctx};
-use crate::domain::labels::PrintLang;
 use crate::print::Slip;
 use actix_web::http::header::ContentType;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 /// A body that may be left out entirely (`POST …/dispatch` with nothing
@@ -272,17 +271,6 @@ pub struct SlipQuery {
     #[serde(default)]
     #[param(schema_with = slip_formats)]
     pub format: Option<String>,
-    /// The slip's words: `ja` (default) or `en`.
-    #[serde(default)]
-    #[param(schema_with = slip_languages)]
-    pub lang: Option<String>,
-}
-
-fn slip_languages() -> utoipa::openapi::Object {
-    super::one_of(
-        &["ja", "en"],
-        "The words of the slip (the amounts in JSON, every word in HTML): `ja` (default) or `en`.",
-    )
 }
 
 fn slip_formats() -> utoipa::openapi::Object {
@@ -296,7 +284,7 @@ fn slip_formats() -> utoipa::openapi::Object {
     get, path = "/api/v1/packages/{package_id}/slip", tag = "packages",
     params(("package_id" = String, Path, description = "The SSCC-18"), SlipQuery),
     responses(
-        (status = 200, description = "The shipping slip (検体送付票), JSON or printable HTML", content(
+        (status = 200, description = "The shipping slip (検体送付票), JSON or printable HTML, in Japanese unless the request asks for English (`lang=en`, `Accept-Language: en`): every word of the HTML, and in JSON the amounts (`amount`; `volume_ml` is the recorded volume); the fields named `_ja` stay Japanese", content(
             (Slip = "application/json"),
             (String = "text/html"),
         )),
@@ -306,6 +294,7 @@ fn slip_formats() -> utoipa::openapi::Object {
     security(("bearer" = []))
 )]
 pub async fn slip(
+    req: HttpRequest,
     ctx: web::Data<Ctx>,
     User(actor): User,
     path: web::Path<String>,
@@ -321,11 +310,9 @@ pub async fn slip(
             )))
         }
     };
-    let lang = match q.lang.as_deref() {
-        None => PrintLang::Ja,
-        Some(code) => PrintLang::from_code(code)
-            .ok_or_else(|| AppError::bad_request(format!("lang must be ja or en, not {code:?}")))?,
-    };
+    // Japanese unless the request asks for English (`?lang=en`,
+    // `Accept-Language`): every word of the HTML, the amounts of the JSON.
+    let lang = super::lang::of(&req);
     let slip = web::block(move || packages::slip(&ctx, &actor, &id, now()))
         .await??
         .in_lang(lang);

@@ -8,6 +8,7 @@ use super::error::{AppError, ErrorBody};
 use super::Object;
 use crate::actions::scans::{self, ScanFilter, ScanView};
 use crate::actions::Ctx;
+use crate::domain::messages::{render_in, Lang};
 use crate::domain::roles::Action;
 use crate::scanning::devices::{self, DeviceLine};
 use crate::scanning::{Incoming, ScanService, StationEvent};
@@ -287,6 +288,7 @@ pub async fn events(
         .or(query.last_event_id);
     let session = req.extensions().get::<SessionAuth>().map(|s| s.id.clone());
     let mut feed = Feed {
+        lang: crate::http::lang::of(&req),
         ctx: ctx.get_ref().clone(),
         session,
         station,
@@ -311,6 +313,9 @@ pub async fn events(
 
 /// One listener's position in a station's events.
 struct Feed {
+    /// The listener's language: the stream's messages are rendered in it
+    /// as they are sent (outside the request that opened the stream).
+    lang: Lang,
     ctx: Ctx,
     /// The browser session that opened the stream, if a cookie did: the
     /// stream ends when the session does.
@@ -363,7 +368,7 @@ impl Feed {
                 if let Some(id) = event.scan_id() {
                     self.last_id = self.last_id.max(id);
                 }
-                return Some(format_event(&event));
+                return Some(format_event(&event, self.lang));
             }
             match tokio::time::timeout(KEEP_ALIVE, self.receiver.recv()).await {
                 Err(_) => {
@@ -376,9 +381,9 @@ impl Feed {
                     Some(id) if id <= self.last_id => continue,
                     Some(id) => {
                         self.last_id = id;
-                        return Some(format_event(&event));
+                        return Some(format_event(&event, self.lang));
                     }
-                    None => return Some(format_event(&event)),
+                    None => return Some(format_event(&event, self.lang)),
                 },
                 Ok(Err(RecvError::Lagged(_))) => {
                     if self.catch_up().await.is_err() {
@@ -391,8 +396,8 @@ impl Feed {
     }
 }
 
-fn format_event(event: &StationEvent) -> String {
-    let data = crate::actions::to_json(event);
+fn format_event(event: &StationEvent, lang: Lang) -> String {
+    let data = render_in(Some(lang), || serde_json::to_string(event)).unwrap_or_default();
     match event.scan_id() {
         Some(id) => format!("id: {id}\nevent: {}\ndata: {data}\n\n", event.name()),
         None => format!("event: {}\ndata: {data}\n\n", event.name()),

@@ -13,8 +13,9 @@ pub mod matrix;
 pub mod slip;
 pub mod tube_label;
 
-use crate::domain::labels::{slip_amount, PrintLang};
+use crate::domain::labels::slip_amount;
 use crate::domain::packaging::{Carrier, Packer, Party};
+use crate::domain::Lang;
 use crate::domain::{RuleCode, SpecimenType};
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::Serialize;
@@ -91,7 +92,7 @@ pub struct Slip {
 impl Slip {
     /// The slip with its words in `lang`: the amounts are the only words a
     /// line carries that are not named `_ja`; those stay Japanese.
-    pub fn in_lang(mut self, lang: PrintLang) -> Slip {
+    pub fn in_lang(mut self, lang: Lang) -> Slip {
         for line in &mut self.specimens {
             line.amount = slip_amount(lang, line.specimen_type, line.volume_ml);
         }

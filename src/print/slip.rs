@@ -10,8 +10,9 @@
 
 use super::label::format_kg;
 use super::{Slip, SlipLine, SlipOverride};
-use crate::domain::labels::{self, PrintLang, SlipWords};
+use crate::domain::labels::{self, SlipWords};
 use crate::domain::packaging::Party;
+use crate::domain::Lang;
 use chrono::{DateTime, FixedOffset};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
@@ -70,10 +71,10 @@ fn party(w: &SlipWords, field: &str, p: &Party) -> Markup {
 }
 
 /// A line's words that depend on the language: type, container.
-fn line_words(lang: PrintLang, line: &SlipLine) -> (String, &'static str) {
+fn line_words(lang: Lang, line: &SlipLine) -> (String, &'static str) {
     match lang {
-        PrintLang::Ja => (line.type_label_ja.to_string(), line.container_ja),
-        PrintLang::En => (
+        Lang::Ja => (line.type_label_ja.to_string(), line.container_ja),
+        Lang::En => (
             labels::specimen_type_en(line.specimen_type),
             labels::container_en(line.specimen_type),
         ),
@@ -83,19 +84,19 @@ fn line_words(lang: PrintLang, line: &SlipLine) -> (String, &'static str) {
 /// The slip as a complete HTML document, ready to print on A4: in
 /// Japanese, or in English when `lang` asks for it. The UN3373 proper
 /// shipping name stays in English in both: the regulations spell it so.
-pub fn html(slip: &Slip, lang: PrintLang) -> String {
+pub fn html(slip: &Slip, lang: Lang) -> String {
     let w = labels::slip_words(lang);
     let carrier = match lang {
-        PrintLang::Ja => slip.carrier_label_ja,
-        PrintLang::En => labels::carrier_en(slip.carrier),
+        Lang::Ja => slip.carrier_label_ja,
+        Lang::En => labels::carrier_en(slip.carrier),
     };
     let rule = |o: &SlipOverride| match lang {
-        PrintLang::Ja => o.rule_label_ja.to_string(),
-        PrintLang::En => labels::rule_en(o.code),
+        Lang::Ja => o.rule_label_ja.to_string(),
+        Lang::En => labels::rule_en(o.code),
     };
     let doc_lang = match lang {
-        PrintLang::Ja => "ja",
-        PrintLang::En => "en",
+        Lang::Ja => "ja",
+        Lang::En => "en",
     };
     let markup = html! {
         (DOCTYPE)
@@ -128,7 +129,7 @@ pub fn html(slip: &Slip, lang: PrintLang) -> String {
                     tr {
                         th { (w.head_contents) }
                         td id="contents" {
-                            @if lang == PrintLang::Ja { (slip.contents_ja) br; }
+                            @if lang == Lang::Ja { (slip.contents_ja) br; }
                             span.en lang="en" { (slip.contents) }
                         }
                     }
@@ -327,7 +328,7 @@ mod tests {
 
     #[test]
     fn the_slip_is_a_japanese_a4_page_titled_with_the_package() {
-        let page = html(&slip(), PrintLang::Ja);
+        let page = html(&slip(), Lang::Ja);
         assert!(page.starts_with("<!DOCTYPE html>"));
         assert!(page.contains(r#"<html lang="ja">"#));
         assert!(page.contains("<title>検体送付票 106141411234567897</title>"));
@@ -336,7 +337,7 @@ mod tests {
 
     #[test]
     fn the_slip_shows_every_heading_and_field() {
-        let page = html(&slip(), PrintLang::Ja);
+        let page = html(&slip(), Lang::Ja);
         for text in [
             TITLE,
             HEAD_DATE,
@@ -376,7 +377,7 @@ mod tests {
 
     #[test]
     fn specimens_are_listed_in_the_given_order() {
-        let page = html(&slip(), PrintLang::Ja);
+        let page = html(&slip(), Lang::Ja);
         let table = &page[page.find(r#"id="specimens""#).unwrap()..];
         let first = table.find("SP-0002").unwrap();
         let second = table.find("SA-0001").unwrap();
@@ -385,7 +386,7 @@ mod tests {
 
     #[test]
     fn each_override_shows_its_rule_reason_author_and_time() {
-        let page = html(&slip(), PrintLang::Ja);
+        let page = html(&slip(), Lang::Ja);
         let overrides = &page[page.find(r#"id="overrides""#).unwrap()..];
         for text in [
             "SA-0001",
@@ -399,7 +400,7 @@ mod tests {
         }
         let mut none = slip();
         none.overrides.clear();
-        let page = html(&none, PrintLang::Ja);
+        let page = html(&none, Lang::Ja);
         let overrides = &page[page.find(r#"id="overrides""#).unwrap()..];
         assert!(overrides.contains("<p>なし</p>"));
     }
@@ -408,18 +409,18 @@ mod tests {
     fn names_are_escaped() {
         let mut hostile = slip();
         hostile.consignee.name = "<script>alert(1)</script>".into();
-        let page = html(&hostile, PrintLang::Ja);
+        let page = html(&hostile, Lang::Ja);
         assert!(!page.contains("<script>"));
         assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     }
 
     #[test]
     fn the_draft_banner_appears_only_while_something_is_missing() {
-        assert!(!html(&slip(), PrintLang::Ja).contains(MISSING_TITLE));
-        assert!(!html(&slip(), PrintLang::Ja).contains(r#"id="missing""#));
+        assert!(!html(&slip(), Lang::Ja).contains(MISSING_TITLE));
+        assert!(!html(&slip(), Lang::Ja).contains(r#"id="missing""#));
         let mut draft = slip();
         draft.missing = vec!["consignee.phone".into(), "primary.parafilm:SA-0001".into()];
-        let page = html(&draft, PrintLang::Ja);
+        let page = html(&draft, Lang::Ja);
         let banner = &page[page.find(r#"id="missing""#).unwrap()..];
         assert!(banner.contains(MISSING_TITLE));
         assert!(banner.contains(r#"data-key="consignee.phone">送付票: 受取人の電話番号<"#));
@@ -436,7 +437,7 @@ mod tests {
         sent.dispatched_at = Some(jst(14));
         sent.dispatched_by = Some("鈴木".into());
         sent.dry_ice_kg = Some(2.5);
-        let page = html(&sent, PrintLang::Ja);
+        let page = html(&sent, Lang::Ja);
         for text in [
             HEAD_DISPATCHED_AT,
             "2026-11-20 14:30 +09:00",
@@ -483,13 +484,13 @@ mod tests {
         );
         draft.specimens[1].volume_ml = None;
         draft.specimens[1].patient_id = None;
-        let draft = draft.in_lang(PrintLang::Ja);
+        let draft = draft.in_lang(Lang::Ja);
         assert_eq!(draft.specimens[0].amount, "1–2 mL（目安・実量は未記録）");
         assert_eq!(
             draft.specimens[1].amount,
             "スワブ1本（輸送培地 1–3 mL）（目安・実量は未記録）"
         );
-        let page = html(&draft, PrintLang::Ja);
+        let page = html(&draft, Lang::Ja);
         let text = words(&page);
         // What may stay Latin: identifiers, units, marks and the UN3373
         // proper shipping name, which the regulations spell in English.
@@ -536,12 +537,12 @@ mod tests {
         );
         en.specimens[1].volume_ml = None;
         en.missing = vec!["tertiary.sealed".into()];
-        let en = en.in_lang(PrintLang::En);
+        let en = en.in_lang(Lang::En);
         assert_eq!(
             en.specimens[1].amount,
             "1 swab in 1–3 mL VTM/UTM (guide; volume not recorded)"
         );
-        let page = html(&en, PrintLang::En);
+        let page = html(&en, Lang::En);
         assert!(page.contains(r#"<html lang="en">"#));
         for text in [
             TITLE_EN,

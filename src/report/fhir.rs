@@ -674,9 +674,10 @@ fn flag_note(row: &ReportRow, flag: &Flag) -> Option<Text<String>> {
         }
     }
     text.push_str(&format!(" [{}]", flag.code.as_str()));
-    if !flag.message.trim().is_empty() {
+    let message = flag.message.render(crate::domain::Lang::Ja);
+    if !message.trim().is_empty() {
         text.push_str(": ");
-        text.push_str(&flag.message);
+        text.push_str(&message);
     }
     fhir_text(&text).map(|t| Text {
         text: t.into_owned(),

@@ -4,16 +4,17 @@
 //! health centre's summary page.
 
 use crate::actions::reports::DaySummary;
-use crate::domain::labels::{self, PrintLang, SummaryWords};
+use crate::domain::labels::{self, SummaryWords};
 use crate::domain::results::{TestMethod, TestResult};
+use crate::domain::Lang;
 use crate::domain::{RuleCode, SpecimenType};
 use maud::{html, Markup};
 
 /// What a count's code reads as: a specimen type, a method, a result (or
 /// pending), an age band or a flag, in `lang`; a code the tables do not
 /// know stays as it is.
-fn label(lang: PrintLang, w: &SummaryWords, kind: &str, code: &str) -> String {
-    let ja = lang == PrintLang::Ja;
+fn label(lang: Lang, w: &SummaryWords, kind: &str, code: &str) -> String {
+    let ja = lang == Lang::Ja;
     let known = match kind {
         "type" => SpecimenType::from_code(code).map(|t| {
             if ja {
@@ -70,7 +71,7 @@ fn label(lang: PrintLang, w: &SummaryWords, kind: &str, code: &str) -> String {
 }
 
 fn group(
-    lang: PrintLang,
+    lang: Lang,
     w: &SummaryWords,
     title: &str,
     kind: &str,
@@ -101,18 +102,18 @@ fn hours(w: &SummaryWords, h: Option<f64>) -> String {
 
 /// The summary table in Japanese (the API's `format=html`).
 pub fn summary_html(s: &DaySummary) -> Markup {
-    summary_table(s, PrintLang::Ja)
+    summary_table(s, Lang::Ja)
 }
 
 /// The summary table in `lang`.
-pub fn summary_table(s: &DaySummary, lang: PrintLang) -> Markup {
+pub fn summary_table(s: &DaySummary, lang: Lang) -> Markup {
     let w = labels::summary_words(lang);
     html! {
         table.kentai-day-summary data-date=(s.date) {
             caption {
                 (w.caption.replace("{date}", &s.date.to_string()))
                 @if let Some(f) = &s.facility {
-                    @if lang == PrintLang::Ja { "（" (f) "）" } @else { " (" (f) ")" }
+                    @if lang == Lang::Ja { "（" (f) "）" } @else { " (" (f) ")" }
                 }
             }
             tbody {

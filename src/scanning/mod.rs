@@ -16,6 +16,7 @@ pub mod workflow;
 use crate::actions::scans::{self, NewScan, ScanOutcome, ScanView};
 use crate::actions::{users, ActionError, Actor, Ctx};
 use crate::config::{StationConfig, Workflow};
+use crate::domain::messages::{RecordMsg, ScanMsg};
 use crate::domain::roles::{Action, Role};
 use crate::domain::{Notice, RuleCode};
 use crate::turnstile::Turnstile;
@@ -172,7 +173,7 @@ impl ScanService {
         self.stations.get(name).ok_or_else(|| {
             ActionError::NotFound(Notice::new(
                 RuleCode::UnknownStation,
-                format!("no station {name:?} is configured"),
+                RecordMsg::NoStation { name: name.into() },
             ))
         })
     }
@@ -224,7 +225,7 @@ impl ScanService {
                 let mut out = ScanOutcome::refused(
                     "unknown",
                     RuleCode::DuplicateScan,
-                    format!("the same code was read again within the duplicate window; scan {first} counts"),
+                    ScanMsg::DuplicateScan { first },
                 );
                 out.accepted = accepted;
                 out.duplicate_of = Some(first);
@@ -233,7 +234,9 @@ impl ScanService {
             None if station_disabled => ScanOutcome::refused(
                 "unknown",
                 RuleCode::Forbidden,
-                format!("the station's user {:?} is disabled", station.actor.name),
+                RecordMsg::StationUserDisabled {
+                    name: station.actor.name.clone(),
+                },
             ),
             None => self.process(&mut state, id, actor, &incoming),
         };
@@ -332,13 +335,13 @@ impl ScanService {
                 (None, _) => ScanOutcome::refused(
                     "unknown",
                     RuleCode::UnknownStation,
-                    format!("station {:?} is no longer configured", row.station),
+                    RecordMsg::StationGone {
+                        name: row.station.clone(),
+                    },
                 ),
-                (Some(_), None) => ScanOutcome::refused(
-                    "unknown",
-                    RuleCode::Forbidden,
-                    "the user this scan acted as is disabled or gone",
-                ),
+                (Some(_), None) => {
+                    ScanOutcome::refused("unknown", RuleCode::Forbidden, RecordMsg::ScanUserGone)
+                }
                 (Some(station), Some(actor)) => {
                     let _turn = station.turn.enter();
                     let mut state = station.state.lock().unwrap_or_else(|p| p.into_inner());

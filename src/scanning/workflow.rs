@@ -27,6 +27,7 @@ use crate::barcode::classify::{classify, Command, Known, ScanKind};
 use crate::config::Workflow;
 use crate::domain::ids::LocationCode;
 use crate::domain::kits as kit_rules;
+use crate::domain::messages::{InputMsg, ScanMsg, Step};
 use crate::domain::packaging::{Carrier, ChecklistItem};
 use crate::domain::{Decision, RuleCode};
 use crate::store::schema::{locations, packages as package_rows, specimens};
@@ -135,19 +136,13 @@ impl Known for StoredIds<'_> {
 pub fn handle(state: &mut StationState, input: &ScanInput<'_>) -> ScanOutcome {
     let parsed = match crate::barcode::parse_bytes(input.raw) {
         Ok(p) => p,
-        Err(e) => {
-            return ScanOutcome::refused(
-                "unknown",
-                RuleCode::InvalidBarcode,
-                format!("the barcode could not be read: {}", e.message),
-            )
-        }
+        Err(e) => return ScanOutcome::refused("unknown", RuleCode::InvalidBarcode, e.message()),
     };
     let kind = classify(&parsed, &StoredIds(input.ctx));
     if let ScanKind::Command(Command::Cancel) = kind {
         let workflow = state.workflow();
         *state = StationState::new(workflow);
-        let mut out = ScanOutcome::accepted("command", "cancelled: the station starts over");
+        let mut out = ScanOutcome::accepted("command", ScanMsg::Cancelled);
         out.next = Some(first_step(workflow).into());
         return out;
     }
@@ -166,12 +161,12 @@ pub fn handle(state: &mut StationState, input: &ScanInput<'_>) -> ScanOutcome {
     }
 }
 
-fn first_step(workflow: Workflow) -> &'static str {
+fn first_step(workflow: Workflow) -> Step {
     match workflow {
-        Workflow::Reception => "scan the patient",
-        Workflow::Storage => "scan a tube or a location",
-        Workflow::Packing => "scan the package label or the new-package code",
-        Workflow::Receiving => "scan the package label",
+        Workflow::Reception => Step::ScanPatient,
+        Workflow::Storage => Step::ScanTubeOrLocation,
+        Workflow::Packing => Step::ScanPackageOrNew,
+        Workflow::Receiving => Step::ScanPackageLabel,
     }
 }
 
@@ -179,7 +174,10 @@ fn unexpected(kind: &ScanKind, station: &str) -> ScanOutcome {
     ScanOutcome::refused(
         kind.code(),
         RuleCode::UnexpectedScan,
-        format!("a {} scan has no use at a {station} station", kind.code()),
+        ScanMsg::UnexpectedScan {
+            kind: kind.code().into(),
+            workflow: station.into(),
+        },
     )
 }
 
@@ -195,13 +193,13 @@ fn reception(
             *patient = Some(p.clone());
             *specimen_id = None;
             *kit = None;
-            ScanOutcome::accepted("patient", format!("patient {p}"))
+            ScanOutcome::accepted("patient", ScanMsg::PatientScanned { patient: p })
         }
         // A plain code the store does not know: the patient's number
         // first, then the new tube.
         ScanKind::Unknown(code) if patient.is_none() => {
             *patient = Some(code.clone());
-            ScanOutcome::accepted("patient", format!("patient {code}"))
+            ScanOutcome::accepted("patient", ScanMsg::PatientScanned { patient: code })
         }
         ScanKind::Unknown(code) if specimen_id.is_none() => new_tube(specimen_id, code, "unknown"),
         ScanKind::Specimen(id) => {
@@ -209,7 +207,7 @@ fn reception(
                 let mut out = ScanOutcome::refused(
                     "specimen",
                     RuleCode::DuplicateSpecimen,
-                    format!("tube {id} is already registered; take a new tube"),
+                    ScanMsg::TubeAlreadyRegistered { id: id.clone() },
                 );
                 out.specimen_id = Some(id);
                 out
@@ -223,11 +221,10 @@ fn reception(
                 Ok((draft, warnings)) => {
                     let mut out = ScanOutcome::accepted(
                         "kit",
-                        match &draft.description {
-                            Some(d) => {
-                                format!("kit {d}, lot {}", draft.lot.as_deref().unwrap_or("-"))
-                            }
-                            None => format!("kit {} (not in the kit catalog)", draft.gtin),
+                        ScanMsg::KitScanned {
+                            gtin: draft.gtin.clone(),
+                            description: draft.description.clone(),
+                            lot: draft.lot.clone(),
                         },
                     );
                     out.warnings = warnings;
@@ -249,10 +246,10 @@ fn reception(
     }));
     out.next = Some(
         match (patient.is_some(), specimen_id.is_some(), kit.is_some()) {
-            (false, _, _) => "scan the patient",
-            (true, false, _) => "scan the new tube",
-            (true, true, false) => "scan the collection kit, or complete the form",
-            (true, true, true) => "complete the registration form",
+            (false, _, _) => Step::ScanPatient,
+            (true, false, _) => Step::ScanNewTube,
+            (true, true, false) => Step::ScanKitOrForm,
+            (true, true, true) => Step::CompleteForm,
         }
         .into(),
     );
@@ -261,10 +258,16 @@ fn reception(
 
 fn new_tube(slot: &mut Option<String>, id: String, kind: &str) -> ScanOutcome {
     if let Err(e) = crate::domain::ids::SpecimenId::parse(id.clone()) {
-        return ScanOutcome::refused(kind, RuleCode::InvalidInput, format!("not a tube id: {e}"));
+        return ScanOutcome::refused(
+            kind,
+            RuleCode::InvalidInput,
+            ScanMsg::NotATubeId {
+                reason: Box::new(e.message()),
+            },
+        );
     }
     *slot = Some(id.clone());
-    let mut out = ScanOutcome::accepted("specimen", format!("new tube {id}"));
+    let mut out = ScanOutcome::accepted("specimen", ScanMsg::NewTube { id: id.clone() });
     out.specimen_id = Some(id);
     out
 }
@@ -282,7 +285,7 @@ fn check_kit(
             Box::new(ScanOutcome::refused(
                 "kit",
                 RuleCode::InvalidBarcode,
-                "not a GS1 kit label",
+                InputMsg::NotAKitLabel,
             ))
         })?;
     let entry = input
@@ -334,8 +337,9 @@ fn storage_desk(
         ScanKind::Specimen(id) => match pending_location.take() {
             Some(location) => store(input, id, location),
             None => {
-                let mut out = ScanOutcome::accepted("specimen", format!("tube {id}"));
-                out.next = Some("scan the location to store it in".into());
+                let mut out =
+                    ScanOutcome::accepted("specimen", ScanMsg::TubeToStore { id: id.clone() });
+                out.next = Some(Step::ScanLocation.into());
                 out.specimen_id = Some(id.clone());
                 *pending_tube = Some(id);
                 out
@@ -344,8 +348,11 @@ fn storage_desk(
         ScanKind::Location(code) => match pending_tube.take() {
             Some(id) => store(input, id, code),
             None => {
-                let mut out = ScanOutcome::accepted("location", format!("location {code}"));
-                out.next = Some("scan the tube to store here".into());
+                let mut out = ScanOutcome::accepted(
+                    "location",
+                    ScanMsg::LocationToFill { code: code.clone() },
+                );
+                out.next = Some(Step::ScanTubeHere.into());
                 out.location = Some(code.clone());
                 *pending_location = Some(code);
                 out
@@ -354,7 +361,7 @@ fn storage_desk(
         ScanKind::Unknown(code) => ScanOutcome::refused(
             "unknown",
             RuleCode::UnknownSpecimen,
-            format!("{code:?} is neither a registered tube nor a known location"),
+            ScanMsg::NeitherTubeNorLocation { code },
         ),
         other => unexpected(&other, "storage"),
     }
@@ -368,7 +375,7 @@ fn store(input: &ScanInput<'_>, specimen_id: String, location: String) -> ScanOu
             override_reason: None,
         },
         Err(e) => {
-            return ScanOutcome::refused("location", RuleCode::InvalidInput, e.to_string());
+            return ScanOutcome::refused("location", RuleCode::InvalidInput, e.message());
         }
     };
     let mut out = match storage::record(
@@ -381,7 +388,10 @@ fn store(input: &ScanInput<'_>, specimen_id: String, location: String) -> ScanOu
         Ok(stored) => {
             let mut out = ScanOutcome::accepted(
                 "location",
-                format!("tube {specimen_id} stored in {location}"),
+                ScanMsg::Stored {
+                    id: specimen_id.clone(),
+                    location: location.clone(),
+                },
             );
             out.warnings = stored.warnings;
             out
@@ -390,7 +400,7 @@ fn store(input: &ScanInput<'_>, specimen_id: String, location: String) -> ScanOu
     };
     out.specimen_id = Some(specimen_id);
     out.location = Some(location);
-    out.next = Some("scan the next tube or location".into());
+    out.next = Some(Step::ScanNextTubeOrLocation.into());
     out
 }
 
@@ -402,13 +412,19 @@ fn packing(current: &mut Option<String>, kind: ScanKind, input: &ScanInput<'_>) 
                 *current = Some(id.clone());
                 ScanOutcome::accepted(
                     "package",
-                    format!("packing {id}: {} tube(s) so far", p.quantity),
+                    ScanMsg::PackingPackage {
+                        id: id.clone(),
+                        count: p.quantity,
+                    },
                 )
             }
             Ok(p) => ScanOutcome::refused(
                 "package",
                 RuleCode::PackageDispatched,
-                format!("package {id} is {} and can no longer be packed", p.status),
+                ScanMsg::PackageClosedForPacking {
+                    id: id.clone(),
+                    status: p.status.clone(),
+                },
             ),
             Err(e) => ScanOutcome::from_error("package", &e),
         },
@@ -423,10 +439,7 @@ fn packing(current: &mut Option<String>, kind: ScanKind, input: &ScanInput<'_>) 
                 Ok(created) => {
                     let id = created.package.package_id.clone();
                     *current = Some(id.clone());
-                    ScanOutcome::accepted(
-                        "command",
-                        format!("new package {id}: fill in the consignee on the packing page"),
-                    )
+                    ScanOutcome::accepted("command", ScanMsg::NewPackage { id })
                 }
                 Err(e) => ScanOutcome::from_error("command", &e),
             }
@@ -441,7 +454,10 @@ fn packing(current: &mut Option<String>, kind: ScanKind, input: &ScanInput<'_>) 
                 Ok(changed) => {
                     let mut out = ScanOutcome::accepted(
                         "specimen",
-                        format!("tube {sid} packed: {} tube(s)", changed.package.quantity),
+                        ScanMsg::Packed {
+                            id: sid.clone(),
+                            count: changed.package.quantity,
+                        },
                     );
                     out.warnings = changed.warnings;
                     out
@@ -461,29 +477,27 @@ fn packing(current: &mut Option<String>, kind: ScanKind, input: &ScanInput<'_>) 
             match packages::dispatch(input.ctx, input.actor, &pid, &request, now) {
                 Ok(_) => {
                     *current = None;
-                    ScanOutcome::accepted("command", format!("package {pid} dispatched"))
+                    ScanOutcome::accepted("command", ScanMsg::Dispatched { id: pid })
                 }
                 Err(e) => ScanOutcome::from_error("command", &e),
             }
         }
-        (ScanKind::Specimen(_) | ScanKind::Command(_), None) => ScanOutcome::refused(
-            "command",
-            RuleCode::UnexpectedScan,
-            "scan the package label (or the new-package code) first",
-        ),
+        (ScanKind::Specimen(_) | ScanKind::Command(_), None) => {
+            ScanOutcome::refused("command", RuleCode::UnexpectedScan, ScanMsg::PackageFirst)
+        }
         (ScanKind::Unknown(code), _) => ScanOutcome::refused(
             "unknown",
             RuleCode::UnknownSpecimen,
-            format!("{code:?} is not a registered tube or a known package"),
+            ScanMsg::NotTubeOrPackage { code },
         ),
         (other, _) => unexpected(&other, "packing"),
     };
     out.package_id = current.clone();
     out.next = Some(
         if current.is_some() {
-            "scan tubes, then the checklist codes, then dispatch"
+            Step::PackTubes
         } else {
-            "scan the package label or the new-package code"
+            Step::ScanPackageOrNew
         }
         .into(),
     );
@@ -507,13 +521,13 @@ fn tick(input: &ScanInput<'_>, package_id: &str, item: ChecklistItem, done: bool
     ) {
         Ok(changed) => {
             let left = changed.package.missing.len();
-            let verb = if done { "ticked" } else { "unticked" };
             let mut out = ScanOutcome::accepted(
                 "command",
-                format!(
-                    "{verb} {}: {left} item(s) left before dispatch",
-                    item.code()
-                ),
+                if done {
+                    ScanMsg::Ticked { item, left }
+                } else {
+                    ScanMsg::Unticked { item, left }
+                },
             );
             out.warnings = changed.warnings;
             out
@@ -534,14 +548,14 @@ fn receiving(kind: ScanKind, input: &ScanInput<'_>) -> ScanOutcome {
                 match packages::receive(input.ctx, input.actor, &id, &request, input.scanned_at) {
                     Ok(changed) if changed.created => ScanOutcome::accepted(
                         "package",
-                        format!(
-                            "package {id} received: {} tube(s)",
-                            changed.package.quantity
-                        ),
+                        ScanMsg::Received {
+                            id: id.clone(),
+                            count: changed.package.quantity,
+                        },
                     ),
                     Ok(_) => ScanOutcome::accepted(
                         "package",
-                        format!("package {id} was already received"),
+                        ScanMsg::AlreadyReceived { id: id.clone() },
                     ),
                     Err(e) => ScanOutcome::from_error("package", &e),
                 };

@@ -38,7 +38,7 @@ use std::pin::Pin;
 use text::Lang;
 
 /// The cookie remembering a chosen language.
-pub const LANG_COOKIE: &str = "kentai_lang";
+pub use crate::http::lang::LANG_COOKIE;
 
 /// The largest form body accepted (a token and a CSRF token).
 const FORM_LIMIT: usize = 8 * 1024;
@@ -264,8 +264,8 @@ pub fn encode_path_segment(value: &str) -> String {
 
 /// A rule's reason in the page's language: the desk's own words where
 /// there are some, else the sentence the rule itself wrote.
-pub fn rule_words(lang: Lang, code: RuleCode, message: &str) -> String {
-    text::reason_label(lang, code).map_or_else(|| message.to_string(), str::to_string)
+pub fn rule_words(lang: Lang, code: RuleCode, message: &crate::domain::Msg) -> String {
+    text::reason_label(lang, code).map_or_else(|| message.render(lang), str::to_string)
 }
 
 /// A urlencoded form body. Every form's fields default to empty, so a body

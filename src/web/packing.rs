@@ -23,19 +23,19 @@
 use super::desks::{answer, checked_form, forbidden_at, not_found, open_with, Place};
 use super::layout::{column_heads, time_tag, to_the_minute, Section};
 use super::text::packing::{
-    carrier_label, fill, item_label, layer_label, packing, refusal_explanation, status_label,
-    PackingText,
+    carrier_label, fill, item_label, layer_label, packing, status_label, PackingText,
 };
 use super::text::{self, Lang};
 use super::{encode_query_value, rule_words, run_action, see_other, CsrfForm, SignedIn};
 use crate::actions::packages::{
     self, AddSpecimen, ChecklistLine, Dispatch, NewPackage, PackageChanged, PackageChanges,
-    PackageFilter, PackageView, PackedTube, Tick, DISPATCHED, OPEN, RECEIVED,
+    PackageFilter, PackageView, Tick, DISPATCHED, OPEN, RECEIVED,
 };
 use crate::actions::sessions::Session;
 use crate::actions::{ActionError, Actor, Ctx};
 use crate::domain::codes::Notice;
 use crate::domain::labels::{self, SlipWords};
+use crate::domain::messages::RuleMsg;
 use crate::domain::packaging::{Carrier, ChecklistItem, Layer, Missing, Packer, Party};
 use crate::domain::RuleCode;
 use crate::http::AppError;
@@ -154,7 +154,7 @@ fn given(value: &str) -> Option<String> {
 struct Failure {
     status: StatusCode,
     code: RuleCode,
-    message: String,
+    message: Box<crate::domain::Msg>,
     missing: Vec<Missing>,
     refusals: Vec<Notice>,
     overridable: bool,
@@ -165,7 +165,7 @@ impl Failure {
         Failure {
             status: StatusCode::BAD_REQUEST,
             code: RuleCode::InvalidInput,
-            message: message.to_string(),
+            message: Box::new(message.into()),
             missing: Vec::new(),
             refusals: Vec::new(),
             overridable: false,
@@ -190,7 +190,7 @@ impl Failure {
         Ok(Failure {
             status: app.status,
             code: app.code,
-            message: app.message,
+            message: Box::new(app.message),
             missing,
             refusals,
             overridable,
@@ -294,9 +294,9 @@ fn tick_anchor(
 /// What dispatch waits for, in the page's words; a key the words do not
 /// know keeps the action's own sentence.
 fn missing_text(lang: Lang, m: &Missing) -> String {
-    let words = labels::missing_words(lang.print(), &m.key);
+    let words = labels::missing_words(lang, &m.key);
     if words == m.key {
-        m.message.clone()
+        m.message.render(lang)
     } else {
         words
     }
@@ -478,7 +478,7 @@ async fn index_page(
         p { (t.intro) }
         p { a href="/packing/commands" { (t.commands_link) } }
         @if let Some(f) = &failure {
-            (error_box(lang, f, None, ""))
+            (error_box(lang, f))
         }
         section aria-labelledby="open-title" {
             h2 id="open-title" { (t.open_title) }
@@ -741,78 +741,21 @@ fn warning_text(lang: Lang, code: &str) -> Option<String> {
     })
 }
 
-/// The tube a refusal of dispatch or of the add form concerns: the tube
-/// of the package its sentence names (`tube T-1 …`, the longest id when
-/// one is a prefix of another), else the tube the form tried.
-fn refusal_tube<'a>(n: &Notice, tubes: &'a [PackedTube], tried: &'a str) -> Option<&'a str> {
-    tubes
-        .iter()
-        .map(|t| t.specimen_id.as_str())
-        .filter(|id| {
-            n.message
-                .match_indices(&format!("tube {id}"))
-                .any(|(at, m)| {
-                    matches!(
-                        n.message[at + m.len()..].chars().next(),
-                        None | Some(' ' | ':' | ',')
-                    )
-                })
-        })
-        .max_by_key(|id| id.len())
-        .or_else(|| (!tried.is_empty()).then_some(tried))
-}
-
-/// The higher-priority tube a priority refusal says stays behind: the id
-/// after the specimen type's code in its sentence (`… sputum T-2
-/// (priority 1) …`). A sentence written otherwise names none, and the page
-/// then says what the rule asks without it.
-fn left_behind(message: &str) -> Option<&str> {
-    crate::domain::SpecimenType::ALL.iter().find_map(|t| {
-        let rest = message.split_once(&format!("{} ", t.code()))?.1;
-        let id = rest.split_once(" (priority")?.0;
-        (!id.is_empty() && !id.contains(' ')).then_some(id)
-    })
-}
-
-/// One refusal in the page's words: in Japanese the rule, the tube (and
-/// for the 48-hour rule the hours unfrozen) and what the rule asks; in
-/// English the rule's own sentence.
-fn refusal_text(lang: Lang, n: &Notice, view: Option<&PackageView>, tried: &str) -> String {
-    if lang == Lang::En {
-        return n.message.clone();
+/// One refusal in the page's language: the rule's name, then the
+/// catalogue's sentence, which names the tube (and for the 48-hour rule
+/// the hours it spent unfrozen).
+fn refusal_text(lang: Lang, n: &Notice) -> String {
+    let sentence = n.message.render(lang);
+    match text::reason_label(lang, n.code) {
+        Some(rule) => format!("{rule}: {sentence}"),
+        None => sentence,
     }
-    let t = packing(lang);
-    let tubes = view.map_or(&[][..], |v| v.specimens.as_slice());
-    let tube = refusal_tube(n, tubes, tried);
-    let mut what: Vec<String> = tube.map(str::to_string).into_iter().collect();
-    if n.code == RuleCode::StorageDeadlineExceeded {
-        if let Some(packed) = tubes.iter().find(|p| Some(p.specimen_id.as_str()) == tube) {
-            what.push(fill(
-                t.hours_unfrozen,
-                &[("h", &format!("{:.1}", packed.hours_unfrozen))],
-            ));
-        }
-    }
-    let mut out = rule_words(lang, n.code, &n.message);
-    if !what.is_empty() {
-        out.push_str(&format!("（{}）", what.join("、")));
-    }
-    if let Some(why) = refusal_explanation(lang, n.code) {
-        out.push_str(": ");
-        out.push_str(why);
-    }
-    if n.code == RuleCode::PriorityViolation {
-        if let Some(other) = left_behind(&n.message) {
-            out.push_str(&fill(t.left_behind, &[("tube", other)]));
-        }
-    }
-    out
 }
 
 /// The red box of a refused form: every rule that refused in words, or
 /// what dispatch waits for, or the reason, then the code for whoever
 /// looks it up. `tabindex` lets the page's script bring it into view.
-fn error_box(lang: Lang, f: &Failure, view: Option<&PackageView>, tried: &str) -> Markup {
+fn error_box(lang: Lang, f: &Failure) -> Markup {
     let t = packing(lang);
     let labelled = |code: RuleCode| text::reason_label(lang, code).is_some();
     markup! {
@@ -821,7 +764,7 @@ fn error_box(lang: Lang, f: &Failure, view: Option<&PackageView>, tried: &str) -
                 p { (t.refused_intro) }
                 ul class="refusals" {
                     @for n in &f.refusals {
-                        li data-code=(n.code.as_str()) { (refusal_text(lang, n, view, tried)) }
+                        li data-code=(n.code.as_str()) { (refusal_text(lang, n)) }
                     }
                 }
             } @else if !f.missing.is_empty() {
@@ -834,7 +777,7 @@ fn error_box(lang: Lang, f: &Failure, view: Option<&PackageView>, tried: &str) -
             } @else {
                 p { (rule_words(lang, f.code, &f.message)) }
                 @if labelled(f.code) {
-                    p class="detail" { (f.message) }
+                    p class="detail" { (f.message.render(lang)) }
                 }
             }
             p class="code" { (t.error_code) ": " code { (f.code.as_str()) } }
@@ -874,10 +817,15 @@ fn readiness(view: &PackageView, attempt: &Attempt) -> Readiness {
         .map(|t| {
             Notice::new(
                 RuleCode::StorageDeadlineExceeded,
-                format!(
-                    "tube {} spent {:.1} h unfrozen",
-                    t.specimen_id, t.hours_unfrozen
-                ),
+                RuleMsg::ForTube {
+                    specimen_id: t.specimen_id.clone(),
+                    inner: Box::new(
+                        RuleMsg::PackedPastDeadline {
+                            hours: t.hours_unfrozen.floor() as i64,
+                        }
+                        .into(),
+                    ),
+                },
             )
         })
         .collect();
@@ -965,7 +913,7 @@ fn package_body(
             }
         }
         @if let Some(f) = attempt.failure.as_ref().filter(|_| !error_below) {
-            (error_box(lang, f, Some(view), &attempt.specimen_id))
+            (error_box(lang, f))
         }
         @if error_below {
             p class="error-elsewhere" { a href="#form-error" { (t.error_elsewhere) } }
@@ -997,7 +945,7 @@ fn package_body(
                         p { (t.missing_needs_reason) }
                         ul class="refusals" {
                             @for n in refusals {
-                                li data-code=(n.code.as_str()) { (refusal_text(lang, n, Some(view), "")) }
+                                li data-code=(n.code.as_str()) { (refusal_text(lang, n)) }
                             }
                         }
                         p { a href="#dispatch_override_reason" { (t.needs_reason_link) } }
@@ -1088,7 +1036,7 @@ fn layers(lang: Lang, view: &PackageView, csrf: &str, attempt: &Attempt, shown: 
                                                     }
                                                 }
                                                 @if error_at(view, attempt, &spot) {
-                                                    @if let Some(f) = &attempt.failure { (error_box(lang, f, Some(view), "")) }
+                                                    @if let Some(f) = &attempt.failure { (error_box(lang, f)) }
                                                 }
                                             }
                                         }
@@ -1202,7 +1150,7 @@ fn item_row(
                 }
             }
             @if error_at(view, attempt, &spot) {
-                @if let Some(f) = &attempt.failure { (error_box(lang, f, Some(view), "")) }
+                @if let Some(f) = &attempt.failure { (error_box(lang, f)) }
             }
         }
     }
@@ -1241,7 +1189,7 @@ fn tubes(lang: Lang, view: &PackageView, csrf: &str, attempt: &Attempt) -> Marku
                     }
                     p class="hint" id="add-hint" { (t.add_hint) }
                     @if add_failed {
-                        @if let Some(f) = &attempt.failure { (error_box(lang, f, Some(view), &attempt.specimen_id)) }
+                        @if let Some(f) = &attempt.failure { (error_box(lang, f)) }
                     }
                     @if attempt.add_override {
                         div class="field" {
@@ -1310,8 +1258,8 @@ fn slip_fields(lang: Lang, view: &PackageView, csrf: &str, attempt: &Attempt) ->
         section aria-labelledby="slip-fields-title" id="slip-fields" {
             h2 id="slip-fields-title" { (t.slip_fields_title) }
             dl class="slip-summary" {
-                div { dt { (t.shipper_label) } dd { (party_text(labels::slip_words(lang.print()), &view.shipper, t.not_set)) } }
-                div { dt { (t.consignee_label) } dd { (party_text(labels::slip_words(lang.print()), &view.consignee, t.not_set)) } }
+                div { dt { (t.shipper_label) } dd { (party_text(labels::slip_words(lang), &view.shipper, t.not_set)) } }
+                div { dt { (t.consignee_label) } dd { (party_text(labels::slip_words(lang), &view.consignee, t.not_set)) } }
                 div {
                     dt { (t.emergency_label) }
                     dd { @if view.emergency_phone.trim().is_empty() { span class="unset" { (t.not_set) } } @else { (view.emergency_phone) } }
@@ -1333,7 +1281,7 @@ fn slip_fields(lang: Lang, view: &PackageView, csrf: &str, attempt: &Attempt) ->
                     input type="hidden" name="csrf" value=(csrf);
                     h3 { (t.details_legend) }
                     @if error_at(view, attempt, &Spot::SlipFields) {
-                        @if let Some(f) = &attempt.failure { (error_box(lang, f, Some(view), "")) }
+                        @if let Some(f) = &attempt.failure { (error_box(lang, f)) }
                     }
                     div class="field" {
                         label for="carrier" { (t.carrier_label) }
@@ -1384,7 +1332,7 @@ fn dispatch_section(
                     (ready_words)
                 }
                 @if refused_here {
-                    @if let Some(f) = &attempt.failure { (error_box(lang, f, Some(view), "")) }
+                    @if let Some(f) = &attempt.failure { (error_box(lang, f)) }
                 }
                 form method="post" action={ (path) "/dispatch" } class="stack" {
                     input type="hidden" name="csrf" value=(csrf);
@@ -1733,7 +1681,7 @@ pub async fn print(
     let pkg = id.clone();
     let (slip, view) = match run_action(&ctx, &user.session.actor, move |ctx, actor, now| {
         Ok((
-            packages::slip(ctx, actor, &pkg, now)?.in_lang(lang.print()),
+            packages::slip(ctx, actor, &pkg, now)?.in_lang(lang),
             packages::get(ctx, actor, &pkg, now)?,
         ))
     })
@@ -1791,13 +1739,13 @@ pub async fn print(
 /// stylesheet.
 fn slip_markup(lang: Lang, slip: &Slip) -> Markup {
     let t = packing(lang);
-    let w = labels::slip_words(lang.print());
+    let w = labels::slip_words(lang);
     let missing: Vec<Missing> = slip
         .missing
         .iter()
         .map(|k| Missing {
             key: k.clone(),
-            message: k.clone(),
+            message: crate::domain::Msg::Text(k.clone()),
         })
         .collect();
     let rule = |o: &SlipOverride| match lang {

@@ -348,7 +348,7 @@ pub async fn summary(
             @if let Some(f) = &facility { " " span class="facility-code" { (f) } }
         }
         div class="summary-sheet" {
-            (crate::report::summary::summary_table(&summary, lang.print()))
+            (crate::report::summary::summary_table(&summary, lang))
         }
     };
     let place = Place {
@@ -426,8 +426,8 @@ fn row_notes(lang: Lang, row: &ReportRow) -> String {
                 .flags
                 .iter()
                 .map(|f| match f.override_reason.as_deref() {
-                    Some(reason) => format!("{} (overridden: {reason})", f.message),
-                    None => f.message.clone(),
+                    Some(reason) => format!("{} (overridden: {reason})", f.message.render(lang)),
+                    None => f.message.render(lang),
                 })
                 .collect();
             if row.corrected {

@@ -410,7 +410,7 @@ fn page_data(
         "specimen", "kit", "patient", "location", "package", "command", "unknown",
     ]
     .into_iter()
-    .filter_map(|k| text::kind_label(lang, k).map(|l| (k, l.to_string())))
+    .map(|k| (k, crate::domain::messages::scan_kind_name(k, lang)))
     .collect();
     let states = ["absent", "open", "reading", "lost", "back_off"]
         .into_iter()
@@ -424,13 +424,6 @@ fn page_data(
         .into_iter()
         .map(|(c, l)| (c, l.to_string()))
         .collect();
-    let next = match lang {
-        Lang::Ja => text::NEXT_JA
-            .iter()
-            .map(|(en, ja)| (*en, (*ja).to_string()))
-            .collect(),
-        Lang::En => Vec::new(),
-    };
     let types = SpecimenType::ALL
         .into_iter()
         .map(|s| (s.code(), text::specimen_type_label(lang, s)))
@@ -466,7 +459,6 @@ fn page_data(
         "device_states": map(states),
         "device_errors": map(errors),
         "reasons": map(reasons),
-        "next_steps": map(next),
         "types": map(types),
     })
 }

@@ -38,22 +38,16 @@
     return code;
   }
 
-  // What a person reads for an outcome: the reason in plain words (the
-  // Japanese name of the rule where there is one), then the message.
+  // What a person reads for an outcome. The server renders every message
+  // in this page's language: an accepted scan says what it did; a refusal
+  // is headed by its rule's title, with the sentence below.
   function describe(o) {
     const kind = data.kinds[o.kind] || o.kind;
     if (!o.accepted) {
       const reason = (o.code && data.reasons[o.code]) || o.message;
       return { reason: reason, detail: reason === o.message ? '' : o.message, kind: kind };
     }
-    const draft = o.draft || {};
-    let what = o.specimen_id || o.location || o.package_id || '';
-    if (o.kind === 'kit' && draft.kit) {
-      what = (draft.kit.description || draft.kit.gtin) + (draft.kit.lot ? ' / ' + t.kit_lot + ' ' + draft.kit.lot : '');
-    } else if (o.kind === 'patient' && draft.patient) {
-      what = draft.patient;
-    }
-    return { reason: what ? kind + ': ' + what : kind, detail: o.message, kind: kind };
+    return { reason: o.message, detail: '', kind: kind };
   }
 
   function warningText(w) {
@@ -67,12 +61,10 @@
     $('outcome-reason').textContent = d.reason;
     const detail = $('outcome-detail');
     detail.textContent = d.detail;
-    // The workflows' messages are English; say so to a screen reader.
-    if (data.lang !== 'en') detail.setAttribute('lang', 'en');
     const warnings = $('outcome-warnings');
     warnings.replaceChildren();
     (o.warnings || []).forEach((w) => warnings.appendChild(el('li', null, t.warnings + ': ' + warningText(w))));
-    $('outcome-next').textContent = o.next ? t.next + ': ' + (data.next_steps[o.next] || o.next) : '';
+    $('outcome-next').textContent = o.next ? t.next + ': ' + o.next : '';
   }
 
   function showProblem(reason, detail) {
@@ -281,8 +273,7 @@
     $('outcome-verdict').textContent = '\u2715 ' + t.refused;
     $('outcome-reason').textContent = reasons.join(' / ');
     const detail = $('outcome-detail');
-    detail.textContent = list.map((n) => n.message).join('; ');
-    if (data.lang !== 'en') detail.setAttribute('lang', 'en');
+    detail.textContent = list.map((n) => n.message).join(data.lang === 'en' ? '; ' : '。');
     $('outcome-warnings').replaceChildren();
     $('outcome-next').textContent = '';
     cue(false);
@@ -300,7 +291,7 @@
       button.disabled = true;
       let res;
       try {
-        res = await fetch('/api/v1/specimens', {
+        res = await fetch('/api/v1/specimens?lang=' + data.lang, {
           method: 'POST',
           credentials: 'same-origin',
           headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
@@ -434,7 +425,7 @@
   async function send(raw) {
     let res;
     try {
-      res = await fetch('/api/v1/scans', {
+      res = await fetch('/api/v1/scans?lang=' + data.lang, {
         method: 'POST',
         credentials: 'same-origin',
         headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
@@ -511,7 +502,7 @@
     showProblem(t.session_ended, '');
   }
   function connect() {
-    const url = '/api/v1/stations/' + encodeURIComponent(data.station) + '/events?last_event_id=' + lastId;
+    const url = '/api/v1/stations/' + encodeURIComponent(data.station) + '/events?lang=' + data.lang + '&last_event_id=' + lastId;
     const source = new EventSource(url);
     source.addEventListener('open', () => live(true));
     source.addEventListener('scan', (e) => show(JSON.parse(e.data), true));

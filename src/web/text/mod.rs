@@ -15,46 +15,9 @@ use crate::domain::labels;
 use crate::domain::roles::Role;
 use crate::domain::{RuleCode, SpecimenType};
 
-/// The page language: Japanese unless the person chose English.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    Ja,
-    En,
-}
+pub use crate::domain::messages::Lang;
 
 impl Lang {
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::Ja => "ja",
-            Lang::En => "en",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<Lang> {
-        match code {
-            "ja" => Some(Lang::Ja),
-            "en" => Some(Lang::En),
-            _ => None,
-        }
-    }
-
-    /// The other language, for the switch in the header.
-    pub fn other(self) -> Lang {
-        match self {
-            Lang::Ja => Lang::En,
-            Lang::En => Lang::Ja,
-        }
-    }
-
-    /// The same language for a printed document's words
-    /// (`domain::labels`).
-    pub fn print(self) -> labels::PrintLang {
-        match self {
-            Lang::Ja => labels::PrintLang::Ja,
-            Lang::En => labels::PrintLang::En,
-        }
-    }
-
     pub fn text(self) -> &'static Text {
         match self {
             Lang::Ja => &JA,
@@ -384,27 +347,6 @@ pub fn workflow_label(lang: Lang, workflow: Workflow) -> &'static str {
     }
 }
 
-/// What a scan was read as (`outcome.kind`).
-pub fn kind_label(lang: Lang, kind: &str) -> Option<&'static str> {
-    Some(match (lang, kind) {
-        (Lang::Ja, "specimen") => "採取管",
-        (Lang::Ja, "kit") => "採取キット",
-        (Lang::Ja, "patient") => "患者",
-        (Lang::Ja, "location") => "保管場所",
-        (Lang::Ja, "package") => "梱包",
-        (Lang::Ja, "command") => "コマンド",
-        (Lang::Ja, "unknown") => "不明なコード",
-        (Lang::En, "specimen") => "tube",
-        (Lang::En, "kit") => "kit",
-        (Lang::En, "patient") => "patient",
-        (Lang::En, "location") => "location",
-        (Lang::En, "package") => "package",
-        (Lang::En, "command") => "command",
-        (Lang::En, "unknown") => "unknown code",
-        _ => return None,
-    })
-}
-
 /// A scanner's state (`device` events, `GET /api/v1/devices`).
 pub fn device_state_label(lang: Lang, state: &str) -> Option<&'static str> {
     Some(match (lang, state) {
@@ -437,45 +379,17 @@ pub fn device_error_label(lang: Lang, code: &str) -> Option<&'static str> {
     })
 }
 
-/// Why a scan was refused, in plain Japanese: the desk's own words for the
-/// scan codes, else the rule's name from `domain::labels`. `None` (and in
-/// English always) means the outcome's own message says it best.
+/// A rule or error code's title in words (the catalogue's), for a page
+/// to head a refusal with.
 pub fn reason_label(lang: Lang, code: RuleCode) -> Option<&'static str> {
-    if lang == Lang::En {
-        return None;
-    }
-    let desk = match code {
-        RuleCode::InvalidBarcode => "バーコードを読み取れません",
-        RuleCode::InvalidInput => "入力の形式が正しくありません",
-        RuleCode::UnknownSpecimen => "登録されていない検体、または保管場所です",
-        RuleCode::UnknownLocation => "登録されていない保管場所です",
-        RuleCode::UnknownPackage => "登録されていない梱包です",
-        RuleCode::DuplicateSpecimen => {
-            "この検体番号はすでに登録されています。新しい採取管を使ってください"
-        }
-        RuleCode::DuplicateScan => "同じコードを続けて読み取りました（処理済み）",
-        RuleCode::UnexpectedScan => "この作業のこの段階では使えないスキャンです",
-        RuleCode::UnknownStation => "設定されていないステーションです",
-        RuleCode::PackageDispatched => "発送済みの梱包です",
-        RuleCode::AlreadyPacked => "すでに梱包に入っています",
-        RuleCode::NotInCare => "保管中ではない検体です",
-        RuleCode::PackageIncomplete => "梱包のチェックリストが完了していません",
-        RuleCode::Forbidden => "この役割ではできない操作です",
-        RuleCode::Unauthorized => "ログインが必要です",
-        _ => {
-            let rule = labels::flag_ja(code);
-            // "その他" names no rule: the message says more.
-            return (rule != labels::rule_ja(RuleCode::Internal)).then_some(rule);
-        }
-    };
-    Some(desk)
+    Some(code.title(lang))
 }
 
-/// Every code with a Japanese reason, for the station page's script.
+/// Every code's title, for the station page's script.
 pub fn reason_labels(lang: Lang) -> Vec<(&'static str, &'static str)> {
-    ALL_CODES
+    RuleCode::ALL
         .iter()
-        .filter_map(|c| reason_label(lang, *c).map(|l| (c.as_str(), l)))
+        .map(|c| (c.as_str(), c.title(lang)))
         .collect()
 }
 
@@ -675,58 +589,6 @@ pub fn ppe_label(lang: Lang, code: &str) -> &'static str {
     }
 }
 
-/// The station workflows' "what next" sentences (`outcome.next`) in
-/// Japanese, keyed by the English the workflow sends; a sentence missing
-/// here is shown as sent.
-pub const NEXT_JA: [(&str, &str); 11] = [
-    ("scan the patient", "患者のバーコードを読み取ってください"),
-    ("scan the new tube", "新しい採取管を読み取ってください"),
-    (
-        "scan the collection kit, or complete the form",
-        "採取キットを読み取るか、登録フォームに進んでください",
-    ),
-    (
-        "complete the registration form",
-        "登録フォームに進んでください",
-    ),
-    (
-        "scan a tube or a location",
-        "採取管か保管場所を読み取ってください",
-    ),
-    (
-        "scan the location to store it in",
-        "保管場所を読み取ってください",
-    ),
-    (
-        "scan the tube to store here",
-        "ここに保管する採取管を読み取ってください",
-    ),
-    (
-        "scan the next tube or location",
-        "次の採取管か保管場所を読み取ってください",
-    ),
-    (
-        "scan the package label or the new-package code",
-        "梱包ラベルか「新しい梱包を開始」のコードを読み取ってください",
-    ),
-    (
-        "scan tubes, then the checklist codes, then dispatch",
-        "採取管、チェックリストのコード、発送の順に読み取ってください",
-    ),
-    ("scan the package label", "梱包ラベルを読み取ってください"),
-];
-
-pub fn next_label(lang: Lang, next: &str) -> String {
-    match lang {
-        Lang::Ja => NEXT_JA
-            .iter()
-            .find(|(en, _)| *en == next)
-            .map_or(next, |(_, ja)| ja)
-            .to_string(),
-        Lang::En => next.to_string(),
-    }
-}
-
 /// How [`time_left`] writes hours and minutes, for the alerts page's
 /// script to count down in the same words (`{h}`, `{m}`: two digits).
 pub fn time_left_pattern(lang: Lang) -> &'static str {
@@ -748,78 +610,9 @@ pub fn time_left(lang: Lang, left: chrono::Duration) -> String {
         .replace("{m}", &format!("{m:02}"))
 }
 
-/// Every rule code, to build the script's table from.
-const ALL_CODES: [RuleCode; 47] = [
-    RuleCode::InvalidInput,
-    RuleCode::InvalidBarcode,
-    RuleCode::OnsetAfterCollection,
-    RuleCode::CollectionInFuture,
-    RuleCode::SalivaWindowExceeded,
-    RuleCode::SalivaOnsetUnknown,
-    RuleCode::SerumTiming,
-    RuleCode::KitExpired,
-    RuleCode::KitSwabMaterial,
-    RuleCode::KitTypeMismatch,
-    RuleCode::UnknownKit,
-    RuleCode::DuplicateKit,
-    RuleCode::DuplicateSpecimen,
-    RuleCode::DuplicateLocation,
-    RuleCode::DuplicateUser,
-    RuleCode::UnknownSpecimen,
-    RuleCode::UnknownLocation,
-    RuleCode::UnknownPackage,
-    RuleCode::PriorityViolation,
-    RuleCode::DryIceInSecondary,
-    RuleCode::DryIceWithoutOverpack,
-    RuleCode::PackageIncomplete,
-    RuleCode::PackageDispatched,
-    RuleCode::PackageNotDispatched,
-    RuleCode::AlreadyPacked,
-    RuleCode::NotInPackage,
-    RuleCode::NotInCare,
-    RuleCode::SiteNotConfigured,
-    RuleCode::StorageDeadlineExceeded,
-    RuleCode::FreezeOrShipDue,
-    RuleCode::AmbientTooLong,
-    RuleCode::FreezeThaw,
-    RuleCode::Minus20Fallback,
-    RuleCode::WrongStorageClass,
-    RuleCode::ConsultationRequired,
-    RuleCode::NoRespiratorySpecimen,
-    RuleCode::PpeIncomplete,
-    RuleCode::ResultBeforeCollection,
-    RuleCode::UnknownStation,
-    RuleCode::DuplicateScan,
-    RuleCode::UnexpectedScan,
-    RuleCode::SelfLockout,
-    RuleCode::TooManyAttempts,
-    RuleCode::Unauthorized,
-    RuleCode::Forbidden,
-    RuleCode::NotFound,
-    RuleCode::Internal,
-];
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn every_rule_code_is_in_the_scripts_table() {
-        // A code added to RuleCode without being added here would show its
-        // English message on a Japanese page; its serialised name proves
-        // the list covers the enum (serde names every variant).
-        let listed: std::collections::BTreeSet<&str> =
-            ALL_CODES.iter().map(|c| c.as_str()).collect();
-        let source = include_str!("../../domain/codes.rs");
-        let body = source
-            .split("pub fn as_str(self)")
-            .nth(1)
-            .and_then(|s| s.split("impl fmt::Display").next())
-            .unwrap_or_default();
-        let declared: std::collections::BTreeSet<&str> =
-            body.split('"').skip(1).step_by(2).collect();
-        assert_eq!(listed, declared);
-    }
 
     #[test]
     fn the_time_left_reads_in_hours_and_minutes_or_as_overdue() {
@@ -831,32 +624,15 @@ mod tests {
     }
 
     #[test]
-    fn the_japanese_next_steps_are_the_sentences_the_workflows_send() {
-        let workflow = include_str!("../../scanning/workflow.rs");
-        for (en, _) in NEXT_JA {
-            assert!(
-                workflow.contains(&format!("\"{en}\"")),
-                "{en:?} is no longer a workflow's next step"
-            );
-        }
-    }
-
-    #[test]
-    fn a_refusal_reads_in_japanese_for_the_desk_codes_and_the_named_rules() {
-        assert_eq!(
-            reason_label(Lang::Ja, RuleCode::UnknownSpecimen),
-            Some("登録されていない検体、または保管場所です")
-        );
-        assert_eq!(
-            reason_label(Lang::Ja, RuleCode::KitExpired),
-            Some("使用期限切れのキット")
-        );
+    fn a_refusal_is_headed_with_its_rules_title_in_the_pages_language() {
         assert_eq!(
             reason_label(Lang::Ja, RuleCode::SalivaWindowExceeded),
             Some("発症後10日目以降の唾液")
         );
-        // No Japanese name: the message is shown instead.
-        assert_eq!(reason_label(Lang::Ja, RuleCode::SiteNotConfigured), None);
-        assert_eq!(reason_label(Lang::En, RuleCode::KitExpired), None);
+        assert_eq!(
+            reason_label(Lang::En, RuleCode::KitExpired),
+            Some("Expired kit")
+        );
+        assert_eq!(reason_labels(Lang::Ja).len(), RuleCode::ALL.len());
     }
 }

@@ -11,7 +11,6 @@
 use super::Lang;
 use crate::domain::labels::{self, command_sheet, SLIP_EN, SLIP_JA};
 use crate::domain::packaging::{Carrier, ChecklistItem, Layer};
-use crate::domain::RuleCode;
 
 /// One language's words for the packing pages, grouped by page.
 pub struct PackingText {
@@ -78,10 +77,6 @@ pub struct PackingText {
     pub needs_reason_link: &'static str,
     /// Before the list of rules that refused a form.
     pub refused_intro: &'static str,
-    /// Hours a tube spent unfrozen: `{h}`.
-    pub hours_unfrozen: &'static str,
-    /// After a priority refusal: the tube left behind, `{tube}`.
-    pub left_behind: &'static str,
     /// At the top when the refusal is shown beside its form, lower down.
     pub error_elsewhere: &'static str,
     pub layers_title: &'static str,
@@ -235,8 +230,6 @@ pub const PACKING_JA: PackingText = PackingText {
     missing_refused: "チェックリストはすべて揃っていますが、発送は受け付けられませんでした。理由を確かめてください。",
     needs_reason_link: "発送の欄で理由を書く",
     refused_intro: "次の理由で受け付けられませんでした。",
-    hours_unfrozen: "未凍結 {h} 時間",
-    left_behind: "（残っている検体: {tube}）",
     error_elsewhere: "操作は受け付けられませんでした。理由へ移動する",
     layers_title: "梱包チェックリスト",
     layers_intro: "内側から順に、一次容器・二次容器・三次容器（必要ならオーバーパック）と包みます。層ごとに確認した項目をチェックしてください。",
@@ -381,8 +374,6 @@ pub const PACKING_EN: PackingText = PackingText {
     missing_refused: "The checklist is complete, but dispatch was refused: see the reason.",
     needs_reason_link: "Write the reason at Dispatch",
     refused_intro: "Refused for these reasons:",
-    hours_unfrozen: "{h} h unfrozen",
-    left_behind: " (left behind: {tube})",
     error_elsewhere: "That was not accepted: go to the reason",
     layers_title: "Packing checklist",
     layers_intro: "Pack from the inside out: primary, secondary, tertiary (and an overpack when needed). Tick each item as you check it.",
@@ -501,25 +492,6 @@ pub fn carrier_label(lang: Lang, carrier: Carrier) -> &'static str {
     }
 }
 
-/// What a rule that refuses packing or dispatch asks for, in Japanese
-/// (the English is the refusal's own sentence).
-pub fn refusal_explanation(lang: Lang, code: RuleCode) -> Option<&'static str> {
-    if lang == Lang::En {
-        return None;
-    }
-    Some(match code {
-        RuleCode::StorageDeadlineExceeded => {
-            "採取から48時間以上、凍結されていません（−80 °C で凍結すべきでした）"
-        }
-        RuleCode::PriorityViolation => {
-            "同じ患者の、送付優先順位がより高い検体がこの梱包に入っていません"
-        }
-        RuleCode::ConsultationRequired => "送付の前に相談の記録が必要です",
-        RuleCode::DryIceInSecondary => "二次容器は密閉されるため、ドライアイスは入れられません",
-        _ => return None,
-    })
-}
-
 /// A package status (`open`, `dispatched`, `received`) in words.
 pub fn status_label(lang: Lang, status: &str) -> &'static str {
     let t = packing(lang);
@@ -566,8 +538,6 @@ mod tests {
     fn the_placeholders_of_each_sentence_are_the_same_in_both_languages() {
         let pairs = [
             (PACKING_JA.missing_count, PACKING_EN.missing_count),
-            (PACKING_JA.hours_unfrozen, PACKING_EN.hours_unfrozen),
-            (PACKING_JA.left_behind, PACKING_EN.left_behind),
             (PACKING_JA.emergency_hint, PACKING_EN.emergency_hint),
             (PACKING_JA.done_by, PACKING_EN.done_by),
             (PACKING_JA.undone_by, PACKING_EN.undone_by),

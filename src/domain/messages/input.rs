@@ -1,0 +1,515 @@
+//! Malformed or impossible requests (`invalid_input`, `invalid_barcode`):
+//! what is wrong with which field, in words a clerk can act on.
+
+use super::{checklist_item_name, field_name, say, Lang};
+use crate::domain::packaging::ChecklistItem;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "key", rename_all = "snake_case")]
+pub enum InputMsg {
+    FieldEmpty {
+        field: String,
+    },
+    FieldTooLong {
+        field: String,
+        max: usize,
+    },
+    FieldTooManyBytes {
+        field: String,
+        max: usize,
+    },
+    FieldControlCharacter {
+        field: String,
+    },
+    FieldControlCharacterAt {
+        field: String,
+        position: usize,
+    },
+    FieldUntrimmed {
+        field: String,
+    },
+    /// A value that is not one of the codes the field takes.
+    NotOneOf {
+        field: String,
+        value: String,
+        allowed: Vec<String>,
+    },
+    LimitRange {
+        min: i64,
+        max: i64,
+    },
+    KitNotAScan,
+    VolumeRange,
+    AsymptomaticWithOnset,
+    BirthAfterCollection,
+    NoMidnight {
+        date: NaiveDate,
+    },
+    DateOutOfRange {
+        date: NaiveDate,
+    },
+    DispatchInFuture,
+    ReceiptInFuture,
+    ConsultationInFuture,
+    DispatchBeforePacking {
+        specimen_id: String,
+    },
+    ReceiptBeforeDispatch,
+    DryIceOnUntick,
+    PackageLevelItem {
+        item: ChecklistItem,
+    },
+    LotFormat {
+        max: usize,
+    },
+    JsonBody {
+        detail: String,
+    },
+    JsonContentType,
+    BodyTooLarge {
+        limit: usize,
+    },
+    BadPath {
+        detail: String,
+    },
+    BadQuery {
+        detail: String,
+    },
+    BadForm {
+        detail: String,
+    },
+    ScanControlCharacters,
+    EncodingOnlyForCsv,
+    /// GS1 data that breaks a GS1 rule; `detail` is the GS1 syntax
+    /// engine's own sentence (technical, kept in English).
+    InvalidBarcode {
+        ai: Option<String>,
+        position: Option<usize>,
+        detail: String,
+    },
+    /// A GS1 label without (01) where a kit's label is expected.
+    KitLabelWithoutGtin {
+        element_string: String,
+    },
+    KitExpiryNotADate {
+        value: String,
+    },
+    GtinNotDigits {
+        gtin: String,
+    },
+    GtinLength {
+        gtin: String,
+    },
+    GtinCheckDigit {
+        gtin: String,
+        found: String,
+        expected: u8,
+    },
+    KitDescriptionEmpty {
+        gtin: String,
+    },
+    KitDescriptionTooLong {
+        gtin: String,
+        max: usize,
+    },
+    KitDescriptionControlCharacter {
+        gtin: String,
+    },
+    /// A scan at a kit's step that is not GS1 at all.
+    NotAKitLabel,
+}
+
+impl InputMsg {
+    pub fn render(&self, lang: Lang) -> String {
+        use InputMsg::*;
+        match self {
+            FieldEmpty { field } => {
+                let f = field_name(field, lang);
+                say!(lang, "{f}が入力されていません", "{f} is empty")
+            }
+            FieldTooLong { field, max } => {
+                let f = field_name(field, lang);
+                say!(lang, "{f}は{max}文字以内で入力してください", "{f} is longer than {max} characters")
+            }
+            FieldTooManyBytes { field, max } => {
+                let f = field_name(field, lang);
+                say!(lang, "{f}が長すぎます（{max}バイトまで）", "{f} is longer than {max} bytes")
+            }
+            FieldControlCharacter { field } => {
+                let f = field_name(field, lang);
+                say!(lang, "{f}に制御文字が含まれています", "{f} contains a control character")
+            }
+            FieldControlCharacterAt { field, position } => {
+                let f = field_name(field, lang);
+                let n = position + 1;
+                say!(
+                    lang,
+                    "{f}の{n}文字目に制御文字が含まれています",
+                    "{f} contains a control character at position {position}"
+                )
+            }
+            FieldUntrimmed { field } => {
+                let f = field_name(field, lang);
+                say!(lang, "{f}の前後に空白があります", "{f} has leading or trailing spaces")
+            }
+            NotOneOf {
+                field,
+                value,
+                allowed,
+            } => {
+                let f = field_name(field, lang);
+                let a = allowed.join(", ");
+                say!(
+                    lang,
+                    "{f}の値 {value:?} は使えません（使える値: {a}）",
+                    "{f} {value:?} is not one of: {a}"
+                )
+            }
+            LimitRange { min, max } => say!(
+                lang,
+                "limit は{min}から{max}の間で指定してください",
+                "limit must be between {min} and {max}"
+            ),
+            KitNotAScan => say!(
+                lang,
+                "採取キットには読み取ったラベルをそのまま入れてください（1〜200文字、GS 以外の制御文字なし）",
+                "kit must be the scanned label: 1–200 characters, no control characters but GS"
+            ),
+            VolumeRange => say!(
+                lang,
+                "量は0 mLより大きく100 mL以下で入力してください",
+                "volume_ml must be more than 0 and at most 100"
+            ),
+            AsymptomaticWithOnset => say!(
+                lang,
+                "無症状の患者には発症日を入力しません",
+                "an asymptomatic patient has no onset date"
+            ),
+            BirthAfterCollection => say!(
+                lang,
+                "生年月日が採取日より後になっています",
+                "patient.birth_date is after the collection date"
+            ),
+            NoMidnight { date } => say!(
+                lang,
+                "{date} の0時が施設のタイムゾーンにありません",
+                "no midnight on {date} in the site's time zone"
+            ),
+            DateOutOfRange { date } => {
+                say!(lang, "{date} は扱える範囲外の日付です", "{date} is out of range")
+            }
+            DispatchInFuture => say!(
+                lang,
+                "発送日時が未来になっています",
+                "dispatch time is in the future"
+            ),
+            ReceiptInFuture => say!(
+                lang,
+                "受領日時が未来になっています",
+                "receipt time is in the future"
+            ),
+            ConsultationInFuture => say!(
+                lang,
+                "相談の日時が未来になっています",
+                "consultation time is in the future"
+            ),
+            DispatchBeforePacking { specimen_id } => say!(
+                lang,
+                "発送日時が、採取管 {specimen_id} を梱包に入れた時刻より前です",
+                "dispatch time is before tube {specimen_id} went into the package"
+            ),
+            ReceiptBeforeDispatch => say!(
+                lang,
+                "受領日時が発送日時より前です",
+                "receipt time is before dispatch"
+            ),
+            DryIceOnUntick => say!(
+                lang,
+                "ドライアイスの重量はチェックを付けるときにだけ入力します",
+                "dry_ice_kg goes with ticking, not un-ticking"
+            ),
+            PackageLevelItem { item } => {
+                let name = checklist_item_name(*item, lang);
+                let code = item.code();
+                say!(
+                    lang,
+                    "「{name}」は梱包全体の項目です。採取管を指定しないでください",
+                    "{code} is a package-level item: leave out specimen_id"
+                )
+            }
+            LotFormat { max } => say!(
+                lang,
+                "ロット番号は1〜{max}文字で、制御文字を含めないでください（AI (10) と同じ）",
+                "lot must be 1–{max} characters without control characters, as (10) carries it"
+            ),
+            JsonBody { detail } => say!(
+                lang,
+                "リクエストの JSON が正しくありません（{detail}）",
+                "invalid JSON body: {detail}"
+            ),
+            JsonContentType => say!(
+                lang,
+                "Content-Type は application/json にしてください",
+                "Content-Type must be application/json"
+            ),
+            BodyTooLarge { limit } => say!(
+                lang,
+                "リクエストが大きすぎます（{limit}バイトまで）",
+                "request body larger than {limit} bytes"
+            ),
+            BadPath { detail } => {
+                say!(lang, "URL のパスが正しくありません（{detail}）", "invalid path: {detail}")
+            }
+            BadQuery { detail } => say!(
+                lang,
+                "URL のクエリが正しくありません（{detail}）",
+                "invalid query: {detail}"
+            ),
+            BadForm { detail } => {
+                say!(lang, "フォームの内容が正しくありません（{detail}）", "invalid form: {detail}")
+            }
+            ScanControlCharacters => say!(
+                lang,
+                "スキャンデータに GS・RS・FS・EOT 以外の制御文字が含まれています",
+                "data contains a control character other than GS, RS, FS or EOT"
+            ),
+            EncodingOnlyForCsv => say!(
+                lang,
+                "文字コード（encoding）は CSV 形式にだけ指定できます",
+                "encoding applies to the CSV format only"
+            ),
+            InvalidBarcode {
+                ai,
+                position,
+                detail,
+            } => {
+                let at_ja = match (ai, position) {
+                    (Some(ai), Some(p)) => format!("（AI ({ai}) の{}文字目）", p + 1),
+                    (Some(ai), None) => format!("（AI ({ai})）"),
+                    (None, Some(p)) => format!("（{}文字目）", p + 1),
+                    (None, None) => String::new(),
+                };
+                let at_en = match (ai, position) {
+                    (Some(ai), Some(p)) => format!(" [AI ({ai}), position {p}]"),
+                    (Some(ai), None) => format!(" [AI ({ai})]"),
+                    (None, Some(p)) => format!(" [position {p}]"),
+                    (None, None) => String::new(),
+                };
+                say!(
+                    lang,
+                    "バーコードのデータが GS1 の規則に合いません{at_ja}。ラベルを確かめて読み直してください",
+                    "not valid GS1: {detail}{at_en}"
+                )
+            }
+            KitLabelWithoutGtin { element_string } => say!(
+                lang,
+                "GS1 ラベル {element_string} に GTIN (01) がありません。キットそのもののラベルを読み取ってください",
+                "kit: the GS1 label {element_string} has no (01) GTIN; scan the kit's own label"
+            ),
+            KitExpiryNotADate { value } => say!(
+                lang,
+                "キットの使用期限 (17) {value:?} が日付（YYMMDD）になっていません",
+                "kit label is not valid GS1: (17) {value:?} is not a date YYMMDD"
+            ),
+            GtinNotDigits { gtin } => say!(
+                lang,
+                "GTIN {gtin:?} は数字だけで入力してください",
+                "GTIN {gtin:?} must be digits only"
+            ),
+            GtinLength { gtin } => say!(
+                lang,
+                "GTIN {gtin:?} は8・12・13・14桁のいずれかです",
+                "GTIN {gtin:?} must have 8, 12, 13 or 14 digits"
+            ),
+            GtinCheckDigit {
+                gtin,
+                found,
+                expected,
+            } => say!(
+                lang,
+                "GTIN {gtin:?} のチェックデジットが合いません（{found} ではなく {expected}）",
+                "GTIN {gtin:?} ends in check digit {found}; its check digit is {expected}"
+            ),
+            KitDescriptionEmpty { gtin } => say!(
+                lang,
+                "キット {gtin} の説明が入力されていません",
+                "kit {gtin}: description is empty"
+            ),
+            KitDescriptionTooLong { gtin, max } => say!(
+                lang,
+                "キット {gtin} の説明は{max}文字以内にしてください",
+                "kit {gtin}: description is longer than {max} characters"
+            ),
+            KitDescriptionControlCharacter { gtin } => say!(
+                lang,
+                "キット {gtin} の説明に制御文字が含まれています",
+                "kit {gtin}: description contains a control character"
+            ),
+            NotAKitLabel => say!(
+                lang,
+                "採取キットの GS1 ラベルではありません",
+                "not a GS1 kit label"
+            ),
+        }
+    }
+
+    /// The request field this message is about, for a form to mark.
+    pub fn field(&self) -> Option<&str> {
+        use InputMsg::*;
+        match self {
+            FieldEmpty { field }
+            | FieldTooLong { field, .. }
+            | FieldTooManyBytes { field, .. }
+            | FieldControlCharacter { field }
+            | FieldControlCharacterAt { field, .. }
+            | FieldUntrimmed { field }
+            | NotOneOf { field, .. } => Some(field),
+            KitNotAScan | KitLabelWithoutGtin { .. } | KitExpiryNotADate { .. } => Some("kit"),
+            VolumeRange => Some("volume_ml"),
+            AsymptomaticWithOnset => Some("onset_date"),
+            BirthAfterCollection => Some("patient.birth_date"),
+            _ => None,
+        }
+    }
+}
+
+/// Allowed values as a `NotOneOf` lists them.
+pub fn allowed(values: &[&str]) -> Vec<String> {
+    values.iter().map(|v| v.to_string()).collect()
+}
+
+#[cfg(test)]
+pub(super) fn samples() -> Vec<InputMsg> {
+    use InputMsg::*;
+    let f = || "patient.name".to_string();
+    let day = NaiveDate::from_ymd_opt(2026, 12, 6).unwrap_or_default();
+    let all = vec![
+        FieldEmpty { field: f() },
+        FieldTooLong {
+            field: f(),
+            max: 200,
+        },
+        FieldTooManyBytes {
+            field: "data".into(),
+            max: 4096,
+        },
+        FieldControlCharacter { field: f() },
+        FieldControlCharacterAt {
+            field: "specimen_id".into(),
+            position: 2,
+        },
+        FieldUntrimmed {
+            field: "name".into(),
+        },
+        NotOneOf {
+            field: "status".into(),
+            value: "lost".into(),
+            allowed: allowed(&["open", "dispatched"]),
+        },
+        LimitRange { min: 1, max: 1000 },
+        KitNotAScan,
+        VolumeRange,
+        AsymptomaticWithOnset,
+        BirthAfterCollection,
+        NoMidnight { date: day },
+        DateOutOfRange { date: day },
+        DispatchInFuture,
+        ReceiptInFuture,
+        ConsultationInFuture,
+        DispatchBeforePacking {
+            specimen_id: "T-1".into(),
+        },
+        ReceiptBeforeDispatch,
+        DryIceOnUntick,
+        PackageLevelItem {
+            item: ChecklistItem::TertiarySealed,
+        },
+        LotFormat { max: 20 },
+        JsonBody {
+            detail: "missing field `name`".into(),
+        },
+        JsonContentType,
+        BodyTooLarge { limit: 65536 },
+        BadPath { detail: "x".into() },
+        BadQuery { detail: "x".into() },
+        BadForm { detail: "x".into() },
+        ScanControlCharacters,
+        EncodingOnlyForCsv,
+        InvalidBarcode {
+            ai: Some("17".into()),
+            position: Some(2),
+            detail: "invalid date".into(),
+        },
+        KitLabelWithoutGtin {
+            element_string: "(8004)X".into(),
+        },
+        KitExpiryNotADate {
+            value: "261399".into(),
+        },
+        GtinNotDigits { gtin: "ABC".into() },
+        GtinLength { gtin: "123".into() },
+        GtinCheckDigit {
+            gtin: "04912345000018".into(),
+            found: "8".into(),
+            expected: 9,
+        },
+        KitDescriptionEmpty {
+            gtin: "04912345000019".into(),
+        },
+        KitDescriptionTooLong {
+            gtin: "04912345000019".into(),
+            max: 200,
+        },
+        KitDescriptionControlCharacter {
+            gtin: "04912345000019".into(),
+        },
+        NotAKitLabel,
+    ];
+    for m in &all {
+        match m {
+            FieldEmpty { .. }
+            | FieldTooLong { .. }
+            | FieldTooManyBytes { .. }
+            | FieldControlCharacter { .. }
+            | FieldControlCharacterAt { .. }
+            | FieldUntrimmed { .. }
+            | NotOneOf { .. }
+            | LimitRange { .. }
+            | KitNotAScan
+            | VolumeRange
+            | AsymptomaticWithOnset
+            | BirthAfterCollection
+            | NoMidnight { .. }
+            | DateOutOfRange { .. }
+            | DispatchInFuture
+            | ReceiptInFuture
+            | ConsultationInFuture
+            | DispatchBeforePacking { .. }
+            | ReceiptBeforeDispatch
+            | DryIceOnUntick
+            | PackageLevelItem { .. }
+            | LotFormat { .. }
+            | JsonBody { .. }
+            | JsonContentType
+            | BodyTooLarge { .. }
+            | BadPath { .. }
+            | BadQuery { .. }
+            | BadForm { .. }
+            | ScanControlCharacters
+            | EncodingOnlyForCsv
+            | InvalidBarcode { .. }
+            | KitLabelWithoutGtin { .. }
+            | KitExpiryNotADate { .. }
+            | GtinNotDigits { .. }
+            | GtinLength { .. }
+            | GtinCheckDigit { .. }
+            | KitDescriptionEmpty { .. }
+            | KitDescriptionTooLong { .. }
+            | KitDescriptionControlCharacter { .. }
+            | NotAKitLabel => {}
+        }
+    }
+    all
+}

@@ -1,0 +1,508 @@
+//! What is stored says no: unknown ids, conflicts with stored records,
+//! sign-in and roles.
+
+use super::{action_name, list, role_name, say, Lang, Msg};
+use crate::domain::roles::{Action, Role};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "key", rename_all = "snake_case")]
+pub enum RecordMsg {
+    NoSpecimen {
+        id: String,
+    },
+    NoLocation {
+        code: String,
+    },
+    NoPackage {
+        id: String,
+    },
+    NoKit {
+        gtin: String,
+    },
+    NoUser {
+        id: String,
+    },
+    NoPatient {
+        patient_id: String,
+    },
+    NoStation {
+        name: String,
+    },
+    NoRoute {
+        method: String,
+        path: String,
+    },
+    DuplicateSpecimen {
+        id: String,
+    },
+    DuplicateLocation {
+        code: String,
+    },
+    DuplicateKit {
+        gtin: String,
+        in_config: bool,
+    },
+    DuplicateUser {
+        name: String,
+    },
+    /// A stored tube whose status no longer lets it be stored.
+    NotInCareToStore {
+        id: String,
+        status: String,
+    },
+    NotInCareToPack {
+        id: String,
+        status: String,
+    },
+    PackageLocked {
+        id: String,
+        status: String,
+    },
+    AlreadyPacked {
+        id: String,
+        package: String,
+    },
+    NotInPackage {
+        id: String,
+        package: String,
+    },
+    PackageHasNoTube {
+        package: String,
+    },
+    /// Dispatch waits for these (their sentences, in checklist order).
+    PackageIncomplete {
+        package: String,
+        missing: Vec<Msg>,
+    },
+    PackageNotDispatched {
+        id: String,
+    },
+    ReceiveFirst {
+        id: String,
+        status: String,
+    },
+    /// Packages need `site.gs1_company_prefix` for their SSCC.
+    CompanyPrefixMissing,
+    CompanyPrefixInvalid {
+        value: String,
+    },
+    SsccSerialsUsedUp {
+        prefix: String,
+        serial: u64,
+    },
+    ScanAlreadyProcessed {
+        id: i64,
+    },
+    SelfLockout,
+    /// A known patient number registered with other identity fields.
+    PatientMismatch {
+        patient_id: String,
+        fields: Vec<String>,
+    },
+    RoleMayNot {
+        role: Role,
+        action: Action,
+    },
+    /// Changing something with the session cookie needs its CSRF header.
+    CsrfMissing {
+        header: String,
+    },
+    MissingToken,
+    InvalidToken,
+    SessionEnded,
+    ServerNotReady,
+    TooManyAttempts {
+        seconds: u64,
+    },
+    Internal,
+    ShuttingDown,
+    StationUserDisabled {
+        name: String,
+    },
+    /// A scan replayed after a restart whose user is gone or disabled.
+    ScanUserGone,
+    StationGone {
+        name: String,
+    },
+}
+
+impl RecordMsg {
+    pub fn render(&self, lang: Lang) -> String {
+        use RecordMsg::*;
+        match self {
+            NoSpecimen { id } => say!(
+                lang,
+                "検体 {id} は登録されていません",
+                "no specimen {id:?}"
+            ),
+            NoLocation { code } => say!(
+                lang,
+                "保管場所 {code} は登録されていません",
+                "no location {code:?}"
+            ),
+            NoPackage { id } => say!(lang, "梱包 {id} はありません", "no package {id:?}"),
+            NoKit { gtin } => say!(
+                lang,
+                "キット {gtin} はキットカタログにありません",
+                "no kit {gtin:?} in the kit catalog"
+            ),
+            NoUser { id } => say!(lang, "利用者 {id} はいません", "no user {id}"),
+            NoPatient { patient_id } => say!(
+                lang,
+                "患者番号 {patient_id} の患者は登録されていません",
+                "no patient {patient_id:?}"
+            ),
+            NoStation { name } => say!(
+                lang,
+                "ステーション {name} は設定されていません（kentai.toml の [[station]]）",
+                "no station {name:?} is configured"
+            ),
+            NoRoute { method, path } => say!(
+                lang,
+                "{method} {path} という API はありません",
+                "no route {method} {path}"
+            ),
+            DuplicateSpecimen { id } => say!(
+                lang,
+                "検体番号 {id} はすでに別の内容で登録されています。新しい採取管を使ってください",
+                "specimen {id:?} is already registered with different details"
+            ),
+            DuplicateLocation { code } => say!(
+                lang,
+                "保管場所 {code} は別の名前または区分ですでに登録されています",
+                "location {code:?} already exists with a different name or class"
+            ),
+            DuplicateKit {
+                gtin,
+                in_config: true,
+            } => say!(
+                lang,
+                "キット {gtin} は kentai.toml に別の内容ですでに登録されています",
+                "kit {gtin} is already catalogued in kentai.toml with different details"
+            ),
+            DuplicateKit {
+                gtin,
+                in_config: false,
+            } => say!(
+                lang,
+                "キット {gtin} は別の内容ですでに登録されています",
+                "kit {gtin} is already catalogued with different details"
+            ),
+            DuplicateUser { name } => say!(
+                lang,
+                "利用者 {name} はすでにいます",
+                "a user named {name:?} already exists"
+            ),
+            NotInCareToStore { id, status } => {
+                let s = status_name(status, lang);
+                say!(
+                    lang,
+                    "検体 {id} は{s}のため、ここには保管できません",
+                    "specimen {id:?} is {s} and can no longer be stored here"
+                )
+            }
+            NotInCareToPack { id, status } => {
+                let s = status_name(status, lang);
+                say!(
+                    lang,
+                    "検体 {id} は{s}のため、梱包できません",
+                    "specimen {id} is {s} and cannot be packed"
+                )
+            }
+            PackageLocked { id, status } => {
+                let s = status_name(status, lang);
+                say!(
+                    lang,
+                    "梱包 {id} は{s}のため、もう変更できません",
+                    "package {id} is {s} and can no longer change"
+                )
+            }
+            AlreadyPacked { id, package } => say!(
+                lang,
+                "検体 {id} はすでに梱包 {package} に入っています",
+                "specimen {id} is already in package {package}"
+            ),
+            NotInPackage { id, package } => say!(
+                lang,
+                "検体 {id} は梱包 {package} に入っていません",
+                "specimen {id} is not in package {package}"
+            ),
+            PackageHasNoTube { package } => say!(
+                lang,
+                "梱包 {package} にはまだ採取管がありません。先に採取管を入れてください",
+                "package {package} has no tube yet: add tubes before ticking"
+            ),
+            PackageIncomplete { package, missing } => {
+                let n = missing.len();
+                let items: Vec<String> = missing.iter().map(|m| m.render(lang)).collect();
+                let items = list(lang, &items);
+                say!(
+                    lang,
+                    "梱包 {package} はまだ発送できません。残り{n}項目: {items}",
+                    "package {package} cannot be dispatched: {n} missing: {items}"
+                )
+            }
+            PackageNotDispatched { id } => say!(
+                lang,
+                "梱包 {id} はまだ発送されていません",
+                "package {id} has not been dispatched"
+            ),
+            ReceiveFirst { id, status } => {
+                let s = status_name(status, lang);
+                say!(
+                    lang,
+                    "梱包 {id} は{s}です。先に受領してください（届かなかった採取管はそこで指定します）",
+                    "package {id} is {s}: receive it first (listing missing tubes there)"
+                )
+            }
+            CompanyPrefixMissing => say!(
+                lang,
+                "梱包の SSCC には GS1 事業者コードが必要です。kentai.toml の [site] gs1_company_prefix を設定してください",
+                "site.gs1_company_prefix is not set: packages need it for their SSCC"
+            ),
+            CompanyPrefixInvalid { value } => say!(
+                lang,
+                "kentai.toml の [site] gs1_company_prefix は4〜12桁の数字です（設定値 {value:?}）",
+                "site.gs1_company_prefix must be 4 to 12 digits, got {value:?}"
+            ),
+            SsccSerialsUsedUp { prefix, serial } => say!(
+                lang,
+                "GS1 事業者コード {prefix} の SSCC の連番を使い切りました（{serial} は入りません）",
+                "the SSCC serial range of company prefix {prefix} is used up ({serial} does not fit)"
+            ),
+            ScanAlreadyProcessed { id } => say!(
+                lang,
+                "スキャン {id} は処理済みです",
+                "scan {id} was already processed"
+            ),
+            SelfLockout => say!(
+                lang,
+                "自分自身は無効にできません。必要なら別の管理者が行ってください",
+                "you cannot disable your own user; another admin can"
+            ),
+            PatientMismatch { patient_id, fields } => {
+                let names: Vec<String> = fields
+                    .iter()
+                    .map(|f| super::field_name(&format!("patient.{f}"), lang))
+                    .collect();
+                let names = list(lang, &names);
+                say!(
+                    lang,
+                    "患者番号 {patient_id} の患者は登録済みで、{names}が登録内容と違います。受付で本人と患者番号を確かめてください（登録内容の訂正は検査室・管理者が「患者情報の訂正」で行います）",
+                    "patient {patient_id:?} is already registered with a different {names}; check the person and the patient number (a lab or admin user corrects the record with a patient correction)"
+                )
+            }
+            RoleMayNot { role, action } => {
+                let r = role_name(*role, lang);
+                let a = action_name(*action, lang);
+                say!(
+                    lang,
+                    "{r}の役割では「{a}」はできません",
+                    "role {r} may not {a}"
+                )
+            }
+            CsrfMissing { header } => say!(
+                lang,
+                "ログイン中の変更には {header} ヘッダーが必要です。画面を開き直してください",
+                "a request with the session cookie that changes something needs the session's {header} header"
+            ),
+            MissingToken => say!(
+                lang,
+                "トークンがありません（Authorization: Bearer TOKEN）",
+                "missing bearer token (Authorization: Bearer TOKEN)"
+            ),
+            InvalidToken => say!(
+                lang,
+                "トークンが正しくないか、無効になっています",
+                "invalid or revoked token"
+            ),
+            SessionEnded => say!(
+                lang,
+                "ログインの有効期限が切れました。もう一度ログインしてください",
+                "the session has ended: sign in again, or send Authorization: Bearer TOKEN"
+            ),
+            ServerNotReady => say!(lang, "サーバーの準備ができていません", "server not ready"),
+            TooManyAttempts { seconds } => say!(
+                lang,
+                "間違ったトークンが続いたため、{seconds}秒後まで受け付けません",
+                "too many wrong tokens from this address; try again in {seconds} s"
+            ),
+            Internal => say!(
+                lang,
+                "サーバーの内部でエラーが起きました。記録は変更されていません。サーバーのログを確認してください",
+                "internal error; see the server log"
+            ),
+            ShuttingDown => say!(lang, "サーバーを停止しています", "server is shutting down"),
+            StationUserDisabled { name } => say!(
+                lang,
+                "このステーションの利用者 {name} は無効になっています",
+                "the station's user {name:?} is disabled"
+            ),
+            ScanUserGone => say!(
+                lang,
+                "このスキャンの利用者は無効か、もういません",
+                "the user this scan acted as is disabled or gone"
+            ),
+            StationGone { name } => say!(
+                lang,
+                "ステーション {name} はもう設定されていません",
+                "station {name:?} is no longer configured"
+            ),
+        }
+    }
+}
+
+/// A specimen's or package's status as a sentence says it.
+fn status_name(status: &str, lang: Lang) -> String {
+    let ja = match status {
+        "registered" => "登録済み",
+        "stored" => "保管中",
+        "packed" => "梱包済み",
+        "shipped" => "発送済み",
+        "received" => "受領済み",
+        "missing" => "未着",
+        "open" => "梱包中",
+        "dispatched" => "発送済み",
+        _ => return status.to_string(),
+    };
+    match lang {
+        Lang::Ja => ja.to_string(),
+        Lang::En => status.to_string(),
+    }
+}
+
+#[cfg(test)]
+pub(super) fn samples() -> Vec<RecordMsg> {
+    use RecordMsg::*;
+    let s = |v: &str| v.to_string();
+    let all = vec![
+        NoSpecimen { id: s("T-1") },
+        NoLocation { code: s("F-1") },
+        NoPackage { id: s("P") },
+        NoKit {
+            gtin: s("04912345000019"),
+        },
+        NoUser { id: s("9") },
+        NoPatient {
+            patient_id: s("P-1"),
+        },
+        NoStation { name: s("desk") },
+        NoRoute {
+            method: s("GET"),
+            path: s("/x"),
+        },
+        DuplicateSpecimen { id: s("T-1") },
+        DuplicateLocation { code: s("F-1") },
+        DuplicateKit {
+            gtin: s("04912345000019"),
+            in_config: true,
+        },
+        DuplicateUser { name: s("clerk") },
+        NotInCareToStore {
+            id: s("T-1"),
+            status: s("shipped"),
+        },
+        NotInCareToPack {
+            id: s("T-1"),
+            status: s("received"),
+        },
+        PackageLocked {
+            id: s("P"),
+            status: s("dispatched"),
+        },
+        AlreadyPacked {
+            id: s("T-1"),
+            package: s("P"),
+        },
+        NotInPackage {
+            id: s("T-1"),
+            package: s("P"),
+        },
+        PackageHasNoTube { package: s("P") },
+        PackageIncomplete {
+            package: s("P"),
+            missing: vec![Msg::Rule(super::RuleMsg::MissingTube)],
+        },
+        PackageNotDispatched { id: s("P") },
+        ReceiveFirst {
+            id: s("P"),
+            status: s("dispatched"),
+        },
+        CompanyPrefixMissing,
+        CompanyPrefixInvalid { value: s("12") },
+        SsccSerialsUsedUp {
+            prefix: s("4912345"),
+            serial: 1_000_000_000,
+        },
+        ScanAlreadyProcessed { id: 4 },
+        SelfLockout,
+        PatientMismatch {
+            patient_id: s("P-1"),
+            fields: vec![s("name"), s("phone")],
+        },
+        RoleMayNot {
+            role: Role::Reception,
+            action: Action::PackSpecimens,
+        },
+        CsrfMissing {
+            header: s("X-CSRF-Token"),
+        },
+        MissingToken,
+        InvalidToken,
+        SessionEnded,
+        ServerNotReady,
+        TooManyAttempts { seconds: 30 },
+        Internal,
+        ShuttingDown,
+        StationUserDisabled {
+            name: s("station:x"),
+        },
+        ScanUserGone,
+        StationGone { name: s("desk") },
+    ];
+    for m in &all {
+        match m {
+            NoSpecimen { .. }
+            | NoLocation { .. }
+            | NoPackage { .. }
+            | NoKit { .. }
+            | NoUser { .. }
+            | NoPatient { .. }
+            | NoStation { .. }
+            | NoRoute { .. }
+            | DuplicateSpecimen { .. }
+            | DuplicateLocation { .. }
+            | DuplicateKit { .. }
+            | DuplicateUser { .. }
+            | NotInCareToStore { .. }
+            | NotInCareToPack { .. }
+            | PackageLocked { .. }
+            | AlreadyPacked { .. }
+            | NotInPackage { .. }
+            | PackageHasNoTube { .. }
+            | PackageIncomplete { .. }
+            | PackageNotDispatched { .. }
+            | ReceiveFirst { .. }
+            | CompanyPrefixMissing
+            | CompanyPrefixInvalid { .. }
+            | SsccSerialsUsedUp { .. }
+            | ScanAlreadyProcessed { .. }
+            | SelfLockout
+            | PatientMismatch { .. }
+            | RoleMayNot { .. }
+            | CsrfMissing { .. }
+            | MissingToken
+            | InvalidToken
+            | SessionEnded
+            | ServerNotReady
+            | TooManyAttempts { .. }
+            | Internal
+            | ShuttingDown
+            | StationUserDisabled { .. }
+            | ScanUserGone
+            | StationGone { .. } => {}
+        }
+    }
+    all
+}

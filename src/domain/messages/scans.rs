@@ -1,0 +1,416 @@
+//! What a scan did at a station, and what the desk waits for next
+//! (SPEC §5): the words on the station page's large panel.
+
+use super::{checklist_item_name, say, scan_kind_name, workflow_name, Lang, Msg};
+use crate::domain::packaging::ChecklistItem;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "key", rename_all = "snake_case")]
+pub enum ScanMsg {
+    /// `KTCMD:cancel` (or the page's start-over button).
+    Cancelled,
+    /// A scan this workflow has no use for at this step.
+    UnexpectedScan {
+        kind: String,
+        workflow: String,
+    },
+    PatientScanned {
+        patient: String,
+    },
+    NewTube {
+        id: String,
+    },
+    TubeAlreadyRegistered {
+        id: String,
+    },
+    /// A code that cannot be a tube id (why: an input message).
+    NotATubeId {
+        reason: Box<Msg>,
+    },
+    KitScanned {
+        gtin: String,
+        description: Option<String>,
+        lot: Option<String>,
+    },
+    /// Storage desk: a tube waiting for its location.
+    TubeToStore {
+        id: String,
+    },
+    /// Storage desk: a location waiting for its tube.
+    LocationToFill {
+        code: String,
+    },
+    NeitherTubeNorLocation {
+        code: String,
+    },
+    Stored {
+        id: String,
+        location: String,
+    },
+    PackingPackage {
+        id: String,
+        count: usize,
+    },
+    PackageClosedForPacking {
+        id: String,
+        status: String,
+    },
+    NewPackage {
+        id: String,
+    },
+    Packed {
+        id: String,
+        count: usize,
+    },
+    Dispatched {
+        id: String,
+    },
+    PackageFirst,
+    NotTubeOrPackage {
+        code: String,
+    },
+    Ticked {
+        item: ChecklistItem,
+        left: usize,
+    },
+    Unticked {
+        item: ChecklistItem,
+        left: usize,
+    },
+    Received {
+        id: String,
+        count: usize,
+    },
+    AlreadyReceived {
+        id: String,
+    },
+    /// The same code read again by the same device within the window.
+    DuplicateScan {
+        first: i64,
+    },
+    /// The store failed: nothing was recorded.
+    NotRecorded,
+    /// What the desk waits for next.
+    Next {
+        step: Step,
+    },
+}
+
+/// What a station waits for next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    ScanPatient,
+    ScanNewTube,
+    ScanKitOrForm,
+    CompleteForm,
+    ScanTubeOrLocation,
+    ScanLocation,
+    ScanTubeHere,
+    ScanNextTubeOrLocation,
+    ScanPackageOrNew,
+    PackTubes,
+    ScanPackageLabel,
+}
+
+impl Step {
+    pub const ALL: [Step; 11] = [
+        Step::ScanPatient,
+        Step::ScanNewTube,
+        Step::ScanKitOrForm,
+        Step::CompleteForm,
+        Step::ScanTubeOrLocation,
+        Step::ScanLocation,
+        Step::ScanTubeHere,
+        Step::ScanNextTubeOrLocation,
+        Step::ScanPackageOrNew,
+        Step::PackTubes,
+        Step::ScanPackageLabel,
+    ];
+
+    pub fn render(self, lang: Lang) -> String {
+        use Step::*;
+        let (ja, en) = match self {
+            ScanPatient => ("患者のバーコードを読み取ってください", "scan the patient"),
+            ScanNewTube => ("新しい採取管を読み取ってください", "scan the new tube"),
+            ScanKitOrForm => (
+                "採取キットを読み取るか、登録フォームに進んでください",
+                "scan the collection kit, or complete the form",
+            ),
+            CompleteForm => (
+                "登録フォームに進んでください",
+                "complete the registration form",
+            ),
+            ScanTubeOrLocation => (
+                "採取管か保管場所を読み取ってください",
+                "scan a tube or a location",
+            ),
+            ScanLocation => (
+                "保管場所を読み取ってください",
+                "scan the location to store it in",
+            ),
+            ScanTubeHere => (
+                "ここに保管する採取管を読み取ってください",
+                "scan the tube to store here",
+            ),
+            ScanNextTubeOrLocation => (
+                "次の採取管か保管場所を読み取ってください",
+                "scan the next tube or location",
+            ),
+            ScanPackageOrNew => (
+                "梱包ラベルか「新しい梱包を開始」のコードを読み取ってください",
+                "scan the package label or the new-package code",
+            ),
+            PackTubes => (
+                "採取管、チェックリストのコード、発送の順に読み取ってください",
+                "scan tubes, then the checklist codes, then dispatch",
+            ),
+            ScanPackageLabel => ("梱包ラベルを読み取ってください", "scan the package label"),
+        };
+        lang.pick(ja, en).to_string()
+    }
+}
+
+impl ScanMsg {
+    pub fn render(&self, lang: Lang) -> String {
+        use ScanMsg::*;
+        match self {
+            Cancelled => say!(
+                lang,
+                "やり直します。最初から読み取ってください",
+                "cancelled: the station starts over"
+            ),
+            UnexpectedScan { kind, workflow } => {
+                let k = scan_kind_name(kind, lang);
+                let w = workflow_name(workflow, lang);
+                say!(
+                    lang,
+                    "{w}のステーションでは、今は{k}のバーコードは使えません",
+                    "a {k} scan has no use at a {w} station"
+                )
+            }
+            PatientScanned { patient } => {
+                say!(lang, "患者 {patient} を読み取りました", "patient {patient}")
+            }
+            NewTube { id } => say!(lang, "新しい採取管 {id}", "new tube {id}"),
+            TubeAlreadyRegistered { id } => say!(
+                lang,
+                "採取管 {id} はすでに登録されています。新しい採取管を使ってください",
+                "tube {id} is already registered; take a new tube"
+            ),
+            NotATubeId { reason } => {
+                let r = reason.render(lang);
+                say!(
+                    lang,
+                    "採取管の番号として使えません: {r}",
+                    "not a tube id: {r}"
+                )
+            }
+            KitScanned {
+                gtin,
+                description,
+                lot,
+            } => {
+                let lot = lot.as_deref().unwrap_or("-");
+                match description {
+                    Some(d) => say!(lang, "採取キット {d}（ロット {lot}）", "kit {d}, lot {lot}"),
+                    None => say!(
+                        lang,
+                        "採取キット {gtin}（キットカタログにありません）",
+                        "kit {gtin} (not in the kit catalog)"
+                    ),
+                }
+            }
+            TubeToStore { id } => say!(lang, "採取管 {id}", "tube {id}"),
+            LocationToFill { code } => say!(lang, "保管場所 {code}", "location {code}"),
+            NeitherTubeNorLocation { code } => say!(
+                lang,
+                "{code:?} は登録済みの採取管でも、登録済みの保管場所でもありません",
+                "{code:?} is neither a registered tube nor a known location"
+            ),
+            Stored { id, location } => say!(
+                lang,
+                "採取管 {id} を {location} に保管しました",
+                "tube {id} stored in {location}"
+            ),
+            PackingPackage { id, count } => say!(
+                lang,
+                "梱包 {id} を梱包中です（採取管 {count} 本）",
+                "packing {id}: {count} tube(s) so far"
+            ),
+            PackageClosedForPacking { id, status } => {
+                let s = match (lang, status.as_str()) {
+                    (Lang::Ja, "dispatched") => "発送済み".to_string(),
+                    (Lang::Ja, "received") => "受領済み".to_string(),
+                    _ => status.clone(),
+                };
+                say!(
+                    lang,
+                    "梱包 {id} は{s}のため、もう梱包できません",
+                    "package {id} is {s} and can no longer be packed"
+                )
+            }
+            NewPackage { id } => say!(
+                lang,
+                "新しい梱包 {id} を始めました。受取人は梱包画面で入力してください",
+                "new package {id}: fill in the consignee on the packing page"
+            ),
+            Packed { id, count } => say!(
+                lang,
+                "採取管 {id} を梱包しました（{count} 本）",
+                "tube {id} packed: {count} tube(s)"
+            ),
+            Dispatched { id } => say!(lang, "梱包 {id} を発送しました", "package {id} dispatched"),
+            PackageFirst => say!(
+                lang,
+                "先に梱包ラベルか「新しい梱包を開始」のコードを読み取ってください",
+                "scan the package label (or the new-package code) first"
+            ),
+            NotTubeOrPackage { code } => say!(
+                lang,
+                "{code:?} は登録済みの採取管でも梱包でもありません",
+                "{code:?} is not a registered tube or a known package"
+            ),
+            Ticked { item, left } => {
+                let name = checklist_item_name(*item, lang);
+                let code = item.code();
+                say!(
+                    lang,
+                    "「{name}」にチェックしました。発送まで残り{left}項目",
+                    "ticked {code}: {left} item(s) left before dispatch"
+                )
+            }
+            Unticked { item, left } => {
+                let name = checklist_item_name(*item, lang);
+                let code = item.code();
+                say!(
+                    lang,
+                    "「{name}」のチェックを外しました。発送まで残り{left}項目",
+                    "unticked {code}: {left} item(s) left before dispatch"
+                )
+            }
+            Received { id, count } => say!(
+                lang,
+                "梱包 {id} を受領しました（採取管 {count} 本）",
+                "package {id} received: {count} tube(s)"
+            ),
+            AlreadyReceived { id } => say!(
+                lang,
+                "梱包 {id} は受領済みです",
+                "package {id} was already received"
+            ),
+            DuplicateScan { first } => say!(
+                lang,
+                "同じコードを続けて読み取りました。1回目（スキャン {first}）だけを処理します",
+                "the same code was read again within the duplicate window; scan {first} counts"
+            ),
+            NotRecorded => say!(
+                lang,
+                "このスキャンを記録できませんでした。もう一度読み取ってください",
+                "kentai could not record this scan; scan it again"
+            ),
+            Next { step } => step.render(lang),
+        }
+    }
+}
+
+#[cfg(test)]
+pub(super) fn samples() -> Vec<ScanMsg> {
+    use ScanMsg::*;
+    let s = |v: &str| v.to_string();
+    let mut all = vec![
+        Cancelled,
+        UnexpectedScan {
+            kind: s("location"),
+            workflow: s("reception"),
+        },
+        PatientScanned { patient: s("P-1") },
+        NewTube { id: s("T-1") },
+        TubeAlreadyRegistered { id: s("T-1") },
+        NotATubeId {
+            reason: Box::new(Msg::Input(super::InputMsg::FieldUntrimmed {
+                field: s("specimen_id"),
+            })),
+        },
+        KitScanned {
+            gtin: s("04912345000019"),
+            description: Some(s("VTM kit")),
+            lot: Some(s("LOT1")),
+        },
+        KitScanned {
+            gtin: s("04912345000019"),
+            description: None,
+            lot: None,
+        },
+        TubeToStore { id: s("T-1") },
+        LocationToFill { code: s("F-1") },
+        NeitherTubeNorLocation { code: s("X") },
+        Stored {
+            id: s("T-1"),
+            location: s("F-1"),
+        },
+        PackingPackage {
+            id: s("P"),
+            count: 2,
+        },
+        PackageClosedForPacking {
+            id: s("P"),
+            status: s("dispatched"),
+        },
+        NewPackage { id: s("P") },
+        Packed {
+            id: s("T-1"),
+            count: 2,
+        },
+        Dispatched { id: s("P") },
+        PackageFirst,
+        NotTubeOrPackage { code: s("X") },
+        Ticked {
+            item: ChecklistItem::SecondaryAbsorbent,
+            left: 3,
+        },
+        Unticked {
+            item: ChecklistItem::SecondaryAbsorbent,
+            left: 4,
+        },
+        Received {
+            id: s("P"),
+            count: 2,
+        },
+        AlreadyReceived { id: s("P") },
+        DuplicateScan { first: 3 },
+        NotRecorded,
+    ];
+    all.extend(Step::ALL.into_iter().map(|step| Next { step }));
+    for m in &all {
+        match m {
+            Cancelled
+            | UnexpectedScan { .. }
+            | PatientScanned { .. }
+            | NewTube { .. }
+            | TubeAlreadyRegistered { .. }
+            | NotATubeId { .. }
+            | KitScanned { .. }
+            | TubeToStore { .. }
+            | LocationToFill { .. }
+            | NeitherTubeNorLocation { .. }
+            | Stored { .. }
+            | PackingPackage { .. }
+            | PackageClosedForPacking { .. }
+            | NewPackage { .. }
+            | Packed { .. }
+            | Dispatched { .. }
+            | PackageFirst
+            | NotTubeOrPackage { .. }
+            | Ticked { .. }
+            | Unticked { .. }
+            | Received { .. }
+            | AlreadyReceived { .. }
+            | DuplicateScan { .. }
+            | NotRecorded
+            | Next { .. } => {}
+        }
+    }
+    all
+}
