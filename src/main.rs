@@ -211,6 +211,8 @@ fn bad_input(error: impl Into<anyhow::Error>) -> Failure {
 }
 
 fn main() -> ExitCode {
+    // What the CLI says follows the locale (Japanese unless it is English).
+    kentai::domain::messages::set_process_lang(kentai::domain::Lang::from_env());
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if e.use_stderr() => {

@@ -52,6 +52,14 @@ pub enum RuleCode {
     NoRespiratorySpecimen,
     PpeIncomplete,
     ResultBeforeCollection,
+    /// A known patient registered with identity fields that differ from
+    /// the record (409, with the fields).
+    PatientMismatch,
+    /// No patient with this number at this facility (404).
+    UnknownPatient,
+    /// A report's flag: the patient's identity was corrected after
+    /// registration (the report shows the current identity).
+    PatientCorrected,
     /// `POST /api/v1/scans` names a station kentai.toml does not configure.
     UnknownStation,
     /// The same code read again by the same device within the duplicate
@@ -73,7 +81,7 @@ pub enum RuleCode {
 
 impl RuleCode {
     /// Every code, in the order they are declared.
-    pub const ALL: [RuleCode; 47] = [
+    pub const ALL: [RuleCode; 50] = [
         RuleCode::InvalidInput,
         RuleCode::InvalidBarcode,
         RuleCode::OnsetAfterCollection,
@@ -112,6 +120,9 @@ impl RuleCode {
         RuleCode::NoRespiratorySpecimen,
         RuleCode::PpeIncomplete,
         RuleCode::ResultBeforeCollection,
+        RuleCode::PatientMismatch,
+        RuleCode::UnknownPatient,
+        RuleCode::PatientCorrected,
         RuleCode::UnknownStation,
         RuleCode::DuplicateScan,
         RuleCode::UnexpectedScan,
@@ -168,6 +179,9 @@ impl RuleCode {
             RuleCode::NoRespiratorySpecimen => "no_respiratory_specimen",
             RuleCode::PpeIncomplete => "ppe_incomplete",
             RuleCode::ResultBeforeCollection => "result_before_collection",
+            RuleCode::PatientMismatch => "patient_mismatch",
+            RuleCode::UnknownPatient => "unknown_patient",
+            RuleCode::PatientCorrected => "patient_corrected",
             RuleCode::UnknownStation => "unknown_station",
             RuleCode::DuplicateScan => "duplicate_scan",
             RuleCode::UnexpectedScan => "unexpected_scan",

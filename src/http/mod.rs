@@ -11,6 +11,7 @@ pub mod lang;
 pub mod limit;
 pub mod locations;
 pub mod packages;
+pub mod patients;
 pub mod reports;
 pub mod scans;
 pub mod specimens;
@@ -72,6 +73,7 @@ impl<'de, D: serde::Deserializer<'de>> serde::Deserializer<'de> for ObjectOnly<D
         admin::healthz, admin::me, admin::create_user, admin::list_users, admin::update_user,
         admin::issue_token, admin::audit_log,
         specimens::register, specimens::list, specimens::get, specimens::store, specimens::record_result, specimens::alerts,
+        patients::get, patients::correct,
         locations::create, locations::list, locations::get,
         packages::create, packages::list, packages::get, packages::update, packages::add_specimen,
         packages::remove_specimen, packages::tick, packages::dispatch, packages::receive,
@@ -216,6 +218,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::post().to(specimens::record_result),
             )
             .route("/alerts", web::get().to(specimens::alerts))
+            .service(
+                web::resource("/patients/{patient_id}")
+                    .route(web::get().to(patients::get))
+                    .route(web::patch().to(patients::correct))
+                    .default_service(web::to(not_found)),
+            )
             .service(
                 web::resource("/locations")
                     .route(web::post().to(locations::create))

@@ -15,6 +15,7 @@ pub mod assets;
 pub mod desks;
 pub mod layout;
 pub mod packing;
+pub mod patients;
 pub mod signin;
 pub mod specimens;
 pub mod stations;
@@ -66,6 +67,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route(
         "/specimens/{specimen_id}/label",
         web::get().to(specimens::label),
+    )
+    .service(
+        web::resource("/patients/{patient_id}")
+            .route(web::get().to(patients::page))
+            .route(web::post().to(patients::correct)),
     )
     .route("/alerts", web::get().to(desks::alerts))
     .service(

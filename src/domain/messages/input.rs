@@ -53,6 +53,8 @@ pub enum InputMsg {
     DispatchInFuture,
     ReceiptInFuture,
     ConsultationInFuture,
+    /// A patient correction that names no field to change.
+    NothingToCorrect,
     DispatchBeforePacking {
         specimen_id: String,
     },
@@ -214,6 +216,11 @@ impl InputMsg {
                 lang,
                 "相談の日時が未来になっています",
                 "consultation time is in the future"
+            ),
+            NothingToCorrect => say!(
+                lang,
+                "訂正する項目を1つ以上指定してください",
+                "name at least one identity field to correct"
             ),
             DispatchBeforePacking { specimen_id } => say!(
                 lang,
@@ -418,6 +425,7 @@ pub(super) fn samples() -> Vec<InputMsg> {
         DispatchInFuture,
         ReceiptInFuture,
         ConsultationInFuture,
+        NothingToCorrect,
         DispatchBeforePacking {
             specimen_id: "T-1".into(),
         },
@@ -486,6 +494,7 @@ pub(super) fn samples() -> Vec<InputMsg> {
             | DispatchInFuture
             | ReceiptInFuture
             | ConsultationInFuture
+            | NothingToCorrect
             | DispatchBeforePacking { .. }
             | ReceiptBeforeDispatch
             | DryIceOnUntick

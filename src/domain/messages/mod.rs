@@ -362,6 +362,12 @@ pub fn rule_title(code: RuleCode, lang: Lang) -> &'static str {
         NoRespiratorySpecimen => ("呼吸器検体なし", "No respiratory specimen"),
         PpeIncomplete => ("個人防護具の不備", "Protective equipment incomplete"),
         ResultBeforeCollection => ("採取前の結果", "Result before collection"),
+        PatientMismatch => (
+            "登録済みの患者情報と不一致",
+            "Patient details differ from the record",
+        ),
+        UnknownPatient => ("登録されていない患者", "Unknown patient"),
+        PatientCorrected => ("患者情報の訂正", "Patient details corrected"),
         UnknownStation => ("設定されていないステーション", "Unknown station"),
         DuplicateScan => ("同じコードの読み直し", "Same code read twice"),
         UnexpectedScan => ("この段階では使えないスキャン", "Scan not expected here"),
