@@ -16,6 +16,7 @@ pub mod reports;
 pub mod scans;
 pub mod specimens;
 
+use crate::domain::messages::{InputMsg, RecordMsg};
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::{web, HttpRequest, HttpResponse};
 pub use error::AppError;
@@ -136,11 +137,10 @@ async fn openapi_json(_user: auth::User) -> HttpResponse {
 }
 
 async fn not_found(req: HttpRequest) -> Result<HttpResponse, AppError> {
-    Err(AppError::not_found(format!(
-        "no route {} {}",
-        req.method(),
-        req.path()
-    )))
+    Err(AppError::not_found(RecordMsg::NoRoute {
+        method: req.method().to_string(),
+        path: req.path().to_string(),
+    }))
 }
 
 fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
@@ -150,23 +150,33 @@ fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
             return AppError::new(
                 actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
                 crate::domain::RuleCode::InvalidInput,
-                format!("request body larger than {limit} bytes"),
+                InputMsg::BodyTooLarge { limit: *limit },
             )
             .into();
         }
-        JsonPayloadError::ContentType => "Content-Type must be application/json".to_string(),
-        JsonPayloadError::Deserialize(e) => format!("invalid JSON body: {e}"),
-        other => format!("invalid JSON body: {other}"),
+        JsonPayloadError::ContentType => InputMsg::JsonContentType,
+        JsonPayloadError::Deserialize(e) => InputMsg::JsonBody {
+            detail: e.to_string(),
+        },
+        other => InputMsg::JsonBody {
+            detail: other.to_string(),
+        },
     };
     AppError::bad_request(message).into()
 }
 
 fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
-    AppError::bad_request(format!("invalid path: {err}")).into()
+    AppError::bad_request(InputMsg::BadPath {
+        detail: err.to_string(),
+    })
+    .into()
 }
 
 fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
-    AppError::bad_request(format!("invalid query: {err}")).into()
+    AppError::bad_request(InputMsg::BadQuery {
+        detail: err.to_string(),
+    })
+    .into()
 }
 
 /// Every route of the service, for `App::configure`.

@@ -8,7 +8,7 @@ use super::error::{AppError, ErrorBody};
 use super::Object;
 use crate::actions::scans::{self, ScanFilter, ScanView};
 use crate::actions::Ctx;
-use crate::domain::messages::{render_in, Lang};
+use crate::domain::messages::{render_in, InputMsg, Lang, RecordMsg};
 use crate::domain::roles::Action;
 use crate::scanning::devices::{self, DeviceLine};
 use crate::scanning::{Incoming, ScanService, StationEvent};
@@ -64,17 +64,18 @@ pub fn aim_of(data: &[u8]) -> Option<String> {
 
 fn check(req: &ScanRequest) -> Result<(), AppError> {
     if req.data.is_empty() {
-        return Err(AppError::bad_request("data is empty"));
+        return Err(AppError::bad_request(InputMsg::FieldEmpty {
+            field: "data".into(),
+        }));
     }
     if req.data.len() > MAX_SCAN_BYTES {
-        return Err(AppError::bad_request(format!(
-            "data is longer than {MAX_SCAN_BYTES} bytes"
-        )));
+        return Err(AppError::bad_request(InputMsg::FieldTooManyBytes {
+            field: "data".into(),
+            max: MAX_SCAN_BYTES,
+        }));
     }
     if !req.data.chars().all(allowed_in_scan) {
-        return Err(AppError::bad_request(
-            "data contains a control character other than GS, RS, FS or EOT",
-        ));
+        return Err(AppError::bad_request(InputMsg::ScanControlCharacters));
     }
     if let Some(device) = &req.device {
         crate::actions::check_text("device", device, 64)?;
@@ -178,10 +179,13 @@ pub async fn device_list(
     let lines = web::block(move || -> Result<Vec<DeviceLine>, AppError> {
         let mut lines = devices::live_lines(service.device_statuses());
         let probed = devices::probe(&ctx.config).map_err(|e| {
+            // The configuration was validated at start-up: a person can do
+            // nothing about this but read the log.
+            tracing::error!(error = %e, "probing the scanners failed");
             AppError::new(
                 actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
                 crate::domain::RuleCode::Internal,
-                e.to_string(),
+                RecordMsg::Internal,
             )
         })?;
         // Configured scanners come from the running supervisor; the probe

@@ -21,6 +21,7 @@ use crate::actions::users::{self, NewUserRequest, UserView};
 use crate::actions::{kits, ActionError, Actor, Ctx};
 use crate::domain::ids::LocationCode;
 use crate::domain::kits::{KitEntry, SwabMaterial};
+use crate::domain::messages::{InputMsg, RecordMsg};
 use crate::domain::roles::Role;
 use crate::domain::{Notice, RuleCode, SpecimenType, StorageClass};
 use crate::http::AppError;
@@ -416,9 +417,11 @@ pub async fn create_user(
     let role = form.role.clone();
     let created = run_action(&ctx, &user.session.actor, move |c, actor, _| {
         let role = Role::from_code(&role).ok_or_else(|| {
-            ActionError::invalid(format!(
-                "role {role:?} is not reception, lab, health_centre or admin"
-            ))
+            ActionError::invalid(InputMsg::NotOneOf {
+                field: "role".into(),
+                value: role.clone(),
+                allowed: Role::ALL.iter().map(|r| r.code().to_string()).collect(),
+            })
         })?;
         users::create_user(c, actor, &NewUserRequest { name, role })
     })
@@ -486,7 +489,12 @@ fn token_page(
 fn path_user_id(req: &HttpRequest) -> Result<i64, ActionError> {
     let raw = req.match_info().get("user_id").unwrap_or_default();
     raw.parse().map_err(|_| {
-        ActionError::NotFound(Notice::new(RuleCode::NotFound, format!("no user {raw:?}")))
+        ActionError::NotFound(Notice::new(
+            RuleCode::NotFound,
+            RecordMsg::NoUser {
+                id: raw.to_string(),
+            },
+        ))
     })
 }
 
@@ -832,9 +840,16 @@ pub async fn create_location(
     let name = form.name.trim().to_string();
     let class = form.storage_class.clone();
     let result = run_action(&ctx, &user.session.actor, move |c, actor, now| {
-        let code = LocationCode::parse(code).map_err(|e| ActionError::invalid(e.to_string()))?;
+        let code = LocationCode::parse(code).map_err(|e| ActionError::invalid(e.message()))?;
         let storage_class = StorageClass::from_code(&class).ok_or_else(|| {
-            ActionError::invalid(format!("storage class {class:?} is not one kentai knows"))
+            ActionError::invalid(InputMsg::NotOneOf {
+                field: "storage_class".into(),
+                value: class.clone(),
+                allowed: StorageClass::ALL
+                    .iter()
+                    .map(|c| c.code().to_string())
+                    .collect(),
+            })
         })?;
         let new = NewLocation {
             code,
@@ -993,14 +1008,24 @@ pub async fn create_kit(
     );
     let result = run_action(&ctx, &user.session.actor, move |c, actor, now| {
         let specimen_type = SpecimenType::from_code(&type_code).ok_or_else(|| {
-            ActionError::invalid(format!(
-                "specimen type {type_code:?} is not one kentai knows"
-            ))
+            ActionError::invalid(InputMsg::NotOneOf {
+                field: "specimen_type".into(),
+                value: type_code.clone(),
+                allowed: SpecimenType::ALL
+                    .iter()
+                    .map(|t| t.code().to_string())
+                    .collect(),
+            })
         })?;
         let swab_material = SwabMaterial::from_code(&material_code).ok_or_else(|| {
-            ActionError::invalid(format!(
-                "swab material {material_code:?} is not one kentai knows"
-            ))
+            ActionError::invalid(InputMsg::NotOneOf {
+                field: "swab_material".into(),
+                value: material_code.clone(),
+                allowed: SwabMaterial::ALL
+                    .iter()
+                    .map(|m| m.code().to_string())
+                    .collect(),
+            })
         })?;
         let entry = KitEntry {
             gtin,

@@ -48,7 +48,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(
         web::FormConfig::default()
             .limit(FORM_LIMIT)
-            .error_handler(|err, _| AppError::bad_request(format!("invalid form: {err}")).into()),
+            .error_handler(|err, _| {
+                AppError::bad_request(crate::domain::messages::InputMsg::BadForm {
+                    detail: err.to_string(),
+                })
+                .into()
+            }),
     )
     .route("/", web::get().to(desks::home))
     .service(
@@ -367,10 +372,9 @@ pub async fn current_session(req: &HttpRequest) -> Result<Option<Session>, AppEr
     let Some(id) = cookie(req, SESSION_COOKIE) else {
         return Ok(None);
     };
-    let ctx = req
-        .app_data::<web::Data<Ctx>>()
-        .cloned()
-        .ok_or_else(|| AppError::unauthorized("server not ready"))?;
+    let ctx = req.app_data::<web::Data<Ctx>>().cloned().ok_or_else(|| {
+        AppError::unauthorized(crate::domain::messages::RecordMsg::ServerNotReady)
+    })?;
     let now = crate::actions::now();
     Ok(web::block(move || sessions::find(&ctx, &id, now)).await??)
 }

@@ -19,12 +19,14 @@
 //! entry has both sentences in the same `match` arm, and the tests render
 //! every entry and every code in both languages.
 
+mod cli;
 mod input;
 mod names;
 mod records;
 mod rules;
 mod scans;
 
+pub use cli::{device_columns, CliMsg};
 pub use input::{allowed, InputMsg};
 pub use names::*;
 pub use records::RecordMsg;
@@ -170,6 +172,9 @@ pub enum Msg {
     Record(RecordMsg),
     /// What a scan did at a station.
     Scan(ScanMsg),
+    /// What the command line says (boxed: its entries are the largest,
+    /// and every error carries a `Msg`).
+    Cli(Box<CliMsg>),
     /// Several sentences read as one (every rule that refused).
     List(Vec<Msg>),
     /// Text kept by a version of kentai older than the catalogue (it reads
@@ -185,6 +190,7 @@ impl Msg {
             Msg::Input(m) => m.render(lang),
             Msg::Record(m) => m.render(lang),
             Msg::Scan(m) => m.render(lang),
+            Msg::Cli(m) => m.render(lang),
             Msg::List(items) => {
                 let sentences: Vec<String> = items.iter().map(|m| m.render(lang)).collect();
                 sentences.join(lang.pick("。", "; "))
@@ -241,6 +247,12 @@ impl From<ScanMsg> for Msg {
     }
 }
 
+impl From<CliMsg> for Msg {
+    fn from(m: CliMsg) -> Msg {
+        Msg::Cli(Box::new(m))
+    }
+}
+
 impl From<Step> for Msg {
     fn from(s: Step) -> Msg {
         Msg::Scan(ScanMsg::Next { step: s })
@@ -264,6 +276,7 @@ impl Serialize for Msg {
             Msg::Input(m) => m.serialize(s),
             Msg::Record(m) => m.serialize(s),
             Msg::Scan(m) => m.serialize(s),
+            Msg::Cli(m) => m.serialize(s),
             Msg::List(items) => items.serialize(s),
             Msg::Text(t) => s.serialize_str(t),
         }
@@ -279,6 +292,7 @@ enum Stored {
     Input(InputMsg),
     Record(RecordMsg),
     Scan(ScanMsg),
+    Cli(CliMsg),
     List(Vec<Msg>),
     Text(String),
 }
@@ -290,6 +304,7 @@ impl<'de> Deserialize<'de> for Msg {
             Stored::Input(m) => Msg::Input(m),
             Stored::Record(m) => Msg::Record(m),
             Stored::Scan(m) => Msg::Scan(m),
+            Stored::Cli(m) => Msg::Cli(Box::new(m)),
             Stored::List(items) => Msg::List(items),
             Stored::Text(t) => Msg::Text(t),
         })
@@ -433,6 +448,7 @@ mod tests {
         out.extend(input::samples().into_iter().map(Msg::from));
         out.extend(records::samples().into_iter().map(Msg::from));
         out.extend(scans::samples().into_iter().map(Msg::from));
+        out.extend(cli::samples().into_iter().map(Msg::from));
         out.push(Msg::List(vec![
             RuleMsg::SalivaOnsetUnknown.into(),
             RuleMsg::Minus20Flagged.into(),
