@@ -402,9 +402,21 @@ impl EventStream {
 impl TestApp {
     /// Opens `GET /api/v1/stations/{station}/events`.
     pub async fn events(&self, station: &str, token: &str, last_id: Option<i64>) -> EventStream {
+        self.events_in(station, token, last_id, None).await
+    }
+
+    /// [`TestApp::events`] in the language `lang` (`?lang=`) asks for.
+    pub async fn events_in(
+        &self,
+        station: &str,
+        token: &str,
+        last_id: Option<i64>,
+        lang: Option<&str>,
+    ) -> EventStream {
+        let query = lang.map(|l| format!("?lang={l}")).unwrap_or_default();
         let mut req = self
             .client
-            .get(self.url(&format!("/api/v1/stations/{station}/events")))
+            .get(self.url(&format!("/api/v1/stations/{station}/events{query}")))
             .bearer_auth(token);
         if let Some(id) = last_id {
             req = req.header("Last-Event-ID", id.to_string());
