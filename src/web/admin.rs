@@ -117,14 +117,12 @@ fn error_block(lang: Lang, t: &AdminText, e: &AppError) -> Markup {
     let reason = words::reason_label(lang, e.code);
     markup! {
         div class="error" role="alert" id="form-error" {
-            // The actions' messages are English: marked so, for screen
-            // readers on a Japanese page.
             @match reason {
                 Some(r) => {
                     p { (r) }
-                    p class="detail" lang="en" { (e.message) }
+                    p class="detail" { (e.message.render(lang)) }
                 }
-                None => { p lang="en" { (e.message) } }
+                None => { p { (e.message.render(lang)) } }
             }
             p class="detail" { (t.error_code) ": " code { (e.code.as_str()) } }
         }
