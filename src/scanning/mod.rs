@@ -75,7 +75,7 @@ pub enum StationEvent {
         #[serde(skip_serializing_if = "Option::is_none")]
         specimen_id: Option<String>,
         /// The draft now: empty.
-        draft: ReceptionDraft,
+        draft: Box<ReceptionDraft>,
         at: DateTime<FixedOffset>,
     },
 }
@@ -367,7 +367,7 @@ impl ScanService {
             message: message.into(),
             next: Step::ScanPatient.into(),
             specimen_id,
-            draft: ReceptionDraft::default(),
+            draft: Box::default(),
             at: self.ctx.site_time(crate::actions::now().naive_utc()),
         }));
     }

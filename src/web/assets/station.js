@@ -453,9 +453,9 @@
           headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
           body: JSON.stringify(request),
         });
-      } catch (err) {
+      } catch {
         button.disabled = false;
-        showProblem(t.send_failed, String(err));
+        showProblem(t.send_failed, '');
         cue(false);
         return;
       }
@@ -488,7 +488,13 @@
   // A reception draft ended without a scan (registered elsewhere, or idle
   // too long): the desk is ready for the next patient.
   function onReset(ev) {
-    if (form && !(ev.reason === 'registered' && ev.specimen_id === ownRegistration)) clearForm();
+    if (form && !(ev.reason === 'registered' && ev.specimen_id === ownRegistration)) {
+      // The form emptied under the clerk's hands: the next patient starts
+      // at the scan field.
+      const inForm = form.contains(document.activeElement);
+      clearForm();
+      if (inForm) input.focus();
+    }
     showDraft(ev.draft);
     const li = el('li', 'reset');
     const at = String(ev.at || '');
@@ -623,8 +629,8 @@
         headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
         body: JSON.stringify({ station: data.station, data: raw }),
       });
-    } catch (err) {
-      showProblem(t.send_failed, String(err));
+    } catch {
+      showProblem(t.send_failed, '');
       cue(false);
       return;
     }
