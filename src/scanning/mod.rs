@@ -727,7 +727,7 @@ fn resumable(
     if desk.is_empty() {
         return Ok(StationState::Reception(desk));
     }
-    // A draft saved before drafts kept their time counts from its scan.
+    // A draft stored without its own time counts from the scan that left it.
     let touched = *desk.touched_at.get_or_insert(scanned_at);
     let finished = match &desk.specimen_id {
         Some(tube) => workflow::is_registered(ctx, tube),
