@@ -68,6 +68,18 @@ pub enum RuleCode {
     /// A scan this station's workflow has no use for at this step (a
     /// location at reception, a tube at packing before a package).
     UnexpectedScan,
+    /// A plain code the store does not know matches neither
+    /// `[scanning] patient_pattern` nor `tube_pattern`.
+    UnrecognisedCode,
+    /// A plain code the store does not know matches both patterns: which
+    /// one it is would be a guess.
+    AmbiguousCode,
+    /// A patient's barcode where reception waits for the tube: never taken
+    /// as the tube.
+    PatientNotTube,
+    /// Reception holds another patient's or another tube's registration
+    /// that is not finished: register it or start over first.
+    DraftInProgress,
     /// An admin asked to disable their own user: the one account that can
     /// undo it would be locked out (another admin may do it).
     SelfLockout,
@@ -81,7 +93,7 @@ pub enum RuleCode {
 
 impl RuleCode {
     /// Every code, in the order they are declared.
-    pub const ALL: [RuleCode; 50] = [
+    pub const ALL: [RuleCode; 54] = [
         RuleCode::InvalidInput,
         RuleCode::InvalidBarcode,
         RuleCode::OnsetAfterCollection,
@@ -126,6 +138,10 @@ impl RuleCode {
         RuleCode::UnknownStation,
         RuleCode::DuplicateScan,
         RuleCode::UnexpectedScan,
+        RuleCode::UnrecognisedCode,
+        RuleCode::AmbiguousCode,
+        RuleCode::PatientNotTube,
+        RuleCode::DraftInProgress,
         RuleCode::SelfLockout,
         RuleCode::TooManyAttempts,
         RuleCode::Unauthorized,
@@ -185,6 +201,10 @@ impl RuleCode {
             RuleCode::UnknownStation => "unknown_station",
             RuleCode::DuplicateScan => "duplicate_scan",
             RuleCode::UnexpectedScan => "unexpected_scan",
+            RuleCode::UnrecognisedCode => "unrecognised_code",
+            RuleCode::AmbiguousCode => "ambiguous_code",
+            RuleCode::PatientNotTube => "patient_not_tube",
+            RuleCode::DraftInProgress => "draft_in_progress",
             RuleCode::SelfLockout => "self_lockout",
             RuleCode::TooManyAttempts => "too_many_attempts",
             RuleCode::Unauthorized => "unauthorized",

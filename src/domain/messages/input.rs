@@ -375,6 +375,7 @@ impl InputMsg {
             | NotOneOf { field, .. } => Some(field),
             KitNotAScan | KitLabelWithoutGtin { .. } | KitExpiryNotADate { .. } => Some("kit"),
             VolumeRange => Some("volume_ml"),
+            ScanControlCharacters => Some("data"),
             AsymptomaticWithOnset => Some("onset_date"),
             BirthAfterCollection => Some("patient.birth_date"),
             _ => None,

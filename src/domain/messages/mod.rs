@@ -386,6 +386,19 @@ pub fn rule_title(code: RuleCode, lang: Lang) -> &'static str {
         UnknownStation => ("設定されていないステーション", "Unknown station"),
         DuplicateScan => ("同じコードの読み直し", "Same code read twice"),
         UnexpectedScan => ("この段階では使えないスキャン", "Scan not expected here"),
+        UnrecognisedCode => (
+            "患者とも採取管とも読めないコード",
+            "Neither a patient nor a tube code",
+        ),
+        AmbiguousCode => (
+            "患者とも採取管とも読めるコード",
+            "Code reads as both patient and tube",
+        ),
+        PatientNotTube => (
+            "採取管ではなく患者のバーコード",
+            "Patient code where the tube is expected",
+        ),
+        DraftInProgress => ("受付の途中", "Registration in progress"),
         SelfLockout => ("自分自身は無効にできません", "Cannot disable yourself"),
         TooManyAttempts => ("試行回数の超過", "Too many attempts"),
         Unauthorized => ("ログインが必要です", "Sign-in required"),
