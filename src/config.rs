@@ -115,6 +115,17 @@ pub struct Scanning {
     /// Start the configured scanners with the server (off for tools that
     /// only need the API).
     pub start_scanners: bool,
+    /// A reception draft (patient, tube, kit scanned but not registered)
+    /// untouched for this many minutes is dropped, so the next patient
+    /// starts clean. Fractions are allowed (`0.05` is three seconds); `0`
+    /// keeps drafts until a registration or a start-over ends them.
+    pub draft_idle_minutes: f64,
+    /// A plain code the store does not know is a patient's number when the
+    /// whole code matches this regular expression.
+    pub patient_pattern: String,
+    /// … and a new tube's id when the whole code matches this one. A code
+    /// that matches both, or neither, is refused at reception.
+    pub tube_pattern: String,
 }
 
 impl Default for Scanning {
@@ -122,7 +133,25 @@ impl Default for Scanning {
         Scanning {
             duplicate_window_ms: 1000,
             start_scanners: true,
+            draft_idle_minutes: 10.0,
+            patient_pattern: crate::barcode::classify::DEFAULT_PATIENT_PATTERN.into(),
+            tube_pattern: crate::barcode::classify::DEFAULT_TUBE_PATTERN.into(),
         }
+    }
+}
+
+impl Scanning {
+    /// The site's patterns, compiled (each anchored to the whole code).
+    pub fn code_patterns(&self) -> Result<crate::barcode::classify::CodePatterns, ConfigError> {
+        crate::barcode::classify::CodePatterns::new(&self.patient_pattern, &self.tube_pattern)
+            .map_err(|e| ConfigError::Invalid(e.to_string()))
+    }
+
+    /// How long a reception draft may sit untouched; `None`: for ever.
+    pub fn draft_idle(&self) -> Option<chrono::Duration> {
+        let ms = self.draft_idle_minutes * 60_000.0;
+        // Validated finite and not negative; a week bounds the cast.
+        (ms > 0.0).then(|| chrono::Duration::milliseconds(ms.min(6.048e8) as i64))
     }
 }
 
@@ -251,6 +280,13 @@ impl Config {
             }
         }
         crate::scanning::devices::scanner_specs(self)?;
+        let idle = self.scanning.draft_idle_minutes;
+        if !idle.is_finite() || idle < 0.0 {
+            return Err(ConfigError::Invalid(format!(
+                "scanning.draft_idle_minutes must be 0 (never) or more minutes, not {idle}"
+            )));
+        }
+        self.scanning.code_patterns()?;
         Ok(())
     }
 
@@ -446,6 +482,38 @@ mod tests {
         assert_eq!(c.policy.saliva_max_days, 7);
         assert_eq!(c.policy.saliva_without_onset, SalivaWithoutOnset::Refuse);
         assert_eq!(c.site.facility_code, "0123", "site values stay strings");
+    }
+
+    #[test]
+    fn barcode_patterns_and_the_draft_idle_time_are_checked_at_start_up() {
+        let c: Config = toml::from_str("").unwrap();
+        assert_eq!(c.scanning.draft_idle_minutes, 10.0);
+        assert_eq!(c.scanning.draft_idle(), Some(chrono::Duration::minutes(10)));
+        c.validate().unwrap();
+        let with = |scanning: &str| -> Result<Config, ConfigError> {
+            let c: Config = toml::from_str(&format!("[scanning]\n{scanning}\n"))
+                .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+            c.validate().map(|()| c)
+        };
+        let c = with("draft_idle_minutes = 0.05").unwrap();
+        assert_eq!(
+            c.scanning.draft_idle(),
+            Some(chrono::Duration::milliseconds(3000))
+        );
+        assert_eq!(
+            with("draft_idle_minutes = 0")
+                .unwrap()
+                .scanning
+                .draft_idle(),
+            None
+        );
+        assert!(with("draft_idle_minutes = -1").is_err());
+        let c = with("patient_pattern = \"[0-9]{8}\"\ntube_pattern = \"T[0-9]+\"").unwrap();
+        assert_eq!(c.scanning.patient_pattern, "[0-9]{8}");
+        let e = with("tube_pattern = \"T[0-9\"").unwrap_err();
+        assert!(e.to_string().contains("scanning.tube_pattern"), "{e}");
+        assert!(with("patient_pattern = \"\"").is_err());
+        assert!(with("patient_patern = \"P\"").is_err(), "a misspelt key");
     }
 
     #[test]

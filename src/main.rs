@@ -18,6 +18,7 @@ use kentai::actions::users::{create_user, NewUserRequest};
 use kentai::actions::{ActionError, Actor, Ctx};
 use kentai::barcode::{BarcodeError, Element, ParsedScan};
 use kentai::config::Config;
+use kentai::domain::messages::{allowed, device_columns, process_lang, CliMsg, InputMsg};
 use kentai::domain::roles::Role;
 use kentai::startup::Application;
 use kentai::store::{backup, DatabaseTarget, Store};
@@ -203,6 +204,41 @@ impl<E: Into<anyhow::Error>> From<E> for Failure {
     }
 }
 
+/// A catalogue sentence in the CLI's language (`LANG`).
+fn tell(message: impl Into<kentai::domain::Msg>) -> String {
+    message.into().render(process_lang())
+}
+
+/// `text` padded to `width` terminal columns (a kana or kanji takes two),
+/// for the devices table.
+fn pad(text: &str, width: usize) -> String {
+    let wide = |c: char| matches!(c, '\u{1100}'..='\u{115f}' | '\u{2e80}'..='\u{a4cf}' | '\u{ac00}'..='\u{d7a3}' | '\u{f900}'..='\u{faff}' | '\u{fe30}'..='\u{fe4f}' | '\u{ff00}'..='\u{ff60}' | '\u{ffe0}'..='\u{ffe6}');
+    let columns: usize = text.chars().map(|c| if wide(c) { 2 } else { 1 }).sum();
+    format!("{text}{} ", " ".repeat(width.saturating_sub(columns)))
+}
+
+/// Where the audit chain breaks, as the CLI says it.
+fn chain_break(broken: &audit::ChainBreak) -> CliMsg {
+    use audit::ChainBreak::*;
+    let (kind, head_last, head_rows, found_rows) = match broken {
+        Edited { .. } => ("edited", 0, 0, 0),
+        Unlinked { .. } => ("unlinked", 0, 0, 0),
+        Truncated {
+            head_last,
+            head_rows,
+            found_rows,
+            ..
+        } => ("truncated", *head_last, *head_rows, *found_rows),
+    };
+    CliMsg::AuditChainBroken {
+        row: broken.row(),
+        kind: kind.into(),
+        head_last,
+        head_rows,
+        found_rows,
+    }
+}
+
 fn bad_input(error: impl Into<anyhow::Error>) -> Failure {
     Failure {
         status: 2,
@@ -211,6 +247,8 @@ fn bad_input(error: impl Into<anyhow::Error>) -> Failure {
 }
 
 fn main() -> ExitCode {
+    // What the CLI says follows the locale (Japanese unless it is English).
+    kentai::domain::messages::set_process_lang(kentai::domain::Lang::from_env());
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if e.use_stderr() => {
@@ -306,9 +344,15 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let store = Store::open(&config.database)?;
             let n = store.migrate()?;
             let sealed = audit::seal(&store)?;
-            say!("{n} migration(s) applied to {}", config.database);
+            say!(
+                "{}",
+                tell(CliMsg::MigrationsApplied {
+                    count: n,
+                    database: config.database.clone(),
+                })
+            );
             if sealed > 0 {
-                say!("{sealed} earlier audit row(s) linked into the hash chain");
+                say!("{}", tell(CliMsg::AuditRowsSealed { count: sealed }));
             }
             Ok(())
         }
@@ -320,16 +364,18 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 Ok(v) => {
                     writeln!(
                         output::stdout(),
-                        "audit chain ok: {} rows, last row {}, head {}",
-                        v.rows,
-                        v.last_id,
-                        v.last_hash
+                        "{}",
+                        tell(CliMsg::AuditChainOk {
+                            rows: v.rows,
+                            last_id: v.last_id,
+                            head: v.last_hash,
+                        })
                     )?;
                     Ok(())
                 }
                 Err(broken) => Err(Failure {
                     status: 1,
-                    error: anyhow::anyhow!("audit chain broken at row {}: {broken}", broken.row()),
+                    error: anyhow::anyhow!(tell(chain_break(&broken))),
                 }),
             }
         }
@@ -347,9 +393,11 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let mut out = output::stdout();
             writeln!(
                 out,
-                "created user {:?} with role {}; its token (shown only now):",
-                created.user.name,
-                role.code()
+                "{}",
+                tell(CliMsg::UserCreated {
+                    name: created.user.name.clone(),
+                    role: role.code().into(),
+                })
             )?;
             writeln!(out, "{}", created.token)?;
             Ok(())
@@ -358,7 +406,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Backup { path } => {
             let source = sqlite_path(&config.database, "backup")?;
             let report = backup::backup(&source, &path).map_err(backup_failure)?;
-            print_backup(&mut output::stdout(), "backed up", &report)?;
+            print_backup(&mut output::stdout(), false, &report)?;
             Ok(())
         }
         Command::Restore { path, force } => {
@@ -367,8 +415,12 @@ fn run(cli: Cli) -> Result<(), Failure> {
             // A backup from an older kentai is brought up to this one.
             let migrated = Store::open(&config.database)?.migrate()?;
             let mut out = output::stdout();
-            print_backup(&mut out, "restored", &report)?;
-            writeln!(out, "migrations applied: {migrated}")?;
+            print_backup(&mut out, true, &report)?;
+            writeln!(
+                out,
+                "{}",
+                tell(CliMsg::MigrationsAppliedCount { count: migrated })
+            )?;
             Ok(())
         }
         Command::Report { command } => report(config, command),
@@ -381,9 +433,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
 fn sqlite_path(database: &str, what: &str) -> Result<PathBuf, Failure> {
     match DatabaseTarget::parse(database)? {
         DatabaseTarget::Sqlite(path) => Ok(path),
-        DatabaseTarget::Postgres(_) => Err(bad_input(anyhow::anyhow!(
-            "kentai {what} copies a SQLite database; for PostgreSQL use pg_dump / pg_restore"
-        ))),
+        DatabaseTarget::Postgres(_) => Err(bad_input(anyhow::anyhow!(tell(CliMsg::SqliteOnly {
+            command: what.into(),
+        })))),
     }
 }
 
@@ -397,16 +449,20 @@ fn backup_failure(e: backup::BackupError) -> Failure {
 
 fn print_backup(
     out: &mut impl Write,
-    done: &str,
+    restored: bool,
     report: &backup::BackupReport,
 ) -> std::io::Result<()> {
-    writeln!(
-        out,
-        "{done} {} ({} bytes, {} pages)",
-        report.path.display(),
+    let (path, bytes, pages) = (
+        report.path.display().to_string(),
         report.bytes,
-        report.pages
-    )?;
+        report.pages,
+    );
+    let done = if restored {
+        CliMsg::Restored { path, bytes, pages }
+    } else {
+        CliMsg::BackedUp { path, bytes, pages }
+    };
+    writeln!(out, "{}", tell(done))?;
     for (table, rows) in &report.rows {
         writeln!(out, "{table}: {rows}")?;
     }
@@ -419,10 +475,10 @@ fn serve(config: Config) -> Result<(), Failure> {
     let https = config.security.tls_cert.is_some();
     let runtime = actix_web::rt::System::new();
     runtime.block_on(async move {
-        let app = Application::build(config).context("cannot start the server")?;
+        let app = Application::build(config).context(tell(CliMsg::CannotStartServer))?;
         if let Some(token) = app.admin_token() {
             let mut out = output::stdout();
-            writeln!(out, "kentai: created user \"admin\" (role admin) on this new database; its token is shown only now:")?;
+            writeln!(out, "{}", tell(CliMsg::AdminCreated))?;
             writeln!(out, "{token}")?;
         }
         tracing::info!(%bind, %database, port = app.port(), https, "kentai listening");
@@ -511,7 +567,7 @@ fn barcode_parse(gs1: bool, scans: Vec<OsString>) -> Result<(), Failure> {
         let line = serde_json::to_string(&scan_line(&result))?;
         writeln!(out, "{line}")
             .and_then(|()| out.flush())
-            .context("cannot write to stdout")?;
+            .context(tell(CliMsg::CannotWriteStdout))?;
         Ok(())
     };
     if scans.is_empty() {
@@ -524,9 +580,10 @@ fn barcode_parse(gs1: bool, scans: Vec<OsString>) -> Result<(), Failure> {
         }
     }
     if invalid > 0 {
-        return Err(bad_input(anyhow::anyhow!(
-            "{invalid} of {total} scan(s) are not valid barcodes"
-        )));
+        return Err(bad_input(anyhow::anyhow!(tell(CliMsg::InvalidScans {
+            invalid,
+            total
+        }))));
     }
     Ok(())
 }
@@ -541,7 +598,7 @@ fn each_stdin_line(mut each: impl FnMut(&[u8]) -> Result<(), Failure>) -> Result
         buf.clear();
         if input
             .read_until(b'\n', &mut buf)
-            .context("cannot read stdin")?
+            .context(tell(CliMsg::CannotReadStdin))?
             == 0
         {
             return Ok(());
@@ -566,26 +623,28 @@ fn devices(config: &Config, json: bool) -> Result<(), Failure> {
         return Ok(());
     }
     if lines.is_empty() {
-        writeln!(
-            out,
-            "no scanners configured and no serial ports or USB devices seen"
-        )?;
+        writeln!(out, "{}", tell(CliMsg::NoDevices))?;
         return Ok(());
     }
+    let [name, station, kind, target, state, detail] = device_columns(process_lang());
     writeln!(
         out,
-        "{:<16} {:<16} {:<13} {:<28} {:<15} DETAIL",
-        "NAME", "STATION", "KIND", "TARGET", "STATE"
+        "{}{}{}{}{}{detail}",
+        pad(name, 16),
+        pad(station, 16),
+        pad(kind, 13),
+        pad(target, 28),
+        pad(state, 15)
     )?;
     for l in &lines {
         writeln!(
             out,
-            "{:<16} {:<16} {:<13} {:<28} {:<15} {}",
-            l.name.as_deref().unwrap_or("-"),
-            l.station.as_deref().unwrap_or("-"),
-            l.kind,
-            l.target,
-            l.state,
+            "{}{}{}{}{}{}",
+            pad(l.name.as_deref().unwrap_or("-"), 16),
+            pad(l.station.as_deref().unwrap_or("-"), 16),
+            pad(&l.kind, 13),
+            pad(&l.target, 28),
+            pad(&l.state, 15),
             l.detail.as_deref().unwrap_or("")
         )?;
     }
@@ -609,16 +668,22 @@ struct SimulateArgs {
 fn simulate(args: SimulateArgs) -> Result<(), Failure> {
     use kentai::simulate::{unescape, Pace, Player, Pty};
     let suffix = kentai_drivers::framing::Suffix::from_code(&args.suffix).ok_or_else(|| {
-        bad_input(anyhow::anyhow!(
-            "--suffix {:?} is not cr, lf, crlf, tab, stx_etx or none",
-            args.suffix
-        ))
+        bad_input(anyhow::anyhow!(tell(CliMsg::BadSuffix {
+            suffix: args.suffix.clone(),
+        })))
     })?;
     let given = args
         .scans
         .iter()
         .filter(|t| !t.is_empty())
-        .map(|t| unescape(t).map_err(|e| bad_input(anyhow::anyhow!("{t:?}: {e}"))))
+        .map(|t| {
+            unescape(t).map_err(|e| {
+                bad_input(anyhow::anyhow!(tell(CliMsg::BadScanText {
+                    text: t.clone(),
+                    detail: e.to_string(),
+                })))
+            })
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let pace = Pace {
         baud: (args.baud > 0).then_some(args.baud),
@@ -629,13 +694,20 @@ fn simulate(args: SimulateArgs) -> Result<(), Failure> {
     };
     let mut player = Player::new(Pty::create(&args.link)?, pace);
     say!(
-        "simulated scanner at {} (→ {})",
-        args.link.display(),
-        player.pty().slave_path().display()
+        "{}",
+        tell(CliMsg::SimulatedScanner {
+            link: args.link.display().to_string(),
+            pty: player.pty().slave_path().display().to_string(),
+        })
     );
     let mut type_scan = |scan: &[u8]| -> Result<(), Failure> {
         player.type_scan(scan)?;
-        say!("sent {}", String::from_utf8_lossy(scan).escape_debug());
+        say!(
+            "{}",
+            tell(CliMsg::Sent {
+                scan: String::from_utf8_lossy(scan).escape_debug().to_string(),
+            })
+        );
         Ok(())
     };
     let mut unreadable = 0usize;
@@ -644,7 +716,13 @@ fn simulate(args: SimulateArgs) -> Result<(), Failure> {
             Ok(scan) => type_scan(&scan),
             Err(e) => {
                 unreadable += 1;
-                say!("skipped {:?}: {e}", String::from_utf8_lossy(line));
+                say!(
+                    "{}",
+                    tell(CliMsg::Skipped {
+                        line: String::from_utf8_lossy(line).into_owned(),
+                        detail: e.to_string(),
+                    })
+                );
                 Ok(())
             }
         })?;
@@ -653,9 +731,9 @@ fn simulate(args: SimulateArgs) -> Result<(), Failure> {
     }
     player.finish();
     if unreadable > 0 {
-        return Err(bad_input(anyhow::anyhow!(
-            "{unreadable} line(s) of stdin were not scans"
-        )));
+        return Err(bad_input(anyhow::anyhow!(tell(CliMsg::UnreadableLines {
+            count: unreadable
+        }))));
     }
     Ok(())
 }
@@ -677,14 +755,21 @@ fn report(config: Config, command: ReportCommand) -> Result<(), Failure> {
             encoding,
             facility,
         } => {
+            let one_of = |field: &str, value: &str, allowed_values: &[&str]| {
+                bad_input(anyhow::anyhow!(tell(InputMsg::NotOneOf {
+                    field: field.into(),
+                    value: value.into(),
+                    allowed: allowed(allowed_values),
+                })))
+            };
             let format = Format::from_code(&format)
-                .ok_or_else(|| bad_input(anyhow::anyhow!("--format must be csv, json or fhir")))?;
+                .ok_or_else(|| one_of("--format", &format, &["csv", "json", "fhir"]))?;
             let encoding = Encoding::from_code(&encoding)
-                .ok_or_else(|| bad_input(anyhow::anyhow!("--encoding must be utf8 or sjis")))?;
+                .ok_or_else(|| one_of("--encoding", &encoding, &["utf8", "sjis"]))?;
             if encoding == Encoding::Sjis && format != Format::Csv {
-                return Err(bad_input(anyhow::anyhow!(
-                    "--encoding applies to the CSV format only"
-                )));
+                return Err(bad_input(anyhow::anyhow!(tell(
+                    InputMsg::EncodingOnlyForCsv
+                ))));
             }
             let scope = ReportScope { date, facility };
             let out = std::io::BufWriter::new(output::stdout());
@@ -694,15 +779,23 @@ fn report(config: Config, command: ReportCommand) -> Result<(), Failure> {
             out.flush()?;
             for r in &written.replacements {
                 say!(
-                    "{} {}: {:?} (U+{:04X}) is not in Shift_JIS; written as {}",
-                    r.specimen_id,
-                    r.column,
-                    r.character,
-                    u32::from(r.character),
-                    r.replaced_with
+                    "{}",
+                    tell(CliMsg::SjisReplaced {
+                        specimen_id: r.specimen_id.clone(),
+                        column: r.column.to_string(),
+                        character: r.character.to_string(),
+                        code_point: format!("U+{:04X}", u32::from(r.character)),
+                        replaced_with: r.replaced_with.to_string(),
+                    })
                 );
             }
-            say!("{} row(s) for {date}", written.rows);
+            say!(
+                "{}",
+                tell(CliMsg::ReportRows {
+                    rows: written.rows,
+                    date: date.to_string(),
+                })
+            );
             Ok(())
         }
         ReportCommand::Summary { date, facility } => {

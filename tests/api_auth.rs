@@ -35,6 +35,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/specimens/{specimen_id}/storage"),
     ("POST", "/api/v1/specimens/{specimen_id}/results"),
     ("GET", "/api/v1/alerts"),
+    ("GET", "/api/v1/patients/{patient_id}"),
+    ("PATCH", "/api/v1/patients/{patient_id}"),
     ("POST", "/api/v1/locations"),
     ("GET", "/api/v1/locations"),
     ("GET", "/api/v1/locations/{code}"),
@@ -91,6 +93,7 @@ struct Ids<'a> {
     lot: &'a str,
     station: &'a str,
     user_id: &'a str,
+    patient_id: &'a str,
 }
 
 impl<'a> Ids<'a> {
@@ -104,6 +107,7 @@ impl<'a> Ids<'a> {
             lot: value,
             station: value,
             user_id: value,
+            patient_id: value,
         }
     }
 }
@@ -122,6 +126,7 @@ fn concrete(path: &str, ids: &Ids) -> String {
                 Some("lot") => ids.lot,
                 Some("station") => ids.station,
                 Some("user_id") => ids.user_id,
+                Some("patient_id") => ids.patient_id,
                 Some(other) => panic!("{path}: no value for the path parameter {{{other}}}"),
                 None => seg,
             },
@@ -140,6 +145,7 @@ fn concrete_fills_each_path_parameter_with_its_own_value() {
         lot: "LOT-1",
         station: "reception-1",
         user_id: "7",
+        patient_id: "P-S-1",
     };
     assert_eq!(
         concrete(
@@ -304,6 +310,9 @@ fn valid_body(path: &str) -> Value {
                    "emergency_phone": "090-0000-0000"})
         }
         "/api/v1/packages/{package_id}/specimens" => json!({"specimen_id": "S-2"}),
+        "/api/v1/patients/{patient_id}" => {
+            json!({"phone": "03-1111-2222", "reason": "本人に確認"})
+        }
         "/api/v1/packages/{package_id}/checklist" => json!({"item": "secondary.absorbent"}),
         "/api/v1/packages/{package_id}/dispatch" => json!({}),
         "/api/v1/packages/{package_id}/receive" => json!({"note": "受領"}),
@@ -440,6 +449,8 @@ impl Fixture {
             lot: "LOT-1",
             station: "reception-1",
             user_id: &self.user_id,
+            // The patient `registration("S-1", …)` makes.
+            patient_id: "P-S-1",
         }
     }
 }
@@ -612,8 +623,8 @@ async fn a_missing_or_wrong_token_is_refused_before_the_body_is_looked_at() {
             }
         }
     }
-    // 15 POST routes, the PATCH of a package and the PATCH of a user.
-    assert_eq!(with_a_body, 17, "routes that read a body");
+    // 15 POST routes and the PATCH of a package, a user and a patient.
+    assert_eq!(with_a_body, 18, "routes that read a body");
     assert_eq!(app.snapshot(), before);
 }
 
@@ -684,7 +695,7 @@ async fn a_session_cookie_without_its_csrf_header_is_403_on_every_route_that_wri
             assert_eq!(answer["error"]["code"], "forbidden", "{m} {path}: {answer}");
         }
     }
-    assert_eq!(writes, 18, "POST, PATCH and DELETE routes");
+    assert_eq!(writes, 19, "POST, PATCH and DELETE routes");
     assert_eq!(
         app.snapshot(),
         before,
@@ -759,6 +770,14 @@ const MATRIX: &[((&str, &str), [u16; 4])] = &[
         [403, 201, 403, 201],
     ),
     (("GET", "/api/v1/alerts"), [200, 200, 403, 200]),
+    (
+        ("GET", "/api/v1/patients/{patient_id}"),
+        [200, 200, 403, 200],
+    ),
+    (
+        ("PATCH", "/api/v1/patients/{patient_id}"),
+        [403, 200, 403, 200],
+    ),
     (("POST", "/api/v1/locations"), [403, 201, 403, 201]),
     (("GET", "/api/v1/locations"), [200, 200, 403, 200]),
     (("GET", "/api/v1/locations/{code}"), [200, 200, 403, 200]),
@@ -895,6 +914,8 @@ async fn role_state(app: &TestApp, code: &str) -> RoleState {
 
 /// The path and body of one matrix request on a role's own state.
 fn matrix_request(m: &str, p: &str, code: &str, s: &RoleState) -> (String, Option<Value>) {
+    // The patient `registration` gives the role's own tube.
+    let patient_id = format!("P-{}", s.tube);
     let on = |package_id: &str, specimen_id: &str| {
         concrete(
             p,
@@ -906,6 +927,7 @@ fn matrix_request(m: &str, p: &str, code: &str, s: &RoleState) -> (String, Optio
                 lot: "LOT-1",
                 station: "reception-1",
                 user_id: &s.user_id,
+                patient_id: &patient_id,
             },
         )
     };

@@ -629,9 +629,10 @@ async fn the_answer_to_a_registration_is_the_record_a_later_read_returns() {
     )
     .await;
     let expiry = collection_date() + Duration::days(200);
-    let (with_kit, _) = swab_with_kit("R-1", &bracketed(&cotton, expiry, "L1", Some("S9")));
-    // The same patient again with a new phone number (an updated patient
-    // row), then a tube with no kit.
+    let (mut with_kit, _) = swab_with_kit("R-1", &bracketed(&cotton, expiry, "L1", Some("S9")));
+    with_kit["patient"]["phone"] = Value::Null;
+    // The same patient again, now with the phone number the record lacked
+    // (a completed patient row), then a tube with no kit.
     let mut moved = registration("R-2", "saliva", 2);
     moved["patient"] = with_kit["patient"].clone();
     moved["patient"]["phone"] = json!("03-9999-9999");

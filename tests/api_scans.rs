@@ -217,16 +217,96 @@ async fn packing_desk_packs_ticks_and_dispatches_with_command_codes() {
 }
 
 #[tokio::test]
-async fn a_scan_acts_as_its_sender_so_reception_cannot_pack_by_scanning() {
+async fn a_role_may_send_scans_only_to_stations_whose_work_it_may_do_and_nothing_else_is_journalled(
+) {
     let app = app().await;
     registered(&app, "T-1").await;
     let package = open_package(&app).await;
     let clerk = app.token(Role::Reception);
+    let lab = app.token(Role::Lab);
+    // The lab's packing desk has a package open.
     let (_, body) = app
-        .scan(&clerk, "packing-1", &format!("]C100{package}"))
+        .scan(&lab, "packing-1", &format!("]C100{package}"))
         .await;
-    assert_eq!(outcome(&body)["accepted"], false);
-    assert_eq!(outcome(&body)["code"], "forbidden");
+    assert_eq!(outcome(&body)["accepted"], true, "{body}");
+
+    let before = app.snapshot();
+    for (station, data) in [
+        ("packing-1", format!("]C100{package}")),
+        // A reception clerk cannot start a packing desk over either.
+        ("packing-1", "KTCMD:cancel".to_string()),
+        ("receiving-1", format!("]C100{package}")),
+    ] {
+        let (status, body) = app.scan(&clerk, station, &data).await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (403, Some("forbidden")),
+            "{station} {data}: {body}"
+        );
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains(station)),
+            "{body}"
+        );
+    }
+    assert_eq!(
+        app.snapshot(),
+        before,
+        "nothing journalled, nothing changed"
+    );
+
+    // The packing desk still holds its package: the next tube packs.
+    let (_, body) = app.scan(&lab, "packing-1", "T-1").await;
+    assert_eq!(outcome(&body)["accepted"], true, "{body}");
+    // Reception's own desks, and the lab at reception, are fine.
+    let (status, _) = app.scan(&clerk, "fridge-1", "T-1").await;
+    assert_eq!(status, 201);
+    let (status, _) = app.scan(&lab, "reception-1", "P-1").await;
+    assert_eq!(status, 201);
+
+    // The served document says so.
+    let (_, doc) = app.get("/api/openapi.json", &app.admin).await;
+    let post = &doc["paths"]["/api/v1/scans"]["post"];
+    assert!(
+        post["responses"]["403"]["description"]
+            .as_str()
+            .is_some_and(|d| d.contains("nothing is journalled")),
+        "{post}"
+    );
+    assert!(
+        post["description"]
+            .as_str()
+            .is_some_and(|d| d.contains("same station")),
+        "{post}"
+    );
+}
+
+#[tokio::test]
+async fn the_same_code_from_one_device_at_two_stations_is_two_scans_not_a_double_read() {
+    let app = app().await;
+    app.location("FRIDGE-A", "fridge_4c").await;
+    registered(&app, "T-1").await;
+    let package = open_package(&app).await;
+    let lab = app.token(Role::Lab);
+    let label = format!("]C100{package}");
+    let from_gun = |station: &str| json!({"station": station, "data": label, "device": "gun-7"});
+    // At the fridge a package label means nothing; at packing it opens the
+    // package, within the same second, from the same device.
+    let (_, fridge) = app.post("/api/v1/scans", &lab, &from_gun("fridge-1")).await;
+    assert_eq!(outcome(&fridge)["code"], "unexpected_scan", "{fridge}");
+    let (_, packing) = app
+        .post("/api/v1/scans", &lab, &from_gun("packing-1"))
+        .await;
+    assert_eq!(outcome(&packing)["accepted"], true, "{packing}");
+    assert!(outcome(&packing)["duplicate_of"].is_null(), "{packing}");
+    assert_eq!(outcome(&packing)["package_id"], package.as_str());
+    // At one station the same device's double read is still one scan.
+    let (_, again) = app
+        .post("/api/v1/scans", &lab, &from_gun("packing-1"))
+        .await;
+    assert_eq!(outcome(&again)["code"], "duplicate_scan", "{again}");
+    assert_eq!(outcome(&again)["duplicate_of"], packing["scan_id"]);
 }
 
 #[tokio::test]

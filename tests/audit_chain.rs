@@ -207,14 +207,19 @@ async fn rows_written_before_the_chain_are_sealed_into_it_once() {
 fn kentai_audit_verify_exits_0_on_a_whole_chain_and_1_naming_the_row_after_tampering() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = format!("sqlite://{}", dir.path().join("k.db").display());
-    let run = |args: &[&str]| {
+    // The CLI speaks as `LANG` says: English here, Japanese below.
+    let run_in = |lang: &str, args: &[&str]| {
         std::process::Command::new(env!("CARGO_BIN_EXE_kentai"))
             .args(args)
             .args(["--database", &db])
             .current_dir(dir.path())
+            .env("LANG", lang)
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
             .output()
             .expect("kentai")
     };
+    let run = |args: &[&str]| run_in("en_US.UTF-8", args);
     assert!(run(&["migrate"]).status.success());
     for name in ["ana", "ben", "chie"] {
         let out = run(&["user", "add", name, "--role", "lab"]);
@@ -253,6 +258,15 @@ fn kentai_audit_verify_exits_0_on_a_whole_chain_and_1_naming_the_row_after_tampe
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains(&format!("audit chain broken at row {second}")),
+        "{err}"
+    );
+    let out = run_in("ja_JP.UTF-8", &["audit", "verify"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "監査記録のチェーンが行 {second} で壊れています（edited）"
+        )),
         "{err}"
     );
 }

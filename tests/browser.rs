@@ -110,7 +110,8 @@ fn run_node(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_reception_clerk_signs_in_scans_a_kit_sees_a_refusal_and_signs_out_in_chromium() {
+async fn a_reception_clerk_registers_starts_over_and_signs_out_and_a_lab_user_overrides_in_chromium(
+) {
     if !browser_ready() {
         return;
     }
@@ -127,11 +128,17 @@ async fn a_reception_clerk_signs_in_scans_a_kit_sees_a_refusal_and_signs_out_in_
     // The fridge the registered tube goes into.
     app.location("FRIDGE-A", "fridge_4c").await;
     let clerk = app.token(Role::Reception);
+    let lab = app.token(Role::Lab);
     let screenshots = root().join("target/screenshots");
     let base = app.address.clone();
     let dir = screenshots.clone();
     let (ok, output) = tokio::task::spawn_blocking(move || {
-        run_node("run.mjs", &base, &[("KENTAI_TOKEN", clerk)], &dir)
+        run_node(
+            "run.mjs",
+            &base,
+            &[("KENTAI_TOKEN", clerk), ("KENTAI_LAB_TOKEN", lab)],
+            &dir,
+        )
     })
     .await
     .expect("browser run");
@@ -141,10 +148,20 @@ async fn a_reception_clerk_signs_in_scans_a_kit_sees_a_refusal_and_signs_out_in_
     // What the browser did went through the real server.
     assert_eq!(
         app.count("scans"),
-        7,
-        "kit, cancel, patient, tube at reception; tube, fridge, unknown code at the fridge"
+        14,
+        "at reception: kit, cancel, patient, tube; patient, start-over; two patients, start-over; \
+         the lab's patient and tube; at the fridge: tube, fridge, unknown code"
     );
-    assert_eq!(app.count("specimens"), 1, "only the corrected registration");
+    assert_eq!(
+        app.count("specimens"),
+        2,
+        "the clerk's corrected registration and the lab's override"
+    );
+    let (_, overridden) = app.get("/api/v1/specimens/T-E2E-0002", &app.admin).await;
+    assert!(
+        overridden["override_reason"].is_string(),
+        "the override is stored: {overridden}"
+    );
     assert_eq!(app.count("sessions"), 0, "signed out");
     assert_screenshots(
         &screenshots,
@@ -157,6 +174,10 @@ async fn a_reception_clerk_signs_in_scans_a_kit_sees_a_refusal_and_signs_out_in_
             "09-registration-refused",
             "10-registration-accepted",
             "11-stored",
+            "12-start-over",
+            "13-patient-not-tube",
+            "14-override-reason",
+            "15-override-registered",
             "08-signed-out",
         ],
     );

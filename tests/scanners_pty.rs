@@ -175,6 +175,12 @@ async fn garbage_and_a_10_kb_line_are_refused_and_reported_and_the_next_scan_goe
     tokio::task::block_in_place(|| pty.write_paced(b"\x00\x13\xffNOISE\x07\r", None)).unwrap();
     let e = next_named(&mut events, "device_error").await;
     assert_eq!(e.data["code"], "garbage", "{:?}", e.data);
+    // In the listener's language (Japanese by default), from the catalogue.
+    let message = e.data["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("バイトを破棄しました") && message.contains("NOISE"),
+        "{message}"
+    );
 
     let long = vec![b'7'; 10 * 1024];
     tokio::task::block_in_place(|| pty.write_paced(&long, None)).unwrap();

@@ -26,6 +26,8 @@ const PAGES: &[(&str, &str)] = &[
     ("GET", "/specimens"),
     ("GET", "/specimens/{specimen_id}"),
     ("GET", "/specimens/{specimen_id}/label"),
+    ("GET", "/patients/{patient_id}"),
+    ("POST", "/patients/{patient_id}"),
     ("GET", "/alerts"),
     ("GET", "/packing"),
     ("POST", "/packing"),
@@ -60,8 +62,9 @@ const PAGES: &[(&str, &str)] = &[
 ];
 
 /// Example values for the routes' path parameters.
-const EXAMPLES: [(&str, &str); 4] = [
+const EXAMPLES: [(&str, &str); 5] = [
     ("{station}", "reception-1"),
+    ("{patient_id}", "P-NOWHERE"),
     ("{specimen_id}", "S-NOWHERE"),
     ("{package_id}", "PKG-NOWHERE"),
     ("{user_id}", "1"),

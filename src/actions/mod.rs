@@ -9,6 +9,7 @@ pub mod audit;
 pub mod kits;
 pub mod locations;
 pub mod packages;
+pub mod patients;
 pub mod reports;
 pub mod results;
 pub mod scans;

@@ -79,6 +79,8 @@ struct Line {
     minus20_reason: Option<String>,
     #[diesel(sql_type = Nullable<BigInt>)]
     thaws: Option<i64>,
+    #[diesel(sql_type = Nullable<Timestamp>)]
+    patient_corrected_at: Option<NaiveDateTime>,
     #[diesel(sql_type = Bool)]
     collected_today: bool,
 }
@@ -115,6 +117,8 @@ SELECT s.specimen_id, s.facility_code, s.specimen_type, s.collected_at, s.onset_
        p.patient_key, p.name, p.name_kana, p.sex, p.birth_date, p.address, p.phone,
        r.result, r.method AS result_method, r.resulted_at, r.version AS result_version,
        st.minus20, st.minus20_reason, st.thaws,
+       (SELECT MAX(v.changed_at) FROM patient_versions v
+        WHERE v.patient_ref = p.id AND v.kind = 'corrected') AS patient_corrected_at,
        (s.collected_at >= $1 AND s.collected_at < $2) AS collected_today
 FROM day_ids d
 JOIN specimens s ON s.specimen_id = d.specimen_id
@@ -194,6 +198,16 @@ fn row_of(ctx: &Ctx, report_date: NaiveDate, l: Line) -> ReportRow {
             code: RuleCode::Minus20Fallback,
             message: RuleMsg::Minus20Stored.into(),
             override_reason: l.minus20_reason,
+        });
+    }
+    if let Some(at) = l.patient_corrected_at {
+        flags.push(Flag {
+            code: RuleCode::PatientCorrected,
+            message: RuleMsg::PatientCorrected {
+                on: ctx.site_time(at).date_naive(),
+            }
+            .into(),
+            override_reason: None,
         });
     }
     let thaws = l.thaws.unwrap_or(0);

@@ -41,6 +41,14 @@ pub struct ReceptionDraft {
     /// The new tube's specimen id.
     pub specimen_id: Option<String>,
     pub kit: Option<KitDraft>,
+    /// When the tube was scanned: the form's collection time unless the
+    /// clerk changes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tube_scanned_at: Option<DateTime<FixedOffset>>,
+    /// When the draft is dropped if nothing touches it before
+    /// (`[scanning] draft_idle_minutes`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<DateTime<FixedOffset>>,
 }
 
 /// A scanned kit label with what the catalog says of it.
@@ -242,20 +250,23 @@ pub fn unprocessed(ctx: &Ctx) -> Result<Vec<ScanRow>, ActionError> {
     })
 }
 
-/// The station's state after its latest finished scan (JSON), to resume
-/// the desk after a restart.
-pub fn last_state(ctx: &Ctx, station: &str) -> Result<Option<String>, ActionError> {
-    ctx.store.read(|c| {
+/// The station's state after its latest finished scan (JSON) and when
+/// that scan was read, to resume the desk after a restart.
+pub fn last_state(
+    ctx: &Ctx,
+    station: &str,
+) -> Result<Option<(String, DateTime<Utc>)>, ActionError> {
+    let row = ctx.store.read(|c| {
         scans::table
             .filter(scans::station.eq(station))
             .filter(scans::state_after.is_not_null())
             .order(scans::id.desc())
-            .select(scans::state_after)
-            .first::<Option<String>>(c)
+            .select((scans::state_after, scans::scanned_at))
+            .first::<(Option<String>, chrono::NaiveDateTime)>(c)
             .optional()
-            .map(Option::flatten)
             .map_err(ActionError::from)
-    })
+    })?;
+    Ok(row.and_then(|(state, at)| state.map(|s| (s, at.and_utc()))))
 }
 
 /// Filters of `GET /api/v1/scans`.

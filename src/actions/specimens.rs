@@ -5,6 +5,7 @@
 //! stored record; a different registration under the same tube id is a
 //! conflict, because two tubes cannot share a barcode.
 
+use super::patients::{self, GivenPatient};
 use super::views::{load_specimen, registered_view, unknown_specimen, SpecimenView};
 use super::{
     audit, check_optional_text, check_text, kits, naive, to_json, ActionError, Actor, Ctx,
@@ -13,16 +14,15 @@ use crate::domain::codes::{Decision, Notice};
 use crate::domain::ids::SpecimenId;
 use crate::domain::kits as kit_rules;
 use crate::domain::messages::{allowed, InputMsg, RecordMsg};
-use crate::domain::patient::{patient_key, Sex};
+use crate::domain::patient::{patient_key, Identity, Sex};
 use crate::domain::ppe::PpeItem;
 use crate::domain::registration::{self, Registration, SiblingSpecimen};
 use crate::domain::results::TestMethod;
 use crate::domain::roles::Action;
 use crate::domain::timing::Onset;
 use crate::domain::{RuleCode, SpecimenType};
-use crate::store::models::{PatientRow, SpecimenRow};
-use crate::store::schema::{patients, specimens};
-use crate::store::DbConnection;
+use crate::store::models::SpecimenRow;
+use crate::store::schema::{patients as patient_rows, specimens};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -157,24 +157,19 @@ impl RegisterSpecimen {
         }
     }
 
-    fn patient_row(&self, now: DateTime<Utc>) -> PatientRow {
+    /// The patient as the registration gives them.
+    fn patient(&self) -> GivenPatient<'_> {
         let p = &self.patient;
-        PatientRow {
-            id: 0,
-            patient_key: patient_key(
-                p.patient_id.as_deref(),
-                &p.name,
-                p.name_kana.as_deref(),
-                p.birth_date,
-            ),
-            patient_number: p.patient_id.clone(),
-            name: p.name.clone(),
-            name_kana: p.name_kana.clone(),
-            birth_date: p.birth_date,
-            sex: p.sex.code().to_string(),
-            address: p.address.clone(),
-            phone: p.phone.clone(),
-            updated_at: naive(now),
+        GivenPatient {
+            patient_id: p.patient_id.as_deref(),
+            identity: Identity {
+                name: p.name.clone(),
+                name_kana: p.name_kana.clone(),
+                birth_date: p.birth_date,
+                sex: p.sex,
+                address: p.address.clone(),
+                phone: p.phone.clone(),
+            },
         }
     }
 }
@@ -222,7 +217,7 @@ pub fn register(
         if req.override_reason.is_some() {
             actor.require(Action::Override)?;
         }
-        let patient = upsert_patient(c, actor, req.patient_row(now), now)?;
+        let patient = patients::for_registration(ctx, c, actor, &req.patient(), now)?;
         let patient_ref = patient.id;
         let siblings: Vec<SiblingSpecimen> = specimens::table
             .filter(specimens::patient_ref.eq(patient_ref))
@@ -339,80 +334,6 @@ pub fn register(
     })
 }
 
-/// The patient's row as stored now, creating the patient or bringing their
-/// details up to date (the audit log keeps what they were).
-fn upsert_patient(
-    c: &mut DbConnection,
-    actor: &Actor,
-    new: PatientRow,
-    now: DateTime<Utc>,
-) -> Result<PatientRow, ActionError> {
-    let existing: Option<PatientRow> = patients::table
-        .filter(patients::patient_key.eq(&new.patient_key))
-        .select(PatientRow::as_select())
-        .first(c)
-        .optional()?;
-    // Patient details are personal data: the audit log records which fields
-    // changed, not their values.
-    match existing {
-        None => {
-            let id: i64 = diesel::insert_into(patients::table)
-                .values(&new)
-                .returning(patients::id)
-                .get_result(c)?;
-            audit::record::<(), _>(
-                c,
-                actor,
-                now,
-                "patient.create",
-                ("patient", &id.to_string()),
-                None,
-                Some(&serde_json::json!({"id": id})),
-            )?;
-            Ok(PatientRow { id, ..new })
-        }
-        Some(old) => {
-            let changed = changed_fields(&old, &new);
-            if changed.is_empty() {
-                return Ok(old);
-            }
-            let update = PatientRow { id: old.id, ..new };
-            diesel::update(patients::table.find(old.id))
-                .set(&update)
-                .execute(c)?;
-            audit::record(
-                c,
-                actor,
-                now,
-                "patient.update",
-                ("patient", &old.id.to_string()),
-                Some(&serde_json::json!({"changed": changed})),
-                Some(&serde_json::json!({"changed": changed})),
-            )?;
-            Ok(update)
-        }
-    }
-}
-
-fn changed_fields(old: &PatientRow, new: &PatientRow) -> Vec<&'static str> {
-    let mut out = Vec::new();
-    let pairs: [(&'static str, bool); 7] = [
-        ("patient_id", old.patient_number != new.patient_number),
-        ("name", old.name != new.name),
-        ("name_kana", old.name_kana != new.name_kana),
-        ("birth_date", old.birth_date != new.birth_date),
-        ("sex", old.sex != new.sex),
-        ("address", old.address != new.address),
-        ("phone", old.phone != new.phone),
-    ];
-    for (name, differs) in pairs {
-        if differs {
-            out.push(name);
-        }
-    }
-    out
-}
-
 pub fn get(ctx: &Ctx, actor: &Actor, id: &str) -> Result<SpecimenView, ActionError> {
     actor.require(Action::ReadSpecimens)?;
     ctx.store
@@ -499,9 +420,10 @@ pub fn list(
         }
         if let Some(pid) = &filter.patient_id {
             let key = patient_key(Some(pid), "", None, None);
-            let patient: Option<i64> = patients::table
-                .filter(patients::patient_key.eq(key))
-                .select(patients::id)
+            let patient: Option<i64> = patient_rows::table
+                .filter(patient_rows::facility_code.eq(&ctx.config.site.facility_code))
+                .filter(patient_rows::patient_key.eq(key))
+                .select(patient_rows::id)
                 .first(c)
                 .optional()?;
             q = q.filter(specimens::patient_ref.eq(patient.unwrap_or(-1)));

@@ -15,8 +15,11 @@
 //! checked in that order (a logistics label with `(00)` and `(01)` is the
 //! package's). Plain (non-GS1) codes say nothing about themselves, so they
 //! are looked up (API.md): a known location, specimen or package, in that
-//! order; `KTCMD:…` is a command; anything else is `Unknown` and the
-//! station's workflow decides (a new tube at reception, a patient number).
+//! order; `KTCMD:…` is a command. A plain code the store does not know is
+//! read by the site's rule, never by the order of scans ([`CodePatterns`],
+//! `[scanning] patient_pattern` and `tube_pattern`): a patient, a new
+//! tube, `Ambiguous` when both patterns match it and `Unknown` when
+//! neither does.
 //!
 //! GS1 identities become kentai ids as bracketed element strings of their
 //! identifying AIs, in a fixed order: a tube `(8018)GSRN(8019)SRIN`, a GIAI
@@ -30,6 +33,76 @@
 
 use super::ParsedScan;
 use crate::domain::packaging::ChecklistItem;
+use regex::Regex;
+
+/// The default `[scanning] patient_pattern`: `P`, an optional hyphen and
+/// 1–12 digits (`P-000201`, `P12`).
+pub const DEFAULT_PATIENT_PATTERN: &str = "P-?[0-9]{1,12}";
+
+/// The default `[scanning] tube_pattern`: a digit or a capital letter
+/// other than `P`, then up to 39 capitals, digits and hyphens (`T-0001`,
+/// `2026110001`). It never matches a default patient number, so the two
+/// kinds cannot be mistaken for each other.
+pub const DEFAULT_TUBE_PATTERN: &str = "[0-9A-OQ-Z][0-9A-Z-]{0,39}";
+
+/// A site's pattern that is not a regular expression.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("scanning.{key}: {message}")]
+pub struct PatternError {
+    pub key: &'static str,
+    pub message: String,
+}
+
+/// How a site tells its plain patient and tube barcodes apart: two
+/// regular expressions, each matched against the whole code (they are
+/// anchored here, so a pattern can never match a mere part of a code).
+#[derive(Debug, Clone)]
+pub struct CodePatterns {
+    patient: Regex,
+    tube: Regex,
+}
+
+/// What a plain code reads as by the patterns alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlainKind {
+    Patient,
+    Tube,
+    Neither,
+    Both,
+}
+
+impl CodePatterns {
+    pub fn new(patient: &str, tube: &str) -> Result<CodePatterns, PatternError> {
+        Ok(CodePatterns {
+            patient: anchored("patient_pattern", patient)?,
+            tube: anchored("tube_pattern", tube)?,
+        })
+    }
+
+    pub fn kind(&self, code: &str) -> PlainKind {
+        match (self.patient.is_match(code), self.tube.is_match(code)) {
+            (true, false) => PlainKind::Patient,
+            (false, true) => PlainKind::Tube,
+            (false, false) => PlainKind::Neither,
+            (true, true) => PlainKind::Both,
+        }
+    }
+}
+
+fn anchored(key: &'static str, pattern: &str) -> Result<Regex, PatternError> {
+    if pattern.trim().is_empty() {
+        return Err(PatternError {
+            key,
+            message: "the pattern is empty".into(),
+        });
+    }
+    // `\A(?:…)\z`: whatever alternatives or anchors the site wrote, the
+    // whole code must match, from its first character to its last.
+    Regex::new(&format!("\\A(?:{pattern})\\z")).map_err(|e| PatternError {
+        key,
+        message: format!("not a regular expression: {e}"),
+    })
+}
 
 /// Prefix of kentai's own command barcodes (plain Code 128): what follows is
 /// a [`Command`] code, e.g. `KTCMD:tick:secondary.absorbent`.
@@ -125,6 +198,11 @@ pub enum ScanKind {
     /// A package: its SSCC-18 (or its plain package id).
     Package(String),
     Command(Command),
+    /// A plain code the store does not know that matches the tube pattern
+    /// alone: a tube not registered yet.
+    NewTube(String),
+    /// A plain code the store does not know that matches both patterns.
+    Ambiguous(String),
     /// Nothing kentai knows: the plain code, or a GS1 scan's element string.
     Unknown(String),
 }
@@ -133,13 +211,13 @@ impl ScanKind {
     /// The `kind` of API.md's scan outcome.
     pub fn code(&self) -> &'static str {
         match self {
-            ScanKind::Specimen(_) => "specimen",
+            ScanKind::Specimen(_) | ScanKind::NewTube(_) => "specimen",
             ScanKind::Kit { .. } => "kit",
             ScanKind::Patient(_) => "patient",
             ScanKind::Location(_) => "location",
             ScanKind::Package(_) => "package",
             ScanKind::Command(_) => "command",
-            ScanKind::Unknown(_) => "unknown",
+            ScanKind::Ambiguous(_) | ScanKind::Unknown(_) => "unknown",
         }
     }
 }
@@ -193,12 +271,31 @@ pub fn gs1_id_elements(id: &str) -> Option<Vec<(String, String)>> {
     None
 }
 
-/// What `scan` is (see the module's table).
+/// What `scan` is (see the module's table); a plain code the store does
+/// not know is `Unknown`.
 pub fn classify(scan: &ParsedScan, known: &dyn Known) -> ScanKind {
     if scan.gs1 {
         classify_gs1(scan, known)
     } else {
         classify_plain(&scan.text, known)
+    }
+}
+
+/// What `scan` is at a station: as [`classify`], and a plain code the
+/// store does not know is read by the site's patterns (a patient, a new
+/// tube, ambiguous, or unknown). GS1 data and commands keep their meaning
+/// whatever the patterns say.
+pub fn classify_at_desk(scan: &ParsedScan, known: &dyn Known, patterns: &CodePatterns) -> ScanKind {
+    match classify(scan, known) {
+        ScanKind::Unknown(code) if !scan.gs1 && !code.starts_with(COMMAND_PREFIX) => {
+            match patterns.kind(&code) {
+                PlainKind::Patient => ScanKind::Patient(code),
+                PlainKind::Tube => ScanKind::NewTube(code),
+                PlainKind::Both => ScanKind::Ambiguous(code),
+                PlainKind::Neither => ScanKind::Unknown(code),
+            }
+        }
+        kind => kind,
     }
 }
 
@@ -404,6 +501,88 @@ mod tests {
         }
     }
 
+    fn defaults() -> CodePatterns {
+        CodePatterns::new(DEFAULT_PATIENT_PATTERN, DEFAULT_TUBE_PATTERN).unwrap()
+    }
+
+    #[test]
+    fn the_default_patterns_tell_patients_from_tubes_and_never_both() {
+        let p = defaults();
+        for code in ["P-000201", "P12", "P-1"] {
+            assert_eq!(p.kind(code), PlainKind::Patient, "{code}");
+        }
+        for code in ["T-0001", "T-E2E-0001", "2026110001", "X", "NOPE-1"] {
+            assert_eq!(p.kind(code), PlainKind::Tube, "{code}");
+        }
+        // P with letters, lower case, spaces: neither, never a guess.
+        for code in ["P-HALF", "PKG-7", "t-1", "T 1", "", "P-0000000000001"] {
+            assert_eq!(p.kind(code), PlainKind::Neither, "{code:?}");
+        }
+    }
+
+    #[test]
+    fn a_sites_pattern_matches_the_whole_code_never_a_part_of_it() {
+        let p = CodePatterns::new("P[0-9]+", "[0-9]{6}|T[0-9]+").unwrap();
+        assert_eq!(p.kind("P123"), PlainKind::Patient);
+        assert_eq!(p.kind("XP123"), PlainKind::Neither, "a prefix");
+        assert_eq!(p.kind("P123X"), PlainKind::Neither, "a suffix");
+        // The alternation is anchored as a whole, not just its ends.
+        assert_eq!(p.kind("123456"), PlainKind::Tube);
+        assert_eq!(p.kind("1234567"), PlainKind::Neither);
+        assert_eq!(p.kind("T1"), PlainKind::Tube);
+        assert_eq!(p.kind("AT1"), PlainKind::Neither);
+        assert_eq!(p.kind("P1\nT1"), PlainKind::Neither, "a second line");
+        let both = CodePatterns::new("[0-9]+", "[0-9]{6}").unwrap();
+        assert_eq!(both.kind("123456"), PlainKind::Both);
+        assert_eq!(both.kind("12"), PlainKind::Patient);
+    }
+
+    #[test]
+    fn a_pattern_that_is_not_a_regular_expression_names_its_key() {
+        let e = CodePatterns::new("P-(", DEFAULT_TUBE_PATTERN).unwrap_err();
+        assert_eq!(e.key, "patient_pattern");
+        assert!(
+            e.to_string().starts_with("scanning.patient_pattern:"),
+            "{e}"
+        );
+        let e = CodePatterns::new(DEFAULT_PATIENT_PATTERN, " ").unwrap_err();
+        assert_eq!(e.key, "tube_pattern");
+    }
+
+    #[test]
+    fn at_a_desk_the_patterns_read_only_plain_codes_the_store_does_not_know() {
+        use ScanKind::*;
+        let p = defaults();
+        let cases: Vec<(ParsedScan, ScanKind)> = vec![
+            (plain("P-000201"), Patient(s("P-000201"))),
+            (plain("T-9"), NewTube(s("T-9"))),
+            (plain("P-HALF"), Unknown(s("P-HALF"))),
+            // Known codes keep what the store says, whatever they look like.
+            (plain("T-0001"), Specimen(s("T-0001"))),
+            (plain("F-1"), Location(s("F-1"))),
+            (plain("PKG-7"), Package(s("PKG-7"))),
+            // Commands and GS1 keys keep their meaning.
+            (plain("KTCMD:cancel"), Command(super::Command::Cancel)),
+            (plain("KTCMD:launch"), Unknown(s("KTCMD:launch"))),
+            (
+                gs1(&[("8018", "049123450000000012")]),
+                Patient(s("049123450000000012")),
+            ),
+            (
+                gs1(&[("17", "261231"), ("10", "ABC")]),
+                Unknown(s("(17)261231(10)ABC")),
+            ),
+        ];
+        for (scan, want) in cases {
+            assert_eq!(classify_at_desk(&scan, &Stored, &p), want, "{scan:?}");
+        }
+        let both = CodePatterns::new("[A-Z0-9-]+", "[A-Z0-9-]+").unwrap();
+        assert_eq!(
+            classify_at_desk(&plain("AB-1"), &Stored, &both),
+            Ambiguous(s("AB-1"))
+        );
+    }
+
     #[test]
     fn a_command_is_only_plain_text() {
         // GS1 data never is a command, whatever its text.
@@ -515,6 +694,8 @@ mod tests {
             (ScanKind::Location(s("a")), "location"),
             (ScanKind::Package(s("a")), "package"),
             (ScanKind::Command(Command::Cancel), "command"),
+            (ScanKind::NewTube(s("a")), "specimen"),
+            (ScanKind::Ambiguous(s("a")), "unknown"),
             (ScanKind::Unknown(s("a")), "unknown"),
         ];
         for (k, code) in kinds {

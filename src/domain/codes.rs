@@ -52,6 +52,14 @@ pub enum RuleCode {
     NoRespiratorySpecimen,
     PpeIncomplete,
     ResultBeforeCollection,
+    /// A known patient registered with identity fields that differ from
+    /// the record (409, with the fields).
+    PatientMismatch,
+    /// No patient with this number at this facility (404).
+    UnknownPatient,
+    /// A report's flag: the patient's identity was corrected after
+    /// registration (the report shows the current identity).
+    PatientCorrected,
     /// `POST /api/v1/scans` names a station kentai.toml does not configure.
     UnknownStation,
     /// The same code read again by the same device within the duplicate
@@ -60,6 +68,18 @@ pub enum RuleCode {
     /// A scan this station's workflow has no use for at this step (a
     /// location at reception, a tube at packing before a package).
     UnexpectedScan,
+    /// A plain code the store does not know matches neither
+    /// `[scanning] patient_pattern` nor `tube_pattern`.
+    UnrecognisedCode,
+    /// A plain code the store does not know matches both patterns: which
+    /// one it is would be a guess.
+    AmbiguousCode,
+    /// A patient's barcode where reception waits for the tube: never taken
+    /// as the tube.
+    PatientNotTube,
+    /// Reception holds another patient's or another tube's registration
+    /// that is not finished: register it or start over first.
+    DraftInProgress,
     /// An admin asked to disable their own user: the one account that can
     /// undo it would be locked out (another admin may do it).
     SelfLockout,
@@ -73,7 +93,7 @@ pub enum RuleCode {
 
 impl RuleCode {
     /// Every code, in the order they are declared.
-    pub const ALL: [RuleCode; 47] = [
+    pub const ALL: [RuleCode; 54] = [
         RuleCode::InvalidInput,
         RuleCode::InvalidBarcode,
         RuleCode::OnsetAfterCollection,
@@ -112,9 +132,16 @@ impl RuleCode {
         RuleCode::NoRespiratorySpecimen,
         RuleCode::PpeIncomplete,
         RuleCode::ResultBeforeCollection,
+        RuleCode::PatientMismatch,
+        RuleCode::UnknownPatient,
+        RuleCode::PatientCorrected,
         RuleCode::UnknownStation,
         RuleCode::DuplicateScan,
         RuleCode::UnexpectedScan,
+        RuleCode::UnrecognisedCode,
+        RuleCode::AmbiguousCode,
+        RuleCode::PatientNotTube,
+        RuleCode::DraftInProgress,
         RuleCode::SelfLockout,
         RuleCode::TooManyAttempts,
         RuleCode::Unauthorized,
@@ -168,9 +195,16 @@ impl RuleCode {
             RuleCode::NoRespiratorySpecimen => "no_respiratory_specimen",
             RuleCode::PpeIncomplete => "ppe_incomplete",
             RuleCode::ResultBeforeCollection => "result_before_collection",
+            RuleCode::PatientMismatch => "patient_mismatch",
+            RuleCode::UnknownPatient => "unknown_patient",
+            RuleCode::PatientCorrected => "patient_corrected",
             RuleCode::UnknownStation => "unknown_station",
             RuleCode::DuplicateScan => "duplicate_scan",
             RuleCode::UnexpectedScan => "unexpected_scan",
+            RuleCode::UnrecognisedCode => "unrecognised_code",
+            RuleCode::AmbiguousCode => "ambiguous_code",
+            RuleCode::PatientNotTube => "patient_not_tube",
+            RuleCode::DraftInProgress => "draft_in_progress",
             RuleCode::SelfLockout => "self_lockout",
             RuleCode::TooManyAttempts => "too_many_attempts",
             RuleCode::Unauthorized => "unauthorized",

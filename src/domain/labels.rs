@@ -94,7 +94,7 @@ pub fn rule_ja(code: RuleCode) -> &'static str {
         RuleCode::Minus20Fallback => "－20℃保管（－80℃の代替）",
         RuleCode::FreezeThaw => "凍結融解",
         RuleCode::ConsultationRequired => "要相談",
-        _ => "その他",
+        other => super::messages::rule_title(other, super::messages::Lang::Ja),
     }
 }
 

@@ -158,7 +158,9 @@ pub async fn audit_log(
     let q = q.into_inner();
     let limit = q.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
-        return Err(AppError::bad_request("limit must be between 1 and 1000"));
+        return Err(AppError::bad_request(
+            crate::domain::messages::InputMsg::LimitRange { min: 1, max: 1000 },
+        ));
     }
     let r = web::block(move || {
         actor.require(Action::ManageUsers)?;

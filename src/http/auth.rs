@@ -13,6 +13,7 @@
 use super::error::AppError;
 use super::limit::AuthLimiter;
 use crate::actions::{sessions, users, Actor, Ctx};
+use crate::domain::messages::RecordMsg;
 use crate::domain::RuleCode;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
@@ -144,20 +145,18 @@ impl FromRequest for User {
         let safe = is_safe(req.method());
         let req = req.clone();
         Box::pin(async move {
-            let ctx = ctx.ok_or_else(|| AppError::unauthorized("server not ready"))?;
+            let ctx = ctx.ok_or_else(|| AppError::unauthorized(RecordMsg::ServerNotReady))?;
             match credential {
                 Credential::Bearer(token) => {
                     let Some(token) = token.filter(|t| !t.is_empty()) else {
-                        return Err(AppError::unauthorized(
-                            "missing bearer token (Authorization: Bearer TOKEN)",
-                        ));
+                        return Err(AppError::unauthorized(RecordMsg::MissingToken));
                     };
                     limiter.check()?;
                     match web::block(move || users::authenticate(&ctx, &token)).await?? {
                         Some(actor) => Ok(User(actor)),
                         None => {
                             limiter.failed();
-                            Err(AppError::unauthorized("invalid or revoked token"))
+                            Err(AppError::unauthorized(RecordMsg::InvalidToken))
                         }
                     }
                 }
@@ -167,25 +166,21 @@ impl FromRequest for User {
                     let Some(session) =
                         web::block(move || sessions::find(&ctx, &lookup, now)).await??
                     else {
-                        return Err(AppError::unauthorized(
-                            "the session has ended: sign in again, or send Authorization: Bearer TOKEN",
-                        ));
+                        return Err(AppError::unauthorized(RecordMsg::SessionEnded));
                     };
                     if !safe && !csrf_matches(csrf.as_deref(), &session.csrf) {
                         return Err(AppError::new(
                             StatusCode::FORBIDDEN,
                             RuleCode::Forbidden,
-                            format!(
-                                "a request with the session cookie that changes something needs the session's {CSRF_HEADER} header"
-                            ),
+                            RecordMsg::CsrfMissing {
+                                header: CSRF_HEADER.into(),
+                            },
                         ));
                     }
                     req.extensions_mut().insert(SessionAuth { id });
                     Ok(User(session.actor))
                 }
-                Credential::None => Err(AppError::unauthorized(
-                    "missing bearer token (Authorization: Bearer TOKEN)",
-                )),
+                Credential::None => Err(AppError::unauthorized(RecordMsg::MissingToken)),
             }
         })
     }
@@ -218,7 +213,7 @@ impl Limit {
                 Err(AppError::new(
                     StatusCode::TOO_MANY_REQUESTS,
                     RuleCode::TooManyAttempts,
-                    format!("too many wrong tokens from this address; try again in {seconds} s"),
+                    RecordMsg::TooManyAttempts { seconds },
                 )
                 .with("retry_after_s", seconds))
             }

@@ -11,10 +11,12 @@ pub mod lang;
 pub mod limit;
 pub mod locations;
 pub mod packages;
+pub mod patients;
 pub mod reports;
 pub mod scans;
 pub mod specimens;
 
+use crate::domain::messages::{InputMsg, RecordMsg};
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::{web, HttpRequest, HttpResponse};
 pub use error::AppError;
@@ -72,6 +74,7 @@ impl<'de, D: serde::Deserializer<'de>> serde::Deserializer<'de> for ObjectOnly<D
         admin::healthz, admin::me, admin::create_user, admin::list_users, admin::update_user,
         admin::issue_token, admin::audit_log,
         specimens::register, specimens::list, specimens::get, specimens::store, specimens::record_result, specimens::alerts,
+        patients::get, patients::correct,
         locations::create, locations::list, locations::get,
         packages::create, packages::list, packages::get, packages::update, packages::add_specimen,
         packages::remove_specimen, packages::tick, packages::dispatch, packages::receive,
@@ -134,11 +137,10 @@ async fn openapi_json(_user: auth::User) -> HttpResponse {
 }
 
 async fn not_found(req: HttpRequest) -> Result<HttpResponse, AppError> {
-    Err(AppError::not_found(format!(
-        "no route {} {}",
-        req.method(),
-        req.path()
-    )))
+    Err(AppError::not_found(RecordMsg::NoRoute {
+        method: req.method().to_string(),
+        path: req.path().to_string(),
+    }))
 }
 
 fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
@@ -148,23 +150,33 @@ fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
             return AppError::new(
                 actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
                 crate::domain::RuleCode::InvalidInput,
-                format!("request body larger than {limit} bytes"),
+                InputMsg::BodyTooLarge { limit: *limit },
             )
             .into();
         }
-        JsonPayloadError::ContentType => "Content-Type must be application/json".to_string(),
-        JsonPayloadError::Deserialize(e) => format!("invalid JSON body: {e}"),
-        other => format!("invalid JSON body: {other}"),
+        JsonPayloadError::ContentType => InputMsg::JsonContentType,
+        JsonPayloadError::Deserialize(e) => InputMsg::JsonBody {
+            detail: e.to_string(),
+        },
+        other => InputMsg::JsonBody {
+            detail: other.to_string(),
+        },
     };
     AppError::bad_request(message).into()
 }
 
 fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
-    AppError::bad_request(format!("invalid path: {err}")).into()
+    AppError::bad_request(InputMsg::BadPath {
+        detail: err.to_string(),
+    })
+    .into()
 }
 
 fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
-    AppError::bad_request(format!("invalid query: {err}")).into()
+    AppError::bad_request(InputMsg::BadQuery {
+        detail: err.to_string(),
+    })
+    .into()
 }
 
 /// Every route of the service, for `App::configure`.
@@ -216,6 +228,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::post().to(specimens::record_result),
             )
             .route("/alerts", web::get().to(specimens::alerts))
+            .service(
+                web::resource("/patients/{patient_id}")
+                    .route(web::get().to(patients::get))
+                    .route(web::patch().to(patients::correct))
+                    .default_service(web::to(not_found)),
+            )
             .service(
                 web::resource("/locations")
                     .route(web::post().to(locations::create))

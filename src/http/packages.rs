@@ -9,6 +9,7 @@ use crate::actions::packages::{
     PackageChanges, PackageFilter, PackageView, Receive, Tick,
 };
 use crate::actions::{now, Ctx};
+use crate::domain::messages::{allowed, InputMsg};
 use crate::print::Slip;
 use actix_web::http::header::ContentType;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -22,7 +23,11 @@ fn optional_body<T: serde::de::DeserializeOwned + Default>(bytes: &[u8]) -> Resu
     }
     serde_json::from_slice::<Object<T>>(bytes)
         .map(|o| o.0)
-        .map_err(|e| AppError::bad_request(format!("invalid JSON body: {e}")))
+        .map_err(|e| {
+            AppError::bad_request(InputMsg::JsonBody {
+                detail: e.to_string(),
+            })
+        })
 }
 
 fn changed(r: PackageChanged) -> HttpResponse {
@@ -305,9 +310,11 @@ pub async fn slip(
         None | Some("json") => false,
         Some("html") => true,
         Some(other) => {
-            return Err(AppError::bad_request(format!(
-                "format must be json or html, not {other:?}"
-            )))
+            return Err(AppError::bad_request(InputMsg::NotOneOf {
+                field: "format".into(),
+                value: other.into(),
+                allowed: allowed(&["json", "html"]),
+            }))
         }
     };
     // Japanese unless the request asks for English (`?lang=en`,
@@ -365,9 +372,11 @@ pub async fn label(
         None | Some("svg") => false,
         Some("zpl") => true,
         Some(other) => {
-            return Err(AppError::bad_request(format!(
-                "format must be svg or zpl, not {other:?}"
-            )))
+            return Err(AppError::bad_request(InputMsg::NotOneOf {
+                field: "format".into(),
+                value: other.into(),
+                allowed: allowed(&["svg", "zpl"]),
+            }))
         }
     };
     let label = web::block(move || packages::label(&ctx, &actor, &id, now())).await??;

@@ -7,8 +7,8 @@ use super::auth::{SessionAuth, User};
 use super::error::{AppError, ErrorBody};
 use super::Object;
 use crate::actions::scans::{self, ScanFilter, ScanView};
-use crate::actions::Ctx;
-use crate::domain::messages::{render_in, Lang};
+use crate::actions::{ActionError, Ctx};
+use crate::domain::messages::{render_in, InputMsg, Lang, RecordMsg};
 use crate::domain::roles::Action;
 use crate::scanning::devices::{self, DeviceLine};
 use crate::scanning::{Incoming, ScanService, StationEvent};
@@ -38,7 +38,8 @@ pub struct ScanRequest {
     #[schema(min_length = 1, max_length = 4096)]
     pub data: String,
     /// Which client sent it (a browser field, a script); scans from one
-    /// device are checked for double reads. Default `api:<user>`.
+    /// device at one station are checked for double reads. Default
+    /// `api:<user>`.
     #[serde(default)]
     #[schema(min_length = 1, max_length = 64)]
     pub device: Option<String>,
@@ -63,18 +64,19 @@ pub fn aim_of(data: &[u8]) -> Option<String> {
 }
 
 fn check(req: &ScanRequest) -> Result<(), AppError> {
+    let field = || "data".to_string();
+    let refuse = |m: InputMsg| Err(AppError::from(ActionError::invalid(m)));
     if req.data.is_empty() {
-        return Err(AppError::bad_request("data is empty"));
+        return refuse(InputMsg::FieldEmpty { field: field() });
     }
     if req.data.len() > MAX_SCAN_BYTES {
-        return Err(AppError::bad_request(format!(
-            "data is longer than {MAX_SCAN_BYTES} bytes"
-        )));
+        return refuse(InputMsg::FieldTooManyBytes {
+            field: field(),
+            max: MAX_SCAN_BYTES,
+        });
     }
     if !req.data.chars().all(allowed_in_scan) {
-        return Err(AppError::bad_request(
-            "data contains a control character other than GS, RS, FS or EOT",
-        ));
+        return refuse(InputMsg::ScanControlCharacters);
     }
     if let Some(device) = &req.device {
         crate::actions::check_text("device", device, 64)?;
@@ -85,10 +87,16 @@ fn check(req: &ScanRequest) -> Result<(), AppError> {
 #[utoipa::path(
     post, path = "/api/v1/scans", tag = "scans", operation_id = "submit_scan",
     request_body = ScanRequest,
+    description = "Journals the scan, then processes it as the station's workflow says (the same path a scanner's scans take). \
+The caller's role must be one that may do the station's work (reception and storage desks: `reception`, `lab`, `admin`; \
+packing and receiving desks: `lab`, `admin`): otherwise 403 and nothing is journalled. The same `data` from the same \
+`device` at the same station within `[scanning] duplicate_window_ms` is journalled as a `duplicate_scan` and not \
+processed again; the same code at another station is a new scan.",
     responses(
         (status = 201, description = "Journalled and processed; `outcome` says what it did (accepted or refused, with the code)", body = ScanView),
         (status = 400, description = "Empty or over-long data, a control character", body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "`forbidden`: the role may not send scans, or may not do this station's work; nothing is journalled", body = ErrorBody),
         (status = 404, description = "`unknown_station`", body = ErrorBody),
     ),
     security(("bearer" = []))
@@ -178,10 +186,13 @@ pub async fn device_list(
     let lines = web::block(move || -> Result<Vec<DeviceLine>, AppError> {
         let mut lines = devices::live_lines(service.device_statuses());
         let probed = devices::probe(&ctx.config).map_err(|e| {
+            // The configuration was validated at start-up: a person can do
+            // nothing about this but read the log.
+            tracing::error!(error = %e, "probing the scanners failed");
             AppError::new(
                 actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
                 crate::domain::RuleCode::Internal,
-                e.to_string(),
+                RecordMsg::Internal,
             )
         })?;
         // Configured scanners come from the running supervisor; the probe
@@ -214,7 +225,7 @@ impl utoipa::PartialSchema for StationEventFrame {
                 "event",
                 ObjectBuilder::new()
                     .schema_type(Type::String)
-                    .enum_values(Some(["scan", "device", "device_error"])),
+                    .enum_values(Some(["scan", "device", "device_error", "reset"])),
             )
             .required("event")
             .property(
@@ -260,7 +271,7 @@ impl utoipa::ToSchema for StationEventFrame {
         ("last_event_id" = Option<i64>, Query, description = "As `Last-Event-ID`, for a first connection that cannot set headers (a browser's EventSource after the page showed the journal up to this scan); the header wins when both are sent"),
     ),
     responses(
-        (status = 200, description = "`text/event-stream`: `event: scan` (id = scan id, data = the scan with its outcome), `event: device` (a scanner's state), `event: device_error` (a bad frame); each event's `data` is a `StationEvent` as JSON", content_type = "text/event-stream", body = StationEventFrame),
+        (status = 200, description = "`text/event-stream`: `event: scan` (id = scan id, data = the scan with its outcome), `event: device` (a scanner's state), `event: device_error` (a bad frame), `event: reset` (a reception draft ended without a scan: `reason` `registered` or `expired`, with the sentence in `message`); each event's `data` is a `StationEvent` as JSON", content_type = "text/event-stream", body = StationEventFrame),
         (status = 400, description = "`last_event_id` is not a scan id (an integer)", body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, description = "`unknown_station`", body = ErrorBody),

@@ -8,14 +8,16 @@ use crate::actions::specimens::{RegisterSpecimen, Registered, SpecimenFilter};
 use crate::actions::storage::{Alert, StoreSpecimen, Stored};
 use crate::actions::views::SpecimenView;
 use crate::actions::{results, specimens, storage, Ctx};
+use crate::scanning::ScanService;
 use actix_web::{web, HttpResponse};
+use std::sync::Arc;
 
 #[utoipa::path(
     post, path = "/api/v1/specimens", tag = "specimens",
     request_body = RegisterSpecimen,
     responses(
-        (status = 201, description = "Registered", body = Registered),
-        (status = 200, description = "The same registration was already stored", body = Registered),
+        (status = 201, description = "Registered. A reception station whose draft holds this tube (or this patient and no tube yet) starts over for the next patient: its event stream gets a `reset` event (`reason: registered`)", body = Registered),
+        (status = 200, description = "The same registration was already stored; it ends a reception draft as a new one does", body = Registered),
         (status = 400, description = "Malformed request", body = ErrorBody),
         (status = 401, description = "No or bad token", body = ErrorBody),
         (status = 403, description = "Role may not register, or may not override", body = ErrorBody),
@@ -26,12 +28,21 @@ use actix_web::{web, HttpResponse};
 )]
 pub async fn register(
     ctx: web::Data<Ctx>,
+    service: web::Data<Arc<ScanService>>,
     User(actor): User,
     body: web::Json<Object<RegisterSpecimen>>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner().0;
-    let r = web::block(move || specimens::register(&ctx, &actor, &body, crate::actions::now()))
-        .await??;
+    let service = service.get_ref().clone();
+    let r = web::block(move || {
+        let r = specimens::register(&ctx, &actor, &body, crate::actions::now())?;
+        service.registered(
+            body.specimen_id.as_str(),
+            body.patient.patient_id.as_deref(),
+        );
+        Ok::<_, crate::actions::ActionError>(r)
+    })
+    .await??;
     Ok(super::created_or_ok(r.created).json(r))
 }
 

@@ -221,6 +221,10 @@ pub fn flags_text(row: &ReportRow) -> String {
                         row.freeze_thaw_count
                     )
                 }
+                // The day it was corrected, not only that it was.
+                crate::domain::RuleCode::PatientCorrected => {
+                    flag.message.render(crate::domain::Lang::Ja)
+                }
                 code => labels::flag_ja(code).to_string(),
             };
             match flag.override_reason.as_deref().map(str::trim) {

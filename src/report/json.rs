@@ -7,6 +7,7 @@
 
 use super::ReportRow;
 use crate::domain::labels;
+use crate::domain::messages::{render_in, Lang};
 use crate::domain::results::{TestMethod, TestResult};
 use crate::domain::SpecimenType;
 use chrono::{DateTime, FixedOffset, NaiveDate};
@@ -69,7 +70,13 @@ impl<W: Write> JsonWriter<W> {
         if self.count > 0 {
             self.out.write_all(b",")?;
         }
-        serde_json::to_writer(&mut self.out, &labelled(row)).map_err(io::Error::other)?;
+        // The report speaks the health centre's language: its labels and
+        // its flags' sentences are Japanese, whoever asks.
+        let out = &mut self.out;
+        render_in(Some(Lang::Ja), || {
+            serde_json::to_writer(out, &labelled(row))
+        })
+        .map_err(io::Error::other)?;
         self.count += 1;
         Ok(())
     }

@@ -9,24 +9,34 @@
 //! channels and the scanner supervisor. A station's scans are processed one
 //! at a time and in order (its lock is held from the journal write to the
 //! outcome), different stations in parallel.
+//!
+//! A reception desk's draft also ends without a scan: a registration of
+//! its tube ([`ScanService::registered`]) or `[scanning]
+//! draft_idle_minutes` without a scan (a sweeper thread, and a check when
+//! the next scan arrives). Each says so on the station's stream (a
+//! `reset` event). Those endings are not journalled as scans; a restarted
+//! server re-applies them to the state it resumes from the journal, so a
+//! finished or expired draft never comes back.
 
 pub mod devices;
 pub mod workflow;
 
-use crate::actions::scans::{self, NewScan, ScanOutcome, ScanView};
+use crate::actions::scans::{self, NewScan, ReceptionDraft, ScanOutcome, ScanView};
 use crate::actions::{users, ActionError, Actor, Ctx};
-use crate::config::{StationConfig, Workflow};
-use crate::domain::messages::{RecordMsg, ScanMsg};
+use crate::barcode::classify::CodePatterns;
+use crate::config::{ConfigError, StationConfig, Workflow};
+use crate::domain::messages::{RecordMsg, ScanMsg, Step};
 use crate::domain::roles::{Action, Role};
-use crate::domain::{Notice, RuleCode};
+use crate::domain::{Msg, Notice, RuleCode};
 use crate::turnstile::Turnstile;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
+use kentai_drivers::framing::{FramingError, HalfFrameCause};
 use kentai_drivers::supervisor::{DeviceEvent, DeviceStatus, Opener, Supervisor};
 use serde::Serialize;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use tokio::sync::broadcast;
-use workflow::{ScanInput, StationState};
+use workflow::{ReceptionDesk, ScanInput, StationState};
 
 /// How many events a slow listener may fall behind before it catches up
 /// from the journal instead.
@@ -51,9 +61,31 @@ pub enum StationEvent {
     DeviceError {
         device: String,
         code: String,
-        message: String,
+        message: Msg,
         at: DateTime<Utc>,
     },
+    /// A reception draft ended without a scan: a registration took its
+    /// tube (`registered`) or it sat idle too long (`expired`). The desk
+    /// is ready for the next patient.
+    Reset {
+        reason: ResetReason,
+        message: Msg,
+        next: Msg,
+        /// The registered tube (`registered`) or the dropped draft's tube.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        specimen_id: Option<String>,
+        /// The draft now: empty.
+        draft: Box<ReceptionDraft>,
+        at: DateTime<FixedOffset>,
+    },
+}
+
+/// Why a reception draft ended without a scan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ResetReason {
+    Registered,
+    Expired,
 }
 
 impl StationEvent {
@@ -70,8 +102,62 @@ impl StationEvent {
             StationEvent::Scan(_) => "scan",
             StationEvent::Device { .. } => "device",
             StationEvent::DeviceError { .. } => "device_error",
+            StationEvent::Reset { .. } => "reset",
         }
     }
+}
+
+/// A scanner's bad frame as the station reads it.
+fn frame_error_message(error: &FramingError) -> Msg {
+    match error {
+        FramingError::Garbage { discarded, preview } => ScanMsg::DeviceGarbage {
+            discarded: *discarded,
+            preview: preview.clone(),
+        },
+        FramingError::TooLong { limit, preview, .. } => ScanMsg::DeviceTooLong {
+            limit: *limit,
+            preview: preview.clone(),
+        },
+        FramingError::HalfFrame {
+            cause,
+            discarded,
+            preview,
+        } => ScanMsg::DeviceHalfFrame {
+            cause: match cause {
+                HalfFrameCause::DeviceLost => "device_lost",
+                HalfFrameCause::Silence => "silence",
+                HalfFrameCause::NewStx => "new_stx",
+                HalfFrameCause::OutsideStxEtx => "outside_stx_etx",
+            }
+            .into(),
+            discarded: *discarded,
+            preview: preview.clone(),
+        },
+    }
+    .into()
+}
+
+/// Whether a role may send scans to a station of `workflow` and follow
+/// it: it must be allowed what that desk's scans do (a reception clerk has
+/// no use for a packing desk, whose every scan would be refused, and must
+/// not reset it with `KTCMD:cancel`).
+pub fn may_scan_at(role: Role, workflow: Workflow) -> bool {
+    let work = match workflow {
+        Workflow::Reception => Action::RegisterSpecimen,
+        Workflow::Storage => Action::RecordStorage,
+        Workflow::Packing => Action::PackSpecimens,
+        Workflow::Receiving => Action::ReceivePackages,
+    };
+    role.may(Action::WatchStations) && role.may(Action::Scan) && role.may(work)
+}
+
+/// The service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Action(#[from] ActionError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
 }
 
 struct Station {
@@ -85,7 +171,8 @@ struct Station {
     events: broadcast::Sender<Arc<StationEvent>>,
 }
 
-/// The last read of one device, to spot the same code read twice.
+/// The last read of one device at one station, to spot the same code
+/// read twice.
 struct LastRead {
     raw: Vec<u8>,
     at: DateTime<Utc>,
@@ -106,9 +193,24 @@ pub struct Incoming {
 pub struct ScanService {
     ctx: Ctx,
     stations: HashMap<String, Station>,
-    last_reads: Mutex<HashMap<String, LastRead>>,
+    /// By station and device: a device that moves between stations (a
+    /// cordless scanner, a browser that opened another desk) starts anew
+    /// at each.
+    last_reads: Mutex<HashMap<(String, String), LastRead>>,
     duplicate_window: chrono::Duration,
+    patterns: CodePatterns,
+    draft_idle: Option<chrono::Duration>,
     supervisor: Mutex<Option<Supervisor>>,
+}
+
+/// How often the sweeper looks for idle drafts: a quarter of the idle
+/// time, between 0.1 s and 15 s, so a draft outlives its time by little.
+fn sweep_every(idle: chrono::Duration) -> std::time::Duration {
+    let quarter = idle.to_std().unwrap_or_default() / 4;
+    quarter.clamp(
+        std::time::Duration::from_millis(100),
+        std::time::Duration::from_secs(15),
+    )
 }
 
 /// The role a station's scanners act with.
@@ -122,17 +224,25 @@ pub fn station_role(workflow: Workflow) -> Role {
 impl ScanService {
     /// Sets up the configured stations (and their users), then processes
     /// what an earlier run journalled but did not process.
-    pub fn start(ctx: &Ctx) -> Result<Arc<ScanService>, ActionError> {
+    pub fn start(ctx: &Ctx) -> Result<Arc<ScanService>, StartError> {
+        let patterns = ctx.config.scanning.code_patterns()?;
+        let draft_idle = ctx.config.scanning.draft_idle();
+        let now = crate::actions::now();
         let mut stations = HashMap::new();
         for StationConfig { name, workflow } in &ctx.config.stations {
             let actor = users::station_actor(ctx, name, station_role(*workflow))?;
             let (events, _) = broadcast::channel(EVENT_BUFFER);
             // A state saved for another workflow (the station was
             // reconfigured) is not resumed.
-            let state = scans::last_state(ctx, name)?
-                .and_then(|json| serde_json::from_str::<StationState>(&json).ok())
-                .filter(|s| s.workflow() == *workflow)
-                .unwrap_or_else(|| StationState::new(*workflow));
+            let state = match scans::last_state(ctx, name)? {
+                Some((json, scanned_at)) => serde_json::from_str::<StationState>(&json)
+                    .ok()
+                    .filter(|s| s.workflow() == *workflow)
+                    .map(|s| resumable(ctx, s, scanned_at, draft_idle, now))
+                    .transpose()?
+                    .unwrap_or_else(|| StationState::new(*workflow)),
+                None => StationState::new(*workflow),
+            };
             stations.insert(
                 name.clone(),
                 Station {
@@ -150,13 +260,116 @@ impl ScanService {
             stations,
             last_reads: Mutex::new(HashMap::new()),
             duplicate_window: chrono::Duration::milliseconds(window_ms),
+            patterns,
+            draft_idle,
             supervisor: Mutex::new(None),
         });
         let replayed = service.recover()?;
         if replayed > 0 {
             tracing::info!(replayed, "processed scans journalled before the last stop");
         }
+        if let Some(idle) = draft_idle {
+            let receptions = service
+                .stations
+                .values()
+                .any(|s| s.workflow == Workflow::Reception);
+            if receptions {
+                spawn_sweeper(Arc::downgrade(&service), sweep_every(idle)).map_err(|e| {
+                    ConfigError::Invalid(format!("cannot start the draft sweeper: {e}"))
+                })?;
+            }
+        }
         Ok(service)
+    }
+
+    /// The reception draft of `station` now (`None` for another workflow
+    /// or an unknown station).
+    pub fn draft(&self, station: &str) -> Option<ReceptionDraft> {
+        let station = self.stations.get(station)?;
+        let state = station.state.lock().unwrap_or_else(|p| p.into_inner());
+        match &*state {
+            StationState::Reception(desk) => Some(desk.view(&self.ctx, self.draft_idle)),
+            _ => None,
+        }
+    }
+
+    /// A registration of `specimen_id` (for `patient_id`) went through:
+    /// every reception draft it finishes ends, and its station says so.
+    pub fn registered(&self, specimen_id: &str, patient_id: Option<&str>) {
+        for (name, station) in &self.stations {
+            if station.workflow != Workflow::Reception {
+                continue;
+            }
+            let _turn = station.turn.enter();
+            let mut state = station.state.lock().unwrap_or_else(|p| p.into_inner());
+            let StationState::Reception(desk) = &mut *state else {
+                continue;
+            };
+            if !desk.ended_by(specimen_id, patient_id) {
+                continue;
+            }
+            *desk = ReceptionDesk::default();
+            tracing::info!(station = %name, "reception draft ended by its registration");
+            self.announce_reset(
+                station,
+                ResetReason::Registered,
+                ScanMsg::DraftRegistered {
+                    id: specimen_id.to_string(),
+                },
+                Some(specimen_id.to_string()),
+            );
+        }
+    }
+
+    /// Ends every reception draft idle since `now - draft_idle`.
+    fn sweep(&self, now: DateTime<Utc>) {
+        for station in self.stations.values() {
+            if station.workflow != Workflow::Reception {
+                continue;
+            }
+            let _turn = station.turn.enter();
+            let mut state = station.state.lock().unwrap_or_else(|p| p.into_inner());
+            self.expire(station, &mut state, now);
+        }
+    }
+
+    /// Drops the station's draft if it sat idle until `now`, and says so.
+    fn expire(&self, station: &Station, state: &mut StationState, now: DateTime<Utc>) {
+        let StationState::Reception(desk) = state else {
+            return;
+        };
+        if !desk.expired(self.draft_idle, now) {
+            return;
+        }
+        let seconds = self
+            .draft_idle
+            .and_then(|d| u64::try_from(d.num_seconds().max(1)).ok())
+            .unwrap_or(1);
+        let message = ScanMsg::DraftExpired {
+            seconds,
+            patient: desk.patient.clone(),
+            specimen_id: desk.specimen_id.clone(),
+        };
+        let tube = desk.specimen_id.clone();
+        *desk = ReceptionDesk::default();
+        self.announce_reset(station, ResetReason::Expired, message, tube);
+    }
+
+    fn announce_reset(
+        &self,
+        station: &Station,
+        reason: ResetReason,
+        message: ScanMsg,
+        specimen_id: Option<String>,
+    ) {
+        let _ = station.events.send(Arc::new(StationEvent::Reset {
+            reason,
+            message: message.into(),
+            next: Step::ScanPatient.into(),
+            specimen_id,
+            draft: Box::default(),
+            at: self.ctx.site_time(crate::actions::now().naive_utc()),
+        }));
     }
 
     pub fn station_names(&self) -> Vec<(String, Workflow)> {
@@ -186,9 +399,21 @@ impl ScanService {
         Ok(self.station(station)?.events.subscribe())
     }
 
-    /// A scan from the API: acts as the caller.
+    /// A scan from the API: acts as the caller, who must be allowed the
+    /// station's work (checked before anything is journalled).
     pub fn submit_as(&self, actor: &Actor, incoming: Incoming) -> Result<ScanView, ActionError> {
         actor.require(Action::Scan)?;
+        let station = self.station(&incoming.station)?;
+        if !may_scan_at(actor.role, station.workflow) {
+            return Err(ActionError::Forbidden(
+                ScanMsg::StationNotForRole {
+                    role: actor.role,
+                    station: incoming.station.clone(),
+                    workflow: workflow_code(station.workflow).into(),
+                }
+                .into(),
+            ));
+        }
         self.submit(Some(actor), incoming)
     }
 
@@ -210,6 +435,9 @@ impl ScanService {
         // convenience (what was scanned before), so carry on with it.
         let _turn = station.turn.enter();
         let mut state = station.state.lock().unwrap_or_else(|p| p.into_inner());
+        // A draft that sat idle past its time ends before this scan is
+        // read, even if the sweeper has not come round yet.
+        self.expire(station, &mut state, incoming.scanned_at);
         let previous = self.duplicate_of(&incoming);
         let new = NewScan {
             station: incoming.station.clone(),
@@ -278,15 +506,18 @@ impl ScanService {
             actor,
             raw: &incoming.raw,
             scanned_at: incoming.scanned_at,
+            patterns: &self.patterns,
+            draft_idle: self.draft_idle,
         };
         workflow::handle(state, &input)
     }
 
-    /// The earlier scan this one repeats: same device, same bytes, within
-    /// the window, with no other read from that device in between.
+    /// The earlier scan this one repeats: same station, same device, same
+    /// bytes, within the window, with no other read from that device at
+    /// that station in between.
     fn duplicate_of(&self, incoming: &Incoming) -> Option<(i64, bool)> {
         let reads = self.last_reads.lock().unwrap_or_else(|p| p.into_inner());
-        let last = reads.get(&incoming.device)?;
+        let last = reads.get(&read_key(incoming))?;
         let gap = incoming.scanned_at - last.at;
         (last.raw == incoming.raw
             && gap >= chrono::Duration::zero()
@@ -299,13 +530,13 @@ impl ScanService {
         if duplicate {
             // The window runs from the last read, so a scanner that keeps
             // re-reading a code held under it stays one scan.
-            if let Some(last) = reads.get_mut(&incoming.device) {
+            if let Some(last) = reads.get_mut(&read_key(incoming)) {
                 last.at = incoming.scanned_at;
             }
             return;
         }
         reads.insert(
-            incoming.device.clone(),
+            read_key(incoming),
             LastRead {
                 raw: incoming.raw.clone(),
                 at: incoming.scanned_at,
@@ -345,6 +576,7 @@ impl ScanService {
                 (Some(station), Some(actor)) => {
                     let _turn = station.turn.enter();
                     let mut state = station.state.lock().unwrap_or_else(|p| p.into_inner());
+                    self.expire(station, &mut state, incoming.scanned_at);
                     let outcome = self.process(&mut state, row.id, &actor, &incoming);
                     state_after = Some(crate::actions::to_json(&*state));
                     outcome
@@ -427,7 +659,7 @@ impl ScanService {
                     StationEvent::DeviceError {
                         device,
                         code: error.code().to_string(),
-                        message: error.to_string(),
+                        message: frame_error_message(&error),
                         at: at.into(),
                     },
                 );
@@ -463,6 +695,65 @@ impl ScanService {
             let _ = s.events.send(Arc::new(event));
         }
     }
+}
+
+/// The duplicate window's key: station and device.
+fn read_key(incoming: &Incoming) -> (String, String) {
+    (incoming.station.clone(), incoming.device.clone())
+}
+
+fn workflow_code(workflow: Workflow) -> &'static str {
+    match workflow {
+        Workflow::Reception => "reception",
+        Workflow::Storage => "storage",
+        Workflow::Packing => "packing",
+        Workflow::Receiving => "receiving",
+    }
+}
+
+/// The state a restarted station resumes: the journal's last, except a
+/// reception draft that has since expired or been finished by a
+/// registration (neither is journalled as a scan).
+fn resumable(
+    ctx: &Ctx,
+    state: StationState,
+    scanned_at: DateTime<Utc>,
+    idle: Option<chrono::Duration>,
+    now: DateTime<Utc>,
+) -> Result<StationState, ActionError> {
+    let StationState::Reception(mut desk) = state else {
+        return Ok(state);
+    };
+    if desk.is_empty() {
+        return Ok(StationState::Reception(desk));
+    }
+    // A draft stored without its own time counts from the scan that left it.
+    let touched = *desk.touched_at.get_or_insert(scanned_at);
+    let finished = match &desk.specimen_id {
+        Some(tube) => workflow::is_registered(ctx, tube),
+        None => workflow::registered_since(ctx, touched)?
+            .iter()
+            .any(|(tube, patient)| desk.ended_by(tube, patient.as_deref())),
+    };
+    if finished || desk.expired(idle, now) {
+        return Ok(StationState::Reception(ReceptionDesk::default()));
+    }
+    Ok(StationState::Reception(desk))
+}
+
+/// Wakes every `every` to end idle reception drafts, for as long as the
+/// service lives.
+fn spawn_sweeper(service: Weak<ScanService>, every: std::time::Duration) -> std::io::Result<()> {
+    std::thread::Builder::new()
+        .name("draft-sweeper".into())
+        .spawn(move || loop {
+            std::thread::sleep(every);
+            let Some(service) = service.upgrade() else {
+                return;
+            };
+            service.sweep(crate::actions::now());
+        })
+        .map(|_| ())
 }
 
 impl Drop for ScanService {

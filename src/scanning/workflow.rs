@@ -5,10 +5,14 @@
 //! actions, exactly as the HTTP API calls them, so a scan and a click obey
 //! the same rules:
 //!
-//! - **reception**: patient → tube → kit. Nothing is written: the scans
-//!   fill the registration the desk then completes (type, onset date), and
-//!   a kit is checked at once (an expired kit is refused before the swab is
-//!   used).
+//! - **reception**: a patient, a tube and a kit fill one registration
+//!   draft. Nothing is written: the desk then completes the form (type,
+//!   onset date), and a kit is checked at once (an expired kit is refused
+//!   before the swab is used). Each scan fills its own slot, known by the
+//!   barcode's kind and never by the order of scans (see [`ReceptionDesk`]
+//!   for what is refused). A registration of the draft's tube, a
+//!   start-over or `[scanning] draft_idle_minutes` without a scan ends the
+//!   draft.
 //! - **storage**: a tube and a location, in either order: the second of the
 //!   pair stores the tube there.
 //! - **packing**: a package (or the `new_package` command), then its tubes,
@@ -23,7 +27,7 @@ use crate::actions::packages::{self, AddSpecimen, Dispatch, NewPackage, Receive,
 use crate::actions::scans::{KitDraft, ReceptionDraft, ScanOutcome};
 use crate::actions::storage::{self, StoreSpecimen};
 use crate::actions::{kits, ActionError, Actor, Ctx};
-use crate::barcode::classify::{classify, Command, Known, ScanKind};
+use crate::barcode::classify::{classify_at_desk, CodePatterns, Command, Known, ScanKind};
 use crate::config::Workflow;
 use crate::domain::ids::LocationCode;
 use crate::domain::kits as kit_rules;
@@ -31,7 +35,7 @@ use crate::domain::messages::{InputMsg, ScanMsg, Step};
 use crate::domain::packaging::{Carrier, ChecklistItem};
 use crate::domain::{Decision, RuleCode};
 use crate::store::schema::{locations, packages as package_rows, specimens};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 
 /// What a station remembers between scans; kept with each scan in the
@@ -39,11 +43,7 @@ use diesel::prelude::*;
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "workflow", rename_all = "snake_case")]
 pub enum StationState {
-    Reception {
-        patient: Option<String>,
-        specimen_id: Option<String>,
-        kit: Option<KitDraft>,
-    },
+    Reception(ReceptionDesk),
     Storage {
         specimen_id: Option<String>,
         location: Option<String>,
@@ -57,11 +57,7 @@ pub enum StationState {
 impl StationState {
     pub fn new(workflow: Workflow) -> StationState {
         match workflow {
-            Workflow::Reception => StationState::Reception {
-                patient: None,
-                specimen_id: None,
-                kit: None,
-            },
+            Workflow::Reception => StationState::Reception(ReceptionDesk::default()),
             Workflow::Storage => StationState::Storage {
                 specimen_id: None,
                 location: None,
@@ -73,10 +69,102 @@ impl StationState {
 
     pub fn workflow(&self) -> Workflow {
         match self {
-            StationState::Reception { .. } => Workflow::Reception,
+            StationState::Reception(_) => Workflow::Reception,
             StationState::Storage { .. } => Workflow::Storage,
             StationState::Packing { .. } => Workflow::Packing,
             StationState::Receiving => Workflow::Receiving,
+        }
+    }
+}
+
+/// A reception desk's registration draft: one slot each for the patient,
+/// the tube and the kit.
+///
+/// A clerk's day, scan by scan:
+///
+/// - a patient, a tube or a kit fills its empty slot, in any order (the
+///   patient is usually first; a tube or kit scanned before it waits);
+/// - the same patient or tube scanned again changes nothing;
+/// - a patient's barcode while the draft waits for its tube (patient in,
+///   no tube yet) is refused `patient_not_tube`, whoever's it is: it is
+///   never taken as the tube;
+/// - another patient or another tube while a draft holds both is refused
+///   `draft_in_progress`: the clerk registers the draft or presses
+///   やり直し. Replacing the patient silently would leave the previous
+///   patient's tube, kit and typed form with the new patient's number, the
+///   mislabelling this desk exists to prevent;
+/// - a second kit replaces the first (the kit is whatever is in the hand;
+///   it names no one);
+/// - a code the patterns read as neither or both is refused
+///   (`unrecognised_code`, `ambiguous_code`); a tube already registered is
+///   `duplicate_specimen`.
+///
+/// Every refusal leaves the draft as it was, its idle clock included.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ReceptionDesk {
+    pub patient: Option<String>,
+    pub specimen_id: Option<String>,
+    pub kit: Option<KitDraft>,
+    /// When the tube was first scanned: the collection time the form
+    /// proposes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tube_scanned_at: Option<DateTime<Utc>>,
+    /// The last accepted scan: the draft's idle time runs from here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub touched_at: Option<DateTime<Utc>>,
+}
+
+impl ReceptionDesk {
+    pub fn is_empty(&self) -> bool {
+        self.patient.is_none() && self.specimen_id.is_none() && self.kit.is_none()
+    }
+
+    /// When the draft expires, if it is not empty and `idle` is set.
+    pub fn expires_at(&self, idle: Option<Duration>) -> Option<DateTime<Utc>> {
+        if self.is_empty() {
+            return None;
+        }
+        Some(self.touched_at? + idle?)
+    }
+
+    /// Whether the draft has sat untouched for `idle` by `now`.
+    pub fn expired(&self, idle: Option<Duration>, now: DateTime<Utc>) -> bool {
+        self.expires_at(idle).is_some_and(|at| at <= now)
+    }
+
+    /// Whether registering `specimen_id` (for `patient_id`) finishes this
+    /// draft: it holds that tube, or no tube yet and that patient (the
+    /// clerk typed the tube's number into the form).
+    pub fn ended_by(&self, specimen_id: &str, patient_id: Option<&str>) -> bool {
+        match &self.specimen_id {
+            Some(tube) => tube == specimen_id,
+            None => self.patient.is_some() && self.patient.as_deref() == patient_id,
+        }
+    }
+
+    /// The draft as the station's outcome and page show it.
+    pub fn view(&self, ctx: &Ctx, idle: Option<Duration>) -> ReceptionDraft {
+        let site = |t: DateTime<Utc>| ctx.site_time(t.naive_utc());
+        ReceptionDraft {
+            patient: self.patient.clone(),
+            specimen_id: self.specimen_id.clone(),
+            kit: self.kit.clone(),
+            tube_scanned_at: self.tube_scanned_at.map(site),
+            expires_at: self.expires_at(idle).map(site),
+        }
+    }
+
+    /// What the desk waits for next.
+    fn next(&self) -> Step {
+        match (
+            self.patient.is_some(),
+            self.specimen_id.is_some(),
+            self.kit.is_some(),
+        ) {
+            (false, _, _) => Step::ScanPatient,
+            (true, false, _) => Step::ScanNewTube,
+            (true, true, false) => Step::ScanKitOrForm,
+            (true, true, true) => Step::CompleteForm,
         }
     }
 }
@@ -88,6 +176,35 @@ pub struct ScanInput<'a> {
     pub actor: &'a Actor,
     pub raw: &'a [u8],
     pub scanned_at: DateTime<Utc>,
+    /// The site's patient and tube patterns.
+    pub patterns: &'a CodePatterns,
+    /// `[scanning] draft_idle_minutes`, for the draft's expiry time.
+    pub draft_idle: Option<Duration>,
+}
+
+/// Tubes registered since `since`, each with the patient number its
+/// registration named: what a restarted desk checks its resumed draft
+/// against.
+pub fn registered_since(
+    ctx: &Ctx,
+    since: DateTime<Utc>,
+) -> Result<Vec<(String, Option<String>)>, ActionError> {
+    ctx.store.read(|c| {
+        specimens::table
+            .inner_join(crate::store::schema::patients::table)
+            .filter(specimens::registered_at.ge(since.naive_utc()))
+            .select((
+                specimens::specimen_id,
+                crate::store::schema::patients::patient_number,
+            ))
+            .load(c)
+            .map_err(ActionError::from)
+    })
+}
+
+/// Whether the store holds `specimen_id` (a failed lookup reads as no).
+pub fn is_registered(ctx: &Ctx, specimen_id: &str) -> bool {
+    StoredIds(ctx).is_specimen(specimen_id)
 }
 
 /// Ids kentai has stored, for plain codes that do not say what they are.
@@ -138,20 +255,26 @@ pub fn handle(state: &mut StationState, input: &ScanInput<'_>) -> ScanOutcome {
         Ok(p) => p,
         Err(e) => return ScanOutcome::refused("unknown", RuleCode::InvalidBarcode, e.message()),
     };
-    let kind = classify(&parsed, &StoredIds(input.ctx));
+    let kind = classify_at_desk(&parsed, &StoredIds(input.ctx), input.patterns);
     if let ScanKind::Command(Command::Cancel) = kind {
         let workflow = state.workflow();
+        let message = match state {
+            StationState::Reception(desk) => ScanMsg::ReceptionCancelled {
+                patient: desk.patient.clone(),
+                specimen_id: desk.specimen_id.clone(),
+            },
+            _ => ScanMsg::Cancelled,
+        };
         *state = StationState::new(workflow);
-        let mut out = ScanOutcome::accepted("command", ScanMsg::Cancelled);
+        let mut out = ScanOutcome::accepted("command", message);
         out.next = Some(first_step(workflow).into());
+        if let StationState::Reception(desk) = state {
+            out.draft = Some(Box::new(desk.view(input.ctx, input.draft_idle)));
+        }
         return out;
     }
     match state {
-        StationState::Reception {
-            patient,
-            specimen_id,
-            kit,
-        } => reception(patient, specimen_id, kit, kind, input),
+        StationState::Reception(desk) => reception(desk, kind, input),
         StationState::Storage {
             specimen_id,
             location,
@@ -181,40 +304,60 @@ fn unexpected(kind: &ScanKind, station: &str) -> ScanOutcome {
     )
 }
 
-fn reception(
-    patient: &mut Option<String>,
-    specimen_id: &mut Option<String>,
-    kit: &mut Option<KitDraft>,
-    kind: ScanKind,
-    input: &ScanInput<'_>,
-) -> ScanOutcome {
+fn reception(desk: &mut ReceptionDesk, kind: ScanKind, input: &ScanInput<'_>) -> ScanOutcome {
     let mut out = match kind {
-        ScanKind::Patient(p) => {
-            *patient = Some(p.clone());
-            *specimen_id = None;
-            *kit = None;
-            ScanOutcome::accepted("patient", ScanMsg::PatientScanned { patient: p })
+        ScanKind::Patient(p) => match (desk.patient.clone(), desk.specimen_id.clone()) {
+            (None, _) => {
+                desk.patient = Some(p.clone());
+                ScanOutcome::accepted("patient", ScanMsg::PatientScanned { patient: p })
+            }
+            (Some(current), None) => ScanOutcome::refused(
+                "patient",
+                RuleCode::PatientNotTube,
+                ScanMsg::PatientNotTube {
+                    scanned: p,
+                    patient: current,
+                },
+            ),
+            (Some(current), Some(_)) if current == p => {
+                ScanOutcome::accepted("patient", ScanMsg::SamePatient { patient: p })
+            }
+            (Some(current), Some(tube)) => ScanOutcome::refused(
+                "patient",
+                RuleCode::DraftInProgress,
+                ScanMsg::PatientInProgress {
+                    scanned: p,
+                    patient: current,
+                    specimen_id: tube,
+                },
+            ),
+        },
+        ScanKind::Specimen(id) if StoredIds(input.ctx).is_specimen(&id) => {
+            let mut out = ScanOutcome::refused(
+                "specimen",
+                RuleCode::DuplicateSpecimen,
+                ScanMsg::TubeAlreadyRegistered { id: id.clone() },
+            );
+            out.specimen_id = Some(id);
+            out
         }
-        // A plain code the store does not know: the patient's number
-        // first, then the new tube.
-        ScanKind::Unknown(code) if patient.is_none() => {
-            *patient = Some(code.clone());
-            ScanOutcome::accepted("patient", ScanMsg::PatientScanned { patient: code })
-        }
-        ScanKind::Unknown(code) if specimen_id.is_none() => new_tube(specimen_id, code, "unknown"),
-        ScanKind::Specimen(id) => {
-            if StoredIds(input.ctx).is_specimen(&id) {
-                let mut out = ScanOutcome::refused(
-                    "specimen",
-                    RuleCode::DuplicateSpecimen,
-                    ScanMsg::TubeAlreadyRegistered { id: id.clone() },
-                );
+        ScanKind::Specimen(id) | ScanKind::NewTube(id) => match desk.specimen_id.clone() {
+            None => new_tube(desk, id, input.scanned_at),
+            Some(current) if current == id => {
+                let mut out =
+                    ScanOutcome::accepted("specimen", ScanMsg::SameTube { id: id.clone() });
                 out.specimen_id = Some(id);
                 out
-            } else {
-                new_tube(specimen_id, id, "specimen")
             }
-        }
+            Some(current) => ScanOutcome::refused(
+                "specimen",
+                RuleCode::DraftInProgress,
+                ScanMsg::SecondTube {
+                    scanned: id,
+                    current,
+                },
+            ),
+        },
         ScanKind::Kit { .. } => {
             let text = String::from_utf8_lossy(input.raw).into_owned();
             match check_kit(input, &text) {
@@ -228,45 +371,44 @@ fn reception(
                         },
                     );
                     out.warnings = warnings;
-                    *kit = Some(draft);
+                    desk.kit = Some(draft);
                     out
                 }
-                Err(refused) => {
-                    *kit = None;
-                    *refused
-                }
+                Err(refused) => *refused,
             }
         }
+        ScanKind::Ambiguous(code) => ScanOutcome::refused(
+            "unknown",
+            RuleCode::AmbiguousCode,
+            ScanMsg::AmbiguousCode { code },
+        ),
+        ScanKind::Unknown(code) => ScanOutcome::refused(
+            "unknown",
+            RuleCode::UnrecognisedCode,
+            ScanMsg::UnrecognisedCode { code },
+        ),
         other => unexpected(&other, "reception"),
     };
-    out.draft = Some(Box::new(ReceptionDraft {
-        patient: patient.clone(),
-        specimen_id: specimen_id.clone(),
-        kit: kit.clone(),
-    }));
-    out.next = Some(
-        match (patient.is_some(), specimen_id.is_some(), kit.is_some()) {
-            (false, _, _) => Step::ScanPatient,
-            (true, false, _) => Step::ScanNewTube,
-            (true, true, false) => Step::ScanKitOrForm,
-            (true, true, true) => Step::CompleteForm,
-        }
-        .into(),
-    );
+    if out.accepted {
+        desk.touched_at = Some(input.scanned_at);
+    }
+    out.draft = Some(Box::new(desk.view(input.ctx, input.draft_idle)));
+    out.next = Some(desk.next().into());
     out
 }
 
-fn new_tube(slot: &mut Option<String>, id: String, kind: &str) -> ScanOutcome {
+fn new_tube(desk: &mut ReceptionDesk, id: String, at: DateTime<Utc>) -> ScanOutcome {
     if let Err(e) = crate::domain::ids::SpecimenId::parse(id.clone()) {
         return ScanOutcome::refused(
-            kind,
+            "specimen",
             RuleCode::InvalidInput,
             ScanMsg::NotATubeId {
                 reason: Box::new(e.message()),
             },
         );
     }
-    *slot = Some(id.clone());
+    desk.specimen_id = Some(id.clone());
+    desk.tube_scanned_at = Some(at);
     let mut out = ScanOutcome::accepted("specimen", ScanMsg::NewTube { id: id.clone() });
     out.specimen_id = Some(id);
     out
@@ -358,11 +500,15 @@ fn storage_desk(
                 out
             }
         },
-        ScanKind::Unknown(code) => ScanOutcome::refused(
-            "unknown",
-            RuleCode::UnknownSpecimen,
-            ScanMsg::NeitherTubeNorLocation { code },
-        ),
+        // A tube kentai has not registered cannot be stored, whatever the
+        // patterns say of it.
+        ScanKind::Unknown(code) | ScanKind::NewTube(code) | ScanKind::Ambiguous(code) => {
+            ScanOutcome::refused(
+                "unknown",
+                RuleCode::UnknownSpecimen,
+                ScanMsg::NeitherTubeNorLocation { code },
+            )
+        }
         other => unexpected(&other, "storage"),
     }
 }
@@ -485,11 +631,13 @@ fn packing(current: &mut Option<String>, kind: ScanKind, input: &ScanInput<'_>) 
         (ScanKind::Specimen(_) | ScanKind::Command(_), None) => {
             ScanOutcome::refused("command", RuleCode::UnexpectedScan, ScanMsg::PackageFirst)
         }
-        (ScanKind::Unknown(code), _) => ScanOutcome::refused(
-            "unknown",
-            RuleCode::UnknownSpecimen,
-            ScanMsg::NotTubeOrPackage { code },
-        ),
+        (ScanKind::Unknown(code) | ScanKind::NewTube(code) | ScanKind::Ambiguous(code), _) => {
+            ScanOutcome::refused(
+                "unknown",
+                RuleCode::UnknownSpecimen,
+                ScanMsg::NotTubeOrPackage { code },
+            )
+        }
         (other, _) => unexpected(&other, "packing"),
     };
     out.package_id = current.clone();

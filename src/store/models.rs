@@ -39,6 +39,31 @@ pub struct PatientRow {
     pub address: Option<String>,
     pub phone: Option<String>,
     pub updated_at: NaiveDateTime,
+    pub facility_code: String,
+    /// The current identity's version (see `patient_versions`).
+    pub version: i32,
+}
+
+/// One version of a patient's identity, as registered, completed or
+/// corrected.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = patient_versions)]
+pub struct PatientVersionRow {
+    #[diesel(skip_insertion)]
+    pub id: i64,
+    pub patient_ref: i64,
+    pub version: i32,
+    pub kind: String,
+    pub patient_number: Option<String>,
+    pub name: String,
+    pub name_kana: Option<String>,
+    pub birth_date: Option<NaiveDate>,
+    pub sex: String,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    pub reason: Option<String>,
+    pub changed_by: i64,
+    pub changed_at: NaiveDateTime,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]

@@ -23,6 +23,27 @@ diesel::table! {
         address -> Nullable<Text>,
         phone -> Nullable<Text>,
         updated_at -> Timestamp,
+        facility_code -> Text,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    patient_versions (id) {
+        id -> BigInt,
+        patient_ref -> BigInt,
+        version -> Integer,
+        kind -> Text,
+        patient_number -> Nullable<Text>,
+        name -> Text,
+        name_kana -> Nullable<Text>,
+        birth_date -> Nullable<Date>,
+        sex -> Text,
+        address -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        changed_by -> BigInt,
+        changed_at -> Timestamp,
     }
 }
 
@@ -226,6 +247,7 @@ diesel::table! {
 }
 
 diesel::joinable!(specimens -> patients (patient_ref));
+diesel::joinable!(patient_versions -> patients (patient_ref));
 diesel::joinable!(storage_events -> specimens (specimen_id));
 diesel::joinable!(storage_events -> locations (location_code));
 diesel::joinable!(results -> specimens (specimen_id));
@@ -238,6 +260,7 @@ diesel::joinable!(sessions -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     patients,
+    patient_versions,
     specimens,
     locations,
     storage_events,

@@ -21,6 +21,7 @@ use crate::actions::users::{self, NewUserRequest, UserView};
 use crate::actions::{kits, ActionError, Actor, Ctx};
 use crate::domain::ids::LocationCode;
 use crate::domain::kits::{KitEntry, SwabMaterial};
+use crate::domain::messages::{InputMsg, RecordMsg};
 use crate::domain::roles::Role;
 use crate::domain::{Notice, RuleCode, SpecimenType, StorageClass};
 use crate::http::AppError;
@@ -116,14 +117,12 @@ fn error_block(lang: Lang, t: &AdminText, e: &AppError) -> Markup {
     let reason = words::reason_label(lang, e.code);
     markup! {
         div class="error" role="alert" id="form-error" {
-            // The actions' messages are English: marked so, for screen
-            // readers on a Japanese page.
             @match reason {
                 Some(r) => {
                     p { (r) }
-                    p class="detail" lang="en" { (e.message) }
+                    p class="detail" { (e.message.render(lang)) }
                 }
-                None => { p lang="en" { (e.message) } }
+                None => { p { (e.message.render(lang)) } }
             }
             p class="detail" { (t.error_code) ": " code { (e.code.as_str()) } }
         }
@@ -416,9 +415,11 @@ pub async fn create_user(
     let role = form.role.clone();
     let created = run_action(&ctx, &user.session.actor, move |c, actor, _| {
         let role = Role::from_code(&role).ok_or_else(|| {
-            ActionError::invalid(format!(
-                "role {role:?} is not reception, lab, health_centre or admin"
-            ))
+            ActionError::invalid(InputMsg::NotOneOf {
+                field: "role".into(),
+                value: role.clone(),
+                allowed: Role::ALL.iter().map(|r| r.code().to_string()).collect(),
+            })
         })?;
         users::create_user(c, actor, &NewUserRequest { name, role })
     })
@@ -486,7 +487,12 @@ fn token_page(
 fn path_user_id(req: &HttpRequest) -> Result<i64, ActionError> {
     let raw = req.match_info().get("user_id").unwrap_or_default();
     raw.parse().map_err(|_| {
-        ActionError::NotFound(Notice::new(RuleCode::NotFound, format!("no user {raw:?}")))
+        ActionError::NotFound(Notice::new(
+            RuleCode::NotFound,
+            RecordMsg::NoUser {
+                id: raw.to_string(),
+            },
+        ))
     })
 }
 
@@ -892,9 +898,16 @@ pub async fn create_location(
     let name = form.name.trim().to_string();
     let class = form.storage_class.clone();
     let result = run_action(&ctx, &user.session.actor, move |c, actor, now| {
-        let code = LocationCode::parse(code).map_err(|e| ActionError::invalid(e.to_string()))?;
+        let code = LocationCode::parse(code).map_err(|e| ActionError::invalid(e.message()))?;
         let storage_class = StorageClass::from_code(&class).ok_or_else(|| {
-            ActionError::invalid(format!("storage class {class:?} is not one kentai knows"))
+            ActionError::invalid(InputMsg::NotOneOf {
+                field: "storage_class".into(),
+                value: class.clone(),
+                allowed: StorageClass::ALL
+                    .iter()
+                    .map(|c| c.code().to_string())
+                    .collect(),
+            })
         })?;
         let new = NewLocation {
             code,
@@ -1053,14 +1066,24 @@ pub async fn create_kit(
     );
     let result = run_action(&ctx, &user.session.actor, move |c, actor, now| {
         let specimen_type = SpecimenType::from_code(&type_code).ok_or_else(|| {
-            ActionError::invalid(format!(
-                "specimen type {type_code:?} is not one kentai knows"
-            ))
+            ActionError::invalid(InputMsg::NotOneOf {
+                field: "specimen_type".into(),
+                value: type_code.clone(),
+                allowed: SpecimenType::ALL
+                    .iter()
+                    .map(|t| t.code().to_string())
+                    .collect(),
+            })
         })?;
         let swab_material = SwabMaterial::from_code(&material_code).ok_or_else(|| {
-            ActionError::invalid(format!(
-                "swab material {material_code:?} is not one kentai knows"
-            ))
+            ActionError::invalid(InputMsg::NotOneOf {
+                field: "swab_material".into(),
+                value: material_code.clone(),
+                allowed: SwabMaterial::ALL
+                    .iter()
+                    .map(|m| m.code().to_string())
+                    .collect(),
+            })
         })?;
         let entry = KitEntry {
             gtin,

@@ -15,6 +15,7 @@ pub mod assets;
 pub mod desks;
 pub mod layout;
 pub mod packing;
+pub mod patients;
 pub mod reports;
 pub mod signin;
 pub mod specimens;
@@ -48,7 +49,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(
         web::FormConfig::default()
             .limit(FORM_LIMIT)
-            .error_handler(|err, _| AppError::bad_request(format!("invalid form: {err}")).into()),
+            .error_handler(|err, _| {
+                AppError::bad_request(crate::domain::messages::InputMsg::BadForm {
+                    detail: err.to_string(),
+                })
+                .into()
+            }),
     )
     .route("/", web::get().to(desks::home))
     .service(
@@ -67,6 +73,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route(
         "/specimens/{specimen_id}/label",
         web::get().to(specimens::label),
+    )
+    .service(
+        web::resource("/patients/{patient_id}")
+            .route(web::get().to(patients::page))
+            .route(web::post().to(patients::correct)),
     )
     .route("/alerts", web::get().to(desks::alerts))
     .service(
@@ -371,10 +382,9 @@ pub async fn current_session(req: &HttpRequest) -> Result<Option<Session>, AppEr
     let Some(id) = cookie(req, SESSION_COOKIE) else {
         return Ok(None);
     };
-    let ctx = req
-        .app_data::<web::Data<Ctx>>()
-        .cloned()
-        .ok_or_else(|| AppError::unauthorized("server not ready"))?;
+    let ctx = req.app_data::<web::Data<Ctx>>().cloned().ok_or_else(|| {
+        AppError::unauthorized(crate::domain::messages::RecordMsg::ServerNotReady)
+    })?;
     let now = crate::actions::now();
     Ok(web::block(move || sessions::find(&ctx, &id, now)).await??)
 }

@@ -19,6 +19,7 @@ use crate::actions::{Actor, Ctx};
 use crate::config::Workflow;
 use crate::domain::results::TestMethod;
 use crate::domain::roles::{Action, Role};
+use crate::domain::RuleCode;
 use crate::domain::SpecimenType;
 use crate::http::AppError;
 use crate::scanning::ScanService;
@@ -31,24 +32,10 @@ use std::sync::Arc;
 /// How many of the journal's latest scans a page opens with.
 const RECENT: i64 = 20;
 
-/// What a workflow's scans do, as the role table names it.
-fn workflow_action(workflow: Workflow) -> Action {
-    match workflow {
-        Workflow::Reception => Action::RegisterSpecimen,
-        Workflow::Storage => Action::RecordStorage,
-        Workflow::Packing => Action::PackSpecimens,
-        Workflow::Receiving => Action::ReceivePackages,
-    }
-}
-
 /// Whether a role may work at a station: follow it, scan at it, and do
-/// what its scans do (a reception clerk has no use for a packing desk,
-/// whose every scan would be refused).
+/// what its scans do (`POST /api/v1/scans` asks the same of every scan).
 pub fn may_use(role: Role, workflow: Workflow) -> bool {
-    Section::Stations.open_to(role)
-        && role.may(Action::WatchStations)
-        && role.may(Action::Scan)
-        && role.may(workflow_action(workflow))
+    Section::Stations.open_to(role) && crate::scanning::may_scan_at(role, workflow)
 }
 
 /// `GET /stations`.
@@ -139,8 +126,10 @@ pub async fn station(
         .map(|d| json!({"device": d.name, "state": d.state.code(), "detail": d.last_error}))
         .collect();
     let mut data = page_data(lang, &name, workflow, &recent, devices);
+    let may_override = session.actor.role.may(Action::Override);
     if workflow == Workflow::Reception {
-        data["form"] = form_data(lang, saliva_max, &tz);
+        data["form"] = form_data(lang, saliva_max, &tz, may_override);
+        data["draft"] = json!(service.draft(&name).unwrap_or_default());
     }
     let t = lang.text();
     let reception = workflow == Workflow::Reception;
@@ -174,7 +163,14 @@ pub async fn station(
             // the form is its own <form>, so Enter in the wedge field still
             // submits only the scan.
             section id="draft" class="draft" aria-labelledby="draft-title" {
-                h2 id="draft-title" { (t.draft_title) }
+                div class="draft-head" {
+                    h2 id="draft-title" { (t.draft_title) }
+                    // Same as scanning KTCMD:cancel, for a desk that has no
+                    // command sheet: it goes through the scan path, so the
+                    // journal keeps it.
+                    button type="button" id="start-over" class="secondary"
+                        aria-describedby="start-over-hint" { (t.start_over) }
+                }
                 dl {
                     dt { (t.draft_patient) }
                     dd id="draft-patient" { (t.not_yet) }
@@ -183,9 +179,11 @@ pub async fn station(
                     dt { (t.draft_kit) }
                     dd id="draft-kit" { (t.not_yet) }
                 }
+                p id="draft-expires" class="hint" {}
                 p class="hint" { (t.draft_note) }
+                p id="start-over-hint" class="hint" { (t.start_over_hint) }
             }
-            (registration_form(lang, saliva_max))
+            (registration_form(lang, saliva_max, may_override))
         }
         div class="columns" {
             section class="feed" aria-labelledby="feed-title" {
@@ -241,7 +239,7 @@ fn with_days(sentence: &str, saliva_max: i64) -> String {
 /// The reception desk's registration form. The scans pre-fill it (the
 /// station script copies the draft in); the API checks every rule again
 /// on submit, so what the page explains is advice, never the gate.
-fn registration_form(lang: Lang, saliva_max: i64) -> maud::Markup {
+fn registration_form(lang: Lang, saliva_max: i64, may_override: bool) -> maud::Markup {
     let f = lang.form();
     let sexes = [
         ("unknown", f.sex_unknown),
@@ -310,7 +308,9 @@ fn registration_form(lang: Lang, saliva_max: i64) -> maud::Markup {
                         }
                         div class="field" {
                             label for="reg-collected" { (f.collected_at) }
-                            input id="reg-collected" name="collected_at" type="datetime-local" required;
+                            input id="reg-collected" name="collected_at" type="datetime-local" required
+                                aria-describedby="reg-collected-hint";
+                            p id="reg-collected-hint" class="hint" { (f.collected_now) }
                         }
                         div class="field" {
                             label for="reg-onset" { (f.onset_date) }
@@ -343,9 +343,13 @@ fn registration_form(lang: Lang, saliva_max: i64) -> maud::Markup {
                             li id="reg-rule-serum" { (f.serum_rule) }
                         }
                     }
+                    div class="field wide" {
+                        label for="reg-kit-view" { (f.kit) }
+                        input id="reg-kit-view" type="text" readonly placeholder=(f.kit_none);
+                    }
                     input id="reg-kit" name="kit" type="hidden";
                 }
-                fieldset {
+                fieldset id="reg-ppe" {
                     legend { (f.ppe_legend) }
                     div class="ppe" {
                         @for code in PPE_CODES {
@@ -356,19 +360,81 @@ fn registration_form(lang: Lang, saliva_max: i64) -> maud::Markup {
                         }
                     }
                 }
-                button type="submit" id="reg-submit" class="primary" { (f.submit) }
+                div class="reg-actions" {
+                    // The refusal sits next to the button that caused it,
+                    // takes the focus and names the fields to correct.
+                    div id="reg-error" class="error" role="alert" aria-live="assertive"
+                        tabindex="-1" hidden {}
+                    @if may_override {
+                        div id="reg-override-field" class="field" hidden {
+                            label for="reg-override" { (f.override_reason) }
+                            textarea id="reg-override" name="override_reason" rows="2"
+                                maxlength="1000" aria-describedby="reg-override-hint" {}
+                            p id="reg-override-hint" class="hint" { (f.override_hint) }
+                        }
+                    }
+                    button type="submit" id="reg-submit" class="primary" { (f.submit) }
+                }
             }
         }
     }
 }
 
+/// Each request field of `POST /api/v1/specimens` (as the API's errors
+/// name it in `field`, `fields` and by rule) and the form element that
+/// holds it; the PPE fieldset stands for its checkboxes.
+const FIELD_IDS: [(&str, &str); 16] = [
+    ("specimen_id", "reg-specimen-id"),
+    ("patient.patient_id", "reg-patient-id"),
+    ("patient.name", "reg-name"),
+    ("patient.name_kana", "reg-kana"),
+    ("patient.sex", "reg-sex"),
+    ("patient.birth_date", "reg-birth"),
+    ("patient.phone", "reg-phone"),
+    ("patient.address", "reg-address"),
+    ("type", "reg-type"),
+    ("collected_at", "reg-collected"),
+    ("onset_date", "reg-onset"),
+    ("asymptomatic", "reg-asymptomatic"),
+    ("test_method", "reg-method"),
+    ("kit", "reg-kit-view"),
+    ("ppe", "reg-ppe"),
+    ("override_reason", "reg-override"),
+];
+
+/// The form fields a refusal's rule code points at (the API's field
+/// names), for the page to mark them; codes not listed mark none.
+pub fn refusal_fields(code: RuleCode) -> &'static [&'static str] {
+    use RuleCode::*;
+    match code {
+        SalivaWindowExceeded | SalivaOnsetUnknown => &["type", "onset_date"],
+        SerumTiming => &["onset_date", "type"],
+        OnsetAfterCollection => &["onset_date", "collected_at"],
+        CollectionInFuture => &["collected_at"],
+        KitExpired | KitSwabMaterial | UnknownKit | InvalidBarcode => &["kit"],
+        KitTypeMismatch => &["kit", "type"],
+        PpeIncomplete => &["ppe"],
+        DuplicateSpecimen => &["specimen_id"],
+        ConsultationRequired | NoRespiratorySpecimen => &["type"],
+        _ => &[],
+    }
+}
+
 /// The form's live words for the station script.
-fn form_data(lang: Lang, saliva_max: i64, tz: &str) -> Value {
+fn form_data(lang: Lang, saliva_max: i64, tz: &str, may_override: bool) -> Value {
     let f = lang.form();
     let d = |s: &str| with_days(s, saliva_max);
+    let rule_fields: Map<String, Value> = RuleCode::ALL
+        .into_iter()
+        .filter(|c| !refusal_fields(*c).is_empty())
+        .map(|c| (c.as_str().to_string(), json!(refusal_fields(c))))
+        .collect();
     json!({
         "tz": tz,
         "saliva_max": saliva_max,
+        "may_override": may_override,
+        "rule_fields": rule_fields,
+        "field_ids": FIELD_IDS.into_iter().collect::<std::collections::BTreeMap<_, _>>(),
         "t": {
             "days_value": f.days_value,
             "days_unknown": f.days_unknown,
@@ -385,6 +451,10 @@ fn form_data(lang: Lang, saliva_max: i64, tz: &str) -> Value {
             "no_timing_rule": f.no_timing_rule,
             "registered": f.registered,
             "sending": f.sending,
+            "refused_title": f.refused_title,
+            "collected_from_tube": f.collected_from_tube,
+            "collected_now": f.collected_now,
+            "collected_typed": f.collected_typed,
         },
     })
 }
@@ -442,6 +512,9 @@ fn page_data(
             "next": t.next_label,
             "warnings": t.warnings_label,
             "not_yet": t.not_yet,
+            "draft_expires": t.draft_expires,
+            "reset_registered": t.reset_registered,
+            "reset_expired": t.reset_expired,
             "kit_gtin": t.kit_gtin,
             "kit_lot": t.kit_lot,
             "kit_expiry": t.kit_expiry,
@@ -474,6 +547,26 @@ mod tests {
                 serde_json::from_value(json!(code)).expect(code);
             assert_eq!(item.code(), code);
         }
+    }
+
+    #[test]
+    fn every_field_a_refusal_marks_is_an_element_of_the_form() {
+        let form = registration_form(Lang::Ja, 9, true).into_string();
+        for (field, id) in FIELD_IDS {
+            assert!(form.contains(&format!("id=\"{id}\"")), "{field}: no #{id}");
+        }
+        for code in RuleCode::ALL {
+            for field in refusal_fields(code) {
+                assert!(
+                    FIELD_IDS.iter().any(|(f, _)| f == field),
+                    "{code}: {field} is not a form field"
+                );
+            }
+        }
+        // Reception never sees the override field.
+        let reception = registration_form(Lang::Ja, 9, false).into_string();
+        assert!(!reception.contains("reg-override"));
+        assert!(form.contains("id=\"reg-error\" class=\"error\" role=\"alert\""));
     }
 
     #[test]

@@ -16,9 +16,10 @@ use kentai::startup::Application;
 use serde_json::{json, Value};
 
 /// Every table kentai writes.
-pub const TABLES: [&str; 14] = [
+pub const TABLES: [&str; 15] = [
     "specimens",
     "patients",
+    "patient_versions",
     "audit_log",
     "locations",
     "storage_events",
@@ -42,7 +43,7 @@ pub struct TestApp {
     _db: TestDb,
 }
 
-enum TestDb {
+pub enum TestDb {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
     Postgres { admin_url: String, name: String },
 }
@@ -59,7 +60,7 @@ impl Drop for TestDb {
     }
 }
 
-fn test_database() -> (String, TestDb) {
+pub fn test_database() -> (String, TestDb) {
     match std::env::var("KENTAI_TEST_DATABASE_URL") {
         Ok(admin_url) if admin_url.starts_with("postgres") => {
             kentai::store::init_libpq();
@@ -401,9 +402,21 @@ impl EventStream {
 impl TestApp {
     /// Opens `GET /api/v1/stations/{station}/events`.
     pub async fn events(&self, station: &str, token: &str, last_id: Option<i64>) -> EventStream {
+        self.events_in(station, token, last_id, None).await
+    }
+
+    /// [`TestApp::events`] in the language `lang` (`?lang=`) asks for.
+    pub async fn events_in(
+        &self,
+        station: &str,
+        token: &str,
+        last_id: Option<i64>,
+        lang: Option<&str>,
+    ) -> EventStream {
+        let query = lang.map(|l| format!("?lang={l}")).unwrap_or_default();
         let mut req = self
             .client
-            .get(self.url(&format!("/api/v1/stations/{station}/events")))
+            .get(self.url(&format!("/api/v1/stations/{station}/events{query}")))
             .bearer_auth(token);
         if let Some(id) = last_id {
             req = req.header("Last-Event-ID", id.to_string());

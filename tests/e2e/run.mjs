@@ -3,23 +3,29 @@
 // with the form, scan a kit's GS1 DataMatrix into the station page's
 // keyboard-wedge field character by character, see it accepted and in the
 // draft, register a specimen with the form the scans fill (a day-10
-// saliva refused with its reason, then corrected and registered), store
-// the tube at the fridge, see an unknown code refused at a storage station, find no lab or
-// admin links, move with the keyboard alone, switch language, sign out.
-// Every page visited is checked with axe-core (no serious or critical
-// violation) and photographed into $KENTAI_SCREENSHOTS.
+// saliva refused beside the button, with the focus and the fields to
+// correct marked, then corrected and registered; the desk then resets
+// itself), start over with the やり直し button, see a patient's code
+// refused where the tube is expected, store the tube at the fridge, see
+// an unknown code refused at a storage station, find no lab or admin
+// links, move with the keyboard alone, switch language, sign out. Then a
+// lab user at the same desk registers a day-10 saliva with an override
+// reason, a field the clerk never sees. Every page visited is checked
+// with axe-core (no serious or critical violation) and photographed into
+// $KENTAI_SCREENSHOTS.
 //
-//   KENTAI_BASE_URL=http://127.0.0.1:PORT KENTAI_TOKEN=kt_… node tests/e2e/run.mjs
+//   KENTAI_BASE_URL=http://127.0.0.1:PORT KENTAI_TOKEN=kt_… KENTAI_LAB_TOKEN=kt_… node tests/e2e/run.mjs
 //
 // tests/browser.rs starts a server and runs this. Exit 0: every check
 // passed; exit 1: a check failed (said on stderr); exit 2: bad usage.
 
-import { check, deskPage, pageData, pathOf, run, shoot, visit } from "./lib.mjs";
+import { check, deskPage, pageData, pathOf, run, shoot, signIn, visit } from "./lib.mjs";
 
 const base = process.env.KENTAI_BASE_URL;
 const token = process.env.KENTAI_TOKEN;
-if (!base || !token) {
-  console.error("run.mjs: set KENTAI_BASE_URL and KENTAI_TOKEN");
+const labToken = process.env.KENTAI_LAB_TOKEN;
+if (!base || !token || !labToken) {
+  console.error("run.mjs: set KENTAI_BASE_URL, KENTAI_TOKEN and KENTAI_LAB_TOKEN");
   process.exit(2);
 }
 
@@ -28,6 +34,41 @@ if (!base || !token) {
 // AIM identifier ]d2, and GS after the variable-length lot. A person or a
 // keyboard-mode scanner without GS types it as <GS>.
 const KIT_SCAN = "]d2010491234500001917301231" + "10LOT42<GS>21S1";
+
+// Types a scan into the wedge field as a keyboard-mode scanner does and
+// waits for it in the feed.
+async function scanInto(page, text) {
+  const before = await page.evaluate(
+    () => document.querySelector("#feed li[data-scan-id]")?.dataset.scanId || "",
+  );
+  await page.locator("#scan-input").focus();
+  await page.keyboard.type(text, { delay: 8 });
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(
+    (id) => (document.querySelector("#feed li[data-scan-id]")?.dataset.scanId || "") !== id,
+    before,
+  );
+}
+
+// The wall-clock date `n` days before the YYYY-MM-DD at the start of `day`.
+function daysBefore(day, n) {
+  const [y, m, d] = day.slice(0, 10).split("-").map(Number);
+  return new Date(Date.UTC(y, m - 1, d - n)).toISOString().slice(0, 10);
+}
+
+// Fills the patient and specimen fields of the registration form.
+async function fillForm(page, name, kana, onset) {
+  await page.locator("#reg-name").fill(name);
+  await page.locator("#reg-kana").fill(kana);
+  await page.selectOption("#reg-sex", "male");
+  await page.locator("#reg-birth").fill("1980-04-01");
+  await page.locator("#reg-phone").fill("03-1234-5678");
+  await page.selectOption("#reg-type", "saliva");
+  await page.locator("#reg-onset").fill(onset);
+  await page.selectOption("#reg-method", "pcr");
+  await page.locator("#reg-ppe-surgical_mask").check();
+  await page.locator("#reg-ppe-gloves").check();
+}
 
 await run("run.mjs", async (browser) => {
   const page = await deskPage(browser);
@@ -120,16 +161,7 @@ await run("run.mjs", async (browser) => {
   // the form follows the scans. A saliva specimen at day 10 is refused
   // with the reason in Japanese and nothing registered; corrected to day
   // 3 it is registered.
-  async function wedgeScan(text) {
-    const before = await page.locator("#feed li").count();
-    await page.locator("#scan-input").focus();
-    await page.keyboard.type(text, { delay: 8 });
-    await page.keyboard.press("Enter");
-    await page.waitForFunction(
-      (n) => document.querySelectorAll("#feed li").length > n,
-      before,
-    );
-  }
+  const wedgeScan = (text) => scanInto(page, text);
   const TUBE = "T-E2E-0001";
   await wedgeScan("KTCMD:cancel");
   check((await page.inputValue("#reg-kit")) === "", "cancel clears the form's kit");
@@ -142,30 +174,33 @@ await run("run.mjs", async (browser) => {
     await page.evaluate(() => document.activeElement.id === "scan-input"),
     "the scan field keeps focus after scans (the form does not take Enter)",
   );
-  // Keyboard order: the wedge field, its button, then the form.
+  // Keyboard order: the wedge field, its button, the draft's やり直し,
+  // then the form.
   await page.keyboard.press("Tab");
   await page.keyboard.press("Tab");
   check(
-    await page.evaluate(() => document.activeElement.id === "reg-specimen-id"),
-    "Tab goes from the wedge field to the registration form",
+    await page.evaluate(() => document.activeElement.id === "start-over"),
+    "Tab reaches the start-over button after the wedge field",
   );
+  await page.keyboard.press("Tab");
+  check(
+    await page.evaluate(() => document.activeElement.id === "reg-specimen-id"),
+    "Tab goes on to the registration form",
+  );
+  // The collection time is the tube's scan time, said beside the field.
   const collected = await page.inputValue("#reg-collected");
-  check(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(collected), `collected at defaults to now: ${collected}`);
-  const daysBefore = (n) => {
-    const [y, m, d] = collected.slice(0, 10).split("-").map(Number);
-    return new Date(Date.UTC(y, m - 1, d - n)).toISOString().slice(0, 10);
-  };
-  await page.locator("#reg-name").fill("検体 太郎");
-  await page.locator("#reg-kana").fill("ケンタイ タロウ");
-  await page.selectOption("#reg-sex", "male");
-  await page.locator("#reg-birth").fill("1980-04-01");
-  await page.locator("#reg-phone").fill("03-1234-5678");
-  await page.selectOption("#reg-type", "saliva");
-  await page.locator("#reg-onset").fill(daysBefore(10));
-  await page.selectOption("#reg-method", "pcr");
-  await page.locator("#reg-ppe-surgical_mask").check();
-  await page.locator("#reg-ppe-gloves").check();
+  check(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(collected), `collected at is a time: ${collected}`);
   const form = data.form.t;
+  const collectedHint = await page.textContent("#reg-collected-hint");
+  check(
+    collectedHint === form.collected_from_tube.replace("{time}", collected.slice(11, 16)),
+    `collected at is the tube's scan time: ${collectedHint}`,
+  );
+  check(
+    (await page.textContent("#draft-expires")).length > 0,
+    "the draft says when it is dropped if left alone",
+  );
+  await fillForm(page, "検体 太郎", "ケンタイ タロウ", daysBefore(collected, 10));
   check(
     (await page.textContent("#reg-days")) === form.days_value.replace("{n}", "10"),
     `days since onset shown live: ${await page.textContent("#reg-days")}`,
@@ -182,6 +217,36 @@ await run("run.mjs", async (browser) => {
     refusal.includes(data.reasons.saliva_window_exceeded),
     `the refusal names the saliva window in Japanese: ${refusal}`,
   );
+  // Beside the button, with the focus, and the fields to correct marked.
+  await page.waitForSelector("#reg-error:not([hidden])");
+  check(
+    await page.evaluate(() => document.activeElement.id === "reg-error"),
+    "the refusal beside the button takes the focus",
+  );
+  const beside = await page.textContent("#reg-error");
+  check(
+    beside.includes(form.refused_title) &&
+      beside.includes(data.reasons.saliva_window_exceeded) &&
+      beside.includes("saliva_window_exceeded"),
+    `the refusal beside the button says why, with its code: ${beside}`,
+  );
+  check(/[ぁ-んァ-ン一-龥]/.test(beside) && !/saliva collected|day \d+ after/i.test(beside), `the refusal is in Japanese: ${beside}`);
+  const errorBox = await page.locator("#reg-error").boundingBox();
+  const buttonBox = await page.locator("#reg-submit").boundingBox();
+  check(
+    errorBox && buttonBox && buttonBox.y - (errorBox.y + errorBox.height) >= 0 &&
+      buttonBox.y - (errorBox.y + errorBox.height) < 60,
+    `the refusal sits right above the button: ${JSON.stringify({ errorBox, buttonBox })}`,
+  );
+  for (const id of ["reg-type", "reg-onset"]) {
+    check((await page.getAttribute(`#${id}`, "aria-invalid")) === "true", `#${id} is marked invalid`);
+    check(
+      (await page.getAttribute(`#${id}`, "aria-describedby")).split(" ").includes("reg-error"),
+      `#${id} is described by the refusal`,
+    );
+  }
+  check((await page.getAttribute("#reg-name", "aria-invalid")) === null, "a field not at fault is not marked");
+  check((await page.locator("#reg-override-field").count()) === 0, "reception has no override field");
   check(
     (await page.getAttribute("body", "data-last-cue")) === "refused",
     "the refused sound was played",
@@ -199,7 +264,7 @@ await run("run.mjs", async (browser) => {
   check(lookup === 404, `nothing registered after the refusal (GET said ${lookup})`);
   await visit(page, "09-registration-refused");
 
-  await page.locator("#reg-onset").fill(daysBefore(3));
+  await page.locator("#reg-onset").fill(daysBefore(collected, 3));
   check(
     (await page.textContent("#reg-days")) === form.days_value.replace("{n}", "3"),
     "days since onset follows the onset date",
@@ -220,7 +285,79 @@ await run("run.mjs", async (browser) => {
     (await page.getAttribute("body", "data-last-cue")) === "accepted",
     "the accepted sound was played",
   );
+  // The desk resets itself: the registration ends the draft (the station's
+  // reset event says so in the feed), the form is empty, the scan field
+  // has the focus for the next patient.
+  await page.waitForFunction(
+    (t) => document.getElementById("draft-patient").textContent === t &&
+      document.getElementById("draft-tube").textContent === t,
+    data.t.not_yet,
+  );
+  await page.waitForSelector("#feed li.reset");
+  const resetLine = await page.textContent("#feed li.reset .what");
+  check(
+    resetLine.includes(TUBE) && resetLine.includes("次の患者"),
+    `the feed says the desk is ready for the next patient: ${resetLine}`,
+  );
+  check(
+    (await page.inputValue("#reg-specimen-id")) === "" &&
+      (await page.inputValue("#reg-name")) === "" &&
+      (await page.inputValue("#reg-patient-id")) === "",
+    "the form is empty after the registration",
+  );
+  check((await page.locator("#reg-error").isHidden()), "the refusal is gone");
+  check(
+    (await page.textContent("#reg-collected-hint")) === form.collected_now,
+    "with no tube scanned the collection time is the time of registering",
+  );
+  check(
+    await page.evaluate(() => document.activeElement.id === "scan-input"),
+    "the scan field has the focus again",
+  );
   await visit(page, "10-registration-accepted");
+
+  // The next patient scans straight in; やり直し (keyboard) drops it.
+  await wedgeScan("P-1002");
+  await page.waitForSelector("#outcome.ok");
+  check((await page.textContent("#draft-patient")) === "P-1002", "the next patient is taken");
+  await page.locator("#reg-name").fill("取消 花子");
+  await page.locator("#start-over").focus();
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(
+    (t) => document.getElementById("draft-patient").textContent === t,
+    data.t.not_yet,
+  );
+  const cancelled = await page.textContent("#feed li .what");
+  check(
+    cancelled.includes("P-1002") && cancelled.includes("取り消しました"),
+    `the feed confirms the start-over: ${cancelled}`,
+  );
+  check((await page.inputValue("#reg-name")) === "", "start over empties the form");
+  check(
+    await page.evaluate(() => document.activeElement.id === "scan-input"),
+    "after start over the scan field has the focus",
+  );
+  await visit(page, "12-start-over");
+
+  // A patient's code where the tube is expected is refused, never the tube.
+  await wedgeScan("P-1003");
+  await wedgeScan("P-1004");
+  await page.waitForSelector("#outcome.ng");
+  check(
+    (await page.textContent("#outcome-reason")) === data.reasons.patient_not_tube,
+    `the patient code is refused as a patient code: ${await page.textContent("#outcome-reason")}`,
+  );
+  check(
+    (await page.textContent("#draft-tube")) === data.t.not_yet &&
+      (await page.textContent("#draft-patient")) === "P-1003",
+    "the draft keeps its patient and has no tube",
+  );
+  await visit(page, "13-patient-not-tube");
+  await page.locator("#start-over").click();
+  await page.waitForFunction(
+    (t) => document.getElementById("draft-patient").textContent === t,
+    data.t.not_yet,
+  );
 
   // The registered tube goes into the fridge: tube, then location.
   await page.goto(`${base}/stations/fridge-1`);
@@ -236,10 +373,10 @@ await run("run.mjs", async (browser) => {
   await wedgeScan(TUBE);
   await wedgeScan("FRIDGE-A");
   await page.waitForSelector("#outcome.ok");
-  const stored = await page.textContent("#outcome-detail");
+  const stored = await page.textContent("#outcome-reason");
   check(
-    stored.includes("stored") && stored.includes(TUBE) && stored.includes("FRIDGE-A"),
-    `the tube is stored: ${stored}`,
+    stored === `採取管 ${TUBE} を FRIDGE-A に保管しました`,
+    `the headline says where the tube is stored: ${stored}`,
   );
   await visit(page, "11-stored");
 
@@ -313,4 +450,56 @@ await run("run.mjs", async (browser) => {
     `after signing out the station page leads to sign in, at ${page.url()}`,
   );
   await shoot(page, "08-signed-out");
+
+  // A lab user at the same reception desk may override: after an
+  // overridable refusal the form asks for a reason, and with it the
+  // specimen registers.
+  const lab = await deskPage(browser);
+  await signIn(lab, base, labToken, /\/(stations|packing|specimens)/);
+  await lab.goto(`${base}/stations/reception-1`);
+  data = await pageData(lab);
+  await lab.waitForFunction(
+    (text) => document.getElementById("live-status").textContent === text,
+    data.t.live_connected,
+  );
+  const LAB_TUBE = "T-E2E-0002";
+  await scanInto(lab, "P-2001");
+  await scanInto(lab, LAB_TUBE);
+  const labCollected = await lab.inputValue("#reg-collected");
+  await fillForm(lab, "上書 次郎", "ウワガキ ジロウ", daysBefore(labCollected, 10));
+  check(await lab.locator("#reg-override-field").isHidden(), "no override field before a refusal");
+  await lab.locator("#reg-submit").click();
+  await lab.waitForSelector("#reg-error:not([hidden])");
+  await lab.waitForSelector("#reg-override-field:not([hidden])");
+  check(
+    await lab.evaluate(() => document.activeElement.id === "reg-error"),
+    "the refusal takes the focus for the lab user too",
+  );
+  await lab.keyboard.press("Tab");
+  check(
+    await lab.evaluate(() => document.activeElement.id === "reg-override"),
+    "the override reason is the next field after the refusal",
+  );
+  await lab.keyboard.type("医師の指示により唾液で検査する（鼻咽頭ぬぐい液の採取が困難）");
+  await visit(lab, "14-override-reason");
+  await lab.keyboard.press("Tab");
+  check(
+    await lab.evaluate(() => document.activeElement.id === "reg-submit"),
+    "then the button",
+  );
+  await lab.keyboard.press("Enter");
+  await lab.waitForSelector("#outcome.ok");
+  check((await lab.textContent("#outcome-reason")) === LAB_TUBE, "the override registers the tube");
+  const overridden = await lab.evaluate(
+    (id) => fetch(`/api/v1/specimens/${encodeURIComponent(id)}`, { credentials: "same-origin" }).then((r) => r.json()),
+    LAB_TUBE,
+  );
+  check(
+    String(overridden.override_reason || "").startsWith("医師の指示"),
+    `the specimen keeps the override reason: ${JSON.stringify(overridden.override_reason)}`,
+  );
+  check(await lab.locator("#reg-override-field").isHidden(), "the override field goes with the form");
+  await visit(lab, "15-override-registered");
+  await lab.locator("form[action='/signout'] button").click();
+  await lab.waitForURL(/\/signin$/);
 });

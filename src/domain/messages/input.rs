@@ -53,6 +53,8 @@ pub enum InputMsg {
     DispatchInFuture,
     ReceiptInFuture,
     ConsultationInFuture,
+    /// A patient correction that names no field to change.
+    NothingToCorrect,
     DispatchBeforePacking {
         specimen_id: String,
     },
@@ -215,6 +217,11 @@ impl InputMsg {
                 "相談の日時が未来になっています",
                 "consultation time is in the future"
             ),
+            NothingToCorrect => say!(
+                lang,
+                "訂正する項目を1つ以上指定してください",
+                "name at least one identity field to correct"
+            ),
             DispatchBeforePacking { specimen_id } => say!(
                 lang,
                 "発送日時が、採取管 {specimen_id} を梱包に入れた時刻より前です",
@@ -368,6 +375,7 @@ impl InputMsg {
             | NotOneOf { field, .. } => Some(field),
             KitNotAScan | KitLabelWithoutGtin { .. } | KitExpiryNotADate { .. } => Some("kit"),
             VolumeRange => Some("volume_ml"),
+            ScanControlCharacters => Some("data"),
             AsymptomaticWithOnset => Some("onset_date"),
             BirthAfterCollection => Some("patient.birth_date"),
             _ => None,
@@ -418,6 +426,7 @@ pub(super) fn samples() -> Vec<InputMsg> {
         DispatchInFuture,
         ReceiptInFuture,
         ConsultationInFuture,
+        NothingToCorrect,
         DispatchBeforePacking {
             specimen_id: "T-1".into(),
         },
@@ -486,6 +495,7 @@ pub(super) fn samples() -> Vec<InputMsg> {
             | DispatchInFuture
             | ReceiptInFuture
             | ConsultationInFuture
+            | NothingToCorrect
             | DispatchBeforePacking { .. }
             | ReceiptBeforeDispatch
             | DryIceOnUntick

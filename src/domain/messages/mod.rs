@@ -19,12 +19,14 @@
 //! entry has both sentences in the same `match` arm, and the tests render
 //! every entry and every code in both languages.
 
+mod cli;
 mod input;
 mod names;
 mod records;
 mod rules;
 mod scans;
 
+pub use cli::{device_columns, CliMsg};
 pub use input::{allowed, InputMsg};
 pub use names::*;
 pub use records::RecordMsg;
@@ -170,6 +172,9 @@ pub enum Msg {
     Record(RecordMsg),
     /// What a scan did at a station.
     Scan(ScanMsg),
+    /// What the command line says (boxed: its entries are the largest,
+    /// and every error carries a `Msg`).
+    Cli(Box<CliMsg>),
     /// Several sentences read as one (every rule that refused).
     List(Vec<Msg>),
     /// Text kept by a version of kentai older than the catalogue (it reads
@@ -185,6 +190,7 @@ impl Msg {
             Msg::Input(m) => m.render(lang),
             Msg::Record(m) => m.render(lang),
             Msg::Scan(m) => m.render(lang),
+            Msg::Cli(m) => m.render(lang),
             Msg::List(items) => {
                 let sentences: Vec<String> = items.iter().map(|m| m.render(lang)).collect();
                 sentences.join(lang.pick("。", "; "))
@@ -241,6 +247,12 @@ impl From<ScanMsg> for Msg {
     }
 }
 
+impl From<CliMsg> for Msg {
+    fn from(m: CliMsg) -> Msg {
+        Msg::Cli(Box::new(m))
+    }
+}
+
 impl From<Step> for Msg {
     fn from(s: Step) -> Msg {
         Msg::Scan(ScanMsg::Next { step: s })
@@ -264,6 +276,7 @@ impl Serialize for Msg {
             Msg::Input(m) => m.serialize(s),
             Msg::Record(m) => m.serialize(s),
             Msg::Scan(m) => m.serialize(s),
+            Msg::Cli(m) => m.serialize(s),
             Msg::List(items) => items.serialize(s),
             Msg::Text(t) => s.serialize_str(t),
         }
@@ -279,6 +292,7 @@ enum Stored {
     Input(InputMsg),
     Record(RecordMsg),
     Scan(ScanMsg),
+    Cli(CliMsg),
     List(Vec<Msg>),
     Text(String),
 }
@@ -290,6 +304,7 @@ impl<'de> Deserialize<'de> for Msg {
             Stored::Input(m) => Msg::Input(m),
             Stored::Record(m) => Msg::Record(m),
             Stored::Scan(m) => Msg::Scan(m),
+            Stored::Cli(m) => Msg::Cli(Box::new(m)),
             Stored::List(items) => Msg::List(items),
             Stored::Text(t) => Msg::Text(t),
         })
@@ -362,9 +377,28 @@ pub fn rule_title(code: RuleCode, lang: Lang) -> &'static str {
         NoRespiratorySpecimen => ("呼吸器検体なし", "No respiratory specimen"),
         PpeIncomplete => ("個人防護具の不備", "Protective equipment incomplete"),
         ResultBeforeCollection => ("採取前の結果", "Result before collection"),
+        PatientMismatch => (
+            "登録済みの患者情報と不一致",
+            "Patient details differ from the record",
+        ),
+        UnknownPatient => ("登録されていない患者", "Unknown patient"),
+        PatientCorrected => ("患者情報の訂正", "Patient details corrected"),
         UnknownStation => ("設定されていないステーション", "Unknown station"),
         DuplicateScan => ("同じコードの読み直し", "Same code read twice"),
         UnexpectedScan => ("この段階では使えないスキャン", "Scan not expected here"),
+        UnrecognisedCode => (
+            "患者とも採取管とも読めないコード",
+            "Neither a patient nor a tube code",
+        ),
+        AmbiguousCode => (
+            "患者とも採取管とも読めるコード",
+            "Code reads as both patient and tube",
+        ),
+        PatientNotTube => (
+            "採取管ではなく患者のバーコード",
+            "Patient code where the tube is expected",
+        ),
+        DraftInProgress => ("受付の途中", "Registration in progress"),
         SelfLockout => ("自分自身は無効にできません", "Cannot disable yourself"),
         TooManyAttempts => ("試行回数の超過", "Too many attempts"),
         Unauthorized => ("ログインが必要です", "Sign-in required"),
@@ -427,6 +461,7 @@ mod tests {
         out.extend(input::samples().into_iter().map(Msg::from));
         out.extend(records::samples().into_iter().map(Msg::from));
         out.extend(scans::samples().into_iter().map(Msg::from));
+        out.extend(cli::samples().into_iter().map(Msg::from));
         out.push(Msg::List(vec![
             RuleMsg::SalivaOnsetUnknown.into(),
             RuleMsg::Minus20Flagged.into(),

@@ -164,6 +164,10 @@ pub enum RuleMsg {
         specimen_id: String,
         inner: Box<Msg>,
     },
+    /// A report's flag: the patient's identity was corrected on this day.
+    PatientCorrected {
+        on: NaiveDate,
+    },
     /// Receiving: a tube listed as missing.
     TubeDidNotArrive {
         specimen_id: String,
@@ -431,6 +435,11 @@ impl RuleMsg {
                 let m = inner.render(lang);
                 say!(lang, "採取管 {specimen_id}: {m}", "tube {specimen_id}: {m}")
             }
+            PatientCorrected { on } => say!(
+                lang,
+                "患者情報を {on} に訂正（現在の情報で表示）",
+                "patient details corrected on {on} (shown as they are now)"
+            ),
             TubeDidNotArrive { specimen_id } => say!(
                 lang,
                 "採取管 {specimen_id} は届きませんでした",
@@ -579,6 +588,7 @@ pub(super) fn samples() -> Vec<RuleMsg> {
         TubeDidNotArrive {
             specimen_id: "T-1".into(),
         },
+        PatientCorrected { on: day },
         MissingTube,
         MissingItem {
             item: ChecklistItem::PrimaryParafilm,
@@ -634,6 +644,7 @@ pub(super) fn samples() -> Vec<RuleMsg> {
             | ResultInFuture { .. }
             | ForTube { .. }
             | TubeDidNotArrive { .. }
+            | PatientCorrected { .. }
             | MissingTube
             | MissingItem { .. }
             | MissingSlipField { .. }

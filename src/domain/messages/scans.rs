@@ -1,8 +1,9 @@
 //! What a scan did at a station, and what the desk waits for next
 //! (SPEC §5): the words on the station page's large panel.
 
-use super::{checklist_item_name, say, scan_kind_name, workflow_name, Lang, Msg};
+use super::{checklist_item_name, role_name, say, scan_kind_name, workflow_name, Lang, Msg};
 use crate::domain::packaging::ChecklistItem;
+use crate::domain::roles::Role;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -95,6 +96,121 @@ pub enum ScanMsg {
     Next {
         step: Step,
     },
+    /// Reception started over (`KTCMD:cancel` or the page's button) and
+    /// dropped this registration.
+    ReceptionCancelled {
+        patient: Option<String>,
+        specimen_id: Option<String>,
+    },
+    /// The draft's patient scanned again once the tube is in: nothing
+    /// changes.
+    SamePatient {
+        patient: String,
+    },
+    /// The draft's tube scanned again: nothing changes.
+    SameTube {
+        id: String,
+    },
+    /// A patient's barcode where reception waits for the tube.
+    PatientNotTube {
+        scanned: String,
+        patient: String,
+    },
+    /// Another patient while this registration is unfinished.
+    PatientInProgress {
+        scanned: String,
+        patient: String,
+        specimen_id: String,
+    },
+    /// Another tube while this registration is unfinished.
+    SecondTube {
+        scanned: String,
+        current: String,
+    },
+    /// A plain code that reads as neither a patient nor a tube.
+    UnrecognisedCode {
+        code: String,
+    },
+    /// A plain code that reads as both a patient and a tube.
+    AmbiguousCode {
+        code: String,
+    },
+    /// A registration took the draft's tube: reception is ready for the
+    /// next patient.
+    DraftRegistered {
+        id: String,
+    },
+    /// The draft sat idle for `seconds` and was dropped.
+    DraftExpired {
+        seconds: u64,
+        patient: Option<String>,
+        specimen_id: Option<String>,
+    },
+    /// `POST /api/v1/scans` to a station whose work the role may not do.
+    StationNotForRole {
+        role: Role,
+        station: String,
+        workflow: String,
+    },
+    /// A scanner sent bytes a scanner never sends (wrong baud or parity).
+    DeviceGarbage {
+        discarded: usize,
+        preview: String,
+    },
+    /// A scanner sent a line longer than its `max_length`.
+    DeviceTooLong {
+        limit: usize,
+        preview: String,
+    },
+    /// A scan cut off (`cause`: `device_lost`, `silence`, `new_stx`,
+    /// `outside_stx_etx`).
+    DeviceHalfFrame {
+        cause: String,
+        discarded: usize,
+        preview: String,
+    },
+}
+
+/// A stretch of time as a sentence says it: "10分", "1分30秒", "2 min 30 s".
+fn span(seconds: u64, lang: Lang) -> String {
+    let (m, s) = (seconds / 60, seconds % 60);
+    match (lang, m, s) {
+        (Lang::Ja, 0, s) => format!("{s}秒"),
+        (Lang::Ja, m, 0) => format!("{m}分"),
+        (Lang::Ja, m, s) => format!("{m}分{s}秒"),
+        (Lang::En, 0, s) => format!("{s} s"),
+        (Lang::En, m, 0) => format!("{m} min"),
+        (Lang::En, m, s) => format!("{m} min {s} s"),
+    }
+}
+
+/// The patient and tube a dropped draft held, as "患者 P-1・採取管 T-1".
+fn held(patient: &Option<String>, tube: &Option<String>, lang: Lang) -> String {
+    let mut parts = Vec::new();
+    if let Some(p) = patient {
+        parts.push(say!(lang, "患者 {p}", "patient {p}"));
+    }
+    if let Some(t) = tube {
+        parts.push(say!(lang, "採取管 {t}", "tube {t}"));
+    }
+    match lang {
+        Lang::Ja => parts.join("・"),
+        Lang::En => parts.join(", "),
+    }
+}
+
+fn half_frame_cause(cause: &str, lang: Lang) -> String {
+    let (ja, en) = match cause {
+        "device_lost" => ("読み取りの途中で切断されました", "device lost mid-scan"),
+        "silence" => (
+            "終わりの記号が届く前に途切れました",
+            "no suffix before the pause",
+        ),
+        "new_stx" => ("ETX の前に次の STX が届きました", "STX before the ETX"),
+        "outside_stx_etx" => ("STX と ETX の外のデータです", "bytes outside STX…ETX"),
+        other => (other, other),
+    };
+    lang.pick(ja, en).to_string()
 }
 
 /// What a station waits for next.
@@ -311,6 +427,122 @@ impl ScanMsg {
                 "kentai could not record this scan; scan it again"
             ),
             Next { step } => step.render(lang),
+            ReceptionCancelled {
+                patient,
+                specimen_id,
+            } => {
+                if patient.is_none() && specimen_id.is_none() {
+                    say!(
+                        lang,
+                        "やり直します。患者のバーコードから読み取ってください",
+                        "started over: scan the patient"
+                    )
+                } else {
+                    let h = held(patient, specimen_id, lang);
+                    say!(
+                        lang,
+                        "{h} の受付を取り消しました。患者のバーコードから読み取ってください",
+                        "dropped the registration of {h}: scan the patient"
+                    )
+                }
+            }
+            SamePatient { patient } => say!(
+                lang,
+                "患者 {patient} は読み取り済みです",
+                "patient {patient} is already on this registration"
+            ),
+            SameTube { id } => say!(
+                lang,
+                "採取管 {id} は読み取り済みです",
+                "tube {id} is already on this registration"
+            ),
+            PatientNotTube { scanned, patient } if scanned == patient => say!(
+                lang,
+                "{scanned} は患者のバーコードです。採取管のバーコードを読み取ってください",
+                "{scanned} is the patient's barcode, not a tube: scan the tube"
+            ),
+            PatientNotTube { scanned, patient } => say!(
+                lang,
+                "{scanned} は患者のバーコードで、採取管ではありません。患者 {patient} の採取管を読み取るか、別の患者なら「やり直し」を押してください",
+                "{scanned} is a patient's barcode, not a tube: scan the tube of patient {patient}, or press Start over for another patient"
+            ),
+            PatientInProgress {
+                scanned,
+                patient,
+                specimen_id,
+            } => say!(
+                lang,
+                "患者 {patient}（採取管 {specimen_id}）の受付が終わっていません。登録するか「やり直し」を押してから、患者 {scanned} を読み取ってください",
+                "the registration of patient {patient} (tube {specimen_id}) is not finished: register it or press Start over, then scan patient {scanned}"
+            ),
+            SecondTube { scanned, current } => say!(
+                lang,
+                "採取管 {current} の登録が終わっていません。登録してから採取管 {scanned} を読み取るか、「やり直し」を押してください",
+                "tube {current} is not registered yet: register it before scanning tube {scanned}, or press Start over"
+            ),
+            UnrecognisedCode { code } => say!(
+                lang,
+                "{code:?} は患者のバーコードとしても採取管のバーコードとしても読めません",
+                "{code:?} reads as neither a patient nor a tube barcode"
+            ),
+            AmbiguousCode { code } => say!(
+                lang,
+                "{code:?} は患者のバーコードとも採取管のバーコードとも読めるため、使えません。管理者に kentai.toml の patient_pattern と tube_pattern を確かめてもらってください",
+                "{code:?} reads as both a patient and a tube barcode, so it cannot be used; ask the admin to check patient_pattern and tube_pattern in kentai.toml"
+            ),
+            DraftRegistered { id } => say!(
+                lang,
+                "{id} を登録しました。次の患者のバーコードを読み取ってください",
+                "{id} registered: scan the next patient"
+            ),
+            DraftExpired {
+                seconds,
+                patient,
+                specimen_id,
+            } => {
+                let idle = span(*seconds, lang);
+                let h = held(patient, specimen_id, lang);
+                say!(
+                    lang,
+                    "{idle}間、操作がなかったため、{h} の受付を取り消しました。次の患者のバーコードを読み取ってください",
+                    "nothing happened for {idle}, so the registration of {h} was dropped: scan the next patient"
+                )
+            }
+            StationNotForRole {
+                role,
+                station,
+                workflow,
+            } => {
+                let r = role_name(*role, lang);
+                let w = workflow_name(workflow, lang);
+                say!(
+                    lang,
+                    "{r}の役割では{w}のステーション {station} にスキャンを送れません",
+                    "the {r} role may not send scans to the {w} station {station}"
+                )
+            }
+            DeviceGarbage { discarded, preview } => say!(
+                lang,
+                "読み取れないデータ {discarded} バイトを破棄しました（{preview}）。通信速度やパリティの設定を確かめてください",
+                "dropped {discarded} unreadable bytes ({preview}); check the baud rate and parity"
+            ),
+            DeviceTooLong { limit, preview } => say!(
+                lang,
+                "{limit} バイトを超えるデータを破棄しました（{preview}）",
+                "dropped a line longer than {limit} bytes ({preview})"
+            ),
+            DeviceHalfFrame {
+                cause,
+                discarded,
+                preview,
+            } => {
+                let why = half_frame_cause(cause, lang);
+                say!(
+                    lang,
+                    "途中で切れたデータ {discarded} バイトを破棄しました（{why}: {preview}）",
+                    "dropped a half-sent scan of {discarded} bytes ({why}: {preview})"
+                )
+            }
         }
     }
 }
@@ -381,6 +613,64 @@ pub(super) fn samples() -> Vec<ScanMsg> {
         AlreadyReceived { id: s("P") },
         DuplicateScan { first: 3 },
         NotRecorded,
+        ReceptionCancelled {
+            patient: None,
+            specimen_id: None,
+        },
+        ReceptionCancelled {
+            patient: Some(s("P-1")),
+            specimen_id: Some(s("T-1")),
+        },
+        SamePatient { patient: s("P-1") },
+        SameTube { id: s("T-1") },
+        PatientNotTube {
+            scanned: s("P-1"),
+            patient: s("P-1"),
+        },
+        PatientNotTube {
+            scanned: s("P-2"),
+            patient: s("P-1"),
+        },
+        PatientInProgress {
+            scanned: s("P-2"),
+            patient: s("P-1"),
+            specimen_id: s("T-1"),
+        },
+        SecondTube {
+            scanned: s("T-2"),
+            current: s("T-1"),
+        },
+        UnrecognisedCode { code: s("X") },
+        AmbiguousCode { code: s("P1") },
+        DraftRegistered { id: s("T-1") },
+        DraftExpired {
+            seconds: 600,
+            patient: Some(s("P-1")),
+            specimen_id: None,
+        },
+        DraftExpired {
+            seconds: 90,
+            patient: None,
+            specimen_id: Some(s("T-1")),
+        },
+        StationNotForRole {
+            role: Role::Reception,
+            station: s("packing-1"),
+            workflow: s("packing"),
+        },
+        DeviceGarbage {
+            discarded: 9,
+            preview: s("\\x00NOISE"),
+        },
+        DeviceTooLong {
+            limit: 4096,
+            preview: s("7777"),
+        },
+        DeviceHalfFrame {
+            cause: s("silence"),
+            discarded: 6,
+            preview: s("P-HALF"),
+        },
     ];
     all.extend(Step::ALL.into_iter().map(|step| Next { step }));
     for m in &all {
@@ -409,7 +699,21 @@ pub(super) fn samples() -> Vec<ScanMsg> {
             | AlreadyReceived { .. }
             | DuplicateScan { .. }
             | NotRecorded
-            | Next { .. } => {}
+            | Next { .. }
+            | ReceptionCancelled { .. }
+            | SamePatient { .. }
+            | SameTube { .. }
+            | PatientNotTube { .. }
+            | PatientInProgress { .. }
+            | SecondTube { .. }
+            | UnrecognisedCode { .. }
+            | AmbiguousCode { .. }
+            | DraftRegistered { .. }
+            | DraftExpired { .. }
+            | StationNotForRole { .. }
+            | DeviceGarbage { .. }
+            | DeviceTooLong { .. }
+            | DeviceHalfFrame { .. } => {}
         }
     }
     all

@@ -102,23 +102,29 @@
     dd.classList.toggle('empty', !text);
   }
 
-  function showDraft(draft) {
-    if (!$('draft')) return;
-    draft = draft || {};
-    setDd('draft-patient', draft.patient);
-    setDd('draft-tube', draft.specimen_id);
-    prefill(draft);
-    const kit = draft.kit;
-    if (!kit) {
-      setDd('draft-kit', null);
-      return;
-    }
+  // A site time ("2026-11-21T09:12:33+09:00") as its wall clock, HH:MM.
+  function clock(at) {
+    return String(at || '').substring(11, 16);
+  }
+
+  function kitText(kit) {
+    if (!kit) return '';
     const parts = [kit.description || t.kit_not_catalogued];
     if (kit.specimen_type) parts.push(t.kit_type + ': ' + (data.types[kit.specimen_type] || kit.specimen_type));
     parts.push(t.kit_gtin + ' ' + kit.gtin);
     if (kit.lot) parts.push(t.kit_lot + ' ' + kit.lot);
     if (kit.expiry) parts.push(t.kit_expiry + ' ' + kit.expiry);
-    setDd('draft-kit', parts.join(' / '));
+    return parts.join(' / ');
+  }
+
+  function showDraft(draft) {
+    if (!$('draft')) return;
+    draft = draft || {};
+    setDd('draft-patient', draft.patient);
+    setDd('draft-tube', draft.specimen_id);
+    setDd('draft-kit', kitText(draft.kit));
+    $('draft-expires').textContent = draft.expires_at ? t.draft_expires.replace('{time}', clock(draft.expires_at)) : '';
+    prefill(draft);
   }
 
   // --- The registration form (reception only): the scans fill it, the
@@ -126,21 +132,28 @@
   const form = $('reg-form');
   const f = data.form || { t: {} };
 
-  // The draft is the station's state: the form follows it, a scan that
-  // reads nothing leaves it alone (a typed value is kept until a scan
-  // brings a new one).
+  // The draft is the station's state: the form follows what a scan
+  // changed in it, and keeps what the clerk typed where the draft did not
+  // change (a tube number typed by hand survives the kit's scan).
+  let shown = {};
   function prefill(draft) {
     if (!form) return;
-    $('reg-specimen-id').value = draft.specimen_id || '';
-    $('reg-patient-id').value = draft.patient || '';
-    const kit = draft.kit;
-    $('reg-kit').value = kit ? kit.scan : '';
-    if (kit && kit.specimen_type) {
-      const type = $('reg-type');
-      if (Array.from(type.options).some((o) => o.value === kit.specimen_type)) {
-        type.value = kit.specimen_type;
+    const kit = draft.kit || null;
+    const kitScan = kit ? kit.scan : '';
+    if ((draft.specimen_id || '') !== (shown.specimen_id || '')) $('reg-specimen-id').value = draft.specimen_id || '';
+    if ((draft.patient || '') !== (shown.patient || '')) $('reg-patient-id').value = draft.patient || '';
+    if (kitScan !== (shown.kit ? shown.kit.scan : '')) {
+      $('reg-kit').value = kitScan;
+      $('reg-kit-view').value = kitText(kit);
+      if (kit && kit.specimen_type) {
+        const type = $('reg-type');
+        if (Array.from(type.options).some((o) => o.value === kit.specimen_type)) {
+          type.value = kit.specimen_type;
+        }
       }
     }
+    shown = draft;
+    collectedFromDraft(draft);
     explain();
   }
 
@@ -172,6 +185,43 @@
     utc = wall - offsetAt(utc);
     return new Date(utc);
   }
+  // The collection time: the tube's scan time when the draft has one, else
+  // the clock (kept current, and taken at the moment the form is sent),
+  // until the clerk types one. A page left open all morning never sends
+  // the time it was opened.
+  let collectedMode = 'now';
+  let tubeAt = null;
+  function collectedHint() {
+    const hint = $('reg-collected-hint');
+    if (collectedMode === 'tube') hint.textContent = f.t.collected_from_tube.replace('{time}', clock(tubeAt));
+    else if (collectedMode === 'typed') hint.textContent = f.t.collected_typed;
+    else hint.textContent = f.t.collected_now;
+  }
+  function collectedAuto() {
+    if (collectedMode === 'typed') return;
+    if (tubeAt) {
+      collectedMode = 'tube';
+      $('reg-collected').value = String(tubeAt).substring(0, 16);
+    } else {
+      collectedMode = 'now';
+      $('reg-collected').value = siteNow();
+    }
+    collectedHint();
+  }
+  function collectedFromDraft(draft) {
+    const at = draft.tube_scanned_at || null;
+    if (at === tubeAt) return;
+    tubeAt = at;
+    collectedAuto();
+  }
+  function collectedForRequest() {
+    if (collectedMode === 'tube' && tubeAt) return tubeAt;
+    if (collectedMode === 'now') return new Date().toISOString();
+    const typed = siteInstant($('reg-collected').value);
+    // An unreadable time goes as typed, for the API to refuse in words.
+    return typed && !isNaN(typed) ? typed.toISOString() : $('reg-collected').value;
+  }
+
   function dayNumber(ymd) {
     const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(ymd || '');
     return m ? Date.UTC(+m[1], +m[2] - 1, +m[3]) / 86400000 : null;
@@ -226,7 +276,6 @@
   }
 
   function registration() {
-    const collected = siteInstant($('reg-collected').value);
     const ppe = Array.from(form.querySelectorAll('input[name="ppe"]:checked')).map((c) => c.value);
     const body = {
       specimen_id: $('reg-specimen-id').value.trim(),
@@ -240,8 +289,7 @@
         patient_id: optional('reg-patient-id'),
       },
       type: $('reg-type').value,
-      // An unreadable time goes as typed, for the API to refuse in words.
-      collected_at: collected && !isNaN(collected) ? collected.toISOString() : $('reg-collected').value,
+      collected_at: collectedForRequest(),
       asymptomatic: $('reg-asymptomatic').checked,
       test_method: $('reg-method').value,
       ppe: ppe,
@@ -250,7 +298,98 @@
     if (onset && !body.asymptomatic) body.onset_date = onset;
     const kit = $('reg-kit').value;
     if (kit) body.kit = kit;
+    const reason = $('reg-override');
+    if (reason && !$('reg-override-field').hidden && reason.value.trim() !== '') {
+      body.override_reason = reason.value.trim();
+    }
     return body;
+  }
+
+  // --- A refusal beside the button: it takes the focus, names every
+  // reason, and marks the fields to correct (aria-invalid, described by
+  // the refusal).
+  const formError = $('reg-error');
+  function fieldElements(field) {
+    const id = f.field_ids && f.field_ids[field];
+    const node = id ? $(id) : null;
+    if (!node) return [];
+    return node.tagName === 'FIELDSET' ? Array.from(node.querySelectorAll('input')) : [node];
+  }
+  function clearMarks() {
+    form.querySelectorAll('[aria-invalid]').forEach((node) => {
+      node.removeAttribute('aria-invalid');
+      const ids = (node.getAttribute('aria-describedby') || '').split(' ').filter((x) => x && x !== 'reg-error');
+      if (ids.length) node.setAttribute('aria-describedby', ids.join(' '));
+      else node.removeAttribute('aria-describedby');
+    });
+  }
+  function mark(fields) {
+    fields.forEach((field) => fieldElements(field).forEach((node) => {
+      node.setAttribute('aria-invalid', 'true');
+      const ids = (node.getAttribute('aria-describedby') || '').split(' ').filter((x) => x);
+      if (!ids.includes('reg-error')) ids.push('reg-error');
+      node.setAttribute('aria-describedby', ids.join(' '));
+    }));
+  }
+  // The fields an error body points at: `field` (400), `fields` (409
+  // patient_mismatch: identity fields of the patient) and the rules of
+  // `refusals` (422).
+  function faultyFields(e, list) {
+    const out = [];
+    if (e.field) out.push(e.field);
+    (e.fields || []).forEach((x) => out.push('patient.' + x));
+    list.forEach((n) => ((f.rule_fields || {})[n.code] || []).forEach((x) => out.push(x)));
+    return out.filter((x, i) => out.indexOf(x) === i);
+  }
+  function hideFormError() {
+    clearMarks();
+    formError.hidden = true;
+    formError.replaceChildren();
+  }
+  function showFormError(e, list) {
+    clearMarks();
+    formError.replaceChildren(el('p', 'title', f.t.refused_title));
+    const ul = el('ul');
+    list.forEach((n) => {
+      const li = el('li');
+      const title = n.code && data.reasons[n.code];
+      if (title && title !== n.message) li.appendChild(el('strong', null, title + ': '));
+      li.appendChild(document.createTextNode(n.message || ''));
+      if (n.code) {
+        li.appendChild(document.createTextNode(' '));
+        li.appendChild(el('code', null, n.code));
+      }
+      ul.appendChild(li);
+    });
+    formError.appendChild(ul);
+    formError.hidden = false;
+    mark(faultyFields(e, list));
+    const overrideField = $('reg-override-field');
+    if (overrideField && e.overridable === true && f.may_override) {
+      overrideField.hidden = false;
+    }
+    formError.focus();
+  }
+  function hideOverride() {
+    const overrideField = $('reg-override-field');
+    if (!overrideField) return;
+    overrideField.hidden = true;
+    $('reg-override').value = '';
+  }
+
+  // Back to an empty form for the next patient.
+  function clearForm() {
+    if (!form) return;
+    form.reset();
+    shown = {};
+    tubeAt = null;
+    collectedMode = 'now';
+    $('reg-kit').value = '';
+    $('reg-kit-view').value = '';
+    collectedAuto();
+    hideFormError();
+    hideOverride();
+    explain();
   }
 
   function showRegistered(body) {
@@ -268,6 +407,7 @@
 
   function showRefusal(e) {
     const list = e.refusals && e.refusals.length ? e.refusals : [{ code: e.code, message: e.message }];
+    showFormError(e, list);
     const reasons = list.map((n) => (n.code && data.reasons[n.code]) || n.message);
     panel.className = 'outcome ng';
     $('outcome-verdict').textContent = '\u2715 ' + t.refused;
@@ -279,8 +419,22 @@
     cue(false);
   }
 
+  // The tube this page registered last: its own `reset` event does not
+  // replace the outcome (and warnings) the registration showed.
+  let ownRegistration = null;
   if (form) {
-    $('reg-collected').value = siteNow();
+    collectedAuto();
+    // Keep an untouched clock current while the page stays open.
+    setInterval(() => {
+      if (collectedMode === 'now') {
+        $('reg-collected').value = siteNow();
+        explain();
+      }
+    }, 20000);
+    $('reg-collected').addEventListener('input', () => {
+      collectedMode = 'typed';
+      collectedHint();
+    });
     ['reg-onset', 'reg-collected', 'reg-type', 'reg-asymptomatic'].forEach((id) => {
       $(id).addEventListener('input', explain);
       $(id).addEventListener('change', explain);
@@ -289,17 +443,19 @@
       e.preventDefault();
       const button = $('reg-submit');
       button.disabled = true;
+      const request = registration();
+      ownRegistration = request.specimen_id;
       let res;
       try {
         res = await fetch('/api/v1/specimens?lang=' + data.lang, {
           method: 'POST',
           credentials: 'same-origin',
           headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
-          body: JSON.stringify(registration()),
+          body: JSON.stringify(request),
         });
-      } catch (err) {
+      } catch {
         button.disabled = false;
-        showProblem(t.send_failed, String(err));
+        showProblem(t.send_failed, '');
         cue(false);
         return;
       }
@@ -308,9 +464,7 @@
       if ((res.status === 201 || res.status === 200) && body) {
         showRegistered(body);
         // The next patient starts from a clean form and the scan field.
-        form.reset();
-        $('reg-collected').value = siteNow();
-        explain();
+        clearForm();
         input.focus();
       } else if (res.status === 401) {
         sessionEnded();
@@ -325,8 +479,41 @@
   // The draft follows the station's state: a scan that read nothing keeps
   // it, a cancel clears it.
   function followDraft(o) {
+    // At reception the one command is the start-over: the form goes too.
+    if (o.kind === 'command' && o.accepted && form) clearForm();
     if (o.draft) showDraft(o.draft);
     else if (o.kind === 'command' && o.accepted) showDraft(null);
+  }
+
+  // A reception draft ended without a scan (registered elsewhere, or idle
+  // too long): the desk is ready for the next patient.
+  function onReset(ev) {
+    if (form && !(ev.reason === 'registered' && ev.specimen_id === ownRegistration)) {
+      // The form emptied under the clerk's hands: the next patient starts
+      // at the scan field.
+      const inForm = form.contains(document.activeElement);
+      clearForm();
+      if (inForm) input.focus();
+    }
+    showDraft(ev.draft);
+    const li = el('li', 'reset');
+    const at = String(ev.at || '');
+    const time = el('time', null, at.substring(11, 19));
+    time.setAttribute('datetime', at);
+    li.appendChild(time);
+    li.appendChild(el('span', 'mark', ev.reason === 'registered' ? '\u2713 ' + t.reset_registered : '\u21ba ' + t.reset_expired));
+    li.appendChild(el('span', 'what', ev.message));
+    const feed = $('feed');
+    feed.insertBefore(li, feed.firstChild);
+    while (feed.children.length > FEED_MAX) feed.removeChild(feed.lastChild);
+    $('feed-empty').hidden = true;
+    if (ev.reason === 'registered' && ev.specimen_id === ownRegistration) return;
+    panel.className = 'outcome ' + (ev.reason === 'registered' ? 'ok' : 'reset');
+    $('outcome-verdict').textContent = ev.reason === 'registered' ? '\u2713 ' + t.reset_registered : '\u21ba ' + t.reset_expired;
+    $('outcome-reason').textContent = ev.message;
+    $('outcome-detail').textContent = '';
+    $('outcome-warnings').replaceChildren();
+    $('outcome-next').textContent = '';
   }
 
   // --- Sound: Web Audio beeps, high for accepted, low twice for refused.
@@ -393,16 +580,27 @@
     lastId = Math.max(lastId, view.scan_id);
     addToFeed(view);
     const o = view.outcome;
-    if (!o) return;
+    if (!o || !live) return;
     followDraft(o);
-    if (live) {
-      showOutcome(o);
-      cue(o.accepted);
-    }
+    showOutcome(o);
+    cue(o.accepted);
   }
 
-  // The page opens with the journal's latest scans; only new ones flash.
+  // The page opens with the journal's latest scans (only new ones flash)
+  // and the desk's draft as it is now: a registration or an expiry since
+  // the last scan has already emptied it.
   (data.recent || []).forEach((v) => show(v, false));
+  if (data.draft) showDraft(data.draft);
+
+  // The start-over button sends KTCMD:cancel through the scan path, so it
+  // is journalled and every page of this station follows.
+  const startOver = $('start-over');
+  if (startOver) {
+    startOver.addEventListener('click', () => {
+      send('KTCMD:cancel');
+      input.focus();
+    });
+  }
 
   // A person may type GS as <GS> or \x1d; a scanner in keyboard mode may
   // send it as Ctrl+].
@@ -431,8 +629,8 @@
         headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
         body: JSON.stringify({ station: data.station, data: raw }),
       });
-    } catch (err) {
-      showProblem(t.send_failed, String(err));
+    } catch {
+      showProblem(t.send_failed, '');
       cue(false);
       return;
     }
@@ -473,7 +671,10 @@
   function showDevice(d) {
     const li = deviceItem(d.device);
     li.replaceChildren(el('strong', null, d.device), document.createTextNode(': ' + (data.device_states[d.state] || d.state)));
-    if (d.detail) li.appendChild(el('span', 'detail', ' — ' + d.detail));
+    // An open scanner's detail names the device (a path, USB ids); other
+    // states' details are the driver's own words, which the state's label
+    // already says in the page's language.
+    if (d.detail && d.state === 'open') li.appendChild(el('code', 'detail', d.detail));
   }
   function showDeviceError(d) {
     const reason = data.device_errors[d.code] || d.message;
@@ -508,6 +709,7 @@
     source.addEventListener('scan', (e) => show(JSON.parse(e.data), true));
     source.addEventListener('device', (e) => showDevice(JSON.parse(e.data)));
     source.addEventListener('device_error', (e) => showDeviceError(JSON.parse(e.data)));
+    source.addEventListener('reset', (e) => onReset(JSON.parse(e.data)));
     source.addEventListener('error', () => {
       live(false);
       // The browser retries by itself (with Last-Event-ID) unless the

@@ -7,6 +7,7 @@
 
 pub mod admin;
 pub mod packing;
+pub mod patients;
 pub mod reports;
 pub mod specimens;
 
@@ -84,6 +85,14 @@ pub struct Text {
     pub draft_patient: &'static str,
     pub draft_tube: &'static str,
     pub draft_kit: &'static str,
+    /// `{time}`: when an untouched draft is dropped.
+    pub draft_expires: &'static str,
+    pub start_over: &'static str,
+    pub start_over_hint: &'static str,
+    /// The large panel's heading when a registration ended the draft.
+    pub reset_registered: &'static str,
+    /// … when the draft sat idle too long.
+    pub reset_expired: &'static str,
     pub kit_gtin: &'static str,
     pub kit_lot: &'static str,
     pub kit_expiry: &'static str,
@@ -178,10 +187,15 @@ pub const JA: Text = Text {
     no_devices: "このステーションに設定されたスキャナーはありません。上の入力欄を使ってください。",
     device_errors_title: "スキャナーの異常",
     draft_title: "受付の下書き",
-    draft_note: "患者・採取管・キットの順に読み取ると、下の登録フォームに入ります。",
+    draft_note: "患者・採取管・キットを読み取ると（順番は問いません）、下の登録フォームに入ります。登録すると次の患者に進みます。",
     draft_patient: "患者",
     draft_tube: "検体番号（採取管）",
     draft_kit: "採取キット",
+    draft_expires: "操作がなければ {time} に取り消します",
+    start_over: "やり直し",
+    start_over_hint: "読み取った患者・採取管・キットと入力中のフォームを取り消して、最初から受付します（KTCMD:cancel を読み取るのと同じです）。",
+    reset_registered: "受付完了",
+    reset_expired: "受付を取り消しました",
     kit_gtin: "GTIN",
     kit_lot: "ロット",
     kit_expiry: "使用期限",
@@ -273,10 +287,15 @@ pub const EN: Text = Text {
     no_devices: "No scanner is configured for this station: use the field above.",
     device_errors_title: "Scanner errors",
     draft_title: "Registration draft",
-    draft_note: "Scan the patient, the tube and the kit: they fill the registration form below.",
+    draft_note: "Scan the patient, the tube and the kit, in any order: they fill the registration form below. Registering moves on to the next patient.",
     draft_patient: "Patient",
     draft_tube: "Tube (specimen id)",
     draft_kit: "Collection kit",
+    draft_expires: "Dropped at {time} unless something is scanned",
+    start_over: "Start over",
+    start_over_hint: "Drops the scanned patient, tube and kit and the form being filled, and starts a new registration (the same as scanning KTCMD:cancel).",
+    reset_registered: "Done",
+    reset_expired: "Registration dropped",
     kit_gtin: "GTIN",
     kit_lot: "Lot",
     kit_expiry: "Expiry",
@@ -423,6 +442,14 @@ pub struct FormText {
     pub specimen_legend: &'static str,
     pub specimen_type: &'static str,
     pub collected_at: &'static str,
+    /// The collection time is the tube's scan time (`{time}`).
+    pub collected_from_tube: &'static str,
+    /// The collection time follows the clock until the form is sent.
+    pub collected_now: &'static str,
+    /// The clerk typed the collection time.
+    pub collected_typed: &'static str,
+    pub kit: &'static str,
+    pub kit_none: &'static str,
     pub onset_date: &'static str,
     pub asymptomatic: &'static str,
     pub days_label: &'static str,
@@ -448,6 +475,10 @@ pub struct FormText {
     pub submit: &'static str,
     pub registered: &'static str,
     pub sending: &'static str,
+    /// Heads the refusal shown beside the submit button.
+    pub refused_title: &'static str,
+    pub override_reason: &'static str,
+    pub override_hint: &'static str,
 }
 
 pub const FORM_JA: FormText = FormText {
@@ -469,6 +500,11 @@ pub const FORM_JA: FormText = FormText {
     specimen_legend: "検体",
     specimen_type: "検体の種類",
     collected_at: "採取日時",
+    collected_from_tube: "採取管を読み取った時刻（{time}）です。違うときは直してください。",
+    collected_now: "登録する時刻が入ります。違うときは直してください。",
+    collected_typed: "入力した時刻で登録します。",
+    kit: "採取キット",
+    kit_none: "読み取っていません（キットのラベルを読み取ると入ります）",
     onset_date: "発症日",
     asymptomatic: "無症状",
     days_label: "発症からの日数",
@@ -493,6 +529,9 @@ pub const FORM_JA: FormText = FormText {
     submit: "登録する",
     registered: "登録しました",
     sending: "送信中…",
+    refused_title: "登録できません",
+    override_reason: "適用除外の理由",
+    override_hint: "検査室・管理者の判断でルールに合わない検体を登録するときだけ、理由を書いてもう一度「登録する」を押してください。理由は報告と送付票に残ります。",
 };
 
 pub const FORM_EN: FormText = FormText {
@@ -514,6 +553,11 @@ pub const FORM_EN: FormText = FormText {
     specimen_legend: "Specimen",
     specimen_type: "Specimen type",
     collected_at: "Collected at",
+    collected_from_tube: "The time the tube was scanned ({time}); correct it if the specimen was collected at another time.",
+    collected_now: "The time of registering; correct it if the specimen was collected at another time.",
+    collected_typed: "Registered with the time you entered.",
+    kit: "Collection kit",
+    kit_none: "None scanned (scan the kit's label to add it)",
     onset_date: "Onset date",
     asymptomatic: "Asymptomatic",
     days_label: "Days since onset",
@@ -538,6 +582,9 @@ pub const FORM_EN: FormText = FormText {
     submit: "Register",
     registered: "Registered",
     sending: "Sending…",
+    refused_title: "Not registered",
+    override_reason: "Override reason",
+    override_hint: "Only to register a specimen the rules refuse, on a lab or admin user's judgement: write why, then press Register again. The reason is kept in reports and on the slip.",
 };
 
 impl Lang {
