@@ -344,16 +344,7 @@ pub const EN: Text = Text {
 };
 
 pub fn role_label(lang: Lang, role: Role) -> &'static str {
-    match (lang, role) {
-        (Lang::Ja, Role::Reception) => "受付",
-        (Lang::Ja, Role::Lab) => "検査室",
-        (Lang::Ja, Role::HealthCentre) => "保健所",
-        (Lang::Ja, Role::Admin) => "管理者",
-        (Lang::En, Role::Reception) => "reception",
-        (Lang::En, Role::Lab) => "lab",
-        (Lang::En, Role::HealthCentre) => "health centre",
-        (Lang::En, Role::Admin) => "admin",
-    }
+    crate::domain::messages::role_name(role, lang)
 }
 
 pub fn workflow_label(lang: Lang, workflow: Workflow) -> &'static str {
