@@ -6,7 +6,9 @@
 
 mod common;
 
-use common::{registration, spawn_app_with, with_stations, Event, EventStream, TestApp};
+use common::{
+    registration, spawn_app_with, with_stations, with_vtm_kit, Event, EventStream, TestApp,
+};
 use kentai::config::Config;
 use kentai::domain::roles::Role;
 use kentai::scanning::{Incoming, ScanService};
@@ -23,12 +25,7 @@ async fn app() -> TestApp {
 async fn app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     spawn_app_with(|c| {
         with_stations(c);
-        c.kits.push(kentai::domain::kits::KitEntry {
-            gtin: "04912345000019".into(),
-            specimen_type: kentai::domain::SpecimenType::NasopharyngealSwab,
-            swab_material: kentai::domain::kits::SwabMaterial::Flocked,
-            description: "VTM kit".into(),
-        });
+        with_vtm_kit(c);
         adjust(c);
     })
     .await

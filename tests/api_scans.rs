@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{registration, spawn_app_with, with_stations, TestApp, REQUIRED_ITEMS};
+use common::{registration, spawn_app_with, with_stations, with_vtm_kit, TestApp, REQUIRED_ITEMS};
 use kentai::domain::roles::Role;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -14,12 +14,7 @@ const WAIT: Duration = Duration::from_secs(5);
 async fn app() -> TestApp {
     spawn_app_with(|c| {
         with_stations(c);
-        c.kits.push(kentai::domain::kits::KitEntry {
-            gtin: "04912345000019".into(),
-            specimen_type: kentai::domain::SpecimenType::NasopharyngealSwab,
-            swab_material: kentai::domain::kits::SwabMaterial::Flocked,
-            description: "VTM kit".into(),
-        });
+        with_vtm_kit(c);
     })
     .await
 }

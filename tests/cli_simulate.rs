@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{spawn_app_with, with_stations, TestApp};
+use common::{spawn_app_with, with_stations};
 use kentai::config::ScannerConfig;
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::path::{Path, PathBuf};
@@ -180,23 +180,6 @@ fn serial_scanner(name: &str, path: &Path, station: &str) -> ScannerConfig {
     toml::from_str(&text).expect("scanner entry")
 }
 
-/// Waits until the server reads the named scanner.
-async fn until_open(app: &TestApp, name: &str) {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let (_, body) = app.get("/api/v1/devices", &app.admin).await;
-        let state = body
-            .as_array()
-            .and_then(|l| l.iter().find(|d| d["name"] == name))
-            .map(|d| d["state"].as_str().unwrap_or("").to_string());
-        if matches!(state.as_deref(), Some("open" | "reading")) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "{name} never opened: {body}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_server_hears_each_line_typed_into_kentai_simulate_before_its_stdin_closes() {
     let dir = tempfile::tempdir().unwrap();
@@ -208,7 +191,7 @@ async fn a_server_hears_each_line_typed_into_kentai_simulate_before_its_stdin_cl
         c.scanners = vec![scanner];
     })
     .await;
-    until_open(&app, "desk-1").await;
+    app.until_scanner_open("desk-1", WAIT).await;
     let mut events = app.events("reception-1", &app.admin, None).await;
 
     for data in ["P-000201", "P-000202"] {

@@ -34,23 +34,6 @@ async fn app_with_scanners(scanners: Vec<ScannerConfig>) -> TestApp {
     .await
 }
 
-/// Waits until the server reads the named scanner.
-async fn until_open(app: &TestApp, name: &str) {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let (_, body) = app.get("/api/v1/devices", &app.admin).await;
-        let state = body
-            .as_array()
-            .and_then(|l| l.iter().find(|d| d["name"] == name))
-            .map(|d| d["state"].as_str().unwrap_or("").to_string());
-        if matches!(state.as_deref(), Some("open" | "reading")) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "{name} never opened: {body}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 /// Runs blocking pty writes off the test's runtime.
 async fn send(pty: &mut Pty, bytes: &[u8], suffix: Option<Suffix>) {
     let bytes = bytes.to_vec();
@@ -80,7 +63,7 @@ async fn desk() -> Desk {
     let link = link_in(&dir, "desk-1");
     let pty = Pty::create(&link).unwrap();
     let app = app_with_scanners(vec![serial_scanner("desk-1", &link, "reception-1")]).await;
-    until_open(&app, "desk-1").await;
+    app.until_scanner_open("desk-1", WAIT).await;
     let events = app.events("reception-1", &app.admin, None).await;
     Desk {
         _dir: dir,
@@ -143,7 +126,7 @@ async fn a_scanner_unplugged_mid_frame_and_plugged_back_is_read_again_without_a_
     }
 
     let mut pty = Pty::create(&link).unwrap();
-    until_open(&app, "desk-1").await;
+    app.until_scanner_open("desk-1", WAIT).await;
     send(&mut pty, b"P-AFTER", Some(Suffix::Cr)).await;
     let event = events
         .next_scan(WAIT)
@@ -226,7 +209,7 @@ async fn thirty_two_scanners_scanning_at_once_lose_nothing() {
     }
     let app = app_with_scanners(scanners).await;
     for i in 0..SCANNERS {
-        until_open(&app, &format!("s{i}")).await;
+        app.until_scanner_open(&format!("s{i}"), WAIT).await;
     }
     let writers: Vec<_> = ptys
         .into_iter()

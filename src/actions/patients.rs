@@ -7,7 +7,7 @@
 //! reason, by a role that may make it, kept as a new version with the old
 //! values, and audited with both.
 
-use super::views::user_names;
+use super::views::{patient_view, user_names, PatientView};
 use super::{audit, check_optional_text, check_text, naive, ActionError, Actor, Ctx};
 use crate::domain::codes::Notice;
 use crate::domain::messages::{InputMsg, RecordMsg};
@@ -237,14 +237,10 @@ pub struct PatientVersionView {
 /// specimens.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PatientRecord {
-    pub patient_id: Option<String>,
+    /// The current identity, as a specimen shows it.
+    #[serde(flatten)]
+    pub identity: PatientView,
     pub facility_code: String,
-    pub name: String,
-    pub name_kana: Option<String>,
-    pub birth_date: Option<NaiveDate>,
-    pub sex: Sex,
-    pub address: Option<String>,
-    pub phone: Option<String>,
     pub version: i32,
     /// Whether the identity was ever corrected (reports say so).
     pub corrected: bool,
@@ -315,15 +311,9 @@ fn record(ctx: &Ctx, c: &mut DbConnection, row: PatientRow) -> Result<PatientRec
         before = Some(identity);
     }
     Ok(PatientRecord {
-        patient_id: row.patient_number.clone(),
         facility_code: row.facility_code.clone(),
-        sex: Sex::from_code(&row.sex).unwrap_or(Sex::Unknown),
-        name: row.name,
-        name_kana: row.name_kana,
-        birth_date: row.birth_date,
-        address: row.address,
-        phone: row.phone,
         version: row.version,
+        identity: patient_view(&row),
         corrected: versions.iter().any(|v| v.kind == CORRECTED),
         versions: views,
         specimens,

@@ -36,6 +36,19 @@ pub struct PatientView {
     pub phone: Option<String>,
 }
 
+/// The patient's current identity as a view shows it.
+pub(crate) fn patient_view(p: &PatientRow) -> PatientView {
+    PatientView {
+        patient_id: p.patient_number.clone(),
+        name: p.name.clone(),
+        name_kana: p.name_kana.clone(),
+        birth_date: p.birth_date,
+        sex: Sex::from_code(&p.sex).unwrap_or(Sex::Unknown),
+        address: p.address.clone(),
+        phone: p.phone.clone(),
+    }
+}
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct LocationView {
     pub code: String,
@@ -476,15 +489,7 @@ fn assemble(
         });
 
     SpecimenView {
-        patient: PatientView {
-            patient_id: patient.patient_number,
-            name: patient.name,
-            name_kana: patient.name_kana,
-            birth_date: patient.birth_date,
-            sex: Sex::from_code(&patient.sex).unwrap_or(Sex::Unknown),
-            address: patient.address,
-            phone: patient.phone,
-        },
+        patient: patient_view(&patient),
         type_label_ja: specimen_type.label_ja(),
         category: specimen_type.category(),
         priority: i32::from(specimen_type.priority()),

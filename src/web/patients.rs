@@ -45,12 +45,16 @@ pub struct CorrectionForm {
 impl CorrectionForm {
     fn of(p: &PatientRecord) -> CorrectionForm {
         CorrectionForm {
-            name: p.name.clone(),
-            name_kana: p.name_kana.clone().unwrap_or_default(),
-            birth_date: p.birth_date.map(|d| d.to_string()).unwrap_or_default(),
-            sex: p.sex.code().to_string(),
-            address: p.address.clone().unwrap_or_default(),
-            phone: p.phone.clone().unwrap_or_default(),
+            name: p.identity.name.clone(),
+            name_kana: p.identity.name_kana.clone().unwrap_or_default(),
+            birth_date: p
+                .identity
+                .birth_date
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            sex: p.identity.sex.code().to_string(),
+            address: p.identity.address.clone().unwrap_or_default(),
+            phone: p.identity.phone.clone().unwrap_or_default(),
             ..CorrectionForm::default()
         }
     }
@@ -76,12 +80,12 @@ impl CorrectionForm {
         let sex = Sex::from_code(&self.sex).unwrap_or(Sex::Unknown);
         let name = self.name.trim().to_string();
         Ok(PatientCorrection {
-            name: (name != p.name).then_some(name),
-            name_kana: changed(&p.name_kana, text(&self.name_kana)),
-            birth_date: changed(&p.birth_date, birth_date),
-            sex: (sex != p.sex).then_some(sex),
-            address: changed(&p.address, text(&self.address)),
-            phone: changed(&p.phone, text(&self.phone)),
+            name: (name != p.identity.name).then_some(name),
+            name_kana: changed(&p.identity.name_kana, text(&self.name_kana)),
+            birth_date: changed(&p.identity.birth_date, birth_date),
+            sex: (sex != p.identity.sex).then_some(sex),
+            address: changed(&p.identity.address, text(&self.address)),
+            phone: changed(&p.identity.phone, text(&self.phone)),
             reason: self.reason.clone(),
         })
     }
@@ -230,7 +234,7 @@ fn draw(
 ) -> HttpResponse {
     let lang = super::lang(req);
     let w = texts(lang);
-    let id = p.patient_id.clone().unwrap_or_default();
+    let id = p.identity.patient_id.clone().unwrap_or_default();
     let may_correct = user.session.actor.role.may(Action::CorrectPatients);
     let title = format!("{} {id}", w.title);
     let body = markup! {
@@ -243,12 +247,12 @@ fn draw(
                     @if p.corrected { " " span class="badge corrected" { (w.corrected_badge) } }
                 }
                 dl class="facts" {
-                    dt { (w.name) } dd { (p.name) }
-                    dt { (w.name_kana) } dd { (value_or_none(w, p.name_kana.clone())) }
-                    dt { (w.birth_date) } dd { (value_or_none(w, p.birth_date.map(|d| d.to_string()))) }
-                    dt { (w.sex) } dd { (sex_label(lang, p.sex)) }
-                    dt { (w.address) } dd { (value_or_none(w, p.address.clone())) }
-                    dt { (w.phone) } dd { (value_or_none(w, p.phone.clone())) }
+                    dt { (w.name) } dd { (p.identity.name) }
+                    dt { (w.name_kana) } dd { (value_or_none(w, p.identity.name_kana.clone())) }
+                    dt { (w.birth_date) } dd { (value_or_none(w, p.identity.birth_date.map(|d| d.to_string()))) }
+                    dt { (w.sex) } dd { (sex_label(lang, p.identity.sex)) }
+                    dt { (w.address) } dd { (value_or_none(w, p.identity.address.clone())) }
+                    dt { (w.phone) } dd { (value_or_none(w, p.identity.phone.clone())) }
                     dt { (w.facility) } dd { code { (p.facility_code) } }
                 }
             }
@@ -314,6 +318,35 @@ fn correction_form(
     let fault = fault(note);
     let invalid = |field: &str| (fault.as_deref() == Some(field)).then_some("true");
     let sexes = [Sex::Unknown, Sex::Male, Sex::Female, Sex::Other];
+    // (element id, field, label, input type, value, layout class)
+    let inputs = [
+        ("p-name", "name", w.name, "text", &form.name, "field"),
+        (
+            "p-kana",
+            "name_kana",
+            w.name_kana,
+            "text",
+            &form.name_kana,
+            "field",
+        ),
+        (
+            "p-birth",
+            "birth_date",
+            w.birth_date,
+            "date",
+            &form.birth_date,
+            "field",
+        ),
+        ("p-phone", "phone", w.phone, "tel", &form.phone, "field"),
+        (
+            "p-address",
+            "address",
+            w.address,
+            "text",
+            &form.address,
+            "field wide",
+        ),
+    ];
     markup! {
         section aria-labelledby="correct-title" class="patient-correct" {
             h2 id="correct-title" { (w.correct_title) }
@@ -321,20 +354,12 @@ fn correction_form(
             form method="post" action=(patient_path(id)) autocomplete="off" {
                 input type="hidden" name="csrf" value=(user.session.csrf);
                 div class="field-grid" {
-                    div class="field" {
-                        label for="p-name" { (w.name) }
-                        input id="p-name" name="name" type="text" required value=(form.name)
-                            aria-invalid=[invalid("name")];
-                    }
-                    div class="field" {
-                        label for="p-kana" { (w.name_kana) }
-                        input id="p-kana" name="name_kana" type="text" value=(form.name_kana)
-                            aria-invalid=[invalid("name_kana")];
-                    }
-                    div class="field" {
-                        label for="p-birth" { (w.birth_date) }
-                        input id="p-birth" name="birth_date" type="date" value=(form.birth_date)
-                            aria-invalid=[invalid("birth_date")];
+                    @for (id, field, label, kind, value, class) in inputs {
+                        div class=(class) {
+                            label for=(id) { (label) }
+                            input id=(id) name=(field) type=(kind) value=(value)
+                                required[field == "name"] aria-invalid=[invalid(field)];
+                        }
                     }
                     div class="field" {
                         label for="p-sex" { (w.sex) }
@@ -343,16 +368,6 @@ fn correction_form(
                                 option value=(s.code()) selected[form.sex == s.code()] { (sex_label(lang, s)) }
                             }
                         }
-                    }
-                    div class="field" {
-                        label for="p-phone" { (w.phone) }
-                        input id="p-phone" name="phone" type="tel" value=(form.phone)
-                            aria-invalid=[invalid("phone")];
-                    }
-                    div class="field wide" {
-                        label for="p-address" { (w.address) }
-                        input id="p-address" name="address" type="text" value=(form.address)
-                            aria-invalid=[invalid("address")];
                     }
                     div class="field wide" {
                         label for="p-reason" { (w.reason) }

@@ -259,6 +259,7 @@ fn registration_form(lang: Lang, saliva_max: i64, may_override: bool) -> maud::M
                 }
                 fieldset {
                     legend { (f.patient_legend) }
+                    p id="reg-patient-note" class="hint" aria-live="polite" hidden {}
                     div class="field-grid" {
                         div class="field" {
                             label for="reg-patient-id" { (f.patient_id) }
@@ -455,6 +456,9 @@ fn form_data(lang: Lang, saliva_max: i64, tz: &str, may_override: bool) -> Value
             "collected_from_tube": f.collected_from_tube,
             "collected_now": f.collected_now,
             "collected_typed": f.collected_typed,
+            "patient_known": f.patient_known,
+            "patient_known_link": f.patient_known_link,
+            "patient_new": f.patient_new,
         },
     })
 }

@@ -429,6 +429,26 @@ impl TestApp {
         }
     }
 
+    /// Waits (up to `wait`) until the server reads the scanner `name`.
+    pub async fn until_scanner_open(&self, name: &str, wait: std::time::Duration) {
+        let deadline = std::time::Instant::now() + wait;
+        loop {
+            let (_, body) = self.get("/api/v1/devices", &self.admin).await;
+            let state = body
+                .as_array()
+                .and_then(|l| l.iter().find(|d| d["name"] == name))
+                .map(|d| d["state"].as_str().unwrap_or("").to_string());
+            if matches!(state.as_deref(), Some("open" | "reading")) {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{name} never opened: {body}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     /// `POST /api/v1/scans`.
     pub async fn scan(&self, token: &str, station: &str, data: &str) -> (u16, Value) {
         self.post(
@@ -438,6 +458,17 @@ impl TestApp {
         )
         .await
     }
+}
+
+/// The catalogue's VTM kit (GTIN 04912345000019, nasopharyngeal swab,
+/// flocked) that the reception tests scan.
+pub fn with_vtm_kit(config: &mut Config) {
+    config.kits.push(kentai::domain::kits::KitEntry {
+        gtin: "04912345000019".into(),
+        specimen_type: kentai::domain::SpecimenType::NasopharyngealSwab,
+        swab_material: kentai::domain::kits::SwabMaterial::Flocked,
+        description: "VTM kit".into(),
+    });
 }
 
 /// The stations the scan tests use, one per workflow.

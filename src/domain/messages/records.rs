@@ -234,8 +234,16 @@ impl RecordMsg {
                 "package {package} has no tube yet: add tubes before ticking"
             ),
             PackageIncomplete { package, missing } => {
+                // A desk's panel shows the first few; the answer's
+                // `missing` list and the package page have them all.
+                const SHOWN: usize = 6;
                 let n = missing.len();
-                let items: Vec<String> = missing.iter().map(|m| m.render(lang)).collect();
+                let mut items: Vec<String> =
+                    missing.iter().take(SHOWN).map(|m| m.render(lang)).collect();
+                if n > SHOWN {
+                    let more = n - SHOWN;
+                    items.push(say!(lang, "ほか{more}項目", "{more} more"));
+                }
                 let items = list(lang, &items);
                 say!(
                     lang,

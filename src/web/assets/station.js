@@ -141,7 +141,10 @@
     const kit = draft.kit || null;
     const kitScan = kit ? kit.scan : '';
     if ((draft.specimen_id || '') !== (shown.specimen_id || '')) $('reg-specimen-id').value = draft.specimen_id || '';
-    if ((draft.patient || '') !== (shown.patient || '')) $('reg-patient-id').value = draft.patient || '';
+    if ((draft.patient || '') !== (shown.patient || '')) {
+      $('reg-patient-id').value = draft.patient || '';
+      lookupPatient(draft.patient || '');
+    }
     if (kitScan !== (shown.kit ? shown.kit.scan : '')) {
       $('reg-kit').value = kitScan;
       $('reg-kit-view').value = kitText(kit);
@@ -155,6 +158,53 @@
     shown = draft;
     collectedFromDraft(draft);
     explain();
+  }
+
+  // A scanned patient the records know fills the identity fields from the
+  // record, so a returning patient is not typed again (and a typo cannot
+  // become a mismatch); a new one leaves them for the clerk.
+  const identity = { name: 'reg-name', name_kana: 'reg-kana', birth_date: 'reg-birth', sex: 'reg-sex', address: 'reg-address', phone: 'reg-phone' };
+  let lookedUp = '';
+  function patientNote(text, link) {
+    const note = $('reg-patient-note');
+    if (!note) return;
+    note.replaceChildren();
+    note.hidden = !text;
+    if (!text) return;
+    note.appendChild(document.createTextNode(text + ' '));
+    if (link) {
+      const a = el('a', null, f.t.patient_known_link);
+      a.href = link;
+      a.target = '_blank';
+      note.appendChild(a);
+    }
+  }
+  async function lookupPatient(id) {
+    lookedUp = id;
+    if (!id) {
+      patientNote('');
+      return;
+    }
+    let res;
+    try {
+      res = await fetch('/api/v1/patients/' + encodeURIComponent(id) + '?lang=' + data.lang, { credentials: 'same-origin' });
+    } catch (err) {
+      return;
+    }
+    // A later scan may have moved on to another patient meanwhile.
+    if (lookedUp !== id) return;
+    if (res.status === 404) {
+      Object.values(identity).forEach((fid) => { $(fid).value = fid === 'reg-sex' ? 'unknown' : ''; });
+      patientNote(f.t.patient_new);
+      return;
+    }
+    if (!res.ok) return;
+    const p = await res.json().catch(() => null);
+    if (!p || lookedUp !== id) return;
+    Object.entries(identity).forEach(([key, fid]) => {
+      $(fid).value = p[key] === null || p[key] === undefined ? (fid === 'reg-sex' ? 'unknown' : '') : p[key];
+    });
+    patientNote(f.t.patient_known.replace('{v}', p.version), '/patients/' + encodeURIComponent(id));
   }
 
   // The site's wall clock, as "YYYY-MM-DDTHH:MM" for datetime-local: the
@@ -386,6 +436,8 @@
     collectedMode = 'now';
     $('reg-kit').value = '';
     $('reg-kit-view').value = '';
+    lookedUp = '';
+    patientNote('');
     collectedAuto();
     hideFormError();
     hideOverride();

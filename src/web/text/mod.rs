@@ -341,16 +341,7 @@ pub const EN: Text = Text {
 };
 
 pub fn role_label(lang: Lang, role: Role) -> &'static str {
-    match (lang, role) {
-        (Lang::Ja, Role::Reception) => "受付",
-        (Lang::Ja, Role::Lab) => "検査室",
-        (Lang::Ja, Role::HealthCentre) => "保健所",
-        (Lang::Ja, Role::Admin) => "管理者",
-        (Lang::En, Role::Reception) => "reception",
-        (Lang::En, Role::Lab) => "lab",
-        (Lang::En, Role::HealthCentre) => "health centre",
-        (Lang::En, Role::Admin) => "admin",
-    }
+    crate::domain::messages::role_name(role, lang)
 }
 
 pub fn workflow_label(lang: Lang, workflow: Workflow) -> &'static str {
@@ -479,6 +470,10 @@ pub struct FormText {
     pub refused_title: &'static str,
     pub override_reason: &'static str,
     pub override_hint: &'static str,
+    /// A scanned patient the records know: `{v}` is the version.
+    pub patient_known: &'static str,
+    pub patient_known_link: &'static str,
+    pub patient_new: &'static str,
 }
 
 pub const FORM_JA: FormText = FormText {
@@ -503,6 +498,9 @@ pub const FORM_JA: FormText = FormText {
     collected_from_tube: "採取管を読み取った時刻（{time}）です。違うときは直してください。",
     collected_now: "登録する時刻が入ります。違うときは直してください。",
     collected_typed: "入力した時刻で登録します。",
+    patient_known: "登録済みの患者です（患者情報 第{v}版）。記録の内容を入れました。本人の申告と違うときは登録せず、検査室に訂正を依頼してください。",
+    patient_known_link: "患者情報を見る",
+    patient_new: "初めての患者です。氏名などを入力してください。",
     kit: "採取キット",
     kit_none: "読み取っていません（キットのラベルを読み取ると入ります）",
     onset_date: "発症日",
@@ -556,6 +554,9 @@ pub const FORM_EN: FormText = FormText {
     collected_from_tube: "The time the tube was scanned ({time}); correct it if the specimen was collected at another time.",
     collected_now: "The time of registering; correct it if the specimen was collected at another time.",
     collected_typed: "Registered with the time you entered.",
+    patient_known: "A registered patient (details version {v}): the record's details are filled in. If the person says otherwise, do not register: ask the lab to correct the record.",
+    patient_known_link: "See the patient's record",
+    patient_new: "A new patient: enter the name and the other details.",
     kit: "Collection kit",
     kit_none: "None scanned (scan the kit's label to add it)",
     onset_date: "Onset date",
