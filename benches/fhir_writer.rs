@@ -15,7 +15,9 @@
 //! to compare the output of two versions byte for byte.
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate};
+use kentai::domain::messages::RuleMsg;
 use kentai::domain::registration::Flag;
+use kentai::domain::Msg;
 use kentai::domain::RuleCode;
 use kentai::report::fhir::FhirWriter;
 use kentai::report::ReportRow;
@@ -198,7 +200,7 @@ fn day(n: usize, midnight: DateTime<FixedOffset>) -> Vec<ReportRow> {
             if i % 40 == 0 {
                 flags.push(Flag {
                     code: RuleCode::SalivaWindowExceeded,
-                    message: "発症後12日目の唾液".into(),
+                    message: RuleMsg::SalivaWindowExceeded { day: 12, max: 9 }.into(),
                     override_reason: Some("下気道検体の採取が困難なため".into()),
                 });
             }
@@ -206,9 +208,9 @@ fn day(n: usize, midnight: DateTime<FixedOffset>) -> Vec<ReportRow> {
                 flags.push(Flag {
                     code: RuleCode::FreezeThaw,
                     message: if odd {
-                        " ".into()
+                        Msg::Text(" ".into())
                     } else {
-                        "2 freeze–thaw cycle(s)".into()
+                        RuleMsg::FreezeThawCycles { count: 2 }.into()
                     },
                     override_reason: if odd { Some("  ".into()) } else { None },
                 });

@@ -7,6 +7,7 @@
 //! (as in CI), when a missing Node or `node_modules` fails the test.
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
+use kentai::domain::messages::RuleMsg;
 use kentai::domain::registration::Flag;
 use kentai::domain::RuleCode;
 use kentai::report::fhir::FhirWriter;
@@ -115,12 +116,12 @@ fn rows() -> Vec<ReportRow> {
     ];
     rows[3].flags = vec![Flag {
         code: RuleCode::SalivaWindowExceeded,
-        message: "発症後12日目の唾液".into(),
+        message: RuleMsg::SalivaWindowExceeded { day: 12, max: 9 }.into(),
         override_reason: Some("下気道検体の採取が困難なため".into()),
     }];
     rows[6].flags = vec![Flag {
         code: RuleCode::FreezeThaw,
-        message: "2 freeze–thaw cycle(s)".into(),
+        message: RuleMsg::FreezeThawCycles { count: 2 }.into(),
         override_reason: None,
     }];
     rows[6].freeze_thaw_count = 2;

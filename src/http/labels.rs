@@ -6,6 +6,7 @@ use super::auth::User;
 use super::error::{AppError, ErrorBody};
 use crate::actions::{locations, specimens, ActionError, Actor, Ctx};
 use crate::barcode::classify::gs1_id_elements;
+use crate::domain::messages::{allowed, InputMsg, RecordMsg};
 use crate::domain::roles::Action;
 use crate::domain::RuleCode;
 use crate::print::command_sheet;
@@ -40,9 +41,11 @@ fn format(raw: Option<&str>) -> Result<Format, AppError> {
         None | Some("svg") => Ok(Format::Svg),
         Some("png") => Ok(Format::Png),
         Some("zpl") => Ok(Format::Zpl),
-        Some(other) => Err(AppError::bad_request(format!(
-            "format must be svg, png or zpl, not {other:?}"
-        ))),
+        Some(other) => Err(AppError::bad_request(InputMsg::NotOneOf {
+            field: "format".into(),
+            value: other.into(),
+            allowed: allowed(&["svg", "png", "zpl"]),
+        })),
     }
 }
 
@@ -52,7 +55,7 @@ fn dpi(format: Format, dpi: Option<u32>) -> Result<u32, AppError> {
     match (format, dpi) {
         (Format::Png, dpi) => Ok(dpi.unwrap_or(DEFAULT_DPI)),
         (_, None) => Ok(DEFAULT_DPI),
-        (_, Some(_)) => Err(AppError::bad_request("dpi applies to format=png only")),
+        (_, Some(_)) => Err(AppError::bad_request(InputMsg::DpiOnlyForPng)),
     }
 }
 
@@ -65,10 +68,12 @@ fn print_error(e: PrintError) -> AppError {
             AppError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 RuleCode::Internal,
-                "internal error; see the server log",
+                RecordMsg::Internal,
             )
         }
-        other => AppError::bad_request(other.to_string()),
+        other => AppError::bad_request(InputMsg::CannotPrint {
+            detail: other.to_string(),
+        }),
     }
 }
 
@@ -273,9 +278,7 @@ pub async fn command_sheet(
     let format = format(q.format.as_deref())?;
     let dpi = dpi(format, q.dpi)?;
     if format == Format::Zpl && q.page.is_some() {
-        return Err(AppError::bad_request(
-            "page applies to svg and png; zpl has every command",
-        ));
+        return Err(AppError::bad_request(InputMsg::PageOnlyForImages));
     }
     let page = q.page.unwrap_or(1);
     // An A4 page at 600 dpi is 35 megapixels: not on an async worker.

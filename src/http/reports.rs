@@ -11,6 +11,7 @@ use super::auth::User;
 use super::error::{AppError, ErrorBody};
 use crate::actions::reports::{self, DaySummary, ReportScope};
 use crate::actions::{Actor, Ctx};
+use crate::domain::messages::{allowed, InputMsg};
 use crate::domain::roles::Action;
 use crate::report::csv::{Encoding, Replacement};
 use crate::report::Format;
@@ -55,21 +56,29 @@ fn csv_encodings() -> utoipa::openapi::Object {
     )
 }
 
+/// 400 for a parameter that is not one of `values`.
+fn one_of(field: &str, value: &str, values: &[&str]) -> AppError {
+    AppError::bad_request(InputMsg::NotOneOf {
+        field: field.into(),
+        value: value.into(),
+        allowed: allowed(values),
+    })
+}
+
 fn parse(query: &ReportQuery) -> Result<(ReportScope, Format, Encoding), AppError> {
     let format = match query.format.as_deref() {
         None => Format::Csv,
         Some(code) => Format::from_code(code)
-            .ok_or_else(|| AppError::bad_request("format must be csv, json or fhir"))?,
+            .ok_or_else(|| one_of("format", code, &["csv", "json", "fhir"]))?,
     };
     let encoding = match query.encoding.as_deref() {
         None => Encoding::Utf8,
-        Some(code) => Encoding::from_code(code)
-            .ok_or_else(|| AppError::bad_request("encoding must be utf8 or sjis"))?,
+        Some(code) => {
+            Encoding::from_code(code).ok_or_else(|| one_of("encoding", code, &["utf8", "sjis"]))?
+        }
     };
     if encoding == Encoding::Sjis && format != Format::Csv {
-        return Err(AppError::bad_request(
-            "encoding applies to the CSV format only",
-        ));
+        return Err(AppError::bad_request(InputMsg::EncodingOnlyForCsv));
     }
     let scope = ReportScope {
         date: query.date,
@@ -321,7 +330,7 @@ pub async fn summary(
     let html = match query.format.as_deref() {
         None | Some("json") => false,
         Some("html") => true,
-        Some(_) => return Err(AppError::bad_request("format must be json or html")),
+        Some(other) => return Err(one_of("format", other, &["json", "html"])),
     };
     let scope = ReportScope {
         date: query.date,

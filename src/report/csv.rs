@@ -480,7 +480,7 @@ mod tests {
         fn flag(mut self, code: RuleCode, reason: Option<&str>) -> Row {
             self.0.flags.push(Flag {
                 code,
-                message: code.as_str().into(),
+                message: crate::domain::Msg::Text(code.as_str().into()),
                 override_reason: reason.map(Into::into),
             });
             self

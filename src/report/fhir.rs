@@ -1392,12 +1392,12 @@ mod tests {
             flags: vec![
                 Flag {
                     code: RuleCode::SalivaWindowExceeded,
-                    message: "発症後12日目の唾液".into(),
+                    message: crate::domain::Msg::Text("発症後12日目の唾液".into()),
                     override_reason: Some("下気道検体の採取が困難なため".into()),
                 },
                 Flag {
                     code: RuleCode::FreezeThaw,
-                    message: "2 freeze–thaw cycle(s)".into(),
+                    message: crate::domain::Msg::Text("2 freeze–thaw cycle(s)".into()),
                     override_reason: None,
                 },
             ],

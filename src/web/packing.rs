@@ -161,11 +161,13 @@ struct Failure {
 }
 
 impl Failure {
+    /// A form the page itself refuses, in words already in the page's
+    /// language.
     fn invalid(message: &str) -> Failure {
         Failure {
             status: StatusCode::BAD_REQUEST,
             code: RuleCode::InvalidInput,
-            message: Box::new(message.into()),
+            message: Box::new(crate::domain::Msg::Text(message.to_string())),
             missing: Vec::new(),
             refusals: Vec::new(),
             overridable: false,

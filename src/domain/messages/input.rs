@@ -84,6 +84,14 @@ pub enum InputMsg {
     },
     ScanControlCharacters,
     EncodingOnlyForCsv,
+    /// `dpi` goes with `format=png` only.
+    DpiOnlyForPng,
+    /// `page` goes with the sheet's images (svg, png); zpl has them all.
+    PageOnlyForImages,
+    /// A label that cannot be drawn for this id (`detail` is technical).
+    CannotPrint {
+        detail: String,
+    },
     /// GS1 data that breaks a GS1 rule; `detail` is the GS1 syntax
     /// engine's own sentence (technical, kept in English).
     InvalidBarcode {
@@ -282,6 +290,21 @@ impl InputMsg {
                 "スキャンデータに GS・RS・FS・EOT 以外の制御文字が含まれています",
                 "data contains a control character other than GS, RS, FS or EOT"
             ),
+            DpiOnlyForPng => say!(
+                lang,
+                "解像度（dpi）は PNG 形式にだけ指定できます",
+                "dpi applies to format=png only"
+            ),
+            PageOnlyForImages => say!(
+                lang,
+                "ページ（page）は SVG と PNG にだけ指定できます（ZPL はすべてのコマンドを含みます）",
+                "page applies to svg and png; zpl has every command"
+            ),
+            CannotPrint { detail } => say!(
+                lang,
+                "このラベルは印刷できません（{detail}）",
+                "this label cannot be printed: {detail}"
+            ),
             EncodingOnlyForCsv => say!(
                 lang,
                 "文字コード（encoding）は CSV 形式にだけ指定できます",
@@ -446,6 +469,11 @@ pub(super) fn samples() -> Vec<InputMsg> {
         BadForm { detail: "x".into() },
         ScanControlCharacters,
         EncodingOnlyForCsv,
+        DpiOnlyForPng,
+        PageOnlyForImages,
+        CannotPrint {
+            detail: "Code 128 carries ASCII only".into(),
+        },
         InvalidBarcode {
             ai: Some("17".into()),
             position: Some(2),
@@ -509,6 +537,9 @@ pub(super) fn samples() -> Vec<InputMsg> {
             | BadForm { .. }
             | ScanControlCharacters
             | EncodingOnlyForCsv
+            | DpiOnlyForPng
+            | PageOnlyForImages
+            | CannotPrint { .. }
             | InvalidBarcode { .. }
             | KitLabelWithoutGtin { .. }
             | KitExpiryNotADate { .. }
