@@ -328,10 +328,16 @@ fn specimens_observations_and_reports_are_coded() {
         .find(|s| s["identifier"][0]["value"] == "KT0000004")
         .expect("saliva");
     let note = saliva["note"][0]["text"].as_str().expect("flag note");
+    // The flag's sentence is the catalogue's, in Japanese (the report's
+    // language).
+    let sentence =
+        RuleMsg::SalivaWindowExceeded { day: 12, max: 9 }.render(kentai::domain::Lang::Ja);
     assert_eq!(
         note,
-        "発症後10日目以降の唾液（理由: 下気道検体の採取が困難なため） \
-         [saliva_window_exceeded]: 発症後12日目の唾液"
+        format!(
+            "発症後10日目以降の唾液（理由: 下気道検体の採取が困難なため） \
+             [saliva_window_exceeded]: {sentence}"
+        )
     );
     let stool = of_type(&bundle, "Specimen")
         .into_iter()

@@ -36,6 +36,22 @@ pub enum PpeItem {
 }
 
 impl PpeItem {
+    pub const ALL: [PpeItem; 9] = [
+        PpeItem::SurgicalMask,
+        PpeItem::N95,
+        PpeItem::Ds2,
+        PpeItem::Ffp2,
+        PpeItem::Ffp3,
+        PpeItem::Kn95,
+        PpeItem::EyeProtection,
+        PpeItem::Gown,
+        PpeItem::Gloves,
+    ];
+
+    pub fn from_code(code: &str) -> Option<PpeItem> {
+        PpeItem::ALL.into_iter().find(|p| p.code() == code)
+    }
+
     fn is_n95_class(self) -> bool {
         matches!(
             self,

@@ -326,7 +326,10 @@ mod tests {
         let e = print_error(PrintError::DoesNotFit("too long".into()));
         assert_eq!(
             (e.status, e.message.render(crate::domain::Lang::En).as_str()),
-            (StatusCode::BAD_REQUEST, "too long")
+            (
+                StatusCode::BAD_REQUEST,
+                "this label cannot be printed: too long"
+            )
         );
         let e = print_error(PrintError::Png("disk".into()));
         assert_eq!(e.status, StatusCode::INTERNAL_SERVER_ERROR);

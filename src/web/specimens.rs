@@ -566,7 +566,7 @@ fn facts_section(lang: Lang, w: &SpecimensText, v: &SpecimenView) -> Markup {
                         span class="none" { (w.not_recorded) }
                     } @else {
                         ul class="plain" {
-                            @for item in &v.ppe { li { (text::ppe_label(lang, item.code())) } }
+                            @for item in &v.ppe { li { (crate::domain::messages::ppe_name(*item, lang)) } }
                         }
                     }
                 }

@@ -17,6 +17,8 @@ use super::{facility, html, SignedIn};
 use crate::actions::scans::{self, ScanFilter, ScanView};
 use crate::actions::{Actor, Ctx};
 use crate::config::Workflow;
+use crate::domain::messages::ppe_name;
+use crate::domain::ppe::PpeItem;
 use crate::domain::results::TestMethod;
 use crate::domain::roles::{Action, Role};
 use crate::domain::RuleCode;
@@ -215,20 +217,6 @@ pub async fn station(
     Ok(html(&req, StatusCode::OK, page(&f, &title, body)))
 }
 
-/// The PPE codes of API.md (`domain::ppe::PpeItem`), in the order the
-/// form lists them: masks, then eye protection, gown and gloves.
-const PPE_CODES: [&str; 9] = [
-    "surgical_mask",
-    "n95",
-    "ds2",
-    "ffp2",
-    "ffp3",
-    "kn95",
-    "eye_protection",
-    "gown",
-    "gloves",
-];
-
 /// A form sentence with the policy's saliva days put in.
 fn with_days(sentence: &str, saliva_max: i64) -> String {
     sentence
@@ -353,10 +341,12 @@ fn registration_form(lang: Lang, saliva_max: i64, may_override: bool) -> maud::M
                 fieldset id="reg-ppe" {
                     legend { (f.ppe_legend) }
                     div class="ppe" {
-                        @for code in PPE_CODES {
+                        // Masks first, then eye protection, gown and gloves:
+                        // the order `PpeItem::ALL` keeps.
+                        @for item in PpeItem::ALL {
                             div class="field check" {
-                                input id={ "reg-ppe-" (code) } name="ppe" type="checkbox" value=(code);
-                                label for={ "reg-ppe-" (code) } { (text::ppe_label(lang, code)) }
+                                input id={ "reg-ppe-" (item.code()) } name="ppe" type="checkbox" value=(item.code());
+                                label for={ "reg-ppe-" (item.code()) } { (ppe_name(item, lang)) }
                             }
                         }
                     }
@@ -546,10 +536,9 @@ mod tests {
 
     #[test]
     fn the_forms_ppe_codes_are_the_apis() {
-        for code in PPE_CODES {
-            let item: crate::domain::ppe::PpeItem =
-                serde_json::from_value(json!(code)).expect(code);
-            assert_eq!(item.code(), code);
+        for item in PpeItem::ALL {
+            let read: PpeItem = serde_json::from_value(json!(item.code())).expect(item.code());
+            assert_eq!(read, item);
         }
     }
 

@@ -29,46 +29,15 @@ pub fn storage_class_name(class: StorageClass, lang: Lang) -> &'static str {
 }
 
 pub fn layer_name(layer: Layer, lang: Lang) -> &'static str {
-    match lang {
-        Lang::Ja => labels::layer_ja(layer),
-        Lang::En => match layer {
-            Layer::Primary => "Primary container",
-            Layer::Secondary => "Secondary container",
-            Layer::Tertiary => "Tertiary (outer) container",
-            Layer::Overpack => "Overpack (insulated box)",
-            Layer::Marks => "Marks",
-            Layer::Transport => "Transport",
-        },
-    }
+    lang.pick(labels::layer_ja(layer), labels::layer_en(layer))
 }
 
 /// A checklist item as the manual's 【別紙】 words it, or in English.
 pub fn checklist_item_name(item: ChecklistItem, lang: Lang) -> &'static str {
-    use ChecklistItem::*;
-    match lang {
-        Lang::Ja => labels::checklist_item_ja(item),
-        Lang::En => match item {
-            PrimaryLeakproofTube => "Leak-proof plastic tube",
-            PrimaryLidClosed => "Lid closed firmly",
-            PrimaryWiped => "Outside wiped with disinfectant",
-            PrimaryParafilm => "Sealed with parafilm",
-            SecondaryAbsorbent => "Absorbent material put in",
-            SecondaryLeakproofSealed => "Leak-proof secondary container closed and sealed",
-            SecondaryCushioned => "Tubes cushioned or racked so they do not touch",
-            SecondaryDryIce => "Dry ice in the secondary (forbidden)",
-            TertiaryRigidOuter => "Put in a rigid outer container",
-            TertiaryCoolant => "Coolant put in",
-            TertiaryCushioned => "Cushioned so it cannot move",
-            TertiarySlipEnclosed => "Shipping slip enclosed",
-            TertiarySealed => "Outer container sealed",
-            OverpackInsulatedBox => "Put in an insulated (styrofoam) box",
-            OverpackCoolant => "Coolant inside the overpack",
-            OverpackDryIce => "Dry ice inside the overpack",
-            OverpackCardboardCover => "Covered in thick or plastic cardboard",
-            MarksUn3373 => "UN3373 mark affixed",
-            TransportSecured => "Strapped in the vehicle",
-        },
-    }
+    lang.pick(
+        labels::checklist_item_ja(item),
+        labels::checklist_item_en(item),
+    )
 }
 
 pub fn ppe_name(item: PpeItem, lang: Lang) -> &'static str {
@@ -123,7 +92,7 @@ pub fn swab_material_name(m: SwabMaterial, lang: Lang) -> &'static str {
         (Lang::En, Polyester) => "polyester",
         (Lang::En, Foam) => "foam",
         (Lang::En, Cotton) => "cotton",
-        (Lang::En, Wooden) => "wooden-shaft",
+        (Lang::En, Wooden) => "wooden shaft",
         (Lang::En, None) => "no swab",
     }
 }

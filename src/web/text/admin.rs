@@ -448,22 +448,7 @@ pub fn kind_label(lang: Lang, kind: &str) -> Option<&'static str> {
 }
 
 pub fn material_label(lang: Lang, m: SwabMaterial) -> &'static str {
-    match (lang, m) {
-        (Lang::Ja, SwabMaterial::Flocked) => "フロックスワブ",
-        (Lang::Ja, SwabMaterial::Rayon) => "レーヨン",
-        (Lang::Ja, SwabMaterial::Polyester) => "ポリエステル",
-        (Lang::Ja, SwabMaterial::Foam) => "フォーム（スポンジ）",
-        (Lang::Ja, SwabMaterial::Cotton) => "綿",
-        (Lang::Ja, SwabMaterial::Wooden) => "木製の軸",
-        (Lang::Ja, SwabMaterial::None) => "スワブなし",
-        (Lang::En, SwabMaterial::Flocked) => "flocked",
-        (Lang::En, SwabMaterial::Rayon) => "rayon",
-        (Lang::En, SwabMaterial::Polyester) => "polyester",
-        (Lang::En, SwabMaterial::Foam) => "foam",
-        (Lang::En, SwabMaterial::Cotton) => "cotton",
-        (Lang::En, SwabMaterial::Wooden) => "wooden shaft",
-        (Lang::En, SwabMaterial::None) => "no swab",
-    }
+    crate::domain::messages::swab_material_name(m, lang)
 }
 
 /// One `[policy]` setting as the policy page shows it.

@@ -612,31 +612,6 @@ pub fn test_method_label(lang: Lang, code: &str) -> &'static str {
     }
 }
 
-/// A PPE item's name on the form.
-pub fn ppe_label(lang: Lang, code: &str) -> &'static str {
-    match (lang, code) {
-        (Lang::Ja, "surgical_mask") => "サージカルマスク",
-        (Lang::Ja, "n95") => "N95マスク",
-        (Lang::Ja, "ds2") => "DS2マスク",
-        (Lang::Ja, "ffp2") => "FFP2マスク",
-        (Lang::Ja, "ffp3") => "FFP3マスク",
-        (Lang::Ja, "kn95") => "KN95マスク",
-        (Lang::Ja, "eye_protection") => "眼の防護（ゴーグル・フェイスシールド）",
-        (Lang::Ja, "gown") => "ガウン",
-        (Lang::Ja, "gloves") => "手袋",
-        (Lang::En, "surgical_mask") => "Surgical mask",
-        (Lang::En, "n95") => "N95 mask",
-        (Lang::En, "ds2") => "DS2 mask",
-        (Lang::En, "ffp2") => "FFP2 mask",
-        (Lang::En, "ffp3") => "FFP3 mask",
-        (Lang::En, "kn95") => "KN95 mask",
-        (Lang::En, "eye_protection") => "Eye protection (goggles or face shield)",
-        (Lang::En, "gown") => "Gown",
-        (Lang::En, "gloves") => "Gloves",
-        _ => "?",
-    }
-}
-
 /// How [`time_left`] writes hours and minutes, for the alerts page's
 /// script to count down in the same words (`{h}`, `{m}`: two digits).
 pub fn time_left_pattern(lang: Lang) -> &'static str {

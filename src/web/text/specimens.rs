@@ -457,13 +457,7 @@ pub fn receipt_label(lang: Lang, receipt: &str) -> Option<&'static str> {
 }
 
 pub fn storage_class_label(lang: Lang, class: StorageClass) -> &'static str {
-    match (lang, class) {
-        (Lang::Ja, c) => labels::storage_class_ja(c),
-        (Lang::En, StorageClass::Ambient) => "ambient",
-        (Lang::En, StorageClass::Fridge4c) => "fridge (4 °C)",
-        (Lang::En, StorageClass::FrozenMinus20) => "frozen (−20 °C)",
-        (Lang::En, StorageClass::FrozenMinus80) => "frozen (−80 °C or below)",
-    }
+    crate::domain::messages::storage_class_name(class, lang)
 }
 
 pub fn sex_label(lang: Lang, sex: Sex) -> &'static str {
