@@ -537,7 +537,7 @@ mod tests {
     #[test]
     fn the_forms_ppe_codes_are_the_apis() {
         for item in PpeItem::ALL {
-            let read: PpeItem = serde_json::from_value(json!(item.code())).expect(item.code());
+            let read: PpeItem = serde_json::from_value(json!(item.code())).expect("a PPE code");
             assert_eq!(read, item);
         }
     }
