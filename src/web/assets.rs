@@ -29,6 +29,7 @@ const ASSETS: [Asset; 5] = [
             include_str!("assets/specimens.css"),
             include_str!("assets/packing.css"),
             include_str!("assets/admin.css"),
+            include_str!("assets/patients.css"),
         ),
     },
     Asset {
