@@ -9,7 +9,11 @@
 //! item — and dispatched, its slip and labels), the health centre (the
 //! day's rows, a character Shift_JIS cannot hold named before the
 //! download, the CSV downloaded in both encodings, the summary page) and
-//! the admin (every admin page, the location labels, a user created). axe-core checks every page;
+//! the admin (every admin page, the location labels, a user created), and
+//! `morning.mjs`: a whole morning of thirty patients at one reception
+//! desk, scans arriving through a serial scanner (`kentai simulate`) and
+//! the wedge field, which this side then checks in the database. axe-core
+//! checks every page;
 //! screenshots go to `target/screenshots/`.
 //!
 //! It needs `npm ci --prefix tests/e2e` and `/usr/bin/chromium` (Debian's
@@ -19,17 +23,24 @@
 
 mod common;
 
-use common::{registration, run_with_limit, spawn_app_with, with_stations, TestApp};
+use common::{collected, registration, run_with_limit, spawn_app_with, with_stations, TestApp};
+use kentai::domain::kits::{KitEntry, SwabMaterial};
 use kentai::domain::roles::Role;
-use serde_json::json;
+use kentai::domain::SpecimenType;
+use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
-/// The whole browser run; run.mjs has its own, shorter watchdog.
+/// The whole browser run; each script's own watchdog is ten seconds
+/// shorter.
 const TIMEOUT: Duration = Duration::from_secs(180);
+
+/// The morning's run: thirty patients and an idle draft take about a
+/// minute, and twice that on a busy two-core machine.
+const MORNING_TIMEOUT: Duration = Duration::from_secs(240);
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -91,22 +102,42 @@ fn assert_screenshots(dir: &Path, shots: &[&str]) {
 }
 
 /// Runs `node tests/e2e/SCRIPT` with a time limit: (success, output).
-/// `tokens` are the environment variables carrying each person's token.
+/// `vars` are the script's own environment variables (each person's
+/// token, and whatever else the script needs).
 fn run_node(
     script: &str,
     base_url: &str,
-    tokens: &[(&str, String)],
+    vars: &[(&str, String)],
     screenshots: &Path,
+) -> (bool, String) {
+    run_node_within(script, base_url, vars, screenshots, TIMEOUT)
+}
+
+/// [`run_node`] with its own time limit.
+fn run_node_within(
+    script: &str,
+    base_url: &str,
+    vars: &[(&str, String)],
+    screenshots: &Path,
+    limit: Duration,
 ) -> (bool, String) {
     let mut command = Command::new("node");
     command
         .arg(root().join("tests/e2e").join(script))
         .current_dir(root())
         .env("KENTAI_BASE_URL", base_url)
-        .envs(tokens.iter().map(|(k, v)| (*k, v.as_str())))
+        .envs(vars.iter().map(|(k, v)| (*k, v.as_str())))
         .env("KENTAI_SCREENSHOTS", screenshots)
         .env("KENTAI_CHROMIUM", CHROMIUM);
-    run_with_limit(command, TIMEOUT)
+    // The script's own watchdog fires first and says so in its output.
+    command.env(
+        "KENTAI_E2E_TIMEOUT_S",
+        limit
+            .saturating_sub(Duration::from_secs(10))
+            .as_secs()
+            .to_string(),
+    );
+    run_with_limit(command, limit)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -282,6 +313,299 @@ async fn the_lab_packs_and_dispatches_the_health_centre_downloads_the_day_and_th
             "45-admin-policy",
             "46-admin-new-token",
             "47-admin-location-labels",
+        ],
+    );
+}
+
+/// The serial scanner at the morning's reception desk.
+const MORNING_SCANNER: &str = "reception-1-serial";
+
+/// The two patients the records know before the morning, as an earlier
+/// day's registrations left them.
+fn returning_patients() -> Vec<Value> {
+    vec![
+        json!({
+            "patient_id": "P-900001", "name": "長谷川 正子", "name_kana": "ハセガワ マサコ",
+            "sex": "female", "birth_date": "1948-12-03", "phone": "03-5550-0901",
+            "address": "東京都新宿区百人町1-2-3"
+        }),
+        json!({
+            "patient_id": "P-900002", "name": "石井 一郎", "name_kana": "イシイ イチロウ",
+            "sex": "male", "birth_date": "1975-06-21", "phone": "090-5550-0902",
+            "address": "東京都中野区中央4-5-6"
+        }),
+    ]
+}
+
+fn kit(gtin: &str, specimen_type: SpecimenType, description: &str) -> KitEntry {
+    KitEntry {
+        gtin: gtin.into(),
+        specimen_type,
+        swab_material: if specimen_type == SpecimenType::Saliva {
+            SwabMaterial::None
+        } else {
+            SwabMaterial::Flocked
+        },
+        description: description.into(),
+    }
+}
+
+/// A `[[scanner]]` entry: a serial scanner at `path` for `station`.
+fn serial_scanner(name: &str, path: &Path, station: &str) -> kentai::config::ScannerConfig {
+    let text = format!(
+        "name = {name:?}\nkind = \"serial\"\npath = {:?}\nbaud = 9600\nsuffix = \"cr\"\nstation = {station:?}\n",
+        path.display().to_string()
+    );
+    toml::from_str(&text).expect("scanner entry")
+}
+
+/// One specimen as the store holds it: its patient's number, its type,
+/// the override reason and who registered it.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord, diesel::QueryableByName)]
+struct Stored {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    specimen_id: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    patient_number: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    specimen_type: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    override_reason: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    registered_by: String,
+}
+
+fn stored_specimens(app: &TestApp) -> Vec<Stored> {
+    use diesel::RunQueryDsl;
+    app.ctx
+        .store
+        .read(|c| {
+            diesel::sql_query(
+                "SELECT s.specimen_id, p.patient_number, s.specimen_type, s.override_reason, \
+                 u.name AS registered_by FROM specimens s \
+                 JOIN patients p ON p.id = s.patient_ref \
+                 JOIN users u ON u.id = s.registered_by ORDER BY s.specimen_id",
+            )
+            .load::<Stored>(c)
+            .map_err(kentai::store::StoreError::from)
+        })
+        .expect("specimens")
+}
+
+fn text<'a>(v: &'a Value, what: &str) -> &'a str {
+    v.as_str().unwrap_or_else(|| panic!("{what}: {v}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_whole_morning_of_thirty_patients_at_reception_through_a_serial_scanner_and_the_wedge_field_lands_in_the_database(
+) {
+    if !browser_ready() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let link = dir.path().join(MORNING_SCANNER);
+    let scanner = serial_scanner(MORNING_SCANNER, &link, "reception-1");
+    let app = spawn_app_with(move |c| {
+        with_stations(c);
+        c.kits.push(kit(
+            "04912345000019",
+            SpecimenType::NasopharyngealSwab,
+            "VTM kit",
+        ));
+        c.kits.push(kit(
+            "04912345000026",
+            SpecimenType::Saliva,
+            "唾液採取キット",
+        ));
+        c.scanners = vec![scanner];
+        // 18 s: several times what the slowest patient (the override,
+        // about 2 s) takes on a quiet machine and still more than on a
+        // loaded one, yet short enough to wait for once.
+        c.scanning.draft_idle_minutes = 0.3;
+    })
+    .await;
+    // The returning patients' earlier visit, a day before.
+    let returning = returning_patients();
+    for (i, patient) in returning.iter().enumerate() {
+        let mut body = registration(&format!("T-EARLIER-{i}"), "nasopharyngeal_swab", 2);
+        let (at, onset) = collected(26, 2);
+        body["patient"] = patient.clone();
+        body["collected_at"] = json!(at.to_rfc3339());
+        body["onset_date"] = json!(onset.to_string());
+        let (status, res) = app.register(&app.admin, &body).await;
+        assert_eq!(status, 201, "{res}");
+    }
+    let earlier = stored_specimens(&app);
+    let (_, clerk) = app.api_user("clerk-morning", "reception").await;
+    let (_, lab) = app.api_user("lab-morning", "lab").await;
+    let out = dir.path().join("morning.json");
+    let screenshots = root().join("target/screenshots");
+    let vars = [
+        ("KENTAI_TOKEN", clerk),
+        ("KENTAI_LAB_TOKEN", lab),
+        ("KENTAI_BIN", env!("CARGO_BIN_EXE_kentai").to_string()),
+        ("KENTAI_SCANNER_LINK", link.display().to_string()),
+        ("KENTAI_SCANNER_NAME", MORNING_SCANNER.to_string()),
+        (
+            "KENTAI_RETURNING",
+            Value::Array(returning.clone()).to_string(),
+        ),
+        ("KENTAI_MORNING_OUT", out.display().to_string()),
+    ];
+    let base = app.address.clone();
+    let shots = screenshots.clone();
+    let (ok, output) = tokio::task::spawn_blocking(move || {
+        run_node_within("morning.mjs", &base, &vars, &shots, MORNING_TIMEOUT)
+    })
+    .await
+    .expect("browser run");
+    assert!(ok, "tests/e2e/morning.mjs failed:\n{output}");
+    println!("{output}");
+    let morning: Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).expect("the morning's record"))
+            .expect("the morning's record is JSON");
+
+    // The morning as planned: thirty patients, two of them sent away
+    // unregistered (started over, left to expire), two returning.
+    let registrations = morning["registrations"].as_array().expect("registrations");
+    let not_registered: Vec<&str> = morning["not_registered"]
+        .as_array()
+        .expect("not_registered")
+        .iter()
+        .map(|t| text(t, "tube"))
+        .collect();
+    assert_eq!(morning["visits"], 30, "{morning}");
+    assert_eq!(registrations.len(), 28, "{morning}");
+    assert_eq!(not_registered.len(), 2, "{morning}");
+    assert_eq!(
+        morning["returning"],
+        json!(["P-900001", "P-900002"]),
+        "both returning patients came"
+    );
+
+    // Every registration landed with its patient and tube, by the person
+    // who registered it, and nothing else did.
+    let mut want: Vec<Stored> = registrations
+        .iter()
+        .map(|r| Stored {
+            specimen_id: text(&r["specimen_id"], "tube").into(),
+            patient_number: Some(text(&r["patient_id"], "patient").into()),
+            specimen_type: text(&r["type"], "type").into(),
+            override_reason: r["override_reason"].as_str().map(str::to_string),
+            registered_by: match text(&r["by"], "by") {
+                "lab" => "lab-morning".into(),
+                _ => "clerk-morning".into(),
+            },
+        })
+        .chain(earlier)
+        .collect();
+    want.sort();
+    let stored = stored_specimens(&app);
+    assert_eq!(
+        stored, want,
+        "the store holds exactly the morning's registrations"
+    );
+    for tube in &not_registered {
+        assert!(
+            !stored.iter().any(|s| s.specimen_id == *tube),
+            "{tube} was never registered"
+        );
+    }
+    let patients: std::collections::BTreeSet<_> =
+        stored.iter().map(|s| s.patient_number.clone()).collect();
+    assert_eq!(app.count("patients"), patients.len() as i64);
+    assert_eq!(patients.len(), 28, "26 new patients and 2 returning");
+
+    // The override: one specimen, the lab's, with the reason as written.
+    let overridden: Vec<&Stored> = stored
+        .iter()
+        .filter(|s| s.override_reason.is_some())
+        .collect();
+    assert_eq!(overridden.len(), 1, "{overridden:?}");
+    assert_eq!(
+        overridden[0].specimen_id,
+        text(&morning["override"]["specimen_id"], "override")
+    );
+    assert_eq!(
+        overridden[0].override_reason.as_deref(),
+        morning["override"]["reason"].as_str()
+    );
+    assert_eq!(overridden[0].registered_by, "lab-morning");
+
+    // A returning patient's identity stays as the record has it.
+    for patient in &returning {
+        let id = text(&patient["patient_id"], "patient");
+        let (status, record) = app.get(&format!("/api/v1/patients/{id}"), &app.admin).await;
+        assert_eq!(status, 200, "{record}");
+        assert_eq!(record["version"], 1, "{record}");
+        assert_eq!(record["name"], patient["name"], "{record}");
+        assert_eq!(record["specimens"].as_array().map(Vec::len), Some(2));
+    }
+
+    // The journal holds every scan in the order it was made, from the
+    // device that made it, with the outcome the page showed.
+    let (status, journal) = app
+        .get("/api/v1/scans?station=reception-1&limit=1000", &app.admin)
+        .await;
+    assert_eq!(status, 200, "{journal}");
+    let mut journal = journal.as_array().cloned().expect("scans");
+    journal.reverse();
+    let scans = morning["scans"].as_array().expect("scans");
+    let got: Vec<Value> = journal
+        .iter()
+        .map(|s| {
+            json!({
+                "data": s["data"],
+                "device": s["device"],
+                "accepted": s["outcome"]["accepted"],
+                "code": s["outcome"].get("code").cloned().unwrap_or(Value::Null),
+            })
+        })
+        .collect();
+    let want: Vec<Value> = scans
+        .iter()
+        .map(|s| {
+            json!({
+                "data": s["data"],
+                "device": if s["via"] == "serial" { MORNING_SCANNER } else { "api:clerk-morning" },
+                "accepted": s["accepted"],
+                "code": s["code"],
+            })
+        })
+        .collect();
+    assert_eq!(got, want, "the journal is the morning's scans");
+    let count = |pred: &dyn Fn(&Value) -> bool| got.iter().filter(|s| pred(s)).count();
+    assert_eq!(count(&|s| s["data"] == "KTCMD:cancel"), 1, "one start-over");
+    for code in ["patient_not_tube", "kit_expired", "duplicate_specimen"] {
+        assert_eq!(count(&|s| s["code"] == code), 1, "{code}");
+    }
+    assert!(count(&|s| s["device"] == MORNING_SCANNER) >= 30);
+    assert!(count(&|s| s["device"] == "api:clerk-morning") >= 20);
+
+    // The lab's correction: version 2, the old birth date kept in version 1.
+    let correction = &morning["correction"];
+    let id = text(&correction["patient_id"], "patient");
+    let (status, record) = app.get(&format!("/api/v1/patients/{id}"), &app.admin).await;
+    assert_eq!(status, 200, "{record}");
+    assert_eq!(record["version"], 2, "{record}");
+    assert_eq!(record["corrected"], true, "{record}");
+    assert_eq!(record["birth_date"], correction["after"], "{record}");
+    let versions = record["versions"].as_array().expect("versions");
+    assert_eq!(versions.len(), 2, "{record}");
+    assert_eq!(versions[0]["birth_date"], correction["before"], "{record}");
+    assert_eq!(versions[1]["birth_date"], correction["after"], "{record}");
+    assert_eq!(versions[1]["reason"], correction["reason"], "{record}");
+    assert_eq!(versions[1]["changed_by"], "lab-morning", "{record}");
+
+    assert_screenshots(
+        &screenshots,
+        &[
+            "50-morning-desk-open",
+            "51-morning-override",
+            "52-morning-reception",
+            "53-morning-idle-expired",
+            "54-morning-patient",
+            "55-morning-patient-corrected",
         ],
     );
 }

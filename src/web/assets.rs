@@ -30,6 +30,7 @@ const ASSETS: [Asset; 6] = [
             include_str!("assets/packing.css"),
             include_str!("assets/admin.css"),
             include_str!("assets/reports.css"),
+            include_str!("assets/patients.css"),
         ),
     },
     Asset {

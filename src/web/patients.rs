@@ -386,31 +386,33 @@ fn versions_table(lang: Lang, w: &PatientsText, p: &PatientRecord) -> Markup {
     markup! {
         section aria-labelledby="versions-title" {
             h2 id="versions-title" tabindex="-1" { (w.versions_title) }
-            table class="versions" {
-                thead { (column_heads(&[w.col_version, w.col_kind, w.col_identity, w.col_changed, w.col_reason, w.col_by, w.col_at])) }
-                tbody {
-                    @for v in p.versions.iter().rev() {
-                        tr {
-                            td { (v.version) }
-                            td { (words::kind_label(lang, &v.kind)) }
-                            td {
-                                (v.name)
-                                @if let Some(k) = &v.name_kana { " (" (k) ")" }
-                                br;
-                                (v.birth_date.map(|d| d.to_string()).unwrap_or_default())
-                                " · " (sex_label(lang, v.sex))
-                                @if let Some(a) = &v.address { br; (a) }
-                                @if let Some(t) = &v.phone { br; (t) }
-                            }
-                            td {
-                                @for (i, f) in v.changed.iter().enumerate() {
-                                    @if i > 0 { "、" }
-                                    (words::field_label(lang, f))
+            div class="table-scroll" {
+                table class="data versions" {
+                    thead { (column_heads(&[w.col_version, w.col_kind, w.col_identity, w.col_changed, w.col_reason, w.col_by, w.col_at])) }
+                    tbody {
+                        @for v in p.versions.iter().rev() {
+                            tr {
+                                td { (v.version) }
+                                td { (words::kind_label(lang, &v.kind)) }
+                                td {
+                                    (v.name)
+                                    @if let Some(k) = &v.name_kana { " (" (k) ")" }
+                                    br;
+                                    (v.birth_date.map(|d| d.to_string()).unwrap_or_default())
+                                    " · " (sex_label(lang, v.sex))
+                                    @if let Some(a) = &v.address { br; (a) }
+                                    @if let Some(t) = &v.phone { br; (t) }
                                 }
+                                td {
+                                    @for (i, f) in v.changed.iter().enumerate() {
+                                        @if i > 0 { "、" }
+                                        (words::field_label(lang, f))
+                                    }
+                                }
+                                td { (v.reason.clone().unwrap_or_default()) }
+                                td { (v.changed_by) }
+                                td { (time_tag(&v.changed_at)) }
                             }
-                            td { (v.reason.clone().unwrap_or_default()) }
-                            td { (v.changed_by) }
-                            td { (time_tag(&v.changed_at)) }
                         }
                     }
                 }

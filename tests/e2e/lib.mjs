@@ -15,11 +15,14 @@ const shots = process.env.KENTAI_SCREENSHOTS || "target/screenshots";
 const executablePath = process.env.KENTAI_CHROMIUM || "/usr/bin/chromium";
 mkdirSync(shots, { recursive: true });
 
-// A watchdog: a hung browser must not hang the test suite.
+// A watchdog: a hung browser must not hang the test suite. A longer
+// script (a whole morning at a desk) asks for more with
+// KENTAI_E2E_TIMEOUT_S; tests/browser.rs waits a little longer still.
+const watchdog = Number(process.env.KENTAI_E2E_TIMEOUT_S) || 170;
 setTimeout(() => {
-  console.error("e2e: timed out after 170 s");
+  console.error(`e2e: timed out after ${watchdog} s`);
   process.exit(1);
-}, 170_000).unref();
+}, watchdog * 1000).unref();
 
 export let checks = 0;
 export function check(ok, what) {
@@ -72,8 +75,16 @@ export async function pageData(page) {
   );
 }
 
+// The browser's own language is Japanese, as at a clinic in Japan: date
+// and time fields read 2026/12/07 10:18, not 12/07/2026, 10:18 AM. Chromium
+// on Linux takes it from LANGUAGE, with Debian's chromium-l10n installed;
+// without it, Chromium has English alone and this changes nothing.
 export async function launch() {
-  return chromium.launch({ executablePath, args: ["--no-sandbox"] });
+  return chromium.launch({
+    executablePath,
+    args: ["--no-sandbox"],
+    env: { ...process.env, LANGUAGE: "ja" },
+  });
 }
 
 // A page in a fresh context (its own cookies: one person at one desk),

@@ -471,8 +471,11 @@
     cue(false);
   }
 
-  // The tube this page registered last: its own `reset` event does not
-  // replace the outcome (and warnings) the registration showed.
+  // The tube this page is registering or registered last: its own `reset`
+  // event does not replace the outcome (and warnings) the registration
+  // showed. The event may come before the answer, so it is set before the
+  // request; a refusal clears it, so that when another page at the desk
+  // (a lab user overriding) registers that tube, this form empties too.
   let ownRegistration = null;
   if (form) {
     collectedAuto();
@@ -506,6 +509,7 @@
           body: JSON.stringify(request),
         });
       } catch {
+        ownRegistration = null;
         button.disabled = false;
         showProblem(t.send_failed, '');
         cue(false);
@@ -519,9 +523,11 @@
         clearForm();
         input.focus();
       } else if (res.status === 401) {
+        ownRegistration = null;
         sessionEnded();
       } else {
         // Refused: the form keeps what was typed, for the clerk to correct.
+        ownRegistration = null;
         showRefusal((body && body.error) || { message: t.send_failed });
       }
     });
