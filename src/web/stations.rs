@@ -289,7 +289,11 @@ fn registration_form(lang: Lang, saliva_max: i64, may_override: bool) -> maud::M
                     div class="field-grid" {
                         div class="field" {
                             label for="reg-type" { (f.specimen_type) }
-                            select id="reg-type" name="type" aria-describedby="reg-timing-now" {
+                            // No type until the clerk (or a catalogued kit)
+                            // says which: a forgotten choice must not become
+                            // a sputum specimen.
+                            select id="reg-type" name="type" required aria-describedby="reg-timing-now" {
+                                option value="" { (f.type_choose) }
                                 @for st in SpecimenType::ALL {
                                     option value=(st.code()) { (text::specimen_type_label(lang, st)) }
                                 }
@@ -449,6 +453,7 @@ fn form_data(lang: Lang, saliva_max: i64, tz: &str, may_override: bool) -> Value
             "patient_known": f.patient_known,
             "patient_known_link": f.patient_known_link,
             "patient_new": f.patient_new,
+            "type_required": f.type_required,
         },
     })
 }

@@ -165,6 +165,9 @@
   // become a mismatch); a new one leaves them for the clerk.
   const identity = { name: 'reg-name', name_kana: 'reg-kana', birth_date: 'reg-birth', sex: 'reg-sex', address: 'reg-address', phone: 'reg-phone' };
   let lookedUp = '';
+  // Whether the identity fields hold a record's details (a new patient's
+  // lookup then empties them) rather than what the clerk typed.
+  let fromRecord = false;
   function patientNote(text, link) {
     const note = $('reg-patient-note');
     if (!note) return;
@@ -194,7 +197,10 @@
     // A later scan may have moved on to another patient meanwhile.
     if (lookedUp !== id) return;
     if (res.status === 404) {
-      Object.values(identity).forEach((fid) => { $(fid).value = fid === 'reg-sex' ? 'unknown' : ''; });
+      if (fromRecord) {
+        Object.values(identity).forEach((fid) => { $(fid).value = fid === 'reg-sex' ? 'unknown' : ''; });
+        fromRecord = false;
+      }
       patientNote(f.t.patient_new);
       return;
     }
@@ -204,6 +210,7 @@
     Object.entries(identity).forEach(([key, fid]) => {
       $(fid).value = p[key] === null || p[key] === undefined ? (fid === 'reg-sex' ? 'unknown' : '') : p[key];
     });
+    fromRecord = true;
     patientNote(f.t.patient_known.replace('{v}', p.version), '/patients/' + encodeURIComponent(id));
   }
 
@@ -437,6 +444,7 @@
     $('reg-kit').value = '';
     $('reg-kit-view').value = '';
     lookedUp = '';
+    fromRecord = false;
     patientNote('');
     collectedAuto();
     hideFormError();
@@ -496,6 +504,11 @@
     });
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
+      if ($('reg-type').value === '') {
+        showFormError({ field: 'type' }, [{ code: null, message: f.t.type_required }]);
+        cue(false);
+        return;
+      }
       const button = $('reg-submit');
       button.disabled = true;
       const request = registration();

@@ -474,6 +474,9 @@ pub struct FormText {
     pub patient_known: &'static str,
     pub patient_known_link: &'static str,
     pub patient_new: &'static str,
+    /// The type list's first entry, and the refusal when it stays chosen.
+    pub type_choose: &'static str,
+    pub type_required: &'static str,
 }
 
 pub const FORM_JA: FormText = FormText {
@@ -501,6 +504,8 @@ pub const FORM_JA: FormText = FormText {
     patient_known: "登録済みの患者です（患者情報 第{v}版）。記録の内容を入れました。本人の申告と違うときは登録せず、検査室に訂正を依頼してください。",
     patient_known_link: "患者情報を見る",
     patient_new: "初めての患者です。氏名などを入力してください。",
+    type_choose: "選んでください",
+    type_required: "検体の種類を選んでください",
     kit: "採取キット",
     kit_none: "読み取っていません（キットのラベルを読み取ると入ります）",
     onset_date: "発症日",
@@ -557,6 +562,8 @@ pub const FORM_EN: FormText = FormText {
     patient_known: "A registered patient (details version {v}): the record's details are filled in. If the person says otherwise, do not register: ask the lab to correct the record.",
     patient_known_link: "See the patient's record",
     patient_new: "A new patient: enter the name and the other details.",
+    type_choose: "Choose…",
+    type_required: "Choose the specimen type",
     kit: "Collection kit",
     kit_none: "None scanned (scan the kit's label to add it)",
     onset_date: "Onset date",
