@@ -15,7 +15,8 @@
 //! item `marks.un3373`); the diamond here is as large as the label allows.
 
 use super::gs1_128::{self, num, QUIET_ZONE_MODULES};
-use super::matrix::{clean, text_units, units, xml_escape, zpl_escape, FONT_FAMILY, SVG_UNIT};
+use super::matrix::svg_open;
+use super::matrix::{clean, text_units, units, xml_escape, zpl_escape, SVG_UNIT};
 use super::PackageLabel;
 use crate::domain::packaging::Party;
 use std::f64::consts::SQRT_2;
@@ -277,25 +278,7 @@ fn svg_class9(out: &mut String, cx: f64, cy: f64, half: f64) {
 /// `sscc-barcode` (bars; `data-module` is the module width in mm) and
 /// `sscc-text`, or `sscc-error` when the SSCC cannot be encoded.
 pub fn svg(label: &PackageLabel) -> String {
-    let mut out = String::with_capacity(16 * 1024);
-    let _ = write!(
-        out,
-        r##"<?xml version="1.0" encoding="UTF-8"?>
-<svg xmlns="http://www.w3.org/2000/svg" width="{w}mm" height="{h}mm" viewBox="0 0 {w} {h}" font-family="{FONT_FAMILY}" fill="#000">"##,
-        w = num(WIDTH),
-        h = num(HEIGHT)
-    );
-    let _ = write!(
-        out,
-        "<title>UN3373 SSCC {}</title>",
-        xml_escape(&label.sscc)
-    );
-    let _ = write!(
-        out,
-        r##"<rect width="{}" height="{}" fill="#fff"/>"##,
-        num(WIDTH),
-        num(HEIGHT)
-    );
+    let mut out = svg_open(WIDTH, HEIGHT, &format!("UN3373 SSCC {}", label.sscc));
 
     svg_party(
         &mut out,

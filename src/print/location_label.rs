@@ -18,9 +18,10 @@
 //! as its temperature), ZPL for Zebra printers.
 
 use super::gs1_128::{num, svg_bars, QUIET_ZONE_MODULES};
+use super::matrix::svg_open;
 use super::matrix::{
     self, bitmap_scale, code128_modules, fit, px, xml_escape, zpl_code128, zpl_escape, Gray,
-    FONT_FAMILY, GLYPH_LINE, MONO_FAMILY, SVG_UNIT,
+    GLYPH_LINE, MONO_FAMILY, SVG_UNIT,
 };
 use super::tube_label::TubeGs1;
 use crate::barcode::classify::gs1_id_elements;
@@ -211,21 +212,7 @@ fn placed(label: &LocationLabel, scale: f64, unit: f64) -> Vec<Placed> {
 pub fn svg(label: &LocationLabel) -> Result<String, PrintError> {
     let symbol = symbol(label)?;
     let module = module_for(&symbol, &label.code)?;
-    let mut out = String::with_capacity(8 * 1024);
-    let _ = write!(
-        out,
-        r##"<?xml version="1.0" encoding="UTF-8"?>
-<svg xmlns="http://www.w3.org/2000/svg" width="{w}mm" height="{h}mm" viewBox="0 0 {w} {h}" font-family="{FONT_FAMILY}" fill="#000">"##,
-        w = num(WIDTH),
-        h = num(HEIGHT)
-    );
-    let _ = write!(out, "<title>{}</title>", xml_escape(&label.code));
-    let _ = write!(
-        out,
-        r##"<rect width="{}" height="{}" fill="#fff"/>"##,
-        num(WIDTH),
-        num(HEIGHT)
-    );
+    let mut out = svg_open(WIDTH, HEIGHT, &label.code);
     for p in placed(label, 1.0, SVG_UNIT) {
         let mut attrs = String::new();
         if p.bold {

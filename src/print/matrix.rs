@@ -737,6 +737,22 @@ pub fn clean(text: &str) -> String {
         .join(" ")
 }
 
+/// The opening of a standalone SVG label `width` × `height` mm (user units
+/// in mm, so the label prints at its size): the XML declaration, the root
+/// element, its `<title>` and a white background. The caller adds the
+/// label's content and `</svg>`.
+pub fn svg_open(width: f64, height: f64, title: &str) -> String {
+    let mut out = String::with_capacity(16 * 1024);
+    let (w, h) = (num(width), num(height));
+    let _ = write!(
+        out,
+        r##"<?xml version="1.0" encoding="UTF-8"?>
+<svg xmlns="http://www.w3.org/2000/svg" width="{w}mm" height="{h}mm" viewBox="0 0 {w} {h}" font-family="{FONT_FAMILY}" fill="#000"><title>{}</title><rect width="{w}" height="{h}" fill="#fff"/>"##,
+        xml_escape(title)
+    );
+    out
+}
+
 pub fn xml_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in clean(text).chars() {

@@ -15,10 +15,10 @@
 //! runs along the tube's axis, where it does not bend.
 
 use super::gs1_128::{num, svg_bars};
+use super::matrix::svg_open;
 use super::matrix::{
     self, bitmap_scale, code128_modules, datamatrix_side_upper_bound, fit, px, svg_matrix,
-    xml_escape, zpl_code128, zpl_escape, Gray, Matrix, FONT_FAMILY, GLYPH_LINE, MONO_FAMILY,
-    SVG_UNIT,
+    xml_escape, zpl_code128, zpl_escape, Gray, Matrix, GLYPH_LINE, MONO_FAMILY, SVG_UNIT,
 };
 use chrono::NaiveDate;
 use std::fmt::Write as _;
@@ -476,21 +476,7 @@ pub fn svg(label: &TubeLabel) -> Result<String, PrintError> {
         None => None,
     };
 
-    let mut out = String::with_capacity(8 * 1024);
-    let _ = write!(
-        out,
-        r##"<?xml version="1.0" encoding="UTF-8"?>
-<svg xmlns="http://www.w3.org/2000/svg" width="{w}mm" height="{h}mm" viewBox="0 0 {w} {h}" font-family="{FONT_FAMILY}" fill="#000">"##,
-        w = num(WIDTH),
-        h = num(HEIGHT)
-    );
-    let _ = write!(out, "<title>{}</title>", xml_escape(&label.specimen_id));
-    let _ = write!(
-        out,
-        r##"<rect width="{}" height="{}" fill="#fff"/>"##,
-        num(WIDTH),
-        num(HEIGHT)
-    );
+    let mut out = svg_open(WIDTH, HEIGHT, &label.specimen_id);
     let _ = write!(
         out,
         r#"<g id="specimen-datamatrix" data-module="{}" data-cols="{side}" data-rows="{}" data-gs1="{}" shape-rendering="crispEdges">{}</g>"#,
