@@ -273,6 +273,13 @@ fn day(n: usize, midnight: DateTime<FixedOffset>) -> Vec<ReportRow> {
                     Some(1)
                 },
                 corrected: resulted && i % 21 == 0,
+                correction_reason: None,
+                result_pending: false,
+                assay: None,
+                ct: None,
+                loinc: None,
+                jlac10: None,
+                asymptomatic: false,
                 specimen_id: if i % 291 == 0 {
                     " ".into()
                 } else {

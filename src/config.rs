@@ -195,6 +195,10 @@ pub struct Config {
     /// the kits added with `POST /api/v1/kits` (see `actions::kits`).
     #[serde(rename = "kit")]
     pub kits: Vec<KitEntry>,
+    /// The lab's assays (`[[assay]]`): targets, Ct cut-off and controls,
+    /// by which instrument files become results.
+    #[serde(rename = "assay")]
+    pub assays: Vec<crate::domain::assay::Assay>,
 }
 
 impl Default for Config {
@@ -209,6 +213,7 @@ impl Default for Config {
             scanning: Scanning::default(),
             security: Security::default(),
             kits: Vec::new(),
+            assays: Vec::new(),
         }
     }
 }

@@ -73,6 +73,16 @@ struct Line {
     resulted_at: Option<NaiveDateTime>,
     #[diesel(sql_type = Nullable<Integer>)]
     result_version: Option<i32>,
+    #[diesel(sql_type = Nullable<Text>)]
+    correction_reason: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    assay: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    ct: Option<String>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    pending_version: Option<i32>,
+    #[diesel(sql_type = Bool)]
+    asymptomatic: bool,
     #[diesel(sql_type = Nullable<BigInt>)]
     minus20: Option<i64>,
     #[diesel(sql_type = Nullable<Text>)]
@@ -86,8 +96,8 @@ struct Line {
 }
 
 /// The day's specimens, in collection order. `$1`/`$2` are the day's
-/// bounds (UTC), `$3` the facility or NULL. The latest result is the one
-/// no later version follows (an anti-join: PostgreSQL plans it in two
+/// bounds (UTC), `$3` the facility or NULL. The result shown is the latest
+/// released version, the one no later released version follows (an anti-join: PostgreSQL plans it in two
 /// thirds of the time of a `MAX(version)` subquery per row). Storage flags come from a
 /// window over each specimen's storage events: a thaw is a move from a
 /// freezer to anything warmer (`domain::storage::freeze_thaw_count`).
@@ -113,9 +123,12 @@ storage AS (
     FROM moves GROUP BY specimen_id
 )
 SELECT s.specimen_id, s.facility_code, s.specimen_type, s.collected_at, s.onset_date,
-       s.days_since_onset, s.test_method, s.flags,
+       s.days_since_onset, s.test_method, s.flags, s.asymptomatic,
        p.patient_key, p.name, p.name_kana, p.sex, p.birth_date, p.address, p.phone,
        r.result, r.method AS result_method, r.resulted_at, r.version AS result_version,
+       r.correction_reason, r.assay, r.ct,
+       (SELECT MAX(e.version) FROM results e
+        WHERE e.specimen_id = s.specimen_id AND e.status = 'entered') AS pending_version,
        st.minus20, st.minus20_reason, st.thaws,
        (SELECT MAX(v.changed_at) FROM patient_versions v
         WHERE v.patient_ref = p.id AND v.kind = 'corrected') AS patient_corrected_at,
@@ -123,9 +136,10 @@ SELECT s.specimen_id, s.facility_code, s.specimen_type, s.collected_at, s.onset_
 FROM day_ids d
 JOIN specimens s ON s.specimen_id = d.specimen_id
 JOIN patients p ON p.id = s.patient_ref
-LEFT JOIN results r ON r.specimen_id = s.specimen_id
+LEFT JOIN results r ON r.specimen_id = s.specimen_id AND r.status = 'released'
     AND NOT EXISTS (SELECT 1 FROM results r2
-                    WHERE r2.specimen_id = r.specimen_id AND r2.version > r.version)
+                    WHERE r2.specimen_id = r.specimen_id AND r2.status = 'released'
+                      AND r2.version > r.version)
 LEFT JOIN storage st ON st.specimen_id = s.specimen_id
 WHERE ($3 IS NULL OR s.facility_code = $3)
 ORDER BY s.collected_at, s.specimen_id
@@ -210,6 +224,24 @@ fn row_of(ctx: &Ctx, report_date: NaiveDate, l: Line) -> ReportRow {
             override_reason: None,
         });
     }
+    if let Some(version) = l.result_version.filter(|v| *v > 1) {
+        flags.push(Flag {
+            code: RuleCode::CorrectedResult,
+            message: RuleMsg::ResultCorrected {
+                version,
+                reason: l.correction_reason.clone(),
+            }
+            .into(),
+            override_reason: None,
+        });
+    }
+    if let Some(version) = l.pending_version {
+        flags.push(Flag {
+            code: RuleCode::ResultPendingRelease,
+            message: RuleMsg::ResultAwaitingRelease { version }.into(),
+            override_reason: None,
+        });
+    }
     let thaws = l.thaws.unwrap_or(0);
     if thaws > 0 {
         flags.push(Flag {
@@ -218,6 +250,10 @@ fn row_of(ctx: &Ctx, report_date: NaiveDate, l: Line) -> ReportRow {
             override_reason: None,
         });
     }
+    let assay = l
+        .assay
+        .as_deref()
+        .and_then(|name| ctx.config.assays.iter().find(|a| a.name == name));
     let collected_at = ctx.site_time(l.collected_at);
     let resulted_at = l.resulted_at.map(|t| ctx.site_time(t));
     let facility_name = if l.facility_code == ctx.config.site.facility_code {
@@ -250,6 +286,13 @@ fn row_of(ctx: &Ctx, report_date: NaiveDate, l: Line) -> ReportRow {
         resulted_at,
         result_version: l.result_version,
         corrected: l.result_version.is_some_and(|v| v > 1),
+        correction_reason: l.correction_reason,
+        ct: l.ct.as_deref().and_then(|j| serde_json::from_str(j).ok()),
+        jlac10: assay.and_then(|a| a.jlac10.clone()),
+        loinc: assay.and_then(|a| a.loinc.clone()),
+        assay: l.assay,
+        result_pending: l.pending_version.is_some(),
+        asymptomatic: l.asymptomatic,
         specimen_id: l.specimen_id,
         flags,
         freeze_thaw_count: thaws,
@@ -418,9 +461,6 @@ pub fn day_summary(
         }
         for f in &row.flags {
             bump(&mut s.by_flag, f.code.as_str());
-        }
-        if row.corrected {
-            bump(&mut s.by_flag, "corrected_result");
         }
         if let (Some(at), Some(day)) = (row.resulted_at, row.result_date) {
             if day == scope.date {

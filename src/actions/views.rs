@@ -10,7 +10,7 @@ use crate::domain::messages::{RecordMsg, RuleMsg};
 use crate::domain::patient::Sex;
 use crate::domain::ppe::PpeItem;
 use crate::domain::registration::Flag;
-use crate::domain::results::{TestMethod, TestResult};
+use crate::domain::results::{ResultStatus, TestMethod, TestResult};
 use crate::domain::storage::{self, Placement, StorageClass};
 use crate::domain::{RuleCode, SpecimenCategory, SpecimenType};
 use crate::store::models::{
@@ -84,8 +84,27 @@ pub struct ResultView {
     pub resulted_at: DateTime<FixedOffset>,
     /// True for every version after the first: it corrects the one before.
     pub correction: bool,
+    /// Why this version corrects the standing one.
+    pub correction_reason: Option<String>,
+    /// `released` (counts in reports), `entered` (waits for a second
+    /// person) or `returned` (sent back for correction).
+    pub status: ResultStatus,
+    /// The `[[assay]]` and the rule that called the result.
+    pub assay: Option<String>,
+    pub interpretation: Option<String>,
+    /// Ct per target, `null` for undetermined.
+    #[schema(value_type = Option<std::collections::BTreeMap<String, Option<f64>>>)]
+    pub ct: Option<crate::actions::results::CtValues>,
+    /// The instrument import and well it came from.
+    pub import_id: Option<String>,
+    pub well: Option<String>,
+    /// Who entered it.
     pub recorded_by: String,
     pub recorded_at: DateTime<FixedOffset>,
+    /// Who released or returned it, when, and why it was returned.
+    pub released_by: Option<String>,
+    pub released_at: Option<DateTime<FixedOffset>>,
+    pub return_reason: Option<String>,
 }
 
 /// One step of the chain of custody (collected → stored → … → resulted).
@@ -157,7 +176,7 @@ pub struct SpecimenView {
     pub registration_warnings: Vec<Notice>,
     pub storage: Vec<StorageEventView>,
     pub results: Vec<ResultView>,
-    /// The latest result version (the one that counts).
+    /// The latest released result version (the one that counts in reports).
     pub result: Option<ResultView>,
     /// The package the tube is in (or travelled in); null until packed.
     pub package: Option<PackageRef>,
@@ -296,7 +315,7 @@ pub fn load_views(
         .collect();
     let mut user_ids: Vec<i64> = rows.iter().map(|s| s.registered_by).collect();
     user_ids.extend(events.values().flatten().map(|e| e.recorded_by));
-    user_ids.extend(result_rows.values().flatten().map(|r| r.recorded_by));
+    user_ids.extend(result_rows.values().flatten().flat_map(|r| r.user_ids()));
     for (t, p) in packing.values().flatten() {
         user_ids.push(t.added_by);
         user_ids.extend(t.removed_by);
@@ -522,7 +541,11 @@ fn assemble(
         freeze_thaw_count,
         flags,
         registration_warnings: from_json(&s.warnings),
-        result: results.last().cloned(),
+        result: results
+            .iter()
+            .rev()
+            .find(|r| r.status == ResultStatus::Released)
+            .cloned(),
         results,
         storage,
         package,
@@ -538,19 +561,35 @@ pub(crate) fn result_view(
     r: ResultRow,
     names: &std::collections::HashMap<i64, String>,
 ) -> ResultView {
-    let result = TestResult::from_code(&r.result).unwrap_or(TestResult::Invalid);
-    let method = TestMethod::from_code(&r.method).unwrap_or(TestMethod::Pcr);
+    let v = r.as_version();
     ResultView {
         version: r.version,
-        result,
-        result_label_ja: result.label_ja(),
-        method,
-        method_label_ja: method.label_ja(),
+        result: v.result,
+        result_label_ja: v.result.label_ja(),
+        method: v.method,
+        method_label_ja: v.method.label_ja(),
         resulted_at: ctx.site_time(r.resulted_at),
         correction: r.version > 1,
+        ct: r.ct_values(),
+        correction_reason: r.correction_reason,
+        status: v.status,
+        assay: r.assay,
+        interpretation: r.interpretation,
+        import_id: r.import_id,
+        well: r.well,
         recorded_by: name_of(names, r.recorded_by),
         recorded_at: ctx.site_time(r.recorded_at),
+        released_by: r.released_by.map(|id| name_of(names, id)),
+        released_at: r.released_at.map(|t| ctx.site_time(t)),
+        return_reason: r.return_reason,
     }
+}
+
+/// The version a new result is compared with (the latest not returned).
+pub(crate) fn standing_row(rows: &[ResultRow]) -> Option<&ResultRow> {
+    rows.iter()
+        .filter(|r| r.status != ResultStatus::Returned.code())
+        .max_by_key(|r| r.version)
 }
 
 pub(crate) fn unknown_specimen(id: &str) -> ActionError {

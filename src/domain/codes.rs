@@ -83,6 +83,30 @@ pub enum RuleCode {
     /// An admin asked to disable their own user: the one account that can
     /// undo it would be locked out (another admin may do it).
     SelfLockout,
+    /// A different result, method or time than the standing result, without a written reason (422).
+    CorrectionReasonRequired,
+    /// A result released (or returned) by the person who entered it (409).
+    SamePersonRelease,
+    /// A release or return of a version that is not waiting for one (409).
+    NotAwaitingRelease,
+    /// A report's flag: the result shown corrects an earlier one (with its reason).
+    CorrectedResult,
+    /// A report's flag: a result is entered and waits for a second person's release.
+    ResultPendingRelease,
+    /// A tube scanned at the result desk already has this result.
+    AlreadyResulted,
+    /// A tube scanned at a receiving lab's result desk before its package was received.
+    NotReceived,
+    /// An instrument run whose control wells failed: nothing of it is recorded (422).
+    RunControlsFailed,
+    /// An import commit without a decision for every sample the preview listed as a problem (409).
+    ImportDecisionsNeeded,
+    /// No instrument import with this id (404).
+    UnknownImport,
+    /// An import names an assay `kentai.toml` does not configure (400).
+    UnknownAssay,
+    /// An instrument file kentai cannot read in the format named (400).
+    UnreadableFile,
     /// Too many wrong tokens from one address: wait (`Retry-After`).
     TooManyAttempts,
     Unauthorized,
@@ -93,7 +117,7 @@ pub enum RuleCode {
 
 impl RuleCode {
     /// Every code, in the order they are declared.
-    pub const ALL: [RuleCode; 54] = [
+    pub const ALL: [RuleCode; 66] = [
         RuleCode::InvalidInput,
         RuleCode::InvalidBarcode,
         RuleCode::OnsetAfterCollection,
@@ -143,6 +167,18 @@ impl RuleCode {
         RuleCode::PatientNotTube,
         RuleCode::DraftInProgress,
         RuleCode::SelfLockout,
+        RuleCode::CorrectionReasonRequired,
+        RuleCode::SamePersonRelease,
+        RuleCode::NotAwaitingRelease,
+        RuleCode::CorrectedResult,
+        RuleCode::ResultPendingRelease,
+        RuleCode::AlreadyResulted,
+        RuleCode::NotReceived,
+        RuleCode::RunControlsFailed,
+        RuleCode::ImportDecisionsNeeded,
+        RuleCode::UnknownImport,
+        RuleCode::UnknownAssay,
+        RuleCode::UnreadableFile,
         RuleCode::TooManyAttempts,
         RuleCode::Unauthorized,
         RuleCode::Forbidden,
@@ -206,6 +242,18 @@ impl RuleCode {
             RuleCode::PatientNotTube => "patient_not_tube",
             RuleCode::DraftInProgress => "draft_in_progress",
             RuleCode::SelfLockout => "self_lockout",
+            RuleCode::CorrectionReasonRequired => "correction_reason_required",
+            RuleCode::SamePersonRelease => "same_person_release",
+            RuleCode::NotAwaitingRelease => "not_awaiting_release",
+            RuleCode::CorrectedResult => "corrected_result",
+            RuleCode::ResultPendingRelease => "result_pending_release",
+            RuleCode::AlreadyResulted => "already_resulted",
+            RuleCode::NotReceived => "not_received",
+            RuleCode::RunControlsFailed => "run_controls_failed",
+            RuleCode::ImportDecisionsNeeded => "import_decisions_needed",
+            RuleCode::UnknownImport => "unknown_import",
+            RuleCode::UnknownAssay => "unknown_assay",
+            RuleCode::UnreadableFile => "unreadable_file",
             RuleCode::TooManyAttempts => "too_many_attempts",
             RuleCode::Unauthorized => "unauthorized",
             RuleCode::Forbidden => "forbidden",

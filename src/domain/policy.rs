@@ -37,6 +37,9 @@ pub struct Policy {
     pub episode_days: i64,
     /// Clock skew tolerated before a collection time counts as in the future.
     pub future_tolerance_minutes: i64,
+    /// Who releases a result to the reports (§2.7): `on_entry`, or
+    /// `second_person` (another user releases each entered result).
+    pub result_release: super::results::ReleasePolicy,
 }
 
 impl Default for Policy {
@@ -52,6 +55,7 @@ impl Default for Policy {
             ppe: PpePolicy::Warn,
             episode_days: 14,
             future_tolerance_minutes: 5,
+            result_release: super::results::ReleasePolicy::OnEntry,
         }
     }
 }

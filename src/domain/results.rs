@@ -1,4 +1,10 @@
 //! Test methods and results (SPEC §2.7): a correction is a new version.
+//!
+//! A result is entered (by hand, at the result desk or from an instrument
+//! file) and counts once it is released: on entry, or, at a site with
+//! `[policy] result_release = "second_person"`, when another person
+//! releases it. A version the releaser returns stays on record and counts
+//! for nothing; the tube goes back on the worklist.
 
 use super::codes::{Decision, Notice, RuleCode};
 use super::messages::RuleMsg;
@@ -76,6 +82,45 @@ impl TestResult {
     }
 }
 
+/// Who releases a result to the reports (`[policy] result_release`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReleasePolicy {
+    /// A result counts as soon as it is entered.
+    #[default]
+    OnEntry,
+    /// A result waits as `entered` until another user releases it.
+    SecondPerson,
+}
+
+/// Where a result version stands on its way to the reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ResultStatus {
+    /// Waiting for a second person's release.
+    Entered,
+    /// Counts in reports and summaries.
+    Released,
+    /// Sent back for correction by the person asked to release it.
+    Returned,
+}
+
+coded!(ResultStatus {
+    Entered => "entered",
+    Released => "released",
+    Returned => "returned",
+});
+
+impl ReleasePolicy {
+    /// The status a newly entered result starts in.
+    pub fn initial_status(self) -> ResultStatus {
+        match self {
+            ReleasePolicy::OnEntry => ResultStatus::Released,
+            ReleasePolicy::SecondPerson => ResultStatus::Entered,
+        }
+    }
+}
+
 /// A result as recorded: versions count from 1; a version above 1 is a
 /// correction of the one before it, which stays on record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,6 +129,91 @@ pub struct ResultVersion {
     pub result: TestResult,
     pub method: TestMethod,
     pub resulted_at: DateTime<Utc>,
+    pub status: ResultStatus,
+    /// The user who entered it (a release needs someone else).
+    pub recorded_by: i64,
+}
+
+/// What a new result is, against the versions on record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recording {
+    /// The first result (or the first since every earlier one was returned).
+    First,
+    /// Identical to the standing version (result, method, time): a retry,
+    /// recorded once.
+    Repeat { version: i32 },
+    /// A different result, method or time than the standing version: it
+    /// needs a written reason.
+    Correction { of: i32 },
+}
+
+/// The version a new result is compared with: the latest one not returned.
+pub fn standing(existing: &[ResultVersion]) -> Option<&ResultVersion> {
+    existing
+        .iter()
+        .filter(|r| r.status != ResultStatus::Returned)
+        .max_by_key(|r| r.version)
+}
+
+/// The version the reports show: the latest released one.
+pub fn counted(existing: &[ResultVersion]) -> Option<&ResultVersion> {
+    existing
+        .iter()
+        .filter(|r| r.status == ResultStatus::Released)
+        .max_by_key(|r| r.version)
+}
+
+/// Whether `result` by `method` at `resulted_at` is a first result, a
+/// repeat or a correction.
+pub fn recording(
+    existing: &[ResultVersion],
+    result: TestResult,
+    method: TestMethod,
+    resulted_at: DateTime<Utc>,
+) -> Recording {
+    match standing(existing) {
+        None => Recording::First,
+        Some(s) if s.result == result && s.method == method && s.resulted_at == resulted_at => {
+            Recording::Repeat { version: s.version }
+        }
+        Some(s) => Recording::Correction { of: s.version },
+    }
+}
+
+/// A correction changes what a health centre was told: it needs a reason.
+pub fn check_correction(recording: Recording, reason: Option<&str>) -> Decision {
+    match recording {
+        Recording::Correction { of } if reason.is_none_or(|r| r.trim().is_empty()) => {
+            Decision::Refuse(Notice::new(
+                RuleCode::CorrectionReasonRequired,
+                RuleMsg::CorrectionNeedsReason { version: of },
+            ))
+        }
+        _ => Decision::Accept,
+    }
+}
+
+/// Only an entered version can be released or returned, and only by
+/// someone other than the person who entered it.
+pub fn check_release(version: &ResultVersion, releaser: i64) -> Decision {
+    if version.status != ResultStatus::Entered {
+        Decision::Refuse(Notice::new(
+            RuleCode::NotAwaitingRelease,
+            RuleMsg::NotAwaitingRelease {
+                version: version.version,
+                status: version.status,
+            },
+        ))
+    } else if version.recorded_by == releaser {
+        Decision::Refuse(Notice::new(
+            RuleCode::SamePersonRelease,
+            RuleMsg::SamePersonRelease {
+                version: version.version,
+            },
+        ))
+    } else {
+        Decision::Accept
+    }
 }
 
 impl ResultVersion {
@@ -139,7 +269,126 @@ mod tests {
             result,
             method: TestMethod::Pcr,
             resulted_at: Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).unwrap(),
+            status: ResultStatus::Released,
+            recorded_by: 1,
         }
+    }
+
+    fn with_status(mut r: ResultVersion, status: ResultStatus) -> ResultVersion {
+        r.status = status;
+        r
+    }
+
+    #[test]
+    fn spec_2_7_an_identical_repeat_is_the_same_version_and_anything_else_a_correction() {
+        let t = Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).unwrap();
+        let history = vec![v(1, TestResult::Negative)];
+        let pcr = TestMethod::Pcr;
+        let cases = [
+            (vec![], TestResult::Negative, pcr, t, Recording::First),
+            (
+                history.clone(),
+                TestResult::Negative,
+                pcr,
+                t,
+                Recording::Repeat { version: 1 },
+            ),
+            (
+                history.clone(),
+                TestResult::Positive,
+                pcr,
+                t,
+                Recording::Correction { of: 1 },
+            ),
+            (
+                history.clone(),
+                TestResult::Negative,
+                TestMethod::Lamp,
+                t,
+                Recording::Correction { of: 1 },
+            ),
+            (
+                history.clone(),
+                TestResult::Negative,
+                pcr,
+                t + Duration::minutes(1),
+                Recording::Correction { of: 1 },
+            ),
+            // A returned version is not what a new entry corrects.
+            (
+                vec![with_status(
+                    v(1, TestResult::Negative),
+                    ResultStatus::Returned,
+                )],
+                TestResult::Positive,
+                pcr,
+                t,
+                Recording::First,
+            ),
+        ];
+        for (existing, result, method, at, want) in cases {
+            assert_eq!(
+                recording(&existing, result, method, at),
+                want,
+                "{result:?} {method:?} {at}"
+            );
+        }
+    }
+
+    #[test]
+    fn spec_2_7_a_correction_without_a_written_reason_is_refused() {
+        let c = Recording::Correction { of: 1 };
+        assert_eq!(
+            check_correction(c, None).code(),
+            Some(RuleCode::CorrectionReasonRequired)
+        );
+        assert_eq!(
+            check_correction(c, Some("  ")).code(),
+            Some(RuleCode::CorrectionReasonRequired)
+        );
+        assert_eq!(check_correction(c, Some("再検査で陽性")), Decision::Accept);
+        assert_eq!(check_correction(Recording::First, None), Decision::Accept);
+        assert_eq!(
+            check_correction(Recording::Repeat { version: 1 }, None),
+            Decision::Accept
+        );
+    }
+
+    #[test]
+    fn a_second_person_releases_an_entered_result_and_nobody_releases_twice() {
+        let entered = with_status(v(1, TestResult::Negative), ResultStatus::Entered);
+        assert_eq!(check_release(&entered, 2), Decision::Accept);
+        assert_eq!(
+            check_release(&entered, 1).code(),
+            Some(RuleCode::SamePersonRelease)
+        );
+        for status in [ResultStatus::Released, ResultStatus::Returned] {
+            let r = with_status(v(1, TestResult::Negative), status);
+            assert_eq!(
+                check_release(&r, 2).code(),
+                Some(RuleCode::NotAwaitingRelease)
+            );
+        }
+    }
+
+    #[test]
+    fn reports_count_the_latest_released_version_and_entries_compare_with_the_latest_not_returned()
+    {
+        let history = vec![
+            v(1, TestResult::Negative),
+            with_status(v(2, TestResult::Positive), ResultStatus::Returned),
+            with_status(v(3, TestResult::Inconclusive), ResultStatus::Entered),
+        ];
+        assert_eq!(counted(&history).map(|r| r.version), Some(1));
+        assert_eq!(standing(&history).map(|r| r.version), Some(3));
+        assert_eq!(
+            ReleasePolicy::OnEntry.initial_status(),
+            ResultStatus::Released
+        );
+        assert_eq!(
+            ReleasePolicy::SecondPerson.initial_status(),
+            ResultStatus::Entered
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod locations;
 pub mod packages;
 pub mod patients;
 pub mod reports;
+pub mod results;
 pub mod scans;
 pub mod specimens;
 
@@ -73,7 +74,8 @@ impl<'de, D: serde::Deserializer<'de>> serde::Deserializer<'de> for ObjectOnly<D
     paths(
         admin::healthz, admin::me, admin::create_user, admin::list_users, admin::update_user,
         admin::issue_token, admin::audit_log,
-        specimens::register, specimens::list, specimens::get, specimens::store, specimens::record_result, specimens::alerts,
+        specimens::register, specimens::list, specimens::get, specimens::store, specimens::alerts,
+        results::record_result, results::release, results::return_for_correction, results::worklist,
         patients::get, patients::correct,
         locations::create, locations::list, locations::get,
         packages::create, packages::list, packages::get, packages::update, packages::add_specimen,
@@ -89,7 +91,7 @@ impl<'de, D: serde::Deserializer<'de>> serde::Deserializer<'de> for ObjectOnly<D
         (name = "health", description = "Liveness: the only route without a token"),
         (name = "specimens", description = "Registration at reception (SPEC §2)"),
         (name = "storage", description = "Locations, storage events and the 48-hour clock (SPEC §2.4)"),
-        (name = "results", description = "Results as versions (SPEC §2.7)"),
+        (name = "results", description = "Results as versions with corrections and second-person release, the result desk's worklist and instrument files (SPEC §2.7)"),
         (name = "packages", description = "Triple packaging, dispatch, receiving, slip and label (SPEC §2.5)"),
         (name = "kits", description = "The kit catalog and recall tracing by lot (SPEC §2.1, §4)"),
         (name = "scans", description = "Scans from scanners and clients, stations and their live events, scanners (SPEC §4, §5)"),
@@ -225,8 +227,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .route(
                 "/specimens/{specimen_id}/results",
-                web::post().to(specimens::record_result),
+                web::post().to(results::record_result),
             )
+            .route(
+                "/specimens/{specimen_id}/results/{version}/release",
+                web::post().to(results::release),
+            )
+            .route(
+                "/specimens/{specimen_id}/results/{version}/return",
+                web::post().to(results::return_for_correction),
+            )
+            .route("/results/worklist", web::get().to(results::worklist))
             .route("/alerts", web::get().to(specimens::alerts))
             .service(
                 web::resource("/patients/{patient_id}")

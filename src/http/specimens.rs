@@ -1,13 +1,12 @@
-//! Specimen routes: register, read, store, results, alerts.
+//! Specimen routes: register, read, store, alerts.
 
 use super::auth::User;
 use super::error::{AppError, ErrorBody};
 use super::Object;
-use crate::actions::results::{RecordResult, Recorded};
 use crate::actions::specimens::{RegisterSpecimen, Registered, SpecimenFilter};
 use crate::actions::storage::{Alert, StoreSpecimen, Stored};
 use crate::actions::views::SpecimenView;
-use crate::actions::{results, specimens, storage, Ctx};
+use crate::actions::{specimens, storage, Ctx};
 use crate::scanning::ScanService;
 use actix_web::{web, HttpResponse};
 use std::sync::Arc;
@@ -106,31 +105,6 @@ pub async fn store(
     let body = body.into_inner().0;
     let id = path.into_inner();
     let r = web::block(move || storage::record(&ctx, &actor, &id, &body, crate::actions::now()))
-        .await??;
-    Ok(HttpResponse::Created().json(r))
-}
-
-#[utoipa::path(
-    post, path = "/api/v1/specimens/{specimen_id}/results", tag = "results",
-    params(("specimen_id" = String, Path, description = "The tube's barcode")),
-    request_body = RecordResult,
-    responses(
-        (status = 201, description = "Recorded as a new version", body = Recorded),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, description = "`unknown_specimen`", body = ErrorBody),
-        (status = 422, description = "`result_before_collection`", body = ErrorBody),
-    ),
-    security(("bearer" = []))
-)]
-pub async fn record_result(
-    ctx: web::Data<Ctx>,
-    User(actor): User,
-    path: web::Path<String>,
-    body: web::Json<Object<RecordResult>>,
-) -> Result<HttpResponse, AppError> {
-    let body = body.into_inner().0;
-    let id = path.into_inner();
-    let r = web::block(move || results::record(&ctx, &actor, &id, &body, crate::actions::now()))
         .await??;
     Ok(HttpResponse::Created().json(r))
 }

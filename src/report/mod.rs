@@ -56,6 +56,23 @@ pub struct ReportRow {
     pub result_version: Option<i32>,
     /// True when the result shown corrects an earlier one.
     pub corrected: bool,
+    /// Why the result shown corrects an earlier one.
+    pub correction_reason: Option<String>,
+    /// A result is entered and waits for a second person's release: the
+    /// row shows the released result, if any.
+    pub result_pending: bool,
+    /// The `[[assay]]` the result was found with.
+    pub assay: Option<String>,
+    /// Ct per target of the result shown, `null` for undetermined.
+    #[schema(value_type = Option<std::collections::BTreeMap<String, Option<f64>>>)]
+    pub ct: Option<crate::actions::results::CtValues>,
+    /// The LOINC and JLAC10 codes the site configures for the assay (never
+    /// guessed); without them, formats derive LOINC from method and
+    /// specimen type.
+    pub loinc: Option<String>,
+    pub jlac10: Option<String>,
+    /// 無症状: the patient had no symptoms (hence no onset date).
+    pub asymptomatic: bool,
     /// 検体番号: the tube's barcode.
     pub specimen_id: String,
     /// 注記: overrides, saliva without onset, −20 °C fallback,

@@ -133,6 +133,39 @@ pub struct ResultRow {
     pub resulted_at: NaiveDateTime,
     pub recorded_by: i64,
     pub recorded_at: NaiveDateTime,
+    /// `entered`, `released` or `returned` (`domain::results::ResultStatus`).
+    pub status: String,
+    pub correction_reason: Option<String>,
+    pub assay: Option<String>,
+    /// JSON object: target → Ct, `null` for undetermined.
+    pub ct: Option<String>,
+    /// The interpretation rule that called the result.
+    pub interpretation: Option<String>,
+    pub import_id: Option<String>,
+    pub well: Option<String>,
+    pub released_by: Option<i64>,
+    pub released_at: Option<NaiveDateTime>,
+    pub return_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = result_imports)]
+pub struct ResultImportRow {
+    pub import_id: String,
+    pub content_hash: String,
+    pub format: String,
+    pub assay: String,
+    pub file_name: Option<String>,
+    pub instrument: Option<String>,
+    pub run_name: Option<String>,
+    /// JSON of the preview (`actions::imports::Preview`).
+    pub preview: String,
+    /// `previewed` or `committed`.
+    pub status: String,
+    pub created_by: i64,
+    pub created_at: NaiveDateTime,
+    pub committed_by: Option<i64>,
+    pub committed_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]

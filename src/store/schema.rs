@@ -110,6 +110,34 @@ diesel::table! {
         resulted_at -> Timestamp,
         recorded_by -> BigInt,
         recorded_at -> Timestamp,
+        status -> Text,
+        correction_reason -> Nullable<Text>,
+        assay -> Nullable<Text>,
+        ct -> Nullable<Text>,
+        interpretation -> Nullable<Text>,
+        import_id -> Nullable<Text>,
+        well -> Nullable<Text>,
+        released_by -> Nullable<BigInt>,
+        released_at -> Nullable<Timestamp>,
+        return_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    result_imports (import_id) {
+        import_id -> Text,
+        content_hash -> Text,
+        format -> Text,
+        assay -> Text,
+        file_name -> Nullable<Text>,
+        instrument -> Nullable<Text>,
+        run_name -> Nullable<Text>,
+        preview -> Text,
+        status -> Text,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        committed_by -> Nullable<BigInt>,
+        committed_at -> Nullable<Timestamp>,
     }
 }
 
@@ -265,6 +293,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     locations,
     storage_events,
     results,
+    result_imports,
     audit_log,
     audit_head,
     packages,

@@ -16,7 +16,7 @@ use kentai::startup::Application;
 use serde_json::{json, Value};
 
 /// Every table kentai writes.
-pub const TABLES: [&str; 15] = [
+pub const TABLES: [&str; 16] = [
     "specimens",
     "patients",
     "patient_versions",
@@ -24,6 +24,7 @@ pub const TABLES: [&str; 15] = [
     "locations",
     "storage_events",
     "results",
+    "result_imports",
     "users",
     "packages",
     "package_specimens",

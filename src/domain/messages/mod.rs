@@ -23,6 +23,7 @@ mod cli;
 mod input;
 mod names;
 mod records;
+mod results;
 mod rules;
 mod scans;
 
@@ -30,6 +31,7 @@ pub use cli::{device_columns, CliMsg};
 pub use input::{allowed, InputMsg};
 pub use names::*;
 pub use records::RecordMsg;
+pub use results::ResultMsg;
 pub use rules::RuleMsg;
 pub use scans::{ScanMsg, Step};
 
@@ -170,6 +172,8 @@ pub enum Msg {
     Input(InputMsg),
     /// Stored records: not found, conflicts, who may not.
     Record(RecordMsg),
+    /// Results: entry, release, instrument files.
+    Result(ResultMsg),
     /// What a scan did at a station.
     Scan(ScanMsg),
     /// What the command line says (boxed: its entries are the largest,
@@ -190,6 +194,7 @@ impl Msg {
             Msg::Rule(m) => m.render(lang),
             Msg::Input(m) => m.render(lang),
             Msg::Record(m) => m.render(lang),
+            Msg::Result(m) => m.render(lang),
             Msg::Scan(m) => m.render(lang),
             Msg::Cli(m) => m.render(lang),
             Msg::List(items) => {
@@ -229,6 +234,12 @@ impl From<RecordMsg> for Msg {
     }
 }
 
+impl From<ResultMsg> for Msg {
+    fn from(m: ResultMsg) -> Msg {
+        Msg::Result(m)
+    }
+}
+
 impl From<ScanMsg> for Msg {
     fn from(m: ScanMsg) -> Msg {
         Msg::Scan(m)
@@ -263,6 +274,7 @@ impl Serialize for Msg {
             Msg::Rule(m) => m.serialize(s),
             Msg::Input(m) => m.serialize(s),
             Msg::Record(m) => m.serialize(s),
+            Msg::Result(m) => m.serialize(s),
             Msg::Scan(m) => m.serialize(s),
             Msg::Cli(m) => m.serialize(s),
             Msg::List(items) => items.serialize(s),
@@ -279,6 +291,7 @@ enum Stored {
     Rule(RuleMsg),
     Input(InputMsg),
     Record(RecordMsg),
+    Result(ResultMsg),
     Scan(ScanMsg),
     Cli(CliMsg),
     List(Vec<Msg>),
@@ -291,6 +304,7 @@ impl<'de> Deserialize<'de> for Msg {
             Stored::Rule(m) => Msg::Rule(m),
             Stored::Input(m) => Msg::Input(m),
             Stored::Record(m) => Msg::Record(m),
+            Stored::Result(m) => Msg::Result(m),
             Stored::Scan(m) => Msg::Scan(m),
             Stored::Cli(m) => Msg::Cli(Box::new(m)),
             Stored::List(items) => Msg::List(items),
@@ -388,6 +402,21 @@ pub fn rule_title(code: RuleCode, lang: Lang) -> &'static str {
         ),
         DraftInProgress => ("受付の途中", "Registration in progress"),
         SelfLockout => ("自分自身は無効にできません", "Cannot disable yourself"),
+        CorrectionReasonRequired => ("訂正の理由がありません", "Correction without a reason"),
+        SamePersonRelease => (
+            "入力した本人による承認",
+            "Released by the person who entered it",
+        ),
+        NotAwaitingRelease => ("承認待ちではない結果", "Result not awaiting release"),
+        CorrectedResult => ("結果訂正", "Result corrected"),
+        ResultPendingRelease => ("結果承認待ち", "Result awaiting release"),
+        AlreadyResulted => ("結果入力済み", "Result already recorded"),
+        NotReceived => ("検査機関で未受領", "Not yet received at the lab"),
+        RunControlsFailed => ("精度管理（コントロール）不合格", "Run controls failed"),
+        ImportDecisionsNeeded => ("取り込みの判断が必要", "Import needs decisions"),
+        UnknownImport => ("取り込みが見つかりません", "Unknown import"),
+        UnknownAssay => ("設定されていない検査系", "Unknown assay"),
+        UnreadableFile => ("読み取れない結果ファイル", "Unreadable results file"),
         TooManyAttempts => ("試行回数の超過", "Too many attempts"),
         Unauthorized => ("ログインが必要です", "Sign-in required"),
         Forbidden => ("この役割ではできない操作", "Not allowed for this role"),
@@ -448,6 +477,7 @@ mod tests {
         out.extend(rules::samples().into_iter().map(Msg::from));
         out.extend(input::samples().into_iter().map(Msg::from));
         out.extend(records::samples().into_iter().map(Msg::from));
+        out.extend(results::samples().into_iter().map(Msg::from));
         out.extend(scans::samples().into_iter().map(Msg::from));
         out.extend(cli::samples().into_iter().map(Msg::from));
         out.push(Msg::List(vec![

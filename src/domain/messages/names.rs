@@ -7,6 +7,7 @@ use crate::domain::kits::SwabMaterial;
 use crate::domain::labels;
 use crate::domain::packaging::{ChecklistItem, Layer};
 use crate::domain::ppe::{PpeItem, PpeNeed};
+use crate::domain::results::{ResultStatus, TestMethod, TestResult};
 use crate::domain::roles::{Action, Role};
 use crate::domain::specimen_type::SpecimenType;
 use crate::domain::storage::StorageClass;
@@ -157,6 +158,36 @@ pub fn action_name(action: Action, lang: Lang) -> &'static str {
     }
 }
 
+/// A test result as the desks and reports name it (判定不能 covers both
+/// inconclusive and invalid in the report; the desks tell them apart).
+pub fn test_result_name(r: TestResult, lang: Lang) -> &'static str {
+    match (lang, r) {
+        (Lang::Ja, TestResult::Inconclusive) => "判定保留（再検査）",
+        (Lang::Ja, TestResult::Invalid) => "無効（判定不能）",
+        (Lang::Ja, r) => labels::test_result_ja(r),
+        (Lang::En, r) => labels::test_result_en(r),
+    }
+}
+
+pub fn test_method_name(m: TestMethod, lang: Lang) -> &'static str {
+    match lang {
+        Lang::Ja => labels::test_method_ja(m),
+        Lang::En => labels::test_method_en(m),
+    }
+}
+
+/// Where a result version stands.
+pub fn result_status_name(s: ResultStatus, lang: Lang) -> &'static str {
+    match (lang, s) {
+        (Lang::Ja, ResultStatus::Entered) => "承認待ち",
+        (Lang::Ja, ResultStatus::Released) => "承認済み",
+        (Lang::Ja, ResultStatus::Returned) => "差し戻し",
+        (Lang::En, ResultStatus::Entered) => "awaiting release",
+        (Lang::En, ResultStatus::Released) => "released",
+        (Lang::En, ResultStatus::Returned) => "returned",
+    }
+}
+
 /// A station's workflow by its configuration code (`reception`, …).
 pub fn workflow_name(code: &str, lang: Lang) -> String {
     match (lang, code) {
@@ -164,6 +195,7 @@ pub fn workflow_name(code: &str, lang: Lang) -> String {
         (Lang::Ja, "storage") => "保管".into(),
         (Lang::Ja, "packing") => "梱包".into(),
         (Lang::Ja, "receiving") => "受領".into(),
+        (Lang::Ja, "results") => "結果入力".into(),
         _ => code.to_string(),
     }
 }

@@ -2,12 +2,13 @@
 //! specimen (SPEC §2).
 
 use super::{
-    checklist_item_name, list, ppe_need_name, say, specimen_type_name, storage_class_name,
-    swab_material_name, time, Lang, Msg,
+    checklist_item_name, list, ppe_need_name, result_status_name, say, specimen_type_name,
+    storage_class_name, swab_material_name, time, Lang, Msg,
 };
 use crate::domain::kits::SwabMaterial;
 use crate::domain::packaging::ChecklistItem;
 use crate::domain::ppe::PpeNeed;
+use crate::domain::results::ResultStatus;
 use crate::domain::specimen_type::SpecimenType;
 use crate::domain::storage::StorageClass;
 use chrono::{DateTime, FixedOffset, NaiveDate};
@@ -155,6 +156,30 @@ pub enum RuleMsg {
     ResultBeforeCollection {
         at: DateTime<FixedOffset>,
         collected: DateTime<FixedOffset>,
+    },
+    /// §2.7: a different result, method or time than the standing
+    /// version needs a written reason.
+    CorrectionNeedsReason {
+        version: i32,
+    },
+    /// §2.7: release and return apply to an entered version only.
+    NotAwaitingRelease {
+        version: i32,
+        status: ResultStatus,
+    },
+    /// §2.7: the second person is someone else.
+    SamePersonRelease {
+        version: i32,
+    },
+    /// A flag: the result shown corrects an earlier version.
+    ResultCorrected {
+        version: i32,
+        reason: Option<String>,
+    },
+    /// A flag: a result is entered and waits for release; the report
+    /// shows the released one, if any.
+    ResultAwaitingRelease {
+        version: i32,
     },
     ResultInFuture {
         at: DateTime<FixedOffset>,
@@ -427,6 +452,41 @@ impl RuleMsg {
                     "result time {at} is before collection {collected}"
                 )
             }
+            CorrectionNeedsReason { version } => say!(
+                lang,
+                "第{version}版と異なる結果です。訂正の理由を入力してください",
+                "this differs from version {version}: a correction needs a reason"
+            ),
+            NotAwaitingRelease { version, status } => {
+                let status = result_status_name(*status, lang);
+                say!(
+                    lang,
+                    "第{version}版は承認待ちではありません（{status}）",
+                    "version {version} is not awaiting release ({status})"
+                )
+            }
+            SamePersonRelease { version } => say!(
+                lang,
+                "第{version}版を入力した本人は承認できません。別の担当者が承認してください",
+                "the person who entered version {version} cannot release it: another person must"
+            ),
+            ResultCorrected { version, reason } => match reason {
+                Some(reason) => say!(
+                    lang,
+                    "結果訂正（第{version}版、理由: {reason}）",
+                    "result corrected (version {version}, reason: {reason})"
+                ),
+                None => say!(
+                    lang,
+                    "結果訂正（第{version}版）",
+                    "result corrected (version {version})"
+                ),
+            },
+            ResultAwaitingRelease { version } => say!(
+                lang,
+                "結果（第{version}版）は承認待ち",
+                "result (version {version}) awaiting release"
+            ),
             ResultInFuture { at } => {
                 let at = time(at);
                 say!(lang, "結果の日時 {at} が未来になっています", "result time {at} is in the future")
@@ -581,6 +641,21 @@ pub(super) fn samples() -> Vec<RuleMsg> {
         ConsultationRequired,
         ResultBeforeCollection { at, collected: at },
         ResultInFuture { at },
+        CorrectionNeedsReason { version: 1 },
+        NotAwaitingRelease {
+            version: 1,
+            status: ResultStatus::Released,
+        },
+        SamePersonRelease { version: 1 },
+        ResultCorrected {
+            version: 2,
+            reason: Some("retest".into()),
+        },
+        ResultCorrected {
+            version: 2,
+            reason: None,
+        },
+        ResultAwaitingRelease { version: 1 },
         ForTube {
             specimen_id: "T-1".into(),
             inner: Box::new(Msg::Rule(ConsultationRequired)),
@@ -642,6 +717,11 @@ pub(super) fn samples() -> Vec<RuleMsg> {
             | ConsultationRequired
             | ResultBeforeCollection { .. }
             | ResultInFuture { .. }
+            | CorrectionNeedsReason { .. }
+            | NotAwaitingRelease { .. }
+            | SamePersonRelease { .. }
+            | ResultCorrected { .. }
+            | ResultAwaitingRelease { .. }
             | ForTube { .. }
             | TubeDidNotArrive { .. }
             | PatientCorrected { .. }

@@ -8,6 +8,7 @@
 use super::Lang;
 use crate::domain::kits::SwabMaterial;
 use crate::domain::policy::{PpePolicy, SalivaWithoutOnset};
+use crate::domain::results::ReleasePolicy;
 use crate::domain::{Policy, RuleCode};
 
 /// One language's words for the admin pages, grouped by page.
@@ -686,6 +687,26 @@ pub fn policy_lines(lang: Lang, p: &Policy) -> Vec<PolicyLine> {
                 "SPEC §2 採取日時"
             } else {
                 "SPEC §2 the collection time"
+            },
+        },
+        PolicyLine {
+            key: "result_release",
+            value: match (p.result_release, ja) {
+                (ReleasePolicy::OnEntry, true) => "入力時に確定（on_entry）".into(),
+                (ReleasePolicy::OnEntry, false) => "on entry (on_entry)".into(),
+                (ReleasePolicy::SecondPerson, true) => "別の担当者が承認（second_person）".into(),
+                (ReleasePolicy::SecondPerson, false) => "by a second person (second_person)".into(),
+            },
+            meaning: match (p.result_release, ja) {
+                (ReleasePolicy::OnEntry, true) => "入力した結果はそのまま報告に載ります。".into(),
+                (ReleasePolicy::OnEntry, false) => "A result counts in the reports as soon as it is entered.".into(),
+                (ReleasePolicy::SecondPerson, true) => "入力した結果は「承認待ち」になり、入力者以外の担当者が承認してから報告に載ります。承認前は結果待ちとして数えます。".into(),
+                (ReleasePolicy::SecondPerson, false) => "An entered result waits until someone other than the person who entered it releases it; until then reports count it as pending.".into(),
+            },
+            rule: if ja {
+                "SPEC §2.7 検査結果・§3 報告"
+            } else {
+                "SPEC §2.7 results, §3 the report"
             },
         },
     ]

@@ -1,0 +1,12 @@
+DROP TABLE result_imports;
+DROP INDEX results_status;
+ALTER TABLE results DROP COLUMN return_reason;
+ALTER TABLE results DROP COLUMN released_at;
+ALTER TABLE results DROP COLUMN released_by;
+ALTER TABLE results DROP COLUMN well;
+ALTER TABLE results DROP COLUMN import_id;
+ALTER TABLE results DROP COLUMN interpretation;
+ALTER TABLE results DROP COLUMN ct;
+ALTER TABLE results DROP COLUMN assay;
+ALTER TABLE results DROP COLUMN correction_reason;
+ALTER TABLE results DROP COLUMN status;
