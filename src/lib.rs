@@ -10,6 +10,7 @@ pub mod barcode;
 pub mod config;
 pub mod domain;
 pub mod http;
+pub mod instruments;
 pub mod print;
 pub mod report;
 pub mod scanning;
