@@ -86,6 +86,8 @@ pub enum Workflow {
     Packing,
     /// package
     Receiving,
+    /// tube → result command, or a result command → tubes (a batch)
+    Results,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -511,6 +513,7 @@ mod tests {
         assert_eq!(c.policy, Policy::default());
         assert!(!c.site.facility_name.is_empty());
         assert_eq!(c.stations[0].workflow, Workflow::Reception);
+        assert!(c.stations.iter().any(|s| s.workflow == Workflow::Results));
         c.validate().unwrap();
         let kits = c.kit_catalog().unwrap();
         assert!(!kits.is_empty(), "the example shows a [[kit]]");

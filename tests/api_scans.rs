@@ -488,3 +488,396 @@ async fn disabling_a_stations_user_refuses_its_scanners_scans_at_once_and_still_
         .expect("outcome");
     assert_eq!(outcome.code.map(|c| c.as_str()), Some("unknown_specimen"));
 }
+
+// ---- The result desk --------------------------------------------------------
+
+/// A site that tests its own tubes: a result desk and no receiving desk
+/// (`adjust` may add one, or change the policy).
+async fn result_site(adjust: impl FnOnce(&mut kentai::config::Config)) -> TestApp {
+    use kentai::config::{StationConfig, Workflow};
+    spawn_app_with(|c| {
+        c.stations.push(StationConfig {
+            name: "results-1".into(),
+            workflow: Workflow::Results,
+        });
+        adjust(c);
+    })
+    .await
+}
+
+/// A scan at the result desk from `device` (a code read twice in a row by
+/// one device within the duplicate window is a double read).
+async fn result_scan(app: &TestApp, token: &str, data: &str, device: &str) -> Value {
+    let (status, body) = app
+        .post(
+            "/api/v1/scans",
+            token,
+            &json!({"station": "results-1", "data": data, "device": device}),
+        )
+        .await;
+    assert_eq!(status, 201, "{data}: {body}");
+    body["outcome"].clone()
+}
+
+/// The specimen's result versions.
+async fn result_versions(app: &TestApp, id: &str) -> Vec<Value> {
+    let (status, body) = app
+        .get(&format!("/api/v1/specimens/{id}"), &app.admin)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    body["results"].as_array().cloned().unwrap_or_default()
+}
+
+/// Scans `data` and insists it is refused with `code` and that nothing but
+/// the scan journal changed.
+async fn refused_at_result_desk(app: &TestApp, token: &str, data: &str, code: &str) -> Value {
+    let before = app.snapshot();
+    // A device of its own, so that no refusal is a double read of the
+    // scan before it.
+    let device = format!("gun-{}", app.count("scans"));
+    let o = result_scan(app, token, data, &device).await;
+    assert_eq!(o["accepted"], false, "{data}: {o}");
+    assert_eq!(o["code"], code, "{data}: {o}");
+    let after = app.snapshot();
+    for ((table, n), (_, m)) in before.iter().zip(&after) {
+        let grew = if *table == "scans" { 1 } else { 0 };
+        assert_eq!(*m, n + grew, "{data}: table {table}");
+    }
+    o
+}
+
+#[tokio::test]
+async fn a_tube_then_a_negative_code_records_version_1_by_the_tubes_method_at_the_scan() {
+    let app = result_site(|_| {}).await;
+    registered(&app, "T-1").await;
+    let lab = app.token(Role::Lab);
+
+    let o = result_scan(&app, &lab, "T-1", "gun").await;
+    assert_eq!(o["accepted"], true, "{o}");
+    assert_eq!(o["kind"], "specimen");
+    assert_eq!(o["specimen_id"], "T-1");
+    assert_eq!(o["message"], "採取管 T-1 の結果を入力します");
+    assert_eq!(o["result_desk"], json!({"specimen_id": "T-1"}));
+    assert_eq!(
+        o["next"],
+        "この採取管の結果のコード（陽性・陰性・判定保留・無効）を読み取ってください"
+    );
+    assert_eq!(app.count("results"), 0, "a held tube writes nothing");
+
+    let o = result_scan(&app, &lab, "KTCMD:result:negative", "gun").await;
+    assert_eq!(o["accepted"], true, "{o}");
+    assert_eq!(o["kind"], "command");
+    assert_eq!(o["specimen_id"], "T-1");
+    assert_eq!(o["message"], "採取管 T-1 の結果を「陰性」と記録しました");
+    assert_eq!(o["result_desk"], json!({}), "the desk holds nothing after");
+    assert_eq!(
+        o["next"],
+        "採取管を読み取るか、一括入力する結果のコードを読み取ってください"
+    );
+
+    let versions = result_versions(&app, "T-1").await;
+    assert_eq!(versions.len(), 1, "{versions:?}");
+    let v = &versions[0];
+    assert_eq!(
+        (&v["version"], &v["result"], &v["method"], &v["status"]),
+        (
+            &json!(1),
+            &json!("negative"),
+            &json!("pcr"),
+            &json!("released")
+        ),
+        "{v}"
+    );
+    assert!(
+        v["recorded_by"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("lab")),
+        "the user who scanned: {v}"
+    );
+    // The same write claimed the scan: its journal row is processed once.
+    let (_, journal) = app.get("/api/v1/scans?station=results-1", &lab).await;
+    assert_eq!(journal[0]["outcome"]["accepted"], true, "{journal}");
+}
+
+#[tokio::test]
+async fn a_batch_code_gives_every_following_tube_its_result_until_the_same_code_again() {
+    let app = result_site(|_| {}).await;
+    let tubes = ["T-1", "T-2", "T-3", "T-4", "T-5"];
+    for t in tubes.iter().chain(&["T-6", "T-7"]) {
+        registered(&app, t).await;
+    }
+    let lab = app.token(Role::Lab);
+
+    let o = result_scan(&app, &lab, "KTCMD:result:negative", "gun").await;
+    assert_eq!(o["accepted"], true, "{o}");
+    assert_eq!(
+        o["message"],
+        "一括入力「陰性」を始めました。読み取る採取管はすべて「陰性」と記録します"
+    );
+    assert_eq!(o["result_desk"], json!({"batch": "negative"}));
+    assert_eq!(app.count("results"), 0);
+
+    for (n, tube) in tubes.iter().enumerate() {
+        let o = result_scan(&app, &lab, tube, "gun").await;
+        assert_eq!(o["accepted"], true, "{tube}: {o}");
+        assert_eq!(o["kind"], "specimen");
+        assert_eq!(o["specimen_id"], *tube);
+        assert_eq!(
+            o["message"],
+            format!("採取管 {tube} の結果を「陰性」と記録しました")
+        );
+        assert_eq!(o["result_desk"], json!({"batch": "negative"}));
+        assert!(
+            o["next"]
+                .as_str()
+                .is_some_and(|n| n.contains("一括入力「陰性」中")),
+            "{o}"
+        );
+        assert_eq!(app.count("results"), n as i64 + 1);
+    }
+    for tube in tubes {
+        let versions = result_versions(&app, tube).await;
+        assert_eq!(versions.len(), 1, "{tube}");
+        assert_eq!(versions[0]["result"], "negative", "{tube}");
+    }
+
+    // Another result code switches the batch; the same one again ends it
+    // (read by another device: one device's second read within the
+    // duplicate window is a double read).
+    let o = result_scan(&app, &lab, "KTCMD:result:positive", "gun").await;
+    assert_eq!(o["result_desk"], json!({"batch": "positive"}), "{o}");
+    let o = result_scan(&app, &lab, "T-6", "gun").await;
+    assert_eq!(o["message"], "採取管 T-6 の結果を「陽性」と記録しました");
+    let o = result_scan(&app, &lab, "KTCMD:result:positive", "gun-2").await;
+    assert_eq!(o["accepted"], true, "{o}");
+    assert_eq!(o["message"], "一括入力「陽性」を終えました");
+    assert_eq!(o["result_desk"], json!({}));
+    // Out of the batch, a tube waits for its code again.
+    let o = result_scan(&app, &lab, "T-7", "gun").await;
+    assert_eq!(o["result_desk"], json!({"specimen_id": "T-7"}), "{o}");
+    assert_eq!(app.count("results"), 6);
+    // ... and the next code is its result, not a batch.
+    let o = result_scan(&app, &lab, "KTCMD:result:inconclusive", "gun").await;
+    assert_eq!(
+        o["message"],
+        "採取管 T-7 の結果を「判定保留（再検査）」と記録しました"
+    );
+    assert_eq!(o["result_desk"], json!({}));
+    assert_eq!(app.count("results"), 7);
+
+    // KTCMD:cancel ends a batch too, and says which.
+    let o = result_scan(&app, &lab, "KTCMD:result:invalid", "gun").await;
+    assert_eq!(o["result_desk"], json!({"batch": "invalid"}), "{o}");
+    let o = result_scan(&app, &lab, "KTCMD:cancel", "gun").await;
+    assert_eq!(o["accepted"], true, "{o}");
+    assert_eq!(o["message"], "一括入力「無効（判定不能）」を終えました");
+    assert_eq!(o["result_desk"], json!({}));
+    assert_eq!(app.count("results"), 7);
+}
+
+#[tokio::test]
+async fn the_result_desk_refuses_repeats_corrections_and_codes_that_are_no_registered_tube() {
+    let app = result_site(|_| {}).await;
+    for t in ["T-1", "T-2"] {
+        registered(&app, t).await;
+    }
+    let lab = app.token(Role::Lab);
+    // T-1 is negative (yesterday's batch, say); T-2 positive by hand.
+    result_scan(&app, &lab, "T-1", "gun").await;
+    result_scan(&app, &lab, "KTCMD:result:negative", "gun").await;
+    let (status, body) = app
+        .post(
+            "/api/v1/specimens/T-2/results",
+            &app.admin,
+            &json!({"result": "positive", "resulted_at": chrono::Utc::now().to_rfc3339()}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+
+    // (scans before, the scan refused, its code, words in its message)
+    let cases: [(&[&str], &str, &str, &str); 7] = [
+        // The same result again, tube first or in a batch.
+        (
+            &["T-1"],
+            "KTCMD:result:negative",
+            "already_resulted",
+            "入力済み",
+        ),
+        (
+            &["KTCMD:result:negative"],
+            "T-1",
+            "already_resulted",
+            "入力済み",
+        ),
+        // Another result: a correction, which needs a reason.
+        (
+            &["T-1"],
+            "KTCMD:result:positive",
+            "correction_reason_required",
+            "結果一覧",
+        ),
+        (
+            &["KTCMD:result:negative"],
+            "T-2",
+            "correction_reason_required",
+            "理由",
+        ),
+        // No registered tube: a code the tube pattern reads, GS1 tube data.
+        (&[], "T-404", "unknown_specimen", "T-404"),
+        (
+            &[],
+            "(8018)049123450000000019(8019)17",
+            "unknown_specimen",
+            "登録済みの採取管ではありません",
+        ),
+        // Not a tube at all.
+        (&[], "P-000201", "unexpected_scan", "結果入力"),
+    ];
+    for (n, (before, data, code, words)) in cases.into_iter().enumerate() {
+        let o = result_scan(&app, &lab, "KTCMD:cancel", &format!("reset-{n}")).await;
+        assert_eq!(o["result_desk"], json!({}), "{o}");
+        for scan in before {
+            let o = result_scan(&app, &lab, scan, "gun").await;
+            assert_eq!(o["accepted"], true, "{scan}: {o}");
+        }
+        let o = refused_at_result_desk(&app, &lab, data, code).await;
+        assert!(
+            o["message"].as_str().is_some_and(|m| m.contains(words)),
+            "{data}: {o}"
+        );
+    }
+    // Other desks' commands mean nothing here either.
+    refused_at_result_desk(&app, &lab, "KTCMD:dispatch", "unexpected_scan").await;
+
+    let versions = result_versions(&app, "T-1").await;
+    assert_eq!(versions.len(), 1, "{versions:?}");
+    let versions = result_versions(&app, "T-2").await;
+    assert_eq!(versions.len(), 1, "{versions:?}");
+    assert_eq!(versions[0]["result"], "positive");
+}
+
+#[tokio::test]
+async fn a_correction_refused_at_the_desk_says_in_english_where_it_is_made() {
+    let app = result_site(|_| {}).await;
+    registered(&app, "T-1").await;
+    let lab = app.token(Role::Lab);
+    result_scan(&app, &lab, "T-1", "gun").await;
+    result_scan(&app, &lab, "KTCMD:result:negative", "gun").await;
+    result_scan(&app, &lab, "T-1", "gun").await;
+    let (_, body) = app
+        .post(
+            "/api/v1/scans?lang=en",
+            &lab,
+            &json!({"station": "results-1", "data": "KTCMD:result:positive", "device": "gun"}),
+        )
+        .await;
+    let o = outcome(&body);
+    assert_eq!(o["code"], "correction_reason_required", "{o}");
+    assert_eq!(
+        o["message"],
+        "tube T-1 already has the result negative: correct it to positive on the results page, with a reason (a scan cannot give one)"
+    );
+}
+
+#[tokio::test]
+async fn where_the_site_receives_tubes_only_received_ones_may_be_resulted() {
+    use kentai::config::{StationConfig, Workflow};
+    let app = result_site(|c| {
+        for (name, workflow) in [
+            ("packing-1", Workflow::Packing),
+            ("receiving-1", Workflow::Receiving),
+        ] {
+            c.stations.push(StationConfig {
+                name: name.into(),
+                workflow,
+            });
+        }
+    })
+    .await;
+    registered(&app, "T-1").await;
+    registered(&app, "T-2").await;
+    let lab = app.token(Role::Lab);
+    // T-2 travels: packed, dispatched and received; T-1 stays behind.
+    let package = open_package(&app).await;
+    let label = format!("]C100{package}");
+    for data in [label.as_str(), "T-2"]
+        .into_iter()
+        .map(str::to_string)
+        .chain(REQUIRED_ITEMS.iter().map(|i| format!("KTCMD:tick:{i}")))
+        .chain(["KTCMD:dispatch".to_string()])
+        .collect::<Vec<_>>()
+    {
+        let (_, body) = app.scan(&lab, "packing-1", &data).await;
+        assert_eq!(outcome(&body)["accepted"], true, "{data}: {body}");
+    }
+    let (_, body) = app.scan(&lab, "receiving-1", &label).await;
+    assert_eq!(outcome(&body)["accepted"], true, "{body}");
+
+    // Held or in a batch, a tube not received is refused before anything.
+    let o = refused_at_result_desk(&app, &lab, "T-1", "not_received").await;
+    assert_eq!(
+        o["message"],
+        "採取管 T-1 はまだ検査機関で受領されていません。梱包を受領してから結果を入力してください"
+    );
+    assert_eq!(o["result_desk"], json!({}), "nothing is held");
+    result_scan(&app, &lab, "KTCMD:result:negative", "gun").await;
+    refused_at_result_desk(&app, &lab, "T-1", "not_received").await;
+    let o = result_scan(&app, &lab, "T-2", "gun").await;
+    assert_eq!(o["accepted"], true, "{o}");
+    assert_eq!(result_versions(&app, "T-2").await.len(), 1);
+    assert!(result_versions(&app, "T-1").await.is_empty());
+
+    // The desk is the lab's: a reception clerk may not scan at it.
+    let (status, body) = app
+        .scan(&app.token(Role::Reception), "results-1", "T-2")
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("forbidden")),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn under_second_person_release_a_scanned_result_waits_as_entered() {
+    let app = result_site(|c| {
+        c.policy.result_release = kentai::domain::results::ReleasePolicy::SecondPerson;
+    })
+    .await;
+    registered(&app, "T-1").await;
+    registered(&app, "T-2").await;
+    let lab = app.token(Role::Lab);
+    result_scan(&app, &lab, "T-1", "gun").await;
+    let o = result_scan(&app, &lab, "KTCMD:result:positive", "gun").await;
+    assert_eq!(o["accepted"], true, "{o}");
+    assert_eq!(
+        o["message"],
+        "採取管 T-1 の結果を「陽性」と入力しました（承認待ち）"
+    );
+    let versions = result_versions(&app, "T-1").await;
+    assert_eq!(versions[0]["status"], "entered", "{versions:?}");
+
+    let (_, body) = app
+        .post(
+            "/api/v1/scans?lang=en",
+            &lab,
+            &json!({"station": "results-1", "data": "KTCMD:result:negative", "device": "gun"}),
+        )
+        .await;
+    assert_eq!(outcome(&body)["accepted"], true, "{body}");
+    let (_, body) = app
+        .post(
+            "/api/v1/scans?lang=en",
+            &lab,
+            &json!({"station": "results-1", "data": "T-2", "device": "gun"}),
+        )
+        .await;
+    assert_eq!(
+        outcome(&body)["message"],
+        "tube T-2: negative entered, awaiting release by a second person"
+    );
+    // An entered result stands: the same code again is a repeat.
+    result_scan(&app, &lab, "KTCMD:cancel", "gun").await;
+    result_scan(&app, &lab, "T-1", "gun").await;
+    refused_at_result_desk(&app, &lab, "KTCMD:result:positive", "already_resulted").await;
+}

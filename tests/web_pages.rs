@@ -674,6 +674,53 @@ async fn a_station_page_carries_its_station_its_csrf_token_and_its_recent_scans(
         .contains("script-src 'self'"));
 }
 
+#[tokio::test]
+async fn a_result_desk_page_shows_its_held_tube_and_its_batch_and_the_way_to_the_results() {
+    let app = spawn_app_with(|c| {
+        c.stations.push(kentai::config::StationConfig {
+            name: "results-1".into(),
+            workflow: kentai::config::Workflow::Results,
+        });
+    })
+    .await;
+    let (status, body) = app
+        .register(&app.admin, &registration("T-1", "saliva", 2))
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let lab = app.token(Role::Lab);
+    app.scan(&lab, "results-1", "T-1").await;
+    let session = app.sign_in(&lab).await;
+    let (status, html) = app.page(&session, "/stations/results-1").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("id=\"result-desk\""), "{html}");
+    assert!(html.contains("<a href=\"/results\">結果一覧</a>"), "{html}");
+    assert!(html.contains("id=\"result-desk-tube\">T-1<"), "{html}");
+    assert!(!html.contains("id=\"draft\""), "no reception draft");
+    let start = html.find("id=\"kentai-data\">").expect("page data") + 17;
+    let end = start + html[start..].find("</script>").expect("end of data");
+    let data: Value = serde_json::from_str(&html[start..end]).expect("page data is JSON");
+    assert_eq!(data["workflow"], "results");
+    assert_eq!(data["result_desk"], json!({"specimen_id": "T-1"}));
+    assert_eq!(data["results"]["inconclusive"], "判定保留（再検査）");
+
+    // A batch shows in the reader's language.
+    app.scan(&lab, "results-1", "KTCMD:cancel").await;
+    app.scan(&lab, "results-1", "KTCMD:result:negative").await;
+    let (_, html) = app.page(&session, "/stations/results-1?lang=en").await;
+    assert!(
+        html.contains("id=\"result-desk-batch\">negative<"),
+        "{html}"
+    );
+    assert!(html.contains("<a href=\"/results\">Results</a>"), "{html}");
+    // The stations list names the workflow; reception does not see it.
+    let (_, html) = app.page(&session, "/stations?lang=ja").await;
+    assert!(html.contains("href=\"/stations/results-1\""), "{html}");
+    assert!(html.contains("結果入力"), "{html}");
+    let clerk = app.sign_in(&app.token(Role::Reception)).await;
+    let (status, _) = app.page(&clerk, "/stations/results-1").await;
+    assert_eq!(status, 403);
+}
+
 /// The `for` targets of a page's labels, and the ids of its form controls
 /// (inputs other than hidden ones, selects, textareas).
 fn labelled_controls(html: &str) -> (BTreeSet<String>, Vec<String>) {

@@ -443,6 +443,41 @@ pub struct WorkItem {
     pub specimen: super::views::SpecimenView,
 }
 
+/// A tube as the result desk judges it before it writes anything.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeskTube {
+    /// `received` once the testing lab has received it.
+    pub status: String,
+    /// The registered test method: what a scanned result is recorded by.
+    pub method: TestMethod,
+    /// The version a new result is compared with.
+    pub standing: Option<ResultVersion>,
+}
+
+/// What the result desk needs to judge `specimen_id`, read without
+/// writing (the scan's one write is the result itself); `None` when no
+/// such tube is registered.
+pub fn desk_tube(ctx: &Ctx, specimen_id: &str) -> Result<Option<DeskTube>, ActionError> {
+    use crate::store::schema::specimens;
+    ctx.store.read(|c| {
+        let Some(specimen) = specimens::table
+            .find(specimen_id)
+            .select(SpecimenRow::as_select())
+            .first(c)
+            .optional()?
+        else {
+            return Ok(None);
+        };
+        let rows = versions(c, specimen_id)?;
+        let existing: Vec<ResultVersion> = rows.iter().map(ResultRow::as_version).collect();
+        Ok(Some(DeskTube {
+            method: TestMethod::from_code(&specimen.test_method).unwrap_or(TestMethod::Pcr),
+            standing: crate::domain::results::standing(&existing).cloned(),
+            status: specimen.status,
+        }))
+    })
+}
+
 /// Whether this site receives tubes before testing them: it has a
 /// receiving desk. Such a site's result desk takes only received tubes.
 pub fn site_receives(ctx: &Ctx) -> bool {

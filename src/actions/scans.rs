@@ -51,6 +51,18 @@ pub struct ReceptionDraft {
     pub expires_at: Option<DateTime<FixedOffset>>,
 }
 
+/// A result desk's state, for its page: the tube waiting for its result
+/// code, or the result every tube scanned now gets (a batch).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ResultDesk {
+    /// The tube scanned, waiting for its result code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub specimen_id: Option<String>,
+    /// The result of the batch running: each tube scanned gets it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch: Option<crate::domain::results::TestResult>,
+}
+
 /// A scanned kit label with what the catalog says of it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct KitDraft {
@@ -94,6 +106,9 @@ pub struct ScanOutcome {
     /// Reception: the registration so far.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub draft: Option<Box<ReceptionDraft>>,
+    /// Result desk: the tube held and the batch running after this scan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_desk: Option<ResultDesk>,
     /// The earlier scan this one repeats (`duplicate_scan`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duplicate_of: Option<i64>,
@@ -112,6 +127,7 @@ impl ScanOutcome {
             location: None,
             next: None,
             draft: None,
+            result_desk: None,
             duplicate_of: None,
         }
     }

@@ -33,6 +33,7 @@
 
 use super::ParsedScan;
 use crate::domain::packaging::ChecklistItem;
+use crate::domain::results::TestResult;
 use regex::Regex;
 
 /// The default `[scanning] patient_pattern`: `P`, an optional hyphen and
@@ -108,8 +109,8 @@ fn anchored(key: &'static str, pattern: &str) -> Result<Regex, PatternError> {
 /// a [`Command`] code, e.g. `KTCMD:tick:secondary.absorbent`.
 pub const COMMAND_PREFIX: &str = "KTCMD:";
 
-/// A site-printed command barcode, scanned with gloves on at the packing
-/// or receiving desk.
+/// A site-printed command barcode, scanned with gloves on at the packing,
+/// receiving or result desk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Command {
     /// Tick a checklist item (primary items apply to every tube).
@@ -124,6 +125,9 @@ pub enum Command {
     Receive,
     /// Forget the station's current package / patient (start over).
     Cancel,
+    /// The result of the tube just scanned, or of every tube scanned after
+    /// it (the result desk).
+    Result(TestResult),
 }
 
 impl Command {
@@ -136,6 +140,7 @@ impl Command {
             Command::Dispatch => "dispatch".into(),
             Command::Receive => "receive".into(),
             Command::Cancel => "cancel".into(),
+            Command::Result(r) => format!("result:{}", r.code()),
         }
     }
 
@@ -145,6 +150,9 @@ impl Command {
         }
         if let Some(item) = code.strip_prefix("untick:") {
             return ChecklistItem::from_code(item).map(Command::Untick);
+        }
+        if let Some(result) = code.strip_prefix("result:") {
+            return TestResult::from_code(result).map(Command::Result);
         }
         match code {
             "new_package" => Some(Command::NewPackage),
@@ -161,7 +169,7 @@ impl Command {
     }
 
     /// Every command a sheet may print: each checklist item except the
-    /// forbidden `secondary.dry_ice`, then the actions.
+    /// forbidden `secondary.dry_ice`, then the actions, then the results.
     pub fn all() -> Vec<Command> {
         let mut out: Vec<Command> = ChecklistItem::ALL
             .into_iter()
@@ -174,6 +182,7 @@ impl Command {
             Command::Receive,
             Command::Cancel,
         ]);
+        out.extend(TestResult::ALL.map(Command::Result));
         out
     }
 }
@@ -487,7 +496,20 @@ mod tests {
                 Command(super::Command::Tick(ChecklistItem::SecondaryAbsorbent)),
             ),
             (plain("KTCMD:dispatch"), Command(super::Command::Dispatch)),
+            (
+                plain("KTCMD:result:negative"),
+                Command(super::Command::Result(TestResult::Negative)),
+            ),
+            (
+                plain("KTCMD:result:inconclusive"),
+                Command(super::Command::Result(TestResult::Inconclusive)),
+            ),
             (plain("KTCMD:launch"), Unknown(s("KTCMD:launch"))),
+            (
+                plain("KTCMD:result:maybe"),
+                Unknown(s("KTCMD:result:maybe")),
+            ),
+            (plain("KTCMD:result:"), Unknown(s("KTCMD:result:"))),
             // A plain code nobody knows: the station decides.
             (plain("P-12345"), Unknown(s("P-12345"))),
             // GS1 data with no identity kentai uses.
@@ -715,5 +737,18 @@ mod tests {
         }
         assert_eq!(Command::from_code("tick:secondary.nonsense"), None);
         assert_eq!(Command::from_code("launch"), None);
+        for (code, result) in [
+            ("result:positive", TestResult::Positive),
+            ("result:negative", TestResult::Negative),
+            ("result:inconclusive", TestResult::Inconclusive),
+            ("result:invalid", TestResult::Invalid),
+        ] {
+            assert_eq!(Command::from_code(code), Some(Command::Result(result)));
+            assert!(Command::all().contains(&Command::Result(result)), "{code}");
+        }
+        // Codes are exact: no case folding, no other spelling.
+        for code in ["result:Negative", "result:neg", "result", "result:pending"] {
+            assert_eq!(Command::from_code(code), None, "{code}");
+        }
     }
 }

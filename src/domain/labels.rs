@@ -558,6 +558,8 @@ pub mod command_sheet {
     pub const GROUP_MARKS_TRANSPORT: &str = "表示・輸送";
     /// Heading of the actions (start, dispatch, receive, cancel).
     pub const GROUP_ACTIONS: &str = "操作";
+    /// Heading of the result desk's result codes.
+    pub const GROUP_RESULTS: &str = "結果入力";
     pub const NEW_PACKAGE: &str = "新しい梱包を開始";
     pub const DISPATCH: &str = "発送";
     pub const RECEIVE: &str = "受領";

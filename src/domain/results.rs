@@ -77,6 +77,13 @@ impl TestMethod {
 }
 
 impl TestResult {
+    pub const ALL: [TestResult; 4] = [
+        TestResult::Positive,
+        TestResult::Negative,
+        TestResult::Inconclusive,
+        TestResult::Invalid,
+    ];
+
     pub fn label_ja(self) -> &'static str {
         super::labels::test_result_ja(self)
     }
@@ -190,6 +197,45 @@ pub fn check_correction(recording: Recording, reason: Option<&str>) -> Decision 
             ))
         }
         _ => Decision::Accept,
+    }
+}
+
+/// What a scan at the result desk may do with a tube.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AtDesk {
+    /// Record the result: the tube has none standing.
+    Record,
+    /// The site receives tubes before testing them and this one has not
+    /// been received (`not_received`).
+    NotReceived,
+    /// The standing version already says this result by this method
+    /// (`already_resulted`): at any time, since a scan cannot tell a
+    /// retry of yesterday's batch from a new finding.
+    Same { version: i32 },
+    /// The standing version says something else: a correction, which needs
+    /// a written reason a scan cannot give (`correction_reason_required`).
+    Differs { current: TestResult },
+}
+
+/// Judges a tube at the result desk before anything is written. `result`
+/// is `None` while the desk only holds the tube (its result not scanned
+/// yet): then only its arrival is judged.
+pub fn at_desk(
+    receives: bool,
+    received: bool,
+    standing: Option<&ResultVersion>,
+    result: Option<TestResult>,
+    method: TestMethod,
+) -> AtDesk {
+    if receives && !received {
+        return AtDesk::NotReceived;
+    }
+    match (standing, result) {
+        (Some(s), Some(r)) if s.result == r && s.method == method => {
+            AtDesk::Same { version: s.version }
+        }
+        (Some(s), Some(_)) => AtDesk::Differs { current: s.result },
+        _ => AtDesk::Record,
     }
 }
 
@@ -352,6 +398,68 @@ mod tests {
             check_correction(Recording::Repeat { version: 1 }, None),
             Decision::Accept
         );
+    }
+
+    #[test]
+    fn the_result_desk_records_a_first_result_and_refuses_repeats_corrections_and_tubes_not_received(
+    ) {
+        use TestResult::{Negative, Positive};
+        let negative = v(1, Negative);
+        let lamp = ResultVersion {
+            method: TestMethod::Lamp,
+            ..v(1, Negative)
+        };
+        let pcr = TestMethod::Pcr;
+        // (receives, received, standing, scanned result, method, verdict)
+        let cases = [
+            (false, false, None, Some(Negative), pcr, AtDesk::Record),
+            (true, true, None, Some(Negative), pcr, AtDesk::Record),
+            (true, false, None, Some(Negative), pcr, AtDesk::NotReceived),
+            // A tube held without its result yet: only its arrival counts.
+            (true, false, None, None, pcr, AtDesk::NotReceived),
+            (true, true, Some(&negative), None, pcr, AtDesk::Record),
+            (
+                false,
+                false,
+                Some(&negative),
+                Some(Negative),
+                pcr,
+                AtDesk::Same { version: 1 },
+            ),
+            (
+                false,
+                false,
+                Some(&negative),
+                Some(Positive),
+                pcr,
+                AtDesk::Differs { current: Negative },
+            ),
+            // The same result by another method is a correction too.
+            (
+                false,
+                false,
+                Some(&lamp),
+                Some(Negative),
+                pcr,
+                AtDesk::Differs { current: Negative },
+            ),
+            // Not received wins: nothing is said about results there.
+            (
+                true,
+                false,
+                Some(&negative),
+                Some(Positive),
+                pcr,
+                AtDesk::NotReceived,
+            ),
+        ];
+        for (receives, received, standing, result, method, want) in cases {
+            assert_eq!(
+                at_desk(receives, received, standing, result, method),
+                want,
+                "{receives} {received} {standing:?} {result:?}"
+            );
+        }
     }
 
     #[test]

@@ -259,7 +259,7 @@ pub struct CommandSheetQuery {
     get, path = "/api/v1/labels/commands", tag = "packages", operation_id = "command_sheet",
     params(CommandSheetQuery),
     responses(
-        (status = 200, description = "Command barcodes (plain Code 128 of `KTCMD:…`) grouped by packaging layer, sized to scan from 30 cm", content(
+        (status = 200, description = "Command barcodes (plain Code 128 of `KTCMD:…`) grouped by packaging layer, then the actions and the result desk's `KTCMD:result:positive|negative|inconclusive|invalid`, sized to scan from 30 cm", content(
             (String = "image/svg+xml"),
             ("image/png"),
             (String = "application/zpl"),

@@ -89,7 +89,7 @@ fn check(req: &ScanRequest) -> Result<(), AppError> {
     request_body = ScanRequest,
     description = "Journals the scan, then processes it as the station's workflow says (the same path a scanner's scans take). \
 The caller's role must be one that may do the station's work (reception and storage desks: `reception`, `lab`, `admin`; \
-packing and receiving desks: `lab`, `admin`): otherwise 403 and nothing is journalled. The same `data` from the same \
+packing, receiving and result desks: `lab`, `admin`): otherwise 403 and nothing is journalled. The same `data` from the same \
 `device` at the same station within `[scanning] duplicate_window_ms` is journalled as a `duplicate_scan` and not \
 processed again; the same code at another station is a new scan.",
     responses(
@@ -143,7 +143,7 @@ pub async fn list(
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct StationView {
     pub name: String,
-    /// `reception`, `storage`, `packing` or `receiving`.
+    /// `reception`, `storage`, `packing`, `receiving` or `results`.
     pub workflow: crate::config::Workflow,
 }
 

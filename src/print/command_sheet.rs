@@ -1,14 +1,16 @@
-//! Command barcodes for the packing desk (SPEC §4 "command"): every
-//! [`Command::all`] entry as a plain Code 128 (`]C0`) of its
-//! `KTCMD:…` text, grouped by layer of the triple package, each with its
-//! Japanese checklist wording and its code underneath.
+//! Command barcodes for the packing, receiving and result desks (SPEC §4
+//! "command"): every [`Command::all`] entry as a plain Code 128 (`]C0`) of
+//! its `KTCMD:…` text, grouped by layer of the triple package, then the
+//! actions and the results, each with its Japanese wording and its code
+//! underneath.
 //!
 //! The technician scans them with gloves on, the scanner held away from
 //! the package, so the sheet is sized for about 30 cm: modules of 0.4 mm
 //! and bars 12 mm tall. At that size the longest code
 //! (`KTCMD:tick:secondary.leakproof_sealed`, 442 modules) is 177 mm long,
-//! one code a row, so the A4 sheet runs to two pages; a group that does not
-//! fit the rest of a page continues on the next under its heading again.
+//! one code a row, so the A4 sheet runs to three pages; a group that does
+//! not fit the rest of a page continues on the next under its heading
+//! again.
 //!
 //! Formats: SVG (A4 pages in mm), PNG (A4 pages at a resolution whose whole
 //! pixels make modules of at least 0.4 mm that still fit the page) and ZPL
@@ -20,6 +22,7 @@ use super::matrix::{
     FONT_FAMILY, GLYPH_ADVANCE, MONO_FAMILY, SVG_UNIT,
 };
 use crate::barcode::classify::Command;
+use crate::domain::messages::{test_result_name, Lang};
 use crate::domain::packaging::Layer;
 use std::fmt::Write as _;
 
@@ -38,6 +41,8 @@ pub enum Group {
     MarksTransport,
     /// Start, dispatch, receive, cancel.
     Actions,
+    /// The result desk's result codes.
+    Results,
 }
 
 impl Group {
@@ -53,6 +58,7 @@ impl Group {
             Command::NewPackage | Command::Dispatch | Command::Receive | Command::Cancel => {
                 Group::Actions
             }
+            Command::Result(_) => Group::Results,
         }
     }
 
@@ -64,6 +70,7 @@ impl Group {
             Group::Overpack => Layer::Overpack.label_ja(),
             Group::MarksTransport => GROUP_MARKS_TRANSPORT,
             Group::Actions => GROUP_ACTIONS,
+            Group::Results => GROUP_RESULTS,
         }
     }
 
@@ -76,6 +83,7 @@ impl Group {
             Group::Overpack => "overpack",
             Group::MarksTransport => "marks / transport",
             Group::Actions => "actions",
+            Group::Results => "results",
         }
     }
 }
@@ -89,6 +97,9 @@ pub fn label_ja(command: Command) -> String {
         Command::Dispatch => DISPATCH.to_string(),
         Command::Receive => RECEIVE.to_string(),
         Command::Cancel => CANCEL.to_string(),
+        // The desk's own words for the result (判定保留 and 無効 apart,
+        // where the report says 判定不能 for both).
+        Command::Result(r) => test_result_name(r, Lang::Ja).to_string(),
     }
 }
 
@@ -607,7 +618,7 @@ mod tests {
         let all: Vec<Command> = pages().iter().flat_map(|p| rows(p)).collect();
         assert_eq!(all, Command::all());
         assert!(!all.contains(&Command::Tick(ChecklistItem::SecondaryDryIce)));
-        assert_eq!(page_count(), 2);
+        assert_eq!(page_count(), 3);
     }
 
     #[test]
@@ -682,6 +693,7 @@ mod tests {
             "オーバーパック",
             "表示・輸送",
             "操作",
+            "結果入力",
         ] {
             assert!(all.contains(heading), "{heading}");
         }
@@ -691,15 +703,20 @@ mod tests {
             "発送",
             "KTCMD:dispatch",
             "新しい梱包を開始",
-            "ページ 2 / 2",
+            "陽性",
+            "陰性",
+            "判定保留",
+            "無効",
+            "KTCMD:result:negative",
+            "ページ 3 / 3",
         ] {
             assert!(all.contains(text), "{text}");
         }
         assert!(matches!(
             svg(0),
-            Err(PrintError::NoSuchPage { page: 0, pages: 2 })
+            Err(PrintError::NoSuchPage { page: 0, pages: 3 })
         ));
-        assert!(svg(3).is_err());
+        assert!(svg(4).is_err());
     }
 
     #[test]
@@ -772,6 +789,46 @@ mod tests {
         );
         assert!(zpl.contains("_5F"), "underscores in codes are hex escaped");
         assert!(!zpl.contains("~"));
+    }
+
+    #[test]
+    fn the_result_codes_have_a_section_of_their_own_with_the_desks_words() {
+        use crate::domain::results::TestResult;
+        let cases = [
+            (TestResult::Positive, "陽性", "cmd-result-positive"),
+            (TestResult::Negative, "陰性", "cmd-result-negative"),
+            (
+                TestResult::Inconclusive,
+                "判定保留（再検査）",
+                "cmd-result-inconclusive",
+            ),
+            (
+                TestResult::Invalid,
+                "無効（判定不能）",
+                "cmd-result-invalid",
+            ),
+        ];
+        for (result, label, id) in cases {
+            let c = Command::Result(result);
+            assert_eq!(label_ja(c), label);
+            assert_eq!(Group::of(c), Group::Results);
+            assert_eq!(svg_id(c), id);
+        }
+        // All four on one page, under one heading.
+        let last = pages().pop().unwrap();
+        let results: Vec<Command> = rows(&last)
+            .into_iter()
+            .filter(|c| matches!(c, Command::Result(_)))
+            .collect();
+        assert_eq!(results, TestResult::ALL.map(Command::Result));
+        assert!(last.iter().any(|e| matches!(
+            e,
+            Entry::Heading {
+                group: Group::Results,
+                continued: false,
+                ..
+            }
+        )));
     }
 
     #[test]

@@ -21,7 +21,7 @@
 pub mod devices;
 pub mod workflow;
 
-use crate::actions::scans::{self, NewScan, ReceptionDraft, ScanOutcome, ScanView};
+use crate::actions::scans::{self, NewScan, ReceptionDraft, ResultDesk, ScanOutcome, ScanView};
 use crate::actions::{users, ActionError, Actor, Ctx};
 use crate::barcode::classify::CodePatterns;
 use crate::config::{ConfigError, StationConfig, Workflow};
@@ -147,6 +147,7 @@ pub fn may_scan_at(role: Role, workflow: Workflow) -> bool {
         Workflow::Storage => Action::RecordStorage,
         Workflow::Packing => Action::PackSpecimens,
         Workflow::Receiving => Action::ReceivePackages,
+        Workflow::Results => Action::RecordResult,
     };
     role.may(Action::WatchStations) && role.may(Action::Scan) && role.may(work)
 }
@@ -217,7 +218,7 @@ fn sweep_every(idle: chrono::Duration) -> std::time::Duration {
 pub fn station_role(workflow: Workflow) -> Role {
     match workflow {
         Workflow::Reception | Workflow::Storage => Role::Reception,
-        Workflow::Packing | Workflow::Receiving => Role::Lab,
+        Workflow::Packing | Workflow::Receiving | Workflow::Results => Role::Lab,
     }
 }
 
@@ -291,6 +292,14 @@ impl ScanService {
             StationState::Reception(desk) => Some(desk.view(&self.ctx, self.draft_idle)),
             _ => None,
         }
+    }
+
+    /// The result desk's state at `station` now (`None` for another
+    /// workflow or an unknown station).
+    pub fn result_desk(&self, station: &str) -> Option<ResultDesk> {
+        let station = self.stations.get(station)?;
+        let state = station.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.result_desk()
     }
 
     /// A registration of `specimen_id` (for `patient_id`) went through:
@@ -708,6 +717,7 @@ fn workflow_code(workflow: Workflow) -> &'static str {
         Workflow::Storage => "storage",
         Workflow::Packing => "packing",
         Workflow::Receiving => "receiving",
+        Workflow::Results => "results",
     }
 }
 

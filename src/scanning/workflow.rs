@@ -18,13 +18,16 @@
 //! - **packing**: a package (or the `new_package` command), then its tubes,
 //!   then command codes for the checklist and dispatch.
 //! - **receiving**: a package is received with all its tubes.
+//! - **results**: a tube, then its result code; or a result code first,
+//!   then every tube that has that result (a batch). See [`results_desk`].
 //!
 //! Every scan does at most one write, and that write claims the journal row
 //! (see `actions::scans`), so a scan replayed after a crash never acts
 //! twice.
 
 use crate::actions::packages::{self, AddSpecimen, Dispatch, NewPackage, Receive, Tick};
-use crate::actions::scans::{KitDraft, ReceptionDraft, ScanOutcome};
+use crate::actions::results::{self, DeskTube, RecordResult};
+use crate::actions::scans::{KitDraft, ReceptionDraft, ResultDesk, ScanOutcome};
 use crate::actions::storage::{self, StoreSpecimen};
 use crate::actions::{kits, ActionError, Actor, Ctx};
 use crate::barcode::classify::{classify_at_desk, CodePatterns, Command, Known, ScanKind};
@@ -33,6 +36,7 @@ use crate::domain::ids::LocationCode;
 use crate::domain::kits as kit_rules;
 use crate::domain::messages::{InputMsg, ScanMsg, Step};
 use crate::domain::packaging::{Carrier, ChecklistItem};
+use crate::domain::results::{at_desk, AtDesk, ResultStatus, TestResult};
 use crate::domain::{Decision, RuleCode};
 use crate::store::schema::{locations, packages as package_rows, specimens};
 use chrono::{DateTime, Duration, Utc};
@@ -52,6 +56,14 @@ pub enum StationState {
         package: Option<String>,
     },
     Receiving,
+    Results {
+        /// The tube waiting for its result code.
+        #[serde(default)]
+        specimen_id: Option<String>,
+        /// The result every tube scanned now gets.
+        #[serde(default)]
+        batch: Option<TestResult>,
+    },
 }
 
 impl StationState {
@@ -64,6 +76,10 @@ impl StationState {
             },
             Workflow::Packing => StationState::Packing { package: None },
             Workflow::Receiving => StationState::Receiving,
+            Workflow::Results => StationState::Results {
+                specimen_id: None,
+                batch: None,
+            },
         }
     }
 
@@ -73,6 +89,18 @@ impl StationState {
             StationState::Storage { .. } => Workflow::Storage,
             StationState::Packing { .. } => Workflow::Packing,
             StationState::Receiving => Workflow::Receiving,
+            StationState::Results { .. } => Workflow::Results,
+        }
+    }
+
+    /// A result desk's state as its page shows it (`None` at other desks).
+    pub fn result_desk(&self) -> Option<ResultDesk> {
+        match self {
+            StationState::Results { specimen_id, batch } => Some(ResultDesk {
+                specimen_id: specimen_id.clone(),
+                batch: *batch,
+            }),
+            _ => None,
         }
     }
 }
@@ -263,6 +291,10 @@ pub fn handle(state: &mut StationState, input: &ScanInput<'_>) -> ScanOutcome {
                 patient: desk.patient.clone(),
                 specimen_id: desk.specimen_id.clone(),
             },
+            StationState::Results {
+                batch: Some(result),
+                ..
+            } => ScanMsg::BatchEnded { result: *result },
             _ => ScanMsg::Cancelled,
         };
         *state = StationState::new(workflow);
@@ -271,6 +303,7 @@ pub fn handle(state: &mut StationState, input: &ScanInput<'_>) -> ScanOutcome {
         if let StationState::Reception(desk) = state {
             out.draft = Some(Box::new(desk.view(input.ctx, input.draft_idle)));
         }
+        out.result_desk = state.result_desk();
         return out;
     }
     match state {
@@ -281,6 +314,9 @@ pub fn handle(state: &mut StationState, input: &ScanInput<'_>) -> ScanOutcome {
         } => storage_desk(specimen_id, location, kind, input),
         StationState::Packing { package } => packing(package, kind, input),
         StationState::Receiving => receiving(kind, input),
+        StationState::Results { specimen_id, batch } => {
+            results_desk(specimen_id, batch, kind, input)
+        }
     }
 }
 
@@ -290,6 +326,7 @@ fn first_step(workflow: Workflow) -> Step {
         Workflow::Storage => Step::ScanTubeOrLocation,
         Workflow::Packing => Step::ScanPackageOrNew,
         Workflow::Receiving => Step::ScanPackageLabel,
+        Workflow::Results => Step::ScanTubeOrResult,
     }
 }
 
@@ -711,5 +748,259 @@ fn receiving(kind: ScanKind, input: &ScanInput<'_>) -> ScanOutcome {
             out
         }
         other => unexpected(&other, "receiving"),
+    }
+}
+
+/// The result desk: a tube and its result code, one pair at a time, or a
+/// result code and then a run of tubes that all have it (a rack of
+/// negatives), each confirmed on the station page as it is recorded.
+///
+/// - A tube with no batch running is checked and held: it must be
+///   registered (`unknown_specimen`) and, at a site with a receiving desk,
+///   received (`not_received`). The desk then waits for its result code.
+/// - A result code (`KTCMD:result:positive|negative|inconclusive|invalid`)
+///   with a tube held records that result for it, by the tube's registered
+///   method, at the time of the scan. The desk holds nothing after it,
+///   whatever the outcome.
+/// - A result code with no tube held starts a batch of that result: every
+///   tube scanned after it is recorded with it at once. The same code again
+///   ends the batch, another result code switches to that result, and
+///   `KTCMD:cancel` ends it too.
+/// - Any scan other than a result code drops the held tube first: a
+///   result code goes to the tube scanned just before it, or to none, so a
+///   result never lands on a tube put down in between.
+/// - A tube whose standing result is already that result (same result and
+///   method, at any time) is refused `already_resulted`; one with a
+///   different standing result is refused `correction_reason_required`: a
+///   correction needs a written reason, given on the results page, never by
+///   a scan. Neither writes anything.
+/// - Other codes are refused as at the other desks: `unknown_specimen` for
+///   a code that is no registered tube, `unexpected_scan` for other kinds.
+///
+/// At a `[policy] result_release = "second_person"` site the recorded
+/// result waits as `entered` for someone else's release, and the outcome
+/// says so.
+fn results_desk(
+    held: &mut Option<String>,
+    batch: &mut Option<TestResult>,
+    kind: ScanKind,
+    input: &ScanInput<'_>,
+) -> ScanOutcome {
+    let tube = held.take();
+    let mut out = match kind {
+        ScanKind::Command(Command::Result(result)) => match (tube, *batch) {
+            (Some(id), _) => record_scanned_result(input, "command", id, result),
+            (None, Some(running)) if running == result => {
+                *batch = None;
+                ScanOutcome::accepted("command", ScanMsg::BatchEnded { result })
+            }
+            (None, _) => {
+                *batch = Some(result);
+                ScanOutcome::accepted("command", ScanMsg::BatchStarted { result })
+            }
+        },
+        ScanKind::Specimen(id) => match *batch {
+            Some(result) => record_scanned_result(input, "specimen", id, result),
+            None => match judge_tube(input, "specimen", &id, None) {
+                Ok(checked) => {
+                    *held = Some(id.clone());
+                    let mut out = ScanOutcome::accepted(
+                        "specimen",
+                        ScanMsg::ResultTube {
+                            id: id.clone(),
+                            current: checked.standing.map(|s| s.result),
+                        },
+                    );
+                    out.specimen_id = Some(id);
+                    out
+                }
+                Err(refused) => *refused,
+            },
+        },
+        // A tube kentai has not registered cannot have a result, whatever
+        // the patterns say of it.
+        ScanKind::Unknown(code) | ScanKind::NewTube(code) | ScanKind::Ambiguous(code) => {
+            ScanOutcome::refused(
+                "unknown",
+                RuleCode::UnknownSpecimen,
+                ScanMsg::NotRegisteredTube { code },
+            )
+        }
+        other => unexpected(&other, "results"),
+    };
+    out.result_desk = Some(ResultDesk {
+        specimen_id: held.clone(),
+        batch: *batch,
+    });
+    out.next = Some(
+        match (held.is_some(), *batch) {
+            (true, _) => Step::ScanResultCommand,
+            (false, Some(result)) => Step::BatchNextTube { result },
+            (false, None) => Step::ScanTubeOrResult,
+        }
+        .into(),
+    );
+    out
+}
+
+/// Whether the result desk may give `specimen_id` a result (`result`, or
+/// none yet while it only holds the tube): it reads, never writes.
+fn judge_tube(
+    input: &ScanInput<'_>,
+    kind: &str,
+    specimen_id: &str,
+    result: Option<TestResult>,
+) -> Result<DeskTube, Box<ScanOutcome>> {
+    let refuse = |code: RuleCode, message: ScanMsg| {
+        let mut out = ScanOutcome::refused(kind, code, message);
+        out.specimen_id = Some(specimen_id.to_string());
+        Box::new(out)
+    };
+    let tube = match results::desk_tube(input.ctx, specimen_id) {
+        Ok(Some(tube)) => tube,
+        Ok(None) => {
+            return Err(refuse(
+                RuleCode::UnknownSpecimen,
+                ScanMsg::NotRegisteredTube {
+                    code: specimen_id.to_string(),
+                },
+            ))
+        }
+        Err(e) => return Err(Box::new(ScanOutcome::from_error(kind, &e))),
+    };
+    let id = specimen_id.to_string();
+    let verdict = at_desk(
+        results::site_receives(input.ctx),
+        tube.status == packages::TUBE_RECEIVED,
+        tube.standing.as_ref(),
+        result,
+        tube.method,
+    );
+    match (verdict, result) {
+        (AtDesk::NotReceived, _) => Err(refuse(RuleCode::NotReceived, ScanMsg::NotReceived { id })),
+        (AtDesk::Same { .. }, Some(result)) => Err(refuse(
+            RuleCode::AlreadyResulted,
+            ScanMsg::AlreadyResulted { id, result },
+        )),
+        (AtDesk::Differs { current }, Some(result)) => Err(refuse(
+            RuleCode::CorrectionReasonRequired,
+            ScanMsg::CorrectOnResultsPage {
+                id,
+                current,
+                result,
+            },
+        )),
+        _ => Ok(tube),
+    }
+}
+
+/// Records `result` for the tube as of the scan: the scan's one write.
+fn record_scanned_result(
+    input: &ScanInput<'_>,
+    kind: &str,
+    specimen_id: String,
+    result: TestResult,
+) -> ScanOutcome {
+    if let Err(refused) = judge_tube(input, kind, &specimen_id, Some(result)) {
+        return *refused;
+    }
+    let request = RecordResult {
+        result,
+        method: None,
+        resulted_at: input.scanned_at.fixed_offset(),
+        reason: None,
+        ct: None,
+        assay: None,
+    };
+    let mut out = match results::record(
+        input.ctx,
+        input.actor,
+        &specimen_id,
+        &request,
+        input.scanned_at,
+    ) {
+        Ok(recorded) if recorded.created => ScanOutcome::accepted(
+            kind,
+            ScanMsg::ResultRecorded {
+                id: specimen_id.clone(),
+                result,
+                pending: recorded.result.status == ResultStatus::Entered,
+            },
+        ),
+        // Recorded by someone else in between, identically.
+        Ok(_) => ScanOutcome::refused(
+            kind,
+            RuleCode::AlreadyResulted,
+            ScanMsg::AlreadyResulted {
+                id: specimen_id.clone(),
+                result,
+            },
+        ),
+        Err(e) => ScanOutcome::from_error(kind, &e),
+    };
+    out.specimen_id = Some(specimen_id);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_result_desks_state_goes_through_the_journal_and_older_states_still_read() {
+        let cases = [
+            (
+                StationState::Results {
+                    specimen_id: Some("T-1".into()),
+                    batch: None,
+                },
+                r#"{"workflow":"results","specimen_id":"T-1","batch":null}"#,
+            ),
+            (
+                StationState::Results {
+                    specimen_id: None,
+                    batch: Some(TestResult::Negative),
+                },
+                r#"{"workflow":"results","specimen_id":null,"batch":"negative"}"#,
+            ),
+        ];
+        for (state, json) in cases {
+            assert_eq!(serde_json::to_string(&state).unwrap(), json);
+            let back: StationState = serde_json::from_str(json).unwrap();
+            assert_eq!(back, state);
+            assert_eq!(back.workflow(), Workflow::Results);
+        }
+        // Fields a journal row lacks read as empty.
+        let bare: StationState = serde_json::from_str(r#"{"workflow":"results"}"#).unwrap();
+        assert_eq!(bare, StationState::new(Workflow::Results));
+        assert_eq!(bare.result_desk(), Some(ResultDesk::default()));
+        // What earlier versions journalled reads as it did.
+        let older = [
+            (
+                r#"{"workflow":"storage","specimen_id":"T-1","location":null}"#,
+                Workflow::Storage,
+            ),
+            (
+                r#"{"workflow":"packing","package":null}"#,
+                Workflow::Packing,
+            ),
+            (r#"{"workflow":"receiving"}"#, Workflow::Receiving),
+            (
+                r#"{"workflow":"reception","patient":"P-1","specimen_id":null,"kit":null}"#,
+                Workflow::Reception,
+            ),
+        ];
+        for (json, workflow) in older {
+            let state: StationState = serde_json::from_str(json).expect(json);
+            assert_eq!(state.workflow(), workflow, "{json}");
+            assert_eq!(state.result_desk(), None, "{json}");
+        }
+    }
+
+    #[test]
+    fn a_result_desk_starts_empty_waiting_for_a_tube_or_a_result_code() {
+        let state = StationState::new(Workflow::Results);
+        assert_eq!(state.result_desk(), Some(ResultDesk::default()));
+        assert_eq!(first_step(Workflow::Results), Step::ScanTubeOrResult);
     }
 }

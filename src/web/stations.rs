@@ -14,12 +14,13 @@ use super::desks::{forbidden, frame, not_found};
 use super::layout::{json_island, page, Section};
 use super::text::{self, Lang};
 use super::{facility, html, SignedIn};
+use crate::actions::scans::ResultDesk;
 use crate::actions::scans::{self, ScanFilter, ScanView};
 use crate::actions::{Actor, Ctx};
 use crate::config::Workflow;
-use crate::domain::messages::ppe_name;
+use crate::domain::messages::{ppe_name, test_result_name};
 use crate::domain::ppe::PpeItem;
-use crate::domain::results::TestMethod;
+use crate::domain::results::{TestMethod, TestResult};
 use crate::domain::roles::{Action, Role};
 use crate::domain::RuleCode;
 use crate::domain::SpecimenType;
@@ -133,6 +134,14 @@ pub async fn station(
         data["form"] = form_data(lang, saliva_max, &tz, may_override);
         data["draft"] = json!(service.draft(&name).unwrap_or_default());
     }
+    let result_desk = service.result_desk(&name);
+    if let Some(desk) = &result_desk {
+        data["result_desk"] = json!(desk);
+        data["results"] = json!(TestResult::ALL
+            .into_iter()
+            .map(|r| (r.code(), test_result_name(r, lang)))
+            .collect::<std::collections::BTreeMap<_, _>>());
+    }
     let t = lang.text();
     let reception = workflow == Workflow::Reception;
     let title = format!("{name} — {}", text::workflow_label(lang, workflow));
@@ -187,6 +196,9 @@ pub async fn station(
             }
             (registration_form(lang, saliva_max, may_override))
         }
+        @if let Some(desk) = &result_desk {
+            (result_desk_panel(lang, desk))
+        }
         div class="columns" {
             section class="feed" aria-labelledby="feed-title" {
                 h2 id="feed-title" { (t.feed_title) }
@@ -215,6 +227,34 @@ pub async fn station(
     f.large = true;
     f.scripts = &["station.js"];
     Ok(html(&req, StatusCode::OK, page(&f, &title, body)))
+}
+
+/// The result desk's state: the tube waiting for its result code and the
+/// batch running, which the station script keeps up to date from each
+/// scan's outcome; and the way to the results page, where corrections are
+/// made.
+fn result_desk_panel(lang: Lang, desk: &ResultDesk) -> maud::Markup {
+    let t = lang.text();
+    let batch = desk.batch.map(|r| test_result_name(r, lang));
+    markup! {
+        section id="result-desk" class="draft" aria-labelledby="result-desk-title" {
+            div class="draft-head" {
+                h2 id="result-desk-title" { (t.result_desk_title) }
+                a href="/results" { (t.results_link) }
+            }
+            dl {
+                dt { (t.result_desk_tube) }
+                dd id="result-desk-tube" class=[desk.specimen_id.is_none().then_some("empty")] {
+                    (desk.specimen_id.as_deref().unwrap_or(t.result_desk_none))
+                }
+                dt { (t.result_desk_batch) }
+                dd id="result-desk-batch" class=[batch.is_none().then_some("empty")] {
+                    (batch.unwrap_or(t.result_desk_none))
+                }
+            }
+            p class="hint" { (t.result_desk_note) }
+        }
+    }
 }
 
 /// A form sentence with the policy's saliva days put in.
@@ -526,6 +566,7 @@ fn page_data(
             "session_ended": t.session_ended,
             "sign_in_again": t.sign_in_again,
             "send_failed": t.send_failed,
+            "result_desk_none": t.result_desk_none,
         },
         "kinds": map(kinds),
         "device_states": map(states),
@@ -568,6 +609,27 @@ mod tests {
     }
 
     #[test]
+    fn the_result_desk_panel_shows_the_held_tube_and_the_batch_and_links_the_results_page() {
+        let empty = result_desk_panel(Lang::Ja, &ResultDesk::default()).into_string();
+        assert!(empty.contains("href=\"/results\""), "{empty}");
+        assert!(empty.contains(">結果一覧<"), "{empty}");
+        assert_eq!(empty.matches(">なし<").count(), 2, "{empty}");
+        let batch = ResultDesk {
+            specimen_id: None,
+            batch: Some(TestResult::Negative),
+        };
+        let html = result_desk_panel(Lang::Ja, &batch).into_string();
+        assert!(html.contains(">陰性<"), "{html}");
+        let held = ResultDesk {
+            specimen_id: Some("T-<1>".into()),
+            batch: None,
+        };
+        let html = result_desk_panel(Lang::En, &held).into_string();
+        assert!(html.contains(">T-&lt;1&gt;<"), "{html}");
+        assert!(html.contains(">Results<"), "{html}");
+    }
+
+    #[test]
     fn a_role_works_only_at_the_stations_whose_scans_it_may_make() {
         use Workflow::*;
         let cases = [
@@ -581,6 +643,10 @@ mod tests {
             (Role::HealthCentre, Reception, false),
             (Role::HealthCentre, Storage, false),
             (Role::Admin, Packing, true),
+            (Role::Lab, Results, true),
+            (Role::Admin, Results, true),
+            (Role::Reception, Results, false),
+            (Role::HealthCentre, Results, false),
         ];
         for (role, workflow, allowed) in cases {
             assert_eq!(may_use(role, workflow), allowed, "{role:?} {workflow:?}");

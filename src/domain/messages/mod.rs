@@ -172,8 +172,9 @@ pub enum Msg {
     Input(InputMsg),
     /// Stored records: not found, conflicts, who may not.
     Record(RecordMsg),
-    /// Results: entry, release, instrument files.
-    Result(ResultMsg),
+    /// Results: entry, release, instrument files (boxed: a run's control
+    /// entries are large, and every error carries a `Msg`).
+    Result(Box<ResultMsg>),
     /// What a scan did at a station.
     Scan(ScanMsg),
     /// What the command line says (boxed: its entries are the largest,
@@ -236,7 +237,7 @@ impl From<RecordMsg> for Msg {
 
 impl From<ResultMsg> for Msg {
     fn from(m: ResultMsg) -> Msg {
-        Msg::Result(m)
+        Msg::Result(Box::new(m))
     }
 }
 
@@ -304,7 +305,7 @@ impl<'de> Deserialize<'de> for Msg {
             Stored::Rule(m) => Msg::Rule(m),
             Stored::Input(m) => Msg::Input(m),
             Stored::Record(m) => Msg::Record(m),
-            Stored::Result(m) => Msg::Result(m),
+            Stored::Result(m) => Msg::Result(Box::new(m)),
             Stored::Scan(m) => Msg::Scan(m),
             Stored::Cli(m) => Msg::Cli(Box::new(m)),
             Stored::List(items) => Msg::List(items),

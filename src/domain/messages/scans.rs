@@ -1,8 +1,11 @@
 //! What a scan did at a station, and what the desk waits for next
 //! (SPEC §5): the words on the station page's large panel.
 
-use super::{checklist_item_name, role_name, say, scan_kind_name, workflow_name, Lang, Msg};
+use super::{
+    checklist_item_name, role_name, say, scan_kind_name, test_result_name, workflow_name, Lang, Msg,
+};
 use crate::domain::packaging::ChecklistItem;
+use crate::domain::results::TestResult;
 use crate::domain::roles::Role;
 use serde::{Deserialize, Serialize};
 
@@ -152,6 +155,47 @@ pub enum ScanMsg {
         station: String,
         workflow: String,
     },
+    /// Result desk: a tube held for its result code; `current` is the
+    /// result it already has (a code can then only repeat or correct it).
+    ResultTube {
+        id: String,
+        current: Option<TestResult>,
+    },
+    /// Result desk: a result recorded from a scan; `pending` while it waits
+    /// for a second person's release.
+    ResultRecorded {
+        id: String,
+        result: TestResult,
+        pending: bool,
+    },
+    /// Result desk: every tube scanned from now on gets `result`.
+    BatchStarted {
+        result: TestResult,
+    },
+    /// Result desk: the batch is over; tubes are held for their code again.
+    BatchEnded {
+        result: TestResult,
+    },
+    /// Result desk: the tube already has this very result.
+    AlreadyResulted {
+        id: String,
+        result: TestResult,
+    },
+    /// Result desk: the testing lab has not received the tube yet.
+    NotReceived {
+        id: String,
+    },
+    /// Result desk: the tube has another result standing; a correction
+    /// needs a written reason, which a scan cannot give.
+    CorrectOnResultsPage {
+        id: String,
+        current: TestResult,
+        result: TestResult,
+    },
+    /// A code that is no registered tube, where only a tube will do.
+    NotRegisteredTube {
+        code: String,
+    },
     /// A scanner sent bytes a scanner never sends (wrong baud or parity).
     DeviceGarbage {
         discarded: usize,
@@ -228,10 +272,16 @@ pub enum Step {
     ScanPackageOrNew,
     PackTubes,
     ScanPackageLabel,
+    ScanTubeOrResult,
+    ScanResultCommand,
+    /// A batch runs: each tube scanned gets `result`.
+    BatchNextTube {
+        result: TestResult,
+    },
 }
 
 impl Step {
-    pub const ALL: [Step; 11] = [
+    pub const ALL: [Step; 17] = [
         Step::ScanPatient,
         Step::ScanNewTube,
         Step::ScanKitOrForm,
@@ -243,11 +293,33 @@ impl Step {
         Step::ScanPackageOrNew,
         Step::PackTubes,
         Step::ScanPackageLabel,
+        Step::ScanTubeOrResult,
+        Step::ScanResultCommand,
+        Step::BatchNextTube {
+            result: TestResult::Positive,
+        },
+        Step::BatchNextTube {
+            result: TestResult::Negative,
+        },
+        Step::BatchNextTube {
+            result: TestResult::Inconclusive,
+        },
+        Step::BatchNextTube {
+            result: TestResult::Invalid,
+        },
     ];
 
     pub fn render(self, lang: Lang) -> String {
         use Step::*;
         let (ja, en) = match self {
+            BatchNextTube { result } => {
+                let r = test_result_name(result, lang);
+                return say!(
+                    lang,
+                    "次の採取管を読み取ってください（一括入力「{r}」中。終えるには同じコードをもう一度読み取ります）",
+                    "scan the next tube (batch: {r}; scan the same code again to end it)"
+                );
+            }
             ScanPatient => ("患者のバーコードを読み取ってください", "scan the patient"),
             ScanNewTube => ("新しい採取管を読み取ってください", "scan the new tube"),
             ScanKitOrForm => (
@@ -283,6 +355,14 @@ impl Step {
                 "scan tubes, then the checklist codes, then dispatch",
             ),
             ScanPackageLabel => ("梱包ラベルを読み取ってください", "scan the package label"),
+            ScanTubeOrResult => (
+                "採取管を読み取るか、一括入力する結果のコードを読み取ってください",
+                "scan a tube, or a result code to give every following tube that result",
+            ),
+            ScanResultCommand => (
+                "この採取管の結果のコード（陽性・陰性・判定保留・無効）を読み取ってください",
+                "scan this tube's result code (positive, negative, inconclusive, invalid)",
+            ),
         };
         lang.pick(ja, en).to_string()
     }
@@ -521,6 +601,93 @@ impl ScanMsg {
                     "the {r} role may not send scans to the {w} station {station}"
                 )
             }
+            ResultTube { id, current: None } => say!(
+                lang,
+                "採取管 {id} の結果を入力します",
+                "tube {id}: scan its result"
+            ),
+            ResultTube {
+                id,
+                current: Some(c),
+            } => {
+                let c = test_result_name(*c, lang);
+                say!(
+                    lang,
+                    "採取管 {id}（結果「{c}」は入力済みです）",
+                    "tube {id} (it already has the result {c})"
+                )
+            }
+            ResultRecorded {
+                id,
+                result,
+                pending: false,
+            } => {
+                let r = test_result_name(*result, lang);
+                say!(
+                    lang,
+                    "採取管 {id} の結果を「{r}」と記録しました",
+                    "tube {id}: {r} recorded"
+                )
+            }
+            ResultRecorded {
+                id,
+                result,
+                pending: true,
+            } => {
+                let r = test_result_name(*result, lang);
+                say!(
+                    lang,
+                    "採取管 {id} の結果を「{r}」と入力しました（承認待ち）",
+                    "tube {id}: {r} entered, awaiting release by a second person"
+                )
+            }
+            BatchStarted { result } => {
+                let r = test_result_name(*result, lang);
+                say!(
+                    lang,
+                    "一括入力「{r}」を始めました。読み取る採取管はすべて「{r}」と記録します",
+                    "batch: {r}. Every tube scanned now is recorded {r}"
+                )
+            }
+            BatchEnded { result } => {
+                let r = test_result_name(*result, lang);
+                say!(
+                    lang,
+                    "一括入力「{r}」を終えました",
+                    "the batch of {r} results ended"
+                )
+            }
+            AlreadyResulted { id, result } => {
+                let r = test_result_name(*result, lang);
+                say!(
+                    lang,
+                    "採取管 {id} の結果「{r}」は入力済みです。何も記録していません",
+                    "tube {id} already has the result {r}; nothing was recorded"
+                )
+            }
+            NotReceived { id } => say!(
+                lang,
+                "採取管 {id} はまだ検査機関で受領されていません。梱包を受領してから結果を入力してください",
+                "tube {id} has not been received at the lab yet: receive its package first"
+            ),
+            CorrectOnResultsPage {
+                id,
+                current,
+                result,
+            } => {
+                let c = test_result_name(*current, lang);
+                let r = test_result_name(*result, lang);
+                say!(
+                    lang,
+                    "採取管 {id} の結果はすでに「{c}」です。「{r}」への訂正は、結果一覧の画面で理由を書いて行ってください（スキャンでは理由を入力できません）",
+                    "tube {id} already has the result {c}: correct it to {r} on the results page, with a reason (a scan cannot give one)"
+                )
+            }
+            NotRegisteredTube { code } => say!(
+                lang,
+                "{code:?} は登録済みの採取管ではありません",
+                "{code:?} is not a registered tube"
+            ),
             DeviceGarbage { discarded, preview } => say!(
                 lang,
                 "読み取れないデータ {discarded} バイトを破棄しました（{preview}）。通信速度やパリティの設定を確かめてください",
@@ -658,6 +825,41 @@ pub(super) fn samples() -> Vec<ScanMsg> {
             station: s("packing-1"),
             workflow: s("packing"),
         },
+        ResultTube {
+            id: s("T-1"),
+            current: None,
+        },
+        ResultTube {
+            id: s("T-1"),
+            current: Some(TestResult::Negative),
+        },
+        ResultRecorded {
+            id: s("T-1"),
+            result: TestResult::Negative,
+            pending: false,
+        },
+        ResultRecorded {
+            id: s("T-1"),
+            result: TestResult::Inconclusive,
+            pending: true,
+        },
+        BatchStarted {
+            result: TestResult::Negative,
+        },
+        BatchEnded {
+            result: TestResult::Invalid,
+        },
+        AlreadyResulted {
+            id: s("T-1"),
+            result: TestResult::Negative,
+        },
+        NotReceived { id: s("T-1") },
+        CorrectOnResultsPage {
+            id: s("T-1"),
+            current: TestResult::Negative,
+            result: TestResult::Positive,
+        },
+        NotRegisteredTube { code: s("X-9") },
         DeviceGarbage {
             discarded: 9,
             preview: s("\\x00NOISE"),
@@ -711,6 +913,14 @@ pub(super) fn samples() -> Vec<ScanMsg> {
             | DraftRegistered { .. }
             | DraftExpired { .. }
             | StationNotForRole { .. }
+            | ResultTube { .. }
+            | ResultRecorded { .. }
+            | BatchStarted { .. }
+            | BatchEnded { .. }
+            | AlreadyResulted { .. }
+            | NotReceived { .. }
+            | CorrectOnResultsPage { .. }
+            | NotRegisteredTube { .. }
             | DeviceGarbage { .. }
             | DeviceTooLong { .. }
             | DeviceHalfFrame { .. } => {}

@@ -127,6 +127,18 @@
     prefill(draft);
   }
 
+  // The result desk's held tube and batch, as each scan leaves them.
+  function showResultDesk(desk) {
+    if (!$('result-desk') || !desk) return;
+    const none = data.t.result_desk_none;
+    const tube = $('result-desk-tube');
+    tube.textContent = desk.specimen_id || none;
+    tube.classList.toggle('empty', !desk.specimen_id);
+    const batch = $('result-desk-batch');
+    batch.textContent = desk.batch ? (data.results[desk.batch] || desk.batch) : none;
+    batch.classList.toggle('empty', !desk.batch);
+  }
+
   // --- The registration form (reception only): the scans fill it, the
   // clerk completes it, POST /api/v1/specimens checks every rule.
   const form = $('reg-form');
@@ -652,6 +664,7 @@
     addToFeed(view);
     const o = view.outcome;
     if (!o || !live) return;
+    showResultDesk(o.result_desk);
     followDraft(o);
     showOutcome(o);
     cue(o.accepted);

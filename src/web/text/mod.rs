@@ -107,6 +107,15 @@ pub struct Text {
     pub sign_in_again: &'static str,
     pub send_failed: &'static str,
     pub needs_javascript: &'static str,
+    pub result_desk_title: &'static str,
+    pub result_desk_note: &'static str,
+    /// The tube scanned, waiting for its result code.
+    pub result_desk_tube: &'static str,
+    /// The result every tube scanned now gets.
+    pub result_desk_batch: &'static str,
+    pub result_desk_none: &'static str,
+    /// The link to the result desk's page (`/results`).
+    pub results_link: &'static str,
     // Alerts.
     pub alerts_title: &'static str,
     pub alerts_intro: &'static str,
@@ -210,6 +219,12 @@ pub const JA: Text = Text {
     sign_in_again: "もう一度ログイン",
     send_failed: "送信できませんでした。もう一度スキャンしてください。",
     needs_javascript: "この画面のライブ表示には JavaScript が必要です。",
+    result_desk_title: "結果入力",
+    result_desk_note: "採取管を読み取ってから結果のコードを読み取ります。結果のコードを先に読み取ると、その後に読み取る採取管はすべてその結果になります（一括入力。同じコードをもう一度読み取るか、取り消しのコードで終わります）。訂正は結果一覧で理由を書いて行います。",
+    result_desk_tube: "結果を待つ採取管",
+    result_desk_batch: "一括入力",
+    result_desk_none: "なし",
+    results_link: "結果一覧",
     alerts_title: "保管アラート",
     alerts_intro: "凍結または発送の期限が近い検体です（48時間ルール）。",
     no_alerts: "アラートはありません。",
@@ -310,6 +325,12 @@ pub const EN: Text = Text {
     sign_in_again: "Sign in again",
     send_failed: "The scan could not be sent. Please scan again.",
     needs_javascript: "The live station page needs JavaScript.",
+    result_desk_title: "Result entry",
+    result_desk_note: "Scan a tube, then its result code. A result code scanned first gives every tube scanned after it that result (a batch; the same code again, or the cancel code, ends it). Corrections are made on the results page, with a reason.",
+    result_desk_tube: "Tube waiting for its result",
+    result_desk_batch: "Batch",
+    result_desk_none: "none",
+    results_link: "Results",
     alerts_title: "Storage alerts",
     alerts_intro: "Specimens whose freeze-or-ship deadline is near (the 48-hour rule).",
     no_alerts: "No alerts.",
@@ -350,10 +371,12 @@ pub fn workflow_label(lang: Lang, workflow: Workflow) -> &'static str {
         (Lang::Ja, Workflow::Storage) => "保管",
         (Lang::Ja, Workflow::Packing) => "梱包",
         (Lang::Ja, Workflow::Receiving) => "受領",
+        (Lang::Ja, Workflow::Results) => "結果入力",
         (Lang::En, Workflow::Reception) => "reception",
         (Lang::En, Workflow::Storage) => "storage",
         (Lang::En, Workflow::Packing) => "packing",
         (Lang::En, Workflow::Receiving) => "receiving",
+        (Lang::En, Workflow::Results) => "results",
     }
 }
 

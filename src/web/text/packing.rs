@@ -315,7 +315,7 @@ pub const PACKING_JA: PackingText = PackingText {
     commands_title: command_sheet::TITLE,
     commands_intro: command_sheet::NOTE,
     commands_page: "{n} / {count} ページ",
-    commands_alt: "梱包用コマンドバーコード {n} / {count} ページ（層ごとのチェック項目と、開始・発送・受領・取り消しのコード）",
+    commands_alt: "梱包用コマンドバーコード {n} / {count} ページ（層ごとのチェック項目と、開始・発送・受領・取り消し・結果入力のコード）",
 };
 
 pub const PACKING_EN: PackingText = PackingText {
@@ -459,7 +459,7 @@ pub const PACKING_EN: PackingText = PackingText {
     commands_title: "Packing command barcodes",
     commands_intro: "Sized to scan with gloves on. Print on A4 without shrinking.",
     commands_page: "page {n} of {count}",
-    commands_alt: "Packing command barcodes, page {n} of {count} (the checklist items layer by layer, and start, dispatch, receive and cancel)",
+    commands_alt: "Packing command barcodes, page {n} of {count} (the checklist items layer by layer, start, dispatch, receive and cancel, and the result codes)",
 };
 
 pub fn packing(lang: Lang) -> &'static PackingText {
