@@ -63,6 +63,11 @@ pub enum StationState {
         /// The result every tube scanned now gets.
         #[serde(default)]
         batch: Option<TestResult>,
+        /// The last scan: a held tube or a batch left for
+        /// `[scanning] draft_idle_minutes` ends, so a batch of negatives
+        /// left running never gives the next shift's tube a result.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        touched_at: Option<DateTime<Utc>>,
     },
 }
 
@@ -79,6 +84,7 @@ impl StationState {
             Workflow::Results => StationState::Results {
                 specimen_id: None,
                 batch: None,
+                touched_at: None,
             },
         }
     }
@@ -96,7 +102,9 @@ impl StationState {
     /// A result desk's state as its page shows it (`None` at other desks).
     pub fn result_desk(&self) -> Option<ResultDesk> {
         match self {
-            StationState::Results { specimen_id, batch } => Some(ResultDesk {
+            StationState::Results {
+                specimen_id, batch, ..
+            } => Some(ResultDesk {
                 specimen_id: specimen_id.clone(),
                 batch: *batch,
             }),
@@ -314,7 +322,19 @@ pub fn handle(state: &mut StationState, input: &ScanInput<'_>) -> ScanOutcome {
         } => storage_desk(specimen_id, location, kind, input),
         StationState::Packing { package } => packing(package, kind, input),
         StationState::Receiving => receiving(kind, input),
-        StationState::Results { specimen_id, batch } => {
+        StationState::Results {
+            specimen_id,
+            batch,
+            touched_at,
+        } => {
+            let idle = touched_at
+                .zip(input.draft_idle)
+                .is_some_and(|(at, idle)| at + idle <= input.scanned_at);
+            if idle {
+                *specimen_id = None;
+                *batch = None;
+            }
+            *touched_at = Some(input.scanned_at);
             results_desk(specimen_id, batch, kind, input)
         }
     }
@@ -953,6 +973,7 @@ mod tests {
                 StationState::Results {
                     specimen_id: Some("T-1".into()),
                     batch: None,
+                    touched_at: None,
                 },
                 r#"{"workflow":"results","specimen_id":"T-1","batch":null}"#,
             ),
@@ -960,6 +981,7 @@ mod tests {
                 StationState::Results {
                     specimen_id: None,
                     batch: Some(TestResult::Negative),
+                    touched_at: None,
                 },
                 r#"{"workflow":"results","specimen_id":null,"batch":"negative"}"#,
             ),
