@@ -599,6 +599,13 @@ fn call(
 mod tests {
     use super::*;
 
+    /// A row of a call table: what it shows, the assay, the sample's
+    /// readings `(target, Ct)`, the call.
+    type CallCase<'a> = (&'a str, &'a Assay, Vec<(&'a str, Option<f64>)>, TestResult);
+    /// A row of a run table: what it shows, the plate's wells, the
+    /// control failures.
+    type RunCase<'a> = (&'a str, Vec<Vec<WellReading>>, Vec<ControlFailure>);
+
     fn sars2() -> Assay {
         Assay {
             name: "sars2-n1n2".to_string(),
@@ -821,7 +828,7 @@ mod tests {
             ..sars2()
         };
         #[rustfmt::skip]
-        let cases: Vec<(&str, &Assay, Vec<(&str, Option<f64>)>, TestResult)> = vec![
+        let cases: Vec<CallCase> = vec![
             ("any target: both detected is positive", &any, vec![("N1", Some(24.1)), ("N2", Some(25.3)), ("RP", Some(27.0))], Positive),
             ("any target: one detected is positive", &any, vec![("N1", None), ("N2", Some(36.0)), ("RP", Some(27.0))], Positive),
             ("any target: a positive stays positive when the IC fails", &any, vec![("N1", Some(22.0)), ("N2", None), ("RP", None)], Positive),
@@ -977,7 +984,7 @@ mod tests {
             kind,
         };
         #[rustfmt::skip]
-        let cases: Vec<(&str, Vec<Vec<WellReading>>, Vec<ControlFailure>)> = vec![
+        let cases: Vec<RunCase> = vec![
             ("passing controls fail nothing", vec![ntc_ok.clone(), pc_ok.clone(), patient.clone()], vec![]),
             (
                 "an NTC with any Ct fails, even its internal control",

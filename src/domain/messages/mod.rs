@@ -172,8 +172,10 @@ pub enum Msg {
     Input(InputMsg),
     /// Stored records: not found, conflicts, who may not.
     Record(RecordMsg),
-    /// Results: entry, release, instrument files.
-    Result(ResultMsg),
+    /// Results: entry, release, instrument files (boxed: a failed control
+    /// names its well, sample, target and range, and every `Notice` and
+    /// error would carry that size).
+    Result(Box<ResultMsg>),
     /// What a scan did at a station.
     Scan(ScanMsg),
     /// What the command line says (boxed: its entries are the largest,
@@ -236,7 +238,7 @@ impl From<RecordMsg> for Msg {
 
 impl From<ResultMsg> for Msg {
     fn from(m: ResultMsg) -> Msg {
-        Msg::Result(m)
+        Msg::Result(Box::new(m))
     }
 }
 
@@ -304,7 +306,7 @@ impl<'de> Deserialize<'de> for Msg {
             Stored::Rule(m) => Msg::Rule(m),
             Stored::Input(m) => Msg::Input(m),
             Stored::Record(m) => Msg::Record(m),
-            Stored::Result(m) => Msg::Result(m),
+            Stored::Result(m) => Msg::Result(Box::new(m)),
             Stored::Scan(m) => Msg::Scan(m),
             Stored::Cli(m) => Msg::Cli(Box::new(m)),
             Stored::List(items) => Msg::List(items),
