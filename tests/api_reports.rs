@@ -2,13 +2,17 @@
 //! column against hand-computed values for a day with every specimen type,
 //! method, result, override and flag; CSV in UTF-8 with BOM and in
 //! Shift_JIS (decoding back to the same text); JSON; the facility filter;
-//! who may read it.
+//! who may read it; Ct values, the assay and its codes, an asymptomatic
+//! patient, a correction's reason, and a result that waits for a second
+//! person's release.
 
 mod common;
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
 use common::{documented, spawn_app_with, TestApp};
 use diesel::RunQueryDsl;
+use kentai::domain::assay::{Assay, AssayRule};
+use kentai::domain::results::{ReleasePolicy, TestMethod};
 use kentai::domain::roles::Role;
 use serde_json::{json, Value};
 
@@ -39,7 +43,7 @@ struct Tube<'a> {
     override_reason: Option<&'a str>,
 }
 
-async fn register(app: &TestApp, token: &str, t: &Tube<'_>) {
+fn registration(t: &Tube<'_>) -> Value {
     let onset = t
         .onset_days_before
         .map(|n| (t.collected.date_naive() - Duration::days(n)).to_string());
@@ -60,16 +64,21 @@ async fn register(app: &TestApp, token: &str, t: &Tube<'_>) {
     if let Some(r) = t.override_reason {
         body["override_reason"] = json!(r);
     }
-    let (status, answer) = app.register(token, &body).await;
+    body
+}
+
+async fn register(app: &TestApp, token: &str, t: &Tube<'_>) {
+    let (status, answer) = app.register(token, &registration(t)).await;
     assert_eq!(status, 201, "{}: {answer}", t.id);
 }
 
+/// The reason is what a correction needs (and a first result ignores).
 async fn result(app: &TestApp, token: &str, id: &str, result: &str, when: DateTime<FixedOffset>) {
     let (status, body) = app
         .post(
             &format!("/api/v1/specimens/{id}/results"),
             token,
-            &json!({"result": result, "resulted_at": when.to_rfc3339()}),
+            &json!({"result": result, "resulted_at": when.to_rfc3339(), "reason": "再検査の結果"}),
         )
         .await;
     assert_eq!(status, 201, "{id}: {body}");
@@ -241,6 +250,86 @@ async fn app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
 
+/// The count of `key` in one of the summary's groups (0 when absent).
+fn count(summary: &Value, group: &str, key: &str) -> u64 {
+    summary[group]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p[0] == key)
+        .map_or(0, |p| p[1].as_u64().unwrap())
+}
+
+async fn summary(app: &TestApp, token: &str) -> Value {
+    let (status, s) = app
+        .get(&format!("/api/v1/reports/summary?date={}", day()), token)
+        .await;
+    assert_eq!(status, 200, "{s}");
+    s
+}
+
+/// The day's CSV (UTF-8) as records, the header first.
+async fn csv_records(app: &TestApp, token: &str) -> Vec<Vec<String>> {
+    let (status, _, text) = app
+        .get_text(&format!("/api/v1/reports/hersys?date={}", day()), token)
+        .await;
+    assert_eq!(status, 200, "{text}");
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect()
+}
+
+/// The cell under the Japanese header `column` in tube `id`'s row.
+fn csv_cell(records: &[Vec<String>], id: &str, column: &str) -> String {
+    let at = |name: &str| {
+        records[0]
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no column {name}"))
+    };
+    let row = records
+        .iter()
+        .find(|r| r[at("検体番号")] == id)
+        .unwrap_or_else(|| panic!("no row {id}"));
+    row[at(column)].clone()
+}
+
+async fn fhir_bundle(app: &TestApp, token: &str) -> Value {
+    let (status, body) = app
+        .get(
+            &format!("/api/v1/reports/hersys?date={}&format=fhir", day()),
+            token,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+/// The resources of `kind` the bundle has for tube `id`: its Specimen, or
+/// what refers to that Specimen.
+fn resources_of<'a>(bundle: &'a Value, kind: &str, id: &str) -> Vec<&'a Value> {
+    let entries = bundle["entry"].as_array().unwrap();
+    let specimen = entries
+        .iter()
+        .find(|e| {
+            e["resource"]["resourceType"] == "Specimen"
+                && e["resource"]["identifier"][0]["value"] == id
+        })
+        .unwrap_or_else(|| panic!("no Specimen {id}"));
+    entries
+        .iter()
+        .map(|e| &e["resource"])
+        .filter(|r| r["resourceType"] == kind)
+        .filter(|r| {
+            kind == "Specimen" && r["identifier"][0]["value"] == id
+                || r["specimen"]["reference"] == specimen["fullUrl"]
+        })
+        .collect()
+}
+
 async fn json_report(app: &TestApp, token: &str, query: &str) -> Value {
     let (status, body) = app
         .get(
@@ -291,11 +380,14 @@ async fn the_day_report_has_each_column_as_computed_by_hand() {
         "onset_date": (day() - Duration::days(3)).to_string(), "days_since_onset": 3,
         "collection_date": d, "test_method": "pcr", "specimen_type": "saliva",
         "result": "positive", "result_date": d, "result_version": 1, "corrected": false,
+        "correction_reason": null, "result_pending": false, "asymptomatic": false,
+        "assay": null, "ct": null, "loinc": "94845-5", "jlac10": null,
         "specimen_id": "R-01", "flags": [],
         "test_method_label": "核酸増幅法（PCR）", "specimen_type_label": "唾液", "result_label": "陽性",
         "flags_text": ""
     });
     for (key, value) in expected.as_object().unwrap() {
+        assert!(r1.get(key).is_some(), "R-01 has no {key}: {r1}");
         if key.ends_with("_label") {
             // Labels come from domain::labels; checked non-empty here and
             // exactly in the CSV test.
@@ -351,7 +443,8 @@ async fn the_day_report_has_each_column_as_computed_by_hand() {
         ),
         (Some("negative"), Some(2), Some(true))
     );
-    assert!(r9["flags_text"].as_str().unwrap().contains("第2版"), "{r9}");
+    assert_eq!(r9["correction_reason"], "再検査の結果");
+    assert_eq!(r9["flags_text"], "結果訂正（第2版、理由: 再検査の結果）");
     assert_eq!(row(&report, "R-12")["specimen_type"], "autopsy_tissue");
 }
 
@@ -378,14 +471,14 @@ async fn the_csv_has_the_japanese_header_and_labels_and_sjis_decodes_to_the_same
     let lines: Vec<&str> = text.split("\r\n").collect();
     assert_eq!(
         lines[0],
-        "報告日,医療機関名,医療機関コード,氏名,フリガナ,性別,生年月日,住所,電話番号,発症日,発症後日数,検体採取日,検査方法,検体,結果,結果判明日,検体番号,注記"
+        "報告日,医療機関名,医療機関コード,氏名,フリガナ,性別,生年月日,住所,電話番号,発症日,発症後日数,無症状,検体採取日,検査方法,検体,結果,結果判明日,検体番号,注記"
     );
     let d = day();
     let r1 = lines.iter().find(|l| l.contains(",R-01,")).unwrap();
     assert_eq!(
         *r1,
         format!(
-            "{d},テスト内科,1310000001,患者 A,カンジャ A,女,1980-04-01,東京都新宿区西新宿2-8-1,03-0000-0000,{},3,{d},{},{},陽性,{d},R-01,",
+            "{d},テスト内科,1310000001,患者 A,カンジャ A,女,1980-04-01,東京都新宿区西新宿2-8-1,03-0000-0000,{},3,,{d},{},{},陽性,{d},R-01,",
             d - Duration::days(3),
             kentai::domain::labels::test_method_ja(kentai::domain::results::TestMethod::Pcr),
             kentai::domain::labels::specimen_type_ja(kentai::domain::SpecimenType::Saliva),
@@ -507,14 +600,7 @@ async fn the_day_summary_counts_types_methods_results_ages_flags_and_turnaround(
         .get(&format!("/api/v1/reports/summary?date={}", day()), &health)
         .await;
     assert_eq!(status, 200, "{s}");
-    let count = |group: &str, key: &str| -> u64 {
-        s[group]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p[0] == key)
-            .map_or(0, |p| p[1].as_u64().unwrap())
-    };
+    let count = |group: &str, key: &str| count(&s, group, key);
     assert_eq!(s["rows"], 11);
     assert_eq!(s["collected"], 10);
     assert_eq!(s["resulted"], 6, "R-01, R-02, R-03, R-06, R-08, R-09");
@@ -708,14 +794,14 @@ async fn a_result_not_known_yet_reads_kekka_machi_in_the_csv_and_in_json_words_a
         .get_text(&format!("/api/v1/reports/hersys?date={}", day()), &health)
         .await;
     assert_eq!(status, 200);
-    // 結果 is the 15th column: the same word wherever the result is not
+    // 結果 is the 16th column: the same word wherever the result is not
     // known, and never an empty cell.
     let results: Vec<String> = csv
         .trim_start_matches('\u{feff}')
         .split("\r\n")
         .skip(1)
         .filter(|l| !l.is_empty())
-        .map(|l| l.split(',').nth(14).unwrap_or_default().to_string())
+        .map(|l| l.split(',').nth(15).unwrap_or_default().to_string())
         .collect();
     assert_eq!(results.len(), 11);
     assert_eq!(
@@ -763,4 +849,203 @@ async fn each_download_is_saved_under_a_name_that_says_its_day_facility_and_enco
             "{query}"
         );
     }
+}
+
+/// A PCR assay as a site configures it, with its LOINC and a JLAC10 (made
+/// up for the test: a site copies its own from the JLAC10 tables).
+fn sars2() -> Assay {
+    Assay {
+        name: "sars2".into(),
+        method: TestMethod::Pcr,
+        targets: vec!["N1".into()],
+        internal_control: Some("RP".into()),
+        ct_cutoff: 40.0,
+        internal_control_cutoff: None,
+        ntc_names: Vec::new(),
+        positive_control_names: Vec::new(),
+        positive_control_ct_range: None,
+        rule: AssayRule::AnyTarget,
+        loinc: Some("94500-6".into()),
+        jlac10: Some("JLAC10TESTCODE001".into()),
+    }
+}
+
+fn swab<'a>(id: &'a str, patient: &'a str) -> Tube<'a> {
+    Tube {
+        id,
+        kind: "nasopharyngeal_swab",
+        method: "pcr",
+        collected: at(0, 9, 0),
+        onset_days_before: Some(2),
+        patient,
+        override_reason: None,
+    }
+}
+
+#[tokio::test]
+async fn a_pcr_result_reports_its_ct_per_target_and_its_assay_with_the_configured_codes() {
+    let app = spawn_app_with(|c| c.assays.push(sars2())).await;
+    let lab = app.token(Role::Lab);
+    register(&app, &lab, &swab("CT-1", "A")).await;
+    let (status, body) = app
+        .post(
+            "/api/v1/specimens/CT-1/results",
+            &lab,
+            &json!({"result": "positive", "resulted_at": at(0, 15, 0).to_rfc3339(),
+                    "ct": {"N1": 24.1, "RP": null}, "assay": "sars2"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let health = app.token(Role::HealthCentre);
+
+    let report = json_report(&app, &health, "").await;
+    let r = row(&report, "CT-1");
+    assert_eq!(r["ct"], json!({"N1": 24.1, "RP": null}));
+    assert_eq!(r["assay"], "sars2");
+    assert_eq!(r["loinc"], "94500-6");
+    assert_eq!(r["jlac10"], "JLAC10TESTCODE001");
+
+    let bundle = fhir_bundle(&app, &health).await;
+    let obs = resources_of(&bundle, "Observation", "CT-1");
+    assert_eq!(obs.len(), 1, "{bundle}");
+    let codes: Vec<(&str, &str)> = obs[0]["code"]["coding"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["system"].as_str().unwrap(), c["code"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            ("http://loinc.org", "94500-6"),
+            ("urn:oid:1.2.392.200119.4.504", "JLAC10TESTCODE001")
+        ]
+    );
+    assert_eq!(
+        obs[0]["method"]["text"],
+        "核酸増幅検査（PCR）（検査系: sars2）"
+    );
+    let components = obs[0]["component"].as_array().unwrap();
+    assert_eq!(components.len(), 2, "{}", obs[0]);
+    assert_eq!(components[0]["code"]["text"], "N1");
+    assert_eq!(components[0]["valueQuantity"]["value"], 24.1);
+    assert_eq!(components[0]["valueQuantity"]["code"], "{Ct_value}");
+    assert_eq!(components[1]["code"]["text"], "RP");
+    assert!(components[1].get("valueQuantity").is_none());
+    assert_eq!(
+        components[1]["dataAbsentReason"]["coding"][0]["code"],
+        "not-applicable"
+    );
+}
+
+#[tokio::test]
+async fn an_asymptomatic_patient_is_marked_in_the_csv_column_in_json_and_on_the_fhir_specimen() {
+    let app = app().await;
+    let lab = app.token(Role::Lab);
+    let mut body = registration(&Tube {
+        onset_days_before: None,
+        ..swab("AS-1", "A")
+    });
+    body["asymptomatic"] = json!(true);
+    let (status, answer) = app.register(&lab, &body).await;
+    assert_eq!(status, 201, "{answer}");
+    register(&app, &lab, &swab("SY-1", "B")).await;
+    let health = app.token(Role::HealthCentre);
+
+    let records = csv_records(&app, &health).await;
+    assert_eq!(csv_cell(&records, "AS-1", "無症状"), "○");
+    assert_eq!(csv_cell(&records, "SY-1", "無症状"), "");
+    let report = json_report(&app, &health, "").await;
+    assert_eq!(row(&report, "AS-1")["asymptomatic"], true);
+    assert_eq!(row(&report, "SY-1")["asymptomatic"], false);
+    let bundle = fhir_bundle(&app, &health).await;
+    let specimen = resources_of(&bundle, "Specimen", "AS-1");
+    assert_eq!(specimen[0]["note"][0]["text"], "無症状 [asymptomatic]");
+    assert!(resources_of(&bundle, "Specimen", "SY-1")[0]
+        .get("note")
+        .is_none());
+}
+
+#[tokio::test]
+async fn a_corrections_reason_is_in_the_csv_notes_and_the_fhir_observation() {
+    let app = app().await;
+    the_day(&app).await;
+    let health = app.token(Role::HealthCentre);
+    let records = csv_records(&app, &health).await;
+    assert_eq!(
+        csv_cell(&records, "R-09", "注記"),
+        "結果訂正（第2版、理由: 再検査の結果）"
+    );
+    let bundle = fhir_bundle(&app, &health).await;
+    let obs = resources_of(&bundle, "Observation", "R-09");
+    assert_eq!(obs[0]["status"], "corrected");
+    assert_eq!(
+        obs[0]["note"][0]["text"],
+        "結果訂正（第2版、理由: 再検査の結果）"
+    );
+}
+
+#[tokio::test]
+async fn under_second_person_release_an_entered_result_is_pending_until_another_user_releases_it() {
+    let app = spawn_app_with(|c| c.policy.result_release = ReleasePolicy::SecondPerson).await;
+    let entering = app.token(Role::Lab);
+    let releasing = app.token(Role::Lab);
+    register(&app, &entering, &swab("SP-1", "A")).await;
+    result(&app, &entering, "SP-1", "positive", at(0, 15, 0)).await;
+    let health = app.token(Role::HealthCentre);
+
+    // Entered: not in the report, listed as pending.
+    let report = json_report(&app, &health, "").await;
+    let r = row(&report, "SP-1");
+    assert!(r["result"].is_null(), "{r}");
+    assert_eq!(r["result_label"], "結果待ち");
+    assert_eq!(r["result_pending"], true);
+    assert_eq!(r["flags"][0]["code"], "result_pending_release", "{r}");
+    let records = csv_records(&app, &health).await;
+    assert_eq!(csv_cell(&records, "SP-1", "結果"), "結果待ち");
+    assert_eq!(
+        csv_cell(&records, "SP-1", "注記"),
+        "結果（第1版）は承認待ち"
+    );
+    assert!(resources_of(&fhir_bundle(&app, &health).await, "Observation", "SP-1").is_empty());
+    let s = summary(&app, &health).await;
+    assert_eq!(count(&s, "by_result", "pending"), 1);
+    assert_eq!(count(&s, "by_result", "positive"), 0);
+    assert_eq!(count(&s, "by_flag", "result_pending_release"), 1);
+    assert_eq!(s["resulted"], 0);
+    let (status, _, html) = app
+        .get_text(
+            &format!("/api/v1/reports/summary?date={}&format=html", day()),
+            &health,
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(html.contains("結果承認待ち"), "{html}");
+
+    // Released by someone else: reported, and counted.
+    let (status, body) = app
+        .post(
+            "/api/v1/specimens/SP-1/results/1/release",
+            &releasing,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let report = json_report(&app, &health, "").await;
+    let r = row(&report, "SP-1");
+    assert_eq!(r["result"], "positive");
+    assert_eq!(r["result_pending"], false);
+    assert_eq!(r["flags"], json!([]));
+    let records = csv_records(&app, &health).await;
+    assert_eq!(csv_cell(&records, "SP-1", "結果"), "陽性");
+    assert_eq!(csv_cell(&records, "SP-1", "注記"), "");
+    assert_eq!(
+        resources_of(&fhir_bundle(&app, &health).await, "Observation", "SP-1").len(),
+        1
+    );
+    let s = summary(&app, &health).await;
+    assert_eq!(count(&s, "by_result", "pending"), 0);
+    assert_eq!(count(&s, "by_result", "positive"), 1);
+    assert_eq!(count(&s, "by_flag", "result_pending_release"), 0);
+    assert_eq!(s["resulted"], 1);
 }

@@ -929,26 +929,38 @@ async fn a_second_result_is_version_2_a_correction_and_both_stay_on_record() {
     assert_eq!(first["result"]["correction"], false);
     assert_eq!(time(&first["result"]["resulted_at"]), first_at);
 
+    // A different result is a correction: without a reason it is refused
+    // and nothing is recorded.
     let second_at = at + hours(3);
-    let (status, second) = post_result(
-        &app,
-        &lab,
-        "RES-1",
-        &json!({"result": "positive", "method": "pcr", "resulted_at": second_at.to_rfc3339()}),
-    )
-    .await;
+    let mut correction =
+        json!({"result": "positive", "method": "pcr", "resulted_at": second_at.to_rfc3339()});
+    let (status, refused) = post_result(&app, &lab, "RES-1", &correction).await;
+    assert_error(status, &refused, 422, "correction_reason_required");
+    assert_eq!(app.count("results"), 1);
+
+    correction["reason"] = json!("  検体の取り違えが判明したため再検査  ");
+    let (status, second) = post_result(&app, &lab, "RES-1", &correction).await;
     assert_eq!(status, 201, "{second}");
     assert_eq!(second["result"]["version"], 2);
     assert_eq!(second["result"]["result"], "positive");
     assert_eq!(second["result"]["correction"], true);
+    assert_eq!(
+        second["result"]["correction_reason"],
+        "検体の取り違えが判明したため再検査"
+    );
 
     let s = specimen(&app, "RES-1").await;
     let results = s["results"].as_array().unwrap();
     assert_eq!(results.len(), 2);
     assert_eq!(results[0]["version"], 1);
     assert_eq!(results[0]["result"], "negative");
+    assert!(results[0]["correction_reason"].is_null());
     assert_eq!(results[1]["version"], 2);
     assert_eq!(results[1]["result"], "positive");
+    assert_eq!(
+        results[1]["correction_reason"],
+        "検体の取り違えが判明したため再検査"
+    );
     assert_eq!(s["result"]["version"], 2);
     assert_eq!(s["result"]["result"], "positive");
     assert_eq!(s["result"]["result_label_ja"], "陽性");
@@ -964,11 +976,13 @@ async fn every_result_code_is_accepted() {
         .into_iter()
         .enumerate()
     {
+        // Each after the first corrects the one before: it gives a reason.
         let (status, res) = post_result(
             &app,
             &app.admin,
             "RES-ALL",
-            &json!({"result": r, "resulted_at": (at + hours(1)).to_rfc3339()}),
+            &json!({"result": r, "resulted_at": (at + hours(1)).to_rfc3339(),
+                    "reason": "再検査の結果"}),
         )
         .await;
         assert_eq!(status, 201, "{res}");
@@ -1093,7 +1107,7 @@ async fn the_result_method_defaults_to_the_specimens_test_method() {
         &lab,
         "RES-LAMP",
         &json!({"result": "positive", "method": "antigen_quantitative",
-                "resulted_at": (at + hours(2)).to_rfc3339()}),
+                "resulted_at": (at + hours(2)).to_rfc3339(), "reason": "再検査の結果"}),
     )
     .await;
     assert_eq!(status, 201, "{res}");

@@ -75,9 +75,11 @@ fn with_result(mut r: ReportRow, result: &str) -> ReportRow {
     r
 }
 
-/// Every specimen type, method and result; a corrected result; a row
-/// without a result; one patient with two rows; a patient with no
-/// optional field; flags with and without an override; two facilities.
+/// Every specimen type, method and result; a corrected result with its
+/// reason; Ct values (one undetermined) with the assay and a configured
+/// JLAC10; a row without a result; one patient with two rows; an
+/// asymptomatic patient with no optional field; flags with and without an
+/// override; two facilities.
 fn rows() -> Vec<ReportRow> {
     let mut rows = vec![
         with_result(row("p1", "KT0000001", "sputum", "pcr"), "positive"),
@@ -132,10 +134,30 @@ fn rows() -> Vec<ReportRow> {
         override_reason: None,
     }];
     rows[6].freeze_thaw_count = 2;
-    // A corrected result: version 2 replaces version 1.
+    // A PCR run's result: Ct per target, N2 undetermined, and the codes the
+    // site configures for its assay (a JLAC10 the test makes up).
+    rows[0].assay = Some("sars2".into());
+    rows[0].ct = Some(
+        [("N1", Some(24.1)), ("N2", None), ("RP", Some(27.0))]
+            .into_iter()
+            .map(|(target, ct)| (target.to_string(), ct))
+            .collect(),
+    );
+    rows[0].jlac10 = Some("JLAC10TESTCODE001".into());
+    // A corrected result: version 2 replaces version 1, for a reason.
     rows[8].result_version = Some(2);
     rows[8].corrected = true;
     rows[8].resulted_at = Some(t("2020-06-10T19:40:00+09:00"));
+    rows[8].correction_reason = Some("再検査の結果".into());
+    rows[8].flags = vec![Flag {
+        code: RuleCode::CorrectedResult,
+        message: RuleMsg::ResultCorrected {
+            version: 2,
+            reason: rows[8].correction_reason.clone(),
+        }
+        .into(),
+        override_reason: None,
+    }];
     // No optional field at all.
     let bare = &mut rows[10];
     bare.name_kana = None;
@@ -145,6 +167,7 @@ fn rows() -> Vec<ReportRow> {
     bare.phone = None;
     bare.onset_date = None;
     bare.days_since_onset = None;
+    bare.asymptomatic = true;
     // A second facility.
     rows[11].facility_name = "新宿区保健所検査室".into();
     rows[11].facility_code = "1310000002".into();
@@ -364,8 +387,40 @@ fn specimens_observations_and_reports_are_coded() {
         "260373001"
     );
     assert_eq!(obs[0]["valueCodeableConcept"]["text"], "陽性");
-    assert_eq!(obs[0]["method"]["text"], "核酸増幅検査（PCR）");
+    assert_eq!(
+        obs[0]["method"]["text"],
+        "核酸増幅検査（PCR）（検査系: sars2）"
+    );
     assert_eq!(obs[0]["issued"], "2020-06-10T17:05:00+09:00");
+    // The configured JLAC10 beside the LOINC, under JP Core's system.
+    assert_eq!(
+        obs[0]["code"]["coding"][1],
+        serde_json::json!({"code": "JLAC10TESTCODE001", "system": "urn:oid:1.2.392.200119.4.504"})
+    );
+    // One component per target, in target order; an undetermined target
+    // has no Ct but the reason there is none.
+    let components = obs[0]["component"].as_array().expect("components");
+    let targets: Vec<&str> = components
+        .iter()
+        .map(|c| c["code"]["text"].as_str().expect("target"))
+        .collect();
+    assert_eq!(targets, ["N1", "N2", "RP"]);
+    assert_eq!(
+        components[0]["code"]["coding"][0],
+        serde_json::json!({"code": "N1", "system": "urn:kentai:ct-target"})
+    );
+    assert_eq!(
+        components[0]["valueQuantity"],
+        serde_json::json!({
+            "code": "{Ct_value}", "system": "http://unitsofmeasure.org", "unit": "Ct", "value": 24.1
+        })
+    );
+    assert!(components[1].get("valueQuantity").is_none());
+    assert_eq!(
+        components[1]["dataAbsentReason"]["coding"][0]["code"],
+        "not-applicable"
+    );
+    assert_eq!(components[2]["valueQuantity"]["value"], 27.0);
 
     // LAMP on serum: no LOINC term fits, so text only.
     let lamp = of_specimen(&bundle, "Observation", "KT0000006");
@@ -385,9 +440,20 @@ fn specimens_observations_and_reports_are_coded() {
         assert_eq!(o[0]["valueCodeableConcept"]["coding"][0]["code"], sct);
     }
 
-    // The corrected result: both resources say so.
+    // The corrected result: both resources say so, and the Observation
+    // why, rather than the Specimen.
     let corrected = of_specimen(&bundle, "Observation", "KT0000009");
     assert_eq!(corrected[0]["status"], "corrected");
+    assert_eq!(
+        corrected[0]["note"][0]["text"],
+        "結果訂正（第2版、理由: 再検査の結果）"
+    );
+    assert!(corrected[0].get("component").is_none());
+    let urine = of_type(&bundle, "Specimen")
+        .into_iter()
+        .find(|s| s["identifier"][0]["value"] == "KT0000009")
+        .expect("urine");
+    assert!(urine.get("note").is_none(), "{urine}");
     let report = of_specimen(&bundle, "DiagnosticReport", "KT0000009");
     assert_eq!(report[0]["status"], "corrected");
     assert_eq!(
@@ -397,7 +463,12 @@ fn specimens_observations_and_reports_are_coded() {
         Some(45)
     );
 
-    // No result yet: the tube only.
+    // No result yet: the tube only, an asymptomatic patient's.
+    let bare = of_type(&bundle, "Specimen")
+        .into_iter()
+        .find(|s| s["identifier"][0]["value"] == "KT0000011")
+        .expect("bare");
+    assert_eq!(bare["note"][0]["text"], "無症状 [asymptomatic]");
     assert!(of_specimen(&bundle, "Observation", "KT0000011").is_empty());
     assert!(of_specimen(&bundle, "DiagnosticReport", "KT0000011").is_empty());
 }

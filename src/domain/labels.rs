@@ -672,6 +672,9 @@ pub mod report {
     pub const PHONE: &str = "電話番号";
     pub const ONSET_DATE: &str = "発症日";
     pub const DAYS_SINCE_ONSET: &str = "発症後日数";
+    pub const ASYMPTOMATIC: &str = "無症状";
+    /// The 無症状 cell of an asymptomatic patient (empty otherwise).
+    pub const ASYMPTOMATIC_MARK: &str = "○";
     pub const COLLECTION_DATE: &str = "検体採取日";
     pub const TEST_METHOD: &str = "検査方法";
     pub const SPECIMEN_TYPE: &str = "検体";
@@ -679,19 +682,15 @@ pub mod report {
     pub const RESULT_DATE: &str = "結果判明日";
     pub const SPECIMEN_ID: &str = "検体番号";
     pub const FLAGS: &str = "注記";
+    /// Before the assay's name where the method is shown (FHIR's method).
+    pub const ASSAY: &str = "検査系";
+    /// A target whose Ct the instrument reads as undetermined.
+    pub const CT_UNDETERMINED: &str = "増幅なし（Undetermined）";
     /// Between the items of 注記.
     pub const FLAG_SEPARATOR: &str = "; ";
 
     /// After an overridden rule in 注記: why a person accepted it.
     pub fn override_reason(reason: &str) -> String {
         format!("（理由: {reason}）")
-    }
-
-    /// The 注記 item of a result that corrects an earlier one.
-    pub fn result_corrected(version: Option<i32>) -> String {
-        match version {
-            Some(n) => format!("結果訂正（第{n}版）"),
-            None => "結果訂正".to_string(),
-        }
     }
 }

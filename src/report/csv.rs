@@ -90,7 +90,7 @@ const GETA_SJIS: [u8; 2] = [0x81, 0xAC];
 
 /// The report's columns in order: the English key (JSON, [`Replacement`])
 /// and the Japanese header of the CSV.
-pub const COLUMNS: [(&str, &str); 18] = [
+pub const COLUMNS: [(&str, &str); 19] = [
     ("report_date", words::REPORT_DATE),
     ("facility_name", words::FACILITY_NAME),
     ("facility_code", words::FACILITY_CODE),
@@ -102,6 +102,7 @@ pub const COLUMNS: [(&str, &str); 18] = [
     ("phone", words::PHONE),
     ("onset_date", words::ONSET_DATE),
     ("days_since_onset", words::DAYS_SINCE_ONSET),
+    ("asymptomatic", words::ASYMPTOMATIC),
     ("collection_date", words::COLLECTION_DATE),
     ("test_method", words::TEST_METHOD),
     ("specimen_type", words::SPECIMEN_TYPE),
@@ -206,25 +207,29 @@ pub fn sjis_replacements(row: &ReportRow) -> Vec<Replacement> {
 }
 
 /// The 注記 text of a row (also used by the JSON writer): each flag's rule
-/// label with the reason of an override, then a correction of the result.
+/// label with the reason of an override; a corrected result and one
+/// waiting for release in their own sentences.
 pub fn flags_text(row: &ReportRow) -> String {
-    let mut items: Vec<String> = row
+    use crate::domain::{Lang, RuleCode};
+    let items: Vec<String> = row
         .flags
         .iter()
         .map(|flag| {
             let label = match flag.code {
                 // The count matters to the lab reading the result.
-                crate::domain::RuleCode::FreezeThaw if row.freeze_thaw_count > 0 => {
+                RuleCode::FreezeThaw if row.freeze_thaw_count > 0 => {
                     format!(
                         "{}（{}回）",
                         labels::flag_ja(flag.code),
                         row.freeze_thaw_count
                     )
                 }
-                // The day it was corrected, not only that it was.
-                crate::domain::RuleCode::PatientCorrected => {
-                    flag.message.render(crate::domain::Lang::Ja)
-                }
+                // The day it was corrected, not only that it was; which
+                // version corrects the result and why; which version waits
+                // for release.
+                RuleCode::PatientCorrected
+                | RuleCode::CorrectedResult
+                | RuleCode::ResultPendingRelease => flag.message.render(Lang::Ja),
                 code => labels::flag_ja(code).to_string(),
             };
             match flag.override_reason.as_deref().map(str::trim) {
@@ -235,14 +240,11 @@ pub fn flags_text(row: &ReportRow) -> String {
             }
         })
         .collect();
-    if row.corrected {
-        items.push(words::result_corrected(row.result_version));
-    }
     items.join(words::FLAG_SEPARATOR)
 }
 
 /// The row's cells in [`COLUMNS`] order, as the UTF-8 file shows them.
-fn cells(row: &ReportRow) -> [Cow<'_, str>; 18] {
+fn cells(row: &ReportRow) -> [Cow<'_, str>; 19] {
     let sex = Sex::from_code(&row.sex)
         .map(labels::sex_ja)
         .unwrap_or(&row.sex);
@@ -281,6 +283,15 @@ fn cells(row: &ReportRow) -> [Cow<'_, str>; 18] {
             row.days_since_onset
                 .map_or(String::new(), |d| d.to_string()),
         ),
+        // ○ for yes and an empty cell for no, as Japanese forms and health
+        // centres' spreadsheets mark what applies (該当に○): the header says
+        // what the mark means, and a column of ○ and blanks reads at a
+        // glance where one of 無症状 and blanks would repeat the header.
+        Cow::Borrowed(if row.asymptomatic {
+            words::ASYMPTOMATIC_MARK
+        } else {
+            ""
+        }),
         date(Some(row.collection_date)),
         guard(test_method),
         guard(specimen_type),
@@ -323,7 +334,7 @@ fn is_phone_number(text: &str) -> bool {
 /// character and cell) to `replacements`.
 fn sjis_cells(
     row: &ReportRow,
-    cells: &[Cow<'_, str>; 18],
+    cells: &[Cow<'_, str>; 19],
     replacements: &mut Vec<Replacement>,
 ) -> Vec<Vec<u8>> {
     cells
@@ -432,6 +443,7 @@ fn cp932_lookalike(c: char) -> Option<char> {
 mod tests {
     use super::*;
     use crate::domain::codes::RuleCode;
+    use crate::domain::messages::RuleMsg;
     use crate::domain::registration::Flag;
     use chrono::{DateTime, FixedOffset};
 
@@ -545,7 +557,7 @@ mod tests {
         assert_eq!(
             text,
             "報告日,医療機関名,医療機関コード,氏名,フリガナ,性別,生年月日,住所,電話番号,\
-             発症日,発症後日数,検体採取日,検査方法,検体,結果,結果判明日,検体番号,注記\r\n"
+             発症日,発症後日数,無症状,検体採取日,検査方法,検体,結果,結果判明日,検体番号,注記\r\n"
         );
         let keys: Vec<&str> = COLUMNS.iter().map(|(key, _)| *key).collect();
         assert_eq!(
@@ -562,6 +574,7 @@ mod tests {
                 "phone",
                 "onset_date",
                 "days_since_onset",
+                "asymptomatic",
                 "collection_date",
                 "test_method",
                 "specimen_type",
@@ -583,7 +596,7 @@ mod tests {
         assert_eq!(
             line,
             "2024-01-16,さくらクリニック,1312345678,山田 太郎,ヤマダ タロウ,男,1980-04-01,\
-             東京都新宿区西新宿二丁目8番1号,03-1234-5678,2024-01-13,2,2024-01-15,\
+             東京都新宿区西新宿二丁目8番1号,03-1234-5678,2024-01-13,2,,2024-01-15,\
              核酸増幅検査（PCR）,唾液,陽性,2024-01-16,K0000001,発症日不明の唾液"
         );
         assert!(text.ends_with("\r\n"));
@@ -616,6 +629,7 @@ mod tests {
                 "山田 太郎",
                 "",
                 "男",
+                "",
                 "",
                 "",
                 "",
@@ -706,7 +720,7 @@ mod tests {
         assert_eq!(cells[7], "'-2+3");
         assert_eq!(cells[8], "'=1+1");
         assert_eq!(cells[5], "'\tmale");
-        assert_eq!(cells[16], "'\rK");
+        assert_eq!(cells[17], "'\rK");
         // Text that only contains those characters is left alone.
         let plain = Row::new("K0000005")
             .with(|r| r.name = "山田=太郎".into())
@@ -854,22 +868,74 @@ mod tests {
     }
 
     #[test]
-    fn flags_text_marks_a_corrected_result_with_its_version() {
+    fn flags_text_gives_a_corrected_result_with_its_version_and_reason_once() {
+        let corrected = |reason: Option<&str>| Flag {
+            code: RuleCode::CorrectedResult,
+            message: RuleMsg::ResultCorrected {
+                version: 2,
+                reason: reason.map(Into::into),
+            }
+            .into(),
+            override_reason: None,
+        };
         let row = Row::new("K1")
             .flag(RuleCode::SalivaOnsetUnknown, Some(""))
             .with(|r| {
                 r.corrected = true;
                 r.result_version = Some(2);
+                r.correction_reason = Some("検体取り違えのため再検査".into());
+                r.flags.push(corrected(r.correction_reason.as_deref()));
             })
             .build();
-        assert_eq!(flags_text(&row), "発症日不明の唾液; 結果訂正（第2版）");
+        assert_eq!(
+            flags_text(&row),
+            "発症日不明の唾液; 結果訂正（第2版、理由: 検体取り違えのため再検査）"
+        );
         let row = Row::new("K1")
             .with(|r| {
                 r.corrected = true;
                 r.result_version = Some(2);
+                r.flags.push(corrected(None));
             })
             .build();
         assert_eq!(cell(&row, "flags"), "結果訂正（第2版）");
+    }
+
+    #[test]
+    fn flags_text_says_which_version_waits_for_release() {
+        let row = Row::new("K1")
+            .with(|r| {
+                r.result_pending = true;
+                r.flags.push(Flag {
+                    code: RuleCode::ResultPendingRelease,
+                    message: RuleMsg::ResultAwaitingRelease { version: 3 }.into(),
+                    override_reason: None,
+                });
+            })
+            .build();
+        assert_eq!(flags_text(&row), "結果（第3版）は承認待ち");
+        // Both read back from Shift_JIS as written.
+        let (bytes, replacements) = write(Encoding::Sjis, std::slice::from_ref(&row));
+        assert!(replacements.is_empty(), "{replacements:?}");
+        assert_eq!(sjis_text(&bytes), utf8_text(std::slice::from_ref(&row)));
+    }
+
+    #[test]
+    fn an_asymptomatic_patient_is_marked_with_a_circle_after_the_days_since_onset() {
+        let row = Row::new("K1")
+            .with(|r| {
+                r.asymptomatic = true;
+                r.onset_date = None;
+                r.days_since_onset = None;
+            })
+            .build();
+        assert_eq!(cell(&row, "asymptomatic"), "○");
+        assert_eq!(cell(&Row::new("K2").build(), "asymptomatic"), "");
+        let at = |key: &str| COLUMNS.iter().position(|(k, _)| *k == key);
+        assert_eq!(at("asymptomatic"), at("days_since_onset").map(|i| i + 1));
+        let (bytes, replacements) = write(Encoding::Sjis, std::slice::from_ref(&row));
+        assert!(replacements.is_empty(), "{replacements:?}");
+        assert_eq!(records(&sjis_text(&bytes))[1][11], "○");
     }
 
     #[test]

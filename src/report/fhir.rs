@@ -14,9 +14,13 @@
 //!   report's 医療機関 column; Observation and DiagnosticReport name it as
 //!   their performer);
 //! - a **Specimen**: the tube (its barcode as identifier), SNOMED CT type,
-//!   collection time, container and the row's flags (注記) as notes;
-//! - when the row has a result, an **Observation** (LOINC test code,
-//!   SNOMED CT qualitative value) and a **DiagnosticReport** over it.
+//!   collection time, container, and as notes 無症状 and the row's flags
+//!   (注記) but the correction;
+//! - when the row has a (released) result, an **Observation** (the test
+//!   code: the assay's configured LOINC or the one method and specimen
+//!   type give, and the assay's configured JLAC10; SNOMED CT qualitative
+//!   value; the method and assay; the correction and its reason as a note;
+//!   one component per Ct target) and a **DiagnosticReport** over it.
 //!
 //! Every resource's id is a UUID derived from a stable key (the patient
 //! key, the tube barcode, the barcode and result version), so the same data
@@ -29,6 +33,7 @@
 
 use super::ReportRow;
 use crate::domain::labels;
+use crate::domain::messages::RuleMsg;
 use crate::domain::registration::Flag;
 use crate::domain::results::{TestMethod, TestResult};
 use crate::domain::specimen_type::SpecimenType;
@@ -48,6 +53,12 @@ pub const CONTENT_TYPE: &str = "application/fhir+json; charset=utf-8";
 
 pub const SNOMED_CT: &str = "http://snomed.info/sct";
 pub const LOINC: &str = "http://loinc.org";
+/// JLAC10 (MEDIS 臨床検査項目コード, 17 digits) as JP Core's lab result
+/// code system names it; JP-CLINS fixes its JLAC10 coding to exactly this
+/// system.
+pub const JLAC10: &str = "urn:oid:1.2.392.200119.4.504";
+pub const UCUM: &str = "http://unitsofmeasure.org";
+pub const DATA_ABSENT_REASON: &str = "http://terminology.hl7.org/CodeSystem/data-absent-reason";
 
 /// kentai's own identifier systems: URNs, since kentai has no web home
 /// that could own URLs for them.
@@ -55,6 +66,10 @@ pub const PATIENT_SYSTEM: &str = "urn:kentai:patient";
 pub const SPECIMEN_SYSTEM: &str = "urn:kentai:specimen";
 pub const FACILITY_SYSTEM: &str = "urn:kentai:facility";
 pub const REPORT_SYSTEM: &str = "urn:kentai:report";
+/// The targets of a PCR assay (`N1`, `RP`) as the site's `[[assay]]` names
+/// them: no public code system has them, and LOINC's Ct terms name a gene
+/// and a specimen kentai cannot tell from a target's name.
+pub const CT_TARGET_SYSTEM: &str = "urn:kentai:ct-target";
 
 /// A code of an external code system with the display it gives it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -498,50 +513,78 @@ struct Identifier<V> {
     value: V,
 }
 
+/// A code as a Coding: a site's configured code (LOINC, JLAC10) or a
+/// target's name has no display kentai could vouch for.
 #[derive(Serialize)]
-struct Coding {
-    code: &'static str,
-    display: &'static str,
+struct Coding<'a> {
+    code: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    display: Option<&'static str>,
     system: &'static str,
 }
 
-/// A CodeableConcept: `coding` when a code fits, `text` (Japanese, for
-/// people) when known.
+impl Coding<'static> {
+    fn of(system: &'static str, c: Code) -> Coding<'static> {
+        Coding {
+            code: c.code,
+            display: Some(c.display),
+            system,
+        }
+    }
+}
+
+/// A CodeableConcept: `coding` when codes fit (at most two: LOINC and
+/// JLAC10), `text` (Japanese, for people) when known.
 #[derive(Serialize)]
-struct Concept<T> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    coding: Option<[Coding; 1]>,
+struct Concept<'a, T> {
+    #[serde(skip_serializing_if = "Present::is_empty")]
+    coding: Present<Coding<'a>, 2>,
     #[serde(skip_serializing_if = "Option::is_none")]
     text: Option<T>,
 }
 
 /// `None` when neither a code nor a text is known.
-fn concept<T>(system: &'static str, c: Option<Code>, text: Option<T>) -> Option<Concept<T>> {
+fn concept<T>(
+    system: &'static str,
+    c: Option<Code>,
+    text: Option<T>,
+) -> Option<Concept<'static, T>> {
     if c.is_none() && text.is_none() {
         return None;
     }
     Some(Concept {
-        coding: c.map(|c| {
-            [Coding {
-                code: c.code,
-                display: c.display,
-                system,
-            }]
-        }),
+        coding: Present([c.map(|c| Coding::of(system, c)), None]),
         text,
     })
 }
 
 /// A category: one coding and no text.
-fn category(system: &'static str, code: &'static str) -> [Concept<&'static str>; 1] {
+fn category(system: &'static str, code: &'static str) -> [Concept<'static, &'static str>; 1] {
     [Concept {
-        coding: Some([Coding {
-            code,
-            display: "Laboratory",
-            system,
-        }]),
+        coding: Present([
+            Some(Coding {
+                code,
+                display: Some("Laboratory"),
+                system,
+            }),
+            None,
+        ]),
         text: None,
     }]
+}
+
+/// `s` as FHIR's `code` type accepts it (`^[^\s]+(\s[^\s]+)*$`), or `None`:
+/// a configured code or a target's name with stray spaces is no code.
+fn fhir_code(s: &str) -> Option<&str> {
+    let mut previous_space = true;
+    for c in s.chars() {
+        let space = c.is_whitespace();
+        if space && (previous_space || c != ' ') {
+            return None;
+        }
+        previous_space = space;
+    }
+    (!previous_space).then_some(s)
 }
 
 #[derive(Serialize)]
@@ -649,15 +692,123 @@ impl Serialize for TestText<'_> {
     }
 }
 
-/// The Observation's and DiagnosticReport's `code`.
-fn test_code<'a>(row: &'a ReportRow, specimen_type: Option<SpecimenType>) -> Concept<TestText<'a>> {
-    let loinc = TestMethod::from_code(&row.test_method)
+/// The Observation's and DiagnosticReport's `code`: the LOINC the site
+/// configures for the assay, else the one method and specimen type give;
+/// the assay's JLAC10 when the site configures one (never derived: JLAC10
+/// codes the lab's own analyte, specimen and method).
+fn test_code<'a>(
+    row: &'a ReportRow,
+    specimen_type: Option<SpecimenType>,
+) -> Concept<'a, TestText<'a>> {
+    let derived = TestMethod::from_code(&row.test_method)
         .zip(specimen_type)
         .and_then(|(m, t)| loinc(m, t));
-    concept(LOINC, loinc, test_text(row, specimen_type)).unwrap_or(Concept {
-        coding: None,
-        text: Some(TestText::Unknown),
-    })
+    let loinc = match row.loinc.as_deref().and_then(fhir_code) {
+        // LOINC's display only when the configured code is the one kentai
+        // knows; any other code goes without one rather than a wrong one.
+        Some(configured) => Some(Coding {
+            code: configured,
+            display: derived.filter(|d| d.code == configured).map(|d| d.display),
+            system: LOINC,
+        }),
+        None => derived.map(|c| Coding::of(LOINC, c)),
+    };
+    let jlac10 = row
+        .jlac10
+        .as_deref()
+        .and_then(fhir_code)
+        .map(|code| Coding {
+            code,
+            display: None,
+            system: JLAC10,
+        });
+    let coding = Present([loinc, jlac10]);
+    // Observation.code is required: with neither a code nor a method,
+    // what is known.
+    let text =
+        test_text(row, specimen_type).or_else(|| coding.is_empty().then_some(TestText::Unknown));
+    Concept { coding, text }
+}
+
+/// Observation.method: the method, and the assay it was run with.
+fn method_text(row: &ReportRow) -> Option<Cow<'_, str>> {
+    let method = TestMethod::from_code(&row.test_method).map(labels::test_method_ja);
+    let assay = opt_text(row.assay.as_deref());
+    let word = labels::report::ASSAY;
+    match (method, assay) {
+        (Some(m), None) => Some(Cow::Borrowed(m)),
+        (Some(m), Some(a)) => Some(Cow::Owned(format!("{m}（{word}: {a}）"))),
+        (None, Some(a)) => Some(Cow::Owned(format!("{word}: {a}"))),
+        (None, None) => None,
+    }
+}
+
+/// One Ct value of the result as an Observation.component: the target as
+/// a local code with its name as text, the Ct as a UCUM quantity
+/// (`{Ct_value}`, the unit of the HL7 COVID-19 library's Cycle Threshold
+/// examples); an undetermined target (no amplification)
+/// has no Ct at all, hence `dataAbsentReason` not-applicable ("there is no
+/// proper value"), the one code of the value set bound to
+/// component.dataAbsentReason that fits a test that ran.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Component<'a> {
+    code: Concept<'a, Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data_absent_reason: Option<Concept<'static, &'static str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value_quantity: Option<Quantity>,
+}
+
+#[derive(Serialize)]
+struct Quantity {
+    code: &'static str,
+    system: &'static str,
+    unit: &'static str,
+    value: f64,
+}
+
+/// The Ct components in target order; none for a target without a name.
+fn ct_components(row: &ReportRow) -> Vec<Component<'_>> {
+    let Some(ct) = &row.ct else {
+        return Vec::new();
+    };
+    ct.iter()
+        .filter_map(|(target, value)| {
+            let coding = fhir_code(target).map(|code| Coding {
+                code,
+                display: None,
+                system: CT_TARGET_SYSTEM,
+            });
+            let text = fhir_text(target);
+            if coding.is_none() && text.is_none() {
+                return None;
+            }
+            Some(Component {
+                code: Concept {
+                    coding: Present([coding, None]),
+                    text,
+                },
+                data_absent_reason: value.is_none().then_some(Concept {
+                    coding: Present([
+                        Some(Coding {
+                            code: "not-applicable",
+                            display: Some("Not Applicable"),
+                            system: DATA_ABSENT_REASON,
+                        }),
+                        None,
+                    ]),
+                    text: Some(labels::report::CT_UNDETERMINED),
+                }),
+                value_quantity: value.map(|value| Quantity {
+                    code: "{Ct_value}",
+                    system: UCUM,
+                    unit: "Ct",
+                    value,
+                }),
+            })
+        })
+        .collect()
 }
 
 /// A flag as a note, worded as the CSV's 注記 item (the same labels, the
@@ -928,14 +1079,14 @@ struct Specimen<'a> {
     identifier: Option<[Identifier<Cow<'a, str>>; 1]>,
     status: &'static str,
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    type_: Option<Concept<Cow<'a, str>>>,
+    type_: Option<Concept<'static, Cow<'a, str>>>,
     subject: Reference<'a>,
     collection: Collection<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     container: Option<[Container; 1]>,
-    // Overrides, saliva without onset, −20 °C, freeze–thaw: as notes, word
-    // for word, rather than squeezed into Specimen.condition's v2 codes,
-    // which have none of them.
+    // Overrides, saliva without onset, −20 °C, freeze–thaw, an asymptomatic
+    // patient: as notes, word for word, rather than squeezed into
+    // Specimen.condition's v2 codes, which have none of them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     note: Vec<Text<String>>,
 }
@@ -984,9 +1135,42 @@ fn specimen_resource<'a>(
                 },
             }]
         }),
-        // No Vec is allocated for the many rows without flags.
-        note: row.flags.iter().filter_map(|f| flag_note(row, f)).collect(),
+        // No Vec is allocated for the many rows without notes.
+        note: asymptomatic_note(row)
+            .into_iter()
+            .chain(
+                row.flags
+                    .iter()
+                    // The correction is the result's: the Observation's note.
+                    .filter(|f| f.code != RuleCode::CorrectedResult)
+                    .filter_map(|f| flag_note(row, f)),
+            )
+            .collect(),
     }
+}
+
+/// The correction as the Observation's note, worded as 注記 words it:
+/// "結果訂正（第2版、理由: …）".
+fn correction_note(row: &ReportRow) -> Option<Text<String>> {
+    let version = row.result_version.filter(|_| row.corrected)?;
+    let message = RuleMsg::ResultCorrected {
+        version,
+        reason: row.correction_reason.clone(),
+    }
+    .render(crate::domain::Lang::Ja);
+    fhir_text(&message).map(|t| Text {
+        text: t.into_owned(),
+    })
+}
+
+/// 無症状 as a note of the Specimen rather than the Observation: every row
+/// has a Specimen, a result or not, and it is what the patient was when the
+/// specimen was taken (the reason there is no onset date). A Condition
+/// ("asymptomatic") is beyond what the report sends.
+fn asymptomatic_note(row: &ReportRow) -> Option<Text<String>> {
+    row.asymptomatic.then(|| Text {
+        text: format!("{} [asymptomatic]", labels::report::ASYMPTOMATIC),
+    })
 }
 
 fn status(row: &ReportRow) -> &'static str {
@@ -1001,7 +1185,7 @@ fn status(row: &ReportRow) -> &'static str {
 /// out once for both.
 struct ResultCommon<'a> {
     status: &'static str,
-    code: Concept<TestText<'a>>,
+    code: Concept<'a, TestText<'a>>,
     patient: &'a IdText,
     specimen: &'a IdText,
     organization: Option<&'a IdText>,
@@ -1021,8 +1205,8 @@ struct Observation<'a> {
     resource_type: &'static str,
     id: Uuid<'a>,
     status: &'static str,
-    category: [Concept<&'static str>; 1],
-    code: &'a Concept<TestText<'a>>,
+    category: [Concept<'static, &'static str>; 1],
+    code: &'a Concept<'a, TestText<'a>>,
     subject: Reference<'a>,
     effective_date_time: &'a TimeText,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1030,10 +1214,16 @@ struct Observation<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     performer: Option<[Reference<'a>; 1]>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    value_codeable_concept: Option<Concept<Cow<'a, str>>>,
+    value_codeable_concept: Option<Concept<'static, Cow<'a, str>>>,
+    /// Why the result shown corrects an earlier one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    method: Option<Text<&'static str>>,
+    note: Option<[Text<String>; 1]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    method: Option<Text<Cow<'a, str>>>,
     specimen: Reference<'a>,
+    /// The Ct per target.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    component: Vec<Component<'a>>,
 }
 
 fn observation_resource<'a>(
@@ -1060,10 +1250,10 @@ fn observation_resource<'a>(
         issued: common.issued,
         performer: common.performer(),
         value_codeable_concept: concept(SNOMED_CT, coded.map(result_code), value_text),
-        method: TestMethod::from_code(&row.test_method).map(|m| Text {
-            text: labels::test_method_ja(m),
-        }),
+        note: correction_note(row).map(|n| [n]),
+        method: method_text(row).map(|text| Text { text }),
         specimen: reference(common.specimen),
+        component: ct_components(row),
     }
 }
 
@@ -1073,8 +1263,8 @@ struct DiagnosticReport<'a> {
     resource_type: &'static str,
     id: Uuid<'a>,
     status: &'static str,
-    category: [Concept<&'static str>; 1],
-    code: &'a Concept<TestText<'a>>,
+    category: [Concept<'static, &'static str>; 1],
+    code: &'a Concept<'a, TestText<'a>>,
     subject: Reference<'a>,
     effective_date_time: &'a TimeText,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1447,14 +1637,57 @@ mod tests {
             specimen_id: "KT0000003".into(),
             ..full.clone()
         };
-        vec![full, bare, lamp]
+        let reason = "検体取り違えのため再検査";
+        let assayed = ReportRow {
+            specimen_id: "KT0000004".into(),
+            onset_date: None,
+            days_since_onset: None,
+            asymptomatic: true,
+            correction_reason: Some(reason.into()),
+            assay: Some("sars2".into()),
+            ct: Some(
+                [("N1", Some(24.1)), ("N2", None), ("RP", Some(27.0))]
+                    .into_iter()
+                    .map(|(t, ct)| (t.to_string(), ct))
+                    .collect(),
+            ),
+            // Codes as a site configures them: a LOINC other than the one
+            // kentai derives (94500-6), and a JLAC10 the test makes up.
+            loinc: Some("94309-2".into()),
+            jlac10: Some("JLAC10TESTCODE001".into()),
+            flags: vec![Flag {
+                code: RuleCode::CorrectedResult,
+                message: RuleMsg::ResultCorrected {
+                    version: 2,
+                    reason: Some(reason.into()),
+                }
+                .into(),
+                override_reason: None,
+            }],
+            freeze_thaw_count: 0,
+            ..full.clone()
+        };
+        vec![full, bare, lamp, assayed]
     }
 
-    /// The whole bundle for three rows, byte for byte: a full row (every
+    #[test]
+    fn codes_are_what_fhir_code_accepts_or_none() {
+        for ok in ["94500-6", "N1", "N 1", "JLAC10TESTCODE001"] {
+            assert_eq!(fhir_code(ok), Some(ok));
+        }
+        for bad in ["", " ", " N1", "N1 ", "N  1", "N\t1", "N\n1"] {
+            assert_eq!(fhir_code(bad), None, "{bad:?}");
+        }
+    }
+
+    /// The whole bundle for four rows, byte for byte: a full row (every
     /// optional field, flags, a corrected result, texts to clean and
-    /// escape), a bare one (no key, no facility, no codes) and one without
-    /// a result. What the writer wrote when it built `json!` trees, so a
-    /// change to how it writes cannot change what it writes.
+    /// escape), a bare one (no key, no facility, no codes), one without a
+    /// result, and an asymptomatic patient's corrected PCR result with its
+    /// reason, assay, configured codes and Ct values. The first three are
+    /// what the writer wrote when it built `json!` trees (the correction's
+    /// note aside), so a change to how it writes cannot change what it
+    /// writes.
     #[test]
     fn bundle_bytes_are_unchanged() {
         let t = |s: &str| DateTime::parse_from_rfc3339(s).expect("time");
@@ -1473,13 +1706,16 @@ mod tests {
             r#"{"resourceType":"Bundle","id":"6e0c605d-f178-81bf-aece-bcd1c223b41b","meta":{"lastUpdated":"2020-06-10T23:59:00+09:00"},"identifier":{"system":"urn:kentai:report","value":"2020-06-10/all"},"type":"collection","timestamp":"2020-06-10T23:59:00+09:00","entry":[{"fullUrl":"urn:uuid:91a6a6ea-c9d2-8f47-b81d-86db2f3b6381","resource":{"resourceType":"Patient","id":"91a6a6ea-c9d2-8f47-b81d-86db2f3b6381","identifier":[{"system":"urn:kentai:patient","value":"91a6a6ea-c9d2-8f47-b81d-86db2f3b6381"}],"name":[{"extension":[{"url":"http://hl7.org/fhir/StructureDefinition/iso21090-EN-representation","valueCode":"IDE"}],"text":"山田 \"太郎\"\\","use":"official"},{"extension":[{"url":"http://hl7.org/fhir/StructureDefinition/iso21090-EN-representation","valueCode":"SYL"}],"text":"ヤマダ タロウ","use":"official"}],"telecom":[{"system":"phone","value":"03-1234-5678"}],"gender":"male","birthDate":"1970-01-01","address":[{"text":"東京都新宿区西新宿２丁目８−１"}]}}"#,
             r#",{"fullUrl":"urn:uuid:bb0b8834-c439-81ff-85ed-a3d1b027e89a","resource":{"resourceType":"Organization","id":"bb0b8834-c439-81ff-85ed-a3d1b027e89a","identifier":[{"system":"urn:kentai:facility","value":"1310000001"}],"name":"けんたい内科クリニック"}}"#,
             r#",{"fullUrl":"urn:uuid:11defca4-de7c-87cf-9a67-9e9c6463e505","resource":{"resourceType":"Specimen","id":"11defca4-de7c-87cf-9a67-9e9c6463e505","identifier":[{"system":"urn:kentai:specimen","value":"KT0000001"}],"status":"available","type":{"coding":[{"code":"119334006","display":"Sputum specimen","system":"http://snomed.info/sct"}],"text":"喀痰"},"subject":{"reference":"urn:uuid:91a6a6ea-c9d2-8f47-b81d-86db2f3b6381"},"collection":{"collectedDateTime":"2020-06-10T09:30:00+09:00"},"container":[{"type":{"text":"スクリューキャップ付きプラスチック容器（パラフィルムで密封）"}}],"note":[{"text":"発症後10日目以降の唾液（理由: 下気道検体の採取が困難なため） [saliva_window_exceeded]: 発症後12日目の唾液"},{"text":"凍結融解（2回） [freeze_thaw]: 2 freeze–thaw cycle(s)"}]}}"#,
-            r#",{"fullUrl":"urn:uuid:b23a4ae3-61a8-863c-bd43-50a69eface87","resource":{"resourceType":"Observation","id":"b23a4ae3-61a8-863c-bd43-50a69eface87","status":"corrected","category":[{"coding":[{"code":"laboratory","display":"Laboratory","system":"http://terminology.hl7.org/CodeSystem/observation-category"}]}],"code":{"coding":[{"code":"94500-6","display":"SARS-CoV-2 (COVID-19) RNA [Presence] in Respiratory system specimen by NAA with probe detection","system":"http://loinc.org"}],"text":"SARS-CoV-2 核酸増幅検査（PCR）・喀痰"},"subject":{"reference":"urn:uuid:91a6a6ea-c9d2-8f47-b81d-86db2f3b6381"},"effectiveDateTime":"2020-06-10T09:30:00+09:00","issued":"2020-06-10T17:05:00Z","performer":[{"reference":"urn:uuid:bb0b8834-c439-81ff-85ed-a3d1b027e89a"}],"valueCodeableConcept":{"coding":[{"code":"260373001","display":"Detected","system":"http://snomed.info/sct"}],"text":"陽性"},"method":{"text":"核酸増幅検査（PCR）"},"specimen":{"reference":"urn:uuid:11defca4-de7c-87cf-9a67-9e9c6463e505"}}}"#,
+            r#",{"fullUrl":"urn:uuid:b23a4ae3-61a8-863c-bd43-50a69eface87","resource":{"resourceType":"Observation","id":"b23a4ae3-61a8-863c-bd43-50a69eface87","status":"corrected","category":[{"coding":[{"code":"laboratory","display":"Laboratory","system":"http://terminology.hl7.org/CodeSystem/observation-category"}]}],"code":{"coding":[{"code":"94500-6","display":"SARS-CoV-2 (COVID-19) RNA [Presence] in Respiratory system specimen by NAA with probe detection","system":"http://loinc.org"}],"text":"SARS-CoV-2 核酸増幅検査（PCR）・喀痰"},"subject":{"reference":"urn:uuid:91a6a6ea-c9d2-8f47-b81d-86db2f3b6381"},"effectiveDateTime":"2020-06-10T09:30:00+09:00","issued":"2020-06-10T17:05:00Z","performer":[{"reference":"urn:uuid:bb0b8834-c439-81ff-85ed-a3d1b027e89a"}],"valueCodeableConcept":{"coding":[{"code":"260373001","display":"Detected","system":"http://snomed.info/sct"}],"text":"陽性"},"note":[{"text":"結果訂正（第2版）"}],"method":{"text":"核酸増幅検査（PCR）"},"specimen":{"reference":"urn:uuid:11defca4-de7c-87cf-9a67-9e9c6463e505"}}}"#,
             r#",{"fullUrl":"urn:uuid:a1a40e02-e17c-8de1-bb43-679787f425e2","resource":{"resourceType":"DiagnosticReport","id":"a1a40e02-e17c-8de1-bb43-679787f425e2","status":"corrected","category":[{"coding":[{"code":"LAB","display":"Laboratory","system":"http://terminology.hl7.org/CodeSystem/v2-0074"}]}],"code":{"coding":[{"code":"94500-6","display":"SARS-CoV-2 (COVID-19) RNA [Presence] in Respiratory system specimen by NAA with probe detection","system":"http://loinc.org"}],"text":"SARS-CoV-2 核酸増幅検査（PCR）・喀痰"},"subject":{"reference":"urn:uuid:91a6a6ea-c9d2-8f47-b81d-86db2f3b6381"},"effectiveDateTime":"2020-06-10T09:30:00+09:00","issued":"2020-06-10T17:05:00Z","performer":[{"reference":"urn:uuid:bb0b8834-c439-81ff-85ed-a3d1b027e89a"}],"specimen":[{"reference":"urn:uuid:11defca4-de7c-87cf-9a67-9e9c6463e505"}],"result":[{"reference":"urn:uuid:b23a4ae3-61a8-863c-bd43-50a69eface87"}]}}"#,
             r#",{"fullUrl":"urn:uuid:9b13ba5c-91e6-87a3-913d-34896c958c87","resource":{"resourceType":"Patient","id":"9b13ba5c-91e6-87a3-913d-34896c958c87","identifier":[{"system":"urn:kentai:patient","value":"9b13ba5c-91e6-87a3-913d-34896c958c87"}],"gender":"unknown"}}"#,
             r#",{"fullUrl":"urn:uuid:b669ff7d-8dbc-8c47-ba16-a57948ba3a10","resource":{"resourceType":"Specimen","id":"b669ff7d-8dbc-8c47-ba16-a57948ba3a10","identifier":[{"system":"urn:kentai:specimen","value":"KT0000002"}],"status":"available","type":{"text":"nasal_wash"},"subject":{"reference":"urn:uuid:9b13ba5c-91e6-87a3-913d-34896c958c87"},"collection":{"collectedDateTime":"2020-06-10T09:31:00-03:30"}}}"#,
             r#",{"fullUrl":"urn:uuid:9091a8d3-4fbe-8fff-904b-3d705b7b5210","resource":{"resourceType":"Observation","id":"9091a8d3-4fbe-8fff-904b-3d705b7b5210","status":"final","category":[{"coding":[{"code":"laboratory","display":"Laboratory","system":"http://terminology.hl7.org/CodeSystem/observation-category"}]}],"code":{"text":"SARS-CoV-2 culture・nasal_wash"},"subject":{"reference":"urn:uuid:9b13ba5c-91e6-87a3-913d-34896c958c87"},"effectiveDateTime":"2020-06-10T09:31:00-03:30","valueCodeableConcept":{"text":"maybe"},"specimen":{"reference":"urn:uuid:b669ff7d-8dbc-8c47-ba16-a57948ba3a10"}}}"#,
             r#",{"fullUrl":"urn:uuid:b68fd8cb-3771-8bdd-83a3-947264446b7b","resource":{"resourceType":"DiagnosticReport","id":"b68fd8cb-3771-8bdd-83a3-947264446b7b","status":"final","category":[{"coding":[{"code":"LAB","display":"Laboratory","system":"http://terminology.hl7.org/CodeSystem/v2-0074"}]}],"code":{"text":"SARS-CoV-2 culture・nasal_wash"},"subject":{"reference":"urn:uuid:9b13ba5c-91e6-87a3-913d-34896c958c87"},"effectiveDateTime":"2020-06-10T09:31:00-03:30","specimen":[{"reference":"urn:uuid:b669ff7d-8dbc-8c47-ba16-a57948ba3a10"}],"result":[{"reference":"urn:uuid:9091a8d3-4fbe-8fff-904b-3d705b7b5210"}]}}"#,
-            r#",{"fullUrl":"urn:uuid:eada14d7-064f-8b69-80b6-204b24ae9df8","resource":{"resourceType":"Specimen","id":"eada14d7-064f-8b69-80b6-204b24ae9df8","identifier":[{"system":"urn:kentai:specimen","value":"KT0000003"}],"status":"available","type":{"coding":[{"code":"119364003","display":"Serum specimen","system":"http://snomed.info/sct"}],"text":"急性期血清"},"subject":{"reference":"urn:uuid:91a6a6ea-c9d2-8f47-b81d-86db2f3b6381"},"collection":{"collectedDateTime":"2020-06-10T09:30:00+09:00"},"container":[{"type":{"text":"密閉できるプラスチック容器"}}],"note":[{"text":"発症後10日目以降の唾液（理由: 下気道検体の採取が困難なため） [saliva_window_exceeded]: 発症後12日目の唾液"},{"text":"凍結融解（2回） [freeze_thaw]: 2 freeze–thaw cycle(s)"}]}}]}"#,
+            r#",{"fullUrl":"urn:uuid:eada14d7-064f-8b69-80b6-204b24ae9df8","resource":{"resourceType":"Specimen","id":"eada14d7-064f-8b69-80b6-204b24ae9df8","identifier":[{"system":"urn:kentai:specimen","value":"KT0000003"}],"status":"available","type":{"coding":[{"code":"119364003","display":"Serum specimen","system":"http://snomed.info/sct"}],"text":"急性期血清"},"subject":{"reference":"urn:uuid:91a6a6ea-c9d2-8f47-b81d-86db2f3b6381"},"collection":{"collectedDateTime":"2020-06-10T09:30:00+09:00"},"container":[{"type":{"text":"密閉できるプラスチック容器"}}],"note":[{"text":"発症後10日目以降の唾液（理由: 下気道検体の採取が困難なため） [saliva_window_exceeded]: 発症後12日目の唾液"},{"text":"凍結融解（2回） [freeze_thaw]: 2 freeze–thaw cycle(s)"}]}}"#,
+            r#",{"fullUrl":"urn:uuid:4a2e1b4b-775f-8e2b-8fa0-4518ab2cd1a8","resource":{"resourceType":"Specimen","id":"4a2e1b4b-775f-8e2b-8fa0-4518ab2cd1a8","identifier":[{"system":"urn:kentai:specimen","value":"KT0000004"}],"status":"available","type":{"coding":[{"code":"119334006","display":"Sputum specimen","system":"http://snomed.info/sct"}],"text":"喀痰"},"subject":{"reference":"urn:uuid:91a6a6ea-c9d2-8f47-b81d-86db2f3b6381"},"collection":{"collectedDateTime":"2020-06-10T09:30:00+09:00"},"container":[{"type":{"text":"スクリューキャップ付きプラスチック容器（パラフィルムで密封）"}}],"note":[{"text":"無症状 [asymptomatic]"}]}}"#,
+            r#",{"fullUrl":"urn:uuid:12681f6a-a1ed-846f-aac7-3c4405a1e487","resource":{"resourceType":"Observation","id":"12681f6a-a1ed-846f-aac7-3c4405a1e487","status":"corrected","category":[{"coding":[{"code":"laboratory","display":"Laboratory","system":"http://terminology.hl7.org/CodeSystem/observation-category"}]}],"code":{"coding":[{"code":"94309-2","system":"http://loinc.org"},{"code":"JLAC10TESTCODE001","system":"urn:oid:1.2.392.200119.4.504"}],"text":"SARS-CoV-2 核酸増幅検査（PCR）・喀痰"},"subject":{"reference":"urn:uuid:91a6a6ea-c9d2-8f47-b81d-86db2f3b6381"},"effectiveDateTime":"2020-06-10T09:30:00+09:00","issued":"2020-06-10T17:05:00Z","performer":[{"reference":"urn:uuid:bb0b8834-c439-81ff-85ed-a3d1b027e89a"}],"valueCodeableConcept":{"coding":[{"code":"260373001","display":"Detected","system":"http://snomed.info/sct"}],"text":"陽性"},"note":[{"text":"結果訂正（第2版、理由: 検体取り違えのため再検査）"}],"method":{"text":"核酸増幅検査（PCR）（検査系: sars2）"},"specimen":{"reference":"urn:uuid:4a2e1b4b-775f-8e2b-8fa0-4518ab2cd1a8"},"component":[{"code":{"coding":[{"code":"N1","system":"urn:kentai:ct-target"}],"text":"N1"},"valueQuantity":{"code":"{Ct_value}","system":"http://unitsofmeasure.org","unit":"Ct","value":24.1}},{"code":{"coding":[{"code":"N2","system":"urn:kentai:ct-target"}],"text":"N2"},"dataAbsentReason":{"coding":[{"code":"not-applicable","display":"Not Applicable","system":"http://terminology.hl7.org/CodeSystem/data-absent-reason"}],"text":"増幅なし（Undetermined）"}},{"code":{"coding":[{"code":"RP","system":"urn:kentai:ct-target"}],"text":"RP"},"valueQuantity":{"code":"{Ct_value}","system":"http://unitsofmeasure.org","unit":"Ct","value":27.0}}]}}"#,
+            r#",{"fullUrl":"urn:uuid:bf72a083-cbda-877a-857e-ad0f5b3b3e41","resource":{"resourceType":"DiagnosticReport","id":"bf72a083-cbda-877a-857e-ad0f5b3b3e41","status":"corrected","category":[{"coding":[{"code":"LAB","display":"Laboratory","system":"http://terminology.hl7.org/CodeSystem/v2-0074"}]}],"code":{"coding":[{"code":"94309-2","system":"http://loinc.org"},{"code":"JLAC10TESTCODE001","system":"urn:oid:1.2.392.200119.4.504"}],"text":"SARS-CoV-2 核酸増幅検査（PCR）・喀痰"},"subject":{"reference":"urn:uuid:91a6a6ea-c9d2-8f47-b81d-86db2f3b6381"},"effectiveDateTime":"2020-06-10T09:30:00+09:00","issued":"2020-06-10T17:05:00Z","performer":[{"reference":"urn:uuid:bb0b8834-c439-81ff-85ed-a3d1b027e89a"}],"specimen":[{"reference":"urn:uuid:4a2e1b4b-775f-8e2b-8fa0-4518ab2cd1a8"}],"result":[{"reference":"urn:uuid:12681f6a-a1ed-846f-aac7-3c4405a1e487"}]}}]}"#,
         );
         assert_eq!(out, expected);
     }

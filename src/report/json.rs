@@ -3,7 +3,9 @@
 //!
 //! Each row carries the codes (`saliva`, `pcr`, `positive`) a program
 //! matches on and, beside them, the Japanese labels the CSV shows, so a
-//! consumer needs no label table of its own.
+//! consumer needs no label table of its own. Every key is there in every
+//! row, `null` when it has no value (`ct`, `assay`, `correction_reason`,
+//! `jlac10`), so a program reads one shape.
 
 use super::ReportRow;
 use crate::domain::labels;
@@ -24,6 +26,10 @@ struct JsonRow<'a> {
     result_label: Option<&'static str>,
     /// The 注記 column as the CSV writes it.
     flags_text: String,
+    /// The LOINC the result is reported under: the assay's configured
+    /// code, else the one FHIR derives from method and specimen type;
+    /// null when neither is known.
+    loinc: Option<&'a str>,
 }
 
 fn labelled(row: &ReportRow) -> JsonRow<'_> {
@@ -38,6 +44,9 @@ fn labelled(row: &ReportRow) -> JsonRow<'_> {
             Some(code) => TestResult::from_code(code).map(labels::test_result_ja),
         },
         flags_text: super::csv::flags_text(row),
+        loinc: row.loinc.as_deref().or_else(|| {
+            super::fhir::test_loinc(&row.test_method, &row.specimen_type).map(|c| c.code)
+        }),
     }
 }
 
@@ -84,5 +93,113 @@ impl<W: Write> JsonWriter<W> {
     pub fn finish(mut self) -> io::Result<W> {
         write!(self.out, "],\"count\":{}}}", self.count)?;
         Ok(self.out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::DateTime;
+    use serde_json::Value;
+
+    fn row(specimen_id: &str) -> ReportRow {
+        let at = DateTime::parse_from_rfc3339("2024-01-15T10:30:00+09:00").expect("time");
+        ReportRow {
+            report_date: at.date_naive(),
+            facility_name: "さくらクリニック".into(),
+            facility_code: "1312345678".into(),
+            name: "山田 太郎".into(),
+            name_kana: None,
+            sex: "male".into(),
+            birth_date: None,
+            address: None,
+            phone: None,
+            onset_date: None,
+            days_since_onset: None,
+            collection_date: at.date_naive(),
+            collected_at: at,
+            test_method: "pcr".into(),
+            specimen_type: "saliva".into(),
+            result: Some("positive".into()),
+            result_date: Some(at.date_naive()),
+            resulted_at: Some(at),
+            result_version: Some(1),
+            corrected: false,
+            correction_reason: None,
+            result_pending: false,
+            assay: None,
+            ct: None,
+            loinc: None,
+            jlac10: None,
+            asymptomatic: false,
+            specimen_id: specimen_id.into(),
+            flags: Vec::new(),
+            freeze_thaw_count: 0,
+            patient_key: "p-1".into(),
+        }
+    }
+
+    fn rows(rows: &[ReportRow]) -> Vec<Value> {
+        let at = DateTime::parse_from_rfc3339("2024-01-16T08:00:00+09:00").expect("time");
+        let mut w = JsonWriter::start(Vec::new(), at.date_naive(), None, at).expect("start");
+        for r in rows {
+            w.row(r).expect("row");
+        }
+        let report: Value = serde_json::from_slice(&w.finish().expect("finish")).expect("JSON");
+        report["rows"].as_array().expect("rows").clone()
+    }
+
+    #[test]
+    fn every_row_has_the_result_keys_null_when_absent_and_the_loinc_it_is_reported_under() {
+        let plain = row("K1");
+        let assayed = ReportRow {
+            correction_reason: Some("再検査の結果".into()),
+            corrected: true,
+            result_version: Some(2),
+            result_pending: true,
+            assay: Some("sars2".into()),
+            ct: Some(
+                [("N1".to_string(), Some(24.1)), ("RP".to_string(), None)]
+                    .into_iter()
+                    .collect(),
+            ),
+            loinc: Some("94309-2".into()),
+            jlac10: Some("JLAC10TESTCODE001".into()),
+            asymptomatic: true,
+            ..row("K2")
+        };
+        let unknown = ReportRow {
+            test_method: "lamp".into(),
+            ..row("K3")
+        };
+        let out = rows(&[plain, assayed, unknown]);
+        for key in [
+            "ct",
+            "assay",
+            "asymptomatic",
+            "correction_reason",
+            "result_pending",
+            "loinc",
+            "jlac10",
+        ] {
+            assert!(out.iter().all(|r| r.get(key).is_some()), "{key}");
+        }
+        // Derived as FHIR derives it: PCR on saliva.
+        assert_eq!(out[0]["loinc"], "94845-5");
+        for key in ["ct", "assay", "correction_reason", "jlac10"] {
+            assert!(out[0][key].is_null(), "{key}: {}", out[0]);
+        }
+        assert_eq!(out[0]["asymptomatic"], false);
+        assert_eq!(out[0]["result_pending"], false);
+        // Configured codes win, and only configured codes give a JLAC10.
+        assert_eq!(out[1]["loinc"], "94309-2");
+        assert_eq!(out[1]["jlac10"], "JLAC10TESTCODE001");
+        assert_eq!(out[1]["ct"], serde_json::json!({"N1": 24.1, "RP": null}));
+        assert_eq!(out[1]["assay"], "sars2");
+        assert_eq!(out[1]["correction_reason"], "再検査の結果");
+        assert_eq!(out[1]["asymptomatic"], true);
+        assert_eq!(out[1]["result_pending"], true);
+        // LAMP on saliva: LOINC has no term, so neither has the row.
+        assert!(out[2]["loinc"].is_null(), "{}", out[2]);
     }
 }

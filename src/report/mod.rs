@@ -68,7 +68,9 @@ pub struct ReportRow {
     pub ct: Option<crate::actions::results::CtValues>,
     /// The LOINC and JLAC10 codes the site configures for the assay (never
     /// guessed); without them, formats derive LOINC from method and
-    /// specimen type.
+    /// specimen type. JSON's `loinc` is the one the row is reported
+    /// under, configured or derived, so the JSON writer writes it itself.
+    #[serde(skip)]
     pub loinc: Option<String>,
     pub jlac10: Option<String>,
     /// 無症状: the patient had no symptoms (hence no onset date).
@@ -76,7 +78,8 @@ pub struct ReportRow {
     /// 検体番号: the tube's barcode.
     pub specimen_id: String,
     /// 注記: overrides, saliva without onset, −20 °C fallback,
-    /// freeze–thaw, a corrected result.
+    /// freeze–thaw, a corrected result and its reason, a result awaiting
+    /// release.
     pub flags: Vec<Flag>,
     /// How many times the specimen was frozen and thawed (0 if never).
     pub freeze_thaw_count: i64,

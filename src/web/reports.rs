@@ -422,7 +422,7 @@ fn row_notes(lang: Lang, row: &ReportRow) -> String {
     match lang {
         Lang::Ja => crate::report::csv::flags_text(row),
         Lang::En => {
-            let mut items: Vec<String> = row
+            let items: Vec<String> = row
                 .flags
                 .iter()
                 .map(|f| match f.override_reason.as_deref() {
@@ -430,10 +430,6 @@ fn row_notes(lang: Lang, row: &ReportRow) -> String {
                     None => f.message.render(lang),
                 })
                 .collect();
-            if row.corrected {
-                let v = row.result_version.unwrap_or(2).to_string();
-                items.push(text::reports::reports(lang).corrected.replace("{v}", &v));
-            }
             items.join("; ")
         }
     }
