@@ -155,6 +155,52 @@ impl Scanning {
     }
 }
 
+/// Instrument result files (`[results]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ResultsConfig {
+    /// A folder kentai watches for instrument files: each new file is
+    /// imported whole and moved to `done/`, or to `failed/` with the
+    /// reason in a `.reason.txt` file beside it.
+    pub import_dir: Option<PathBuf>,
+    /// The `[[assay]]` the folder's files are read with; the only assay
+    /// when there is just one.
+    pub import_assay: Option<String>,
+    /// The format of the folder's files; read from each file's content
+    /// when not set (a generic CSV cannot be told apart, so a folder of
+    /// generic CSVs sets it).
+    pub import_format: Option<crate::instruments::Format>,
+    /// Seconds between looks at the folder. A file is taken once its size
+    /// has stayed the same for one look, so a file still being copied in
+    /// is left alone.
+    pub poll_seconds: f64,
+    /// The columns of the site's generic CSV.
+    pub generic: crate::instruments::GenericColumns,
+}
+
+impl Default for ResultsConfig {
+    fn default() -> Self {
+        ResultsConfig {
+            import_dir: None,
+            import_assay: None,
+            import_format: None,
+            poll_seconds: 5.0,
+            generic: Default::default(),
+        }
+    }
+}
+
+impl ResultsConfig {
+    /// The assay the watched folder's files are read with.
+    pub fn folder_assay<'a>(&self, assays: &'a [crate::domain::assay::Assay]) -> Option<&'a crate::domain::assay::Assay> {
+        match &self.import_assay {
+            Some(name) => assays.iter().find(|a| &a.name == name),
+            None if assays.len() == 1 => assays.first(),
+            None => None,
+        }
+    }
+}
+
 /// Protection of the service (`[security]`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -199,6 +245,7 @@ pub struct Config {
     /// by which instrument files become results.
     #[serde(rename = "assay")]
     pub assays: Vec<crate::domain::assay::Assay>,
+    pub results: ResultsConfig,
 }
 
 impl Default for Config {
@@ -214,6 +261,7 @@ impl Default for Config {
             security: Security::default(),
             kits: Vec::new(),
             assays: Vec::new(),
+            results: ResultsConfig::default(),
         }
     }
 }
@@ -244,6 +292,42 @@ impl Config {
     }
 
     /// Checks what serde cannot: values a later action would trip over.
+    /// `[[assay]]` entries are whole and named once; the watched folder
+    /// knows which assay reads its files.
+    fn check_results(&self) -> Result<(), ConfigError> {
+        let mut names = std::collections::HashSet::new();
+        for assay in &self.assays {
+            assay
+                .validate()
+                .map_err(|e| ConfigError::Invalid(format!("assay {:?}: {e}", assay.name)))?;
+            if !names.insert(assay.name.as_str()) {
+                return Err(ConfigError::Invalid(format!(
+                    "assay {:?} is configured twice",
+                    assay.name
+                )));
+            }
+        }
+        let results = &self.results;
+        if let Some(name) = &results.import_assay {
+            if !names.contains(name.as_str()) {
+                return Err(ConfigError::Invalid(format!(
+                    "results.import_assay {name:?} is not an [[assay]]"
+                )));
+            }
+        }
+        if results.import_dir.is_some() && results.folder_assay(&self.assays).is_none() {
+            return Err(ConfigError::Invalid(
+                "results.import_dir needs results.import_assay (or exactly one [[assay]])".into(),
+            ));
+        }
+        if !(results.poll_seconds.is_finite() && results.poll_seconds > 0.0 && results.poll_seconds <= 3600.0) {
+            return Err(ConfigError::Invalid(
+                "results.poll_seconds must be more than 0 and at most 3600".into(),
+            ));
+        }
+        Ok(())
+    }
+
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.time_zone()?;
         let prefix = self.site.gs1_company_prefix.trim();
@@ -257,6 +341,7 @@ impl Config {
             ));
         }
         self.kit_catalog()?;
+        self.check_results()?;
         if self.security.tls_cert.is_some() != self.security.tls_key.is_some() {
             return Err(ConfigError::Invalid(
                 "security.tls_cert and security.tls_key go together: set both for HTTPS, or neither"

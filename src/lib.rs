@@ -10,6 +10,8 @@ pub mod barcode;
 pub mod config;
 pub mod domain;
 pub mod http;
+pub mod import_folder;
+pub mod instruments;
 pub mod print;
 pub mod report;
 pub mod scanning;

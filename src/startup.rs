@@ -17,6 +17,8 @@ pub struct Application {
     ctx: Ctx,
     scans: Arc<ScanService>,
     admin_token: Option<String>,
+    /// The watched results folder's thread runs while this is held.
+    _folder: Option<crate::import_folder::FolderWatch>,
 }
 
 /// The server's TLS settings when `[security]` names a certificate and
@@ -78,6 +80,7 @@ impl Application {
         if ctx.config.scanning.start_scanners {
             scans.start_devices(opener)?;
         }
+        let folder = crate::import_folder::start(&ctx)?;
         let data = web::Data::new(ctx.clone());
         let limiter = web::Data::new(crate::http::limit::AuthLimiter::new(
             ctx.config.security.auth_failures_per_minute,
@@ -109,6 +112,7 @@ impl Application {
             ctx,
             scans,
             admin_token,
+            _folder: folder,
         })
     }
 

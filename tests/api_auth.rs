@@ -34,6 +34,18 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/labels/commands"),
     ("POST", "/api/v1/specimens/{specimen_id}/storage"),
     ("POST", "/api/v1/specimens/{specimen_id}/results"),
+    (
+        "POST",
+        "/api/v1/specimens/{specimen_id}/results/{version}/release",
+    ),
+    (
+        "POST",
+        "/api/v1/specimens/{specimen_id}/results/{version}/return",
+    ),
+    ("GET", "/api/v1/results/worklist"),
+    ("POST", "/api/v1/results/imports"),
+    ("GET", "/api/v1/results/imports/{import_id}"),
+    ("POST", "/api/v1/results/imports/{import_id}/commit"),
     ("GET", "/api/v1/alerts"),
     ("GET", "/api/v1/patients/{patient_id}"),
     ("PATCH", "/api/v1/patients/{patient_id}"),
@@ -94,6 +106,8 @@ struct Ids<'a> {
     station: &'a str,
     user_id: &'a str,
     patient_id: &'a str,
+    version: &'a str,
+    import_id: &'a str,
 }
 
 impl<'a> Ids<'a> {
@@ -108,6 +122,8 @@ impl<'a> Ids<'a> {
             station: value,
             user_id: value,
             patient_id: value,
+            version: value,
+            import_id: value,
         }
     }
 }
@@ -127,6 +143,8 @@ fn concrete(path: &str, ids: &Ids) -> String {
                 Some("station") => ids.station,
                 Some("user_id") => ids.user_id,
                 Some("patient_id") => ids.patient_id,
+                Some("version") => ids.version,
+                Some("import_id") => ids.import_id,
                 Some(other) => panic!("{path}: no value for the path parameter {{{other}}}"),
                 None => seg,
             },
@@ -146,6 +164,8 @@ fn concrete_fills_each_path_parameter_with_its_own_value() {
         station: "reception-1",
         user_id: "7",
         patient_id: "P-S-1",
+        version: "1",
+        import_id: "0123abcd",
     };
     assert_eq!(
         concrete(
@@ -194,6 +214,16 @@ fn carries_body(m: &str) -> bool {
 /// Sends one request of any method (GET, POST, PATCH, DELETE); `auth` is the
 /// raw Authorization header, if any, and a POST or PATCH carries `body` as
 /// JSON. A body on a GET or DELETE is a mistake in the test.
+/// A JSON body, or for a route that takes a file (an instrument export)
+/// a string sent as it is.
+fn with_body(req: reqwest::RequestBuilder, body: Option<&Value>) -> reqwest::RequestBuilder {
+    match body {
+        Some(Value::String(file)) => req.header("content-type", "text/plain").body(file.clone()),
+        Some(body) => req.json(body),
+        None => req,
+    }
+}
+
 async fn send(
     app: &TestApp,
     m: &str,
@@ -209,9 +239,7 @@ async fn send(
     if let Some(auth) = auth {
         req = req.header(AUTHORIZATION, auth);
     }
-    if let Some(body) = body {
-        req = req.json(body);
-    }
+    req = with_body(req, body);
     let res = req.send().await.expect("request");
     let status = res.status().as_u16();
     let headers = res.headers().clone();
@@ -320,11 +348,40 @@ fn valid_body(path: &str) -> Value {
             json!({"consulted_with": "衛生研究所 ウイルス担当", "note": "解剖検体の送付を相談"})
         }
         p if p.ends_with("/storage") => json!({"location": "F-1"}),
+        "/api/v1/results/imports" => Value::String(bench_file("S-1")),
+        "/api/v1/results/imports/{import_id}/commit" => json!({}),
+        p if p.ends_with("/return") => json!({"reason": "内部コントロールの再確認"}),
+        p if p.ends_with("/release") => json!({}),
         p if p.ends_with("/results") => {
             json!({"result": "negative", "resulted_at": chrono::Utc::now().to_rfc3339()})
         }
         _ => json!({}),
     }
+}
+
+/// A generic CSV of one negative tube, read with the `bench` assay.
+fn bench_file(tube: &str) -> String {
+    format!("Well,Sample,Target,Ct\nA1,{tube},N1,Undetermined\nA1,{tube},N2,Undetermined\nA1,{tube},RP,27.0\n")
+}
+
+/// The `bench` assay (no control wells), and results that wait for a
+/// second person, so release and return have something to act on.
+fn with_results(config: &mut kentai::config::Config) {
+    config.policy.result_release = kentai::domain::results::ReleasePolicy::SecondPerson;
+    config.assays.push(kentai::domain::assay::Assay {
+        name: "bench".into(),
+        method: kentai::domain::results::TestMethod::Pcr,
+        targets: vec!["N1".into(), "N2".into()],
+        internal_control: Some("RP".into()),
+        ct_cutoff: 40.0,
+        internal_control_cutoff: None,
+        ntc_names: Vec::new(),
+        positive_control_names: Vec::new(),
+        positive_control_ct_range: None,
+        rule: Default::default(),
+        loinc: None,
+        jlac10: None,
+    });
 }
 
 /// Registers `tube` (saliva, its own patient) as the admin.
@@ -451,6 +508,8 @@ impl Fixture {
             user_id: &self.user_id,
             // The patient `registration("S-1", …)` makes.
             patient_id: "P-S-1",
+            version: "1",
+            import_id: "0123456789abcdef0123",
         }
     }
 }
@@ -623,8 +682,8 @@ async fn a_missing_or_wrong_token_is_refused_before_the_body_is_looked_at() {
             }
         }
     }
-    // 15 POST routes and the PATCH of a package, a user and a patient.
-    assert_eq!(with_a_body, 18, "routes that read a body");
+    // 19 POST routes and the PATCH of a package, a user and a patient.
+    assert_eq!(with_a_body, 22, "routes that read a body");
     assert_eq!(app.snapshot(), before);
 }
 
@@ -645,9 +704,7 @@ async fn send_with_cookie(
     if let Some(token) = csrf {
         req = req.header("X-CSRF-Token", token);
     }
-    if let Some(body) = body {
-        req = req.json(body);
-    }
+    req = with_body(req, body);
     let res = req.send().await.expect("request");
     let status = res.status().as_u16();
     let headers = res.headers().clone();
@@ -695,7 +752,7 @@ async fn a_session_cookie_without_its_csrf_header_is_403_on_every_route_that_wri
             assert_eq!(answer["error"]["code"], "forbidden", "{m} {path}: {answer}");
         }
     }
-    assert_eq!(writes, 19, "POST, PATCH and DELETE routes");
+    assert_eq!(writes, 23, "POST, PATCH and DELETE routes");
     assert_eq!(
         app.snapshot(),
         before,
@@ -767,6 +824,31 @@ const MATRIX: &[((&str, &str), [u16; 4])] = &[
     ),
     (
         ("POST", "/api/v1/specimens/{specimen_id}/results"),
+        [403, 201, 403, 201],
+    ),
+    // Results are the lab's: entered, released, returned, imported.
+    (
+        (
+            "POST",
+            "/api/v1/specimens/{specimen_id}/results/{version}/release",
+        ),
+        [403, 200, 403, 200],
+    ),
+    (
+        (
+            "POST",
+            "/api/v1/specimens/{specimen_id}/results/{version}/return",
+        ),
+        [403, 200, 403, 200],
+    ),
+    (("GET", "/api/v1/results/worklist"), [403, 200, 403, 200]),
+    (("POST", "/api/v1/results/imports"), [403, 200, 403, 200]),
+    (
+        ("GET", "/api/v1/results/imports/{import_id}"),
+        [403, 200, 403, 200],
+    ),
+    (
+        ("POST", "/api/v1/results/imports/{import_id}/commit"),
         [403, 201, 403, 201],
     ),
     (("GET", "/api/v1/alerts"), [200, 200, 403, 200]),
@@ -885,6 +967,12 @@ struct RoleState {
     arrived: String,
     /// A user to disable and give a new token.
     user_id: String,
+    /// Tubes whose version 1 another lab user entered, to release and to
+    /// return.
+    to_release: String,
+    to_return: String,
+    /// An instrument import of `IMP-<role>`, previewed, to commit.
+    import_id: String,
 }
 
 async fn role_state(app: &TestApp, code: &str) -> RoleState {
@@ -899,7 +987,42 @@ async fn role_state(app: &TestApp, code: &str) -> RoleState {
     let arrived = format!("RECV-{code}");
     let received = received_package(app, &[&arrived]).await;
     let user_id = managed_user(app, &format!("managed-by-{code}")).await;
+    let tech = app.token(Role::Lab);
+    let mut entered = Vec::new();
+    for prefix in ["REL", "RET"] {
+        let tube = format!("{prefix}-{code}");
+        register_tube(app, &tube).await;
+        let (status, body) = app
+            .post(
+                &format!("/api/v1/specimens/{tube}/results"),
+                &tech,
+                &json!({"result": "negative", "resulted_at": chrono::Utc::now().to_rfc3339()}),
+            )
+            .await;
+        assert_eq!(status, 201, "{tube}: {body}");
+        entered.push(tube);
+    }
+    let imported = format!("IMP-{code}");
+    register_tube(app, &imported).await;
+    let (status, _, preview) = send(
+        app,
+        "POST",
+        "/api/v1/results/imports?format=generic&assay=bench",
+        Some(&format!("Bearer {}", app.admin)),
+        Some(&Value::String(bench_file(&imported))),
+    )
+    .await;
+    assert_eq!(status, 200, "{preview}");
+    let import_id = preview["import_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let to_return = entered.pop().unwrap_or_default();
+    let to_release = entered.pop().unwrap_or_default();
     RoleState {
+        to_release,
+        to_return,
+        import_id,
         tube,
         to_pack,
         open,
@@ -928,6 +1051,8 @@ fn matrix_request(m: &str, p: &str, code: &str, s: &RoleState) -> (String, Optio
                 station: "reception-1",
                 user_id: &s.user_id,
                 patient_id: &patient_id,
+                version: "1",
+                import_id: &s.import_id,
             },
         )
     };
@@ -950,6 +1075,22 @@ fn matrix_request(m: &str, p: &str, code: &str, s: &RoleState) -> (String, Optio
             Some(json!({"specimen_id": s.to_pack})),
         ),
         ("DELETE", _) => (on(&s.open, &s.to_take_out), None),
+        ("POST", "/api/v1/specimens/{specimen_id}/results/{version}/release") => {
+            (on(&s.open, &s.to_release), Some(valid_body(p)))
+        }
+        ("POST", "/api/v1/specimens/{specimen_id}/results/{version}/return") => {
+            (on(&s.open, &s.to_return), Some(valid_body(p)))
+        }
+        // The site has a receiving desk and the tube was not received:
+        // the lab decides to record it anyway.
+        ("POST", "/api/v1/results/imports/{import_id}/commit") => (
+            on(&s.open, &s.tube),
+            Some(json!({"decisions": [{"sample": format!("IMP-{code}"), "decision": "record"}]})),
+        ),
+        ("POST", "/api/v1/results/imports") => (
+            format!("{p}?format=generic&assay=bench"),
+            Some(Value::String(bench_file(&s.tube))),
+        ),
         ("POST", "/api/v1/packages/{package_id}/specimens/{specimen_id}/missing") => {
             (on(&s.received, &s.arrived), Some(valid_body(p)))
         }
@@ -968,7 +1109,11 @@ fn matrix_request(m: &str, p: &str, code: &str, s: &RoleState) -> (String, Optio
 
 #[tokio::test]
 async fn each_role_may_call_exactly_the_routes_api_md_gives_it() {
-    let app = spawn_app_with(with_stations).await;
+    let app = spawn_app_with(|c| {
+        with_stations(c);
+        with_results(c);
+    })
+    .await;
     app.location("F-1", "fridge_4c").await;
     catalogue_kit(&app).await;
     // The matrix covers every authenticated /api/v1 route.

@@ -6,6 +6,7 @@
 //! these, so a scan and an API call take exactly the same path.
 
 pub mod audit;
+pub mod imports;
 pub mod kits;
 pub mod locations;
 pub mod packages;

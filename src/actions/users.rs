@@ -313,7 +313,13 @@ pub fn bootstrap_admin(ctx: &Ctx) -> Result<Option<String>, ActionError> {
 /// nobody is shown; an admin can disable it to silence the desk's
 /// scanners. The configuration decides the role, so it is kept in step.
 pub fn station_actor(ctx: &Ctx, station: &str, role: Role) -> Result<Actor, ActionError> {
-    let name = format!("station:{station}");
+    service_actor(ctx, &format!("station:{station}"), role)
+}
+
+/// A user kentai acts as on its own (a station's scanners, the watched
+/// results folder), named `<kind>:<name>` so no person can take the name.
+pub fn service_actor(ctx: &Ctx, name: &str, role: Role) -> Result<Actor, ActionError> {
+    let name = name.to_string();
     let now = super::now();
     let row: UserRow = ctx.write(|c| {
         let found: Option<UserRow> = users::table

@@ -616,6 +616,12 @@ mod tests {
         }
     }
 
+    /// A rule-table row: its name, the assay, one well's readings, the call.
+    type RuleCase<'a> = (&'a str, &'a Assay, Vec<(&'a str, Option<f64>)>, TestResult);
+
+    /// A control-table row: its name, the plate's wells, the failures.
+    type ControlCase = (&'static str, Vec<Vec<WellReading>>, Vec<ControlFailure>);
+
     fn ct(v: Option<f64>) -> Ct {
         Ct::from(v)
     }
@@ -821,7 +827,7 @@ mod tests {
             ..sars2()
         };
         #[rustfmt::skip]
-        let cases: Vec<(&str, &Assay, Vec<(&str, Option<f64>)>, TestResult)> = vec![
+        let cases: Vec<RuleCase> = vec![
             ("any target: both detected is positive", &any, vec![("N1", Some(24.1)), ("N2", Some(25.3)), ("RP", Some(27.0))], Positive),
             ("any target: one detected is positive", &any, vec![("N1", None), ("N2", Some(36.0)), ("RP", Some(27.0))], Positive),
             ("any target: a positive stays positive when the IC fails", &any, vec![("N1", Some(22.0)), ("N2", None), ("RP", None)], Positive),
@@ -977,7 +983,7 @@ mod tests {
             kind,
         };
         #[rustfmt::skip]
-        let cases: Vec<(&str, Vec<Vec<WellReading>>, Vec<ControlFailure>)> = vec![
+        let cases: Vec<ControlCase> = vec![
             ("passing controls fail nothing", vec![ntc_ok.clone(), pc_ok.clone(), patient.clone()], vec![]),
             (
                 "an NTC with any Ct fails, even its internal control",

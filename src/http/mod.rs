@@ -76,6 +76,7 @@ impl<'de, D: serde::Deserializer<'de>> serde::Deserializer<'de> for ObjectOnly<D
         admin::issue_token, admin::audit_log,
         specimens::register, specimens::list, specimens::get, specimens::store, specimens::alerts,
         results::record_result, results::release, results::return_for_correction, results::worklist,
+        results::preview_import, results::get_import, results::commit_import,
         patients::get, patients::correct,
         locations::create, locations::list, locations::get,
         packages::create, packages::list, packages::get, packages::update, packages::add_specimen,
@@ -238,6 +239,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::post().to(results::return_for_correction),
             )
             .route("/results/worklist", web::get().to(results::worklist))
+            .service(
+                web::resource("/results/imports")
+                    .app_data(web::PayloadConfig::new(crate::actions::imports::MAX_FILE_BYTES))
+                    .route(web::post().to(results::preview_import))
+                    .default_service(web::to(not_found)),
+            )
+            .route("/results/imports/{import_id}", web::get().to(results::get_import))
+            .route(
+                "/results/imports/{import_id}/commit",
+                web::post().to(results::commit_import),
+            )
             .route("/alerts", web::get().to(specimens::alerts))
             .service(
                 web::resource("/patients/{patient_id}")

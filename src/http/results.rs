@@ -5,7 +5,8 @@ use super::auth::User;
 use super::error::{AppError, ErrorBody};
 use super::Object;
 use crate::actions::results::{RecordResult, Recorded, ReturnResult, WorkItem, WorklistFilter};
-use crate::actions::{results, Ctx};
+use crate::actions::imports::{CommitAnswer, CommitImport, ImportQuery, Preview};
+use crate::actions::{imports, results, Ctx};
 use actix_web::{web, HttpResponse};
 
 #[utoipa::path(
@@ -107,4 +108,81 @@ pub async fn worklist(
     let items = web::block(move || results::worklist(&ctx, &actor, &filter, crate::actions::now()))
         .await??;
     Ok(HttpResponse::Ok().json(items))
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/results/imports", tag = "results",
+    params(ImportQuery),
+    request_body(content = String, description = "The instrument's export file, as it is (UTF-8 or Shift_JIS)", content_type = "text/plain"),
+    responses(
+        (status = 200, description = "The preview: each sample's call and what importing it does; nothing recorded. The same file again answers the same import (`status: committed` once committed)", body = Preview),
+        (status = 400, description = "`unreadable_file`, `unknown_assay`, `invalid_input`", body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 413, description = "The file is larger than 8 MiB", body = ErrorBody),
+        (status = 422, description = "`run_controls_failed`: `refusals` lists each failed control; nothing of the run is kept", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn preview_import(
+    ctx: web::Data<Ctx>,
+    User(actor): User,
+    query: web::Query<ImportQuery>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let query = query.into_inner();
+    let p = web::block(move || {
+        imports::preview(&ctx, &actor, &query, &body, crate::actions::now())
+    })
+    .await??;
+    Ok(HttpResponse::Ok().json(p))
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/results/imports/{import_id}", tag = "results",
+    params(("import_id" = String, Path, description = "The import's id from its preview")),
+    responses(
+        (status = 200, description = "The import as previewed, or as committed", body = Preview),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "`unknown_import`", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn get_import(
+    ctx: web::Data<Ctx>,
+    User(actor): User,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let p = web::block(move || imports::get(&ctx, &actor, &id)).await??;
+    Ok(HttpResponse::Ok().json(p))
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/results/imports/{import_id}/commit", tag = "results",
+    params(("import_id" = String, Path, description = "The import's id from its preview")),
+    request_body = CommitImport,
+    responses(
+        (status = 201, description = "Recorded in one transaction", body = CommitAnswer),
+        (status = 200, description = "Committed before: nothing more recorded", body = CommitAnswer),
+        (status = 400, description = "A decision the sample does not allow, or for a sample not in the import", body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "`unknown_import`", body = ErrorBody),
+        (status = 409, description = "`import_decisions_needed`: samples with problems and no decision", body = ErrorBody),
+        (status = 422, description = "A result a rule refuses (`result_before_collection`)", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn commit_import(
+    ctx: web::Data<Ctx>,
+    User(actor): User,
+    path: web::Path<String>,
+    body: web::Json<Object<CommitImport>>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let body = body.into_inner().0;
+    let r = web::block(move || {
+        imports::commit(&ctx, &actor, &id, &body, crate::actions::now())
+    })
+    .await??;
+    Ok(super::created_or_ok(r.created).json(r))
 }

@@ -45,6 +45,9 @@ pub enum StoreError {
     Migration(String),
     #[error("the database writer lock is poisoned")]
     Poisoned,
+    /// A stored value kentai wrote cannot be read back.
+    #[error("a stored value cannot be read: {0}")]
+    Corrupt(String),
 }
 
 /// Call before the process's first PostgreSQL connection. libpq uses
