@@ -487,3 +487,91 @@ async fn the_scripts_api_calls_work_with_the_session_cookie_and_its_csrf_token()
         "released: off both lists"
     );
 }
+
+#[tokio::test]
+async fn the_import_the_page_sends_previews_then_commits_and_a_failed_run_lists_every_control() {
+    let app = spawn_app_with(with_assay).await;
+    for n in 1..=93 {
+        let id = format!("R26-{n:04}");
+        let (status, body) = app
+            .register(&app.admin, &registration(&id, "saliva", 1))
+            .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let lab = app.sign_in(&app.token(Role::Lab)).await;
+    let send = |path: &str, file: &str| {
+        let body = std::fs::read(format!("fixtures/results/{file}")).expect("fixture");
+        let req = app
+            .browser()
+            .post(app.url(path))
+            .header("cookie", lab.cookie())
+            .header("X-CSRF-Token", lab.csrf.clone())
+            .header("content-type", "text/plain")
+            .body(body);
+        async move {
+            let res = req.send().await.expect("import");
+            let status = res.status().as_u16();
+            (status, res.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let query = "?format=quantstudio&assay=CDC%20N1%2FN2&file_name=plate.txt&lang=ja";
+
+    // A run whose controls failed: every failed control listed after the
+    // sentence that sums the run up, and nothing recorded.
+    let (status, body) = send(
+        &format!("/api/v1/results/imports{query}"),
+        "quantstudio-96-ntc-fail.txt",
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["code"], "run_controls_failed");
+    let refusals = body["error"]["refusals"].as_array().expect("refusals");
+    assert!(refusals.len() >= 2, "{body}");
+    assert!(
+        refusals[1]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("NTC") && m.contains("35.2")),
+        "{body}"
+    );
+
+    // The plate that passed: the preview the page draws, then the commit.
+    let (status, preview) = send(
+        &format!("/api/v1/results/imports{query}"),
+        "quantstudio-96-pass.txt",
+    )
+    .await;
+    assert_eq!(status, 200, "{preview}");
+    assert_eq!(preview["status"], "previewed");
+    assert_eq!(preview["file_name"], "plate.txt");
+    let rows = preview["rows"].as_array().expect("rows");
+    assert_eq!(rows.len(), 93);
+    let seventh = rows
+        .iter()
+        .find(|r| r["sample"] == "R26-0007")
+        .expect("R26-0007");
+    assert_eq!(seventh["result"], "positive");
+    assert_eq!(seventh["action"], "record");
+    assert_eq!(preview["counts"]["record"], 93);
+    let id = preview["import_id"].as_str().expect("import id");
+    let commit = app
+        .browser()
+        .post(app.url(&format!("/api/v1/results/imports/{id}/commit")))
+        .header("cookie", lab.cookie())
+        .header("X-CSRF-Token", lab.csrf.clone())
+        .json(&json!({"decisions": []}))
+        .send()
+        .await
+        .expect("commit");
+    assert_eq!(commit.status().as_u16(), 201);
+    let committed: Value = commit.json().await.expect("answer");
+    assert_eq!(committed["recorded"], 93, "{committed}");
+    assert_eq!(committed["results"][0]["specimen_id"], "R26-0001");
+    assert!(
+        committed["results"][0]["version"].is_number(),
+        "{committed}"
+    );
+
+    // The whole plate has left the worklist.
+    let (_, html) = app.page(&lab, "/results").await;
+    assert!(listed(&html).is_empty(), "{:?}", listed(&html));
+}

@@ -125,6 +125,15 @@ pub async fn page(
                 (if second_person { w.policy_second_person } else { w.policy_on_entry })
             }
             noscript { p class="error" { (w.needs_javascript) } }
+            // The desk is one long page: its parts are a jump away.
+            nav class="page-parts" aria-label=(w.parts_label) {
+                ul {
+                    li { a href="#worklist-title" { (w.worklist_title) } }
+                    @if second_person { li { a href="#release-title" { (w.release_title) } } }
+                    li { a href="#correct-title" { (w.correct_title) } }
+                    li { a href="#import-title" { (w.import_title) } }
+                }
+            }
             (filters(lang, w, day, bad_day, asked_day, method, package.as_deref(), &known_packages))
             (keys_help(lang, w))
             (worklist(lang, w, &awaiting, items.len() as i64 >= LIST_LIMIT))

@@ -48,7 +48,7 @@
     const headers = { 'X-CSRF-Token': csrf };
     let payload;
     if (raw !== undefined) {
-      headers['Content-Type'] = 'application/octet-stream';
+      headers['Content-Type'] = 'text/plain';
       payload = raw;
     } else if (body !== undefined) {
       headers['Content-Type'] = 'application/json';
@@ -356,6 +356,10 @@
   async function save(tr, result, quiet) {
     const id = tr.dataset.specimen;
     const box = tr.querySelector('.row-error');
+    if (tr.dataset.received === 'false') {
+      warn(fill(t.refused, { id: id }), t.not_received_hint);
+      return false;
+    }
     if (!result) {
       warn(fill(t.choose_first, { id: id }));
       return false;
@@ -751,16 +755,17 @@
     importError.className = 'error';
     const err = answer.status === 0 ? { code: '', message: t.send_failed, refusals: [] } : errorOf(answer);
     if (err.code === 'run_controls_failed') {
+      // The first refusal sums the run up; each one after it is a
+      // control that failed, every one of them listed.
+      const [summary, ...controls] = err.refusals.length > 1 ? err.refusals : [null, ...err.refusals];
       importError.appendChild(el('p', 'title', t.controls_failed_title));
-      importError.appendChild(el('p', 'detail', err.raw.message || ''));
+      if (summary) importError.appendChild(el('p', 'detail', summary.message));
       importError.appendChild(el('p', 'detail', t.controls_failed_body));
       const list = el('ul', 'refusals');
       list.id = 'import-refusals';
-      err.refusals.forEach((r) => {
+      controls.forEach((r) => {
         const li = el('li', null, r.message);
         li.dataset.code = r.code;
-        li.appendChild(document.createTextNode(' '));
-        li.appendChild(el('code', null, r.code));
         list.appendChild(li);
       });
       importError.appendChild(list);
@@ -836,6 +841,7 @@
       run: p.run_name || '—',
       assay: p.assay || '—',
     })));
+    if (p.counts) preview.appendChild(el('p', 'counts', fill(t.preview_counts, p.counts)));
     if (Array.isArray(p.problems) && p.problems.length) {
       const box = el('div', 'run-problems');
       box.appendChild(el('p', 'title', t.run_problems));
@@ -862,7 +868,11 @@
     thead.appendChild(head);
     table.appendChild(thead);
     const body = el('tbody');
-    (p.rows || []).forEach((row, i) => {
+    // The samples a person must decide on come first, the rest in plate
+    // order.
+    const ordered = (p.rows || []).map((row, i) => [row, i])
+      .sort((a, b) => (a[0].action === 'decide' ? 0 : 1) - (b[0].action === 'decide' ? 0 : 1) || a[1] - b[1]);
+    ordered.forEach(([row, i]) => {
       const tr = el('tr', 'import-row ' + row.action);
       tr.dataset.sample = row.sample;
       tr.dataset.action = row.action;
@@ -888,7 +898,12 @@
         result.appendChild(el('span', 'hint', t.p_rule + ': ' + row.rule));
       }
       tr.appendChild(result);
-      tr.appendChild(el('td', null, ctText(row.ct)));
+      const ct = el('td', 'ct');
+      Object.keys(row.ct || {}).forEach((k) => {
+        const v = row.ct[k];
+        ct.appendChild(el('span', null, k + ' ' + (v === null ? t.undetermined : Number(v).toFixed(1))));
+      });
+      tr.appendChild(ct);
       const current = el('td');
       if (row.current) {
         current.textContent = (resultNames[row.current.result] || row.current.result) +
@@ -975,6 +990,9 @@
         if (tr) {
           addDone(id, tr.children[2], view, versionsWith(tr, view));
           tr.remove();
+        } else {
+          // A correction of a tube that had left the list.
+          addDone(id, null, view, [view]);
         }
       });
       if (worklistBody) updateCounts();
@@ -992,7 +1010,7 @@
     importResult.textContent = err.message;
     importResult.className = 'error';
     importResult.hidden = false;
-    warn(t.import_refused, err.message, err.code);
+    warn(t.commit_refused, err.message, err.code);
   }
 
   if (importForm) {
