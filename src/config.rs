@@ -194,7 +194,10 @@ impl Default for ResultsConfig {
 
 impl ResultsConfig {
     /// The assay the watched folder's files are read with.
-    pub fn folder_assay<'a>(&self, assays: &'a [crate::domain::assay::Assay]) -> Option<&'a crate::domain::assay::Assay> {
+    pub fn folder_assay<'a>(
+        &self,
+        assays: &'a [crate::domain::assay::Assay],
+    ) -> Option<&'a crate::domain::assay::Assay> {
         match &self.import_assay {
             Some(name) => assays.iter().find(|a| &a.name == name),
             None if assays.len() == 1 => assays.first(),
@@ -322,7 +325,10 @@ impl Config {
                 "results.import_dir needs results.import_assay (or exactly one [[assay]])".into(),
             ));
         }
-        if !(results.poll_seconds.is_finite() && results.poll_seconds > 0.0 && results.poll_seconds <= 3600.0) {
+        if !(results.poll_seconds.is_finite()
+            && results.poll_seconds > 0.0
+            && results.poll_seconds <= 3600.0)
+        {
             return Err(ConfigError::Invalid(
                 "results.poll_seconds must be more than 0 and at most 3600".into(),
             ));

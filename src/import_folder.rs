@@ -114,7 +114,12 @@ pub fn import_file(ctx: &Ctx, actor: &Actor, path: &Path) -> Outcome {
             crate::domain::messages::ResultMsg::NoAssayConfigured,
         )));
     };
-    let format = match ctx.config.results.import_format.or_else(|| instruments::detect(&bytes)) {
+    let format = match ctx
+        .config
+        .results
+        .import_format
+        .or_else(|| instruments::detect(&bytes))
+    {
         Some(f) => f,
         None => {
             return Outcome::Failed(
@@ -148,7 +153,13 @@ pub fn import_file(ctx: &Ctx, actor: &Actor, path: &Path) -> Outcome {
             lines.join("\n")
         ));
     }
-    match imports::commit(ctx, actor, &preview.import_id, &CommitImport::default(), now) {
+    match imports::commit(
+        ctx,
+        actor,
+        &preview.import_id,
+        &CommitImport::default(),
+        now,
+    ) {
         Ok(_) => Outcome::Done,
         Err(e) => Outcome::Failed(reason(&e)),
     }

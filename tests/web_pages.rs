@@ -28,6 +28,7 @@ const PAGES: &[(&str, &str)] = &[
     ("GET", "/specimens/{specimen_id}/label"),
     ("GET", "/patients/{patient_id}"),
     ("POST", "/patients/{patient_id}"),
+    ("GET", "/results"),
     ("GET", "/alerts"),
     ("GET", "/packing"),
     ("POST", "/packing"),
@@ -542,7 +543,7 @@ async fn each_role_sees_only_its_own_links_in_the_navigation() {
         (Role::Reception, vec!["/stations", "/specimens"]),
         (
             Role::Lab,
-            vec!["/stations", "/specimens", "/packing", "/alerts"],
+            vec!["/stations", "/specimens", "/results", "/packing", "/alerts"],
         ),
         (Role::HealthCentre, vec!["/reports"]),
         (
@@ -550,6 +551,7 @@ async fn each_role_sees_only_its_own_links_in_the_navigation() {
             vec![
                 "/stations",
                 "/specimens",
+                "/results",
                 "/packing",
                 "/alerts",
                 "/reports",

@@ -289,12 +289,7 @@ struct Run {
     problems: HashMap<String, Vec<SampleProblemKind>>,
 }
 
-fn read_run(
-    ctx: &Ctx,
-    format: Format,
-    assay: &Assay,
-    bytes: &[u8],
-) -> Result<Run, ActionError> {
+fn read_run(ctx: &Ctx, format: Format, assay: &Assay, bytes: &[u8]) -> Result<Run, ActionError> {
     let file = instruments::parse(format, bytes, &ctx.config.results.generic).map_err(bad_file)?;
     let judged = interpret(assay, &file.wells);
     if judged.is_refused() {
@@ -332,9 +327,7 @@ fn read_run(
 /// capitals).
 fn tube_for<'a>(sample: &str, tubes: &'a HashMap<String, SpecimenRow>) -> Option<&'a SpecimenRow> {
     let name = sample.trim();
-    tubes
-        .get(name)
-        .or_else(|| tubes.get(&name.to_uppercase()))
+    tubes.get(name).or_else(|| tubes.get(&name.to_uppercase()))
 }
 
 /// Each call against the records as they stand.
@@ -423,7 +416,10 @@ fn assess(
                             },
                         );
                     }
-                    let rows = versions.get(&t.specimen_id).map(Vec::as_slice).unwrap_or(&[]);
+                    let rows = versions
+                        .get(&t.specimen_id)
+                        .map(Vec::as_slice)
+                        .unwrap_or(&[]);
                     if let Some(standing) = standing_row(rows) {
                         let v = standing.as_version();
                         current = Some(Current {
@@ -689,8 +685,11 @@ pub fn commit(
                 }
             }
         }
-        let decisions: HashMap<&str, &SampleDecision> =
-            req.decisions.iter().map(|d| (d.sample.as_str(), d)).collect();
+        let decisions: HashMap<&str, &SampleDecision> = req
+            .decisions
+            .iter()
+            .map(|d| (d.sample.as_str(), d))
+            .collect();
         for d in &req.decisions {
             let Some(row) = rows.iter().find(|r| r.sample == d.sample) else {
                 return Err(ActionError::invalid(ResultMsg::NotInImport {

@@ -241,11 +241,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/results/worklist", web::get().to(results::worklist))
             .service(
                 web::resource("/results/imports")
-                    .app_data(web::PayloadConfig::new(crate::actions::imports::MAX_FILE_BYTES))
+                    .app_data(web::PayloadConfig::new(
+                        crate::actions::imports::MAX_FILE_BYTES,
+                    ))
                     .route(web::post().to(results::preview_import))
                     .default_service(web::to(not_found)),
             )
-            .route("/results/imports/{import_id}", web::get().to(results::get_import))
+            .route(
+                "/results/imports/{import_id}",
+                web::get().to(results::get_import),
+            )
             .route(
                 "/results/imports/{import_id}/commit",
                 web::post().to(results::commit_import),

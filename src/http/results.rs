@@ -4,8 +4,8 @@
 use super::auth::User;
 use super::error::{AppError, ErrorBody};
 use super::Object;
-use crate::actions::results::{RecordResult, Recorded, ReturnResult, WorkItem, WorklistFilter};
 use crate::actions::imports::{CommitAnswer, CommitImport, ImportQuery, Preview};
+use crate::actions::results::{RecordResult, Recorded, ReturnResult, WorkItem, WorklistFilter};
 use crate::actions::{imports, results, Ctx};
 use actix_web::{web, HttpResponse};
 
@@ -130,10 +130,9 @@ pub async fn preview_import(
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
-    let p = web::block(move || {
-        imports::preview(&ctx, &actor, &query, &body, crate::actions::now())
-    })
-    .await??;
+    let p =
+        web::block(move || imports::preview(&ctx, &actor, &query, &body, crate::actions::now()))
+            .await??;
     Ok(HttpResponse::Ok().json(p))
 }
 
@@ -180,9 +179,7 @@ pub async fn commit_import(
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let body = body.into_inner().0;
-    let r = web::block(move || {
-        imports::commit(&ctx, &actor, &id, &body, crate::actions::now())
-    })
-    .await??;
+    let r = web::block(move || imports::commit(&ctx, &actor, &id, &body, crate::actions::now()))
+        .await??;
     Ok(super::created_or_ok(r.created).json(r))
 }

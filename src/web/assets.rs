@@ -18,7 +18,7 @@ struct Asset {
 
 const JS: &str = "text/javascript; charset=utf-8";
 
-const ASSETS: [Asset; 6] = [
+const ASSETS: [Asset; 7] = [
     // One stylesheet for every page (one request), kept in a file per
     // desk so each part of the site is edited on its own.
     Asset {
@@ -31,6 +31,7 @@ const ASSETS: [Asset; 6] = [
             include_str!("assets/admin.css"),
             include_str!("assets/reports.css"),
             include_str!("assets/patients.css"),
+            include_str!("assets/results.css"),
         ),
     },
     Asset {
@@ -57,6 +58,11 @@ const ASSETS: [Asset; 6] = [
         name: "packing.js",
         content_type: JS,
         body: include_str!("assets/packing.js"),
+    },
+    Asset {
+        name: "results.js",
+        content_type: JS,
+        body: include_str!("assets/results.js"),
     },
 ];
 

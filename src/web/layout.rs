@@ -17,6 +17,7 @@ use maud::{html, Markup, PreEscaped, DOCTYPE};
 pub enum Section {
     Stations,
     Specimens,
+    Results,
     Packing,
     Alerts,
     Reports,
@@ -24,9 +25,10 @@ pub enum Section {
 }
 
 impl Section {
-    pub const ALL: [Section; 6] = [
+    pub const ALL: [Section; 7] = [
         Section::Stations,
         Section::Specimens,
+        Section::Results,
         Section::Packing,
         Section::Alerts,
         Section::Reports,
@@ -37,6 +39,7 @@ impl Section {
         match self {
             Section::Stations => "/stations",
             Section::Specimens => "/specimens",
+            Section::Results => "/results",
             Section::Packing => "/packing",
             Section::Alerts => "/alerts",
             Section::Reports => "/reports",
@@ -48,6 +51,7 @@ impl Section {
         match self {
             Section::Stations => t.nav_stations,
             Section::Specimens => t.nav_specimens,
+            Section::Results => t.nav_results,
             Section::Packing => t.nav_packing,
             Section::Alerts => t.nav_alerts,
             Section::Reports => t.nav_reports,
@@ -56,9 +60,9 @@ impl Section {
     }
 
     /// Who works in which part: the reception desk scans at its stations
-    /// and looks up the specimens it registered; the lab also packs and
-    /// watches the 48-hour alerts; the health centre only pulls the day's
-    /// report; an admin sees everything.
+    /// and looks up the specimens it registered; the lab also records
+    /// results, packs and watches the 48-hour alerts; the health centre
+    /// only pulls the day's report; an admin sees everything.
     pub fn open_to(self, role: Role) -> bool {
         matches!(
             (self, role),
@@ -67,7 +71,10 @@ impl Section {
                     Section::Stations | Section::Specimens,
                     Role::Reception | Role::Lab
                 )
-                | (Section::Packing | Section::Alerts, Role::Lab)
+                | (
+                    Section::Results | Section::Packing | Section::Alerts,
+                    Role::Lab
+                )
                 | (Section::Reports, Role::HealthCentre)
         )
     }
@@ -78,6 +85,7 @@ impl Section {
         match self {
             Section::Stations => Action::WatchStations,
             Section::Specimens => Action::ReadSpecimens,
+            Section::Results => Action::RecordResult,
             Section::Packing => Action::PackSpecimens,
             Section::Alerts => Action::ReadAlerts,
             Section::Reports => Action::ReadReports,
@@ -246,6 +254,7 @@ mod tests {
             [
                 Section::Stations,
                 Section::Specimens,
+                Section::Results,
                 Section::Packing,
                 Section::Alerts
             ]

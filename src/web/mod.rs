@@ -17,6 +17,7 @@ pub mod layout;
 pub mod packing;
 pub mod patients;
 pub mod reports;
+pub mod results;
 pub mod signin;
 pub mod specimens;
 pub mod stations;
@@ -79,6 +80,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(patients::page))
             .route(web::post().to(patients::correct)),
     )
+    .route("/results", web::get().to(results::page))
     .route("/alerts", web::get().to(desks::alerts))
     .service(
         web::resource("/packing")

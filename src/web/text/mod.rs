@@ -9,6 +9,7 @@ pub mod admin;
 pub mod packing;
 pub mod patients;
 pub mod reports;
+pub mod results;
 pub mod specimens;
 
 use crate::config::Workflow;
@@ -35,6 +36,7 @@ pub struct Text {
     pub nav_label: &'static str,
     pub nav_stations: &'static str,
     pub nav_specimens: &'static str,
+    pub nav_results: &'static str,
     pub nav_packing: &'static str,
     pub nav_alerts: &'static str,
     pub nav_reports: &'static str,
@@ -154,6 +156,7 @@ pub const JA: Text = Text {
     skip_link: "本文へ移動",
     nav_label: "メインメニュー",
     nav_stations: "ステーション",
+    nav_results: "結果入力",
     nav_packing: "梱包",
     nav_alerts: "保管アラート",
     nav_reports: "保健所への日報",
@@ -260,6 +263,7 @@ pub const EN: Text = Text {
     skip_link: "Skip to main content",
     nav_label: "Main menu",
     nav_stations: "Stations",
+    nav_results: "Results",
     nav_packing: "Packing",
     nav_alerts: "Storage alerts",
     nav_reports: "Day report",
