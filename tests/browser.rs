@@ -609,3 +609,81 @@ async fn a_whole_morning_of_thirty_patients_at_reception_through_a_serial_scanne
         ],
     );
 }
+
+/// A result day at a `second_person` site (tests/e2e/results.mjs): five
+/// tubes and a negative command at the result desk, a plate file with one
+/// positive read on the result page, a correction with its reason; a
+/// second person releases them all; the health centre's report has them
+/// with Ct values.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_result_day_desk_plate_file_correction_and_second_person_release_reaches_the_report() {
+    use kentai::config::{StationConfig, Workflow};
+    use kentai::domain::assay::{Assay, AssayRule};
+    use kentai::domain::results::{ReleasePolicy, TestMethod};
+    if !browser_ready() {
+        return;
+    }
+    let app = spawn_app_with(|c| {
+        c.stations.push(StationConfig {
+            name: "results-1".into(),
+            workflow: Workflow::Results,
+        });
+        c.policy.result_release = ReleasePolicy::SecondPerson;
+        c.assays.push(Assay {
+            name: "sars2-n1n2".into(),
+            method: TestMethod::Pcr,
+            targets: vec!["N1".into(), "N2".into()],
+            internal_control: Some("RP".into()),
+            ct_cutoff: 40.0,
+            internal_control_cutoff: None,
+            ntc_names: vec!["NTC".into()],
+            positive_control_names: vec!["PC".into()],
+            positive_control_ct_range: Some([20.0, 35.0]),
+            rule: AssayRule::AnyTarget,
+            loinc: None,
+            jlac10: None,
+        });
+    })
+    .await;
+    let tubes = (1..=93)
+        .map(|i| format!("R26-{i:04}"))
+        .chain((1..=5).map(|i| format!("D-{i}")));
+    for tube in tubes {
+        let (status, res) = app
+            .register(&app.admin, &registration(&tube, "nasopharyngeal_swab", 2))
+            .await;
+        assert_eq!(status, 201, "{tube}: {res}");
+    }
+    let (_, tech) = app.api_user("tech-results", "lab").await;
+    let (_, checker) = app.api_user("checker-results", "lab").await;
+    let day = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Tokyo)
+        .date_naive();
+    let vars = [
+        ("KENTAI_TECH_TOKEN", tech),
+        ("KENTAI_CHECKER_TOKEN", checker),
+        ("KENTAI_HEALTH_TOKEN", app.token(Role::HealthCentre)),
+        (
+            "KENTAI_PLATE",
+            root()
+                .join("fixtures/results/quantstudio-96-pass.txt")
+                .display()
+                .to_string(),
+        ),
+        ("KENTAI_DAY", day.to_string()),
+    ];
+    let screenshots = root().join("target/screenshots");
+    let base = app.address.clone();
+    let (ok, output) =
+        tokio::task::spawn_blocking(move || run_node("results.mjs", &base, &vars, &screenshots))
+            .await
+            .expect("browser run");
+    assert!(ok, "tests/e2e/results.mjs failed:\n{output}");
+    println!("{output}");
+    // What the browser did is in the database: 98 results, all released.
+    let released = app.count("results");
+    assert_eq!(
+        released, 99,
+        "93 from the plate, 5 from the desk, 1 correction"
+    );
+}

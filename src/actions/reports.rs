@@ -128,7 +128,10 @@ SELECT s.specimen_id, s.facility_code, s.specimen_type, s.collected_at, s.onset_
        r.result, r.method AS result_method, r.resulted_at, r.version AS result_version,
        r.correction_reason, r.assay, r.ct,
        (SELECT MAX(e.version) FROM results e
-        WHERE e.specimen_id = s.specimen_id AND e.status = 'entered') AS pending_version,
+        WHERE e.specimen_id = s.specimen_id AND e.status = 'entered'
+          AND NOT EXISTS (SELECT 1 FROM results l
+                          WHERE l.specimen_id = e.specimen_id AND l.status <> 'returned'
+                            AND l.version > e.version)) AS pending_version,
        st.minus20, st.minus20_reason, st.thaws,
        (SELECT MAX(v.changed_at) FROM patient_versions v
         WHERE v.patient_ref = p.id AND v.kind = 'corrected') AS patient_corrected_at,

@@ -344,7 +344,7 @@ fn decide(
     ctx.write(|c| {
         specimen_row(c, specimen_id)?;
         let rows = versions(c, specimen_id)?;
-        let Some(mut row) = rows.into_iter().find(|r| r.version == version) else {
+        let Some(mut row) = rows.iter().find(|r| r.version == version).cloned() else {
             return Err(ActionError::NotFound(Notice::new(
                 RuleCode::NotFound,
                 ResultMsg::NoResultVersion {
@@ -353,6 +353,18 @@ fn decide(
                 },
             )));
         };
+        // An entered version a later one replaced is no longer the
+        // result in question: only the standing version is released.
+        let standing = super::views::standing_row(&rows).map(|r| r.version);
+        if row.status == ResultStatus::Entered.code() && standing != Some(version) {
+            return Err(ActionError::Conflict(Notice::new(
+                RuleCode::NotAwaitingRelease,
+                crate::domain::messages::RuleMsg::VersionReplaced {
+                    version,
+                    by: standing.unwrap_or(version),
+                },
+            )));
+        }
         if let Decision::Refuse(n) = check_release(&row.as_version(), actor.user_ref()) {
             return Err(ActionError::Conflict(n));
         }
@@ -556,12 +568,44 @@ pub fn worklist(
         let views = super::views::load_views(ctx, c, rows)?;
         Ok(views
             .into_iter()
+            // The query keeps every tube with an entered version; the one
+            // in question is the standing version (an entered version a
+            // released correction replaced waits for nothing).
+            .filter(|v| {
+                v.results
+                    .iter()
+                    .rev()
+                    .find(|r| r.status != ResultStatus::Returned)
+                    .is_none_or(|r| r.status == ResultStatus::Entered)
+            })
+            .filter(|v| {
+                let entered = v
+                    .results
+                    .iter()
+                    .rev()
+                    .find(|r| r.status != ResultStatus::Returned)
+                    .is_some_and(|r| r.status == ResultStatus::Entered);
+                match filter.state {
+                    Some(WorkState::Awaiting) => !entered,
+                    Some(WorkState::Entered) => entered,
+                    None => true,
+                }
+            })
             .map(|v| {
+                // The standing version when it waits for release, else the
+                // last one returned (with its reason).
                 let pending = v
                     .results
                     .iter()
                     .rev()
-                    .find(|r| r.status != ResultStatus::Released)
+                    .find(|r| r.status != ResultStatus::Returned)
+                    .filter(|r| r.status == ResultStatus::Entered)
+                    .or_else(|| {
+                        v.results
+                            .iter()
+                            .rev()
+                            .find(|r| r.status == ResultStatus::Returned)
+                    })
                     .cloned();
                 let state = match &pending {
                     Some(r) if r.status == ResultStatus::Entered => WorkState::Entered,

@@ -428,6 +428,11 @@ pub fn history(lang: Lang, w: &ResultsText, versions: &[ResultView]) -> Markup {
                 summary { (w.history_summary.replace("{n}", &versions.len().to_string())) }
                 table class="data history-table" {
                     (column_heads(&[w.h_version, w.h_result, w.h_status, w.h_ct, w.h_resulted_at, w.h_by, w.h_decided_by, w.h_reason]))
+                    @let standing = versions
+                        .iter()
+                        .filter(|v| v.status != ResultStatus::Returned)
+                        .map(|v| v.version)
+                        .max();
                     tbody {
                         @for v in versions.iter().rev() {
                             tr data-version=(v.version) data-status=(v.status.code()) {
@@ -436,7 +441,13 @@ pub fn history(lang: Lang, w: &ResultsText, versions: &[ResultView]) -> Markup {
                                     @if v.correction { br; span class="mark correction" { (w.correction_mark) } }
                                 }
                                 td class="result" { (test_result_name(v.result, lang)) br; span class="hint" { (test_method_name(v.method, lang)) } }
-                                td { (result_status_name(v.status, lang)) }
+                                td {
+                                    @if v.status == ResultStatus::Entered && Some(v.version) != standing {
+                                        (w.status_replaced)
+                                    } @else {
+                                        (result_status_name(v.status, lang))
+                                    }
+                                }
                                 td { (ct_text(w, v)) }
                                 td { (time_tag(&v.resulted_at)) }
                                 td { (v.recorded_by) br; (time_tag(&v.recorded_at)) }
@@ -498,6 +509,19 @@ fn release_queue(lang: Lang, w: &ResultsText, entered: &[&WorkItem], me: &str) -
             }
             p { (w.release_intro) }
             p id="release-empty" class="none" hidden[!entered.is_empty()] { (w.release_empty) }
+            @let others = entered
+                .iter()
+                .filter(|i| i.pending.as_ref().is_some_and(|r| r.recorded_by != me))
+                .count();
+            @if others > 1 {
+                // A checker releasing a whole plate checks the list, then
+                // releases it at once rather than row by row.
+                p class="release-all" {
+                    button type="button" id="release-all" {
+                        (w.release_all.replace("{n}", &others.to_string()))
+                    }
+                }
+            }
             @if !entered.is_empty() {
                 div class="table-scroll" {
                     table class="data release-table" id="release-table" {

@@ -167,6 +167,11 @@ pub enum RuleMsg {
         version: i32,
         status: ResultStatus,
     },
+    /// §2.7: a later version replaced this entered one.
+    VersionReplaced {
+        version: i32,
+        by: i32,
+    },
     /// §2.7: the second person is someone else.
     SamePersonRelease {
         version: i32,
@@ -465,6 +470,11 @@ impl RuleMsg {
                     "version {version} is not awaiting release ({status})"
                 )
             }
+            VersionReplaced { version, by } => say!(
+                lang,
+                "第{version}版は第{by}版に置き換えられています。第{by}版を承認してください",
+                "version {version} was replaced by version {by}: release version {by}"
+            ),
             SamePersonRelease { version } => say!(
                 lang,
                 "第{version}版を入力した本人は承認できません。別の担当者が承認してください",
@@ -647,6 +657,7 @@ pub(super) fn samples() -> Vec<RuleMsg> {
             status: ResultStatus::Released,
         },
         SamePersonRelease { version: 1 },
+        VersionReplaced { version: 1, by: 2 },
         ResultCorrected {
             version: 2,
             reason: Some("retest".into()),
@@ -720,6 +731,7 @@ pub(super) fn samples() -> Vec<RuleMsg> {
             | CorrectionNeedsReason { .. }
             | NotAwaitingRelease { .. }
             | SamePersonRelease { .. }
+            | VersionReplaced { .. }
             | ResultCorrected { .. }
             | ResultAwaitingRelease { .. }
             | ForTube { .. }

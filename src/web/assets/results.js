@@ -178,6 +178,8 @@
     thead.appendChild(head);
     table.appendChild(thead);
     const body = el('tbody');
+    // An entered version a later one replaced waits for nothing.
+    const standing = Math.max(0, ...versions.filter((v) => v.status !== 'returned').map((v) => v.version));
     versions.slice().sort((a, b) => b.version - a.version).forEach((v) => {
       const tr = el('tr');
       tr.dataset.version = v.version;
@@ -192,7 +194,8 @@
       result.appendChild(el('br'));
       result.appendChild(el('span', 'hint', data.methods[v.method] || v.method));
       tr.appendChild(result);
-      tr.appendChild(el('td', null, data.statuses[v.status] || v.status));
+      const replaced = v.status === 'entered' && v.version !== standing;
+      tr.appendChild(el('td', null, replaced ? t.status_replaced : data.statuses[v.status] || v.status));
       tr.appendChild(el('td', null, ctText(v.ct)));
       const resulted = el('td');
       resulted.appendChild(timeNode(v.resulted_at));
@@ -578,6 +581,23 @@
     warn(fill(t.decision_refused, { id: id }), err.message, err.code);
   }
 
+  const releaseAll = $('release-all');
+  if (releaseAll && releaseBody) {
+    // One at a time, in the order shown: each answer is announced, and a
+    // refusal stays on its row while the rest go on.
+    releaseAll.addEventListener('click', async () => {
+      const rows = Array.from(releaseBody.querySelectorAll('tr.release-row')).filter(
+        (tr) => tr.dataset.own !== 'true',
+      );
+      releaseAll.disabled = true;
+      for (const tr of rows) {
+        await decide(tr, 'release');
+      }
+      releaseAll.hidden = !releaseBody.querySelector('tr.release-row:not([data-own=true])');
+      releaseAll.disabled = false;
+    });
+  }
+
   if (releaseBody) {
     releaseBody.addEventListener('click', (e) => {
       const button = e.target.closest('button[data-action=release], button[data-action=return]');
@@ -708,6 +728,7 @@
     const answer = await call('POST', specimenPath(id) + '/results', request);
     button.disabled = false;
     if (answer.status === 200 || answer.status === 201) {
+      showCorrectError(null);
       const view = answer.body.result;
       const words = { id: id, result: resultNames[view.result] || view.result, version: view.version };
       const sentence = answer.status === 200

@@ -153,6 +153,10 @@ pub struct ResultsText {
     pub col_decide: &'static str,
     pub own_entry: &'static str,
     pub release_button: &'static str,
+    /// The button releasing every entry of another person (`{n}`).
+    pub release_all: &'static str,
+    /// An entered version a later version replaced: it waits for nothing.
+    pub status_replaced: &'static str,
     pub return_button: &'static str,
     pub return_reason_label: &'static str,
     /// `{id}`, `{version}`.
@@ -320,6 +324,8 @@ pub const RESULTS_JA: ResultsText = ResultsText {
     col_decide: "承認・差し戻し",
     own_entry: "あなたが入力した結果です。別の人が承認します。",
     release_button: "承認",
+    release_all: "他の人が入力した結果 {n} 件をすべて承認",
+    status_replaced: "次の版に置き換え",
     return_button: "差し戻し",
     return_reason_label: "差し戻しの理由",
     released: "{id}：第{version}版を承認しました。日報に使われます。",
@@ -480,6 +486,8 @@ pub const RESULTS_EN: ResultsText = ResultsText {
     col_decide: "Release / return",
     own_entry: "You entered this result: someone else releases it.",
     release_button: "Release",
+    release_all: "Release all {n} results entered by others",
+    status_replaced: "replaced by a later version",
     return_button: "Return",
     return_reason_label: "Reason for returning",
     released: "{id}: version {version} released. It counts in the day report.",
