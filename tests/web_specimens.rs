@@ -49,7 +49,8 @@ async fn result(app: &TestApp, id: &str, result: &str) {
         .post(
             &format!("/api/v1/specimens/{}/results", encode(id)),
             &app.admin,
-            &json!({"result": result, "resulted_at": Utc::now().to_rfc3339()}),
+            // A second, different result is a correction: it carries its reason.
+            &json!({"result": result, "resulted_at": Utc::now().to_rfc3339(), "reason": "再検査"}),
         )
         .await;
     assert_eq!(status, 201, "result {id}: {res}");
