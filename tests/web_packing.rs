@@ -762,7 +762,7 @@ async fn the_command_sheet_page_embeds_every_page_of_the_sheet_ready_to_print() 
     }
     assert!(html.contains("data-print"));
     assert!(html.contains("print.js"));
-    assert!(html.contains("alt=\"梱包用コマンドバーコード 1 / "));
+    assert!(html.contains("alt=\"コマンドバーコード（梱包・結果入力） 1 / "));
 }
 
 #[tokio::test]
@@ -806,7 +806,7 @@ async fn with_lang_en_the_packing_pages_read_in_english() {
     assert!(html.contains("Specimen shipping slip"));
     assert!(html.contains(">Print<"));
     let (_, html) = app.page(&lab, "/packing/commands?lang=en").await;
-    assert!(html.contains("Packing command barcodes"));
+    assert!(html.contains("Command barcodes (packing, results)"));
 }
 
 #[tokio::test]

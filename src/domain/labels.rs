@@ -550,9 +550,9 @@ pub mod tube_label {
     pub const COLLECTED: &str = "採取";
 }
 
-/// The words of the command-barcode sheet used at the packing desk.
+/// The words of the command-barcode sheet used at the packing and result desks.
 pub mod command_sheet {
-    pub const TITLE: &str = "梱包用コマンドバーコード";
+    pub const TITLE: &str = "コマンドバーコード（梱包・結果入力）";
     pub const NOTE: &str = "手袋のまま読み取れる大きさです。縮小せずに A4 で印刷してください。";
     /// Heading of the marks and transport items (two layers, one item each).
     pub const GROUP_MARKS_TRANSPORT: &str = "表示・輸送";

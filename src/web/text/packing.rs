@@ -177,7 +177,7 @@ pub struct PackingText {
 pub const PACKING_JA: PackingText = PackingText {
     title: "梱包",
     intro: "検体を基本三重梱包して発送します。梱包中の包装を開くか、新しく始めてください。",
-    commands_link: "梱包用コマンドバーコードを印刷する",
+    commands_link: "コマンドバーコード（梱包・結果入力）を印刷する",
     open_title: "梱包中の包装",
     no_open: "梱包中の包装はありません。",
     recent_title: "最近発送・受領した包装",
@@ -315,13 +315,13 @@ pub const PACKING_JA: PackingText = PackingText {
     commands_title: command_sheet::TITLE,
     commands_intro: command_sheet::NOTE,
     commands_page: "{n} / {count} ページ",
-    commands_alt: "梱包用コマンドバーコード {n} / {count} ページ（層ごとのチェック項目と、開始・発送・受領・取り消し・結果入力のコード）",
+    commands_alt: "コマンドバーコード（梱包・結果入力） {n} / {count} ページ（層ごとのチェック項目と、開始・発送・受領・取り消し・結果入力のコード）",
 };
 
 pub const PACKING_EN: PackingText = PackingText {
     title: "Packing",
     intro: "Pack specimens in the basic triple packaging and dispatch them. Open a package being packed, or start a new one.",
-    commands_link: "Print the packing command barcodes",
+    commands_link: "Print the command barcodes (packing, results)",
     open_title: "Packages being packed",
     no_open: "No package is being packed.",
     recent_title: "Recently dispatched or received",
@@ -456,10 +456,10 @@ pub const PACKING_EN: PackingText = PackingText {
     label_alt: "Label of package {id} (consignee, shipper, responsible person, UN3373 mark, SSCC barcode)",
     label_outer: "For the outer (tertiary) container",
     label_overpack: "For the overpack",
-    commands_title: "Packing command barcodes",
+    commands_title: "Command barcodes (packing, results)",
     commands_intro: "Sized to scan with gloves on. Print on A4 without shrinking.",
     commands_page: "page {n} of {count}",
-    commands_alt: "Packing command barcodes, page {n} of {count} (the checklist items layer by layer, start, dispatch, receive and cancel, and the result codes)",
+    commands_alt: "Command barcodes (packing, results), page {n} of {count} (the checklist items layer by layer, start, dispatch, receive and cancel, and the result codes)",
 };
 
 pub fn packing(lang: Lang) -> &'static PackingText {
