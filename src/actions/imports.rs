@@ -330,15 +330,17 @@ fn tube_for<'a>(sample: &str, tubes: &'a HashMap<String, SpecimenRow>) -> Option
     tubes.get(name).or_else(|| tubes.get(&name.to_uppercase()))
 }
 
-/// Each call against the records as they stand.
+/// Each call, with the plate's own problems, against the records as they
+/// stand.
 fn assess(
     ctx: &Ctx,
     c: &mut DbConnection,
     assay: &Assay,
-    run: &Run,
+    calls: &[SampleCall],
+    plate_problems: &HashMap<String, Vec<SampleProblemKind>>,
 ) -> Result<Vec<PreviewRow>, ActionError> {
     let mut names: Vec<String> = Vec::new();
-    for call in &run.calls {
+    for call in calls {
         let name = call.sample.trim().to_string();
         names.push(name.to_uppercase());
         names.push(name);
@@ -360,8 +362,7 @@ fn assess(
         versions.entry(r.specimen_id.clone()).or_default().push(r);
     }
     let receives = site_receives(ctx);
-    let rows = run
-        .calls
+    let rows = calls
         .iter()
         .map(|call| {
             let tube = tube_for(&call.sample, &tubes);
@@ -373,7 +374,7 @@ fn assess(
                 })
             };
             let sample = call.sample.clone();
-            for kind in run.problems.get(&call.sample).into_iter().flatten() {
+            for kind in plate_problems.get(&call.sample).into_iter().flatten() {
                 match kind {
                     SampleProblemKind::DuplicateWells { wells } => problem(
                         ProblemCode::DuplicateSample,
@@ -531,9 +532,9 @@ pub fn preview(
             .first(c)
             .optional()?;
         if let Some(row) = stored.filter(|r| r.status == "committed") {
-            return stored_preview(ctx, c, &row);
+            return stored_preview(ctx, &row);
         }
-        let rows = assess(ctx, c, assay, &run)?;
+        let rows = assess(ctx, c, assay, &run.calls, &run.problems)?;
         let preview = Preview {
             import_id: import_id.clone(),
             status: "previewed".into(),
@@ -582,16 +583,11 @@ fn stored_json(preview: &Preview) -> Result<String, ActionError> {
         .map_err(|e| ActionError::Store(crate::store::StoreError::Corrupt(e.to_string())))
 }
 
-fn stored_preview(
-    ctx: &Ctx,
-    c: &mut DbConnection,
-    row: &ResultImportRow,
-) -> Result<Preview, ActionError> {
+fn stored_preview(ctx: &Ctx, row: &ResultImportRow) -> Result<Preview, ActionError> {
     let mut preview: Preview = serde_json::from_str(&row.preview)
         .map_err(|e| ActionError::Store(crate::store::StoreError::Corrupt(e.to_string())))?;
     preview.status = row.status.clone();
     preview.committed_at = row.committed_at.map(|t| ctx.site_time(t));
-    let _ = c;
     Ok(preview)
 }
 
@@ -616,7 +612,7 @@ pub fn get(ctx: &Ctx, actor: &Actor, import_id: &str) -> Result<Preview, ActionE
     actor.require(Action::RecordResult)?;
     ctx.store.read(|c| {
         let row = load_import(c, import_id)?;
-        stored_preview(ctx, c, &row)
+        stored_preview(ctx, &row)
     })
 }
 
@@ -638,7 +634,7 @@ pub fn commit(
     }
     ctx.write(|c| {
         let stored = load_import(c, import_id)?;
-        let mut preview = stored_preview(ctx, c, &stored)?;
+        let mut preview = stored_preview(ctx, &stored)?;
         if stored.status == "committed" {
             return Ok(CommitAnswer {
                 import_id: import_id.to_string(),
@@ -648,28 +644,18 @@ pub fn commit(
         }
         let assay = assay_named(ctx, &stored.assay)?;
         // The calls as previewed; the records as they are now.
-        let run = Run {
-            file: instruments::PlateFile {
-                format: preview.format,
-                instrument: preview.instrument.clone(),
-                run_name: preview.run_name.clone(),
-                run_end: preview.run_end.clone(),
-                wells: Vec::new(),
-            },
-            calls: preview
-                .rows
-                .iter()
-                .map(|r| SampleCall {
-                    sample: r.sample.clone(),
-                    wells: r.wells.clone(),
-                    result: r.result,
-                    ct: r.ct.clone(),
-                    rule: r.rule.clone(),
-                })
-                .collect(),
-            problems: HashMap::new(),
-        };
-        let mut rows = assess(ctx, c, assay, &run)?;
+        let calls: Vec<SampleCall> = preview
+            .rows
+            .iter()
+            .map(|r| SampleCall {
+                sample: r.sample.clone(),
+                wells: r.wells.clone(),
+                result: r.result,
+                ct: r.ct.clone(),
+                rule: r.rule.clone(),
+            })
+            .collect();
+        let mut rows = assess(ctx, c, assay, &calls, &HashMap::new())?;
         // Problems of the plate itself (duplicates, targets) stay as the
         // preview found them.
         for (row, before) in rows.iter_mut().zip(&preview.rows) {
