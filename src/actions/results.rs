@@ -571,52 +571,34 @@ pub fn worklist(
             // The query keeps every tube with an entered version; the one
             // in question is the standing version (an entered version a
             // released correction replaced waits for nothing).
-            .filter(|v| {
-                v.results
-                    .iter()
-                    .rev()
-                    .find(|r| r.status != ResultStatus::Returned)
-                    .is_none_or(|r| r.status == ResultStatus::Entered)
-            })
-            .filter(|v| {
-                let entered = v
+            .filter_map(|v| {
+                let standing = v
                     .results
                     .iter()
                     .rev()
-                    .find(|r| r.status != ResultStatus::Returned)
-                    .is_some_and(|r| r.status == ResultStatus::Entered);
-                match filter.state {
-                    Some(WorkState::Awaiting) => !entered,
-                    Some(WorkState::Entered) => entered,
-                    None => true,
-                }
-            })
-            .map(|v| {
-                // The standing version when it waits for release, else the
-                // last one returned (with its reason).
-                let pending = v
-                    .results
-                    .iter()
-                    .rev()
-                    .find(|r| r.status != ResultStatus::Returned)
-                    .filter(|r| r.status == ResultStatus::Entered)
-                    .or_else(|| {
+                    .find(|r| r.status != ResultStatus::Returned);
+                let (state, pending) = match standing {
+                    Some(r) if r.status == ResultStatus::Released => return None,
+                    Some(r) => (WorkState::Entered, Some(r.clone())),
+                    // The last one returned, with its reason.
+                    None => (
+                        WorkState::Awaiting,
                         v.results
                             .iter()
                             .rev()
                             .find(|r| r.status == ResultStatus::Returned)
-                    })
-                    .cloned();
-                let state = match &pending {
-                    Some(r) if r.status == ResultStatus::Entered => WorkState::Entered,
-                    _ => WorkState::Awaiting,
+                            .cloned(),
+                    ),
                 };
-                WorkItem {
+                if filter.state.is_some_and(|wanted| wanted != state) {
+                    return None;
+                }
+                Some(WorkItem {
                     state,
                     pending,
                     received: !receives || v.status == "received",
                     specimen: v,
-                }
+                })
             })
             .collect())
     })
