@@ -368,20 +368,7 @@ fn bench_file(tube: &str) -> String {
 /// second person, so release and return have something to act on.
 fn with_results(config: &mut kentai::config::Config) {
     config.policy.result_release = kentai::domain::results::ReleasePolicy::SecondPerson;
-    config.assays.push(kentai::domain::assay::Assay {
-        name: "bench".into(),
-        method: kentai::domain::results::TestMethod::Pcr,
-        targets: vec!["N1".into(), "N2".into()],
-        internal_control: Some("RP".into()),
-        ct_cutoff: 40.0,
-        internal_control_cutoff: None,
-        ntc_names: Vec::new(),
-        positive_control_names: Vec::new(),
-        positive_control_ct_range: None,
-        rule: Default::default(),
-        loinc: None,
-        jlac10: None,
-    });
+    config.assays.push(bench_assay());
 }
 
 /// Registers `tube` (saliva, its own patient) as the admin.

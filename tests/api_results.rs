@@ -6,37 +6,14 @@
 mod common;
 
 use common::*;
-use kentai::domain::assay::{Assay, AssayRule};
-use kentai::domain::results::{ReleasePolicy, TestMethod};
+use kentai::domain::results::ReleasePolicy;
 use kentai::domain::roles::Role;
 use serde_json::{json, Value};
 
-fn assay() -> Assay {
-    Assay {
-        name: "sars2-n1n2".into(),
-        method: TestMethod::Pcr,
-        targets: vec!["N1".into(), "N2".into()],
-        internal_control: Some("RP".into()),
-        ct_cutoff: 40.0,
-        internal_control_cutoff: None,
-        ntc_names: vec!["NTC".into()],
-        positive_control_names: vec!["PC".into()],
-        positive_control_ct_range: Some([20.0, 35.0]),
-        rule: AssayRule::AnyTarget,
-        loinc: None,
-        jlac10: None,
-    }
-}
-
 /// The lab's plates carry controls; its bench assay's small files do not.
 fn with_assay(config: &mut kentai::config::Config) {
-    config.assays.push(assay());
-    config.assays.push(Assay {
-        name: "bench".into(),
-        ntc_names: Vec::new(),
-        positive_control_names: Vec::new(),
-        ..assay()
-    });
+    config.assays.push(sars2_assay());
+    config.assays.push(bench_assay());
 }
 
 fn second_person(config: &mut kentai::config::Config) {

@@ -618,8 +618,7 @@ async fn a_whole_morning_of_thirty_patients_at_reception_through_a_serial_scanne
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_result_day_desk_plate_file_correction_and_second_person_release_reaches_the_report() {
     use kentai::config::{StationConfig, Workflow};
-    use kentai::domain::assay::{Assay, AssayRule};
-    use kentai::domain::results::{ReleasePolicy, TestMethod};
+    use kentai::domain::results::ReleasePolicy;
     if !browser_ready() {
         return;
     }
@@ -629,20 +628,7 @@ async fn a_result_day_desk_plate_file_correction_and_second_person_release_reach
             workflow: Workflow::Results,
         });
         c.policy.result_release = ReleasePolicy::SecondPerson;
-        c.assays.push(Assay {
-            name: "sars2-n1n2".into(),
-            method: TestMethod::Pcr,
-            targets: vec!["N1".into(), "N2".into()],
-            internal_control: Some("RP".into()),
-            ct_cutoff: 40.0,
-            internal_control_cutoff: None,
-            ntc_names: vec!["NTC".into()],
-            positive_control_names: vec!["PC".into()],
-            positive_control_ct_range: Some([20.0, 35.0]),
-            rule: AssayRule::AnyTarget,
-            loinc: None,
-            jlac10: None,
-        });
+        c.assays.push(common::sars2_assay());
     })
     .await;
     let tubes = (1..=93)

@@ -906,3 +906,34 @@ pub fn documented(doc: &Value, template: &str, param: &str) -> (Vec<String>, Vec
         .unwrap_or_default();
     (media_types, values)
 }
+
+/// The SARS-CoV-2 N1/N2 assay of the fixtures in `fixtures/results/`:
+/// RP as internal control, Ct cut-off 40, an NTC and a positive control
+/// (Ct 20–35) on every plate.
+pub fn sars2_assay() -> kentai::domain::assay::Assay {
+    kentai::domain::assay::Assay {
+        name: "sars2-n1n2".into(),
+        method: kentai::domain::results::TestMethod::Pcr,
+        targets: vec!["N1".into(), "N2".into()],
+        internal_control: Some("RP".into()),
+        ct_cutoff: 40.0,
+        internal_control_cutoff: None,
+        ntc_names: vec!["NTC".into()],
+        positive_control_names: vec!["PC".into()],
+        positive_control_ct_range: Some([20.0, 35.0]),
+        rule: kentai::domain::assay::AssayRule::AnyTarget,
+        loinc: None,
+        jlac10: None,
+    }
+}
+
+/// The same targets read at the bench without control wells.
+pub fn bench_assay() -> kentai::domain::assay::Assay {
+    kentai::domain::assay::Assay {
+        name: "bench".into(),
+        ntc_names: Vec::new(),
+        positive_control_names: Vec::new(),
+        positive_control_ct_range: None,
+        ..sars2_assay()
+    }
+}
