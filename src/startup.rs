@@ -90,7 +90,15 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(crate::http::lang::Negotiate)
-                .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms").log_target("kentai::http"))
+                .wrap(middleware::from_fn(crate::http::security_headers::add))
+                .wrap(middleware::from_fn(crate::http::redact::forget_error))
+                // The request line without query values or patient numbers
+                // (`http::redact`): the access log holds no patient data.
+                .wrap(
+                    middleware::Logger::new("%a \"%{request}xi\" %s %b %Dms")
+                        .custom_request_replace("request", crate::http::redact::request_line)
+                        .log_target("kentai::http"),
+                )
                 .app_data(data.clone())
                 .app_data(scan_data.clone())
                 .app_data(limiter.clone())

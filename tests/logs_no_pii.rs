@@ -1,9 +1,13 @@
-//! Patient names and birth dates never reach the log (issue 8): a server
-//! run at the most verbose level registers patients, refuses bad and
-//! duplicate registrations (one whose body echoes the name in a type
-//! error), takes scans, stores, records results and serves the day's
-//! report; its whole log holds none of the patients' names, kana, birth
-//! dates, addresses or phone numbers.
+//! Patient data never reaches the log: a server run at the most verbose
+//! level (every target: actix, diesel, h2 and kentai's own) registers
+//! patients, refuses bad and duplicate registrations, bodies whose wrong
+//! types and unknown variants would echo a name, an address or a phone
+//! number, queries whose bad values would be quoted, and searches by name,
+//! phone and patient number; takes scans, stores, records results and
+//! serves the day's report. Its whole log holds none of the patients'
+//! names, kana, birth dates, addresses, phone numbers or patient numbers,
+//! as typed or as a URL encodes them. Runs on SQLite, and on PostgreSQL
+//! with `KENTAI_TEST_DATABASE_URL`.
 
 mod common;
 
@@ -23,23 +27,39 @@ workflow = "reception"
 );
 
 /// What must never be logged.
-const SECRETS: [&str; 6] = [
+const SECRETS: [&str; 8] = [
     "秘密 花子",
     "ヒミツ ハナコ",
     "1971-02-03",
     "東京都秘密区9-9",
     "03-9999-0000",
     "Hanako Himitsu",
+    "P-PII",
+    "81399990000",
 ];
 
+/// `text` as a URL's query or path carries it: every byte but the
+/// unreserved ones as `%XX`, a space as `+` or as `%20`.
+fn url_encoded(text: &str, space: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b' ' => space.to_string(),
+            b if b.is_ascii_alphanumeric() || b"-._~".contains(&b) => char::from(b).to_string(),
+            b => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_busy_server_at_debug_level_logs_no_patient_name_birth_date_address_or_phone() {
+async fn a_busy_server_at_trace_level_logs_no_patient_name_birth_date_address_phone_or_number() {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::write(dir.path().join("kentai.toml"), CONFIG).expect("config");
+    let (database, _db) = common::test_database();
     let mut child = Command::new(env!("CARGO_BIN_EXE_kentai"))
         .args(["serve", "--bind", "127.0.0.1:0", "--config", "kentai.toml"])
         .arg("--database")
-        .arg(format!("sqlite://{}", dir.path().join("k.db").display()))
+        .arg(database)
+        // Every target at its most verbose: actix, h2, diesel and kentai.
         .env("KENTAI_LOG", "trace")
         .current_dir(dir.path())
         .stdout(Stdio::piped())
@@ -127,6 +147,101 @@ async fn a_busy_server_at_debug_level_logs_no_patient_name_birth_date_address_or
             .status(),
         400
     );
+    // Bodies of the wrong shape, whose serde errors quote what they
+    // could not read: the patient as a string, an address where the sex
+    // goes, a phone number as a JSON number, a name as a field.
+    let wrong_shapes = [
+        ("patient", json!(format!("{} {}", SECRETS[0], SECRETS[3]))),
+        ("sex", json!(SECRETS[3])),
+        ("phone", json!(81399990000u64)),
+        ("name", json!({"family": SECRETS[0]})),
+        ("birth_date", json!(SECRETS[4])),
+    ];
+    for (key, value) in wrong_shapes {
+        let mut broken = body.clone();
+        broken["specimen_id"] = json!("PII-4");
+        if key == "patient" {
+            broken["patient"] = value;
+        } else {
+            broken["patient"][key] = value;
+        }
+        let res = post("/api/v1/specimens", broken).await.expect("bad");
+        assert_eq!(res.status(), 400, "{key}");
+        let text = res.text().await.expect("error body");
+        // Nor does the answer repeat them.
+        for secret in SECRETS {
+            assert!(!text.contains(secret), "{key}: {text}");
+        }
+    }
+    let mut unknown = body.clone();
+    unknown["specimen_id"] = json!("PII-5");
+    unknown["patient"][SECRETS[0]] = json!(SECRETS[3]);
+    let res = post("/api/v1/specimens", unknown).await.expect("unknown");
+    assert_eq!(res.status(), 400);
+    let res = client
+        .patch(format!("{base}/api/v1/patients/P-PII"))
+        .bearer_auth(&token)
+        .json(&json!({"name": 5, "address": {"line": SECRETS[3]}, "reason": SECRETS[0]}))
+        .send()
+        .await
+        .expect("bad correction");
+    assert_eq!(res.status(), 400);
+    // Searches and bad queries carrying a name, an address, a phone
+    // number or a patient number, in the API and on the pages.
+    let get = |path: String| {
+        client
+            .get(format!("{base}{path}"))
+            .bearer_auth(&token)
+            .send()
+    };
+    let queries: [(&str, &[(&str, &str)], u16); 7] = [
+        ("/api/v1/specimens", &[("patient_id", "P-PII")], 200),
+        ("/api/v1/specimens", &[("collected_on", SECRETS[0])], 400),
+        ("/api/v1/specimens", &[("status", SECRETS[3])], 400),
+        ("/api/v1/specimens", &[("limit", SECRETS[4])], 400),
+        ("/api/v1/specimens", &[("in_care", SECRETS[5])], 400),
+        ("/specimens", &[("q", SECRETS[0])], 200),
+        ("/specimens", &[("q", SECRETS[4])], 200),
+    ];
+    for (path, query, status) in queries {
+        let res = client
+            .get(format!("{base}{path}"))
+            .bearer_auth(&token)
+            .query(query)
+            .send()
+            .await
+            .expect("search");
+        if path.starts_with("/api") {
+            assert_eq!(res.status(), status, "{path} {query:?}");
+        }
+        let text = res.text().await.expect("answer");
+        if status == 400 {
+            for secret in SECRETS {
+                assert!(!text.contains(secret), "{path} {query:?}: {text}");
+            }
+        }
+    }
+    for path in [
+        "/specimens?q=P-PII",
+        "/patients/P-PII",
+        "/specimens?q=P-PII&q2=03-9999-0000",
+    ] {
+        get(path.to_string()).await.expect("page");
+    }
+    assert_eq!(
+        get("/api/v1/patients/P-PII".into())
+            .await
+            .expect("patient")
+            .status(),
+        200
+    );
+    assert_eq!(
+        get("/api/v1/patients/P-PII-X".into())
+            .await
+            .expect("no patient")
+            .status(),
+        404
+    );
     // A rule refusal: saliva at day 12.
     let mut late = registration("PII-3", "saliva", 12);
     late["patient"]["name"] = json!(SECRETS[5]);
@@ -174,9 +289,19 @@ async fn a_busy_server_at_debug_level_logs_no_patient_name_birth_date_address_or
     let _ = child.kill();
     let _ = child.wait();
     let log = log.join().expect("log reader");
-    // The log is really at trace level and saw the requests.
+    // The log is really at trace level and saw the requests, their query
+    // keys and the patient route.
     assert!(log.contains("/api/v1/specimens"), "{log}");
+    assert!(log.contains("TRACE"), "{log}");
+    assert!(log.contains("/api/v1/specimens?patient_id=…"), "{log}");
+    assert!(log.contains("/api/v1/patients/…"), "{log}");
     for secret in SECRETS {
-        assert!(!log.contains(secret), "the log holds {secret:?}:\n{log}");
+        for form in [
+            secret.to_string(),
+            url_encoded(secret, "+"),
+            url_encoded(secret, "%20"),
+        ] {
+            assert!(!log.contains(&form), "the log holds {form:?}:\n{log}");
+        }
     }
 }

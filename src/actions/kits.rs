@@ -319,7 +319,10 @@ pub fn lot_specimens(
     filter: &LotFilter,
 ) -> Result<Vec<SpecimenView>, ActionError> {
     actor.require(Action::TraceKitLots)?;
-    if lot.is_empty() || lot.chars().count() > MAX_LOT || lot.chars().any(char::is_control) {
+    if lot.is_empty()
+        || lot.chars().count() > MAX_LOT
+        || crate::domain::text::first_hidden(lot).is_some()
+    {
         return Err(ActionError::invalid(InputMsg::LotFormat { max: MAX_LOT }));
     }
     let gtin = filter

@@ -242,8 +242,9 @@ pub fn naive(t: DateTime<Utc>) -> NaiveDateTime {
     t.naive_utc()
 }
 
-/// Free text from people (names, addresses, reasons): no control characters,
-/// not blank, bounded.
+/// Free text from people (names, addresses, reasons): nothing a page would
+/// show differently from what it holds (control, bidi, zero-width
+/// characters, line separators), not blank, bounded.
 pub fn check_text(field: &str, value: &str, max_chars: usize) -> Result<(), ActionError> {
     let field = field.to_string();
     if value.trim().is_empty() {
@@ -255,12 +256,28 @@ pub fn check_text(field: &str, value: &str, max_chars: usize) -> Result<(), Acti
             max: max_chars,
         }));
     }
-    if value.chars().any(char::is_control) {
-        return Err(ActionError::invalid(InputMsg::FieldControlCharacter {
-            field,
-        }));
+    check_visible(&field, value)
+}
+
+/// Refuses the first character of `value` a page would not show as
+/// itself, with its position (in characters, from 0).
+pub fn check_visible(field: &str, value: &str) -> Result<(), ActionError> {
+    use crate::domain::text::{first_hidden, Hidden};
+    match first_hidden(value) {
+        None => Ok(()),
+        Some((position, Hidden::Control)) => {
+            Err(ActionError::invalid(InputMsg::FieldControlCharacterAt {
+                field: field.to_string(),
+                position,
+            }))
+        }
+        Some((position, Hidden::Invisible)) => {
+            Err(ActionError::invalid(InputMsg::FieldInvisibleCharacterAt {
+                field: field.to_string(),
+                position,
+            }))
+        }
     }
-    Ok(())
 }
 
 pub fn check_optional_text(

@@ -363,8 +363,13 @@ pub struct PatientCorrection {
 }
 
 impl PatientCorrection {
-    fn validate(&self) -> Result<(), ActionError> {
+    fn validate(&self, today: chrono::NaiveDate) -> Result<(), ActionError> {
         check_text("reason", &self.reason, 1000)?;
+        if let Some(Some(b)) = self.birth_date {
+            if !crate::domain::patient::plausible_birth_date(b, today) {
+                return Err(ActionError::invalid(InputMsg::BirthDateOutOfRange));
+            }
+        }
         if let Some(name) = &self.name {
             check_text("patient.name", name, 200)?;
         }
@@ -429,7 +434,7 @@ pub fn correct(
     now: DateTime<Utc>,
 ) -> Result<Corrected, ActionError> {
     actor.require(Action::CorrectPatients)?;
-    req.validate()?;
+    req.validate(crate::domain::timing::collection_date(now, ctx.tz))?;
     ctx.write(|c| {
         let row = find_row(ctx, c, patient_id)?;
         let before = identity_of(&row);

@@ -115,7 +115,7 @@ impl RegisterSpecimen {
         c
     }
 
-    fn validate(&self, tz: chrono_tz::Tz) -> Result<(), ActionError> {
+    fn validate(&self, tz: chrono_tz::Tz, now: DateTime<Utc>) -> Result<(), ActionError> {
         let p = &self.patient;
         check_text("patient.name", &p.name, 200)?;
         check_optional_text("patient.name_kana", p.name_kana.as_deref(), 200)?;
@@ -141,6 +141,10 @@ impl RegisterSpecimen {
             return Err(ActionError::invalid(InputMsg::AsymptomaticWithOnset));
         }
         if let Some(b) = p.birth_date {
+            let today = crate::domain::timing::collection_date(now, tz);
+            if !crate::domain::patient::plausible_birth_date(b, today) {
+                return Err(ActionError::invalid(InputMsg::BirthDateOutOfRange));
+            }
             if b > crate::domain::timing::collection_date(self.collected_at.with_timezone(&Utc), tz)
             {
                 return Err(ActionError::invalid(InputMsg::BirthAfterCollection));
@@ -181,7 +185,7 @@ pub fn register(
     now: DateTime<Utc>,
 ) -> Result<Registered, ActionError> {
     actor.require(Action::RegisterSpecimen)?;
-    req.validate(ctx.tz)?;
+    req.validate(ctx.tz, now)?;
     let req = &req.normalised();
     let canonical = req.canonical();
     let id = req.specimen_id.as_str();

@@ -19,6 +19,8 @@ pub enum CodeError {
     TooLong { what: &'static str, max: usize },
     #[error("{what} contains a control character at position {position}")]
     ControlCharacter { what: &'static str, position: usize },
+    #[error("{what} contains an invisible formatting character at position {position}")]
+    Invisible { what: &'static str, position: usize },
     #[error("{what} has leading or trailing spaces")]
     Untrimmed { what: &'static str },
 }
@@ -34,6 +36,10 @@ impl CodeError {
                 max: *max,
             },
             CodeError::ControlCharacter { what, position } => InputMsg::FieldControlCharacterAt {
+                field: field(what),
+                position: *position,
+            },
+            CodeError::Invisible { what, position } => InputMsg::FieldInvisibleCharacterAt {
                 field: field(what),
                 position: *position,
             },
@@ -53,8 +59,14 @@ fn check_code(what: &'static str, raw: &str) -> Result<(), CodeError> {
             max: MAX_CODE_LEN,
         });
     }
-    if let Some(position) = raw.chars().position(char::is_control) {
-        return Err(CodeError::ControlCharacter { what, position });
+    match super::text::first_hidden(raw) {
+        Some((position, super::text::Hidden::Control)) => {
+            return Err(CodeError::ControlCharacter { what, position })
+        }
+        Some((position, super::text::Hidden::Invisible)) => {
+            return Err(CodeError::Invisible { what, position })
+        }
+        None => {}
     }
     if raw.trim() != raw {
         return Err(CodeError::Untrimmed { what });

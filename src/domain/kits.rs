@@ -145,7 +145,7 @@ impl KitEntry {
         if description.chars().count() > MAX_DESCRIPTION {
             return Err(KitEntryError::LongDescription(gtin));
         }
-        if description.chars().any(char::is_control) {
+        if crate::domain::text::first_hidden(description).is_some() {
             return Err(KitEntryError::ControlCharacter(gtin));
         }
         Ok(KitEntry {

@@ -20,6 +20,7 @@ pub mod results;
 pub mod roles;
 pub mod specimen_type;
 pub mod storage;
+pub mod text;
 pub mod timing;
 
 pub use codes::{Decision, Notice, RuleCode};

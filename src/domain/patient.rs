@@ -120,6 +120,20 @@ fn digits(text: &str) -> String {
     text.chars().filter(char::is_ascii_digit).collect()
 }
 
+/// The last day no birth date may fall on: a date before 1900 is a
+/// typing slip (0001-01-01, a year missing a digit) or a placeholder, not
+/// a patient's birthday.
+pub const BIRTH_DATE_FLOOR: chrono::NaiveDate = match chrono::NaiveDate::from_ymd_opt(1900, 1, 1) {
+    Some(d) => d,
+    None => chrono::NaiveDate::MIN,
+};
+
+/// Whether `birth` can be a living patient's birth date: after
+/// 1900-01-01 and not after `today` (the site's calendar day).
+pub fn plausible_birth_date(birth: chrono::NaiveDate, today: chrono::NaiveDate) -> bool {
+    birth > BIRTH_DATE_FLOOR && birth <= today
+}
+
 /// Compares what a registration gives with the stored identity. A field
 /// the registration leaves out (or `sex: unknown`) says nothing; one the
 /// record lacks is filled in; one that differs is a mismatch.
@@ -217,6 +231,17 @@ pub fn patient_key(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn birth_dates_before_1900_or_after_today_are_not_plausible() {
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
+        let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert!(!plausible_birth_date(day(1, 1, 1), today));
+        assert!(!plausible_birth_date(day(1900, 1, 1), today));
+        assert!(plausible_birth_date(day(1900, 1, 2), today));
+        assert!(plausible_birth_date(today, today));
+        assert!(!plausible_birth_date(day(2026, 12, 8), today));
+    }
 
     fn person() -> Identity {
         Identity {

@@ -139,6 +139,10 @@ impl From<ActionError> for AppError {
                         .with("ai", ai)
                         .with("position", position)
                         .with("field", "kit"),
+                    Msg::Input(
+                        InputMsg::FieldControlCharacterAt { field, position }
+                        | InputMsg::FieldInvisibleCharacterAt { field, position },
+                    ) => error.with("field", field).with("position", position),
                     Msg::Input(m) => match m.field() {
                         Some(f) => error.with("field", f),
                         None => error,

@@ -12,9 +12,11 @@ pub mod limit;
 pub mod locations;
 pub mod packages;
 pub mod patients;
+pub mod redact;
 pub mod reports;
 pub mod results;
 pub mod scans;
+pub mod security_headers;
 pub mod specimens;
 
 use crate::domain::messages::{InputMsg, RecordMsg};
@@ -142,7 +144,7 @@ async fn openapi_json(_user: auth::User) -> HttpResponse {
 async fn not_found(req: HttpRequest) -> Result<HttpResponse, AppError> {
     Err(AppError::not_found(RecordMsg::NoRoute {
         method: req.method().to_string(),
-        path: req.path().to_string(),
+        path: redact::path(req.path()),
     }))
 }
 
@@ -158,26 +160,76 @@ fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
             .into();
         }
         JsonPayloadError::ContentType => InputMsg::JsonContentType,
-        JsonPayloadError::Deserialize(e) => InputMsg::JsonBody {
-            detail: e.to_string(),
-        },
+        JsonPayloadError::Deserialize(e) => return json_body_error(e).into(),
         other => InputMsg::JsonBody {
-            detail: other.to_string(),
+            detail: redact::serde_detail(&other.to_string()),
         },
     };
     AppError::bad_request(message).into()
 }
 
+/// A body serde could not read, without the values it quotes; an id
+/// with a character a page would not show says which and where.
+pub(crate) fn json_body_error(e: &serde_json::Error) -> AppError {
+    let text = e.to_string();
+    if let Some(m) = hidden_in_code(&text) {
+        return AppError::from(crate::actions::ActionError::invalid(m));
+    }
+    AppError::bad_request(InputMsg::JsonBody {
+        detail: redact::serde_detail(&text),
+    })
+}
+
+/// An id type's own refusal ([`crate::domain::ids::CodeError`]) as serde
+/// carries it: `specimen_id contains … at position 3 at line 1 column 9`.
+fn hidden_in_code(text: &str) -> Option<InputMsg> {
+    use crate::domain::ids::CodeError;
+    for what in ["specimen_id", "location code"] {
+        let Some(rest) = text.strip_prefix(what) else {
+            continue;
+        };
+        for probe in [
+            CodeError::ControlCharacter { what, position: 0 },
+            CodeError::Invisible { what, position: 0 },
+        ] {
+            let sentence = probe.to_string();
+            let Some(phrase) = sentence
+                .strip_prefix(what)
+                .and_then(|s| s.strip_suffix('0'))
+            else {
+                continue;
+            };
+            let Some(digits) = rest.strip_prefix(phrase) else {
+                continue;
+            };
+            let end = digits
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(digits.len());
+            let Ok(position) = digits[..end].parse() else {
+                continue;
+            };
+            let field = what.to_string();
+            return Some(match probe {
+                CodeError::ControlCharacter { .. } => {
+                    InputMsg::FieldControlCharacterAt { field, position }
+                }
+                _ => InputMsg::FieldInvisibleCharacterAt { field, position },
+            });
+        }
+    }
+    None
+}
+
 fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
     AppError::bad_request(InputMsg::BadPath {
-        detail: err.to_string(),
+        detail: redact::serde_detail(&err.to_string()),
     })
     .into()
 }
 
 fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
     AppError::bad_request(InputMsg::BadQuery {
-        detail: err.to_string(),
+        detail: redact::serde_detail(&err.to_string()),
     })
     .into()
 }

@@ -23,11 +23,7 @@ fn optional_body<T: serde::de::DeserializeOwned + Default>(bytes: &[u8]) -> Resu
     }
     serde_json::from_slice::<Object<T>>(bytes)
         .map(|o| o.0)
-        .map_err(|e| {
-            AppError::bad_request(InputMsg::JsonBody {
-                detail: e.to_string(),
-            })
-        })
+        .map_err(|e| super::json_body_error(&e))
 }
 
 fn changed(r: PackageChanged) -> HttpResponse {

@@ -125,8 +125,8 @@ fn replacement_header(list: &[Replacement]) -> String {
         .map(|r| {
             format!(
                 "{} {} U+{:04X}",
-                r.specimen_id,
-                r.column,
+                header_safe(&r.specimen_id),
+                header_safe(&r.column),
                 u32::from(r.character)
             )
         })
@@ -134,12 +134,22 @@ fn replacement_header(list: &[Replacement]) -> String {
     if list.len() > 50 {
         text.push(format!("and {} more", list.len() - 50));
     }
-    // Specimen ids are printable ASCII or GS1 element strings; anything
-    // else is dropped rather than break the header.
     text.join("; ")
-        .chars()
-        .filter(|c| c.is_ascii_graphic() || *c == ' ')
-        .collect()
+}
+
+/// A value for a header list: letters, digits and `-._~()/:+` as they
+/// are, every other byte of its UTF-8 percent-encoded, so a specimen id
+/// holding `; ` or a space cannot add or split an entry.
+fn header_safe(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~()/:+".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 #[utoipa::path(

@@ -48,8 +48,10 @@ pub struct ScanRequest {
 /// Control characters a scan may carry: GS, RS, FS and EOT (GS1 and ISO
 /// 15434 separators).
 fn allowed_in_scan(c: char) -> bool {
-    !c.is_control() || matches!(c, '\u{1d}' | '\u{1e}' | '\u{1c}' | '\u{04}')
+    !c.is_control() || SCAN_SEPARATORS.contains(&c)
 }
+
+const SCAN_SEPARATORS: [char; 4] = ['\u{1d}', '\u{1e}', '\u{1c}', '\u{04}'];
 
 /// The AIM symbology identifier at the front of a scan, if any.
 pub fn aim_of(data: &[u8]) -> Option<String> {
@@ -77,6 +79,16 @@ fn check(req: &ScanRequest) -> Result<(), AppError> {
     }
     if !req.data.chars().all(allowed_in_scan) {
         return refuse(InputMsg::ScanControlCharacters);
+    }
+    // A barcode never holds a bidi control or a zero-width character; the
+    // station's page shows what was scanned.
+    if let Some((position, _)) =
+        crate::domain::text::first_hidden_except(&req.data, &SCAN_SEPARATORS)
+    {
+        return refuse(InputMsg::FieldInvisibleCharacterAt {
+            field: field(),
+            position,
+        });
     }
     if let Some(device) = &req.device {
         crate::actions::check_text("device", device, 64)?;

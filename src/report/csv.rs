@@ -314,11 +314,29 @@ fn date(d: Option<NaiveDate>) -> Cow<'static, str> {
 /// Excel hides and reads as "this is text".
 fn guard<'a>(text: impl Into<Cow<'a, str>>) -> Cow<'a, str> {
     let text = text.into();
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    if starts_like_formula(&text) {
         Cow::Owned(format!("'{text}"))
     } else {
         text
     }
+}
+
+/// Whether a spreadsheet could take `text` for a formula: it starts with
+/// TAB or CR, or its first visible character is a formula sign, ASCII or
+/// full-width (Excel reads `＝` as `=` under a Japanese IME), whatever
+/// spaces, ideographic spaces or invisible characters (a BOM, a
+/// zero-width space) come before it.
+fn starts_like_formula(text: &str) -> bool {
+    if text.starts_with(['\t', '\r']) {
+        return true;
+    }
+    let first_visible = text
+        .chars()
+        .find(|c| !c.is_whitespace() && crate::domain::text::hidden(*c).is_none());
+    matches!(
+        first_visible,
+        Some('=' | '+' | '-' | '@' | '＝' | '＋' | '－' | '＠')
+    )
 }
 
 /// `^\+?[0-9 ()-]+$`: a phone number as people write it.
@@ -726,6 +744,31 @@ mod tests {
             .with(|r| r.name = "山田=太郎".into())
             .build();
         assert_eq!(cell(&plain, "name"), "山田=太郎");
+    }
+
+    #[test]
+    fn full_width_signs_and_formulas_behind_spaces_or_invisible_characters_are_guarded() {
+        for (name, guarded) in [
+            ("＝HYPERLINK(\"http://evil.example\")", true),
+            ("＋タロウ", true),
+            ("－1+1", true),
+            ("＠SUM(A1)", true),
+            ("\u{3000}=1+1", true),
+            ("\u{FEFF}=1+1", true),
+            ("\u{200B}@SUM(A1)", true),
+            (" \u{3000} +1", true),
+            ("\n=1+1", true),
+            ("\u{3000}山田", false),
+            ("山田＝太郎", false),
+        ] {
+            let row = Row::new("K0000009").with(|r| r.name = name.into()).build();
+            let expected = if guarded {
+                format!("'{name}")
+            } else {
+                name.to_string()
+            };
+            assert_eq!(cell(&row, "name"), expected, "{name:?}");
+        }
     }
 
     #[test]

@@ -52,7 +52,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .limit(FORM_LIMIT)
             .error_handler(|err, _| {
                 AppError::bad_request(crate::domain::messages::InputMsg::BadForm {
-                    detail: err.to_string(),
+                    detail: crate::http::redact::serde_detail(&err.to_string()),
                 })
                 .into()
             }),

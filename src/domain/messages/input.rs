@@ -27,6 +27,12 @@ pub enum InputMsg {
         field: String,
         position: usize,
     },
+    /// A bidi control, zero-width or other invisible format character, or
+    /// a line/paragraph separator: what a page would show differently.
+    FieldInvisibleCharacterAt {
+        field: String,
+        position: usize,
+    },
     FieldUntrimmed {
         field: String,
     },
@@ -44,6 +50,8 @@ pub enum InputMsg {
     VolumeRange,
     AsymptomaticWithOnset,
     BirthAfterCollection,
+    /// A birth date on or before 1900-01-01, or after today.
+    BirthDateOutOfRange,
     NoMidnight {
         date: NaiveDate,
     },
@@ -160,6 +168,15 @@ impl InputMsg {
                     "{f} contains a control character at position {position}"
                 )
             }
+            FieldInvisibleCharacterAt { field, position } => {
+                let f = field_name(field, lang);
+                let n = position + 1;
+                say!(
+                    lang,
+                    "{f}の{n}文字目に表示されない文字（書式制御文字・改行区切り）が含まれています",
+                    "{f} contains an invisible formatting character or line separator at position {position}"
+                )
+            }
             FieldUntrimmed { field } => {
                 let f = field_name(field, lang);
                 say!(lang, "{f}の前後に空白があります", "{f} has leading or trailing spaces")
@@ -171,11 +188,21 @@ impl InputMsg {
             } => {
                 let f = field_name(field, lang);
                 let a = allowed.join(", ");
-                say!(
-                    lang,
-                    "{f}の値 {value:?} は使えません（使える値: {a}）",
-                    "{f} {value:?} is not one of: {a}"
-                )
+                // A value that is no code (a name, a phone number typed in
+                // the wrong field) is not repeated back.
+                if crate::domain::text::looks_like_code(value) {
+                    say!(
+                        lang,
+                        "{f}の値 {value:?} は使えません（使える値: {a}）",
+                        "{f} {value:?} is not one of: {a}"
+                    )
+                } else {
+                    say!(
+                        lang,
+                        "{f}の値は使えません（使える値: {a}）",
+                        "{f} is not one of: {a}"
+                    )
+                }
             }
             LimitRange { min, max } => say!(
                 lang,
@@ -201,6 +228,11 @@ impl InputMsg {
                 lang,
                 "生年月日が採取日より後になっています",
                 "patient.birth_date is after the collection date"
+            ),
+            BirthDateOutOfRange => say!(
+                lang,
+                "生年月日は1900年1月1日より後、今日までの日付で入力してください",
+                "patient.birth_date must be after 1900-01-01 and not in the future"
             ),
             NoMidnight { date } => say!(
                 lang,
@@ -394,13 +426,14 @@ impl InputMsg {
             | FieldTooManyBytes { field, .. }
             | FieldControlCharacter { field }
             | FieldControlCharacterAt { field, .. }
+            | FieldInvisibleCharacterAt { field, .. }
             | FieldUntrimmed { field }
             | NotOneOf { field, .. } => Some(field),
             KitNotAScan | KitLabelWithoutGtin { .. } | KitExpiryNotADate { .. } => Some("kit"),
             VolumeRange => Some("volume_ml"),
             ScanControlCharacters => Some("data"),
             AsymptomaticWithOnset => Some("onset_date"),
-            BirthAfterCollection => Some("patient.birth_date"),
+            BirthAfterCollection | BirthDateOutOfRange => Some("patient.birth_date"),
             _ => None,
         }
     }
@@ -431,6 +464,10 @@ pub(super) fn samples() -> Vec<InputMsg> {
             field: "specimen_id".into(),
             position: 2,
         },
+        FieldInvisibleCharacterAt {
+            field: f(),
+            position: 3,
+        },
         FieldUntrimmed {
             field: "name".into(),
         },
@@ -444,6 +481,7 @@ pub(super) fn samples() -> Vec<InputMsg> {
         VolumeRange,
         AsymptomaticWithOnset,
         BirthAfterCollection,
+        BirthDateOutOfRange,
         NoMidnight { date: day },
         DateOutOfRange { date: day },
         DispatchInFuture,
@@ -511,6 +549,7 @@ pub(super) fn samples() -> Vec<InputMsg> {
             | FieldTooManyBytes { .. }
             | FieldControlCharacter { .. }
             | FieldControlCharacterAt { .. }
+            | FieldInvisibleCharacterAt { .. }
             | FieldUntrimmed { .. }
             | NotOneOf { .. }
             | LimitRange { .. }
@@ -518,6 +557,7 @@ pub(super) fn samples() -> Vec<InputMsg> {
             | VolumeRange
             | AsymptomaticWithOnset
             | BirthAfterCollection
+            | BirthDateOutOfRange
             | NoMidnight { .. }
             | DateOutOfRange { .. }
             | DispatchInFuture
