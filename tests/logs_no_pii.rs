@@ -38,6 +38,9 @@ const SECRETS: [&str; 8] = [
     "81399990000",
 ];
 
+/// A path, its query and the status the API answers (pages: any).
+type Search<'a> = (&'a str, &'a [(&'a str, &'a str)], u16);
+
 /// `text` as a URL's query or path carries it: every byte but the
 /// unreserved ones as `%XX`, a space as `+` or as `%20`.
 fn url_encoded(text: &str, space: &str) -> String {
@@ -194,7 +197,7 @@ async fn a_busy_server_at_trace_level_logs_no_patient_name_birth_date_address_ph
             .bearer_auth(&token)
             .send()
     };
-    let queries: [(&str, &[(&str, &str)], u16); 7] = [
+    let queries: [Search; 7] = [
         ("/api/v1/specimens", &[("patient_id", "P-PII")], 200),
         ("/api/v1/specimens", &[("collected_on", SECRETS[0])], 400),
         ("/api/v1/specimens", &[("status", SECRETS[3])], 400),

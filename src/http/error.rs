@@ -67,7 +67,9 @@ pub struct ErrorDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
     /// For 400 `invalid_barcode`: the AI and the 0-based position in its
-    /// value (or in the input) where the GS1 data breaks a rule.
+    /// value (or in the input) where the GS1 data breaks a rule. For 400
+    /// `invalid_input` on a control, bidi, zero-width or line-separator
+    /// character: its 0-based position (in characters) in `field`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ai: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -126,7 +126,7 @@ fn replacement_header(list: &[Replacement]) -> String {
             format!(
                 "{} {} U+{:04X}",
                 header_safe(&r.specimen_id),
-                header_safe(&r.column),
+                header_safe(r.column),
                 u32::from(r.character)
             )
         })
