@@ -57,7 +57,7 @@ fn url_encoded(text: &str, space: &str) -> String {
 async fn a_busy_server_at_trace_level_logs_no_patient_name_birth_date_address_phone_or_number() {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::write(dir.path().join("kentai.toml"), CONFIG).expect("config");
-    let (database, _db) = common::test_database();
+    let (database, db) = common::test_database();
     let mut child = Command::new(env!("CARGO_BIN_EXE_kentai"))
         .args(["serve", "--bind", "127.0.0.1:0", "--config", "kentai.toml"])
         .arg("--database")
@@ -296,6 +296,11 @@ async fn a_busy_server_at_trace_level_logs_no_patient_name_birth_date_address_ph
     // keys and the patient route.
     assert!(log.contains("/api/v1/specimens"), "{log}");
     assert!(log.contains("TRACE"), "{log}");
+    let backend = match &db {
+        common::TestDb::Sqlite(_) => "database=sqlite",
+        common::TestDb::Postgres { .. } => "database=postgres",
+    };
+    assert!(log.contains(backend), "not on {backend}: {log}");
     assert!(log.contains("/api/v1/specimens?patient_id=…"), "{log}");
     assert!(log.contains("/api/v1/patients/…"), "{log}");
     for secret in SECRETS {
