@@ -40,6 +40,8 @@ pub enum InputMsg {
         min: i64,
         max: i64,
     },
+    /// Facilities to read were given for a user that is not a health centre's.
+    FacilitiesOnlyForHealthCentre,
     KitNotAScan,
     VolumeRange,
     AsymptomaticWithOnset,
@@ -181,6 +183,11 @@ impl InputMsg {
                 lang,
                 "limit は{min}から{max}の間で指定してください",
                 "limit must be between {min} and {max}"
+            ),
+            FacilitiesOnlyForHealthCentre => say!(
+                lang,
+                "読める施設（facilities）を指定できるのは保健所（health_centre）の利用者だけです",
+                "only a health_centre user may be granted facilities to read"
             ),
             KitNotAScan => say!(
                 lang,
@@ -396,6 +403,7 @@ impl InputMsg {
             | FieldControlCharacterAt { field, .. }
             | FieldUntrimmed { field }
             | NotOneOf { field, .. } => Some(field),
+            FacilitiesOnlyForHealthCentre => Some("facilities"),
             KitNotAScan | KitLabelWithoutGtin { .. } | KitExpiryNotADate { .. } => Some("kit"),
             VolumeRange => Some("volume_ml"),
             ScanControlCharacters => Some("data"),
@@ -440,6 +448,7 @@ pub(super) fn samples() -> Vec<InputMsg> {
             allowed: allowed(&["open", "dispatched"]),
         },
         LimitRange { min: 1, max: 1000 },
+        FacilitiesOnlyForHealthCentre,
         KitNotAScan,
         VolumeRange,
         AsymptomaticWithOnset,
@@ -514,6 +523,7 @@ pub(super) fn samples() -> Vec<InputMsg> {
             | FieldUntrimmed { .. }
             | NotOneOf { .. }
             | LimitRange { .. }
+            | FacilitiesOnlyForHealthCentre
             | KitNotAScan
             | VolumeRange
             | AsymptomaticWithOnset
