@@ -384,25 +384,30 @@ fn run(cli: Cli) -> Result<(), Failure> {
             }
         }
         Command::User {
-            command: UserCommand::Add {
-                name,
-                role,
-                facilities,
-            },
+            command:
+                UserCommand::Add {
+                    name,
+                    role,
+                    facilities,
+                },
         } => {
             let store = Store::open(&config.database)?;
             store.migrate()?;
             let ctx = Ctx::new(store, config).map_err(bad_input)?;
             kentai::actions::users::adopt_unassigned(&ctx)?;
-            let created = create_user(&ctx, &Actor::system(), &NewUserRequest {
-                name,
-                role,
-                facilities,
-            })
-                .map_err(|e| match e {
-                    ActionError::Invalid(_) | ActionError::Conflict(_) => bad_input(e),
-                    other => other.into(),
-                })?;
+            let created = create_user(
+                &ctx,
+                &Actor::system(),
+                &NewUserRequest {
+                    name,
+                    role,
+                    facilities,
+                },
+            )
+            .map_err(|e| match e {
+                ActionError::Invalid(_) | ActionError::Conflict(_) => bad_input(e),
+                other => other.into(),
+            })?;
             let mut out = output::stdout();
             writeln!(
                 out,

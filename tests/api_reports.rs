@@ -701,6 +701,9 @@ async fn kentai_report_hersys_writes_the_same_report_on_stdout() {
             &url,
         ])
         .env_remove("KENTAI_CONFIG")
+        // The CLI reports the facility its configuration names, as the
+        // server does.
+        .env("KENTAI_SITE__FACILITY_CODE", app.ctx.facility())
         .current_dir(std::env::temp_dir())
         .output()
         .unwrap();

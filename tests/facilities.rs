@@ -18,7 +18,9 @@ async fn two_clinics() -> (TestApp, TestApp) {
     let a = spawn_app().await;
     let b = a.neighbour(CLINIC_B).await;
     let reception = a.token(Role::Reception);
-    let (status, body) = a.register(&reception, &registration("A-0001", "saliva", 2)).await;
+    let (status, body) = a
+        .register(&reception, &registration("A-0001", "saliva", 2))
+        .await;
     assert_eq!(status, 201, "{body}");
     (a, b)
 }
@@ -93,7 +95,9 @@ async fn a_taken_tube_id_is_a_conflict_at_the_other_clinic_never_a_disclosure() 
     let reception_b = b.token(Role::Reception);
     // The identical body would be "the stored record" at home; here it is
     // only "taken", without A's patient.
-    let (status, body) = b.register(&reception_b, &registration("A-0001", "saliva", 2)).await;
+    let (status, body) = b
+        .register(&reception_b, &registration("A-0001", "saliva", 2))
+        .await;
     assert_eq!(status, 409, "{body}");
     assert_eq!(body["error"]["code"], "duplicate_specimen");
     assert!(!body.to_string().contains("山田"), "{body}");
@@ -103,7 +107,9 @@ async fn a_taken_tube_id_is_a_conflict_at_the_other_clinic_never_a_disclosure() 
 async fn clinic_b_reports_only_its_own_day_and_may_not_ask_for_clinic_a() {
     let (a, b) = two_clinics().await;
     let reception_b = b.token(Role::Reception);
-    let (status, _) = b.register(&reception_b, &registration("B-0001", "saliva", 2)).await;
+    let (status, _) = b
+        .register(&reception_b, &registration("B-0001", "saliva", 2))
+        .await;
     assert_eq!(status, 201);
     let health = b.token(Role::HealthCentre);
 
@@ -188,7 +194,11 @@ async fn clinic_b_admin_neither_lists_nor_disables_clinic_a_users() {
     let (status, body) = b.set_disabled(&b.admin, a_user, true).await;
     assert_eq!(status, 404, "{body}");
     let (status, _) = b
-        .post(&format!("/api/v1/users/{a_user}/token"), &b.admin, &json!({}))
+        .post(
+            &format!("/api/v1/users/{a_user}/token"),
+            &b.admin,
+            &json!({}),
+        )
         .await;
     assert_eq!(status, 404);
     // A user name is unique across the database: B cannot take "suzuki".
@@ -226,11 +236,16 @@ async fn clinic_a_locations_and_packages_do_not_exist_for_clinic_b() {
         )
         .await;
     assert_eq!(status, 201, "{package}");
-    let package_id = package["package_id"].as_str().expect("package id").to_string();
+    let package_id = package["package_id"]
+        .as_str()
+        .expect("package id")
+        .to_string();
 
     let reception_b = b.token(Role::Reception);
     let lab_b = b.token(Role::Lab);
-    let (status, _) = b.register(&reception_b, &registration("B-0002", "saliva", 2)).await;
+    let (status, _) = b
+        .register(&reception_b, &registration("B-0002", "saliva", 2))
+        .await;
     assert_eq!(status, 201);
     let (status, body) = b
         .post(
@@ -273,7 +288,9 @@ async fn a_scan_of_clinic_a_tube_at_clinic_b_desk_is_unknown_there() {
     let a = common::spawn_app_with(common::with_stations).await;
     let b = a.neighbour(CLINIC_B).await;
     let reception_a = a.token(Role::Reception);
-    let (status, _) = a.register(&reception_a, &registration("A-0009", "saliva", 2)).await;
+    let (status, _) = a
+        .register(&reception_a, &registration("A-0009", "saliva", 2))
+        .await;
     assert_eq!(status, 201);
     let station = a.ctx.config.stations[0].name.clone();
     let reception_b = b.token(Role::Reception);
@@ -308,12 +325,12 @@ async fn rows_from_before_facilities_are_adopted_by_the_site_that_starts_first()
     let ctx = kentai::actions::Ctx::new(unset.ctx.store.clone(), config).expect("ctx");
     let moved = kentai::actions::users::adopt_unassigned(&ctx).expect("adopt");
     assert!(moved >= 4, "users, patient, specimen, location: {moved}");
-    let specimen = kentai::actions::specimens::get(
-        &ctx,
-        &kentai::actions::Actor::system(),
-        "OLD-1",
-    )
-    .expect("the adopting facility reads its old tube");
+    let specimen =
+        kentai::actions::specimens::get(&ctx, &kentai::actions::Actor::system(), "OLD-1")
+            .expect("the adopting facility reads its old tube");
     assert_eq!(specimen.facility_code, "1330000003");
-    assert_eq!(kentai::actions::users::adopt_unassigned(&ctx).expect("again"), 0);
+    assert_eq!(
+        kentai::actions::users::adopt_unassigned(&ctx).expect("again"),
+        0
+    );
 }

@@ -1041,7 +1041,10 @@ async fn the_health_centre_page_lists_the_days_rows_in_the_reports_words_and_lin
     // This server's facility, named, keeps the rows and the downloads;
     // another facility's records are not this server's to show.
     let (_, html) = app
-        .page(&health, &format!("/reports?date={today}&facility=1310000001"))
+        .page(
+            &health,
+            &format!("/reports?date={today}&facility=1310000001"),
+        )
         .await;
     assert!(html.contains("DAY-1"));
     assert!(html.contains("facility=1310000001&amp;format=json"));
@@ -1053,7 +1056,10 @@ async fn the_health_centre_page_lists_the_days_rows_in_the_reports_words_and_lin
         .await;
     assert_eq!(status, 403, "{html}");
     assert!(!html.contains("DAY-1"));
-    assert!(html.contains("施設 ELSEWHERE の記録はこのサーバーでは読めません"), "{html}");
+    assert!(
+        html.contains("施設 ELSEWHERE の記録はこのサーバーでは読めません"),
+        "{html}"
+    );
     // The day the old specimen was collected lists it, pending.
     let old_day = three_days_ago
         .with_timezone(&chrono_tz::Asia::Tokyo)

@@ -317,19 +317,15 @@ fn lock_package(ctx: &Ctx, c: &mut DbConnection, id: &str) -> Result<PackageRow,
             .find(id)
             .filter(packages::facility_code.eq(ctx.facility())),
     )
-        .set(packages::status.eq(packages::status))
-        .execute(c)?;
+    .set(packages::status.eq(packages::status))
+    .execute(c)?;
     if touched == 0 {
         return Err(unknown_package(id));
     }
     package_row(ctx, c, id)
 }
 
-fn lock_open_package(
-    ctx: &Ctx,
-    c: &mut DbConnection,
-    id: &str,
-) -> Result<PackageRow, ActionError> {
+fn lock_open_package(ctx: &Ctx, c: &mut DbConnection, id: &str) -> Result<PackageRow, ActionError> {
     let row = lock_package(ctx, c, id)?;
     if row.status != OPEN {
         return Err(dispatched(&row));

@@ -17,8 +17,8 @@ use crate::domain::roles::{Action, Role};
 use crate::domain::{Notice, RuleCode};
 use crate::store::models::{NewUser, UserRow};
 use crate::store::schema::{sessions, user_facilities, users};
-use crate::tokens::{generate_token, hash_token, hashes_match};
 use crate::store::DbConnection;
+use crate::tokens::{generate_token, hash_token, hashes_match};
 use chrono::{DateTime, FixedOffset};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -177,7 +177,9 @@ pub fn create_user(
         }));
     }
     if !req.facilities.is_empty() && req.role != Role::HealthCentre {
-        return Err(ActionError::invalid(InputMsg::FacilitiesOnlyForHealthCentre));
+        return Err(ActionError::invalid(
+            InputMsg::FacilitiesOnlyForHealthCentre,
+        ));
     }
     for code in &req.facilities {
         check_text("facilities", code, 64)?;

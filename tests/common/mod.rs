@@ -46,7 +46,10 @@ pub struct TestApp {
 
 pub enum TestDb {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
-    Postgres { admin_url: String, name: String },
+    Postgres {
+        admin_url: String,
+        name: String,
+    },
     /// Another server's database, dropped with that server's test app.
     Shared,
 }
@@ -171,13 +174,17 @@ impl TestApp {
             role.code(),
             &kentai::tokens::generate_token()[3..11]
         );
-        create_user(&self.ctx, &Actor::system(), &NewUserRequest {
+        create_user(
+            &self.ctx,
+            &Actor::system(),
+            &NewUserRequest {
                 name,
                 role,
                 facilities: Vec::new(),
-            })
-            .expect("create user")
-            .token
+            },
+        )
+        .expect("create user")
+        .token
     }
 
     pub fn url(&self, path: &str) -> String {
