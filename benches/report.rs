@@ -173,6 +173,7 @@ fn fill(url: &str, day: NaiveDate, n: usize) -> String {
         &NewUserRequest {
             name: "health".into(),
             role: Role::HealthCentre,
+            facilities: Vec::new(),
         },
     )
     .expect("user")
@@ -183,6 +184,7 @@ fn fill(url: &str, day: NaiveDate, n: usize) -> String {
         &NewUserRequest {
             name: "bulk".into(),
             role: Role::Lab,
+            facilities: Vec::new(),
         },
     )
     .expect("user")

@@ -181,6 +181,10 @@ enum UserCommand {
         name: String,
         #[arg(long, value_parser = parse_role)]
         role: Role,
+        /// For a health_centre user: another facility code whose server
+        /// accepts its token too (repeat for several)
+        #[arg(long = "facility", value_name = "CODE")]
+        facilities: Vec<String>,
     },
 }
 
@@ -390,16 +394,30 @@ fn run(cli: Cli) -> Result<(), Failure> {
             }
         }
         Command::User {
-            command: UserCommand::Add { name, role },
+            command:
+                UserCommand::Add {
+                    name,
+                    role,
+                    facilities,
+                },
         } => {
             let store = Store::open(&config.database)?;
             store.migrate()?;
             let ctx = Ctx::new(store, config).map_err(bad_input)?;
-            let created = create_user(&ctx, &Actor::system(), &NewUserRequest { name, role })
-                .map_err(|e| match e {
-                    ActionError::Invalid(_) | ActionError::Conflict(_) => bad_input(e),
-                    other => other.into(),
-                })?;
+            kentai::actions::users::adopt_unassigned(&ctx)?;
+            let created = create_user(
+                &ctx,
+                &Actor::system(),
+                &NewUserRequest {
+                    name,
+                    role,
+                    facilities,
+                },
+            )
+            .map_err(|e| match e {
+                ActionError::Invalid(_) | ActionError::Conflict(_) => bad_input(e),
+                other => other.into(),
+            })?;
             let mut out = output::stdout();
             writeln!(
                 out,
@@ -754,6 +772,7 @@ fn report(config: Config, command: ReportCommand) -> Result<(), Failure> {
     let store = Store::open(&config.database)?;
     store.migrate()?;
     let ctx = Ctx::new(store, config).map_err(bad_input)?;
+    kentai::actions::users::adopt_unassigned(&ctx)?;
     let as_input = |e: ActionError| match e {
         ActionError::Invalid(_) | ActionError::Forbidden(_) => bad_input(e),
         other => other.into(),

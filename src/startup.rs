@@ -73,6 +73,14 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("cannot bind {}: {e}", config.bind))?;
         let port = listener.local_addr()?.port();
         let ctx = Ctx::new(store, config)?;
+        let adopted = users::adopt_unassigned(&ctx)?;
+        if adopted > 0 {
+            tracing::info!(
+                adopted,
+                facility = ctx.facility(),
+                "rows from before facilities given to this site's facility"
+            );
+        }
         let admin_token = users::bootstrap_admin(&ctx)?;
         // Scans journalled by an earlier run are processed before anything
         // new is read.

@@ -1644,3 +1644,58 @@ fn kentai_user_add_prints_a_working_token_alone_on_the_last_line() {
     let out = kentai(dir.path(), &["--database", &url, "migrate"]);
     assert_eq!(out.status.code(), Some(0), "{:?}", out);
 }
+
+#[test]
+fn kentai_user_add_grants_a_health_centre_user_other_facilities_and_nobody_else() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("k.db").display());
+    let out = kentai(
+        dir.path(),
+        &[
+            "--database",
+            &url,
+            "user",
+            "add",
+            "hokenjo",
+            "--role",
+            "health_centre",
+            "--facility",
+            "1320000002",
+            "--facility",
+            "1330000003",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let token = String::from_utf8(out.stdout).expect("utf-8");
+    let token = token.lines().last().expect("token line").to_string();
+    // The server of a granted facility accepts the token; another does not.
+    let store = kentai::store::Store::open(&url).expect("open");
+    for (facility, accepted) in [
+        ("1320000002", true),
+        ("1330000003", true),
+        ("1340000004", false),
+    ] {
+        let mut config = kentai::config::Config::default();
+        config.site.facility_code = facility.into();
+        let ctx = kentai::actions::Ctx::new(store.clone(), config).expect("ctx");
+        let actor = kentai::actions::users::authenticate(&ctx, &token).expect("authenticate");
+        assert_eq!(actor.is_some(), accepted, "{facility}");
+    }
+    // A clerk is never granted another facility: bad input, nothing made.
+    let out = kentai(
+        dir.path(),
+        &[
+            "--database",
+            &url,
+            "user",
+            "add",
+            "clerk",
+            "--role",
+            "reception",
+            "--facility",
+            "1320000002",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("kt_"));
+}

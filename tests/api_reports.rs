@@ -568,7 +568,7 @@ async fn report_negatives_off_leaves_out_rows_there_only_for_a_negative_result()
 }
 
 #[tokio::test]
-async fn the_report_can_be_filtered_by_facility() {
+async fn the_report_holds_only_this_facility_and_refuses_another() {
     let app = app().await;
     the_day(&app).await;
     app.ctx
@@ -582,13 +582,20 @@ async fn the_report_can_be_filtered_by_facility() {
         })
         .unwrap();
     let admin = app.admin.clone();
-    let other = json_report(&app, &admin, "&facility=1320000002").await;
-    assert_eq!(other["count"], 1);
-    assert_eq!(other["rows"][0]["specimen_id"], "R-02");
-    assert_eq!(other["rows"][0]["facility_code"], "1320000002");
     let ours = json_report(&app, &admin, "&facility=1310000001").await;
     assert_eq!(ours["count"], 10);
-    assert_eq!(json_report(&app, &admin, "").await["count"], 11);
+    assert_eq!(json_report(&app, &admin, "").await["count"], 10);
+    let (status, body) = app
+        .get(
+            &format!(
+                "/api/v1/reports/hersys?date={}&format=json&facility=1320000002",
+                day()
+            ),
+            &admin,
+        )
+        .await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["error"]["code"], "forbidden");
 }
 
 #[tokio::test]
@@ -694,6 +701,9 @@ async fn kentai_report_hersys_writes_the_same_report_on_stdout() {
             &url,
         ])
         .env_remove("KENTAI_CONFIG")
+        // The CLI reports the facility its configuration names, as the
+        // server does.
+        .env("KENTAI_SITE__FACILITY_CODE", app.ctx.facility())
         .current_dir(std::env::temp_dir())
         .output()
         .unwrap();

@@ -126,6 +126,7 @@ fn an_upgraded_database_keeps_its_patients_and_gives_each_a_first_version() {
         &NewUserRequest {
             name: "lab".into(),
             role: Role::Lab,
+            facilities: Vec::new(),
         },
     )
     .expect("user")

@@ -1038,16 +1038,28 @@ async fn the_health_centre_page_lists_the_days_rows_in_the_reports_words_and_lin
     }
     assert!(html.contains(&format!("href=\"/reports/summary?date={today}\"")));
     assert!(!html.contains("format=html"), "the summary is a page now");
-    // The facility narrows the rows and the downloads alike.
+    // This server's facility, named, keeps the rows and the downloads;
+    // another facility's records are not this server's to show.
     let (_, html) = app
+        .page(
+            &health,
+            &format!("/reports?date={today}&facility=1310000001"),
+        )
+        .await;
+    assert!(html.contains("DAY-1"));
+    assert!(html.contains("facility=1310000001&amp;format=json"));
+    let (status, html) = app
         .page(
             &health,
             &format!("/reports?date={today}&facility=ELSEWHERE"),
         )
         .await;
+    assert_eq!(status, 403, "{html}");
     assert!(!html.contains("DAY-1"));
-    assert!(html.contains("id=\"rows-count\">0件"));
-    assert!(html.contains("facility=ELSEWHERE&amp;format=json"));
+    assert!(
+        html.contains("施設 ELSEWHERE の記録はこのサーバーでは読めません"),
+        "{html}"
+    );
     // The day the old specimen was collected lists it, pending.
     let old_day = three_days_ago
         .with_timezone(&chrono_tz::Asia::Tokyo)
@@ -1215,7 +1227,7 @@ async fn the_summary_is_a_printable_page_inside_the_site_with_the_way_back() {
     registered_now(&app, "SUM-1", "集計 太郎").await;
     let today = tokyo_today();
     let health = app.sign_in(&app.token(Role::HealthCentre)).await;
-    let path = format!("/reports/summary?date={today}&facility=TEST");
+    let path = format!("/reports/summary?date={today}&facility=1310000001");
     let (status, html) = app.page(&health, &path).await;
     assert_eq!(status, 200, "{html}");
     assert!(html.starts_with("<!DOCTYPE html><html lang=\"ja\">"));
@@ -1224,7 +1236,9 @@ async fn the_summary_is_a_printable_page_inside_the_site_with_the_way_back() {
     assert!(html.contains("href=\"/reports\" aria-current=\"page\""));
     assert!(html.contains("<main id=\"main\""));
     // The way back to the same day and facility, and a print button.
-    assert!(html.contains(&format!("href=\"/reports?date={today}&amp;facility=TEST\"")));
+    assert!(html.contains(&format!(
+        "href=\"/reports?date={today}&amp;facility=1310000001\""
+    )));
     assert!(html.contains("data-print"));
     assert!(html.contains("/assets/print.js?v="));
     // The table in words.

@@ -75,6 +75,7 @@ pub fn serve(url: String, role: Role, adjust: impl FnOnce(&mut Config)) -> (Stri
         &NewUserRequest {
             name: "bench".into(),
             role,
+            facilities: Vec::new(),
         },
     )
     .expect("user")

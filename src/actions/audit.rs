@@ -263,7 +263,9 @@ pub struct AuditEntry {
     pub after: Option<serde_json::Value>,
 }
 
-/// The newest entries first, optionally for one entity.
+/// The newest entries first, optionally for one entity: those written by
+/// this facility's users or by kentai itself (another clinic sharing the
+/// database keeps its entries, which hold its patients, to itself).
 pub fn list(
     ctx: &super::Ctx,
     entity: Option<&str>,
@@ -271,7 +273,18 @@ pub fn list(
     limit: i64,
 ) -> Result<Vec<AuditEntry>, ActionError> {
     let rows: Vec<AuditRow> = ctx.store.read(|c| {
-        let mut q = audit_log::table.select(AuditRow::as_select()).into_boxed();
+        use crate::store::schema::users;
+        let ours = users::table
+            .filter(users::facility_code.eq(ctx.facility().to_string()))
+            .select(users::id);
+        let mut q = audit_log::table
+            .filter(
+                audit_log::user_ref
+                    .is_null()
+                    .or(audit_log::user_ref.eq_any(ours.nullable())),
+            )
+            .select(AuditRow::as_select())
+            .into_boxed();
         if let Some(e) = entity {
             q = q.filter(audit_log::entity.eq(e.to_string()));
         }

@@ -346,6 +346,7 @@ fn assess(
         names.push(name);
     }
     let tubes: HashMap<String, SpecimenRow> = specimens::table
+        .filter(specimens::facility_code.eq(ctx.facility()))
         .filter(specimens::specimen_id.eq_any(&names))
         .select(SpecimenRow::as_select())
         .load::<SpecimenRow>(c)?
@@ -527,6 +528,7 @@ pub fn preview(
     let import_id = hash[..20].to_string();
     ctx.write(|c| {
         let stored: Option<ResultImportRow> = result_imports::table
+            .filter(result_imports::facility_code.eq(ctx.facility()))
             .filter(result_imports::content_hash.eq(&hash))
             .select(ResultImportRow::as_select())
             .first(c)
@@ -567,8 +569,14 @@ pub fn preview(
             created_at: naive(now),
             committed_by: None,
             committed_at: None,
+            facility_code: ctx.facility().to_string(),
         };
-        diesel::delete(result_imports::table.find(&import_id)).execute(c)?;
+        diesel::delete(
+            result_imports::table
+                .find(&import_id)
+                .filter(result_imports::facility_code.eq(ctx.facility())),
+        )
+        .execute(c)?;
         diesel::insert_into(result_imports::table)
             .values(&row)
             .execute(c)?;
@@ -591,9 +599,14 @@ fn stored_preview(ctx: &Ctx, row: &ResultImportRow) -> Result<Preview, ActionErr
     Ok(preview)
 }
 
-fn load_import(c: &mut DbConnection, import_id: &str) -> Result<ResultImportRow, ActionError> {
+fn load_import(
+    ctx: &Ctx,
+    c: &mut DbConnection,
+    import_id: &str,
+) -> Result<ResultImportRow, ActionError> {
     result_imports::table
         .find(import_id)
+        .filter(result_imports::facility_code.eq(ctx.facility()))
         .select(ResultImportRow::as_select())
         .first(c)
         .optional()?
@@ -611,7 +624,7 @@ fn load_import(c: &mut DbConnection, import_id: &str) -> Result<ResultImportRow,
 pub fn get(ctx: &Ctx, actor: &Actor, import_id: &str) -> Result<Preview, ActionError> {
     actor.require(Action::RecordResult)?;
     ctx.store.read(|c| {
-        let row = load_import(c, import_id)?;
+        let row = load_import(ctx, c, import_id)?;
         stored_preview(ctx, &row)
     })
 }
@@ -633,7 +646,7 @@ pub fn commit(
         }
     }
     ctx.write(|c| {
-        let stored = load_import(c, import_id)?;
+        let stored = load_import(ctx, c, import_id)?;
         let mut preview = stored_preview(ctx, &stored)?;
         if stored.status == "committed" {
             return Ok(CommitAnswer {
@@ -715,7 +728,7 @@ pub fn commit(
                 done.unchanged += 1;
                 continue;
             }
-            let specimen = specimen_row(c, specimen_id)?;
+            let specimen = specimen_row(ctx, c, specimen_id)?;
             let entry = Entry {
                 method: Some(assay.method),
                 reason: decision.and_then(|d| d.reason.clone()),

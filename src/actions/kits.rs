@@ -333,6 +333,7 @@ pub fn lot_specimens(
         .map_err(bad_gtin)?;
     ctx.store.read(|c| {
         let mut q = specimens::table
+            .filter(specimens::facility_code.eq(ctx.facility()))
             .filter(specimens::kit_lot.eq(lot))
             .select(SpecimenRow::as_select())
             .into_boxed();

@@ -40,8 +40,18 @@ pub fn create(
     check_text("name", &req.name, 200)?;
     let code = req.code.as_str();
     ctx.write(|c| {
-        if let Some(row) = find_row(c, code)? {
-            if row.name == req.name && row.storage_class == req.storage_class.code() {
+        // Codes are unique across a shared database: another facility's
+        // location holds this code, so it is taken (and not shown).
+        let holder: Option<LocationRow> = locations::table
+            .find(code)
+            .select(LocationRow::as_select())
+            .first(c)
+            .optional()?;
+        if let Some(row) = holder {
+            if row.facility_code == ctx.facility()
+                && row.name == req.name
+                && row.storage_class == req.storage_class.code()
+            {
                 return Ok(Created {
                     value: location_view(ctx, row),
                     created: false,
@@ -58,6 +68,7 @@ pub fn create(
             storage_class: req.storage_class.code().to_string(),
             created_by: actor.user_ref(),
             created_at: naive(now),
+            facility_code: ctx.facility().to_string(),
         };
         diesel::insert_into(locations::table)
             .values(&row)
@@ -82,6 +93,7 @@ pub fn list(ctx: &Ctx, actor: &Actor) -> Result<Vec<LocationView>, ActionError> 
     actor.require(Action::ReadLocations)?;
     let rows: Vec<LocationRow> = ctx.store.read(|c| {
         locations::table
+            .filter(locations::facility_code.eq(ctx.facility()))
             .order(locations::code)
             .select(LocationRow::as_select())
             .load(c)
@@ -99,18 +111,20 @@ pub fn unknown_location(code: &str) -> ActionError {
 
 pub fn get(ctx: &Ctx, actor: &Actor, code: &str) -> Result<LocationView, ActionError> {
     actor.require(Action::ReadLocations)?;
-    let row = ctx.store.read(|c| find_row(c, code))?;
+    let row = ctx.store.read(|c| find_row(ctx, c, code))?;
     row.map(|r| location_view(ctx, r))
         .ok_or_else(|| unknown_location(code))
 }
 
-/// The location with this barcode, if there is one.
+/// This facility's location with this barcode, if there is one.
 pub(crate) fn find_row(
+    ctx: &Ctx,
     conn: &mut crate::store::DbConnection,
     code: &str,
 ) -> Result<Option<LocationRow>, ActionError> {
     Ok(locations::table
         .find(code)
+        .filter(locations::facility_code.eq(ctx.facility()))
         .select(LocationRow::as_select())
         .first(conn)
         .optional()?)

@@ -168,6 +168,32 @@ impl Ctx {
         })
     }
 
+    /// The facility this server serves: every read and write is scoped to
+    /// it, so two clinics sharing one database never see each other's
+    /// patients, specimens, locations or packages.
+    pub fn facility(&self) -> &str {
+        &self.config.site.facility_code
+    }
+
+    /// The facility a read asks for (`?facility=`), checked: this server's
+    /// when none is named; 403 `forbidden` for any other, whoever asks (a
+    /// health centre reads another clinic on that clinic's server).
+    pub fn facility_in_scope(&self, requested: Option<&str>) -> Result<String, ActionError> {
+        match requested {
+            None => Ok(self.facility().to_string()),
+            Some(f) if f == self.facility() => Ok(f.to_string()),
+            Some(f) => {
+                check_text("facility", f, 64)?;
+                Err(ActionError::Forbidden(
+                    RecordMsg::OtherFacility {
+                        facility: f.to_string(),
+                    }
+                    .into(),
+                ))
+            }
+        }
+    }
+
     /// A write transaction retried when it lost a race on a unique key
     /// (two clients registering the same tube at once on PostgreSQL): the
     /// retry sees the winner's row and answers as for a re-post.

@@ -296,9 +296,11 @@ fn dispatched(row: &PackageRow) -> ActionError {
     ))
 }
 
-fn package_row(c: &mut DbConnection, id: &str) -> Result<PackageRow, ActionError> {
+/// A package of this server's facility; another facility's is unknown here.
+fn package_row(ctx: &Ctx, c: &mut DbConnection, id: &str) -> Result<PackageRow, ActionError> {
     packages::table
         .find(id)
+        .filter(packages::facility_code.eq(ctx.facility()))
         .select(PackageRow::as_select())
         .first(c)
         .optional()?
@@ -309,18 +311,22 @@ fn package_row(c: &mut DbConnection, id: &str) -> Result<PackageRow, ActionError
 /// transaction ends (a no-op update: PostgreSQL locks the row, SQLite's
 /// writer lock already serialises), so two desks cannot interleave a tick
 /// and a dispatch.
-fn lock_package(c: &mut DbConnection, id: &str) -> Result<PackageRow, ActionError> {
-    let touched = diesel::update(packages::table.find(id))
-        .set(packages::status.eq(packages::status))
-        .execute(c)?;
+fn lock_package(ctx: &Ctx, c: &mut DbConnection, id: &str) -> Result<PackageRow, ActionError> {
+    let touched = diesel::update(
+        packages::table
+            .find(id)
+            .filter(packages::facility_code.eq(ctx.facility())),
+    )
+    .set(packages::status.eq(packages::status))
+    .execute(c)?;
     if touched == 0 {
         return Err(unknown_package(id));
     }
-    package_row(c, id)
+    package_row(ctx, c, id)
 }
 
-fn lock_open_package(c: &mut DbConnection, id: &str) -> Result<PackageRow, ActionError> {
-    let row = lock_package(c, id)?;
+fn lock_open_package(ctx: &Ctx, c: &mut DbConnection, id: &str) -> Result<PackageRow, ActionError> {
+    let row = lock_package(ctx, c, id)?;
     if row.status != OPEN {
         return Err(dispatched(&row));
     }
@@ -460,6 +466,7 @@ pub fn load_package(
     let missing = packaging::missing(&state);
 
     let specimen_rows: Vec<SpecimenRow> = specimens::table
+        .filter(specimens::facility_code.eq(ctx.facility()))
         .filter(specimens::specimen_id.eq_any(tubes.iter().map(|t| t.specimen_id.clone())))
         .select(SpecimenRow::as_select())
         .load(c)?;
@@ -605,7 +612,7 @@ fn reload(
     warnings: Vec<Notice>,
     created: bool,
 ) -> Result<PackageChanged, ActionError> {
-    let row = package_row(c, id)?;
+    let row = package_row(ctx, c, id)?;
     Ok(PackageChanged {
         package: load_package(ctx, c, row, now)?,
         warnings,
@@ -663,6 +670,7 @@ pub fn create(
             receipt_note: None,
             created_by: actor.user_ref(),
             created_at: naive(now),
+            facility_code: ctx.facility().to_string(),
         };
         diesel::insert_into(packages::table)
             .values(&row)
@@ -696,7 +704,7 @@ pub fn update(
     }
     check_optional_text("emergency_phone", req.emergency_phone.as_deref(), TEXT_MAX)?;
     ctx.write(|c| {
-        let row = lock_open_package(c, id)?;
+        let row = lock_open_package(ctx, c, id)?;
         let before = serde_json::json!({
             "consignee": {"name": row.consignee_name, "address": row.consignee_address, "phone": row.consignee_phone},
             "carrier": row.carrier, "packer": packer_of(&row), "emergency_phone": row.emergency_phone,
@@ -739,7 +747,7 @@ pub fn get(
 ) -> Result<PackageView, ActionError> {
     actor.require(Action::ReadPackages)?;
     ctx.store.read(|c| {
-        let row = package_row(c, id)?;
+        let row = package_row(ctx, c, id)?;
         load_package(ctx, c, row, now)
     })
 }
@@ -770,6 +778,7 @@ pub fn list(
     }
     ctx.store.read(|c| {
         let mut q = packages::table
+            .filter(packages::facility_code.eq(ctx.facility()))
             .select(PackageRow::as_select())
             .order((packages::created_at.desc(), packages::serial.desc()))
             .limit(limit)
@@ -866,8 +875,8 @@ pub fn add_specimen(
         actor.require(Action::Override)?;
     }
     ctx.write(|c| {
-        let row = lock_open_package(c, id)?;
-        let specimen = specimen_row(c, &req.specimen_id)?;
+        let row = lock_open_package(ctx, c, id)?;
+        let specimen = specimen_row(ctx, c, &req.specimen_id)?;
         let tubes = active_tubes(c, id)?;
         if tubes.iter().any(|t| t.specimen_id == specimen.specimen_id) {
             return reload(ctx, c, id, now, Vec::new(), false);
@@ -974,7 +983,7 @@ pub fn remove_specimen(
 ) -> Result<PackageChanged, ActionError> {
     actor.require(Action::PackSpecimens)?;
     ctx.write(|c| {
-        let row = lock_open_package(c, id)?;
+        let row = lock_open_package(ctx, c, id)?;
         let tube = active_tubes(c, id)?
             .into_iter()
             .find(|t| t.specimen_id == specimen_id)
@@ -1048,13 +1057,13 @@ pub fn tick(
         }));
     }
     ctx.write(|c| {
-        let row = lock_open_package(c, id)?;
+        let row = lock_open_package(ctx, c, id)?;
         let tubes = active_tubes(c, id)?;
         let targets: Vec<Option<String>> = if req.item.per_tube() {
             match &req.specimen_id {
                 Some(s) => {
                     if !tubes.iter().any(|t| &t.specimen_id == s) {
-                        specimen_row(c, s)?;
+                        specimen_row(ctx, c, s)?;
                         return Err(not_in_package(&row.package_id, s));
                     }
                     vec![Some(s.clone())]
@@ -1147,7 +1156,7 @@ pub fn dispatch(
     }
     let at = when(ctx, req.at, now, InputMsg::DispatchInFuture)?;
     ctx.write(|c| {
-        let row = lock_open_package(c, id)?;
+        let row = lock_open_package(ctx, c, id)?;
         let view = load_package(ctx, c, row.clone(), at)?;
         if !view.complete {
             return Err(ActionError::Incomplete {
@@ -1206,7 +1215,7 @@ pub fn dispatch(
             .iter()
             .filter(|t| t.override_reason.is_none())
         {
-            let specimen = specimen_row(c, &t.specimen_id)?;
+            let specimen = specimen_row(ctx, c, &t.specimen_id)?;
             let sibs = siblings(c, &specimen, &in_this)?;
             if let Decision::Refuse(n) = packaging::check_priority(
                 t.specimen_type,
@@ -1285,7 +1294,7 @@ pub fn receive(
     check_optional_text("note", req.note.as_deref(), 1000)?;
     let at = when(ctx, req.at, now, InputMsg::ReceiptInFuture)?;
     ctx.write(|c| {
-        let row = lock_package(c, id)?;
+        let row = lock_package(ctx, c, id)?;
         match row.status.as_str() {
             RECEIVED => return reload(ctx, c, id, now, Vec::new(), false),
             DISPATCHED => {}
@@ -1304,7 +1313,7 @@ pub fn receive(
         let tubes = active_tubes(c, id)?;
         for m in &req.missing {
             if !tubes.iter().any(|t| &t.specimen_id == m) {
-                specimen_row(c, m)?;
+                specimen_row(ctx, c, m)?;
                 return Err(not_in_package(&row.package_id, m));
             }
         }
@@ -1371,7 +1380,7 @@ pub fn mark_missing(
 ) -> Result<PackageChanged, ActionError> {
     actor.require(Action::ReceivePackages)?;
     ctx.write(|c| {
-        let row = lock_package(c, id)?;
+        let row = lock_package(ctx, c, id)?;
         if row.status != RECEIVED {
             return Err(ActionError::Conflict(Notice::new(
                 RuleCode::PackageNotDispatched,
@@ -1423,7 +1432,7 @@ pub fn record_consultation(
     check_optional_text("note", req.note.as_deref(), 1000)?;
     let at = when(ctx, req.at, now, InputMsg::ConsultationInFuture)?;
     ctx.write(|c| {
-        specimen_row(c, specimen_id)?;
+        specimen_row(ctx, c, specimen_id)?;
         let row = ConsultationRow {
             id: 0,
             specimen_id: specimen_id.into(),
@@ -1481,9 +1490,10 @@ fn site_date(ctx: &Ctx, t: DateTime<Utc>) -> NaiveDate {
 pub fn slip(ctx: &Ctx, actor: &Actor, id: &str, now: DateTime<Utc>) -> Result<Slip, ActionError> {
     actor.require(Action::ReadPackages)?;
     ctx.store.read(|c| {
-        let row = package_row(c, id)?;
+        let row = package_row(ctx, c, id)?;
         let view = load_package(ctx, c, row, now)?;
         let specimen_rows: Vec<SpecimenRow> = specimens::table
+            .filter(specimens::facility_code.eq(ctx.facility()))
             .filter(
                 specimens::specimen_id.eq_any(view.specimens.iter().map(|t| t.specimen_id.clone())),
             )

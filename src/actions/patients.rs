@@ -268,6 +268,7 @@ fn record(ctx: &Ctx, c: &mut DbConnection, row: PatientRow) -> Result<PatientRec
         .load(c)?;
     let names = user_names(c, versions.iter().map(|v| v.changed_by).collect())?;
     let specimens: Vec<String> = specimens::table
+        .filter(specimens::facility_code.eq(ctx.facility()))
         .filter(specimens::patient_ref.eq(row.id))
         .order(specimens::collected_at.desc())
         .select(specimens::specimen_id)

@@ -27,8 +27,8 @@ use serde::{Deserialize, Serialize};
 pub struct ReportScope {
     /// The report's day (YYYY-MM-DD, in the site's time zone).
     pub date: NaiveDate,
-    /// Only specimens registered at this facility (its `facility_code`);
-    /// all facilities when absent.
+    /// The facility whose specimens are reported (its `facility_code`):
+    /// this server's, which is also the default; any other is 403.
     #[serde(default)]
     pub facility: Option<String>,
 }
@@ -96,7 +96,7 @@ struct Line {
 }
 
 /// The day's specimens, in collection order. `$1`/`$2` are the day's
-/// bounds (UTC), `$3` the facility or NULL. The result shown is the latest
+/// bounds (UTC), `$3` the facility. The result shown is the latest
 /// released version, the one no later released version follows (an anti-join: PostgreSQL plans it in two
 /// thirds of the time of a `MAX(version)` subquery per row). Storage flags come from a
 /// window over each specimen's storage events: a thaw is a move from a
@@ -144,7 +144,7 @@ LEFT JOIN results r ON r.specimen_id = s.specimen_id AND r.status = 'released'
                     WHERE r2.specimen_id = r.specimen_id AND r2.status = 'released'
                       AND r2.version > r.version)
 LEFT JOIN storage st ON st.specimen_id = s.specimen_id
-WHERE ($3 IS NULL OR s.facility_code = $3)
+WHERE s.facility_code = $3
 ORDER BY s.collected_at, s.specimen_id
 ";
 
@@ -167,9 +167,7 @@ pub fn day_rows(
     mut each: impl FnMut(ReportRow) -> Result<(), ActionError>,
 ) -> Result<usize, ActionError> {
     actor.require(Action::ReadReports)?;
-    if let Some(f) = &scope.facility {
-        super::check_text("facility", f, 64)?;
-    }
+    let facility = ctx.facility_in_scope(scope.facility.as_deref())?;
     let (from, to) = ctx.day_range(scope.date)?;
     let report_negatives = ctx.config.policy.report_negatives;
     ctx.store.read(|c| {
@@ -189,7 +187,7 @@ pub fn day_rows(
         let query = diesel::sql_query(sql)
             .bind::<Timestamp, _>(from)
             .bind::<Timestamp, _>(to)
-            .bind::<Nullable<Text>, _>(scope.facility.clone());
+            .bind::<Text, _>(facility);
         match c {
             DbConnection::Sqlite(c) => {
                 for line in query.load_iter::<Line, diesel::connection::DefaultLoadingMode>(c)? {

@@ -136,7 +136,7 @@ pub fn record(
         ..Entry::new(req.result, super::instant(req.resulted_at))
     };
     ctx.write(|c| {
-        let specimen = specimen_row(c, specimen_id)?;
+        let specimen = specimen_row(ctx, c, specimen_id)?;
         let (row, created) = enter(ctx, c, actor, &specimen, &entry, now)?;
         let names = user_names(c, row.user_ids())?;
         Ok(Recorded {
@@ -342,7 +342,7 @@ fn decide(
 ) -> Result<Recorded, ActionError> {
     actor.require(Action::RecordResult)?;
     ctx.write(|c| {
-        specimen_row(c, specimen_id)?;
+        specimen_row(ctx, c, specimen_id)?;
         let rows = versions(c, specimen_id)?;
         let Some(mut row) = rows.iter().find(|r| r.version == version).cloned() else {
             return Err(ActionError::NotFound(Notice::new(
@@ -474,6 +474,7 @@ pub fn desk_tube(ctx: &Ctx, specimen_id: &str) -> Result<Option<DeskTube>, Actio
     ctx.store.read(|c| {
         let Some(specimen) = specimens::table
             .find(specimen_id)
+            .filter(specimens::facility_code.eq(ctx.facility()))
             .select(SpecimenRow::as_select())
             .first(c)
             .optional()?
@@ -529,6 +530,7 @@ pub fn worklist(
     let receives = site_receives(ctx);
     ctx.store.read(|c| {
         let mut q = specimens::table
+            .filter(specimens::facility_code.eq(ctx.facility()))
             .select(crate::store::models::SpecimenRow::as_select())
             .into_boxed();
         if let Some((from, to)) = range {

@@ -199,6 +199,7 @@ pub fn journal(ctx: &Ctx, scan: &NewScan, duplicate_of: Option<i64>) -> Result<i
         accepted: None,
         outcome: None,
         state_after: None,
+        facility_code: ctx.facility().to_string(),
     };
     ctx.store.write(|c| {
         diesel::insert_into(scans::table)
@@ -257,6 +258,7 @@ pub fn finish(
 pub fn unprocessed(ctx: &Ctx) -> Result<Vec<ScanRow>, ActionError> {
     ctx.store.read(|c| {
         scans::table
+            .filter(scans::facility_code.eq(ctx.facility()))
             .filter(scans::processed_at.is_null())
             .filter(scans::duplicate_of.is_null())
             .order(scans::id)
@@ -274,6 +276,7 @@ pub fn last_state(
 ) -> Result<Option<(String, DateTime<Utc>)>, ActionError> {
     let row = ctx.store.read(|c| {
         scans::table
+            .filter(scans::facility_code.eq(ctx.facility()))
             .filter(scans::station.eq(station))
             .filter(scans::state_after.is_not_null())
             .order(scans::id.desc())
@@ -310,7 +313,10 @@ pub fn list(ctx: &Ctx, actor: &Actor, filter: &ScanFilter) -> Result<Vec<ScanVie
         }));
     }
     let rows: Vec<ScanRow> = ctx.store.read(|c| {
-        let mut q = scans::table.select(ScanRow::as_select()).into_boxed();
+        let mut q = scans::table
+            .filter(scans::facility_code.eq(ctx.facility()))
+            .select(ScanRow::as_select())
+            .into_boxed();
         if let Some(station) = &filter.station {
             q = q.filter(scans::station.eq(station.clone()));
         }
@@ -333,6 +339,7 @@ pub fn processed_since(
 ) -> Result<Vec<ScanView>, ActionError> {
     let rows: Vec<ScanRow> = ctx.store.read(|c| {
         scans::table
+            .filter(scans::facility_code.eq(ctx.facility()))
             .filter(scans::station.eq(station))
             .filter(scans::id.gt(after))
             .filter(scans::outcome.is_not_null())

@@ -131,7 +131,9 @@ pub fn find(ctx: &Ctx, id: &str, now: DateTime<Utc>) -> Result<Option<Session>, 
     };
     let at = now.naive_utc();
     let role = Role::from_code(&user.role);
-    let (Some(role), false, true) = (role, user.disabled, session.expires_at > at) else {
+    let served = ctx.store.read(|c| super::users::serves(ctx, c, &user))?;
+    let (Some(role), false, true, true) = (role, user.disabled, session.expires_at > at, served)
+    else {
         ctx.write(|c| {
             diesel::delete(sessions::table.find(&hash))
                 .execute(c)

@@ -201,13 +201,15 @@ pub fn register(
     // The new registration's answer, or `None` when the identical one was
     // already stored (idempotent).
     let written: Option<Registered> = ctx.write(|c| {
-        if let Some(stored) = specimens::table
+        if let Some((stored, facility)) = specimens::table
             .find(id)
-            .select(specimens::registration)
-            .first::<String>(c)
+            .select((specimens::registration, specimens::facility_code))
+            .first::<(String, String)>(c)
             .optional()?
         {
-            if stored != canonical {
+            // Another facility's tube with this id is never shown here,
+            // even for an identical body: the id is simply taken.
+            if stored != canonical || facility != ctx.facility() {
                 return Err(ActionError::Conflict(Notice::new(
                     RuleCode::DuplicateSpecimen,
                     RecordMsg::DuplicateSpecimen { id: id.into() },
@@ -224,6 +226,7 @@ pub fn register(
         let patient = patients::for_registration(ctx, c, actor, &req.patient(), now)?;
         let patient_ref = patient.id;
         let siblings: Vec<SiblingSpecimen> = specimens::table
+            .filter(specimens::facility_code.eq(ctx.facility()))
             .filter(specimens::patient_ref.eq(patient_ref))
             .select((specimens::specimen_type, specimens::collected_at))
             .load::<(String, chrono::NaiveDateTime)>(c)?
@@ -405,6 +408,7 @@ pub fn list(
     let range = filter.collected_on.map(|d| ctx.day_range(d)).transpose()?;
     ctx.store.read(|c| {
         let mut q = specimens::table
+            .filter(specimens::facility_code.eq(ctx.facility()))
             .select(SpecimenRow::as_select())
             .into_boxed();
         if let Some((from, to)) = range {
@@ -425,7 +429,7 @@ pub fn list(
         if let Some(pid) = &filter.patient_id {
             let key = patient_key(Some(pid), "", None, None);
             let patient: Option<i64> = patient_rows::table
-                .filter(patient_rows::facility_code.eq(&ctx.config.site.facility_code))
+                .filter(patient_rows::facility_code.eq(ctx.facility()))
                 .filter(patient_rows::patient_key.eq(key))
                 .select(patient_rows::id)
                 .first(c)

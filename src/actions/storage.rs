@@ -58,8 +58,8 @@ pub fn record(
     }
     let at = req.at.map_or(now, super::instant);
     ctx.write(|c| {
-        let specimen = specimen_row(c, specimen_id)?;
-        let location = find_row(c, req.location.as_str())?
+        let specimen = specimen_row(ctx, c, specimen_id)?;
+        let location = find_row(ctx, c, req.location.as_str())?
             .ok_or_else(|| unknown_location(req.location.as_str()))?;
         let class = StorageClass::from_code(&location.storage_class).unwrap_or(StorageClass::Ambient);
         let specimen_type = SpecimenType::from_code(&specimen.specimen_type).unwrap_or(SpecimenType::Saliva);
@@ -170,6 +170,7 @@ pub fn alerts(ctx: &Ctx, actor: &Actor, now: DateTime<Utc>) -> Result<Vec<Alert>
     actor.require(Action::ReadAlerts)?;
     let (specimens, events) = ctx.store.read(|c| {
         let specimens: Vec<(String, String, chrono::NaiveDateTime)> = specimens::table
+            .filter(specimens::facility_code.eq(ctx.facility()))
             .filter(specimens::status.eq_any(IN_CARE))
             .select((
                 specimens::specimen_id,
@@ -179,6 +180,7 @@ pub fn alerts(ctx: &Ctx, actor: &Actor, now: DateTime<Utc>) -> Result<Vec<Alert>
             .load(c)?;
         let events: Vec<StorageEventRow> = storage_events::table
             .inner_join(specimens::table)
+            .filter(specimens::facility_code.eq(ctx.facility()))
             .filter(specimens::status.eq_any(IN_CARE))
             .order((
                 storage_events::specimen_id,

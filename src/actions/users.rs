@@ -5,13 +5,19 @@
 //! token (the old one) is refused from the next request on, and every web
 //! session of the user is deleted in the same transaction, so a browser
 //! left signed in at a desk cannot outlive the decision.
+//!
+//! Every user belongs to one facility, the one whose server created it.
+//! A server accepts only users of the facility it serves, and health-centre
+//! users granted that facility (`user_facilities`): a token from clinic A
+//! is worth nothing at clinic B even when both share one database.
 
 use super::{audit, check_text, ActionError, Actor, Ctx};
 use crate::domain::messages::{InputMsg, RecordMsg};
 use crate::domain::roles::{Action, Role};
 use crate::domain::{Notice, RuleCode};
 use crate::store::models::{NewUser, UserRow};
-use crate::store::schema::{sessions, users};
+use crate::store::schema::{sessions, user_facilities, users};
+use crate::store::DbConnection;
 use crate::tokens::{generate_token, hash_token, hashes_match};
 use chrono::{DateTime, FixedOffset};
 use diesel::prelude::*;
@@ -22,6 +28,10 @@ use serde::{Deserialize, Serialize};
 pub struct NewUserRequest {
     pub name: String,
     pub role: Role,
+    /// For a `health_centre` user: the facility codes (besides this one)
+    /// whose servers accept its token, so it reads their reports.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub facilities: Vec<String>,
 }
 
 /// A user as shown to admins (never the token or its hash).
@@ -32,6 +42,11 @@ pub struct UserView {
     pub role: Role,
     pub created_at: DateTime<FixedOffset>,
     pub disabled: bool,
+    /// The facility the user belongs to.
+    pub facility_code: String,
+    /// Facilities a health-centre user may also read.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub facilities: Vec<String>,
 }
 
 /// A freshly created user with the only copy of its token.
@@ -57,14 +72,96 @@ pub struct IssuedToken {
     pub token: String,
 }
 
-fn view(ctx: &Ctx, r: UserRow) -> UserView {
+fn view(ctx: &Ctx, r: UserRow, facilities: Vec<String>) -> UserView {
     UserView {
         id: r.id,
         name: r.name,
         role: Role::from_code(&r.role).unwrap_or(Role::Reception),
         created_at: ctx.site_time(r.created_at),
         disabled: r.disabled,
+        facility_code: r.facility_code,
+        facilities,
     }
+}
+
+/// A user as shown, with the facilities it is granted.
+fn shown(ctx: &Ctx, row: UserRow) -> Result<UserView, ActionError> {
+    let facilities = ctx.store.read(|c| granted(c, row.id))?;
+    Ok(view(ctx, row, facilities))
+}
+
+/// The facilities a user may read besides its own (health-centre users).
+fn granted(c: &mut DbConnection, user_id: i64) -> Result<Vec<String>, ActionError> {
+    Ok(user_facilities::table
+        .filter(user_facilities::user_ref.eq(user_id))
+        .order(user_facilities::facility_code.asc())
+        .select(user_facilities::facility_code)
+        .load(c)?)
+}
+
+/// Whether this server accepts `user`: one of its facility's users, or a
+/// health-centre user granted its facility.
+pub(crate) fn serves(ctx: &Ctx, c: &mut DbConnection, user: &UserRow) -> Result<bool, ActionError> {
+    if user.facility_code == ctx.facility() {
+        return Ok(true);
+    }
+    if user.role != Role::HealthCentre.code() {
+        return Ok(false);
+    }
+    let granted: i64 = user_facilities::table
+        .filter(user_facilities::user_ref.eq(user.id))
+        .filter(user_facilities::facility_code.eq(ctx.facility()))
+        .count()
+        .get_result(c)?;
+    Ok(granted > 0)
+}
+
+/// Gives rows written before facilities existed (facility `''`) to this
+/// server's facility: its users, patients, specimens, locations, packages,
+/// journalled scans and instrument imports. On one site that is all of
+/// them; on a shared database the first server to start takes them, so a
+/// site sets its `facility_code` before it shares a database. Returns how
+/// many rows moved; 0 on every later start.
+pub fn adopt_unassigned(ctx: &Ctx) -> Result<usize, ActionError> {
+    use crate::store::schema::{locations, packages, patients, result_imports, scans, specimens};
+    let facility = ctx.facility().to_string();
+    if facility.is_empty() {
+        return Ok(0);
+    }
+    let now = super::now();
+    ctx.write(|c| {
+        let mut moved = serde_json::Map::new();
+        macro_rules! adopt {
+            ($table:ident) => {{
+                let n = diesel::update($table::table.filter($table::facility_code.eq("")))
+                    .set($table::facility_code.eq(&facility))
+                    .execute(c)?;
+                if n > 0 {
+                    moved.insert(stringify!($table).into(), n.into());
+                }
+            }};
+        }
+        adopt!(users);
+        adopt!(patients);
+        adopt!(specimens);
+        adopt!(locations);
+        adopt!(packages);
+        adopt!(scans);
+        adopt!(result_imports);
+        let total: usize = moved.values().filter_map(|v| v.as_u64()).sum::<u64>() as usize;
+        if total > 0 {
+            audit::record::<(), _>(
+                c,
+                &Actor::system(),
+                now,
+                "facility.adopt",
+                ("facility", &facility),
+                None,
+                Some(&serde_json::Value::Object(moved)),
+            )?;
+        }
+        Ok(total)
+    })
 }
 
 pub fn create_user(
@@ -79,10 +176,18 @@ pub fn create_user(
             field: "name".into(),
         }));
     }
+    if !req.facilities.is_empty() && req.role != Role::HealthCentre {
+        return Err(ActionError::invalid(
+            InputMsg::FacilitiesOnlyForHealthCentre,
+        ));
+    }
+    for code in &req.facilities {
+        check_text("facilities", code, 64)?;
+    }
     let token = generate_token();
     let hash = hash_token(&token);
     let now = super::now();
-    let row = ctx.write(|c| {
+    let (row, facilities) = ctx.write(|c| {
         let exists: i64 = users::table
             .filter(users::name.eq(&req.name))
             .count()
@@ -95,18 +200,60 @@ pub fn create_user(
                 },
             )));
         }
-        let row = insert_user(c, actor, now, &req.name, req.role, &hash)?;
-        Ok(row)
+        let row = insert_user(c, ctx, actor, now, &req.name, req.role, &hash)?;
+        grant(c, actor, now, row.id, &req.facilities)?;
+        let facilities = granted(c, row.id)?;
+        Ok((row, facilities))
     })?;
     Ok(CreatedUser {
-        user: view(ctx, row),
+        user: view(ctx, row, facilities),
         token,
     })
 }
 
+/// Lets a health-centre user read `facilities` too, recorded in the audit.
+fn grant(
+    c: &mut DbConnection,
+    actor: &Actor,
+    now: chrono::DateTime<chrono::Utc>,
+    user_id: i64,
+    facilities: &[String],
+) -> Result<(), ActionError> {
+    for code in facilities {
+        let added = match c {
+            DbConnection::Sqlite(c) => diesel::insert_or_ignore_into(user_facilities::table)
+                .values((
+                    user_facilities::user_ref.eq(user_id),
+                    user_facilities::facility_code.eq(code),
+                ))
+                .execute(c)?,
+            DbConnection::Pg(c) => diesel::insert_into(user_facilities::table)
+                .values((
+                    user_facilities::user_ref.eq(user_id),
+                    user_facilities::facility_code.eq(code),
+                ))
+                .on_conflict_do_nothing()
+                .execute(c)?,
+        };
+        if added > 0 {
+            audit::record::<(), _>(
+                c,
+                actor,
+                now,
+                "user.grant_facility",
+                ("user", &user_id.to_string()),
+                None,
+                Some(&serde_json::json!({ "facility_code": code })),
+            )?;
+        }
+    }
+    Ok(())
+}
+
 /// Inserts a user and records who created it.
 fn insert_user(
-    c: &mut crate::store::DbConnection,
+    c: &mut DbConnection,
+    ctx: &Ctx,
     actor: &Actor,
     now: chrono::DateTime<chrono::Utc>,
     name: &str,
@@ -119,12 +266,15 @@ fn insert_user(
         token_hash,
         created_at: now.naive_utc(),
         disabled: false,
+        facility_code: ctx.facility(),
     };
     let id: i64 = diesel::insert_into(users::table)
         .values(&new)
         .returning(users::id)
         .get_result(c)?;
-    let after = serde_json::json!({"id": id, "name": name, "role": role.code()});
+    let after = serde_json::json!({
+        "id": id, "name": name, "role": role.code(), "facility_code": ctx.facility()
+    });
     audit::record::<(), _>(
         c,
         actor,
@@ -141,19 +291,36 @@ fn insert_user(
         token_hash: token_hash.to_string(),
         created_at: new.created_at,
         disabled: false,
+        facility_code: ctx.facility().to_string(),
     })
 }
 
 pub fn list_users(ctx: &Ctx, actor: &Actor) -> Result<Vec<UserView>, ActionError> {
     actor.require(Action::ManageUsers)?;
-    let rows: Vec<UserRow> = ctx.store.read(|c| {
-        users::table
+    ctx.store.read(|c| {
+        let rows: Vec<UserRow> = users::table
+            .filter(users::facility_code.eq(ctx.facility()))
             .select(UserRow::as_select())
             .order(users::id)
-            .load(c)
-            .map_err(ActionError::from)
-    })?;
-    Ok(rows.into_iter().map(|r| view(ctx, r)).collect())
+            .load(c)?;
+        let mut grants: std::collections::HashMap<i64, Vec<String>> = Default::default();
+        for (user, code) in user_facilities::table
+            .inner_join(users::table)
+            .filter(users::facility_code.eq(ctx.facility()))
+            .order(user_facilities::facility_code.asc())
+            .select((user_facilities::user_ref, user_facilities::facility_code))
+            .load::<(i64, String)>(c)?
+        {
+            grants.entry(user).or_default().push(code);
+        }
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let facilities = grants.remove(&r.id).unwrap_or_default();
+                view(ctx, r, facilities)
+            })
+            .collect())
+    })
 }
 
 /// The 404 for a user id nobody has.
@@ -164,9 +331,12 @@ pub fn unknown_user(id: i64) -> ActionError {
     ))
 }
 
-fn find_row(c: &mut crate::store::DbConnection, id: i64) -> Result<UserRow, ActionError> {
+/// A user of this server's facility; another facility's user is unknown
+/// here (404), as its specimens are.
+fn find_row(ctx: &Ctx, c: &mut DbConnection, id: i64) -> Result<UserRow, ActionError> {
     users::table
         .find(id)
+        .filter(users::facility_code.eq(ctx.facility()))
         .select(UserRow::as_select())
         .first(c)
         .optional()?
@@ -197,7 +367,7 @@ pub fn set_disabled(
     }
     let now = super::now();
     let row = ctx.write(|c| {
-        let mut row = find_row(c, user_id)?;
+        let mut row = find_row(ctx, c, user_id)?;
         if row.disabled == disabled {
             return Ok(row);
         }
@@ -227,7 +397,7 @@ pub fn set_disabled(
         row.disabled = disabled;
         Ok(row)
     })?;
-    Ok(view(ctx, row))
+    shown(ctx, row)
 }
 
 /// Gives a user a new token: the old one is refused from now on and the
@@ -239,7 +409,7 @@ pub fn new_token(ctx: &Ctx, actor: &Actor, user_id: i64) -> Result<IssuedToken, 
     let hash = hash_token(&token);
     let now = super::now();
     let row = ctx.write(|c| {
-        let row = find_row(c, user_id)?;
+        let row = find_row(ctx, c, user_id)?;
         diesel::update(users::table.find(user_id))
             .set(users::token_hash.eq(&hash))
             .execute(c)?;
@@ -257,7 +427,7 @@ pub fn new_token(ctx: &Ctx, actor: &Actor, user_id: i64) -> Result<IssuedToken, 
         Ok(row)
     })?;
     Ok(IssuedToken {
-        user: view(ctx, row),
+        user: shown(ctx, row)?,
         token,
     })
 }
@@ -266,12 +436,18 @@ pub fn new_token(ctx: &Ctx, actor: &Actor, user_id: i64) -> Result<IssuedToken, 
 pub fn authenticate(ctx: &Ctx, token: &str) -> Result<Option<Actor>, ActionError> {
     let hash = hash_token(token);
     let row: Option<UserRow> = ctx.store.read(|c| {
-        users::table
+        let row = users::table
             .filter(users::token_hash.eq(&hash))
             .select(UserRow::as_select())
             .first(c)
-            .optional()
-            .map_err(ActionError::from)
+            .optional()?;
+        match row {
+            Some(r) if !serves(ctx, c, &r)? => {
+                tracing::info!(user = r.id, "a token of another facility's user refused");
+                Ok::<_, ActionError>(None)
+            }
+            row => Ok(row),
+        }
     })?;
     Ok(row
         .filter(|r| !r.disabled && hashes_match(&r.token_hash, &hash))
@@ -284,14 +460,19 @@ pub fn authenticate(ctx: &Ctx, token: &str) -> Result<Option<Actor>, ActionError
         }))
 }
 
-/// On an empty database, creates the `admin` user and returns its token
-/// (shown once by `kentai serve`); otherwise `None`.
+/// When this facility has no user yet (an empty database, or the first
+/// start of a second clinic on a shared one), creates its `admin` user and
+/// returns its token (shown once by `kentai serve`); otherwise `None`. On a
+/// shared database where another facility already has an `admin`, the name
+/// carries this facility's code: `admin@<facility_code>`.
 pub fn bootstrap_admin(ctx: &Ctx) -> Result<Option<String>, ActionError> {
-    let count: i64 = ctx.store.read(|c| {
-        users::table
+    let (count, name) = ctx.store.read(|c| {
+        let count: i64 = users::table
+            .filter(users::facility_code.eq(ctx.facility()))
             .count()
-            .get_result(c)
-            .map_err(ActionError::from)
+            .get_result(c)?;
+        let name = unique_name(c, "admin", ctx.facility())?;
+        Ok::<_, ActionError>((count, name))
     })?;
     if count > 0 {
         return Ok(None);
@@ -300,8 +481,9 @@ pub fn bootstrap_admin(ctx: &Ctx) -> Result<Option<String>, ActionError> {
         ctx,
         &Actor::system(),
         &NewUserRequest {
-            name: "admin".into(),
+            name,
             role: Role::Admin,
+            facilities: Vec::new(),
         },
     )?;
     Ok(Some(created.token))
@@ -319,11 +501,12 @@ pub fn station_actor(ctx: &Ctx, station: &str, role: Role) -> Result<Actor, Acti
 /// A user kentai acts as on its own (a station's scanners, the watched
 /// results folder), named `<kind>:<name>` so no person can take the name.
 pub fn service_actor(ctx: &Ctx, name: &str, role: Role) -> Result<Actor, ActionError> {
-    let name = name.to_string();
     let now = super::now();
     let row: UserRow = ctx.write(|c| {
+        let name = unique_name(c, name, ctx.facility())?;
         let found: Option<UserRow> = users::table
             .filter(users::name.eq(&name))
+            .filter(users::facility_code.eq(ctx.facility()))
             .select(UserRow::as_select())
             .first(c)
             .optional()?;
@@ -349,6 +532,7 @@ pub fn service_actor(ctx: &Ctx, name: &str, role: Role) -> Result<Actor, ActionE
             }
             None => insert_user(
                 c,
+                ctx,
                 &Actor::system(),
                 now,
                 &name,
@@ -364,12 +548,28 @@ pub fn service_actor(ctx: &Ctx, name: &str, role: Role) -> Result<Actor, ActionE
     })
 }
 
+/// `name` for a user kentai makes for `facility`, unless another facility
+/// holds it (user names are unique across a shared database): then
+/// `name@facility`.
+fn unique_name(c: &mut DbConnection, name: &str, facility: &str) -> Result<String, ActionError> {
+    let holder: Option<String> = users::table
+        .filter(users::name.eq(name))
+        .select(users::facility_code)
+        .first(c)
+        .optional()?;
+    Ok(match holder {
+        Some(f) if f != facility => format!("{name}@{facility}"),
+        _ => name.to_string(),
+    })
+}
+
 /// The user a journalled scan acted as, for replaying it after a restart;
 /// `None` when that user is disabled or gone.
 pub fn actor_by_id(ctx: &Ctx, id: i64) -> Result<Option<Actor>, ActionError> {
     let row: Option<UserRow> = ctx.store.read(|c| {
         users::table
             .find(id)
+            .filter(users::facility_code.eq(ctx.facility()))
             .select(UserRow::as_select())
             .first(c)
             .optional()

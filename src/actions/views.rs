@@ -242,6 +242,7 @@ pub fn load_specimen(
 ) -> Result<Option<SpecimenView>, ActionError> {
     let row = specimens::table
         .find(specimen_id)
+        .filter(specimens::facility_code.eq(ctx.facility()))
         .select(SpecimenRow::as_select())
         .first(conn)
         .optional()?;
@@ -599,9 +600,16 @@ pub(crate) fn unknown_specimen(id: &str) -> ActionError {
     ))
 }
 
-pub(crate) fn specimen_row(conn: &mut DbConnection, id: &str) -> Result<SpecimenRow, ActionError> {
+/// A specimen of this server's facility; another facility's tube is
+/// unknown here (404), whatever its id.
+pub(crate) fn specimen_row(
+    ctx: &Ctx,
+    conn: &mut DbConnection,
+    id: &str,
+) -> Result<SpecimenRow, ActionError> {
     specimens::table
         .find(id)
+        .filter(specimens::facility_code.eq(ctx.facility()))
         .select(SpecimenRow::as_select())
         .first(conn)
         .optional()?

@@ -175,9 +175,7 @@ pub async fn hersys(
     let (scope, format, encoding) = parse(&query)?;
     // Refuse a bad scope with a proper error before the 200 goes out.
     ctx.day_range(scope.date)?;
-    if let Some(f) = &scope.facility {
-        crate::actions::check_text("facility", f, 64)?;
-    }
+    ctx.facility_in_scope(scope.facility.as_deref())?;
     let mut response = HttpResponse::Ok();
     let name = crate::report::file_name(scope.date, scope.facility.as_deref(), format, encoding);
     response.insert_header((

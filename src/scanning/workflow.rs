@@ -227,6 +227,7 @@ pub fn registered_since(
 ) -> Result<Vec<(String, Option<String>)>, ActionError> {
     ctx.store.read(|c| {
         specimens::table
+            .filter(specimens::facility_code.eq(ctx.facility()))
             .inner_join(crate::store::schema::patients::table)
             .filter(specimens::registered_at.ge(since.naive_utc()))
             .select((
@@ -262,6 +263,7 @@ impl Known for StoredIds<'_> {
     fn is_specimen(&self, id: &str) -> bool {
         self.exists(|c| {
             specimens::table
+                .filter(specimens::facility_code.eq(self.0.facility()))
                 .filter(specimens::specimen_id.eq(id))
                 .count()
                 .get_result(c)
@@ -270,6 +272,7 @@ impl Known for StoredIds<'_> {
     fn is_location(&self, code: &str) -> bool {
         self.exists(|c| {
             locations::table
+                .filter(locations::facility_code.eq(self.0.facility()))
                 .filter(locations::code.eq(code))
                 .count()
                 .get_result(c)
@@ -278,6 +281,7 @@ impl Known for StoredIds<'_> {
     fn is_package(&self, id: &str) -> bool {
         self.exists(|c| {
             package_rows::table
+                .filter(package_rows::facility_code.eq(self.0.facility()))
                 .filter(package_rows::package_id.eq(id))
                 .count()
                 .get_result(c)

@@ -567,6 +567,7 @@ mod tests {
                     token_hash: "h",
                     created_at: chrono::Utc::now().naive_utc(),
                     disabled: false,
+                    facility_code: "",
                 })
                 .execute(c)?;
             Err(StoreError::Migration("forced".into()))

@@ -13,6 +13,8 @@ pub struct UserRow {
     pub token_hash: String,
     pub created_at: NaiveDateTime,
     pub disabled: bool,
+    /// The facility the user belongs to (its home).
+    pub facility_code: String,
 }
 
 #[derive(Debug, Insertable)]
@@ -23,6 +25,7 @@ pub struct NewUser<'a> {
     pub token_hash: &'a str,
     pub created_at: NaiveDateTime,
     pub disabled: bool,
+    pub facility_code: &'a str,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
@@ -104,6 +107,7 @@ pub struct LocationRow {
     pub storage_class: String,
     pub created_by: i64,
     pub created_at: NaiveDateTime,
+    pub facility_code: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
@@ -166,6 +170,7 @@ pub struct ResultImportRow {
     pub created_at: NaiveDateTime,
     pub committed_by: Option<i64>,
     pub committed_at: Option<NaiveDateTime>,
+    pub facility_code: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
@@ -209,6 +214,7 @@ pub struct PackageRow {
     pub receipt_note: Option<String>,
     pub created_by: i64,
     pub created_at: NaiveDateTime,
+    pub facility_code: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -286,6 +292,7 @@ pub struct ScanRow {
     pub accepted: Option<bool>,
     pub outcome: Option<String>,
     pub state_after: Option<String>,
+    pub facility_code: String,
 }
 
 /// A browser session (`actions::sessions`): the cookie's id only as its

@@ -8,6 +8,14 @@ diesel::table! {
         token_hash -> Text,
         created_at -> Timestamp,
         disabled -> Bool,
+        facility_code -> Text,
+    }
+}
+
+diesel::table! {
+    user_facilities (user_ref, facility_code) {
+        user_ref -> BigInt,
+        facility_code -> Text,
     }
 }
 
@@ -83,6 +91,7 @@ diesel::table! {
         storage_class -> Text,
         created_by -> BigInt,
         created_at -> Timestamp,
+        facility_code -> Text,
     }
 }
 
@@ -138,6 +147,7 @@ diesel::table! {
         created_at -> Timestamp,
         committed_by -> Nullable<BigInt>,
         committed_at -> Nullable<Timestamp>,
+        facility_code -> Text,
     }
 }
 
@@ -189,6 +199,7 @@ diesel::table! {
         receipt_note -> Nullable<Text>,
         created_by -> BigInt,
         created_at -> Timestamp,
+        facility_code -> Text,
     }
 }
 
@@ -260,6 +271,7 @@ diesel::table! {
         accepted -> Nullable<Bool>,
         outcome -> Nullable<Text>,
         state_after -> Nullable<Text>,
+        facility_code -> Text,
     }
 }
 
@@ -284,9 +296,11 @@ diesel::joinable!(package_specimens -> specimens (specimen_id));
 diesel::joinable!(checklist_events -> packages (package_id));
 diesel::joinable!(consultations -> specimens (specimen_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(user_facilities -> users (user_ref));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
+    user_facilities,
     patients,
     patient_versions,
     specimens,

@@ -289,6 +289,9 @@ struct UserForm {
     csrf: String,
     name: String,
     role: String,
+    /// Facility codes a health-centre user also reads, comma-separated.
+    #[serde(default)]
+    facilities: String,
 }
 
 /// `GET /admin/users`: the users, a form per row, and the create form.
@@ -350,6 +353,10 @@ async fn users_page(
                         option value=(r.code()) selected[r == chosen_role] { (text::role_label(lang, r)) }
                     }
                 }
+                label for="user-facilities" { (t.facilities_label) }
+                input id="user-facilities" name="facilities" type="text" maxlength="400"
+                    autocomplete="off" value=(form.facilities) aria-describedby="user-facilities-hint";
+                p class="hint" id="user-facilities-hint" { (t.facilities_hint) }
                 button type="submit" class="primary" { (t.create_user_button) }
             }
         }
@@ -372,7 +379,12 @@ fn user_row(t: &AdminText, lang: Lang, user: &SignedIn, u: &UserView, is_me: boo
     markup! {
         tr class=[u.disabled.then_some("admin-disabled")] {
             td { (u.name) @if is_me { (t.you) } }
-            td { (text::role_label(lang, u.role)) }
+            td {
+                (text::role_label(lang, u.role))
+                @if !u.facilities.is_empty() {
+                    br; span class="hint" { (t.also_reads) (u.facilities.join(", ")) }
+                }
+            }
             td { (if u.disabled { t.status_disabled } else { t.status_active }) }
             td { (time_tag(&u.created_at)) }
             td {
@@ -413,6 +425,13 @@ pub async fn create_user(
     };
     let name = form.name.trim().to_string();
     let role = form.role.clone();
+    let facilities: Vec<String> = form
+        .facilities
+        .split([',', '、', ' ', '\u{3000}'])
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+        .map(str::to_string)
+        .collect();
     let created = run_action(&ctx, &user.session.actor, move |c, actor, _| {
         let role = Role::from_code(&role).ok_or_else(|| {
             ActionError::invalid(InputMsg::NotOneOf {
@@ -421,7 +440,15 @@ pub async fn create_user(
                 allowed: Role::ALL.iter().map(|r| r.code().to_string()).collect(),
             })
         })?;
-        users::create_user(c, actor, &NewUserRequest { name, role })
+        users::create_user(
+            c,
+            actor,
+            &NewUserRequest {
+                name,
+                role,
+                facilities,
+            },
+        )
     })
     .await?;
     match created {

@@ -50,7 +50,7 @@ struct DayRows {
 
 /// The day and facility a health-centre page is about: `?date=` (today in
 /// the site's time zone when absent or malformed, rather than an error
-/// page) and `?facility=` (all when empty).
+/// page) and `?facility=` (this server's when empty).
 fn scope_of(req: &HttpRequest, ctx: &Ctx) -> ReportScope {
     let query = web::Query::<DayQuery>::from_query(req.query_string())
         .ok()

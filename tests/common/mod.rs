@@ -46,7 +46,12 @@ pub struct TestApp {
 
 pub enum TestDb {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
-    Postgres { admin_url: String, name: String },
+    Postgres {
+        admin_url: String,
+        name: String,
+    },
+    /// Another server's database, dropped with that server's test app.
+    Shared,
 }
 
 impl Drop for TestDb {
@@ -138,6 +143,30 @@ pub async fn spawn_app_with_opener(
 }
 
 impl TestApp {
+    /// A second server on this app's database serving another facility
+    /// (two clinics sharing one database), with its own first admin.
+    pub async fn neighbour(&self, facility_code: &str) -> TestApp {
+        let mut config = (*self.ctx.config).clone();
+        config.bind = "127.0.0.1:0".into();
+        config.site.facility_code = facility_code.into();
+        config.site.facility_name = format!("隣の医院 {facility_code}");
+        let app = Application::build(config).expect("build neighbour");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let admin = app
+            .admin_token()
+            .expect("a new facility gets its own admin")
+            .to_string();
+        let ctx = app.ctx().clone();
+        tokio::spawn(app.run_until_stopped());
+        TestApp {
+            address,
+            client: reqwest::Client::new(),
+            admin,
+            ctx,
+            _db: TestDb::Shared,
+        }
+    }
+
     /// A new user with `role`; returns its token.
     pub fn token(&self, role: Role) -> String {
         let name = format!(
@@ -145,9 +174,17 @@ impl TestApp {
             role.code(),
             &kentai::tokens::generate_token()[3..11]
         );
-        create_user(&self.ctx, &Actor::system(), &NewUserRequest { name, role })
-            .expect("create user")
-            .token
+        create_user(
+            &self.ctx,
+            &Actor::system(),
+            &NewUserRequest {
+                name,
+                role,
+                facilities: Vec::new(),
+            },
+        )
+        .expect("create user")
+        .token
     }
 
     pub fn url(&self, path: &str) -> String {

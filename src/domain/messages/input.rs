@@ -46,6 +46,8 @@ pub enum InputMsg {
         min: i64,
         max: i64,
     },
+    /// Facilities to read were given for a user that is not a health centre's.
+    FacilitiesOnlyForHealthCentre,
     KitNotAScan,
     VolumeRange,
     AsymptomaticWithOnset,
@@ -208,6 +210,11 @@ impl InputMsg {
                 lang,
                 "limit は{min}から{max}の間で指定してください",
                 "limit must be between {min} and {max}"
+            ),
+            FacilitiesOnlyForHealthCentre => say!(
+                lang,
+                "読める施設（facilities）を指定できるのは保健所（health_centre）の利用者だけです",
+                "only a health_centre user may be granted facilities to read"
             ),
             KitNotAScan => say!(
                 lang,
@@ -429,6 +436,7 @@ impl InputMsg {
             | FieldInvisibleCharacterAt { field, .. }
             | FieldUntrimmed { field }
             | NotOneOf { field, .. } => Some(field),
+            FacilitiesOnlyForHealthCentre => Some("facilities"),
             KitNotAScan | KitLabelWithoutGtin { .. } | KitExpiryNotADate { .. } => Some("kit"),
             VolumeRange => Some("volume_ml"),
             ScanControlCharacters => Some("data"),
@@ -477,6 +485,7 @@ pub(super) fn samples() -> Vec<InputMsg> {
             allowed: allowed(&["open", "dispatched"]),
         },
         LimitRange { min: 1, max: 1000 },
+        FacilitiesOnlyForHealthCentre,
         KitNotAScan,
         VolumeRange,
         AsymptomaticWithOnset,
@@ -553,6 +562,7 @@ pub(super) fn samples() -> Vec<InputMsg> {
             | FieldUntrimmed { .. }
             | NotOneOf { .. }
             | LimitRange { .. }
+            | FacilitiesOnlyForHealthCentre
             | KitNotAScan
             | VolumeRange
             | AsymptomaticWithOnset

@@ -125,6 +125,10 @@ pub enum RecordMsg {
     StationGone {
         name: String,
     },
+    /// A report or record of a facility this server does not serve.
+    OtherFacility {
+        facility: String,
+    },
 }
 
 impl RecordMsg {
@@ -331,6 +335,11 @@ impl RecordMsg {
                 "the session has ended: sign in again, or send Authorization: Bearer TOKEN"
             ),
             ServerNotReady => say!(lang, "サーバーの準備ができていません", "server not ready"),
+            OtherFacility { facility } => say!(
+                lang,
+                "施設 {facility} の記録はこのサーバーでは読めません",
+                "this server does not serve facility {facility}: its records cannot be read here"
+            ),
             TooManyAttempts { seconds } => say!(
                 lang,
                 "間違ったトークンが続いたため、{seconds}秒後まで受け付けません",
@@ -468,6 +477,9 @@ pub(super) fn samples() -> Vec<RecordMsg> {
         },
         ScanUserGone,
         StationGone { name: s("desk") },
+        OtherFacility {
+            facility: s("1312345678"),
+        },
     ];
     for m in &all {
         match m {
@@ -509,7 +521,8 @@ pub(super) fn samples() -> Vec<RecordMsg> {
             | ShuttingDown
             | StationUserDisabled { .. }
             | ScanUserGone
-            | StationGone { .. } => {}
+            | StationGone { .. }
+            | OtherFacility { .. } => {}
         }
     }
     all

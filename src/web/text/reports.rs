@@ -58,7 +58,7 @@ pub const REPORTS_JA: ReportsText = ReportsText {
     rows_truncated: "先頭の{n}件を表示しています。すべての行はダウンロードしたファイルにあります。",
     no_rows: "この日に採取または結果判明した検体はありません。",
     facility_label: "医療機関コード（任意）",
-    facility_hint: "空欄ならすべての医療機関",
+    facility_hint: "空欄ならこのサーバーの医療機関（他の医療機関はそのサーバーで）",
     col_specimen: "検体番号",
     col_name: "氏名",
     col_sex: "性別",
@@ -88,7 +88,7 @@ pub const REPORTS_JA: ReportsText = ReportsText {
     sjis_col_replaced: "置き換え後",
     sjis_file_heading: "kentai 保健所への日報 {date}（医療機関: {facility}）",
     sjis_file_count: "Shift_JIS の CSV（{file}）で置き換えた文字: {n}",
-    facility_all: "すべて",
+    facility_all: "この医療機関",
 };
 
 pub const REPORTS_EN: ReportsText = ReportsText {
@@ -97,7 +97,7 @@ pub const REPORTS_EN: ReportsText = ReportsText {
     rows_truncated: "Showing the first {n} rows. The downloaded files hold every row.",
     no_rows: "No specimen was collected or resulted on this day.",
     facility_label: "Facility code (optional)",
-    facility_hint: "Empty for every facility",
+    facility_hint: "Empty for this server's facility (another facility: on its own server)",
     col_specimen: "Specimen",
     col_name: "Name",
     col_sex: "Sex",
@@ -127,7 +127,7 @@ pub const REPORTS_EN: ReportsText = ReportsText {
     sjis_col_replaced: "Written as",
     sjis_file_heading: "kentai day report {date} (facility: {facility})",
     sjis_file_count: "Characters replaced in the Shift_JIS CSV ({file}): {n}",
-    facility_all: "all",
+    facility_all: "this facility",
 };
 
 pub fn reports(lang: Lang) -> &'static ReportsText {
