@@ -299,6 +299,7 @@ async fn a_busy_server_at_trace_level_logs_no_patient_name_birth_date_address_ph
     let backend = match &db {
         common::TestDb::Sqlite(_) => "database=sqlite",
         common::TestDb::Postgres { .. } => "database=postgres",
+        common::TestDb::Shared => unreachable!("a database of its own"),
     };
     assert!(log.contains(backend), "not on {backend}: {log}");
     assert!(log.contains("/api/v1/specimens?patient_id=…"), "{log}");
