@@ -1057,7 +1057,7 @@ async fn the_health_centre_page_lists_the_days_rows_in_the_reports_words_and_lin
     assert_eq!(status, 403, "{html}");
     assert!(!html.contains("DAY-1"));
     assert!(
-        html.contains("施設 ELSEWHERE の記録はこのサーバーでは読めません"),
+        html.contains("医療機関 ELSEWHERE の記録はこのサーバーでは読めません"),
         "{html}"
     );
     // The day the old specimen was collected lists it, pending.

@@ -18,7 +18,7 @@ use crate::http::AppError;
 use crate::report::csv::{self as report_csv, Encoding, Replacement};
 use crate::report::{Format, ReportRow};
 use actix_web::http::{header, StatusCode};
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use chrono::NaiveDate;
 use maud::{html as markup, Markup};
 
@@ -126,6 +126,30 @@ pub async fn reports(
     let scope = scope_of(&req, &ctx);
     let (date, facility_code) = (scope.date, scope.facility.clone());
     let params = scope_params(&scope);
+    let form = markup! {
+        form method="get" action="/reports" class="inline-form" {
+            label for="date" { (t.date_label) }
+            input id="date" name="date" type="date" value=(date) required;
+            label for="facility" { (rt.facility_label) }
+            input id="facility" name="facility" type="text" size="12" maxlength="64"
+                value=(facility_code.as_deref().unwrap_or("")) aria-describedby="facility-hint";
+            span id="facility-hint" class="hint" { (rt.facility_hint) }
+            button type="submit" { (t.show_button) }
+        }
+    };
+    // Another facility's day is not this server's to show: the form again,
+    // with the reason, so the officer can clear the field.
+    if let Err(e) = ctx.facility_in_scope(facility_code.as_deref()) {
+        let e = AppError::from(e);
+        let body = markup! {
+            h1 { (t.reports_title) }
+            p { (t.reports_intro) }
+            div class="error" role="alert" id="form-error" { p { (e.message.render(lang)) } }
+            (form)
+        };
+        let place = Place::of(lang, "/reports", &user.session, Section::Reports);
+        return Ok(answer(&req, e.status_code(), &place, t.reports_title, body));
+    }
     let day = day_rows(&ctx, &user, scope, ROWS_SHOWN).await?;
     let hersys = format!("/api/v1/reports/hersys?{params}");
     let name = |format, encoding| {
@@ -158,15 +182,7 @@ pub async fn reports(
     let body = markup! {
         h1 { (t.reports_title) }
         p { (t.reports_intro) }
-        form method="get" action="/reports" class="inline-form" {
-            label for="date" { (t.date_label) }
-            input id="date" name="date" type="date" value=(date) required;
-            label for="facility" { (rt.facility_label) }
-            input id="facility" name="facility" type="text" size="12" maxlength="64"
-                value=(facility_code.as_deref().unwrap_or("")) aria-describedby="facility-hint";
-            span id="facility-hint" class="hint" { (rt.facility_hint) }
-            button type="submit" { (t.show_button) }
-        }
+        (form)
         h2 { (t.downloads_title) " — " (date) }
         ul class="downloads" {
             @for (label, href, file) in &downloads {

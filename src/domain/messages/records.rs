@@ -337,7 +337,7 @@ impl RecordMsg {
             ServerNotReady => say!(lang, "サーバーの準備ができていません", "server not ready"),
             OtherFacility { facility } => say!(
                 lang,
-                "施設 {facility} の記録はこのサーバーでは読めません",
+                "医療機関 {facility} の記録はこのサーバーでは読めません",
                 "this server does not serve facility {facility}: its records cannot be read here"
             ),
             TooManyAttempts { seconds } => say!(
