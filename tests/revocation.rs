@@ -57,7 +57,9 @@ impl Stream {
                 .expect("a scan event within 5 s")
                 .expect("read")
                 .expect("the stream is still open");
-            self.scans += String::from_utf8_lossy(&chunk).matches("event: scan").count();
+            self.scans += String::from_utf8_lossy(&chunk)
+                .matches("event: scan")
+                .count();
         }
     }
 
@@ -69,7 +71,9 @@ impl Stream {
             match tokio::time::timeout_at(deadline, self.response.chunk()).await {
                 Err(_) => return None,
                 Ok(Ok(Some(chunk))) => {
-                    self.scans += String::from_utf8_lossy(&chunk).matches("event: scan").count();
+                    self.scans += String::from_utf8_lossy(&chunk)
+                        .matches("event: scan")
+                        .count();
                 }
                 Ok(Ok(None)) | Ok(Err(_)) => return Some(start.elapsed()),
             }
@@ -98,8 +102,8 @@ async fn a_bearer_stream_ends_within_a_second_of_its_user_being_disabled_while_s
 }
 
 #[tokio::test]
-async fn a_bearer_stream_ends_within_a_second_of_its_token_being_replaced_while_scans_keep_arriving()
-{
+async fn a_bearer_stream_ends_within_a_second_of_its_token_being_replaced_while_scans_keep_arriving(
+) {
     let app = spawn_app_with(with_stations).await;
     let (id, token) = app.api_user("watcher-token", "lab").await;
     let mut stream = Stream::open(app.client.get(stream_url(&app)).bearer_auth(&token)).await;
@@ -163,8 +167,7 @@ async fn a_cookie_stream_ends_within_a_second_of_signing_out_while_scans_keep_ar
 }
 
 #[tokio::test]
-async fn a_cookie_stream_ends_within_a_second_of_its_session_expiring_while_scans_keep_arriving()
-{
+async fn a_cookie_stream_ends_within_a_second_of_its_session_expiring_while_scans_keep_arriving() {
     use diesel::prelude::*;
     use kentai::store::schema::sessions;
     let app = spawn_app_with(with_stations).await;

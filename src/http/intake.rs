@@ -253,7 +253,8 @@ impl Stream for Timed {
         match Pin::new(&mut this.inner).poll_next(cx) {
             Poll::Ready(Some(Ok(bytes))) => {
                 this.received += bytes.len() as u64;
-                if Instant::now() >= started + Duration::from_secs_f64(this.intake.limits.body_seconds)
+                if Instant::now()
+                    >= started + Duration::from_secs_f64(this.intake.limits.body_seconds)
                 {
                     return this.late();
                 }
@@ -317,7 +318,10 @@ fn timeout_error(limits: &Limits) -> AppError {
         },
     )
     .with("body_seconds", limits.body_seconds)
-    .with("body_min_bytes_per_second", limits.body_min_bytes_per_second)
+    .with(
+        "body_min_bytes_per_second",
+        limits.body_min_bytes_per_second,
+    )
 }
 
 /// The answer to a request not taken in, or cut off: the error, and the

@@ -165,18 +165,31 @@ mod tests {
         for i in 0..3u8 {
             assert_eq!(limiter.blocked_address(ip(1), t0), None, "attempt {i}");
             let guess = format!("kt_{i}{}", "0".repeat(63));
-            limiter.failed(Some(ip(1)), &prefix_of(&guess), t0 + Duration::from_secs(i.into()));
+            limiter.failed(
+                Some(ip(1)),
+                &prefix_of(&guess),
+                t0 + Duration::from_secs(i.into()),
+            );
         }
         let wait = limiter.blocked_address(ip(1), t0 + Duration::from_secs(10));
         assert_eq!(wait, Some(Duration::from_secs(50)));
         // Three different guesses: no single prefix is limited.
         assert_eq!(limiter.blocked_prefix("00000000", t0), None);
         // Another address is not affected.
-        assert_eq!(limiter.blocked_address(ip(2), t0 + Duration::from_secs(10)), None);
+        assert_eq!(
+            limiter.blocked_address(ip(2), t0 + Duration::from_secs(10)),
+            None
+        );
         // A new window starts clean.
-        assert_eq!(limiter.blocked_address(ip(1), t0 + Duration::from_secs(60)), None);
+        assert_eq!(
+            limiter.blocked_address(ip(1), t0 + Duration::from_secs(60)),
+            None
+        );
         limiter.failed(Some(ip(1)), "x", t0 + Duration::from_secs(61));
-        assert_eq!(limiter.blocked_address(ip(1), t0 + Duration::from_secs(62)), None);
+        assert_eq!(
+            limiter.blocked_address(ip(1), t0 + Duration::from_secs(62)),
+            None
+        );
     }
 
     #[test]

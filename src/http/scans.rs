@@ -6,8 +6,8 @@
 use super::auth::{BearerAuth, SessionAuth, User};
 use super::error::{AppError, ErrorBody};
 use super::Object;
-use crate::actions::scans::{self, ScanFilter, ScanView};
 use crate::actions::revocations::Revoked;
+use crate::actions::scans::{self, ScanFilter, ScanView};
 use crate::actions::{sessions, users, ActionError, Ctx};
 use crate::domain::messages::{render_in, InputMsg, Lang, RecordMsg};
 use crate::domain::roles::Action;
@@ -284,7 +284,7 @@ impl utoipa::ToSchema for StationEventFrame {
         ("last_event_id" = Option<i64>, Query, description = "As `Last-Event-ID`, for a first connection that cannot set headers (a browser's EventSource after the page showed the journal up to this scan); the header wins when both are sent"),
     ),
     responses(
-        (status = 200, description = "`text/event-stream`: `event: scan` (id = scan id, data = the scan with its outcome), `event: device` (a scanner's state), `event: device_error` (a bad frame), `event: reset` (a reception draft ended without a scan: `reason` `registered` or `expired`, with the sentence in `message`); each event's `data` is a `StationEvent` as JSON", content_type = "text/event-stream", body = StationEventFrame),
+        (status = 200, description = "The stream ends within a second when its credential is taken back (the user disabled, its token replaced, the browser signed out) or its session expires; it asks the database again every `[limits] stream_recheck_seconds`. `text/event-stream`: `event: scan` (id = scan id, data = the scan with its outcome), `event: device` (a scanner's state), `event: device_error` (a bad frame), `event: reset` (a reception draft ended without a scan: `reason` `registered` or `expired`, with the sentence in `message`); each event's `data` is a `StationEvent` as JSON", content_type = "text/event-stream", body = StationEventFrame),
         (status = 400, description = "`last_event_id` is not a scan id (an integer)", body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, description = "`unknown_station`", body = ErrorBody),
