@@ -154,9 +154,14 @@ struct Args {
     /// pause turns the attack into a flood of new connections)
     #[arg(long, default_value_t = 1000)]
     slow_pause_ms: u64,
-    /// Station event streams held open for the whole run (to --station)
+    /// Station event streams held open for the whole run
     #[arg(long, default_value_t = 0)]
     streams: usize,
+    /// The station the streams watch (default: --station, so every scan
+    /// of the desks goes out to every stream); with --spawn another name
+    /// is added as a quiet storage station
+    #[arg(long)]
+    streams_station: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -212,8 +217,17 @@ fn run(args: Args) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("tokio runtime")?;
+    // The attack runs on threads of its own, so its 1,500 tasks do not
+    // queue in front of the desks' in one scheduler (as they would not on
+    // another machine).
+    let attack_runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("tokio runtime for the attack")?;
+    let attack = attack_runtime.handle().clone();
     let (stats, soak) = runtime.block_on(async {
-        let soak = Soak::start(&args, &base, &token).await?;
+        let soak = Soak::start(&args, &base, &token, &attack).await?;
         // The desks start once the streams are open and the slow clients
         // connected, so the warm-up measures nothing of the start-up.
         let plan = Plan::new(&args, &base, token.clone());
@@ -663,8 +677,9 @@ impl Results<'_> {
         }
         if args.streams > 0 {
             println!(
-                "event streams: {} opened, {} still open at the end, {} failed, {} events received",
+                "event streams: {} opened to {}, {} still open at the end, {} failed, {} events received",
                 soak.streams_opened,
+                args.streams_station.as_ref().unwrap_or(&args.station),
                 soak.streams_open_at_end,
                 soak.streams_failed,
                 soak.stream_events
@@ -796,7 +811,12 @@ struct SoakReport {
 }
 
 impl Soak {
-    async fn start(args: &Args, base: &str, token: &str) -> anyhow::Result<Soak> {
+    async fn start(
+        args: &Args,
+        base: &str,
+        token: &str,
+        on: &tokio::runtime::Handle,
+    ) -> anyhow::Result<Soak> {
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let start = Instant::now();
         let server: std::net::SocketAddr = base
@@ -816,7 +836,7 @@ impl Soak {
                      Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
                 )
             };
-            slow.push(tokio::spawn(slow_client(
+            slow.push(on.spawn(slow_client(
                 server,
                 args.slow_from,
                 head,
@@ -828,11 +848,12 @@ impl Soak {
         let client = reqwest::Client::builder()
             .build()
             .context("HTTP client for the streams")?;
-        let url = format!("{base}/api/v1/stations/{}/events", args.station);
+        let watched = args.streams_station.as_ref().unwrap_or(&args.station);
+        let url = format!("{base}/api/v1/stations/{watched}/events");
         let (opened_tx, mut opened_rx) = tokio::sync::mpsc::channel::<()>(args.streams.max(1));
         let mut streams = Vec::with_capacity(args.streams);
         for _ in 0..args.streams {
-            streams.push(tokio::spawn(hold_stream(
+            streams.push(on.spawn(hold_stream(
                 client.clone(),
                 url.clone(),
                 token.to_string(),
@@ -1111,8 +1132,15 @@ impl Spawned {
         std::fs::write(
             &config,
             format!(
-                "{CONFIG}\n[[station]]\nname = {}\nworkflow = \"packing\"\n",
-                toml_string(&args.station)
+                "{CONFIG}\n[[station]]\nname = {}\nworkflow = \"packing\"\n{}",
+                toml_string(&args.station),
+                match &args.streams_station {
+                    Some(name) if *name != args.station => format!(
+                        "\n[[station]]\nname = {}\nworkflow = \"storage\"\n",
+                        toml_string(name)
+                    ),
+                    _ => String::new(),
+                }
             ),
         )
         .context("write kentai.toml")?;

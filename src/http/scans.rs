@@ -512,11 +512,11 @@ impl Feed {
                         Some(id) if id <= self.last_id => {}
                         Some(id) => {
                             self.last_id = id;
-                            let chunk = format_event(&event, self.lang);
+                            let chunk = frames().frame(&event, self.lang);
                             return self.send(chunk);
                         }
                         None => {
-                            let chunk = format_event(&event, self.lang);
+                            let chunk = frames().frame(&event, self.lang);
                             return self.send(chunk);
                         }
                     },
@@ -529,6 +529,49 @@ impl Feed {
                 },
             }
         }
+    }
+}
+
+/// Live events framed lately, so that a station watched by many streams
+/// renders each event once per language rather than once per stream.
+/// Each entry keeps its event alive, so a pointer match is that event.
+struct Frames {
+    recent: std::sync::Mutex<VecDeque<Framed>>,
+}
+
+/// An event, the language it was framed in, and the frame.
+type Framed = (Arc<StationEvent>, Lang, Arc<str>);
+
+/// Frames kept: a few per station and language is plenty, since every
+/// stream of a station frames the same event within moments.
+const FRAMES_KEPT: usize = 64;
+
+fn frames() -> &'static Frames {
+    static FRAMES: std::sync::OnceLock<Frames> = std::sync::OnceLock::new();
+    FRAMES.get_or_init(|| Frames {
+        recent: std::sync::Mutex::new(VecDeque::with_capacity(FRAMES_KEPT)),
+    })
+}
+
+impl Frames {
+    fn frame(&self, event: &Arc<StationEvent>, lang: Lang) -> String {
+        let found = {
+            let recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+            recent
+                .iter()
+                .find(|(e, l, _)| *l == lang && Arc::ptr_eq(e, event))
+                .map(|(_, _, f)| f.clone())
+        };
+        if let Some(frame) = found {
+            return frame.to_string();
+        }
+        let frame: Arc<str> = format_event(event, lang).into();
+        let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+        if recent.len() >= FRAMES_KEPT {
+            recent.pop_front();
+        }
+        recent.push_back((event.clone(), lang, frame.clone()));
+        frame.to_string()
     }
 }
 
