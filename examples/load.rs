@@ -14,7 +14,19 @@
 //! answers and transport errors are counted by status and the first few are
 //! printed; the exit status is 1 if any request failed (warm-up included).
 //!
+//! `--slow N --streams M` adds the soak: N connections that trickle request
+//! bodies (a byte a second to `POST /signin` and `POST /api/v1/specimens`,
+//! from another loopback address, reconnecting a second after the server
+//! drops them) and M station event streams held open, for the whole run. The
+//! desks' percentiles are then what they get while under that attack; a
+//! stream that ends early counts as a failure, the slow connections'
+//! answers (408, 429) are only reported.
+//!
 //! ```sh
+//! # The soak: 64 desks, 1,000 slow bodies from 127.0.0.2, 500 streams, 60 s.
+//! cargo run --release --example load -- --spawn sqlite --kind mixed --clients 64 \
+//!     --duration 60 --slow 1000 --streams 500
+//!
 //! # Against a server that is already running (any database):
 //! KENTAI_TOKEN=kt_… cargo run --release --example load -- \
 //!     --url http://127.0.0.1:8080 --kind registrations --clients 64 --duration 10
@@ -126,6 +138,30 @@ struct Args {
     /// With --spawn postgres: where to create (and drop) the database
     #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
     postgres_url: String,
+    /// Slow-body connections held for the whole run: each sends a request
+    /// head, then one body byte every --slow-every-ms, and reconnects when
+    /// the server drops it
+    #[arg(long, default_value_t = 0)]
+    slow: usize,
+    /// The local address the slow connections come from (another machine,
+    /// as far as the server can tell)
+    #[arg(long, default_value = "127.0.0.2")]
+    slow_from: std::net::IpAddr,
+    /// Milliseconds between two bytes of a slow body
+    #[arg(long, default_value_t = 1000)]
+    slow_every_ms: u64,
+    /// Milliseconds a slow client waits before it reconnects (a shorter
+    /// pause turns the attack into a flood of new connections)
+    #[arg(long, default_value_t = 1000)]
+    slow_pause_ms: u64,
+    /// Station event streams held open for the whole run
+    #[arg(long, default_value_t = 0)]
+    streams: usize,
+    /// The station the streams watch (default: --station, so every scan
+    /// of the desks goes out to every stream); with --spawn another name
+    /// is added as a quiet storage station
+    #[arg(long)]
+    streams_station: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -173,12 +209,35 @@ fn run(args: Args) -> anyhow::Result<()> {
             started_at.format("%Y-%m-%d %H:%M:%S %Z")
         );
     }
+    if args.slow + args.streams > 0 {
+        // A socket per slow connection and per stream, in this process too.
+        let _ = rlimit::increase_nofile_limit(u64::MAX);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("tokio runtime")?;
-    let plan = Plan::new(&args, &base, token);
-    let stats = runtime.block_on(drive(plan, args.clients))?;
+    // The attack runs on threads of its own, so its 1,500 tasks do not
+    // queue in front of the desks' in one scheduler (as they would not on
+    // another machine).
+    let attack_runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("tokio runtime for the attack")?;
+    let attack = attack_runtime.handle().clone();
+    let (stats, soak) = runtime.block_on(async {
+        let soak = Soak::start(&args, &base, &token, &attack).await?;
+        // The desks start once the streams are open and the slow clients
+        // connected, so the warm-up measures nothing of the start-up.
+        let plan = Plan::new(&args, &base, token.clone());
+        let stats = drive(plan, args.clients).await?;
+        let soak = soak.stop().await;
+        anyhow::Ok((stats, soak))
+    })?;
+    let mut stats = stats;
+    stats.all_failures += soak.streams_failed;
+    stats.examples.extend(soak.examples.iter().cloned());
     let peak_rss_kb = server.as_ref().and_then(Spawned::peak_rss_kb);
     let cpu_s = (
         server
@@ -199,6 +258,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         cpu_s,
         server_warnings,
         spawned,
+        soak: &soak,
     };
     results.print_failures();
     if args.json {
@@ -526,6 +586,7 @@ struct Results<'a> {
     cpu_s: (Option<f64>, Option<f64>),
     server_warnings: Option<usize>,
     spawned: Option<(Backend, u32)>,
+    soak: &'a SoakReport,
 }
 
 impl Results<'_> {
@@ -602,6 +663,28 @@ impl Results<'_> {
                 .collect();
             println!("scan outcomes: {}", parts.join(", "));
         }
+        let soak = self.soak;
+        if args.slow > 0 {
+            println!(
+                "slow bodies: {} connections from {} (a byte every {} ms, reconnecting after {} ms), {} connects in all; answers: {}",
+                args.slow,
+                args.slow_from,
+                args.slow_every_ms,
+                args.slow_pause_ms,
+                soak.slow_connects,
+                counts(&soak.slow_answers)
+            );
+        }
+        if args.streams > 0 {
+            println!(
+                "event streams: {} opened to {}, {} still open at the end, {} failed, {} events received",
+                soak.streams_opened,
+                args.streams_station.as_ref().unwrap_or(&args.station),
+                soak.streams_open_at_end,
+                soak.streams_failed,
+                soak.stream_events
+            );
+        }
         if let Some(kb) = self.peak_rss_kb {
             println!("server peak RSS (VmHWM): {:.1} MB", kb as f64 / 1024.0);
         }
@@ -654,6 +737,25 @@ impl Results<'_> {
         if !s.scan_outcomes.is_empty() {
             v["scan_outcomes"] = json!(s.scan_outcomes);
         }
+        let soak = self.soak;
+        if args.slow > 0 {
+            v["slow"] = json!({
+                "connections": args.slow,
+                "from": args.slow_from.to_string(),
+                "every_ms": args.slow_every_ms,
+                "pause_ms": args.slow_pause_ms,
+                "connects": soak.slow_connects,
+                "answers": soak.slow_answers,
+            });
+        }
+        if args.streams > 0 {
+            v["streams"] = json!({
+                "opened": soak.streams_opened,
+                "open_at_end": soak.streams_open_at_end,
+                "failed": soak.streams_failed,
+                "events": soak.stream_events,
+            });
+        }
         v
     }
 }
@@ -667,6 +769,278 @@ fn line(latencies_us: &[u64]) -> String {
         .map(|(k, v)| format!("{k} {v:.2}"))
         .collect::<Vec<_>>()
         .join("  ")
+}
+
+fn counts(map: &BTreeMap<String, u64>) -> String {
+    if map.is_empty() {
+        return "none".into();
+    }
+    map.iter()
+        .map(|(k, n)| format!("{n} {k}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The attack around the desks: slow bodies and open event streams.
+struct Soak {
+    stop: tokio::sync::watch::Sender<bool>,
+    slow: Vec<tokio::task::JoinHandle<(u64, BTreeMap<String, u64>)>>,
+    streams: Vec<tokio::task::JoinHandle<StreamEnd>>,
+    start: Instant,
+}
+
+/// What became of one event stream.
+struct StreamEnd {
+    opened: bool,
+    /// Still open when the run ended.
+    held: bool,
+    events: u64,
+    failure: Option<(Duration, String)>,
+}
+
+#[derive(Default)]
+struct SoakReport {
+    slow_connects: u64,
+    /// The slow connections' answers by status line (`408`, `429`, …).
+    slow_answers: BTreeMap<String, u64>,
+    streams_opened: u64,
+    streams_open_at_end: u64,
+    streams_failed: u64,
+    stream_events: u64,
+    examples: Vec<(Duration, String)>,
+}
+
+impl Soak {
+    async fn start(
+        args: &Args,
+        base: &str,
+        token: &str,
+        on: &tokio::runtime::Handle,
+    ) -> anyhow::Result<Soak> {
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let start = Instant::now();
+        let server: std::net::SocketAddr = base
+            .trim_start_matches("http://")
+            .parse()
+            .with_context(|| format!("--slow needs an http://IP:PORT server, not {base}"))?;
+        let mut slow = Vec::with_capacity(args.slow);
+        for i in 0..args.slow {
+            let head = if i % 2 == 0 {
+                "POST /signin HTTP/1.1\r\nHost: kentai\r\n\
+                 Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n"
+                    .to_string()
+            } else {
+                // An insider's token: the body is read, not refused at the door.
+                format!(
+                    "POST /api/v1/specimens HTTP/1.1\r\nHost: kentai\r\nAuthorization: Bearer {token}\r\n\
+                     Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
+                )
+            };
+            slow.push(on.spawn(slow_client(
+                server,
+                args.slow_from,
+                head,
+                Duration::from_millis(args.slow_every_ms.max(1)),
+                Duration::from_millis(args.slow_pause_ms),
+                stopped.clone(),
+            )));
+        }
+        let client = reqwest::Client::builder()
+            .build()
+            .context("HTTP client for the streams")?;
+        let watched = args.streams_station.as_ref().unwrap_or(&args.station);
+        let url = format!("{base}/api/v1/stations/{watched}/events");
+        let (opened_tx, mut opened_rx) = tokio::sync::mpsc::channel::<()>(args.streams.max(1));
+        let mut streams = Vec::with_capacity(args.streams);
+        for _ in 0..args.streams {
+            streams.push(on.spawn(hold_stream(
+                client.clone(),
+                url.clone(),
+                token.to_string(),
+                stopped.clone(),
+                opened_tx.clone(),
+                start,
+            )));
+        }
+        drop(opened_tx);
+        // Up to 20 s for every stream to open.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        for _ in 0..args.streams {
+            if tokio::time::timeout_at(deadline, opened_rx.recv())
+                .await
+                .ok()
+                .flatten()
+                .is_none()
+            {
+                break;
+            }
+        }
+        if args.slow > 0 {
+            // The slow clients' first heads are in.
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+        Ok(Soak {
+            stop,
+            slow,
+            streams,
+            start,
+        })
+    }
+
+    async fn stop(self) -> SoakReport {
+        let _ = self.stop.send(true);
+        let mut report = SoakReport::default();
+        for task in self.slow {
+            if let Ok((connects, answers)) = task.await {
+                report.slow_connects += connects;
+                for (k, n) in answers {
+                    *report.slow_answers.entry(k).or_default() += n;
+                }
+            }
+        }
+        for task in self.streams {
+            match task.await {
+                Ok(end) => {
+                    report.streams_opened += u64::from(end.opened);
+                    report.streams_open_at_end += u64::from(end.held);
+                    report.stream_events += end.events;
+                    if let Some(example) = end.failure {
+                        report.streams_failed += 1;
+                        if report.examples.len() < SHOWN {
+                            report.examples.push(example);
+                        }
+                    }
+                }
+                Err(e) => {
+                    report.streams_failed += 1;
+                    report
+                        .examples
+                        .push((self.start.elapsed(), format!("stream task failed: {e}")));
+                }
+            }
+        }
+        report
+    }
+}
+
+/// One slow client: a head, then a byte every `every`, until the server
+/// answers or drops it; then again, until stopped. Its connects and the
+/// answers' status codes.
+async fn slow_client(
+    server: std::net::SocketAddr,
+    from: std::net::IpAddr,
+    head: String,
+    every: Duration,
+    pause: Duration,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+) -> (u64, BTreeMap<String, u64>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut answers = BTreeMap::new();
+    let mut connects = 0;
+    while !*stopped.borrow() {
+        let socket = match from {
+            std::net::IpAddr::V4(_) => tokio::net::TcpSocket::new_v4(),
+            std::net::IpAddr::V6(_) => tokio::net::TcpSocket::new_v6(),
+        };
+        let connected = match socket.and_then(|s| s.bind((from, 0).into()).map(|()| s)) {
+            Ok(s) => s.connect(server).await,
+            Err(e) => Err(e),
+        };
+        let stream = match connected {
+            Ok(stream) => stream,
+            Err(e) => {
+                *answers
+                    .entry(format!("connect error: {}", e.kind()))
+                    .or_default() += 1;
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                continue;
+            }
+        };
+        connects += 1;
+        let (mut read, mut write) = stream.into_split();
+        let trickle = async {
+            if write.write_all(head.as_bytes()).await.is_err() {
+                return;
+            }
+            loop {
+                tokio::time::sleep(every).await;
+                if write.write_all(b"a").await.is_err() {
+                    return;
+                }
+            }
+        };
+        let mut buf = vec![0u8; 1024];
+        let answer = tokio::select! {
+            _ = stopped.changed() => break,
+            () = trickle => "dropped while writing".to_string(),
+            n = read.read(&mut buf) => match n {
+                Ok(0) | Err(_) => "closed without an answer".to_string(),
+                Ok(n) => String::from_utf8_lossy(&buf[..n])
+                    .split_whitespace()
+                    .nth(1)
+                    .unwrap_or("unreadable")
+                    .to_string(),
+            },
+        };
+        *answers.entry(answer).or_default() += 1;
+        tokio::select! {
+            _ = stopped.changed() => break,
+            () = tokio::time::sleep(pause) => {}
+        }
+    }
+    (connects, answers)
+}
+
+/// One event stream, held until stopped; ending earlier is a failure.
+async fn hold_stream(
+    client: reqwest::Client,
+    url: String,
+    token: String,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+    opened: tokio::sync::mpsc::Sender<()>,
+    start: Instant,
+) -> StreamEnd {
+    let mut end = StreamEnd {
+        opened: false,
+        held: false,
+        events: 0,
+        failure: None,
+    };
+    let res = match client.get(&url).bearer_auth(&token).send().await {
+        Ok(res) if res.status().is_success() => res,
+        Ok(res) => {
+            end.failure = Some((start.elapsed(), format!("stream: {}", res.status())));
+            return end;
+        }
+        Err(e) => {
+            end.failure = Some((start.elapsed(), format!("stream: {}", error_text(&e))));
+            return end;
+        }
+    };
+    end.opened = true;
+    let _ = opened.send(()).await;
+    let mut res = res;
+    loop {
+        tokio::select! {
+            _ = stopped.changed() => {
+                end.held = true;
+                return end;
+            }
+            chunk = res.chunk() => match chunk {
+                Ok(Some(bytes)) => {
+                    end.events += String::from_utf8_lossy(&bytes).matches("event: ").count() as u64;
+                }
+                Ok(None) => {
+                    end.failure = Some((start.elapsed(), "stream: ended by the server".into()));
+                    return end;
+                }
+                Err(e) => {
+                    end.failure = Some((start.elapsed(), format!("stream: {}", error_text(&e))));
+                    return end;
+                }
+            },
+        }
+    }
 }
 
 fn by_status(failed: &BTreeMap<String, u64>) -> String {
@@ -758,8 +1132,15 @@ impl Spawned {
         std::fs::write(
             &config,
             format!(
-                "{CONFIG}\n[[station]]\nname = {}\nworkflow = \"packing\"\n",
-                toml_string(&args.station)
+                "{CONFIG}\n[[station]]\nname = {}\nworkflow = \"packing\"\n{}",
+                toml_string(&args.station),
+                match &args.streams_station {
+                    Some(name) if *name != args.station => format!(
+                        "\n[[station]]\nname = {}\nworkflow = \"storage\"\n",
+                        toml_string(name)
+                    ),
+                    _ => String::new(),
+                }
             ),
         )
         .context("write kentai.toml")?;

@@ -210,8 +210,9 @@ impl ResultsConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Security {
-    /// Wrong tokens one client address may send per minute; after that its
-    /// token checks answer 429 until the minute is over. 0: no limit.
+    /// Wrong tokens one client address, or one token prefix, may send per
+    /// minute; after that its wrong tokens answer 429 until the minute is
+    /// over (valid tokens are still served). 0: no limit.
     pub auth_failures_per_minute: u32,
     /// A PEM certificate chain and its private key: with both, kentai
     /// serves HTTPS only (rustls), and its cookies are marked `Secure`.
@@ -229,6 +230,90 @@ impl Default for Security {
     }
 }
 
+/// How much of the server one client may hold, and for how long
+/// (`[limits]`; see `http::intake`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// A client that has not sent its whole request head within this many
+    /// seconds gets 408 and is disconnected.
+    pub request_head_seconds: f64,
+    /// A request body must be complete within this many seconds of its
+    /// first read (408 `request_timeout`, connection closed).
+    pub body_seconds: f64,
+    /// … and after this many seconds must have kept up
+    /// `body_min_bytes_per_second` on average.
+    pub body_grace_seconds: f64,
+    /// 0: no minimum rate, only `body_seconds`.
+    pub body_min_bytes_per_second: u64,
+    /// Connections one client address may hold (counted from their first
+    /// request); beyond it 429 `too_many_connections`. Desks behind one
+    /// NAT share an address, each browser with a few connections and an
+    /// event stream.
+    pub connections_per_address: u32,
+    /// Connections all clients together may hold (503 beyond it); lowered
+    /// at start-up to what the open-file limit allows.
+    pub connections: u32,
+    /// Request bodies one address may have being read at once (a body
+    /// that arrives whole is read in microseconds; a trickled one holds
+    /// its slot).
+    pub body_reads_per_address: u32,
+    /// … and all clients together.
+    pub body_reads: u32,
+    /// An open event stream asks the database again this often whether
+    /// its token or session still admits its user (revocations in this
+    /// process end it at once; this catches another server's).
+    pub stream_recheck_seconds: f64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            request_head_seconds: 5.0,
+            body_seconds: 30.0,
+            body_grace_seconds: 2.0,
+            body_min_bytes_per_second: 1024,
+            connections_per_address: 1024,
+            connections: 16384,
+            body_reads_per_address: 64,
+            body_reads: 512,
+            stream_recheck_seconds: 10.0,
+        }
+    }
+}
+
+impl Limits {
+    fn validate(&self) -> Result<(), ConfigError> {
+        let seconds = [
+            ("request_head_seconds", self.request_head_seconds),
+            ("body_seconds", self.body_seconds),
+            ("body_grace_seconds", self.body_grace_seconds),
+            ("stream_recheck_seconds", self.stream_recheck_seconds),
+        ];
+        for (key, value) in seconds {
+            if !(value.is_finite() && value > 0.0 && value <= 86_400.0) {
+                return Err(ConfigError::Invalid(format!(
+                    "limits.{key} must be more than 0 and at most 86400 seconds, not {value}"
+                )));
+            }
+        }
+        let counts = [
+            ("connections_per_address", self.connections_per_address),
+            ("connections", self.connections),
+            ("body_reads_per_address", self.body_reads_per_address),
+            ("body_reads", self.body_reads),
+        ];
+        for (key, value) in counts {
+            if value == 0 {
+                return Err(ConfigError::Invalid(format!(
+                    "limits.{key} must be at least 1"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
@@ -242,6 +327,7 @@ pub struct Config {
     pub scanners: Vec<ScannerConfig>,
     pub scanning: Scanning,
     pub security: Security,
+    pub limits: Limits,
     /// The site's kit catalog (`[[kit]]`): read-only entries that sit over
     /// the kits added with `POST /api/v1/kits` (see `actions::kits`).
     #[serde(rename = "kit")]
@@ -264,6 +350,7 @@ impl Default for Config {
             scanners: Vec::new(),
             scanning: Scanning::default(),
             security: Security::default(),
+            limits: Limits::default(),
             kits: Vec::new(),
             assays: Vec::new(),
             results: ResultsConfig::default(),
@@ -350,6 +437,7 @@ impl Config {
         }
         self.kit_catalog()?;
         self.check_results()?;
+        self.limits.validate()?;
         if self.security.tls_cert.is_some() != self.security.tls_key.is_some() {
             return Err(ConfigError::Invalid(
                 "security.tls_cert and security.tls_key go together: set both for HTTPS, or neither"

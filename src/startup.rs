@@ -47,6 +47,22 @@ fn tls_config(security: &crate::config::Security) -> anyhow::Result<Option<rustl
     Ok(Some(config))
 }
 
+/// Raises the soft limit on open files to the hard one (a server holds a
+/// descriptor per connection, and the usual soft limit of 1,024 is soon
+/// reached), and returns the limit in force, when known.
+fn raise_open_file_limit() -> Option<u64> {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(n) => {
+            tracing::info!(open_files = n, "open-file limit raised to the hard limit");
+            Some(n)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "the open-file limit could not be raised");
+            rlimit::Resource::NOFILE.get().ok().map(|(soft, _)| soft)
+        }
+    }
+}
+
 impl Application {
     /// Opens and migrates the database, creates the first admin on an empty
     /// one, and binds the listener (`config.bind`, port 0 for any free one).
@@ -95,8 +111,23 @@ impl Application {
             std::time::Duration::from_secs(60),
         ));
         let scan_data = web::Data::new(scans.clone());
+        let open_files = raise_open_file_limit();
+        let intake = web::Data::from(crate::http::intake::Intake::new(
+            &ctx.config.limits,
+            open_files,
+        ));
+        tracing::info!(
+            open_files,
+            connections = intake.connections(),
+            "connections all clients together may hold"
+        );
+        let limits = ctx.config.limits.clone();
         let server = HttpServer::new(move || {
             App::new()
+                .app_data(intake.clone())
+                // Inside the language scope, so its answers are in the
+                // reader's language.
+                .wrap(middleware::from_fn(crate::http::intake::admit))
                 .wrap(crate::http::lang::Negotiate)
                 .wrap(middleware::from_fn(crate::http::security_headers::add))
                 .wrap(middleware::from_fn(crate::http::redact::forget_error))
@@ -113,9 +144,16 @@ impl Application {
                 .configure(crate::http::configure)
                 .configure(crate::web::configure)
         })
-        // A client that has not sent its request head within 5 s gets 408
-        // and is let go, so idle or trickling connections cannot pile up.
-        .client_request_timeout(std::time::Duration::from_secs(5))
+        // A client that has not sent its request head in time gets 408 and
+        // is let go, so idle or trickling connections cannot pile up; the
+        // body's own deadline is `http::intake`'s.
+        .client_request_timeout(std::time::Duration::from_secs_f64(
+            limits.request_head_seconds,
+        ))
+        // Each new connection carries the slot `http::intake` counts it by.
+        .on_connect(|_, extensions| {
+            extensions.insert(crate::http::intake::ConnectionSlot::default());
+        })
         .client_disconnect_timeout(std::time::Duration::from_secs(2));
         let server = match tls_config(&ctx.config.security)? {
             Some(tls) => server.listen_rustls_0_23(listener, tls)?,

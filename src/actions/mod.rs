@@ -13,6 +13,7 @@ pub mod packages;
 pub mod patients;
 pub mod reports;
 pub mod results;
+pub mod revocations;
 pub mod scans;
 pub mod sessions;
 pub mod specimens;
@@ -154,6 +155,9 @@ pub struct Ctx {
     /// marks the scan processed, in the same transaction (see
     /// [`Ctx::for_scan`]).
     scan: Option<i64>,
+    /// Where actions that take a credential back announce it, for the
+    /// event streams still open with it.
+    pub revocations: revocations::Revocations,
 }
 
 impl Ctx {
@@ -165,6 +169,7 @@ impl Ctx {
             config: Arc::new(config),
             tz,
             scan: None,
+            revocations: revocations::Revocations::default(),
         })
     }
 

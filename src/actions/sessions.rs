@@ -162,27 +162,33 @@ pub fn find(ctx: &Ctx, id: &str, now: DateTime<Utc>) -> Result<Option<Session>, 
     }))
 }
 
-/// Whether a session is still live, without counting this as activity: a
-/// long-lived event stream asks this now and then, so that it ends when
-/// the session does (signed out, expired, user disabled) while an open
-/// page alone does not keep the session alive.
-pub fn is_live(ctx: &Ctx, id: &str, now: DateTime<Utc>) -> Result<bool, ActionError> {
+/// When a session ends if nothing uses it, or `None` when it is over
+/// already (signed out, expired, user disabled), without counting this as
+/// activity: a long-lived event stream asks this now and then, so that it
+/// ends when the session does while an open page alone does not keep the
+/// session alive.
+pub fn live_until(
+    ctx: &Ctx,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, ActionError> {
     if id.is_empty() || id.len() > MAX_ID_LEN {
-        return Ok(false);
+        return Ok(None);
     }
     let hash = hash_token(id);
     let at = now.naive_utc();
-    let live: i64 = ctx.store.read(|c| {
+    let expires: Option<NaiveDateTime> = ctx.store.read(|c| {
         sessions::table
             .inner_join(user_rows::table)
             .filter(sessions::id_hash.eq(&hash))
             .filter(sessions::expires_at.gt(at))
             .filter(user_rows::disabled.eq(false))
-            .count()
-            .get_result(c)
+            .select(sessions::expires_at)
+            .first(c)
+            .optional()
             .map_err(ActionError::from)
     })?;
-    Ok(live > 0)
+    Ok(expires.map(|t| t.and_utc()))
 }
 
 /// Signs out: the session named by the cookie is deleted (a second
@@ -207,4 +213,5 @@ pub fn end(ctx: &Ctx, id: &str, actor: &Actor, now: DateTime<Utc>) -> Result<boo
         }
         Ok(deleted > 0)
     })
+    .inspect(|_| ctx.revocations.session(&hash))
 }

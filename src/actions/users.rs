@@ -397,6 +397,9 @@ pub fn set_disabled(
         row.disabled = disabled;
         Ok(row)
     })?;
+    if disabled {
+        ctx.revocations.user(user_id);
+    }
     shown(ctx, row)
 }
 
@@ -426,6 +429,7 @@ pub fn new_token(ctx: &Ctx, actor: &Actor, user_id: i64) -> Result<IssuedToken, 
         )?;
         Ok(row)
     })?;
+    ctx.revocations.user(user_id);
     Ok(IssuedToken {
         user: shown(ctx, row)?,
         token,
@@ -434,10 +438,15 @@ pub fn new_token(ctx: &Ctx, actor: &Actor, user_id: i64) -> Result<IssuedToken, 
 
 /// The user a bearer token belongs to, if any (disabled users have none).
 pub fn authenticate(ctx: &Ctx, token: &str) -> Result<Option<Actor>, ActionError> {
-    let hash = hash_token(token);
+    authenticate_hash(ctx, &hash_token(token))
+}
+
+/// As [`authenticate`], by the token's hash: what an open event stream
+/// keeps to ask again whether its token still admits its user.
+pub fn authenticate_hash(ctx: &Ctx, hash: &str) -> Result<Option<Actor>, ActionError> {
     let row: Option<UserRow> = ctx.store.read(|c| {
         let row = users::table
-            .filter(users::token_hash.eq(&hash))
+            .filter(users::token_hash.eq(hash))
             .select(UserRow::as_select())
             .first(c)
             .optional()?;
@@ -450,7 +459,7 @@ pub fn authenticate(ctx: &Ctx, token: &str) -> Result<Option<Actor>, ActionError
         }
     })?;
     Ok(row
-        .filter(|r| !r.disabled && hashes_match(&r.token_hash, &hash))
+        .filter(|r| !r.disabled && hashes_match(&r.token_hash, hash))
         .and_then(|r| {
             Some(Actor {
                 id: Some(r.id),

@@ -109,6 +109,11 @@ pub enum RuleCode {
     UnreadableFile,
     /// Too many wrong tokens from one address: wait (`Retry-After`).
     TooManyAttempts,
+    /// A request body that did not arrive in time (408).
+    RequestTimeout,
+    /// One address (429), or all clients together (503), hold every
+    /// connection or body read allowed: try again shortly.
+    TooManyConnections,
     Unauthorized,
     Forbidden,
     NotFound,
@@ -117,7 +122,7 @@ pub enum RuleCode {
 
 impl RuleCode {
     /// Every code, in the order they are declared.
-    pub const ALL: [RuleCode; 66] = [
+    pub const ALL: [RuleCode; 68] = [
         RuleCode::InvalidInput,
         RuleCode::InvalidBarcode,
         RuleCode::OnsetAfterCollection,
@@ -180,6 +185,8 @@ impl RuleCode {
         RuleCode::UnknownAssay,
         RuleCode::UnreadableFile,
         RuleCode::TooManyAttempts,
+        RuleCode::RequestTimeout,
+        RuleCode::TooManyConnections,
         RuleCode::Unauthorized,
         RuleCode::Forbidden,
         RuleCode::NotFound,
@@ -255,6 +262,8 @@ impl RuleCode {
             RuleCode::UnknownAssay => "unknown_assay",
             RuleCode::UnreadableFile => "unreadable_file",
             RuleCode::TooManyAttempts => "too_many_attempts",
+            RuleCode::RequestTimeout => "request_timeout",
+            RuleCode::TooManyConnections => "too_many_connections",
             RuleCode::Unauthorized => "unauthorized",
             RuleCode::Forbidden => "forbidden",
             RuleCode::NotFound => "not_found",

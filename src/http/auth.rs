@@ -11,10 +11,11 @@
 //! site's page cannot read; without it the answer is 403 `forbidden`.
 
 use super::error::AppError;
-use super::limit::AuthLimiter;
+use super::limit::{prefix_of, AuthLimiter};
 use crate::actions::{sessions, users, Actor, Ctx};
 use crate::domain::messages::RecordMsg;
 use crate::domain::RuleCode;
+use crate::tokens::hash_token;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, StatusCode};
@@ -39,6 +40,14 @@ pub struct User(pub Actor);
 #[derive(Debug, Clone)]
 pub struct SessionAuth {
     pub id: String,
+}
+
+/// Set in the request's extensions when a bearer token authenticated it:
+/// the station event stream asks again, by this hash, whether the token
+/// still admits its user.
+#[derive(Debug, Clone)]
+pub struct BearerAuth {
+    pub hash: String,
 }
 
 /// The actor `require_token` authenticated, kept in the request's extensions.
@@ -151,11 +160,16 @@ impl FromRequest for User {
                     let Some(token) = token.filter(|t| !t.is_empty()) else {
                         return Err(AppError::unauthorized(RecordMsg::MissingToken));
                     };
-                    limiter.check()?;
-                    match web::block(move || users::authenticate(&ctx, &token)).await?? {
-                        Some(actor) => Ok(User(actor)),
+                    limiter.before_lookup(&token)?;
+                    let hash = hash_token(&token);
+                    let lookup = hash.clone();
+                    match web::block(move || users::authenticate_hash(&ctx, &lookup)).await?? {
+                        Some(actor) => {
+                            req.extensions_mut().insert(BearerAuth { hash });
+                            Ok(User(actor))
+                        }
                         None => {
-                            limiter.failed();
+                            limiter.failed(&token)?;
                             Err(AppError::unauthorized(RecordMsg::InvalidToken))
                         }
                     }
@@ -193,6 +207,16 @@ pub struct Limit {
     ip: Option<std::net::IpAddr>,
 }
 
+fn too_many(wait: std::time::Duration) -> AppError {
+    let seconds = wait.as_secs().max(1);
+    AppError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        RuleCode::TooManyAttempts,
+        RecordMsg::TooManyAttempts { seconds },
+    )
+    .with("retry_after_s", seconds)
+}
+
 impl Limit {
     pub fn of(req: &HttpRequest) -> Limit {
         Limit {
@@ -201,29 +225,34 @@ impl Limit {
         }
     }
 
-    /// 429 `too_many_attempts` while this address is blocked.
-    pub fn check(&self) -> Result<(), AppError> {
-        let (Some(limiter), Some(ip)) = (&self.limiter, self.ip) else {
+    /// 429 `too_many_attempts`, before any lookup, for a token whose
+    /// prefix keeps failing (the same wrong token sent again and again).
+    pub fn before_lookup(&self, token: &str) -> Result<(), AppError> {
+        let Some(limiter) = &self.limiter else {
             return Ok(());
         };
-        match limiter.blocked(ip, Instant::now()) {
+        match limiter.blocked_prefix(&prefix_of(token), Instant::now()) {
             None => Ok(()),
-            Some(wait) => {
-                let seconds = wait.as_secs().max(1);
-                Err(AppError::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    RuleCode::TooManyAttempts,
-                    RecordMsg::TooManyAttempts { seconds },
-                )
-                .with("retry_after_s", seconds))
-            }
+            Some(wait) => Err(too_many(wait)),
         }
     }
 
-    /// Counts a wrong token from this address.
-    pub fn failed(&self) {
-        if let (Some(limiter), Some(ip)) = (&self.limiter, self.ip) {
-            limiter.failed(ip, Instant::now());
+    /// Counts `token` as wrong. `Err` (429) when its address or prefix was
+    /// over the limit already: the caller answers that instead of 401.
+    pub fn failed(&self, token: &str) -> Result<(), AppError> {
+        let Some(limiter) = &self.limiter else {
+            return Ok(());
+        };
+        let now = Instant::now();
+        let prefix = prefix_of(token);
+        let blocked = self
+            .ip
+            .and_then(|ip| limiter.blocked_address(ip, now))
+            .or_else(|| limiter.blocked_prefix(&prefix, now));
+        limiter.failed(self.ip, &prefix, now);
+        match blocked {
+            None => Ok(()),
+            Some(wait) => Err(too_many(wait)),
         }
     }
 }

@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod auth;
 pub mod error;
+pub mod intake;
 pub mod kits;
 pub mod labels;
 pub mod lang;

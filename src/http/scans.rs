@@ -3,11 +3,12 @@
 //! the journal, the stations, each station's live event stream (SSE), and
 //! the scanners' state.
 
-use super::auth::{SessionAuth, User};
+use super::auth::{BearerAuth, SessionAuth, User};
 use super::error::{AppError, ErrorBody};
 use super::Object;
+use crate::actions::revocations::Revoked;
 use crate::actions::scans::{self, ScanFilter, ScanView};
-use crate::actions::{ActionError, Ctx};
+use crate::actions::{sessions, users, ActionError, Ctx};
 use crate::domain::messages::{render_in, InputMsg, Lang, RecordMsg};
 use crate::domain::roles::Action;
 use crate::scanning::devices::{self, DeviceLine};
@@ -16,8 +17,8 @@ use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::sync::Arc;
-use std::time::Duration;
-use tokio::sync::broadcast::error::RecvError;
+use std::time::{Duration, Instant};
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
 /// The longest scan accepted: a GS1 DataMatrix holds at most 3116 digits.
 pub const MAX_SCAN_BYTES: usize = 4096;
@@ -283,7 +284,7 @@ impl utoipa::ToSchema for StationEventFrame {
         ("last_event_id" = Option<i64>, Query, description = "As `Last-Event-ID`, for a first connection that cannot set headers (a browser's EventSource after the page showed the journal up to this scan); the header wins when both are sent"),
     ),
     responses(
-        (status = 200, description = "`text/event-stream`: `event: scan` (id = scan id, data = the scan with its outcome), `event: device` (a scanner's state), `event: device_error` (a bad frame), `event: reset` (a reception draft ended without a scan: `reason` `registered` or `expired`, with the sentence in `message`); each event's `data` is a `StationEvent` as JSON", content_type = "text/event-stream", body = StationEventFrame),
+        (status = 200, description = "The stream ends within a second when its credential is taken back (the user disabled, its token replaced, the browser signed out) or its session expires; it asks the database again every `[limits] stream_recheck_seconds`. `text/event-stream`: `event: scan` (id = scan id, data = the scan with its outcome), `event: device` (a scanner's state), `event: device_error` (a bad frame), `event: reset` (a reception draft ended without a scan: `reason` `registered` or `expired`, with the sentence in `message`); each event's `data` is a `StationEvent` as JSON", content_type = "text/event-stream", body = StationEventFrame),
         (status = 400, description = "`last_event_id` is not a scan id (an integer)", body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, description = "`unknown_station`", body = ErrorBody),
@@ -309,17 +310,38 @@ pub async fn events(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<i64>().ok())
         .or(query.last_event_id);
-    let session = req.extensions().get::<SessionAuth>().map(|s| s.id.clone());
+    let credential = {
+        let extensions = req.extensions();
+        match (
+            extensions.get::<SessionAuth>(),
+            extensions.get::<BearerAuth>(),
+        ) {
+            (Some(s), _) => Some(Credential::Session(s.id.clone())),
+            (None, Some(b)) => Some(Credential::Bearer(b.hash.clone())),
+            (None, None) => None,
+        }
+    };
+    let recheck = Duration::from_secs_f64(ctx.config.limits.stream_recheck_seconds);
     let mut feed = Feed {
         lang: crate::http::lang::of(&req),
         ctx: ctx.get_ref().clone(),
-        session,
+        // Listening starts before the credential is read again below, so
+        // a revocation in between is heard.
+        revoked: ctx.revocations.subscribe(),
+        user: actor.id,
+        credential,
+        recheck,
+        check_at: Instant::now(),
+        keep_alive_at: Instant::now() + KEEP_ALIVE,
         station,
         receiver,
         pending: VecDeque::new(),
         last_id: last_id.unwrap_or(0),
         greeted: false,
     };
+    if !feed.still_admitted().await {
+        return Err(AppError::unauthorized(RecordMsg::SessionEnded));
+    }
     if last_id.is_some() {
         feed.catch_up().await?;
     }
@@ -334,15 +356,35 @@ pub async fn events(
         .streaming(stream))
 }
 
+/// What authenticated an event stream, to ask again whether it still
+/// admits the stream's user.
+enum Credential {
+    /// A browser session's cookie value.
+    Session(String),
+    /// The SHA-256 of a bearer token.
+    Bearer(String),
+}
+
 /// One listener's position in a station's events.
 struct Feed {
     /// The listener's language: the stream's messages are rendered in it
     /// as they are sent (outside the request that opened the stream).
     lang: Lang,
     ctx: Ctx,
-    /// The browser session that opened the stream, if a cookie did: the
-    /// stream ends when the session does.
-    session: Option<String>,
+    /// Credentials taken back in this process: the stream ends at once
+    /// when its user's or its session's is among them.
+    revoked: tokio::sync::broadcast::Receiver<Revoked>,
+    user: Option<i64>,
+    /// `None` only for a stream opened without one (a bare test app).
+    credential: Option<Credential>,
+    /// How often the database is asked again (another server sharing it
+    /// may have taken the credential back).
+    recheck: Duration,
+    /// When it is asked next: at `recheck` intervals, and at the moment a
+    /// session would expire.
+    check_at: Instant,
+    /// When an idle stream sends a comment.
+    keep_alive_at: Instant,
     station: String,
     receiver: tokio::sync::broadcast::Receiver<Arc<StationEvent>>,
     /// Scans read back from the journal, to send before live ones.
@@ -350,6 +392,17 @@ struct Feed {
     /// The last scan sent: live events at or below it were already sent.
     last_id: i64,
     greeted: bool,
+}
+
+/// What ends a stream: a credential of its own taken back.
+fn concerns(revoked: &Revoked, user: Option<i64>, credential: Option<&Credential>) -> bool {
+    match (revoked, credential) {
+        (Revoked::User(id), _) => user == Some(*id),
+        (Revoked::Session(hash), Some(Credential::Session(id))) => {
+            crate::tokens::hashes_match(hash, &crate::tokens::hash_token(id))
+        }
+        (Revoked::Session(_), _) => false,
+    }
 }
 
 impl Feed {
@@ -366,56 +419,159 @@ impl Feed {
         Ok(())
     }
 
-    /// Whether the browser session behind this stream (if any) is still
-    /// live; a failed lookup keeps the stream (the next tick asks again).
-    async fn session_live(&self) -> bool {
-        let Some(id) = self.session.clone() else {
+    /// Asks the database whether the stream's credential still admits its
+    /// user, and sets when to ask next (at the latest when a session would
+    /// expire). A failed lookup keeps the stream: the next check asks again.
+    async fn still_admitted(&mut self) -> bool {
+        let now = Instant::now();
+        self.check_at = now + self.recheck;
+        let Some(credential) = &self.credential else {
             return true;
         };
         let ctx = self.ctx.clone();
-        let now = crate::actions::now();
-        !matches!(
-            web::block(move || crate::actions::sessions::is_live(&ctx, &id, now)).await,
-            Ok(Ok(false))
-        )
+        match credential {
+            Credential::Session(id) => {
+                let id = id.clone();
+                let at = crate::actions::now();
+                match web::block(move || sessions::live_until(&ctx, &id, at)).await {
+                    Ok(Ok(None)) => false,
+                    Ok(Ok(Some(expires))) => {
+                        let left = (expires - at).to_std().unwrap_or_default();
+                        self.check_at = self.check_at.min(now + left);
+                        true
+                    }
+                    _ => true,
+                }
+            }
+            Credential::Bearer(hash) => {
+                let hash = hash.clone();
+                match web::block(move || users::authenticate_hash(&ctx, &hash)).await {
+                    Ok(Ok(Some(actor))) => actor.id == self.user,
+                    Ok(Ok(None)) => false,
+                    _ => true,
+                }
+            }
+        }
+    }
+
+    fn send(&mut self, chunk: String) -> Option<String> {
+        self.keep_alive_at = Instant::now() + KEEP_ALIVE;
+        Some(chunk)
     }
 
     /// The next bytes of the stream; `None` ends it.
     async fn next_chunk(&mut self) -> Option<String> {
         if !self.greeted {
             self.greeted = true;
-            return Some("retry: 2000\n: connected\n\n".into());
+            return self.send("retry: 2000\n: connected\n\n".into());
         }
         loop {
+            // A revocation heard while events are queued ends the stream
+            // before the next one goes out.
+            match self.revoked.try_recv() {
+                Ok(r) if concerns(&r, self.user, self.credential.as_ref()) => return None,
+                Ok(_) | Err(TryRecvError::Empty) => {}
+                Err(TryRecvError::Lagged(_)) => {
+                    if !self.still_admitted().await {
+                        return None;
+                    }
+                }
+                Err(TryRecvError::Closed) => return None,
+            }
             if let Some(event) = self.pending.pop_front() {
                 if let Some(id) = event.scan_id() {
                     self.last_id = self.last_id.max(id);
                 }
-                return Some(format_event(&event, self.lang));
+                let chunk = format_event(&event, self.lang);
+                return self.send(chunk);
             }
-            match tokio::time::timeout(KEEP_ALIVE, self.receiver.recv()).await {
-                Err(_) => {
-                    if !self.session_live().await {
-                        return None;
+            // `biased`: a revocation or a due check wins over a scan that
+            // arrives at the same moment, however busy the station is.
+            tokio::select! {
+                biased;
+                r = self.revoked.recv() => match r {
+                    Ok(r) if concerns(&r, self.user, self.credential.as_ref()) => return None,
+                    Ok(_) => {}
+                    Err(RecvError::Lagged(_)) => {
+                        if !self.still_admitted().await {
+                            return None;
+                        }
                     }
-                    return Some(": keep-alive\n\n".into());
-                }
-                Ok(Ok(event)) => match event.scan_id() {
-                    Some(id) if id <= self.last_id => continue,
-                    Some(id) => {
-                        self.last_id = id;
-                        return Some(format_event(&event, self.lang));
-                    }
-                    None => return Some(format_event(&event, self.lang)),
+                    Err(RecvError::Closed) => return None,
                 },
-                Ok(Err(RecvError::Lagged(_))) => {
-                    if self.catch_up().await.is_err() {
+                _ = tokio::time::sleep_until(self.check_at.into()) => {
+                    if !self.still_admitted().await {
                         return None;
                     }
                 }
-                Ok(Err(RecvError::Closed)) => return None,
+                _ = tokio::time::sleep_until(self.keep_alive_at.into()) => {
+                    return self.send(": keep-alive\n\n".into());
+                }
+                event = self.receiver.recv() => match event {
+                    Ok(event) => match event.scan_id() {
+                        Some(id) if id <= self.last_id => {}
+                        Some(id) => {
+                            self.last_id = id;
+                            let chunk = frames().frame(&event, self.lang);
+                            return self.send(chunk);
+                        }
+                        None => {
+                            let chunk = frames().frame(&event, self.lang);
+                            return self.send(chunk);
+                        }
+                    },
+                    Err(RecvError::Lagged(_)) => {
+                        if self.catch_up().await.is_err() {
+                            return None;
+                        }
+                    }
+                    Err(RecvError::Closed) => return None,
+                },
             }
         }
+    }
+}
+
+/// Live events framed lately, so that a station watched by many streams
+/// renders each event once per language rather than once per stream.
+/// Each entry keeps its event alive, so a pointer match is that event.
+struct Frames {
+    recent: std::sync::Mutex<VecDeque<Framed>>,
+}
+
+/// An event, the language it was framed in, and the frame.
+type Framed = (Arc<StationEvent>, Lang, Arc<str>);
+
+/// Frames kept: a few per station and language is plenty, since every
+/// stream of a station frames the same event within moments.
+const FRAMES_KEPT: usize = 64;
+
+fn frames() -> &'static Frames {
+    static FRAMES: std::sync::OnceLock<Frames> = std::sync::OnceLock::new();
+    FRAMES.get_or_init(|| Frames {
+        recent: std::sync::Mutex::new(VecDeque::with_capacity(FRAMES_KEPT)),
+    })
+}
+
+impl Frames {
+    fn frame(&self, event: &Arc<StationEvent>, lang: Lang) -> String {
+        let found = {
+            let recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+            recent
+                .iter()
+                .find(|(e, l, _)| *l == lang && Arc::ptr_eq(e, event))
+                .map(|(_, _, f)| f.clone())
+        };
+        if let Some(frame) = found {
+            return frame.to_string();
+        }
+        let frame: Arc<str> = format_event(event, lang).into();
+        let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+        if recent.len() >= FRAMES_KEPT {
+            recent.pop_front();
+        }
+        recent.push_back((event.clone(), lang, frame.clone()));
+        frame.to_string()
     }
 }
 

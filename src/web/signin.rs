@@ -149,7 +149,11 @@ pub async fn submit(
         ));
     }
     let limit = crate::http::auth::Limit::of(&req);
-    if limit.check().is_err() {
+    let token = form.token.trim().to_string();
+    // The bearer tokens' limit, the same way: a token that keeps failing
+    // is refused before the lookup; from a limited address a valid token
+    // still signs in and a wrong one is 429.
+    if limit.before_lookup(&token).is_err() {
         return Ok(sign_in_page(
             &req,
             StatusCode::TOO_MANY_REQUESTS,
@@ -157,7 +161,6 @@ pub async fn submit(
             Some(t.sign_in_too_many),
         ));
     }
-    let token = form.token.trim().to_string();
     if token.is_empty() || token.len() > 256 {
         return Ok(sign_in_page(
             &req,
@@ -170,13 +173,11 @@ pub async fn submit(
     let now = crate::actions::now();
     let started = web::block(move || sessions::start(&ctx, &token, old.as_deref(), now)).await??;
     let Some(started) = started else {
-        limit.failed();
-        return Ok(sign_in_page(
-            &req,
-            StatusCode::UNAUTHORIZED,
-            &next,
-            Some(t.sign_in_failed),
-        ));
+        let (status, error) = match limit.failed(form.token.trim()) {
+            Ok(()) => (StatusCode::UNAUTHORIZED, t.sign_in_failed),
+            Err(_) => (StatusCode::TOO_MANY_REQUESTS, t.sign_in_too_many),
+        };
+        return Ok(sign_in_page(&req, status, &next, Some(error)));
     };
     // No Max-Age: the cookie goes with the browser; the server's idle
     // timeout decides how long the session lives.

@@ -419,6 +419,8 @@ pub fn rule_title(code: RuleCode, lang: Lang) -> &'static str {
         UnknownAssay => ("設定されていない検査系", "Unknown assay"),
         UnreadableFile => ("読み取れない結果ファイル", "Unreadable results file"),
         TooManyAttempts => ("試行回数の超過", "Too many attempts"),
+        RequestTimeout => ("送信が遅すぎます", "Request too slow"),
+        TooManyConnections => ("接続数の超過", "Too many connections"),
         Unauthorized => ("ログインが必要です", "Sign-in required"),
         Forbidden => ("この役割ではできない操作", "Not allowed for this role"),
         NotFound => ("見つかりません", "Not found"),

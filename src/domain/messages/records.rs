@@ -115,6 +115,12 @@ pub enum RecordMsg {
     TooManyAttempts {
         seconds: u64,
     },
+    /// A request body slower than `[limits]` allows.
+    BodyTooSlow {
+        seconds: f64,
+        bytes_per_second: u64,
+    },
+    TooManyConnections,
     Internal,
     ShuttingDown,
     StationUserDisabled {
@@ -345,6 +351,19 @@ impl RecordMsg {
                 "間違ったトークンが続いたため、{seconds}秒後まで受け付けません",
                 "too many wrong tokens from this address; try again in {seconds} s"
             ),
+            BodyTooSlow {
+                seconds,
+                bytes_per_second,
+            } => say!(
+                lang,
+                "リクエストの本文が遅すぎるため打ち切りました（{seconds}秒以内、毎秒{bytes_per_second}バイト以上で送ってください）",
+                "the request body came too slowly and was cut off (send it within {seconds} s, at least {bytes_per_second} bytes/s)"
+            ),
+            TooManyConnections => say!(
+                lang,
+                "接続が多すぎます。しばらくしてからもう一度お試しください",
+                "too many connections; try again shortly"
+            ),
             Internal => say!(
                 lang,
                 "サーバーの内部でエラーが起きました。記録は変更されていません。サーバーのログを確認してください",
@@ -470,6 +489,11 @@ pub(super) fn samples() -> Vec<RecordMsg> {
         SessionEnded,
         ServerNotReady,
         TooManyAttempts { seconds: 30 },
+        BodyTooSlow {
+            seconds: 30.0,
+            bytes_per_second: 1024,
+        },
+        TooManyConnections,
         Internal,
         ShuttingDown,
         StationUserDisabled {
@@ -517,6 +541,8 @@ pub(super) fn samples() -> Vec<RecordMsg> {
             | SessionEnded
             | ServerNotReady
             | TooManyAttempts { .. }
+            | BodyTooSlow { .. }
+            | TooManyConnections
             | Internal
             | ShuttingDown
             | StationUserDisabled { .. }
