@@ -155,6 +155,7 @@ diesel::table! {
         after -> Nullable<Text>,
         prev_hash -> Text,
         hash -> Text,
+        changes -> Text,
     }
 }
 
@@ -274,6 +275,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    row_changes (id) {
+        id -> BigInt,
+        tbl -> Text,
+        row_key -> Text,
+        op -> Text,
+        before -> Nullable<Text>,
+        after -> Nullable<Text>,
+        audit_id -> Nullable<BigInt>,
+    }
+}
+
 diesel::joinable!(specimens -> patients (patient_ref));
 diesel::joinable!(patient_versions -> patients (patient_ref));
 diesel::joinable!(storage_events -> specimens (specimen_id));
@@ -302,5 +315,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     consultations,
     kits,
     scans,
-    sessions
+    sessions,
+    row_changes
 );

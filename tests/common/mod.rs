@@ -16,7 +16,7 @@ use kentai::startup::Application;
 use serde_json::{json, Value};
 
 /// Every table kentai writes.
-pub const TABLES: [&str; 16] = [
+pub const TABLES: [&str; 17] = [
     "specimens",
     "patients",
     "patient_versions",
@@ -33,6 +33,7 @@ pub const TABLES: [&str; 16] = [
     "kits",
     "scans",
     "sessions",
+    "row_changes",
 ];
 
 pub struct TestApp {
@@ -42,6 +43,27 @@ pub struct TestApp {
     pub admin: String,
     pub ctx: Ctx,
     _db: TestDb,
+}
+
+/// With `KENTAI_TEST_VERIFY_AUDIT` set, every test's server must end with
+/// an audit that holds: the chain and the records it replays match the
+/// tables, so a write that changes a record without an audit entry fails
+/// the test that makes it.
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if std::thread::panicking() || std::env::var_os("KENTAI_TEST_VERIFY_AUDIT").is_none() {
+            return;
+        }
+        self.assert_audit_holds();
+    }
+}
+
+impl TestApp {
+    /// The audit chain verifies and the records match it.
+    pub fn assert_audit_holds(&self) {
+        let check = kentai::actions::audit::check(&self.ctx.store, None).expect("audit check runs");
+        assert!(check.is_ok(), "the audit does not hold: {check:?}");
+    }
 }
 
 pub enum TestDb {
