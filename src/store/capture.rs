@@ -209,8 +209,15 @@ fn install_sqlite(conn: &mut DbConnection, generation: i64) -> QueryResult<bool>
                  {insert} VALUES ('{table}', CAST(NEW.{k} AS TEXT), 'insert', NULL, {new}); END"
             ))
             .execute(conn)?;
+            // An update that changes nothing is no change of state.
+            let changed: Vec<String> = columns
+                .iter()
+                .map(|c| format!("OLD.\"{c}\" IS NOT NEW.\"{c}\""))
+                .collect();
+            let changed = changed.join(" OR ");
             diesel::sql_query(format!(
-                "CREATE TEMP TRIGGER kentai_capture_{table}_update AFTER UPDATE ON main.\"{table}\" BEGIN \
+                "CREATE TEMP TRIGGER kentai_capture_{table}_update AFTER UPDATE ON main.\"{table}\" \
+                 WHEN {changed} BEGIN \
                  {insert} SELECT '{table}', CAST(NEW.{k} AS TEXT), 'update', {old}, {new} WHERE OLD.{k} IS NEW.{k}; \
                  {insert} SELECT '{table}', CAST(OLD.{k} AS TEXT), 'delete', {old}, NULL WHERE OLD.{k} IS NOT NEW.{k}; \
                  {insert} SELECT '{table}', CAST(NEW.{k} AS TEXT), 'insert', NULL, {new} WHERE OLD.{k} IS NOT NEW.{k}; END"

@@ -40,6 +40,10 @@ BEGIN
     IF TG_OP <> 'DELETE' THEN
         new_row := to_jsonb(NEW);
     END IF;
+    -- An update that changes nothing is no change of state.
+    IF TG_OP = 'UPDATE' AND old_row = new_row THEN
+        RETURN NULL;
+    END IF;
     IF TG_OP = 'UPDATE' AND old_row ->> TG_ARGV[0] IS DISTINCT FROM new_row ->> TG_ARGV[0] THEN
         INSERT INTO row_changes (tbl, row_key, op, before, after)
         VALUES (TG_TABLE_NAME, old_row ->> TG_ARGV[0], 'delete', old_row::text, NULL),
