@@ -16,6 +16,8 @@ use serde_json::json;
 
 /// Runs raw SQL as someone going around kentai would.
 fn tamper(app: &TestApp, sql: &str) -> Result<usize, diesel::result::Error> {
+    app.tampered
+        .store(true, std::sync::atomic::Ordering::SeqCst);
     app.ctx
         .store
         .read(|c| Ok::<_, kentai::store::StoreError>(diesel::sql_query(sql).execute(c)))

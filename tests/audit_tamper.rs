@@ -16,6 +16,8 @@ use serde_json::json;
 
 /// Runs raw SQL as someone going around kentai would.
 fn tamper(app: &TestApp, sql: &str) {
+    app.tampered
+        .store(true, std::sync::atomic::Ordering::SeqCst);
     app.ctx
         .store
         .read(|c| Ok::<_, kentai::store::StoreError>(diesel::sql_query(sql).execute(c)))
@@ -247,7 +249,10 @@ async fn a_chain_cut_back_with_its_head_moved_along_is_caught_by_the_head_writte
     } else {
         tamper(&app, "DROP TRIGGER audit_log_no_delete");
     }
-    tamper(&app, &format!("DELETE FROM row_changes WHERE audit_id = {last}"));
+    tamper(
+        &app,
+        &format!("DELETE FROM row_changes WHERE audit_id = {last}"),
+    );
     tamper(&app, &format!("DELETE FROM audit_log WHERE id = {last}"));
     tamper(
         &app,
@@ -292,9 +297,9 @@ async fn a_guard_trigger_dropped_is_named() {
         "audit_log_no_update"
     };
     assert!(
-        check(&app).findings.contains(&Finding::TriggerMissing {
-            name: name.into()
-        }),
+        check(&app)
+            .findings
+            .contains(&Finding::TriggerMissing { name: name.into() }),
         "{:?}",
         check(&app)
     );
@@ -343,10 +348,21 @@ fn kentai_audit_verify_names_a_promoted_user_by_table_row_and_field_in_both_lang
     let db = format!("sqlite://{}", file.display());
     let run = |lang: &str, args: &[&str]| kentai_in(dir.path(), &db, lang, args);
     assert!(run("en_US.UTF-8", &["migrate"]).status.success());
-    let out = run("en_US.UTF-8", &["user", "add", "clerk", "--role", "reception"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(
+        "en_US.UTF-8",
+        &["user", "add", "clerk", "--role", "reception"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = run("en_US.UTF-8", &["audit", "verify"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     // The head to write down: COUNT and HASH, as --expect takes them.
     let head = text
@@ -362,11 +378,16 @@ fn kentai_audit_verify_names_a_promoted_user_by_table_row_and_field_in_both_lang
         .expect("rows printed")
         .to_string();
     let expect = format!("{rows}:{head}");
-    assert!(run("en_US.UTF-8", &["audit", "verify", "--expect", &expect])
-        .status
-        .success());
+    assert!(
+        run("en_US.UTF-8", &["audit", "verify", "--expect", &expect])
+            .status
+            .success()
+    );
 
-    sqlite(&file, "UPDATE users SET role = 'admin' WHERE name = 'clerk'");
+    sqlite(
+        &file,
+        "UPDATE users SET role = 'admin' WHERE name = 'clerk'",
+    );
     let out = run("en_US.UTF-8", &["audit", "verify"]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -374,7 +395,10 @@ fn kentai_audit_verify_names_a_promoted_user_by_table_row_and_field_in_both_lang
         err.contains("record differs from the audit chain (changed): users 1, field(s) role"),
         "{err}"
     );
-    assert!(err.contains("audit verify failed: 1 problem(s) found"), "{err}");
+    assert!(
+        err.contains("audit verify failed: 1 problem(s) found"),
+        "{err}"
+    );
     let out = run("ja_JP.UTF-8", &["audit", "verify"]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -394,30 +418,49 @@ fn kentai_audit_verify_names_a_promoted_user_by_table_row_and_field_in_both_lang
 }
 
 #[test]
-fn kentai_restore_refuses_a_backup_whose_chain_triggers_or_records_were_tampered_with_unless_forced()
-{
+fn kentai_restore_refuses_a_backup_whose_chain_triggers_or_records_were_tampered_with_unless_forced(
+) {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("k.db");
     let db = format!("sqlite://{}", file.display());
     let run = |args: &[&str]| kentai_in(dir.path(), &db, "en_US.UTF-8", args);
     assert!(run(&["migrate"]).status.success());
     let out = run(&["user", "add", "clerk", "--role", "reception"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let good = dir.path().join("good.db");
     let out = run(&["backup", &good.display().to_string()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let bad = dir.path().join("bad.db");
     std::fs::copy(&good, &bad).expect("copy");
     sqlite(&bad, "DROP TRIGGER audit_log_no_update");
     sqlite(&bad, "UPDATE users SET role = 'admin' WHERE name = 'clerk'");
-    sqlite(&bad, "UPDATE audit_log SET user_name = 'mallory' WHERE id = 2");
+    sqlite(
+        &bad,
+        "UPDATE audit_log SET user_name = 'mallory' WHERE id = 2",
+    );
 
     // The untouched backup restores.
     let out = run(&["restore", "--force", &good.display().to_string()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let out = run(&["restore", "--force", &bad.display().to_string()]);
-    assert!(out.status.success(), "forced: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "forced: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // Put the good one back, then try the bad one without --force… which
     // --force is needed for anyway on a database with data: a fresh target.
     let fresh = dir.path().join("fresh.db");
@@ -428,7 +471,12 @@ fn kentai_restore_refuses_a_backup_whose_chain_triggers_or_records_were_tampered
         "en_US.UTF-8",
         &["restore", &bad.display().to_string()],
     );
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("is not restored"), "{err}");
     assert!(err.contains("(edited)"), "{err}");
@@ -438,14 +486,22 @@ fn kentai_restore_refuses_a_backup_whose_chain_triggers_or_records_were_tampered
     // The records alone tampered with (chain and triggers intact).
     let records = dir.path().join("records.db");
     std::fs::copy(&good, &records).expect("copy");
-    sqlite(&records, "UPDATE users SET role = 'admin' WHERE name = 'clerk'");
+    sqlite(
+        &records,
+        "UPDATE users SET role = 'admin' WHERE name = 'clerk'",
+    );
     let out = kentai_in(
         dir.path(),
         &fresh_db,
         "en_US.UTF-8",
         &["restore", &records.display().to_string()],
     );
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("users 1, field(s) role"), "{err}");
 }

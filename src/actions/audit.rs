@@ -24,12 +24,12 @@ use crate::store::capture::{self, COVERED};
 use crate::store::models::AuditRow;
 use crate::store::schema::{audit_head, audit_log};
 use crate::store::{DbConnection, Store, StoreError};
-use diesel::sql_types::{BigInt, Nullable, Text};
-use std::collections::HashMap;
 use chrono::{DateTime, FixedOffset, SubsecRound, Utc};
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable, Text};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 
 /// The `prev_hash` of the first row.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -275,7 +275,9 @@ pub enum ChainBreak {
     ChangesAltered { id: i64 },
     /// The head written down elsewhere is not in the chain: the chain was
     /// cut back or rewritten since.
-    #[error("the chain's row {count} does not have the hash written down (the chain was rewritten)")]
+    #[error(
+        "the chain's row {count} does not have the hash written down (the chain was rewritten)"
+    )]
     Rewritten { count: i64, found_rows: i64 },
 }
 
@@ -587,7 +589,11 @@ struct Rendered {
 
 /// The rows of the covered tables that differ from the replay, at most
 /// `limit` of them.
-fn compare(c: &mut DbConnection, mut replay: Replay, limit: usize) -> Result<Vec<Diff>, StoreError> {
+fn compare(
+    c: &mut DbConnection,
+    mut replay: Replay,
+    limit: usize,
+) -> Result<Vec<Diff>, StoreError> {
     let mut diffs = Vec::new();
     for (table, key) in COVERED {
         let Some(query) = capture::render_query(c, table, key)? else {

@@ -101,10 +101,10 @@ pub fn has_row_changes(conn: &mut DbConnection) -> QueryResult<bool> {
 /// The columns of `table` in their order (empty when it does not exist).
 pub fn columns(conn: &mut DbConnection, table: &str) -> QueryResult<Vec<String>> {
     let rows: Vec<Name> = match conn {
-        DbConnection::Sqlite(_) => {
-            diesel::sql_query(format!("SELECT name FROM pragma_table_info('{table}') ORDER BY cid"))
-                .load(conn)?
-        }
+        DbConnection::Sqlite(_) => diesel::sql_query(format!(
+            "SELECT name FROM pragma_table_info('{table}') ORDER BY cid"
+        ))
+        .load(conn)?,
         DbConnection::Pg(_) => diesel::sql_query(
             "SELECT column_name::TEXT AS name FROM information_schema.columns \
              WHERE table_name = $1 AND table_schema = current_schema() ORDER BY ordinal_position",
@@ -175,9 +175,8 @@ pub fn prepare_sqlite(conn: &mut DbConnection, generation: i64) -> QueryResult<O
     if !active {
         return Ok(None);
     }
-    let above: Number =
-        diesel::sql_query("SELECT COALESCE(MAX(id), 0) AS n FROM main.row_changes")
-            .get_result(conn)?;
+    let above: Number = diesel::sql_query("SELECT COALESCE(MAX(id), 0) AS n FROM main.row_changes")
+        .get_result(conn)?;
     Ok(Some(above.n))
 }
 
