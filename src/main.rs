@@ -544,10 +544,15 @@ fn backup_audit_problems(
         // `backup::restore` says what is wrong with the path.
         return Ok(Vec::new());
     }
-    let mut scratch = target.as_os_str().to_owned();
-    scratch.push(".restore-check");
-    let scratch = PathBuf::from(scratch);
-    let _ = std::fs::remove_file(&scratch);
+    // A directory of its own: connections the check's pool still opens
+    // after it is removed cannot leave a file (or a stale WAL) for a later
+    // check to read.
+    let mut dir = target.as_os_str().to_owned();
+    dir.push(format!(".restore-check-{}", std::process::id()));
+    let dir = PathBuf::from(dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir(&dir).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+    let scratch = dir.join("backup.db");
     std::fs::copy(backup_file, &scratch)
         .map_err(|e| anyhow::anyhow!("{}: {e}", scratch.display()))?;
     let checked = (|| -> Result<Vec<String>, Failure> {
@@ -560,11 +565,7 @@ fn backup_audit_problems(
             .retain(|f| !matches!(f, audit::Finding::NoBaseline));
         Ok(audit_problems(&check))
     })();
-    for suffix in ["", "-wal", "-shm"] {
-        let mut p = scratch.as_os_str().to_owned();
-        p.push(suffix);
-        let _ = std::fs::remove_file(PathBuf::from(p));
-    }
+    let _ = std::fs::remove_dir_all(&dir);
     checked
 }
 
