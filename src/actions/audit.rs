@@ -102,7 +102,7 @@ fn read_head(conn: &mut DbConnection) -> Result<Head, diesel::result::Error> {
         .first(conn)
 }
 
-/// The chain's newest row as the head holds it now.
+/// The chain's newest row, as the head holds it.
 pub fn head(store: &Store) -> Result<Head, StoreError> {
     store.read(|c| read_head(c).map_err(StoreError::from))
 }
