@@ -170,8 +170,15 @@ enum ReportCommand {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Walk the hash chain; exit 1 naming the first row that does not fit
-    Verify,
+    /// Walk the hash chain, replay the record changes it holds and compare
+    /// them with the tables; exit 1 naming the first row that does not fit
+    /// and every record (table, key, field) that differs
+    Verify {
+        /// A head written down earlier (`COUNT:HASH`, as verify and the day
+        /// summary print it): the chain's row COUNT must still carry HASH
+        #[arg(long, value_name = "COUNT:HASH")]
+        expect: Option<audit::Expected>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -224,23 +231,76 @@ fn pad(text: &str, width: usize) -> String {
 /// Where the audit chain breaks, as the CLI says it.
 fn chain_break(broken: &audit::ChainBreak) -> CliMsg {
     use audit::ChainBreak::*;
-    let (kind, head_last, head_rows, found_rows) = match broken {
-        Edited { .. } => ("edited", 0, 0, 0),
-        Unlinked { .. } => ("unlinked", 0, 0, 0),
+    let (head_last, head_rows, found_rows) = match broken {
         Truncated {
             head_last,
             head_rows,
             found_rows,
             ..
-        } => ("truncated", *head_last, *head_rows, *found_rows),
+        } => (*head_last, *head_rows, *found_rows),
+        Rewritten { found_rows, .. } => (0, 0, *found_rows),
+        _ => (0, 0, 0),
     };
     CliMsg::AuditChainBroken {
         row: broken.row(),
-        kind: kind.into(),
+        kind: broken.kind().into(),
         head_last,
         head_rows,
         found_rows,
     }
+}
+
+/// A record that differs from the chain, or a missing guard, as the CLI
+/// says it.
+fn audit_finding(finding: &audit::Finding) -> CliMsg {
+    use audit::Finding::*;
+    match finding.clone() {
+        Changed { table, key, fields } => CliMsg::AuditRecordChanged {
+            table,
+            row: key,
+            fields: fields.join(", "),
+        },
+        Deleted { table, key } => CliMsg::AuditRecordDeleted { table, row: key },
+        Inserted { table, key } => CliMsg::AuditRecordInserted { table, row: key },
+        Unclaimed { table, key, op } => CliMsg::AuditRecordUnclaimed {
+            table,
+            row: key,
+            op,
+        },
+        TriggerMissing { name } => CliMsg::AuditTriggerMissing { name },
+        NoBaseline => CliMsg::AuditNoBaseline,
+    }
+}
+
+/// Every problem of a check, one message each.
+fn audit_problems(check: &audit::Check) -> Vec<String> {
+    let mut problems: Vec<String> = check
+        .chain
+        .as_ref()
+        .err()
+        .map(|b| tell(chain_break(b)))
+        .into_iter()
+        .collect();
+    problems.extend(check.findings.iter().map(|f| tell(audit_finding(f))));
+    problems
+}
+
+/// Applies migrations as every command does, keeping the audit chain
+/// over the records, and says what happened to the chain.
+fn migrate_store(store: &Store) -> Result<usize, Failure> {
+    let migrated = audit::migrate(store)?;
+    if migrated.sealed > 0 {
+        say!(
+            "{}",
+            tell(CliMsg::AuditRowsSealed {
+                count: migrated.sealed
+            })
+        );
+    }
+    if migrated.baseline {
+        say!("{}", tell(CliMsg::AuditBaselineRecorded));
+    }
+    Ok(migrated.applied)
 }
 
 fn bad_input(error: impl Into<anyhow::Error>) -> Failure {
@@ -356,8 +416,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Migrate => {
             let store = Store::open(&config.database)?;
-            let n = store.migrate()?;
-            let sealed = audit::seal(&store)?;
+            let n = migrate_store(&store)?;
             say!(
                 "{}",
                 tell(CliMsg::MigrationsApplied {
@@ -365,33 +424,53 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     database: config.database.clone(),
                 })
             );
-            if sealed > 0 {
-                say!("{}", tell(CliMsg::AuditRowsSealed { count: sealed }));
-            }
             Ok(())
         }
         Command::Audit {
-            command: AuditCommand::Verify,
+            command: AuditCommand::Verify { expect },
         } => {
             let store = Store::open(&config.database)?;
-            match audit::verify(&store)? {
-                Ok(v) => {
+            let check = audit::check(&store, expect.as_ref())?;
+            if let Ok(v) = &check.chain {
+                let mut out = output::stdout();
+                writeln!(
+                    out,
+                    "{}",
+                    tell(CliMsg::AuditChainOk {
+                        rows: v.rows,
+                        last_id: v.last_id,
+                        head: v.last_hash.clone(),
+                    })
+                )?;
+                if check.findings.is_empty() {
                     writeln!(
-                        output::stdout(),
+                        out,
                         "{}",
-                        tell(CliMsg::AuditChainOk {
-                            rows: v.rows,
-                            last_id: v.last_id,
-                            head: v.last_hash,
+                        tell(CliMsg::AuditRecordsMatch {
+                            tables: kentai::store::capture::COVERED.len(),
                         })
                     )?;
-                    Ok(())
                 }
-                Err(broken) => Err(Failure {
-                    status: 1,
-                    error: anyhow::anyhow!(tell(chain_break(&broken))),
-                }),
             }
+            if check.is_ok() {
+                return Ok(());
+            }
+            let problems = audit_problems(&check);
+            // The chain's own break is the closing line, as scripts expect;
+            // each record that differs gets a line of its own before it.
+            let last = match &check.chain {
+                Err(broken) => tell(chain_break(broken)),
+                Ok(_) => tell(CliMsg::AuditRecordsDiffer {
+                    count: problems.len(),
+                }),
+            };
+            for p in problems.iter().filter(|p| **p != last) {
+                say!("{p}");
+            }
+            Err(Failure {
+                status: 1,
+                error: anyhow::anyhow!(last),
+            })
         }
         Command::User {
             command:
@@ -402,7 +481,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 },
         } => {
             let store = Store::open(&config.database)?;
-            store.migrate()?;
+            migrate_store(&store)?;
             let ctx = Ctx::new(store, config).map_err(bad_input)?;
             kentai::actions::users::adopt_unassigned(&ctx)?;
             let created = create_user(
@@ -439,9 +518,23 @@ fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Restore { path, force } => {
             let target = sqlite_path(&config.database, "restore")?;
+            let problems = backup_audit_problems(&path, &target)?;
+            if !problems.is_empty() {
+                if !force {
+                    return Err(Failure {
+                        status: 1,
+                        error: anyhow::anyhow!(tell(CliMsg::RestoreRefused {
+                            reasons: problems.join("; "),
+                        })),
+                    });
+                }
+                for p in &problems {
+                    say!("{p}");
+                }
+            }
             let report = backup::restore(&path, &target, force).map_err(backup_failure)?;
             // A backup from an older kentai is brought up to this one.
-            let migrated = Store::open(&config.database)?.migrate()?;
+            let migrated = migrate_store(&Store::open(&config.database)?)?;
             let mut out = output::stdout();
             print_backup(&mut out, true, &report)?;
             writeln!(
@@ -465,6 +558,43 @@ fn sqlite_path(database: &str, what: &str) -> Result<PathBuf, Failure> {
             command: what.into(),
         })))),
     }
+}
+
+/// What is wrong with a backup's audit: its chain, its guarding
+/// triggers, and its records against the chain. Checked on a scratch copy
+/// beside the database (brought up to this version first), so the backup
+/// itself is left as it is.
+fn backup_audit_problems(
+    backup_file: &std::path::Path,
+    target: &std::path::Path,
+) -> Result<Vec<String>, Failure> {
+    if !backup_file.is_file() {
+        // `backup::restore` says what is wrong with the path.
+        return Ok(Vec::new());
+    }
+    // A directory of its own: connections the check's pool still opens
+    // after it is removed cannot leave a file (or a stale WAL) for a later
+    // check to read.
+    let mut dir = target.as_os_str().to_owned();
+    dir.push(format!(".restore-check-{}", std::process::id()));
+    let dir = PathBuf::from(dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir(&dir).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+    let scratch = dir.join("backup.db");
+    std::fs::copy(backup_file, &scratch)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", scratch.display()))?;
+    let checked = (|| -> Result<Vec<String>, Failure> {
+        let store = Store::open(&format!("sqlite://{}", scratch.display()))?;
+        audit::migrate(&store)?;
+        let mut check = audit::check(&store, None)?;
+        // A backup from before record capture has nothing to compare yet.
+        check
+            .findings
+            .retain(|f| !matches!(f, audit::Finding::NoBaseline));
+        Ok(audit_problems(&check))
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    checked
 }
 
 fn backup_failure(e: backup::BackupError) -> Failure {
@@ -770,7 +900,7 @@ fn report(config: Config, command: ReportCommand) -> Result<(), Failure> {
     use kentai::actions::reports::{self, ReportScope};
     use kentai::report::{csv::Encoding, Format};
     let store = Store::open(&config.database)?;
-    store.migrate()?;
+    migrate_store(&store)?;
     let ctx = Ctx::new(store, config).map_err(bad_input)?;
     kentai::actions::users::adopt_unassigned(&ctx)?;
     let as_input = |e: ActionError| match e {

@@ -77,12 +77,20 @@ impl Application {
         opener: Arc<dyn Opener>,
     ) -> anyhow::Result<Application> {
         let store = Store::open(&config.database)?;
-        store.migrate()?;
-        let sealed = crate::actions::audit::seal(&store)?;
-        if sealed > 0 {
+        let migrated = crate::actions::audit::migrate(&store)?;
+        if migrated.sealed > 0 {
             tracing::info!(
-                sealed,
+                sealed = migrated.sealed,
                 "audit rows from before the hash chain linked into it"
+            );
+        }
+        if migrated.baseline {
+            tracing::info!("the records snapshotted into the audit chain");
+        }
+        if migrated.left_unrecorded {
+            tracing::error!(
+                "the records differed from the audit chain before migrating: \
+                 what the migrations changed is left unrecorded; run kentai audit verify"
             );
         }
         let listener = TcpListener::bind(&config.bind)

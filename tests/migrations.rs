@@ -35,6 +35,12 @@ fn connect<C: diesel::Connection>(url: &str) -> C {
 /// Applies the first six migrations of `dir` (the version before patient
 /// identity) and writes [`BEFORE`].
 fn old_database(url: &str) {
+    older_database(url, 6, "");
+}
+
+/// Applies the first `migrations` migrations, writes [`BEFORE`], then
+/// `more`.
+fn older_database(url: &str, migrations: usize, more: &str) {
     if url.starts_with("postgres") {
         kentai::store::init_libpq();
         let mut c: PgConnection = connect(url);
@@ -43,10 +49,13 @@ fn old_database(url: &str) {
             "/migrations/postgres"
         ))
         .expect("migrations");
-        for _ in 0..6 {
+        for _ in 0..migrations {
             c.run_next_migration(set.clone()).expect("migration");
         }
         c.batch_execute(BEFORE).expect("old rows");
+        if !more.is_empty() {
+            c.batch_execute(more).expect("more old rows");
+        }
     } else {
         let path = url.trim_start_matches("sqlite://");
         let mut c: SqliteConnection = connect(path);
@@ -55,10 +64,13 @@ fn old_database(url: &str) {
             "/migrations/sqlite"
         ))
         .expect("migrations");
-        for _ in 0..6 {
+        for _ in 0..migrations {
             c.run_next_migration(set.clone()).expect("migration");
         }
         c.batch_execute(BEFORE).expect("old rows");
+        if !more.is_empty() {
+            c.batch_execute(more).expect("more old rows");
+        }
     }
 }
 
@@ -163,4 +175,52 @@ fn the_sqlite_rebuild_leaves_no_dangling_reference() {
         .get_result(&mut c)
         .expect("fk");
     assert_eq!(fk.n, 1, "specimens still reference patients");
+}
+
+/// An audit row as a version before the hash chain wrote it.
+const LEGACY_AUDIT: &str = "INSERT INTO audit_log (at, user_ref, user_name, role, action, entity, entity_id, before, after) \
+     VALUES ('2026-11-30 00:31:00', NULL, 'system', 'admin', 'specimen.register', 'specimen', 'OLD-1', NULL, '{}');";
+
+#[test]
+fn an_upgraded_database_snapshots_its_records_into_the_chain_once_and_then_catches_an_edit() {
+    use kentai::actions::audit::{self, Finding};
+    let (url, _db) = common::test_database();
+    old_database(&url);
+    let store = Store::open(&url).expect("open");
+    let first = audit::migrate(&store).expect("migrate");
+    assert!(first.applied >= 1 && first.baseline, "{first:?}");
+    let check = audit::check(&store, None).expect("check");
+    assert!(check.is_ok(), "{check:?}");
+    let again = audit::migrate(&store).expect("migrate again");
+    assert_eq!(again, audit::Migrated::default());
+    store
+        .read(|c| {
+            diesel::sql_query(
+                "UPDATE specimens SET status = 'discarded' WHERE specimen_id = 'OLD-1'",
+            )
+            .execute(c)
+            .map_err(kentai::store::StoreError::from)
+        })
+        .expect("edit");
+    let check = audit::check(&store, None).expect("check");
+    assert!(
+        check.findings.contains(&Finding::Changed {
+            table: "specimens".into(),
+            key: "OLD-1".into(),
+            fields: vec!["status".into()],
+        }),
+        "{check:?}"
+    );
+}
+
+#[test]
+fn audit_rows_from_before_the_chain_are_sealed_only_by_the_run_that_adds_the_chain() {
+    use kentai::actions::audit;
+    let (url, _db) = common::test_database();
+    older_database(&url, 5, LEGACY_AUDIT);
+    let store = Store::open(&url).expect("open");
+    let migrated = audit::migrate(&store).expect("migrate");
+    assert_eq!(migrated.sealed, 1, "{migrated:?}");
+    let check = audit::check(&store, None).expect("check");
+    assert!(check.is_ok(), "{check:?}");
 }

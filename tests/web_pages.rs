@@ -433,8 +433,11 @@ async fn a_station_event_stream_opened_with_the_cookie_ends_when_the_session_doe
     assert!(ended.is_ok(), "the stream outlived its session");
 }
 
+/// Disables the user around kentai (its audit does not cover it).
 fn disable(app: &TestApp, token: &str) {
     let hash = kentai::tokens::hash_token(token);
+    app.tampered
+        .store(true, std::sync::atomic::Ordering::SeqCst);
     app.ctx
         .store
         .write(|c| {

@@ -11,15 +11,25 @@
 //! link, and rows cut from the end no longer reach the head. The database
 //! also refuses to change or delete a sealed row (triggers), so only
 //! someone going around kentai can tamper, and then `verify` says where.
+//!
+//! The chain also covers the records: each entry claims the row changes
+//! its transaction made to the covered tables (`store::capture`) and seals
+//! a digest of them, and `check` replays the claimed changes and compares
+//! the outcome with the tables, so an edited result, a promoted user or a
+//! deleted specimen is named by table, key and field. A head written down
+//! elsewhere (`--expect COUNT:HASH`) catches a rewrite of the whole chain.
 
 use super::{ActionError, Actor};
+use crate::store::capture::{self, COVERED};
 use crate::store::models::AuditRow;
 use crate::store::schema::{audit_head, audit_log};
 use crate::store::{DbConnection, Store, StoreError};
 use chrono::{DateTime, FixedOffset, SubsecRound, Utc};
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable, Text};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 
 /// The `prev_hash` of the first row.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -37,6 +47,8 @@ pub struct Head {
 
 /// The hash of a row: SHA-256 (hex) over the previous row's hash and the
 /// row's fields, as one JSON array so no field can bleed into the next.
+/// The digest of the claimed row changes joins the fields when there is
+/// one (entries without changes hash as they always have).
 pub fn row_hash(prev_hash: &str, row: &AuditRow) -> String {
     let fields = (
         prev_hash,
@@ -51,7 +63,12 @@ pub fn row_hash(prev_hash: &str, row: &AuditRow) -> String {
         &row.after,
     );
     // Serialising strings, numbers and options cannot fail.
-    let bytes = serde_json::to_vec(&fields).unwrap_or_default();
+    let bytes = if row.changes.is_empty() {
+        serde_json::to_vec(&fields)
+    } else {
+        serde_json::to_vec(&(fields, &row.changes))
+    }
+    .unwrap_or_default();
     hex::encode(Sha256::digest(&bytes))
 }
 
@@ -83,6 +100,11 @@ fn read_head(conn: &mut DbConnection) -> Result<Head, diesel::result::Error> {
             audit_head::row_count,
         ))
         .first(conn)
+}
+
+/// The chain's newest row, as the head holds it.
+pub fn head(store: &Store) -> Result<Head, StoreError> {
+    store.read(|c| read_head(c).map_err(StoreError::from))
 }
 
 fn move_head(conn: &mut DbConnection, head: &Head) -> Result<(), diesel::result::Error> {
@@ -121,13 +143,81 @@ pub fn record<B: Serialize, A: Serialize>(
         after: after.map(super::to_json),
         prev_hash: head.last_hash,
         hash: String::new(),
+        changes: String::new(),
     };
+    let claimed = unclaimed_changes(conn)?;
+    row.changes = changes_digest(&claimed);
     row.hash = row_hash(&row.prev_hash, &row);
     // The insert trigger (migration 000006) moves the head to this row.
     diesel::insert_into(audit_log::table)
         .values(&row)
         .execute(conn)?;
+    if let (Some(first), Some(last)) = (claimed.first(), claimed.last()) {
+        let id = read_head(conn)?.last_id;
+        let own = own_changes(conn);
+        diesel::sql_query(format!(
+            "UPDATE row_changes SET audit_id = {id} WHERE audit_id IS NULL \
+             AND id >= {} AND id <= {}{own}",
+            first.id, last.id
+        ))
+        .execute(conn)?;
+    }
     Ok(())
+}
+
+/// One captured change of a covered row.
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+pub struct Change {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = Text)]
+    pub tbl: String,
+    #[diesel(sql_type = Text)]
+    pub row_key: String,
+    /// `insert`, `update` or `delete`.
+    #[diesel(sql_type = Text)]
+    pub op: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub before: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub after: Option<String>,
+}
+
+const CHANGE_COLUMNS: &str = "id, tbl, row_key, op, before, after";
+
+/// The condition that keeps a claim to the running transaction's own
+/// change rows: its transaction id on PostgreSQL, the batch's id range on
+/// SQLite (see `capture::claim_above`).
+fn own_changes(conn: &DbConnection) -> &'static str {
+    match conn {
+        DbConnection::Pg(_) => " AND txid = txid_current()",
+        DbConnection::Sqlite(_) => "",
+    }
+}
+
+/// The change rows the running write made that no entry claims yet.
+fn unclaimed_changes(conn: &mut DbConnection) -> Result<Vec<Change>, diesel::result::Error> {
+    let Some(above) = capture::claim_above() else {
+        return Ok(Vec::new());
+    };
+    let own = own_changes(conn);
+    diesel::sql_query(format!(
+        "SELECT {CHANGE_COLUMNS} FROM row_changes WHERE audit_id IS NULL AND id > {above}{own} ORDER BY id"
+    ))
+    .load(conn)
+}
+
+/// SHA-256 (hex) over the changes in order; empty for none.
+pub fn changes_digest(changes: &[Change]) -> String {
+    if changes.is_empty() {
+        return String::new();
+    }
+    let mut hasher = Sha256::new();
+    for c in changes {
+        let fields = (c.id, &c.tbl, &c.row_key, &c.op, &c.before, &c.after);
+        hasher.update(serde_json::to_vec(&fields).unwrap_or_default());
+    }
+    hex::encode(hasher.finalize())
 }
 
 /// Links rows written before the chain existed (an upgraded database)
@@ -177,14 +267,42 @@ pub enum ChainBreak {
         head_last: i64,
         head_rows: i64,
     },
+    /// A row without a hash: written around kentai, never part of the chain.
+    #[error("row {id} has no hash (it was inserted around kentai)")]
+    Unsealed { id: i64 },
+    /// The row changes an entry claims are not those it sealed.
+    #[error("the record changes of row {id} were altered after it was written")]
+    ChangesAltered { id: i64 },
+    /// The head written down elsewhere is not in the chain: the chain was
+    /// cut back or rewritten since.
+    #[error(
+        "the chain's row {count} does not have the hash written down (the chain was rewritten)"
+    )]
+    Rewritten { count: i64, found_rows: i64 },
 }
 
 impl ChainBreak {
     /// The first row that does not fit, for the message and the exit.
     pub fn row(&self) -> i64 {
         match self {
-            ChainBreak::Edited { id } | ChainBreak::Unlinked { id } => *id,
+            ChainBreak::Edited { id }
+            | ChainBreak::Unlinked { id }
+            | ChainBreak::Unsealed { id }
+            | ChainBreak::ChangesAltered { id } => *id,
             ChainBreak::Truncated { found_last, .. } => *found_last,
+            ChainBreak::Rewritten { count, .. } => *count,
+        }
+    }
+
+    /// The word scripts match on, the same in every language.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ChainBreak::Edited { .. } => "edited",
+            ChainBreak::Unlinked { .. } => "unlinked",
+            ChainBreak::Truncated { .. } => "truncated",
+            ChainBreak::Unsealed { .. } => "unsealed",
+            ChainBreak::ChangesAltered { .. } => "changes",
+            ChainBreak::Rewritten { .. } => "rewritten",
         }
     }
 }
@@ -198,50 +316,575 @@ pub struct Verified {
     pub last_hash: String,
 }
 
+/// A head written down earlier: the chain's row number `count` (1-based)
+/// must still carry `hash`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expected {
+    pub count: i64,
+    pub hash: String,
+}
+
+impl std::str::FromStr for Expected {
+    type Err = String;
+
+    /// `COUNT:HASH`, as `audit verify` and the day summary print them.
+    fn from_str(text: &str) -> Result<Expected, String> {
+        let (count, hash) = text
+            .split_once(':')
+            .ok_or_else(|| "expected COUNT:HASH".to_string())?;
+        let count: i64 = count
+            .trim()
+            .parse()
+            .map_err(|_| "COUNT must be a whole number".to_string())?;
+        let hash = hash.trim().to_ascii_lowercase();
+        if count < 1 || hash.len() != 64 || !hash.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err("expected COUNT:HASH with COUNT ≥ 1 and a 64-digit hex HASH".into());
+        }
+        Ok(Expected { count, hash })
+    }
+}
+
+/// A way the records differ from what the chain says, or a guard missing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Finding {
+    /// The row is not as the chain's last change left it.
+    Changed {
+        table: String,
+        key: String,
+        fields: Vec<String>,
+    },
+    /// The chain has the row; the table does not.
+    Deleted { table: String, key: String },
+    /// The table has a row the chain never saw.
+    Inserted { table: String, key: String },
+    /// A captured change no entry claims: written around kentai.
+    Unclaimed {
+        table: String,
+        key: String,
+        op: String,
+    },
+    /// A trigger that guards the chain is gone or disabled.
+    TriggerMissing { name: String },
+    /// The records were never snapshotted into the chain.
+    NoBaseline,
+}
+
+/// Everything `check` found: the chain walk's outcome and, when the chain
+/// holds, how the records compare with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    pub chain: Result<Verified, ChainBreak>,
+    pub findings: Vec<Finding>,
+}
+
+impl Check {
+    pub fn is_ok(&self) -> bool {
+        self.chain.is_ok() && self.findings.is_empty()
+    }
+}
+
+/// Findings listed at most (a wholesale rewrite would otherwise print the
+/// whole database).
+const FINDINGS_SHOWN: usize = 200;
+
+/// What the replay saw for one row differs from the table.
+#[derive(Debug, Clone)]
+struct Diff {
+    table: &'static str,
+    key: String,
+    /// The row as the chain has it (`None`: the chain has no such row).
+    chain: Option<String>,
+    /// The row as the table has it (`None`: the table has no such row).
+    current: Option<String>,
+}
+
 /// Walks the whole chain up to the head as it is now (rows appended
 /// meanwhile are left for the next run).
 pub fn verify(store: &Store) -> Result<Result<Verified, ChainBreak>, StoreError> {
+    store.read(|c| in_snapshot(c, |c| walk(c, None, None)))
+}
+
+/// Walks the chain (checking `expect` on the way), replays the record
+/// changes it claims and compares them with the tables, and checks the
+/// guarding triggers.
+pub fn check(store: &Store, expect: Option<&Expected>) -> Result<Check, StoreError> {
     store.read(|c| {
-        let head = read_head(c)?;
-        let mut prev = GENESIS.to_string();
-        let mut last_id = 0;
-        let mut rows = 0;
-        loop {
-            let batch: Vec<AuditRow> = audit_log::table
-                .filter(audit_log::id.gt(last_id))
-                .filter(audit_log::id.le(head.last_id))
-                .order(audit_log::id.asc())
-                .limit(VERIFY_BATCH)
-                .select(AuditRow::as_select())
-                .load(c)?;
-            if batch.is_empty() {
-                break;
+        in_snapshot(c, |c| {
+            let mut findings = missing_triggers(c)?;
+            let records = capture::has_row_changes(c)?;
+            let mut replay = records.then(HashMap::new);
+            let chain = walk(c, expect, replay.as_mut())?;
+            if let (Ok(_), Some(replay)) = (&chain, replay) {
+                if has_baseline(c)? {
+                    let diffs = compare(c, replay, FINDINGS_SHOWN)?;
+                    findings.extend(diffs.iter().map(finding));
+                    findings.extend(unclaimed(c)?);
+                } else {
+                    findings.push(Finding::NoBaseline);
+                }
             }
-            for row in &batch {
-                if row.prev_hash != prev {
-                    return Ok(Err(ChainBreak::Unlinked { id: row.id }));
+            Ok(Check { chain, findings })
+        })
+    })
+}
+
+/// Runs `f` inside one read transaction, so the chain and the tables are
+/// read as of one moment while the server keeps writing.
+fn in_snapshot<T>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    use diesel::connection::SimpleConnection;
+    let begin = match conn {
+        DbConnection::Pg(_) => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        DbConnection::Sqlite(_) => "BEGIN",
+    };
+    conn.batch_execute(begin)?;
+    let result = f(conn);
+    conn.batch_execute("ROLLBACK")?;
+    result
+}
+
+type Replay = HashMap<(&'static str, String), [u8; 32]>;
+
+fn covered(table: &str) -> Option<&'static str> {
+    COVERED.iter().map(|(t, _)| *t).find(|t| *t == table)
+}
+
+fn state_digest(state: &str) -> [u8; 32] {
+    Sha256::digest(state.as_bytes()).into()
+}
+
+fn apply(replay: &mut Replay, change: &Change) {
+    let Some(table) = covered(&change.tbl) else {
+        return;
+    };
+    let key = (table, change.row_key.clone());
+    match (change.op.as_str(), &change.after) {
+        ("delete", _) | (_, None) => {
+            replay.remove(&key);
+        }
+        (_, Some(after)) => {
+            replay.insert(key, state_digest(after));
+        }
+    }
+}
+
+fn walk(
+    c: &mut DbConnection,
+    expect: Option<&Expected>,
+    mut replay: Option<&mut Replay>,
+) -> Result<Result<Verified, ChainBreak>, StoreError> {
+    let head = read_head(c)?;
+    let unsealed: Option<i64> = audit_log::table
+        .filter(audit_log::hash.eq(""))
+        .select(diesel::dsl::min(audit_log::id))
+        .first(c)?;
+    if let Some(id) = unsealed {
+        return Ok(Err(ChainBreak::Unsealed { id }));
+    }
+    let mut prev = GENESIS.to_string();
+    let mut last_id = 0;
+    let mut rows = 0;
+    loop {
+        let batch: Vec<AuditRow> = audit_log::table
+            .filter(audit_log::id.gt(last_id))
+            .filter(audit_log::id.le(head.last_id))
+            .order(audit_log::id.asc())
+            .limit(VERIFY_BATCH)
+            .select(AuditRow::as_select())
+            .load(c)?;
+        let (Some(first), Some(last)) = (batch.first(), batch.last()) else {
+            break;
+        };
+        let changes: Vec<(i64, Change)> = match replay {
+            Some(_) => claimed_changes(c, first.id, last.id)?,
+            None => Vec::new(),
+        };
+        let mut changes = changes.into_iter().peekable();
+        for row in &batch {
+            if row.prev_hash != prev {
+                return Ok(Err(ChainBreak::Unlinked { id: row.id }));
+            }
+            if row_hash(&row.prev_hash, row) != row.hash {
+                return Ok(Err(ChainBreak::Edited { id: row.id }));
+            }
+            if let Some(replay) = replay.as_deref_mut() {
+                let mut own = Vec::new();
+                while let Some((_, change)) = changes.next_if(|(a, _)| *a == row.id) {
+                    own.push(change);
                 }
-                if row_hash(&row.prev_hash, row) != row.hash {
-                    return Ok(Err(ChainBreak::Edited { id: row.id }));
+                if changes_digest(&own) != row.changes {
+                    return Ok(Err(ChainBreak::ChangesAltered { id: row.id }));
                 }
-                prev = row.hash.clone();
-                last_id = row.id;
-                rows += 1;
+                own.iter().for_each(|change| apply(replay, change));
+            }
+            prev = row.hash.clone();
+            last_id = row.id;
+            rows += 1;
+            if let Some(e) = expect.filter(|e| e.count == rows) {
+                if e.hash != prev {
+                    return Ok(Err(ChainBreak::Rewritten {
+                        count: e.count,
+                        found_rows: rows,
+                    }));
+                }
             }
         }
-        if last_id != head.last_id || rows != head.row_count || prev != head.last_hash {
-            return Ok(Err(ChainBreak::Truncated {
-                found_last: last_id,
-                found_rows: rows,
-                head_last: head.last_id,
-                head_rows: head.row_count,
-            }));
+        // Claimed by no row of the batch: the claiming row is gone.
+        if let Some((audit_id, _)) = changes.next() {
+            return Ok(Err(ChainBreak::ChangesAltered { id: audit_id }));
         }
-        Ok(Ok(Verified {
-            rows,
-            last_id,
-            last_hash: prev,
-        }))
+    }
+    if last_id != head.last_id || rows != head.row_count || prev != head.last_hash {
+        return Ok(Err(ChainBreak::Truncated {
+            found_last: last_id,
+            found_rows: rows,
+            head_last: head.last_id,
+            head_rows: head.row_count,
+        }));
+    }
+    if let Some(e) = expect.filter(|e| e.count > rows) {
+        return Ok(Err(ChainBreak::Rewritten {
+            count: e.count,
+            found_rows: rows,
+        }));
+    }
+    Ok(Ok(Verified {
+        rows,
+        last_id,
+        last_hash: prev,
+    }))
+}
+
+#[derive(QueryableByName)]
+struct ClaimedChange {
+    #[diesel(sql_type = BigInt)]
+    audit_id: i64,
+    #[diesel(embed)]
+    change: Change,
+}
+
+/// The change rows claimed by entries `from..=to`, in chain order.
+fn claimed_changes(
+    c: &mut DbConnection,
+    from: i64,
+    to: i64,
+) -> Result<Vec<(i64, Change)>, StoreError> {
+    let rows: Vec<ClaimedChange> = diesel::sql_query(format!(
+        "SELECT audit_id, {CHANGE_COLUMNS} FROM row_changes \
+         WHERE audit_id >= {from} AND audit_id <= {to} ORDER BY audit_id, id"
+    ))
+    .load(c)?;
+    Ok(rows.into_iter().map(|r| (r.audit_id, r.change)).collect())
+}
+
+#[derive(QueryableByName)]
+struct Rendered {
+    #[diesel(sql_type = Text)]
+    row_key: String,
+    #[diesel(sql_type = Text)]
+    state: String,
+}
+
+/// The rows of the covered tables that differ from the replay, at most
+/// `limit` of them.
+fn compare(
+    c: &mut DbConnection,
+    mut replay: Replay,
+    limit: usize,
+) -> Result<Vec<Diff>, StoreError> {
+    let mut diffs = Vec::new();
+    for (table, key) in COVERED {
+        let Some(query) = capture::render_query(c, table, key)? else {
+            continue;
+        };
+        let rows: Vec<Rendered> = diesel::sql_query(query).load(c)?;
+        for row in rows {
+            match replay.remove(&(table, row.row_key.clone())) {
+                Some(d) if d == state_digest(&row.state) => {}
+                Some(_) => {
+                    let chain = chain_state(c, table, &row.row_key)?;
+                    diffs.push(Diff {
+                        table,
+                        key: row.row_key,
+                        chain,
+                        current: Some(row.state),
+                    });
+                }
+                None => diffs.push(Diff {
+                    table,
+                    key: row.row_key,
+                    chain: None,
+                    current: Some(row.state),
+                }),
+            }
+            if diffs.len() >= limit {
+                return Ok(diffs);
+            }
+        }
+    }
+    let mut gone: Vec<_> = replay.into_keys().collect();
+    gone.sort();
+    for (table, key) in gone.into_iter().take(limit.saturating_sub(diffs.len())) {
+        let chain = chain_state(c, table, &key)?;
+        diffs.push(Diff {
+            table,
+            key,
+            chain,
+            current: None,
+        });
+    }
+    Ok(diffs)
+}
+
+fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// The row as the chain's last claimed change left it.
+fn chain_state(c: &mut DbConnection, table: &str, key: &str) -> Result<Option<String>, StoreError> {
+    #[derive(QueryableByName)]
+    struct After {
+        #[diesel(sql_type = Nullable<Text>)]
+        after: Option<String>,
+    }
+    let last: Option<After> = diesel::sql_query(format!(
+        "SELECT after FROM row_changes WHERE tbl = {} AND row_key = {} AND audit_id IS NOT NULL \
+         ORDER BY audit_id DESC, id DESC LIMIT 1",
+        literal(table),
+        literal(key)
+    ))
+    .get_result(c)
+    .optional()?;
+    Ok(last.and_then(|a| a.after))
+}
+
+/// The top-level fields whose values differ between two JSON objects.
+fn changed_fields(chain: &str, current: &str) -> Vec<String> {
+    let parse = |t: &str| serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(t);
+    let (Ok(a), Ok(b)) = (parse(chain), parse(current)) else {
+        return vec!["*".into()];
+    };
+    let mut fields: Vec<String> = a
+        .keys()
+        .chain(b.keys().filter(|k| !a.contains_key(*k)))
+        .filter(|k| a.get(*k) != b.get(*k))
+        .cloned()
+        .collect();
+    fields.dedup();
+    fields
+}
+
+fn finding(diff: &Diff) -> Finding {
+    let (table, key) = (diff.table.to_string(), diff.key.clone());
+    match (&diff.chain, &diff.current) {
+        (Some(chain), Some(current)) => Finding::Changed {
+            table,
+            key,
+            fields: changed_fields(chain, current),
+        },
+        (None, Some(_)) => Finding::Inserted { table, key },
+        _ => Finding::Deleted { table, key },
+    }
+}
+
+/// Change rows no entry claims.
+fn unclaimed(c: &mut DbConnection) -> Result<Vec<Finding>, StoreError> {
+    let rows: Vec<Change> = diesel::sql_query(format!(
+        "SELECT {CHANGE_COLUMNS} FROM row_changes WHERE audit_id IS NULL ORDER BY id LIMIT {FINDINGS_SHOWN}"
+    ))
+    .load(c)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Finding::Unclaimed {
+            table: r.tbl,
+            key: r.row_key,
+            op: r.op,
+        })
+        .collect())
+}
+
+/// The action of the entry that snapshots the records into the chain.
+pub const BASELINE: &str = "audit.baseline";
+/// The action of the entry that records what migrations changed.
+pub const MIGRATED: &str = "audit.migrate";
+
+fn has_baseline(c: &mut DbConnection) -> Result<bool, StoreError> {
+    let n: i64 = audit_log::table
+        .filter(audit_log::action.eq(BASELINE))
+        .count()
+        .get_result(c)?;
+    Ok(n > 0)
+}
+
+/// The triggers that keep the chain append-only and moving, and (on
+/// PostgreSQL) those that capture the records, that are gone or disabled.
+fn missing_triggers(c: &mut DbConnection) -> Result<Vec<Finding>, StoreError> {
+    #[derive(QueryableByName)]
+    struct Name {
+        #[diesel(sql_type = Text)]
+        name: String,
+    }
+    let (present, mut wanted): (Vec<Name>, Vec<String>) = match c {
+        DbConnection::Sqlite(_) => (
+            diesel::sql_query("SELECT name FROM sqlite_master WHERE type = 'trigger'").load(c)?,
+            ["audit_log_no_update", "audit_log_no_delete", "audit_log_moves_head"]
+                .map(String::from)
+                .to_vec(),
+        ),
+        DbConnection::Pg(_) => (
+            diesel::sql_query(
+                "SELECT tgname::TEXT AS name FROM pg_trigger WHERE NOT tgisinternal AND tgenabled <> 'D'",
+            )
+            .load(c)?,
+            ["audit_log_append_only", "audit_log_moves_head"]
+                .map(String::from)
+                .to_vec(),
+        ),
+    };
+    if matches!(c, DbConnection::Pg(_)) && capture::has_row_changes(c)? {
+        wanted.extend(COVERED.iter().map(|(t, _)| format!("{t}_capture")));
+    }
+    Ok(wanted
+        .into_iter()
+        .filter(|w| !present.iter().any(|p| &p.name == w))
+        .map(|name| Finding::TriggerMissing { name })
+        .collect())
+}
+
+/// What `migrate` did besides applying migrations.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Migrated {
+    pub applied: usize,
+    /// Rows from before the chain linked into it (only in the run that
+    /// adds the chain).
+    pub sealed: usize,
+    /// The records were snapshotted into the chain.
+    pub baseline: bool,
+    /// What the migrations changed in the records went into the chain.
+    pub recorded: bool,
+    /// The records differed from the chain before migrating, so what the
+    /// migrations changed is left unrecorded rather than laundering that
+    /// difference into the chain.
+    pub left_unrecorded: bool,
+}
+
+/// The audit chain migration: rows without a hash are sealed only in the
+/// run that applies it.
+const CHAIN_MIGRATION: &str = "20261121000006";
+
+/// Applies pending migrations and keeps the chain covering the records:
+/// seals rows from before the chain (in the run that adds it), snapshots
+/// the records once (the first start with record capture), and records
+/// what later migrations change in them.
+pub fn migrate(store: &Store) -> Result<Migrated, StoreError> {
+    let clean_before = if store.captures() && store.has_pending_migrations()? {
+        Some(check(store, None)?.is_ok())
+    } else {
+        None
+    };
+    let applied = store.migrate_versions()?;
+    let mut done = Migrated {
+        applied: applied.len(),
+        ..Migrated::default()
+    };
+    if applied.iter().any(|v| v == CHAIN_MIGRATION) {
+        done.sealed = seal(store)?;
+    }
+    if !store.captures() {
+        return Ok(done);
+    }
+    if !store.read(has_baseline)? {
+        snapshot(store)?;
+        done.baseline = true;
+    } else if !applied.is_empty() {
+        match clean_before {
+            Some(true) => {
+                record_migration(store, &applied)?;
+                done.recorded = true;
+            }
+            _ => done.left_unrecorded = true,
+        }
+    }
+    Ok(done)
+}
+
+/// Every row of the covered tables into the chain, as one entry.
+fn snapshot(store: &Store) -> Result<(), StoreError> {
+    let at = Utc::now();
+    store.write(|c| {
+        let mut counts = serde_json::Map::new();
+        for (table, key) in COVERED {
+            let Some(query) = capture::render_query(c, table, key)? else {
+                continue;
+            };
+            let n = diesel::sql_query(format!(
+                "INSERT INTO row_changes (tbl, row_key, op, before, after) \
+                 SELECT {}, r.row_key, 'insert', NULL, r.state FROM ({query}) r",
+                literal(table)
+            ))
+            .execute(c)?;
+            counts.insert(table.to_string(), n.into());
+        }
+        record(
+            c,
+            &super::Actor::system(),
+            at,
+            BASELINE,
+            ("audit", "baseline"),
+            None::<&()>,
+            Some(&counts),
+        )
+        .map_err(into_store)
+    })
+}
+
+/// `record` fails only through the database.
+fn into_store(e: ActionError) -> StoreError {
+    match e {
+        ActionError::Store(e) => e,
+        other => StoreError::Corrupt(other.to_string()),
+    }
+}
+
+/// What migrations changed in the records, into the chain as one entry.
+fn record_migration(store: &Store, versions: &[String]) -> Result<(), StoreError> {
+    let at = Utc::now();
+    store.write(|c| {
+        let replay = {
+            let mut replay = HashMap::new();
+            walk(c, None, Some(&mut replay))?
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            replay
+        };
+        let diffs = compare(c, replay, usize::MAX)?;
+        for d in &diffs {
+            let op = match (&d.chain, &d.current) {
+                (Some(_), Some(_)) => "update",
+                (None, _) => "insert",
+                (Some(_), None) => "delete",
+            };
+            let value = |v: &Option<String>| v.as_deref().map_or("NULL".into(), literal);
+            diesel::sql_query(format!(
+                "INSERT INTO row_changes (tbl, row_key, op, before, after) VALUES ({}, {}, '{op}', {}, {})",
+                literal(d.table),
+                literal(&d.key),
+                value(&d.chain),
+                value(&d.current)
+            ))
+            .execute(c)?;
+        }
+        record(
+            c,
+            &super::Actor::system(),
+            at,
+            MIGRATED,
+            ("audit", "migrate"),
+            None::<&()>,
+            Some(&serde_json::json!({ "migrations": versions, "rows": diffs.len() })),
+        )
+        .map_err(into_store)
     })
 }
 

@@ -580,6 +580,21 @@ pub fn preview(
         diesel::insert_into(result_imports::table)
             .values(&row)
             .execute(c)?;
+        // The stored preview is a record the commit later acts on.
+        audit::record(
+            c,
+            actor,
+            now,
+            "result_import.preview",
+            ("result_import", &import_id),
+            None::<&()>,
+            Some(&serde_json::json!({
+                "format": row.format,
+                "assay": row.assay,
+                "file_name": row.file_name,
+                "rows": preview.rows.len(),
+            })),
+        )?;
         Ok(preview)
     })
 }

@@ -383,6 +383,12 @@ pub struct DaySummary {
     /// Collection → result of the day's results, in hours.
     pub turnaround_hours_median: Option<f64>,
     pub turnaround_hours_p90: Option<f64>,
+    /// The audit chain's length when the summary was made: write it down
+    /// with `audit_head` outside kentai, and `kentai audit verify --expect
+    /// AUDIT_ROWS:AUDIT_HEAD` later proves the chain was not rewritten.
+    pub audit_rows: i64,
+    /// The hash of the chain's newest row (see `audit_rows`).
+    pub audit_head: String,
 }
 
 fn bump(counts: &mut Counts, key: &str) {
@@ -443,7 +449,12 @@ pub fn day_summary(
         by_flag: Vec::new(),
         turnaround_hours_median: None,
         turnaround_hours_p90: None,
+        audit_rows: 0,
+        audit_head: String::new(),
     };
+    let head = super::audit::head(&ctx.store)?;
+    s.audit_rows = head.row_count;
+    s.audit_head = head.last_hash;
     let mut turnaround: Vec<f64> = Vec::new();
     day_rows(ctx, actor, scope, |row| {
         s.rows += 1;

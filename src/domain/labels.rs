@@ -601,6 +601,9 @@ pub struct SummaryWords {
     pub invalid_note: &'static str,
     /// A group with nothing to count (a day without flags).
     pub none: &'static str,
+    /// The audit chain's head, to write down outside kentai: `{rows}`,
+    /// `{head}`.
+    pub audit_head: &'static str,
 }
 
 pub const SUMMARY_JA: SummaryWords = SummaryWords {
@@ -624,6 +627,7 @@ pub const SUMMARY_JA: SummaryWords = SummaryWords {
     corrected: CORRECTED_RESULT_JA,
     invalid_note: "（無効）",
     none: "なし",
+    audit_head: "監査記録 {rows} 行、先頭ハッシュ {head}（控えておくと kentai audit verify --expect {rows}:{head} で改ざんを確かめられます）",
 };
 
 pub const SUMMARY_EN: SummaryWords = SummaryWords {
@@ -647,6 +651,7 @@ pub const SUMMARY_EN: SummaryWords = SummaryWords {
     corrected: "corrected result",
     invalid_note: " (invalid)",
     none: "none",
+    audit_head: "Audit chain: {rows} rows, head {head} (write it down: kentai audit verify --expect {rows}:{head} proves it unchanged)",
 };
 
 pub fn summary_words(lang: Lang) -> &'static SummaryWords {

@@ -129,6 +129,15 @@ pub fn summary_table(s: &DaySummary, lang: Lang) -> Markup {
             (group(lang, w, w.by_result, "result", &s.by_result))
             (group(lang, w, w.by_age, "age", &s.by_age_band))
             (group(lang, w, w.by_flag, "flag", &s.by_flag))
+            tfoot {
+                tr.audit-head data-audit-rows=(s.audit_rows) data-audit-head=(s.audit_head) {
+                    td colspan="2" {
+                        (w.audit_head
+                            .replace("{rows}", &s.audit_rows.to_string())
+                            .replace("{head}", &s.audit_head))
+                    }
+                }
+            }
         }
     }
 }

@@ -10,6 +10,7 @@
 //! run side by side and unique constraints settle races.
 
 pub mod backup;
+pub mod capture;
 pub mod models;
 pub mod schema;
 
@@ -20,6 +21,7 @@ use diesel::sqlite::SqliteConnection;
 use diesel::Connection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 use thiserror::Error;
@@ -107,6 +109,7 @@ impl Manager {
                      PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
                      PRAGMA temp_store = MEMORY;",
                 )?;
+                c.batch_execute(capture::SQLITE_CONNECTION_SETUP)?;
                 Ok(DbConnection::Sqlite(c))
             }
             DatabaseTarget::Postgres(url) => {
@@ -144,6 +147,16 @@ pub struct Store {
     pool: Pool,
     target: DatabaseTarget,
     writer: Arc<GroupWriter>,
+    capture: Arc<CaptureState>,
+}
+
+/// Whether writes capture row changes (the database has `row_changes`),
+/// and which generation of the schema SQLite's capture triggers follow
+/// (moved on by every migration, so connections rebuild theirs).
+#[derive(Debug, Default)]
+struct CaptureState {
+    active: AtomicBool,
+    generation: AtomicI64,
 }
 
 /// Most writes one SQLite commit carries: bounds how long the first of
@@ -176,6 +189,9 @@ struct Batch {
     conn: Option<PooledConnection>,
     id: u64,
     writes: usize,
+    /// Change rows above this id belong to the open batch (`None`: no
+    /// capture).
+    claim_above: Option<i64>,
 }
 
 /// The latest batches' commit results (`Err` holds the failure's text).
@@ -271,7 +287,12 @@ impl Store {
             target: target.clone(),
         };
         // Open one connection first so a wrong URL fails fast with its reason.
-        drop(manager.connect()?);
+        let mut first = manager.connect()?;
+        let capture = CaptureState {
+            active: AtomicBool::new(capture::has_row_changes(&mut first)?),
+            generation: AtomicI64::new(1),
+        };
+        drop(first);
         if target.is_sqlite() {
             let missing = missing_sqlite_options();
             if !missing.is_empty() {
@@ -295,6 +316,7 @@ impl Store {
             pool,
             target,
             writer: Arc::new(GroupWriter::new()),
+            capture: Arc::new(capture),
         })
     }
 
@@ -310,17 +332,57 @@ impl Store {
 
     /// Applies every pending migration; returns how many ran.
     pub fn migrate(&self) -> Result<usize, StoreError> {
+        self.migrate_versions().map(|v| v.len())
+    }
+
+    /// True when migrations are waiting to be applied.
+    pub fn has_pending_migrations(&self) -> Result<bool, StoreError> {
+        let mut conn = self.conn()?;
+        let pending = match &mut *conn {
+            DbConnection::Sqlite(c) => c.has_pending_migration(SQLITE_MIGRATIONS),
+            DbConnection::Pg(c) => c.has_pending_migration(POSTGRES_MIGRATIONS),
+        };
+        pending.map_err(|e| StoreError::Migration(e.to_string()))
+    }
+
+    /// Applies every pending migration; returns the versions applied
+    /// (digits only, e.g. `20261121000006`).
+    pub fn migrate_versions(&self) -> Result<Vec<String>, StoreError> {
         let _turn = self.writer.turnstile.enter();
         let mut batch = self.writer.batch.lock().map_err(|_| StoreError::Poisoned)?;
         self.writer.commit(&mut batch)?;
-        let mut conn = self.conn()?;
-        let applied = match &mut *conn {
-            DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+        // A connection of its own, without capture: what a migration
+        // changes is recorded afterwards by `audit::migrate` as one entry.
+        let mut conn = Manager {
+            target: self.target.clone(),
+        }
+        .connect()?;
+        let applied = match &mut conn {
+            DbConnection::Sqlite(c) => c
+                .run_pending_migrations(SQLITE_MIGRATIONS)
+                .map(|v| v.iter().map(|m| m.to_string()).collect::<Vec<_>>()),
             DbConnection::Pg(c) => c
-                .run_pending_migrations(POSTGRES_MIGRATIONS)
-                .map(|v| v.len()),
+                .batch_execute("SET kentai.capture = 'off'")
+                .map_err(Into::into)
+                .and_then(|()| c.run_pending_migrations(POSTGRES_MIGRATIONS))
+                .map(|v| v.iter().map(|m| m.to_string()).collect::<Vec<_>>()),
         };
-        applied.map_err(|e| StoreError::Migration(e.to_string()))
+        let applied = applied.map_err(|e| StoreError::Migration(e.to_string()))?;
+        if !applied.is_empty() {
+            self.capture
+                .active
+                .store(capture::has_row_changes(&mut conn)?, Ordering::SeqCst);
+            self.capture.generation.fetch_add(1, Ordering::SeqCst);
+        }
+        Ok(applied
+            .into_iter()
+            .map(|v| v.chars().filter(char::is_ascii_digit).collect())
+            .collect())
+    }
+
+    /// True when writes capture their row changes for the audit chain.
+    pub fn captures(&self) -> bool {
+        self.capture.active.load(Ordering::SeqCst)
     }
 
     /// Runs `f` on a connection without a transaction (single reads).
@@ -346,6 +408,7 @@ impl Store {
         let mut conn = self.conn()?;
         let conn = &mut *conn;
         begin_write(conn).map_err(StoreError::from)?;
+        let _claim = capture::ClaimScope::enter(self.captures().then_some(0));
         match f(conn) {
             Ok(value) => match finish(conn, true) {
                 Ok(()) => Ok(value),
@@ -371,10 +434,20 @@ impl Store {
         if batch.conn.is_none() {
             let mut conn = self.conn()?;
             begin_write(&mut conn).map_err(StoreError::from)?;
+            let generation = self.capture.generation.load(Ordering::SeqCst);
+            let claim_above = match capture::prepare_sqlite(&mut conn, generation) {
+                Ok(above) => above,
+                Err(e) => {
+                    let _ = finish(&mut conn, false);
+                    return Err(StoreError::from(e).into());
+                }
+            };
             batch.conn = Some(conn);
             batch.id += 1;
             batch.writes = 0;
+            batch.claim_above = claim_above;
         }
+        let _claim = capture::ClaimScope::enter(batch.claim_above);
         let id = batch.id;
         let result = {
             let conn: &mut DbConnection = match batch.conn.as_mut() {

@@ -189,6 +189,8 @@ pub struct AuditRow {
     pub after: Option<String>,
     pub prev_hash: String,
     pub hash: String,
+    /// Digest of the row changes the entry claims (empty: none).
+    pub changes: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -165,6 +165,7 @@ diesel::table! {
         after -> Nullable<Text>,
         prev_hash -> Text,
         hash -> Text,
+        changes -> Text,
     }
 }
 
@@ -286,6 +287,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    row_changes (id) {
+        id -> BigInt,
+        tbl -> Text,
+        row_key -> Text,
+        op -> Text,
+        before -> Nullable<Text>,
+        after -> Nullable<Text>,
+        audit_id -> Nullable<BigInt>,
+    }
+}
+
 diesel::joinable!(specimens -> patients (patient_ref));
 diesel::joinable!(patient_versions -> patients (patient_ref));
 diesel::joinable!(storage_events -> specimens (specimen_id));
@@ -316,5 +329,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     consultations,
     kits,
     scans,
-    sessions
+    sessions,
+    row_changes
 );

@@ -16,7 +16,7 @@ use kentai::startup::Application;
 use serde_json::{json, Value};
 
 /// Every table kentai writes.
-pub const TABLES: [&str; 16] = [
+pub const TABLES: [&str; 17] = [
     "specimens",
     "patients",
     "patient_versions",
@@ -33,6 +33,7 @@ pub const TABLES: [&str; 16] = [
     "kits",
     "scans",
     "sessions",
+    "row_changes",
 ];
 
 pub struct TestApp {
@@ -41,7 +42,34 @@ pub struct TestApp {
     /// Token of the admin created on the fresh database.
     pub admin: String,
     pub ctx: Ctx,
+    /// Set by a test that changes the database around kentai on purpose:
+    /// the audit is then expected not to hold.
+    pub tampered: std::sync::atomic::AtomicBool,
     _db: TestDb,
+}
+
+/// With `KENTAI_TEST_VERIFY_AUDIT` set, every test's server must end with
+/// an audit that holds: the chain and the records it replays match the
+/// tables, so a write that changes a record without an audit entry fails
+/// the test that makes it.
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if std::thread::panicking()
+            || std::env::var_os("KENTAI_TEST_VERIFY_AUDIT").is_none()
+            || self.tampered.load(std::sync::atomic::Ordering::SeqCst)
+        {
+            return;
+        }
+        self.assert_audit_holds();
+    }
+}
+
+impl TestApp {
+    /// The audit chain verifies and the records match it.
+    pub fn assert_audit_holds(&self) {
+        let check = kentai::actions::audit::check(&self.ctx.store, None).expect("audit check runs");
+        assert!(check.is_ok(), "the audit does not hold: {check:?}");
+    }
 }
 
 pub enum TestDb {
@@ -138,6 +166,7 @@ pub async fn spawn_app_with_opener(
         client: reqwest::Client::new(),
         admin,
         ctx,
+        tampered: Default::default(),
         _db: db,
     }
 }

@@ -29,6 +29,41 @@ pub enum CliMsg {
         head_rows: i64,
         found_rows: i64,
     },
+    /// A covered row is not as the chain's last change left it.
+    AuditRecordChanged {
+        table: String,
+        row: String,
+        fields: String,
+    },
+    AuditRecordDeleted {
+        table: String,
+        row: String,
+    },
+    AuditRecordInserted {
+        table: String,
+        row: String,
+    },
+    AuditRecordUnclaimed {
+        table: String,
+        row: String,
+        op: String,
+    },
+    AuditTriggerMissing {
+        name: String,
+    },
+    AuditNoBaseline,
+    AuditRecordsMatch {
+        tables: usize,
+    },
+    /// The closing line of a verify that found the records differing.
+    AuditRecordsDiffer {
+        count: usize,
+    },
+    AuditBaselineRecorded,
+    /// `kentai restore` refuses a backup whose audit does not hold.
+    RestoreRefused {
+        reasons: String,
+    },
     UserCreated {
         name: String,
         role: String,
@@ -140,12 +175,77 @@ impl CliMsg {
                     "監査記録のチェーンが行 {row} で壊れています（unlinked）: その前の行が削除・挿入・並べ替えされています",
                     "audit chain broken at row {row}: it does not follow the row before it (unlinked)"
                 ),
+                "unsealed" => say!(
+                    lang,
+                    "監査記録のチェーンが行 {row} で壊れています（unsealed）: ハッシュのない行が kentai を通さずに挿入されています",
+                    "audit chain broken at row {row}: it has no hash and was inserted around kentai (unsealed)"
+                ),
+                "changes" => say!(
+                    lang,
+                    "監査記録のチェーンが行 {row} で壊れています（changes）: その行が封じた記録の変更が書き換えられています",
+                    "audit chain broken at row {row}: the record changes it sealed were altered (changes)"
+                ),
+                "rewritten" => say!(
+                    lang,
+                    "監査記録のチェーンが書き換えられています（rewritten）: 控えた {row} 行目のハッシュがチェーンにありません（現在 {found_rows} 行）",
+                    "audit chain rewritten: its row {row} does not carry the hash written down (the chain has {found_rows} rows) (rewritten)"
+                ),
                 _ => say!(
                     lang,
                     "監査記録のチェーンが行 {row} で終わっています（truncated）: 先頭は行 {head_last}・{head_rows} 行としていますが、{found_rows} 行しかありません",
                     "audit chain broken at row {row}: the chain ends with {found_rows} rows, but the head says row {head_last} with {head_rows} rows (truncated)"
                 ),
             },
+            AuditRecordChanged { table, row, fields } => say!(
+                lang,
+                "記録がチェーンと違います（changed）: {table} {row} の {fields}",
+                "record differs from the audit chain (changed): {table} {row}, field(s) {fields}"
+            ),
+            AuditRecordDeleted { table, row } => say!(
+                lang,
+                "チェーンにある記録がありません（deleted）: {table} {row}",
+                "record in the audit chain is missing (deleted): {table} {row}"
+            ),
+            AuditRecordInserted { table, row } => say!(
+                lang,
+                "チェーンにない記録があります（inserted）: {table} {row}",
+                "record not in the audit chain (inserted): {table} {row}"
+            ),
+            AuditRecordUnclaimed { table, row, op } => say!(
+                lang,
+                "監査記録のない変更があります（unclaimed）: {table} {row} の {op}",
+                "change written around kentai, claimed by no audit row (unclaimed): {op} of {table} {row}"
+            ),
+            AuditTriggerMissing { name } => say!(
+                lang,
+                "監査を守るトリガーがないか無効です（trigger）: {name}",
+                "a trigger guarding the audit is missing or disabled (trigger): {name}"
+            ),
+            AuditNoBaseline => say!(
+                lang,
+                "記録がまだチェーンに取り込まれていません（baseline）: kentai serve か kentai migrate を一度実行してください",
+                "the records are not in the audit chain yet (baseline): run kentai serve or kentai migrate once"
+            ),
+            AuditRecordsMatch { tables } => say!(
+                lang,
+                "記録はチェーンと一致しています（records ok）: {tables} 表",
+                "records ok: {tables} tables match the audit chain"
+            ),
+            AuditRecordsDiffer { count } => say!(
+                lang,
+                "監査の検証に失敗しました: {count} 件の問題があります",
+                "audit verify failed: {count} problem(s) found"
+            ),
+            AuditBaselineRecorded => say!(
+                lang,
+                "記録を監査記録のチェーンに取り込みました",
+                "the records were snapshotted into the audit chain"
+            ),
+            RestoreRefused { reasons } => say!(
+                lang,
+                "バックアップの監査記録が壊れているため復元しません（--force で強行できます）: {reasons}",
+                "the backup's audit does not hold, so it is not restored (pass --force to restore it anyway): {reasons}"
+            ),
             UserCreated { name, role } => say!(
                 lang,
                 "利用者 {name:?}（役割 {role}）を作りました。トークンは今だけ表示します:",
@@ -271,6 +371,55 @@ pub(super) fn samples() -> Vec<CliMsg> {
             head_rows: 9,
             found_rows: 7,
         },
+        AuditChainBroken {
+            row: 4,
+            kind: s("unsealed"),
+            head_last: 9,
+            head_rows: 9,
+            found_rows: 9,
+        },
+        AuditChainBroken {
+            row: 4,
+            kind: s("changes"),
+            head_last: 9,
+            head_rows: 9,
+            found_rows: 9,
+        },
+        AuditChainBroken {
+            row: 12,
+            kind: s("rewritten"),
+            head_last: 9,
+            head_rows: 9,
+            found_rows: 9,
+        },
+        AuditRecordChanged {
+            table: s("results"),
+            row: s("3"),
+            fields: s("result"),
+        },
+        AuditRecordDeleted {
+            table: s("specimens"),
+            row: s("T-1"),
+        },
+        AuditRecordInserted {
+            table: s("users"),
+            row: s("9"),
+        },
+        AuditRecordUnclaimed {
+            table: s("users"),
+            row: s("9"),
+            op: s("update"),
+        },
+        AuditTriggerMissing {
+            name: s("audit_log_no_update"),
+        },
+        AuditNoBaseline,
+        AuditRecordsMatch { tables: 13 },
+        AuditRecordsDiffer { count: 2 },
+        AuditBaselineRecorded,
+        RestoreRefused {
+            reasons: s("trigger audit_log_no_update"),
+        },
         UserCreated {
             name: s("clerk"),
             role: s("reception"),
@@ -331,6 +480,16 @@ pub(super) fn samples() -> Vec<CliMsg> {
             | AuditRowsSealed { .. }
             | AuditChainOk { .. }
             | AuditChainBroken { .. }
+            | AuditRecordChanged { .. }
+            | AuditRecordDeleted { .. }
+            | AuditRecordInserted { .. }
+            | AuditRecordUnclaimed { .. }
+            | AuditTriggerMissing { .. }
+            | AuditNoBaseline
+            | AuditRecordsMatch { .. }
+            | AuditRecordsDiffer { .. }
+            | AuditBaselineRecorded
+            | RestoreRefused { .. }
             | UserCreated { .. }
             | AdminCreated
             | CannotStartServer

@@ -1,0 +1,16 @@
+DROP TRIGGER users_capture ON users;
+DROP TRIGGER patients_capture ON patients;
+DROP TRIGGER patient_versions_capture ON patient_versions;
+DROP TRIGGER specimens_capture ON specimens;
+DROP TRIGGER locations_capture ON locations;
+DROP TRIGGER storage_events_capture ON storage_events;
+DROP TRIGGER results_capture ON results;
+DROP TRIGGER result_imports_capture ON result_imports;
+DROP TRIGGER packages_capture ON packages;
+DROP TRIGGER package_specimens_capture ON package_specimens;
+DROP TRIGGER checklist_events_capture ON checklist_events;
+DROP TRIGGER consultations_capture ON consultations;
+DROP TRIGGER kits_capture ON kits;
+DROP FUNCTION kentai_capture_row();
+ALTER TABLE audit_log DROP COLUMN changes;
+DROP TABLE row_changes;
