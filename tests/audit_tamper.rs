@@ -167,8 +167,8 @@ async fn a_user_inserted_in_the_database_is_named_as_inserted() {
     busy_day(&app).await;
     tamper(
         &app,
-        "INSERT INTO users (name, role, token_hash, created_at, disabled) \
-         VALUES ('mallory', 'admin', 'x', '2026-01-01 00:00:00', false)",
+        "INSERT INTO users (name, role, token_hash, created_at, disabled, facility_code) \
+         VALUES ('mallory', 'admin', 'x', '2026-01-01 00:00:00', false, '1310000001')",
     );
     let id = app.user_id("mallory").await;
     let check = check(&app);

@@ -209,8 +209,6 @@ async fn a_cookie_stream_ends_within_a_second_of_its_session_expiring_while_scan
 
 #[tokio::test]
 async fn a_stream_is_ended_by_the_periodic_check_when_another_server_disables_its_user() {
-    use diesel::prelude::*;
-    use kentai::store::schema::users;
     let app = spawn_app_with(|c| {
         with_stations(c);
         c.limits.stream_recheck_seconds = 0.5;
@@ -220,17 +218,12 @@ async fn a_stream_is_ended_by_the_periodic_check_when_another_server_disables_it
     let mut stream = Stream::open(app.client.get(stream_url(&app)).bearer_auth(&token)).await;
     let traffic = keep_scanning(&app, "fridge-1");
     stream.until_a_scan().await;
-    // Straight in the database, as another kentai on the same PostgreSQL
-    // would: this process announces nothing.
-    app.ctx
-        .store
-        .write(|c| {
-            diesel::update(users::table.find(id))
-                .set(users::disabled.eq(true))
-                .execute(c)
-                .map_err(kentai::store::StoreError::from)
-        })
-        .expect("disable in the database");
+    // By another kentai on the same database: its own process announces
+    // it, this one hears nothing.
+    let elsewhere = kentai::actions::Ctx::new(app.ctx.store.clone(), (*app.ctx.config).clone())
+        .expect("another server's context");
+    kentai::actions::users::set_disabled(&elsewhere, &kentai::actions::Actor::system(), id, true)
+        .expect("disable elsewhere");
     let ended = stream.ended_within(Duration::from_secs(5)).await;
     traffic.abort();
     let ended = ended.expect("still open 5 s after the user was disabled elsewhere");

@@ -760,7 +760,8 @@ pub struct Migrated {
     /// Rows from before the chain linked into it (only in the run that
     /// adds the chain).
     pub sealed: usize,
-    /// The records were snapshotted into the chain.
+    /// Records kept before the chain covered them were snapshotted into
+    /// it (a fresh database has none: its baseline entry is empty).
     pub baseline: bool,
     /// What the migrations changed in the records went into the chain.
     pub recorded: bool,
@@ -796,8 +797,7 @@ pub fn migrate(store: &Store) -> Result<Migrated, StoreError> {
         return Ok(done);
     }
     if !store.read(has_baseline)? {
-        snapshot(store)?;
-        done.baseline = true;
+        done.baseline = snapshot(store)? > 0;
     } else if !applied.is_empty() {
         match clean_before {
             Some(true) => {
@@ -810,11 +810,13 @@ pub fn migrate(store: &Store) -> Result<Migrated, StoreError> {
     Ok(done)
 }
 
-/// Every row of the covered tables into the chain, as one entry.
-fn snapshot(store: &Store) -> Result<(), StoreError> {
+/// Every row of the covered tables into the chain, as one entry; how
+/// many rows it holds.
+fn snapshot(store: &Store) -> Result<usize, StoreError> {
     let at = Utc::now();
     store.write(|c| {
         let mut counts = serde_json::Map::new();
+        let mut total = 0;
         for (table, key) in COVERED {
             let Some(query) = capture::render_query(c, table, key)? else {
                 continue;
@@ -825,6 +827,7 @@ fn snapshot(store: &Store) -> Result<(), StoreError> {
                 literal(table)
             ))
             .execute(c)?;
+            total += n;
             counts.insert(table.to_string(), n.into());
         }
         record(
@@ -836,7 +839,8 @@ fn snapshot(store: &Store) -> Result<(), StoreError> {
             None::<&()>,
             Some(&counts),
         )
-        .map_err(into_store)
+        .map_err(into_store)?;
+        Ok(total)
     })
 }
 

@@ -23,8 +23,9 @@ use std::cell::Cell;
 /// scan journal, sessions and the audit tables themselves are left out:
 /// the journal and sessions are working state, and the audit tables are
 /// the chain.
-pub const COVERED: [(&str, &str); 13] = [
+pub const COVERED: [(&str, &str); 14] = [
     ("users", "id"),
+    ("user_facilities", "id"),
     ("patients", "id"),
     ("patient_versions", "id"),
     ("specimens", "specimen_id"),

@@ -13,7 +13,8 @@ diesel::table! {
 }
 
 diesel::table! {
-    user_facilities (user_ref, facility_code) {
+    user_facilities (id) {
+        id -> BigInt,
         user_ref -> BigInt,
         facility_code -> Text,
     }

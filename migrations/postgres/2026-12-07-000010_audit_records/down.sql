@@ -1,4 +1,5 @@
 DROP TRIGGER users_capture ON users;
+DROP TRIGGER user_facilities_capture ON user_facilities;
 DROP TRIGGER patients_capture ON patients;
 DROP TRIGGER patient_versions_capture ON patient_versions;
 DROP TRIGGER specimens_capture ON specimens;

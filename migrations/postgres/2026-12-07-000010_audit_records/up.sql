@@ -61,6 +61,8 @@ $$ LANGUAGE plpgsql;
 
 CREATE TRIGGER users_capture AFTER INSERT OR UPDATE OR DELETE ON users
 FOR EACH ROW EXECUTE FUNCTION kentai_capture_row('id');
+CREATE TRIGGER user_facilities_capture AFTER INSERT OR UPDATE OR DELETE ON user_facilities
+FOR EACH ROW EXECUTE FUNCTION kentai_capture_row('id');
 CREATE TRIGGER patients_capture AFTER INSERT OR UPDATE OR DELETE ON patients
 FOR EACH ROW EXECUTE FUNCTION kentai_capture_row('id');
 CREATE TRIGGER patient_versions_capture AFTER INSERT OR UPDATE OR DELETE ON patient_versions

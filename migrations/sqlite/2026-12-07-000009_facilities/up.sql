@@ -6,9 +6,10 @@
 -- and are adopted by the site's facility when a server starts.
 ALTER TABLE users ADD COLUMN facility_code TEXT NOT NULL DEFAULT '';
 CREATE TABLE user_facilities (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     user_ref BIGINT NOT NULL REFERENCES users (id),
     facility_code TEXT NOT NULL,
-    PRIMARY KEY (user_ref, facility_code)
+    UNIQUE (user_ref, facility_code)
 );
 ALTER TABLE locations ADD COLUMN facility_code TEXT NOT NULL DEFAULT '';
 ALTER TABLE packages ADD COLUMN facility_code TEXT NOT NULL DEFAULT '';
