@@ -1,4 +1,4 @@
-//! A load tool (issue 8): N concurrent HTTP clients against a kentai
+//! A load tool: N concurrent HTTP clients against a kentai
 //! server, then throughput and latency percentiles.
 //!
 //! The benches measure one desk at a time (sequential requests); this tool

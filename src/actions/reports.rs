@@ -358,7 +358,7 @@ fn counts_schema() -> utoipa::openapi::Array {
         .build()
 }
 
-/// The day in numbers (issue: counts and turnaround).
+/// The day in numbers: counts and turnaround.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct DaySummary {
     pub date: NaiveDate,

@@ -1,4 +1,4 @@
-//! Browser sessions for the web pages (issue 6).
+//! Browser sessions for the web pages.
 //!
 //! People sign in with the API token they were given; the browser then
 //! holds only a random session id in an `HttpOnly` cookie, never the token,

@@ -32,7 +32,7 @@ impl Role {
         match self {
             Role::Admin => true,
             // The day's report holds every patient's name and address: the
-            // health centre's and the admin's to read (issue 7).
+            // health centre's and the admin's to read.
             Role::Lab => !matches!(action, ManageUsers | ReadReports),
             Role::Reception => matches!(
                 action,

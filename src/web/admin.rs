@@ -1,4 +1,4 @@
-//! The admin pages (issue 6): users and their tokens, stations and the
+//! The admin pages: users and their tokens, stations and the
 //! scanners' live state, storage locations, the kit catalog, and the
 //! policy in force.
 //!

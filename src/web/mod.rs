@@ -1,4 +1,4 @@
-//! The web pages people use at the desks (issue 6), served by the same
+//! The web pages people use at the desks, served by the same
 //! binary as the API: HTML from `maud`, a stylesheet and one small script
 //! embedded in the binary, no front-end build and nothing from a CDN (a
 //! clinic's network may reach nothing outside).
