@@ -131,7 +131,9 @@ pub fn find(ctx: &Ctx, id: &str, now: DateTime<Utc>) -> Result<Option<Session>, 
     };
     let at = now.naive_utc();
     let role = Role::from_code(&user.role);
-    let served = ctx.store.read(|c| super::users::serves(ctx, c, &user))?;
+    // A home user (nearly every request) is served without a second query.
+    let served = user.facility_code == ctx.facility()
+        || ctx.store.read(|c| super::users::serves(ctx, c, &user))?;
     let (Some(role), false, true, true) = (role, user.disabled, session.expires_at > at, served)
     else {
         ctx.write(|c| {

@@ -154,21 +154,7 @@ pub async fn spawn_app_with_opener(
     config.site.gs1_company_prefix = "4912345".into();
     adjust(&mut config);
     let app = Application::build_with_opener(config, opener).expect("build app");
-    let address = format!("http://127.0.0.1:{}", app.port());
-    let admin = app
-        .admin_token()
-        .expect("fresh database creates admin")
-        .to_string();
-    let ctx = app.ctx().clone();
-    tokio::spawn(app.run_until_stopped());
-    TestApp {
-        address,
-        client: reqwest::Client::new(),
-        admin,
-        ctx,
-        tampered: Default::default(),
-        _db: db,
-    }
+    TestApp::running(app, db)
 }
 
 impl TestApp {
@@ -180,10 +166,17 @@ impl TestApp {
         config.site.facility_code = facility_code.into();
         config.site.facility_name = format!("隣の医院 {facility_code}");
         let app = Application::build(config).expect("build neighbour");
+        TestApp::running(app, TestDb::Shared)
+    }
+
+    /// Runs `app` in the background; its database (`db`) lives as long as
+    /// the returned test app. The first admin's token must have been made
+    /// by this start (a fresh database, or a facility new to it).
+    fn running(app: Application, db: TestDb) -> TestApp {
         let address = format!("http://127.0.0.1:{}", app.port());
         let admin = app
             .admin_token()
-            .expect("a new facility gets its own admin")
+            .expect("this start creates the facility's first admin")
             .to_string();
         let ctx = app.ctx().clone();
         tokio::spawn(app.run_until_stopped());
@@ -193,7 +186,7 @@ impl TestApp {
             admin,
             ctx,
             tampered: Default::default(),
-            _db: TestDb::Shared,
+            _db: db,
         }
     }
 
