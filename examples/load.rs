@@ -128,6 +128,13 @@ struct Args {
     /// The station scans go to (a packing station when spawned)
     #[arg(long, default_value = "packing-1")]
     station: String,
+    /// Spread the scans over this many stations, client c scanning at
+    /// station c mod N: the first is --station, the others --station
+    /// with "-2", "-3", … appended (packing stations when spawned). One
+    /// station is 32 desks queueing behind one scanner, which a real desk
+    /// never is; a station per desk is a site's shape
+    #[arg(long, default_value_t = 1)]
+    stations: usize,
     /// Print the results as one JSON line on stdout
     #[arg(long)]
     json: bool,
@@ -278,7 +285,8 @@ struct Plan {
     specimens: String,
     scans: String,
     token: String,
-    station: String,
+    /// The stations scans go to, one per client in turn.
+    stations: Vec<String>,
     /// Makes the ids of this run unique on a server that has seen others.
     prefix: String,
     collected_at: String,
@@ -303,7 +311,7 @@ impl Plan {
             specimens: format!("{base}/api/v1/specimens"),
             scans: format!("{base}/api/v1/scans"),
             token,
-            station: args.station.clone(),
+            stations: station_names(args),
             prefix: format!("L{:x}-{}", now.timestamp(), std::process::id()),
             collected_at: collected.to_rfc3339(),
             onset_date: onset.to_string(),
@@ -449,7 +457,7 @@ async fn client_loop(plan: Arc<Plan>, client: reqwest::Client, c: usize) -> Stat
             Request::Registration => client.post(&plan.specimens).json(&plan.registration(&id)),
             Request::Scan => client
                 .post(&plan.scans)
-                .json(&json!({"station": plan.station, "data": id})),
+                .json(&json!({"station": plan.stations[c % plan.stations.len()], "data": id})),
         }
         .bearer_auth(&plan.token);
         let sent = Instant::now();
@@ -609,9 +617,10 @@ impl Results<'_> {
         let (args, s) = (self.args, self.stats);
         let all = s.all();
         println!(
-            "kentai load: {} — {} clients, {} s measured after {} s of warm-up, started {}",
+            "kentai load: {} — {} clients, scanning at {} station(s), {} s measured after {} s of warm-up, started {}",
             args.kind.name(),
             args.clients,
+            args.stations.max(1),
             args.duration,
             args.warmup,
             self.started_at.format("%Y-%m-%d %H:%M:%S %Z")
@@ -718,6 +727,7 @@ impl Results<'_> {
         };
         let mut v = tally(&s.all());
         v["kind"] = json!(args.kind.name());
+        v["stations"] = json!(args.stations.max(1));
         v["clients"] = json!(args.clients);
         v["duration_s"] = json!(args.duration);
         v["warmup_s"] = json!(args.warmup);
@@ -1132,8 +1142,14 @@ impl Spawned {
         std::fs::write(
             &config,
             format!(
-                "{CONFIG}\n[[station]]\nname = {}\nworkflow = \"packing\"\n{}",
-                toml_string(&args.station),
+                "{CONFIG}\n{}{}",
+                station_names(args)
+                    .iter()
+                    .map(|name| format!(
+                        "[[station]]\nname = {}\nworkflow = \"packing\"\n",
+                        toml_string(name)
+                    ))
+                    .collect::<String>(),
                 match &args.streams_station {
                     Some(name) if *name != args.station => format!(
                         "\n[[station]]\nname = {}\nworkflow = \"storage\"\n",
@@ -1283,6 +1299,16 @@ fn listening_port(line: &str) -> Option<u16> {
 }
 
 /// A TOML basic string.
+/// The stations the desks scan at: --station, then numbered siblings.
+fn station_names(args: &Args) -> Vec<String> {
+    (1..=args.stations.max(1))
+        .map(|n| match n {
+            1 => args.station.clone(),
+            n => format!("{}-{n}", args.station),
+        })
+        .collect()
+}
+
 fn toml_string(s: &str) -> String {
     let mut out = String::from("\"");
     for c in s.chars() {

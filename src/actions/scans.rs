@@ -13,7 +13,7 @@ use crate::domain::roles::Action;
 use crate::domain::{Msg, Notice, RuleCode};
 use crate::store::models::ScanRow;
 use crate::store::schema::scans;
-use crate::store::DbConnection;
+use crate::store::{DbConnection, Deferred};
 use chrono::{DateTime, FixedOffset, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -184,7 +184,14 @@ pub fn view(ctx: &Ctx, row: ScanRow) -> ScanView {
 }
 
 /// Writes the scan to the journal and commits: from here on it is not lost.
-pub fn journal(ctx: &Ctx, scan: &NewScan, duplicate_of: Option<i64>) -> Result<i64, ActionError> {
+/// Journals a scan; the row is durable once the returned [`Deferred`]
+/// says so (a write of the scan's effect commits it too, being later in
+/// the same writer's order).
+pub fn journal(
+    ctx: &Ctx,
+    scan: &NewScan,
+    duplicate_of: Option<i64>,
+) -> Result<(i64, Deferred), ActionError> {
     let row = ScanRow {
         id: 0,
         station: scan.station.clone(),
@@ -201,7 +208,7 @@ pub fn journal(ctx: &Ctx, scan: &NewScan, duplicate_of: Option<i64>) -> Result<i
         state_after: None,
         facility_code: ctx.facility().to_string(),
     };
-    ctx.store.write(|c| {
+    ctx.store.write_deferred(|c| {
         diesel::insert_into(scans::table)
             .values(&row)
             .returning(scans::id)
@@ -229,15 +236,16 @@ pub(crate) fn claim(c: &mut DbConnection, id: i64) -> Result<(), ActionError> {
 
 /// Records the outcome and the station's state after the scan; marks the
 /// scan processed if its action did not (a scan that only moved the
-/// station along, or one that was refused).
+/// station along, or one that was refused). Durable once the returned
+/// [`Deferred`] says so.
 pub fn finish(
     ctx: &Ctx,
     id: i64,
     outcome: &ScanOutcome,
     state_after: Option<String>,
-) -> Result<(), ActionError> {
+) -> Result<Deferred, ActionError> {
     let now = naive(super::now());
-    ctx.store.write(|c| {
+    let ((), deferred) = ctx.store.write_deferred(|c| {
         diesel::update(scans::table.find(id))
             .set((
                 scans::kind.eq(&outcome.kind),
@@ -251,7 +259,8 @@ pub fn finish(
             .set(scans::processed_at.eq(now))
             .execute(c)?;
         Ok::<_, ActionError>(())
-    })
+    })?;
+    Ok(deferred)
 }
 
 /// Scans journalled but not yet processed (after a crash), oldest first.

@@ -27,6 +27,16 @@ pub const MAX_SCAN_BYTES: usize = 4096;
 /// browser keep the connection.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
+/// Least time between two writes of one stream. A busy station's events
+/// that arrive closer together than this go out together in one write, so
+/// that a station watched by hundreds of streams costs a write per stream
+/// every few tens of milliseconds, not one per scan per stream; a scan
+/// after a quiet moment goes out at once.
+const WRITE_GAP: Duration = Duration::from_millis(25);
+
+/// Most events one write carries.
+const EVENTS_PER_WRITE: usize = 64;
+
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScanRequest {
@@ -333,6 +343,7 @@ pub async fn events(
         recheck,
         check_at: Instant::now(),
         keep_alive_at: Instant::now() + KEEP_ALIVE,
+        written_at: Instant::now(),
         station,
         receiver,
         pending: VecDeque::new(),
@@ -385,6 +396,8 @@ struct Feed {
     check_at: Instant,
     /// When an idle stream sends a comment.
     keep_alive_at: Instant,
+    /// When the stream last wrote.
+    written_at: Instant,
     station: String,
     receiver: tokio::sync::broadcast::Receiver<Arc<StationEvent>>,
     /// Scans read back from the journal, to send before live ones.
@@ -455,8 +468,59 @@ impl Feed {
     }
 
     fn send(&mut self, chunk: String) -> Option<String> {
-        self.keep_alive_at = Instant::now() + KEEP_ALIVE;
+        let now = Instant::now();
+        self.keep_alive_at = now + KEEP_ALIVE;
+        self.written_at = now;
         Some(chunk)
+    }
+
+    /// The frame of a live event for this stream, or `None` for a scan it
+    /// has already sent.
+    fn live_frame(&mut self, event: &Arc<StationEvent>) -> Option<Arc<str>> {
+        if let Some(id) = event.scan_id() {
+            if id <= self.last_id {
+                return None;
+            }
+            self.last_id = id;
+        }
+        Some(frames().frame(event, self.lang))
+    }
+
+    /// Sends `chunk` with the events that arrive until the write gap has
+    /// passed (and those already waiting), in one write; `None` when a
+    /// revocation heard meanwhile ends the stream.
+    async fn send_gathered(&mut self, mut chunk: String) -> Option<String> {
+        let due = self.written_at + WRITE_GAP;
+        if Instant::now() < due {
+            tokio::time::sleep_until(due.into()).await;
+        }
+        let mut events = 1;
+        while events < EVENTS_PER_WRITE {
+            match self.receiver.try_recv() {
+                Ok(event) => {
+                    if let Some(frame) = self.live_frame(&event) {
+                        chunk.push_str(&frame);
+                        events += 1;
+                    }
+                }
+                // Fallen behind: the journal has what was missed, sent
+                // after this write.
+                Err(TryRecvError::Lagged(_)) => {
+                    if self.catch_up().await.is_err() {
+                        return None;
+                    }
+                    break;
+                }
+                Err(TryRecvError::Empty) | Err(TryRecvError::Closed) => break,
+            }
+        }
+        match self.revoked.try_recv() {
+            Ok(r) if concerns(&r, self.user, self.credential.as_ref()) => return None,
+            Err(TryRecvError::Closed) => return None,
+            Err(TryRecvError::Lagged(_)) if !self.still_admitted().await => return None,
+            _ => {}
+        }
+        self.send(chunk)
     }
 
     /// The next bytes of the stream; `None` ends it.
@@ -478,11 +542,15 @@ impl Feed {
                 }
                 Err(TryRecvError::Closed) => return None,
             }
-            if let Some(event) = self.pending.pop_front() {
-                if let Some(id) = event.scan_id() {
-                    self.last_id = self.last_id.max(id);
+            if !self.pending.is_empty() {
+                let mut chunk = String::new();
+                let n = self.pending.len().min(EVENTS_PER_WRITE);
+                for event in self.pending.drain(..n) {
+                    if let Some(id) = event.scan_id() {
+                        self.last_id = self.last_id.max(id);
+                    }
+                    chunk.push_str(&format_event(&event, self.lang));
                 }
-                let chunk = format_event(&event, self.lang);
                 return self.send(chunk);
             }
             // `biased`: a revocation or a due check wins over a scan that
@@ -508,18 +576,11 @@ impl Feed {
                     return self.send(": keep-alive\n\n".into());
                 }
                 event = self.receiver.recv() => match event {
-                    Ok(event) => match event.scan_id() {
-                        Some(id) if id <= self.last_id => {}
-                        Some(id) => {
-                            self.last_id = id;
-                            let chunk = frames().frame(&event, self.lang);
-                            return self.send(chunk);
+                    Ok(event) => {
+                        if let Some(frame) = self.live_frame(&event) {
+                            return self.send_gathered(frame.to_string()).await;
                         }
-                        None => {
-                            let chunk = frames().frame(&event, self.lang);
-                            return self.send(chunk);
-                        }
-                    },
+                    }
                     Err(RecvError::Lagged(_)) => {
                         if self.catch_up().await.is_err() {
                             return None;
@@ -554,7 +615,7 @@ fn frames() -> &'static Frames {
 }
 
 impl Frames {
-    fn frame(&self, event: &Arc<StationEvent>, lang: Lang) -> String {
+    fn frame(&self, event: &Arc<StationEvent>, lang: Lang) -> Arc<str> {
         let found = {
             let recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
             recent
@@ -563,7 +624,7 @@ impl Frames {
                 .map(|(_, _, f)| f.clone())
         };
         if let Some(frame) = found {
-            return frame.to_string();
+            return frame;
         }
         let frame: Arc<str> = format_event(event, lang).into();
         let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
@@ -571,7 +632,7 @@ impl Frames {
             recent.pop_front();
         }
         recent.push_back((event.clone(), lang, frame.clone()));
-        frame.to_string()
+        frame
     }
 }
 

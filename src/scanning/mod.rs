@@ -168,6 +168,10 @@ struct Station {
     /// The station's scans take turns in the order they arrived (the
     /// workflow's state is what the scans before left).
     turn: Turnstile,
+    /// The station's scans are announced in the same order: a scan takes
+    /// its place here before it gives up its turn, and announces itself
+    /// once its journal row is durable, while the next scan already runs.
+    announcing: Turnstile,
     state: Mutex<StationState>,
     events: broadcast::Sender<Arc<StationEvent>>,
 }
@@ -250,6 +254,7 @@ impl ScanService {
                     workflow: *workflow,
                     actor,
                     turn: Turnstile::default(),
+                    announcing: Turnstile::default(),
                     state: Mutex::new(state),
                     events,
                 },
@@ -456,7 +461,9 @@ impl ScanService {
             scanned_at: incoming.scanned_at,
             acted_by: actor.user_ref(),
         };
-        let id = scans::journal(&self.ctx, &new, previous.as_ref().map(|p| p.0))?;
+        // Not waited for here: the scan's effect (a later write in the
+        // same writer's order) or `durable` below commits it.
+        let (id, journalled) = scans::journal(&self.ctx, &new, previous.as_ref().map(|p| p.0))?;
         let outcome = match previous {
             Some((first, accepted)) => {
                 let mut out = ScanOutcome::refused(
@@ -487,18 +494,28 @@ impl ScanService {
             scanned_at: self.ctx.site_time(incoming.scanned_at.naive_utc()),
             outcome: Some(outcome.clone()),
         };
-        scans::finish(
+        let finished = scans::finish(
             &self.ctx,
             id,
             &outcome,
             Some(crate::actions::to_json(&*state)),
         )?;
+        // The next scan at this station may run while this one's commit
+        // reaches the disk: what it reads of this one (the station's
+        // state, the last reads) is in memory, and an effect of this scan
+        // was committed before its outcome was known.
+        let announcing = station.announcing.enter();
+        drop(state);
+        drop(_turn);
+        journalled.durable()?;
+        finished.durable()?;
         // Only once the outcome is in the journal: a listener that joins
         // now either gets this event live or reads it back from the
         // journal, never neither.
         let _ = station
             .events
             .send(Arc::new(StationEvent::Scan(Box::new(view.clone()))));
+        drop(announcing);
         Ok(view)
     }
 
@@ -591,7 +608,7 @@ impl ScanService {
                     outcome
                 }
             };
-            scans::finish(&self.ctx, row.id, &outcome, state_after)?;
+            scans::finish(&self.ctx, row.id, &outcome, state_after)?.durable()?;
         }
         Ok(count)
     }

@@ -163,8 +163,9 @@ struct CaptureState {
 /// them waits for the rest.
 const MAX_BATCH: usize = 32;
 
-/// How many batch outcomes are remembered for the writers waiting on them.
-const OUTCOMES_KEPT: usize = 256;
+/// How many failed batches are remembered for the writers waiting on
+/// them (a failed commit is rare: the disk full or gone).
+const FAILURES_KEPT: usize = 256;
 
 /// SQLite's single writer, shared so that concurrent writes commit
 /// together (group commit). With `synchronous = FULL` each commit waits for
@@ -194,15 +195,25 @@ struct Batch {
     claim_above: Option<i64>,
 }
 
-/// The latest batches' commit results (`Err` holds the failure's text).
+/// How the batches ended. Batches commit in the order of their ids, so
+/// every batch up to `through` has ended, and those not among the failed
+/// ones committed; a writer that asks late still gets its answer.
 #[derive(Default)]
 struct Outcomes {
-    done: std::collections::VecDeque<(u64, Result<(), String>)>,
+    through: u64,
+    /// The latest failed batches, with the failure's text.
+    failed: std::collections::VecDeque<(u64, String)>,
 }
 
 impl Outcomes {
-    fn of(&self, id: u64) -> Option<&Result<(), String>> {
-        self.done.iter().find(|(b, _)| *b == id).map(|(_, r)| r)
+    fn of(&self, id: u64) -> Option<Result<(), String>> {
+        if id > self.through {
+            return None;
+        }
+        match self.failed.iter().find(|(b, _)| *b == id) {
+            Some((_, e)) => Some(Err(e.clone())),
+            None => Some(Ok(())),
+        }
     }
 }
 
@@ -225,13 +236,13 @@ impl GroupWriter {
             let _ = finish(&mut conn, false);
         });
         let mut outcomes = self.outcomes.lock().map_err(|_| StoreError::Poisoned)?;
-        if outcomes.done.len() >= OUTCOMES_KEPT {
-            outcomes.done.pop_front();
+        outcomes.through = batch.id;
+        if let Err(e) = &result {
+            if outcomes.failed.len() >= FAILURES_KEPT {
+                outcomes.failed.pop_front();
+            }
+            outcomes.failed.push_back((batch.id, e.to_string()));
         }
-        outcomes.done.push_back((
-            batch.id,
-            result.as_ref().map(|_| ()).map_err(|e| e.to_string()),
-        ));
         drop(outcomes);
         self.committed.notify_all();
         result.map_err(StoreError::from)
@@ -242,9 +253,7 @@ impl GroupWriter {
         let mut outcomes = self.outcomes.lock().map_err(|_| StoreError::Poisoned)?;
         loop {
             if let Some(result) = outcomes.of(id) {
-                return result
-                    .clone()
-                    .map_err(|e| StoreError::Connect(format!("commit failed: {e}")));
+                return result.map_err(|e| StoreError::Connect(format!("commit failed: {e}")));
             }
             outcomes = self
                 .committed
@@ -424,7 +433,53 @@ impl Store {
         }
     }
 
+    /// Runs `f` like [`Store::write`], but returns once its changes are in
+    /// the open transaction, before they are durable: later writes see
+    /// them, other connections' reads do not yet. Nothing may be told of
+    /// the write (an answer, an event) before [`Deferred::durable`] has
+    /// returned `Ok`. A station's scans use it so that the next scan at
+    /// the station can start while this one's commit reaches the disk.
+    pub fn write_deferred<T, E>(
+        &self,
+        f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+    ) -> Result<(T, Deferred), E>
+    where
+        E: From<StoreError>,
+    {
+        if !self.target.is_sqlite() {
+            return self.write(f).map(|value| (value, Deferred::done()));
+        }
+        let (value, batch) = self.group_apply(f, true)?;
+        let deferred = match batch {
+            Some(batch) => Deferred {
+                writer: Some(self.writer.clone()),
+                batch,
+            },
+            None => Deferred::done(),
+        };
+        Ok((value, deferred))
+    }
+
     fn group_write<T, E>(&self, f: impl FnOnce(&mut DbConnection) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        let (value, batch) = self.group_apply(f, false)?;
+        if let Some(id) = batch {
+            self.writer.wait_for(id)?;
+        }
+        Ok(value)
+    }
+
+    /// Applies `f` to the open batch; returns its value and the batch to
+    /// wait for, or `None` when the batch is already committed. The last
+    /// writer in line commits, unless it `defers` (then whoever first
+    /// needs the batch durable commits it).
+    fn group_apply<T, E>(
+        &self,
+        f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+        defers: bool,
+    ) -> Result<(T, Option<u64>), E>
     where
         E: From<StoreError>,
     {
@@ -458,27 +513,82 @@ impl Store {
             savepoint(conn, f)
         };
         batch.writes += 1;
-        let last = writer.turnstile.waiting() == 0 || batch.writes >= MAX_BATCH;
+        let full = batch.writes >= MAX_BATCH;
+        let last = full || (!defers && writer.turnstile.waiting() == 0);
         if last {
             let committed = writer.commit(&mut batch);
             drop(batch);
             drop(turn);
             return match (result, committed) {
-                (Ok(value), Ok(())) => Ok(value),
+                (Ok(value), Ok(())) => Ok((value, None)),
                 (Ok(_), Err(e)) => Err(e.into()),
                 (Err(e), _) => Err(e),
             };
         }
         drop(batch);
         drop(turn);
-        match result {
-            // Nothing of this write is in the batch: no need to wait.
-            Err(e) => Err(e),
-            Ok(value) => {
-                writer.wait_for(id)?;
-                Ok(value)
+        // A failed write left nothing in the batch: nothing to wait for.
+        result.map(|value| (value, Some(id)))
+    }
+}
+
+/// A deferred write whose batch may not be committed yet. Dropped without
+/// [`Deferred::durable`] (an error or a panic on the way), it commits
+/// anyway, so an open transaction never outlives its writer.
+#[must_use = "a deferred write must be made durable before anyone is told of it"]
+pub struct Deferred {
+    writer: Option<Arc<GroupWriter>>,
+    batch: u64,
+}
+
+impl Deferred {
+    fn done() -> Deferred {
+        Deferred {
+            writer: None,
+            batch: 0,
+        }
+    }
+
+    /// Blocks until the write is on disk; an error when its commit failed
+    /// (then the write is gone).
+    pub fn durable(mut self) -> Result<(), StoreError> {
+        match self.writer.take() {
+            Some(writer) => writer.settle(self.batch),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Deferred {
+    fn drop(&mut self) {
+        if let Some(writer) = self.writer.take() {
+            if let Err(e) = writer.settle(self.batch) {
+                tracing::warn!(error = %e, "a deferred write's commit failed");
             }
         }
+    }
+}
+
+impl GroupWriter {
+    /// Makes batch `id` durable: commits it if it is still open (its last
+    /// writer deferred), else waits for whoever commits it.
+    fn settle(&self, id: u64) -> Result<(), StoreError> {
+        {
+            let outcomes = self.outcomes.lock().map_err(|_| StoreError::Poisoned)?;
+            if let Some(result) = outcomes.of(id) {
+                return result.map_err(|e| StoreError::Connect(format!("commit failed: {e}")));
+            }
+        }
+        // In line behind the writers ahead, so a batch they are still
+        // adding to is committed by the last of them, not cut short.
+        let turn = self.turnstile.enter();
+        let mut batch = self.batch.lock().map_err(|_| StoreError::Poisoned)?;
+        if batch.id == id && batch.conn.is_some() {
+            return self.commit(&mut batch);
+        }
+        drop(batch);
+        drop(turn);
+        self.wait_for(id)
     }
 }
 
@@ -599,6 +709,110 @@ mod tests {
         // Sixteen writers at once must have shared at least some commits.
         assert!((1..16 * 50).contains(&commits), "{commits}");
         eprintln!("{} writes in {commits} commits", 16 * 50 + 1);
+    }
+
+    /// Counts the rows of table `t` through a connection of the pool (not
+    /// the writer's open transaction).
+    fn rows_seen_by_a_reader(store: &Store) -> i64 {
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        store
+            .read(|c| {
+                diesel::RunQueryDsl::get_result::<Count>(
+                    diesel::sql_query("SELECT COUNT(*) AS n FROM t"),
+                    c,
+                )
+                .map_err(StoreError::from)
+            })
+            .unwrap()
+            .n
+    }
+
+    fn store_with_table() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("d.db").display());
+        let store = Store::open(&url).unwrap();
+        store
+            .write(|c| {
+                c.batch_execute("CREATE TABLE t (n INTEGER PRIMARY KEY)")
+                    .map_err(StoreError::from)
+            })
+            .unwrap();
+        (dir, store)
+    }
+
+    fn insert(n: i64) -> impl FnOnce(&mut DbConnection) -> Result<(), StoreError> {
+        move |c| {
+            c.batch_execute(&format!("INSERT INTO t (n) VALUES ({n})"))
+                .map_err(StoreError::from)
+        }
+    }
+
+    #[test]
+    fn a_deferred_write_is_seen_by_readers_only_once_it_is_durable() {
+        let (_dir, store) = store_with_table();
+        let ((), deferred) = store.write_deferred(insert(1)).unwrap();
+        assert_eq!(rows_seen_by_a_reader(&store), 0);
+        deferred.durable().unwrap();
+        assert_eq!(rows_seen_by_a_reader(&store), 1);
+    }
+
+    #[test]
+    fn a_later_write_commits_the_deferred_ones_before_it() {
+        let (_dir, store) = store_with_table();
+        let ((), first) = store.write_deferred(insert(1)).unwrap();
+        let ((), second) = store.write_deferred(insert(2)).unwrap();
+        store.write(insert(3)).unwrap();
+        assert_eq!(rows_seen_by_a_reader(&store), 3);
+        first.durable().unwrap();
+        second.durable().unwrap();
+    }
+
+    #[test]
+    fn a_deferred_write_dropped_unawaited_is_committed_all_the_same() {
+        let (_dir, store) = store_with_table();
+        let ((), deferred) = store.write_deferred(insert(1)).unwrap();
+        drop(deferred);
+        assert_eq!(rows_seen_by_a_reader(&store), 1);
+    }
+
+    #[test]
+    fn deferred_and_plain_writes_from_many_threads_all_end_durable() {
+        let (_dir, store) = store_with_table();
+        let threads: Vec<_> = (0..8)
+            .map(|t| {
+                let store = store.clone();
+                std::thread::spawn(move || {
+                    for i in 0..100 {
+                        let n = t * 1000 + i;
+                        if i % 2 == 0 {
+                            let ((), d) = store.write_deferred(insert(n)).unwrap();
+                            d.durable().unwrap();
+                        } else {
+                            store.write(insert(n)).unwrap();
+                        }
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(rows_seen_by_a_reader(&store), 800);
+    }
+
+    #[test]
+    fn a_batch_answers_its_writers_however_many_batches_later_they_ask() {
+        let (_dir, store) = store_with_table();
+        let ((), early) = store.write_deferred(insert(0)).unwrap();
+        for n in 1..600 {
+            store.write(insert(n)).unwrap();
+        }
+        early.durable().unwrap();
+        assert_eq!(rows_seen_by_a_reader(&store), 600);
     }
 
     #[test]
