@@ -105,3 +105,65 @@ async fn a_stored_status_no_code_knows_reads_back_as_an_error_naming_the_row() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_status_is_written_and_read_as_its_enum_on_either_backend() {
+    use diesel::prelude::*;
+    use kentai::domain::SpecimenStatus;
+    use kentai::store::schema::specimens;
+    let app = spawn_app().await;
+    let reception = app.token(Role::Reception);
+    let (status, body) = app
+        .register(&reception, &registration("CODES-3", "saliva", 2))
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let read = |app: &TestApp| {
+        app.ctx.store.read(|c| {
+            specimens::table
+                .find("CODES-3")
+                .select(specimens::status)
+                .first::<SpecimenStatus>(c)
+                .map_err(StoreError::from)
+        })
+    };
+    assert_eq!(read(&app).expect("read"), SpecimenStatus::Registered);
+    let in_care: i64 = app
+        .ctx
+        .store
+        .read(|c| {
+            specimens::table
+                .filter(
+                    specimens::status.eq_any([SpecimenStatus::Registered, SpecimenStatus::Stored]),
+                )
+                .count()
+                .get_result(c)
+                .map_err(StoreError::from)
+        })
+        .expect("count");
+    assert_eq!(in_care, 1);
+
+    app.tampered
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let drop_check = if is_pg(&app) {
+        "ALTER TABLE specimens DROP CONSTRAINT specimens_status_known"
+    } else {
+        "DROP TRIGGER specimens_codes_update"
+    };
+    raw(&app, drop_check).expect(drop_check);
+    raw(
+        &app,
+        "UPDATE specimens SET status = 'frozen' WHERE specimen_id = 'CODES-3'",
+    )
+    .expect("edit");
+    let error = read(&app).expect_err("an unknown status");
+    let mut refused = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        refused.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    assert!(
+        refused.contains("\"frozen\" is not a specimen status"),
+        "{refused}"
+    );
+}

@@ -50,7 +50,7 @@ pub fn create(
         if let Some(row) = holder {
             if row.facility_code == ctx.facility()
                 && row.name == req.name
-                && row.storage_class == req.storage_class.code()
+                && row.storage_class()? == req.storage_class
             {
                 return Ok(Created {
                     value: location_view(ctx, row)?,

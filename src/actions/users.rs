@@ -105,7 +105,7 @@ pub(crate) fn serves(ctx: &Ctx, c: &mut DbConnection, user: &UserRow) -> Result<
     if user.facility_code == ctx.facility() {
         return Ok(true);
     }
-    if user.role != Role::HealthCentre.code() {
+    if user.role()? != Role::HealthCentre {
         return Ok(false);
     }
     let granted: i64 = user_facilities::table
@@ -520,10 +520,10 @@ pub fn service_actor(ctx: &Ctx, name: &str, role: Role) -> Result<Actor, ActionE
             .first(c)
             .optional()?;
         match found {
-            Some(r) if r.role == role.code() => Ok(r),
+            Some(r) if r.role()? == role => Ok(r),
             Some(mut r) => {
                 diesel::update(users::table.find(r.id))
-                    .set(users::role.eq(role.code()))
+                    .set(users::role.eq(role))
                     .execute(c)?;
                 let before = serde_json::json!({"role": r.role});
                 r.role = role.code().to_string();

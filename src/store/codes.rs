@@ -43,29 +43,45 @@ pub struct Cell<'a> {
     pub column: &'static str,
 }
 
-impl Cell<'_> {
-    fn corrupt(&self, value: &str, why: impl std::fmt::Display) -> StoreError {
-        StoreError::Corrupt(format!(
-            "{} row {:?}, column {}: {:?} {why}",
-            self.table, self.row, self.column, value
-        ))
-    }
-}
+/// The most of a stored code an error repeats: codes are short, and a
+/// long value is not a code gone wrong but something else written there.
+const SHOWN_CHARS: usize = 40;
 
 /// The value of a code kept in `cell`; an unknown code is an error naming
-/// the row.
+/// the row and the value.
 pub fn read<T: Coded>(cell: Cell<'_>, value: &str) -> Result<T, StoreError> {
-    T::from_code(value).ok_or_else(|| cell.corrupt(value, format_args!("is not a {}", T::WHAT)))
+    T::from_code(value).ok_or_else(|| {
+        let shown: String = value.chars().take(SHOWN_CHARS).collect();
+        let cut = if shown.len() < value.len() { "…" } else { "" };
+        StoreError::Corrupt(format!(
+            "{} row {:?}, column {}: {shown:?}{cut} is not a {}",
+            cell.table,
+            cell.row,
+            cell.column,
+            T::WHAT
+        ))
+    })
 }
 
 /// The value of a JSON cell; text that does not read as a `T` is an error
-/// naming the row, not an empty value.
+/// naming the row, not an empty value. The cell's text stays out of the
+/// error (and so out of the log): JSON cells hold names and free text.
 pub fn read_json<T: serde::de::DeserializeOwned>(
     cell: Cell<'_>,
     value: &str,
 ) -> Result<T, StoreError> {
-    serde_json::from_str(value)
-        .map_err(|e| cell.corrupt(value, format_args!("does not read as JSON here: {e}")))
+    serde_json::from_str(value).map_err(|e| {
+        StoreError::Corrupt(format!(
+            "{} row {:?}, column {}: {} characters that do not read here ({:?} error at line {} column {})",
+            cell.table,
+            cell.row,
+            cell.column,
+            value.chars().count(),
+            e.classify(),
+            e.line(),
+            e.column()
+        ))
+    })
 }
 
 /// `FromSql`/`ToSql` for `Text` on both backends and on the connection
@@ -204,8 +220,11 @@ mod tests {
             column: "flags",
             ..CELL
         };
-        let e = read_json::<Vec<String>>(cell, "[\"override").unwrap_err();
-        assert!(e.to_string().contains("\"S-1\""), "{e}");
+        let e = read_json::<Vec<String>>(cell, "[\"山田 override")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("specimens row \"S-1\", column flags"), "{e}");
+        assert!(!e.contains("山田"), "the cell's text is kept out: {e}");
         assert_eq!(
             read_json::<Vec<String>>(cell, "[\"a\"]").ok(),
             Some(vec!["a".to_string()])
