@@ -345,14 +345,14 @@ fn checklist_rows(c: &mut DbConnection, id: &str) -> Result<Vec<ChecklistEventRo
 type ChecklistKey = (ChecklistItem, Option<String>);
 
 /// The latest event per item (and tube): what is ticked now.
-fn current_ticks(events: &[ChecklistEventRow]) -> BTreeMap<ChecklistKey, &ChecklistEventRow> {
+fn current_ticks(
+    events: &[ChecklistEventRow],
+) -> Result<BTreeMap<ChecklistKey, &ChecklistEventRow>, StoreError> {
     let mut out = BTreeMap::new();
     for e in events {
-        if let Some(item) = ChecklistItem::from_code(&e.item) {
-            out.insert((item, e.specimen_id.clone()), e);
-        }
+        out.insert((e.item()?, e.specimen_id.clone()), e);
     }
-    out
+    Ok(out)
 }
 
 fn site_shipper(ctx: &Ctx) -> Party {
@@ -453,7 +453,7 @@ pub fn load_package(
 ) -> Result<PackageView, ActionError> {
     let tubes = active_tubes(c, &row.package_id)?;
     let events = checklist_rows(c, &row.package_id)?;
-    let ticks = current_ticks(&events);
+    let ticks = current_ticks(&events)?;
     let state = state_of(ctx, &row, &tubes, &ticks)?;
     let missing = packaging::missing(&state);
 
@@ -549,10 +549,10 @@ pub fn load_package(
         .and_then(|e| e.dry_ice_kg);
     let history = events
         .iter()
-        .filter_map(|e| {
-            Some(ChecklistEvent {
+        .map(|e| {
+            Ok(ChecklistEvent {
                 id: e.id,
-                item: ChecklistItem::from_code(&e.item)?,
+                item: e.item()?,
                 specimen_id: e.specimen_id.clone(),
                 done: e.done,
                 dry_ice_kg: e.dry_ice_kg,
@@ -560,7 +560,7 @@ pub fn load_package(
                 at: ctx.site_time(e.recorded_at),
             })
         })
-        .collect();
+        .collect::<Result<_, StoreError>>()?;
 
     let carrier = state.carrier;
     Ok(PackageView {
@@ -1087,7 +1087,7 @@ pub fn tick(
             vec![None]
         };
         let events = checklist_rows(c, id)?;
-        let ticks = current_ticks(&events);
+        let ticks = current_ticks(&events)?;
         let mut recorded = Vec::new();
         for target in targets {
             let last = ticks.get(&(req.item, target.clone()));

@@ -62,6 +62,7 @@ coded_by_inherent!(
     super::patient::Sex => "sex",
     super::packaging::Carrier => "carrier",
     super::kits::SwabMaterial => "swab material",
+    super::packaging::ChecklistItem => "checklist item",
 );
 
 /// Declares a closed set with its codes: `ALL`, `code`, `from_code`.
@@ -274,6 +275,7 @@ mod tests {
         round_trip::<super::super::patient::Sex>();
         round_trip::<super::super::packaging::Carrier>();
         round_trip::<super::super::kits::SwabMaterial>();
+        round_trip::<super::super::packaging::ChecklistItem>();
     }
 
     #[test]

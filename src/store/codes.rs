@@ -185,6 +185,7 @@ stored_as_text!(
     crate::domain::patient::Sex,
     crate::domain::packaging::Carrier,
     crate::domain::kits::SwabMaterial,
+    crate::domain::packaging::ChecklistItem,
 );
 
 #[cfg(test)]
@@ -249,7 +250,7 @@ mod tests {
     #[test]
     fn the_schema_accepts_exactly_the_codes_the_domain_knows() {
         use crate::domain::kits::SwabMaterial;
-        use crate::domain::packaging::Carrier;
+        use crate::domain::packaging::{Carrier, ChecklistItem};
         use crate::domain::patient::Sex;
         use crate::domain::results::{ResultStatus, TestMethod, TestResult};
         use crate::domain::roles::Role;
@@ -282,6 +283,7 @@ mod tests {
             ("package_specimens", "receipt", receipt),
             ("kits", "specimen_type", listed::<SpecimenType>()),
             ("kits", "swab_material", listed::<SwabMaterial>()),
+            ("checklist_events", "item", listed::<ChecklistItem>()),
             ("scans", "kind", listed::<OutcomeKind>()),
         ];
         for (table, column, (what, list)) in &columns {

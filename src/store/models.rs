@@ -315,7 +315,7 @@ pub struct SessionRow {
 mod typed {
     use super::*;
     use crate::domain::kits::SwabMaterial;
-    use crate::domain::packaging::Carrier;
+    use crate::domain::packaging::{Carrier, ChecklistItem};
     use crate::domain::patient::Sex;
     use crate::domain::results::{ResultStatus, TestMethod, TestResult};
     use crate::domain::roles::Role;
@@ -383,6 +383,9 @@ mod typed {
         result: TestResult,
         method: TestMethod,
         status: ResultStatus,
+    });
+    typed_columns!(ChecklistEventRow, "checklist_events", |r| r.id.to_string(), {
+        item: ChecklistItem,
     });
     typed_columns!(KitRow, "kits", |r| r.gtin, {
         specimen_type: SpecimenType,

@@ -15,4 +15,5 @@ ALTER TABLE package_specimens DROP CONSTRAINT package_specimens_status_before_kn
 ALTER TABLE package_specimens DROP CONSTRAINT package_specimens_receipt_known;
 ALTER TABLE kits DROP CONSTRAINT kits_specimen_type_known;
 ALTER TABLE kits DROP CONSTRAINT kits_swab_material_known;
+ALTER TABLE checklist_events DROP CONSTRAINT checklist_events_item_known;
 ALTER TABLE scans DROP CONSTRAINT scans_kind_known;

@@ -1,7 +1,8 @@
 -- Every column that holds a code holds one kentai knows: a status, kind,
--- role, type, method or class outside its closed set is refused when it is
--- written, whoever writes it. kentai reads such a value back as an error
--- naming the row (`store::codes`), so the database keeps them out first.
+-- role, type, method, class or checklist item outside its closed set is
+-- refused when it is written, whoever writes it. kentai reads such a value
+-- back as an error naming the row (`store::codes`), so the database keeps
+-- them out first.
 -- NULL (a scan not yet processed, a tube not yet checked in) passes.
 --
 -- The lists follow the domain enums; a unit test holds them equal.
@@ -39,5 +40,7 @@ ALTER TABLE kits ADD CONSTRAINT kits_specimen_type_known
     CHECK (specimen_type IN ('sputum', 'tracheal_aspirate', 'nasopharyngeal_swab', 'saliva', 'serum_acute', 'serum_convalescent', 'stool', 'whole_blood', 'urine', 'autopsy_tissue'));
 ALTER TABLE kits ADD CONSTRAINT kits_swab_material_known
     CHECK (swab_material IN ('flocked', 'rayon', 'polyester', 'foam', 'cotton', 'wooden', 'none'));
+ALTER TABLE checklist_events ADD CONSTRAINT checklist_events_item_known
+    CHECK (item IN ('primary.leakproof_tube', 'primary.lid_closed', 'primary.wiped', 'primary.parafilm', 'secondary.absorbent', 'secondary.leakproof_sealed', 'secondary.cushioned', 'secondary.dry_ice', 'tertiary.rigid_outer', 'tertiary.coolant', 'tertiary.cushioned', 'tertiary.slip_enclosed', 'tertiary.sealed', 'overpack.insulated_box', 'overpack.coolant', 'overpack.dry_ice', 'overpack.cardboard_cover', 'marks.un3373', 'transport.secured'));
 ALTER TABLE scans ADD CONSTRAINT scans_kind_known
     CHECK (kind IN ('specimen', 'kit', 'patient', 'location', 'package', 'command', 'unknown'));

@@ -18,5 +18,7 @@ DROP TRIGGER package_specimens_codes_insert;
 DROP TRIGGER package_specimens_codes_update;
 DROP TRIGGER kits_codes_insert;
 DROP TRIGGER kits_codes_update;
+DROP TRIGGER checklist_events_codes_insert;
+DROP TRIGGER checklist_events_codes_update;
 DROP TRIGGER scans_codes_insert;
 DROP TRIGGER scans_codes_update;

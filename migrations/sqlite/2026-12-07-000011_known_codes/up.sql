@@ -1,7 +1,8 @@
 -- Every column that holds a code holds one kentai knows: a status, kind,
--- role, type, method or class outside its closed set is refused when it is
--- written, whoever writes it. kentai reads such a value back as an error
--- naming the row (`store::codes`), so the database keeps them out first.
+-- role, type, method, class or checklist item outside its closed set is
+-- refused when it is written, whoever writes it. kentai reads such a value
+-- back as an error naming the row (`store::codes`), so the database keeps
+-- them out first.
 -- NULL (a scan not yet processed, a tube not yet checked in) passes.
 --
 -- SQLite cannot add a CHECK to a table it has; rebuilding the tables would
@@ -145,6 +146,17 @@ BEGIN
         WHERE NEW.specimen_type NOT IN ('sputum', 'tracheal_aspirate', 'nasopharyngeal_swab', 'saliva', 'serum_acute', 'serum_convalescent', 'stool', 'whole_blood', 'urine', 'autopsy_tissue');
     SELECT RAISE(ABORT, 'kits.swab_material: not a known swab material')
         WHERE NEW.swab_material NOT IN ('flocked', 'rayon', 'polyester', 'foam', 'cotton', 'wooden', 'none');
+END;
+
+CREATE TRIGGER checklist_events_codes_insert BEFORE INSERT ON checklist_events
+BEGIN
+    SELECT RAISE(ABORT, 'checklist_events.item: not a known checklist item')
+        WHERE NEW.item NOT IN ('primary.leakproof_tube', 'primary.lid_closed', 'primary.wiped', 'primary.parafilm', 'secondary.absorbent', 'secondary.leakproof_sealed', 'secondary.cushioned', 'secondary.dry_ice', 'tertiary.rigid_outer', 'tertiary.coolant', 'tertiary.cushioned', 'tertiary.slip_enclosed', 'tertiary.sealed', 'overpack.insulated_box', 'overpack.coolant', 'overpack.dry_ice', 'overpack.cardboard_cover', 'marks.un3373', 'transport.secured');
+END;
+CREATE TRIGGER checklist_events_codes_update BEFORE UPDATE OF item ON checklist_events
+BEGIN
+    SELECT RAISE(ABORT, 'checklist_events.item: not a known checklist item')
+        WHERE NEW.item NOT IN ('primary.leakproof_tube', 'primary.lid_closed', 'primary.wiped', 'primary.parafilm', 'secondary.absorbent', 'secondary.leakproof_sealed', 'secondary.cushioned', 'secondary.dry_ice', 'tertiary.rigid_outer', 'tertiary.coolant', 'tertiary.cushioned', 'tertiary.slip_enclosed', 'tertiary.sealed', 'overpack.insulated_box', 'overpack.coolant', 'overpack.dry_ice', 'overpack.cardboard_cover', 'marks.un3373', 'transport.secured');
 END;
 
 CREATE TRIGGER scans_codes_insert BEFORE INSERT ON scans
