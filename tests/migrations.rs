@@ -195,11 +195,9 @@ fn an_upgraded_database_snapshots_its_records_into_the_chain_once_and_then_catch
     assert_eq!(again, audit::Migrated::default());
     store
         .read(|c| {
-            diesel::sql_query(
-                "UPDATE specimens SET status = 'discarded' WHERE specimen_id = 'OLD-1'",
-            )
-            .execute(c)
-            .map_err(kentai::store::StoreError::from)
+            diesel::sql_query("UPDATE specimens SET status = 'missing' WHERE specimen_id = 'OLD-1'")
+                .execute(c)
+                .map_err(kentai::store::StoreError::from)
         })
         .expect("edit");
     let check = audit::check(&store, None).expect("check");

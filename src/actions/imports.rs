@@ -19,7 +19,7 @@ use crate::domain::assay::{
 use crate::domain::messages::ResultMsg;
 use crate::domain::results::{ResultStatus, TestMethod, TestResult};
 use crate::domain::roles::Action;
-use crate::domain::{Msg, Notice, RuleCode};
+use crate::domain::{Msg, Notice, RuleCode, SpecimenStatus};
 use crate::instruments::{self, Format};
 use crate::store::models::{ResultImportRow, ResultRow, SpecimenRow};
 use crate::store::schema::{result_imports, results, specimens};
@@ -410,7 +410,7 @@ fn assess(
                     },
                 ),
                 Some(t) => {
-                    if receives && t.status != "received" {
+                    if receives && t.status()? != SpecimenStatus::Received {
                         problem(
                             ProblemCode::NotReceived,
                             ResultMsg::NotReceivedYet {
@@ -423,7 +423,7 @@ fn assess(
                         .map(Vec::as_slice)
                         .unwrap_or(&[]);
                     if let Some(standing) = standing_row(rows) {
-                        let v = standing.as_version();
+                        let v = standing.as_version()?;
                         current = Some(Current {
                             version: v.version,
                             result: v.result,
@@ -451,7 +451,7 @@ fn assess(
             } else {
                 RowAction::Record
             };
-            PreviewRow {
+            Ok(PreviewRow {
                 sample,
                 specimen_id: tube.map(|t| t.specimen_id.clone()),
                 wells: call.wells.clone(),
@@ -461,9 +461,9 @@ fn assess(
                 action,
                 current,
                 problems,
-            }
+            })
         })
-        .collect();
+        .collect::<Result<_, crate::store::StoreError>>()?;
     Ok(rows)
 }
 
@@ -761,7 +761,7 @@ pub fn commit(
                     specimen_id: specimen_id.clone(),
                     version: recorded.version,
                     result: row.result,
-                    status: recorded.as_version().status,
+                    status: recorded.as_version()?.status,
                 });
             } else {
                 done.unchanged += 1;

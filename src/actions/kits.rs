@@ -23,7 +23,7 @@ use crate::domain::roles::Action;
 use crate::domain::{RuleCode, SpecimenType};
 use crate::store::models::{KitRow, SpecimenRow};
 use crate::store::schema::{kits, specimens};
-use crate::store::DbConnection;
+use crate::store::{DbConnection, StoreError};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -80,13 +80,13 @@ fn view(ctx: &Ctx, entry: KitEntry, row: Option<&KitRow>, names: &HashMap<i64, S
     }
 }
 
-/// A stored row as a catalog entry; `None` for a row no current kentai
-/// could have written (an unknown type or material code).
-fn entry_of(row: &KitRow) -> Option<KitEntry> {
-    Some(KitEntry {
+/// A stored row as a catalog entry; a type or material code no kentai
+/// writes is an error naming the row.
+fn entry_of(row: &KitRow) -> Result<KitEntry, StoreError> {
+    Ok(KitEntry {
         gtin: row.gtin.clone(),
-        specimen_type: SpecimenType::from_code(&row.specimen_type)?,
-        swab_material: SwabMaterial::from_code(&row.swab_material)?,
+        specimen_type: row.specimen_type()?,
+        swab_material: row.swab_material()?,
         description: row.description.clone(),
     })
 }
@@ -150,7 +150,7 @@ pub fn create(
             .first(c)
             .optional()?;
         if let Some(row) = existing {
-            if entry_of(&row).as_ref() != Some(&entry) {
+            if entry_of(&row)? != entry {
                 return Err(duplicate(&gtin, false));
             }
             let names = user_names(c, vec![row.created_by])?;
@@ -200,8 +200,8 @@ pub fn list(ctx: &Ctx, actor: &Actor) -> Result<Vec<KitView>, ActionError> {
     let mut out: Vec<KitView> = rows
         .iter()
         .filter(|r| !configured.iter().any(|k| k.gtin == r.gtin))
-        .filter_map(|r| Some(view(ctx, entry_of(r)?, Some(r), &names)))
-        .collect();
+        .map(|r| Ok(view(ctx, entry_of(r)?, Some(r), &names)))
+        .collect::<Result<_, StoreError>>()?;
     out.extend(configured.into_iter().map(|k| view(ctx, k, None, &names)));
     out.sort_by(|a, b| a.gtin.cmp(&b.gtin));
     Ok(out)
@@ -223,9 +223,8 @@ pub fn get(ctx: &Ctx, actor: &Actor, gtin: &str) -> Result<KitView, ActionError>
         let names = user_names(c, row.iter().map(|r| r.created_by).collect())?;
         Ok::<_, ActionError>(row.map(|r| (r, names)))
     })?;
-    found
-        .and_then(|(r, names)| Some(view(ctx, entry_of(&r)?, Some(&r), &names)))
-        .ok_or_else(|| unknown_kit(&gtin))
+    let (r, names) = found.ok_or_else(|| unknown_kit(&gtin))?;
+    Ok(view(ctx, entry_of(&r)?, Some(&r), &names))
 }
 
 /// The catalog entries of these GTINs (14 digits), the configuration's
@@ -243,8 +242,8 @@ pub(crate) fn catalog_entries(
         .select(KitRow::as_select())
         .load::<KitRow>(conn)?
         .iter()
-        .filter_map(|r| Some((r.gtin.clone(), entry_of(r)?)))
-        .collect();
+        .map(|r| Ok((r.gtin.clone(), entry_of(r)?)))
+        .collect::<Result<_, StoreError>>()?;
     for k in config_catalog(ctx) {
         if gtins.contains(&k.gtin) {
             out.insert(k.gtin.clone(), k);

@@ -50,10 +50,10 @@ pub fn create(
         if let Some(row) = holder {
             if row.facility_code == ctx.facility()
                 && row.name == req.name
-                && row.storage_class == req.storage_class.code()
+                && row.storage_class()? == req.storage_class
             {
                 return Ok(Created {
-                    value: location_view(ctx, row),
+                    value: location_view(ctx, row)?,
                     created: false,
                 });
             }
@@ -83,7 +83,7 @@ pub fn create(
             Some(req),
         )?;
         Ok(Created {
-            value: location_view(ctx, row),
+            value: location_view(ctx, row)?,
             created: true,
         })
     })
@@ -99,7 +99,10 @@ pub fn list(ctx: &Ctx, actor: &Actor) -> Result<Vec<LocationView>, ActionError> 
             .load(c)
             .map_err(ActionError::from)
     })?;
-    Ok(rows.into_iter().map(|r| location_view(ctx, r)).collect())
+    Ok(rows
+        .into_iter()
+        .map(|r| location_view(ctx, r))
+        .collect::<Result<_, _>>()?)
 }
 
 pub fn unknown_location(code: &str) -> ActionError {
@@ -113,6 +116,7 @@ pub fn get(ctx: &Ctx, actor: &Actor, code: &str) -> Result<LocationView, ActionE
     actor.require(Action::ReadLocations)?;
     let row = ctx.store.read(|c| find_row(ctx, c, code))?;
     row.map(|r| location_view(ctx, r))
+        .transpose()?
         .ok_or_else(|| unknown_location(code))
 }
 

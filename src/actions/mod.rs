@@ -326,7 +326,3 @@ pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> String {
     crate::domain::messages::render_in(None, || serde_json::to_string(value))
         .unwrap_or_else(|_| "null".into())
 }
-
-pub(crate) fn from_json<T: serde::de::DeserializeOwned + Default>(text: &str) -> T {
-    serde_json::from_str(text).unwrap_or_default()
-}

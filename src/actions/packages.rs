@@ -15,33 +15,25 @@ use crate::domain::packaging::{
 use crate::domain::roles::Action;
 use crate::domain::storage::{self, Placement};
 use crate::domain::Msg;
-use crate::domain::{RuleCode, SpecimenType};
+use crate::domain::{Coded, PackageStatus, RuleCode, SpecimenStatus, SpecimenType};
 use crate::print::{PackageLabel, Slip, SlipLine, SlipOverride, CONTENTS_EN, CONTENTS_JA};
+use crate::store::codes::{self, Cell};
 use crate::store::models::{
     ChecklistEventRow, ConsultationRow, PackageRow, PackageSpecimenRow, SpecimenRow,
 };
 use crate::store::schema::{
     checklist_events, consultations, package_specimens, packages, specimens,
 };
-use crate::store::DbConnection;
+use crate::store::{DbConnection, StoreError};
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-/// Package statuses: open while packing, then dispatched, then received.
-pub const OPEN: &str = "open";
-pub const DISPATCHED: &str = "dispatched";
-pub const RECEIVED: &str = "received";
-
-/// Specimen statuses packaging moves a tube through.
-pub const PACKED: &str = "packed";
-pub const SHIPPED: &str = "shipped";
-pub const TUBE_RECEIVED: &str = "received";
-pub const TUBE_MISSING: &str = "missing";
-
-/// Statuses from which a tube may be packed.
-const PACKABLE: [&str; 2] = ["registered", "stored"];
+/// What the testing lab found of a tube (`package_specimens.receipt`): the
+/// specimen status its check-in gives it.
+const TUBE_RECEIVED: SpecimenStatus = SpecimenStatus::Received;
+const TUBE_MISSING: SpecimenStatus = SpecimenStatus::Missing;
 
 const TEXT_MAX: usize = 200;
 
@@ -168,7 +160,7 @@ pub struct PackageFilter {
 
 fn package_statuses() -> utoipa::openapi::Object {
     crate::http::one_of(
-        &[OPEN, DISPATCHED, RECEIVED],
+        &PackageStatus::codes(),
         "Only packages with this status: `open`, `dispatched` or `received`.",
     )
 }
@@ -327,7 +319,7 @@ fn lock_package(ctx: &Ctx, c: &mut DbConnection, id: &str) -> Result<PackageRow,
 
 fn lock_open_package(ctx: &Ctx, c: &mut DbConnection, id: &str) -> Result<PackageRow, ActionError> {
     let row = lock_package(ctx, c, id)?;
-    if row.status != OPEN {
+    if row.status()? != PackageStatus::Open {
         return Err(dispatched(&row));
     }
     Ok(row)
@@ -353,14 +345,14 @@ fn checklist_rows(c: &mut DbConnection, id: &str) -> Result<Vec<ChecklistEventRo
 type ChecklistKey = (ChecklistItem, Option<String>);
 
 /// The latest event per item (and tube): what is ticked now.
-fn current_ticks(events: &[ChecklistEventRow]) -> BTreeMap<ChecklistKey, &ChecklistEventRow> {
+fn current_ticks(
+    events: &[ChecklistEventRow],
+) -> Result<BTreeMap<ChecklistKey, &ChecklistEventRow>, StoreError> {
     let mut out = BTreeMap::new();
     for e in events {
-        if let Some(item) = ChecklistItem::from_code(&e.item) {
-            out.insert((item, e.specimen_id.clone()), e);
-        }
+        out.insert((e.item()?, e.specimen_id.clone()), e);
     }
-    out
+    Ok(out)
 }
 
 fn site_shipper(ctx: &Ctx) -> Party {
@@ -400,9 +392,9 @@ fn state_of(
     row: &PackageRow,
     tubes: &[PackageSpecimenRow],
     ticks: &BTreeMap<ChecklistKey, &ChecklistEventRow>,
-) -> PackageState {
-    PackageState {
-        carrier: Carrier::from_code(&row.carrier).unwrap_or(Carrier::CategoryBCarrier),
+) -> Result<PackageState, StoreError> {
+    Ok(PackageState {
+        carrier: row.carrier()?,
         consignee: Party {
             name: row.consignee_name.clone(),
             address: row.consignee_address.clone(),
@@ -417,7 +409,7 @@ fn state_of(
             .filter(|(_, e)| e.done)
             .map(|(k, _)| k.clone())
             .collect::<BTreeSet<_>>(),
-    }
+    })
 }
 
 fn placements_of(view: &SpecimenView) -> Vec<Placement> {
@@ -461,8 +453,8 @@ pub fn load_package(
 ) -> Result<PackageView, ActionError> {
     let tubes = active_tubes(c, &row.package_id)?;
     let events = checklist_rows(c, &row.package_id)?;
-    let ticks = current_ticks(&events);
-    let state = state_of(ctx, &row, &tubes, &ticks);
+    let ticks = current_ticks(&events)?;
+    let state = state_of(ctx, &row, &tubes, &ticks)?;
     let missing = packaging::missing(&state);
 
     let specimen_rows: Vec<SpecimenRow> = specimens::table
@@ -557,10 +549,10 @@ pub fn load_package(
         .and_then(|e| e.dry_ice_kg);
     let history = events
         .iter()
-        .filter_map(|e| {
-            Some(ChecklistEvent {
+        .map(|e| {
+            Ok(ChecklistEvent {
                 id: e.id,
-                item: ChecklistItem::from_code(&e.item)?,
+                item: e.item()?,
                 specimen_id: e.specimen_id.clone(),
                 done: e.done,
                 dry_ice_kg: e.dry_ice_kg,
@@ -568,7 +560,7 @@ pub fn load_package(
                 at: ctx.site_time(e.recorded_at),
             })
         })
-        .collect();
+        .collect::<Result<_, StoreError>>()?;
 
     let carrier = state.carrier;
     Ok(PackageView {
@@ -589,11 +581,7 @@ pub fn load_package(
         dispatched_at: row.dispatched_at.map(|t| ctx.site_time(t)),
         dispatched_by: row.dispatched_by.map(name),
         dispatch_override_reason: row.dispatch_override_reason.clone(),
-        dispatch_overrides: row
-            .dispatch_overrides
-            .as_deref()
-            .map(super::from_json)
-            .unwrap_or_default(),
+        dispatch_overrides: row.dispatch_overrides()?.unwrap_or_default(),
         received_at: row.received_at.map(|t| ctx.site_time(t)),
         received_by: row.received_by.map(name),
         receipt_note: row.receipt_note.clone(),
@@ -652,7 +640,7 @@ pub fn create(
         let row = PackageRow {
             package_id: package_id.clone(),
             serial,
-            status: OPEN.into(),
+            status: PackageStatus::Open.code().into(),
             carrier: req.carrier.code().into(),
             consignee_name: req.consignee.name.clone(),
             consignee_address: req.consignee.address.clone(),
@@ -760,15 +748,19 @@ pub fn list(
     now: DateTime<Utc>,
 ) -> Result<Vec<PackageView>, ActionError> {
     actor.require(Action::ReadPackages)?;
-    if let Some(s) = &filter.status {
-        if ![OPEN, DISPATCHED, RECEIVED].contains(&s.as_str()) {
-            return Err(ActionError::invalid(InputMsg::NotOneOf {
-                field: "status".into(),
-                value: s.clone(),
-                allowed: allowed(&[OPEN, DISPATCHED, RECEIVED]),
-            }));
-        }
-    }
+    let status = filter
+        .status
+        .as_deref()
+        .map(|s| {
+            PackageStatus::from_code(s).ok_or_else(|| {
+                ActionError::invalid(InputMsg::NotOneOf {
+                    field: "status".into(),
+                    value: s.to_string(),
+                    allowed: allowed(&PackageStatus::codes()),
+                })
+            })
+        })
+        .transpose()?;
     let limit = filter.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(ActionError::invalid(InputMsg::LimitRange {
@@ -783,8 +775,8 @@ pub fn list(
             .order((packages::created_at.desc(), packages::serial.desc()))
             .limit(limit)
             .into_boxed();
-        if let Some(s) = &filter.status {
-            q = q.filter(packages::status.eq(s.clone()));
+        if let Some(s) = status {
+            q = q.filter(packages::status.eq(s));
         }
         let rows: Vec<PackageRow> = q.load(c)?;
         rows.into_iter()
@@ -802,24 +794,28 @@ fn siblings(
     let rows: Vec<(String, String, chrono::NaiveDateTime)> = specimens::table
         .filter(specimens::patient_ref.eq(specimen.patient_ref))
         .filter(specimens::specimen_id.ne(&specimen.specimen_id))
-        .filter(specimens::status.eq_any(["registered", "stored", PACKED]))
+        .filter(specimens::status.eq_any(SpecimenStatus::in_care_codes()))
         .select((
             specimens::specimen_id,
             specimens::specimen_type,
             specimens::collected_at,
         ))
         .load(c)?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(id, t, at)| {
-            Some(Sibling {
+    rows.into_iter()
+        .map(|(id, t, at)| {
+            let cell = Cell {
+                table: "specimens",
+                row: &id,
+                column: "specimen_type",
+            };
+            Ok(Sibling {
+                specimen_type: codes::read(cell, &t)?,
                 in_this_package: in_this.contains(&id),
                 specimen_id: id,
-                specimen_type: SpecimenType::from_code(&t)?,
                 collected_at: at.and_utc(),
             })
         })
-        .collect())
+        .collect()
 }
 
 fn consulted(c: &mut DbConnection, specimen_id: &str) -> Result<bool, ActionError> {
@@ -881,7 +877,8 @@ pub fn add_specimen(
         if tubes.iter().any(|t| t.specimen_id == specimen.specimen_id) {
             return reload(ctx, c, id, now, Vec::new(), false);
         }
-        if specimen.status == PACKED {
+        let status = specimen.status()?;
+        if status == SpecimenStatus::Packed {
             let elsewhere: Option<String> = package_specimens::table
                 .filter(package_specimens::specimen_id.eq(&specimen.specimen_id))
                 .filter(package_specimens::removed_at.is_null())
@@ -896,7 +893,7 @@ pub fn add_specimen(
                 },
             )));
         }
-        if !PACKABLE.contains(&specimen.status.as_str()) {
+        if !status.may_become(SpecimenStatus::Packed) {
             return Err(ActionError::Conflict(Notice::new(
                 RuleCode::NotInCare,
                 RecordMsg::NotInCareToPack {
@@ -905,8 +902,7 @@ pub fn add_specimen(
                 },
             )));
         }
-        let specimen_type =
-            SpecimenType::from_code(&specimen.specimen_type).unwrap_or(SpecimenType::Saliva);
+        let specimen_type = specimen.specimen_type()?;
         let in_this: Vec<String> = tubes.iter().map(|t| t.specimen_id.clone()).collect();
         let sibs = siblings(c, &specimen, &in_this)?;
         let decisions = [
@@ -924,7 +920,7 @@ pub fn add_specimen(
         let events = super::views::storage_history(c, &specimen.specimen_id)?;
         if storage::deadline_exceeded(
             specimen.collected_at.and_utc(),
-            &super::views::placements(&events),
+            &super::views::placements(&events)?,
             now,
             &ctx.config.policy,
         ) {
@@ -953,7 +949,7 @@ pub fn add_specimen(
             })
             .execute(c)?;
         diesel::update(specimens::table.find(&specimen.specimen_id))
-            .set(specimens::status.eq(PACKED))
+            .set(specimens::status.eq(SpecimenStatus::Packed))
             .execute(c)?;
         audit::record(
             c,
@@ -963,7 +959,7 @@ pub fn add_specimen(
             ("package", &row.package_id),
             Some(&serde_json::json!({"specimen_id": specimen.specimen_id, "status": specimen.status})),
             Some(&serde_json::json!({
-                "specimen_id": specimen.specimen_id, "status": PACKED,
+                "specimen_id": specimen.specimen_id, "status": SpecimenStatus::Packed,
                 "override_reason": override_reason,
                 "overridden": overridden.iter().map(|n| n.code).collect::<Vec<_>>(),
             })),
@@ -997,10 +993,17 @@ pub fn remove_specimen(
         // Stored while packed (the package sat in the fridge) counts too.
         let stored = !super::views::storage_history(c, specimen_id)?.is_empty();
         let status_after = if stored {
-            "stored"
+            SpecimenStatus::Stored
         } else {
-            tube.status_before.as_str()
+            tube.status_before()?
         };
+        if !SpecimenStatus::Packed.may_become(status_after) {
+            return Err(StoreError::Corrupt(format!(
+                "package_specimens row {}: a packed tube cannot go back to {status_after}",
+                tube.id
+            ))
+            .into());
+        }
         diesel::update(specimens::table.find(specimen_id))
             .set(specimens::status.eq(status_after))
             .execute(c)?;
@@ -1010,7 +1013,9 @@ pub fn remove_specimen(
             now,
             "package.remove_specimen",
             ("package", id),
-            Some(&serde_json::json!({"specimen_id": specimen_id, "status": PACKED})),
+            Some(
+                &serde_json::json!({"specimen_id": specimen_id, "status": SpecimenStatus::Packed}),
+            ),
             Some(&serde_json::json!({"specimen_id": specimen_id, "status": status_after})),
         )?;
         reload(ctx, c, id, now, Vec::new(), true)
@@ -1082,7 +1087,7 @@ pub fn tick(
             vec![None]
         };
         let events = checklist_rows(c, id)?;
-        let ticks = current_ticks(&events);
+        let ticks = current_ticks(&events)?;
         let mut recorded = Vec::new();
         for target in targets {
             let last = ticks.get(&(req.item, target.clone()));
@@ -1247,7 +1252,7 @@ pub fn dispatch(
         let shipper = site_shipper(ctx);
         diesel::update(packages::table.find(id))
             .set((
-                packages::status.eq(DISPATCHED),
+                packages::status.eq(PackageStatus::Dispatched),
                 packages::shipper.eq(Some(to_json(&shipper))),
                 packages::emergency_phone.eq(Some(view.emergency_phone.clone())),
                 packages::dispatched_at.eq(Some(naive(at))),
@@ -1260,7 +1265,7 @@ pub fn dispatch(
             ))
             .execute(c)?;
         diesel::update(specimens::table.filter(specimens::specimen_id.eq_any(&in_this)))
-            .set(specimens::status.eq(SHIPPED))
+            .set(specimens::status.eq(SpecimenStatus::Shipped))
             .execute(c)?;
         audit::record(
             c,
@@ -1268,9 +1273,9 @@ pub fn dispatch(
             now,
             "package.dispatch",
             ("package", id),
-            Some(&serde_json::json!({"status": OPEN})),
+            Some(&serde_json::json!({"status": PackageStatus::Open})),
             Some(&serde_json::json!({
-                "status": DISPATCHED, "at": naive(at), "specimens": in_this,
+                "status": PackageStatus::Dispatched, "at": naive(at), "specimens": in_this,
                 "override_reason": req.override_reason.clone().filter(|_| !overridden.is_empty()),
                 "overridden": &overridden,
             })),
@@ -1295,9 +1300,9 @@ pub fn receive(
     let at = when(ctx, req.at, now, InputMsg::ReceiptInFuture)?;
     ctx.write(|c| {
         let row = lock_package(ctx, c, id)?;
-        match row.status.as_str() {
-            RECEIVED => return reload(ctx, c, id, now, Vec::new(), false),
-            DISPATCHED => {}
+        match row.status()? {
+            PackageStatus::Received => return reload(ctx, c, id, now, Vec::new(), false),
+            s if s.may_become(PackageStatus::Received) => {}
             _ => {
                 return Err(ActionError::Conflict(Notice::new(
                     RuleCode::PackageNotDispatched,
@@ -1325,7 +1330,7 @@ pub fn receive(
             let specimen_ids: Vec<String> = group.iter().map(|t| t.specimen_id.clone()).collect();
             diesel::update(package_specimens::table.filter(package_specimens::id.eq_any(ids)))
                 .set((
-                    package_specimens::receipt.eq(Some(receipt)),
+                    package_specimens::receipt.eq(Some(receipt.code())),
                     package_specimens::receipt_by.eq(Some(actor.user_ref())),
                     package_specimens::receipt_at.eq(Some(naive(at))),
                 ))
@@ -1336,7 +1341,7 @@ pub fn receive(
         }
         diesel::update(packages::table.find(id))
             .set((
-                packages::status.eq(RECEIVED),
+                packages::status.eq(PackageStatus::Received),
                 packages::received_at.eq(Some(naive(at))),
                 packages::received_by.eq(Some(actor.user_ref())),
                 packages::receipt_note.eq(req.note.clone()),
@@ -1348,9 +1353,9 @@ pub fn receive(
             now,
             "package.receive",
             ("package", id),
-            Some(&serde_json::json!({"status": DISPATCHED})),
+            Some(&serde_json::json!({"status": PackageStatus::Dispatched})),
             Some(&serde_json::json!({
-                "status": RECEIVED, "at": naive(at),
+                "status": PackageStatus::Received, "at": naive(at),
                 "received": arrived.iter().map(|t| &t.specimen_id).collect::<Vec<_>>(),
                 "missing": missing.iter().map(|t| &t.specimen_id).collect::<Vec<_>>(),
             })),
@@ -1381,7 +1386,7 @@ pub fn mark_missing(
     actor.require(Action::ReceivePackages)?;
     ctx.write(|c| {
         let row = lock_package(ctx, c, id)?;
-        if row.status != RECEIVED {
+        if row.status()? != PackageStatus::Received {
             return Err(ActionError::Conflict(Notice::new(
                 RuleCode::PackageNotDispatched,
                 RecordMsg::ReceiveFirst {
@@ -1394,12 +1399,12 @@ pub fn mark_missing(
             .into_iter()
             .find(|t| t.specimen_id == specimen_id)
             .ok_or_else(|| not_in_package(&row.package_id, specimen_id))?;
-        if tube.receipt.as_deref() == Some(TUBE_MISSING) {
+        if tube.receipt.as_deref() == Some(TUBE_MISSING.code()) {
             return reload(ctx, c, id, now, Vec::new(), false);
         }
         diesel::update(package_specimens::table.find(tube.id))
             .set((
-                package_specimens::receipt.eq(Some(TUBE_MISSING)),
+                package_specimens::receipt.eq(Some(TUBE_MISSING.code())),
                 package_specimens::receipt_by.eq(Some(actor.user_ref())),
                 package_specimens::receipt_at.eq(Some(naive(now))),
             ))

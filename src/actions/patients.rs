@@ -18,7 +18,7 @@ use crate::domain::roles::Action;
 use crate::domain::RuleCode;
 use crate::store::models::{PatientRow, PatientVersionRow};
 use crate::store::schema::{patient_versions, patients, specimens};
-use crate::store::DbConnection;
+use crate::store::{DbConnection, StoreError};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -36,15 +36,15 @@ pub struct GivenPatient<'a> {
     pub identity: Identity,
 }
 
-fn identity_of(row: &PatientRow) -> Identity {
-    Identity {
+fn identity_of(row: &PatientRow) -> Result<Identity, StoreError> {
+    Ok(Identity {
         name: row.name.clone(),
         name_kana: row.name_kana.clone(),
         birth_date: row.birth_date,
-        sex: Sex::from_code(&row.sex).unwrap_or(Sex::Unknown),
+        sex: row.sex()?,
         address: row.address.clone(),
         phone: row.phone.clone(),
-    }
+    })
 }
 
 fn version_row(
@@ -164,7 +164,7 @@ pub(crate) fn for_registration(
         )?;
         return Ok(row);
     };
-    let record = identity_of(&stored);
+    let record = identity_of(&stored)?;
     let check = check_identity(&record, id);
     if !check.mismatched.is_empty() {
         return Err(mismatch(&stored, &check.mismatched));
@@ -273,18 +273,20 @@ fn record(ctx: &Ctx, c: &mut DbConnection, row: PatientRow) -> Result<PatientRec
         .order(specimens::collected_at.desc())
         .select(specimens::specimen_id)
         .load(c)?;
-    let as_identity = |v: &PatientVersionRow| Identity {
-        name: v.name.clone(),
-        name_kana: v.name_kana.clone(),
-        birth_date: v.birth_date,
-        sex: Sex::from_code(&v.sex).unwrap_or(Sex::Unknown),
-        address: v.address.clone(),
-        phone: v.phone.clone(),
+    let as_identity = |v: &PatientVersionRow| -> Result<Identity, StoreError> {
+        Ok(Identity {
+            name: v.name.clone(),
+            name_kana: v.name_kana.clone(),
+            birth_date: v.birth_date,
+            sex: v.sex()?,
+            address: v.address.clone(),
+            phone: v.phone.clone(),
+        })
     };
     let mut views = Vec::with_capacity(versions.len());
     let mut before: Option<Identity> = None;
     for v in &versions {
-        let identity = as_identity(v);
+        let identity = as_identity(v)?;
         let changed = match &before {
             Some(b) => changed_fields(b, &identity)
                 .into_iter()
@@ -314,7 +316,7 @@ fn record(ctx: &Ctx, c: &mut DbConnection, row: PatientRow) -> Result<PatientRec
     Ok(PatientRecord {
         facility_code: row.facility_code.clone(),
         version: row.version,
-        identity: patient_view(&row),
+        identity: patient_view(&row)?,
         corrected: versions.iter().any(|v| v.kind == CORRECTED),
         versions: views,
         specimens,
@@ -438,7 +440,7 @@ pub fn correct(
     req.validate(crate::domain::timing::collection_date(now, ctx.tz))?;
     ctx.write(|c| {
         let row = find_row(ctx, c, patient_id)?;
-        let before = identity_of(&row);
+        let before = identity_of(&row)?;
         let after = req.apply(&before);
         let changed = changed_fields(&before, &after);
         if changed.is_empty() {

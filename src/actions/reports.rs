@@ -10,12 +10,13 @@
 
 use super::{ActionError, Actor, Ctx};
 use crate::domain::messages::RuleMsg;
+use crate::domain::patient::Sex;
 use crate::domain::registration::Flag;
-use crate::domain::results::TestResult;
+use crate::domain::results::{TestMethod, TestResult};
 use crate::domain::roles::Action;
 use crate::domain::{RuleCode, SpecimenType};
 use crate::report::ReportRow;
-use crate::store::DbConnection;
+use crate::store::{DbConnection, StoreError};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Date, Integer, Nullable, Text, Timestamp};
@@ -180,7 +181,7 @@ pub fn day_rows(
             {
                 return Ok(());
             }
-            each(row_of(ctx, scope.date, line))?;
+            each(row_of(ctx, scope.date, line)?)?;
             count += 1;
             Ok(())
         };
@@ -206,8 +207,22 @@ pub fn day_rows(
     })
 }
 
-fn row_of(ctx: &Ctx, report_date: NaiveDate, l: Line) -> ReportRow {
-    let mut flags: Vec<Flag> = super::from_json(&l.flags);
+fn row_of(ctx: &Ctx, report_date: NaiveDate, l: Line) -> Result<ReportRow, StoreError> {
+    use crate::store::codes::{read, read_json, Cell};
+    let cell = |table, column| Cell {
+        table,
+        row: &l.specimen_id,
+        column,
+    };
+    // The report writers print what they are given: a damaged code stops
+    // the report here rather than reaching a health centre.
+    read::<SpecimenType>(cell("specimens", "specimen_type"), &l.specimen_type)?;
+    read::<TestMethod>(cell("specimens", "test_method"), &l.test_method)?;
+    read::<Sex>(cell("specimens", "patient's sex"), &l.sex)?;
+    if let Some(result) = &l.result {
+        read::<TestResult>(cell("specimens", "released result"), result)?;
+    }
+    let mut flags: Vec<Flag> = read_json(cell("specimens", "flags"), &l.flags)?;
     if l.minus20.unwrap_or(0) > 0 {
         flags.push(Flag {
             code: RuleCode::Minus20Fallback,
@@ -264,7 +279,7 @@ fn row_of(ctx: &Ctx, report_date: NaiveDate, l: Line) -> ReportRow {
         // kentai knows of it.
         l.facility_code.clone()
     };
-    ReportRow {
+    Ok(ReportRow {
         report_date,
         facility_name,
         facility_code: l.facility_code,
@@ -298,7 +313,7 @@ fn row_of(ctx: &Ctx, report_date: NaiveDate, l: Line) -> ReportRow {
         flags,
         freeze_thaw_count: thaws,
         patient_key: l.patient_key,
-    }
+    })
 }
 
 /// What writing a report produced besides its bytes.

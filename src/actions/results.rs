@@ -15,10 +15,11 @@ use crate::domain::results::{
     ResultStatus, ResultVersion, TestMethod, TestResult,
 };
 use crate::domain::roles::Action;
-use crate::domain::{Notice, RuleCode};
+use crate::domain::{Notice, RuleCode, SpecimenStatus};
 use crate::store::models::{ResultRow, SpecimenRow};
 use crate::store::schema::results;
 use crate::store::DbConnection;
+use crate::store::StoreError;
 use chrono::{DateTime, Duration, FixedOffset, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -141,7 +142,7 @@ pub fn record(
         let names = user_names(c, row.user_ids())?;
         Ok(Recorded {
             specimen_id: specimen_id.to_string(),
-            result: result_view(ctx, row, &names),
+            result: result_view(ctx, row, &names)?,
             created,
         })
     })
@@ -161,17 +162,16 @@ pub(crate) fn versions(
 
 impl ResultRow {
     /// The row as the pure rules see it. A stored code kentai does not
-    /// know reads as the least trusted value (an invalid result, still
-    /// entered), never as a result that would count.
-    pub(crate) fn as_version(&self) -> ResultVersion {
-        ResultVersion {
+    /// know is an error naming the row, never a value that would count.
+    pub(crate) fn as_version(&self) -> Result<ResultVersion, StoreError> {
+        Ok(ResultVersion {
             version: self.version,
-            result: TestResult::from_code(&self.result).unwrap_or(TestResult::Invalid),
-            method: TestMethod::from_code(&self.method).unwrap_or(TestMethod::Pcr),
+            result: self.result()?,
+            method: self.method()?,
             resulted_at: self.resulted_at.and_utc(),
-            status: ResultStatus::from_code(&self.status).unwrap_or(ResultStatus::Entered),
+            status: self.status()?,
             recorded_by: self.recorded_by,
-        }
+        })
     }
 
     pub(crate) fn user_ids(&self) -> Vec<i64> {
@@ -218,11 +218,14 @@ pub(crate) fn enter(
         _ => {}
     }
     let rows = versions(c, &specimen.specimen_id)?;
-    let existing: Vec<ResultVersion> = rows.iter().map(ResultRow::as_version).collect();
-    let method = entry
-        .method
-        .or_else(|| TestMethod::from_code(&specimen.test_method))
-        .unwrap_or(TestMethod::Pcr);
+    let existing: Vec<ResultVersion> = rows
+        .iter()
+        .map(ResultRow::as_version)
+        .collect::<Result<_, _>>()?;
+    let method = match entry.method {
+        Some(m) => m,
+        None => specimen.test_method()?,
+    };
     let kind = recording(&existing, entry.result, method, entry.resulted_at);
     if let Recording::Repeat { version } = kind {
         if let Some(row) = rows.iter().find(|r| r.version == version) {
@@ -365,7 +368,7 @@ fn decide(
                 },
             )));
         }
-        if let Decision::Refuse(n) = check_release(&row.as_version(), actor.user_ref()) {
+        if let Decision::Refuse(n) = check_release(&row.as_version()?, actor.user_ref()) {
             return Err(ActionError::Conflict(n));
         }
         let (status, action) = match returned {
@@ -409,7 +412,7 @@ fn decide(
         let names = user_names(c, row.user_ids())?;
         Ok(Recorded {
             specimen_id: specimen_id.to_string(),
-            result: result_view(ctx, row, &names),
+            result: result_view(ctx, row, &names)?,
             created: false,
         })
     })
@@ -458,8 +461,8 @@ pub struct WorkItem {
 /// A tube as the result desk judges it before it writes anything.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeskTube {
-    /// `received` once the testing lab has received it.
-    pub status: String,
+    /// `Received` once the testing lab has received it.
+    pub status: SpecimenStatus,
     /// The registered test method: what a scanned result is recorded by.
     pub method: TestMethod,
     /// The version a new result is compared with.
@@ -482,11 +485,14 @@ pub fn desk_tube(ctx: &Ctx, specimen_id: &str) -> Result<Option<DeskTube>, Actio
             return Ok(None);
         };
         let rows = versions(c, specimen_id)?;
-        let existing: Vec<ResultVersion> = rows.iter().map(ResultRow::as_version).collect();
+        let existing: Vec<ResultVersion> = rows
+            .iter()
+            .map(ResultRow::as_version)
+            .collect::<Result<_, _>>()?;
         Ok(Some(DeskTube {
-            method: TestMethod::from_code(&specimen.test_method).unwrap_or(TestMethod::Pcr),
+            method: specimen.test_method()?,
             standing: crate::domain::results::standing(&existing).cloned(),
-            status: specimen.status,
+            status: specimen.status()?,
         }))
     })
 }
@@ -598,7 +604,7 @@ pub fn worklist(
                 Some(WorkItem {
                     state,
                     pending,
-                    received: !receives || v.status == "received",
+                    received: !receives || v.status == SpecimenStatus::Received.code(),
                     specimen: v,
                 })
             })

@@ -7,13 +7,13 @@
 //! together. After a crash the rows still unclaimed are exactly the scans
 //! that had no effect yet; they are processed at start-up, once.
 
-use super::{from_json, naive, to_json, ActionError, Actor, Ctx};
+use super::{naive, to_json, ActionError, Actor, Ctx};
 use crate::domain::messages::{InputMsg, RecordMsg, ScanMsg};
 use crate::domain::roles::Action;
-use crate::domain::{Msg, Notice, RuleCode};
+use crate::domain::{Msg, Notice, OutcomeKind, RuleCode};
 use crate::store::models::ScanRow;
 use crate::store::schema::scans;
-use crate::store::{DbConnection, Deferred};
+use crate::store::{DbConnection, Deferred, StoreError};
 use chrono::{DateTime, FixedOffset, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -83,7 +83,8 @@ pub struct KitDraft {
 pub struct ScanOutcome {
     /// `specimen`, `kit`, `patient`, `location`, `package`, `command` or
     /// `unknown`.
-    pub kind: String,
+    #[schema(value_type = String)]
+    pub kind: OutcomeKind,
     /// Green (true) or red (false) at the desk.
     pub accepted: bool,
     /// The reason in plain words.
@@ -115,9 +116,9 @@ pub struct ScanOutcome {
 }
 
 impl ScanOutcome {
-    pub fn accepted(kind: &str, message: impl Into<Msg>) -> ScanOutcome {
+    pub fn accepted(kind: OutcomeKind, message: impl Into<Msg>) -> ScanOutcome {
         ScanOutcome {
-            kind: kind.to_string(),
+            kind,
             accepted: true,
             message: message.into(),
             code: None,
@@ -132,7 +133,7 @@ impl ScanOutcome {
         }
     }
 
-    pub fn refused(kind: &str, code: RuleCode, message: impl Into<Msg>) -> ScanOutcome {
+    pub fn refused(kind: OutcomeKind, code: RuleCode, message: impl Into<Msg>) -> ScanOutcome {
         ScanOutcome {
             accepted: false,
             code: Some(code),
@@ -142,7 +143,7 @@ impl ScanOutcome {
 
     /// A refused action's first reason as its code; every reason goes
     /// into the message.
-    pub fn from_error(kind: &str, e: &ActionError) -> ScanOutcome {
+    pub fn from_error(kind: OutcomeKind, e: &ActionError) -> ScanOutcome {
         let message = match e {
             ActionError::Store(_) | ActionError::Output(_) => ScanMsg::NotRecorded.into(),
             other => other.message(),
@@ -167,20 +168,17 @@ pub struct ScanView {
     pub outcome: Option<ScanOutcome>,
 }
 
-pub fn view(ctx: &Ctx, row: ScanRow) -> ScanView {
-    ScanView {
+pub fn view(ctx: &Ctx, row: ScanRow) -> Result<ScanView, StoreError> {
+    let outcome = row.outcome::<Option<ScanOutcome>>()?.flatten();
+    Ok(ScanView {
         scan_id: row.id,
         station: row.station,
         device: row.device,
         data: String::from_utf8_lossy(&row.raw).into_owned(),
         aim: row.aim,
         scanned_at: ctx.site_time(row.scanned_at),
-        outcome: row
-            .outcome
-            .as_deref()
-            .map(from_json::<Option<ScanOutcome>>)
-            .and_then(|o| o),
-    }
+        outcome,
+    })
 }
 
 /// Writes the scan to the journal and commits: from here on it is not lost.
@@ -335,7 +333,10 @@ pub fn list(ctx: &Ctx, actor: &Actor, filter: &ScanFilter) -> Result<Vec<ScanVie
         };
         q.limit(limit).load(c).map_err(ActionError::from)
     })?;
-    Ok(rows.into_iter().map(|r| view(ctx, r)).collect())
+    Ok(rows
+        .into_iter()
+        .map(|r| view(ctx, r))
+        .collect::<Result<_, _>>()?)
 }
 
 /// A station's processed scans after `after`, oldest first: what an event
@@ -358,5 +359,8 @@ pub fn processed_since(
             .load(c)
             .map_err(ActionError::from)
     })?;
-    Ok(rows.into_iter().map(|r| view(ctx, r)).collect())
+    Ok(rows
+        .into_iter()
+        .map(|r| view(ctx, r))
+        .collect::<Result<_, _>>()?)
 }

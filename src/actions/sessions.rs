@@ -11,7 +11,6 @@
 //! from the user at every request, so a changed role takes effect at once.
 
 use super::{audit, users, ActionError, Actor, Ctx};
-use crate::domain::roles::Role;
 use crate::store::models::{SessionRow, UserRow};
 use crate::store::schema::{sessions, users as user_rows};
 use crate::tokens::{hash_token, hashes_match};
@@ -130,12 +129,11 @@ pub fn find(ctx: &Ctx, id: &str, now: DateTime<Utc>) -> Result<Option<Session>, 
         return Ok(None);
     };
     let at = now.naive_utc();
-    let role = Role::from_code(&user.role);
+    let role = user.role()?;
     // A home user (nearly every request) is served without a second query.
     let served = user.facility_code == ctx.facility()
         || ctx.store.read(|c| super::users::serves(ctx, c, &user))?;
-    let (Some(role), false, true, true) = (role, user.disabled, session.expires_at > at, served)
-    else {
+    let (false, true, true) = (user.disabled, session.expires_at > at, served) else {
         ctx.write(|c| {
             diesel::delete(sessions::table.find(&hash))
                 .execute(c)

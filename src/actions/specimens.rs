@@ -20,9 +20,11 @@ use crate::domain::registration::{self, Registration, SiblingSpecimen};
 use crate::domain::results::TestMethod;
 use crate::domain::roles::Action;
 use crate::domain::timing::Onset;
-use crate::domain::{RuleCode, SpecimenType};
+use crate::domain::{Coded, RuleCode, SpecimenStatus, SpecimenType};
+use crate::store::codes::{self, Cell};
 use crate::store::models::SpecimenRow;
 use crate::store::schema::{patients as patient_rows, specimens};
+use crate::store::StoreError;
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -228,16 +230,25 @@ pub fn register(
         let siblings: Vec<SiblingSpecimen> = specimens::table
             .filter(specimens::facility_code.eq(ctx.facility()))
             .filter(specimens::patient_ref.eq(patient_ref))
-            .select((specimens::specimen_type, specimens::collected_at))
-            .load::<(String, chrono::NaiveDateTime)>(c)?
+            .select((
+                specimens::specimen_id,
+                specimens::specimen_type,
+                specimens::collected_at,
+            ))
+            .load::<(String, String, chrono::NaiveDateTime)>(c)?
             .into_iter()
-            .filter_map(|(t, at)| {
-                Some(SiblingSpecimen {
-                    specimen_type: SpecimenType::from_code(&t)?,
+            .map(|(sibling, t, at)| {
+                let cell = Cell {
+                    table: "specimens",
+                    row: &sibling,
+                    column: "specimen_type",
+                };
+                Ok(SiblingSpecimen {
+                    specimen_type: codes::read(cell, &t)?,
                     collected_at: at.and_utc(),
                 })
             })
-            .collect();
+            .collect::<Result<_, StoreError>>()?;
 
         let mut verdict = registration::evaluate(
             &Registration {
@@ -302,7 +313,7 @@ pub fn register(
                 .find_map(|f| f.override_reason.clone()),
             flags: to_json(&verdict.flags),
             warnings: to_json(&verdict.warnings),
-            status: "registered".into(),
+            status: SpecimenStatus::Registered.code().into(),
             registration: canonical.clone(),
             registered_by: actor.user_ref(),
             registered_at: naive(now),
@@ -320,7 +331,7 @@ pub fn register(
         });
         audit::record::<(), _>(c, actor, now, "specimen.register", ("specimen", id), None, Some(&after))?;
         Ok(Some(Registered {
-            specimen: registered_view(ctx, row, patient, actor, kit_description),
+            specimen: registered_view(ctx, row, patient, actor, kit_description)?,
             warnings: verdict.warnings,
             created: true,
         }))
@@ -369,18 +380,8 @@ pub struct SpecimenFilter {
 }
 
 fn specimen_statuses() -> utoipa::openapi::Object {
-    crate::http::one_of(&STATUSES, "Only specimens with this status.")
+    crate::http::one_of(&SpecimenStatus::codes(), "Only specimens with this status.")
 }
-
-/// A specimen's statuses along the chain of custody.
-pub const STATUSES: [&str; 6] = [
-    "registered",
-    "stored",
-    "packed",
-    "shipped",
-    "received",
-    "missing",
-];
 
 /// The worklist: sending priority first (SPEC §2.1), then collection time.
 pub fn list(
@@ -396,15 +397,19 @@ pub fn list(
             max: 1000,
         }));
     }
-    if let Some(status) = &filter.status {
-        if !STATUSES.contains(&status.as_str()) {
-            return Err(ActionError::invalid(InputMsg::NotOneOf {
-                field: "status".into(),
-                value: status.clone(),
-                allowed: allowed(&STATUSES),
-            }));
-        }
-    }
+    let status = filter
+        .status
+        .as_deref()
+        .map(|status| {
+            SpecimenStatus::from_code(status).ok_or_else(|| {
+                ActionError::invalid(InputMsg::NotOneOf {
+                    field: "status".into(),
+                    value: status.to_string(),
+                    allowed: allowed(&SpecimenStatus::codes()),
+                })
+            })
+        })
+        .transpose()?;
     let range = filter.collected_on.map(|d| ctx.day_range(d)).transpose()?;
     ctx.store.read(|c| {
         let mut q = specimens::table
@@ -418,12 +423,12 @@ pub fn list(
                     .and(specimens::collected_at.lt(to)),
             );
         }
-        if let Some(status) = &filter.status {
-            q = q.filter(specimens::status.eq(status.clone()));
+        if let Some(status) = status {
+            q = q.filter(specimens::status.eq(status));
         }
         match filter.in_care {
-            Some(true) => q = q.filter(specimens::status.eq_any(super::storage::IN_CARE)),
-            Some(false) => q = q.filter(specimens::status.ne_all(super::storage::IN_CARE)),
+            Some(true) => q = q.filter(specimens::status.eq_any(SpecimenStatus::in_care_codes())),
+            Some(false) => q = q.filter(specimens::status.ne_all(SpecimenStatus::in_care_codes())),
             None => {}
         }
         if let Some(pid) = &filter.patient_id {

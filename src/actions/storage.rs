@@ -10,7 +10,8 @@ use crate::domain::ids::LocationCode;
 use crate::domain::messages::RecordMsg;
 use crate::domain::roles::Action;
 use crate::domain::storage::{self, Placement};
-use crate::domain::{RuleCode, SpecimenType, StorageClass};
+use crate::domain::{RuleCode, SpecimenStatus, SpecimenType, StorageClass};
+use crate::store::codes::{self, Cell};
 use crate::store::models::StorageEventRow;
 use crate::store::schema::{specimens, storage_events};
 use chrono::{DateTime, FixedOffset, Utc};
@@ -41,9 +42,6 @@ pub struct Stored {
     pub freeze_thaw_count: usize,
 }
 
-/// Statuses in which a specimen is still in the lab's care (not shipped).
-pub const IN_CARE: [&str; 3] = ["registered", "stored", "packed"];
-
 pub fn record(
     ctx: &Ctx,
     actor: &Actor,
@@ -61,9 +59,10 @@ pub fn record(
         let specimen = specimen_row(ctx, c, specimen_id)?;
         let location = find_row(ctx, c, req.location.as_str())?
             .ok_or_else(|| unknown_location(req.location.as_str()))?;
-        let class = StorageClass::from_code(&location.storage_class).unwrap_or(StorageClass::Ambient);
-        let specimen_type = SpecimenType::from_code(&specimen.specimen_type).unwrap_or(SpecimenType::Saliva);
-        if !IN_CARE.contains(&specimen.status.as_str()) {
+        let class = location.storage_class()?;
+        let specimen_type = specimen.specimen_type()?;
+        let status = specimen.status()?;
+        if !status.in_care() {
             return Err(ActionError::Conflict(Notice::new(
                 RuleCode::NotInCare,
                 RecordMsg::NotInCareToStore {
@@ -72,7 +71,7 @@ pub fn record(
                 },
             )));
         }
-        let history = placements(&storage_history(c, specimen_id)?);
+        let history = placements(&storage_history(c, specimen_id)?)?;
         let decisions = storage::check_placement(
             specimen_type,
             specimen.collected_at.and_utc(),
@@ -117,8 +116,8 @@ pub fn record(
             .get_result(c)?;
         // A packed tube stays packed: the package sits in the fridge.
         diesel::update(specimens::table.find(specimen_id))
-            .filter(specimens::status.eq("registered"))
-            .set(specimens::status.eq("stored"))
+            .filter(specimens::status.eq(SpecimenStatus::Registered))
+            .set(specimens::status.eq(SpecimenStatus::Stored))
             .execute(c)?;
         let after = serde_json::json!({
             "location": location.code, "storage_class": location.storage_class, "at": row.at,
@@ -171,7 +170,7 @@ pub fn alerts(ctx: &Ctx, actor: &Actor, now: DateTime<Utc>) -> Result<Vec<Alert>
     let (specimens, events) = ctx.store.read(|c| {
         let specimens: Vec<(String, String, chrono::NaiveDateTime)> = specimens::table
             .filter(specimens::facility_code.eq(ctx.facility()))
-            .filter(specimens::status.eq_any(IN_CARE))
+            .filter(specimens::status.eq_any(SpecimenStatus::in_care_codes()))
             .select((
                 specimens::specimen_id,
                 specimens::specimen_type,
@@ -181,7 +180,7 @@ pub fn alerts(ctx: &Ctx, actor: &Actor, now: DateTime<Utc>) -> Result<Vec<Alert>
         let events: Vec<StorageEventRow> = storage_events::table
             .inner_join(specimens::table)
             .filter(specimens::facility_code.eq(ctx.facility()))
-            .filter(specimens::status.eq_any(IN_CARE))
+            .filter(specimens::status.eq_any(SpecimenStatus::in_care_codes()))
             .order((
                 storage_events::specimen_id,
                 storage_events::at,
@@ -202,14 +201,17 @@ pub fn alerts(ctx: &Ctx, actor: &Actor, now: DateTime<Utc>) -> Result<Vec<Alert>
     let policy = &ctx.config.policy;
     let mut out = Vec::new();
     for (id, t, collected) in &specimens {
-        let Some(t) = SpecimenType::from_code(t) else {
-            continue;
+        let cell = Cell {
+            table: "specimens",
+            row: id,
+            column: "specimen_type",
         };
+        let t: SpecimenType = codes::read(cell, t)?;
         let rows = by_specimen
             .get(id.as_str())
             .map(Vec::as_slice)
             .unwrap_or(&[]);
-        let history = placements(rows);
+        let history = placements(rows)?;
         for a in storage::alerts(t, collected.and_utc(), &history, now, policy) {
             let message = match a.code {
                 RuleCode::FreezeOrShipDue => format!(

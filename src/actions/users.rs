@@ -17,7 +17,7 @@ use crate::domain::roles::{Action, Role};
 use crate::domain::{Notice, RuleCode};
 use crate::store::models::{NewUser, UserRow};
 use crate::store::schema::{sessions, user_facilities, users};
-use crate::store::DbConnection;
+use crate::store::{DbConnection, StoreError};
 use crate::tokens::{generate_token, hash_token, hashes_match};
 use chrono::{DateTime, FixedOffset};
 use diesel::prelude::*;
@@ -72,22 +72,22 @@ pub struct IssuedToken {
     pub token: String,
 }
 
-fn view(ctx: &Ctx, r: UserRow, facilities: Vec<String>) -> UserView {
-    UserView {
+fn view(ctx: &Ctx, r: UserRow, facilities: Vec<String>) -> Result<UserView, StoreError> {
+    Ok(UserView {
+        role: r.role()?,
         id: r.id,
         name: r.name,
-        role: Role::from_code(&r.role).unwrap_or(Role::Reception),
         created_at: ctx.site_time(r.created_at),
         disabled: r.disabled,
         facility_code: r.facility_code,
         facilities,
-    }
+    })
 }
 
 /// A user as shown, with the facilities it is granted.
 fn shown(ctx: &Ctx, row: UserRow) -> Result<UserView, ActionError> {
     let facilities = ctx.store.read(|c| granted(c, row.id))?;
-    Ok(view(ctx, row, facilities))
+    Ok(view(ctx, row, facilities)?)
 }
 
 /// The facilities a user may read besides its own (health-centre users).
@@ -105,7 +105,7 @@ pub(crate) fn serves(ctx: &Ctx, c: &mut DbConnection, user: &UserRow) -> Result<
     if user.facility_code == ctx.facility() {
         return Ok(true);
     }
-    if user.role != Role::HealthCentre.code() {
+    if user.role()? != Role::HealthCentre {
         return Ok(false);
     }
     let granted: i64 = user_facilities::table
@@ -206,7 +206,7 @@ pub fn create_user(
         Ok((row, facilities))
     })?;
     Ok(CreatedUser {
-        user: view(ctx, row, facilities),
+        user: view(ctx, row, facilities)?,
         token,
     })
 }
@@ -313,13 +313,12 @@ pub fn list_users(ctx: &Ctx, actor: &Actor) -> Result<Vec<UserView>, ActionError
         {
             grants.entry(user).or_default().push(code);
         }
-        Ok(rows
-            .into_iter()
+        rows.into_iter()
             .map(|r| {
                 let facilities = grants.remove(&r.id).unwrap_or_default();
-                view(ctx, r, facilities)
+                Ok(view(ctx, r, facilities)?)
             })
-            .collect())
+            .collect::<Result<_, ActionError>>()
     })
 }
 
@@ -460,13 +459,14 @@ pub fn authenticate_hash(ctx: &Ctx, hash: &str) -> Result<Option<Actor>, ActionE
     })?;
     Ok(row
         .filter(|r| !r.disabled && hashes_match(&r.token_hash, hash))
-        .and_then(|r| {
-            Some(Actor {
+        .map(|r| {
+            Ok::<_, StoreError>(Actor {
                 id: Some(r.id),
-                role: Role::from_code(&r.role)?,
+                role: r.role()?,
                 name: r.name,
             })
-        }))
+        })
+        .transpose()?)
 }
 
 /// When this facility has no user yet (an empty database, or the first
@@ -520,10 +520,10 @@ pub fn service_actor(ctx: &Ctx, name: &str, role: Role) -> Result<Actor, ActionE
             .first(c)
             .optional()?;
         match found {
-            Some(r) if r.role == role.code() => Ok(r),
+            Some(r) if r.role()? == role => Ok(r),
             Some(mut r) => {
                 diesel::update(users::table.find(r.id))
-                    .set(users::role.eq(role.code()))
+                    .set(users::role.eq(role))
                     .execute(c)?;
                 let before = serde_json::json!({"role": r.role});
                 r.role = role.code().to_string();
@@ -584,11 +584,14 @@ pub fn actor_by_id(ctx: &Ctx, id: i64) -> Result<Option<Actor>, ActionError> {
             .optional()
             .map_err(ActionError::from)
     })?;
-    Ok(row.filter(|r| !r.disabled).and_then(|r| {
-        Some(Actor {
-            id: Some(r.id),
-            role: Role::from_code(&r.role)?,
-            name: r.name,
+    Ok(row
+        .filter(|r| !r.disabled)
+        .map(|r| {
+            Ok::<_, StoreError>(Actor {
+                id: Some(r.id),
+                role: r.role()?,
+                name: r.name,
+            })
         })
-    }))
+        .transpose()?)
 }

@@ -4,7 +4,7 @@
 //! the freeze–thaw count and the storage flags are computed from the storage
 //! history every time, never stored, so they cannot drift from it.
 
-use super::{from_json, ActionError, Ctx};
+use super::{ActionError, Ctx};
 use crate::domain::codes::Notice;
 use crate::domain::messages::{RecordMsg, RuleMsg};
 use crate::domain::patient::Sex;
@@ -21,6 +21,7 @@ use crate::store::schema::{
     locations, package_specimens, packages, patients, results, specimens, storage_events, users,
 };
 use crate::store::DbConnection;
+use crate::store::StoreError;
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
@@ -37,16 +38,16 @@ pub struct PatientView {
 }
 
 /// The patient's current identity as a view shows it.
-pub(crate) fn patient_view(p: &PatientRow) -> PatientView {
-    PatientView {
+pub(crate) fn patient_view(p: &PatientRow) -> Result<PatientView, StoreError> {
+    Ok(PatientView {
         patient_id: p.patient_number.clone(),
         name: p.name.clone(),
         name_kana: p.name_kana.clone(),
         birth_date: p.birth_date,
-        sex: Sex::from_code(&p.sex).unwrap_or(Sex::Unknown),
+        sex: p.sex()?,
         address: p.address.clone(),
         phone: p.phone.clone(),
-    }
+    })
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -185,12 +186,12 @@ pub struct SpecimenView {
     pub registered_at: DateTime<FixedOffset>,
 }
 
-pub(crate) fn placements(events: &[StorageEventRow]) -> Vec<Placement> {
+pub(crate) fn placements(events: &[StorageEventRow]) -> Result<Vec<Placement>, StoreError> {
     events
         .iter()
-        .filter_map(|e| {
-            Some(Placement {
-                class: StorageClass::from_code(&e.storage_class)?,
+        .map(|e| {
+            Ok(Placement {
+                class: e.storage_class()?,
                 at: e.at.and_utc(),
             })
         })
@@ -208,15 +209,15 @@ pub(crate) fn user_names(
     Ok(rows.into_iter().collect())
 }
 
-pub fn location_view(ctx: &Ctx, r: LocationRow) -> LocationView {
-    let class = StorageClass::from_code(&r.storage_class).unwrap_or(StorageClass::Ambient);
-    LocationView {
+pub fn location_view(ctx: &Ctx, r: LocationRow) -> Result<LocationView, StoreError> {
+    let class = r.storage_class()?;
+    Ok(LocationView {
         code: r.code,
         name: r.name,
         storage_class: class,
         storage_class_label_ja: class.label_ja(),
         created_at: ctx.site_time(r.created_at),
-    }
+    })
 }
 
 pub(crate) fn storage_history(
@@ -345,7 +346,7 @@ pub fn load_views(
                 .and_then(|g| catalog.get(g))
                 .map(|k| k.description.clone()),
         };
-        out.push(assemble(ctx, s, patient, related, &location_names, &names));
+        out.push(assemble(ctx, s, patient, related, &location_names, &names)?);
     }
     Ok(out)
 }
@@ -359,7 +360,7 @@ pub fn registered_view(
     patient: PatientRow,
     registered_by: &super::Actor,
     kit_description: Option<String>,
-) -> SpecimenView {
+) -> Result<SpecimenView, StoreError> {
     let names = registered_by
         .id
         .map(|id| (id, registered_by.name.clone()))
@@ -391,21 +392,25 @@ fn assemble(
     related: Related,
     location_names: &std::collections::HashMap<String, String>,
     names: &std::collections::HashMap<i64, String>,
-) -> SpecimenView {
+) -> Result<SpecimenView, StoreError> {
     let Related {
         events,
         results: result_rows,
         packing,
         kit_description,
     } = related;
-    let specimen_type = SpecimenType::from_code(&s.specimen_type).unwrap_or(SpecimenType::Saliva);
-    let test_method = TestMethod::from_code(&s.test_method).unwrap_or(TestMethod::Pcr);
+    let specimen_type = s.specimen_type()?;
+    let test_method = s.test_method()?;
+    let status = s.status()?;
+    let ppe = s.ppe()?;
+    let registration_warnings = s.warnings()?;
+    let patient = patient_view(&patient)?;
     let collected_at = s.collected_at.and_utc();
-    let history = placements(&events);
+    let history = placements(&events)?;
     let policy = &ctx.config.policy;
     let freeze_thaw_count = storage::freeze_thaw_count(&history);
 
-    let mut flags: Vec<Flag> = from_json(&s.flags);
+    let mut flags: Vec<Flag> = s.flags()?;
     let minus20: Vec<&StorageEventRow> = events
         .iter()
         .filter(|e| e.storage_class == StorageClass::FrozenMinus20.code())
@@ -431,8 +436,9 @@ fn assemble(
     let storage: Vec<StorageEventView> = events
         .into_iter()
         .map(|e| {
-            let class = StorageClass::from_code(&e.storage_class).unwrap_or(StorageClass::Ambient);
-            StorageEventView {
+            let class = e.storage_class()?;
+            let warnings = e.warnings()?;
+            Ok(StorageEventView {
                 id: e.id,
                 location_name: location_names
                     .get(&e.location_code)
@@ -443,17 +449,17 @@ fn assemble(
                 storage_class: class,
                 nominal_celsius: class.nominal_celsius(),
                 at: ctx.site_time(e.at),
-                warnings: from_json(&e.warnings),
+                warnings,
                 override_reason: e.override_reason,
                 recorded_by: name_of(names, e.recorded_by),
                 recorded_at: ctx.site_time(e.recorded_at),
-            }
+            })
         })
-        .collect();
+        .collect::<Result<_, StoreError>>()?;
     let results: Vec<ResultView> = result_rows
         .into_iter()
         .map(|r| result_view(ctx, r, names))
-        .collect();
+        .collect::<Result<_, StoreError>>()?;
 
     let mut custody = vec![CustodyStep {
         step: "collected".into(),
@@ -508,8 +514,8 @@ fn assemble(
             receipt: t.receipt.clone(),
         });
 
-    SpecimenView {
-        patient: patient_view(&patient),
+    Ok(SpecimenView {
+        patient,
         type_label_ja: specimen_type.label_ja(),
         category: specimen_type.category(),
         priority: i32::from(specimen_type.priority()),
@@ -531,9 +537,9 @@ fn assemble(
         kit_serial: s.kit_serial,
         kit_description,
         volume_ml: s.volume_ml,
-        ppe: from_json(&s.ppe),
+        ppe,
         override_reason: s.override_reason,
-        status: s.status,
+        status: status.code().into(),
         home_storage: specimen_type.home_storage(),
         storage_class: storage::current_class(&history),
         location: storage.last().map(|e| e.location.clone()),
@@ -541,7 +547,7 @@ fn assemble(
             .map(|t| t.with_timezone(&ctx.tz).fixed_offset()),
         freeze_thaw_count,
         flags,
-        registration_warnings: from_json(&s.warnings),
+        registration_warnings,
         result: results
             .iter()
             .rev()
@@ -554,16 +560,16 @@ fn assemble(
         registered_by: name_of(names, s.registered_by),
         registered_at: ctx.site_time(s.registered_at),
         specimen_id: s.specimen_id,
-    }
+    })
 }
 
 pub(crate) fn result_view(
     ctx: &Ctx,
     r: ResultRow,
     names: &std::collections::HashMap<i64, String>,
-) -> ResultView {
-    let v = r.as_version();
-    ResultView {
+) -> Result<ResultView, StoreError> {
+    let v = r.as_version()?;
+    Ok(ResultView {
         version: r.version,
         result: v.result,
         result_label_ja: v.result.label_ja(),
@@ -583,7 +589,7 @@ pub(crate) fn result_view(
         released_by: r.released_by.map(|id| name_of(names, id)),
         released_at: r.released_at.map(|t| ctx.site_time(t)),
         return_reason: r.return_reason,
-    }
+    })
 }
 
 /// The version a new result is compared with (the latest not returned).

@@ -229,6 +229,20 @@ impl ScanKind {
             ScanKind::Ambiguous(_) | ScanKind::Unknown(_) => "unknown",
         }
     }
+
+    /// What the scan's outcome says it was read as.
+    pub fn outcome_kind(&self) -> crate::domain::OutcomeKind {
+        use crate::domain::OutcomeKind;
+        match self {
+            ScanKind::Specimen(_) | ScanKind::NewTube(_) => OutcomeKind::Specimen,
+            ScanKind::Kit { .. } => OutcomeKind::Kit,
+            ScanKind::Patient(_) => OutcomeKind::Patient,
+            ScanKind::Location(_) => OutcomeKind::Location,
+            ScanKind::Package(_) => OutcomeKind::Package,
+            ScanKind::Command(_) => OutcomeKind::Command,
+            ScanKind::Ambiguous(_) | ScanKind::Unknown(_) => OutcomeKind::Unknown,
+        }
+    }
 }
 
 /// What kentai has stored, for codes that do not say what they are.

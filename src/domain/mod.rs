@@ -10,6 +10,7 @@ pub mod codes;
 pub mod ids;
 pub mod kits;
 pub mod labels;
+pub mod lifecycle;
 pub mod messages;
 pub mod packaging;
 pub mod patient;
@@ -24,6 +25,7 @@ pub mod text;
 pub mod timing;
 
 pub use codes::{Decision, Notice, RuleCode};
+pub use lifecycle::{Coded, OutcomeKind, PackageStatus, SpecimenStatus};
 pub use messages::{Lang, Msg};
 pub use policy::{Policy, PpePolicy, SalivaWithoutOnset};
 pub use specimen_type::{SpecimenCategory, SpecimenType};

@@ -23,6 +23,8 @@ pub enum Sex {
 }
 
 impl Sex {
+    pub const ALL: [Sex; 4] = [Sex::Male, Sex::Female, Sex::Other, Sex::Unknown];
+
     pub fn code(self) -> &'static str {
         match self {
             Sex::Male => "male",
@@ -33,9 +35,7 @@ impl Sex {
     }
 
     pub fn from_code(code: &str) -> Option<Sex> {
-        [Sex::Male, Sex::Female, Sex::Other, Sex::Unknown]
-            .into_iter()
-            .find(|s| s.code() == code)
+        Sex::ALL.into_iter().find(|s| s.code() == code)
     }
 
     pub fn label_ja(self) -> &'static str {

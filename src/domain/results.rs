@@ -112,6 +112,14 @@ pub enum ResultStatus {
     Returned,
 }
 
+impl ResultStatus {
+    pub const ALL: [ResultStatus; 3] = [
+        ResultStatus::Entered,
+        ResultStatus::Released,
+        ResultStatus::Returned,
+    ];
+}
+
 coded!(ResultStatus {
     Entered => "entered",
     Released => "released",

@@ -27,7 +27,7 @@ use crate::barcode::classify::CodePatterns;
 use crate::config::{ConfigError, StationConfig, Workflow};
 use crate::domain::messages::{RecordMsg, ScanMsg, Step};
 use crate::domain::roles::{Action, Role};
-use crate::domain::{Msg, Notice, RuleCode};
+use crate::domain::{Msg, Notice, OutcomeKind, RuleCode};
 use crate::turnstile::Turnstile;
 use chrono::{DateTime, FixedOffset, Utc};
 use kentai_drivers::framing::{FramingError, HalfFrameCause};
@@ -467,7 +467,7 @@ impl ScanService {
         let outcome = match previous {
             Some((first, accepted)) => {
                 let mut out = ScanOutcome::refused(
-                    "unknown",
+                    OutcomeKind::Unknown,
                     RuleCode::DuplicateScan,
                     ScanMsg::DuplicateScan { first },
                 );
@@ -476,7 +476,7 @@ impl ScanService {
                 out
             }
             None if station_disabled => ScanOutcome::refused(
-                "unknown",
+                OutcomeKind::Unknown,
                 RuleCode::Forbidden,
                 RecordMsg::StationUserDisabled {
                     name: station.actor.name.clone(),
@@ -590,15 +590,17 @@ impl ScanService {
                 users::actor_by_id(&self.ctx, row.acted_by)?,
             ) {
                 (None, _) => ScanOutcome::refused(
-                    "unknown",
+                    OutcomeKind::Unknown,
                     RuleCode::UnknownStation,
                     RecordMsg::StationGone {
                         name: row.station.clone(),
                     },
                 ),
-                (Some(_), None) => {
-                    ScanOutcome::refused("unknown", RuleCode::Forbidden, RecordMsg::ScanUserGone)
-                }
+                (Some(_), None) => ScanOutcome::refused(
+                    OutcomeKind::Unknown,
+                    RuleCode::Forbidden,
+                    RecordMsg::ScanUserGone,
+                ),
                 (Some(station), Some(actor)) => {
                     let _turn = station.turn.enter();
                     let mut state = station.state.lock().unwrap_or_else(|p| p.into_inner());

@@ -37,7 +37,7 @@ use crate::domain::kits as kit_rules;
 use crate::domain::messages::{InputMsg, ScanMsg, Step};
 use crate::domain::packaging::{Carrier, ChecklistItem};
 use crate::domain::results::{at_desk, AtDesk, ResultStatus, TestResult};
-use crate::domain::{Decision, RuleCode};
+use crate::domain::{Decision, OutcomeKind, RuleCode};
 use crate::store::schema::{locations, packages as package_rows, specimens};
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
@@ -293,7 +293,13 @@ impl Known for StoredIds<'_> {
 pub fn handle(state: &mut StationState, input: &ScanInput<'_>) -> ScanOutcome {
     let parsed = match crate::barcode::parse_bytes(input.raw) {
         Ok(p) => p,
-        Err(e) => return ScanOutcome::refused("unknown", RuleCode::InvalidBarcode, e.message()),
+        Err(e) => {
+            return ScanOutcome::refused(
+                OutcomeKind::Unknown,
+                RuleCode::InvalidBarcode,
+                e.message(),
+            )
+        }
     };
     let kind = classify_at_desk(&parsed, &StoredIds(input.ctx), input.patterns);
     if let ScanKind::Command(Command::Cancel) = kind {
@@ -310,7 +316,7 @@ pub fn handle(state: &mut StationState, input: &ScanInput<'_>) -> ScanOutcome {
             _ => ScanMsg::Cancelled,
         };
         *state = StationState::new(workflow);
-        let mut out = ScanOutcome::accepted("command", message);
+        let mut out = ScanOutcome::accepted(OutcomeKind::Command, message);
         out.next = Some(first_step(workflow).into());
         if let StationState::Reception(desk) = state {
             out.draft = Some(Box::new(desk.view(input.ctx, input.draft_idle)));
@@ -356,7 +362,7 @@ fn first_step(workflow: Workflow) -> Step {
 
 fn unexpected(kind: &ScanKind, station: &str) -> ScanOutcome {
     ScanOutcome::refused(
-        kind.code(),
+        kind.outcome_kind(),
         RuleCode::UnexpectedScan,
         ScanMsg::UnexpectedScan {
             kind: kind.code().into(),
@@ -370,10 +376,10 @@ fn reception(desk: &mut ReceptionDesk, kind: ScanKind, input: &ScanInput<'_>) ->
         ScanKind::Patient(p) => match (desk.patient.clone(), desk.specimen_id.clone()) {
             (None, _) => {
                 desk.patient = Some(p.clone());
-                ScanOutcome::accepted("patient", ScanMsg::PatientScanned { patient: p })
+                ScanOutcome::accepted(OutcomeKind::Patient, ScanMsg::PatientScanned { patient: p })
             }
             (Some(current), None) => ScanOutcome::refused(
-                "patient",
+                OutcomeKind::Patient,
                 RuleCode::PatientNotTube,
                 ScanMsg::PatientNotTube {
                     scanned: p,
@@ -381,10 +387,10 @@ fn reception(desk: &mut ReceptionDesk, kind: ScanKind, input: &ScanInput<'_>) ->
                 },
             ),
             (Some(current), Some(_)) if current == p => {
-                ScanOutcome::accepted("patient", ScanMsg::SamePatient { patient: p })
+                ScanOutcome::accepted(OutcomeKind::Patient, ScanMsg::SamePatient { patient: p })
             }
             (Some(current), Some(tube)) => ScanOutcome::refused(
-                "patient",
+                OutcomeKind::Patient,
                 RuleCode::DraftInProgress,
                 ScanMsg::PatientInProgress {
                     scanned: p,
@@ -395,7 +401,7 @@ fn reception(desk: &mut ReceptionDesk, kind: ScanKind, input: &ScanInput<'_>) ->
         },
         ScanKind::Specimen(id) if StoredIds(input.ctx).is_specimen(&id) => {
             let mut out = ScanOutcome::refused(
-                "specimen",
+                OutcomeKind::Specimen,
                 RuleCode::DuplicateSpecimen,
                 ScanMsg::TubeAlreadyRegistered { id: id.clone() },
             );
@@ -405,13 +411,15 @@ fn reception(desk: &mut ReceptionDesk, kind: ScanKind, input: &ScanInput<'_>) ->
         ScanKind::Specimen(id) | ScanKind::NewTube(id) => match desk.specimen_id.clone() {
             None => new_tube(desk, id, input.scanned_at),
             Some(current) if current == id => {
-                let mut out =
-                    ScanOutcome::accepted("specimen", ScanMsg::SameTube { id: id.clone() });
+                let mut out = ScanOutcome::accepted(
+                    OutcomeKind::Specimen,
+                    ScanMsg::SameTube { id: id.clone() },
+                );
                 out.specimen_id = Some(id);
                 out
             }
             Some(current) => ScanOutcome::refused(
-                "specimen",
+                OutcomeKind::Specimen,
                 RuleCode::DraftInProgress,
                 ScanMsg::SecondTube {
                     scanned: id,
@@ -424,7 +432,7 @@ fn reception(desk: &mut ReceptionDesk, kind: ScanKind, input: &ScanInput<'_>) ->
             match check_kit(input, &text) {
                 Ok((draft, warnings)) => {
                     let mut out = ScanOutcome::accepted(
-                        "kit",
+                        OutcomeKind::Kit,
                         ScanMsg::KitScanned {
                             gtin: draft.gtin.clone(),
                             description: draft.description.clone(),
@@ -439,12 +447,12 @@ fn reception(desk: &mut ReceptionDesk, kind: ScanKind, input: &ScanInput<'_>) ->
             }
         }
         ScanKind::Ambiguous(code) => ScanOutcome::refused(
-            "unknown",
+            OutcomeKind::Unknown,
             RuleCode::AmbiguousCode,
             ScanMsg::AmbiguousCode { code },
         ),
         ScanKind::Unknown(code) => ScanOutcome::refused(
-            "unknown",
+            OutcomeKind::Unknown,
             RuleCode::UnrecognisedCode,
             ScanMsg::UnrecognisedCode { code },
         ),
@@ -461,7 +469,7 @@ fn reception(desk: &mut ReceptionDesk, kind: ScanKind, input: &ScanInput<'_>) ->
 fn new_tube(desk: &mut ReceptionDesk, id: String, at: DateTime<Utc>) -> ScanOutcome {
     if let Err(e) = crate::domain::ids::SpecimenId::parse(id.clone()) {
         return ScanOutcome::refused(
-            "specimen",
+            OutcomeKind::Specimen,
             RuleCode::InvalidInput,
             ScanMsg::NotATubeId {
                 reason: Box::new(e.message()),
@@ -470,7 +478,7 @@ fn new_tube(desk: &mut ReceptionDesk, id: String, at: DateTime<Utc>) -> ScanOutc
     }
     desk.specimen_id = Some(id.clone());
     desk.tube_scanned_at = Some(at);
-    let mut out = ScanOutcome::accepted("specimen", ScanMsg::NewTube { id: id.clone() });
+    let mut out = ScanOutcome::accepted(OutcomeKind::Specimen, ScanMsg::NewTube { id: id.clone() });
     out.specimen_id = Some(id);
     out
 }
@@ -483,10 +491,10 @@ fn check_kit(
 ) -> Result<(KitDraft, Vec<crate::domain::Notice>), Box<ScanOutcome>> {
     let today = input.scanned_at.with_timezone(&input.ctx.tz).date_naive();
     let label = kits::read_label(text, today)
-        .map_err(|e| Box::new(ScanOutcome::from_error("kit", &e)))?
+        .map_err(|e| Box::new(ScanOutcome::from_error(OutcomeKind::Kit, &e)))?
         .ok_or_else(|| {
             Box::new(ScanOutcome::refused(
-                "kit",
+                OutcomeKind::Kit,
                 RuleCode::InvalidBarcode,
                 InputMsg::NotAKitLabel,
             ))
@@ -495,7 +503,7 @@ fn check_kit(
         .ctx
         .store
         .read(|c| kits::catalog_entries(input.ctx, c, std::slice::from_ref(&label.gtin)))
-        .map_err(|e| Box::new(ScanOutcome::from_error("kit", &e)))?
+        .map_err(|e| Box::new(ScanOutcome::from_error(OutcomeKind::Kit, &e)))?
         .remove(&label.gtin);
     let decisions = kit_rules::evaluate(&kit_rules::KitCheck {
         label: &label,
@@ -511,7 +519,11 @@ fn check_kit(
             Decision::Accept => {}
             Decision::Warn(n) => warnings.push(n),
             Decision::Refuse(n) => {
-                return Err(Box::new(ScanOutcome::refused("kit", n.code, n.message)))
+                return Err(Box::new(ScanOutcome::refused(
+                    OutcomeKind::Kit,
+                    n.code,
+                    n.message,
+                )))
             }
         }
     }
@@ -540,8 +552,10 @@ fn storage_desk(
         ScanKind::Specimen(id) => match pending_location.take() {
             Some(location) => store(input, id, location),
             None => {
-                let mut out =
-                    ScanOutcome::accepted("specimen", ScanMsg::TubeToStore { id: id.clone() });
+                let mut out = ScanOutcome::accepted(
+                    OutcomeKind::Specimen,
+                    ScanMsg::TubeToStore { id: id.clone() },
+                );
                 out.next = Some(Step::ScanLocation.into());
                 out.specimen_id = Some(id.clone());
                 *pending_tube = Some(id);
@@ -552,7 +566,7 @@ fn storage_desk(
             Some(id) => store(input, id, code),
             None => {
                 let mut out = ScanOutcome::accepted(
-                    "location",
+                    OutcomeKind::Location,
                     ScanMsg::LocationToFill { code: code.clone() },
                 );
                 out.next = Some(Step::ScanTubeHere.into());
@@ -565,7 +579,7 @@ fn storage_desk(
         // patterns say of it.
         ScanKind::Unknown(code) | ScanKind::NewTube(code) | ScanKind::Ambiguous(code) => {
             ScanOutcome::refused(
-                "unknown",
+                OutcomeKind::Unknown,
                 RuleCode::UnknownSpecimen,
                 ScanMsg::NeitherTubeNorLocation { code },
             )
@@ -582,7 +596,11 @@ fn store(input: &ScanInput<'_>, specimen_id: String, location: String) -> ScanOu
             override_reason: None,
         },
         Err(e) => {
-            return ScanOutcome::refused("location", RuleCode::InvalidInput, e.message());
+            return ScanOutcome::refused(
+                OutcomeKind::Location,
+                RuleCode::InvalidInput,
+                e.message(),
+            );
         }
     };
     let mut out = match storage::record(
@@ -594,7 +612,7 @@ fn store(input: &ScanInput<'_>, specimen_id: String, location: String) -> ScanOu
     ) {
         Ok(stored) => {
             let mut out = ScanOutcome::accepted(
-                "location",
+                OutcomeKind::Location,
                 ScanMsg::Stored {
                     id: specimen_id.clone(),
                     location: location.clone(),
@@ -603,7 +621,7 @@ fn store(input: &ScanInput<'_>, specimen_id: String, location: String) -> ScanOu
             out.warnings = stored.warnings;
             out
         }
-        Err(e) => ScanOutcome::from_error("location", &e),
+        Err(e) => ScanOutcome::from_error(OutcomeKind::Location, &e),
     };
     out.specimen_id = Some(specimen_id);
     out.location = Some(location);
@@ -615,10 +633,10 @@ fn packing(current: &mut Option<String>, kind: ScanKind, input: &ScanInput<'_>) 
     let now = input.scanned_at;
     let mut out = match (kind, current.clone()) {
         (ScanKind::Package(id), _) => match packages::get(input.ctx, input.actor, &id, now) {
-            Ok(p) if p.status == "open" => {
+            Ok(p) if p.status == crate::domain::PackageStatus::Open.code() => {
                 *current = Some(id.clone());
                 ScanOutcome::accepted(
-                    "package",
+                    OutcomeKind::Package,
                     ScanMsg::PackingPackage {
                         id: id.clone(),
                         count: p.quantity,
@@ -626,14 +644,14 @@ fn packing(current: &mut Option<String>, kind: ScanKind, input: &ScanInput<'_>) 
                 )
             }
             Ok(p) => ScanOutcome::refused(
-                "package",
+                OutcomeKind::Package,
                 RuleCode::PackageDispatched,
                 ScanMsg::PackageClosedForPacking {
                     id: id.clone(),
                     status: p.status.clone(),
                 },
             ),
-            Err(e) => ScanOutcome::from_error("package", &e),
+            Err(e) => ScanOutcome::from_error(OutcomeKind::Package, &e),
         },
         (ScanKind::Command(Command::NewPackage), _) => {
             let request = NewPackage {
@@ -646,9 +664,9 @@ fn packing(current: &mut Option<String>, kind: ScanKind, input: &ScanInput<'_>) 
                 Ok(created) => {
                     let id = created.package.package_id.clone();
                     *current = Some(id.clone());
-                    ScanOutcome::accepted("command", ScanMsg::NewPackage { id })
+                    ScanOutcome::accepted(OutcomeKind::Command, ScanMsg::NewPackage { id })
                 }
-                Err(e) => ScanOutcome::from_error("command", &e),
+                Err(e) => ScanOutcome::from_error(OutcomeKind::Command, &e),
             }
         }
         (ScanKind::Specimen(sid), Some(pid)) => {
@@ -660,7 +678,7 @@ fn packing(current: &mut Option<String>, kind: ScanKind, input: &ScanInput<'_>) 
             {
                 Ok(changed) => {
                     let mut out = ScanOutcome::accepted(
-                        "specimen",
+                        OutcomeKind::Specimen,
                         ScanMsg::Packed {
                             id: sid.clone(),
                             count: changed.package.quantity,
@@ -669,7 +687,7 @@ fn packing(current: &mut Option<String>, kind: ScanKind, input: &ScanInput<'_>) 
                     out.warnings = changed.warnings;
                     out
                 }
-                Err(e) => ScanOutcome::from_error("specimen", &e),
+                Err(e) => ScanOutcome::from_error(OutcomeKind::Specimen, &e),
             };
             out.specimen_id = Some(sid);
             out
@@ -684,17 +702,19 @@ fn packing(current: &mut Option<String>, kind: ScanKind, input: &ScanInput<'_>) 
             match packages::dispatch(input.ctx, input.actor, &pid, &request, now) {
                 Ok(_) => {
                     *current = None;
-                    ScanOutcome::accepted("command", ScanMsg::Dispatched { id: pid })
+                    ScanOutcome::accepted(OutcomeKind::Command, ScanMsg::Dispatched { id: pid })
                 }
-                Err(e) => ScanOutcome::from_error("command", &e),
+                Err(e) => ScanOutcome::from_error(OutcomeKind::Command, &e),
             }
         }
-        (ScanKind::Specimen(_) | ScanKind::Command(_), None) => {
-            ScanOutcome::refused("command", RuleCode::UnexpectedScan, ScanMsg::PackageFirst)
-        }
+        (ScanKind::Specimen(_) | ScanKind::Command(_), None) => ScanOutcome::refused(
+            OutcomeKind::Command,
+            RuleCode::UnexpectedScan,
+            ScanMsg::PackageFirst,
+        ),
         (ScanKind::Unknown(code) | ScanKind::NewTube(code) | ScanKind::Ambiguous(code), _) => {
             ScanOutcome::refused(
-                "unknown",
+                OutcomeKind::Unknown,
                 RuleCode::UnknownSpecimen,
                 ScanMsg::NotTubeOrPackage { code },
             )
@@ -731,7 +751,7 @@ fn tick(input: &ScanInput<'_>, package_id: &str, item: ChecklistItem, done: bool
         Ok(changed) => {
             let left = changed.package.missing.len();
             let mut out = ScanOutcome::accepted(
-                "command",
+                OutcomeKind::Command,
                 if done {
                     ScanMsg::Ticked { item, left }
                 } else {
@@ -741,7 +761,7 @@ fn tick(input: &ScanInput<'_>, package_id: &str, item: ChecklistItem, done: bool
             out.warnings = changed.warnings;
             out
         }
-        Err(e) => ScanOutcome::from_error("command", &e),
+        Err(e) => ScanOutcome::from_error(OutcomeKind::Command, &e),
     }
 }
 
@@ -756,17 +776,17 @@ fn receiving(kind: ScanKind, input: &ScanInput<'_>) -> ScanOutcome {
             let mut out =
                 match packages::receive(input.ctx, input.actor, &id, &request, input.scanned_at) {
                     Ok(changed) if changed.created => ScanOutcome::accepted(
-                        "package",
+                        OutcomeKind::Package,
                         ScanMsg::Received {
                             id: id.clone(),
                             count: changed.package.quantity,
                         },
                     ),
                     Ok(_) => ScanOutcome::accepted(
-                        "package",
+                        OutcomeKind::Package,
                         ScanMsg::AlreadyReceived { id: id.clone() },
                     ),
-                    Err(e) => ScanOutcome::from_error("package", &e),
+                    Err(e) => ScanOutcome::from_error(OutcomeKind::Package, &e),
                 };
             out.package_id = Some(id);
             out
@@ -813,23 +833,23 @@ fn results_desk(
     let tube = held.take();
     let mut out = match kind {
         ScanKind::Command(Command::Result(result)) => match (tube, *batch) {
-            (Some(id), _) => record_scanned_result(input, "command", id, result),
+            (Some(id), _) => record_scanned_result(input, OutcomeKind::Command, id, result),
             (None, Some(running)) if running == result => {
                 *batch = None;
-                ScanOutcome::accepted("command", ScanMsg::BatchEnded { result })
+                ScanOutcome::accepted(OutcomeKind::Command, ScanMsg::BatchEnded { result })
             }
             (None, _) => {
                 *batch = Some(result);
-                ScanOutcome::accepted("command", ScanMsg::BatchStarted { result })
+                ScanOutcome::accepted(OutcomeKind::Command, ScanMsg::BatchStarted { result })
             }
         },
         ScanKind::Specimen(id) => match *batch {
-            Some(result) => record_scanned_result(input, "specimen", id, result),
-            None => match judge_tube(input, "specimen", &id, None) {
+            Some(result) => record_scanned_result(input, OutcomeKind::Specimen, id, result),
+            None => match judge_tube(input, OutcomeKind::Specimen, &id, None) {
                 Ok(checked) => {
                     *held = Some(id.clone());
                     let mut out = ScanOutcome::accepted(
-                        "specimen",
+                        OutcomeKind::Specimen,
                         ScanMsg::ResultTube {
                             id: id.clone(),
                             current: checked.standing.map(|s| s.result),
@@ -845,7 +865,7 @@ fn results_desk(
         // the patterns say of it.
         ScanKind::Unknown(code) | ScanKind::NewTube(code) | ScanKind::Ambiguous(code) => {
             ScanOutcome::refused(
-                "unknown",
+                OutcomeKind::Unknown,
                 RuleCode::UnknownSpecimen,
                 ScanMsg::NotRegisteredTube { code },
             )
@@ -871,7 +891,7 @@ fn results_desk(
 /// none yet while it only holds the tube): it reads, never writes.
 fn judge_tube(
     input: &ScanInput<'_>,
-    kind: &str,
+    kind: OutcomeKind,
     specimen_id: &str,
     result: Option<TestResult>,
 ) -> Result<DeskTube, Box<ScanOutcome>> {
@@ -895,7 +915,7 @@ fn judge_tube(
     let id = specimen_id.to_string();
     let verdict = at_desk(
         results::site_receives(input.ctx),
-        tube.status == packages::TUBE_RECEIVED,
+        tube.status == crate::domain::SpecimenStatus::Received,
         tube.standing.as_ref(),
         result,
         tube.method,
@@ -921,7 +941,7 @@ fn judge_tube(
 /// Records `result` for the tube as of the scan: the scan's one write.
 fn record_scanned_result(
     input: &ScanInput<'_>,
-    kind: &str,
+    kind: OutcomeKind,
     specimen_id: String,
     result: TestResult,
 ) -> ScanOutcome {

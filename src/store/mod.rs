@@ -11,6 +11,7 @@
 
 pub mod backup;
 pub mod capture;
+pub mod codes;
 pub mod models;
 pub mod schema;
 

@@ -309,3 +309,117 @@ pub struct SessionRow {
     pub last_seen_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
 }
+
+/// The typed values of rows' code and JSON columns. A cell that does not
+/// read is an error naming its table, row and value (`store::codes`).
+mod typed {
+    use super::*;
+    use crate::domain::kits::SwabMaterial;
+    use crate::domain::packaging::{Carrier, ChecklistItem};
+    use crate::domain::patient::Sex;
+    use crate::domain::results::{ResultStatus, TestMethod, TestResult};
+    use crate::domain::roles::Role;
+    use crate::domain::{PackageStatus, SpecimenStatus, SpecimenType, StorageClass};
+    use crate::store::codes::{read, read_json, Cell};
+    use crate::store::StoreError;
+    use serde::de::DeserializeOwned;
+
+    /// Accessors named after their columns, each reading `self.$column`.
+    macro_rules! typed_columns {
+        ($row:ty, $table:literal, |$r:ident| $key:expr, {
+            $($column:ident: $t:ty),* $(,)?
+        }) => {
+            impl $row {
+                $(pub fn $column(&self) -> Result<$t, StoreError> {
+                    let $r = self;
+                    read(
+                        Cell { table: $table, row: &$key, column: stringify!($column) },
+                        &self.$column,
+                    )
+                })*
+            }
+        };
+    }
+
+    /// A JSON column's value, read as `T`.
+    macro_rules! json_columns {
+        ($row:ty, $table:literal, |$r:ident| $key:expr, { $($column:ident),* $(,)? }) => {
+            impl $row {
+                $(pub fn $column<T: DeserializeOwned>(&self) -> Result<T, StoreError> {
+                    let $r = self;
+                    read_json(
+                        Cell { table: $table, row: &$key, column: stringify!($column) },
+                        &self.$column,
+                    )
+                })*
+            }
+        };
+    }
+
+    typed_columns!(SpecimenRow, "specimens", |r| r.specimen_id, {
+        status: SpecimenStatus,
+        specimen_type: SpecimenType,
+        test_method: TestMethod,
+    });
+    json_columns!(SpecimenRow, "specimens", |r| r.specimen_id, { flags, warnings, ppe });
+    typed_columns!(PackageRow, "packages", |r| r.package_id, {
+        status: PackageStatus,
+        carrier: Carrier,
+    });
+    typed_columns!(PackageSpecimenRow, "package_specimens", |r| r.id.to_string(), {
+        status_before: SpecimenStatus,
+    });
+    typed_columns!(UserRow, "users", |r| r.id.to_string(), { role: Role });
+    typed_columns!(PatientRow, "patients", |r| r.id.to_string(), { sex: Sex });
+    typed_columns!(PatientVersionRow, "patient_versions", |r| r.id.to_string(), { sex: Sex });
+    typed_columns!(LocationRow, "locations", |r| r.code, { storage_class: StorageClass });
+    typed_columns!(StorageEventRow, "storage_events", |r| r.id.to_string(), {
+        storage_class: StorageClass,
+    });
+    json_columns!(StorageEventRow, "storage_events", |r| r.id.to_string(), {
+        warnings
+    });
+    typed_columns!(ResultRow, "results", |r| r.id.to_string(), {
+        result: TestResult,
+        method: TestMethod,
+        status: ResultStatus,
+    });
+    typed_columns!(ChecklistEventRow, "checklist_events", |r| r.id.to_string(), {
+        item: ChecklistItem,
+    });
+    typed_columns!(KitRow, "kits", |r| r.gtin, {
+        specimen_type: SpecimenType,
+        swab_material: SwabMaterial,
+    });
+
+    impl PackageRow {
+        /// The overrides given at dispatch (`None` before dispatch).
+        pub fn dispatch_overrides<T: DeserializeOwned>(&self) -> Result<Option<T>, StoreError> {
+            let cell = Cell {
+                table: "packages",
+                row: &self.package_id,
+                column: "dispatch_overrides",
+            };
+            self.dispatch_overrides
+                .as_deref()
+                .map(|text| read_json(cell, text))
+                .transpose()
+        }
+    }
+
+    impl ScanRow {
+        /// What became of the scan (`None` while it waits).
+        pub fn outcome<T: DeserializeOwned>(&self) -> Result<Option<T>, StoreError> {
+            let row = self.id.to_string();
+            let cell = Cell {
+                table: "scans",
+                row: &row,
+                column: "outcome",
+            };
+            self.outcome
+                .as_deref()
+                .map(|text| read_json(cell, text))
+                .transpose()
+        }
+    }
+}

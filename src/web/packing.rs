@@ -29,7 +29,7 @@ use super::text::{self, Lang};
 use super::{encode_query_value, rule_words, run_action, see_other, CsrfForm, SignedIn};
 use crate::actions::packages::{
     self, AddSpecimen, ChecklistLine, Dispatch, NewPackage, PackageChanged, PackageChanges,
-    PackageFilter, PackageView, Tick, DISPATCHED, OPEN, RECEIVED,
+    PackageFilter, PackageView, Tick,
 };
 use crate::actions::sessions::Session;
 use crate::actions::{ActionError, Actor, Ctx};
@@ -37,6 +37,7 @@ use crate::domain::codes::Notice;
 use crate::domain::labels::{self, SlipWords};
 use crate::domain::messages::RuleMsg;
 use crate::domain::packaging::{Carrier, ChecklistItem, Layer, Missing, Packer, Party};
+use crate::domain::PackageStatus;
 use crate::domain::RuleCode;
 use crate::http::AppError;
 use crate::print::label::format_kg;
@@ -48,6 +49,11 @@ use maud::{html as markup, Markup};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use std::collections::HashMap;
+
+/// A package's statuses as its view carries them.
+const OPEN: &str = PackageStatus::Open.code();
+const DISPATCHED: &str = PackageStatus::Dispatched.code();
+const RECEIVED: &str = PackageStatus::Received.code();
 
 /// How many dispatched and how many received packages the list shows.
 const RECENT: i64 = 10;

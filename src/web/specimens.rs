@@ -133,7 +133,10 @@ fn notice_list(lang: Lang, notices: &[Notice]) -> Markup {
 }
 
 fn status_words(lang: Lang, status: &str) -> String {
-    words::status_label(lang, status).map_or_else(|| status.to_string(), str::to_string)
+    crate::domain::SpecimenStatus::from_code(status).map_or_else(
+        || status.to_string(),
+        |s| words::status_label(lang, s).to_string(),
+    )
 }
 
 /// The specimen ids a lookup may mean, in the order tried: what was typed,
@@ -833,7 +836,7 @@ fn package_section(lang: Lang, w: &SpecimensText, v: &SpecimenView, may_pack: bo
                         }
                     }
                     dt { (w.package_status) }
-                    dd { (words::package_status_label(lang, &p.status).unwrap_or(&p.status)) }
+                    dd { (crate::domain::PackageStatus::from_code(&p.status).map_or(p.status.as_str(), |s| words::package_status_label(lang, s))) }
                     dt { (w.packed) }
                     dd { (time_tag(&p.packed_at)) " · " (p.packed_by) }
                     dt { (w.dispatched_at) }

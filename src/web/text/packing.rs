@@ -495,11 +495,11 @@ pub fn carrier_label(lang: Lang, carrier: Carrier) -> &'static str {
 /// A package status (`open`, `dispatched`, `received`) in words.
 pub fn status_label(lang: Lang, status: &str) -> &'static str {
     let t = packing(lang);
-    match status {
-        "open" => t.status_open,
-        "dispatched" => t.status_dispatched,
-        "received" => t.status_received,
-        _ => "?",
+    match crate::domain::PackageStatus::from_code(status) {
+        Some(crate::domain::PackageStatus::Open) => t.status_open,
+        Some(crate::domain::PackageStatus::Dispatched) => t.status_dispatched,
+        Some(crate::domain::PackageStatus::Received) => t.status_received,
+        None => "?",
     }
 }
 

@@ -11,7 +11,7 @@ use crate::domain::labels;
 use crate::domain::patient::Sex;
 use crate::domain::results::TestResult;
 use crate::domain::storage::StorageClass;
-use crate::domain::SpecimenCategory;
+use crate::domain::{PackageStatus, SpecimenCategory, SpecimenStatus};
 
 /// One language's words for the specimen pages, grouped by page.
 pub struct SpecimensText {
@@ -389,24 +389,18 @@ pub fn specimens(lang: Lang) -> &'static SpecimensText {
     }
 }
 
-/// A specimen's status (`actions::specimens::STATUSES`); `None` for one
-/// this page does not know, which is then shown as stored.
-pub fn status_label(lang: Lang, status: &str) -> Option<&'static str> {
-    Some(match (lang, status) {
-        (Lang::Ja, "registered") => "受付済み",
-        (Lang::Ja, "stored") => "保管中",
-        (Lang::Ja, "packed") => "梱包済み",
-        (Lang::Ja, "shipped") => "発送済み",
-        (Lang::Ja, "received") => "検査機関で受領",
-        (Lang::Ja, "missing") => "未着（検査機関に届いていない）",
-        (Lang::En, "registered") => "registered",
-        (Lang::En, "stored") => "stored",
-        (Lang::En, "packed") => "packed",
-        (Lang::En, "shipped") => "shipped",
-        (Lang::En, "received") => "received",
-        (Lang::En, "missing") => "missing",
-        _ => return None,
-    })
+/// A specimen's status in words.
+pub fn status_label(lang: Lang, status: SpecimenStatus) -> &'static str {
+    use SpecimenStatus::*;
+    match (lang, status) {
+        (Lang::Ja, Registered) => "受付済み",
+        (Lang::Ja, Stored) => "保管中",
+        (Lang::Ja, Packed) => "梱包済み",
+        (Lang::Ja, Shipped) => "発送済み",
+        (Lang::Ja, Received) => "検査機関で受領",
+        (Lang::Ja, Missing) => "未着（検査機関に届いていない）",
+        (Lang::En, s) => s.code(),
+    }
 }
 
 /// A step of the chain of custody (`CustodyStep::step`).
@@ -433,16 +427,13 @@ pub fn custody_step_label(lang: Lang, step: &str) -> Option<&'static str> {
 }
 
 /// A package's status (`PackageRef::status`).
-pub fn package_status_label(lang: Lang, status: &str) -> Option<&'static str> {
-    Some(match (lang, status) {
-        (Lang::Ja, "open") => "梱包中",
-        (Lang::Ja, "dispatched") => "発送済み",
-        (Lang::Ja, "received") => "検査機関で受領済み",
-        (Lang::En, "open") => "open",
-        (Lang::En, "dispatched") => "dispatched",
-        (Lang::En, "received") => "received",
-        _ => return None,
-    })
+pub fn package_status_label(lang: Lang, status: PackageStatus) -> &'static str {
+    match (lang, status) {
+        (Lang::Ja, PackageStatus::Open) => "梱包中",
+        (Lang::Ja, PackageStatus::Dispatched) => "発送済み",
+        (Lang::Ja, PackageStatus::Received) => "検査機関で受領済み",
+        (Lang::En, s) => s.code(),
+    }
 }
 
 /// What the testing lab said of this tube (`PackageRef::receipt`).
@@ -497,8 +488,8 @@ mod tests {
     #[test]
     fn every_status_and_custody_step_the_views_send_has_words_in_both_languages() {
         for lang in [Lang::Ja, Lang::En] {
-            for s in crate::actions::specimens::STATUSES {
-                assert!(status_label(lang, s).is_some(), "{lang:?} {s}");
+            for s in SpecimenStatus::ALL {
+                assert!(!status_label(lang, s).is_empty(), "{lang:?} {s}");
             }
             for step in [
                 "collected",
