@@ -443,12 +443,6 @@ async fn received_package(app: &TestApp, tubes: &[&str]) -> String {
     id
 }
 
-async fn package(app: &TestApp, id: &str) -> Value {
-    let (status, body) = app.get(&format!("/api/v1/packages/{id}"), &app.admin).await;
-    assert_eq!(status, 200, "GET package {id}: {body}");
-    body
-}
-
 fn protected_routes() -> impl Iterator<Item = (&'static str, &'static str)> {
     ROUTES.iter().copied().filter(|r| *r != PUBLIC)
 }

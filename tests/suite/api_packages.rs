@@ -187,20 +187,6 @@ async fn complete_package(app: &TestApp, token: &str, tubes: &[&str]) -> String 
     package_id
 }
 
-/// GET /packages/{id} as admin, insisting on 200.
-async fn package(app: &TestApp, package_id: &str) -> Value {
-    let (status, body) = app.get(&pkg_path(package_id, ""), &app.admin).await;
-    assert_eq!(status, 200, "GET package {package_id}: {body}");
-    body
-}
-
-async fn dispatch_ok(app: &TestApp, token: &str, package_id: &str, body: &Value) -> Value {
-    let (status, res) = dispatch(app, token, package_id, body).await;
-    assert_eq!(status, 200, "dispatch {package_id}: {res}");
-    assert_eq!(res["status"], "dispatched", "{res}");
-    res
-}
-
 async fn receive(app: &TestApp, token: &str, package_id: &str, body: &Value) -> (u16, Value) {
     app.post(&pkg_path(package_id, "/receive"), token, body)
         .await

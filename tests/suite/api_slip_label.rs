@@ -72,14 +72,6 @@ async fn tick_required(app: &TestApp, token: &str, package_id: &str) -> Value {
     last
 }
 
-/// Dispatches `package_id` and insists on 200 and the dispatched status.
-async fn dispatch_ok(app: &TestApp, token: &str, package_id: &str, body: &Value) -> Value {
-    let (status, res) = dispatch(app, token, package_id, body).await;
-    assert_eq!(status, 200, "dispatch {package_id}: {res}");
-    assert_eq!(res["status"], "dispatched", "{res}");
-    res
-}
-
 async fn slip_json(app: &TestApp, token: &str, package_id: &str) -> Value {
     let (status, slip) = app
         .get(&format!("/api/v1/packages/{package_id}/slip"), token)

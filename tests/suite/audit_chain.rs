@@ -12,16 +12,6 @@ use kentai::domain::roles::Role;
 use kentai::store::DbConnection;
 use serde_json::json;
 
-/// Runs raw SQL as someone going around kentai would.
-fn tamper(app: &TestApp, sql: &str) -> Result<usize, diesel::result::Error> {
-    app.tampered
-        .store(true, std::sync::atomic::Ordering::SeqCst);
-    app.ctx
-        .store
-        .read(|c| Ok::<_, kentai::store::StoreError>(diesel::sql_query(sql).execute(c)))
-        .expect("connection")
-}
-
 /// Lets the next statements change sealed rows (the triggers refuse).
 fn disable_guards(app: &TestApp) {
     let is_pg = app

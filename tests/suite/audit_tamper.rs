@@ -12,17 +12,6 @@ use kentai::domain::roles::Role;
 use kentai::store::DbConnection;
 use serde_json::json;
 
-/// Runs raw SQL as someone going around kentai would.
-fn tamper(app: &TestApp, sql: &str) {
-    app.tampered
-        .store(true, std::sync::atomic::Ordering::SeqCst);
-    app.ctx
-        .store
-        .read(|c| Ok::<_, kentai::store::StoreError>(diesel::sql_query(sql).execute(c)))
-        .expect("connection")
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
-}
-
 fn is_pg(app: &TestApp) -> bool {
     app.ctx
         .store
@@ -81,6 +70,11 @@ async fn busy_day(app: &TestApp) -> String {
     lab
 }
 
+/// Runs raw SQL around kentai ([`tamper`]) and insists that it runs.
+fn tamper_ok(app: &TestApp, sql: &str) {
+    tamper(app, sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
 #[tokio::test]
 async fn a_day_of_work_through_kentai_leaves_records_that_match_the_chain() {
     let app = spawn_app().await;
@@ -97,7 +91,7 @@ async fn a_result_turned_from_positive_to_negative_in_the_database_is_named_with
     let app = spawn_app().await;
     busy_day(&app).await;
     let id = result_id(&app, "TD-2");
-    tamper(
+    tamper_ok(
         &app,
         &format!("UPDATE results SET result = 'negative' WHERE id = {id}"),
     );
@@ -118,7 +112,7 @@ async fn a_user_promoted_to_admin_in_the_database_is_named_with_its_field() {
     let app = spawn_app().await;
     busy_day(&app).await;
     let (id, _) = app.api_user("clerk", "reception").await;
-    tamper(
+    tamper_ok(
         &app,
         &format!("UPDATE users SET role = 'admin' WHERE id = {id}"),
     );
@@ -148,7 +142,7 @@ async fn a_user_promoted_to_admin_in_the_database_is_named_with_its_field() {
 async fn a_specimen_deleted_in_the_database_is_named_as_deleted() {
     let app = spawn_app().await;
     busy_day(&app).await;
-    tamper(&app, "DELETE FROM specimens WHERE specimen_id = 'TD-3'");
+    tamper_ok(&app, "DELETE FROM specimens WHERE specimen_id = 'TD-3'");
     let check = check(&app);
     assert!(
         check.findings.contains(&Finding::Deleted {
@@ -163,7 +157,7 @@ async fn a_specimen_deleted_in_the_database_is_named_as_deleted() {
 async fn a_user_inserted_in_the_database_is_named_as_inserted() {
     let app = spawn_app().await;
     busy_day(&app).await;
-    tamper(
+    tamper_ok(
         &app,
         "INSERT INTO users (name, role, token_hash, created_at, disabled, facility_code) \
          VALUES ('mallory', 'admin', 'x', '2026-01-01 00:00:00', false, '1310000001')",
@@ -183,7 +177,7 @@ async fn a_user_inserted_in_the_database_is_named_as_inserted() {
 async fn an_audit_row_inserted_without_a_hash_is_an_error_and_a_restart_does_not_seal_it() {
     let app = spawn_app().await;
     busy_day(&app).await;
-    tamper(
+    tamper_ok(
         &app,
         "INSERT INTO audit_log (at, user_ref, user_name, role, action, entity, entity_id, before, after) \
          VALUES ('2026-01-01 00:00:00', NULL, 'mallory', 'admin', 'create', 'user', '9', NULL, '{}')",
@@ -240,19 +234,19 @@ async fn a_chain_cut_back_with_its_head_moved_along_is_caught_by_the_head_writte
             .expect("previous row")
     };
     if is_pg(&app) {
-        tamper(
+        tamper_ok(
             &app,
             "ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only",
         );
     } else {
-        tamper(&app, "DROP TRIGGER audit_log_no_delete");
+        tamper_ok(&app, "DROP TRIGGER audit_log_no_delete");
     }
-    tamper(
+    tamper_ok(
         &app,
         &format!("DELETE FROM row_changes WHERE audit_id = {last}"),
     );
-    tamper(&app, &format!("DELETE FROM audit_log WHERE id = {last}"));
-    tamper(
+    tamper_ok(&app, &format!("DELETE FROM audit_log WHERE id = {last}"));
+    tamper_ok(
         &app,
         &format!(
             "UPDATE audit_head SET last_id = {prev_id}, last_hash = '{prev_hash}', row_count = {}",
@@ -260,12 +254,12 @@ async fn a_chain_cut_back_with_its_head_moved_along_is_caught_by_the_head_writte
         ),
     );
     if is_pg(&app) {
-        tamper(
+        tamper_ok(
             &app,
             "ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only",
         );
     } else {
-        tamper(
+        tamper_ok(
             &app,
             "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log \
              BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
@@ -288,10 +282,10 @@ async fn a_guard_trigger_dropped_is_named() {
     let app = spawn_app().await;
     busy_day(&app).await;
     let name = if is_pg(&app) {
-        tamper(&app, "DROP TRIGGER audit_log_append_only ON audit_log");
+        tamper_ok(&app, "DROP TRIGGER audit_log_append_only ON audit_log");
         "audit_log_append_only"
     } else {
-        tamper(&app, "DROP TRIGGER audit_log_no_update");
+        tamper_ok(&app, "DROP TRIGGER audit_log_no_update");
         "audit_log_no_update"
     };
     assert!(

@@ -1108,3 +1108,31 @@ pub fn gs1_shared_dir(file: &str, what: &str) -> Option<PathBuf> {
     );
     None
 }
+
+/// Dispatches `package_id` and insists on 200 and the dispatched status.
+pub async fn dispatch_ok(app: &TestApp, token: &str, package_id: &str, body: &Value) -> Value {
+    let (status, res) = dispatch(app, token, package_id, body).await;
+    assert_eq!(status, 200, "dispatch {package_id}: {res}");
+    assert_eq!(res["status"], "dispatched", "{res}");
+    res
+}
+
+/// `GET /api/v1/packages/{id}` as the admin, insisting on 200.
+pub async fn package(app: &TestApp, package_id: &str) -> Value {
+    let (status, body) = app
+        .get(&format!("/api/v1/packages/{package_id}"), &app.admin)
+        .await;
+    assert_eq!(status, 200, "GET package {package_id}: {body}");
+    body
+}
+
+/// Runs raw SQL as someone going around kentai would, and marks the app
+/// tampered (its audit is then expected not to hold).
+pub fn tamper(app: &TestApp, sql: &str) -> Result<usize, diesel::result::Error> {
+    app.tampered
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    app.ctx
+        .store
+        .read(|c| Ok::<_, kentai::store::StoreError>(diesel::sql_query(sql).execute(c)))
+        .expect("connection")
+}
