@@ -321,7 +321,7 @@ impl Plan {
         }
     }
 
-    /// A valid registration, as `registration()` in tests/common.
+    /// A valid registration, as `registration()` in tests/suite/common.
     fn registration(&self, id: &str) -> Value {
         json!({
             "specimen_id": id,

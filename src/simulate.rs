@@ -69,6 +69,13 @@ impl Pty {
     /// pointed at before, atomically, as udev swaps a device node).
     pub fn create(link: &Path) -> Result<Pty, SimulateError> {
         let (master, slave) = TTYPort::pair().map_err(|e| SimulateError::Pty(e.to_string()))?;
+        // `pair` opens both ends inheritable; their close-on-exec copies
+        // keep a process started meanwhile (the test suite starts many)
+        // from holding the pty open once it is dropped, which would hide
+        // the unplug from the server.
+        let pty_error = |e: serialport::Error| SimulateError::Pty(e.to_string());
+        let master = master.try_clone_native().map_err(pty_error)?;
+        let slave = slave.try_clone_native().map_err(pty_error)?;
         let slave_path = slave
             .name()
             .map(PathBuf::from)

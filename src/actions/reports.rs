@@ -355,7 +355,7 @@ pub type Counts = Vec<(String, u64)>;
 /// [`Counts`] in the OpenAPI document: an array of `[label, count]` pairs.
 ///
 /// A pair is written as a two-item array of strings and integers rather
-/// than with `prefixItems`, which schemathesis 4 (tests/schemathesis.rs)
+/// than with `prefixItems`, which schemathesis 4 (tests/suite/schemathesis.rs)
 /// cannot read in a response schema.
 fn counts_schema() -> utoipa::openapi::Array {
     use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};

@@ -2,7 +2,7 @@
 //! Digital Link role, required and exclusive pairs.
 //!
 //! Written from the published facts (GS1 General Specifications and the
-//! GS1 Barcode Syntax Dictionary); `tests/gs1_dictionary.rs` checks every
+//! GS1 Barcode Syntax Dictionary); `tests/suite/gs1_dictionary.rs` checks every
 //! entry against the dictionary release in `../shared/gs1/`.
 //!
 //! The table holds one entry per AI (the dictionary's ranges such as

@@ -6,7 +6,7 @@
 //! offending part, so messages can point at the characters. They follow
 //! the GS1 Barcode Syntax Dictionary's linter definitions and agree with
 //! the reference engine (gs1encoders) on its linter test vectors
-//! (`tests/gs1_linters.rs`), error codes and positions included.
+//! (`tests/suite/gs1_linters.rs`), error codes and positions included.
 //!
 //! Offsets and lengths are in bytes of the value (always on character
 //! boundaries); for the ASCII that GS1 data is made of they are character

@@ -21,7 +21,7 @@
 //   KENTAI_BASE_URL=… KENTAI_LAB_TOKEN=… KENTAI_HEALTH_TOKEN=… \
 //   KENTAI_ADMIN_TOKEN=… node tests/e2e/desks.mjs
 //
-// tests/browser.rs prepares the data, starts the server and runs this.
+// tests/suite/browser.rs prepares the data, starts the server and runs this.
 
 import { readFileSync } from "node:fs";
 import path from "node:path";

@@ -17,7 +17,7 @@ mkdirSync(shots, { recursive: true });
 
 // A watchdog: a hung browser must not hang the test suite. A longer
 // script (a whole morning at a desk) asks for more with
-// KENTAI_E2E_TIMEOUT_S; tests/browser.rs waits a little longer still.
+// KENTAI_E2E_TIMEOUT_S; tests/suite/browser.rs waits a little longer still.
 const watchdog = Number(process.env.KENTAI_E2E_TIMEOUT_S) || 170;
 setTimeout(() => {
   console.error(`e2e: timed out after ${watchdog} s`);

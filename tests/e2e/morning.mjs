@@ -20,7 +20,7 @@
 // violation) and photographed into $KENTAI_SCREENSHOTS. What the morning
 // should have left in the database (the registrations, the tubes that must
 // be absent, every scan in the order it was made, the correction) is
-// written as JSON to $KENTAI_MORNING_OUT for tests/browser.rs to check
+// written as JSON to $KENTAI_MORNING_OUT for tests/suite/browser.rs to check
 // against the store.
 //
 //   KENTAI_BASE_URL=http://127.0.0.1:PORT KENTAI_TOKEN=kt_… KENTAI_LAB_TOKEN=kt_… \
@@ -28,7 +28,7 @@
 //   KENTAI_SCANNER_NAME=reception-1-serial KENTAI_RETURNING='[…]' \
 //   KENTAI_MORNING_OUT=/tmp/…/morning.json node tests/e2e/morning.mjs
 //
-// tests/browser.rs starts a server (with that scanner, the kit catalogue,
+// tests/suite/browser.rs starts a server (with that scanner, the kit catalogue,
 // the returning patients and a short idle time) and runs this. Exit 0:
 // every check passed; exit 1: a check failed (said on stderr); exit 2: bad
 // usage.
@@ -131,7 +131,7 @@ function identity(n) {
   };
 }
 
-// --- What the morning should leave behind, for tests/browser.rs.
+// --- What the morning should leave behind, for tests/suite/browser.rs.
 const expected = {
   visits: 0,
   registrations: [],

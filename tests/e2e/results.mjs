@@ -14,7 +14,7 @@
 //   KENTAI_HEALTH_TOKEN=… KENTAI_PLATE=… KENTAI_DAY=YYYY-MM-DD \
 //   node tests/e2e/results.mjs
 //
-// tests/browser.rs prepares the data, starts the server and runs this.
+// tests/suite/browser.rs prepares the data, starts the server and runs this.
 
 import { check, deskPage, run, signIn, visit } from "./lib.mjs";
 

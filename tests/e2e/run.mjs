@@ -16,7 +16,7 @@
 //
 //   KENTAI_BASE_URL=http://127.0.0.1:PORT KENTAI_TOKEN=kt_… KENTAI_LAB_TOKEN=kt_… node tests/e2e/run.mjs
 //
-// tests/browser.rs starts a server and runs this. Exit 0: every check
+// tests/suite/browser.rs starts a server and runs this. Exit 0: every check
 // passed; exit 1: a check failed (said on stderr); exit 2: bad usage.
 
 import { check, deskPage, pageData, pathOf, run, shoot, signIn, visit } from "./lib.mjs";

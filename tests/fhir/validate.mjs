@@ -9,7 +9,7 @@
 //   node tests/fhir/validate.mjs FILE.json
 //
 // Exit 0: valid. Exit 1: invalid (the errors are printed). Exit 2: the file
-// or the schema could not be read. tests/fhir_schema.rs runs it on the
+// or the schema could not be read. tests/suite/fhir_schema.rs runs it on the
 // bundle kentai writes, and on a broken one to prove it can fail.
 
 import { readFileSync } from "node:fs";

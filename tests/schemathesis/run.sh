@@ -4,7 +4,7 @@
 # requests, and every answer must be no 5xx, a documented status code and
 # content type, and a body that matches its documented schema.
 #
-# Builds and starts nothing: tests/schemathesis.rs starts the server and
+# Builds and starts nothing: tests/suite/schemathesis.rs starts the server and
 # calls this with
 #   KENTAI_BASE_URL       the server, e.g. http://127.0.0.1:8080
 #   KENTAI_TOKEN          an admin's bearer token
