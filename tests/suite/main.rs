@@ -42,6 +42,7 @@ mod gs1_linters;
 mod gs1_scans;
 mod https;
 mod input_hygiene;
+mod known_codes;
 mod limits;
 mod logs_no_pii;
 mod migrations;

@@ -4,9 +4,7 @@
 //! reads back as an error naming its table, row and value, never as a
 //! default. Runs on both backends.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use kentai::actions::users::authenticate;
 use kentai::actions::ActionError;
 use kentai::domain::roles::Role;
