@@ -14,6 +14,8 @@
 //! change the size; `FHIR_BENCH_DUMP=<file>` also writes the Bundle there,
 //! to compare the output of two versions byte for byte.
 
+// A failed assumption here is a failed test or run, not a user's error.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate};
 use kentai::domain::messages::RuleMsg;
 use kentai::domain::registration::Flag;

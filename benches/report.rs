@@ -12,6 +12,8 @@
 //! `KENTAI_BENCH_DATABASE_URL=postgres://…/postgres` PostgreSQL.
 //! `KENTAI_BENCH_SPECIMENS` (default 100000) changes the size.
 
+// A failed assumption here is a failed test or run, not a user's error.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod support;
 
 use chrono::{Duration, NaiveDate, TimeZone};

@@ -39,6 +39,8 @@
 //! cargo run --release --example load -- --spawn postgres --kind mixed --json
 //! ```
 
+// A failed assumption here is a failed test or run, not a user's error.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 use anyhow::{bail, Context as _};
 use clap::{Parser, ValueEnum};
 use serde_json::{json, Value};

@@ -8,6 +8,8 @@
 //! subscriber), and the tests that load the machine or bound a duration
 //! hold [`common::alone`].
 
+// A failed assumption here is a failed test or run, not a user's error.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod common;
 
 mod api_auth;

@@ -3,6 +3,8 @@
 //! serial ports and the supervisor on pseudo-terminals, replayed
 //! transports.
 
+// A failed assumption here is a failed test or run, not a user's error.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod supervisor_support;
 
 mod fake_replay;
