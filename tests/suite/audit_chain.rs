@@ -1,4 +1,4 @@
-//! The tamper-evident audit log (issue 8): every write appends a row to a
+//! The tamper-evident audit log: every write appends a row to a
 //! hash chain; `kentai audit verify` walks it; an edited row, a removed
 //! row and rows cut from the end are each caught and named; the database
 //! itself refuses to change or delete a sealed row; concurrent writers on

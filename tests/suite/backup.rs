@@ -1,4 +1,4 @@
-//! `kentai backup` and `kentai restore` (issue 8): a backup taken while the
+//! `kentai backup` and `kentai restore`: a backup taken while the
 //! server is registering specimens is one consistent snapshot (every
 //! specimen acknowledged before it began, then an unbroken prefix of those
 //! registered meanwhile) that passes its integrity check; a restored copy

@@ -1,4 +1,4 @@
-//! The web pages in a real browser (issue 6): starts kentai and runs the
+//! The web pages in a real browser: starts kentai and runs the
 //! scripts in `tests/e2e/`, which drive Debian's headless Chromium through
 //! `playwright-core`: `run.mjs` as a reception clerk (sign in; type a kit's
 //! GS1 DataMatrix into the station page's keyboard-wedge field key by key

@@ -1,4 +1,4 @@
-//! HTTPS (issue 8): given a certificate and its key in `[security]`,
+//! HTTPS: given a certificate and its key in `[security]`,
 //! kentai serves TLS (rustls) on its port and nothing in plain HTTP; its
 //! cookies are then marked `Secure`. Without them it serves plain HTTP on
 //! loopback, and half a TLS setting stops it at start with the reason.

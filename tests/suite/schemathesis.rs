@@ -1,7 +1,7 @@
-//! The served OpenAPI document against the server that serves it (issue 8,
-//! item 4): starts kentai with things for its GETs to find (stations, a
-//! location, a registered specimen, an open package, a catalogued kit) and
-//! runs `tests/schemathesis/run.sh`, which has schemathesis send generated
+//! The served OpenAPI document against the server that serves it: starts
+//! kentai with things for its GETs to find (stations, a location, a
+//! registered specimen, an open package, a catalogued kit) and runs
+//! `tests/schemathesis/run.sh`, which has schemathesis send generated
 //! requests to every operation of `/api/openapi.json` and fails on any
 //! 5xx, undocumented status code or content type, or body that does not
 //! match its documented schema.

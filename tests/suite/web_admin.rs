@@ -1,4 +1,4 @@
-//! The admin pages without a browser (issue 6): the overview, users and
+//! The admin pages without a browser: the overview, users and
 //! their tokens, stations and the scanners' live state, locations, the kit
 //! catalog and the policy in force. Every form needs the session's CSRF
 //! token; every other role gets 403 with no data on every admin route; a

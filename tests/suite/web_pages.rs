@@ -1,4 +1,4 @@
-//! The web pages without a browser (issue 6): signing in with a token
+//! The web pages without a browser: signing in with a token
 //! makes a server-side session in an `HttpOnly; SameSite=Strict` cookie;
 //! every form and every cookie-authenticated API write needs the session's
 //! CSRF token; pages without a session lead to the sign-in page; signing

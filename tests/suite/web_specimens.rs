@@ -1,4 +1,4 @@
-//! The specimen pages (issue 6) without a browser: one specimen's history
+//! The specimen pages without a browser: one specimen's history
 //! shows its chain of custody, every storage event with its temperature,
 //! the freeze–thaw count, the flags, every result version with the
 //! correction marked, the package and the 48-hour deadline; the day's list

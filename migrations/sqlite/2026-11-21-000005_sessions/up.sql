@@ -1,4 +1,4 @@
--- Browser sessions for the web pages (issue 6). A person signs in once with
+-- Browser sessions for the web pages. A person signs in once with
 -- their API token; the browser then holds only a random session id in an
 -- HttpOnly cookie. The id is stored as its SHA-256 (like API tokens), so a
 -- copy of the database cannot be replayed as a live session. `csrf_token`

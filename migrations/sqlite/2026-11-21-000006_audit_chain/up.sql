@@ -1,4 +1,4 @@
--- A tamper-evident audit log (issue 8). Each row carries the hash of the
+-- A tamper-evident audit log. Each row carries the hash of the
 -- row before it and its own: SHA-256 over the previous hash and the row's
 -- fields (src/actions/audit.rs), so editing, deleting or reordering a row
 -- breaks the chain from there on. `audit_head` holds the newest row's id
