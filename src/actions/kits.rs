@@ -13,10 +13,11 @@
 use super::locations::Created;
 use super::views::{load_views, user_names, SpecimenView};
 use super::{audit, naive, ActionError, Actor, Ctx};
+use crate::barcode::linters::yymmdd_to_date;
 use crate::barcode::{BarcodeError, ParsedScan};
 use crate::domain::codes::Notice;
 use crate::domain::kits::{
-    normalise_gtin, GtinError, KitEntry, KitEntryError, KitLabel, SwabMaterial,
+    normalise_gtin, GtinError, KitEntry, KitEntryError, KitLabel, KitLabelError, SwabMaterial,
 };
 use crate::domain::messages::{InputMsg, RecordMsg};
 use crate::domain::roles::Action;
@@ -281,15 +282,21 @@ fn label_of(
             },
         )));
     };
-    KitLabel::from_elements(
-        gtin,
-        scan.get("17"),
-        scan.get("10"),
-        scan.get("21"),
-        collection_date,
-    )
-    .map(Some)
-    .map_err(|e| ActionError::Invalid(Notice::new(RuleCode::InvalidBarcode, e.message())))
+    let refuse =
+        |e: KitLabelError| ActionError::Invalid(Notice::new(RuleCode::InvalidBarcode, e.message()));
+    // GS1's rule reads the two-digit year of (17) within 49 years behind
+    // and 50 ahead of the collection date; a day of `00` is the month's
+    // last.
+    let expiry = match scan.get("17") {
+        Some(raw) => Some(
+            yymmdd_to_date(raw, collection_date)
+                .ok_or_else(|| refuse(KitLabelError::Expiry(raw.into())))?,
+        ),
+        None => None,
+    };
+    KitLabel::from_elements(gtin, expiry, scan.get("10"), scan.get("21"))
+        .map(Some)
+        .map_err(refuse)
 }
 
 fn invalid_barcode(e: &BarcodeError) -> ActionError {
@@ -397,6 +404,14 @@ mod tests {
         assert_eq!(label.expiry, NaiveDate::from_ymd_opt(2027, 3, 31));
         assert_eq!(label.lot.as_deref(), Some("LOT7"));
         assert_eq!(label.serial.as_deref(), Some("0001"));
+        // A day of 00 is the month's last.
+        let to_the_month = label_of(
+            &scan(true, &[("01", "09506000134352"), ("17", "270100")], ""),
+            day,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(to_the_month.expiry, NaiveDate::from_ymd_opt(2027, 1, 31));
         let cases = [
             vec![("8018", "049123450000000012")],
             vec![("01", "09506000134353")],

@@ -77,22 +77,24 @@ impl Symbology {
     pub const QR: Symbology = Symbology { id: *b"]Q1" };
     pub const CODE128: Symbology = Symbology { id: *b"]C0" };
 
-    /// The identifier `code` (`"]d2"`), if it is one: `]`, a letter, a
-    /// letter or digit.
+    /// The identifier a scan's bytes start with, if any: `]`, a letter, a
+    /// letter or digit. The drivers' framer reads it the same way, from the
+    /// same function, so a scan's identifier is the same whichever way it
+    /// came in.
+    pub fn sniff(bytes: &[u8]) -> Option<Symbology> {
+        kentai_drivers::framing::sniff_aim(bytes).map(|id| Symbology { id })
+    }
+
+    /// The identifier `code` (`"]d2"`), if it is exactly one.
     pub fn from_code(code: &str) -> Option<Symbology> {
-        match code.as_bytes() {
-            [b']', c, m] if c.is_ascii_alphabetic() && m.is_ascii_alphanumeric() => {
-                Some(Symbology { id: [b']', *c, *m] })
-            }
-            _ => None,
-        }
+        Symbology::sniff(code.as_bytes()).filter(|_| code.len() == 3)
     }
 
     /// Splits a scan into its identifier and the data after it, when it
     /// starts with one.
     pub fn split(scan: &str) -> Option<(Symbology, &str)> {
-        let sym = Symbology::from_code(scan.get(..3)?)?;
-        Some((sym, &scan[3..]))
+        let sym = Symbology::sniff(scan.as_bytes())?;
+        Some((sym, scan.get(3..)?))
     }
 
     /// `"]d2"`.

@@ -1268,6 +1268,41 @@ const PACKAGE_TYPES: &[&str] = &[
 mod tests {
     use super::*;
 
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn gs1_yymmdd_dates_take_the_century_gs1_gives_them_and_day_00_is_month_end() {
+        let today = date(2026, 11, 21);
+        let cases = [
+            ("261231", Some(date(2026, 12, 31))),
+            ("270228", Some(date(2027, 2, 28))),
+            ("280200", Some(date(2028, 2, 29))),
+            ("270200", Some(date(2027, 2, 28))),
+            ("261200", Some(date(2026, 12, 31))),
+            ("250400", Some(date(2025, 4, 30))),
+            // 50 ahead stays in this century; 51 ahead is the last one.
+            ("760101", Some(date(2076, 1, 1))),
+            ("770101", Some(date(1977, 1, 1))),
+            ("991231", Some(date(1999, 12, 31))),
+            ("000101", Some(date(2000, 1, 1))),
+            ("261301", None),
+            ("260230", None),
+            ("261300", None),
+            ("2612", None),
+            ("26123x", None),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(yymmdd_to_date(raw, today), want, "{raw}");
+        }
+        // Near a century's end, a small year is the next century's.
+        assert_eq!(
+            yymmdd_to_date("050101", date(2096, 6, 1)),
+            Some(date(2105, 1, 1))
+        );
+    }
+
     fn code(linter: Linter, value: &str) -> Option<(&'static str, usize, usize)> {
         lint(linter, value).err().map(|e| (e.code, e.offset, e.len))
     }

@@ -10,7 +10,6 @@
 use super::codes::{Decision, Notice, RuleCode};
 use super::messages::{InputMsg, Msg, RuleMsg};
 use super::specimen_type::SpecimenType;
-use crate::barcode::linters::yymmdd_to_date;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -227,24 +226,15 @@ impl KitLabelError {
 }
 
 impl KitLabel {
-    /// The label from its element values. `reference` is the day the
-    /// two-digit year of (17) is read against (the collection date): GS1's
-    /// rule puts it within 49 years behind and 50 years ahead of that day,
-    /// and a day of `00` is the month's last.
+    /// The label from its element values, (17) already read as a date
+    /// (the barcode layer reads GS1 dates).
     pub fn from_elements(
         gtin: &str,
-        expiry: Option<&str>,
+        expiry: Option<NaiveDate>,
         lot: Option<&str>,
         serial: Option<&str>,
-        reference: NaiveDate,
     ) -> Result<KitLabel, KitLabelError> {
         let gtin = normalise_gtin(gtin).map_err(KitLabelError::Gtin)?;
-        let expiry = match expiry {
-            Some(raw) => Some(
-                yymmdd_to_date(raw, reference).ok_or_else(|| KitLabelError::Expiry(raw.into()))?,
-            ),
-            None => None,
-        };
         Ok(KitLabel {
             gtin,
             expiry,
@@ -379,37 +369,6 @@ mod tests {
 
     /// The parser's date helper, as kit expiry needs it.
     #[test]
-    fn gs1_yymmdd_dates_take_the_century_gs1_gives_them_and_day_00_is_month_end() {
-        let today = date(2026, 11, 21);
-        let cases = [
-            ("261231", Some(date(2026, 12, 31))),
-            ("270228", Some(date(2027, 2, 28))),
-            ("280200", Some(date(2028, 2, 29))),
-            ("270200", Some(date(2027, 2, 28))),
-            ("261200", Some(date(2026, 12, 31))),
-            ("250400", Some(date(2025, 4, 30))),
-            // 50 ahead stays in this century; 51 ahead is the last one.
-            ("760101", Some(date(2076, 1, 1))),
-            ("770101", Some(date(1977, 1, 1))),
-            ("991231", Some(date(1999, 12, 31))),
-            ("000101", Some(date(2000, 1, 1))),
-            ("261301", None),
-            ("260230", None),
-            ("261300", None),
-            ("2612", None),
-            ("26123x", None),
-        ];
-        for (raw, want) in cases {
-            assert_eq!(yymmdd_to_date(raw, today), want, "{raw}");
-        }
-        // Near a century's end, a small year is the next century's.
-        assert_eq!(
-            yymmdd_to_date("050101", date(2096, 6, 1)),
-            Some(date(2105, 1, 1))
-        );
-    }
-
-    #[test]
     fn swab_materials_that_reduce_yield_are_cotton_and_wooden() {
         for m in SwabMaterial::ALL {
             assert_eq!(
@@ -514,14 +473,12 @@ mod tests {
     }
 
     #[test]
-    fn a_kit_label_reads_its_elements_and_refuses_a_bad_gtin_or_date() {
-        let today = date(2026, 11, 21);
+    fn a_kit_label_reads_its_elements_and_refuses_a_bad_gtin() {
         let label = KitLabel::from_elements(
             "09506000134352",
-            Some("270100"),
+            Some(date(2027, 1, 31)),
             Some("ABC"),
             Some("S1"),
-            today,
         )
         .unwrap();
         assert_eq!(
@@ -534,12 +491,8 @@ mod tests {
             }
         );
         assert!(matches!(
-            KitLabel::from_elements("09506000134353", None, None, None, today),
+            KitLabel::from_elements("09506000134353", None, None, None),
             Err(KitLabelError::Gtin(_))
-        ));
-        assert!(matches!(
-            KitLabel::from_elements("09506000134352", Some("271301"), None, None, today),
-            Err(KitLabelError::Expiry(_))
         ));
     }
 

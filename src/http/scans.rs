@@ -66,14 +66,7 @@ const SCAN_SEPARATORS: [char; 4] = ['\u{1d}', '\u{1e}', '\u{1c}', '\u{04}'];
 
 /// The AIM symbology identifier at the front of a scan, if any.
 pub fn aim_of(data: &[u8]) -> Option<String> {
-    match data {
-        [b']', letter, modifier, ..]
-            if letter.is_ascii_alphabetic() && modifier.is_ascii_alphanumeric() =>
-        {
-            Some(String::from_utf8_lossy(&data[..3]).into_owned())
-        }
-        _ => None,
-    }
+    crate::barcode::aim::Symbology::sniff(data).map(|s| s.code().to_string())
 }
 
 fn check(req: &ScanRequest) -> Result<(), AppError> {
