@@ -15,12 +15,13 @@ use crate::domain::registration::Flag;
 use crate::domain::results::{TestMethod, TestResult};
 use crate::domain::roles::Action;
 use crate::domain::{RuleCode, SpecimenType};
+use crate::report::summary::{Counts, DaySummary};
 use crate::report::ReportRow;
 use crate::store::{DbConnection, StoreError};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Date, Integer, Nullable, Text, Timestamp};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 /// Which day, and whose specimens.
 #[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]
@@ -346,64 +347,6 @@ pub fn write_day<W: std::io::Write>(
     let rows = day_rows(ctx, actor, scope, |row| Ok(writer.row(&row)?))?;
     let (out, replacements) = writer.finish()?;
     Ok((out, Written { rows, replacements }))
-}
-
-/// Counts of one kind: label → number, in a fixed order. On the wire an
-/// array of `[label, count]` pairs (JSON objects have no order).
-pub type Counts = Vec<(String, u64)>;
-
-/// [`Counts`] in the OpenAPI document: an array of `[label, count]` pairs.
-///
-/// A pair is written as a two-item array of strings and integers rather
-/// than with `prefixItems`, which schemathesis 4 (tests/suite/schemathesis.rs)
-/// cannot read in a response schema.
-fn counts_schema() -> utoipa::openapi::Array {
-    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
-    let label_or_count = ObjectBuilder::new()
-        .schema_type(SchemaType::from_iter([Type::String, Type::Integer]))
-        .build();
-    let pair = ArrayBuilder::new()
-        .items(label_or_count)
-        .min_items(Some(2))
-        .max_items(Some(2))
-        .description(Some("`[label, count]`"));
-    ArrayBuilder::new()
-        .items(pair)
-        .description(Some("`[label, count]` pairs, in a fixed order"))
-        .build()
-}
-
-/// The day in numbers: counts and turnaround.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
-pub struct DaySummary {
-    pub date: NaiveDate,
-    pub facility: Option<String>,
-    pub rows: u64,
-    pub collected: u64,
-    pub resulted: u64,
-    #[schema(schema_with = counts_schema)]
-    pub by_specimen_type: Counts,
-    #[schema(schema_with = counts_schema)]
-    pub by_method: Counts,
-    /// `pending` for specimens without a result yet.
-    #[schema(schema_with = counts_schema)]
-    pub by_result: Counts,
-    /// Age at collection in bands: 0-9, 10-19, …, 90+, unknown.
-    #[schema(schema_with = counts_schema)]
-    pub by_age_band: Counts,
-    /// Rows with a written override of a rule.
-    pub overrides: u64,
-    #[schema(schema_with = counts_schema)]
-    pub by_flag: Counts,
-    /// Collection → result of the day's results, in hours.
-    pub turnaround_hours_median: Option<f64>,
-    pub turnaround_hours_p90: Option<f64>,
-    /// The audit chain's length when the summary was made: write it down
-    /// with `audit_head` outside kentai, and `kentai audit verify --expect
-    /// AUDIT_ROWS:AUDIT_HEAD` later proves the chain was not rewritten.
-    pub audit_rows: i64,
-    /// The hash of the chain's newest row (see `audit_rows`).
-    pub audit_head: String,
 }
 
 fn bump(counts: &mut Counts, key: &str) {

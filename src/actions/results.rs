@@ -23,11 +23,8 @@ use crate::store::StoreError;
 use chrono::{DateTime, Duration, FixedOffset, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
-/// Per-target Ct (or Cq) values: `{"N1": 24.1, "RP": 27.0}`, `null` for
-/// undetermined (no amplification).
-pub type CtValues = BTreeMap<String, Option<f64>>;
+pub use crate::domain::results::CtValues;
 
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

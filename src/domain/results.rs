@@ -10,6 +10,11 @@ use super::codes::{Decision, Notice, RuleCode};
 use super::messages::RuleMsg;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Per-target Ct (or Cq) values: `{"N1": 24.1, "RP": 27.0}`, `null` for
+/// undetermined (no amplification).
+pub type CtValues = BTreeMap<String, Option<f64>>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]

@@ -9,11 +9,12 @@
 
 use super::auth::User;
 use super::error::{AppError, ErrorBody};
-use crate::actions::reports::{self, DaySummary, ReportScope};
+use crate::actions::reports::{self, ReportScope};
 use crate::actions::{Actor, Ctx};
 use crate::domain::messages::{allowed, InputMsg};
 use crate::domain::roles::Action;
 use crate::report::csv::{Encoding, Replacement};
+use crate::report::summary::DaySummary;
 use crate::report::Format;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;

@@ -65,7 +65,7 @@ pub struct ReportRow {
     pub assay: Option<String>,
     /// Ct per target of the result shown, `null` for undetermined.
     #[schema(value_type = Option<std::collections::BTreeMap<String, Option<f64>>>)]
-    pub ct: Option<crate::actions::results::CtValues>,
+    pub ct: Option<crate::domain::results::CtValues>,
     /// The LOINC and JLAC10 codes the site configures for the assay (never
     /// guessed); without them, formats derive LOINC from method and
     /// specimen type. JSON's `loinc` is the one the row is reported

@@ -1,14 +1,73 @@
 //! The day summary as an HTML table a page can include as it is (labels in
-//! words, counts right-aligned), from `actions::reports::DaySummary`: in
+//! words, counts right-aligned), and the summary's type: in
 //! Japanese for the API's `format=html`, in the page's language on the
 //! health centre's summary page.
 
-use crate::actions::reports::DaySummary;
 use crate::domain::labels::{self, SummaryWords};
 use crate::domain::results::{TestMethod, TestResult};
 use crate::domain::Lang;
 use crate::domain::{RuleCode, SpecimenType};
+use chrono::NaiveDate;
 use maud::{html, Markup};
+use serde::Serialize;
+
+/// Counts of one kind: label → number, in a fixed order. On the wire an
+/// array of `[label, count]` pairs (JSON objects have no order).
+pub type Counts = Vec<(String, u64)>;
+
+/// [`Counts`] in the OpenAPI document: an array of `[label, count]` pairs.
+///
+/// A pair is written as a two-item array of strings and integers rather
+/// than with `prefixItems`, which schemathesis 4 (tests/suite/schemathesis.rs)
+/// cannot read in a response schema.
+fn counts_schema() -> utoipa::openapi::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
+    let label_or_count = ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Integer]))
+        .build();
+    let pair = ArrayBuilder::new()
+        .items(label_or_count)
+        .min_items(Some(2))
+        .max_items(Some(2))
+        .description(Some("`[label, count]`"));
+    ArrayBuilder::new()
+        .items(pair)
+        .description(Some("`[label, count]` pairs, in a fixed order"))
+        .build()
+}
+
+/// The day in numbers: counts and turnaround.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct DaySummary {
+    pub date: NaiveDate,
+    pub facility: Option<String>,
+    pub rows: u64,
+    pub collected: u64,
+    pub resulted: u64,
+    #[schema(schema_with = counts_schema)]
+    pub by_specimen_type: Counts,
+    #[schema(schema_with = counts_schema)]
+    pub by_method: Counts,
+    /// `pending` for specimens without a result yet.
+    #[schema(schema_with = counts_schema)]
+    pub by_result: Counts,
+    /// Age at collection in bands: 0-9, 10-19, …, 90+, unknown.
+    #[schema(schema_with = counts_schema)]
+    pub by_age_band: Counts,
+    /// Rows with a written override of a rule.
+    pub overrides: u64,
+    #[schema(schema_with = counts_schema)]
+    pub by_flag: Counts,
+    /// Collection → result of the day's results, in hours.
+    pub turnaround_hours_median: Option<f64>,
+    pub turnaround_hours_p90: Option<f64>,
+    /// The audit chain's length when the summary was made: write it down
+    /// with `audit_head` outside kentai, and `kentai audit verify --expect
+    /// AUDIT_ROWS:AUDIT_HEAD` later proves the chain was not rewritten.
+    pub audit_rows: i64,
+    /// The hash of the chain's newest row (see `audit_rows`).
+    pub audit_head: String,
+}
 
 /// What a count's code reads as: a specimen type, a method, a result (or
 /// pending), an age band or a flag, in `lang`; a code the tables do not
