@@ -2,7 +2,7 @@
 //! SVG the server sends, read its PNGs back and scan them with rxing's
 //! decoders, so a test proves that what kentai prints scans as intended.
 //! Only tests build them (`cfg(test)`, or the `test-readers` feature the
-//! integration tests enable), so the server binary carries no decoder.
+//! integration tests enable): they are no part of the library's API.
 
 use rxing::common::{GlobalHistogramBinarizer, HybridBinarizer};
 use rxing::datamatrix::DataMatrixReader;
