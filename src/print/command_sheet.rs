@@ -16,11 +16,11 @@
 //! pixels make modules of at least 0.4 mm that still fit the page) and ZPL
 //! (one 4 × 2 in label per command).
 
+use super::canvas::{self, px, Gray};
+use super::font::{bitmap_scale, GLYPH_ADVANCE};
 use super::gs1_128::{num, svg_bars, QUIET_ZONE_MODULES};
-use super::matrix::{
-    self, bitmap_scale, code128_modules, fit, px, xml_escape, zpl_code128, zpl_escape, Gray,
-    FONT_FAMILY, GLYPH_ADVANCE, MONO_FAMILY, SVG_UNIT,
-};
+use super::matrix::{code128_modules, zpl_code128};
+use super::text::{fit, xml_escape, zpl_escape, FONT_FAMILY, MONO_FAMILY, SVG_UNIT};
 use crate::barcode::classify::Command;
 use crate::domain::messages::{test_result_name, Lang};
 use crate::domain::packaging::Layer;
@@ -388,7 +388,7 @@ fn raster_geometry(dpi: u32, widest: usize) -> Result<Raster, PrintError> {
             PNG_DPI.end()
         )));
     }
-    let ppm = matrix::per_mm(dpi);
+    let ppm = canvas::per_mm(dpi);
     // The fewest whole pixels that are still 0.4 mm.
     let module = (MODULE_MM * ppm - 1e-9).ceil() as usize;
     let page_width = px(PAGE_WIDTH, dpi);
@@ -447,7 +447,7 @@ fn raster(number: usize, dpi: u32) -> Result<Gray, PrintError> {
     let symbols = symbols()?;
     let widest = symbols.iter().map(|(_, m)| m.len()).max().unwrap_or(0);
     let geometry = raster_geometry(dpi, widest)?;
-    let ppm = matrix::per_mm(dpi);
+    let ppm = canvas::per_mm(dpi);
     // A font pixel a tenth of the font size (capitals about 0.7 em).
     let scale_for = |size: f64| ((size * ppm) / 10.0).round().max(1.0) as usize;
 
@@ -601,7 +601,7 @@ mod tests {
     use super::*;
     use crate::domain::packaging::ChecklistItem;
     use crate::print::gs1_128::modules_from_svg_rects;
-    use crate::print::matrix::decode_bars;
+    use crate::print::readers::decode_bars;
 
     fn rows(entries: &[Entry]) -> Vec<Command> {
         entries
@@ -740,9 +740,9 @@ mod tests {
                     let module_mm = (b.width as f64
                         / (code128_modules(&b.command.barcode_text()).unwrap().len()
                             + 2 * QUIET_ZONE_MODULES) as f64)
-                        / matrix::per_mm(dpi);
+                        / canvas::per_mm(dpi);
                     assert!(module_mm >= MODULE_MM, "{module_mm}");
-                    assert!(b.height as f64 / matrix::per_mm(dpi) >= BAR_HEIGHT_MM);
+                    assert!(b.height as f64 / canvas::per_mm(dpi) >= BAR_HEIGHT_MM);
                 }
             }
         }

@@ -5,7 +5,8 @@
 //! must be exact: rxing's Code 128 writer chooses the code sets and the check
 //! character, and this module only turns its modules into vector rectangles,
 //! which print sharp at any printer resolution. The reverse direction
-//! (`modules_from_svg_rects`, `decode_modules`) lets tests prove that what
+//! (`modules_from_svg_rects`, `decode_modules`, built for tests only in
+//! `super::readers`) lets tests prove that what
 //! the server draws scans back to the SSCC, with rxing's reader as the scanner.
 
 use crate::domain::packaging::is_valid_sscc;
@@ -110,62 +111,9 @@ pub fn svg_bars(modules: &[bool], x: f64, y: f64, module_width: f64, height: f64
     out
 }
 
-/// The value of attribute `name` in one tag's text.
-fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
-    let key = format!(" {name}=\"");
-    let start = tag.find(&key)? + key.len();
-    let len = tag[start..].find('"')?;
-    Some(&tag[start..start + len])
-}
-
-/// Rebuilds the module row from the bars of `<g id="{barcode_id}"
-/// data-module="…">` in an SVG drawn with `svg_bars`, so a test can scan a
-/// label as the server sent it. The row starts at the first bar and ends at
-/// the last (no quiet zones), like `sscc_modules`.
-pub fn modules_from_svg_rects(svg: &str, barcode_id: &str) -> Option<Vec<bool>> {
-    let open = format!("<g id=\"{barcode_id}\"");
-    let group_start = svg.find(&open)?;
-    let rest = &svg[group_start..];
-    let tag_end = rest.find('>')?;
-    let module: f64 = attr(&rest[..tag_end], "data-module")?.parse().ok()?;
-    if !module.is_finite() || module <= 0.0 {
-        return None;
-    }
-    let body = &rest[tag_end + 1..rest.find("</g>")?];
-
-    let mut runs = Vec::new();
-    for piece in body.split("<rect").skip(1) {
-        let tag = &piece[..piece.find('>')?];
-        let x: f64 = attr(tag, "x")?.parse().ok()?;
-        let width: f64 = attr(tag, "width")?.parse().ok()?;
-        runs.push((x, width));
-    }
-    let origin = runs.iter().map(|r| r.0).reduce(f64::min)?;
-
-    let mut modules = Vec::new();
-    for (x, width) in runs {
-        let start = ((x - origin) / module).round();
-        let len = (width / module).round();
-        if start < 0.0 || len < 1.0 {
-            return None;
-        }
-        let (start, len) = (start as usize, len as usize);
-        if modules.len() < start + len {
-            modules.resize(start + len, false);
-        }
-        modules[start..start + len].fill(true);
-    }
-    Some(modules)
-}
-
-/// Scans a module row the way a laser scanner reads a printed label: the row
-/// is rendered as a small grey image (several pixels per module, quiet zones
-/// added) and decoded with rxing's Code 128 reader. Answers the symbology
-/// identifier (`]C1` for GS1-128, `]C0` for plain Code 128) and the text,
-/// with FNC1 not included in it, e.g. `("]C1", "00106141411234567897")`.
-pub fn decode_modules(modules: &[bool]) -> Option<(String, String)> {
-    super::matrix::decode_bars(modules)
-}
+// Test-only readers: the HTTP tests scan the package label through these.
+#[cfg(any(test, feature = "test-readers"))]
+pub use super::readers::{decode_modules, modules_from_svg_rects};
 
 #[cfg(test)]
 mod tests {

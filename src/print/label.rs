@@ -15,8 +15,7 @@
 //! item `marks.un3373`); the diamond here is as large as the label allows.
 
 use super::gs1_128::{self, num, QUIET_ZONE_MODULES};
-use super::matrix::svg_open;
-use super::matrix::{clean, text_units, units, xml_escape, zpl_escape, SVG_UNIT};
+use super::text::{clean, svg_open, text_units, units, xml_escape, zpl_escape, SVG_UNIT};
 use super::PackageLabel;
 use crate::domain::packaging::Party;
 use std::f64::consts::SQRT_2;

@@ -17,12 +17,11 @@
 //! has ASCII only, so the Japanese lines are left out and the class reads
 //! as its temperature), ZPL for Zebra printers.
 
+use super::canvas::{self, px, Gray};
+use super::font::{bitmap_scale, GLYPH_LINE};
 use super::gs1_128::{num, svg_bars, QUIET_ZONE_MODULES};
-use super::matrix::svg_open;
-use super::matrix::{
-    self, bitmap_scale, code128_modules, fit, px, xml_escape, zpl_code128, zpl_escape, Gray,
-    GLYPH_LINE, MONO_FAMILY, SVG_UNIT,
-};
+use super::matrix::{code128_modules, zpl_code128};
+use super::text::{fit, svg_open, xml_escape, zpl_escape, MONO_FAMILY, SVG_UNIT};
 use super::tube_label::TubeGs1;
 use crate::barcode::classify::gs1_id_elements;
 use crate::domain::labels::storage_class_ja;
@@ -262,7 +261,7 @@ fn raster(label: &LocationLabel, dpi: u32) -> Result<Gray, PrintError> {
     }
     let symbol = symbol(label)?;
     let module = module_for(&symbol, &label.code)?;
-    let ppm = matrix::per_mm(dpi);
+    let ppm = canvas::per_mm(dpi);
     let count = symbol.modules.len() + 2 * QUIET_ZONE_MODULES;
     let room = px(WIDTH, dpi);
     // Whole pixels: rounded down, or up where down would print too thin
@@ -380,7 +379,7 @@ mod tests {
     use super::*;
     use crate::barcode::classify::{classify, Known, ScanKind};
     use crate::print::gs1_128::modules_from_svg_rects;
-    use crate::print::matrix::decode_bars;
+    use crate::print::readers::decode_bars;
 
     /// What kentai knows: the one location on the label.
     struct KnowsLocation(String);

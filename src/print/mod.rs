@@ -5,12 +5,17 @@
 //! actions, then rendered here to HTML, SVG and ZPL. Rendering is pure: no
 //! database, no clock, so every document can be checked in a unit test.
 
+pub mod canvas;
 pub mod command_sheet;
+pub mod font;
 pub mod gs1_128;
 pub mod label;
 pub mod location_label;
 pub mod matrix;
+#[cfg(any(test, feature = "test-readers"))]
+pub mod readers;
 pub mod slip;
+pub mod text;
 pub mod tube_label;
 
 use crate::domain::labels::slip_amount;

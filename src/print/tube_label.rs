@@ -14,12 +14,13 @@
 //! tube: the symbol stays on the flat part a scanner sees, the Code 128
 //! runs along the tube's axis, where it does not bend.
 
+use super::canvas::{self, px, Gray};
+use super::font::{bitmap_scale, GLYPH_LINE};
 use super::gs1_128::{num, svg_bars};
-use super::matrix::svg_open;
 use super::matrix::{
-    self, bitmap_scale, code128_modules, datamatrix_side_upper_bound, fit, px, svg_matrix,
-    xml_escape, zpl_code128, zpl_escape, Gray, Matrix, GLYPH_LINE, MONO_FAMILY, SVG_UNIT,
+    self, code128_modules, datamatrix_side_upper_bound, svg_matrix, zpl_code128, Matrix,
 };
+use super::text::{fit, svg_open, xml_escape, zpl_escape, MONO_FAMILY, SVG_UNIT};
 use chrono::NaiveDate;
 use std::fmt::Write as _;
 
@@ -402,7 +403,7 @@ fn fit_line(line: &Line, width: f64, sizes: &[f64], unit: f64) -> (f64, Vec<Stri
         || one
             .1
             .first()
-            .is_some_and(|l| *l == matrix::clean(&line.text))
+            .is_some_and(|l| *l == super::text::clean(&line.text))
     {
         return one;
     }
@@ -535,7 +536,7 @@ pub const PNG_DPI: std::ops::RangeInclusive<u32> = 96..=1200;
 /// Whole pixels per module: the mm module rounded down, or up when down
 /// would drop below the printable minimum and up still fits `room` mm.
 fn module_px(module: f64, minimum: f64, count: usize, room: f64, dpi: u32) -> Option<usize> {
-    let ppm = matrix::per_mm(dpi);
+    let ppm = canvas::per_mm(dpi);
     let down = (module * ppm).floor() as usize;
     if down >= 1 && down as f64 / ppm >= minimum {
         return Some(down);
@@ -605,7 +606,7 @@ fn raster(label: &TubeLabel, dpi: u32) -> Result<Gray, PrintError> {
         let Some(text) = line.ascii.as_deref() else {
             continue;
         };
-        let largest = ((line.sizes[0] * matrix::per_mm(dpi)) / 10.0)
+        let largest = ((line.sizes[0] * canvas::per_mm(dpi)) / 10.0)
             .round()
             .max(1.0) as usize;
         let Some(scale) = bitmap_scale(text, width, largest) else {
@@ -748,7 +749,7 @@ pub fn zpl(label: &TubeLabel) -> Result<String, PrintError> {
 mod tests {
     use super::*;
     use crate::print::gs1_128::modules_from_svg_rects;
-    use crate::print::matrix::{decode_bars, decode_matrix, matrix_from_svg_rects};
+    use crate::print::readers::{decode_bars, decode_matrix, matrix_from_svg_rects};
 
     const GSRN: &str = "049123450000000019";
     const GS: char = '\u{1d}';
@@ -980,7 +981,7 @@ mod tests {
             let module = module_for(side, false).unwrap();
             let room = side as f64 * module + GAP / 2.0;
             let m = module_px(module, MODULE_MIN, side, room, dpi).unwrap();
-            assert!(m as f64 / matrix::per_mm(dpi) >= MODULE_MIN, "{dpi}");
+            assert!(m as f64 / canvas::per_mm(dpi) >= MODULE_MIN, "{dpi}");
         }
         assert!(matches!(png(&label, 72), Err(PrintError::Dpi(_))));
         assert!(matches!(png(&label, 2400), Err(PrintError::Dpi(_))));
@@ -993,7 +994,7 @@ mod tests {
         let symbol_only = {
             let symbols = symbols(&plain_label(false)).unwrap();
             let module = module_for(symbols.matrix.width, false).unwrap();
-            let m = (module * matrix::per_mm(300)).floor() as usize;
+            let m = (module * canvas::per_mm(300)).floor() as usize;
             (0..symbols.matrix.height)
                 .flat_map(|y| (0..symbols.matrix.width).map(move |x| (x, y)))
                 .filter(|(x, y)| symbols.matrix.get(*x, *y))
