@@ -217,15 +217,17 @@ mod tests {
         ),
     ];
 
-    #[test]
-    fn a_specimen_moves_exactly_along_the_chain_of_custody() {
-        for from in SpecimenStatus::ALL {
-            for to in SpecimenStatus::ALL {
-                let named = SPECIMEN_MOVES
-                    .iter()
-                    .find(|(_, f, t)| *f == from && *t == to);
+    /// Every pair of statuses: a move exactly when `moves` names it.
+    fn assert_moves<S: Copy + PartialEq + std::fmt::Display>(
+        all: &[S],
+        moves: &[(&str, S, S)],
+        may_become: impl Fn(S, S) -> bool,
+    ) {
+        for &from in all {
+            for &to in all {
+                let named = moves.iter().find(|(_, f, t)| *f == from && *t == to);
                 assert_eq!(
-                    from.may_become(to),
+                    may_become(from, to),
                     named.is_some(),
                     "{from} → {to} ({})",
                     named.map_or("not a move", |(n, _, _)| n)
@@ -235,20 +237,21 @@ mod tests {
     }
 
     #[test]
+    fn a_specimen_moves_exactly_along_the_chain_of_custody() {
+        assert_moves(
+            &SpecimenStatus::ALL,
+            &SPECIMEN_MOVES,
+            SpecimenStatus::may_become,
+        );
+    }
+
+    #[test]
     fn a_package_moves_from_open_to_dispatched_to_received_only() {
-        for from in PackageStatus::ALL {
-            for to in PackageStatus::ALL {
-                let named = PACKAGE_MOVES
-                    .iter()
-                    .find(|(_, f, t)| *f == from && *t == to);
-                assert_eq!(
-                    from.may_become(to),
-                    named.is_some(),
-                    "{from} → {to} ({})",
-                    named.map_or("not a move", |(n, _, _)| n)
-                );
-            }
-        }
+        assert_moves(
+            &PackageStatus::ALL,
+            &PACKAGE_MOVES,
+            PackageStatus::may_become,
+        );
     }
 
     #[test]

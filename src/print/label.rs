@@ -40,29 +40,7 @@ pub fn format_kg(kg: f64) -> String {
 /// space when the line is Latin. `None` when more than `max_lines` lines
 /// would be needed.
 fn wrap(text: &str, max_units: usize, max_lines: usize) -> Option<Vec<String>> {
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    let mut used = 0;
-    for c in text.chars() {
-        let u = units(c);
-        if used + u > max_units && !line.is_empty() {
-            let carry = match line.rfind(' ') {
-                Some(at) if at > line.len() / 2 => line.split_off(at + 1),
-                _ => String::new(),
-            };
-            lines.push(line.trim_end().to_string());
-            line = carry;
-            used = text_units(&line);
-        }
-        if line.is_empty() && c == ' ' {
-            continue;
-        }
-        line.push(c);
-        used += u;
-    }
-    if !line.is_empty() || lines.is_empty() {
-        lines.push(line);
-    }
+    let lines = super::text::wrap(text, max_units);
     (lines.len() <= max_lines).then_some(lines)
 }
 

@@ -99,7 +99,7 @@ pub fn text_units(text: &str) -> usize {
 
 /// Splits `text` into lines of at most `max_units`, breaking after a space
 /// when one is in the second half of the line.
-fn wrap(text: &str, max_units: usize) -> Vec<String> {
+pub fn wrap(text: &str, max_units: usize) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = String::new();
     let mut used = 0;
