@@ -584,7 +584,7 @@ fn backup_audit_problems(
     std::fs::copy(backup_file, &scratch)
         .map_err(|e| anyhow::anyhow!("{}: {e}", scratch.display()))?;
     let checked = (|| -> Result<Vec<String>, Failure> {
-        let store = Store::open(&format!("sqlite://{}", scratch.display()))?;
+        let store = Store::open_scratch(&format!("sqlite://{}", scratch.display()))?;
         audit::migrate(&store)?;
         let mut check = audit::check(&store, None)?;
         // A backup from before record capture has nothing to compare yet.

@@ -291,6 +291,21 @@ impl Store {
     }
 
     pub fn open(url: &str) -> Result<Store, StoreError> {
+        Store::open_with(url, Box::new(r2d2::LoggingErrorHandler))
+    }
+
+    /// [`Store::open`] for a scratch copy that is removed right after use
+    /// (a backup checked before a restore): the pool may still be opening
+    /// a spare connection in the background when the copy goes, and that
+    /// failure is no one's concern.
+    pub fn open_scratch(url: &str) -> Result<Store, StoreError> {
+        Store::open_with(url, Box::new(r2d2::NopErrorHandler))
+    }
+
+    fn open_with(
+        url: &str,
+        errors: Box<dyn r2d2::HandleError<StoreError>>,
+    ) -> Result<Store, StoreError> {
         init_libpq();
         let target = DatabaseTarget::parse(url)?;
         let manager = Manager {
@@ -320,6 +335,7 @@ impl Store {
             // A server's connection can drop; a SQLite file's cannot, and
             // pinging it on every checkout costs a statement per request.
             .test_on_check_out(!target.is_sqlite())
+            .error_handler(errors)
             .build(manager)
             .map_err(|e| StoreError::Connect(e.to_string()))?;
         Ok(Store {
