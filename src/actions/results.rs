@@ -356,7 +356,7 @@ fn decide(
         // An entered version a later one replaced is no longer the
         // result in question: only the standing version is released.
         let standing = super::views::standing_row(&rows).map(|r| r.version);
-        if row.status == ResultStatus::Entered.code() && standing != Some(version) {
+        if row.status()? == ResultStatus::Entered && standing != Some(version) {
             return Err(ActionError::Conflict(Notice::new(
                 RuleCode::NotAwaitingRelease,
                 crate::domain::messages::RuleMsg::VersionReplaced {
