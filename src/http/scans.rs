@@ -507,13 +507,21 @@ impl Feed {
                 Err(TryRecvError::Empty) | Err(TryRecvError::Closed) => break,
             }
         }
-        match self.revoked.try_recv() {
-            Ok(r) if concerns(&r, self.user, self.credential.as_ref()) => return None,
-            Err(TryRecvError::Closed) => return None,
-            Err(TryRecvError::Lagged(_)) if !self.still_admitted().await => return None,
-            _ => {}
+        if self.revoked_meanwhile().await {
+            return None;
         }
         self.send(chunk)
+    }
+
+    /// Whether a revocation heard since the last look ends this stream
+    /// (after missed revocations, the database is asked again).
+    async fn revoked_meanwhile(&mut self) -> bool {
+        match self.revoked.try_recv() {
+            Ok(r) => concerns(&r, self.user, self.credential.as_ref()),
+            Err(TryRecvError::Empty) => false,
+            Err(TryRecvError::Lagged(_)) => !self.still_admitted().await,
+            Err(TryRecvError::Closed) => true,
+        }
     }
 
     /// The next bytes of the stream; `None` ends it.
@@ -525,15 +533,8 @@ impl Feed {
         loop {
             // A revocation heard while events are queued ends the stream
             // before the next one goes out.
-            match self.revoked.try_recv() {
-                Ok(r) if concerns(&r, self.user, self.credential.as_ref()) => return None,
-                Ok(_) | Err(TryRecvError::Empty) => {}
-                Err(TryRecvError::Lagged(_)) => {
-                    if !self.still_admitted().await {
-                        return None;
-                    }
-                }
-                Err(TryRecvError::Closed) => return None,
+            if self.revoked_meanwhile().await {
+                return None;
             }
             if !self.pending.is_empty() {
                 let mut chunk = String::new();
