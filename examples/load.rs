@@ -132,11 +132,12 @@ struct Args {
     station: String,
     /// Spread the scans over this many stations, client c scanning at
     /// station c mod N: the first is --station, the others --station
-    /// with "-2", "-3", … appended (packing stations when spawned). One
-    /// station is 32 desks queueing behind one scanner, which a real desk
-    /// never is; a station per desk is a site's shape
-    #[arg(long, default_value_t = 1)]
-    stations: usize,
+    /// with "-2", "-3", … appended (packing stations when spawned). The
+    /// default is a station per client, a site's shape: each desk has its
+    /// own scanner. 1 puts every desk in one queue behind one scanner,
+    /// which no real desk is
+    #[arg(long)]
+    stations: Option<usize>,
     /// Print the results as one JSON line on stdout
     #[arg(long)]
     json: bool,
@@ -167,8 +168,8 @@ struct Args {
     #[arg(long, default_value_t = 0)]
     streams: usize,
     /// The station the streams watch (default: --station, so every scan
-    /// of the desks goes out to every stream); with --spawn another name
-    /// is added as a quiet storage station
+    /// there goes out to every stream); with --spawn another name is added
+    /// as a quiet storage station
     #[arg(long)]
     streams_station: Option<String>,
 }
@@ -622,7 +623,7 @@ impl Results<'_> {
             "kentai load: {} — {} clients, scanning at {} station(s), {} s measured after {} s of warm-up, started {}",
             args.kind.name(),
             args.clients,
-            args.stations.max(1),
+            station_count(args),
             args.duration,
             args.warmup,
             self.started_at.format("%Y-%m-%d %H:%M:%S %Z")
@@ -729,7 +730,7 @@ impl Results<'_> {
         };
         let mut v = tally(&s.all());
         v["kind"] = json!(args.kind.name());
-        v["stations"] = json!(args.stations.max(1));
+        v["stations"] = json!(station_count(args));
         v["clients"] = json!(args.clients);
         v["duration_s"] = json!(args.duration);
         v["warmup_s"] = json!(args.warmup);
@@ -1346,9 +1347,14 @@ fn listening_port(line: &str) -> Option<u16> {
 }
 
 /// A TOML basic string.
+/// How many stations the desks scan at: --stations, or one per client.
+fn station_count(args: &Args) -> usize {
+    args.stations.unwrap_or(args.clients).max(1)
+}
+
 /// The stations the desks scan at: --station, then numbered siblings.
 fn station_names(args: &Args) -> Vec<String> {
-    (1..=args.stations.max(1))
+    (1..=station_count(args))
         .map(|n| match n {
             1 => args.station.clone(),
             n => format!("{}-{n}", args.station),
