@@ -8,6 +8,7 @@
 pub mod audit;
 pub mod imports;
 pub mod kits;
+pub mod known;
 pub mod locations;
 pub mod packages;
 pub mod patients;
