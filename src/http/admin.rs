@@ -47,9 +47,8 @@ pub struct Me {
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/me", tag = "users",
-    responses((status = 200, description = "The token's user", body = Me), (status = 401, body = ErrorBody)),
-    security(("bearer" = []))
+    get, path = "/me", tag = "users",
+    responses((status = 200, description = "The token's user", body = Me)),
 )]
 pub async fn me(User(actor): User) -> HttpResponse {
     HttpResponse::Ok().json(Me {
@@ -59,14 +58,13 @@ pub async fn me(User(actor): User) -> HttpResponse {
 }
 
 #[utoipa::path(
-    post, path = "/api/v1/users", tag = "users",
+    post, path = "/users", tag = "users",
     request_body = NewUserRequest,
     responses(
         (status = 201, description = "Created; the token is shown only here", body = CreatedUser),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 409, description = "A user with that name exists", body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
 pub async fn create_user(
     ctx: web::Data<Ctx>,
@@ -79,9 +77,8 @@ pub async fn create_user(
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/users", tag = "users",
-    responses((status = 200, body = [UserView]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
-    security(("bearer" = []))
+    get, path = "/users", tag = "users",
+    responses((status = 200, body = [UserView]), (status = 403, body = ErrorBody)),
 )]
 pub async fn list_users(ctx: web::Data<Ctx>, User(actor): User) -> Result<HttpResponse, AppError> {
     let r = web::block(move || users::list_users(&ctx, &actor)).await??;
@@ -89,16 +86,15 @@ pub async fn list_users(ctx: web::Data<Ctx>, User(actor): User) -> Result<HttpRe
 }
 
 #[utoipa::path(
-    patch, path = "/api/v1/users/{user_id}", tag = "users",
+    patch, path = "/users/{user_id}", tag = "users",
     params(("user_id" = i64, Path, description = "The user's id, as `GET /api/v1/users` lists it")),
     request_body = UserChange,
     responses(
         (status = 200, description = "The user as it now is; disabling ended its sessions", body = UserView),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, description = "No such user", body = ErrorBody),
         (status = 409, description = "`self_lockout`: an admin may not disable their own user", body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
 pub async fn update_user(
     ctx: web::Data<Ctx>,
@@ -114,14 +110,13 @@ pub async fn update_user(
 }
 
 #[utoipa::path(
-    post, path = "/api/v1/users/{user_id}/token", tag = "users",
+    post, path = "/users/{user_id}/token", tag = "users",
     params(("user_id" = i64, Path, description = "The user's id, as `GET /api/v1/users` lists it")),
     responses(
         (status = 200, description = "The new token, shown only here; the old one is refused from now on and the user's sessions have ended", body = IssuedToken),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, description = "No such user", body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
 pub async fn issue_token(
     ctx: web::Data<Ctx>,
@@ -145,10 +140,9 @@ pub struct AuditQuery {
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/audit", tag = "users",
+    get, path = "/audit", tag = "users",
     params(AuditQuery),
-    responses((status = 200, body = [AuditEntry]), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
-    security(("bearer" = []))
+    responses((status = 200, body = [AuditEntry]), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)),
 )]
 pub async fn audit_log(
     ctx: web::Data<Ctx>,

@@ -214,7 +214,7 @@ fn too_many(wait: std::time::Duration) -> AppError {
         RuleCode::TooManyAttempts,
         RecordMsg::TooManyAttempts { seconds },
     )
-    .with("retry_after_s", seconds)
+    .with(|b| b.retry_after_s = Some(seconds))
 }
 
 impl Limit {

@@ -11,16 +11,15 @@ use crate::domain::kits::KitEntry;
 use actix_web::{web, HttpResponse};
 
 #[utoipa::path(
-    post, path = "/api/v1/kits", tag = "kits", operation_id = "create_kit",
+    post, path = "/kits", tag = "kits", operation_id = "create_kit",
     request_body = KitEntry,
     responses(
         (status = 201, description = "Catalogued", body = KitView),
         (status = 200, description = "The same kit is already catalogued", body = KitView),
         (status = 400, description = "A bad GTIN (digits, length, check digit) or description", body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 403, body = ErrorBody),
         (status = 409, description = "`duplicate_kit`: the GTIN is catalogued with other details (or in kentai.toml)", body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
 pub async fn create(
     ctx: web::Data<Ctx>,
@@ -33,12 +32,11 @@ pub async fn create(
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/kits", tag = "kits", operation_id = "list_kits",
+    get, path = "/kits", tag = "kits", operation_id = "list_kits",
     responses(
         (status = 200, description = "The kit catalog by GTIN: kentai.toml's entries and the API's", body = [KitView]),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 403, body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
 pub async fn list(ctx: web::Data<Ctx>, User(actor): User) -> Result<HttpResponse, AppError> {
     let r = web::block(move || kits::list(&ctx, &actor)).await??;
@@ -46,15 +44,14 @@ pub async fn list(ctx: web::Data<Ctx>, User(actor): User) -> Result<HttpResponse
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/kits/{gtin}", tag = "kits", operation_id = "get_kit",
+    get, path = "/kits/{gtin}", tag = "kits", operation_id = "get_kit",
     params(("gtin" = String, Path, description = "GTIN-8, -12, -13 or -14")),
     responses(
         (status = 200, body = KitView),
         (status = 400, description = "Not a GTIN", body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 403, body = ErrorBody),
         (status = 404, description = "`unknown_kit`", body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
 pub async fn get(
     ctx: web::Data<Ctx>,
@@ -67,16 +64,15 @@ pub async fn get(
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/kits/lots/{lot}/specimens", tag = "kits", operation_id = "kit_lot_specimens",
+    get, path = "/kits/lots/{lot}/specimens", tag = "kits", operation_id = "kit_lot_specimens",
     params(
         ("lot" = String, Path, description = "The kit lot, as AI (10) carries it (percent-encode `/`)"),
         LotFilter,
     ),
     responses(
         (status = 200, description = "Every specimen collected with a kit of this lot, in collection order", body = [SpecimenView]),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
 pub async fn lot_specimens(
     ctx: web::Data<Ctx>,

@@ -103,7 +103,7 @@ pub fn tube_label(
 }
 
 fn label_formats() -> utoipa::openapi::Object {
-    super::one_of(
+    crate::openapi::one_of(
         &["svg", "png", "zpl"],
         "`svg` (default), `png` or `zpl` (Zebra printers).",
     )
@@ -127,7 +127,7 @@ pub struct TubeLabelQuery {
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/specimens/{specimen_id}/label", tag = "specimens", operation_id = "specimen_label",
+    get, path = "/specimens/{specimen_id}/label", tag = "specimens", operation_id = "specimen_label",
     params(("specimen_id" = String, Path, description = "The tube's barcode"), TubeLabelQuery),
     responses(
         (status = 200, description = "The tube label: GS1 DataMatrix ((8018)+(8019) or (8004)) when the id is a GS1 element string, else a plain DataMatrix of the id; the human-readable lines; optionally a Code 128", content(
@@ -136,10 +136,9 @@ pub struct TubeLabelQuery {
             (String = "application/zpl"),
         )),
         (status = 400, description = "`invalid_input`: bad format or dpi, or the id does not fit the label (with code128)", body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 403, body = ErrorBody),
         (status = 404, description = "`unknown_specimen`", body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
 pub async fn specimen_label(
     ctx: web::Data<Ctx>,
@@ -185,7 +184,7 @@ pub struct LocationLabelQuery {
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/locations/{code}/label", tag = "storage", operation_id = "location_label",
+    get, path = "/locations/{code}/label", tag = "storage", operation_id = "location_label",
     params(("code" = String, Path, description = "The location's barcode"), LocationLabelQuery),
     responses(
         (status = 200, description = "The location label (100 × 50 mm): its code as GS1-128 when it is a GS1 location id (`(414)`[+`(254)`] or `(8004)`), else as plain Code 128, which scans back to the same code; its name and storage class in Japanese (SVG, ZPL; the PNG has the ASCII lines only)", content(
@@ -194,10 +193,9 @@ pub struct LocationLabelQuery {
             (String = "application/zpl"),
         )),
         (status = 400, description = "`invalid_input`: bad format or dpi, or a code Code 128 cannot carry (not ASCII) or the label cannot fit", body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 403, body = ErrorBody),
         (status = 404, description = "`unknown_location`", body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
 pub async fn location_label(
     ctx: web::Data<Ctx>,
@@ -256,7 +254,7 @@ pub struct CommandSheetQuery {
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/labels/commands", tag = "packages", operation_id = "command_sheet",
+    get, path = "/labels/commands", tag = "packages", operation_id = "command_sheet",
     params(CommandSheetQuery),
     responses(
         (status = 200, description = "Command barcodes (plain Code 128 of `KTCMD:…`) grouped by packaging layer, then the actions and the result desk's `KTCMD:result:positive|negative|inconclusive|invalid`, sized to scan from 30 cm", content(
@@ -265,9 +263,8 @@ pub struct CommandSheetQuery {
             (String = "application/zpl"),
         ), headers(("x-page-count" = usize, description = "Pages of the A4 sheet"))),
         (status = 400, description = "`invalid_input`: bad format, page or dpi", body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 403, body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
 pub async fn command_sheet(
     User(actor): User,
@@ -308,7 +305,7 @@ mod tests {
         assert_eq!(format(Some("zpl")).unwrap(), Format::Zpl);
         let e = format(Some("pdf")).unwrap_err();
         assert_eq!(
-            (e.status, e.code),
+            (e.status, e.code()),
             (StatusCode::BAD_REQUEST, RuleCode::InvalidInput)
         );
     }
@@ -325,7 +322,10 @@ mod tests {
     fn rendering_problems_are_bad_requests_and_encoder_failures_internal() {
         let e = print_error(PrintError::DoesNotFit("too long".into()));
         assert_eq!(
-            (e.status, e.message.render(crate::domain::Lang::En).as_str()),
+            (
+                e.status,
+                e.message().render(crate::domain::Lang::En).as_str()
+            ),
             (
                 StatusCode::BAD_REQUEST,
                 "this label cannot be printed: too long"

@@ -9,15 +9,14 @@ use crate::actions::Ctx;
 use actix_web::{web, HttpResponse};
 
 #[utoipa::path(
-    post, path = "/api/v1/locations", tag = "storage",
+    post, path = "/locations", tag = "storage",
     request_body = NewLocation,
     responses(
         (status = 201, description = "Created", body = LocationView),
         (status = 200, description = "The same location already exists", body = LocationView),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 409, description = "`duplicate_location`", body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
 pub async fn create(
     ctx: web::Data<Ctx>,
@@ -31,9 +30,8 @@ pub async fn create(
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/locations", tag = "storage",
-    responses((status = 200, body = [LocationView]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
-    security(("bearer" = []))
+    get, path = "/locations", tag = "storage",
+    responses((status = 200, body = [LocationView]), (status = 403, body = ErrorBody)),
 )]
 pub async fn list(ctx: web::Data<Ctx>, User(actor): User) -> Result<HttpResponse, AppError> {
     let r = web::block(move || locations::list(&ctx, &actor)).await??;
@@ -41,13 +39,12 @@ pub async fn list(ctx: web::Data<Ctx>, User(actor): User) -> Result<HttpResponse
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/locations/{code}", tag = "storage", operation_id = "get_location",
+    get, path = "/locations/{code}", tag = "storage", operation_id = "get_location",
     params(("code" = String, Path, description = "The location's barcode")),
     responses(
-        (status = 200, body = LocationView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 200, body = LocationView), (status = 403, body = ErrorBody),
         (status = 404, description = "`unknown_location`", body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
 pub async fn get(
     ctx: web::Data<Ctx>,

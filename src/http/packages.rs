@@ -35,14 +35,13 @@ fn ok(r: PackageChanged) -> HttpResponse {
 }
 
 #[utoipa::path(
-    post, path = "/api/v1/packages", tag = "packages", operation_id = "create_package",
+    post, path = "/packages", tag = "packages", operation_id = "create_package",
     request_body = NewPackage,
     responses(
         (status = 201, description = "The new package, identified by its SSCC-18", body = PackageChanged),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 409, description = "`site_not_configured`: no GS1 company prefix for SSCCs", body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
 pub async fn create(
     ctx: web::Data<Ctx>,
@@ -55,13 +54,12 @@ pub async fn create(
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/packages", tag = "packages", operation_id = "list_packages",
+    get, path = "/packages", tag = "packages", operation_id = "list_packages",
     params(PackageFilter),
     responses(
         (status = 200, description = "Packages, newest first", body = [PackageView]),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
 pub async fn list(
     ctx: web::Data<Ctx>,
@@ -74,14 +72,13 @@ pub async fn list(
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/packages/{package_id}", tag = "packages", operation_id = "get_package",
+    get, path = "/packages/{package_id}", tag = "packages", operation_id = "get_package",
     params(("package_id" = String, Path, description = "The SSCC-18")),
     responses(
         (status = 200, description = "Tubes, checklist by layer, what is missing, history", body = PackageView),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 403, body = ErrorBody),
         (status = 404, description = "`unknown_package`", body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
 pub async fn get(
     ctx: web::Data<Ctx>,
@@ -94,16 +91,15 @@ pub async fn get(
 }
 
 #[utoipa::path(
-    patch, path = "/api/v1/packages/{package_id}", tag = "packages",
+    patch, path = "/packages/{package_id}", tag = "packages",
     params(("package_id" = String, Path, description = "The SSCC-18")),
     request_body = PackageChanges,
     responses(
         (status = 200, description = "The package with its new slip fields", body = PackageChanged),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, description = "`unknown_package`", body = ErrorBody),
         (status = 409, description = "`package_dispatched`", body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
 pub async fn update(
     ctx: web::Data<Ctx>,
@@ -117,18 +113,17 @@ pub async fn update(
 }
 
 #[utoipa::path(
-    post, path = "/api/v1/packages/{package_id}/specimens", tag = "packages",
+    post, path = "/packages/{package_id}/specimens", tag = "packages",
     params(("package_id" = String, Path, description = "The SSCC-18")),
     request_body = AddSpecimen,
     responses(
         (status = 201, description = "The tube is in the package", body = PackageChanged),
         (status = 200, description = "The tube was already in this package", body = PackageChanged),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, description = "`unknown_package` or `unknown_specimen`", body = ErrorBody),
         (status = 409, description = "`package_dispatched`, `already_packed` or `not_in_care`", body = ErrorBody),
         (status = 422, description = "`priority_violation` (overridable) or `consultation_required`", body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
 pub async fn add_specimen(
     ctx: web::Data<Ctx>,
@@ -142,18 +137,17 @@ pub async fn add_specimen(
 }
 
 #[utoipa::path(
-    delete, path = "/api/v1/packages/{package_id}/specimens/{specimen_id}", tag = "packages",
+    delete, path = "/packages/{package_id}/specimens/{specimen_id}", tag = "packages",
     params(
         ("package_id" = String, Path, description = "The SSCC-18"),
         ("specimen_id" = String, Path, description = "The tube's barcode"),
     ),
     responses(
         (status = 200, description = "The tube is out of the package (recorded, not deleted)", body = PackageChanged),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 403, body = ErrorBody),
         (status = 404, description = "`unknown_package`", body = ErrorBody),
         (status = 409, description = "`package_dispatched` or `not_in_package`", body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
 pub async fn remove_specimen(
     ctx: web::Data<Ctx>,
@@ -167,18 +161,17 @@ pub async fn remove_specimen(
 }
 
 #[utoipa::path(
-    post, path = "/api/v1/packages/{package_id}/checklist", tag = "packages",
+    post, path = "/packages/{package_id}/checklist", tag = "packages",
     params(("package_id" = String, Path, description = "The SSCC-18")),
     request_body = Tick,
     responses(
         (status = 201, description = "Recorded", body = PackageChanged),
         (status = 200, description = "Already in that state: nothing recorded", body = PackageChanged),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, description = "`unknown_package` or `unknown_specimen`", body = ErrorBody),
         (status = 409, description = "`package_dispatched` or `not_in_package`", body = ErrorBody),
         (status = 422, description = "`dry_ice_in_secondary`: never", body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
 pub async fn tick(
     ctx: web::Data<Ctx>,
@@ -192,17 +185,16 @@ pub async fn tick(
 }
 
 #[utoipa::path(
-    post, path = "/api/v1/packages/{package_id}/dispatch", tag = "packages",
+    post, path = "/packages/{package_id}/dispatch", tag = "packages",
     params(("package_id" = String, Path, description = "The SSCC-18")),
     request_body = Dispatch,
     responses(
         (status = 200, description = "Dispatched: the package and its tubes are shipped", body = PackageChanged),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, description = "`unknown_package`", body = ErrorBody),
         (status = 409, description = "`package_incomplete` with `missing`, or `package_dispatched`", body = ErrorBody),
         (status = 422, description = "`storage_deadline_exceeded` or `priority_violation` (overridable)", body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
 pub async fn dispatch(
     ctx: web::Data<Ctx>,
@@ -217,16 +209,15 @@ pub async fn dispatch(
 }
 
 #[utoipa::path(
-    post, path = "/api/v1/packages/{package_id}/receive", tag = "packages",
+    post, path = "/packages/{package_id}/receive", tag = "packages",
     params(("package_id" = String, Path, description = "The SSCC-18")),
     request_body = Receive,
     responses(
         (status = 200, description = "Received: every tube received or marked missing", body = PackageChanged),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, description = "`unknown_package`", body = ErrorBody),
         (status = 409, description = "`package_not_dispatched` or `not_in_package`", body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
 pub async fn receive(
     ctx: web::Data<Ctx>,
@@ -241,18 +232,17 @@ pub async fn receive(
 }
 
 #[utoipa::path(
-    post, path = "/api/v1/packages/{package_id}/specimens/{specimen_id}/missing", tag = "packages",
+    post, path = "/packages/{package_id}/specimens/{specimen_id}/missing", tag = "packages",
     params(
         ("package_id" = String, Path, description = "The SSCC-18"),
         ("specimen_id" = String, Path, description = "The tube's barcode"),
     ),
     responses(
         (status = 200, description = "The tube is marked missing from the delivery", body = PackageChanged),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 403, body = ErrorBody),
         (status = 404, description = "`unknown_package`", body = ErrorBody),
         (status = 409, description = "`package_not_dispatched` or `not_in_package`", body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
 pub async fn mark_missing(
     ctx: web::Data<Ctx>,
@@ -275,24 +265,23 @@ pub struct SlipQuery {
 }
 
 fn slip_formats() -> utoipa::openapi::Object {
-    super::one_of(
+    crate::openapi::one_of(
         &["json", "html"],
         "`json` (default) or `html` (printable A4).",
     )
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/packages/{package_id}/slip", tag = "packages",
+    get, path = "/packages/{package_id}/slip", tag = "packages",
     params(("package_id" = String, Path, description = "The SSCC-18"), SlipQuery),
     responses(
         (status = 200, description = "The shipping slip (検体送付票), JSON or printable HTML, in Japanese unless the request asks for English (`lang=en`, `Accept-Language: en`): every word of the HTML, and in JSON the amounts (`amount`; `volume_ml` is the recorded volume); the fields named `_ja` stay Japanese", content(
             (Slip = "application/json"),
             (String = "text/html"),
         )),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, description = "`unknown_package`", body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
 pub async fn slip(
     req: HttpRequest,
@@ -338,24 +327,23 @@ pub struct LabelQuery {
 }
 
 fn package_label_formats() -> utoipa::openapi::Object {
-    super::one_of(
+    crate::openapi::one_of(
         &["svg", "zpl"],
         "`svg` (default) or `zpl` (Zebra printers).",
     )
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/packages/{package_id}/label", tag = "packages",
+    get, path = "/packages/{package_id}/label", tag = "packages",
     params(("package_id" = String, Path, description = "The SSCC-18"), LabelQuery),
     responses(
         (status = 200, description = "The package label: SSCC as GS1-128, UN3373, shipper, consignee, responsible person, UN1845 when dry ice is used", content(
             (String = "image/svg+xml"),
             (String = "application/zpl"),
         )),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, description = "`unknown_package`", body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
 pub async fn label(
     ctx: web::Data<Ctx>,
@@ -388,15 +376,14 @@ pub async fn label(
 }
 
 #[utoipa::path(
-    post, path = "/api/v1/specimens/{specimen_id}/consultations", tag = "packages",
+    post, path = "/specimens/{specimen_id}/consultations", tag = "packages",
     params(("specimen_id" = String, Path, description = "The tube's barcode")),
     request_body = NewConsultation,
     responses(
         (status = 201, description = "Recorded: autopsy tissue may now be packed", body = ConsultationView),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, description = "`unknown_specimen`", body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
 pub async fn record_consultation(
     ctx: web::Data<Ctx>,

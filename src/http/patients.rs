@@ -9,14 +9,13 @@ use crate::actions::Ctx;
 use actix_web::{web, HttpResponse};
 
 #[utoipa::path(
-    get, path = "/api/v1/patients/{patient_id}", tag = "specimens", operation_id = "get_patient",
+    get, path = "/patients/{patient_id}", tag = "specimens", operation_id = "get_patient",
     params(("patient_id" = String, Path, description = "The site's patient number")),
     responses(
         (status = 200, description = "The patient's current identity, every version of it (oldest first) and their specimens", body = PatientRecord),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 403, body = ErrorBody),
         (status = 404, description = "`unknown_patient`", body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
 pub async fn get(
     ctx: web::Data<Ctx>,
@@ -29,17 +28,15 @@ pub async fn get(
 }
 
 #[utoipa::path(
-    patch, path = "/api/v1/patients/{patient_id}", tag = "specimens", operation_id = "correct_patient",
+    patch, path = "/patients/{patient_id}", tag = "specimens", operation_id = "correct_patient",
     params(("patient_id" = String, Path, description = "The site's patient number")),
     request_body(content = PatientCorrection, description = "The identity fields that change (left out: unchanged; `null`: cleared) and the reason"),
     responses(
         (status = 200, description = "Corrected: a new version, the old one kept (or, for a correction that changes nothing, the record as it is)", body = PatientRecord),
         (status = 400, description = "Malformed, no field to change, or no reason", body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 403, description = "Only lab and admin correct a patient's identity", body = ErrorBody),
         (status = 404, description = "`unknown_patient`", body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
 pub async fn correct(
     ctx: web::Data<Ctx>,

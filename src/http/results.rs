@@ -10,17 +10,16 @@ use crate::actions::{imports, results, Ctx};
 use actix_web::{web, HttpResponse};
 
 #[utoipa::path(
-    post, path = "/api/v1/specimens/{specimen_id}/results", tag = "results",
+    post, path = "/specimens/{specimen_id}/results", tag = "results",
     params(("specimen_id" = String, Path, description = "The tube's barcode")),
     request_body = RecordResult,
     responses(
         (status = 201, description = "Recorded as a new version: `released` at once, or `entered` to wait for a second person under `[policy] result_release = \"second_person\"`", body = Recorded),
         (status = 200, description = "The same result, method and time as the standing version (a retry): nothing recorded, that version answered", body = Recorded),
-        (status = 400, description = "Malformed request; `unknown_assay`", body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 400, description = "Malformed request; `unknown_assay`", body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, description = "`unknown_specimen`", body = ErrorBody),
         (status = 422, description = "`result_before_collection`; `correction_reason_required`: a different result, method or time than the standing version without `reason`", body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
 pub async fn record_result(
     ctx: web::Data<Ctx>,
@@ -36,18 +35,17 @@ pub async fn record_result(
 }
 
 #[utoipa::path(
-    post, path = "/api/v1/specimens/{specimen_id}/results/{version}/release", tag = "results",
+    post, path = "/specimens/{specimen_id}/results/{version}/release", tag = "results",
     params(
         ("specimen_id" = String, Path, description = "The tube's barcode"),
         ("version" = i32, Path, description = "The entered version to release"),
     ),
     responses(
         (status = 200, description = "Released: the result counts in reports from now", body = Recorded),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, description = "`unknown_specimen`, or no such version (`not_found`)", body = ErrorBody),
         (status = 409, description = "`same_person_release`: the person who entered it; `not_awaiting_release`: already released or returned", body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
 pub async fn release(
     ctx: web::Data<Ctx>,
@@ -61,7 +59,7 @@ pub async fn release(
 }
 
 #[utoipa::path(
-    post, path = "/api/v1/specimens/{specimen_id}/results/{version}/return", tag = "results",
+    post, path = "/specimens/{specimen_id}/results/{version}/return", tag = "results",
     params(
         ("specimen_id" = String, Path, description = "The tube's barcode"),
         ("version" = i32, Path, description = "The entered version to send back"),
@@ -69,11 +67,10 @@ pub async fn release(
     request_body = ReturnResult,
     responses(
         (status = 200, description = "Returned for correction: it counts for nothing and the tube is on the worklist again", body = Recorded),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, description = "`unknown_specimen`, or no such version (`not_found`)", body = ErrorBody),
         (status = 409, description = "`same_person_release`; `not_awaiting_release`", body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
 pub async fn return_for_correction(
     ctx: web::Data<Ctx>,
@@ -91,13 +88,12 @@ pub async fn return_for_correction(
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/results/worklist", tag = "results",
+    get, path = "/results/worklist", tag = "results",
     params(WorklistFilter),
     responses(
         (status = 200, description = "Tubes awaiting a result or its release, oldest collection first", body = [WorkItem]),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
 pub async fn worklist(
     ctx: web::Data<Ctx>,
@@ -111,17 +107,16 @@ pub async fn worklist(
 }
 
 #[utoipa::path(
-    post, path = "/api/v1/results/imports", tag = "results",
+    post, path = "/results/imports", tag = "results",
     params(ImportQuery),
     request_body(content = String, description = "The instrument's export file, as it is (UTF-8 or Shift_JIS)", content_type = "text/plain"),
     responses(
         (status = 200, description = "The preview: each sample's call and what importing it does; nothing recorded. The same file again answers the same import (`status: committed` once committed)", body = Preview),
         (status = 400, description = "`unreadable_file`, `unknown_assay`, `invalid_input`", body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 403, body = ErrorBody),
         (status = 413, description = "The file is larger than 8 MiB", body = ErrorBody),
         (status = 422, description = "`run_controls_failed`: `refusals` lists each failed control; nothing of the run is kept", body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
 pub async fn preview_import(
     ctx: web::Data<Ctx>,
@@ -137,14 +132,13 @@ pub async fn preview_import(
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/results/imports/{import_id}", tag = "results",
+    get, path = "/results/imports/{import_id}", tag = "results",
     params(("import_id" = String, Path, description = "The import's id from its preview")),
     responses(
         (status = 200, description = "The import as previewed, or as committed", body = Preview),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 403, body = ErrorBody),
         (status = 404, description = "`unknown_import`", body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
 pub async fn get_import(
     ctx: web::Data<Ctx>,
@@ -157,19 +151,18 @@ pub async fn get_import(
 }
 
 #[utoipa::path(
-    post, path = "/api/v1/results/imports/{import_id}/commit", tag = "results",
+    post, path = "/results/imports/{import_id}/commit", tag = "results",
     params(("import_id" = String, Path, description = "The import's id from its preview")),
     request_body = CommitImport,
     responses(
         (status = 201, description = "Recorded in one transaction", body = CommitAnswer),
         (status = 200, description = "Committed before: nothing more recorded", body = CommitAnswer),
         (status = 400, description = "A decision the sample does not allow, or for a sample not in the import", body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 403, body = ErrorBody),
         (status = 404, description = "`unknown_import`", body = ErrorBody),
         (status = 409, description = "`import_decisions_needed`: samples with problems and no decision", body = ErrorBody),
         (status = 422, description = "A result a rule refuses (`result_before_collection`)", body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
 pub async fn commit_import(
     ctx: web::Data<Ctx>,

@@ -12,7 +12,7 @@ use actix_web::{web, HttpResponse};
 use std::sync::Arc;
 
 #[utoipa::path(
-    post, path = "/api/v1/specimens", tag = "specimens",
+    post, path = "/specimens", tag = "specimens",
     request_body = RegisterSpecimen,
     responses(
         (status = 201, description = "Registered. A reception station whose draft holds this tube (or this patient and no tube yet) starts over for the next patient: its event stream gets a `reset` event (`reason: registered`)", body = Registered),
@@ -23,7 +23,6 @@ use std::sync::Arc;
         (status = 409, description = "`duplicate_specimen`: another registration holds this tube id", body = ErrorBody),
         (status = 422, description = "A rule refuses the specimen", body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
 pub async fn register(
     ctx: web::Data<Ctx>,
@@ -46,13 +45,12 @@ pub async fn register(
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/specimens", tag = "specimens", operation_id = "list_specimens",
+    get, path = "/specimens", tag = "specimens", operation_id = "list_specimens",
     params(SpecimenFilter),
     responses(
         (status = 200, description = "The worklist: priority 1 first, then by collection time", body = [SpecimenView]),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
 pub async fn list(
     ctx: web::Data<Ctx>,
@@ -65,14 +63,13 @@ pub async fn list(
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/specimens/{specimen_id}", tag = "specimens", operation_id = "get_specimen",
+    get, path = "/specimens/{specimen_id}", tag = "specimens", operation_id = "get_specimen",
     params(("specimen_id" = String, Path, description = "The tube's barcode")),
     responses(
         (status = 200, description = "The specimen with its storage history, results and flags", body = SpecimenView),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 403, body = ErrorBody),
         (status = 404, description = "`unknown_specimen`", body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
 pub async fn get(
     ctx: web::Data<Ctx>,
@@ -85,16 +82,15 @@ pub async fn get(
 }
 
 #[utoipa::path(
-    post, path = "/api/v1/specimens/{specimen_id}/storage", tag = "storage",
+    post, path = "/specimens/{specimen_id}/storage", tag = "storage",
     params(("specimen_id" = String, Path, description = "The tube's barcode")),
     request_body = StoreSpecimen,
     responses(
         (status = 201, description = "Storage event recorded, with the rules' warnings", body = Stored),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, description = "`unknown_specimen` or `unknown_location`", body = ErrorBody),
         (status = 409, description = "The specimen is no longer in the lab's care", body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
 pub async fn store(
     ctx: web::Data<Ctx>,
@@ -110,12 +106,11 @@ pub async fn store(
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/alerts", tag = "storage",
+    get, path = "/alerts", tag = "storage",
     responses(
         (status = 200, description = "Specimens due to be frozen or shipped, soonest first", body = [Alert]),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 403, body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
 pub async fn alerts(ctx: web::Data<Ctx>, User(actor): User) -> Result<HttpResponse, AppError> {
     let r = web::block(move || storage::alerts(&ctx, &actor, crate::actions::now())).await??;
