@@ -1,8 +1,9 @@
 //! Health, identity, users (creating, disabling, new tokens) and the
 //! audit log.
 
-use super::auth::User;
+use super::auth::{Caller, User};
 use super::error::{AppError, ErrorBody};
+use super::Answer;
 use super::Object;
 use crate::actions::audit::{self, AuditEntry};
 use crate::actions::users::{self, CreatedUser, IssuedToken, NewUserRequest, UserChange, UserView};
@@ -66,23 +67,18 @@ pub async fn me(User(actor): User) -> HttpResponse {
         (status = 409, description = "A user with that name exists", body = ErrorBody),
     ),
 )]
-pub async fn create_user(
-    ctx: web::Data<Ctx>,
-    User(actor): User,
-    body: web::Json<Object<NewUserRequest>>,
-) -> Result<HttpResponse, AppError> {
-    let body = body.into_inner().0;
-    let r = web::block(move || users::create_user(&ctx, &actor, &body)).await??;
-    Ok(HttpResponse::Created().json(r))
+pub async fn create_user(call: Caller, body: web::Json<Object<NewUserRequest>>) -> Answer {
+    call.run(move |ctx, actor| users::create_user(ctx, actor, &body))
+        .await
+        .map(|r| HttpResponse::Created().json(r))
 }
 
 #[utoipa::path(
     get, path = "/users", tag = "users",
     responses((status = 200, body = [UserView]), (status = 403, body = ErrorBody)),
 )]
-pub async fn list_users(ctx: web::Data<Ctx>, User(actor): User) -> Result<HttpResponse, AppError> {
-    let r = web::block(move || users::list_users(&ctx, &actor)).await??;
-    Ok(HttpResponse::Ok().json(r))
+pub async fn list_users(call: Caller) -> Answer {
+    call.ok(users::list_users).await
 }
 
 #[utoipa::path(
@@ -97,16 +93,14 @@ pub async fn list_users(ctx: web::Data<Ctx>, User(actor): User) -> Result<HttpRe
     ),
 )]
 pub async fn update_user(
-    ctx: web::Data<Ctx>,
-    User(actor): User,
+    call: Caller,
     user_id: web::Path<i64>,
     body: web::Json<Object<UserChange>>,
-) -> Result<HttpResponse, AppError> {
+) -> Answer {
     let user_id = user_id.into_inner();
     let change = body.into_inner().0;
-    let r =
-        web::block(move || users::set_disabled(&ctx, &actor, user_id, change.disabled)).await??;
-    Ok(HttpResponse::Ok().json(r))
+    call.ok(move |ctx, actor| users::set_disabled(ctx, actor, user_id, change.disabled))
+        .await
 }
 
 #[utoipa::path(
@@ -118,14 +112,10 @@ pub async fn update_user(
         (status = 404, description = "No such user", body = ErrorBody),
     ),
 )]
-pub async fn issue_token(
-    ctx: web::Data<Ctx>,
-    User(actor): User,
-    user_id: web::Path<i64>,
-) -> Result<HttpResponse, AppError> {
+pub async fn issue_token(call: Caller, user_id: web::Path<i64>) -> Answer {
     let user_id = user_id.into_inner();
-    let r = web::block(move || users::new_token(&ctx, &actor, user_id)).await??;
-    Ok(HttpResponse::Ok().json(r))
+    call.ok(move |ctx, actor| users::new_token(ctx, actor, user_id))
+        .await
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

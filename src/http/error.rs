@@ -13,8 +13,9 @@ use std::fmt;
 #[derive(Debug)]
 pub struct AppError {
     pub status: StatusCode,
-    /// The answer's body, as it is written.
-    pub body: ErrorBody,
+    /// The answer's body, as it is written (boxed: an error is passed
+    /// around far more often than it is answered).
+    pub body: Box<ErrorBody>,
 }
 
 /// The error body, for the OpenAPI document and for every answer.
@@ -79,7 +80,7 @@ impl AppError {
     pub fn new(status: StatusCode, code: RuleCode, message: impl Into<Msg>) -> Self {
         AppError {
             status,
-            body: ErrorBody {
+            body: Box::new(ErrorBody {
                 error: ErrorDetail {
                     ai: None,
                     body_min_bytes_per_second: None,
@@ -95,7 +96,7 @@ impl AppError {
                     refusals: None,
                     retry_after_s: None,
                 },
-            },
+            }),
         }
     }
 
@@ -217,6 +218,6 @@ impl ResponseError for AppError {
         if let Some(seconds) = self.body.error.retry_after_s {
             res.insert_header((header::RETRY_AFTER, seconds.to_string()));
         }
-        messages::render_in(Some(lang), || res.json(&self.body))
+        messages::render_in(Some(lang), || res.json(&*self.body))
     }
 }

@@ -1,14 +1,14 @@
 //! Kit catalog routes (SPEC §2.1, §4): add, list, read, and recall tracing
 //! by lot.
 
-use super::auth::User;
-use super::error::{AppError, ErrorBody};
+use super::auth::Caller;
+use super::error::ErrorBody;
+use super::Answer;
 use super::Object;
 use crate::actions::kits::{self, KitView, LotFilter};
 use crate::actions::views::SpecimenView;
-use crate::actions::Ctx;
 use crate::domain::kits::KitEntry;
-use actix_web::{web, HttpResponse};
+use actix_web::web;
 
 #[utoipa::path(
     post, path = "/kits", tag = "kits", operation_id = "create_kit",
@@ -21,14 +21,10 @@ use actix_web::{web, HttpResponse};
         (status = 409, description = "`duplicate_kit`: the GTIN is catalogued with other details (or in kentai.toml)", body = ErrorBody),
     ),
 )]
-pub async fn create(
-    ctx: web::Data<Ctx>,
-    User(actor): User,
-    body: web::Json<Object<KitEntry>>,
-) -> Result<HttpResponse, AppError> {
-    let body = body.into_inner().0;
-    let r = web::block(move || kits::create(&ctx, &actor, &body, crate::actions::now())).await??;
-    Ok(super::created_or_ok(r.created).json(r.value))
+pub async fn create(call: Caller, body: web::Json<Object<KitEntry>>) -> Answer {
+    call.run(move |ctx, actor| kits::create(ctx, actor, &body, crate::actions::now()))
+        .await
+        .map(|r| super::created_or_ok(r.created).json(r.value))
 }
 
 #[utoipa::path(
@@ -38,9 +34,8 @@ pub async fn create(
         (status = 403, body = ErrorBody),
     ),
 )]
-pub async fn list(ctx: web::Data<Ctx>, User(actor): User) -> Result<HttpResponse, AppError> {
-    let r = web::block(move || kits::list(&ctx, &actor)).await??;
-    Ok(HttpResponse::Ok().json(r))
+pub async fn list(call: Caller) -> Answer {
+    call.ok(kits::list).await
 }
 
 #[utoipa::path(
@@ -53,14 +48,9 @@ pub async fn list(ctx: web::Data<Ctx>, User(actor): User) -> Result<HttpResponse
         (status = 404, description = "`unknown_kit`", body = ErrorBody),
     ),
 )]
-pub async fn get(
-    ctx: web::Data<Ctx>,
-    User(actor): User,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let gtin = path.into_inner();
-    let r = web::block(move || kits::get(&ctx, &actor, &gtin)).await??;
-    Ok(HttpResponse::Ok().json(r))
+pub async fn get(call: Caller, path: web::Path<String>) -> Answer {
+    call.ok(move |ctx, actor| kits::get(ctx, actor, &path))
+        .await
 }
 
 #[utoipa::path(
@@ -75,13 +65,10 @@ pub async fn get(
     ),
 )]
 pub async fn lot_specimens(
-    ctx: web::Data<Ctx>,
-    User(actor): User,
+    call: Caller,
     path: web::Path<String>,
     q: web::Query<LotFilter>,
-) -> Result<HttpResponse, AppError> {
-    let lot = path.into_inner();
-    let filter = q.into_inner();
-    let r = web::block(move || kits::lot_specimens(&ctx, &actor, &lot, &filter)).await??;
-    Ok(HttpResponse::Ok().json(r))
+) -> Answer {
+    call.ok(move |ctx, actor| kits::lot_specimens(ctx, actor, &path, &q))
+        .await
 }

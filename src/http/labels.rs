@@ -2,8 +2,9 @@
 //! location's label (GS1-128 or Code 128) and the packing desk's
 //! command-barcode sheet, as SVG, PNG or ZPL.
 
-use super::auth::User;
+use super::auth::{Caller, User};
 use super::error::{AppError, ErrorBody};
+use super::Answer;
 use crate::actions::{locations, specimens, ActionError, Actor, Ctx};
 use crate::barcode::classify::gs1_id_elements;
 use crate::domain::messages::{allowed, InputMsg, RecordMsg};
@@ -141,33 +142,25 @@ pub struct TubeLabelQuery {
     ),
 )]
 pub async fn specimen_label(
-    ctx: web::Data<Ctx>,
-    User(actor): User,
+    call: Caller,
     path: web::Path<String>,
     q: web::Query<TubeLabelQuery>,
-) -> Result<HttpResponse, AppError> {
-    let id = path.into_inner();
-    let q = q.into_inner();
+) -> Answer {
     let format = format(q.format.as_deref())?;
     let dpi = dpi(format, q.dpi)?;
     let code128 = q.code128.unwrap_or(false);
     // Rendering runs with the database read: both off the async workers.
-    let (content_type, body) = web::block(move || -> Result<_, AppError> {
-        let label = tube_label(&ctx, &actor, &id, code128)?;
-        Ok(match format {
-            Format::Svg => (
-                SVG,
-                tube_label::svg(&label).map_err(print_error)?.into_bytes(),
-            ),
-            Format::Png => (PNG, tube_label::png(&label, dpi).map_err(print_error)?),
-            Format::Zpl => (
-                ZPL,
-                tube_label::zpl(&label).map_err(print_error)?.into_bytes(),
-            ),
-        })
+    call.run(move |ctx, actor| {
+        let label = tube_label(ctx, actor, &path, code128)?;
+        let draw = Drawings {
+            svg: tube_label::svg,
+            png: tube_label::png,
+            zpl: tube_label::zpl,
+        };
+        draw.in_format(&label, format, dpi)
     })
-    .await??;
-    Ok(HttpResponse::Ok().content_type(content_type).body(body))
+    .await
+    .map(answer)
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -198,40 +191,53 @@ pub struct LocationLabelQuery {
     ),
 )]
 pub async fn location_label(
-    ctx: web::Data<Ctx>,
-    User(actor): User,
+    call: Caller,
     path: web::Path<String>,
     q: web::Query<LocationLabelQuery>,
-) -> Result<HttpResponse, AppError> {
-    let code = path.into_inner();
-    let q = q.into_inner();
+) -> Answer {
     let format = format(q.format.as_deref())?;
     let dpi = dpi(format, q.dpi)?;
-    let (content_type, body) = web::block(move || -> Result<_, AppError> {
-        let view = locations::get(&ctx, &actor, &code)?;
+    call.run(move |ctx, actor| {
+        let view = locations::get(ctx, actor, &path)?;
         let label = LocationLabel {
             code: view.code,
             name: view.name,
             storage_class: view.storage_class,
         };
-        Ok(match format {
-            Format::Svg => (
-                SVG,
-                location_label::svg(&label)
-                    .map_err(print_error)?
-                    .into_bytes(),
-            ),
-            Format::Png => (PNG, location_label::png(&label, dpi).map_err(print_error)?),
-            Format::Zpl => (
-                ZPL,
-                location_label::zpl(&label)
-                    .map_err(print_error)?
-                    .into_bytes(),
-            ),
-        })
+        let draw = Drawings {
+            svg: location_label::svg,
+            png: location_label::png,
+            zpl: location_label::zpl,
+        };
+        draw.in_format(&label, format, dpi)
     })
-    .await??;
-    Ok(HttpResponse::Ok().content_type(content_type).body(body))
+    .await
+    .map(answer)
+}
+
+/// A label's three drawings, one a format.
+struct Drawings<L> {
+    svg: fn(&L) -> Result<String, PrintError>,
+    png: fn(&L, u32) -> Result<Vec<u8>, PrintError>,
+    zpl: fn(&L) -> Result<String, PrintError>,
+}
+
+impl<L> Drawings<L> {
+    /// `label` drawn in `format`: its media type and bytes.
+    fn in_format(&self, label: &L, format: Format, dpi: u32) -> Result<File, AppError> {
+        Ok(match format {
+            Format::Svg => (SVG, (self.svg)(label).map_err(print_error)?.into_bytes()),
+            Format::Png => (PNG, (self.png)(label, dpi).map_err(print_error)?),
+            Format::Zpl => (ZPL, (self.zpl)(label).map_err(print_error)?.into_bytes()),
+        })
+    }
+}
+
+/// A drawn label: its media type and bytes.
+type File = (&'static str, Vec<u8>);
+
+fn answer((content_type, body): File) -> HttpResponse {
+    HttpResponse::Ok().content_type(content_type).body(body)
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

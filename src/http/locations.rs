@@ -1,12 +1,12 @@
 //! Location routes: create, list, read.
 
-use super::auth::User;
-use super::error::{AppError, ErrorBody};
+use super::auth::Caller;
+use super::error::ErrorBody;
+use super::Answer;
 use super::Object;
 use crate::actions::locations::{self, NewLocation};
 use crate::actions::views::LocationView;
-use crate::actions::Ctx;
-use actix_web::{web, HttpResponse};
+use actix_web::web;
 
 #[utoipa::path(
     post, path = "/locations", tag = "storage",
@@ -18,24 +18,18 @@ use actix_web::{web, HttpResponse};
         (status = 409, description = "`duplicate_location`", body = ErrorBody),
     ),
 )]
-pub async fn create(
-    ctx: web::Data<Ctx>,
-    User(actor): User,
-    body: web::Json<Object<NewLocation>>,
-) -> Result<HttpResponse, AppError> {
-    let body = body.into_inner().0;
-    let r =
-        web::block(move || locations::create(&ctx, &actor, &body, crate::actions::now())).await??;
-    Ok(super::created_or_ok(r.created).json(r.value))
+pub async fn create(call: Caller, body: web::Json<Object<NewLocation>>) -> Answer {
+    call.run(move |ctx, actor| locations::create(ctx, actor, &body, crate::actions::now()))
+        .await
+        .map(|r| super::created_or_ok(r.created).json(r.value))
 }
 
 #[utoipa::path(
     get, path = "/locations", tag = "storage",
     responses((status = 200, body = [LocationView]), (status = 403, body = ErrorBody)),
 )]
-pub async fn list(ctx: web::Data<Ctx>, User(actor): User) -> Result<HttpResponse, AppError> {
-    let r = web::block(move || locations::list(&ctx, &actor)).await??;
-    Ok(HttpResponse::Ok().json(r))
+pub async fn list(call: Caller) -> Answer {
+    call.ok(locations::list).await
 }
 
 #[utoipa::path(
@@ -46,12 +40,7 @@ pub async fn list(ctx: web::Data<Ctx>, User(actor): User) -> Result<HttpResponse
         (status = 404, description = "`unknown_location`", body = ErrorBody),
     ),
 )]
-pub async fn get(
-    ctx: web::Data<Ctx>,
-    User(actor): User,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let code = path.into_inner();
-    let r = web::block(move || locations::get(&ctx, &actor, &code)).await??;
-    Ok(HttpResponse::Ok().json(r))
+pub async fn get(call: Caller, path: web::Path<String>) -> Answer {
+    call.ok(move |ctx, actor| locations::get(ctx, actor, &path))
+        .await
 }

@@ -31,6 +31,10 @@ use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::{scope, AppExt};
 
+/// What a handler answers: its JSON (or file), or the error in API.md's
+/// shape.
+pub type Answer = Result<HttpResponse, AppError>;
+
 /// The largest JSON body accepted; a registration is well under 4 KiB.
 pub const JSON_LIMIT: usize = 64 * 1024;
 
@@ -45,6 +49,14 @@ pub struct Object<T>(pub T);
 impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Object<T> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         T::deserialize(ObjectOnly(d)).map(Object)
+    }
+}
+
+impl<T> std::ops::Deref for Object<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
     }
 }
 

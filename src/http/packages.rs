@@ -1,14 +1,15 @@
 //! Package routes: create, fill, tick, dispatch, receive, slip and label
 //! (SPEC §2.5). `lab` and `admin` only.
 
-use super::auth::User;
+use super::auth::Caller;
 use super::error::{AppError, ErrorBody};
+use super::Answer;
 use super::Object;
+use crate::actions::now;
 use crate::actions::packages::{
     self, AddSpecimen, ConsultationView, Dispatch, NewConsultation, NewPackage, PackageChanged,
     PackageChanges, PackageFilter, PackageView, Receive, Tick,
 };
-use crate::actions::{now, Ctx};
 use crate::domain::messages::{allowed, InputMsg};
 use crate::print::Slip;
 use actix_web::http::header::ContentType;
@@ -43,14 +44,10 @@ fn ok(r: PackageChanged) -> HttpResponse {
         (status = 409, description = "`site_not_configured`: no GS1 company prefix for SSCCs", body = ErrorBody),
     ),
 )]
-pub async fn create(
-    ctx: web::Data<Ctx>,
-    User(actor): User,
-    body: web::Json<Object<NewPackage>>,
-) -> Result<HttpResponse, AppError> {
-    let body = body.into_inner().0;
-    let r = web::block(move || packages::create(&ctx, &actor, &body, now())).await??;
-    Ok(changed(r))
+pub async fn create(call: Caller, body: web::Json<Object<NewPackage>>) -> Answer {
+    call.run(move |ctx, actor| packages::create(ctx, actor, &body, now()))
+        .await
+        .map(changed)
 }
 
 #[utoipa::path(
@@ -61,14 +58,9 @@ pub async fn create(
         (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
     ),
 )]
-pub async fn list(
-    ctx: web::Data<Ctx>,
-    User(actor): User,
-    q: web::Query<PackageFilter>,
-) -> Result<HttpResponse, AppError> {
-    let filter = q.into_inner();
-    let r = web::block(move || packages::list(&ctx, &actor, &filter, now())).await??;
-    Ok(HttpResponse::Ok().json(r))
+pub async fn list(call: Caller, q: web::Query<PackageFilter>) -> Answer {
+    call.ok(move |ctx, actor| packages::list(ctx, actor, &q, now()))
+        .await
 }
 
 #[utoipa::path(
@@ -80,14 +72,9 @@ pub async fn list(
         (status = 404, description = "`unknown_package`", body = ErrorBody),
     ),
 )]
-pub async fn get(
-    ctx: web::Data<Ctx>,
-    User(actor): User,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let id = path.into_inner();
-    let r = web::block(move || packages::get(&ctx, &actor, &id, now())).await??;
-    Ok(HttpResponse::Ok().json(r))
+pub async fn get(call: Caller, path: web::Path<String>) -> Answer {
+    call.ok(move |ctx, actor| packages::get(ctx, actor, &path, now()))
+        .await
 }
 
 #[utoipa::path(
@@ -102,14 +89,13 @@ pub async fn get(
     ),
 )]
 pub async fn update(
-    ctx: web::Data<Ctx>,
-    User(actor): User,
+    call: Caller,
     path: web::Path<String>,
     body: web::Json<Object<PackageChanges>>,
-) -> Result<HttpResponse, AppError> {
-    let (id, body) = (path.into_inner(), body.into_inner().0);
-    let r = web::block(move || packages::update(&ctx, &actor, &id, &body, now())).await??;
-    Ok(ok(r))
+) -> Answer {
+    call.run(move |ctx, actor| packages::update(ctx, actor, &path, &body, now()))
+        .await
+        .map(ok)
 }
 
 #[utoipa::path(
@@ -126,14 +112,13 @@ pub async fn update(
     ),
 )]
 pub async fn add_specimen(
-    ctx: web::Data<Ctx>,
-    User(actor): User,
+    call: Caller,
     path: web::Path<String>,
     body: web::Json<Object<AddSpecimen>>,
-) -> Result<HttpResponse, AppError> {
-    let (id, body) = (path.into_inner(), body.into_inner().0);
-    let r = web::block(move || packages::add_specimen(&ctx, &actor, &id, &body, now())).await??;
-    Ok(changed(r))
+) -> Answer {
+    call.run(move |ctx, actor| packages::add_specimen(ctx, actor, &path, &body, now()))
+        .await
+        .map(changed)
 }
 
 #[utoipa::path(
@@ -149,15 +134,11 @@ pub async fn add_specimen(
         (status = 409, description = "`package_dispatched` or `not_in_package`", body = ErrorBody),
     ),
 )]
-pub async fn remove_specimen(
-    ctx: web::Data<Ctx>,
-    User(actor): User,
-    path: web::Path<(String, String)>,
-) -> Result<HttpResponse, AppError> {
+pub async fn remove_specimen(call: Caller, path: web::Path<(String, String)>) -> Answer {
     let (id, specimen_id) = path.into_inner();
-    let r = web::block(move || packages::remove_specimen(&ctx, &actor, &id, &specimen_id, now()))
-        .await??;
-    Ok(ok(r))
+    call.run(move |ctx, actor| packages::remove_specimen(ctx, actor, &id, &specimen_id, now()))
+        .await
+        .map(ok)
 }
 
 #[utoipa::path(
@@ -173,15 +154,10 @@ pub async fn remove_specimen(
         (status = 422, description = "`dry_ice_in_secondary`: never", body = ErrorBody),
     ),
 )]
-pub async fn tick(
-    ctx: web::Data<Ctx>,
-    User(actor): User,
-    path: web::Path<String>,
-    body: web::Json<Object<Tick>>,
-) -> Result<HttpResponse, AppError> {
-    let (id, body) = (path.into_inner(), body.into_inner().0);
-    let r = web::block(move || packages::tick(&ctx, &actor, &id, &body, now())).await??;
-    Ok(changed(r))
+pub async fn tick(call: Caller, path: web::Path<String>, body: web::Json<Object<Tick>>) -> Answer {
+    call.run(move |ctx, actor| packages::tick(ctx, actor, &path, &body, now()))
+        .await
+        .map(changed)
 }
 
 #[utoipa::path(
@@ -196,16 +172,11 @@ pub async fn tick(
         (status = 422, description = "`storage_deadline_exceeded` or `priority_violation` (overridable)", body = ErrorBody),
     ),
 )]
-pub async fn dispatch(
-    ctx: web::Data<Ctx>,
-    User(actor): User,
-    path: web::Path<String>,
-    body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
-    let id = path.into_inner();
+pub async fn dispatch(call: Caller, path: web::Path<String>, body: web::Bytes) -> Answer {
     let body: Dispatch = optional_body(&body)?;
-    let r = web::block(move || packages::dispatch(&ctx, &actor, &id, &body, now())).await??;
-    Ok(ok(r))
+    call.run(move |ctx, actor| packages::dispatch(ctx, actor, &path, &body, now()))
+        .await
+        .map(ok)
 }
 
 #[utoipa::path(
@@ -219,16 +190,11 @@ pub async fn dispatch(
         (status = 409, description = "`package_not_dispatched` or `not_in_package`", body = ErrorBody),
     ),
 )]
-pub async fn receive(
-    ctx: web::Data<Ctx>,
-    User(actor): User,
-    path: web::Path<String>,
-    body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
-    let id = path.into_inner();
+pub async fn receive(call: Caller, path: web::Path<String>, body: web::Bytes) -> Answer {
     let body: Receive = optional_body(&body)?;
-    let r = web::block(move || packages::receive(&ctx, &actor, &id, &body, now())).await??;
-    Ok(ok(r))
+    call.run(move |ctx, actor| packages::receive(ctx, actor, &path, &body, now()))
+        .await
+        .map(ok)
 }
 
 #[utoipa::path(
@@ -244,15 +210,11 @@ pub async fn receive(
         (status = 409, description = "`package_not_dispatched` or `not_in_package`", body = ErrorBody),
     ),
 )]
-pub async fn mark_missing(
-    ctx: web::Data<Ctx>,
-    User(actor): User,
-    path: web::Path<(String, String)>,
-) -> Result<HttpResponse, AppError> {
+pub async fn mark_missing(call: Caller, path: web::Path<(String, String)>) -> Answer {
     let (id, specimen_id) = path.into_inner();
-    let r = web::block(move || packages::mark_missing(&ctx, &actor, &id, &specimen_id, now()))
-        .await??;
-    Ok(ok(r))
+    call.run(move |ctx, actor| packages::mark_missing(ctx, actor, &id, &specimen_id, now()))
+        .await
+        .map(ok)
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -284,13 +246,11 @@ fn slip_formats() -> utoipa::openapi::Object {
     ),
 )]
 pub async fn slip(
+    call: Caller,
     req: HttpRequest,
-    ctx: web::Data<Ctx>,
-    User(actor): User,
     path: web::Path<String>,
     q: web::Query<SlipQuery>,
-) -> Result<HttpResponse, AppError> {
-    let id = path.into_inner();
+) -> Answer {
     let html = match q.format.as_deref() {
         None | Some("json") => false,
         Some("html") => true,
@@ -305,8 +265,9 @@ pub async fn slip(
     // Japanese unless the request asks for English (`?lang=en`,
     // `Accept-Language`): every word of the HTML, the amounts of the JSON.
     let lang = super::lang::of(&req);
-    let slip = web::block(move || packages::slip(&ctx, &actor, &id, now()))
-        .await??
+    let slip = call
+        .run(move |ctx, actor| packages::slip(ctx, actor, &path, now()))
+        .await?
         .in_lang(lang);
     Ok(if html {
         HttpResponse::Ok()
@@ -345,13 +306,7 @@ fn package_label_formats() -> utoipa::openapi::Object {
         (status = 404, description = "`unknown_package`", body = ErrorBody),
     ),
 )]
-pub async fn label(
-    ctx: web::Data<Ctx>,
-    User(actor): User,
-    path: web::Path<String>,
-    q: web::Query<LabelQuery>,
-) -> Result<HttpResponse, AppError> {
-    let id = path.into_inner();
+pub async fn label(call: Caller, path: web::Path<String>, q: web::Query<LabelQuery>) -> Answer {
     let zpl = match q.format.as_deref() {
         None | Some("svg") => false,
         Some("zpl") => true,
@@ -363,16 +318,19 @@ pub async fn label(
             }))
         }
     };
-    let label = web::block(move || packages::label(&ctx, &actor, &id, now())).await??;
-    Ok(if zpl {
-        HttpResponse::Ok()
-            .content_type("application/zpl; charset=utf-8")
-            .body(crate::print::label::zpl(&label))
-    } else {
-        HttpResponse::Ok()
-            .content_type("image/svg+xml; charset=utf-8")
-            .body(crate::print::label::svg(&label))
-    })
+    call.run(move |ctx, actor| packages::label(ctx, actor, &path, now()))
+        .await
+        .map(|label| {
+            if zpl {
+                HttpResponse::Ok()
+                    .content_type("application/zpl; charset=utf-8")
+                    .body(crate::print::label::zpl(&label))
+            } else {
+                HttpResponse::Ok()
+                    .content_type("image/svg+xml; charset=utf-8")
+                    .body(crate::print::label::svg(&label))
+            }
+        })
 }
 
 #[utoipa::path(
@@ -386,13 +344,11 @@ pub async fn label(
     ),
 )]
 pub async fn record_consultation(
-    ctx: web::Data<Ctx>,
-    User(actor): User,
+    call: Caller,
     path: web::Path<String>,
     body: web::Json<Object<NewConsultation>>,
-) -> Result<HttpResponse, AppError> {
-    let (id, body) = (path.into_inner(), body.into_inner().0);
-    let r = web::block(move || packages::record_consultation(&ctx, &actor, &id, &body, now()))
-        .await??;
-    Ok(HttpResponse::Created().json(r))
+) -> Answer {
+    call.run(move |ctx, actor| packages::record_consultation(ctx, actor, &path, &body, now()))
+        .await
+        .map(|r| HttpResponse::Created().json(r))
 }

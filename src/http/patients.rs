@@ -1,11 +1,11 @@
 //! Patient routes: a patient's identity with its versions, and its
 //! correction with a reason.
 
-use super::auth::User;
-use super::error::{AppError, ErrorBody};
+use super::auth::Caller;
+use super::error::ErrorBody;
+use super::Answer;
 use super::Object;
 use crate::actions::patients::{self, PatientCorrection, PatientRecord};
-use crate::actions::Ctx;
 use actix_web::{web, HttpResponse};
 
 #[utoipa::path(
@@ -17,14 +17,9 @@ use actix_web::{web, HttpResponse};
         (status = 404, description = "`unknown_patient`", body = ErrorBody),
     ),
 )]
-pub async fn get(
-    ctx: web::Data<Ctx>,
-    User(actor): User,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let patient_id = path.into_inner();
-    let record = web::block(move || patients::get(&ctx, &actor, &patient_id)).await??;
-    Ok(HttpResponse::Ok().json(record))
+pub async fn get(call: Caller, path: web::Path<String>) -> Answer {
+    call.ok(move |ctx, actor| patients::get(ctx, actor, &path))
+        .await
 }
 
 #[utoipa::path(
@@ -39,16 +34,11 @@ pub async fn get(
     ),
 )]
 pub async fn correct(
-    ctx: web::Data<Ctx>,
-    User(actor): User,
+    call: Caller,
     path: web::Path<String>,
     body: web::Json<Object<PatientCorrection>>,
-) -> Result<HttpResponse, AppError> {
-    let patient_id = path.into_inner();
-    let body = body.into_inner().0;
-    let corrected = web::block(move || {
-        patients::correct(&ctx, &actor, &patient_id, &body, crate::actions::now())
-    })
-    .await??;
-    Ok(HttpResponse::Ok().json(corrected.record))
+) -> Answer {
+    call.run(move |ctx, actor| patients::correct(ctx, actor, &path, &body, crate::actions::now()))
+        .await
+        .map(|corrected| HttpResponse::Ok().json(corrected.record))
 }

@@ -7,8 +7,9 @@
 //! ends the transfer without its last chunk, so a client never takes a cut
 //! file for a whole one.
 
-use super::auth::User;
+use super::auth::{Caller, User};
 use super::error::{AppError, ErrorBody};
+use super::Answer;
 use crate::actions::reports::{self, ReportScope};
 use crate::actions::{Actor, Ctx};
 use crate::domain::messages::{allowed, InputMsg};
@@ -328,11 +329,7 @@ fn summary_formats() -> utoipa::openapi::Object {
         (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
     ),
 )]
-pub async fn summary(
-    ctx: web::Data<Ctx>,
-    User(actor): User,
-    query: web::Query<SummaryQuery>,
-) -> Result<HttpResponse, AppError> {
+pub async fn summary(call: Caller, query: web::Query<SummaryQuery>) -> Answer {
     let query = query.into_inner();
     let html = match query.format.as_deref() {
         None | Some("json") => false,
@@ -343,7 +340,9 @@ pub async fn summary(
         date: query.date,
         facility: query.facility,
     };
-    let s = web::block(move || reports::day_summary(&ctx, &actor, &scope)).await??;
+    let s = call
+        .run(move |ctx, actor| reports::day_summary(ctx, actor, &scope))
+        .await?;
     if html {
         Ok(HttpResponse::Ok()
             .content_type("text/html; charset=utf-8")

@@ -1,13 +1,14 @@
 //! Result routes: record a version, release or return it, the result
 //! desk's worklist, and instrument files (preview, then commit).
 
-use super::auth::User;
-use super::error::{AppError, ErrorBody};
+use super::auth::Caller;
+use super::error::ErrorBody;
+use super::Answer;
 use super::Object;
 use crate::actions::imports::{CommitAnswer, CommitImport, ImportQuery, Preview};
 use crate::actions::results::{RecordResult, Recorded, ReturnResult, WorkItem, WorklistFilter};
-use crate::actions::{imports, results, Ctx};
-use actix_web::{web, HttpResponse};
+use crate::actions::{imports, results};
+use actix_web::web;
 
 #[utoipa::path(
     post, path = "/specimens/{specimen_id}/results", tag = "results",
@@ -22,16 +23,13 @@ use actix_web::{web, HttpResponse};
     ),
 )]
 pub async fn record_result(
-    ctx: web::Data<Ctx>,
-    User(actor): User,
+    call: Caller,
     path: web::Path<String>,
     body: web::Json<Object<RecordResult>>,
-) -> Result<HttpResponse, AppError> {
-    let body = body.into_inner().0;
-    let id = path.into_inner();
-    let r = web::block(move || results::record(&ctx, &actor, &id, &body, crate::actions::now()))
-        .await??;
-    Ok(super::created_or_ok(r.created).json(r))
+) -> Answer {
+    call.run(move |ctx, actor| results::record(ctx, actor, &path, &body, crate::actions::now()))
+        .await
+        .map(|r| super::created_or_ok(r.created).json(r))
 }
 
 #[utoipa::path(
@@ -47,15 +45,10 @@ pub async fn record_result(
         (status = 409, description = "`same_person_release`: the person who entered it; `not_awaiting_release`: already released or returned", body = ErrorBody),
     ),
 )]
-pub async fn release(
-    ctx: web::Data<Ctx>,
-    User(actor): User,
-    path: web::Path<(String, i32)>,
-) -> Result<HttpResponse, AppError> {
+pub async fn release(call: Caller, path: web::Path<(String, i32)>) -> Answer {
     let (id, version) = path.into_inner();
-    let r = web::block(move || results::release(&ctx, &actor, &id, version, crate::actions::now()))
-        .await??;
-    Ok(HttpResponse::Ok().json(r))
+    call.ok(move |ctx, actor| results::release(ctx, actor, &id, version, crate::actions::now()))
+        .await
 }
 
 #[utoipa::path(
@@ -73,18 +66,15 @@ pub async fn release(
     ),
 )]
 pub async fn return_for_correction(
-    ctx: web::Data<Ctx>,
-    User(actor): User,
+    call: Caller,
     path: web::Path<(String, i32)>,
     body: web::Json<Object<ReturnResult>>,
-) -> Result<HttpResponse, AppError> {
+) -> Answer {
     let (id, version) = path.into_inner();
-    let body = body.into_inner().0;
-    let r = web::block(move || {
-        results::return_for_correction(&ctx, &actor, &id, version, &body, crate::actions::now())
+    call.ok(move |ctx, actor| {
+        results::return_for_correction(ctx, actor, &id, version, &body, crate::actions::now())
     })
-    .await??;
-    Ok(HttpResponse::Ok().json(r))
+    .await
 }
 
 #[utoipa::path(
@@ -95,15 +85,9 @@ pub async fn return_for_correction(
         (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
     ),
 )]
-pub async fn worklist(
-    ctx: web::Data<Ctx>,
-    User(actor): User,
-    filter: web::Query<WorklistFilter>,
-) -> Result<HttpResponse, AppError> {
-    let filter = filter.into_inner();
-    let items = web::block(move || results::worklist(&ctx, &actor, &filter, crate::actions::now()))
-        .await??;
-    Ok(HttpResponse::Ok().json(items))
+pub async fn worklist(call: Caller, filter: web::Query<WorklistFilter>) -> Answer {
+    call.ok(move |ctx, actor| results::worklist(ctx, actor, &filter, crate::actions::now()))
+        .await
 }
 
 #[utoipa::path(
@@ -119,16 +103,12 @@ pub async fn worklist(
     ),
 )]
 pub async fn preview_import(
-    ctx: web::Data<Ctx>,
-    User(actor): User,
+    call: Caller,
     query: web::Query<ImportQuery>,
     body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
-    let query = query.into_inner();
-    let p =
-        web::block(move || imports::preview(&ctx, &actor, &query, &body, crate::actions::now()))
-            .await??;
-    Ok(HttpResponse::Ok().json(p))
+) -> Answer {
+    call.ok(move |ctx, actor| imports::preview(ctx, actor, &query, &body, crate::actions::now()))
+        .await
 }
 
 #[utoipa::path(
@@ -140,14 +120,9 @@ pub async fn preview_import(
         (status = 404, description = "`unknown_import`", body = ErrorBody),
     ),
 )]
-pub async fn get_import(
-    ctx: web::Data<Ctx>,
-    User(actor): User,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let id = path.into_inner();
-    let p = web::block(move || imports::get(&ctx, &actor, &id)).await??;
-    Ok(HttpResponse::Ok().json(p))
+pub async fn get_import(call: Caller, path: web::Path<String>) -> Answer {
+    call.ok(move |ctx, actor| imports::get(ctx, actor, &path))
+        .await
 }
 
 #[utoipa::path(
@@ -165,14 +140,11 @@ pub async fn get_import(
     ),
 )]
 pub async fn commit_import(
-    ctx: web::Data<Ctx>,
-    User(actor): User,
+    call: Caller,
     path: web::Path<String>,
     body: web::Json<Object<CommitImport>>,
-) -> Result<HttpResponse, AppError> {
-    let id = path.into_inner();
-    let body = body.into_inner().0;
-    let r = web::block(move || imports::commit(&ctx, &actor, &id, &body, crate::actions::now()))
-        .await??;
-    Ok(super::created_or_ok(r.created).json(r))
+) -> Answer {
+    call.run(move |ctx, actor| imports::commit(ctx, actor, &path, &body, crate::actions::now()))
+        .await
+        .map(|r| super::created_or_ok(r.created).json(r))
 }

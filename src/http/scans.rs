@@ -3,8 +3,9 @@
 //! the journal, the stations, each station's live event stream (SSE), and
 //! the scanners' state.
 
-use super::auth::{BearerAuth, SessionAuth, User};
+use super::auth::{BearerAuth, Caller, SessionAuth, User};
 use super::error::{AppError, ErrorBody};
+use super::Answer;
 use super::Object;
 use crate::actions::revocations::Revoked;
 use crate::actions::scans::{self, ScanFilter, ScanView};
@@ -143,14 +144,9 @@ pub async fn submit(
         (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
     ),
 )]
-pub async fn list(
-    ctx: web::Data<Ctx>,
-    User(actor): User,
-    query: web::Query<ScanFilter>,
-) -> Result<HttpResponse, AppError> {
-    let filter = query.into_inner();
-    let r = web::block(move || scans::list(&ctx, &actor, &filter)).await??;
-    Ok(HttpResponse::Ok().json(r))
+pub async fn list(call: Caller, query: web::Query<ScanFilter>) -> Answer {
+    call.ok(move |ctx, actor| scans::list(ctx, actor, &query))
+        .await
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

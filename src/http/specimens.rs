@@ -1,7 +1,8 @@
 //! Specimen routes: register, read, store, alerts.
 
-use super::auth::User;
+use super::auth::{Caller, User};
 use super::error::{AppError, ErrorBody};
+use super::Answer;
 use super::Object;
 use crate::actions::specimens::{RegisterSpecimen, Registered, SpecimenFilter};
 use crate::actions::storage::{Alert, StoreSpecimen, Stored};
@@ -52,14 +53,9 @@ pub async fn register(
         (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
     ),
 )]
-pub async fn list(
-    ctx: web::Data<Ctx>,
-    User(actor): User,
-    q: web::Query<SpecimenFilter>,
-) -> Result<HttpResponse, AppError> {
-    let filter = q.into_inner();
-    let r = web::block(move || specimens::list(&ctx, &actor, &filter)).await??;
-    Ok(HttpResponse::Ok().json(r))
+pub async fn list(call: Caller, q: web::Query<SpecimenFilter>) -> Answer {
+    call.ok(move |ctx, actor| specimens::list(ctx, actor, &q))
+        .await
 }
 
 #[utoipa::path(
@@ -71,14 +67,9 @@ pub async fn list(
         (status = 404, description = "`unknown_specimen`", body = ErrorBody),
     ),
 )]
-pub async fn get(
-    ctx: web::Data<Ctx>,
-    User(actor): User,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let id = path.into_inner();
-    let s = web::block(move || specimens::get(&ctx, &actor, &id)).await??;
-    Ok(HttpResponse::Ok().json(s))
+pub async fn get(call: Caller, path: web::Path<String>) -> Answer {
+    call.ok(move |ctx, actor| specimens::get(ctx, actor, &path))
+        .await
 }
 
 #[utoipa::path(
@@ -93,16 +84,13 @@ pub async fn get(
     ),
 )]
 pub async fn store(
-    ctx: web::Data<Ctx>,
-    User(actor): User,
+    call: Caller,
     path: web::Path<String>,
     body: web::Json<Object<StoreSpecimen>>,
-) -> Result<HttpResponse, AppError> {
-    let body = body.into_inner().0;
-    let id = path.into_inner();
-    let r = web::block(move || storage::record(&ctx, &actor, &id, &body, crate::actions::now()))
-        .await??;
-    Ok(HttpResponse::Created().json(r))
+) -> Answer {
+    call.run(move |ctx, actor| storage::record(ctx, actor, &path, &body, crate::actions::now()))
+        .await
+        .map(|r| HttpResponse::Created().json(r))
 }
 
 #[utoipa::path(
@@ -112,7 +100,7 @@ pub async fn store(
         (status = 403, body = ErrorBody),
     ),
 )]
-pub async fn alerts(ctx: web::Data<Ctx>, User(actor): User) -> Result<HttpResponse, AppError> {
-    let r = web::block(move || storage::alerts(&ctx, &actor, crate::actions::now())).await??;
-    Ok(HttpResponse::Ok().json(r))
+pub async fn alerts(call: Caller) -> Answer {
+    call.ok(move |ctx, actor| storage::alerts(ctx, actor, crate::actions::now()))
+        .await
 }
