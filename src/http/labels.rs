@@ -152,12 +152,7 @@ pub async fn specimen_label(
     // Rendering runs with the database read: both off the async workers.
     call.run(move |ctx, actor| {
         let label = tube_label(ctx, actor, &path, code128)?;
-        let draw = Drawings {
-            svg: tube_label::svg,
-            png: tube_label::png,
-            zpl: tube_label::zpl,
-        };
-        draw.in_format(&label, format, dpi)
+        TUBE.in_format(&label, format, dpi)
     })
     .await
     .map(answer)
@@ -204,12 +199,7 @@ pub async fn location_label(
             name: view.name,
             storage_class: view.storage_class,
         };
-        let draw = Drawings {
-            svg: location_label::svg,
-            png: location_label::png,
-            zpl: location_label::zpl,
-        };
-        draw.in_format(&label, format, dpi)
+        LOCATION.in_format(&label, format, dpi)
     })
     .await
     .map(answer)
@@ -221,6 +211,18 @@ struct Drawings<L> {
     png: fn(&L, u32) -> Result<Vec<u8>, PrintError>,
     zpl: fn(&L) -> Result<String, PrintError>,
 }
+
+const TUBE: Drawings<TubeLabel> = Drawings {
+    svg: tube_label::svg,
+    png: tube_label::png,
+    zpl: tube_label::zpl,
+};
+
+const LOCATION: Drawings<LocationLabel> = Drawings {
+    svg: location_label::svg,
+    png: location_label::png,
+    zpl: location_label::zpl,
+};
 
 impl<L> Drawings<L> {
     /// `label` drawn in `format`: its media type and bytes.

@@ -147,9 +147,11 @@ where
         .openapi(ApiDoc::openapi())
         .configure(configure)
         .openapi_service(|doc| {
+            // Another method finds no route, as everywhere else.
             web::resource("/api/openapi.json")
                 .app_data(web::Data::new(doc))
                 .route(web::get().to(openapi_json))
+                .default_service(web::to(not_found))
         })
         .into_app()
 }

@@ -1483,11 +1483,14 @@ fn the_route_list_in_this_test_matches_src_http_mod_rs() {
     // own description, and routes nothing any other way; `register` adds
     // only the undocumented routes.
     let source = include_str!("../../src/http/mod.rs");
-    let configure = source
-        .split("pub fn configure")
-        .nth(1)
-        .and_then(|b| b.split("\n}\n").next())
-        .expect("configure in src/http/mod.rs");
+    let body_of = |function: &str| {
+        source
+            .split(&format!("pub fn {function}"))
+            .nth(1)
+            .and_then(|b| b.split("\n}\n").next())
+            .unwrap_or_else(|| panic!("{function} in src/http/mod.rs"))
+    };
+    let configure = body_of("configure");
     let registrations: Vec<&str> = configure.split("Api::<").skip(1).collect();
     assert_eq!(
         registrations.len(),
@@ -1543,11 +1546,7 @@ fn the_route_list_in_this_test_matches_src_http_mod_rs() {
         "configure() routes a method outside the API's descriptions"
     );
 
-    let register = source
-        .split("pub fn register")
-        .nth(1)
-        .and_then(|b| b.split("\n}\n").next())
-        .expect("register in src/http/mod.rs");
+    let register = body_of("register");
     let undocumented: BTreeSet<String> = UNDOCUMENTED.iter().map(|(_, p)| p.to_string()).collect();
     assert_eq!(
         literals(register),
