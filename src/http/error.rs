@@ -221,3 +221,49 @@ impl ResponseError for AppError {
         messages::render_in(Some(lang), || res.json(&*self.body))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::messages::Lang;
+
+    fn written(e: &AppError) -> String {
+        messages::render_in(Some(Lang::En), || serde_json::to_string(&*e.body))
+            .expect("the body serializes")
+    }
+
+    #[test]
+    fn a_barcode_error_writes_its_fields_in_key_order_with_null_where_the_data_says_nothing() {
+        let e = AppError::from(ActionError::invalid(InputMsg::InvalidBarcode {
+            ai: None,
+            position: Some(3),
+            detail: "x".into(),
+        }));
+        assert_eq!(
+            written(&e),
+            r#"{"error":{"ai":null,"code":"invalid_input","field":"kit","message":"not valid GS1: x [position 3]","position":3}}"#
+        );
+    }
+
+    #[test]
+    fn a_wait_goes_in_the_body_and_in_retry_after() {
+        let e = AppError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            RuleCode::TooManyAttempts,
+            RecordMsg::TooManyAttempts { seconds: 7 },
+        )
+        .with(|b| b.retry_after_s = Some(7));
+        assert!(
+            written(&e).ends_with(r#"","retry_after_s":7}}"#),
+            "{}",
+            written(&e)
+        );
+        let res = e.error_response();
+        assert_eq!(
+            res.headers()
+                .get(header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok()),
+            Some("7")
+        );
+    }
+}
