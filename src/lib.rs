@@ -12,6 +12,7 @@ pub mod domain;
 pub mod http;
 pub mod import_folder;
 pub mod instruments;
+pub mod openapi;
 pub mod print;
 pub mod report;
 pub mod scanning;

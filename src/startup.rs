@@ -131,7 +131,7 @@ impl Application {
         );
         let limits = ctx.config.limits.clone();
         let server = HttpServer::new(move || {
-            App::new()
+            let app = App::new()
                 .app_data(intake.clone())
                 // Inside the language scope, so its answers are in the
                 // reader's language.
@@ -148,9 +148,8 @@ impl Application {
                 )
                 .app_data(data.clone())
                 .app_data(scan_data.clone())
-                .app_data(limiter.clone())
-                .configure(crate::http::configure)
-                .configure(crate::web::configure)
+                .app_data(limiter.clone());
+            crate::http::register(app).configure(crate::web::configure)
         })
         // A client that has not sent its request head in time gets 408 and
         // is let go, so idle or trickling connections cannot pile up; the

@@ -49,7 +49,7 @@ pub struct ImportQuery {
 }
 
 fn formats() -> utoipa::openapi::Object {
-    crate::http::one_of(
+    crate::openapi::one_of(
         &["quantstudio", "cfx", "generic"],
         "`quantstudio`, `cfx` or `generic`.",
     )

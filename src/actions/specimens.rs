@@ -380,7 +380,7 @@ pub struct SpecimenFilter {
 }
 
 fn specimen_statuses() -> utoipa::openapi::Object {
-    crate::http::one_of(&SpecimenStatus::codes(), "Only specimens with this status.")
+    crate::openapi::one_of(&SpecimenStatus::codes(), "Only specimens with this status.")
 }
 
 /// The worklist: sending priority first (SPEC §2.1), then collection time.

@@ -1,8 +1,9 @@
 //! Health, identity, users (creating, disabling, new tokens) and the
 //! audit log.
 
-use super::auth::User;
+use super::auth::{Caller, User};
 use super::error::{AppError, ErrorBody};
+use super::Answer;
 use super::Object;
 use crate::actions::audit::{self, AuditEntry};
 use crate::actions::users::{self, CreatedUser, IssuedToken, NewUserRequest, UserChange, UserView};
@@ -47,9 +48,8 @@ pub struct Me {
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/me", tag = "users",
-    responses((status = 200, description = "The token's user", body = Me), (status = 401, body = ErrorBody)),
-    security(("bearer" = []))
+    get, path = "/me", tag = "users",
+    responses((status = 200, description = "The token's user", body = Me)),
 )]
 pub async fn me(User(actor): User) -> HttpResponse {
     HttpResponse::Ok().json(Me {
@@ -59,78 +59,63 @@ pub async fn me(User(actor): User) -> HttpResponse {
 }
 
 #[utoipa::path(
-    post, path = "/api/v1/users", tag = "users",
+    post, path = "/users", tag = "users",
     request_body = NewUserRequest,
     responses(
         (status = 201, description = "Created; the token is shown only here", body = CreatedUser),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 409, description = "A user with that name exists", body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
-pub async fn create_user(
-    ctx: web::Data<Ctx>,
-    User(actor): User,
-    body: web::Json<Object<NewUserRequest>>,
-) -> Result<HttpResponse, AppError> {
-    let body = body.into_inner().0;
-    let r = web::block(move || users::create_user(&ctx, &actor, &body)).await??;
-    Ok(HttpResponse::Created().json(r))
+pub async fn create_user(call: Caller, body: web::Json<Object<NewUserRequest>>) -> Answer {
+    call.run(move |ctx, actor| users::create_user(ctx, actor, &body))
+        .await
+        .map(|r| HttpResponse::Created().json(r))
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/users", tag = "users",
-    responses((status = 200, body = [UserView]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
-    security(("bearer" = []))
+    get, path = "/users", tag = "users",
+    responses((status = 200, body = [UserView]), (status = 403, body = ErrorBody)),
 )]
-pub async fn list_users(ctx: web::Data<Ctx>, User(actor): User) -> Result<HttpResponse, AppError> {
-    let r = web::block(move || users::list_users(&ctx, &actor)).await??;
-    Ok(HttpResponse::Ok().json(r))
+pub async fn list_users(call: Caller) -> Answer {
+    call.ok(users::list_users).await
 }
 
 #[utoipa::path(
-    patch, path = "/api/v1/users/{user_id}", tag = "users",
+    patch, path = "/users/{user_id}", tag = "users",
     params(("user_id" = i64, Path, description = "The user's id, as `GET /api/v1/users` lists it")),
     request_body = UserChange,
     responses(
         (status = 200, description = "The user as it now is; disabling ended its sessions", body = UserView),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, description = "No such user", body = ErrorBody),
         (status = 409, description = "`self_lockout`: an admin may not disable their own user", body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
 pub async fn update_user(
-    ctx: web::Data<Ctx>,
-    User(actor): User,
+    call: Caller,
     user_id: web::Path<i64>,
     body: web::Json<Object<UserChange>>,
-) -> Result<HttpResponse, AppError> {
+) -> Answer {
     let user_id = user_id.into_inner();
     let change = body.into_inner().0;
-    let r =
-        web::block(move || users::set_disabled(&ctx, &actor, user_id, change.disabled)).await??;
-    Ok(HttpResponse::Ok().json(r))
+    call.ok(move |ctx, actor| users::set_disabled(ctx, actor, user_id, change.disabled))
+        .await
 }
 
 #[utoipa::path(
-    post, path = "/api/v1/users/{user_id}/token", tag = "users",
+    post, path = "/users/{user_id}/token", tag = "users",
     params(("user_id" = i64, Path, description = "The user's id, as `GET /api/v1/users` lists it")),
     responses(
         (status = 200, description = "The new token, shown only here; the old one is refused from now on and the user's sessions have ended", body = IssuedToken),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, description = "No such user", body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
-pub async fn issue_token(
-    ctx: web::Data<Ctx>,
-    User(actor): User,
-    user_id: web::Path<i64>,
-) -> Result<HttpResponse, AppError> {
+pub async fn issue_token(call: Caller, user_id: web::Path<i64>) -> Answer {
     let user_id = user_id.into_inner();
-    let r = web::block(move || users::new_token(&ctx, &actor, user_id)).await??;
-    Ok(HttpResponse::Ok().json(r))
+    call.ok(move |ctx, actor| users::new_token(ctx, actor, user_id))
+        .await
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -145,10 +130,9 @@ pub struct AuditQuery {
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/audit", tag = "users",
+    get, path = "/audit", tag = "users",
     params(AuditQuery),
-    responses((status = 200, body = [AuditEntry]), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
-    security(("bearer" = []))
+    responses((status = 200, body = [AuditEntry]), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)),
 )]
 pub async fn audit_log(
     ctx: web::Data<Ctx>,

@@ -200,6 +200,52 @@ impl FromRequest for User {
     }
 }
 
+/// Who calls a route of the API: the service and the user whose
+/// credential the request carries; the one thing a handler needs to run
+/// its action.
+pub struct Caller {
+    ctx: web::Data<Ctx>,
+    actor: Actor,
+}
+
+impl FromRequest for Caller {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Caller, actix_web::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let ctx = web::Data::<Ctx>::from_request(req, payload);
+        let user = User::from_request(req, payload);
+        Box::pin(async move {
+            let ctx = ctx.await?;
+            let User(actor) = user.await?;
+            Ok(Caller { ctx, actor })
+        })
+    }
+}
+
+impl Caller {
+    /// `action` as this user, on a thread that may wait for the database.
+    pub async fn run<R: Send + 'static, E: Send + 'static>(
+        self,
+        action: impl FnOnce(&Ctx, &Actor) -> Result<R, E> + Send + 'static,
+    ) -> Result<R, AppError>
+    where
+        AppError: From<E>,
+    {
+        let Caller { ctx, actor } = self;
+        Ok(web::block(move || action(&ctx, &actor)).await??)
+    }
+
+    /// [`Caller::run`], answered with 200 and what the action returns.
+    pub async fn ok<R: serde::Serialize + Send + 'static>(
+        self,
+        action: impl FnOnce(&Ctx, &Actor) -> Result<R, crate::actions::ActionError> + Send + 'static,
+    ) -> super::Answer {
+        let r = self.run(action).await?;
+        Ok(actix_web::HttpResponse::Ok().json(r))
+    }
+}
+
 /// The wrong-token limit as it applies to one request: its client
 /// address and the server's limiter (absent in a bare test app).
 pub struct Limit {
@@ -214,7 +260,7 @@ fn too_many(wait: std::time::Duration) -> AppError {
         RuleCode::TooManyAttempts,
         RecordMsg::TooManyAttempts { seconds },
     )
-    .with("retry_after_s", seconds)
+    .with(|b| b.retry_after_s = Some(seconds))
 }
 
 impl Limit {

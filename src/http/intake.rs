@@ -305,7 +305,7 @@ fn refusal_error(refusal: Refusal) -> AppError {
         RuleCode::TooManyConnections,
         RecordMsg::TooManyConnections,
     )
-    .with("retry_after_s", 1)
+    .with(|b| b.retry_after_s = Some(1))
 }
 
 fn timeout_error(limits: &Limits) -> AppError {
@@ -317,11 +317,10 @@ fn timeout_error(limits: &Limits) -> AppError {
             bytes_per_second: limits.body_min_bytes_per_second,
         },
     )
-    .with("body_seconds", limits.body_seconds)
-    .with(
-        "body_min_bytes_per_second",
-        limits.body_min_bytes_per_second,
-    )
+    .with(|b| {
+        b.body_seconds = Some(limits.body_seconds);
+        b.body_min_bytes_per_second = Some(limits.body_min_bytes_per_second);
+    })
 }
 
 /// The answer to a request not taken in, or cut off: the error, and the

@@ -1,91 +1,74 @@
 //! Kit catalog routes (SPEC §2.1, §4): add, list, read, and recall tracing
 //! by lot.
 
-use super::auth::User;
-use super::error::{AppError, ErrorBody};
+use super::auth::Caller;
+use super::error::ErrorBody;
+use super::Answer;
 use super::Object;
 use crate::actions::kits::{self, KitView, LotFilter};
 use crate::actions::views::SpecimenView;
-use crate::actions::Ctx;
 use crate::domain::kits::KitEntry;
-use actix_web::{web, HttpResponse};
+use actix_web::web;
 
 #[utoipa::path(
-    post, path = "/api/v1/kits", tag = "kits", operation_id = "create_kit",
+    post, path = "/kits", tag = "kits", operation_id = "create_kit",
     request_body = KitEntry,
     responses(
         (status = 201, description = "Catalogued", body = KitView),
         (status = 200, description = "The same kit is already catalogued", body = KitView),
         (status = 400, description = "A bad GTIN (digits, length, check digit) or description", body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 403, body = ErrorBody),
         (status = 409, description = "`duplicate_kit`: the GTIN is catalogued with other details (or in kentai.toml)", body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
-pub async fn create(
-    ctx: web::Data<Ctx>,
-    User(actor): User,
-    body: web::Json<Object<KitEntry>>,
-) -> Result<HttpResponse, AppError> {
-    let body = body.into_inner().0;
-    let r = web::block(move || kits::create(&ctx, &actor, &body, crate::actions::now())).await??;
-    Ok(super::created_or_ok(r.created).json(r.value))
+pub async fn create(call: Caller, body: web::Json<Object<KitEntry>>) -> Answer {
+    call.run(move |ctx, actor| kits::create(ctx, actor, &body, crate::actions::now()))
+        .await
+        .map(|r| super::created_or_ok(r.created).json(r.value))
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/kits", tag = "kits", operation_id = "list_kits",
+    get, path = "/kits", tag = "kits", operation_id = "list_kits",
     responses(
         (status = 200, description = "The kit catalog by GTIN: kentai.toml's entries and the API's", body = [KitView]),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 403, body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
-pub async fn list(ctx: web::Data<Ctx>, User(actor): User) -> Result<HttpResponse, AppError> {
-    let r = web::block(move || kits::list(&ctx, &actor)).await??;
-    Ok(HttpResponse::Ok().json(r))
+pub async fn list(call: Caller) -> Answer {
+    call.ok(kits::list).await
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/kits/{gtin}", tag = "kits", operation_id = "get_kit",
+    get, path = "/kits/{gtin}", tag = "kits", operation_id = "get_kit",
     params(("gtin" = String, Path, description = "GTIN-8, -12, -13 or -14")),
     responses(
         (status = 200, body = KitView),
         (status = 400, description = "Not a GTIN", body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 403, body = ErrorBody),
         (status = 404, description = "`unknown_kit`", body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
-pub async fn get(
-    ctx: web::Data<Ctx>,
-    User(actor): User,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let gtin = path.into_inner();
-    let r = web::block(move || kits::get(&ctx, &actor, &gtin)).await??;
-    Ok(HttpResponse::Ok().json(r))
+pub async fn get(call: Caller, path: web::Path<String>) -> Answer {
+    call.ok(move |ctx, actor| kits::get(ctx, actor, &path))
+        .await
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/kits/lots/{lot}/specimens", tag = "kits", operation_id = "kit_lot_specimens",
+    get, path = "/kits/lots/{lot}/specimens", tag = "kits", operation_id = "kit_lot_specimens",
     params(
         ("lot" = String, Path, description = "The kit lot, as AI (10) carries it (percent-encode `/`)"),
         LotFilter,
     ),
     responses(
         (status = 200, description = "Every specimen collected with a kit of this lot, in collection order", body = [SpecimenView]),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
 pub async fn lot_specimens(
-    ctx: web::Data<Ctx>,
-    User(actor): User,
+    call: Caller,
     path: web::Path<String>,
     q: web::Query<LotFilter>,
-) -> Result<HttpResponse, AppError> {
-    let lot = path.into_inner();
-    let filter = q.into_inner();
-    let r = web::block(move || kits::lot_specimens(&ctx, &actor, &lot, &filter)).await??;
-    Ok(HttpResponse::Ok().json(r))
+) -> Answer {
+    call.ok(move |ctx, actor| kits::lot_specimens(ctx, actor, &path, &q))
+        .await
 }

@@ -2,8 +2,9 @@
 //! location's label (GS1-128 or Code 128) and the packing desk's
 //! command-barcode sheet, as SVG, PNG or ZPL.
 
-use super::auth::User;
+use super::auth::{Caller, User};
 use super::error::{AppError, ErrorBody};
+use super::Answer;
 use crate::actions::{locations, specimens, ActionError, Actor, Ctx};
 use crate::barcode::classify::gs1_id_elements;
 use crate::domain::messages::{allowed, InputMsg, RecordMsg};
@@ -103,7 +104,7 @@ pub fn tube_label(
 }
 
 fn label_formats() -> utoipa::openapi::Object {
-    super::one_of(
+    crate::openapi::one_of(
         &["svg", "png", "zpl"],
         "`svg` (default), `png` or `zpl` (Zebra printers).",
     )
@@ -127,7 +128,7 @@ pub struct TubeLabelQuery {
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/specimens/{specimen_id}/label", tag = "specimens", operation_id = "specimen_label",
+    get, path = "/specimens/{specimen_id}/label", tag = "specimens", operation_id = "specimen_label",
     params(("specimen_id" = String, Path, description = "The tube's barcode"), TubeLabelQuery),
     responses(
         (status = 200, description = "The tube label: GS1 DataMatrix ((8018)+(8019) or (8004)) when the id is a GS1 element string, else a plain DataMatrix of the id; the human-readable lines; optionally a Code 128", content(
@@ -136,39 +137,25 @@ pub struct TubeLabelQuery {
             (String = "application/zpl"),
         )),
         (status = 400, description = "`invalid_input`: bad format or dpi, or the id does not fit the label (with code128)", body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 403, body = ErrorBody),
         (status = 404, description = "`unknown_specimen`", body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
 pub async fn specimen_label(
-    ctx: web::Data<Ctx>,
-    User(actor): User,
+    call: Caller,
     path: web::Path<String>,
     q: web::Query<TubeLabelQuery>,
-) -> Result<HttpResponse, AppError> {
-    let id = path.into_inner();
-    let q = q.into_inner();
+) -> Answer {
     let format = format(q.format.as_deref())?;
     let dpi = dpi(format, q.dpi)?;
     let code128 = q.code128.unwrap_or(false);
     // Rendering runs with the database read: both off the async workers.
-    let (content_type, body) = web::block(move || -> Result<_, AppError> {
-        let label = tube_label(&ctx, &actor, &id, code128)?;
-        Ok(match format {
-            Format::Svg => (
-                SVG,
-                tube_label::svg(&label).map_err(print_error)?.into_bytes(),
-            ),
-            Format::Png => (PNG, tube_label::png(&label, dpi).map_err(print_error)?),
-            Format::Zpl => (
-                ZPL,
-                tube_label::zpl(&label).map_err(print_error)?.into_bytes(),
-            ),
-        })
+    call.run(move |ctx, actor| {
+        let label = tube_label(ctx, actor, &path, code128)?;
+        TUBE.in_format(&label, format, dpi)
     })
-    .await??;
-    Ok(HttpResponse::Ok().content_type(content_type).body(body))
+    .await
+    .map(answer)
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -185,7 +172,7 @@ pub struct LocationLabelQuery {
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/locations/{code}/label", tag = "storage", operation_id = "location_label",
+    get, path = "/locations/{code}/label", tag = "storage", operation_id = "location_label",
     params(("code" = String, Path, description = "The location's barcode"), LocationLabelQuery),
     responses(
         (status = 200, description = "The location label (100 × 50 mm): its code as GS1-128 when it is a GS1 location id (`(414)`[+`(254)`] or `(8004)`), else as plain Code 128, which scans back to the same code; its name and storage class in Japanese (SVG, ZPL; the PNG has the ASCII lines only)", content(
@@ -194,46 +181,65 @@ pub struct LocationLabelQuery {
             (String = "application/zpl"),
         )),
         (status = 400, description = "`invalid_input`: bad format or dpi, or a code Code 128 cannot carry (not ASCII) or the label cannot fit", body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 403, body = ErrorBody),
         (status = 404, description = "`unknown_location`", body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
 pub async fn location_label(
-    ctx: web::Data<Ctx>,
-    User(actor): User,
+    call: Caller,
     path: web::Path<String>,
     q: web::Query<LocationLabelQuery>,
-) -> Result<HttpResponse, AppError> {
-    let code = path.into_inner();
-    let q = q.into_inner();
+) -> Answer {
     let format = format(q.format.as_deref())?;
     let dpi = dpi(format, q.dpi)?;
-    let (content_type, body) = web::block(move || -> Result<_, AppError> {
-        let view = locations::get(&ctx, &actor, &code)?;
+    call.run(move |ctx, actor| {
+        let view = locations::get(ctx, actor, &path)?;
         let label = LocationLabel {
             code: view.code,
             name: view.name,
             storage_class: view.storage_class,
         };
-        Ok(match format {
-            Format::Svg => (
-                SVG,
-                location_label::svg(&label)
-                    .map_err(print_error)?
-                    .into_bytes(),
-            ),
-            Format::Png => (PNG, location_label::png(&label, dpi).map_err(print_error)?),
-            Format::Zpl => (
-                ZPL,
-                location_label::zpl(&label)
-                    .map_err(print_error)?
-                    .into_bytes(),
-            ),
-        })
+        LOCATION.in_format(&label, format, dpi)
     })
-    .await??;
-    Ok(HttpResponse::Ok().content_type(content_type).body(body))
+    .await
+    .map(answer)
+}
+
+/// A label's three drawings, one a format.
+struct Drawings<L> {
+    svg: fn(&L) -> Result<String, PrintError>,
+    png: fn(&L, u32) -> Result<Vec<u8>, PrintError>,
+    zpl: fn(&L) -> Result<String, PrintError>,
+}
+
+const TUBE: Drawings<TubeLabel> = Drawings {
+    svg: tube_label::svg,
+    png: tube_label::png,
+    zpl: tube_label::zpl,
+};
+
+const LOCATION: Drawings<LocationLabel> = Drawings {
+    svg: location_label::svg,
+    png: location_label::png,
+    zpl: location_label::zpl,
+};
+
+impl<L> Drawings<L> {
+    /// `label` drawn in `format`: its media type and bytes.
+    fn in_format(&self, label: &L, format: Format, dpi: u32) -> Result<File, AppError> {
+        Ok(match format {
+            Format::Svg => (SVG, (self.svg)(label).map_err(print_error)?.into_bytes()),
+            Format::Png => (PNG, (self.png)(label, dpi).map_err(print_error)?),
+            Format::Zpl => (ZPL, (self.zpl)(label).map_err(print_error)?.into_bytes()),
+        })
+    }
+}
+
+/// A drawn label: its media type and bytes.
+type File = (&'static str, Vec<u8>);
+
+fn answer((content_type, body): File) -> HttpResponse {
+    HttpResponse::Ok().content_type(content_type).body(body)
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -256,7 +262,7 @@ pub struct CommandSheetQuery {
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/labels/commands", tag = "packages", operation_id = "command_sheet",
+    get, path = "/labels/commands", tag = "packages", operation_id = "command_sheet",
     params(CommandSheetQuery),
     responses(
         (status = 200, description = "Command barcodes (plain Code 128 of `KTCMD:…`) grouped by packaging layer, then the actions and the result desk's `KTCMD:result:positive|negative|inconclusive|invalid`, sized to scan from 30 cm", content(
@@ -265,9 +271,8 @@ pub struct CommandSheetQuery {
             (String = "application/zpl"),
         ), headers(("x-page-count" = usize, description = "Pages of the A4 sheet"))),
         (status = 400, description = "`invalid_input`: bad format, page or dpi", body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 403, body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
 pub async fn command_sheet(
     User(actor): User,
@@ -308,7 +313,7 @@ mod tests {
         assert_eq!(format(Some("zpl")).unwrap(), Format::Zpl);
         let e = format(Some("pdf")).unwrap_err();
         assert_eq!(
-            (e.status, e.code),
+            (e.status, e.code()),
             (StatusCode::BAD_REQUEST, RuleCode::InvalidInput)
         );
     }
@@ -325,7 +330,10 @@ mod tests {
     fn rendering_problems_are_bad_requests_and_encoder_failures_internal() {
         let e = print_error(PrintError::DoesNotFit("too long".into()));
         assert_eq!(
-            (e.status, e.message.render(crate::domain::Lang::En).as_str()),
+            (
+                e.status,
+                e.message().render(crate::domain::Lang::En).as_str()
+            ),
             (
                 StatusCode::BAD_REQUEST,
                 "this label cannot be printed: too long"

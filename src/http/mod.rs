@@ -16,6 +16,7 @@ pub mod patients;
 pub mod redact;
 pub mod reports;
 pub mod results;
+pub mod route;
 pub mod scans;
 pub mod security_headers;
 pub mod specimens;
@@ -24,8 +25,15 @@ use crate::domain::messages::{InputMsg, RecordMsg};
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::{web, HttpRequest, HttpResponse};
 pub use error::AppError;
+use route::{behind_token, Api};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_actix_web::{scope, AppExt};
+
+/// What a handler answers: its JSON (or file), or the error in API.md's
+/// shape.
+pub type Answer = Result<HttpResponse, AppError>;
 
 /// The largest JSON body accepted; a registration is well under 4 KiB.
 pub const JSON_LIMIT: usize = 64 * 1024;
@@ -41,6 +49,14 @@ pub struct Object<T>(pub T);
 impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Object<T> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         T::deserialize(ObjectOnly(d)).map(Object)
+    }
+}
+
+impl<T> std::ops::Deref for Object<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
     }
 }
 
@@ -71,25 +87,11 @@ impl<'de, D: serde::Deserializer<'de>> serde::Deserializer<'de> for ObjectOnly<D
     }
 }
 
+/// The document's frame: its title, tags and security scheme. Its paths
+/// and schemas come from the routes [`configure`] registers.
 #[derive(OpenApi)]
 #[openapi(
     info(title = "kentai", description = "Specimen tracking: the HTTP contract of API.md"),
-    paths(
-        admin::healthz, admin::me, admin::create_user, admin::list_users, admin::update_user,
-        admin::issue_token, admin::audit_log,
-        specimens::register, specimens::list, specimens::get, specimens::store, specimens::alerts,
-        results::record_result, results::release, results::return_for_correction, results::worklist,
-        results::preview_import, results::get_import, results::commit_import,
-        patients::get, patients::correct,
-        locations::create, locations::list, locations::get,
-        packages::create, packages::list, packages::get, packages::update, packages::add_specimen,
-        packages::remove_specimen, packages::tick, packages::dispatch, packages::receive,
-        packages::mark_missing, packages::slip, packages::label, packages::record_consultation,
-        labels::specimen_label, labels::location_label, labels::command_sheet,
-        kits::create, kits::list, kits::get, kits::lot_specimens,
-        scans::submit, scans::list, scans::stations, scans::events, scans::device_list,
-        reports::hersys, reports::summary,
-    ),
     modifiers(&BearerAuth),
     tags(
         (name = "health", description = "Liveness: the only route without a token"),
@@ -126,20 +128,32 @@ pub(crate) fn created_or_ok(created: bool) -> actix_web::HttpResponseBuilder {
     }
 }
 
-/// A string parameter that takes one of `values`, for the OpenAPI
-/// document (`#[param(schema_with = …)]`, which drops the field's doc
-/// comment, hence `description`); the handler keeps its own message for
-/// anything else.
-pub(crate) fn one_of(values: &[&str], description: &str) -> utoipa::openapi::Object {
-    utoipa::openapi::ObjectBuilder::new()
-        .schema_type(utoipa::openapi::Type::String)
-        .enum_values(Some(values.iter().copied()))
-        .description(Some(description))
-        .build()
+async fn openapi_json(_user: auth::User, doc: web::Data<utoipa::openapi::OpenApi>) -> HttpResponse {
+    HttpResponse::Ok().json(doc.as_ref())
 }
 
-async fn openapi_json(_user: auth::User) -> HttpResponse {
-    HttpResponse::Ok().json(ApiDoc::openapi())
+/// The API on `app`: every route of [`configure`], and at
+/// `/api/openapi.json` the document gathered from registering them.
+pub fn register<T>(app: actix_web::App<T>) -> actix_web::App<T>
+where
+    T: actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+{
+    app.into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(configure)
+        .openapi_service(|doc| {
+            // Another method finds no route, as everywhere else.
+            web::resource("/api/openapi.json")
+                .app_data(web::Data::new(doc))
+                .route(web::get().to(openapi_json))
+                .default_service(web::to(not_found))
+        })
+        .into_app()
 }
 
 async fn not_found(req: HttpRequest) -> Result<HttpResponse, AppError> {
@@ -235,8 +249,9 @@ fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
     .into()
 }
 
-/// Every route of the service, for `App::configure`.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+/// Every route of the API, each once with its description (see
+/// [`route`]); [`register`] serves the document they make.
+pub fn configure(cfg: &mut ServiceConfig) {
     cfg.app_data(
         web::JsonConfig::default()
             .limit(JSON_LIMIT)
@@ -244,155 +259,83 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .app_data(web::PathConfig::default().error_handler(path_error))
     .app_data(web::QueryConfig::default().error_handler(query_error))
-    .route("/healthz", web::get().to(admin::healthz))
-    .route("/api/openapi.json", web::get().to(openapi_json))
-    .service(
-        web::scope("/api/v1")
-            .wrap(actix_web::middleware::from_fn(auth::require_token))
-            .route("/me", web::get().to(admin::me))
+    .service(Api::<admin::__path_healthz>::to(admin::healthz))
+    .service(behind_token(
+        scope("/api/v1")
+            .service(Api::<admin::__path_me>::to(admin::me))
+            .service(Api::<admin::__path_create_user>::to(admin::create_user))
+            .service(Api::<admin::__path_list_users>::to(admin::list_users))
+            .service(Api::<admin::__path_update_user>::to(admin::update_user))
+            .service(Api::<admin::__path_issue_token>::to(admin::issue_token))
+            .service(Api::<admin::__path_audit_log>::to(admin::audit_log))
+            .service(Api::<specimens::__path_register>::to(specimens::register))
+            .service(Api::<specimens::__path_list>::to(specimens::list))
+            .service(Api::<specimens::__path_get>::to(specimens::get))
+            .service(Api::<labels::__path_specimen_label>::to(
+                labels::specimen_label,
+            ))
+            .service(Api::<labels::__path_command_sheet>::to(
+                labels::command_sheet,
+            ))
+            .service(Api::<specimens::__path_store>::to(specimens::store))
+            .service(Api::<results::__path_record_result>::to(
+                results::record_result,
+            ))
+            .service(Api::<results::__path_release>::to(results::release))
+            .service(Api::<results::__path_return_for_correction>::to(
+                results::return_for_correction,
+            ))
+            .service(Api::<results::__path_worklist>::to(results::worklist))
             .service(
-                web::resource("/users")
-                    .route(web::post().to(admin::create_user))
-                    .route(web::get().to(admin::list_users))
-                    .default_service(web::to(not_found)),
+                Api::<results::__path_preview_import>::to(results::preview_import).app_data(
+                    web::PayloadConfig::new(crate::actions::imports::MAX_FILE_BYTES),
+                ),
             )
-            .service(
-                web::resource("/users/{user_id}")
-                    .route(web::patch().to(admin::update_user))
-                    .default_service(web::to(not_found)),
-            )
-            .route("/users/{user_id}/token", web::post().to(admin::issue_token))
-            .route("/audit", web::get().to(admin::audit_log))
-            .service(
-                web::resource("/specimens")
-                    .route(web::post().to(specimens::register))
-                    .route(web::get().to(specimens::list))
-                    .default_service(web::to(not_found)),
-            )
-            .route("/specimens/{specimen_id}", web::get().to(specimens::get))
-            .route(
-                "/specimens/{specimen_id}/label",
-                web::get().to(labels::specimen_label),
-            )
-            .route("/labels/commands", web::get().to(labels::command_sheet))
-            .route(
-                "/specimens/{specimen_id}/storage",
-                web::post().to(specimens::store),
-            )
-            .route(
-                "/specimens/{specimen_id}/results",
-                web::post().to(results::record_result),
-            )
-            .route(
-                "/specimens/{specimen_id}/results/{version}/release",
-                web::post().to(results::release),
-            )
-            .route(
-                "/specimens/{specimen_id}/results/{version}/return",
-                web::post().to(results::return_for_correction),
-            )
-            .route("/results/worklist", web::get().to(results::worklist))
-            .service(
-                web::resource("/results/imports")
-                    .app_data(web::PayloadConfig::new(
-                        crate::actions::imports::MAX_FILE_BYTES,
-                    ))
-                    .route(web::post().to(results::preview_import))
-                    .default_service(web::to(not_found)),
-            )
-            .route(
-                "/results/imports/{import_id}",
-                web::get().to(results::get_import),
-            )
-            .route(
-                "/results/imports/{import_id}/commit",
-                web::post().to(results::commit_import),
-            )
-            .route("/alerts", web::get().to(specimens::alerts))
-            .service(
-                web::resource("/patients/{patient_id}")
-                    .route(web::get().to(patients::get))
-                    .route(web::patch().to(patients::correct))
-                    .default_service(web::to(not_found)),
-            )
-            .service(
-                web::resource("/locations")
-                    .route(web::post().to(locations::create))
-                    .route(web::get().to(locations::list))
-                    .default_service(web::to(not_found)),
-            )
-            .route("/locations/{code}", web::get().to(locations::get))
-            .route(
-                "/locations/{code}/label",
-                web::get().to(labels::location_label),
-            )
-            .service(
-                web::resource("/kits")
-                    .route(web::post().to(kits::create))
-                    .route(web::get().to(kits::list))
-                    .default_service(web::to(not_found)),
-            )
-            .route("/kits/{gtin}", web::get().to(kits::get))
-            .route(
-                "/kits/lots/{lot}/specimens",
-                web::get().to(kits::lot_specimens),
-            )
-            .route(
-                "/specimens/{specimen_id}/consultations",
-                web::post().to(packages::record_consultation),
-            )
-            .service(
-                web::resource("/packages")
-                    .route(web::post().to(packages::create))
-                    .route(web::get().to(packages::list))
-                    .default_service(web::to(not_found)),
-            )
-            .service(
-                web::resource("/packages/{package_id}")
-                    .route(web::get().to(packages::get))
-                    .route(web::patch().to(packages::update))
-                    .default_service(web::to(not_found)),
-            )
-            .route(
-                "/packages/{package_id}/specimens",
-                web::post().to(packages::add_specimen),
-            )
-            .route(
-                "/packages/{package_id}/specimens/{specimen_id}",
-                web::delete().to(packages::remove_specimen),
-            )
-            .route(
-                "/packages/{package_id}/specimens/{specimen_id}/missing",
-                web::post().to(packages::mark_missing),
-            )
-            .route(
-                "/packages/{package_id}/checklist",
-                web::post().to(packages::tick),
-            )
-            .route(
-                "/packages/{package_id}/dispatch",
-                web::post().to(packages::dispatch),
-            )
-            .route(
-                "/packages/{package_id}/receive",
-                web::post().to(packages::receive),
-            )
-            .route("/packages/{package_id}/slip", web::get().to(packages::slip))
-            .route(
-                "/packages/{package_id}/label",
-                web::get().to(packages::label),
-            )
-            .service(
-                web::resource("/scans")
-                    .route(web::post().to(scans::submit))
-                    .route(web::get().to(scans::list))
-                    .default_service(web::to(not_found)),
-            )
-            .route("/stations", web::get().to(scans::stations))
-            .route("/stations/{station}/events", web::get().to(scans::events))
-            .route("/devices", web::get().to(scans::device_list))
-            .route("/reports/hersys", web::get().to(reports::hersys))
-            .route("/reports/summary", web::get().to(reports::summary)),
-    )
+            .service(Api::<results::__path_get_import>::to(results::get_import))
+            .service(Api::<results::__path_commit_import>::to(
+                results::commit_import,
+            ))
+            .service(Api::<specimens::__path_alerts>::to(specimens::alerts))
+            .service(Api::<patients::__path_get>::to(patients::get))
+            .service(Api::<patients::__path_correct>::to(patients::correct))
+            .service(Api::<locations::__path_create>::to(locations::create))
+            .service(Api::<locations::__path_list>::to(locations::list))
+            .service(Api::<locations::__path_get>::to(locations::get))
+            .service(Api::<labels::__path_location_label>::to(
+                labels::location_label,
+            ))
+            .service(Api::<kits::__path_create>::to(kits::create))
+            .service(Api::<kits::__path_list>::to(kits::list))
+            .service(Api::<kits::__path_get>::to(kits::get))
+            .service(Api::<kits::__path_lot_specimens>::to(kits::lot_specimens))
+            .service(Api::<packages::__path_record_consultation>::to(
+                packages::record_consultation,
+            ))
+            .service(Api::<packages::__path_create>::to(packages::create))
+            .service(Api::<packages::__path_list>::to(packages::list))
+            .service(Api::<packages::__path_get>::to(packages::get))
+            .service(Api::<packages::__path_update>::to(packages::update))
+            .service(Api::<packages::__path_add_specimen>::to(
+                packages::add_specimen,
+            ))
+            .service(Api::<packages::__path_remove_specimen>::to(
+                packages::remove_specimen,
+            ))
+            .service(Api::<packages::__path_mark_missing>::to(
+                packages::mark_missing,
+            ))
+            .service(Api::<packages::__path_tick>::to(packages::tick))
+            .service(Api::<packages::__path_dispatch>::to(packages::dispatch))
+            .service(Api::<packages::__path_receive>::to(packages::receive))
+            .service(Api::<packages::__path_slip>::to(packages::slip))
+            .service(Api::<packages::__path_label>::to(packages::label))
+            .service(Api::<scans::__path_submit>::to(scans::submit))
+            .service(Api::<scans::__path_list>::to(scans::list))
+            .service(Api::<scans::__path_stations>::to(scans::stations))
+            .service(Api::<scans::__path_events>::to(scans::events))
+            .service(Api::<scans::__path_device_list>::to(scans::device_list))
+            .service(Api::<reports::__path_hersys>::to(reports::hersys))
+            .service(Api::<reports::__path_summary>::to(reports::summary)),
+    ))
     .default_service(web::to(not_found));
 }

@@ -7,8 +7,9 @@
 //! ends the transfer without its last chunk, so a client never takes a cut
 //! file for a whole one.
 
-use super::auth::User;
+use super::auth::{Caller, User};
 use super::error::{AppError, ErrorBody};
+use super::Answer;
 use crate::actions::reports::{self, ReportScope};
 use crate::actions::{Actor, Ctx};
 use crate::domain::messages::{allowed, InputMsg};
@@ -44,14 +45,14 @@ pub struct ReportQuery {
 }
 
 fn report_formats() -> utoipa::openapi::Object {
-    super::one_of(
+    crate::openapi::one_of(
         &["csv", "json", "fhir"],
         "`csv` (default), `json` or `fhir`.",
     )
 }
 
 fn csv_encodings() -> utoipa::openapi::Object {
-    super::one_of(
+    crate::openapi::one_of(
         &["utf8", "sjis"],
         "CSV only: `utf8` (default, with BOM) or `sjis`.",
     )
@@ -154,7 +155,7 @@ fn header_safe(value: &str) -> String {
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/reports/hersys", tag = "reports", operation_id = "hersys_report",
+    get, path = "/reports/hersys", tag = "reports", operation_id = "hersys_report",
     params(ReportQuery),
     responses(
         (status = 200, description = "The day's report, streamed, saved as `hersys-DATE[-FACILITY]-utf8.csv`, `…-sjis.csv`, `….json` or `….fhir.json`: CSV (UTF-8 with BOM, or Shift_JIS with `Kentai-Sjis-Replacements` counting the characters it had to replace with 〓 and `Kentai-Sjis-Replaced` naming them; a row without a result reads 結果待ち), JSON `{\"date\",\"facility\",\"generated_at\",\"rows\":[…],\"count\"}` (a row without a result has `result` null and `result_label` 結果待ち), or a FHIR R4 Bundle (collection; a row without a result has no Observation)", content(
@@ -163,9 +164,8 @@ fn header_safe(value: &str) -> String {
             (Object = "application/fhir+json"),
         )),
         (status = 400, description = "Bad date, format, encoding or facility", body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 403, body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
 pub async fn hersys(
     ctx: web::Data<Ctx>,
@@ -312,29 +312,24 @@ pub struct SummaryQuery {
 }
 
 fn summary_formats() -> utoipa::openapi::Object {
-    super::one_of(
+    crate::openapi::one_of(
         &["json", "html"],
         "`json` (default) or `html` (a table ready for a page).",
     )
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/reports/summary", tag = "reports", operation_id = "day_summary",
+    get, path = "/reports/summary", tag = "reports", operation_id = "day_summary",
     params(SummaryQuery),
     responses(
         (status = 200, description = "Counts by specimen type, method, result, age band, overrides and flags, and the day's turnaround (median, p90); with `format=html` a table", content(
             (DaySummary = "application/json"),
             (String = "text/html"),
         )),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
-pub async fn summary(
-    ctx: web::Data<Ctx>,
-    User(actor): User,
-    query: web::Query<SummaryQuery>,
-) -> Result<HttpResponse, AppError> {
+pub async fn summary(call: Caller, query: web::Query<SummaryQuery>) -> Answer {
     let query = query.into_inner();
     let html = match query.format.as_deref() {
         None | Some("json") => false,
@@ -345,7 +340,9 @@ pub async fn summary(
         date: query.date,
         facility: query.facility,
     };
-    let s = web::block(move || reports::day_summary(&ctx, &actor, &scope)).await??;
+    let s = call
+        .run(move |ctx, actor| reports::day_summary(ctx, actor, &scope))
+        .await?;
     if html {
         Ok(HttpResponse::Ok()
             .content_type("text/html; charset=utf-8")

@@ -3,8 +3,9 @@
 //! the journal, the stations, each station's live event stream (SSE), and
 //! the scanners' state.
 
-use super::auth::{BearerAuth, SessionAuth, User};
+use super::auth::{BearerAuth, Caller, SessionAuth, User};
 use super::error::{AppError, ErrorBody};
+use super::Answer;
 use super::Object;
 use crate::actions::revocations::Revoked;
 use crate::actions::scans::{self, ScanFilter, ScanView};
@@ -101,7 +102,7 @@ fn check(req: &ScanRequest) -> Result<(), AppError> {
 }
 
 #[utoipa::path(
-    post, path = "/api/v1/scans", tag = "scans", operation_id = "submit_scan",
+    post, path = "/scans", tag = "scans", operation_id = "submit_scan",
     request_body = ScanRequest,
     description = "Journals the scan, then processes it as the station's workflow says (the same path a scanner's scans take). \
 The caller's role must be one that may do the station's work (reception and storage desks: `reception`, `lab`, `admin`; \
@@ -111,11 +112,9 @@ processed again; the same code at another station is a new scan.",
     responses(
         (status = 201, description = "Journalled and processed; `outcome` says what it did (accepted or refused, with the code)", body = ScanView),
         (status = 400, description = "Empty or over-long data, a control character", body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 403, description = "`forbidden`: the role may not send scans, or may not do this station's work; nothing is journalled", body = ErrorBody),
         (status = 404, description = "`unknown_station`", body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
 pub async fn submit(
     service: web::Data<Arc<ScanService>>,
@@ -138,22 +137,16 @@ pub async fn submit(
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/scans", tag = "scans", operation_id = "list_scans",
+    get, path = "/scans", tag = "scans", operation_id = "list_scans",
     params(ScanFilter),
     responses(
         (status = 200, description = "The scan journal: newest first, or after `after` oldest first", body = [ScanView]),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
-pub async fn list(
-    ctx: web::Data<Ctx>,
-    User(actor): User,
-    query: web::Query<ScanFilter>,
-) -> Result<HttpResponse, AppError> {
-    let filter = query.into_inner();
-    let r = web::block(move || scans::list(&ctx, &actor, &filter)).await??;
-    Ok(HttpResponse::Ok().json(r))
+pub async fn list(call: Caller, query: web::Query<ScanFilter>) -> Answer {
+    call.ok(move |ctx, actor| scans::list(ctx, actor, &query))
+        .await
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -164,12 +157,11 @@ pub struct StationView {
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/stations", tag = "scans", operation_id = "list_stations",
+    get, path = "/stations", tag = "scans", operation_id = "list_stations",
     responses(
         (status = 200, description = "The configured stations", body = [StationView]),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 403, body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
 pub async fn stations(
     service: web::Data<Arc<ScanService>>,
@@ -185,12 +177,11 @@ pub async fn stations(
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/devices", tag = "scans", operation_id = "list_devices",
+    get, path = "/devices", tag = "scans", operation_id = "list_devices",
     responses(
         (status = 200, description = "The configured scanners and their state, then devices seen but not configured", body = [DeviceLine]),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 403, body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
 pub async fn device_list(
     ctx: web::Data<Ctx>,
@@ -280,7 +271,7 @@ impl utoipa::ToSchema for StationEventFrame {
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/stations/{station}/events", tag = "scans", operation_id = "station_events",
+    get, path = "/stations/{station}/events", tag = "scans", operation_id = "station_events",
     params(
         ("station" = String, Path, description = "A configured station"),
         ("Last-Event-ID" = Option<i64>, Header, description = "Resume after this scan: the scans processed since are sent first"),
@@ -289,10 +280,9 @@ impl utoipa::ToSchema for StationEventFrame {
     responses(
         (status = 200, description = "The stream ends within a second when its credential is taken back (the user disabled, its token replaced, the browser signed out) or its session expires; it asks the database again every `[limits] stream_recheck_seconds`. `text/event-stream`: `event: scan` (id = scan id, data = the scan with its outcome), `event: device` (a scanner's state), `event: device_error` (a bad frame), `event: reset` (a reception draft ended without a scan: `reason` `registered` or `expired`, with the sentence in `message`); each event's `data` is a `StationEvent` as JSON", content_type = "text/event-stream", body = StationEventFrame),
         (status = 400, description = "`last_event_id` is not a scan id (an integer)", body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 403, body = ErrorBody),
         (status = 404, description = "`unknown_station`", body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
 pub async fn events(
     req: HttpRequest,

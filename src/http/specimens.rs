@@ -1,7 +1,8 @@
 //! Specimen routes: register, read, store, alerts.
 
-use super::auth::User;
+use super::auth::{Caller, User};
 use super::error::{AppError, ErrorBody};
+use super::Answer;
 use super::Object;
 use crate::actions::specimens::{RegisterSpecimen, Registered, SpecimenFilter};
 use crate::actions::storage::{Alert, StoreSpecimen, Stored};
@@ -12,7 +13,7 @@ use actix_web::{web, HttpResponse};
 use std::sync::Arc;
 
 #[utoipa::path(
-    post, path = "/api/v1/specimens", tag = "specimens",
+    post, path = "/specimens", tag = "specimens",
     request_body = RegisterSpecimen,
     responses(
         (status = 201, description = "Registered. A reception station whose draft holds this tube (or this patient and no tube yet) starts over for the next patient: its event stream gets a `reset` event (`reason: registered`)", body = Registered),
@@ -23,7 +24,6 @@ use std::sync::Arc;
         (status = 409, description = "`duplicate_specimen`: another registration holds this tube id", body = ErrorBody),
         (status = 422, description = "A rule refuses the specimen", body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
 pub async fn register(
     ctx: web::Data<Ctx>,
@@ -46,78 +46,61 @@ pub async fn register(
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/specimens", tag = "specimens", operation_id = "list_specimens",
+    get, path = "/specimens", tag = "specimens", operation_id = "list_specimens",
     params(SpecimenFilter),
     responses(
         (status = 200, description = "The worklist: priority 1 first, then by collection time", body = [SpecimenView]),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
-pub async fn list(
-    ctx: web::Data<Ctx>,
-    User(actor): User,
-    q: web::Query<SpecimenFilter>,
-) -> Result<HttpResponse, AppError> {
-    let filter = q.into_inner();
-    let r = web::block(move || specimens::list(&ctx, &actor, &filter)).await??;
-    Ok(HttpResponse::Ok().json(r))
+pub async fn list(call: Caller, q: web::Query<SpecimenFilter>) -> Answer {
+    call.ok(move |ctx, actor| specimens::list(ctx, actor, &q))
+        .await
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/specimens/{specimen_id}", tag = "specimens", operation_id = "get_specimen",
+    get, path = "/specimens/{specimen_id}", tag = "specimens", operation_id = "get_specimen",
     params(("specimen_id" = String, Path, description = "The tube's barcode")),
     responses(
         (status = 200, description = "The specimen with its storage history, results and flags", body = SpecimenView),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 403, body = ErrorBody),
         (status = 404, description = "`unknown_specimen`", body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
-pub async fn get(
-    ctx: web::Data<Ctx>,
-    User(actor): User,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let id = path.into_inner();
-    let s = web::block(move || specimens::get(&ctx, &actor, &id)).await??;
-    Ok(HttpResponse::Ok().json(s))
+pub async fn get(call: Caller, path: web::Path<String>) -> Answer {
+    call.ok(move |ctx, actor| specimens::get(ctx, actor, &path))
+        .await
 }
 
 #[utoipa::path(
-    post, path = "/api/v1/specimens/{specimen_id}/storage", tag = "storage",
+    post, path = "/specimens/{specimen_id}/storage", tag = "storage",
     params(("specimen_id" = String, Path, description = "The tube's barcode")),
     request_body = StoreSpecimen,
     responses(
         (status = 201, description = "Storage event recorded, with the rules' warnings", body = Stored),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, description = "`unknown_specimen` or `unknown_location`", body = ErrorBody),
         (status = 409, description = "The specimen is no longer in the lab's care", body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
 pub async fn store(
-    ctx: web::Data<Ctx>,
-    User(actor): User,
+    call: Caller,
     path: web::Path<String>,
     body: web::Json<Object<StoreSpecimen>>,
-) -> Result<HttpResponse, AppError> {
-    let body = body.into_inner().0;
-    let id = path.into_inner();
-    let r = web::block(move || storage::record(&ctx, &actor, &id, &body, crate::actions::now()))
-        .await??;
-    Ok(HttpResponse::Created().json(r))
+) -> Answer {
+    call.run(move |ctx, actor| storage::record(ctx, actor, &path, &body, crate::actions::now()))
+        .await
+        .map(|r| HttpResponse::Created().json(r))
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/alerts", tag = "storage",
+    get, path = "/alerts", tag = "storage",
     responses(
         (status = 200, description = "Specimens due to be frozen or shipped, soonest first", body = [Alert]),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 403, body = ErrorBody),
     ),
-    security(("bearer" = []))
 )]
-pub async fn alerts(ctx: web::Data<Ctx>, User(actor): User) -> Result<HttpResponse, AppError> {
-    let r = web::block(move || storage::alerts(&ctx, &actor, crate::actions::now())).await??;
-    Ok(HttpResponse::Ok().json(r))
+pub async fn alerts(call: Caller) -> Answer {
+    call.ok(move |ctx, actor| storage::alerts(ctx, actor, crate::actions::now()))
+        .await
 }

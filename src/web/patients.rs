@@ -288,9 +288,9 @@ fn note_block(lang: Lang, w: &PatientsText, note: &Note) -> Markup {
                 (if *kind == "corrected" { w.corrected_done } else { w.unchanged_done })
             },
             Note::Refused(e) => div class="error" role="alert" id="form-error" tabindex="-1" {
-                p { (e.code.title(lang)) }
-                p class="detail" { (e.message.render(lang)) }
-                p class="detail" { (w.error_code) ": " code { (e.code.as_str()) } }
+                p { (e.code().title(lang)) }
+                p class="detail" { (e.message().render(lang)) }
+                p class="detail" { (w.error_code) ": " code { (e.code().as_str()) } }
             },
         }
     }
@@ -300,8 +300,10 @@ fn note_block(lang: Lang, w: &PatientsText, note: &Note) -> Markup {
 fn fault(note: &Note) -> Option<String> {
     match note {
         Note::Refused(e) => e
-            .detail("field")
-            .and_then(|v| v.as_str())
+            .body
+            .error
+            .field
+            .as_deref()
             .map(|f| f.trim_start_matches("patient.").to_string()),
         _ => None,
     }

@@ -144,7 +144,7 @@ pub async fn reports(
         let body = markup! {
             h1 { (t.reports_title) }
             p { (t.reports_intro) }
-            div class="error" role="alert" id="form-error" { p { (e.message.render(lang)) } }
+            div class="error" role="alert" id="form-error" { p { (e.message().render(lang)) } }
             (form)
         };
         let place = Place::of(lang, "/reports", &user.session, Section::Reports);

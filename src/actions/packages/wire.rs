@@ -130,7 +130,7 @@ pub struct PackageFilter {
 }
 
 fn package_statuses() -> utoipa::openapi::Object {
-    crate::http::one_of(
+    crate::openapi::one_of(
         &PackageStatus::codes(),
         "Only packages with this status: `open`, `dispatched` or `received`.",
     )

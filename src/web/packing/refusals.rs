@@ -50,8 +50,8 @@ impl Failure {
         }
         Ok(Failure {
             status: app.status,
-            code: app.code,
-            message: Box::new(app.message),
+            code: app.code(),
+            message: Box::new(app.body.error.message),
             missing,
             refusals,
             overridable,
