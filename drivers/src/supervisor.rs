@@ -76,7 +76,7 @@ impl DeviceKind {
 }
 
 /// One configured scanner (`[[scanner]]` in `kentai.toml`).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceSpec {
     pub name: String,
     pub station: String,

@@ -622,7 +622,7 @@ impl ScanService {
         self: &Arc<Self>,
         opener: Arc<dyn Opener>,
     ) -> Result<(), crate::config::ConfigError> {
-        let specs = devices::scanner_specs(&self.ctx.config)?;
+        let specs = self.ctx.config.scanner_specs()?;
         if specs.is_empty() {
             return Ok(());
         }

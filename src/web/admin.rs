@@ -635,7 +635,8 @@ pub async fn stations(
         .collect();
     // Checked at start-up, so this cannot fail on a running server; if it
     // did, the places fall back to what the entries say.
-    let targets: HashMap<String, String> = crate::scanning::devices::scanner_specs(config)
+    let targets: HashMap<String, String> = config
+        .scanner_specs()
         .unwrap_or_default()
         .into_iter()
         .map(|s| (s.name, s.kind.target()))
@@ -645,16 +646,15 @@ pub async fn stations(
         .iter()
         .map(|s| {
             let live = statuses.get(&s.name);
-            let setting = |k: &str| s.settings.get(k).and_then(toml::Value::as_str);
             ScannerLine {
                 name: &s.name,
                 kind: &s.kind,
-                station: setting("station"),
+                station: s.setting("station"),
                 place: targets
                     .get(&s.name)
                     .cloned()
                     .or_else(|| live.map(|l| l.target.clone()))
-                    .or_else(|| setting("path").map(str::to_string))
+                    .or_else(|| s.setting("path").map(str::to_string))
                     .unwrap_or_else(|| "—".into()),
                 state: live.map(|l| l.state.code()),
                 // Why it is not connected; once it reads again, an old
@@ -662,7 +662,7 @@ pub async fn stations(
                 detail: live
                     .filter(|l| !is_connected(l.state.code()))
                     .and_then(|l| l.last_error.clone()),
-                off: s.settings.get("enabled") == Some(&toml::Value::Boolean(false)),
+                off: s.device.is_none(),
             }
         })
         .collect();

@@ -12,21 +12,26 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
+mod scanner;
+pub use scanner::ScannerConfig;
+
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATABASE: &str = "sqlite://kentai.db";
 pub const DEFAULT_CONFIG: &str = "kentai.toml";
 
 #[derive(Debug, Error)]
 pub enum ConfigError {
-    #[error("cannot read {path}: {source}")]
+    // The cause is part of the message and not a `source`: a report that
+    // prints the chain would otherwise say it twice.
+    #[error("cannot read {path}: {error}")]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Parse {
         path: PathBuf,
-        source: Box<toml::de::Error>,
+        error: Box<toml::de::Error>,
     },
     #[error("environment variable {var}: {message}")]
     Env { var: String, message: String },
@@ -95,16 +100,6 @@ pub enum Workflow {
 pub struct StationConfig {
     pub name: String,
     pub workflow: Workflow,
-}
-
-/// A `[[scanner]]` entry as written; `scanning::devices` checks its keys
-/// and turns it into a device spec for the supervisor.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ScannerConfig {
-    pub name: String,
-    pub kind: String,
-    #[serde(flatten)]
-    pub settings: toml::Table,
 }
 
 /// How scans are handled (`[scanning]`).
@@ -359,6 +354,20 @@ impl Default for Config {
 }
 
 impl Config {
+    /// Every enabled `[[scanner]]` as the device spec the supervisor
+    /// starts, after the checks that need the whole file (names told
+    /// apart, stations configured).
+    pub fn scanner_specs(
+        &self,
+    ) -> Result<Vec<kentai_drivers::supervisor::DeviceSpec>, ConfigError> {
+        scanner::check_entries(&self.scanners, &self.stations)?;
+        Ok(self
+            .scanners
+            .iter()
+            .filter_map(|s| s.device.clone())
+            .collect())
+    }
+
     /// Reads `path` when given (it must exist), else `kentai.toml` if present,
     /// then applies `env` (normally `std::env::vars()`).
     pub fn load(
@@ -377,7 +386,7 @@ impl Config {
                 .try_into()
                 .map_err(|e| ConfigError::Parse {
                     path: origin,
-                    source: Box::new(e),
+                    error: Box::new(e),
                 })?;
         config.time_zone()?;
         Ok(config)
@@ -465,7 +474,7 @@ impl Config {
                 )));
             }
         }
-        crate::scanning::devices::scanner_specs(self)?;
+        self.scanner_specs()?;
         let idle = self.scanning.draft_idle_minutes;
         if !idle.is_finite() || idle < 0.0 {
             return Err(ConfigError::Invalid(format!(
@@ -506,13 +515,13 @@ impl Config {
 }
 
 fn read_table(path: &Path) -> Result<toml::Table, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+    let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
         path: path.to_path_buf(),
-        source,
+        error,
     })?;
     text.parse::<toml::Table>().map_err(|e| ConfigError::Parse {
         path: path.to_path_buf(),
-        source: Box::new(e),
+        error: Box::new(e),
     })
 }
 
