@@ -9,6 +9,7 @@ use crate::domain::codes::{Decision, Notice};
 use crate::domain::ids::LocationCode;
 use crate::domain::messages::RecordMsg;
 use crate::domain::roles::Action;
+use crate::domain::rules::{may_override, Step};
 use crate::domain::storage::{self, Placement};
 use crate::domain::{RuleCode, SpecimenStatus, SpecimenType, StorageClass};
 use crate::store::codes::{self, Cell};
@@ -88,7 +89,7 @@ pub fn record(
                 Decision::Accept => {}
                 Decision::Warn(n) => warnings.push(n),
                 Decision::Refuse(n) if n.code == RuleCode::InvalidInput => return Err(ActionError::Invalid(n)),
-                Decision::Refuse(n) if storage::is_overridable(n.code) && req.override_reason.is_some() => {
+                Decision::Refuse(n) if may_override(n.code, Step::Storage) && req.override_reason.is_some() => {
                     overridden = true;
                     warnings.push(n);
                 }
@@ -96,7 +97,7 @@ pub fn record(
             }
         }
         if !refusals.is_empty() {
-            let overridable = refusals.iter().all(|n| storage::is_overridable(n.code));
+            let overridable = refusals.iter().all(|n| may_override(n.code, Step::Storage));
             return Err(ActionError::Refused { refusals, overridable });
         }
         let mut row = StorageEventRow {

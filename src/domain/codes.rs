@@ -3,7 +3,7 @@
 //! The codes are the contract of API.md: scripts and other systems match on
 //! them, so they are spelled once here and serialised exactly as written.
 
-use super::messages::{rule_title, Lang, Msg};
+use super::messages::{Lang, Msg};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -193,9 +193,9 @@ impl RuleCode {
         RuleCode::Internal,
     ];
 
-    /// The code's title in `lang` (the catalogue's).
+    /// The code's title in `lang` (its entry in the catalogue of rules).
     pub fn title(self, lang: Lang) -> &'static str {
-        rule_title(self, lang)
+        super::rules::rule(self).title(lang)
     }
 
     pub fn as_str(self) -> &'static str {

@@ -467,9 +467,8 @@ mod tests {
 
     #[test]
     fn spec_4_an_expired_kit_is_no_refusal_a_written_reason_lifts() {
-        assert!(!crate::domain::registration::is_overridable(
-            RuleCode::KitExpired
-        ));
+        use crate::domain::rules::{may_override, Step};
+        assert!(!may_override(RuleCode::KitExpired, Step::Registration));
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub mod ppe;
 pub mod registration;
 pub mod results;
 pub mod roles;
+pub mod rules;
 pub mod specimen_type;
 pub mod storage;
 pub mod text;

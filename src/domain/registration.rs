@@ -8,6 +8,7 @@ use super::codes::{Decision, Notice, RuleCode};
 use super::messages::{Msg, RuleMsg};
 use super::policy::Policy;
 use super::ppe::{check_ppe, PpeItem};
+use super::rules::{may_override, Step};
 use super::specimen_type::SpecimenType;
 use super::timing::{check_dates, days_since_onset, saliva_window, serum_timing, Onset};
 use chrono::{DateTime, Duration, Utc};
@@ -57,14 +58,6 @@ impl Verdict {
     }
 }
 
-/// Refusals that a written reason from an authorised user may lift (§2.3).
-pub fn is_overridable(code: RuleCode) -> bool {
-    matches!(
-        code,
-        RuleCode::SalivaWindowExceeded | RuleCode::SalivaOnsetUnknown
-    )
-}
-
 pub fn evaluate(
     reg: &Registration<'_>,
     siblings: &[SiblingSpecimen],
@@ -111,7 +104,7 @@ pub fn evaluate(
                 v.warnings.push(n);
             }
             Decision::Refuse(n) => match reason {
-                Some(r) if is_overridable(n.code) => {
+                Some(r) if may_override(n.code, Step::Registration) => {
                     v.flags.push(Flag {
                         code: n.code,
                         message: RuleMsg::Overridden {

@@ -259,12 +259,6 @@ pub fn check_placement(
     out
 }
 
-/// Storage refusals that a written reason from an authorised user may lift
-/// (a broken −80 °C freezer, say).
-pub fn is_overridable(code: RuleCode) -> bool {
-    code == RuleCode::Minus20Fallback
-}
-
 /// An alert on the lab's list (GET /alerts).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StorageAlert {
@@ -452,8 +446,6 @@ mod tests {
                 assert_eq!(ds[0].is_refusal(), refused, "{t:?} has -80: {has}");
             }
         }
-        assert!(is_overridable(RuleCode::Minus20Fallback));
-        assert!(!is_overridable(RuleCode::InvalidInput));
     }
 
     #[test]

@@ -220,7 +220,7 @@ pub fn flags_text(row: &ReportRow) -> String {
                 RuleCode::FreezeThaw if row.freeze_thaw_count > 0 => {
                     format!(
                         "{}（{}回）",
-                        labels::flag_ja(flag.code),
+                        flag.code.title(Lang::Ja),
                         row.freeze_thaw_count
                     )
                 }
@@ -230,7 +230,7 @@ pub fn flags_text(row: &ReportRow) -> String {
                 RuleCode::PatientCorrected
                 | RuleCode::CorrectedResult
                 | RuleCode::ResultPendingRelease => flag.message.render(Lang::Ja),
-                code => labels::flag_ja(code).to_string(),
+                code => code.title(Lang::Ja).to_string(),
             };
             match flag.override_reason.as_deref().map(str::trim) {
                 Some(reason) if !reason.is_empty() => {

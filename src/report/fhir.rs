@@ -37,7 +37,7 @@ use crate::domain::messages::RuleMsg;
 use crate::domain::registration::Flag;
 use crate::domain::results::{TestMethod, TestResult};
 use crate::domain::specimen_type::SpecimenType;
-use crate::domain::RuleCode;
+use crate::domain::{Lang, RuleCode};
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, SecondsFormat, Timelike};
 use serde::ser::{Error as _, Serializer};
 use serde::Serialize;
@@ -815,7 +815,7 @@ fn ct_components(row: &ReportRow) -> Vec<Component<'_>> {
 /// freeze–thaw count), with the rule code for machines and the flag's own
 /// message: "発症後10日目以降の唾液（理由: …） [saliva_window_exceeded]: …".
 fn flag_note(row: &ReportRow, flag: &Flag) -> Option<Text<String>> {
-    let mut text = labels::flag_ja(flag.code).to_string();
+    let mut text = flag.code.title(Lang::Ja).to_string();
     if flag.code == RuleCode::FreezeThaw && row.freeze_thaw_count > 0 {
         text.push_str(&format!("（{}回）", row.freeze_thaw_count));
     }

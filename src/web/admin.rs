@@ -112,18 +112,12 @@ fn back_after_create(path: &str, what: &str, created: bool) -> HttpResponse {
 }
 
 /// Why an action failed, as the page shows it: the reason in the page's
-/// language where there are words for it, the message, the code.
+/// language, the message, the code.
 fn error_block(lang: Lang, t: &AdminText, e: &AppError) -> Markup {
-    let reason = words::reason_label(lang, e.code);
     markup! {
         div class="error" role="alert" id="form-error" {
-            @match reason {
-                Some(r) => {
-                    p { (r) }
-                    p class="detail" { (e.message.render(lang)) }
-                }
-                None => { p { (e.message.render(lang)) } }
-            }
+            p { (words::reason_label(lang, e.code)) }
+            p class="detail" { (e.message.render(lang)) }
             p class="detail" { (t.error_code) ": " code { (e.code.as_str()) } }
         }
     }

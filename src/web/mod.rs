@@ -25,7 +25,6 @@ pub mod text;
 
 use crate::actions::sessions::{self, Session};
 use crate::actions::{ActionError, Actor, Ctx};
-use crate::domain::RuleCode;
 use crate::http::auth::{cookie, SESSION_COOKIE};
 use crate::http::AppError;
 use actix_web::dev::Payload;
@@ -273,12 +272,6 @@ pub fn encode_query_value(value: &str) -> String {
 /// Percent-encodes one path segment (a specimen or package id in a link).
 pub fn encode_path_segment(value: &str) -> String {
     encode_query_value(value)
-}
-
-/// A rule's reason in the page's language: the desk's own words where
-/// there are some, else the sentence the rule itself wrote.
-pub fn rule_words(lang: Lang, code: RuleCode, message: &crate::domain::Msg) -> String {
-    text::reason_label(lang, code).map_or_else(|| message.render(lang), str::to_string)
 }
 
 /// A urlencoded form body. Every form's fields default to empty, so a body

@@ -9,6 +9,7 @@ use crate::domain::codes::{Decision, Notice};
 use crate::domain::messages::{RecordMsg, RuleMsg};
 use crate::domain::packaging::{self, Sibling};
 use crate::domain::roles::Action;
+use crate::domain::rules::{may_override, Step};
 use crate::domain::storage;
 use crate::domain::{RuleCode, SpecimenStatus};
 use crate::store::codes::{self, Cell};
@@ -59,13 +60,15 @@ fn consulted(c: &mut DbConnection, specimen_id: &str) -> Result<bool, ActionErro
     Ok(n > 0)
 }
 
-/// Splits decisions into warnings and refusals; a refusal the rule allows to
-/// be overridden becomes a warning when a reason was given.
+/// Splits decisions into warnings and refusals; a refusal the catalogue
+/// lets a written reason lift at `step` becomes a warning when a reason was
+/// given.
 fn judge(
     decisions: impl IntoIterator<Item = Decision>,
     override_reason: Option<&str>,
-    overridable: impl Fn(RuleCode) -> bool,
+    step: Step,
 ) -> Result<(Vec<Notice>, Vec<Notice>), ActionError> {
+    let overridable = |code| may_override(code, step);
     let mut warnings = Vec::new();
     let mut refusals = Vec::new();
     let mut overridden = Vec::new();
@@ -147,9 +150,8 @@ pub fn add_specimen(
                 ctx.config.policy.episode_days,
             ),
         ];
-        let (mut warnings, overridden) = judge(decisions, req.override_reason.as_deref(), |code| {
-            code == RuleCode::PriorityViolation
-        })?;
+        let (mut warnings, overridden) =
+            judge(decisions, req.override_reason.as_deref(), Step::Packing)?;
         let events = crate::actions::views::storage_history(c, &specimen.specimen_id)?;
         if storage::deadline_exceeded(
             specimen.collected_at.and_utc(),

@@ -10,6 +10,7 @@ use crate::domain::codes::{Decision, Notice};
 use crate::domain::messages::{InputMsg, RecordMsg, RuleMsg};
 use crate::domain::packaging::{self, ChecklistItem};
 use crate::domain::roles::Action;
+use crate::domain::rules::{may_override, Step};
 use crate::domain::RuleCode;
 use crate::store::models::ChecklistEventRow;
 use crate::store::schema::checklist_events;
@@ -31,8 +32,8 @@ pub fn tick(
             }
             Decision::Refuse(n) => {
                 return Err(ActionError::Refused {
+                    overridable: may_override(n.code, Step::Checklist),
                     refusals: vec![n],
-                    overridable: false,
                 })
             }
             _ => {}

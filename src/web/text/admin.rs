@@ -426,22 +426,23 @@ pub fn done_label(lang: Lang, key: &str) -> Option<&'static str> {
     })
 }
 
-/// Why an admin action was refused, for the codes only these pages meet;
-/// the desk's words ([`super::reason_label`]) for the others.
-pub fn reason_label(lang: Lang, code: RuleCode) -> Option<&'static str> {
+/// Why an admin action was refused: these pages' own longer words for the
+/// codes only they meet, the code's title (the catalogue of rules') for
+/// the others.
+pub fn reason_label(lang: Lang, code: RuleCode) -> &'static str {
     match (lang, code) {
         (Lang::Ja, RuleCode::SelfLockout) => {
-            Some("自分自身は無効にできません。必要なら別の管理者が行ってください")
+            "自分自身は無効にできません。必要なら別の管理者が行ってください"
         }
-        (Lang::Ja, RuleCode::DuplicateUser) => Some("同じ名前の利用者がすでにいます"),
+        (Lang::Ja, RuleCode::DuplicateUser) => "同じ名前の利用者がすでにいます",
         (Lang::Ja, RuleCode::DuplicateLocation) => {
-            Some("このコードの保管場所が、別の名前または区分ですでに登録されています")
+            "このコードの保管場所が、別の名前または区分ですでに登録されています"
         }
         (Lang::Ja, RuleCode::DuplicateKit) => {
-            Some("この GTIN の採取キットが、別の内容ですでに登録されています")
+            "この GTIN の採取キットが、別の内容ですでに登録されています"
         }
-        (Lang::Ja, RuleCode::NotFound) => Some("その利用者は見つかりません"),
-        _ => super::reason_label(lang, code),
+        (Lang::Ja, RuleCode::NotFound) => "その利用者は見つかりません",
+        _ => code.title(lang),
     }
 }
 
