@@ -1,4 +1,4 @@
-//! Test results (SPEC §2.7): each recording is a new version, corrections
+//! Test results (docs/RULES.md, results): each recording is a new version, corrections
 //! never overwrite and carry a reason, and at a `second_person` site a
 //! result reaches the reports only when someone else releases it.
 //!

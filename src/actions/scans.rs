@@ -1,5 +1,5 @@
 //! The scan journal: every scan is written here, durably, before anything
-//! acts on it (SPEC §5 "nothing lost").
+//! acts on it: no scan is lost (README, "Scanners and stations").
 //!
 //! A row is inserted and committed first. The action the scan asks for then
 //! claims it inside its own write transaction ([`claim`], through
@@ -78,7 +78,7 @@ pub struct KitDraft {
     pub description: Option<String>,
 }
 
-/// What became of a scan, as the station shows it (API.md's `outcome`).
+/// What became of a scan, as the station shows it (the API's `outcome`, README "The HTTP API").
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ScanOutcome {
     /// `specimen`, `kit`, `patient`, `location`, `package`, `command` or
@@ -89,7 +89,7 @@ pub struct ScanOutcome {
     pub accepted: bool,
     /// The reason in plain words.
     pub message: Msg,
-    /// The rule or error code when refused (API.md codes).
+    /// The rule or error code when refused (docs/RULES.md).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<RuleCode>,
     /// Rules that warned but let it through.

@@ -387,7 +387,7 @@ fn specimen_statuses() -> utoipa::openapi::Object {
     crate::http::one_of(&SpecimenStatus::codes(), "Only specimens with this status.")
 }
 
-/// The worklist: sending priority first (SPEC §2.1), then collection time.
+/// The worklist: sending priority first (`priority_violation`), then collection time.
 pub fn list(
     ctx: &Ctx,
     actor: &Actor,

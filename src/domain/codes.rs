@@ -1,13 +1,13 @@
 //! The coded outcomes every rule answers with.
 //!
-//! The codes are the contract of API.md: scripts and other systems match on
+//! The codes are the API's contract (docs/RULES.md lists them): scripts and other systems match on
 //! them, so they are spelled once here and serialised exactly as written.
 
 use super::messages::{Lang, Msg};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// A rule or error code from API.md (plus the few kentai adds).
+/// A rule or error code; its entry in `super::rules` says what it means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RuleCode {

@@ -138,7 +138,7 @@ pub fn checklist_item_ja(i: ChecklistItem) -> &'static str {
     }
 }
 
-/// How much of a specimen type is sent (SPEC §2.1, §2.2), in Japanese.
+/// How much of a specimen type is sent (the manual's table of specimens), in Japanese.
 pub fn amount_ja(t: SpecimenType) -> &'static str {
     match t {
         SpecimenType::NasopharyngealSwab => "スワブ1本（輸送培地 1–3 mL）",
@@ -625,7 +625,7 @@ pub fn summary_words(lang: Lang) -> &'static SummaryWords {
 /// The day summary's label for rows whose result corrects an earlier one.
 pub const CORRECTED_RESULT_JA: &str = "結果訂正";
 
-/// The words of the health centre's day report (SPEC §3).
+/// The words of the health centre's day report (README, "The health centre's day report").
 pub mod report {
     pub const REPORT_DATE: &str = "報告日";
     pub const FACILITY_NAME: &str = "医療機関名";

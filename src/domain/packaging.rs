@@ -1,5 +1,5 @@
-//! Basic triple packaging (SPEC §2.5, 【別紙】 基本三重梱包) and the sending
-//! priority of §2.1 as it applies to a package.
+//! Basic triple packaging (【別紙】 基本三重梱包) and the sending priority
+//! as it applies to a package (docs/RULES.md, packing).
 //!
 //! A package may only leave when every layer of the manual's checklist is
 //! ticked, every slip field is known and, for Japan Post Yu-Pack, a certified
@@ -14,7 +14,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
-/// Who carries the package (§2.5 item 5).
+/// Who carries the package (【別紙】 5. 輸送中).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Carrier {
@@ -104,7 +104,7 @@ impl Layer {
     }
 }
 
-/// One checklist item, with the item codes of API.md.
+/// One checklist item, with the item codes of the API (README, "Packing a package").
 #[derive(
     Debug,
     Clone,
@@ -253,7 +253,7 @@ impl ChecklistItem {
 /// is a typing error, not a shipment.
 pub const MAX_DRY_ICE_KG: f64 = 200.0;
 
-/// Whether ticking `item` is allowed at all (§2.5): dry ice never goes in the
+/// Whether ticking `item` is allowed at all (`dry_ice_in_secondary`): dry ice never goes in the
 /// sealed secondary, and dry ice in the overpack must be weighed for the
 /// UN1845 mark.
 pub fn check_tick(item: ChecklistItem, dry_ice_kg: Option<f64>) -> Decision {
@@ -336,7 +336,7 @@ impl Missing {
 }
 
 /// Every item, tube, slip field and certificate dispatch still waits for
-/// (§2.5 and API.md "Required before dispatch"), in checklist order.
+/// (`package_incomplete`), in checklist order.
 pub fn missing(state: &PackageState) -> Vec<Missing> {
     let mut out = Vec::new();
     let blank = |s: &str| s.trim().is_empty();
@@ -409,7 +409,7 @@ pub struct Sibling {
     pub in_this_package: bool,
 }
 
-/// §2.1: packing a priority-k specimen while the same patient has an
+/// `priority_violation`: packing a priority-k specimen while the same patient has an
 /// unshipped specimen of higher priority (a smaller number) from the same
 /// episode that is not in this package is refused (overridable).
 pub fn check_priority(
@@ -439,7 +439,7 @@ pub fn check_priority(
     }
 }
 
-/// §2.2: autopsy tissue is packed only after a recorded consultation (要相談).
+/// `consultation_required`: autopsy tissue is packed only after a recorded consultation (要相談).
 pub fn check_consultation(specimen_type: SpecimenType, consulted: bool) -> Decision {
     if specimen_type.requires_consultation() && !consulted {
         Decision::Refuse(Notice::new(
@@ -729,7 +729,7 @@ mod tests {
             ),
             // a specimen from another episode (15 days apart) does not block
             (Saliva, vec![sibling("SP", Sputum, -15 * 24, false)], false),
-            // §2.2 types come after every respiratory one
+            // Non-respiratory types come after every respiratory one
             (
                 SerumAcute,
                 vec![sibling("NP", NasopharyngealSwab, 0, false)],

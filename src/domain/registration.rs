@@ -1,4 +1,4 @@
-//! Registering a specimen at reception: every §2 rule in one verdict.
+//! Registering a specimen at reception: every registration rule of docs/RULES.md in one verdict.
 //!
 //! The verdict separates what refuses the tube, what only warns, and what
 //! is kept as a flag on the specimen for every later report (overrides,
@@ -122,7 +122,7 @@ pub fn evaluate(
     v
 }
 
-/// §2.2: the other types detect less well, so a diagnostic episode with no
+/// `no_respiratory_specimen`: the other types detect less well, so a diagnostic episode with no
 /// respiratory specimen gets a warning.
 fn respiratory_in_episode(
     reg: &Registration<'_>,

@@ -1,4 +1,4 @@
-//! Test methods and results (SPEC §2.7): a correction is a new version.
+//! Test methods and results (docs/RULES.md, results): a correction is a new version.
 //!
 //! A result is entered (by hand, at the result desk or from an instrument
 //! file) and counts once it is released: on entry, or, at a site with

@@ -1,4 +1,4 @@
-//! Storage temperature until transport (SPEC §2.4, 【検体輸送まで】).
+//! Storage temperature until transport (【検体輸送まで】; docs/RULES.md, storage).
 //!
 //! A specimen's storage history is a list of placements (a location's class
 //! from a moment on). Before its first placement a specimen counts as at
@@ -167,7 +167,7 @@ fn ambient_stretch(
     }
 }
 
-/// Everything the rules of §2.4 say about placing a specimen somewhere new.
+/// Everything the storage rules say about placing a specimen somewhere new.
 /// Impossible input (before collection, out of order, in the future) is
 /// refused as `invalid_input`; −20 °C at a site with a −80 °C freezer is
 /// refused as `minus20_fallback` (overridable with a reason); the other

@@ -1,4 +1,5 @@
-//! Days since onset and the timing rules that hang on it (SPEC §2, §2.2, §2.3).
+//! Days since onset and the timing rules that hang on it (`onset_after_collection`, `serum_timing`,
+//! `saliva_window_exceeded`).
 //!
 //! The onset day is day 0 (発症日を0日目とする), counted in calendar days in
 //! the site's time zone, so a specimen collected at 00:30 JST on the 11th of a
@@ -30,7 +31,7 @@ pub enum Onset {
 }
 
 /// Input that can never be right, whatever the specimen: onset after the
-/// collection date, or a collection time in the future (SPEC §2).
+/// collection date, or a collection time in the future.
 pub fn check_dates(
     onset: Onset,
     collected_at: DateTime<Utc>,

@@ -1,4 +1,4 @@
-//! The day report as CSV (SPEC §3), for the health centre's spreadsheet.
+//! The day report as CSV (README, "The health centre's day report"), for the health centre's spreadsheet.
 //!
 //! Health centres open the report in Excel, so the UTF-8 file starts with a
 //! BOM (without one Excel guesses the local code page and garbles every

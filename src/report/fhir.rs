@@ -1,4 +1,4 @@
-//! The day's report as FHIR R4 JSON (SPEC §3): a `collection` Bundle,
+//! The day's report as FHIR R4 JSON (README, "The health centre's day report"): a `collection` Bundle,
 //! written row by row so a day of any size streams in constant memory
 //! (only a set of 16-byte ids of the patients and facilities already
 //! written is kept, and the day's facility codes).

@@ -3,7 +3,7 @@
 //! Kept apart from [`super::Text`] because only the admin pages use them.
 //! `{n}`, `{name}`, `{role}` and the like stand for values the page fills
 //! in ([`fill`]). The policy's explanations are here too: each value of
-//! `[policy]` with what it does at the desk and the SPEC rule it sets.
+//! `[policy]` with what it does at the desk and the rule it sets (docs/RULES.md).
 
 use super::Lang;
 use crate::domain::kits::SwabMaterial;
