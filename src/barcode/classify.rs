@@ -431,7 +431,7 @@ mod tests {
     }
 
     #[test]
-    fn spec_4_scan_kinds_table() {
+    fn scan_kinds_table() {
         use ScanKind::*;
         let cases: Vec<(ParsedScan, ScanKind)> = vec![
             // Tube: GSRN + SRIN, as its element string.

@@ -381,7 +381,7 @@ mod tests {
     }
 
     #[test]
-    fn spec_4_and_2_1_kit_rules_table() {
+    fn kit_expired_kit_swab_material_kit_type_mismatch_unknown_kit_rules_table() {
         use RuleCode::*;
         use SpecimenType::*;
         // Not a glob import: SwabMaterial::None would shadow Option's.
@@ -466,7 +466,7 @@ mod tests {
     }
 
     #[test]
-    fn spec_4_an_expired_kit_is_no_refusal_a_written_reason_lifts() {
+    fn kit_expired_is_no_refusal_a_written_reason_lifts() {
         use crate::domain::rules::{may_override, Step};
         assert!(!may_override(RuleCode::KitExpired, Step::Registration));
     }

@@ -545,12 +545,12 @@ mod tests {
     }
 
     #[test]
-    fn spec_2_5_a_fully_ticked_package_with_every_slip_field_misses_nothing() {
+    fn package_incomplete_a_fully_ticked_package_with_every_slip_field_misses_nothing() {
         assert!(keys(&complete(&["A", "B"])).is_empty());
     }
 
     #[test]
-    fn spec_2_5_each_missing_requirement_is_listed_by_its_key() {
+    fn package_incomplete_each_missing_requirement_is_listed_by_its_key() {
         type Edit = fn(&mut PackageState);
         let cases: [(Edit, &str); 9] = [
             (
@@ -602,26 +602,26 @@ mod tests {
     }
 
     #[test]
-    fn spec_2_5_cushioning_between_tubes_is_needed_only_with_more_than_one_tube() {
+    fn package_incomplete_cushioning_between_tubes_is_needed_only_with_more_than_one_tube() {
         let mut one = complete(&["A"]);
         one.done.remove(&(ChecklistItem::SecondaryCushioned, None));
         assert!(keys(&one).is_empty());
     }
 
     #[test]
-    fn spec_2_5_overpack_items_are_optional() {
+    fn package_incomplete_overpack_items_are_optional() {
         let mut state = complete(&["A"]);
         state.done.retain(|(i, _)| i.layer() != Layer::Overpack);
         assert!(keys(&state).is_empty());
     }
 
     #[test]
-    fn spec_2_5_an_empty_package_cannot_leave() {
+    fn package_incomplete_an_empty_package_cannot_leave() {
         assert_eq!(keys(&complete(&[])), vec!["tubes".to_string()]);
     }
 
     #[test]
-    fn spec_2_5_yu_pack_needs_a_named_certified_packer() {
+    fn package_incomplete_yu_pack_needs_a_named_certified_packer() {
         let mut state = complete(&["A"]);
         state.carrier = Carrier::YuPack;
         assert_eq!(keys(&state), vec!["packer.name", "packer.certificate_id"]);
@@ -638,7 +638,7 @@ mod tests {
     }
 
     #[test]
-    fn spec_2_5_dry_ice_is_refused_in_the_secondary_and_weighed_in_the_overpack() {
+    fn dry_ice_in_secondary_is_refused_and_dry_ice_in_the_overpack_weighed() {
         let code = |d: Decision| match d {
             Decision::Refuse(n) => Some(n.code),
             _ => None,
@@ -706,7 +706,7 @@ mod tests {
     }
 
     #[test]
-    fn spec_2_1_priority_rule_table() {
+    fn priority_violation_rule_table() {
         use SpecimenType::*;
         let cases = [
             // packing saliva while the sputum stays behind
@@ -747,7 +747,7 @@ mod tests {
     }
 
     #[test]
-    fn spec_2_2_autopsy_tissue_needs_a_recorded_consultation() {
+    fn consultation_required_autopsy_tissue_needs_a_recorded_consultation() {
         assert!(matches!(
             check_consultation(SpecimenType::AutopsyTissue, false),
             Decision::Refuse(n) if n.code == RuleCode::ConsultationRequired

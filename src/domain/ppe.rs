@@ -158,7 +158,7 @@ mod tests {
     use PpeItem::*;
 
     #[test]
-    fn spec_2_6_checklists_by_collection_kind() {
+    fn ppe_incomplete_checklists_by_collection_kind() {
         let cases: [(SpecimenType, &[PpeItem], bool); 9] = [
             (SpecimenType::Saliva, &[SurgicalMask, Gloves], true),
             (SpecimenType::Saliva, &[Gloves], false),
@@ -200,7 +200,7 @@ mod tests {
     }
 
     #[test]
-    fn spec_2_6_policy_off_warn_require() {
+    fn ppe_incomplete_policy_off_warn_require() {
         let t = SpecimenType::Saliva;
         assert_eq!(check_ppe(t, None, PpePolicy::Off), Decision::Accept);
         assert!(

@@ -185,7 +185,7 @@ mod tests {
     }
 
     #[test]
-    fn spec_2_3_saliva_day_9_accepted_day_10_refused() {
+    fn saliva_window_exceeded_day_9_accepted_day_10_refused() {
         let cases = [(9, true), (10, false)];
         for (days, ok) in cases {
             let v = evaluate(
@@ -201,7 +201,7 @@ mod tests {
     }
 
     #[test]
-    fn spec_2_3_saliva_override_is_kept_as_a_flag_with_its_reason() {
+    fn saliva_window_exceeded_override_is_kept_as_a_flag_with_its_reason() {
         let mut r = reg(SpecimenType::Saliva, onset_days_before(12));
         r.override_reason = Some("doctor requested; no swab possible");
         let v = evaluate(&r, &[], now(), TZ, &quiet());
@@ -222,7 +222,7 @@ mod tests {
     }
 
     #[test]
-    fn spec_2_2_serum_timing_cannot_be_overridden() {
+    fn serum_timing_cannot_be_overridden() {
         let mut r = reg(SpecimenType::SerumAcute, onset_days_before(8));
         r.override_reason = Some("please");
         let v = evaluate(&r, &[], now(), TZ, &quiet());
@@ -230,7 +230,7 @@ mod tests {
     }
 
     #[test]
-    fn spec_2_3_saliva_without_onset_is_flagged_or_refused_by_policy() {
+    fn saliva_onset_unknown_is_flagged_or_refused_by_policy() {
         for onset in [Onset::Unknown, Onset::Asymptomatic] {
             let v = evaluate(&reg(SpecimenType::Saliva, onset), &[], now(), TZ, &quiet());
             assert!(v.accepted());
@@ -245,7 +245,7 @@ mod tests {
     }
 
     #[test]
-    fn spec_2_impossible_dates_refuse_before_any_other_rule() {
+    fn onset_after_collection_and_collection_in_future_refuse_before_any_other_rule() {
         let v = evaluate(
             &reg(SpecimenType::Saliva, onset_days_before(-1)),
             &[],
@@ -265,7 +265,7 @@ mod tests {
     }
 
     #[test]
-    fn spec_2_2_other_types_warn_without_a_respiratory_specimen_in_the_episode() {
+    fn no_respiratory_specimen_other_types_warn_without_one_in_the_episode() {
         let r = reg(SpecimenType::Urine, Onset::Unknown);
         let v = evaluate(&r, &[], now(), TZ, &quiet());
         assert_eq!(codes(&v.warnings), [RuleCode::NoRespiratorySpecimen]);
@@ -287,7 +287,7 @@ mod tests {
     }
 
     #[test]
-    fn spec_2_6_ppe_policy_applies_at_registration() {
+    fn ppe_incomplete_policy_applies_at_registration() {
         let strict = Policy {
             ppe: PpePolicy::Require,
             ..Policy::default()

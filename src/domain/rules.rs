@@ -98,6 +98,8 @@ pub enum Step {
     Dispatch,
     /// Ticking the packaging checklist.
     Checklist,
+    /// Recording a result.
+    Results,
 }
 
 impl Step {
@@ -108,6 +110,7 @@ impl Step {
             Step::Packing => "packing",
             Step::Dispatch => "dispatch",
             Step::Checklist => "checklist",
+            Step::Results => "results",
         }
     }
 }

@@ -150,7 +150,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn spec_2_1_lower_respiratory_is_priority_one_then_swab_then_saliva() {
+    fn priority_violation_lower_respiratory_is_priority_one_then_swab_then_saliva() {
         let table = [
             (SpecimenType::Sputum, 1, "喀痰"),
             (SpecimenType::TrachealAspirate, 1, "気管吸引液"),
@@ -165,7 +165,7 @@ mod tests {
     }
 
     #[test]
-    fn spec_2_2_other_specimens_belong_at_minus_80() {
+    fn wrong_storage_class_other_specimens_belong_at_minus_80() {
         for t in SpecimenType::ALL
             .into_iter()
             .filter(|t| !t.is_respiratory())
