@@ -26,6 +26,7 @@ use crate::domain::roles::Role;
 use crate::domain::{Notice, RuleCode, SpecimenType, StorageClass};
 use crate::http::AppError;
 use crate::scanning::ScanService;
+use crate::web::form_or_page;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use kentai_drivers::supervisor::DeviceStatus;
@@ -413,10 +414,7 @@ pub async fn create_user(
     ctx: web::Data<Ctx>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let form: UserForm = match admin_form(&req, &user, &body, |f: &UserForm| &f.csrf) {
-        Ok(form) => form,
-        Err(page) => return Ok(*page),
-    };
+    let form: UserForm = form_or_page!(admin_form(&req, &user, &body, |f: &UserForm| &f.csrf));
     let name = form.name.trim().to_string();
     let role = form.role.clone();
     let facilities: Vec<String> = form
@@ -910,10 +908,8 @@ pub async fn create_location(
     ctx: web::Data<Ctx>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let form: LocationForm = match admin_form(&req, &user, &body, |f: &LocationForm| &f.csrf) {
-        Ok(form) => form,
-        Err(page) => return Ok(*page),
-    };
+    let form: LocationForm =
+        form_or_page!(admin_form(&req, &user, &body, |f: &LocationForm| &f.csrf));
     // Pasted codes often bring a space along; the API itself refuses them.
     let code = form.code.trim().to_string();
     let name = form.name.trim().to_string();
@@ -1075,10 +1071,7 @@ pub async fn create_kit(
     ctx: web::Data<Ctx>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let form: KitForm = match admin_form(&req, &user, &body, |f: &KitForm| &f.csrf) {
-        Ok(form) => form,
-        Err(page) => return Ok(*page),
-    };
+    let form: KitForm = form_or_page!(admin_form(&req, &user, &body, |f: &KitForm| &f.csrf));
     let (gtin, type_code, material_code, description) = (
         form.gtin.trim().to_string(),
         form.specimen_type.clone(),

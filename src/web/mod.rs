@@ -274,6 +274,28 @@ pub fn encode_path_segment(value: &str) -> String {
     encode_query_value(value)
 }
 
+/// The form a checked post carries, or the page that answers instead (a
+/// refusal, a stale form): `let form: F = form_or_page!(checked(…));`.
+macro_rules! form_or_page {
+    ($checked:expr) => {
+        match $checked {
+            Ok(form) => form,
+            Err(page) => return Ok(*page),
+        }
+    };
+}
+pub(crate) use form_or_page;
+
+/// What a form posted to one record's page brings: the request, the user,
+/// the context, the record's id from the path and the body.
+pub type RecordForm = (
+    HttpRequest,
+    SignedIn,
+    web::Data<Ctx>,
+    web::Path<String>,
+    web::Bytes,
+);
+
 /// A urlencoded form body. Every form's fields default to empty, so a body
 /// that cannot be read at all (not UTF-8, not a form) arrives as an empty
 /// form and then fails the CSRF check: nothing is done with it, and a role
