@@ -402,7 +402,7 @@ pub fn rule(code: RuleCode) -> Rule {
             en: "Not in care",
             source: Kentai,
             evaluated_by: "domain::lifecycle::SpecimenStatus::may_become",
-            says: "A tube already shipped, received or disposed of is not stored or packed again.",
+            says: "A tube already shipped, received or reported missing is not stored or packed again.",
         },
         SiteNotConfigured => Rule {
             code, area: Packaging, kind: Error, override_at: &[],
@@ -418,7 +418,7 @@ pub fn rule(code: RuleCode) -> Rule {
             en: "Unfrozen 48 hours or more",
             source: Manual(UNTIL_TRANSPORT),
             evaluated_by: "domain::storage::deadline_exceeded",
-            says: "A specimen that has not started transport within 48 hours of collection is frozen at −80 °C: 48 hours or more unfrozen warns at storage and at packing, and refuses dispatch.",
+            says: "A specimen whose transport cannot start within 48 hours of collection is frozen at −80 °C: 48 hours or more unfrozen (the limit is site policy) warns at storage and at packing, and refuses dispatch unless a written reason is given.",
         },
         FreezeOrShipDue => Rule {
             code, area: Storage, kind: Warning, override_at: &[],
