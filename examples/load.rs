@@ -132,11 +132,12 @@ struct Args {
     station: String,
     /// Spread the scans over this many stations, client c scanning at
     /// station c mod N: the first is --station, the others --station
-    /// with "-2", "-3", … appended (packing stations when spawned). One
-    /// station is 32 desks queueing behind one scanner, which a real desk
-    /// never is; a station per desk is a site's shape
-    #[arg(long, default_value_t = 1)]
-    stations: usize,
+    /// with "-2", "-3", … appended (packing stations when spawned). The
+    /// default is a station per client, a site's shape: each desk has its
+    /// own scanner. 1 puts every desk in one queue behind one scanner,
+    /// which no real desk is
+    #[arg(long)]
+    stations: Option<usize>,
     /// Print the results as one JSON line on stdout
     #[arg(long)]
     json: bool,
@@ -167,8 +168,8 @@ struct Args {
     #[arg(long, default_value_t = 0)]
     streams: usize,
     /// The station the streams watch (default: --station, so every scan
-    /// of the desks goes out to every stream); with --spawn another name
-    /// is added as a quiet storage station
+    /// there goes out to every stream); with --spawn another name is added
+    /// as a quiet storage station
     #[arg(long)]
     streams_station: Option<String>,
 }
@@ -622,7 +623,7 @@ impl Results<'_> {
             "kentai load: {} — {} clients, scanning at {} station(s), {} s measured after {} s of warm-up, started {}",
             args.kind.name(),
             args.clients,
-            args.stations.max(1),
+            station_count(args),
             args.duration,
             args.warmup,
             self.started_at.format("%Y-%m-%d %H:%M:%S %Z")
@@ -729,7 +730,7 @@ impl Results<'_> {
         };
         let mut v = tally(&s.all());
         v["kind"] = json!(args.kind.name());
-        v["stations"] = json!(args.stations.max(1));
+        v["stations"] = json!(station_count(args));
         v["clients"] = json!(args.clients);
         v["duration_s"] = json!(args.duration);
         v["warmup_s"] = json!(args.warmup);
@@ -836,6 +837,7 @@ impl Soak {
             .parse()
             .with_context(|| format!("--slow needs an http://IP:PORT server, not {base}"))?;
         let mut slow = Vec::with_capacity(args.slow);
+        let ports = Arc::new(LocalPorts::default());
         for i in 0..args.slow {
             let head = if i % 2 == 0 {
                 "POST /signin HTTP/1.1\r\nHost: kentai\r\n\
@@ -851,6 +853,7 @@ impl Soak {
             slow.push(on.spawn(slow_client(
                 server,
                 args.slow_from,
+                ports.clone(),
                 head,
                 Duration::from_millis(args.slow_every_ms.max(1)),
                 Duration::from_millis(args.slow_pause_ms),
@@ -935,12 +938,63 @@ impl Soak {
     }
 }
 
+/// Local ports for the slow clients, handed out in turn.
+///
+/// Binding to port 0 makes the kernel search its bind table for a free
+/// port, and with thousands of closed connections lingering that search
+/// costs the tool a whole core at a few hundred reconnects a second: a
+/// core the server on the same machine then lacks. Naming the port is one
+/// lookup. The range lies below Linux's ephemeral ports, so the desks'
+/// own connections never compete for it.
+#[derive(Default)]
+struct LocalPorts {
+    next: AtomicUsize,
+}
+
+impl LocalPorts {
+    const FIRST: u16 = 10_000;
+    const COUNT: usize = 22_000;
+
+    fn next(&self) -> u16 {
+        let n = self.next.fetch_add(1, Ordering::Relaxed) % Self::COUNT;
+        Self::FIRST + n as u16
+    }
+}
+
+/// A connection to `server` from `from`, on the next local port that is
+/// free (one still held by a closing connection is skipped).
+async fn connect_from(
+    server: std::net::SocketAddr,
+    from: std::net::IpAddr,
+    ports: &LocalPorts,
+) -> std::io::Result<tokio::net::TcpStream> {
+    let mut last = None;
+    for _ in 0..16 {
+        let socket = match from {
+            std::net::IpAddr::V4(_) => tokio::net::TcpSocket::new_v4(),
+            std::net::IpAddr::V6(_) => tokio::net::TcpSocket::new_v6(),
+        }?;
+        socket.set_reuseaddr(true)?;
+        if let Err(e) = socket.bind((from, ports.next()).into()) {
+            last = Some(e);
+            continue;
+        }
+        match socket.connect(server).await {
+            Ok(stream) => return Ok(stream),
+            Err(e) if e.kind() == std::io::ErrorKind::AddrNotAvailable => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| std::io::Error::other("no local port")))
+}
+
 /// One slow client: a head, then a byte every `every`, until the server
 /// answers or drops it; then again, until stopped. Its connects and the
 /// answers' status codes.
 async fn slow_client(
     server: std::net::SocketAddr,
     from: std::net::IpAddr,
+    ports: Arc<LocalPorts>,
     head: String,
     every: Duration,
     pause: Duration,
@@ -950,15 +1004,7 @@ async fn slow_client(
     let mut answers = BTreeMap::new();
     let mut connects = 0;
     while !*stopped.borrow() {
-        let socket = match from {
-            std::net::IpAddr::V4(_) => tokio::net::TcpSocket::new_v4(),
-            std::net::IpAddr::V6(_) => tokio::net::TcpSocket::new_v6(),
-        };
-        let connected = match socket.and_then(|s| s.bind((from, 0).into()).map(|()| s)) {
-            Ok(s) => s.connect(server).await,
-            Err(e) => Err(e),
-        };
-        let stream = match connected {
+        let stream = match connect_from(server, from, &ports).await {
             Ok(stream) => stream,
             Err(e) => {
                 *answers
@@ -1301,9 +1347,14 @@ fn listening_port(line: &str) -> Option<u16> {
 }
 
 /// A TOML basic string.
+/// How many stations the desks scan at: --stations, or one per client.
+fn station_count(args: &Args) -> usize {
+    args.stations.unwrap_or(args.clients).max(1)
+}
+
 /// The stations the desks scan at: --station, then numbered siblings.
 fn station_names(args: &Args) -> Vec<String> {
-    (1..=args.stations.max(1))
+    (1..=station_count(args))
         .map(|n| match n {
             1 => args.station.clone(),
             n => format!("{}-{n}", args.station),

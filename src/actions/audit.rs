@@ -22,7 +22,7 @@
 use super::{ActionError, Actor};
 use crate::store::capture::{self, COVERED};
 use crate::store::models::AuditRow;
-use crate::store::schema::{audit_head, audit_log};
+use crate::store::schema::{audit_head, audit_log, row_changes};
 use crate::store::{DbConnection, Store, StoreError};
 use chrono::{DateTime, FixedOffset, SubsecRound, Utc};
 use diesel::prelude::*;
@@ -166,7 +166,7 @@ pub fn record<B: Serialize, A: Serialize>(
 }
 
 /// One captured change of a covered row.
-#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, QueryableByName)]
 pub struct Change {
     #[diesel(sql_type = BigInt)]
     pub id: i64,
@@ -200,11 +200,30 @@ fn unclaimed_changes(conn: &mut DbConnection) -> Result<Vec<Change>, diesel::res
     let Some(above) = capture::claim_above() else {
         return Ok(Vec::new());
     };
-    let own = own_changes(conn);
-    diesel::sql_query(format!(
-        "SELECT {CHANGE_COLUMNS} FROM row_changes WHERE audit_id IS NULL AND id > {above}{own} ORDER BY id"
-    ))
-    .load(conn)
+    match conn {
+        // Every audit entry asks this, so it is written with the query
+        // builder: its statement is prepared once per connection.
+        DbConnection::Sqlite(c) => row_changes::table
+            .filter(row_changes::audit_id.is_null())
+            .filter(row_changes::id.gt(above))
+            .order(row_changes::id)
+            .select((
+                row_changes::id,
+                row_changes::tbl,
+                row_changes::row_key,
+                row_changes::op,
+                row_changes::before,
+                row_changes::after,
+            ))
+            .load(c),
+        DbConnection::Pg(_) => {
+            let own = own_changes(conn);
+            diesel::sql_query(format!(
+                "SELECT {CHANGE_COLUMNS} FROM row_changes WHERE audit_id IS NULL AND id > {above}{own} ORDER BY id"
+            ))
+            .load(conn)
+        }
+    }
 }
 
 /// SHA-256 (hex) over the changes in order; empty for none.

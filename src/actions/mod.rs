@@ -9,6 +9,7 @@ pub mod audit;
 pub mod imports;
 mod judge;
 pub mod kits;
+pub mod known;
 pub mod locations;
 pub mod packages;
 pub mod patients;

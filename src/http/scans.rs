@@ -418,8 +418,10 @@ impl Feed {
         let ctx = self.ctx.clone();
         let station = self.station.clone();
         let after = self.last_id;
-        let missed =
-            web::block(move || scans::processed_since(&ctx, &station, after, 1000)).await??;
+        let missed = web::block(move || {
+            crate::scanning::journal::processed_since(&ctx, &station, after, 1000)
+        })
+        .await??;
         self.pending
             .extend(missed.into_iter().map(|v| StationEvent::Scan(Box::new(v))));
         Ok(())

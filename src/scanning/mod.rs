@@ -19,9 +19,10 @@
 //! finished or expired draft never comes back.
 
 pub mod devices;
+pub mod journal;
 pub mod workflow;
 
-use crate::actions::scans::{self, NewScan, ReceptionDraft, ResultDesk, ScanOutcome, ScanView};
+use crate::actions::scans::{ReceptionDraft, ResultDesk, ScanOutcome, ScanView};
 use crate::actions::{users, ActionError, Actor, Ctx};
 use crate::barcode::classify::CodePatterns;
 use crate::config::{ConfigError, StationConfig, Workflow};
@@ -30,6 +31,7 @@ use crate::domain::roles::{Action, Role};
 use crate::domain::{Msg, Notice, OutcomeKind, RuleCode};
 use crate::turnstile::Turnstile;
 use chrono::{DateTime, FixedOffset, Utc};
+use journal::NewScan;
 use kentai_drivers::framing::{FramingError, HalfFrameCause};
 use kentai_drivers::supervisor::{DeviceEvent, DeviceStatus, Opener, Supervisor};
 use serde::Serialize;
@@ -239,7 +241,7 @@ impl ScanService {
             let (events, _) = broadcast::channel(EVENT_BUFFER);
             // A state saved for another workflow (the station was
             // reconfigured) is not resumed.
-            let state = match scans::last_state(ctx, name)? {
+            let state = match journal::last_state(ctx, name)? {
                 Some((json, scanned_at)) => serde_json::from_str::<StationState>(&json)
                     .ok()
                     .filter(|s| s.workflow() == *workflow)
@@ -463,7 +465,7 @@ impl ScanService {
         };
         // Not waited for here: the scan's effect (a later write in the
         // same writer's order) or `durable` below commits it.
-        let (id, journalled) = scans::journal(&self.ctx, &new, previous.as_ref().map(|p| p.0))?;
+        let (id, journalled) = journal::journal(&self.ctx, &new, previous.as_ref().map(|p| p.0))?;
         let outcome = match previous {
             Some((first, accepted)) => {
                 let mut out = ScanOutcome::refused(
@@ -494,7 +496,7 @@ impl ScanService {
             scanned_at: self.ctx.site_time(incoming.scanned_at.naive_utc()),
             outcome: Some(outcome.clone()),
         };
-        let finished = scans::finish(
+        let finished = journal::finish(
             &self.ctx,
             id,
             &outcome,
@@ -574,7 +576,7 @@ impl ScanService {
 
     /// Processes the journal's unprocessed scans in order, as their users.
     fn recover(&self) -> Result<usize, ActionError> {
-        let rows = scans::unprocessed(&self.ctx)?;
+        let rows = journal::unprocessed(&self.ctx)?;
         let count = rows.len();
         for row in rows {
             let incoming = Incoming {
@@ -610,7 +612,7 @@ impl ScanService {
                     outcome
                 }
             };
-            scans::finish(&self.ctx, row.id, &outcome, state_after)?.durable()?;
+            journal::finish(&self.ctx, row.id, &outcome, state_after)?.durable()?;
         }
         Ok(count)
     }
@@ -759,8 +761,8 @@ fn resumable(
     // A draft stored without its own time counts from the scan that left it.
     let touched = *desk.touched_at.get_or_insert(scanned_at);
     let finished = match &desk.specimen_id {
-        Some(tube) => workflow::is_registered(ctx, tube),
-        None => workflow::registered_since(ctx, touched)?
+        Some(tube) => crate::actions::known::is_registered(ctx, tube),
+        None => crate::actions::known::registered_since(ctx, touched)?
             .iter()
             .any(|(tube, patient)| desk.ended_by(tube, patient.as_deref())),
     };

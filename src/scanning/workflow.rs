@@ -22,14 +22,15 @@
 //!   then every tube that has that result (a batch). See [`results_desk`].
 //!
 //! Every scan does at most one write, and that write claims the journal row
-//! (see `actions::scans`), so a scan replayed after a crash never acts
+//! (see `scanning::journal`), so a scan replayed after a crash never acts
 //! twice.
 
+use crate::actions::known::StoredIds;
 use crate::actions::packages::{self, AddSpecimen, Dispatch, NewPackage, Receive, Tick};
 use crate::actions::results::{self, DeskTube, RecordResult};
 use crate::actions::scans::{KitDraft, ReceptionDraft, ResultDesk, ScanOutcome};
 use crate::actions::storage::{self, StoreSpecimen};
-use crate::actions::{kits, ActionError, Actor, Ctx};
+use crate::actions::{kits, Actor, Ctx};
 use crate::barcode::classify::{classify_at_desk, CodePatterns, Command, Known, ScanKind};
 use crate::config::Workflow;
 use crate::domain::ids::LocationCode;
@@ -38,9 +39,7 @@ use crate::domain::messages::{InputMsg, ScanMsg, Step};
 use crate::domain::packaging::{Carrier, ChecklistItem};
 use crate::domain::results::{at_desk, AtDesk, ResultStatus, TestResult};
 use crate::domain::{Decision, OutcomeKind, RuleCode};
-use crate::store::schema::{locations, packages as package_rows, specimens};
 use chrono::{DateTime, Duration, Utc};
-use diesel::prelude::*;
 
 /// What a station remembers between scans; kept with each scan in the
 /// journal so a restart resumes the desk where it was.
@@ -216,77 +215,6 @@ pub struct ScanInput<'a> {
     pub patterns: &'a CodePatterns,
     /// `[scanning] draft_idle_minutes`, for the draft's expiry time.
     pub draft_idle: Option<Duration>,
-}
-
-/// Tubes registered since `since`, each with the patient number its
-/// registration named: what a restarted desk checks its resumed draft
-/// against.
-pub fn registered_since(
-    ctx: &Ctx,
-    since: DateTime<Utc>,
-) -> Result<Vec<(String, Option<String>)>, ActionError> {
-    ctx.store.read(|c| {
-        specimens::table
-            .filter(specimens::facility_code.eq(ctx.facility()))
-            .inner_join(crate::store::schema::patients::table)
-            .filter(specimens::registered_at.ge(since.naive_utc()))
-            .select((
-                specimens::specimen_id,
-                crate::store::schema::patients::patient_number,
-            ))
-            .load(c)
-            .map_err(ActionError::from)
-    })
-}
-
-/// Whether the store holds `specimen_id` (a failed lookup reads as no).
-pub fn is_registered(ctx: &Ctx, specimen_id: &str) -> bool {
-    StoredIds(ctx).is_specimen(specimen_id)
-}
-
-/// Ids kentai has stored, for plain codes that do not say what they are.
-struct StoredIds<'a>(&'a Ctx);
-
-impl StoredIds<'_> {
-    fn exists(&self, f: impl FnOnce(&mut crate::store::DbConnection) -> QueryResult<i64>) -> bool {
-        // A failed lookup reads as "not known": the scan is then refused
-        // as unknown, which is the safe answer.
-        self.0
-            .store
-            .read(|c| f(c).map_err(ActionError::from))
-            .map(|n| n > 0)
-            .unwrap_or(false)
-    }
-}
-
-impl Known for StoredIds<'_> {
-    fn is_specimen(&self, id: &str) -> bool {
-        self.exists(|c| {
-            specimens::table
-                .filter(specimens::facility_code.eq(self.0.facility()))
-                .filter(specimens::specimen_id.eq(id))
-                .count()
-                .get_result(c)
-        })
-    }
-    fn is_location(&self, code: &str) -> bool {
-        self.exists(|c| {
-            locations::table
-                .filter(locations::facility_code.eq(self.0.facility()))
-                .filter(locations::code.eq(code))
-                .count()
-                .get_result(c)
-        })
-    }
-    fn is_package(&self, id: &str) -> bool {
-        self.exists(|c| {
-            package_rows::table
-                .filter(package_rows::facility_code.eq(self.0.facility()))
-                .filter(package_rows::package_id.eq(id))
-                .count()
-                .get_result(c)
-        })
-    }
 }
 
 /// Reads the scan and does what the station's workflow asks of it.
