@@ -1,6 +1,6 @@
 //! The `kentai` command: the server and its administration commands.
 //!
-//! Exit status (API.md): 0 on success, 2 on bad usage or input, 1 on other
+//! Exit status (README, "Commands"): 0 on success, 2 on bad usage or input, 1 on other
 //! failure, with a one-line message on stderr. A reader that stops early
 //! (`| head`) ends any command quietly with 0 (see `output`).
 
@@ -144,7 +144,7 @@ enum BarcodeCommand {
 
 #[derive(Subcommand)]
 enum ReportCommand {
-    /// The day's HER-SYS-style report on stdout (SPEC §3)
+    /// The day's HER-SYS-style report on stdout
     Hersys {
         /// The report's day, YYYY-MM-DD (site time zone)
         #[arg(long)]
@@ -316,7 +316,7 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if e.use_stderr() => {
-            // API.md: bad usage exits 2 with one line on stderr.
+            // Bad usage exits 2 with one line on stderr.
             let text = e.render().to_string();
             let first = text.lines().next().unwrap_or("bad usage");
             say!(
@@ -645,7 +645,7 @@ fn serve(config: Config) -> Result<(), Failure> {
     })
 }
 
-/// One output line of `kentai barcode parse` (API.md): field order as
+/// One output line of `kentai barcode parse`: field order as
 /// documented.
 #[derive(Serialize)]
 #[serde(untagged)]

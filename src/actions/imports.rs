@@ -1,4 +1,4 @@
-//! PCR instrument files in (SPEC §2.7): read, judged by the assay, shown
+//! PCR instrument files in (docs/RULES.md, results): read, judged by the assay, shown
 //! as a preview, then committed in one transaction.
 //!
 //! A preview records no result. It is kept (by the file's content hash)

@@ -1,4 +1,4 @@
-//! The kit catalog (SPEC §2.1 swab kits, §4 kit labels), reading a kit
+//! The kit catalog (docs/RULES.md, kits; README "Kit catalog"), reading a kit
 //! label at registration, and recall tracing by lot.
 //!
 //! The catalog has two sources. The site's `[[kit]]` entries in
@@ -48,7 +48,7 @@ pub struct KitView {
     pub specimen_type: SpecimenType,
     pub type_label_ja: &'static str,
     pub swab_material: SwabMaterial,
-    /// Cotton and wooden swabs reduce yield (SPEC §2.1): registering with
+    /// Cotton and wooden swabs reduce yield (`kit_swab_material`): registering with
     /// this kit warns `kit_swab_material`.
     pub reduces_yield: bool,
     pub description: String,

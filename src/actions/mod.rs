@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod imports;
+mod judge;
 pub mod kits;
 pub mod known;
 pub mod locations;

@@ -1,4 +1,4 @@
-//! The day's report and day summary for the health centre (SPEC §3).
+//! The day's report and day summary for the health centre (README, "The health centre's day report").
 //!
 //! One query reads the day's specimens — collected that day, or given a
 //! result that day — with their patient, their latest result version and

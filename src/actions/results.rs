@@ -1,4 +1,4 @@
-//! Test results (SPEC §2.7): each recording is a new version, corrections
+//! Test results (docs/RULES.md, results): each recording is a new version, corrections
 //! never overwrite and carry a reason, and at a `second_person` site a
 //! result reaches the reports only when someone else releases it.
 //!
@@ -6,6 +6,7 @@
 //! instrument file) goes through [`enter`], so a retry is recognised and a
 //! correction asks for its reason whichever door it used.
 
+use super::judge::judge;
 use super::views::{result_view, specimen_row, user_names, ResultView};
 use super::{audit, naive, ActionError, Actor, Ctx};
 use crate::domain::codes::Decision;
@@ -15,6 +16,7 @@ use crate::domain::results::{
     ResultStatus, ResultVersion, TestMethod, TestResult,
 };
 use crate::domain::roles::Action;
+use crate::domain::rules::Step;
 use crate::domain::{Notice, RuleCode, SpecimenStatus};
 use crate::store::models::{ResultRow, SpecimenRow};
 use crate::store::schema::results;
@@ -197,23 +199,13 @@ pub(crate) fn enter(
     now: DateTime<Utc>,
 ) -> Result<(ResultRow, bool), ActionError> {
     let tolerance = Duration::minutes(ctx.config.policy.future_tolerance_minutes);
-    match check_result_time(
+    let decision = check_result_time(
         specimen.collected_at.and_utc(),
         entry.resulted_at,
         now,
         tolerance,
-    ) {
-        Decision::Refuse(n) if n.code == RuleCode::InvalidInput => {
-            return Err(ActionError::Invalid(n))
-        }
-        Decision::Refuse(n) => {
-            return Err(ActionError::Refused {
-                refusals: vec![n],
-                overridable: false,
-            })
-        }
-        _ => {}
-    }
+    );
+    judge([decision], None, Step::Results)?;
     let rows = versions(c, &specimen.specimen_id)?;
     let existing: Vec<ResultVersion> = rows
         .iter()
@@ -229,12 +221,11 @@ pub(crate) fn enter(
             return Ok((row.clone(), false));
         }
     }
-    if let Decision::Refuse(n) = check_correction(kind, entry.reason.as_deref()) {
-        return Err(ActionError::Refused {
-            refusals: vec![n],
-            overridable: false,
-        });
-    }
+    judge(
+        [check_correction(kind, entry.reason.as_deref())],
+        None,
+        Step::Results,
+    )?;
     let status = ctx.config.policy.result_release.initial_status();
     let released = status == ResultStatus::Released;
     let mut row = ResultRow {

@@ -62,7 +62,7 @@ pub struct KitDraft {
     pub description: Option<String>,
 }
 
-/// What became of a scan, as the station shows it (API.md's `outcome`).
+/// What became of a scan, as the station shows it (the API's `outcome`, README "The HTTP API").
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ScanOutcome {
     /// `specimen`, `kit`, `patient`, `location`, `package`, `command` or
@@ -73,7 +73,7 @@ pub struct ScanOutcome {
     pub accepted: bool,
     /// The reason in plain words.
     pub message: Msg,
-    /// The rule or error code when refused (API.md codes).
+    /// The rule or error code when refused (docs/RULES.md).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<RuleCode>,
     /// Rules that warned but let it through.

@@ -19,6 +19,7 @@ use crate::domain::ppe::PpeItem;
 use crate::domain::registration::{self, Registration, SiblingSpecimen};
 use crate::domain::results::TestMethod;
 use crate::domain::roles::Action;
+use crate::domain::rules::{self, Step};
 use crate::domain::timing::Onset;
 use crate::domain::{Coded, RuleCode, SpecimenStatus, SpecimenType};
 use crate::store::codes::{self, Cell};
@@ -285,7 +286,10 @@ pub fn register(
             }
         }
         if !verdict.accepted() {
-            let overridable = verdict.refusals.iter().all(|n| registration::is_overridable(n.code));
+            let overridable = verdict
+                .refusals
+                .iter()
+                .all(|n| rules::may_override(n.code, Step::Registration));
             return Err(ActionError::Refused {
                 refusals: verdict.refusals,
                 overridable,
@@ -383,7 +387,7 @@ fn specimen_statuses() -> utoipa::openapi::Object {
     crate::openapi::one_of(&SpecimenStatus::codes(), "Only specimens with this status.")
 }
 
-/// The worklist: sending priority first (SPEC §2.1), then collection time.
+/// The worklist: sending priority first (`priority_violation`), then collection time.
 pub fn list(
     ctx: &Ctx,
     actor: &Actor,

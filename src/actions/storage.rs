@@ -1,14 +1,16 @@
 //! Storage events (a tube scanned into a location) and the lab's alerts.
 
+use super::judge::{judge, Judged};
 use super::locations::{find_row, unknown_location};
 use super::views::{
     load_specimen, placements, specimen_row, storage_history, unknown_specimen, StorageEventView,
 };
 use super::{audit, check_optional_text, naive, to_json, ActionError, Actor, Ctx};
-use crate::domain::codes::{Decision, Notice};
+use crate::domain::codes::Notice;
 use crate::domain::ids::LocationCode;
 use crate::domain::messages::RecordMsg;
 use crate::domain::roles::Action;
+use crate::domain::rules::Step;
 use crate::domain::storage::{self, Placement};
 use crate::domain::{RuleCode, SpecimenStatus, SpecimenType, StorageClass};
 use crate::store::codes::{self, Cell};
@@ -80,25 +82,12 @@ pub fn record(
             now,
             &ctx.config.policy,
         );
-        let mut warnings = Vec::new();
-        let mut refusals = Vec::new();
-        let mut overridden = false;
-        for d in decisions {
-            match d {
-                Decision::Accept => {}
-                Decision::Warn(n) => warnings.push(n),
-                Decision::Refuse(n) if n.code == RuleCode::InvalidInput => return Err(ActionError::Invalid(n)),
-                Decision::Refuse(n) if storage::is_overridable(n.code) && req.override_reason.is_some() => {
-                    overridden = true;
-                    warnings.push(n);
-                }
-                Decision::Refuse(n) => refusals.push(n),
-            }
-        }
-        if !refusals.is_empty() {
-            let overridable = refusals.iter().all(|n| storage::is_overridable(n.code));
-            return Err(ActionError::Refused { refusals, overridable });
-        }
+        // Only `minus20_fallback` is lifted here, and no warning that
+        // follows it in `check_placement` applies to a frozen class, so the
+        // overridden refusal keeps its place at the end.
+        let Judged { mut warnings, overridden } = judge(decisions, req.override_reason.as_deref(), Step::Storage)?;
+        let lifted = !overridden.is_empty();
+        warnings.extend(overridden);
         let mut row = StorageEventRow {
                 id: 0,
                 specimen_id: specimen_id.to_string(),
@@ -106,7 +95,7 @@ pub fn record(
                 storage_class: location.storage_class.clone(),
                 at: naive(at),
                 warnings: to_json(&warnings),
-                override_reason: req.override_reason.clone().filter(|_| overridden),
+                override_reason: req.override_reason.clone().filter(|_| lifted),
                 recorded_by: actor.user_ref(),
                 recorded_at: naive(now),
             };

@@ -1,4 +1,4 @@
-//! What a scan is for kentai (SPEC §4): a specimen tube, a collection kit,
+//! What a scan is for kentai (README, "Barcode kinds"): a specimen tube, a collection kit,
 //! a patient, a storage location, a package or a command.
 //!
 //! GS1 data says what it is by its AIs:
@@ -14,7 +14,7 @@
 //!
 //! checked in that order (a logistics label with `(00)` and `(01)` is the
 //! package's). Plain (non-GS1) codes say nothing about themselves, so they
-//! are looked up (API.md): a known location, specimen or package, in that
+//! are looked up (README, "Barcode kinds"): a known location, specimen or package, in that
 //! order; `KTCMD:…` is a command. A plain code the store does not know is
 //! read by the site's rule, never by the order of scans ([`CodePatterns`],
 //! `[scanning] patient_pattern` and `tube_pattern`): a patient, a new
@@ -217,7 +217,7 @@ pub enum ScanKind {
 }
 
 impl ScanKind {
-    /// The `kind` of API.md's scan outcome.
+    /// The `kind` of the API's scan outcome.
     pub fn code(&self) -> &'static str {
         match self {
             ScanKind::Specimen(_) | ScanKind::NewTube(_) => "specimen",
@@ -369,7 +369,7 @@ fn classify_plain(text: &str, known: &dyn Known) -> ScanKind {
             .map(ScanKind::Command)
             .unwrap_or_else(|| ScanKind::Unknown(text.to_string()));
     }
-    // API.md's order: location, specimen, package. Sites keep the three
+    // The API's order: location, specimen, package. Sites keep the three
     // apart; this only settles a code that is somehow two of them.
     if known.is_location(text) {
         ScanKind::Location(text.to_string())
@@ -431,7 +431,7 @@ mod tests {
     }
 
     #[test]
-    fn spec_4_scan_kinds_table() {
+    fn scan_kinds_table() {
         use ScanKind::*;
         let cases: Vec<(ParsedScan, ScanKind)> = vec![
             // Tube: GSRN + SRIN, as its element string.

@@ -1,4 +1,4 @@
-//! Barcodes as scanners send them (SPEC §4): an AIM symbology identifier,
+//! Barcodes as scanners send them (README, "Barcodes"): an AIM symbology identifier,
 //! data with GS (0x1D) separators, sometimes a GS1 Digital Link URI.
 //!
 //! Everything here is pure: bytes in, values out. The GS1 rules follow the
@@ -168,7 +168,7 @@ impl Default for Gs1Options {
     }
 }
 
-/// Parses any scan (SPEC §4): scan data with a GS1 AIM identifier (`]C1`,
+/// Parses any scan: scan data with a GS1 AIM identifier (`]C1`,
 /// `]d2`, `]Q3`, `]e0`, `]J1`, `]E0`, `]E4`) is GS1 and strictly
 /// validated; so is a bracketed element string (`(01)…`) and a GS1 Digital
 /// Link URI (bare or after `]Q1` / `]d1` / `]J0`). Anything else is a

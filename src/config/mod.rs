@@ -77,7 +77,7 @@ impl Default for Site {
     }
 }
 
-/// What a station's scans mean (SPEC §1): each desk has one job.
+/// What a station's scans mean: each desk has one job.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
 )]

@@ -1,13 +1,13 @@
 //! The coded outcomes every rule answers with.
 //!
-//! The codes are the contract of API.md: scripts and other systems match on
+//! The codes are the API's contract (docs/RULES.md lists them): scripts and other systems match on
 //! them, so they are spelled once here and serialised exactly as written.
 
-use super::messages::{rule_title, Lang, Msg};
+use super::messages::{Lang, Msg};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// A rule or error code from API.md (plus the few kentai adds).
+/// A rule or error code; its entry in `super::rules` says what it means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RuleCode {
@@ -193,9 +193,9 @@ impl RuleCode {
         RuleCode::Internal,
     ];
 
-    /// The code's title in `lang` (the catalogue's).
+    /// The code's title in `lang` (its entry in the catalogue of rules).
     pub fn title(self, lang: Lang) -> &'static str {
-        rule_title(self, lang)
+        super::rules::rule(self).title(lang)
     }
 
     pub fn as_str(self) -> &'static str {

@@ -1,4 +1,4 @@
-//! Collection kits (SPEC §2.1 "Swab kits", §4 "collection kit / VTM tube"):
+//! Collection kits (docs/RULES.md, kits):
 //! the kit catalog's entries, GTINs, and the rules a scanned kit label is
 //! judged by at registration.
 //!
@@ -14,7 +14,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-/// What a kit's swab is made of (SPEC §2.1): flocked, rayon and polyester
+/// What a kit's swab is made of (`kit_swab_material`): flocked, rayon and polyester
 /// swabs are recommended; cotton or wooden-shaft swabs reduce yield.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -56,7 +56,7 @@ impl SwabMaterial {
         SwabMaterial::ALL.into_iter().find(|m| m.code() == code)
     }
 
-    /// §2.1: "cotton or wooden-shaft swabs reduce yield".
+    /// Cotton or wooden-shaft swabs reduce yield (【検体採取時の留意点】).
     pub fn reduces_yield(self) -> bool {
         matches!(self, SwabMaterial::Cotton | SwabMaterial::Wooden)
     }
@@ -257,12 +257,12 @@ pub struct KitCheck<'a> {
 
 /// Every kit rule's decision, refusals first.
 ///
-/// - §4 "an expired kit is refused": the (17) date before the collection
+/// - `kit_expired`: the (17) date before the collection
 ///   date refuses (`kit_expired`); a kit is still good on its expiry day.
 ///   No written reason lifts it: the manual has no use for an expired kit.
-/// - §2.1 swab kits: a catalogued cotton or wooden swab warns
+/// - `kit_swab_material`: a catalogued cotton or wooden swab warns
 ///   (`kit_swab_material`).
-/// - §4 "the kit catalog maps GTIN → specimen type": a catalogued kit for
+/// - `kit_type_mismatch` (the catalog maps GTIN → specimen type): a catalogued kit for
 ///   another type warns (`kit_type_mismatch`) — the desk may have picked the
 ///   wrong type, or opened the wrong kit.
 /// - A GTIN the catalog does not know warns (`unknown_kit`): the material
@@ -381,7 +381,7 @@ mod tests {
     }
 
     #[test]
-    fn spec_4_and_2_1_kit_rules_table() {
+    fn kit_expired_kit_swab_material_kit_type_mismatch_unknown_kit_rules_table() {
         use RuleCode::*;
         use SpecimenType::*;
         // Not a glob import: SwabMaterial::None would shadow Option's.
@@ -399,7 +399,7 @@ mod tests {
             &'a [(bool, RuleCode)],
         );
         let cases: [Case<'_>; 9] = [
-            // §4: good until and on its expiry day, refused the day after.
+            // `kit_expired`: good until and on its expiry day, refused the day after.
             (
                 Some(date(2026, 11, 22)),
                 Some(&flocked_np),
@@ -415,7 +415,7 @@ mod tests {
             ),
             // A label without (17) cannot be judged expired.
             (None, Some(&flocked_np), NasopharyngealSwab, &[]),
-            // §2.1: cotton and wooden swabs reduce yield.
+            // `kit_swab_material`: cotton and wooden swabs reduce yield.
             (
                 None,
                 Some(&cotton_np),
@@ -428,7 +428,7 @@ mod tests {
                 NasopharyngealSwab,
                 &[(false, KitSwabMaterial)],
             ),
-            // §4: the catalog's type against the registration's.
+            // `kit_type_mismatch`: the catalog's type against the registration's.
             (
                 None,
                 Some(&saliva_kit),
@@ -466,10 +466,9 @@ mod tests {
     }
 
     #[test]
-    fn spec_4_an_expired_kit_is_no_refusal_a_written_reason_lifts() {
-        assert!(!crate::domain::registration::is_overridable(
-            RuleCode::KitExpired
-        ));
+    fn kit_expired_is_no_refusal_a_written_reason_lifts() {
+        use crate::domain::rules::{may_override, Step};
+        assert!(!may_override(RuleCode::KitExpired, Step::Registration));
     }
 
     #[test]

@@ -83,21 +83,6 @@ pub fn test_result_en(r: TestResult) -> &'static str {
     }
 }
 
-/// The rules a person may override, as slips and reports name them.
-pub fn rule_ja(code: RuleCode) -> &'static str {
-    match code {
-        RuleCode::SalivaWindowExceeded => "発症後10日目以降の唾液",
-        RuleCode::SalivaOnsetUnknown => "発症日不明の唾液",
-        RuleCode::PriorityViolation => "送付優先順位",
-        RuleCode::StorageDeadlineExceeded => "未凍結48時間超過",
-        // Full-width minus (U+FF0D): what Shift_JIS reports can hold.
-        RuleCode::Minus20Fallback => "－20℃保管（－80℃の代替）",
-        RuleCode::FreezeThaw => "凍結融解",
-        RuleCode::ConsultationRequired => "要相談",
-        other => super::messages::rule_title(other, super::messages::Lang::Ja),
-    }
-}
-
 /// 性別 as reports print it. (`Sex::label_ja` spells the same words; a
 /// test in `report::csv` keeps the two in step.)
 pub fn sex_ja(s: Sex) -> &'static str {
@@ -106,30 +91,6 @@ pub fn sex_ja(s: Sex) -> &'static str {
         Sex::Female => "女",
         Sex::Other => "その他",
         Sex::Unknown => "不明",
-    }
-}
-
-/// A flag's wording in the day report's 注記. The rules [`rule_ja`] names
-/// keep its words; the other rule codes a flag could carry get their own
-/// here, so that no flag in a report reads only "その他".
-pub fn flag_ja(code: RuleCode) -> &'static str {
-    match code {
-        RuleCode::OnsetAfterCollection => "発症日が採取日より後",
-        RuleCode::CollectionInFuture => "採取日時が未来",
-        RuleCode::SerumTiming => "血清の採取時期",
-        RuleCode::KitExpired => "使用期限切れのキット",
-        RuleCode::KitSwabMaterial => "スワブの材質",
-        RuleCode::KitTypeMismatch => "キットと検体の種類の不一致",
-        RuleCode::UnknownKit => "未登録のキット",
-        RuleCode::DryIceInSecondary => "二次容器にドライアイス",
-        RuleCode::DryIceWithoutOverpack => "オーバーパックなしのドライアイス",
-        RuleCode::FreezeOrShipDue => "凍結または発送の期限",
-        RuleCode::AmbientTooLong => "室温保管の時間超過",
-        RuleCode::WrongStorageClass => "保管温度の誤り",
-        RuleCode::NoRespiratorySpecimen => "呼吸器検体なし",
-        RuleCode::PpeIncomplete => "個人防護具の不備",
-        RuleCode::ResultBeforeCollection => "採取前の結果",
-        _ => rule_ja(code),
     }
 }
 
@@ -177,7 +138,7 @@ pub fn checklist_item_ja(i: ChecklistItem) -> &'static str {
     }
 }
 
-/// How much of a specimen type is sent (SPEC §2.1, §2.2), in Japanese.
+/// How much of a specimen type is sent (the manual's table of specimens), in Japanese.
 pub fn amount_ja(t: SpecimenType) -> &'static str {
     match t {
         SpecimenType::NasopharyngealSwab => "スワブ1本（輸送培地 1–3 mL）",
@@ -664,7 +625,7 @@ pub fn summary_words(lang: Lang) -> &'static SummaryWords {
 /// The day summary's label for rows whose result corrects an earlier one.
 pub const CORRECTED_RESULT_JA: &str = "結果訂正";
 
-/// The words of the health centre's day report (SPEC §3).
+/// The words of the health centre's day report (README, "The health centre's day report").
 pub mod report {
     pub const REPORT_DATE: &str = "報告日";
     pub const FACILITY_NAME: &str = "医療機関名";

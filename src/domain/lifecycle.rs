@@ -2,7 +2,7 @@
 //! with the moves between them written down once.
 //!
 //! Every action that moves a tube or a package asks `may_become` before it
-//! writes, so the chain of custody (SPEC §2.5) is one table to read and one
+//! writes, so the chain of custody is one table to read and one
 //! table to test, and a status no code knows cannot be written. The same
 //! strings are the API's words and the database's values; `Coded` lets
 //! the store read and write every such closed set alike.

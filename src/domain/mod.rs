@@ -1,4 +1,5 @@
-//! The rules of the national specimen manual (SPEC §2) as pure functions.
+//! The rules of the national specimen manual as pure functions;
+//! `rules` catalogues them (docs/RULES.md).
 //!
 //! Nothing here touches a clock, a database or the network: every function
 //! takes the values it judges and an explicit `now`, and answers with values
@@ -19,6 +20,7 @@ pub mod ppe;
 pub mod registration;
 pub mod results;
 pub mod roles;
+pub mod rules;
 pub mod specimen_type;
 pub mod storage;
 pub mod text;

@@ -1,5 +1,5 @@
-//! Basic triple packaging (SPEC §2.5, 【別紙】 基本三重梱包) and the sending
-//! priority of §2.1 as it applies to a package.
+//! Basic triple packaging (【別紙】 基本三重梱包) and the sending priority
+//! as it applies to a package (docs/RULES.md, packing).
 //!
 //! A package may only leave when every layer of the manual's checklist is
 //! ticked, every slip field is known and, for Japan Post Yu-Pack, a certified
@@ -14,7 +14,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
-/// Who carries the package (§2.5 item 5).
+/// Who carries the package (【別紙】 5. 輸送中).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Carrier {
@@ -104,7 +104,7 @@ impl Layer {
     }
 }
 
-/// One checklist item, with the item codes of API.md.
+/// One checklist item, with the item codes of the API (README, "Packing a package").
 #[derive(
     Debug,
     Clone,
@@ -253,7 +253,7 @@ impl ChecklistItem {
 /// is a typing error, not a shipment.
 pub const MAX_DRY_ICE_KG: f64 = 200.0;
 
-/// Whether ticking `item` is allowed at all (§2.5): dry ice never goes in the
+/// Whether ticking `item` is allowed at all (`dry_ice_in_secondary`): dry ice never goes in the
 /// sealed secondary, and dry ice in the overpack must be weighed for the
 /// UN1845 mark.
 pub fn check_tick(item: ChecklistItem, dry_ice_kg: Option<f64>) -> Decision {
@@ -336,7 +336,7 @@ impl Missing {
 }
 
 /// Every item, tube, slip field and certificate dispatch still waits for
-/// (§2.5 and API.md "Required before dispatch"), in checklist order.
+/// (`package_incomplete`), in checklist order.
 pub fn missing(state: &PackageState) -> Vec<Missing> {
     let mut out = Vec::new();
     let blank = |s: &str| s.trim().is_empty();
@@ -409,7 +409,7 @@ pub struct Sibling {
     pub in_this_package: bool,
 }
 
-/// §2.1: packing a priority-k specimen while the same patient has an
+/// `priority_violation`: packing a priority-k specimen while the same patient has an
 /// unshipped specimen of higher priority (a smaller number) from the same
 /// episode that is not in this package is refused (overridable).
 pub fn check_priority(
@@ -439,7 +439,7 @@ pub fn check_priority(
     }
 }
 
-/// §2.2: autopsy tissue is packed only after a recorded consultation (要相談).
+/// `consultation_required`: autopsy tissue is packed only after a recorded consultation (要相談).
 pub fn check_consultation(specimen_type: SpecimenType, consulted: bool) -> Decision {
     if specimen_type.requires_consultation() && !consulted {
         Decision::Refuse(Notice::new(
@@ -545,12 +545,12 @@ mod tests {
     }
 
     #[test]
-    fn spec_2_5_a_fully_ticked_package_with_every_slip_field_misses_nothing() {
+    fn package_incomplete_a_fully_ticked_package_with_every_slip_field_misses_nothing() {
         assert!(keys(&complete(&["A", "B"])).is_empty());
     }
 
     #[test]
-    fn spec_2_5_each_missing_requirement_is_listed_by_its_key() {
+    fn package_incomplete_each_missing_requirement_is_listed_by_its_key() {
         type Edit = fn(&mut PackageState);
         let cases: [(Edit, &str); 9] = [
             (
@@ -602,26 +602,26 @@ mod tests {
     }
 
     #[test]
-    fn spec_2_5_cushioning_between_tubes_is_needed_only_with_more_than_one_tube() {
+    fn package_incomplete_cushioning_between_tubes_is_needed_only_with_more_than_one_tube() {
         let mut one = complete(&["A"]);
         one.done.remove(&(ChecklistItem::SecondaryCushioned, None));
         assert!(keys(&one).is_empty());
     }
 
     #[test]
-    fn spec_2_5_overpack_items_are_optional() {
+    fn package_incomplete_overpack_items_are_optional() {
         let mut state = complete(&["A"]);
         state.done.retain(|(i, _)| i.layer() != Layer::Overpack);
         assert!(keys(&state).is_empty());
     }
 
     #[test]
-    fn spec_2_5_an_empty_package_cannot_leave() {
+    fn package_incomplete_an_empty_package_cannot_leave() {
         assert_eq!(keys(&complete(&[])), vec!["tubes".to_string()]);
     }
 
     #[test]
-    fn spec_2_5_yu_pack_needs_a_named_certified_packer() {
+    fn package_incomplete_yu_pack_needs_a_named_certified_packer() {
         let mut state = complete(&["A"]);
         state.carrier = Carrier::YuPack;
         assert_eq!(keys(&state), vec!["packer.name", "packer.certificate_id"]);
@@ -638,7 +638,7 @@ mod tests {
     }
 
     #[test]
-    fn spec_2_5_dry_ice_is_refused_in_the_secondary_and_weighed_in_the_overpack() {
+    fn dry_ice_in_secondary_is_refused_and_dry_ice_in_the_overpack_weighed() {
         let code = |d: Decision| match d {
             Decision::Refuse(n) => Some(n.code),
             _ => None,
@@ -706,7 +706,7 @@ mod tests {
     }
 
     #[test]
-    fn spec_2_1_priority_rule_table() {
+    fn priority_violation_rule_table() {
         use SpecimenType::*;
         let cases = [
             // packing saliva while the sputum stays behind
@@ -729,7 +729,7 @@ mod tests {
             ),
             // a specimen from another episode (15 days apart) does not block
             (Saliva, vec![sibling("SP", Sputum, -15 * 24, false)], false),
-            // §2.2 types come after every respiratory one
+            // Non-respiratory types come after every respiratory one
             (
                 SerumAcute,
                 vec![sibling("NP", NasopharyngealSwab, 0, false)],
@@ -747,7 +747,7 @@ mod tests {
     }
 
     #[test]
-    fn spec_2_2_autopsy_tissue_needs_a_recorded_consultation() {
+    fn consultation_required_autopsy_tissue_needs_a_recorded_consultation() {
         assert!(matches!(
             check_consultation(SpecimenType::AutopsyTissue, false),
             Decision::Refuse(n) if n.code == RuleCode::ConsultationRequired

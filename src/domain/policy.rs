@@ -1,4 +1,5 @@
-//! Site policy: every limit SPEC calls "policy", with the SPEC's defaults.
+//! Site policy: every limit the rules leave to the site (docs/RULES.md),
+//! with its default.
 
 use serde::{Deserialize, Serialize};
 
@@ -21,12 +22,12 @@ pub enum PpePolicy {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct Policy {
-    /// Last day since onset on which saliva is accepted (§2.3).
+    /// Last day since onset on which saliva is accepted (`saliva_window_exceeded`).
     pub saliva_max_days: i64,
     pub saliva_without_onset: SalivaWithoutOnset,
-    /// Hours unfrozen after collection before transport must have started (§2.4).
+    /// Hours unfrozen after collection before transport must have started (`storage_deadline_exceeded`).
     pub fridge_max_hours: i64,
-    /// Minutes a respiratory specimen may stay at room temperature (§2.4).
+    /// Minutes a respiratory specimen may stay at room temperature (`ambient_too_long`).
     pub ambient_grace_minutes: i64,
     /// How far ahead a freeze-or-ship deadline becomes an alert.
     pub alert_lead_hours: i64,
@@ -37,7 +38,7 @@ pub struct Policy {
     pub episode_days: i64,
     /// Clock skew tolerated before a collection time counts as in the future.
     pub future_tolerance_minutes: i64,
-    /// Who releases a result to the reports (§2.7): `on_entry`, or
+    /// Who releases a result to the reports (`same_person_release`): `on_entry`, or
     /// `second_person` (another user releases each entered result).
     pub result_release: super::results::ReleasePolicy,
 }

@@ -1,4 +1,4 @@
-//! Protective equipment at collection (SPEC §2.6, 感染管理).
+//! Protective equipment at collection (感染管理; `ppe_incomplete`).
 //!
 //! The checklist depends on how aerosol-generating the collection is; any
 //! N95-class respirator (N95, DS2, FFP2, FFP3, KN95) satisfies "N95".
@@ -108,7 +108,7 @@ impl PpeNeed {
     }
 }
 
-/// What §2.6 asks for when collecting or receiving this type.
+/// What `ppe_incomplete` asks for when collecting or receiving this type.
 pub fn required_ppe(t: SpecimenType) -> &'static [PpeNeed] {
     use PpeNeed::*;
     match t {
@@ -158,7 +158,7 @@ mod tests {
     use PpeItem::*;
 
     #[test]
-    fn spec_2_6_checklists_by_collection_kind() {
+    fn ppe_incomplete_checklists_by_collection_kind() {
         let cases: [(SpecimenType, &[PpeItem], bool); 9] = [
             (SpecimenType::Saliva, &[SurgicalMask, Gloves], true),
             (SpecimenType::Saliva, &[Gloves], false),
@@ -200,7 +200,7 @@ mod tests {
     }
 
     #[test]
-    fn spec_2_6_policy_off_warn_require() {
+    fn ppe_incomplete_policy_off_warn_require() {
         let t = SpecimenType::Saliva;
         assert_eq!(check_ppe(t, None, PpePolicy::Off), Decision::Accept);
         assert!(

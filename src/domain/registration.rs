@@ -1,4 +1,4 @@
-//! Registering a specimen at reception: every §2 rule in one verdict.
+//! Registering a specimen at reception: every registration rule of docs/RULES.md in one verdict.
 //!
 //! The verdict separates what refuses the tube, what only warns, and what
 //! is kept as a flag on the specimen for every later report (overrides,
@@ -8,6 +8,7 @@ use super::codes::{Decision, Notice, RuleCode};
 use super::messages::{Msg, RuleMsg};
 use super::policy::Policy;
 use super::ppe::{check_ppe, PpeItem};
+use super::rules::{may_override, Step};
 use super::specimen_type::SpecimenType;
 use super::timing::{check_dates, days_since_onset, saliva_window, serum_timing, Onset};
 use chrono::{DateTime, Duration, Utc};
@@ -57,14 +58,6 @@ impl Verdict {
     }
 }
 
-/// Refusals that a written reason from an authorised user may lift (§2.3).
-pub fn is_overridable(code: RuleCode) -> bool {
-    matches!(
-        code,
-        RuleCode::SalivaWindowExceeded | RuleCode::SalivaOnsetUnknown
-    )
-}
-
 pub fn evaluate(
     reg: &Registration<'_>,
     siblings: &[SiblingSpecimen],
@@ -111,7 +104,7 @@ pub fn evaluate(
                 v.warnings.push(n);
             }
             Decision::Refuse(n) => match reason {
-                Some(r) if is_overridable(n.code) => {
+                Some(r) if may_override(n.code, Step::Registration) => {
                     v.flags.push(Flag {
                         code: n.code,
                         message: RuleMsg::Overridden {
@@ -129,7 +122,7 @@ pub fn evaluate(
     v
 }
 
-/// §2.2: the other types detect less well, so a diagnostic episode with no
+/// `no_respiratory_specimen`: the other types detect less well, so a diagnostic episode with no
 /// respiratory specimen gets a warning.
 fn respiratory_in_episode(
     reg: &Registration<'_>,
@@ -192,7 +185,7 @@ mod tests {
     }
 
     #[test]
-    fn spec_2_3_saliva_day_9_accepted_day_10_refused() {
+    fn saliva_window_exceeded_day_9_accepted_day_10_refused() {
         let cases = [(9, true), (10, false)];
         for (days, ok) in cases {
             let v = evaluate(
@@ -208,7 +201,7 @@ mod tests {
     }
 
     #[test]
-    fn spec_2_3_saliva_override_is_kept_as_a_flag_with_its_reason() {
+    fn saliva_window_exceeded_override_is_kept_as_a_flag_with_its_reason() {
         let mut r = reg(SpecimenType::Saliva, onset_days_before(12));
         r.override_reason = Some("doctor requested; no swab possible");
         let v = evaluate(&r, &[], now(), TZ, &quiet());
@@ -229,7 +222,7 @@ mod tests {
     }
 
     #[test]
-    fn spec_2_2_serum_timing_cannot_be_overridden() {
+    fn serum_timing_cannot_be_overridden() {
         let mut r = reg(SpecimenType::SerumAcute, onset_days_before(8));
         r.override_reason = Some("please");
         let v = evaluate(&r, &[], now(), TZ, &quiet());
@@ -237,7 +230,7 @@ mod tests {
     }
 
     #[test]
-    fn spec_2_3_saliva_without_onset_is_flagged_or_refused_by_policy() {
+    fn saliva_onset_unknown_is_flagged_or_refused_by_policy() {
         for onset in [Onset::Unknown, Onset::Asymptomatic] {
             let v = evaluate(&reg(SpecimenType::Saliva, onset), &[], now(), TZ, &quiet());
             assert!(v.accepted());
@@ -252,7 +245,7 @@ mod tests {
     }
 
     #[test]
-    fn spec_2_impossible_dates_refuse_before_any_other_rule() {
+    fn onset_after_collection_and_collection_in_future_refuse_before_any_other_rule() {
         let v = evaluate(
             &reg(SpecimenType::Saliva, onset_days_before(-1)),
             &[],
@@ -272,7 +265,7 @@ mod tests {
     }
 
     #[test]
-    fn spec_2_2_other_types_warn_without_a_respiratory_specimen_in_the_episode() {
+    fn no_respiratory_specimen_other_types_warn_without_one_in_the_episode() {
         let r = reg(SpecimenType::Urine, Onset::Unknown);
         let v = evaluate(&r, &[], now(), TZ, &quiet());
         assert_eq!(codes(&v.warnings), [RuleCode::NoRespiratorySpecimen]);
@@ -294,7 +287,7 @@ mod tests {
     }
 
     #[test]
-    fn spec_2_6_ppe_policy_applies_at_registration() {
+    fn ppe_incomplete_policy_applies_at_registration() {
         let strict = Policy {
             ppe: PpePolicy::Require,
             ..Policy::default()

@@ -1,4 +1,4 @@
-//! Test methods and results (SPEC §2.7): a correction is a new version.
+//! Test methods and results (docs/RULES.md, results): a correction is a new version.
 //!
 //! A result is entered (by hand, at the result desk or from an instrument
 //! file) and counts once it is released: on entry, or, at a site with
@@ -339,7 +339,7 @@ mod tests {
     }
 
     #[test]
-    fn spec_2_7_an_identical_repeat_is_the_same_version_and_anything_else_a_correction() {
+    fn results_an_identical_repeat_is_the_same_version_and_anything_else_a_correction() {
         let t = Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).unwrap();
         let history = vec![v(1, TestResult::Negative)];
         let pcr = TestMethod::Pcr;
@@ -395,7 +395,7 @@ mod tests {
     }
 
     #[test]
-    fn spec_2_7_a_correction_without_a_written_reason_is_refused() {
+    fn correction_reason_required_a_correction_without_a_written_reason_is_refused() {
         let c = Recording::Correction { of: 1 };
         assert_eq!(
             check_correction(c, None).code(),
@@ -513,7 +513,7 @@ mod tests {
     }
 
     #[test]
-    fn spec_2_7_a_correction_is_a_new_version_never_an_overwrite() {
+    fn results_a_correction_is_a_new_version_never_an_overwrite() {
         assert_eq!(next_version(&[]), 1);
         let history = vec![v(1, TestResult::Negative), v(2, TestResult::Positive)];
         assert_eq!(next_version(&history), 3);
@@ -524,7 +524,7 @@ mod tests {
     }
 
     #[test]
-    fn spec_2_7_codes_and_japanese_labels() {
+    fn results_codes_and_japanese_labels() {
         let cases = [
             (TestResult::Positive, "positive", "陽性"),
             (TestResult::Negative, "negative", "陰性"),

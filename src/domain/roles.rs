@@ -1,4 +1,4 @@
-//! Who may do what (API.md "Roles"), as one table every route consults.
+//! Who may do what (README, "The HTTP API"), as one table every route consults.
 
 use serde::{Deserialize, Serialize};
 
@@ -66,7 +66,7 @@ pub enum Action {
     Override,
     ReadReports,
     ManageUsers,
-    /// Make packages, tick the checklist, dispatch (SPEC §2.5).
+    /// Make packages, tick the checklist, dispatch.
     PackSpecimens,
     ReadPackages,
     /// Check a delivery in at the testing lab.

@@ -1,4 +1,5 @@
-//! The specimen-type catalog of SPEC §2.1–2.2 (検体の種類).
+//! The specimen-type catalog (検体の種類) of the manual's 【SARS-CoV-2
+//! 感染の有無を確認するためにウイルス検査で主に用いる検体】.
 //!
 //! Priority orders worklists, manifests and test queues; the storage class
 //! says where a type belongs; amount and container are printed on slips.
@@ -22,7 +23,7 @@ pub enum SpecimenType {
     AutopsyTissue,
 }
 
-/// Respiratory specimens are the diagnostic ones (§2.1); the others (§2.2)
+/// Respiratory specimens are the diagnostic ones; the others
 /// detect less well and are kept at −80 °C.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -78,7 +79,7 @@ impl SpecimenType {
         self.category() == SpecimenCategory::Respiratory
     }
 
-    /// Sending priority of §2.1 (1 first). Non-respiratory types come after
+    /// Sending priority (1 first; `priority_violation`). Non-respiratory types come after
     /// every respiratory one: the manual ranks them below (【主に用いる検体】).
     pub fn priority(self) -> u8 {
         match self {
@@ -89,7 +90,7 @@ impl SpecimenType {
         }
     }
 
-    /// Lower respiratory collection is aerosol-generating (§2.6).
+    /// Lower respiratory collection is aerosol-generating (`ppe_incomplete`).
     pub fn is_lower_respiratory(self) -> bool {
         matches!(self, SpecimenType::Sputum | SpecimenType::TrachealAspirate)
     }
@@ -107,7 +108,7 @@ impl SpecimenType {
         }
     }
 
-    /// The storage class the type belongs at for long storage (§2.4).
+    /// The storage class the type belongs at for long storage (`wrong_storage_class`).
     pub fn home_storage(self) -> StorageClass {
         match self.category() {
             SpecimenCategory::Respiratory => StorageClass::Fridge4c,
@@ -149,7 +150,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn spec_2_1_lower_respiratory_is_priority_one_then_swab_then_saliva() {
+    fn priority_violation_lower_respiratory_is_priority_one_then_swab_then_saliva() {
         let table = [
             (SpecimenType::Sputum, 1, "喀痰"),
             (SpecimenType::TrachealAspirate, 1, "気管吸引液"),
@@ -164,7 +165,7 @@ mod tests {
     }
 
     #[test]
-    fn spec_2_2_other_specimens_belong_at_minus_80() {
+    fn wrong_storage_class_other_specimens_belong_at_minus_80() {
         for t in SpecimenType::ALL
             .into_iter()
             .filter(|t| !t.is_respiratory())

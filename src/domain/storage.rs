@@ -1,4 +1,4 @@
-//! Storage temperature until transport (SPEC §2.4, 【検体輸送まで】).
+//! Storage temperature until transport (【検体輸送まで】; docs/RULES.md, storage).
 //!
 //! A specimen's storage history is a list of placements (a location's class
 //! from a moment on). Before its first placement a specimen counts as at
@@ -167,7 +167,7 @@ fn ambient_stretch(
     }
 }
 
-/// Everything the rules of §2.4 say about placing a specimen somewhere new.
+/// Everything the storage rules say about placing a specimen somewhere new.
 /// Impossible input (before collection, out of order, in the future) is
 /// refused as `invalid_input`; −20 °C at a site with a −80 °C freezer is
 /// refused as `minus20_fallback` (overridable with a reason); the other
@@ -259,12 +259,6 @@ pub fn check_placement(
     out
 }
 
-/// Storage refusals that a written reason from an authorised user may lift
-/// (a broken −80 °C freezer, say).
-pub fn is_overridable(code: RuleCode) -> bool {
-    code == RuleCode::Minus20Fallback
-}
-
 /// An alert on the lab's list (GET /alerts).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StorageAlert {
@@ -331,7 +325,7 @@ mod tests {
     use StorageClass::*;
 
     #[test]
-    fn spec_2_4_the_48_hour_clock_runs_from_collection() {
+    fn storage_deadline_exceeded_the_48_hour_clock_runs_from_collection() {
         let p = Policy::default();
         let fridge = [at(Fridge4c, m(10))];
         assert_eq!(freeze_or_ship_by(t0(), &fridge, &p), Some(h(48)));
@@ -351,7 +345,7 @@ mod tests {
     }
 
     #[test]
-    fn spec_2_4_freezing_stops_the_clock_and_thawing_resumes_it() {
+    fn storage_deadline_exceeded_freezing_stops_the_clock_and_thawing_resumes_it() {
         let p = Policy::default();
         let frozen = [at(Fridge4c, h(1)), at(FrozenMinus80, h(10))];
         assert_eq!(freeze_or_ship_by(t0(), &frozen, &p), None);
@@ -367,7 +361,7 @@ mod tests {
     }
 
     #[test]
-    fn spec_2_4_fridge_limit_is_site_policy() {
+    fn storage_deadline_exceeded_fridge_limit_is_site_policy() {
         let p = Policy {
             fridge_max_hours: 24,
             ..Policy::default()
@@ -379,7 +373,7 @@ mod tests {
     }
 
     #[test]
-    fn spec_2_4_respiratory_ambient_past_grace_warns() {
+    fn ambient_too_long_respiratory_ambient_past_grace_warns() {
         let p = Policy::default();
         let cases = [(60, false), (61, true)];
         for (minutes, warned) in cases {
@@ -410,7 +404,7 @@ mod tests {
     }
 
     #[test]
-    fn spec_2_4_thaw_is_a_freeze_thaw_cycle() {
+    fn freeze_thaw_a_thaw_is_a_freeze_thaw_cycle() {
         let p = Policy::default();
         let history = [at(Fridge4c, m(10)), at(FrozenMinus80, h(2))];
         let ds = check_placement(
@@ -436,7 +430,7 @@ mod tests {
     }
 
     #[test]
-    fn spec_2_4_minus_20_is_refused_with_a_minus_80_freezer_and_flagged_without() {
+    fn minus20_fallback_is_refused_with_a_minus_80_freezer_and_flagged_without() {
         for (has, refused) in [(true, true), (false, false)] {
             let p = Policy {
                 has_minus80_freezer: has,
@@ -452,12 +446,10 @@ mod tests {
                 assert_eq!(ds[0].is_refusal(), refused, "{t:?} has -80: {has}");
             }
         }
-        assert!(is_overridable(RuleCode::Minus20Fallback));
-        assert!(!is_overridable(RuleCode::InvalidInput));
     }
 
     #[test]
-    fn spec_2_2_other_types_out_of_the_freezer_warn() {
+    fn wrong_storage_class_other_types_out_of_the_freezer_warn() {
         let p = Policy::default();
         let ds = check_placement(
             SpecimenType::WholeBlood,
@@ -471,7 +463,7 @@ mod tests {
     }
 
     #[test]
-    fn spec_2_4_storing_unfrozen_past_48_hours_warns() {
+    fn storage_deadline_exceeded_storing_unfrozen_past_48_hours_warns() {
         let p = Policy::default();
         let history = [at(Fridge4c, m(10))];
         let cases = [(h(48) - Duration::minutes(1), false), (h(48), true)];

@@ -1,4 +1,5 @@
-//! Days since onset and the timing rules that hang on it (SPEC §2, §2.2, §2.3).
+//! Days since onset and the timing rules that hang on it (`onset_after_collection`, `serum_timing`,
+//! `saliva_window_exceeded`).
 //!
 //! The onset day is day 0 (発症日を0日目とする), counted in calendar days in
 //! the site's time zone, so a specimen collected at 00:30 JST on the 11th of a
@@ -30,7 +31,7 @@ pub enum Onset {
 }
 
 /// Input that can never be right, whatever the specimen: onset after the
-/// collection date, or a collection time in the future (SPEC §2).
+/// collection date, or a collection time in the future.
 pub fn check_dates(
     onset: Onset,
     collected_at: DateTime<Utc>,
@@ -118,7 +119,7 @@ mod tests {
     }
 
     #[test]
-    fn spec_2_onset_day_is_day_zero_in_the_site_time_zone() {
+    fn the_onset_day_is_day_zero_in_the_site_time_zone() {
         let tz = chrono_tz::Asia::Tokyo;
         let cases = [
             (date(2026, 11, 1), jst(2026, 11, 1, 23, 59), 0),
@@ -137,7 +138,7 @@ mod tests {
     }
 
     #[test]
-    fn spec_2_onset_after_collection_and_collection_in_future_are_refused() {
+    fn onset_after_collection_and_collection_in_future_are_refused() {
         let tz = chrono_tz::Asia::Tokyo;
         let p = Policy::default();
         let now = jst(2026, 11, 21, 12, 0);
@@ -171,7 +172,7 @@ mod tests {
     }
 
     #[test]
-    fn spec_2_3_saliva_is_accepted_to_day_9_and_refused_from_day_10() {
+    fn saliva_window_exceeded_saliva_is_accepted_to_day_9_and_refused_from_day_10() {
         let p = Policy::default();
         let cases = [
             (Some(0), None),
@@ -187,7 +188,7 @@ mod tests {
     }
 
     #[test]
-    fn spec_2_3_saliva_limit_is_site_policy() {
+    fn saliva_window_exceeded_the_limit_is_site_policy() {
         let p = Policy {
             saliva_max_days: 7,
             ..Policy::default()
@@ -197,7 +198,7 @@ mod tests {
     }
 
     #[test]
-    fn spec_2_3_saliva_without_onset_follows_policy() {
+    fn saliva_onset_unknown_follows_policy() {
         let flagged = Policy::default();
         let refuse = Policy {
             saliva_without_onset: SalivaWithoutOnset::Refuse,
@@ -212,7 +213,7 @@ mod tests {
     }
 
     #[test]
-    fn spec_2_2_serum_acute_to_day_7_convalescent_from_day_14() {
+    fn serum_timing_acute_to_day_7_convalescent_from_day_14() {
         use SpecimenType::*;
         let cases = [
             (SerumAcute, Some(0), true),

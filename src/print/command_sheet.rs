@@ -1,5 +1,5 @@
-//! Command barcodes for the packing, receiving and result desks (SPEC §4
-//! "command"): every [`Command::all`] entry as a plain Code 128 (`]C0`) of
+//! Command barcodes for the packing, receiving and result desks (README,
+//! "Barcode kinds"): every [`Command::all`] entry as a plain Code 128 (`]C0`) of
 //! its `KTCMD:…` text, grouped by layer of the triple package, then the
 //! actions and the results, each with its Japanese wording and its code
 //! underneath.

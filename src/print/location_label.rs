@@ -1,5 +1,5 @@
-//! The location label (SPEC §2.4: "every location has a barcode and a
-//! class"; §4 "storage location"): what goes on the door of every fridge,
+//! The location label (every location has a
+//! barcode and a storage class): what goes on the door of every fridge,
 //! freezer and cool box and on every bench, so the storage desk scans a
 //! tube and then the place it goes.
 //!

@@ -66,7 +66,7 @@ pub struct SlipOverride {
     pub at: DateTime<FixedOffset>,
 }
 
-/// The shipping slip (検体送付票, SPEC §2.5 注2).
+/// The shipping slip (検体送付票, the manual's 【別紙】 3. 注2).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Slip {
     pub package_id: String,

@@ -1,4 +1,4 @@
-//! The tube label (SPEC §4 "specimen tube"): a GS1 DataMatrix with the
+//! The tube label (README, "Barcode kinds"): a GS1 DataMatrix with the
 //! tube's identity, the human-readable lines a technician reads at the
 //! bench, and optionally a plain Code 128 for desks whose old scanners read
 //! linear codes only. Rendered as SVG (office and label printers through a
@@ -44,7 +44,7 @@ pub struct TubeLabel {
     pub code128: bool,
 }
 
-/// The GS1 identity of a tube (SPEC §4).
+/// The GS1 identity of a tube.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TubeGs1 {
     /// `(8018)` GSRN, 18 digits with a check digit, and `(8019)` SRIN,

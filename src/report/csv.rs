@@ -1,4 +1,4 @@
-//! The day report as CSV (SPEC §3), for the health centre's spreadsheet.
+//! The day report as CSV (README, "The health centre's day report"), for the health centre's spreadsheet.
 //!
 //! Health centres open the report in Excel, so the UTF-8 file starts with a
 //! BOM (without one Excel guesses the local code page and garbles every
@@ -220,7 +220,7 @@ pub fn flags_text(row: &ReportRow) -> String {
                 RuleCode::FreezeThaw if row.freeze_thaw_count > 0 => {
                     format!(
                         "{}（{}回）",
-                        labels::flag_ja(flag.code),
+                        flag.code.title(Lang::Ja),
                         row.freeze_thaw_count
                     )
                 }
@@ -230,7 +230,7 @@ pub fn flags_text(row: &ReportRow) -> String {
                 RuleCode::PatientCorrected
                 | RuleCode::CorrectedResult
                 | RuleCode::ResultPendingRelease => flag.message.render(Lang::Ja),
-                code => labels::flag_ja(code).to_string(),
+                code => code.title(Lang::Ja).to_string(),
             };
             match flag.override_reason.as_deref().map(str::trim) {
                 Some(reason) if !reason.is_empty() => {

@@ -1,4 +1,4 @@
-//! The day's report as FHIR R4 JSON (SPEC §3): a `collection` Bundle,
+//! The day's report as FHIR R4 JSON (README, "The health centre's day report"): a `collection` Bundle,
 //! written row by row so a day of any size streams in constant memory
 //! (only a set of 16-byte ids of the patients and facilities already
 //! written is kept, and the day's facility codes).
@@ -37,7 +37,7 @@ use crate::domain::messages::RuleMsg;
 use crate::domain::registration::Flag;
 use crate::domain::results::{TestMethod, TestResult};
 use crate::domain::specimen_type::SpecimenType;
-use crate::domain::RuleCode;
+use crate::domain::{Lang, RuleCode};
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, SecondsFormat, Timelike};
 use serde::ser::{Error as _, Serializer};
 use serde::Serialize;
@@ -815,7 +815,7 @@ fn ct_components(row: &ReportRow) -> Vec<Component<'_>> {
 /// freeze–thaw count), with the rule code for machines and the flag's own
 /// message: "発症後10日目以降の唾液（理由: …） [saliva_window_exceeded]: …".
 fn flag_note(row: &ReportRow, flag: &Flag) -> Option<Text<String>> {
-    let mut text = labels::flag_ja(flag.code).to_string();
+    let mut text = flag.code.title(Lang::Ja).to_string();
     if flag.code == RuleCode::FreezeThaw && row.freeze_thaw_count > 0 {
         text.push_str(&format!("（{}回）", row.freeze_thaw_count));
     }

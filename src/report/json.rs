@@ -1,4 +1,4 @@
-//! The day's report as JSON (SPEC §3: `{"date": …, "rows": [ … ]}` with
+//! The day's report as JSON (README, "The health centre's day report": `{"date": …, "rows": [ … ]}` with
 //! the English column names as keys), written row by row.
 //!
 //! Each row carries the codes (`saliva`, `pcr`, `positive`) a program

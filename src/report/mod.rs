@@ -1,4 +1,4 @@
-//! The health centre's day report (SPEC §3): one row per specimen
+//! The health centre's day report (README, "The health centre's day report"): one row per specimen
 //! collected or resulted that day, written as CSV (UTF-8 with BOM, or
 //! Shift_JIS), JSON or FHIR R4, row by row so a day of any size streams in
 //! constant memory.
@@ -89,7 +89,7 @@ pub struct ReportRow {
     pub patient_key: String,
 }
 
-/// The report's file formats (API.md `format=csv|json|fhir`).
+/// The report's file formats (the API's `format=csv|json|fhir`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Format {

@@ -119,7 +119,7 @@ fn label(lang: Lang, w: &SummaryWords, kind: &str, code: &str) -> String {
         ("flag", _) => serde_json::from_value::<RuleCode>(serde_json::Value::String(code.into()))
             .map(|c| {
                 if ja {
-                    labels::flag_ja(c).to_string()
+                    c.title(Lang::Ja).to_string()
                 } else {
                     labels::rule_en(c)
                 }

@@ -1,4 +1,4 @@
-//! The scan path (SPEC §5): every scan, from a scanner's frame or from
+//! The scan path (README, "Scanners and stations"): every scan, from a scanner's frame or from
 //! `POST /api/v1/scans`, goes the same way:
 //!
 //! journal (durable first) → duplicate check → barcode parse → classify →

@@ -1,4 +1,4 @@
-//! What a scan means at each desk (SPEC §1, API.md `workflow`).
+//! What a scan means at each desk (the station's `workflow`, README "Scanners and stations").
 //!
 //! A station keeps a little state between scans (the patient just scanned,
 //! the package being packed) and turns each scan into one of the spine's
@@ -412,7 +412,7 @@ fn new_tube(desk: &mut ReceptionDesk, id: String, at: DateTime<Utc>) -> ScanOutc
 }
 
 /// The kit label read against the catalog as of the scan's day: an
-/// expired kit is refused, a cotton swab warns (SPEC §4, §2.1).
+/// expired kit is refused, a cotton swab warns (`kit_expired`, `kit_swab_material`).
 fn check_kit(
     input: &ScanInput<'_>,
     text: &str,

@@ -26,6 +26,7 @@ use crate::domain::roles::Role;
 use crate::domain::{Notice, RuleCode, SpecimenType, StorageClass};
 use crate::http::AppError;
 use crate::scanning::ScanService;
+use crate::web::form_or_page;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use kentai_drivers::supervisor::DeviceStatus;
@@ -112,18 +113,12 @@ fn back_after_create(path: &str, what: &str, created: bool) -> HttpResponse {
 }
 
 /// Why an action failed, as the page shows it: the reason in the page's
-/// language where there are words for it, the message, the code.
+/// language, the message, the code.
 fn error_block(lang: Lang, t: &AdminText, e: &AppError) -> Markup {
-    let reason = words::reason_label(lang, e.code());
     markup! {
         div class="error" role="alert" id="form-error" {
-            @match reason {
-                Some(r) => {
-                    p { (r) }
-                    p class="detail" { (e.message().render(lang)) }
-                }
-                None => { p { (e.message().render(lang)) } }
-            }
+            p { (words::reason_label(lang, e.code())) }
+            p class="detail" { (e.message().render(lang)) }
             p class="detail" { (t.error_code) ": " code { (e.code().as_str()) } }
         }
     }
@@ -419,10 +414,7 @@ pub async fn create_user(
     ctx: web::Data<Ctx>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let form: UserForm = match admin_form(&req, &user, &body, |f: &UserForm| &f.csrf) {
-        Ok(form) => form,
-        Err(page) => return Ok(*page),
-    };
+    let form: UserForm = form_or_page!(admin_form(&req, &user, &body, |f: &UserForm| &f.csrf));
     let name = form.name.trim().to_string();
     let role = form.role.clone();
     let facilities: Vec<String> = form
@@ -916,10 +908,8 @@ pub async fn create_location(
     ctx: web::Data<Ctx>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let form: LocationForm = match admin_form(&req, &user, &body, |f: &LocationForm| &f.csrf) {
-        Ok(form) => form,
-        Err(page) => return Ok(*page),
-    };
+    let form: LocationForm =
+        form_or_page!(admin_form(&req, &user, &body, |f: &LocationForm| &f.csrf));
     // Pasted codes often bring a space along; the API itself refuses them.
     let code = form.code.trim().to_string();
     let name = form.name.trim().to_string();
@@ -1081,10 +1071,7 @@ pub async fn create_kit(
     ctx: web::Data<Ctx>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let form: KitForm = match admin_form(&req, &user, &body, |f: &KitForm| &f.csrf) {
-        Ok(form) => form,
-        Err(page) => return Ok(*page),
-    };
+    let form: KitForm = form_or_page!(admin_form(&req, &user, &body, |f: &KitForm| &f.csrf));
     let (gtin, type_code, material_code, description) = (
         form.gtin.trim().to_string(),
         form.specimen_type.clone(),

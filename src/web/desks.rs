@@ -235,7 +235,7 @@ pub async fn alerts(
                             tr class=[(left.num_seconds() <= 0).then_some("overdue")] {
                                 td { a href={ "/specimens/" (encode_path_segment(&a.specimen_id)) } { code { (a.specimen_id) } } }
                                 td { (text::specimen_type_label(lang, a.specimen_type)) }
-                                td { (text::reason_label(lang, a.code).map_or(a.message.clone(), str::to_string)) }
+                                td { (a.code.title(lang)) }
                                 td { (time_tag(&a.due_at)) }
                                 td class="time-left" data-due=(a.due_at.to_rfc3339()) { (text::time_left(lang, left)) }
                                 td { (a.location.as_deref().unwrap_or("—")) }

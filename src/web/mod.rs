@@ -25,7 +25,6 @@ pub mod text;
 
 use crate::actions::sessions::{self, Session};
 use crate::actions::{ActionError, Actor, Ctx};
-use crate::domain::RuleCode;
 use crate::http::auth::{cookie, SESSION_COOKIE};
 use crate::http::AppError;
 use actix_web::dev::Payload;
@@ -275,11 +274,27 @@ pub fn encode_path_segment(value: &str) -> String {
     encode_query_value(value)
 }
 
-/// A rule's reason in the page's language: the desk's own words where
-/// there are some, else the sentence the rule itself wrote.
-pub fn rule_words(lang: Lang, code: RuleCode, message: &crate::domain::Msg) -> String {
-    text::reason_label(lang, code).map_or_else(|| message.render(lang), str::to_string)
+/// The form a checked post carries, or the page that answers instead (a
+/// refusal, a stale form): `let form: F = form_or_page!(checked(…));`.
+macro_rules! form_or_page {
+    ($checked:expr) => {
+        match $checked {
+            Ok(form) => form,
+            Err(page) => return Ok(*page),
+        }
+    };
 }
+pub(crate) use form_or_page;
+
+/// What a form posted to one record's page brings: the request, the user,
+/// the context, the record's id from the path and the body.
+pub type RecordForm = (
+    HttpRequest,
+    SignedIn,
+    web::Data<Ctx>,
+    web::Path<String>,
+    web::Bytes,
+);
 
 /// A urlencoded form body. Every form's fields default to empty, so a body
 /// that cannot be read at all (not UTF-8, not a form) arrives as an empty

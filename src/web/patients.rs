@@ -16,6 +16,8 @@ use crate::actions::{ActionError, Ctx};
 use crate::domain::patient::Sex;
 use crate::domain::roles::Action;
 use crate::http::AppError;
+use crate::web::form_or_page;
+use crate::web::RecordForm;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
@@ -149,24 +151,15 @@ impl Note {
 }
 
 /// `POST /patients/{patient_id}`: the correction form.
-pub async fn correct(
-    req: HttpRequest,
-    user: SignedIn,
-    ctx: web::Data<Ctx>,
-    path: web::Path<String>,
-    body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
-    let form: CorrectionForm = match checked_form(
+pub async fn correct((req, user, ctx, path, body): RecordForm) -> Result<HttpResponse, AppError> {
+    let form: CorrectionForm = form_or_page!(checked_form(
         &req,
         &user,
         &body,
         Section::Specimens,
         forbidden,
         |f: &CorrectionForm| &f.csrf,
-    ) {
-        Ok(form) => form,
-        Err(page) => return Ok(*page),
-    };
+    ));
     if !user.session.actor.role.may(Action::CorrectPatients) {
         return Ok(forbidden(&req, super::lang(&req), Some(&user.session)));
     }

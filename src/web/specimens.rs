@@ -13,7 +13,7 @@ use super::desks::{self, answer, Place};
 use super::layout::{column_heads, time_tag, Section};
 use super::text::specimens::{self as words, specimens as texts, SpecimensText};
 use super::text::{self, Lang};
-use super::{encode_query_value, rule_words, run_action, see_other, SignedIn};
+use super::{encode_query_value, run_action, see_other, SignedIn};
 use crate::actions::specimens::{self, SpecimenFilter};
 use crate::actions::views::{SpecimenView, StorageEventView};
 use crate::actions::{ActionError, Ctx};
@@ -111,7 +111,7 @@ fn flag_list(lang: Lang, w: &SpecimensText, flags: &[Flag]) -> Markup {
         ul class="flags" {
             @for f in flags {
                 li {
-                    span class="flag" { (rule_words(lang, f.code, &f.message)) }
+                    span class="flag" { (f.code.title(lang)) }
                     @if let Some(reason) = &f.override_reason {
                         br;
                         span class="override" { (w.flag_override) ": " (reason) }
@@ -126,7 +126,7 @@ fn notice_list(lang: Lang, notices: &[Notice]) -> Markup {
     markup! {
         ul class="warnings" {
             @for n in notices {
-                li { (rule_words(lang, n.code, &n.message)) }
+                li { (n.code.title(lang)) }
             }
         }
     }

@@ -1,5 +1,5 @@
 //! The station pages: the list of desks a role may use, and one desk's
-//! live page (SPEC §1, §5).
+//! live page (README, "Scanners and stations").
 //!
 //! A station page is what a clerk looks at between scans, from across the
 //! desk: the last outcome as a large green or red panel with the reason in

@@ -1,5 +1,5 @@
 //! Who may call what: bearer tokens on every route but `/healthz`, the
-//! role × route table of API.md (packaging included: only `lab` and `admin`
+//! role × route table of the README's HTTP API (packaging included: only `lab` and `admin`
 //! pack, dispatch and receive; the kit catalog: reception reads it, `lab`
 //! and `admin` add kits and trace lots), users and their tokens, the OpenAPI
 //! document against the real routes, and `kentai user add`. A browser's
@@ -87,7 +87,7 @@ const ROUTES: &[(&str, &str)] = &[
 /// The methods the routes use; ROUTES lists no other.
 const METHODS: [&str; 4] = ["GET", "POST", "PATCH", "DELETE"];
 
-/// The only route that answers without a token (API.md).
+/// The only route that answers without a token (README, "The HTTP API").
 const PUBLIC: (&str, &str) = ("GET", "/healthz");
 
 /// Routes the OpenAPI document does not list: the document itself.
@@ -763,7 +763,7 @@ async fn an_unknown_session_cookie_answers_401_with_a_bearer_challenge_on_every_
 }
 
 /// Expected status for each route, per role, in the order
-/// reception, lab, health_centre, admin (API.md "Roles", src/domain/roles.rs).
+/// reception, lab, health_centre, admin (src/domain/roles.rs).
 /// Packaging is `lab` and `admin` only: creating, packing a tube, ticking and
 /// recording a consultation answer 201; reading, changing the slip fields,
 /// taking a tube out, dispatching, receiving and marking a tube missing 200.

@@ -1,4 +1,4 @@
-//! Collection kits through the HTTP API (SPEC §2.1 swab kits, §4 kit
+//! Collection kits through the HTTP API (docs/RULES.md, kits; README, barcodes: kit
 //! labels): the kit catalog and who may change it, a kit label read at
 //! registration (expired kits refused, cotton and wooden swabs warned, lot,
 //! expiry and serial kept), and recall tracing by lot.
@@ -289,7 +289,7 @@ async fn reception_reads_the_catalog_but_neither_adds_kits_nor_traces_lots() {
 }
 
 #[tokio::test]
-async fn spec_4_an_expired_kit_is_refused_with_422_not_overridable_and_nothing_is_stored() {
+async fn kit_expired_is_refused_with_422_not_overridable_and_nothing_is_stored() {
     let app = spawn_app().await;
     catalogue(
         &app,
@@ -341,7 +341,7 @@ async fn spec_4_an_expired_kit_is_refused_with_422_not_overridable_and_nothing_i
 }
 
 #[tokio::test]
-async fn spec_2_1_a_cotton_or_wooden_swab_warns_and_so_do_a_wrong_type_and_an_unknown_kit() {
+async fn kit_swab_material_kit_type_mismatch_and_unknown_kit_warn() {
     let app = spawn_app().await;
     let cotton = gtin("4987654321100");
     let wooden = gtin("4987654321200");

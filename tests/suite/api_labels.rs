@@ -1,5 +1,5 @@
 //! Tube labels, location labels and the command-barcode sheet through the
-//! HTTP API (SPEC §4): every symbol the server sends is scanned back with
+//! HTTP API (README, barcodes): every symbol the server sends is scanned back with
 //! rxing, from the SVG's rectangles and from the PNG's pixels: a plain tube
 //! as `]d1` with its id, a GS1 tube (`(8018)…(8019)…`, `(8004)…`) as `]d2`
 //! with its elements, the optional Code 128 and every command as `]C0`, a

@@ -1,6 +1,6 @@
-//! Packaging (SPEC §2.5, 基本三重梱包) walked end to end through the HTTP
+//! Packaging (docs/RULES.md, packing, 基本三重梱包) walked end to end through the HTTP
 //! API, as a `lab` user at the packing bench would: make a package (its id an
-//! SSCC-18), put tubes in under the sending-priority rule (§2.1), tick the
+//! SSCC-18), put tubes in under the sending-priority rule (`priority_violation`), tick the
 //! triple-packaging checklist, dispatch, and check the delivery in at the
 //! testing lab.
 //!
@@ -338,7 +338,7 @@ async fn record_result(app: &TestApp, token: &str, id: &str) -> (u16, Value) {
 // 1. The whole walk
 // ---------------------------------------------------------------------------
 
-// SPEC §2.5: a complete package leaves; its tubes ship, arrive (or not) and are resulted
+// docs/RULES.md, packing: a complete package leaves; its tubes ship, arrive (or not) and are resulted
 #[tokio::test]
 async fn a_complete_package_dispatches_ships_every_tube_and_is_received_with_one_tube_missing() {
     let app = spawn_app().await;
@@ -546,7 +546,7 @@ async fn a_complete_package_dispatches_ships_every_tube_and_is_received_with_one
 // 2. Refusals: each with its code, each changing nothing
 // ---------------------------------------------------------------------------
 
-// SPEC §2.5: dispatch waits for every required item; the refusal names it
+// docs/RULES.md, packing: dispatch waits for every required item; the refusal names it
 #[tokio::test]
 async fn each_required_item_left_undone_alone_refuses_dispatch_with_exactly_that_key() {
     let app = spawn_app().await;
@@ -583,7 +583,7 @@ async fn each_required_item_left_undone_alone_refuses_dispatch_with_exactly_that
     }
 }
 
-// SPEC §2.5: cushioning between tubes only with more than one tube
+// docs/RULES.md, packing: cushioning between tubes only with more than one tube
 #[tokio::test]
 async fn secondary_cushioning_is_not_required_for_a_single_tube() {
     let app = spawn_app().await;
@@ -600,7 +600,7 @@ async fn secondary_cushioning_is_not_required_for_a_single_tube() {
     dispatch_ok(&app, &lab, &pkg, &json!({})).await;
 }
 
-// SPEC §2.5 注2: the consignee is a slip field
+// docs/RULES.md, packing: the slip's fields: the consignee is a slip field
 #[tokio::test]
 async fn a_missing_consignee_phone_or_name_refuses_dispatch_with_that_slip_field() {
     let app = spawn_app().await;
@@ -638,7 +638,7 @@ async fn a_missing_consignee_phone_or_name_refuses_dispatch_with_that_slip_field
     }
 }
 
-// SPEC §2.5 注2: a 24-hour emergency phone is a slip field
+// docs/RULES.md, packing: the slip's fields: a 24-hour emergency phone is a slip field
 #[tokio::test]
 async fn a_site_without_an_emergency_phone_refuses_dispatch_unless_the_package_names_its_own() {
     let app = spawn_app_with(|c| c.site.emergency_phone.clear()).await;
@@ -689,7 +689,7 @@ async fn complete_or_missing(app: &TestApp, token: &str, body: &Value, tube: &st
     pkg
 }
 
-// SPEC §2.5: a package with no tube is not a shipment
+// docs/RULES.md, packing: a package with no tube is not a shipment
 #[tokio::test]
 async fn an_empty_package_is_refused_with_tubes_missing() {
     let app = spawn_app().await;
@@ -708,7 +708,7 @@ async fn an_empty_package_is_refused_with_tubes_missing() {
     assert_unchanged(&app, &pkg, &b4).await;
 }
 
-// SPEC §2.5: no dry ice in the secondary — ever; dry ice in the overpack is weighed
+// docs/RULES.md, packing: no dry ice in the secondary — ever; dry ice in the overpack is weighed
 #[tokio::test]
 async fn dry_ice_is_refused_in_the_secondary_and_must_be_weighed_in_the_overpack() {
     let app = spawn_app().await;
@@ -765,7 +765,7 @@ async fn dry_ice_is_refused_in_the_secondary_and_must_be_weighed_in_the_overpack
     assert_eq!(slip(&app, &lab, &pkg).await["dry_ice_kg"], 2.5);
 }
 
-// SPEC §2.5 item 5: Yu-Pack needs a certified packaging responsible person
+// docs/RULES.md, packing: the carrier: Yu-Pack needs a certified packaging responsible person
 #[tokio::test]
 async fn a_yu_pack_package_needs_a_named_certified_packer_before_it_dispatches() {
     let app = spawn_app().await;
@@ -798,7 +798,7 @@ async fn a_yu_pack_package_needs_a_named_certified_packer_before_it_dispatches()
     assert_eq!(slip(&app, &lab, &pkg).await["packer"], packer);
 }
 
-// SPEC §2.4: a tube ≥ 48 h unfrozen since collection blocks dispatch (override with reason)
+// docs/RULES.md, storage: a tube ≥ 48 h unfrozen since collection blocks dispatch (override with reason)
 #[tokio::test]
 async fn a_tube_past_48_hours_at_4c_blocks_dispatch_until_lab_overrides_with_a_reason() {
     let app = spawn_app().await;
@@ -854,7 +854,7 @@ async fn a_tube_past_48_hours_at_4c_blocks_dispatch_until_lab_overrides_with_a_r
     assert!(html.contains(REASON));
 }
 
-// SPEC §2.4: time at −80 °C does not count toward the 48 hours
+// docs/RULES.md, storage: time at −80 °C does not count toward the 48 hours
 #[tokio::test]
 async fn a_tube_frozen_at_minus_80_within_48_hours_and_kept_frozen_for_days_dispatches_without_override(
 ) {
@@ -877,7 +877,7 @@ async fn a_tube_frozen_at_minus_80_within_48_hours_and_kept_frozen_for_days_disp
     assert_eq!(res["dispatch_override_reason"], Value::Null);
 }
 
-// SPEC §2.1: the same patient's higher-priority specimen goes first (override with reason)
+// `priority_violation`: the same patient's higher-priority specimen goes first (override with reason)
 #[tokio::test]
 async fn packing_saliva_while_the_same_patients_sputum_stays_behind_is_a_priority_violation_lab_may_override(
 ) {
@@ -944,7 +944,7 @@ async fn packing_saliva_while_the_same_patients_sputum_stays_behind_is_a_priorit
     assert_eq!(specimen(&app, "PV-1").await["status"], "stored");
 }
 
-// SPEC §2.1: sputum first, then the saliva may follow
+// `priority_violation`: sputum first, then the saliva may follow
 #[tokio::test]
 async fn packing_the_sputum_first_lets_the_same_patients_saliva_follow() {
     let app = spawn_app().await;
@@ -966,7 +966,7 @@ async fn packing_the_sputum_first_lets_the_same_patients_saliva_follow() {
     assert_eq!(slip(&app, &lab, &pkg).await["overrides"], json!([]));
 }
 
-// SPEC §2.1: the rule is checked again at dispatch (the sputum was taken back out)
+// `priority_violation`: the rule is checked again at dispatch (the sputum was taken back out)
 #[tokio::test]
 async fn taking_the_sputum_back_out_makes_dispatch_refuse_the_saliva_until_overridden() {
     let app = spawn_app().await;
@@ -996,7 +996,7 @@ async fn taking_the_sputum_back_out_makes_dispatch_refuse_the_saliva_until_overr
     assert_eq!(sl["overrides"][0]["reason"], REASON);
 }
 
-// SPEC §2.4 / §2.5: a dispatch override on the slip names the tube it was for
+// docs/RULES.md, storage and packing: a dispatch override on the slip names the tube it was for
 #[tokio::test]
 async fn a_deadline_override_on_the_slip_names_its_tube_even_when_another_tube_id_is_a_prefix_of_it(
 ) {
@@ -1018,7 +1018,7 @@ async fn a_deadline_override_on_the_slip_names_its_tube_even_when_another_tube_i
     assert_eq!(sl["overrides"][0]["specimen_id"], "DL-10", "{sl}");
 }
 
-// SPEC §2.1 / §2.5: a dispatch override on the slip names the tube it was for
+// `priority_violation`; docs/RULES.md, packing: a dispatch override on the slip names the tube it was for
 #[tokio::test]
 async fn a_priority_override_made_at_dispatch_names_on_the_slip_the_saliva_sent_without_its_sputum()
 {
@@ -1040,7 +1040,7 @@ async fn a_priority_override_made_at_dispatch_names_on_the_slip_the_saliva_sent_
     assert_eq!(sl["overrides"][0]["specimen_id"], "PS-2", "{sl}");
 }
 
-// SPEC §2.5: the refusal lists everything missing at once
+// docs/RULES.md, packing: the refusal lists everything missing at once
 #[tokio::test]
 async fn the_missing_list_names_every_gap_at_once_in_checklist_order() {
     let app = spawn_app().await;
@@ -1103,7 +1103,7 @@ async fn the_missing_list_names_every_gap_at_once_in_checklist_order() {
 // 3. A dispatched package is closed
 // ---------------------------------------------------------------------------
 
-// SPEC §2.5: once dispatched, nothing about the package changes
+// docs/RULES.md, packing: once dispatched, nothing about the package changes
 #[tokio::test]
 async fn a_dispatched_package_refuses_every_change_and_changes_nothing() {
     let app = spawn_app().await;
@@ -1172,7 +1172,7 @@ async fn a_dispatched_package_refuses_every_change_and_changes_nothing() {
 // 4. Un-ticking
 // ---------------------------------------------------------------------------
 
-// SPEC §2.5: each item recorded with who and when; un-ticking is recorded too
+// docs/RULES.md, packing: each item recorded with who and when; un-ticking is recorded too
 #[tokio::test]
 async fn unticking_is_a_recorded_event_and_ticking_what_is_ticked_records_nothing() {
     let app = spawn_app().await;
@@ -1347,7 +1347,7 @@ async fn adding_to_an_unknown_package_or_an_unknown_specimen_is_404() {
     assert_eq!(specimen(&app, "UK-1").await["status"], "registered");
 }
 
-// SPEC §2.5: a tube is in one package at a time
+// docs/RULES.md, packing: a tube is in one package at a time
 #[tokio::test]
 async fn a_tube_already_in_another_open_package_is_already_packed() {
     let app = spawn_app().await;
@@ -1393,7 +1393,7 @@ async fn a_shipped_or_received_tube_cannot_be_packed_again_and_is_not_in_care() 
     assert_unchanged(&app, &pkg, &b4).await;
 }
 
-// SPEC §2.2: autopsy tissue needs a recorded consultation (要相談), not an override
+// `consultation_required`: autopsy tissue needs a recorded consultation (要相談), not an override
 #[tokio::test]
 async fn autopsy_tissue_is_packed_only_after_a_recorded_consultation() {
     let app = spawn_app().await;
@@ -1502,7 +1502,7 @@ async fn removing_a_tube_returns_it_to_its_previous_status_and_custody_shows_unp
     );
 }
 
-// SPEC §2.4: a tube stored while packed is a stored tube once taken back out
+// docs/RULES.md, storage: a tube stored while packed is a stored tube once taken back out
 #[tokio::test]
 async fn a_tube_first_stored_while_packed_is_stored_when_taken_back_out() {
     let app = spawn_app().await;
@@ -1526,7 +1526,7 @@ async fn a_tube_first_stored_while_packed_is_stored_when_taken_back_out() {
 // 6. SSCC
 // ---------------------------------------------------------------------------
 
-// SPEC §4: a package is an SSCC-18 — extension digit, company prefix, serial, check digit
+// README, barcodes: a package is an SSCC-18 — extension digit, company prefix, serial, check digit
 #[tokio::test]
 async fn package_ids_are_sscc_18_with_the_company_prefix_increasing_serials_and_a_gs1_check_digit()
 {
@@ -1555,7 +1555,7 @@ async fn package_ids_are_sscc_18_with_the_company_prefix_increasing_serials_and_
     assert_eq!(field(&list, "package_id"), [json!(ids[2])]);
 }
 
-// SPEC §4: no company prefix, no SSCC, no package
+// README, barcodes: no company prefix, no SSCC, no package
 #[tokio::test]
 async fn a_site_without_a_gs1_company_prefix_cannot_create_packages() {
     let app = spawn_app_with(|c| c.site.gs1_company_prefix.clear()).await;
@@ -1783,7 +1783,7 @@ async fn lab_and_admin_may_create_fill_tick_dispatch_receive_and_print() {
 // The label
 // ---------------------------------------------------------------------------
 
-// SPEC §2.5 marks / §4: the label's barcode scans back as (00) SSCC; UN1845 only with dry ice
+// docs/RULES.md, packing: the label's marks; README, barcodes: the label's barcode scans back as (00) SSCC; UN1845 only with dry ice
 #[tokio::test]
 async fn the_label_carries_the_sscc_as_gs1_128_and_un1845_only_with_dry_ice() {
     let app = spawn_app().await;

@@ -1,4 +1,4 @@
-//! A reception desk through a clerk's day (SPEC §1, §4, §5): barcode kinds
+//! A reception desk through a clerk's day (README, scanners and stations and barcodes): barcode kinds
 //! told apart by the site's patterns, one registration draft that a
 //! registration, a start-over or idle time ends (each said on the
 //! station's stream), refusals that change nothing but the journal, and a

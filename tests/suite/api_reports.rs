@@ -1,4 +1,4 @@
-//! The health centre's day report and summary (SPEC §3, §2.7): every
+//! The health centre's day report and summary (README, the day report; docs/RULES.md, results): every
 //! column against hand-computed values for a day with every specimen type,
 //! method, result, override and flag; CSV in UTF-8 with BOM and in
 //! Shift_JIS (decoding back to the same text); JSON; the facility filter;

@@ -1,4 +1,4 @@
-//! Results as a lab records them (SPEC §2.7): a retried post is the same
+//! Results as a lab records them (docs/RULES.md, results): a retried post is the same
 //! version, a correction needs its reason, a `second_person` site releases
 //! results only by another user, the result desk's worklist, and PCR
 //! instrument files (preview, decisions, commit, the watched folder).
@@ -69,7 +69,7 @@ async fn report_rows(app: &TestApp) -> Vec<Value> {
     body["rows"].as_array().cloned().unwrap_or_default()
 }
 
-// SPEC §2.7: a network retry records nothing new
+// docs/RULES.md, results: a network retry records nothing new
 #[tokio::test]
 async fn posting_the_same_result_twice_answers_the_same_version_and_records_once() {
     let app = spawn_app().await;
@@ -87,7 +87,7 @@ async fn posting_the_same_result_twice_answers_the_same_version_and_records_once
     assert_eq!(app.snapshot(), before, "a repeat wrote");
 }
 
-// SPEC §2.7: a correction is a new version with its reason
+// docs/RULES.md, results: a correction is a new version with its reason
 #[tokio::test]
 async fn a_correction_without_a_reason_is_refused_and_with_one_is_version_2_in_every_report_format()
 {
@@ -144,7 +144,7 @@ async fn a_correction_without_a_reason_is_refused_and_with_one_is_version_2_in_e
     );
 }
 
-// SPEC §2.7 with `[policy] result_release = "second_person"`
+// docs/RULES.md, results with `[policy] result_release = "second_person"`
 #[tokio::test]
 async fn under_second_person_release_only_another_user_releases_and_only_released_results_are_reported(
 ) {

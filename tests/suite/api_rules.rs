@@ -1,7 +1,7 @@
-//! The registration rules of SPEC §2 (timing, saliva window, serum, PPE,
+//! The registration rules of docs/RULES.md (timing, saliva window, serum, PPE,
 //! episodes), locations, results and the audit log, driven through the
-//! HTTP API with the status codes and rule codes of API.md.
-//! Storage and alerts (SPEC §2.4) are in `api_storage.rs`.
+//! HTTP API with the status codes and rule codes of docs/RULES.md.
+//! Storage and alerts (docs/RULES.md, storage) are in `api_storage.rs`.
 
 use crate::common::rules::*;
 use crate::common::*;
@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 // Registration: the record, days since onset, the 48-hour deadline
 // ---------------------------------------------------------------------------
 
-// SPEC §2 (days since onset), §2.4 (freeze-or-ship deadline from collection)
+// docs/RULES.md, registration (days since onset) and storage (freeze-or-ship deadline from collection)
 #[tokio::test]
 async fn a_registration_answers_201_with_days_since_onset_and_a_deadline_48_hours_after_collection()
 {
@@ -53,7 +53,7 @@ async fn a_registration_answers_201_with_days_since_onset_and_a_deadline_48_hour
     assert_eq!(time(&got["freeze_or_ship_by"]), at + hours(48));
 }
 
-// SPEC §2: the onset day is day 0
+// docs/RULES.md, registration: the onset day is day 0
 #[tokio::test]
 async fn a_specimen_collected_on_the_onset_day_is_day_0() {
     let app = spawn_app().await;
@@ -63,7 +63,7 @@ async fn a_specimen_collected_on_the_onset_day_is_day_0() {
     assert_eq!(res["specimen"]["days_since_onset"], 1);
 }
 
-// SPEC §2: calendar days in the site's time zone (Asia/Tokyo), not UTC
+// docs/RULES.md, registration: calendar days in the site's time zone (Asia/Tokyo), not UTC
 #[tokio::test]
 async fn days_since_onset_count_tokyo_calendar_days_not_utc_days() {
     let app = spawn_app().await;
@@ -163,10 +163,10 @@ async fn a_different_registration_with_the_same_specimen_id_is_refused_409_dupli
 }
 
 // ---------------------------------------------------------------------------
-// SPEC §2.3: the saliva window
+// `saliva_window_exceeded`: the saliva window
 // ---------------------------------------------------------------------------
 
-// SPEC §2.3: saliva is accepted 0 ≤ days ≤ 9
+// `saliva_window_exceeded`: saliva is accepted 0 ≤ days ≤ 9
 #[tokio::test]
 async fn saliva_on_day_9_is_accepted() {
     let app = spawn_app().await;
@@ -176,7 +176,7 @@ async fn saliva_on_day_9_is_accepted() {
     assert_eq!(res["specimen"]["flags"], json!([]));
 }
 
-// SPEC §2.3: from day 10 saliva is refused; an authorised user may override
+// `saliva_window_exceeded`: from day 10 saliva is refused; an authorised user may override
 #[tokio::test]
 async fn saliva_on_day_10_is_refused_with_saliva_window_exceeded_and_is_overridable() {
     let app = spawn_app().await;
@@ -200,7 +200,7 @@ async fn saliva_on_day_10_is_refused_with_saliva_window_exceeded_and_is_overrida
     assert_error(status, &res, 404, "unknown_specimen");
 }
 
-// SPEC §2.3: the override is kept, with its written reason
+// `saliva_window_exceeded`: the override is kept, with its written reason
 #[tokio::test]
 async fn lab_and_admin_may_override_the_saliva_window_with_a_reason_kept_as_a_flag() {
     let app = spawn_app().await;
@@ -237,7 +237,7 @@ async fn an_override_reason_on_an_accepted_specimen_adds_no_flag() {
     assert_eq!(res["warnings"], json!([]));
 }
 
-// SPEC §2.3 / API roles: reception may not override
+// `saliva_window_exceeded` / API roles: reception may not override
 #[tokio::test]
 async fn reception_sending_an_override_reason_is_refused_403_forbidden() {
     let app = spawn_app().await;
@@ -273,7 +273,7 @@ async fn health_centre_may_not_register_specimens() {
     assert_eq!(app.count("specimens"), 0);
 }
 
-// SPEC §2.3: onset unknown or asymptomatic → policy saliva_without_onset (default accept_flagged)
+// `saliva_onset_unknown`: onset unknown or asymptomatic → policy saliva_without_onset (default accept_flagged)
 #[tokio::test]
 async fn saliva_with_onset_unknown_or_asymptomatic_is_accepted_with_a_saliva_onset_unknown_warning_and_flag(
 ) {
@@ -303,7 +303,7 @@ async fn saliva_with_onset_unknown_or_asymptomatic_is_accepted_with_a_saliva_ons
     assert_eq!(specimen(&app, "SAL-ASY").await["asymptomatic"], true);
 }
 
-// SPEC §2.3: policy saliva_without_onset = refuse
+// `saliva_onset_unknown`: policy saliva_without_onset = refuse
 #[tokio::test]
 async fn saliva_without_onset_is_refused_422_when_the_policy_says_refuse() {
     let app = spawn_app_with(|c| c.policy.saliva_without_onset = SalivaWithoutOnset::Refuse).await;
@@ -338,7 +338,7 @@ async fn saliva_without_onset_is_refused_422_when_the_policy_says_refuse() {
     assert_eq!(res["warnings"], json!([]));
 }
 
-// SPEC §2.3: the limit (9) is site policy
+// `saliva_window_exceeded`: the limit (9) is site policy
 #[tokio::test]
 async fn the_saliva_limit_moves_with_policy_saliva_max_days() {
     let app = spawn_app_with(|c| c.policy.saliva_max_days = 7).await;
@@ -358,10 +358,10 @@ async fn the_saliva_limit_moves_with_policy_saliva_max_days() {
 }
 
 // ---------------------------------------------------------------------------
-// SPEC §2.2: serum timing
+// `serum_timing`: serum timing
 // ---------------------------------------------------------------------------
 
-// SPEC §2.2: acute serum within 1 week of onset (days ≤ 7)
+// `serum_timing`: acute serum within 1 week of onset (days ≤ 7)
 #[tokio::test]
 async fn acute_serum_on_day_7_is_accepted_and_on_day_8_refused_with_serum_timing() {
     let app = spawn_app().await;
@@ -379,7 +379,7 @@ async fn acute_serum_on_day_7_is_accepted_and_on_day_8_refused_with_serum_timing
     assert_eq!(res["error"]["overridable"], false);
 }
 
-// SPEC §2.2: convalescent serum 2 weeks or more after onset (days ≥ 14)
+// `serum_timing`: convalescent serum 2 weeks or more after onset (days ≥ 14)
 #[tokio::test]
 async fn convalescent_serum_on_day_13_is_refused_and_on_day_14_accepted() {
     let app = spawn_app().await;
@@ -400,7 +400,7 @@ async fn convalescent_serum_on_day_13_is_refused_and_on_day_14_accepted() {
     }
 }
 
-// SPEC §2.2: a serum tube outside its window is mislabelled — no override
+// `serum_timing`: a serum tube outside its window is mislabelled — no override
 #[tokio::test]
 async fn a_serum_timing_refusal_cannot_be_overridden_even_by_lab() {
     let app = spawn_app().await;
@@ -413,7 +413,7 @@ async fn a_serum_timing_refusal_cannot_be_overridden_even_by_lab() {
     assert_eq!(app.count("specimens"), 0);
 }
 
-// SPEC §2.2: serum timing cannot be judged without an onset date
+// `serum_timing`: serum timing cannot be judged without an onset date
 #[tokio::test]
 async fn serum_without_an_onset_date_is_refused_with_serum_timing() {
     let app = spawn_app().await;
@@ -430,10 +430,10 @@ async fn serum_without_an_onset_date_is_refused_with_serum_timing() {
 }
 
 // ---------------------------------------------------------------------------
-// SPEC §2: impossible dates
+// docs/RULES.md, registration: impossible dates
 // ---------------------------------------------------------------------------
 
-// SPEC §2: onset after the collection date is invalid
+// docs/RULES.md, registration: onset after the collection date is invalid
 #[tokio::test]
 async fn an_onset_after_the_collection_date_is_refused_422_onset_after_collection() {
     let app = spawn_app().await;
@@ -449,7 +449,7 @@ async fn an_onset_after_the_collection_date_is_refused_422_onset_after_collectio
     assert_eq!(app.count("specimens"), 0);
 }
 
-// SPEC §2: a collection time in the future is invalid
+// docs/RULES.md, registration: a collection time in the future is invalid
 #[tokio::test]
 async fn a_collection_time_in_the_future_is_refused_422_collection_in_future() {
     let app = spawn_app().await;
@@ -487,10 +487,10 @@ async fn an_asymptomatic_patient_with_an_onset_date_is_refused_400_invalid_input
 }
 
 // ---------------------------------------------------------------------------
-// SPEC §2.6: protective equipment
+// `ppe_incomplete`: protective equipment
 // ---------------------------------------------------------------------------
 
-// SPEC §2.6: policy warn (the default)
+// `ppe_incomplete`: policy warn (the default)
 #[tokio::test]
 async fn incomplete_ppe_is_a_ppe_incomplete_warning_under_policy_warn() {
     let app = spawn_app().await;
@@ -525,7 +525,7 @@ async fn incomplete_ppe_is_a_ppe_incomplete_warning_under_policy_warn() {
     assert_eq!(res["warnings"], json!([]));
 }
 
-// SPEC §2.6: policy require
+// `ppe_incomplete`: policy require
 #[tokio::test]
 async fn incomplete_ppe_is_refused_422_ppe_incomplete_under_policy_require() {
     let app = spawn_app_with(|c| c.policy.ppe = PpePolicy::Require).await;
@@ -563,7 +563,7 @@ async fn incomplete_ppe_is_refused_422_ppe_incomplete_under_policy_require() {
     assert!(!codes(&res["warnings"]).contains(&"ppe_incomplete".to_string()));
 }
 
-// SPEC §2.6: policy off
+// `ppe_incomplete`: policy off
 #[tokio::test]
 async fn no_ppe_check_at_all_under_policy_off() {
     let app = spawn_app_with(|c| c.policy.ppe = PpePolicy::Off).await;
@@ -575,7 +575,7 @@ async fn no_ppe_check_at_all_under_policy_off() {
     }
 }
 
-// SPEC §2.6: N95-class mask (N95, DS2, FFP2, FFP3, KN95)
+// `ppe_incomplete`: N95-class mask (N95, DS2, FFP2, FFP3, KN95)
 #[tokio::test]
 async fn every_n95_class_respirator_satisfies_the_lower_respiratory_checklist() {
     let app = spawn_app_with(|c| c.policy.ppe = PpePolicy::Require).await;
@@ -604,10 +604,10 @@ async fn an_unknown_ppe_item_is_refused_400_invalid_input() {
 }
 
 // ---------------------------------------------------------------------------
-// SPEC §2.2: other specimens without a respiratory specimen in the episode
+// `no_respiratory_specimen`: other specimens without a respiratory specimen in the episode
 // ---------------------------------------------------------------------------
 
-// SPEC §2.2: a diagnostic episode with no respiratory specimen gets a warning
+// `no_respiratory_specimen`: a diagnostic episode with no respiratory specimen gets a warning
 #[tokio::test]
 async fn a_non_respiratory_specimen_without_a_respiratory_one_warns_no_respiratory_specimen() {
     let app = spawn_app().await;
@@ -628,7 +628,7 @@ async fn a_non_respiratory_specimen_without_a_respiratory_one_warns_no_respirato
     }
 }
 
-// SPEC §2.2: the same patient (same patient_id) with a swab → no warning
+// `no_respiratory_specimen`: the same patient (same patient_id) with a swab → no warning
 #[tokio::test]
 async fn a_non_respiratory_specimen_of_a_patient_with_a_swab_gets_no_warning() {
     let app = spawn_app().await;
@@ -653,7 +653,7 @@ async fn a_non_respiratory_specimen_of_a_patient_with_a_swab_gets_no_warning() {
     assert_eq!(codes(&res["warnings"]), ["no_respiratory_specimen"]);
 }
 
-// SPEC §2.2: the episode is the patient's specimens within policy episode_days (14)
+// `no_respiratory_specimen`: the episode is the patient's specimens within policy episode_days (14)
 #[tokio::test]
 async fn a_swab_from_another_episode_does_not_count_for_the_respiratory_rule() {
     let app = spawn_app().await;
@@ -670,7 +670,7 @@ async fn a_swab_from_another_episode_does_not_count_for_the_respiratory_rule() {
     assert_eq!(res["warnings"], json!([]), "{res}");
 }
 
-// SPEC §2.2 with patient identity: without a patient number, name + kana +
+// docs/RULES.md, registration with patient identity: without a patient number, name + kana +
 // birth date tell patients apart
 #[tokio::test]
 async fn without_a_patient_number_the_same_name_kana_and_birth_date_are_the_same_patient() {
@@ -705,7 +705,7 @@ async fn without_a_patient_number_the_same_name_kana_and_birth_date_are_the_same
     assert_eq!(app.count("patients"), 2);
 }
 
-// SPEC §2.3 / §2.6: every refusal is listed; a written reason lifts only the overridable ones
+// `saliva_window_exceeded` / `ppe_incomplete`: every refusal is listed; a written reason lifts only the overridable ones
 #[tokio::test]
 async fn several_refusals_are_all_listed_and_not_overridable_if_any_one_is_not() {
     let app = spawn_app_with(|c| c.policy.ppe = PpePolicy::Require).await;
@@ -894,10 +894,10 @@ async fn a_location_with_an_unknown_storage_class_is_refused_400_invalid_input()
 }
 
 // ---------------------------------------------------------------------------
-// SPEC §2.7: results
+// docs/RULES.md, results: results
 // ---------------------------------------------------------------------------
 
-// SPEC §2.7: a corrected result is a new version, never an overwrite
+// docs/RULES.md, results: a corrected result is a new version, never an overwrite
 #[tokio::test]
 async fn a_second_result_is_version_2_a_correction_and_both_stay_on_record() {
     let app = spawn_app().await;
@@ -1073,7 +1073,7 @@ async fn reception_and_health_centre_may_not_record_results() {
     assert_eq!(app.count("results"), 0);
 }
 
-// SPEC §2.7: methods pcr, lamp, antigen_qualitative, antigen_quantitative
+// docs/RULES.md, results: methods pcr, lamp, antigen_qualitative, antigen_quantitative
 #[tokio::test]
 async fn the_result_method_defaults_to_the_specimens_test_method() {
     let app = spawn_app().await;
@@ -1210,7 +1210,7 @@ async fn a_repeat_with_the_ppe_ticked_in_another_order_is_the_same_registration(
     assert_eq!(app.count("specimens"), 1);
 }
 
-// SPEC §2.3: the override belongs to the registration that made it
+// `saliva_window_exceeded`: the override belongs to the registration that made it
 #[tokio::test]
 async fn reception_re_posting_a_registration_lab_overrode_gets_the_stored_record() {
     let app = spawn_app().await;
@@ -1252,7 +1252,7 @@ async fn a_reason_given_where_no_rule_refused_is_not_recorded_as_an_override() {
         .all(|f| f["override_reason"].is_null()));
 }
 
-// SPEC §2: dates are the site's calendar (Asia/Tokyo), whatever offset the client writes
+// docs/RULES.md, registration: dates are the site's calendar (Asia/Tokyo), whatever offset the client writes
 #[tokio::test]
 async fn a_birth_date_on_the_tokyo_collection_date_is_accepted_whatever_offset_the_client_sends() {
     let app = spawn_app().await;
@@ -1284,7 +1284,7 @@ async fn a_birth_date_on_the_tokyo_collection_date_is_accepted_whatever_offset_t
 }
 
 // ---------------------------------------------------------------------------
-// The worklist (SPEC §2.1: the priority orders every worklist)
+// The worklist (`priority_violation`: the priority orders every worklist)
 // ---------------------------------------------------------------------------
 
 fn at_jst(date: chrono::NaiveDate, h: u32, m: u32) -> chrono::DateTime<FixedOffset> {
@@ -1301,7 +1301,7 @@ fn on(id: &str, t: &str, collected: chrono::DateTime<FixedOffset>, patient: &str
     body
 }
 
-// SPEC §2.1
+// `priority_violation`
 #[tokio::test]
 async fn the_worklist_puts_priority_one_first_then_orders_by_collection_time() {
     let app = spawn_app().await;
@@ -1339,7 +1339,7 @@ async fn the_worklist_puts_priority_one_first_then_orders_by_collection_time() {
     assert_eq!(list[5]["priority"], 4);
 }
 
-// SPEC §2: the day is the site's calendar day
+// docs/RULES.md, registration: the day is the site's calendar day
 #[tokio::test]
 async fn the_worklist_filters_by_the_tokyo_collection_date_status_and_patient() {
     let app = spawn_app().await;

@@ -1,4 +1,4 @@
-//! `POST /api/v1/scans` and the station workflows (SPEC §1, §4, §5): each
+//! `POST /api/v1/scans` and the station workflows (README, scanners and stations and barcodes): each
 //! desk turns scans into the spine's actions, and every scan is journalled
 //! and reported on the station's event stream.
 

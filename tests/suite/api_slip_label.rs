@@ -1,4 +1,4 @@
-//! The shipping slip (検体送付票, SPEC §2.5 注2) and the outer package label
+//! The shipping slip (検体送付票, docs/RULES.md, packing: the slip's fields) and the outer package label
 //! through the HTTP API: what a package's slip lists and in which order, the
 //! overrides it owns up to, the printable A4 page, the label's GS1-128 SSCC
 //! scanned back from the SVG the server sends, the UN3373 and UN1845 marks in
@@ -250,8 +250,8 @@ fn override_rows(slip: &Value) -> Vec<OverrideRow> {
 // The slip as JSON
 // ---------------------------------------------------------------------------
 
-// SPEC §2.5 注2: list of specimens, date, contents, quantity, shipper,
-// consignee, 24-hour phone; §2.1: the list in sending-priority order
+// docs/RULES.md, packing: the slip's fields: list of specimens, date, contents, quantity, shipper,
+// consignee, 24-hour phone; the list in sending-priority order (`priority_violation`)
 #[tokio::test]
 async fn the_json_slip_lists_the_tubes_in_priority_order_with_their_amounts_dates_and_overrides() {
     let t = three_tube_package(spawn_app().await, category_b(LAB_NAME)).await;
@@ -951,7 +951,7 @@ async fn dispatch_with_override(
     slip_json(app, lab, id).await
 }
 
-// SPEC §2.4: a tube 48 h or more unfrozen leaves only with a written reason,
+// docs/RULES.md, storage: a tube 48 h or more unfrozen leaves only with a written reason,
 // and the slip says which tube that reason was for
 #[tokio::test]
 async fn a_deadline_override_at_dispatch_is_listed_against_the_late_tube_even_when_another_id_is_a_prefix_of_it(
@@ -992,7 +992,7 @@ async fn a_deadline_override_at_dispatch_is_listed_against_the_late_tube_even_wh
     );
 }
 
-// SPEC §2.1: a saliva sent while the same patient's sputum stays behind needs
+// `priority_violation`: a saliva sent while the same patient's sputum stays behind needs
 // a reason; when the sputum turned up after packing, that reason is given at
 // dispatch and belongs to the saliva on the slip
 #[tokio::test]

@@ -1,4 +1,4 @@
-//! Storage temperature until transport (SPEC §2.4) and the lab's alerts,
+//! Storage temperature until transport (docs/RULES.md, storage) and the lab's alerts,
 //! driven through the HTTP API. Every storage time is sent explicitly,
 //! relative to a collection time in the past, so nothing depends on how
 //! fast the test runs.
@@ -40,7 +40,7 @@ async fn alerts(app: &TestApp) -> Vec<Value> {
 // Storage events
 // ---------------------------------------------------------------------------
 
-// SPEC §2.4: on ice or at 4 °C as soon as possible; grace period 60 min
+// docs/RULES.md, storage: on ice or at 4 °C as soon as possible; grace period 60 min
 #[tokio::test]
 async fn a_respiratory_specimen_put_in_the_fridge_within_60_minutes_stores_without_warnings() {
     let app = spawn_app().await;
@@ -69,7 +69,7 @@ async fn a_respiratory_specimen_put_in_the_fridge_within_60_minutes_stores_witho
     assert_eq!(s["flags"], json!([]));
 }
 
-// SPEC §2.4: respiratory specimens ambient longer than the grace period → warning
+// docs/RULES.md, storage: respiratory specimens ambient longer than the grace period → warning
 #[tokio::test]
 async fn a_respiratory_specimen_first_stored_after_61_minutes_warns_ambient_too_long() {
     let app = spawn_app().await;
@@ -90,7 +90,7 @@ async fn a_respiratory_specimen_first_stored_after_61_minutes_warns_ambient_too_
     }
 }
 
-// SPEC §2.4: the ambient rule is for respiratory specimens only
+// docs/RULES.md, storage: the ambient rule is for respiratory specimens only
 #[tokio::test]
 async fn a_non_respiratory_specimen_frozen_after_hours_at_room_temperature_gets_no_warning() {
     let app = spawn_app().await;
@@ -100,7 +100,7 @@ async fn a_non_respiratory_specimen_frozen_after_hours_at_room_temperature_gets_
     assert_eq!(warnings, Vec::<String>::new());
 }
 
-// SPEC §2.4: a bench (ambient) counts as room temperature
+// docs/RULES.md, storage: a bench (ambient) counts as room temperature
 #[tokio::test]
 async fn time_on_an_ambient_bench_counts_toward_the_grace_period() {
     let app = spawn_app().await;
@@ -118,7 +118,7 @@ async fn time_on_an_ambient_bench_counts_toward_the_grace_period() {
     assert_eq!(warnings, Vec::<String>::new());
 }
 
-// SPEC §2.4: frozen then stored warmer → freeze–thaw cycle, warned and counted
+// docs/RULES.md, storage: frozen then stored warmer → freeze–thaw cycle, warned and counted
 #[tokio::test]
 async fn moving_a_frozen_specimen_to_the_fridge_is_a_freeze_thaw_cycle() {
     let app = spawn_app().await;
@@ -158,7 +158,7 @@ async fn moving_a_frozen_specimen_to_the_fridge_is_a_freeze_thaw_cycle() {
     assert_eq!(codes(&s["flags"]), ["minus20_fallback", "freeze_thaw"]);
 }
 
-// SPEC §2.4: −20 °C only where there is no −80 °C freezer; allowed and flagged there
+// docs/RULES.md, storage: −20 °C only where there is no −80 °C freezer; allowed and flagged there
 #[tokio::test]
 async fn storing_at_minus_20_without_a_minus_80_freezer_warns_and_flags_minus20_fallback() {
     let app = spawn_app_with(|c| c.policy.has_minus80_freezer = false).await;
@@ -178,7 +178,7 @@ async fn storing_at_minus_20_without_a_minus_80_freezer_warns_and_flags_minus20_
     }
 }
 
-// SPEC §2.4 / §2.2: with a −80 °C freezer on site, −20 °C is refused; an
+// docs/RULES.md, storage; `wrong_storage_class`: with a −80 °C freezer on site, −20 °C is refused; an
 // authorised user may override with a written reason, kept with the flag
 #[tokio::test]
 async fn storing_at_minus_20_with_a_minus_80_freezer_is_refused_unless_lab_overrides_with_a_reason()
@@ -227,7 +227,7 @@ async fn storing_at_minus_20_with_a_minus_80_freezer_is_refused_unless_lab_overr
     assert_eq!(s["storage_class"], "frozen_minus20");
 }
 
-// SPEC §2.4: types in §2.2 belong at −80 °C
+// docs/RULES.md, storage: serum, stool, whole blood, urine and autopsy tissue belong at −80 °C (`wrong_storage_class`)
 #[tokio::test]
 async fn serum_urine_stool_and_whole_blood_out_of_the_freezer_warn_wrong_storage_class() {
     let app = spawn_app().await;
@@ -256,7 +256,7 @@ async fn serum_urine_stool_and_whole_blood_out_of_the_freezer_warn_wrong_storage
     assert_eq!(warnings, ["wrong_storage_class"]);
 }
 
-// SPEC §2.4: at 48 h unfrozen the specimen must be frozen or shipped
+// docs/RULES.md, storage: at 48 h unfrozen the specimen must be frozen or shipped
 #[tokio::test]
 async fn storing_unfrozen_at_48_hours_after_collection_warns_storage_deadline_exceeded() {
     let app = spawn_app().await;
@@ -284,7 +284,7 @@ async fn storing_unfrozen_at_48_hours_after_collection_warns_storage_deadline_ex
     assert_eq!(res["freeze_or_ship_by"], Value::Null);
 }
 
-// SPEC §2.4: the limit counts unfrozen time; the fridge limit is site policy
+// docs/RULES.md, storage: the limit counts unfrozen time; the fridge limit is site policy
 #[tokio::test]
 async fn the_fridge_limit_follows_policy_fridge_max_hours() {
     let app = spawn_app_with(|c| c.policy.fridge_max_hours = 24).await;
@@ -299,7 +299,7 @@ async fn the_fridge_limit_follows_policy_fridge_max_hours() {
     assert_eq!(warnings, ["storage_deadline_exceeded"]);
 }
 
-// SPEC §2.4: freezing stops the 48-hour clock; a thaw resumes it where it stopped
+// docs/RULES.md, storage: freezing stops the 48-hour clock; a thaw resumes it where it stopped
 #[tokio::test]
 async fn freezing_stops_the_clock_and_thawing_resumes_it_where_it_stopped() {
     let app = spawn_app().await;
@@ -431,7 +431,7 @@ async fn health_centre_may_not_record_storage() {
 // Alerts
 // ---------------------------------------------------------------------------
 
-// SPEC §2.4: specimens due within 12 h (policy) are alerts, soonest first
+// docs/RULES.md, storage: specimens due within 12 h (policy) are alerts, soonest first
 #[tokio::test]
 async fn alerts_list_specimens_due_to_be_frozen_or_shipped_soonest_first() {
     let app = spawn_app().await;
@@ -479,7 +479,7 @@ async fn alerts_list_specimens_due_to_be_frozen_or_shipped_soonest_first() {
     }
 }
 
-// SPEC §2.4: a respiratory specimen still at room temperature past the grace period
+// docs/RULES.md, storage: a respiratory specimen still at room temperature past the grace period
 #[tokio::test]
 async fn a_respiratory_specimen_at_room_temperature_past_60_minutes_is_an_ambient_too_long_alert() {
     let app = spawn_app().await;

@@ -1,4 +1,4 @@
-//! `kentai barcode parse` as API.md describes it: scans from arguments or
+//! `kentai barcode parse` as the README describes it ("Commands"): scans from arguments or
 //! one per line on stdin, one JSON object per line on stdout, exit status
 //! 0 when every scan parsed and 2 when any did not (or on bad usage), with
 //! a one-line message on stderr.
@@ -61,7 +61,7 @@ fn scans_given_as_arguments_print_one_json_object_each_in_the_documented_shape()
         .expect("run kentai");
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = String::from_utf8(out.stdout.clone()).unwrap();
-    // Field order as in API.md.
+    // Field order as the README shows it.
     assert!(
         text.starts_with(&format!(
             r#"{{"ok":true,"gs1":true,"symbology":"]d2","element_string":"(01){GTIN}(17)261231(10)ABC(21)XYZ","elements":[{{"ai":"01","value":"{GTIN}"}},"#

@@ -1,4 +1,4 @@
-//! `kill -9` at random moments (SPEC §5 "nothing lost"): kentai
+//! `kill -9` at random moments (no scan is lost: README, scanners and stations): kentai
 //! runs as a child process on SQLite while eight clients register
 //! specimens and scan tubes into a package at once; it is killed at a
 //! different moment in each of 20 rounds and restarted. After every

@@ -1,4 +1,4 @@
-//! The day's report as FHIR R4 (SPEC §3): the Bundle `FhirWriter` streams,
+//! The day's report as FHIR R4 (README, the day report): the Bundle `FhirWriter` streams,
 //! checked for its structure here, and against the official HL7 FHIR R4
 //! JSON schema by `tests/fhir/validate.mjs` under Node.
 //!

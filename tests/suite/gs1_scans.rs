@@ -1,4 +1,4 @@
-//! Scans a clinic or lab meets (SPEC §4), written here from the GS1 rules,
+//! Scans a clinic or lab meets (README, barcodes), written here from the GS1 rules,
 //! and their typical damage: each is accepted with its exact element
 //! string, or refused naming the AI at fault, as the GS1 reference engine
 //! would (the reason, from the GS1 Barcode Syntax Dictionary, is given

@@ -1,4 +1,4 @@
-//! Serial scanners on real pseudo-terminals (SPEC §5): scans typed at
+//! Serial scanners on real pseudo-terminals (README, scanners and stations): scans typed at
 //! 9600-baud pace arrive whole at their station; a scanner pulled out
 //! mid-frame and plugged back (a new pty behind the same configured path)
 //! is read again without a restart; garbage and an endless line are refused

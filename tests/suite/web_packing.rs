@@ -1,4 +1,4 @@
-//! The packing pages (SPEC §2.5) without a browser: a lab
+//! The packing pages (docs/RULES.md, packing) without a browser: a lab
 //! technician starts a package through the form, puts tubes in, sees the
 //! package as its layers and the "still missing" list shrink as the
 //! checklist forms are ticked, is refused an early dispatch with the list

@@ -657,11 +657,7 @@ async fn a_station_page_carries_its_station_its_csrf_token_and_its_recent_scans(
     assert!(data["last_scan_id"].as_i64().unwrap_or(0) > 0);
     assert_eq!(
         data["reasons"]["unknown_specimen"],
-        kentai::web::text::reason_label(
-            kentai::web::text::Lang::Ja,
-            kentai::domain::RuleCode::UnknownSpecimen
-        )
-        .unwrap_or_default()
+        kentai::domain::RuleCode::UnknownSpecimen.title(kentai::web::text::Lang::Ja)
     );
     // A storage desk has no draft.
     let (_, html) = app.page(&session, "/stations/fridge-1").await;

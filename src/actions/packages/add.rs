@@ -3,12 +3,14 @@
 
 use super::load::{active_tubes, lock_open_package, reload};
 use super::wire::{AddSpecimen, PackageChanged};
+use crate::actions::judge::{judge, Judged};
 use crate::actions::views::specimen_row;
 use crate::actions::{audit, check_optional_text, check_text, naive, ActionError, Actor, Ctx};
-use crate::domain::codes::{Decision, Notice};
+use crate::domain::codes::Notice;
 use crate::domain::messages::{RecordMsg, RuleMsg};
 use crate::domain::packaging::{self, Sibling};
 use crate::domain::roles::Action;
+use crate::domain::rules::Step;
 use crate::domain::storage;
 use crate::domain::{RuleCode, SpecimenStatus};
 use crate::store::codes::{self, Cell};
@@ -57,37 +59,6 @@ fn consulted(c: &mut DbConnection, specimen_id: &str) -> Result<bool, ActionErro
         .count()
         .get_result(c)?;
     Ok(n > 0)
-}
-
-/// Splits decisions into warnings and refusals; a refusal the rule allows to
-/// be overridden becomes a warning when a reason was given.
-fn judge(
-    decisions: impl IntoIterator<Item = Decision>,
-    override_reason: Option<&str>,
-    overridable: impl Fn(RuleCode) -> bool,
-) -> Result<(Vec<Notice>, Vec<Notice>), ActionError> {
-    let mut warnings = Vec::new();
-    let mut refusals = Vec::new();
-    let mut overridden = Vec::new();
-    for d in decisions {
-        match d {
-            Decision::Accept => {}
-            Decision::Warn(n) => warnings.push(n),
-            Decision::Refuse(n) if overridable(n.code) && override_reason.is_some() => {
-                overridden.push(n)
-            }
-            Decision::Refuse(n) => refusals.push(n),
-        }
-    }
-    if !refusals.is_empty() {
-        let all_overridable = refusals.iter().all(|n| overridable(n.code));
-        refusals.extend(overridden);
-        return Err(ActionError::Refused {
-            refusals,
-            overridable: all_overridable,
-        });
-    }
-    Ok((warnings, overridden))
 }
 
 pub fn add_specimen(
@@ -147,9 +118,10 @@ pub fn add_specimen(
                 ctx.config.policy.episode_days,
             ),
         ];
-        let (mut warnings, overridden) = judge(decisions, req.override_reason.as_deref(), |code| {
-            code == RuleCode::PriorityViolation
-        })?;
+        let Judged {
+            mut warnings,
+            overridden,
+        } = judge(decisions, req.override_reason.as_deref(), Step::Packing)?;
         let events = crate::actions::views::storage_history(c, &specimen.specimen_id)?;
         if storage::deadline_exceeded(
             specimen.collected_at.and_utc(),

@@ -4,12 +4,14 @@
 use super::add::not_in_package;
 use super::load::{active_tubes, checklist_rows, current_ticks, lock_open_package, reload};
 use super::wire::{PackageChanged, Tick};
+use crate::actions::judge::judge;
 use crate::actions::views::specimen_row;
 use crate::actions::{audit, naive, ActionError, Actor, Ctx};
-use crate::domain::codes::{Decision, Notice};
+use crate::domain::codes::Notice;
 use crate::domain::messages::{InputMsg, RecordMsg, RuleMsg};
 use crate::domain::packaging::{self, ChecklistItem};
 use crate::domain::roles::Action;
+use crate::domain::rules::Step;
 use crate::domain::RuleCode;
 use crate::store::models::ChecklistEventRow;
 use crate::store::schema::checklist_events;
@@ -25,18 +27,11 @@ pub fn tick(
 ) -> Result<PackageChanged, ActionError> {
     actor.require(Action::PackSpecimens)?;
     if req.done {
-        match packaging::check_tick(req.item, req.dry_ice_kg) {
-            Decision::Refuse(n) if n.code == RuleCode::InvalidInput => {
-                return Err(ActionError::Invalid(n))
-            }
-            Decision::Refuse(n) => {
-                return Err(ActionError::Refused {
-                    refusals: vec![n],
-                    overridable: false,
-                })
-            }
-            _ => {}
-        }
+        judge(
+            [packaging::check_tick(req.item, req.dry_ice_kg)],
+            None,
+            Step::Checklist,
+        )?;
     } else if req.dry_ice_kg.is_some() {
         return Err(ActionError::invalid(InputMsg::DryIceOnUntick));
     }

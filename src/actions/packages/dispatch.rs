@@ -12,6 +12,7 @@ use crate::domain::codes::{Decision, Notice};
 use crate::domain::messages::{InputMsg, RecordMsg, RuleMsg};
 use crate::domain::packaging;
 use crate::domain::roles::Action;
+use crate::domain::rules::{may_override, Step};
 use crate::domain::{PackageStatus, RuleCode, SpecimenStatus};
 use crate::store::schema::{packages, specimens};
 use chrono::{DateTime, Utc};
@@ -58,8 +59,8 @@ pub fn dispatch(
                 specimen_id: t.specimen_id.clone(),
             }));
         }
-        // Every refusal dispatch can meet is overridable, so each is kept
-        // with the tube it concerns for the slip.
+        // Each refusal is kept with the tube it concerns: an overridden one
+        // goes on the slip.
         let mut refused: Vec<TubeOverride> = Vec::new();
         for t in view.specimens.iter().filter(|t| t.deadline_exceeded) {
             refused.push(TubeOverride {
@@ -109,13 +110,14 @@ pub fn dispatch(
                 });
             }
         }
-        if !refused.is_empty() && req.override_reason.is_none() {
+        let overridable = refused.iter().all(|r| may_override(r.code, Step::Dispatch));
+        if !refused.is_empty() && (req.override_reason.is_none() || !overridable) {
             return Err(ActionError::Refused {
                 refusals: refused
                     .into_iter()
                     .map(|r| Notice::new(r.code, r.message))
                     .collect(),
-                overridable: true,
+                overridable,
             });
         }
         let overridden = refused;

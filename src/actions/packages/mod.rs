@@ -1,4 +1,4 @@
-//! Packing, dispatch and receiving (SPEC §2.5): a package is made, tubes go
+//! Packing, dispatch and receiving (docs/RULES.md, packing): a package is made, tubes go
 //! in under the priority rule, the triple-packaging checklist is ticked, and
 //! dispatch refuses until nothing is missing.
 //!

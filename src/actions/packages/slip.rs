@@ -6,7 +6,7 @@ use super::load::{load_package, package_row};
 use crate::actions::views::{load_views, unknown_specimen, SpecimenView};
 use crate::actions::{ActionError, Actor, Ctx};
 use crate::domain::roles::Action;
-use crate::domain::RuleCode;
+use crate::domain::{Lang, RuleCode};
 use crate::print::{PackageLabel, Slip, SlipLine, SlipOverride, CONTENTS_EN, CONTENTS_JA};
 use crate::store::models::SpecimenRow;
 use crate::store::schema::specimens;
@@ -65,7 +65,7 @@ pub fn slip(ctx: &Ctx, actor: &Actor, id: &str, now: DateTime<Utc>) -> Result<Sl
                     overrides.push(SlipOverride {
                         specimen_id: Some(s.specimen_id.clone()),
                         code: f.code,
-                        rule_label_ja: crate::domain::labels::rule_ja(f.code),
+                        rule_label_ja: f.code.title(Lang::Ja),
                         reason: reason.clone(),
                         by: s.registered_by.clone(),
                         at: s.registered_at,
@@ -76,7 +76,7 @@ pub fn slip(ctx: &Ctx, actor: &Actor, id: &str, now: DateTime<Utc>) -> Result<Sl
                 overrides.push(SlipOverride {
                     specimen_id: Some(t.specimen_id.clone()),
                     code: RuleCode::PriorityViolation,
-                    rule_label_ja: crate::domain::labels::rule_ja(RuleCode::PriorityViolation),
+                    rule_label_ja: RuleCode::PriorityViolation.title(Lang::Ja),
                     reason: reason.clone(),
                     by: t.added_by.clone(),
                     at: t.added_at,
@@ -92,7 +92,7 @@ pub fn slip(ctx: &Ctx, actor: &Actor, id: &str, now: DateTime<Utc>) -> Result<Sl
                 overrides.push(SlipOverride {
                     specimen_id: Some(n.specimen_id.clone()),
                     code: n.code,
-                    rule_label_ja: crate::domain::labels::rule_ja(n.code),
+                    rule_label_ja: n.code.title(Lang::Ja),
                     reason: reason.clone(),
                     by: by.clone(),
                     at,

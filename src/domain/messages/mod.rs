@@ -15,9 +15,9 @@
 //! gives the sentence; the HTTP layer renders every answer that way, so a
 //! handler's JSON carries sentences without knowing about languages.
 //!
-//! Each rule code has one title in both languages ([`rule_title`]); each
-//! entry has both sentences in the same `match` arm, and the tests render
-//! every entry and every code in both languages.
+//! Each rule code's title in both languages is its entry in the catalogue
+//! of rules (`super::rules`); each message entry has both sentences in the
+//! same `match` arm, and the tests render every entry in both languages.
 
 mod cli;
 mod input;
@@ -35,7 +35,6 @@ pub use results::ResultMsg;
 pub use rules::RuleMsg;
 pub use scans::{ScanMsg, Step};
 
-use super::codes::RuleCode;
 use serde::{Deserialize, Serialize};
 use std::cell::Cell;
 use std::fmt;
@@ -327,108 +326,6 @@ impl utoipa::PartialSchema for Msg {
 
 impl utoipa::ToSchema for Msg {}
 
-/// A rule or error code's title, as a desk, a report's 注記 or a slip
-/// names it.
-pub fn rule_title(code: RuleCode, lang: Lang) -> &'static str {
-    use RuleCode::*;
-    let (ja, en) = match code {
-        InvalidInput => ("入力の形式が正しくありません", "Invalid input"),
-        InvalidBarcode => ("バーコードを読み取れません", "Unreadable barcode"),
-        OnsetAfterCollection => ("発症日が採取日より後", "Onset after collection"),
-        CollectionInFuture => ("採取日時が未来", "Collection time in the future"),
-        SalivaWindowExceeded => ("発症後10日目以降の唾液", "Saliva from day 10 after onset"),
-        SalivaOnsetUnknown => ("発症日不明の唾液", "Saliva without an onset date"),
-        SerumTiming => ("血清の採取時期", "Serum collection timing"),
-        KitExpired => ("使用期限切れのキット", "Expired kit"),
-        KitSwabMaterial => ("スワブの材質", "Swab material"),
-        KitTypeMismatch => (
-            "キットと検体の種類の不一致",
-            "Kit for another specimen type",
-        ),
-        UnknownKit => ("未登録のキット", "Kit not in the catalog"),
-        DuplicateKit => ("登録済みのキット", "Kit already catalogued"),
-        DuplicateSpecimen => ("登録済みの検体番号", "Specimen id already registered"),
-        DuplicateLocation => ("登録済みの保管場所", "Location already exists"),
-        DuplicateUser => ("同じ名前の利用者", "User already exists"),
-        UnknownSpecimen => ("登録されていない検体", "Unknown specimen"),
-        UnknownLocation => ("登録されていない保管場所", "Unknown location"),
-        UnknownPackage => ("登録されていない梱包", "Unknown package"),
-        PriorityViolation => ("送付優先順位", "Sending priority"),
-        DryIceInSecondary => ("二次容器にドライアイス", "Dry ice in the secondary"),
-        DryIceWithoutOverpack => (
-            "オーバーパックなしのドライアイス",
-            "Dry ice without an overpack",
-        ),
-        PackageIncomplete => ("梱包のチェックリストが未完了", "Package incomplete"),
-        PackageDispatched => ("発送済みの梱包", "Package already dispatched"),
-        PackageNotDispatched => ("未発送の梱包", "Package not dispatched"),
-        AlreadyPacked => ("すでに梱包に入っている検体", "Already packed"),
-        NotInPackage => ("梱包に入っていない検体", "Not in the package"),
-        NotInCare => ("保管中ではない検体", "Not in care"),
-        SiteNotConfigured => ("施設の設定が不足", "Site not configured"),
-        StorageDeadlineExceeded => ("未凍結48時間超過", "Unfrozen 48 hours or more"),
-        FreezeOrShipDue => ("凍結または発送の期限", "Freeze or ship soon"),
-        AmbientTooLong => ("室温保管の時間超過", "Too long at room temperature"),
-        // Full-width minus (U+FF0D): what Shift_JIS reports can hold.
-        FreezeThaw => ("凍結融解", "Freeze–thaw cycle"),
-        Minus20Fallback => (
-            "－20℃保管（－80℃の代替）",
-            "−20 °C storage (instead of −80 °C)",
-        ),
-        WrongStorageClass => ("保管温度の誤り", "Wrong storage temperature"),
-        ConsultationRequired => ("要相談", "Consultation required"),
-        NoRespiratorySpecimen => ("呼吸器検体なし", "No respiratory specimen"),
-        PpeIncomplete => ("個人防護具の不備", "Protective equipment incomplete"),
-        ResultBeforeCollection => ("採取前の結果", "Result before collection"),
-        PatientMismatch => (
-            "登録済みの患者情報と不一致",
-            "Patient details differ from the record",
-        ),
-        UnknownPatient => ("登録されていない患者", "Unknown patient"),
-        PatientCorrected => ("患者情報の訂正", "Patient details corrected"),
-        UnknownStation => ("設定されていないステーション", "Unknown station"),
-        DuplicateScan => ("同じコードの読み直し", "Same code read twice"),
-        UnexpectedScan => ("この段階では使えないスキャン", "Scan not expected here"),
-        UnrecognisedCode => (
-            "患者とも採取管とも読めないコード",
-            "Neither a patient nor a tube code",
-        ),
-        AmbiguousCode => (
-            "患者とも採取管とも読めるコード",
-            "Code reads as both patient and tube",
-        ),
-        PatientNotTube => (
-            "採取管ではなく患者のバーコード",
-            "Patient code where the tube is expected",
-        ),
-        DraftInProgress => ("受付の途中", "Registration in progress"),
-        SelfLockout => ("自分自身は無効にできません", "Cannot disable yourself"),
-        CorrectionReasonRequired => ("訂正の理由がありません", "Correction without a reason"),
-        SamePersonRelease => (
-            "入力した本人による承認",
-            "Released by the person who entered it",
-        ),
-        NotAwaitingRelease => ("承認待ちではない結果", "Result not awaiting release"),
-        CorrectedResult => ("結果訂正", "Result corrected"),
-        ResultPendingRelease => ("結果承認待ち", "Result awaiting release"),
-        AlreadyResulted => ("結果入力済み", "Result already recorded"),
-        NotReceived => ("検査機関で未受領", "Not yet received at the lab"),
-        RunControlsFailed => ("精度管理（コントロール）不合格", "Run controls failed"),
-        ImportDecisionsNeeded => ("取り込みの判断が必要", "Import needs decisions"),
-        UnknownImport => ("取り込みが見つかりません", "Unknown import"),
-        UnknownAssay => ("設定されていない検査系", "Unknown assay"),
-        UnreadableFile => ("読み取れない結果ファイル", "Unreadable results file"),
-        TooManyAttempts => ("試行回数の超過", "Too many attempts"),
-        RequestTimeout => ("送信が遅すぎます", "Request too slow"),
-        TooManyConnections => ("接続数の超過", "Too many connections"),
-        Unauthorized => ("ログインが必要です", "Sign-in required"),
-        Forbidden => ("この役割ではできない操作", "Not allowed for this role"),
-        NotFound => ("見つかりません", "Not found"),
-        Internal => ("サーバー内部のエラー", "Internal error"),
-    };
-    lang.pick(ja, en)
-}
-
 /// Renders `format!` with one pattern per language; both see the same
 /// bindings.
 macro_rules! say {
@@ -488,19 +385,6 @@ mod tests {
             RuleMsg::Minus20Flagged.into(),
         ]));
         out
-    }
-
-    #[test]
-    fn every_rule_code_has_a_title_in_japanese_and_in_english() {
-        for code in RuleCode::ALL {
-            let ja = rule_title(code, Lang::Ja);
-            let en = rule_title(code, Lang::En);
-            assert!(is_japanese(ja), "{code}: Japanese title {ja:?}");
-            assert!(
-                !en.is_empty() && !is_japanese(en),
-                "{code}: English title {en:?}"
-            );
-        }
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! What the lab reads about results: a request the result API cannot take,
 //! an instrument file it cannot read, the controls of a run, and the
-//! samples of an import that need a person's decision (SPEC §2.7).
+//! samples of an import that need a person's decision.
 
 use super::{list, say, test_result_name, Lang};
 use crate::domain::results::TestResult;

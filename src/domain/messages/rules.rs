@@ -1,5 +1,5 @@
 //! What the manual's rules say: refusals, warnings and the flags kept on a
-//! specimen (SPEC §2).
+//! specimen (docs/RULES.md).
 
 use super::{
     checklist_item_name, list, ppe_need_name, result_status_name, say, specimen_type_name,
@@ -17,39 +17,39 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "key", rename_all = "snake_case")]
 pub enum RuleMsg {
-    /// §2: the collection time is later than now (beyond the clock skew
+    /// `collection_in_future`: the collection time is later than now (beyond the clock skew
     /// the policy allows).
     CollectionInFuture {
         at: DateTime<FixedOffset>,
     },
-    /// §2: days since onset cannot be negative.
+    /// `onset_after_collection`: days since onset cannot be negative.
     OnsetAfterCollection {
         onset: NaiveDate,
         collected: NaiveDate,
     },
-    /// §2.3: saliva from day `max + 1`.
+    /// `saliva_window_exceeded`: saliva from day `max + 1`.
     SalivaWindowExceeded {
         day: i64,
         max: i64,
     },
-    /// §2.3: saliva without an onset date (policy decides).
+    /// `saliva_onset_unknown`: saliva without an onset date (policy decides).
     SalivaOnsetUnknown,
-    /// §2.2: serum cannot be judged without the onset date.
+    /// `serum_timing`: serum cannot be judged without the onset date.
     SerumNeedsOnset,
-    /// §2.2: acute serum after day 7.
+    /// `serum_timing`: acute serum after day 7.
     SerumAcuteLate {
         day: i64,
     },
-    /// §2.2: convalescent serum before day 14.
+    /// `serum_timing`: convalescent serum before day 14.
     SerumConvalescentEarly {
         day: i64,
     },
-    /// §2.6: protective equipment not recorded.
+    /// `ppe_incomplete`: protective equipment not recorded.
     PpeIncomplete {
         specimen_type: SpecimenType,
         missing: Vec<PpeNeed>,
     },
-    /// §2.2: a non-respiratory specimen with no respiratory one in the
+    /// `no_respiratory_specimen`: a non-respiratory specimen with no respiratory one in the
     /// episode.
     NoRespiratorySpecimen {
         specimen_type: SpecimenType,
@@ -59,30 +59,30 @@ pub enum RuleMsg {
     Overridden {
         refusal: Box<Msg>,
     },
-    /// §4: the kit expired before the collection date.
+    /// `kit_expired`: the kit expired before the collection date.
     KitExpired {
         gtin: String,
         expiry: NaiveDate,
         collected: NaiveDate,
     },
-    /// §2.1: a GTIN the kit catalog does not know.
+    /// `unknown_kit`: a GTIN the kit catalog does not know.
     UnknownKit {
         gtin: String,
     },
-    /// §2.1: a cotton or wooden-shaft swab.
+    /// `kit_swab_material`: a cotton or wooden-shaft swab.
     KitSwabMaterial {
         gtin: String,
         description: String,
         material: SwabMaterial,
     },
-    /// §2.1: a kit catalogued for another specimen type.
+    /// `kit_type_mismatch`: a kit catalogued for another specimen type.
     KitTypeMismatch {
         gtin: String,
         description: String,
         catalogued: SpecimenType,
         registered: SpecimenType,
     },
-    /// §2.4: a storage event before the collection.
+    /// A storage event before the collection.
     StorageBeforeCollection {
         at: DateTime<FixedOffset>,
         collected: DateTime<FixedOffset>,
@@ -90,24 +90,24 @@ pub enum RuleMsg {
     StorageInFuture {
         at: DateTime<FixedOffset>,
     },
-    /// §2.4: storage events are in time order.
+    /// Storage events are in time order.
     StorageBeforeLast {
         at: DateTime<FixedOffset>,
         last: DateTime<FixedOffset>,
     },
-    /// §2.4: a respiratory specimen at room temperature past the grace.
+    /// `ambient_too_long`: a respiratory specimen at room temperature past the grace.
     AmbientTooLong {
         minutes: i64,
         grace: i64,
     },
-    /// §2.4: frozen, then stored warmer.
+    /// `freeze_thaw`: frozen, then stored warmer.
     FreezeThaw {
         class: StorageClass,
         cycle: i64,
     },
-    /// §2.4: −20 °C at a site that has a −80 °C freezer.
+    /// `minus20_fallback`: −20 °C at a site that has a −80 °C freezer.
     Minus20Refused,
-    /// §2.4: −20 °C where there is no −80 °C freezer (allowed, flagged).
+    /// `minus20_fallback`: −20 °C where there is no −80 °C freezer (allowed, flagged).
     Minus20Flagged,
     /// A report's flag: the specimen was kept at −20 °C.
     Minus20Stored,
@@ -115,64 +115,64 @@ pub enum RuleMsg {
     FreezeThawCycles {
         count: i64,
     },
-    /// §2.2: a type that belongs at −80 °C stored warmer.
+    /// `wrong_storage_class`: a type that belongs at −80 °C stored warmer.
     WrongStorageClass {
         specimen_type: SpecimenType,
         class: StorageClass,
     },
-    /// §2.4: unfrozen for the fridge limit or more since collection.
+    /// `storage_deadline_exceeded`: unfrozen for the fridge limit or more since collection.
     StorageDeadlineExceeded {
         hours: i64,
     },
-    /// §2.4: a tube packed after its deadline (dispatch will need an
+    /// `storage_deadline_exceeded`: a tube packed after its deadline (dispatch will need an
     /// override).
     PackedPastDeadline {
         hours: i64,
     },
-    /// §2.4, at dispatch: how long the tube spent unfrozen.
+    /// `storage_deadline_exceeded` at dispatch: how long the tube spent unfrozen.
     UnfrozenAtDispatch {
         hours: f64,
         limit: i64,
     },
-    /// §2.5: never dry ice in the secondary.
+    /// `dry_ice_in_secondary`: never dry ice in the secondary.
     DryIceInSecondary,
-    /// §2.5: dry ice needs its net weight (UN1845).
+    /// Dry ice needs its net weight (UN1845).
     DryIceNeedsWeight,
     DryIceWeightRange {
         max: f64,
     },
     DryIceWeightOnlyForDryIce,
-    /// §2.5: dry ice outside an insulated overpack.
+    /// `dry_ice_without_overpack`: dry ice outside an insulated overpack.
     DryIceWithoutOverpack,
-    /// §2.1: the same patient's higher-priority specimen stays behind.
+    /// `priority_violation`: the same patient's higher-priority specimen stays behind.
     PriorityViolation {
         specimen_type: SpecimenType,
         specimen_id: String,
         priority: u8,
     },
-    /// §2.2: autopsy tissue needs a consultation first.
+    /// `consultation_required`: autopsy tissue needs a consultation first.
     ConsultationRequired,
-    /// §2.7: a result before its collection.
+    /// `result_before_collection`: a result before its collection.
     ResultBeforeCollection {
         at: DateTime<FixedOffset>,
         collected: DateTime<FixedOffset>,
     },
-    /// §2.7: a different result, method or time than the standing
+    /// `correction_reason_required`: a different result, method or time than the standing
     /// version needs a written reason.
     CorrectionNeedsReason {
         version: i32,
     },
-    /// §2.7: release and return apply to an entered version only.
+    /// `not_awaiting_release`: release and return apply to an entered version only.
     NotAwaitingRelease {
         version: i32,
         status: ResultStatus,
     },
-    /// §2.7: a later version replaced this entered one.
+    /// `not_awaiting_release`: a later version replaced this entered one.
     VersionReplaced {
         version: i32,
         by: i32,
     },
-    /// §2.7: the second person is someone else.
+    /// `same_person_release`: the second person is someone else.
     SamePersonRelease {
         version: i32,
     },
@@ -202,7 +202,7 @@ pub enum RuleMsg {
     TubeDidNotArrive {
         specimen_id: String,
     },
-    /// §2.5, what dispatch waits for: a package without a tube.
+    /// `package_incomplete`, what dispatch waits for: a package without a tube.
     MissingTube,
     /// A checklist item not done (for one tube, for `primary.*`).
     MissingItem {

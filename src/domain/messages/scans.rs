@@ -1,5 +1,5 @@
 //! What a scan did at a station, and what the desk waits for next
-//! (SPEC §5): the words on the station page's large panel.
+//! (README, "Scanners and stations"): the words on the station page's large panel.
 
 use super::{
     checklist_item_name, role_name, say, scan_kind_name, test_result_name, workflow_name, Lang, Msg,

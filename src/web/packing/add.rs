@@ -10,9 +10,11 @@ use super::OPEN;
 use crate::actions::packages::{self, AddSpecimen, PackageView};
 use crate::actions::{Actor, Ctx};
 use crate::http::AppError;
+use crate::web::form_or_page;
 use crate::web::layout::{column_heads, time_tag};
 use crate::web::text::packing::{fill, packing};
 use crate::web::text::{self, Lang};
+use crate::web::RecordForm;
 use crate::web::{encode_query_value, CsrfForm, SignedIn};
 use actix_web::{web, HttpRequest, HttpResponse};
 use maud::{html as markup, Markup};
@@ -111,16 +113,9 @@ pub(super) fn tubes(lang: Lang, view: &PackageView, csrf: &str, attempt: &Attemp
 
 /// `POST /packing/{package_id}/specimens`: puts a tube in.
 pub async fn add_specimen(
-    req: HttpRequest,
-    user: SignedIn,
-    ctx: web::Data<Ctx>,
-    path: web::Path<String>,
-    body: web::Bytes,
+    (req, user, ctx, path, body): RecordForm,
 ) -> Result<HttpResponse, AppError> {
-    let form: AddForm = match checked(&req, &user, &body, |f: &AddForm| &f.csrf) {
-        Ok(f) => f,
-        Err(page) => return Ok(*page),
-    };
+    let form: AddForm = form_or_page!(checked(&req, &user, &body, |f: &AddForm| &f.csrf));
     let specimen_id = form.specimen_id.trim().to_string();
     let request = AddSpecimen {
         specimen_id: specimen_id.clone(),

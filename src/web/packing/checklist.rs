@@ -13,11 +13,12 @@ use crate::actions::{Actor, Ctx};
 use crate::domain::packaging::{ChecklistItem, Layer};
 use crate::http::AppError;
 use crate::print::label::format_kg;
+use crate::web::form_or_page;
 use crate::web::layout::to_the_minute;
 use crate::web::text::packing::{fill, item_label, layer_label, packing};
 use crate::web::text::{self, Lang};
-use crate::web::SignedIn;
-use actix_web::{web, HttpRequest, HttpResponse};
+use crate::web::RecordForm;
+use actix_web::HttpResponse;
 use maud::{html as markup, Markup};
 
 /// The checklist drawn as the package is packed: from the tube outwards,
@@ -246,17 +247,8 @@ fn tick_request(lang: Lang, form: &TickForm) -> Result<Tick, Failure> {
 
 /// `POST /packing/{package_id}/checklist`: ticks an item, or takes a tick
 /// back (`done=false`).
-pub async fn tick(
-    req: HttpRequest,
-    user: SignedIn,
-    ctx: web::Data<Ctx>,
-    path: web::Path<String>,
-    body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
-    let form: TickForm = match checked(&req, &user, &body, |f: &TickForm| &f.csrf) {
-        Ok(f) => f,
-        Err(page) => return Ok(*page),
-    };
+pub async fn tick((req, user, ctx, path, body): RecordForm) -> Result<HttpResponse, AppError> {
+    let form: TickForm = form_or_page!(checked(&req, &user, &body, |f: &TickForm| &f.csrf));
     let id = path.into_inner();
     let spot = Spot::Item {
         item: form.item.trim().to_string(),

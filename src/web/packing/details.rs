@@ -14,10 +14,11 @@ use crate::actions::{Actor, Ctx};
 use crate::domain::labels;
 use crate::domain::packaging::{Carrier, Packer};
 use crate::http::AppError;
+use crate::web::form_or_page;
 use crate::web::text::packing::{carrier_label, packing};
 use crate::web::text::Lang;
-use crate::web::SignedIn;
-use actix_web::{web, HttpRequest, HttpResponse};
+use crate::web::RecordForm;
+use actix_web::HttpResponse;
 use maud::{html as markup, Markup};
 
 /// Who sends what to whom: the slip's fields, and where to change them.
@@ -78,17 +79,8 @@ pub(super) fn slip_fields(lang: Lang, view: &PackageView, csrf: &str, attempt: &
 
 /// `POST /packing/{package_id}/details`: saves the slip fields of an open
 /// package (a package started by scanning has no consignee yet).
-pub async fn details(
-    req: HttpRequest,
-    user: SignedIn,
-    ctx: web::Data<Ctx>,
-    path: web::Path<String>,
-    body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
-    let form: SlipForm = match checked(&req, &user, &body, |f: &SlipForm| &f.csrf) {
-        Ok(f) => f,
-        Err(page) => return Ok(*page),
-    };
+pub async fn details((req, user, ctx, path, body): RecordForm) -> Result<HttpResponse, AppError> {
+    let form: SlipForm = form_or_page!(checked(&req, &user, &body, |f: &SlipForm| &f.csrf));
     let id = path.into_inner();
     let lang = crate::web::lang(&req);
     let carrier = match given(&form.carrier) {

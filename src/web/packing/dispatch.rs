@@ -10,11 +10,12 @@ use super::OPEN;
 use crate::actions::packages::{self, Dispatch, PackageView};
 use crate::actions::{Actor, Ctx};
 use crate::http::AppError;
+use crate::web::form_or_page;
 use crate::web::layout::time_tag;
 use crate::web::text::packing::{packing, status_label};
 use crate::web::text::Lang;
-use crate::web::SignedIn;
-use actix_web::{web, HttpRequest, HttpResponse};
+use crate::web::RecordForm;
+use actix_web::HttpResponse;
 use maud::{html as markup, Markup};
 
 pub(super) fn dispatch_section(
@@ -79,17 +80,8 @@ pub(super) fn dispatch_section(
 
 /// `POST /packing/{package_id}/dispatch`: the package leaves, or the page
 /// says what it still waits for.
-pub async fn dispatch(
-    req: HttpRequest,
-    user: SignedIn,
-    ctx: web::Data<Ctx>,
-    path: web::Path<String>,
-    body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
-    let form: DispatchForm = match checked(&req, &user, &body, |f: &DispatchForm| &f.csrf) {
-        Ok(f) => f,
-        Err(page) => return Ok(*page),
-    };
+pub async fn dispatch((req, user, ctx, path, body): RecordForm) -> Result<HttpResponse, AppError> {
+    let form: DispatchForm = form_or_page!(checked(&req, &user, &body, |f: &DispatchForm| &f.csrf));
     let request = Dispatch {
         at: None,
         override_reason: given(&form.override_reason),

@@ -12,6 +12,7 @@ use crate::actions::Ctx;
 use crate::domain::packaging::{Carrier, Packer, Party};
 use crate::http::AppError;
 use crate::web::desks::{answer, Place};
+use crate::web::form_or_page;
 use crate::web::layout::{column_heads, time_tag, Section};
 use crate::web::text::packing::{carrier_label, fill, packing, status_label, PackingText};
 use crate::web::{run_action, see_other, SignedIn};
@@ -39,10 +40,7 @@ pub async fn create(
     ctx: web::Data<Ctx>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let form: SlipForm = match checked(&req, &user, &body, |f: &SlipForm| &f.csrf) {
-        Ok(form) => form,
-        Err(page) => return Ok(*page),
-    };
+    let form: SlipForm = form_or_page!(checked(&req, &user, &body, |f: &SlipForm| &f.csrf));
     let lang = crate::web::lang(&req);
     let Some(carrier) = Carrier::from_code(form.carrier.trim()) else {
         let failure = Failure::invalid(packing(lang).bad_carrier);

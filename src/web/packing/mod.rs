@@ -1,4 +1,4 @@
-//! The packing pages (SPEC §2.5, 基本三重梱包): the packages in hand, a
+//! The packing pages (基本三重梱包, docs/RULES.md): the packages in hand, a
 //! package drawn as its layers with each layer's checklist, the tubes in
 //! sending-priority order, what dispatch still waits for, dispatch, and a
 //! print view with the shipping slip and the package labels.

@@ -23,8 +23,8 @@ use crate::web::layout::{column_heads, time_tag, Section};
 use crate::web::text::packing::{
     carrier_label, item_label, layer_label, packing, status_label, PackingText,
 };
-use crate::web::text::{self, Lang};
-use crate::web::{rule_words, run_action, SignedIn};
+use crate::web::text::Lang;
+use crate::web::{run_action, SignedIn};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use maud::{html as markup, Markup};
@@ -104,21 +104,14 @@ pub(super) fn done_text(t: &PackingText, done: &str) -> Option<&'static str> {
 /// A warning an action gave before the redirect, from its code.
 fn warning_text(lang: Lang, code: &str) -> Option<String> {
     let code: RuleCode = serde_json::from_value(serde_json::Value::String(code.into())).ok()?;
-    Some(match text::reason_label(lang, code) {
-        Some(l) => l.to_string(),
-        None => code.as_str().replace('_', " "),
-    })
+    Some(code.title(lang).to_string())
 }
 
 /// One refusal in the page's language: the rule's name, then the
 /// catalogue's sentence, which names the tube (and for the 48-hour rule
 /// the hours it spent unfrozen).
 fn refusal_text(lang: Lang, n: &Notice) -> String {
-    let sentence = n.message.render(lang);
-    match text::reason_label(lang, n.code) {
-        Some(rule) => format!("{rule}: {sentence}"),
-        None => sentence,
-    }
+    format!("{}: {}", n.code.title(lang), n.message.render(lang))
 }
 
 /// The red box of a refused form: every rule that refused in words, or
@@ -126,7 +119,6 @@ fn refusal_text(lang: Lang, n: &Notice) -> String {
 /// looks it up. `tabindex` lets the page's script bring it into view.
 pub(super) fn error_box(lang: Lang, f: &Failure) -> Markup {
     let t = packing(lang);
-    let labelled = |code: RuleCode| text::reason_label(lang, code).is_some();
     markup! {
         div class="error" role="alert" id="form-error" tabindex="-1" data-code=(f.code.as_str()) {
             @if !f.refusals.is_empty() {
@@ -137,17 +129,15 @@ pub(super) fn error_box(lang: Lang, f: &Failure) -> Markup {
                     }
                 }
             } @else if !f.missing.is_empty() {
-                p { (text::reason_label(lang, f.code).unwrap_or(t.missing_intro)) }
+                p { (f.code.title(lang)) }
                 ul class="missing-list" {
                     @for m in &f.missing {
                         li data-key=(m.key) { (missing_text(lang, m)) }
                     }
                 }
             } @else {
-                p { (rule_words(lang, f.code, &f.message)) }
-                @if labelled(f.code) {
-                    p class="detail" { (f.message.render(lang)) }
-                }
+                p { (f.code.title(lang)) }
+                p class="detail" { (f.message.render(lang)) }
             }
             p class="code" { (t.error_code) ": " code { (f.code.as_str()) } }
         }

@@ -88,7 +88,7 @@ pub async fn print(
     Ok(answer(&req, StatusCode::OK, &place, &title, body))
 }
 
-/// The shipping slip (検体送付票, §2.5 注2) inside the page. The API's own
+/// The shipping slip (検体送付票: `package_incomplete`) inside the page. The API's own
 /// HTML slip is a whole document with its style inline, which the pages'
 /// content security policy would not apply, so the slip is drawn here
 /// from the same `Slip` and the same words, styled by the site's

@@ -3,10 +3,11 @@
 //! Kept apart from [`super::Text`] because only the admin pages use them.
 //! `{n}`, `{name}`, `{role}` and the like stand for values the page fills
 //! in ([`fill`]). The policy's explanations are here too: each value of
-//! `[policy]` with what it does at the desk and the SPEC rule it sets.
+//! `[policy]` with what it does at the desk and the rule it sets (docs/RULES.md).
 
 use super::Lang;
 use crate::domain::kits::SwabMaterial;
+use crate::domain::messages::say;
 use crate::domain::policy::{PpePolicy, SalivaWithoutOnset};
 use crate::domain::results::ReleasePolicy;
 use crate::domain::{Policy, RuleCode};
@@ -426,22 +427,23 @@ pub fn done_label(lang: Lang, key: &str) -> Option<&'static str> {
     })
 }
 
-/// Why an admin action was refused, for the codes only these pages meet;
-/// the desk's words ([`super::reason_label`]) for the others.
-pub fn reason_label(lang: Lang, code: RuleCode) -> Option<&'static str> {
+/// Why an admin action was refused: these pages' own longer words for the
+/// codes only they meet, the code's title (the catalogue of rules') for
+/// the others.
+pub fn reason_label(lang: Lang, code: RuleCode) -> &'static str {
     match (lang, code) {
         (Lang::Ja, RuleCode::SelfLockout) => {
-            Some("自分自身は無効にできません。必要なら別の管理者が行ってください")
+            "自分自身は無効にできません。必要なら別の管理者が行ってください"
         }
-        (Lang::Ja, RuleCode::DuplicateUser) => Some("同じ名前の利用者がすでにいます"),
+        (Lang::Ja, RuleCode::DuplicateUser) => "同じ名前の利用者がすでにいます",
         (Lang::Ja, RuleCode::DuplicateLocation) => {
-            Some("このコードの保管場所が、別の名前または区分ですでに登録されています")
+            "このコードの保管場所が、別の名前または区分ですでに登録されています"
         }
         (Lang::Ja, RuleCode::DuplicateKit) => {
-            Some("この GTIN の採取キットが、別の内容ですでに登録されています")
+            "この GTIN の採取キットが、別の内容ですでに登録されています"
         }
-        (Lang::Ja, RuleCode::NotFound) => Some("その利用者は見つかりません"),
-        _ => super::reason_label(lang, code),
+        (Lang::Ja, RuleCode::NotFound) => "その利用者は見つかりません",
+        _ => code.title(lang),
     }
 }
 
@@ -483,242 +485,168 @@ fn yes_no(lang: Lang, b: bool) -> &'static str {
 
 /// Every `[policy]` setting in force, in the order kentai.toml lists them.
 pub fn policy_lines(lang: Lang, p: &Policy) -> Vec<PolicyLine> {
-    let ja = lang == Lang::Ja;
-    let n = |v: i64| v.to_string();
-    let saliva_refused = p.saliva_max_days.saturating_add(1);
+    let pick = |ja: &'static str, en: &'static str| match lang {
+        Lang::Ja => ja,
+        Lang::En => en,
+    };
+    let line = |key, value, meaning, rule| PolicyLine {
+        key,
+        value,
+        meaning,
+        rule,
+    };
+    let (max, refused) = (p.saliva_max_days, p.saliva_max_days.saturating_add(1));
+    let (hours, grace, lead) = (
+        p.fridge_max_hours,
+        p.ambient_grace_minutes,
+        p.alert_lead_hours,
+    );
+    let (days, drift) = (p.episode_days, p.future_tolerance_minutes);
     vec![
-        PolicyLine {
-            key: "saliva_max_days",
-            value: if ja {
-                format!("{}日目まで", p.saliva_max_days)
-            } else {
-                format!("up to day {}", p.saliva_max_days)
-            },
-            meaning: if ja {
-                format!(
-                    "発症日を0日目として、唾液は{}日目まで受け付けます。{}日目以降の唾液は受け付けません（検査室・管理者が理由を書けば受付でき、理由はすべての報告に残ります）。",
-                    p.saliva_max_days, saliva_refused
-                )
-            } else {
-                format!(
-                    "Saliva is accepted up to day {} after onset (the onset day is day 0) and refused from day {} on, unless a lab user or an admin overrides with a written reason, which every report shows.",
-                    p.saliva_max_days, saliva_refused
-                )
-            },
-            rule: if ja {
-                "SPEC §2.3 唾液の受付期間"
-            } else {
-                "SPEC §2.3 the saliva window"
-            },
-        },
-        PolicyLine {
-            key: "saliva_without_onset",
-            value: match (lang, p.saliva_without_onset) {
-                (Lang::Ja, SalivaWithoutOnset::AcceptFlagged) => "受付して注記".into(),
-                (Lang::Ja, SalivaWithoutOnset::Refuse) => "受け付けない".into(),
-                (Lang::En, SalivaWithoutOnset::AcceptFlagged) => "accept, flagged".into(),
-                (Lang::En, SalivaWithoutOnset::Refuse) => "refuse".into(),
-            },
-            meaning: if ja {
-                "発症日が分からない、または無症状の人の唾液をどう扱うか。手引きに定めがないため、施設が決めます。注記は日報に載ります。".into()
-            } else {
-                "What happens to saliva from a person whose onset date is unknown or who has no symptoms: the manual is silent, so the site decides. A flag appears in the day report.".into()
-            },
-            rule: if ja {
-                "SPEC §2.3 発症日不明の唾液"
-            } else {
-                "SPEC §2.3 saliva without an onset date"
-            },
-        },
-        PolicyLine {
-            key: "fridge_max_hours",
-            value: if ja {
-                format!("{}時間", p.fridge_max_hours)
-            } else {
-                format!("{} hours", p.fridge_max_hours)
-            },
-            meaning: if ja {
-                format!(
-                    "採取から凍結せずに置ける時間。{}時間までに輸送を始めるか −80 °C 以下で凍結します。期限を過ぎた検体を含む梱包は、理由を書かない限り発送できません。",
-                    p.fridge_max_hours
-                )
-            } else {
-                format!(
-                    "How long a specimen may stay unfrozen after collection: within {} hours it must be on its way or frozen at −80 °C or below. A package holding a specimen past it is not dispatched without a written reason.",
-                    p.fridge_max_hours
-                )
-            },
-            rule: if ja {
-                "SPEC §2.4 検体輸送まで（48時間ルール）"
-            } else {
-                "SPEC §2.4 storage until transport (the 48-hour rule)"
-            },
-        },
-        PolicyLine {
-            key: "ambient_grace_minutes",
-            value: if ja {
-                format!("{}分", p.ambient_grace_minutes)
-            } else {
-                format!("{} minutes", p.ambient_grace_minutes)
-            },
-            meaning: if ja {
-                format!(
-                    "呼吸器検体を室温に置ける時間。採取から{}分を超えて室温のままなら警告します。",
-                    p.ambient_grace_minutes
-                )
-            } else {
-                format!(
-                    "How long a respiratory specimen may stay at room temperature: after {} minutes from collection it is warned about.",
-                    p.ambient_grace_minutes
-                )
-            },
-            rule: if ja {
-                "SPEC §2.4 速やかに冷蔵"
-            } else {
-                "SPEC §2.4 on ice or at 4 °C as soon as possible"
-            },
-        },
-        PolicyLine {
-            key: "alert_lead_hours",
-            value: if ja {
-                format!("{}時間前", p.alert_lead_hours)
-            } else {
-                format!("{} hours ahead", p.alert_lead_hours)
-            },
-            meaning: if ja {
-                format!(
-                    "凍結または発送の期限の{}時間前から、保管アラートに表示します。",
-                    n(p.alert_lead_hours)
-                )
-            } else {
-                format!(
-                    "A freeze-or-ship deadline appears in the storage alerts {} hours before it is due.",
-                    n(p.alert_lead_hours)
-                )
-            },
-            rule: if ja {
-                "SPEC §2.4 保管アラート"
-            } else {
-                "SPEC §2.4 storage alerts"
-            },
-        },
-        PolicyLine {
-            key: "report_negatives",
-            value: yes_no(lang, p.report_negatives).into(),
-            meaning: if ja {
-                "陰性の結果も保健所への日報に載せるか。「いいえ」なら、陰性の結果だけで載る行を省きます（採取日の行は残ります）。".into()
-            } else {
-                "Whether negative results go into the health centre's day report. With no, a row there only for a negative result is left out (a specimen collected that day stays).".into()
-            },
-            rule: if ja {
-                "SPEC §3 保健所への報告"
-            } else {
-                "SPEC §3 reporting to the health centre"
-            },
-        },
-        PolicyLine {
-            key: "has_minus80_freezer",
-            value: yes_no(lang, p.has_minus80_freezer).into(),
-            meaning: if ja {
-                "−80 °C 以下の冷凍庫があるか。「いいえ」なら −20 °C での保管を認め、注記を付けます。".into()
-            } else {
-                "Whether the site has a −80 °C freezer. With no, −20 °C is allowed instead, and flagged.".into()
-            },
-            rule: if ja {
-                "SPEC §2.2・§2.4 −80 °C 以下で保管"
-            } else {
-                "SPEC §2.2, §2.4 kept at −80 °C or below"
-            },
-        },
-        PolicyLine {
-            key: "ppe",
-            value: match (lang, p.ppe) {
-                (Lang::Ja, PpePolicy::Off) => "確認しない".into(),
-                (Lang::Ja, PpePolicy::Warn) => "不足を警告".into(),
-                (Lang::Ja, PpePolicy::Require) => "不足なら受け付けない".into(),
-                (Lang::En, PpePolicy::Off) => "not checked".into(),
-                (Lang::En, PpePolicy::Warn) => "warn when incomplete".into(),
-                (Lang::En, PpePolicy::Require) => "refuse when incomplete".into(),
-            },
-            meaning: if ja {
-                "採取者の個人防護具（マスク・眼の防護・ガウン・手袋）が検体の種類に足りないときの扱い。".into()
-            } else {
-                "What registration does when the collector's protective equipment (mask, eye protection, gown, gloves) falls short of what the specimen type needs.".into()
-            },
-            rule: if ja {
-                "SPEC §2.6 感染管理"
-            } else {
-                "SPEC §2.6 infection control"
-            },
-        },
-        PolicyLine {
-            key: "episode_days",
-            value: if ja {
-                format!("{}日", p.episode_days)
-            } else {
-                format!("{} days", p.episode_days)
-            },
-            meaning: if ja {
-                format!(
-                    "同じ患者の検体で採取日時の差が{}日以内のものを、一度の検査の機会として扱います。送付優先順位の判定と、呼吸器検体がないときの警告に使います。",
-                    p.episode_days
-                )
-            } else {
-                format!(
-                    "One patient's specimens collected within {} days of each other count as one episode: the sending priority and the warning for an episode without a respiratory specimen look at it.",
-                    p.episode_days
-                )
-            },
-            rule: if ja {
-                "SPEC §2.1 検体送付の優先順位・§2.2 呼吸器検体なし"
-            } else {
-                "SPEC §2.1 the sending priority, §2.2 no respiratory specimen"
-            },
-        },
-        PolicyLine {
-            key: "future_tolerance_minutes",
-            value: if ja {
-                format!("{}分", p.future_tolerance_minutes)
-            } else {
-                format!("{} minutes", p.future_tolerance_minutes)
-            },
-            meaning: if ja {
-                format!(
-                    "端末の時計のずれとして許す時間。いまより{}分を超えて先の採取日時は受け付けません。",
-                    p.future_tolerance_minutes
-                )
-            } else {
-                format!(
-                    "Clock drift tolerated between devices: a collection time more than {} minutes ahead of now is refused.",
-                    p.future_tolerance_minutes
-                )
-            },
-            rule: if ja {
-                "SPEC §2 採取日時"
-            } else {
-                "SPEC §2 the collection time"
-            },
-        },
-        PolicyLine {
-            key: "result_release",
-            value: match (p.result_release, ja) {
-                (ReleasePolicy::OnEntry, true) => "入力時に確定（on_entry）".into(),
-                (ReleasePolicy::OnEntry, false) => "on entry (on_entry)".into(),
-                (ReleasePolicy::SecondPerson, true) => "別の担当者が承認（second_person）".into(),
-                (ReleasePolicy::SecondPerson, false) => "by a second person (second_person)".into(),
-            },
-            meaning: match (p.result_release, ja) {
-                (ReleasePolicy::OnEntry, true) => "入力した結果はそのまま報告に載ります。".into(),
-                (ReleasePolicy::OnEntry, false) => "A result counts in the reports as soon as it is entered.".into(),
-                (ReleasePolicy::SecondPerson, true) => "入力した結果は「承認待ち」になり、入力者以外の担当者が承認してから報告に載ります。承認前は結果待ちとして数えます。".into(),
-                (ReleasePolicy::SecondPerson, false) => "An entered result waits until someone other than the person who entered it releases it; until then reports count it as pending.".into(),
-            },
-            rule: if ja {
-                "SPEC §2.7 検査結果・§3 報告"
-            } else {
-                "SPEC §2.7 results, §3 the report"
-            },
-        },
+        line(
+            "saliva_max_days",
+            say!(lang, "{max}日目まで", "up to day {max}"),
+            say!(
+                lang,
+                "発症日を0日目として、唾液は{max}日目まで受け付けます。{refused}日目以降の唾液は受け付けません（検査室・管理者が理由を書けば受付でき、理由はすべての報告に残ります）。",
+                "Saliva is accepted up to day {max} after onset (the onset day is day 0) and refused from day {refused} on, unless a lab user or an admin overrides with a written reason, which every report shows."
+            ),
+            pick("SPEC §2.3 唾液の受付期間", "SPEC §2.3 the saliva window"),
+        ),
+        line(
+            "saliva_without_onset",
+            match p.saliva_without_onset {
+                SalivaWithoutOnset::AcceptFlagged => pick("受付して注記", "accept, flagged"),
+                SalivaWithoutOnset::Refuse => pick("受け付けない", "refuse"),
+            }
+            .into(),
+            pick(
+                "発症日が分からない、または無症状の人の唾液をどう扱うか。手引きに定めがないため、施設が決めます。注記は日報に載ります。",
+                "What happens to saliva from a person whose onset date is unknown or who has no symptoms: the manual is silent, so the site decides. A flag appears in the day report.",
+            )
+            .into(),
+            pick("SPEC §2.3 発症日不明の唾液", "SPEC §2.3 saliva without an onset date"),
+        ),
+        line(
+            "fridge_max_hours",
+            say!(lang, "{hours}時間", "{hours} hours"),
+            say!(
+                lang,
+                "採取から凍結せずに置ける時間。{hours}時間までに輸送を始めるか −80 °C 以下で凍結します。期限を過ぎた検体を含む梱包は、理由を書かない限り発送できません。",
+                "How long a specimen may stay unfrozen after collection: within {hours} hours it must be on its way or frozen at −80 °C or below. A package holding a specimen past it is not dispatched without a written reason."
+            ),
+            pick(
+                "SPEC §2.4 検体輸送まで（48時間ルール）",
+                "SPEC §2.4 storage until transport (the 48-hour rule)",
+            ),
+        ),
+        line(
+            "ambient_grace_minutes",
+            say!(lang, "{grace}分", "{grace} minutes"),
+            say!(
+                lang,
+                "呼吸器検体を室温に置ける時間。採取から{grace}分を超えて室温のままなら警告します。",
+                "How long a respiratory specimen may stay at room temperature: after {grace} minutes from collection it is warned about."
+            ),
+            pick(
+                "SPEC §2.4 速やかに冷蔵",
+                "SPEC §2.4 on ice or at 4 °C as soon as possible",
+            ),
+        ),
+        line(
+            "alert_lead_hours",
+            say!(lang, "{lead}時間前", "{lead} hours ahead"),
+            say!(
+                lang,
+                "凍結または発送の期限の{lead}時間前から、保管アラートに表示します。",
+                "A freeze-or-ship deadline appears in the storage alerts {lead} hours before it is due."
+            ),
+            pick("SPEC §2.4 保管アラート", "SPEC §2.4 storage alerts"),
+        ),
+        line(
+            "report_negatives",
+            yes_no(lang, p.report_negatives).into(),
+            pick(
+                "陰性の結果も保健所への日報に載せるか。「いいえ」なら、陰性の結果だけで載る行を省きます（採取日の行は残ります）。",
+                "Whether negative results go into the health centre's day report. With no, a row there only for a negative result is left out (a specimen collected that day stays).",
+            )
+            .into(),
+            pick("SPEC §3 保健所への報告", "SPEC §3 reporting to the health centre"),
+        ),
+        line(
+            "has_minus80_freezer",
+            yes_no(lang, p.has_minus80_freezer).into(),
+            pick(
+                "−80 °C 以下の冷凍庫があるか。「いいえ」なら −20 °C での保管を認め、注記を付けます。",
+                "Whether the site has a −80 °C freezer. With no, −20 °C is allowed instead, and flagged.",
+            )
+            .into(),
+            pick(
+                "SPEC §2.2・§2.4 −80 °C 以下で保管",
+                "SPEC §2.2, §2.4 kept at −80 °C or below",
+            ),
+        ),
+        line(
+            "ppe",
+            match p.ppe {
+                PpePolicy::Off => pick("確認しない", "not checked"),
+                PpePolicy::Warn => pick("不足を警告", "warn when incomplete"),
+                PpePolicy::Require => pick("不足なら受け付けない", "refuse when incomplete"),
+            }
+            .into(),
+            pick(
+                "採取者の個人防護具（マスク・眼の防護・ガウン・手袋）が検体の種類に足りないときの扱い。",
+                "What registration does when the collector's protective equipment (mask, eye protection, gown, gloves) falls short of what the specimen type needs.",
+            )
+            .into(),
+            pick("SPEC §2.6 感染管理", "SPEC §2.6 infection control"),
+        ),
+        line(
+            "episode_days",
+            say!(lang, "{days}日", "{days} days"),
+            say!(
+                lang,
+                "同じ患者の検体で採取日時の差が{days}日以内のものを、一度の検査の機会として扱います。送付優先順位の判定と、呼吸器検体がないときの警告に使います。",
+                "One patient's specimens collected within {days} days of each other count as one episode: the sending priority and the warning for an episode without a respiratory specimen look at it."
+            ),
+            pick(
+                "SPEC §2.1 検体送付の優先順位・§2.2 呼吸器検体なし",
+                "SPEC §2.1 the sending priority, §2.2 no respiratory specimen",
+            ),
+        ),
+        line(
+            "future_tolerance_minutes",
+            say!(lang, "{drift}分", "{drift} minutes"),
+            say!(
+                lang,
+                "端末の時計のずれとして許す時間。いまより{drift}分を超えて先の採取日時は受け付けません。",
+                "Clock drift tolerated between devices: a collection time more than {drift} minutes ahead of now is refused."
+            ),
+            pick("SPEC §2 採取日時", "SPEC §2 the collection time"),
+        ),
+        line(
+            "result_release",
+            match p.result_release {
+                ReleasePolicy::OnEntry => pick("入力時に確定（on_entry）", "on entry (on_entry)"),
+                ReleasePolicy::SecondPerson => pick(
+                    "別の担当者が承認（second_person）",
+                    "by a second person (second_person)",
+                ),
+            }
+            .into(),
+            match p.result_release {
+                ReleasePolicy::OnEntry => pick(
+                    "入力した結果はそのまま報告に載ります。",
+                    "A result counts in the reports as soon as it is entered.",
+                ),
+                ReleasePolicy::SecondPerson => pick(
+                    "入力した結果は「承認待ち」になり、入力者以外の担当者が承認してから報告に載ります。承認前は結果待ちとして数えます。",
+                    "An entered result waits until someone other than the person who entered it releases it; until then reports count it as pending.",
+                ),
+            }
+            .into(),
+            pick("SPEC §2.7 検査結果・§3 報告", "SPEC §2.7 results, §3 the report"),
+        ),
     ]
 }
 

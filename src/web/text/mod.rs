@@ -15,7 +15,7 @@ pub mod specimens;
 use crate::config::Workflow;
 use crate::domain::labels;
 use crate::domain::roles::Role;
-use crate::domain::{RuleCode, SpecimenType};
+use crate::domain::SpecimenType;
 
 pub use crate::domain::messages::Lang;
 
@@ -416,17 +416,11 @@ pub fn device_error_label(lang: Lang, code: &str) -> Option<&'static str> {
     })
 }
 
-/// A rule or error code's title in words (the catalogue's), for a page
-/// to head a refusal with.
-pub fn reason_label(lang: Lang, code: RuleCode) -> Option<&'static str> {
-    Some(code.title(lang))
-}
-
-/// Every code's title, for the station page's script.
+/// Every code's title (the catalogue of rules'), for the station page's
+/// script.
 pub fn reason_labels(lang: Lang) -> Vec<(&'static str, &'static str)> {
-    RuleCode::ALL
-        .iter()
-        .map(|c| (c.as_str(), c.title(lang)))
+    crate::domain::rules::all()
+        .map(|r| (r.code.as_str(), r.title(lang)))
         .collect()
 }
 
@@ -670,6 +664,7 @@ pub fn time_left(lang: Lang, left: chrono::Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::RuleCode;
 
     #[test]
     fn the_time_left_reads_in_hours_and_minutes_or_as_overdue() {
@@ -683,13 +678,10 @@ mod tests {
     #[test]
     fn a_refusal_is_headed_with_its_rules_title_in_the_pages_language() {
         assert_eq!(
-            reason_label(Lang::Ja, RuleCode::SalivaWindowExceeded),
-            Some("発症後10日目以降の唾液")
+            RuleCode::SalivaWindowExceeded.title(Lang::Ja),
+            "発症後10日目以降の唾液"
         );
-        assert_eq!(
-            reason_label(Lang::En, RuleCode::KitExpired),
-            Some("Expired kit")
-        );
+        assert_eq!(RuleCode::KitExpired.title(Lang::En), "Expired kit");
         assert_eq!(reason_labels(Lang::Ja).len(), RuleCode::ALL.len());
     }
 }

@@ -1,4 +1,4 @@
-//! Helpers for the modules that test the rules of SPEC §2 through the
+//! Helpers for the modules that test the registration rules (docs/RULES.md) through the
 //! HTTP API (`api_rules`, `api_storage`, `api_kits`, `api_packages`,
 //! `api_slip_label`): registrations at a given age, notice codes, times.
 
