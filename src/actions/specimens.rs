@@ -13,7 +13,7 @@ use super::{
 use crate::domain::codes::{Decision, Notice};
 use crate::domain::ids::SpecimenId;
 use crate::domain::kits as kit_rules;
-use crate::domain::messages::{allowed, InputMsg, RecordMsg};
+use crate::domain::messages::{InputMsg, RecordMsg};
 use crate::domain::patient::{patient_key, Identity, Sex};
 use crate::domain::ppe::PpeItem;
 use crate::domain::registration::{self, Registration, SiblingSpecimen};
@@ -404,15 +404,7 @@ pub fn list(
     let status = filter
         .status
         .as_deref()
-        .map(|status| {
-            SpecimenStatus::from_code(status).ok_or_else(|| {
-                ActionError::invalid(InputMsg::NotOneOf {
-                    field: "status".into(),
-                    value: status.to_string(),
-                    allowed: allowed(&SpecimenStatus::codes()),
-                })
-            })
-        })
+        .map(|s| SpecimenStatus::from_field("status", s).map_err(ActionError::invalid))
         .transpose()?;
     let range = filter.collected_on.map(|d| ctx.day_range(d)).transpose()?;
     ctx.store.read(|c| {

@@ -356,19 +356,13 @@ pub fn parse_uri(uri: &str, options: &Gs1Options) -> Result<DigitalLink, Barcode
         let Some(entry) = lookup(ai, options) else {
             return Err(parse::unknown_ai(ai, parts.path_at + key_at));
         };
-        if value_raw.is_empty() {
-            return Err(BarcodeError::at_ai(
-                ai,
-                Some(0),
-                format!("AI ({ai}) has an empty value in the URI's path"),
-            ));
-        }
-        let value = decode(ai, value_raw, false, options)?;
-        check_length(ai, entry, &value)?;
-        push(&mut elements, entry, ai, value)?;
-        if let Some(slot) = entries.get_mut(elements.len() - 1) {
-            *slot = Some(entry);
-        }
+        keep(
+            (&mut elements, &mut entries),
+            (ai, entry),
+            value_raw,
+            false,
+            options,
+        )?;
     }
     let path_len = elements.len();
 
@@ -391,19 +385,13 @@ pub fn parse_uri(uri: &str, options: &Gs1Options) -> Result<DigitalLink, Barcode
                     format!("unknown AI ({name}) in the URI's query"),
                 ));
             };
-            if value_raw.is_empty() {
-                return Err(BarcodeError::at_ai(
-                    name,
-                    Some(0),
-                    format!("AI ({name}) has an empty value in the URI's query"),
-                ));
-            }
-            let value = decode(name, value_raw, true, options)?;
-            check_length(name, entry, &value)?;
-            push(&mut elements, entry, name, value)?;
-            if let Some(slot) = entries.get_mut(elements.len() - 1) {
-                *slot = Some(entry);
-            }
+            keep(
+                (&mut elements, &mut entries),
+                (name, entry),
+                value_raw,
+                true,
+                options,
+            )?;
         }
     }
 
@@ -439,18 +427,7 @@ pub fn parse_uri(uri: &str, options: &Gs1Options) -> Result<DigitalLink, Barcode
         let Some(entry) = *entry else {
             continue; // looked up above
         };
-        let allowed = if parse::is_unknown(entry) {
-            !options.unknown_ai_not_dl_attribute
-        } else {
-            entry.dl_attribute
-        };
-        if !allowed {
-            return Err(BarcodeError::at_ai(
-                &*e.ai,
-                None,
-                format!("AI ({}) is not allowed as a Digital Link attribute", e.ai),
-            ));
-        }
+        attribute_allowed(&e.ai, entry, options)?;
         // A qualifier of the key belongs in the path, where it fits. Only
         // an AI that one of the key's qualifier sequences names can fit.
         let named = key.and_then(|k| k.dlpkey).is_some_and(|alts| {
@@ -596,18 +573,7 @@ pub fn to_uri(
             if entry.fixed_length != fixed_first || emitted.contains(&&*e.ai) {
                 continue;
             }
-            let allowed = if parse::is_unknown(entry) {
-                !options.unknown_ai_not_dl_attribute
-            } else {
-                entry.dl_attribute
-            };
-            if !allowed {
-                return Err(BarcodeError::at_ai(
-                    &*e.ai,
-                    None,
-                    format!("AI ({}) is not allowed as a Digital Link attribute", e.ai),
-                ));
-            }
+            attribute_allowed(&e.ai, entry, options)?;
             out.push_str(&e.ai);
             out.push('=');
             out.push_str(&uri_escape(&e.value, true));
@@ -618,6 +584,51 @@ pub fn to_uri(
     // The last '?' or '&'.
     out.pop();
     Ok(out)
+}
+
+/// Refuses an AI the dictionary does not allow as a Digital Link
+/// attribute (an unknown AI is allowed unless the options say otherwise).
+fn attribute_allowed(ai: &str, entry: &AiEntry, options: &Gs1Options) -> Result<(), BarcodeError> {
+    let allowed = if parse::is_unknown(entry) {
+        !options.unknown_ai_not_dl_attribute
+    } else {
+        entry.dl_attribute
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(BarcodeError::at_ai(
+            ai,
+            None,
+            format!("AI ({ai}) is not allowed as a Digital Link attribute"),
+        ))
+    }
+}
+
+/// Checks an AI's value from the URI's path or query (`in_query`) and keeps
+/// it, with its table entry beside it.
+fn keep(
+    (elements, entries): (&mut Vec<Element>, &mut [Option<&'static AiEntry>]),
+    (ai, entry): (&str, &'static AiEntry),
+    raw: &str,
+    in_query: bool,
+    options: &Gs1Options,
+) -> Result<(), BarcodeError> {
+    if raw.is_empty() {
+        let place = if in_query { "query" } else { "path" };
+        return Err(BarcodeError::at_ai(
+            ai,
+            Some(0),
+            format!("AI ({ai}) has an empty value in the URI's {place}"),
+        ));
+    }
+    let value = decode(ai, raw, in_query, options)?;
+    check_length(ai, entry, &value)?;
+    push(elements, entry, ai, value)?;
+    if let Some(slot) = entries.get_mut(elements.len() - 1) {
+        *slot = Some(entry);
+    }
+    Ok(())
 }
 
 fn push(

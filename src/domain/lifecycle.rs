@@ -7,6 +7,7 @@
 //! strings are the API's words and the database's values; `Coded` lets
 //! the store read and write every such closed set alike.
 
+use super::messages::{allowed, InputMsg};
 use serde::{Deserialize, Serialize};
 
 /// A closed set of values kept in the database as their code string.
@@ -28,6 +29,16 @@ pub trait Coded: Copy + Sized + 'static {
     /// Every code, for documents and schema checks.
     fn codes() -> Vec<&'static str> {
         Self::all().iter().map(|v| v.code()).collect()
+    }
+
+    /// The value a request's `field` names by its code, or the message
+    /// that says which codes the field takes.
+    fn from_field(field: &str, code: &str) -> Result<Self, InputMsg> {
+        Self::from_code(code).ok_or_else(|| InputMsg::NotOneOf {
+            field: field.into(),
+            value: code.into(),
+            allowed: allowed(&Self::codes()),
+        })
     }
 }
 

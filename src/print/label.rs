@@ -720,18 +720,11 @@ mod tests {
     const SSCC: &str = "106141411234567897";
 
     fn label(dry_ice_kg: Option<f64>) -> PackageLabel {
+        let (shipper, consignee) = crate::print::sample_parties();
         PackageLabel {
             sscc: SSCC.into(),
-            shipper: Party {
-                name: "さくらクリニック".into(),
-                address: "東京都新宿区西新宿2-8-1".into(),
-                phone: "03-1111-2222".into(),
-            },
-            consignee: Party {
-                name: "東京都健康安全研究センター".into(),
-                address: "東京都新宿区百人町3-24-1".into(),
-                phone: "03-3363-3231".into(),
-            },
+            shipper,
+            consignee,
             responsible_person: "山田 花子".into(),
             responsible_phone: "090-1234-5678".into(),
             dry_ice_kg,

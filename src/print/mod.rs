@@ -120,3 +120,19 @@ pub struct PackageLabel {
     pub dry_ice_kg: Option<f64>,
     pub quantity: usize,
 }
+
+/// The parties of the sample package the tests of slips and labels print.
+#[cfg(test)]
+pub(crate) fn sample_parties() -> (Party, Party) {
+    let shipper = Party {
+        name: "さくらクリニック".into(),
+        address: "東京都新宿区西新宿2-8-1".into(),
+        phone: "03-1111-2222".into(),
+    };
+    let consignee = Party {
+        name: "東京都健康安全研究センター".into(),
+        address: "東京都新宿区百人町3-24-1".into(),
+        phone: "03-3363-3231".into(),
+    };
+    (shipper, consignee)
+}

@@ -283,6 +283,7 @@ mod tests {
     }
 
     fn slip() -> Slip {
+        let (shipper, consignee) = crate::print::sample_parties();
         Slip {
             package_id: "106141411234567897".into(),
             status: "open".into(),
@@ -290,16 +291,8 @@ mod tests {
             contents: CONTENTS_EN.into(),
             contents_ja: CONTENTS_JA.into(),
             quantity: 2,
-            shipper: Party {
-                name: "さくらクリニック".into(),
-                address: "東京都新宿区西新宿2-8-1".into(),
-                phone: "03-1111-2222".into(),
-            },
-            consignee: Party {
-                name: "東京都健康安全研究センター".into(),
-                address: "東京都新宿区百人町3-24-1".into(),
-                phone: "03-3363-3231".into(),
-            },
+            shipper,
+            consignee,
             emergency_phone: "090-1234-5678".into(),
             carrier: Carrier::YuPack,
             carrier_label_ja: Carrier::YuPack.label_ja(),

@@ -102,15 +102,13 @@ mod tests {
     use chrono::DateTime;
     use serde_json::Value;
 
+    /// The sample row, collected and resulted at one moment, without the
+    /// optional identity and onset columns.
     fn row(specimen_id: &str) -> ReportRow {
         let at = DateTime::parse_from_rfc3339("2024-01-15T10:30:00+09:00").expect("time");
         ReportRow {
             report_date: at.date_naive(),
-            facility_name: "さくらクリニック".into(),
-            facility_code: "1312345678".into(),
-            name: "山田 太郎".into(),
             name_kana: None,
-            sex: "male".into(),
             birth_date: None,
             address: None,
             phone: None,
@@ -118,24 +116,9 @@ mod tests {
             days_since_onset: None,
             collection_date: at.date_naive(),
             collected_at: at,
-            test_method: "pcr".into(),
-            specimen_type: "saliva".into(),
-            result: Some("positive".into()),
             result_date: Some(at.date_naive()),
             resulted_at: Some(at),
-            result_version: Some(1),
-            corrected: false,
-            correction_reason: None,
-            result_pending: false,
-            assay: None,
-            ct: None,
-            loinc: None,
-            jlac10: None,
-            asymptomatic: false,
-            specimen_id: specimen_id.into(),
-            flags: Vec::new(),
-            freeze_thaw_count: 0,
-            patient_key: "p-1".into(),
+            ..crate::report::sample_row(specimen_id)
         }
     }
 

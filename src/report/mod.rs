@@ -209,6 +209,49 @@ impl<W: std::io::Write> Writer<W> {
     }
 }
 
+/// A report row with every column set, for tests to change what they
+/// look at.
+#[cfg(test)]
+pub(crate) fn sample_row(specimen_id: &str) -> ReportRow {
+    let at = |s: &str| -> DateTime<FixedOffset> {
+        DateTime::parse_from_rfc3339(s).expect("test timestamp")
+    };
+    let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("test date");
+    ReportRow {
+        report_date: day("2024-01-16"),
+        facility_name: "さくらクリニック".into(),
+        facility_code: "1312345678".into(),
+        name: "山田 太郎".into(),
+        name_kana: Some("ヤマダ タロウ".into()),
+        sex: "male".into(),
+        birth_date: Some(day("1980-04-01")),
+        address: Some("東京都新宿区西新宿二丁目8番1号".into()),
+        phone: Some("03-1234-5678".into()),
+        onset_date: Some(day("2024-01-13")),
+        days_since_onset: Some(2),
+        collection_date: day("2024-01-15"),
+        collected_at: at("2024-01-15T10:30:00+09:00"),
+        test_method: "pcr".into(),
+        specimen_type: "saliva".into(),
+        result: Some("positive".into()),
+        result_date: Some(day("2024-01-16")),
+        resulted_at: Some(at("2024-01-16T14:00:00+09:00")),
+        result_version: Some(1),
+        corrected: false,
+        correction_reason: None,
+        result_pending: false,
+        assay: None,
+        ct: None,
+        loinc: None,
+        jlac10: None,
+        asymptomatic: false,
+        specimen_id: specimen_id.into(),
+        flags: Vec::new(),
+        freeze_thaw_count: 0,
+        patient_key: "p-1".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

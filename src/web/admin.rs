@@ -21,7 +21,8 @@ use crate::actions::users::{self, NewUserRequest, UserView};
 use crate::actions::{kits, ActionError, Actor, Ctx};
 use crate::domain::ids::LocationCode;
 use crate::domain::kits::{KitEntry, SwabMaterial};
-use crate::domain::messages::{InputMsg, RecordMsg};
+use crate::domain::lifecycle::Coded;
+use crate::domain::messages::RecordMsg;
 use crate::domain::roles::Role;
 use crate::domain::{Notice, RuleCode, SpecimenType, StorageClass};
 use crate::http::AppError;
@@ -425,13 +426,7 @@ pub async fn create_user(
         .map(str::to_string)
         .collect();
     let created = run_action(&ctx, &user.session.actor, move |c, actor, _| {
-        let role = Role::from_code(&role).ok_or_else(|| {
-            ActionError::invalid(InputMsg::NotOneOf {
-                field: "role".into(),
-                value: role.clone(),
-                allowed: Role::ALL.iter().map(|r| r.code().to_string()).collect(),
-            })
-        })?;
+        let role = Role::from_field("role", &role).map_err(ActionError::invalid)?;
         users::create_user(
             c,
             actor,
@@ -916,16 +911,8 @@ pub async fn create_location(
     let class = form.storage_class.clone();
     let result = run_action(&ctx, &user.session.actor, move |c, actor, now| {
         let code = LocationCode::parse(code).map_err(|e| ActionError::invalid(e.message()))?;
-        let storage_class = StorageClass::from_code(&class).ok_or_else(|| {
-            ActionError::invalid(InputMsg::NotOneOf {
-                field: "storage_class".into(),
-                value: class.clone(),
-                allowed: StorageClass::ALL
-                    .iter()
-                    .map(|c| c.code().to_string())
-                    .collect(),
-            })
-        })?;
+        let storage_class =
+            StorageClass::from_field("storage_class", &class).map_err(ActionError::invalid)?;
         let new = NewLocation {
             code,
             name,
@@ -1079,26 +1066,10 @@ pub async fn create_kit(
         form.description.clone(),
     );
     let result = run_action(&ctx, &user.session.actor, move |c, actor, now| {
-        let specimen_type = SpecimenType::from_code(&type_code).ok_or_else(|| {
-            ActionError::invalid(InputMsg::NotOneOf {
-                field: "specimen_type".into(),
-                value: type_code.clone(),
-                allowed: SpecimenType::ALL
-                    .iter()
-                    .map(|t| t.code().to_string())
-                    .collect(),
-            })
-        })?;
-        let swab_material = SwabMaterial::from_code(&material_code).ok_or_else(|| {
-            ActionError::invalid(InputMsg::NotOneOf {
-                field: "swab_material".into(),
-                value: material_code.clone(),
-                allowed: SwabMaterial::ALL
-                    .iter()
-                    .map(|m| m.code().to_string())
-                    .collect(),
-            })
-        })?;
+        let specimen_type =
+            SpecimenType::from_field("specimen_type", &type_code).map_err(ActionError::invalid)?;
+        let swab_material = SwabMaterial::from_field("swab_material", &material_code)
+            .map_err(ActionError::invalid)?;
         let entry = KitEntry {
             gtin,
             specimen_type,

@@ -3,7 +3,7 @@
 use super::load::{load_package, package_row};
 use super::wire::{PackageFilter, PackageView};
 use crate::actions::{ActionError, Actor, Ctx};
-use crate::domain::messages::{allowed, InputMsg};
+use crate::domain::messages::InputMsg;
 use crate::domain::roles::Action;
 use crate::domain::{Coded, PackageStatus};
 use crate::store::models::PackageRow;
@@ -35,15 +35,7 @@ pub fn list(
     let status = filter
         .status
         .as_deref()
-        .map(|s| {
-            PackageStatus::from_code(s).ok_or_else(|| {
-                ActionError::invalid(InputMsg::NotOneOf {
-                    field: "status".into(),
-                    value: s.to_string(),
-                    allowed: allowed(&PackageStatus::codes()),
-                })
-            })
-        })
+        .map(|s| PackageStatus::from_field("status", s).map_err(ActionError::invalid))
         .transpose()?;
     let limit = filter.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {

@@ -5,7 +5,7 @@ use super::add::tubes;
 use super::change::{change_package, checked, refused};
 use super::forms::{given, Shown, TickForm};
 use super::links::{anchor, package_path, tick_all_anchor};
-use super::page::{done_text, error_at, error_box};
+use super::page::{done_text, error_at, error_box, Drawing};
 use super::refusals::{Attempt, Failure, Spot};
 use super::OPEN;
 use crate::actions::packages::{self, ChecklistLine, PackageView, Tick};
@@ -23,13 +23,8 @@ use maud::{html as markup, Markup};
 
 /// The checklist drawn as the package is packed: from the tube outwards,
 /// one section a layer, each with its own items.
-pub(super) fn layers(
-    lang: Lang,
-    view: &PackageView,
-    csrf: &str,
-    attempt: &Attempt,
-    shown: &Shown,
-) -> Markup {
+pub(super) fn layers(d: Drawing<'_>) -> Markup {
+    let (lang, view, csrf, attempt, shown) = (d.lang, d.view, d.csrf, d.attempt, d.shown);
     let t = packing(lang);
     let open = view.status == OPEN;
     let items_of = |layer: Layer| -> Vec<(usize, &ChecklistLine)> {

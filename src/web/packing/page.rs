@@ -76,7 +76,13 @@ pub(super) async fn package_page(
         Err(ActionError::NotFound(_)) => return Ok(not_found(req, lang, Some(&user.session))),
         Err(e) => return Err(e.into()),
     };
-    let body = package_body(lang, &view, &user.session.csrf, &attempt, shown);
+    let body = package_body(Drawing {
+        lang,
+        view: &view,
+        csrf: &user.session.csrf,
+        attempt: &attempt,
+        shown,
+    });
     let t = packing(lang);
     let title = format!("{} {}", t.package_heading, view.package_id);
     let here = package_path(&view.package_id);
@@ -224,13 +230,19 @@ fn error_spot(view: &PackageView, attempt: &Attempt) -> Spot {
     }
 }
 
-fn package_body(
-    lang: Lang,
-    view: &PackageView,
-    csrf: &str,
-    attempt: &Attempt,
-    shown: &Shown,
-) -> Markup {
+/// What a package page is drawn from: the package, the form's CSRF
+/// token, the last attempt's refusal and what the address asks to show.
+#[derive(Clone, Copy)]
+pub(super) struct Drawing<'a> {
+    pub lang: Lang,
+    pub view: &'a PackageView,
+    pub csrf: &'a str,
+    pub attempt: &'a Attempt,
+    pub shown: &'a Shown,
+}
+
+fn package_body(d: Drawing<'_>) -> Markup {
+    let (lang, view, csrf, attempt, shown) = (d.lang, d.view, d.csrf, d.attempt, d.shown);
     let t = packing(lang);
     let open = view.status == OPEN;
     let path = package_path(&view.package_id);
@@ -318,7 +330,7 @@ fn package_body(
                 }
             }
         }
-        (layers(lang, view, csrf, attempt, shown))
+        (layers(d))
         (slip_fields(lang, view, csrf, attempt))
         (dispatch_section(lang, view, csrf, attempt, &ready))
         (history(lang, view))
