@@ -22,9 +22,6 @@ use std::time::Duration;
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(try_from = "Written", into = "Written")]
 pub struct ScannerConfig {
-    pub name: String,
-    /// `serial`, `hid_pos` or `usb_keyboard`.
-    pub kind: String,
     /// The device the supervisor starts; `None` for an entry with
     /// `enabled = false`.
     pub device: Option<DeviceSpec>,
@@ -32,6 +29,15 @@ pub struct ScannerConfig {
 }
 
 impl ScannerConfig {
+    pub fn name(&self) -> &str {
+        &self.written.name
+    }
+
+    /// `serial`, `hid_pos` or `usb_keyboard`, as written.
+    pub fn kind(&self) -> &str {
+        &self.written.kind
+    }
+
     /// A setting as written, when it is text (`station`, `path`, …): what
     /// the pages show of an entry, started or not.
     pub fn setting(&self, key: &str) -> Option<&str> {
@@ -74,12 +80,7 @@ impl TryFrom<Written> for ScannerConfig {
         } else {
             None
         };
-        Ok(ScannerConfig {
-            name: written.name.clone(),
-            kind: written.kind.clone(),
-            device,
-            written,
-        })
+        Ok(ScannerConfig { device, written })
     }
 }
 
@@ -90,9 +91,9 @@ pub(super) fn check_entries(
 ) -> Result<(), ConfigError> {
     for (i, scanner) in scanners.iter().enumerate() {
         let invalid = |message: String| {
-            ConfigError::Invalid(format!("scanner {:?}: {message}", scanner.name))
+            ConfigError::Invalid(format!("scanner {:?}: {message}", scanner.name()))
         };
-        if scanners[..i].iter().any(|s| s.name == scanner.name) {
+        if scanners[..i].iter().any(|s| s.name() == scanner.name()) {
             return Err(invalid("two scanners have this name".into()));
         }
         if let Some(spec) = &scanner.device {
@@ -172,17 +173,18 @@ impl<'a> Entry<'a> {
         }
     }
 
-    /// A code among `known` (`parity = "odd"`), or `default` when absent.
+    /// A code among `known` (`parity = "odd"`), or `default` when absent;
+    /// `refusal` says what is wrong with an unknown one.
     fn code<T>(
         &self,
         key: &str,
         default: T,
         known: impl Fn(&str) -> Option<T>,
-        expected: &str,
+        refusal: impl Fn(&str) -> String,
     ) -> Result<T, String> {
         match self.text(key)? {
             None => Ok(default),
-            Some(code) => known(code).ok_or_else(|| self.invalid(expected.replace("{}", code))),
+            Some(code) => known(code).ok_or_else(|| self.invalid(refusal(code))),
         }
     }
 
@@ -226,12 +228,9 @@ impl<'a> Entry<'a> {
                 Ok(DeviceKind::Serial(SerialSettings {
                     path: PathBuf::from(path),
                     baud: self.bounded("baud", 300, 4_000_000, 9600)? as u32,
-                    parity: self.code(
-                        "parity",
-                        Parity::None,
-                        Parity::from_code,
-                        "parity must be none, odd or even",
-                    )?,
+                    parity: self.code("parity", Parity::None, Parity::from_code, |_| {
+                        "parity must be none, odd or even".into()
+                    })?,
                     data_bits: self.bounded("data_bits", 7, 8, 8)? as u8,
                     stop_bits: self.bounded("stop_bits", 1, 2, 1)? as u8,
                     flow_control: self.flag("flow_control")?.unwrap_or(false),
@@ -240,12 +239,9 @@ impl<'a> Entry<'a> {
             "hid_pos" => Ok(DeviceKind::HidPos(self.usb_selector()?)),
             "usb_keyboard" => {
                 let selector = self.usb_selector()?;
-                let layout = self.code(
-                    "layout",
-                    Layout::Us,
-                    Layout::from_code,
-                    "layout must be us or jis",
-                )?;
+                let layout = self.code("layout", Layout::Us, Layout::from_code, |_| {
+                    "layout must be us or jis".into()
+                })?;
                 Ok(DeviceKind::UsbKeyboard(selector, layout))
             }
             other => Err(self.invalid(format!(
@@ -259,12 +255,9 @@ impl<'a> Entry<'a> {
             .text("station")?
             .ok_or_else(|| self.invalid("station is required"))?;
         let framing = FramingConfig {
-            suffix: self.code(
-                "suffix",
-                Suffix::Cr,
-                Suffix::from_code,
-                "suffix \"{}\" is not cr, lf, crlf, tab, stx_etx or none",
-            )?,
+            suffix: self.code("suffix", Suffix::Cr, Suffix::from_code, |code| {
+                format!("suffix {code:?} is not cr, lf, crlf, tab, stx_etx or none")
+            })?,
             silence: Duration::from_millis(self.bounded("silence_ms", 20, 10_000, 200)? as u64),
             max_len: self.bounded("max_length", 16, 65_536, 4096)? as usize,
         };

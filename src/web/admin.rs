@@ -208,7 +208,7 @@ pub async fn index(
     })
     .await??;
     let statuses = service.device_statuses();
-    let configured = |s: &&DeviceStatus| ctx.config.scanners.iter().any(|c| c.name == s.name);
+    let configured = |s: &&DeviceStatus| ctx.config.scanners.iter().any(|c| c.name() == s.name);
     let reading = statuses
         .iter()
         .filter(configured)
@@ -620,26 +620,19 @@ pub async fn stations(
         .into_iter()
         .map(|s| (s.name.clone(), s))
         .collect();
-    // Checked at start-up, so this cannot fail on a running server; if it
-    // did, the places fall back to what the entries say.
-    let targets: HashMap<String, String> = config
-        .scanner_specs()
-        .unwrap_or_default()
-        .into_iter()
-        .map(|s| (s.name, s.kind.target()))
-        .collect();
     let lines: Vec<ScannerLine<'_>> = config
         .scanners
         .iter()
         .map(|s| {
-            let live = statuses.get(&s.name);
+            let live = statuses.get(s.name());
             ScannerLine {
-                name: &s.name,
-                kind: &s.kind,
+                name: s.name(),
+                kind: s.kind(),
                 station: s.setting("station"),
-                place: targets
-                    .get(&s.name)
-                    .cloned()
+                place: s
+                    .device
+                    .as_ref()
+                    .map(|d| d.kind.target())
                     .or_else(|| live.map(|l| l.target.clone()))
                     .or_else(|| s.setting("path").map(str::to_string))
                     .unwrap_or_else(|| "—".into()),
