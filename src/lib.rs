@@ -4,11 +4,14 @@
 //! in [`domain`], written by [`store`], and answered by [`http`]. Scans from
 //! the scanners the `kentai-drivers` crate reads, and from the API, take the
 //! path of [`scanning`]: journal first, then the station's workflow.
+//!
+//! The rules (`kentai-domain`) and barcode reading (`kentai-barcode`) are
+//! crates of their own, so cargo holds them to their layer: neither can
+//! reach a clock, a database or the web. They are re-exported here under
+//! the names the rest of the server uses.
 
 pub mod actions;
-pub mod barcode;
 pub mod config;
-pub mod domain;
 pub mod http;
 pub mod import_folder;
 pub mod instruments;
@@ -22,3 +25,6 @@ pub mod store;
 pub mod tokens;
 pub mod turnstile;
 pub mod web;
+
+pub use kentai_barcode as barcode;
+pub use kentai_domain as domain;

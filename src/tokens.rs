@@ -11,9 +11,15 @@ use subtle::ConstantTimeEq;
 pub const TOKEN_PREFIX: &str = "kt_";
 
 pub fn generate_token() -> String {
+    format!("{TOKEN_PREFIX}{}", random_hex())
+}
+
+/// 256 random bits from the operating system, as hex: tokens, session ids
+/// and the pages' form tokens.
+pub fn random_hex() -> String {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
-    format!("{TOKEN_PREFIX}{}", hex::encode(bytes))
+    hex::encode(bytes)
 }
 
 pub fn hash_token(token: &str) -> String {

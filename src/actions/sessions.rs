@@ -13,10 +13,9 @@
 use super::{audit, users, ActionError, Actor, Ctx};
 use crate::store::models::{SessionRow, UserRow};
 use crate::store::schema::{sessions, users as user_rows};
-use crate::tokens::{hash_token, hashes_match};
+use crate::tokens::{hash_token, hashes_match, random_hex};
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use rand::RngCore;
 
 /// A session unused this long is over: a desk left signed in overnight
 /// asks for the token again in the morning.
@@ -43,13 +42,6 @@ pub struct Started {
 pub struct Session {
     pub actor: Actor,
     pub csrf: String,
-}
-
-/// 256 random bits as hex: session ids and CSRF tokens.
-fn random_hex() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    hex::encode(bytes)
 }
 
 fn expiry(now: NaiveDateTime) -> NaiveDateTime {

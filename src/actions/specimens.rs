@@ -22,6 +22,7 @@ use crate::domain::roles::Action;
 use crate::domain::rules::{self, Step};
 use crate::domain::timing::Onset;
 use crate::domain::{Coded, RuleCode, SpecimenStatus, SpecimenType};
+use crate::store::codes::Code;
 use crate::store::codes::{self, Cell};
 use crate::store::models::SpecimenRow;
 use crate::store::schema::{patients as patient_rows, specimens};
@@ -420,7 +421,7 @@ pub fn list(
             );
         }
         if let Some(status) = status {
-            q = q.filter(specimens::status.eq(status));
+            q = q.filter(specimens::status.eq(Code(status)));
         }
         match filter.in_care {
             Some(true) => q = q.filter(specimens::status.eq_any(SpecimenStatus::in_care_codes())),

@@ -13,6 +13,7 @@ use crate::domain::roles::Action;
 use crate::domain::rules::Step;
 use crate::domain::storage::{self, Placement};
 use crate::domain::{RuleCode, SpecimenStatus, SpecimenType, StorageClass};
+use crate::store::codes::Code;
 use crate::store::codes::{self, Cell};
 use crate::store::models::StorageEventRow;
 use crate::store::schema::{specimens, storage_events};
@@ -105,8 +106,8 @@ pub fn record(
             .get_result(c)?;
         // A packed tube stays packed: the package sits in the fridge.
         diesel::update(specimens::table.find(specimen_id))
-            .filter(specimens::status.eq(SpecimenStatus::Registered))
-            .set(specimens::status.eq(SpecimenStatus::Stored))
+            .filter(specimens::status.eq(Code(SpecimenStatus::Registered)))
+            .set(specimens::status.eq(Code(SpecimenStatus::Stored)))
             .execute(c)?;
         let after = serde_json::json!({
             "location": location.code, "storage_class": location.storage_class, "at": row.at,

@@ -15,6 +15,7 @@ use super::{audit, check_text, ActionError, Actor, Ctx};
 use crate::domain::messages::{InputMsg, RecordMsg};
 use crate::domain::roles::{Action, Role};
 use crate::domain::{Notice, RuleCode};
+use crate::store::codes::Code;
 use crate::store::models::{NewUser, UserRow};
 use crate::store::schema::{sessions, user_facilities, users};
 use crate::store::{DbConnection, StoreError};
@@ -523,7 +524,7 @@ pub fn service_actor(ctx: &Ctx, name: &str, role: Role) -> Result<Actor, ActionE
             Some(r) if r.role()? == role => Ok(r),
             Some(mut r) => {
                 diesel::update(users::table.find(r.id))
-                    .set(users::role.eq(role))
+                    .set(users::role.eq(Code(role)))
                     .execute(c)?;
                 let before = serde_json::json!({"role": r.role});
                 r.role = role.code().to_string();

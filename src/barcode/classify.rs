@@ -32,8 +32,8 @@
 //! print.
 
 use super::ParsedScan;
-use crate::domain::packaging::ChecklistItem;
-use crate::domain::results::TestResult;
+use kentai_domain::packaging::ChecklistItem;
+use kentai_domain::results::TestResult;
 use regex::Regex;
 
 /// The default `[scanning] patient_pattern`: `P`, an optional hyphen and
@@ -231,8 +231,8 @@ impl ScanKind {
     }
 
     /// What the scan's outcome says it was read as.
-    pub fn outcome_kind(&self) -> crate::domain::OutcomeKind {
-        use crate::domain::OutcomeKind;
+    pub fn outcome_kind(&self) -> kentai_domain::OutcomeKind {
+        use kentai_domain::OutcomeKind;
         match self {
             ScanKind::Specimen(_) | ScanKind::NewTube(_) => OutcomeKind::Specimen,
             ScanKind::Kit { .. } => OutcomeKind::Kit,
@@ -385,7 +385,7 @@ fn classify_plain(text: &str, known: &dyn Known) -> ScanKind {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::barcode::Element;
+    use crate::Element;
 
     /// A few stored codes of each kind.
     struct Stored;
@@ -646,7 +646,7 @@ mod tests {
         // And the scan of those elements classifies to the same id.
         let scan = gs1(&pairs);
         assert_eq!(classify(&scan, &Stored), ScanKind::Specimen(id.clone()));
-        assert!(id.len() <= crate::domain::ids::MAX_CODE_LEN);
+        assert!(id.len() <= kentai_domain::ids::MAX_CODE_LEN);
         // Every GS1 id classify makes reads back, `(` in a value included.
         let shapes: [&[(&str, &str)]; 4] = [
             &[("8004", "4912345AB(12)C")],
@@ -708,7 +708,7 @@ mod tests {
             ("]C0T-0001", ScanKind::Specimen(s("T-0001"))),
         ];
         for (raw, want) in cases {
-            let scan = crate::barcode::parse(raw).unwrap_or_else(|e| panic!("{raw:?}: {e}"));
+            let scan = crate::parse(raw).unwrap_or_else(|e| panic!("{raw:?}: {e}"));
             assert_eq!(classify(&scan, &Stored), want, "{raw:?}");
         }
     }

@@ -144,7 +144,7 @@ impl KitEntry {
         if description.chars().count() > MAX_DESCRIPTION {
             return Err(KitEntryError::LongDescription(gtin));
         }
-        if crate::domain::text::first_hidden(description).is_some() {
+        if crate::text::first_hidden(description).is_some() {
             return Err(KitEntryError::ControlCharacter(gtin));
         }
         Ok(KitEntry {
@@ -467,7 +467,7 @@ mod tests {
 
     #[test]
     fn kit_expired_is_no_refusal_a_written_reason_lifts() {
-        use crate::domain::rules::{may_override, Step};
+        use crate::rules::{may_override, Step};
         assert!(!may_override(RuleCode::KitExpired, Step::Registration));
     }
 

@@ -149,7 +149,7 @@ fn respiratory_in_episode(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::policy::{PpePolicy, SalivaWithoutOnset};
+    use crate::policy::{PpePolicy, SalivaWithoutOnset};
     use chrono::{NaiveDate, TimeZone};
 
     const TZ: Tz = chrono_tz::Asia::Tokyo;

@@ -752,7 +752,7 @@ pub fn markdown() -> String {
         "# kentai's rules\n\
          \n\
          <!-- Rendered from src/domain/rules.rs; do not edit. After changing the\n\
-         catalogue: KENTAI_BLESS=1 cargo test --lib domain::rules -->\n\
+         catalogue: KENTAI_BLESS=1 cargo test -p kentai-domain rules:: -->\n\
          \n\
          Every code kentai answers with, area by area: whether it refuses, warns,\n\
          flags a record or is a plain error; where a written reason lifts a\n\
@@ -810,8 +810,9 @@ mod tests {
     use super::*;
     use std::path::{Path, PathBuf};
 
+    /// The workspace: this crate lives in `src/domain/` of it.
     fn root() -> PathBuf {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
     }
 
     #[test]
@@ -826,7 +827,7 @@ mod tests {
         assert!(
             have == want,
             "docs/RULES.md is not the catalogue of src/domain/rules.rs as rendered; \
-             regenerate it with: KENTAI_BLESS=1 cargo test --lib domain::rules"
+             regenerate it with: KENTAI_BLESS=1 cargo test -p kentai-domain rules::"
         );
     }
 

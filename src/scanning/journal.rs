@@ -10,6 +10,7 @@
 
 use crate::actions::scans::{view, ScanOutcome, ScanView};
 use crate::actions::{naive, now, to_json, ActionError, Ctx};
+use crate::store::codes::Code;
 use crate::store::models::ScanRow;
 use crate::store::schema::scans;
 use crate::store::Deferred;
@@ -78,7 +79,7 @@ pub fn finish(
     let ((), deferred) = ctx.store.write_deferred(|c| {
         diesel::update(scans::table.find(id))
             .set((
-                scans::kind.eq(&outcome.kind),
+                scans::kind.eq(Code(outcome.kind)),
                 scans::accepted.eq(outcome.accepted),
                 scans::outcome.eq(to_json(outcome)),
                 scans::state_after.eq(&state_after),

@@ -1,21 +1,22 @@
 //! The domain's closed sets (`domain::Coded`) as database values, and the
 //! one way a stored code or JSON cell is read back.
 //!
-//! A column keeps its code as text on both backends; these impls let a
-//! query filter and write with the enum itself (`specimens::status.eq(
-//! SpecimenStatus::Stored)`), so no status is spelled twice. Reading is
+//! A column keeps its code as text on both backends; [`Code`] lets a query
+//! filter and write with the enum itself (`specimens::status.eq(Code(
+//! SpecimenStatus::Stored))`), so no status is spelled twice. Reading is
 //! strict: a value no code knows is damage to report, never a default to
 //! carry on with, and the error names the table, the row and the value.
 
-use super::{MultiBackend, StoreError};
+use super::StoreError;
 use crate::domain::lifecycle::Coded;
 use diesel::backend::Backend;
+use diesel::deserialize::Queryable;
 use diesel::deserialize::{self, FromSql};
-use diesel::pg::Pg;
-use diesel::serialize::{self, IsNull, Output, ToSql};
-use diesel::sql_types::Text;
-use diesel::sqlite::Sqlite;
-use std::io::Write;
+use diesel::expression::AsExpression;
+use diesel::internal::derives::as_expression::Bound;
+use diesel::serialize::{self, Output, ToSql};
+use diesel::sql_types::{Nullable, Text};
+use std::fmt;
 
 /// A code read from the database that names no value of its set.
 #[derive(Debug, thiserror::Error)]
@@ -84,109 +85,75 @@ pub fn read_json<T: serde::de::DeserializeOwned>(
     })
 }
 
-/// `FromSql`/`ToSql` for `Text` on both backends and on the connection
-/// that picks between them, and `AsExpression` so the value binds in
-/// queries.
-macro_rules! stored_as_text {
-    ($($t:ty),* $(,)?) => {$(
-        impl FromSql<Text, Sqlite> for $t {
-            fn from_sql(bytes: <Sqlite as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
-                let text = <String as FromSql<Text, Sqlite>>::from_sql(bytes)?;
-                parse(&text)
-            }
-        }
+/// A code as the database holds it: `Code(SpecimenStatus::Stored)` binds
+/// as the code's text in a query or an insert, and a column read as
+/// `Code<T>` parses strictly (a value no code knows is an error, never a
+/// default). The domain's enums are the domain crate's own, so the diesel
+/// impls live on this wrapper.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Code<T>(pub T);
 
-        impl FromSql<Text, Pg> for $t {
-            fn from_sql(bytes: <Pg as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
-                let text = <String as FromSql<Text, Pg>>::from_sql(bytes)?;
-                parse(&text)
-            }
-        }
-
-        impl FromSql<Text, MultiBackend> for $t {
-            fn from_sql(bytes: <MultiBackend as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
-                bytes.from_sql::<$t, Text>()
-            }
-        }
-
-        impl ToSql<Text, Sqlite> for $t {
-            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
-                out.set_value(Coded::code(*self));
-                Ok(IsNull::No)
-            }
-        }
-
-        impl ToSql<Text, Pg> for $t {
-            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
-                out.write_all(Coded::code(*self).as_bytes())?;
-                Ok(IsNull::No)
-            }
-        }
-
-        impl ToSql<Text, MultiBackend> for $t {
-            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, MultiBackend>) -> serialize::Result {
-                out.set_value((Text, self));
-                Ok(IsNull::No)
-            }
-        }
-
-        impl<DB: Backend> ToSql<diesel::sql_types::Nullable<Text>, DB> for $t
-        where
-            $t: ToSql<Text, DB>,
-        {
-            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
-                ToSql::<Text, DB>::to_sql(self, out)
-            }
-        }
-
-        impl<DB: Backend, ST: diesel::sql_types::SingleValue> diesel::deserialize::Queryable<ST, DB> for $t
-        where
-            $t: FromSql<ST, DB>,
-        {
-            type Row = Self;
-
-            fn build(row: Self) -> deserialize::Result<Self> {
-                Ok(row)
-            }
-        }
-
-        stored_as_text!(@expr $t, Text);
-        stored_as_text!(@expr $t, diesel::sql_types::Nullable<Text>);
-    )*};
-    (@expr $t:ty, $st:ty) => {
-        impl diesel::expression::AsExpression<$st> for $t {
-            type Expression = diesel::internal::derives::as_expression::Bound<$st, Self>;
-
-            fn as_expression(self) -> Self::Expression {
-                diesel::internal::derives::as_expression::Bound::new(self)
-            }
-        }
-
-        impl<'e> diesel::expression::AsExpression<$st> for &'e $t {
-            type Expression = diesel::internal::derives::as_expression::Bound<$st, Self>;
-
-            fn as_expression(self) -> Self::Expression {
-                diesel::internal::derives::as_expression::Bound::new(self)
-            }
-        }
-    };
+impl<T: Coded, DB: Backend> FromSql<Text, DB> for Code<T>
+where
+    String: FromSql<Text, DB>,
+{
+    fn from_sql(bytes: <DB as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
+        parse(&<String as FromSql<Text, DB>>::from_sql(bytes)?).map(Code)
+    }
 }
 
-stored_as_text!(
-    crate::domain::SpecimenStatus,
-    crate::domain::PackageStatus,
-    crate::domain::OutcomeKind,
-    crate::domain::roles::Role,
-    crate::domain::SpecimenType,
-    crate::domain::results::TestMethod,
-    crate::domain::results::TestResult,
-    crate::domain::results::ResultStatus,
-    crate::domain::StorageClass,
-    crate::domain::patient::Sex,
-    crate::domain::packaging::Carrier,
-    crate::domain::kits::SwabMaterial,
-    crate::domain::packaging::ChecklistItem,
-);
+impl<T: Coded + fmt::Debug, DB: Backend> ToSql<Text, DB> for Code<T>
+where
+    str: ToSql<Text, DB>,
+{
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
+        <str as ToSql<Text, DB>>::to_sql(self.0.code(), out)
+    }
+}
+
+impl<T: Coded + fmt::Debug, DB: Backend> ToSql<Nullable<Text>, DB> for Code<T>
+where
+    str: ToSql<Text, DB>,
+{
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
+        <str as ToSql<Text, DB>>::to_sql(self.0.code(), out)
+    }
+}
+
+impl<T: Coded, DB: Backend> Queryable<Text, DB> for Code<T>
+where
+    Code<T>: FromSql<Text, DB>,
+{
+    type Row = Self;
+
+    fn build(row: Self) -> deserialize::Result<Self> {
+        Ok(row)
+    }
+}
+
+/// `AsExpression` for the code and a reference to it, in a text column
+/// and in a nullable one.
+macro_rules! binds_as {
+    ($($st:ty),*) => {$(
+        impl<T: Coded> AsExpression<$st> for Code<T> {
+            type Expression = Bound<$st, Self>;
+
+            fn as_expression(self) -> Self::Expression {
+                Bound::new(self)
+            }
+        }
+
+        impl<'e, T: Coded> AsExpression<$st> for &'e Code<T> {
+            type Expression = Bound<$st, Self>;
+
+            fn as_expression(self) -> Self::Expression {
+                Bound::new(self)
+            }
+        }
+    )*};
+}
+
+binds_as!(Text, Nullable<Text>);
 
 #[cfg(test)]
 mod tests {

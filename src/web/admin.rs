@@ -14,7 +14,7 @@
 use super::desks::{answer, checked_form, forbidden, open, Place};
 use super::layout::{column_heads, json_island, time_tag, Section};
 use super::text::admin::{self as words, AdminText};
-use super::text::{self, Lang};
+use super::text::{self, Lang, PageWords};
 use super::{run_action, see_other, CsrfForm, SignedIn};
 use crate::actions::locations::{self, NewLocation};
 use crate::actions::users::{self, NewUserRequest, UserView};

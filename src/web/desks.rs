@@ -6,7 +6,7 @@
 //! (the API's own role checks run again underneath).
 
 use super::layout::{column_heads, json_island, page, time_tag, Frame, Section};
-use super::text::{self, Lang};
+use super::text::{self, Lang, PageWords};
 use super::{encode_path_segment, facility, html, read_form, run_action, see_other, SignedIn};
 use crate::actions::sessions::Session;
 use crate::actions::{storage, Ctx};

@@ -6,7 +6,7 @@
 //! guards the pages themselves ([`Section::open_to`]).
 
 use super::assets;
-use super::text::{role_label, Lang, Text};
+use super::text::{role_label, Lang, PageWords, Text};
 use crate::actions::sessions::Session;
 use crate::domain::roles::{Action, Role};
 use chrono::{DateTime, FixedOffset};

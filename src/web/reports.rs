@@ -10,7 +10,7 @@
 
 use super::desks::{answer, open, Place};
 use super::layout::{column_heads, time_tag, Section};
-use super::text::{self, Lang};
+use super::text::{self, Lang, PageWords};
 use super::{encode_query_value, run_action, SignedIn};
 use crate::actions::reports::{self, ReportScope};
 use crate::actions::Ctx;

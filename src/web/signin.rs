@@ -8,15 +8,15 @@
 //! CSRF). A successful sign-in always starts a new session id.
 
 use super::layout::{page, Frame};
-use super::text::Text;
+use super::text::{PageWords, Text};
 use super::{current_session, facility, html, safe_next, see_other, set_cookie};
 use crate::actions::{sessions, Ctx};
 use crate::http::auth::{cookie, csrf_matches, SESSION_COOKIE};
 use crate::http::AppError;
+use crate::tokens::random_hex;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use maud::{html, Markup};
-use rand::RngCore;
 use serde::Deserialize;
 
 /// The sign-in form's own CSRF cookie.
@@ -44,12 +44,6 @@ pub struct SignInForm {
 pub struct CsrfForm {
     #[serde(default)]
     csrf: String,
-}
-
-fn random_hex() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    hex::encode(bytes)
 }
 
 /// The sign-in page with a fresh form token (and its cookie).

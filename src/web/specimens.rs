@@ -12,7 +12,7 @@
 use super::desks::{self, answer, Place};
 use super::layout::{column_heads, time_tag, Section};
 use super::text::specimens::{self as words, specimens as texts, SpecimensText};
-use super::text::{self, Lang};
+use super::text::{self, Lang, PageWords};
 use super::{encode_query_value, run_action, see_other, SignedIn};
 use crate::actions::specimens::{self, SpecimenFilter};
 use crate::actions::views::{SpecimenView, StorageEventView};

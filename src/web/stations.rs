@@ -12,7 +12,7 @@
 
 use super::desks::{forbidden, frame, not_found};
 use super::layout::{json_island, page, Section};
-use super::text::{self, Lang};
+use super::text::{self, Lang, PageWords};
 use super::{facility, html, SignedIn};
 use crate::actions::scans::ResultDesk;
 use crate::actions::scans::{self, ScanFilter, ScanView};

@@ -108,6 +108,7 @@ async fn a_stored_status_no_code_knows_reads_back_as_an_error_naming_the_row() {
 async fn a_status_is_written_and_read_as_its_enum_on_either_backend() {
     use diesel::prelude::*;
     use kentai::domain::SpecimenStatus;
+    use kentai::store::codes::Code;
     use kentai::store::schema::specimens;
     let app = spawn_app().await;
     let reception = app.token(Role::Reception);
@@ -120,19 +121,20 @@ async fn a_status_is_written_and_read_as_its_enum_on_either_backend() {
             specimens::table
                 .find("CODES-3")
                 .select(specimens::status)
-                .first::<SpecimenStatus>(c)
+                .first::<Code<SpecimenStatus>>(c)
                 .map_err(StoreError::from)
         })
     };
-    assert_eq!(read(&app).expect("read"), SpecimenStatus::Registered);
+    assert_eq!(read(&app).expect("read"), Code(SpecimenStatus::Registered));
     let in_care: i64 = app
         .ctx
         .store
         .read(|c| {
             specimens::table
-                .filter(
-                    specimens::status.eq_any([SpecimenStatus::Registered, SpecimenStatus::Stored]),
-                )
+                .filter(specimens::status.eq_any([
+                    Code(SpecimenStatus::Registered),
+                    Code(SpecimenStatus::Stored),
+                ]))
                 .count()
                 .get_result(c)
                 .map_err(StoreError::from)

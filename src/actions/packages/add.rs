@@ -13,6 +13,7 @@ use crate::domain::roles::Action;
 use crate::domain::rules::Step;
 use crate::domain::storage;
 use crate::domain::{RuleCode, SpecimenStatus};
+use crate::store::codes::Code;
 use crate::store::codes::{self, Cell};
 use crate::store::models::{PackageSpecimenRow, SpecimenRow};
 use crate::store::schema::{consultations, package_specimens, specimens};
@@ -154,7 +155,7 @@ pub fn add_specimen(
             })
             .execute(c)?;
         diesel::update(specimens::table.find(&specimen.specimen_id))
-            .set(specimens::status.eq(SpecimenStatus::Packed))
+            .set(specimens::status.eq(Code(SpecimenStatus::Packed)))
             .execute(c)?;
         audit::record(
             c,
@@ -210,7 +211,7 @@ pub fn remove_specimen(
             .into());
         }
         diesel::update(specimens::table.find(specimen_id))
-            .set(specimens::status.eq(status_after))
+            .set(specimens::status.eq(Code(status_after)))
             .execute(c)?;
         audit::record(
             c,

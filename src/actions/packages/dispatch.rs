@@ -14,6 +14,7 @@ use crate::domain::packaging;
 use crate::domain::roles::Action;
 use crate::domain::rules::{may_override, Step};
 use crate::domain::{PackageStatus, RuleCode, SpecimenStatus};
+use crate::store::codes::Code;
 use crate::store::schema::{packages, specimens};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -124,7 +125,7 @@ pub fn dispatch(
         let shipper = site_shipper(ctx);
         diesel::update(packages::table.find(id))
             .set((
-                packages::status.eq(PackageStatus::Dispatched),
+                packages::status.eq(Code(PackageStatus::Dispatched)),
                 packages::shipper.eq(Some(to_json(&shipper))),
                 packages::emergency_phone.eq(Some(view.emergency_phone.clone())),
                 packages::dispatched_at.eq(Some(naive(at))),
@@ -137,7 +138,7 @@ pub fn dispatch(
             ))
             .execute(c)?;
         diesel::update(specimens::table.filter(specimens::specimen_id.eq_any(&in_this)))
-            .set(specimens::status.eq(SpecimenStatus::Shipped))
+            .set(specimens::status.eq(Code(SpecimenStatus::Shipped)))
             .execute(c)?;
         audit::record(
             c,

@@ -6,6 +6,7 @@ use crate::actions::{ActionError, Actor, Ctx};
 use crate::domain::messages::InputMsg;
 use crate::domain::roles::Action;
 use crate::domain::{Coded, PackageStatus};
+use crate::store::codes::Code;
 use crate::store::models::PackageRow;
 use crate::store::schema::packages;
 use chrono::{DateTime, Utc};
@@ -52,7 +53,7 @@ pub fn list(
             .limit(limit)
             .into_boxed();
         if let Some(s) = status {
-            q = q.filter(packages::status.eq(s));
+            q = q.filter(packages::status.eq(Code(s)));
         }
         let rows: Vec<PackageRow> = q.load(c)?;
         rows.into_iter()

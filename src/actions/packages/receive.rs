@@ -11,6 +11,7 @@ use crate::domain::codes::Notice;
 use crate::domain::messages::{InputMsg, RecordMsg, RuleMsg};
 use crate::domain::roles::Action;
 use crate::domain::{PackageStatus, RuleCode};
+use crate::store::codes::Code;
 use crate::store::models::PackageSpecimenRow;
 use crate::store::schema::{package_specimens, packages, specimens};
 use chrono::{DateTime, Utc};
@@ -64,12 +65,12 @@ pub fn receive(
                 ))
                 .execute(c)?;
             diesel::update(specimens::table.filter(specimens::specimen_id.eq_any(specimen_ids)))
-                .set(specimens::status.eq(receipt))
+                .set(specimens::status.eq(Code(receipt)))
                 .execute(c)?;
         }
         diesel::update(packages::table.find(id))
             .set((
-                packages::status.eq(PackageStatus::Received),
+                packages::status.eq(Code(PackageStatus::Received)),
                 packages::received_at.eq(Some(naive(at))),
                 packages::received_by.eq(Some(actor.user_ref())),
                 packages::receipt_note.eq(req.note.clone()),
@@ -138,7 +139,7 @@ pub fn mark_missing(
             ))
             .execute(c)?;
         diesel::update(specimens::table.find(specimen_id))
-            .set(specimens::status.eq(TUBE_MISSING))
+            .set(specimens::status.eq(Code(TUBE_MISSING)))
             .execute(c)?;
         audit::record(
             c,

@@ -2,7 +2,7 @@
 //! what is wrong with which field, in words a clerk can act on.
 
 use super::{checklist_item_name, field_name, say, Lang};
-use crate::domain::packaging::ChecklistItem;
+use crate::packaging::ChecklistItem;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -192,7 +192,7 @@ impl InputMsg {
                 let a = allowed.join(", ");
                 // A value that is no code (a name, a phone number typed in
                 // the wrong field) is not repeated back.
-                if crate::domain::text::looks_like_code(value) {
+                if crate::text::looks_like_code(value) {
                     say!(
                         lang,
                         "{f}の値 {value:?} は使えません（使える値: {a}）",

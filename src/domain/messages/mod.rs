@@ -327,16 +327,18 @@ impl utoipa::PartialSchema for Msg {
 impl utoipa::ToSchema for Msg {}
 
 /// Renders `format!` with one pattern per language; both see the same
-/// bindings.
-macro_rules! say {
+/// bindings. Exported (as `messages::say`) for the server's page words.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __say {
     ($lang:expr, $ja:literal, $en:literal) => {
         match $lang {
-            $crate::domain::messages::Lang::Ja => format!($ja),
-            $crate::domain::messages::Lang::En => format!($en),
+            $crate::messages::Lang::Ja => format!($ja),
+            $crate::messages::Lang::En => format!($en),
         }
     };
 }
-pub(crate) use say;
+pub use crate::__say as say;
 
 /// A list as a sentence writes it: "A、B、C" / "A, B and C".
 pub fn list(lang: Lang, items: &[String]) -> String {

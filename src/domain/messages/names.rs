@@ -3,14 +3,14 @@
 //! Japanese print words come from `domain::labels`, spelled once.
 
 use super::Lang;
-use crate::domain::kits::SwabMaterial;
-use crate::domain::labels;
-use crate::domain::packaging::{ChecklistItem, Layer};
-use crate::domain::ppe::{PpeItem, PpeNeed};
-use crate::domain::results::{ResultStatus, TestMethod, TestResult};
-use crate::domain::roles::{Action, Role};
-use crate::domain::specimen_type::SpecimenType;
-use crate::domain::storage::StorageClass;
+use crate::kits::SwabMaterial;
+use crate::labels;
+use crate::packaging::{ChecklistItem, Layer};
+use crate::ppe::{PpeItem, PpeNeed};
+use crate::results::{ResultStatus, TestMethod, TestResult};
+use crate::roles::{Action, Role};
+use crate::specimen_type::SpecimenType;
+use crate::storage::StorageClass;
 
 pub fn specimen_type_name(t: SpecimenType, lang: Lang) -> String {
     match lang {

@@ -2,7 +2,7 @@
 //! sign-in and roles.
 
 use super::{action_name, list, role_name, say, Lang, Msg};
-use crate::domain::roles::{Action, Role};
+use crate::roles::{Action, Role};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

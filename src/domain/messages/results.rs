@@ -3,7 +3,7 @@
 //! samples of an import that need a person's decision.
 
 use super::{list, say, test_result_name, Lang};
-use crate::domain::results::TestResult;
+use crate::results::TestResult;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -5,12 +5,12 @@ use super::{
     checklist_item_name, list, ppe_need_name, result_status_name, say, specimen_type_name,
     storage_class_name, swab_material_name, time, Lang, Msg,
 };
-use crate::domain::kits::SwabMaterial;
-use crate::domain::packaging::ChecklistItem;
-use crate::domain::ppe::PpeNeed;
-use crate::domain::results::ResultStatus;
-use crate::domain::specimen_type::SpecimenType;
-use crate::domain::storage::StorageClass;
+use crate::kits::SwabMaterial;
+use crate::packaging::ChecklistItem;
+use crate::ppe::PpeNeed;
+use crate::results::ResultStatus;
+use crate::specimen_type::SpecimenType;
+use crate::storage::StorageClass;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
 

@@ -4,9 +4,9 @@
 use super::{
     checklist_item_name, role_name, say, scan_kind_name, test_result_name, workflow_name, Lang, Msg,
 };
-use crate::domain::packaging::ChecklistItem;
-use crate::domain::results::TestResult;
-use crate::domain::roles::Role;
+use crate::packaging::ChecklistItem;
+use crate::results::TestResult;
+use crate::roles::Role;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

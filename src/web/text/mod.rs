@@ -19,11 +19,27 @@ use crate::domain::SpecimenType;
 
 pub use crate::domain::messages::Lang;
 
-impl Lang {
-    pub fn text(self) -> &'static Text {
+/// A language's words for the pages. A trait because `Lang` belongs to
+/// the domain crate, which knows nothing of pages.
+pub trait PageWords {
+    /// The words of the common pages.
+    fn text(self) -> &'static Text;
+    /// The words of the registration form.
+    fn form(self) -> &'static FormText;
+}
+
+impl PageWords for Lang {
+    fn text(self) -> &'static Text {
         match self {
             Lang::Ja => &JA,
             Lang::En => &EN,
+        }
+    }
+
+    fn form(self) -> &'static FormText {
+        match self {
+            Lang::Ja => &FORM_JA,
+            Lang::En => &FORM_EN,
         }
     }
 }
@@ -615,15 +631,6 @@ pub const FORM_EN: FormText = FormText {
     override_reason: "Override reason",
     override_hint: "Only to register a specimen the rules refuse, on a lab or admin user's judgement: write why, then press Register again. The reason is kept in reports and on the slip.",
 };
-
-impl Lang {
-    pub fn form(self) -> &'static FormText {
-        match self {
-            Lang::Ja => &FORM_JA,
-            Lang::En => &FORM_EN,
-        }
-    }
-}
 
 /// A test method's name on the form.
 pub fn test_method_label(lang: Lang, code: &str) -> &'static str {

@@ -88,8 +88,8 @@ pub struct BarcodeError {
 impl BarcodeError {
     /// The catalogue's sentence for it: where the data breaks a GS1 rule,
     /// with the syntax engine's own (technical, English) detail.
-    pub fn message(&self) -> crate::domain::Msg {
-        crate::domain::messages::InputMsg::InvalidBarcode {
+    pub fn message(&self) -> kentai_domain::Msg {
+        kentai_domain::messages::InputMsg::InvalidBarcode {
             ai: self.ai.clone(),
             position: self.position,
             detail: self.message.clone(),
