@@ -15,8 +15,11 @@
 //!   recorded report bytes;
 //! - [`serial`], [`usb`] and [`fake`] are the transports;
 //! - [`supervisor`] runs one reader thread per configured scanner and keeps
-//!   reopening the ones that come and go.
+//!   reopening the ones that come and go;
+//! - [`astm`] speaks ASTM E1381 / LIS1-A with analysers, pure and tested on
+//!   bytes.
 
+pub mod astm;
 pub mod fake;
 pub mod framing;
 pub mod hid_pos;

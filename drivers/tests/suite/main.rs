@@ -1,12 +1,13 @@
 //! The drivers' integration tests in one test binary, a module a subject:
-//! framing, the HID POS and keyboard decoders, recorded USB reports,
-//! serial ports and the supervisor on pseudo-terminals, replayed
+//! the ASTM link, framing, the HID POS and keyboard decoders, recorded USB
+//! reports, serial ports and the supervisor on pseudo-terminals, replayed
 //! transports.
 
 // A failed assumption here is a failed test or run, not a user's error.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod supervisor_support;
 
+mod astm_link;
 mod fake_replay;
 mod framing_rules;
 mod hid_pos_decoding;
