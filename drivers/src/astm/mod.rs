@@ -4,6 +4,9 @@
 //!
 //! - [`link`] is the low-level protocol: frames, checksums and the
 //!   ENQ / ACK / NAK / EOT exchange, as a state machine without I/O, so
-//!   that every rule is tested on bytes with an explicit time.
+//!   that every rule is tested on bytes with an explicit time;
+//! - [`duplex`] is the line under it, TCP or a serial port, and the
+//!   blocking loop that runs a link over one.
 
+pub mod duplex;
 pub mod link;

@@ -923,8 +923,10 @@ fn a_corrupted_frame_and_a_garbled_ack_cost_retransmissions_not_records() {
 fn a_dropped_ack_is_a_timeout_and_the_resent_message_is_not_lost() {
     let t0 = Instant::now();
     // The ACK of the R frame never arrives: the instrument gives up after
-    // 15 s; the LIS, which journalled R, reports the abort. The
-    // instrument sends the message again and it arrives whole.
+    // 15 s with EOT, which the LIS, holding R journalled and no half
+    // record, takes as the end of the transfer (the message lacks its L:
+    // the record layer's to judge). The instrument sends the message again
+    // and it arrives whole.
     let mut line = Line::new(t0, |dir, n, _| !(dir == Dir::ToInstrument && n == 5));
     let (first, actions) = line.instrument.send(&MESSAGE, t0).unwrap();
     line.handle_instrument(actions);
@@ -1000,4 +1002,239 @@ fn bytes_of_each_frame_are_stx_through_lf() {
     assert_eq!(&f[f.len() - 2..], [CR, LF]);
     assert_eq!(f[f.len() - 5], ETX);
     assert!(MAX_TEXT >= f.len() - 7);
+}
+
+// ------------------------------------------------------- the fixture
+
+/// The records of `fixtures/astm/pcr-9-transfer.astm`, as `generate.py`
+/// there writes them.
+fn fixture_records() -> Vec<String> {
+    let comment = format!("C|1|I|{}|G", "Ct N2 28.4 ORF1ab 29.1 IC 25.0; ".repeat(9));
+    vec![
+        MESSAGE[0].to_string(),
+        MESSAGE[1].to_string(),
+        MESSAGE[2].to_string(),
+        MESSAGE[3].to_string(),
+        "R|2|^^^SARS-CoV-2^^^ORF1ab|Detected|||||F||||20261207101200".to_string(),
+        "R|3|^^^IC^^^RNaseP|Valid|||||F||||20261207101200".to_string(),
+        comment,
+        "L|1|N".to_string(),
+    ]
+}
+
+fn fixture() -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures/astm/pcr-9-transfer.astm");
+    std::fs::read(path).unwrap()
+}
+
+#[test]
+fn the_instrument_link_puts_on_the_line_what_the_fixture_recorded() {
+    let t0 = Instant::now();
+    let records = fixture_records();
+    let mut link = Link::new(LinkConfig::instrument());
+    let (id, actions) = link.send(&records, t0).unwrap();
+    let mut line = written(&actions);
+    let mut sent = false;
+    while !sent {
+        let actions = link.on_bytes(&[ACK], t0);
+        line.extend(written(&actions));
+        sent = actions.contains(&Action::Sent(id));
+    }
+    assert_eq!(line, fixture());
+}
+
+#[test]
+fn the_lis_link_takes_the_fixture_record_by_record_after_its_journal() {
+    let t0 = Instant::now();
+    let mut link = Link::new(LinkConfig::lis());
+    let mut replies = Vec::new();
+    let mut got = Vec::new();
+    let mut ended = false;
+    for byte in fixture() {
+        let actions = link.on_bytes(&[byte], t0);
+        replies.extend(written(&actions));
+        got.extend(records(&actions));
+        ended |= actions.contains(&Action::TransferEnded);
+        if link.awaiting_acknowledge() {
+            replies.extend(written(&link.acknowledge(t0)));
+        }
+    }
+    let expected: Vec<Vec<u8>> = fixture_records()
+        .into_iter()
+        .map(String::into_bytes)
+        .collect();
+    assert_eq!(got, expected);
+    // One ACK for the ENQ and one for each of the nine frames.
+    assert_eq!(replies, [ACK; 10]);
+    assert!(ended && link.is_neutral());
+}
+
+// ------------------------------------------------- over TCP and a pty
+
+mod line {
+    use super::{message_bytes, MESSAGE};
+    use kentai_drivers::astm::duplex::{drive, Duplex, SerialLine, Session};
+    use kentai_drivers::astm::link::{Action, Link, LinkConfig};
+    use kentai_drivers::serial::SerialSettings;
+    use kentai_drivers::TransportError;
+    use std::io::Write;
+    use std::net::{TcpListener, TcpStream};
+    use std::path::PathBuf;
+    use std::thread;
+    use std::time::{Duration, Instant};
+
+    /// A session that journals records in memory, sends its outbox, and
+    /// stops once `done` says so or after 10 s.
+    struct Desk {
+        journal: Vec<Vec<u8>>,
+        events: Vec<Action>,
+        outbox: Vec<Vec<Vec<u8>>>,
+        /// How many records the journal refuses before it works.
+        refusals: usize,
+        handed_out: usize,
+        done: fn(&Desk) -> bool,
+        until: Instant,
+    }
+
+    impl Desk {
+        fn new(done: fn(&Desk) -> bool) -> Desk {
+            Desk {
+                journal: Vec::new(),
+                events: Vec::new(),
+                outbox: Vec::new(),
+                refusals: 0,
+                handed_out: 0,
+                done,
+                until: Instant::now() + Duration::from_secs(10),
+            }
+        }
+    }
+
+    impl Session for Desk {
+        fn record(&mut self, record: Vec<u8>) -> bool {
+            self.handed_out += 1;
+            if self.refusals > 0 {
+                self.refusals -= 1;
+                return false;
+            }
+            self.journal.push(record);
+            true
+        }
+        fn event(&mut self, action: Action) {
+            self.events.push(action);
+        }
+        fn next_message(&mut self) -> Option<Vec<Vec<u8>>> {
+            self.outbox.pop()
+        }
+        fn keep_going(&mut self) -> bool {
+            !(self.done)(self) && Instant::now() < self.until
+        }
+    }
+
+    fn sent_or_failed(desk: &Desk) -> bool {
+        desk.events
+            .iter()
+            .any(|e| matches!(e, Action::Sent(_) | Action::SendFailed { .. }))
+    }
+
+    fn transfer_over(desk: &Desk) -> bool {
+        desk.events
+            .iter()
+            .any(|e| matches!(e, Action::TransferEnded | Action::TransferAborted(_)))
+    }
+
+    /// Runs an instrument sending MESSAGE on one line and the LIS on the
+    /// other; returns the LIS's desk and the instrument's.
+    fn exchange<A, B>(instrument_line: A, mut lis_line: B, refusals: usize) -> (Desk, Desk)
+    where
+        A: Duplex + Send + 'static,
+        B: Duplex,
+    {
+        let instrument = thread::spawn(move || {
+            let mut line = instrument_line;
+            let mut link = Link::new(LinkConfig::instrument());
+            let mut desk = Desk::new(sent_or_failed);
+            desk.outbox.push(message_bytes());
+            drive(&mut link, &mut line, &mut desk).unwrap();
+            // The line stays open until the LIS is done: a pty's master
+            // closed at once hangs up the slave before it reads the EOT.
+            (desk, line)
+        });
+        let mut link = Link::new(LinkConfig::lis());
+        let mut desk = Desk::new(transfer_over);
+        desk.refusals = refusals;
+        drive(&mut link, &mut lis_line, &mut desk).unwrap();
+        let (instrument, _line) = instrument.join().unwrap();
+        (desk, instrument)
+    }
+
+    fn tcp_pair() -> (TcpStream, TcpStream) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        let client = TcpStream::connect(address).unwrap();
+        let (server, _) = listener.accept().unwrap();
+        (client, server)
+    }
+
+    #[test]
+    fn a_result_message_crosses_tcp_loopback_whole() {
+        let (instrument, lis) = tcp_pair();
+        let (lis, instrument) = exchange(instrument, lis, 0);
+        assert_eq!(lis.journal, message_bytes());
+        assert_eq!(lis.events, [Action::TransferEnded]);
+        assert!(matches!(instrument.events[..], [Action::Sent(_)]));
+    }
+
+    #[test]
+    fn a_record_the_journal_refuses_is_sent_again_and_journalled_once() {
+        let (instrument, lis) = tcp_pair();
+        let (lis, instrument) = exchange(instrument, lis, 1);
+        assert_eq!(lis.journal, message_bytes());
+        assert_eq!(lis.handed_out, MESSAGE.len() + 1);
+        assert!(matches!(instrument.events[..], [Action::Sent(_)]));
+    }
+
+    #[test]
+    fn a_silent_socket_reads_nothing_and_a_closed_one_is_a_disconnect() {
+        let (mut a, b) = tcp_pair();
+        let mut buf = [0u8; 16];
+        let start = Instant::now();
+        assert_eq!(
+            a.receive(&mut buf, Duration::from_millis(50)).unwrap(),
+            None
+        );
+        assert!(start.elapsed() >= Duration::from_millis(40));
+        let mut b = b;
+        b.write_all(b"\x05").unwrap();
+        assert_eq!(
+            a.receive(&mut buf, Duration::from_millis(500)).unwrap(),
+            Some(1)
+        );
+        drop(b);
+        assert!(matches!(
+            a.receive(&mut buf, Duration::from_millis(500)),
+            Err(TransportError::Disconnected(_))
+        ));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_result_message_crosses_a_pseudo_terminal_whole() {
+        use serialport::{SerialPort, TTYPort};
+        let (master, slave) = TTYPort::pair().unwrap();
+        let path = PathBuf::from(slave.name().unwrap());
+        let lis = SerialLine::open(&SerialSettings::new(&path)).unwrap();
+        let instrument = SerialLine::from_port(Box::new(master), Duration::from_millis(20));
+        let (lis_desk, instrument_desk) = exchange(instrument, lis, 0);
+        drop(slave);
+        assert_eq!(lis_desk.journal, message_bytes());
+        assert!(matches!(instrument_desk.events[..], [Action::Sent(_)]));
+    }
+
+    #[test]
+    fn a_serial_path_that_does_not_exist_is_not_found() {
+        let err = SerialLine::open(&SerialSettings::new("/dev/ttyACM-kentai-none")).unwrap_err();
+        assert!(matches!(err, TransportError::NotFound(_)), "{err:?}");
+    }
 }
