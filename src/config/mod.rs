@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
+pub mod analyzer;
 mod scanner;
+pub use analyzer::AnalyzerConfig;
 pub use scanner::ScannerConfig;
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -320,6 +322,9 @@ pub struct Config {
     pub stations: Vec<StationConfig>,
     #[serde(rename = "scanner")]
     pub scanners: Vec<ScannerConfig>,
+    /// Instruments that send their results themselves (`[[analyzer]]`).
+    #[serde(rename = "analyzer")]
+    pub analyzers: Vec<AnalyzerConfig>,
     pub scanning: Scanning,
     pub security: Security,
     pub limits: Limits,
@@ -343,6 +348,7 @@ impl Default for Config {
             policy: Policy::default(),
             stations: Vec::new(),
             scanners: Vec::new(),
+            analyzers: Vec::new(),
             scanning: Scanning::default(),
             security: Security::default(),
             limits: Limits::default(),
@@ -446,6 +452,7 @@ impl Config {
         }
         self.kit_catalog()?;
         self.check_results()?;
+        analyzer::check_entries(&self.analyzers)?;
         self.limits.validate()?;
         if self.security.tls_cert.is_some() != self.security.tls_key.is_some() {
             return Err(ConfigError::Invalid(

@@ -6,6 +6,7 @@
 //! (`Decision`, `Notice`, deadlines). That keeps the manual's rules testable
 //! edge by edge, and lets every caller (HTTP, scanners, reports) share them.
 
+pub mod analyzer;
 pub mod assay;
 pub mod codes;
 pub mod ids;

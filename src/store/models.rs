@@ -297,6 +297,44 @@ pub struct ScanRow {
     pub facility_code: String,
 }
 
+/// One journalled analyser message (see migration `…000012_analyzers`).
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = analyzer_messages)]
+pub struct AnalyzerMessageRow {
+    #[diesel(skip_insertion)]
+    pub id: i64,
+    pub facility_code: String,
+    pub analyzer: String,
+    pub protocol: String,
+    pub raw: Vec<u8>,
+    pub digest: String,
+    pub control_id: Option<String>,
+    pub received_at: NaiveDateTime,
+    pub processed_at: Option<NaiveDateTime>,
+    pub outcome: Option<String>,
+}
+
+/// What an analyser message said of one specimen, and what became of it.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = analyzer_results)]
+pub struct AnalyzerResultRow {
+    #[diesel(skip_insertion)]
+    pub id: i64,
+    pub message_id: i64,
+    pub facility_code: String,
+    pub analyzer: String,
+    pub specimen_id: String,
+    pub observations: String,
+    pub reading: String,
+    pub completed_at: Option<NaiveDateTime>,
+    pub state: String,
+    pub result_id: Option<i64>,
+    pub note: Option<String>,
+    pub resolved_by: Option<i64>,
+    pub resolved_at: Option<NaiveDateTime>,
+    pub reason: Option<String>,
+}
+
 /// A browser session (`actions::sessions`): the cookie's id only as its
 /// SHA-256.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

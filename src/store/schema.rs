@@ -300,6 +300,40 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    analyzer_messages (id) {
+        id -> BigInt,
+        facility_code -> Text,
+        analyzer -> Text,
+        protocol -> Text,
+        raw -> Binary,
+        digest -> Text,
+        control_id -> Nullable<Text>,
+        received_at -> Timestamp,
+        processed_at -> Nullable<Timestamp>,
+        outcome -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    analyzer_results (id) {
+        id -> BigInt,
+        message_id -> BigInt,
+        facility_code -> Text,
+        analyzer -> Text,
+        specimen_id -> Text,
+        observations -> Text,
+        reading -> Text,
+        completed_at -> Nullable<Timestamp>,
+        state -> Text,
+        result_id -> Nullable<BigInt>,
+        note -> Nullable<Text>,
+        resolved_by -> Nullable<BigInt>,
+        resolved_at -> Nullable<Timestamp>,
+        reason -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(specimens -> patients (patient_ref));
 diesel::joinable!(patient_versions -> patients (patient_ref));
 diesel::joinable!(storage_events -> specimens (specimen_id));
@@ -311,6 +345,7 @@ diesel::joinable!(checklist_events -> packages (package_id));
 diesel::joinable!(consultations -> specimens (specimen_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(user_facilities -> users (user_ref));
+diesel::joinable!(analyzer_results -> analyzer_messages (message_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -331,5 +366,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     kits,
     scans,
     sessions,
-    row_changes
+    row_changes,
+    analyzer_messages,
+    analyzer_results
 );

@@ -29,6 +29,14 @@ pub enum RecordMsg {
     NoStation {
         name: String,
     },
+    /// No analyser result waiting with this id.
+    NoAnalyzerResult {
+        id: String,
+    },
+    /// An analyser result already recorded, linked or discarded.
+    AnalyzerResultSettled {
+        id: String,
+    },
     NoRoute {
         method: String,
         path: String,
@@ -167,6 +175,16 @@ impl RecordMsg {
                 lang,
                 "ステーション {name} は設定されていません（kentai.toml の [[station]]）",
                 "no station {name:?} is configured"
+            ),
+            NoAnalyzerResult { id } => say!(
+                lang,
+                "分析装置の結果 {id} はありません",
+                "no analyzer result {id}"
+            ),
+            AnalyzerResultSettled { id } => say!(
+                lang,
+                "分析装置の結果 {id} は記録・紐付け・破棄のいずれかが済んでいます",
+                "analyzer result {id} is already recorded, linked or discarded"
             ),
             NoRoute { method, path } => say!(
                 lang,
@@ -424,6 +442,8 @@ pub(super) fn samples() -> Vec<RecordMsg> {
             patient_id: s("P-1"),
         },
         NoStation { name: s("desk") },
+        NoAnalyzerResult { id: s("7") },
+        AnalyzerResultSettled { id: s("7") },
         NoRoute {
             method: s("GET"),
             path: s("/x"),
@@ -514,6 +534,8 @@ pub(super) fn samples() -> Vec<RecordMsg> {
             | NoUser { .. }
             | NoPatient { .. }
             | NoStation { .. }
+            | NoAnalyzerResult { .. }
+            | AnalyzerResultSettled { .. }
             | NoRoute { .. }
             | DuplicateSpecimen { .. }
             | DuplicateLocation { .. }

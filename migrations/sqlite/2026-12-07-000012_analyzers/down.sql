@@ -1,0 +1,2 @@
+DROP TABLE analyzer_results;
+DROP TABLE analyzer_messages;
