@@ -15,8 +15,11 @@
 //!   recorded report bytes;
 //! - [`serial`], [`usb`] and [`fake`] are the transports;
 //! - [`supervisor`] runs one reader thread per configured scanner and keeps
-//!   reopening the ones that come and go.
+//!   reopening the ones that come and go;
+//! - [`astm`] reads what analysers send over ASTM E1394 / LIS2-A2 links
+//!   (records into patients, orders and results), pure and tested on bytes.
 
+pub mod astm;
 pub mod fake;
 pub mod framing;
 pub mod hid_pos;

@@ -1,5 +1,5 @@
 //! The drivers' integration tests in one test binary, a module a subject:
-//! framing, the HID POS and keyboard decoders, recorded USB reports,
+//! ASTM records, framing, the HID POS and keyboard decoders, recorded USB reports,
 //! serial ports and the supervisor on pseudo-terminals, replayed
 //! transports.
 
@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod supervisor_support;
 
+mod astm_records;
 mod fake_replay;
 mod framing_rules;
 mod hid_pos_decoding;
