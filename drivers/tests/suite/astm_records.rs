@@ -585,7 +585,7 @@ fn a_sequence_number_out_of_order_names_the_record() {
 
 #[test]
 fn a_broken_message_is_a_typed_error_naming_its_record() {
-    let cases: [(&[&str], RecordError, &str); 12] = [
+    let cases: [(&[&str], RecordError, &str); 13] = [
         (&[], RecordError::NoRecords, "the message holds no records"),
         (
             &["P|1", L],
@@ -638,6 +638,11 @@ fn a_broken_message_is_a_typed_error_naming_its_record() {
             &[H, "P|1", "R|1|^^^T", L],
             RecordError::ResultWithoutOrder { record: 3 },
             "record 3 is a result (R) with no order (O) before it",
+        ),
+        (
+            &[H, "P|1", "O|1|A", "P|2", "R|1|^^^T", L],
+            RecordError::ResultWithoutOrder { record: 5 },
+            "record 5 is a result (R) with no order (O) before it",
         ),
         (
             &[H, "P|1", "O|1|A"],
