@@ -16,8 +16,8 @@
 //! - [`serial`], [`usb`] and [`fake`] are the transports;
 //! - [`supervisor`] runs one reader thread per configured scanner and keeps
 //!   reopening the ones that come and go;
-//! - [`astm`] speaks ASTM E1381 / LIS1-A with analysers, pure and tested on
-//!   bytes.
+//! - [`astm`] speaks ASTM with analysers: the E1381 / LIS1-A link and the
+//!   E1394 / LIS2-A2 records, pure and tested on bytes.
 
 pub mod astm;
 pub mod fake;

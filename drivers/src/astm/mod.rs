@@ -6,7 +6,10 @@
 //!   ENQ / ACK / NAK / EOT exchange, as a state machine without I/O, so
 //!   that every rule is tested on bytes with an explicit time;
 //! - [`duplex`] is the line under it, TCP or a serial port, and the
-//!   blocking loop that runs a link over one.
+//!   blocking loop that runs a link over one;
+//! - [`records`] reads the records of one message (header to terminator)
+//!   into patients, orders and results, pure and tested on bytes.
 
 pub mod duplex;
 pub mod link;
+pub mod records;

@@ -1006,7 +1006,7 @@ fn bytes_of_each_frame_are_stx_through_lf() {
 
 // ------------------------------------------------------- the fixture
 
-/// The records of `fixtures/astm/pcr-9-transfer.astm`, as `generate.py`
+/// The records of `fixtures/astm/pcr-9-transfer.astm`, as `generate_transfer.py`
 /// there writes them.
 fn fixture_records() -> Vec<String> {
     let comment = format!("C|1|I|{}|G", "Ct N2 28.4 ORF1ab 29.1 IC 25.0; ".repeat(9));

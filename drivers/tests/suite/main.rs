@@ -1,5 +1,5 @@
 //! The drivers' integration tests in one test binary, a module a subject:
-//! the ASTM link, framing, the HID POS and keyboard decoders, recorded USB
+//! the ASTM link and records, framing, the HID POS and keyboard decoders, recorded USB
 //! reports, serial ports and the supervisor on pseudo-terminals, replayed
 //! transports.
 
@@ -8,6 +8,7 @@
 mod supervisor_support;
 
 mod astm_link;
+mod astm_records;
 mod fake_replay;
 mod framing_rules;
 mod hid_pos_decoding;
