@@ -11,6 +11,7 @@
 //! the names the rest of the server uses.
 
 pub mod actions;
+pub mod analyzers;
 pub mod config;
 pub mod http;
 pub mod import_folder;

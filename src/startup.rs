@@ -19,6 +19,7 @@ pub struct Application {
     admin_token: Option<String>,
     /// The watched results folder's thread runs while this is held.
     _folder: Option<crate::import_folder::FolderWatch>,
+    analyzers: crate::analyzers::AnalyzerLinks,
 }
 
 /// The server's TLS settings when `[security]` names a certificate and
@@ -113,6 +114,10 @@ impl Application {
             scans.start_devices(opener)?;
         }
         let folder = crate::import_folder::start(&ctx)?;
+        // Messages an earlier run journalled are processed before the
+        // analysers' lines open.
+        let analyzers = crate::analyzers::start(&ctx)?;
+        let analyzer_data = web::Data::new(analyzers.clone());
         let data = web::Data::new(ctx.clone());
         let limiter = web::Data::new(crate::http::limit::AuthLimiter::new(
             ctx.config.security.auth_failures_per_minute,
@@ -148,6 +153,7 @@ impl Application {
                 )
                 .app_data(data.clone())
                 .app_data(scan_data.clone())
+                .app_data(analyzer_data.clone())
                 .app_data(limiter.clone());
             crate::http::register(app).configure(crate::web::configure)
         })
@@ -174,6 +180,7 @@ impl Application {
             scans,
             admin_token,
             _folder: folder,
+            analyzers,
         })
     }
 
@@ -187,6 +194,10 @@ impl Application {
 
     pub fn scans(&self) -> &Arc<ScanService> {
         &self.scans
+    }
+
+    pub fn analyzers(&self) -> &crate::analyzers::AnalyzerLinks {
+        &self.analyzers
     }
 
     /// The first admin's token when this start created it (shown once).

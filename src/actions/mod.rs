@@ -5,6 +5,7 @@
 //! it in the audit log. HTTP handlers and (later) the scanner workflows call
 //! these, so a scan and an API call take exactly the same path.
 
+pub mod analyzers;
 pub mod audit;
 pub mod imports;
 mod judge;

@@ -3,6 +3,7 @@
 //! [`AppError`] in the contract's error shape.
 
 pub mod admin;
+pub mod analyzers;
 pub mod auth;
 pub mod error;
 pub mod intake;
@@ -295,6 +296,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(Api::<results::__path_commit_import>::to(
                 results::commit_import,
             ))
+            .service(Api::<analyzers::__path_list>::to(analyzers::list))
+            .service(Api::<analyzers::__path_queue>::to(analyzers::queue))
+            .service(Api::<analyzers::__path_messages>::to(analyzers::messages))
+            .service(Api::<analyzers::__path_link>::to(analyzers::link))
+            .service(Api::<analyzers::__path_discard>::to(analyzers::discard))
             .service(Api::<specimens::__path_alerts>::to(specimens::alerts))
             .service(Api::<patients::__path_get>::to(patients::get))
             .service(Api::<patients::__path_correct>::to(patients::correct))

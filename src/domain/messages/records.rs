@@ -29,6 +29,10 @@ pub enum RecordMsg {
     NoStation {
         name: String,
     },
+    /// No `[[analyzer]]` of this name.
+    NoAnalyzer {
+        name: String,
+    },
     /// No analyser result waiting with this id.
     NoAnalyzerResult {
         id: String,
@@ -175,6 +179,11 @@ impl RecordMsg {
                 lang,
                 "ステーション {name} は設定されていません（kentai.toml の [[station]]）",
                 "no station {name:?} is configured"
+            ),
+            NoAnalyzer { name } => say!(
+                lang,
+                "分析装置 {name} は設定されていません（kentai.toml の [[analyzer]]）",
+                "no analyzer {name:?} is configured"
             ),
             NoAnalyzerResult { id } => say!(
                 lang,
@@ -442,6 +451,7 @@ pub(super) fn samples() -> Vec<RecordMsg> {
             patient_id: s("P-1"),
         },
         NoStation { name: s("desk") },
+        NoAnalyzer { name: s("pcr-1") },
         NoAnalyzerResult { id: s("7") },
         AnalyzerResultSettled { id: s("7") },
         NoRoute {
@@ -534,6 +544,7 @@ pub(super) fn samples() -> Vec<RecordMsg> {
             | NoUser { .. }
             | NoPatient { .. }
             | NoStation { .. }
+            | NoAnalyzer { .. }
             | NoAnalyzerResult { .. }
             | AnalyzerResultSettled { .. }
             | NoRoute { .. }
