@@ -15,11 +15,14 @@
 //!   recorded report bytes;
 //! - [`serial`], [`usb`] and [`fake`] are the transports;
 //! - [`supervisor`] runs one reader thread per configured scanner and keeps
-//!   reopening the ones that come and go.
+//!   reopening the ones that come and go;
+//! - [`hl7`] reads analysers' HL7 v2.5.1 results (ORU^R01) over MLLP and
+//!   writes their ACKs, pure and tested on bytes.
 
 pub mod fake;
 pub mod framing;
 pub mod hid_pos;
+pub mod hl7;
 pub mod keyboard;
 pub mod serial;
 pub mod supervisor;
