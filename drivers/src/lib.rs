@@ -18,11 +18,14 @@
 //!   reopening the ones that come and go;
 //! - [`astm`] speaks ASTM with analysers: the E1381 / LIS1-A link and the
 //!   E1394 / LIS2-A2 records, pure and tested on bytes.
+//! - [`hl7`] reads analysers' HL7 v2.5.1 results (ORU^R01) over MLLP and
+//!   writes their ACKs, pure and tested on bytes.
 
 pub mod astm;
 pub mod fake;
 pub mod framing;
 pub mod hid_pos;
+pub mod hl7;
 pub mod keyboard;
 pub mod serial;
 pub mod supervisor;
