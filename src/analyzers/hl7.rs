@@ -62,7 +62,7 @@ fn value(result: &OruResult) -> String {
     match result.values.first() {
         Some(ObservationValue::Coded(c)) if !c.text.trim().is_empty() => c.text.clone(),
         Some(ObservationValue::Coded(c)) => c.id.clone(),
-        Some(ObservationValue::Text(t)) => t.clone(),
+        Some(ObservationValue::Text(t)) | Some(ObservationValue::Number(t)) => t.clone(),
         Some(ObservationValue::Other(components)) => components
             .first()
             .map(|c| c.text().to_string())

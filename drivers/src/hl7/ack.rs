@@ -18,8 +18,8 @@
 //! A batch is answered with one block holding a batch of ACKs:
 //!
 //! ```text
-//! [FHS|^~\&|KENTAI|<facility>|<FHS-3>|<FHS-4>|<now>|||||<control id>|<FHS-11>]
-//! BHS|^~\&|KENTAI|<facility>|<BHS-3>|<BHS-4>|<now>|||||<control id>|<BHS-11>
+//! [FHS|^~\&|KENTAI|<facility>|<FHS-3>|<FHS-4>|<now>||||<control id>|<FHS-11>]
+//! BHS|^~\&|KENTAI|<facility>|<BHS-3>|<BHS-4>|<now>||||<control id>|<BHS-11>
 //! <one ACK per message, in the order of the messages>
 //! BTS|<number of ACKs>
 //! [FTS|1]
@@ -73,7 +73,10 @@ fn ack_text(received: &Received, facility: &str, now: &str, control_id: &str) ->
         d.escape(event),
         d.escape(control_id),
     );
-    if let Some(names) = h.map(|h| h.charset_field.as_str()).filter(|c| !c.is_empty()) {
+    if let Some(names) = h
+        .map(|h| h.charset_field.as_str())
+        .filter(|c| !c.is_empty())
+    {
         let names: Vec<String> = names.split('~').map(|n| d.escape(n)).collect();
         msh.push_str("||||||");
         msh.push_str(&names.join("~"));
@@ -133,7 +136,7 @@ pub fn answer(
     let mut out = Vec::new();
     let header = |segment: &str, original: &BatchHeader, control_id: String| {
         format!(
-            "{segment}|^~\\&|{APPLICATION}|{}|{}|{}|{}|||||{}|{}\r",
+            "{segment}|^~\\&|{APPLICATION}|{}|{}|{}|{}||||{}|{}\r",
             d.escape(facility),
             components(&d, &original.sending_application),
             components(&d, &original.sending_facility),

@@ -10,9 +10,9 @@
 //! FTS-1 are kept for the log; a count that disagrees with the messages
 //! read changes nothing, since each message is answered on its own.
 
+use super::charset::Charset;
 use super::message::{lines, parse_segment, Delimiters};
 use super::oru::{read, Received};
-use super::charset::Charset;
 
 /// FHS or BHS: who sent the file or batch, and its control id.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -167,7 +167,11 @@ mod tests {
     fn japanese_text_goes_there_and_back_in_each_set() {
         for set in [Charset::Utf8, Charset::Iso2022Jp, Charset::ShiftJis] {
             let bytes = set.encode("表^ソウタ 山田");
-            assert_eq!(set.decode(&bytes).as_deref(), Some("表^ソウタ 山田"), "{set}");
+            assert_eq!(
+                set.decode(&bytes).as_deref(),
+                Some("表^ソウタ 山田"),
+                "{set}"
+            );
         }
         assert_eq!(Charset::ShiftJis.encode("表"), b"\x95\x5c");
         assert_eq!(Charset::Iso2022Jp.encode("山"), b"\x1b$B;3\x1b(B");

@@ -94,10 +94,7 @@ impl Delimiters {
         }
         let all = [&[field][..], chars].concat();
         let usable = all.iter().all(|b| b.is_ascii_punctuation());
-        let distinct = all
-            .iter()
-            .enumerate()
-            .all(|(i, b)| !all[..i].contains(b));
+        let distinct = all.iter().enumerate().all(|(i, b)| !all[..i].contains(b));
         if !usable || !distinct {
             return Err(bad());
         }
@@ -650,7 +647,9 @@ mod tests {
     fn an_unknown_charset_or_undecodable_text_is_an_error() {
         assert_eq!(
             Message::parse(format!("{}8859/1", msh_up_to_18()).as_bytes()),
-            Err(MessageError::Charset(CharsetError::Unknown("8859/1".into())))
+            Err(MessageError::Charset(CharsetError::Unknown(
+                "8859/1".into()
+            )))
         );
         assert_eq!(
             Message::parse(b"MSH|^~\\&\rPID|1||\xff"),

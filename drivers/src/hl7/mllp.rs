@@ -299,7 +299,10 @@ mod tests {
         assert_eq!(d.reset(), Some(MllpError::Interrupted { discarded: 4 }));
         assert!(!d.pending());
         assert_eq!(d.reset(), None);
-        assert_eq!(d.push(&frame(b"NEXT")), vec![MllpEvent::Message(b"NEXT".to_vec())]);
+        assert_eq!(
+            d.push(&frame(b"NEXT")),
+            vec![MllpEvent::Message(b"NEXT".to_vec())]
+        );
     }
 
     #[test]

@@ -15,7 +15,7 @@
 //!   ISO-2022-JP for JAHIS's `ISO IR87`, Shift_JIS);
 //! - [`oru`]: the results of an ORU^R01, one [`OruResult`] per OBX, and the
 //!   problems that make kentai answer AE or AR ([`Problem`]);
-//! - [`ack`]: the ACK of a message, and the answer to a block ([`answer`]).
+//! - [`ack`](mod@ack): the ACK of a message, and the answer to a block ([`answer`]).
 //!
 //! A listener's loop: push what the socket read into the [`Deframer`];
 //! for each message, [`read_block`], journal the raw bytes and what was
@@ -34,6 +34,6 @@ pub use charset::{Charset, CharsetError};
 pub use message::{Delimiters, Message, MessageError};
 pub use mllp::{frame, Deframer, MllpError, MllpEvent};
 pub use oru::{
-    read, AckCode, Coded, ErrorCode, Location, MessageHeader, ObservationValue, OruResult,
-    Problem, Received,
+    read, AckCode, Coded, ErrorCode, Location, MessageHeader, ObservationValue, OruResult, Problem,
+    Received,
 };

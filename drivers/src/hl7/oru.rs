@@ -152,6 +152,18 @@ impl Problem {
         }
     }
 
+    /// AE 207: kentai could not take the message for a reason of its own
+    /// (the journal could not be written, say), for the listener to answer
+    /// with in place of what [`read`] found.
+    pub fn internal(message: impl Into<String>) -> Problem {
+        Problem::new(
+            AckCode::Error,
+            ErrorCode::ApplicationInternal,
+            None,
+            message.into(),
+        )
+    }
+
     fn reject(code: ErrorCode, field: usize, message: String) -> Problem {
         Problem::new(AckCode::Reject, code, Some(at("MSH", 1, field)), message)
     }
@@ -186,25 +198,20 @@ pub struct MessageHeader {
     pub version: String,
     /// The set the message is written in (MSH-18).
     pub charset: Charset,
-    /// MSH-18 as written, repetitions joined by `~`; empty when it names
-    /// a set kentai does not know.
+    /// MSH-18 as the character set was read from it (the MSH bytes, as
+    /// ASCII), repetitions joined by `~`; empty when it names a set kentai
+    /// does not know.
     pub charset_field: String,
 }
 
 impl MessageHeader {
-    fn from_segment(msh: &Segment, charset: Charset) -> MessageHeader {
+    fn from_segment(msh: &Segment, charset: Charset, charset_field: String) -> MessageHeader {
         let components = |n: usize| -> Vec<String> {
             msh.repetitions(n)
                 .first()
                 .map(|r| r.components.iter().map(|c| c.text().to_string()).collect())
                 .unwrap_or_default()
         };
-        let charset_field = msh
-            .repetitions(18)
-            .iter()
-            .map(|r| r.component(1))
-            .collect::<Vec<_>>()
-            .join("~");
         MessageHeader {
             sending_application: components(3),
             sending_facility: components(4),
@@ -388,7 +395,13 @@ pub fn read(bytes: &[u8]) -> Received {
         Ok(m) => m,
         Err(e) => return unreadable(bytes, e),
     };
-    let header = MessageHeader::from_segment(message.header(), message.charset());
+    // MSH-18 as the character set was chosen from it, so that the ACK
+    // names the set it is written in.
+    let charset_field = lines(bytes)
+        .first()
+        .map(|line| msh18(line, message.delimiters()).join("~"))
+        .unwrap_or_default();
+    let header = MessageHeader::from_segment(message.header(), message.charset(), charset_field);
     let outcome = check_header(&header).and_then(|()| results(&message));
     Received {
         header: Some(header),
@@ -419,11 +432,16 @@ fn unreadable(bytes: &[u8], e: MessageError) -> Received {
         };
         let text = String::from_utf8_lossy(line);
         let segment = super::message::parse_segment(&text, &d, Charset::Utf8);
-        let mut header = MessageHeader::from_segment(&segment, charset);
-        if !known {
-            header.charset_field.clear();
-        }
-        Some(header)
+        let charset_field = if known {
+            names.join("~")
+        } else {
+            String::new()
+        };
+        Some(MessageHeader::from_segment(
+            &segment,
+            charset,
+            charset_field,
+        ))
     });
     Received {
         header,
