@@ -22,7 +22,7 @@ use kentai_drivers::framing::Suffix;
 use serde_json::{json, Value};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
-use support::{cleanup, database, percentile, serve};
+use support::{cleanup, database, percentile, runtime, serve};
 
 fn main() {
     let scans: usize = std::env::var("KENTAI_BENCH_SCANS")
@@ -30,11 +30,7 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(10_000);
     let tubes = scans.div_ceil(2);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let runtime = runtime();
     let (url, _dir, label, pg) = database();
     let link_dir = tempfile::tempdir().expect("tempdir");
     let link = link_dir.path().join("desk-1");

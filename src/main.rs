@@ -125,6 +125,26 @@ enum Command {
         /// EOF); write GS as \x1d
         scans: Vec<String>,
     },
+    /// Play a message file as an analyser sends it (for demos and tests):
+    /// ASTM through a pseudo-terminal or TCP, HL7 over MLLP
+    SimulateAnalyzer {
+        /// An ASTM message (records, one per line) or an HL7 message or batch
+        file: PathBuf,
+        /// Connect to kentai's listener at ADDR:PORT (an hl7_mllp or astm_tcp
+        /// [[analyzer]])
+        #[arg(long, conflicts_with = "link")]
+        connect: Option<String>,
+        /// Make a pseudo-terminal at this path (an astm_serial [[analyzer]]'s
+        /// path)
+        #[arg(long)]
+        link: Option<PathBuf>,
+        /// From creating the link to the first byte, for the server to open it
+        #[arg(long, default_value_t = 2500)]
+        wait_ms: u64,
+        /// bad-checksum | nak-storm | drop-eot | unplug
+        #[arg(long)]
+        fault: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -404,6 +424,16 @@ fn run(cli: Cli) -> Result<(), Failure> {
             scans,
         });
     }
+    if let Command::SimulateAnalyzer {
+        file,
+        connect,
+        link,
+        wait_ms,
+        fault,
+    } = cli.command
+    {
+        return simulate_analyzer(file, connect, link, Duration::from_millis(wait_ms), fault);
+    }
     let mut config = load_config(&cli)?;
     match cli.command {
         Command::Serve { bind } => {
@@ -546,7 +576,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Report { command } => report(config, command),
         // Handled before the configuration is loaded.
-        Command::Barcode { .. } | Command::Simulate { .. } => Ok(()),
+        Command::Barcode { .. } | Command::Simulate { .. } | Command::SimulateAnalyzer { .. } => {
+            Ok(())
+        }
     }
 }
 
@@ -805,6 +837,57 @@ fn devices(config: &Config, json: bool) -> Result<(), Failure> {
             pad(&l.state, 15),
             l.detail.as_deref().unwrap_or("")
         )?;
+    }
+    Ok(())
+}
+
+/// Prints what the simulated analyser saw, a line at a time.
+struct Printed;
+
+impl kentai::simulate::analyzer::Report for Printed {
+    fn happened(&mut self, what: kentai::domain::messages::SimulatedLine) {
+        say!("{}", tell(CliMsg::AnalyzerSimulated { what }));
+    }
+}
+
+/// `kentai simulate-analyzer`: the file is read and the fault checked
+/// before anything is opened.
+fn simulate_analyzer(
+    file: PathBuf,
+    connect: Option<String>,
+    link: Option<PathBuf>,
+    wait: Duration,
+    fault: Option<String>,
+) -> Result<(), Failure> {
+    use kentai::simulate::analyzer::{is_hl7, send_astm, send_hl7, Fault, Target};
+    let fault = match fault {
+        None => None,
+        Some(f) => Some(Fault::parse(&f).ok_or_else(|| {
+            bad_input(anyhow::anyhow!(tell(CliMsg::BadFault { fault: f.clone() })))
+        })?),
+    };
+    let message = std::fs::read(&file).map_err(|e| {
+        bad_input(anyhow::anyhow!(tell(CliMsg::CannotReadMessageFile {
+            path: file.display().to_string(),
+            detail: e.to_string(),
+        })))
+    })?;
+    let target = match (connect, link) {
+        (Some(address), _) => Target::Connect(address),
+        (None, Some(link)) => Target::Link(link),
+        (None, None) => {
+            return Err(bad_input(anyhow::anyhow!(tell(
+                CliMsg::AnalyzerTargetMissing
+            ))))
+        }
+    };
+    if is_hl7(&message) {
+        let Target::Connect(address) = &target else {
+            return Err(bad_input(anyhow::anyhow!(tell(CliMsg::Hl7NeedsConnect))));
+        };
+        send_hl7(&message, address, fault, &mut Printed)?;
+    } else {
+        send_astm(&message, &target, wait, fault, &mut Printed)?;
     }
     Ok(())
 }

@@ -93,3 +93,13 @@ pub fn cleanup(db: Option<(String, String)>) {
         }
     }
 }
+
+/// The runtime a benchmark's server and clients run on: two workers, as
+/// the machines the numbers are taken on have two cores.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}

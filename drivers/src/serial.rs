@@ -115,59 +115,8 @@ impl std::fmt::Debug for SerialTransport {
 impl SerialTransport {
     /// Opens the port at `settings.path` (following symlinks now).
     pub fn open(settings: &SerialSettings) -> Result<SerialTransport, TransportError> {
-        let shown = settings.path.display().to_string();
-        // Resolving first tells a missing device (or a dangling link) apart
-        // from one that refuses to open, and names the real device in logs.
-        let real = match std::fs::canonicalize(&settings.path) {
-            Ok(real) => real,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                return Err(TransportError::NotFound(shown))
-            }
-            Err(e) => return Err(TransportError::Open(format!("{shown}: {e}"))),
-        };
-        let data_bits = match settings.data_bits {
-            7 => DataBits::Seven,
-            8 => DataBits::Eight,
-            n => {
-                return Err(TransportError::Open(format!(
-                    "{shown}: {n} data bits (7 or 8 supported)"
-                )))
-            }
-        };
-        let stop_bits = match settings.stop_bits {
-            1 => StopBits::One,
-            2 => StopBits::Two,
-            n => {
-                return Err(TransportError::Open(format!(
-                    "{shown}: {n} stop bits (1 or 2 supported)"
-                )))
-            }
-        };
-        let parity = match settings.parity {
-            Parity::None => serialport::Parity::None,
-            Parity::Odd => serialport::Parity::Odd,
-            Parity::Even => serialport::Parity::Even,
-        };
-        let flow = if settings.flow_control {
-            FlowControl::Hardware
-        } else {
-            FlowControl::None
-        };
         let timeout = Duration::from_millis(20);
-        let builder = serialport::new(real.to_string_lossy(), settings.baud)
-            .data_bits(data_bits)
-            .stop_bits(stop_bits)
-            .parity(parity)
-            .flow_control(flow)
-            .timeout(timeout);
-        #[cfg(unix)]
-        let builder = builder.exclusive(true);
-        let port = builder.open().map_err(|e| open_error(&shown, &real, e))?;
-        let describe = if real == settings.path {
-            shown
-        } else {
-            format!("{shown} -> {}", real.display())
-        };
+        let (port, describe) = open_port(settings, timeout)?;
         Ok(SerialTransport {
             port,
             timeout,
@@ -175,6 +124,68 @@ impl SerialTransport {
             buf: vec![0; READ_BUF],
         })
     }
+}
+
+/// Opens the port at `settings.path` raw and exclusive, reads timing out
+/// after `timeout`: the port, and its name for logs (the link and the
+/// device it points at). Scanners and analysers open their ports here.
+pub(crate) fn open_port(
+    settings: &SerialSettings,
+    timeout: Duration,
+) -> Result<(Box<dyn SerialPort>, String), TransportError> {
+    let shown = settings.path.display().to_string();
+    // Resolving first tells a missing device (or a dangling link) apart
+    // from one that refuses to open, and names the real device in logs.
+    let real = match std::fs::canonicalize(&settings.path) {
+        Ok(real) => real,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Err(TransportError::NotFound(shown))
+        }
+        Err(e) => return Err(TransportError::Open(format!("{shown}: {e}"))),
+    };
+    let data_bits = match settings.data_bits {
+        7 => DataBits::Seven,
+        8 => DataBits::Eight,
+        n => {
+            return Err(TransportError::Open(format!(
+                "{shown}: {n} data bits (7 or 8 supported)"
+            )))
+        }
+    };
+    let stop_bits = match settings.stop_bits {
+        1 => StopBits::One,
+        2 => StopBits::Two,
+        n => {
+            return Err(TransportError::Open(format!(
+                "{shown}: {n} stop bits (1 or 2 supported)"
+            )))
+        }
+    };
+    let parity = match settings.parity {
+        Parity::None => serialport::Parity::None,
+        Parity::Odd => serialport::Parity::Odd,
+        Parity::Even => serialport::Parity::Even,
+    };
+    let flow = if settings.flow_control {
+        FlowControl::Hardware
+    } else {
+        FlowControl::None
+    };
+    let builder = serialport::new(real.to_string_lossy(), settings.baud)
+        .data_bits(data_bits)
+        .stop_bits(stop_bits)
+        .parity(parity)
+        .flow_control(flow)
+        .timeout(timeout);
+    #[cfg(unix)]
+    let builder = builder.exclusive(true);
+    let port = builder.open().map_err(|e| open_error(&shown, &real, e))?;
+    let describe = if real == settings.path {
+        shown
+    } else {
+        format!("{shown} -> {}", real.display())
+    };
+    Ok((port, describe))
 }
 
 fn open_error(shown: &str, real: &Path, e: serialport::Error) -> TransportError {

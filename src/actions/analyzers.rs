@@ -164,7 +164,16 @@ pub fn journal(
         if let Some(id) = same_message(ctx, c, analyzer, &digest)? {
             return Ok(Journalled { id, repeat: true });
         }
-        let id = insert_message(ctx, c, analyzer, protocol, raw, &digest, control_id, received_at)?;
+        let id = insert_message(
+            ctx,
+            c,
+            analyzer,
+            protocol,
+            raw,
+            &digest,
+            control_id,
+            received_at,
+        )?;
         Ok(Journalled { id, repeat: false })
     })
 }
@@ -207,7 +216,16 @@ pub fn open_transfer(
 ) -> Result<i64, ActionError> {
     let digest = open_digest();
     ctx.write(|c| {
-        insert_message(ctx, c, analyzer, Protocol::Astm, record, &digest, None, received_at)
+        insert_message(
+            ctx,
+            c,
+            analyzer,
+            Protocol::Astm,
+            record,
+            &digest,
+            None,
+            received_at,
+        )
     })
 }
 
@@ -252,12 +270,15 @@ pub fn close_transfer(ctx: &Ctx, analyzer: &str, id: i64) -> Result<Journalled, 
 /// Ends a transfer that broke off (a timeout, the analyser gave up): kept
 /// in the log, never processed; the analyser sends the message again.
 pub fn abort_transfer(ctx: &Ctx, id: i64, why: &str) -> Result<(), ActionError> {
-    let outcome = serde_json::json!({ "aborted": why });
+    let outcome = MessageOutcome {
+        aborted: Some(why.to_string()),
+        ..MessageOutcome::default()
+    };
     ctx.write(|c| {
         diesel::update(analyzer_messages::table.find(id))
             .set((
                 analyzer_messages::processed_at.eq(Some(naive(now()))),
-                analyzer_messages::outcome.eq(Some(outcome.to_string())),
+                analyzer_messages::outcome.eq(Some(to_json(&outcome))),
             ))
             .execute(c)?;
         Ok(())
@@ -286,6 +307,7 @@ pub fn is_open_transfer(row: &AnalyzerMessageRow) -> bool {
 
 /// What processing a message did, as the log shows it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
 pub struct MessageOutcome {
     pub recorded: usize,
     pub waiting: usize,
@@ -326,8 +348,7 @@ pub fn process(
             Err(error) => outcome.error = Some(error.clone()),
             Ok(reports) => {
                 for report in reports {
-                    let disposition =
-                        settle(ctx, c, analyzer, actor, &message, report, at)?;
+                    let disposition = settle(ctx, c, analyzer, actor, &message, report, at)?;
                     match disposition {
                         Disposition::Recorded => outcome.recorded += 1,
                         _ => outcome.waiting += 1,
@@ -360,17 +381,14 @@ fn settle(
     let resulted_at = report
         .completed_at
         .unwrap_or_else(|| message.received_at.and_utc());
-    let specimen = find_specimen(ctx, c, &report.specimen_id)?;
-    let (disposition, result_id, note) = match (&specimen, reading.result) {
-        (None, _) => (Disposition::Unmatched, None, None),
-        (Some(_), None) => (Disposition::Unread, None, unread_note(&reading)),
-        (Some(specimen), Some(_)) => {
-            match record(ctx, c, actor, analyzer.name(), specimen, &reading, resulted_at, at)? {
-                Ok(result_id) => (Disposition::Recorded, Some(result_id), None),
-                Err(code) => (Disposition::Refused, None, Some(code)),
-            }
-        }
-    };
+    let (disposition, result_id, note) = decide(
+        ctx,
+        c,
+        (analyzer, actor),
+        &report.specimen_id,
+        &reading,
+        (resulted_at, at),
+    )?;
     let row = AnalyzerResultRow {
         id: 0,
         message_id: message.id,
@@ -391,6 +409,120 @@ fn settle(
         .values(&row)
         .execute(c)?;
     Ok(disposition)
+}
+
+/// What becomes of a specimen's reading: recorded, or why it waits.
+fn decide(
+    ctx: &Ctx,
+    c: &mut DbConnection,
+    (analyzer, actor): (&AnalyzerConfig, &Actor),
+    specimen_id: &str,
+    reading: &Reading,
+    (resulted_at, at): (DateTime<Utc>, DateTime<Utc>),
+) -> Result<(Disposition, Option<i64>, Option<String>), ActionError> {
+    let specimen = find_specimen(ctx, c, specimen_id)?;
+    Ok(match (&specimen, reading.result) {
+        (None, _) => (Disposition::Unmatched, None, unread_note(reading)),
+        (Some(_), None) => (Disposition::Unread, None, unread_note(reading)),
+        (Some(specimen), Some(_)) => {
+            match record(
+                ctx,
+                c,
+                actor,
+                analyzer.name(),
+                specimen,
+                reading,
+                resulted_at,
+                at,
+            )? {
+                Ok(result_id) => (Disposition::Recorded, Some(result_id), None),
+                Err(code) => (Disposition::Refused, None, Some(code)),
+            }
+        }
+    })
+}
+
+/// What a second reading of the queue did.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Reread {
+    /// Results recorded now.
+    pub recorded: usize,
+    /// Results still waiting.
+    pub waiting: usize,
+}
+
+/// Reads the waiting results again with the analysers' settings as they
+/// are now (a test code or a word added to `[[analyzer]]`, a specimen
+/// registered since): what can be recorded now is; the rest keeps
+/// waiting with its reason brought up to date. The number recorded.
+pub fn reread(ctx: &Ctx, actor: &Actor) -> Result<usize, ActionError> {
+    actor.require(Action::RecordResult)?;
+    let at = now();
+    let states: Vec<&str> = Disposition::WAITING.iter().map(|d| d.code()).collect();
+    ctx.write(|c| {
+        let rows: Vec<(AnalyzerResultRow, NaiveDateTime)> = analyzer_results::table
+            .inner_join(analyzer_messages::table)
+            .filter(analyzer_results::facility_code.eq(ctx.facility()))
+            .filter(analyzer_results::state.eq_any(&states))
+            .order(analyzer_results::id)
+            .select((
+                AnalyzerResultRow::as_select(),
+                analyzer_messages::received_at,
+            ))
+            .load(c)?;
+        let waiting = rows.len();
+        let mut recorded = Vec::new();
+        for (row, received_at) in rows {
+            let Some(analyzer) = ctx
+                .config
+                .analyzers
+                .iter()
+                .find(|a| a.name() == row.analyzer)
+            else {
+                continue;
+            };
+            let observations: Vec<Observation> = crate::store::codes::read_json(
+                crate::store::codes::Cell {
+                    table: "analyzer_results",
+                    row: &row.id.to_string(),
+                    column: "observations",
+                },
+                &row.observations,
+            )?;
+            let reading = analyzer.codes.read(&observations);
+            let resulted_at = row.completed_at.unwrap_or(received_at).and_utc();
+            let (disposition, result_id, note) = decide(
+                ctx,
+                c,
+                (analyzer, actor),
+                &row.specimen_id,
+                &reading,
+                (resulted_at, at),
+            )?;
+            if disposition == Disposition::Recorded {
+                recorded.push(row.id);
+            }
+            diesel::update(analyzer_results::table.find(row.id))
+                .set((
+                    analyzer_results::state.eq(disposition.code()),
+                    analyzer_results::result_id.eq(result_id),
+                    analyzer_results::note.eq(note),
+                    analyzer_results::reading.eq(to_json(&reading)),
+                ))
+                .execute(c)?;
+        }
+        // Who asked for the second reading, and what it recorded.
+        audit::record(
+            c,
+            actor,
+            at,
+            "analyzer_result.reread",
+            ("analyzer_results", "waiting"),
+            Some(&serde_json::json!({ "waiting": waiting })),
+            Some(&serde_json::json!({ "recorded": recorded })),
+        )?;
+        Ok(recorded.len())
+    })
 }
 
 fn find_specimen(
@@ -613,7 +745,10 @@ pub fn messages(
                     control_id: r.control_id,
                     received_at: r.received_at.and_utc(),
                     processed_at: r.processed_at.map(|t| t.and_utc()),
-                    outcome: r.outcome.as_deref().and_then(|o| serde_json::from_str(o).ok()),
+                    outcome: r
+                        .outcome
+                        .as_deref()
+                        .and_then(|o| serde_json::from_str(o).ok()),
                     text: shown(&r.raw),
                     results: mine,
                 })
@@ -623,11 +758,7 @@ pub fn messages(
 }
 
 /// A waiting row, locked for the write that settles it.
-fn waiting_row(
-    ctx: &Ctx,
-    c: &mut DbConnection,
-    id: i64,
-) -> Result<AnalyzerResultRow, ActionError> {
+fn waiting_row(ctx: &Ctx, c: &mut DbConnection, id: i64) -> Result<AnalyzerResultRow, ActionError> {
     let row: AnalyzerResultRow = analyzer_results::table
         .find(id)
         .filter(analyzer_results::facility_code.eq(ctx.facility()))
@@ -693,11 +824,11 @@ fn one_view(c: &mut DbConnection, id: i64) -> Result<AnalyzerResultView, ActionE
         .find(id)
         .select(AnalyzerResultRow::as_select())
         .first(c)?;
-    views(c, vec![row])?
-        .pop()
-        .ok_or_else(|| ActionError::Store(crate::store::StoreError::Corrupt(format!(
+    views(c, vec![row])?.pop().ok_or_else(|| {
+        ActionError::Store(crate::store::StoreError::Corrupt(format!(
             "analyzer_results row {id} vanished"
-        ))))
+        )))
+    })
 }
 
 /// Records a waiting result for the specimen a person names (the
@@ -769,7 +900,15 @@ pub fn discard(
     let at = now();
     ctx.write(|c| {
         let row = waiting_row(ctx, c, id)?;
-        settled(c, id, actor, Disposition::Discarded, None, req.reason.trim(), naive(at))?;
+        settled(
+            c,
+            id,
+            actor,
+            Disposition::Discarded,
+            None,
+            req.reason.trim(),
+            naive(at),
+        )?;
         audit::record(
             c,
             actor,

@@ -12,7 +12,8 @@ use kentai_drivers::astm::duplex::{drive, Duplex, SerialLine, Session};
 use kentai_drivers::astm::link::{Action, Link, LinkConfig};
 use kentai_drivers::astm::records::{parse_message, AstmResult, TextEncoding, Timestamp};
 use kentai_drivers::serial::SerialSettings;
-use std::net::{TcpListener, TcpStream};
+use kentai_drivers::TransportError;
+use std::net::TcpStream;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -26,7 +27,9 @@ fn records(raw: &[u8]) -> Vec<Vec<u8>> {
 
 /// Whether the last record of a journalled transfer is its terminator.
 pub(super) fn ends_with_terminator(raw: &[u8]) -> bool {
-    records(raw).last().is_some_and(|r| r.first() == Some(&b'L'))
+    records(raw)
+        .last()
+        .is_some_and(|r| r.first() == Some(&b'L'))
 }
 
 fn encoding(charset: Charset) -> TextEncoding {
@@ -39,9 +42,9 @@ fn encoding(charset: Charset) -> TextEncoding {
 fn when(ctx: &Ctx, stamp: &Option<Timestamp>) -> Option<chrono::DateTime<chrono::Utc>> {
     let parsed = stamp.as_ref()?.parsed?;
     let date = NaiveDate::from_ymd_opt(parsed.year.into(), parsed.month.into(), parsed.day.into())?;
-    let (h, m, s) = parsed
-        .time
-        .map_or((0, 0, 0), |t| (t.hour.into(), t.minute.into(), t.second.into()));
+    let (h, m, s) = parsed.time.map_or((0, 0, 0), |t| {
+        (t.hour.into(), t.minute.into(), t.second.into())
+    });
     site_time(ctx, date, h, m, s)
 }
 
@@ -75,12 +78,25 @@ pub(super) fn reports(
     Ok(grouped(message.results().into_iter().map(|r| {
         let observation = Observation {
             code: test_code(&r),
-            value: r.value.clone(),
+            // Every component: a reader sends its index and its call
+            // (`12.40^POS`).
+            value: match r.value_components.len() > 1 {
+                true => r.value_components.join("^"),
+                false => r.value.clone(),
+            },
             units: r.units.clone(),
             flags: r.flags.join("~"),
-            status: r.status.as_ref().map(|s| s.code().to_string()).unwrap_or_default(),
+            status: r
+                .status
+                .as_ref()
+                .map(|s| s.code().to_string())
+                .unwrap_or_default(),
         };
-        (r.specimen_id.clone(), observation, when(ctx, &r.completed_at))
+        (
+            r.specimen_id.clone(),
+            observation,
+            when(ctx, &r.completed_at),
+        )
     })))
 }
 
@@ -156,13 +172,16 @@ impl Session for Transfers<'_> {
     }
 }
 
-/// Runs the link over an open line until it fails or kentai stops.
-fn run(line: &Line, duplex: &mut dyn Duplex) {
+/// Runs the link over an open line until it fails or kentai stops. An
+/// analyser that connected to kentai may hang up when it is done: for a
+/// listener that is the end of a connection, not a failure.
+fn run(line: &Line, duplex: &mut dyn Duplex, hang_up_is_normal: bool) {
     line.state(LinkState::Connected);
     let mut link = Link::new(LinkConfig::lis());
     let mut session = Transfers { line, open: None };
     match drive(&mut link, duplex, &mut session) {
         Ok(()) => line.state(LinkState::Waiting),
+        Err(TransportError::Disconnected(_)) if hang_up_is_normal => line.state(LinkState::Waiting),
         Err(e) => line.failed(&e.to_string()),
     }
     if let Some((id, _)) = session.open.take() {
@@ -172,29 +191,9 @@ fn run(line: &Line, duplex: &mut dyn Duplex) {
     }
 }
 
-/// Waits for the analyser to connect, one connection at a time.
-pub(super) fn listen(line: Line, listener: TcpListener) {
-    if let Err(e) = listener.set_nonblocking(true) {
-        line.failed(&e.to_string());
-        return;
-    }
-    while line.running() {
-        match listener.accept() {
-            Ok((mut stream, _)) => {
-                if stream.set_nonblocking(false).is_err() {
-                    continue;
-                }
-                run(&line, &mut stream);
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                std::thread::sleep(Duration::from_millis(100));
-            }
-            Err(e) => {
-                line.failed(&e.to_string());
-                std::thread::sleep(REOPEN_AFTER);
-            }
-        }
-    }
+/// Serves an analyser that connected, one connection at a time.
+pub(super) fn serve(line: &Line, mut stream: TcpStream) {
+    run(line, &mut stream, true);
 }
 
 /// Connects to an analyser that listens, again after every failure.
@@ -207,7 +206,7 @@ pub(super) fn connect(line: Line, address: String) {
                 TcpStream::connect_timeout(&a, Duration::from_secs(5)).map_err(|e| e.to_string())
             });
         match stream {
-            Ok(mut stream) => run(&line, &mut stream),
+            Ok(mut stream) => run(&line, &mut stream, false),
             Err(e) => line.failed(&format!("connect {address}: {e}")),
         }
         std::thread::sleep(REOPEN_AFTER);
@@ -222,7 +221,7 @@ pub(super) fn serial(line: Line, path: PathBuf, baud: u32) {
     };
     while line.running() {
         match SerialLine::open(&settings) {
-            Ok(mut port) => run(&line, &mut port),
+            Ok(mut port) => run(&line, &mut port, false),
             Err(e) => line.failed(&e.to_string()),
         }
         std::thread::sleep(REOPEN_AFTER);

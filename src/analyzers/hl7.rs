@@ -17,7 +17,7 @@ use kentai_drivers::hl7::{
     answer, frame, read_block, Block, Deframer, MllpEvent, ObservationValue, OruResult, Problem,
 };
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -38,7 +38,11 @@ fn when(ctx: &Ctx, text: &str) -> Option<DateTime<Utc>> {
     }
     let num = |from: usize, to: usize| digits.get(from..to).and_then(|s| s.parse::<u32>().ok());
     let date = NaiveDate::from_ymd_opt(num(0, 4)? as i32, num(4, 6)?, num(6, 8)?)?;
-    let (h, m, s) = (num(8, 10).unwrap_or(0), num(10, 12).unwrap_or(0), num(12, 14).unwrap_or(0));
+    let (h, m, s) = (
+        num(8, 10).unwrap_or(0),
+        num(10, 12).unwrap_or(0),
+        num(12, 14).unwrap_or(0),
+    );
     match zone {
         Some(z) if z.len() == 5 => {
             let sign = if z.starts_with('-') { -1 } else { 1 };
@@ -82,7 +86,13 @@ fn observation(result: &OruResult) -> Observation {
         units: result
             .units
             .as_ref()
-            .map(|u| if u.id.is_empty() { u.text.clone() } else { u.id.clone() })
+            .map(|u| {
+                if u.id.is_empty() {
+                    u.text.clone()
+                } else {
+                    u.id.clone()
+                }
+            })
             .unwrap_or_default(),
         flags: result.abnormal_flags.join("~"),
         status: result.status.clone(),
@@ -98,10 +108,7 @@ pub(super) fn reports(
     specimens(ctx, &read_block(raw))
 }
 
-fn specimens(
-    ctx: &Ctx,
-    block: &Block,
-) -> Result<(Vec<SpecimenReport>, Option<String>), String> {
+fn specimens(ctx: &Ctx, block: &Block) -> Result<(Vec<SpecimenReport>, Option<String>), String> {
     let control_id = block
         .messages
         .iter()
@@ -146,7 +153,9 @@ fn take(line: &Line, mut block: Block, raw: &[u8]) -> Vec<u8> {
     if let Err(e) = &journalled {
         line.failed(&format!("journal: {e}"));
         for message in &mut block.messages {
-            message.outcome = Err(Problem::internal("kentai could not store the message; send it again"));
+            message.outcome = Err(Problem::internal(
+                "kentai could not store the message; send it again",
+            ));
         }
     }
     let now = crate::actions::now()
@@ -201,33 +210,14 @@ fn serve(line: &Line, mut stream: TcpStream) {
     line.state(LinkState::Waiting);
 }
 
-/// Accepts analyser connections, each served on its own thread.
-pub(super) fn listen(line: Line, listener: TcpListener) {
-    if let Err(e) = listener.set_nonblocking(true) {
-        line.failed(&e.to_string());
-        return;
-    }
-    while line.running() {
-        match listener.accept() {
-            Ok((stream, _)) => {
-                if stream.set_nonblocking(false).is_err() {
-                    continue;
-                }
-                let line = line.clone();
-                let spawned = std::thread::Builder::new()
-                    .name(format!("hl7-{}", line.analyzer.name()))
-                    .spawn(move || serve(&line, stream));
-                if let Err(e) = spawned {
-                    tracing::error!(error = %e, "cannot start an HL7 connection's thread");
-                }
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                std::thread::sleep(Duration::from_millis(100));
-            }
-            Err(e) => {
-                line.failed(&e.to_string());
-                std::thread::sleep(super::REOPEN_AFTER);
-            }
-        }
+/// Serves a connection on a thread of its own: an HL7 listener takes
+/// several senders at once.
+pub(super) fn serve_on_its_own(line: &Line, stream: TcpStream) {
+    let line = line.clone();
+    let spawned = std::thread::Builder::new()
+        .name(format!("hl7-{}", line.analyzer.name()))
+        .spawn(move || serve(&line, stream));
+    if let Err(e) = spawned {
+        tracing::error!(error = %e, "cannot start an HL7 connection's thread");
     }
 }

@@ -19,6 +19,7 @@ use crate::domain::roles::Role;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
@@ -50,7 +51,7 @@ pub struct LinkStatus {
     pub state: LinkState,
     pub since: Option<DateTime<Utc>>,
     pub last_message_at: Option<DateTime<Utc>>,
-    /// Messages journalled since kentai started.
+    /// Messages received since kentai started, a repeat counted again.
     pub messages: u64,
     pub last_error: Option<String>,
     pub last_error_at: Option<DateTime<Utc>>,
@@ -108,7 +109,14 @@ impl Line {
     }
 
     fn failed(&self, error: &str) {
-        tracing::warn!(analyzer = self.analyzer.name(), error, "analyzer link");
+        let mut repeated = false;
+        self.links.update(self.analyzer.name(), |s| {
+            repeated = s.state == LinkState::Failed && s.last_error.as_deref() == Some(error);
+        });
+        // A line that stays down says so once, not at every retry.
+        if !repeated {
+            tracing::warn!(analyzer = self.analyzer.name(), error, "analyzer link");
+        }
         self.links.update(self.analyzer.name(), |s| {
             s.state = LinkState::Failed;
             s.since = Some(crate::actions::now());
@@ -172,22 +180,26 @@ pub fn start(ctx: &Ctx) -> anyhow::Result<AnalyzerLinks> {
             continue;
         };
         let name = format!("analyzer-{}", line.analyzer.name());
+        let bind = |listen: &str| {
+            TcpListener::bind(listen).map_err(|e| {
+                anyhow::anyhow!(
+                    "analyzer {:?}: cannot listen on {listen}: {e}",
+                    line.analyzer.name()
+                )
+            })
+        };
         match link {
             AnalyzerLink::Hl7Mllp { listen } => {
-                let listener = std::net::TcpListener::bind(&listen).map_err(|e| {
-                    anyhow::anyhow!("analyzer {:?}: cannot listen on {listen}: {e}", line.analyzer.name())
-                })?;
+                let listener = bind(&listen)?;
                 std::thread::Builder::new()
                     .name(name)
-                    .spawn(move || hl7::listen(line, listener))?;
+                    .spawn(move || accept(&line, listener, hl7::serve_on_its_own))?;
             }
             AnalyzerLink::AstmTcp(TcpEnd::Listen(listen)) => {
-                let listener = std::net::TcpListener::bind(&listen).map_err(|e| {
-                    anyhow::anyhow!("analyzer {:?}: cannot listen on {listen}: {e}", line.analyzer.name())
-                })?;
+                let listener = bind(&listen)?;
                 std::thread::Builder::new()
                     .name(name)
-                    .spawn(move || astm::listen(line, listener))?;
+                    .spawn(move || accept(&line, listener, astm::serve))?;
             }
             AnalyzerLink::AstmTcp(TcpEnd::Connect(address)) => {
                 std::thread::Builder::new()
@@ -202,6 +214,31 @@ pub fn start(ctx: &Ctx) -> anyhow::Result<AnalyzerLinks> {
         }
     }
     Ok(links)
+}
+
+/// Accepts the analyser's connections until kentai stops, handing each
+/// to `serve`.
+fn accept(line: &Line, listener: TcpListener, serve: fn(&Line, TcpStream)) {
+    if let Err(e) = listener.set_nonblocking(true) {
+        line.failed(&e.to_string());
+        return;
+    }
+    while line.running() {
+        match listener.accept() {
+            Ok((stream, _)) => {
+                if stream.set_nonblocking(false).is_ok() {
+                    serve(line, stream);
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            Err(e) => {
+                line.failed(&e.to_string());
+                std::thread::sleep(REOPEN_AFTER);
+            }
+        }
+    }
 }
 
 /// The messages of one analyser that an earlier run journalled and did
@@ -256,7 +293,13 @@ fn site_time(
 /// The specimens of a message in the order they first appear, each with
 /// its observations.
 fn grouped(
-    items: impl IntoIterator<Item = (String, crate::domain::analyzer::Observation, Option<DateTime<Utc>>)>,
+    items: impl IntoIterator<
+        Item = (
+            String,
+            crate::domain::analyzer::Observation,
+            Option<DateTime<Utc>>,
+        ),
+    >,
 ) -> Vec<SpecimenReport> {
     let mut reports: Vec<SpecimenReport> = Vec::new();
     for (specimen_id, observation, completed_at) in items {

@@ -65,16 +65,15 @@ impl AnalyzerConfig {
         &self.written.kind
     }
 
-    /// Where the link is, in words for a page: the address or the path.
+    /// Where the link is, in words for a page: the address or the path
+    /// (as written, for an entry switched off too).
     pub fn place(&self) -> String {
-        match &self.link {
-            Some(AnalyzerLink::AstmSerial { path, baud }) => {
-                format!("{} ({baud} baud)", path.display())
-            }
-            Some(AnalyzerLink::AstmTcp(TcpEnd::Listen(a)))
-            | Some(AnalyzerLink::Hl7Mllp { listen: a }) => format!("listen {a}"),
-            Some(AnalyzerLink::AstmTcp(TcpEnd::Connect(a))) => format!("connect {a}"),
-            None => String::new(),
+        let w = &self.written;
+        match (&w.listen, &w.connect, &w.path) {
+            (Some(a), _, _) => format!("listen {a}"),
+            (_, Some(a), _) => format!("connect {a}"),
+            (_, _, Some(p)) => format!("{} ({} baud)", p.display(), w.baud.unwrap_or(9600)),
+            _ => String::new(),
         }
     }
 }

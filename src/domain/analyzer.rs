@@ -169,13 +169,25 @@ impl CodeMap {
             })
     }
 
-    fn result_word(&self, value: &str) -> Option<TestResult> {
+    fn word(&self, value: &str) -> Option<TestResult> {
         let value = folded(value);
         self.values
             .iter()
             .find(|(k, _)| folded(k) == value)
             .map(|(_, r)| *r)
             .or_else(|| common_word(&value))
+    }
+
+    /// The result a value says: the value whole, or else the one of its
+    /// components (`12.40^POS`: a reader's index and its call) that is a
+    /// result word; two components that say different results say none.
+    fn result_word(&self, value: &str) -> Option<TestResult> {
+        if let Some(r) = self.word(value) {
+            return Some(r);
+        }
+        let mut found = value.split('^').filter_map(|c| self.word(c));
+        let first = found.next()?;
+        found.all(|r| r == first).then_some(first)
     }
 
     /// Reads the observations an analyser sent for one specimen.
@@ -369,6 +381,18 @@ mod tests {
         let r = map().read(&[obs("SARS-CoV-2", "Not detected", "c")]);
         assert_eq!(r.result, Some(TestResult::Negative));
         assert!(r.corrected);
+    }
+
+    #[test]
+    fn a_value_of_components_gives_the_result_its_word_component_says() {
+        let r = map().read(&[obs("SARS-CoV-2", "12.40^POS", "F")]);
+        assert_eq!(r.result, Some(TestResult::Positive));
+        let r = map().read(&[obs("SARS-CoV-2", "0.21^NEG", "F")]);
+        assert_eq!(r.result, Some(TestResult::Negative));
+        let r = map().read(&[obs("SARS-CoV-2", "POS^NEG", "F")]);
+        assert_eq!(r.result, None, "components that disagree say nothing");
+        let r = map().read(&[obs("SARS-CoV-2", "12.40", "F")]);
+        assert_eq!(r.result, None);
     }
 
     #[test]

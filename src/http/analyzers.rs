@@ -6,9 +6,7 @@ use super::auth::Caller;
 use super::error::ErrorBody;
 use super::Answer;
 use super::Object;
-use crate::actions::analyzers::{
-    self, AnalyzerResultView, DiscardResult, LinkResult, MessageView,
-};
+use crate::actions::analyzers::{self, AnalyzerResultView, DiscardResult, LinkResult, MessageView};
 use crate::analyzers::{AnalyzerLinks, LinkStatus};
 use crate::domain::messages::RecordMsg;
 use crate::domain::roles::Action;
@@ -69,10 +67,12 @@ pub async fn messages(
     let limit = query.limit.unwrap_or(50);
     call.ok(move |ctx, actor| {
         if !ctx.config.analyzers.iter().any(|a| a.name() == name) {
-            return Err(crate::actions::ActionError::NotFound(crate::domain::Notice::new(
-                crate::domain::RuleCode::NotFound,
-                RecordMsg::NoAnalyzer { name: name.clone() },
-            )));
+            return Err(crate::actions::ActionError::NotFound(
+                crate::domain::Notice::new(
+                    crate::domain::RuleCode::NotFound,
+                    RecordMsg::NoAnalyzer { name: name.clone() },
+                ),
+            ));
         }
         analyzers::messages(ctx, actor, &name, limit)
     })
@@ -97,7 +97,8 @@ pub async fn link(
     body: web::Json<Object<LinkResult>>,
 ) -> Answer {
     let id = path.into_inner();
-    call.ok(move |ctx, actor| analyzers::link(ctx, actor, id, &body)).await
+    call.ok(move |ctx, actor| analyzers::link(ctx, actor, id, &body))
+        .await
 }
 
 #[utoipa::path(
@@ -117,5 +118,22 @@ pub async fn discard(
     body: web::Json<Object<DiscardResult>>,
 ) -> Answer {
     let id = path.into_inner();
-    call.ok(move |ctx, actor| analyzers::discard(ctx, actor, id, &body)).await
+    call.ok(move |ctx, actor| analyzers::discard(ctx, actor, id, &body))
+        .await
+}
+
+#[utoipa::path(
+    post, path = "/analyzers/results/reread", tag = "results", operation_id = "reread_analyzer_results",
+    responses(
+        (status = 200, description = "The waiting results read again with the `[[analyzer]]` settings as they are now (a test code or word added, a specimen registered since): what can be recorded now is", body = analyzers::Reread),
+        (status = 403, body = ErrorBody),
+    ),
+)]
+pub async fn reread(call: Caller) -> Answer {
+    call.ok(move |ctx, actor| {
+        let recorded = analyzers::reread(ctx, actor)?;
+        let waiting = analyzers::waiting(ctx, actor)?.len();
+        Ok(analyzers::Reread { recorded, waiting })
+    })
+    .await
 }

@@ -298,6 +298,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             ))
             .service(Api::<analyzers::__path_list>::to(analyzers::list))
             .service(Api::<analyzers::__path_queue>::to(analyzers::queue))
+            .service(Api::<analyzers::__path_reread>::to(analyzers::reread))
             .service(Api::<analyzers::__path_messages>::to(analyzers::messages))
             .service(Api::<analyzers::__path_link>::to(analyzers::link))
             .service(Api::<analyzers::__path_discard>::to(analyzers::discard))

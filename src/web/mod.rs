@@ -11,6 +11,7 @@
 //! (redirects to the sign-in page, HTML errors), not programs.
 
 pub mod admin;
+pub mod analyzers;
 pub mod assets;
 pub mod desks;
 pub mod layout;
@@ -80,6 +81,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(patients::correct)),
     )
     .route("/results", web::get().to(results::page))
+    .route("/results/analyzers", web::get().to(analyzers::queue))
+    // Before `{name}`, whose resource would answer this path's POST.
+    .route(
+        "/results/analyzers/reread",
+        web::post().to(analyzers::reread),
+    )
+    .route("/results/analyzers/{name}", web::get().to(analyzers::log))
+    .route(
+        "/results/analyzers/{id}/link",
+        web::post().to(analyzers::link),
+    )
+    .route(
+        "/results/analyzers/{id}/discard",
+        web::post().to(analyzers::discard),
+    )
     .route("/alerts", web::get().to(desks::alerts))
     .service(
         web::resource("/packing")

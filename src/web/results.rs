@@ -90,27 +90,32 @@ pub async fn page(
         limit: Some(LIST_LIMIT),
     };
     let may_read_packages = user.session.actor.role.may(Action::ReadPackages);
-    let (items, known_packages) = run_action(&ctx, &user.session.actor, move |ctx, actor, now| {
-        let items = results::worklist(ctx, actor, &filter, now)?;
-        let known = if may_read_packages {
-            packages::list(
-                ctx,
-                actor,
-                &packages::PackageFilter {
-                    status: None,
-                    limit: Some(100),
-                },
-                now,
-            )?
-            .into_iter()
-            .map(|p| p.package_id)
-            .collect()
-        } else {
-            Vec::new()
-        };
-        Ok((items, known))
-    })
-    .await??;
+    let (items, known_packages, analyzer_waiting) =
+        run_action(&ctx, &user.session.actor, move |ctx, actor, now| {
+            let items = results::worklist(ctx, actor, &filter, now)?;
+            let analyzer_waiting = match ctx.config.analyzers.is_empty() {
+                true => None,
+                false => Some(crate::actions::analyzers::waiting(ctx, actor)?.len()),
+            };
+            let known = if may_read_packages {
+                packages::list(
+                    ctx,
+                    actor,
+                    &packages::PackageFilter {
+                        status: None,
+                        limit: Some(100),
+                    },
+                    now,
+                )?
+                .into_iter()
+                .map(|p| p.package_id)
+                .collect()
+            } else {
+                Vec::new()
+            };
+            Ok((items, known, analyzer_waiting))
+        })
+        .await??;
     let (awaiting, entered): (Vec<&WorkItem>, Vec<&WorkItem>) =
         items.iter().partition(|i| i.state == WorkState::Awaiting);
     let me = user.session.actor.name.clone();
@@ -132,6 +137,9 @@ pub async fn page(
                     @if second_person { li { a href="#release-title" { (w.release_title) } } }
                     li { a href="#correct-title" { (w.correct_title) } }
                     li { a href="#import-title" { (w.import_title) } }
+                    @if let Some(n) = analyzer_waiting {
+                        li { a href="/results/analyzers" { (w.analyzers_link.replace("{n}", &n.to_string())) } }
+                    }
                 }
             }
             (filters(lang, w, day, bad_day, asked_day, method, package.as_deref(), &known_packages))

@@ -46,6 +46,12 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/results/imports/{import_id}"),
     ("POST", "/api/v1/results/imports/{import_id}/commit"),
     ("GET", "/api/v1/alerts"),
+    ("GET", "/api/v1/analyzers"),
+    ("GET", "/api/v1/analyzers/results"),
+    ("GET", "/api/v1/analyzers/{name}/messages"),
+    ("POST", "/api/v1/analyzers/results/reread"),
+    ("POST", "/api/v1/analyzers/results/{id}/link"),
+    ("POST", "/api/v1/analyzers/results/{id}/discard"),
     ("GET", "/api/v1/patients/{patient_id}"),
     ("PATCH", "/api/v1/patients/{patient_id}"),
     ("POST", "/api/v1/locations"),
@@ -106,6 +112,10 @@ struct Ids<'a> {
     patient_id: &'a str,
     version: &'a str,
     import_id: &'a str,
+    /// An `[[analyzer]]`'s name.
+    name: &'a str,
+    /// A waiting analyser result.
+    id: &'a str,
 }
 
 impl<'a> Ids<'a> {
@@ -122,6 +132,8 @@ impl<'a> Ids<'a> {
             patient_id: value,
             version: value,
             import_id: value,
+            name: value,
+            id: value,
         }
     }
 }
@@ -143,6 +155,8 @@ fn concrete(path: &str, ids: &Ids) -> String {
                 Some("patient_id") => ids.patient_id,
                 Some("version") => ids.version,
                 Some("import_id") => ids.import_id,
+                Some("name") => ids.name,
+                Some("id") => ids.id,
                 Some(other) => panic!("{path}: no value for the path parameter {{{other}}}"),
                 None => seg,
             },
@@ -164,6 +178,8 @@ fn concrete_fills_each_path_parameter_with_its_own_value() {
         patient_id: "P-S-1",
         version: "1",
         import_id: "0123abcd",
+        name: "pcr-1",
+        id: "3",
     };
     assert_eq!(
         concrete(
@@ -339,6 +355,8 @@ fn valid_body(path: &str) -> Value {
         p if p.ends_with("/storage") => json!({"location": "F-1"}),
         "/api/v1/results/imports" => Value::String(bench_file("S-1")),
         "/api/v1/results/imports/{import_id}/commit" => json!({}),
+        "/api/v1/analyzers/results/{id}/link" => json!({"specimen_id": "S-1"}),
+        "/api/v1/analyzers/results/{id}/discard" => json!({"reason": "精度管理用の検体"}),
         p if p.ends_with("/return") => json!({"reason": "内部コントロールの再確認"}),
         p if p.ends_with("/release") => json!({}),
         p if p.ends_with("/results") => {
@@ -358,6 +376,60 @@ fn bench_file(tube: &str) -> String {
 fn with_results(config: &mut kentai::config::Config) {
     config.policy.result_release = kentai::domain::results::ReleasePolicy::SecondPerson;
     config.assays.push(bench_assay());
+    // Switched off: its queue is filled through the actions, not a line.
+    config.analyzers.push(
+        toml::from_str(
+            "name = \"pcr-1\"\nkind = \"hl7_mllp\"\nlisten = \"127.0.0.1:9\"\nenabled = false\n",
+        )
+        .expect("an [[analyzer]] entry"),
+    );
+}
+
+/// Two results of the analyser `pcr-1` for specimens kentai does not
+/// know, waiting: one to link, one to discard.
+fn waiting_analyzer_results(app: &TestApp, code: &str) -> (String, String) {
+    use kentai::actions::analyzers::{self, Protocol, SpecimenReport};
+    use kentai::domain::analyzer::Observation;
+    let analyzer = app.ctx.config.analyzers[0].clone();
+    let actor = kentai::actions::users::service_actor(&app.ctx, "analyzer:pcr-1", Role::Lab)
+        .expect("actor");
+    let report = |id: String| SpecimenReport {
+        specimen_id: id,
+        observations: vec![Observation {
+            code: "94500-6".into(),
+            value: "Detected".into(),
+            status: "F".into(),
+            ..Observation::default()
+        }],
+        completed_at: None,
+    };
+    let (link, discard) = (format!("UNK-{code}-1"), format!("UNK-{code}-2"));
+    let message = analyzers::journal(
+        &app.ctx,
+        "pcr-1",
+        Protocol::Hl7,
+        format!("MSH|{code}").as_bytes(),
+        None,
+        chrono::Utc::now(),
+    )
+    .expect("journal");
+    analyzers::process(
+        &app.ctx,
+        &analyzer,
+        &actor,
+        message.id,
+        Ok(vec![report(link.clone()), report(discard.clone())]),
+    )
+    .expect("process");
+    let waiting = analyzers::waiting(&app.ctx, &kentai::actions::Actor::system()).expect("queue");
+    let id_of = |specimen: &str| {
+        waiting
+            .iter()
+            .find(|w| w.specimen_id == specimen)
+            .map(|w| w.id.to_string())
+            .expect("waiting")
+    };
+    (id_of(&link), id_of(&discard))
 }
 
 /// Registers `tube` (saliva, its own patient) as the admin.
@@ -464,6 +536,8 @@ struct Fixture {
     /// A lab user to disable and give new tokens (not the admin, whose
     /// token the tests go on using).
     user_id: String,
+    /// A waiting analyser result of `pcr-1`.
+    analyzer_result: String,
 }
 
 impl Fixture {
@@ -480,6 +554,8 @@ impl Fixture {
             patient_id: "P-S-1",
             version: "1",
             import_id: "0123456789abcdef0123",
+            name: "pcr-1",
+            id: &self.analyzer_result,
         }
     }
 }
@@ -490,6 +566,7 @@ async fn app_with_a_location_a_specimen_and_a_package() -> Fixture {
         // The matrix sends far more wrong tokens than a minute allows one
         // address; the limit has its own tests (`limits`).
         c.security.auth_failures_per_minute = 0;
+        with_results(c);
     })
     .await;
     app.location("F-1", "fridge_4c").await;
@@ -497,10 +574,12 @@ async fn app_with_a_location_a_specimen_and_a_package() -> Fixture {
     register_tube(&app, "S-2").await;
     catalogue_kit(&app).await;
     let user_id = managed_user(&app, "fixture-user").await;
+    let (analyzer_result, _) = waiting_analyzer_results(&app, "fixture");
     Fixture {
         app,
         package_id,
         user_id,
+        analyzer_result,
     }
 }
 
@@ -652,8 +731,8 @@ async fn a_missing_or_wrong_token_is_refused_before_the_body_is_looked_at() {
             }
         }
     }
-    // 19 POST routes and the PATCH of a package, a user and a patient.
-    assert_eq!(with_a_body, 22, "routes that read a body");
+    // 22 POST routes and the PATCH of a package, a user and a patient.
+    assert_eq!(with_a_body, 25, "routes that read a body");
     assert_eq!(app.snapshot(), before);
 }
 
@@ -722,7 +801,7 @@ async fn a_session_cookie_without_its_csrf_header_is_403_on_every_route_that_wri
             assert_eq!(answer["error"]["code"], "forbidden", "{m} {path}: {answer}");
         }
     }
-    assert_eq!(writes, 23, "POST, PATCH and DELETE routes");
+    assert_eq!(writes, 26, "POST, PATCH and DELETE routes");
     assert_eq!(
         app.snapshot(),
         before,
@@ -822,6 +901,24 @@ const MATRIX: &[((&str, &str), [u16; 4])] = &[
         [403, 201, 403, 201],
     ),
     (("GET", "/api/v1/alerts"), [200, 200, 403, 200]),
+    (("GET", "/api/v1/analyzers"), [200, 200, 403, 200]),
+    (("GET", "/api/v1/analyzers/results"), [200, 200, 403, 200]),
+    (
+        ("GET", "/api/v1/analyzers/{name}/messages"),
+        [200, 200, 403, 200],
+    ),
+    (
+        ("POST", "/api/v1/analyzers/results/reread"),
+        [403, 200, 403, 200],
+    ),
+    (
+        ("POST", "/api/v1/analyzers/results/{id}/link"),
+        [403, 200, 403, 200],
+    ),
+    (
+        ("POST", "/api/v1/analyzers/results/{id}/discard"),
+        [403, 200, 403, 200],
+    ),
     (
         ("GET", "/api/v1/patients/{patient_id}"),
         [200, 200, 403, 200],
@@ -943,6 +1040,10 @@ struct RoleState {
     to_return: String,
     /// An instrument import of `IMP-<role>`, previewed, to commit.
     import_id: String,
+    /// Waiting analyser results, to link (to `link_tube`) and to discard.
+    to_link: String,
+    to_discard: String,
+    link_tube: String,
 }
 
 async fn role_state(app: &TestApp, code: &str) -> RoleState {
@@ -989,7 +1090,13 @@ async fn role_state(app: &TestApp, code: &str) -> RoleState {
         .to_string();
     let to_return = entered.pop().unwrap_or_default();
     let to_release = entered.pop().unwrap_or_default();
+    let link_tube = format!("LINK-{code}");
+    register_tube(app, &link_tube).await;
+    let (to_link, to_discard) = waiting_analyzer_results(app, code);
     RoleState {
+        to_link,
+        to_discard,
+        link_tube,
         to_release,
         to_return,
         import_id,
@@ -1009,6 +1116,10 @@ async fn role_state(app: &TestApp, code: &str) -> RoleState {
 fn matrix_request(m: &str, p: &str, code: &str, s: &RoleState) -> (String, Option<Value>) {
     // The patient `registration` gives the role's own tube.
     let patient_id = format!("P-{}", s.tube);
+    let analyzer_result = match p.ends_with("/discard") {
+        true => &s.to_discard,
+        false => &s.to_link,
+    };
     let on = |package_id: &str, specimen_id: &str| {
         concrete(
             p,
@@ -1023,10 +1134,16 @@ fn matrix_request(m: &str, p: &str, code: &str, s: &RoleState) -> (String, Optio
                 patient_id: &patient_id,
                 version: "1",
                 import_id: &s.import_id,
+                name: "pcr-1",
+                id: analyzer_result,
             },
         )
     };
     match (m, p) {
+        ("POST", "/api/v1/analyzers/results/{id}/link") => (
+            on(&s.open, &s.tube),
+            Some(json!({"specimen_id": s.link_tube})),
+        ),
         ("POST", "/api/v1/users") => (
             p.to_string(),
             Some(json!({"name": format!("made-by-{code}"), "role": "lab"})),

@@ -24,8 +24,11 @@ async fn two_clinics() -> (TestApp, TestApp) {
     (a, b)
 }
 
+/// The day of the collections `registration` makes (an hour ago): in the
+/// first hour after midnight at the site, yesterday.
 fn today() -> String {
-    kentai::actions::now()
+    crate::common::collected(1, 0)
+        .0
         .with_timezone(&chrono_tz::Asia::Tokyo)
         .date_naive()
         .to_string()

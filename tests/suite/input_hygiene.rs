@@ -12,8 +12,11 @@ use serde_json::{json, Value};
 /// stored: right-to-left override, zero-width space, BOM, line separator.
 const SPOOFS: [char; 4] = ['\u{202E}', '\u{200B}', '\u{FEFF}', '\u{2028}'];
 
-fn today() -> chrono::NaiveDate {
-    chrono::Utc::now()
+/// The day of the collections `registration` makes (an hour ago): in the
+/// first hour after midnight at the site, yesterday.
+fn collection_day() -> chrono::NaiveDate {
+    collected(1, 0)
+        .0
         .with_timezone(&chrono_tz::Asia::Tokyo)
         .date_naive()
 }
@@ -158,7 +161,10 @@ async fn a_birth_date_of_0001_01_01_or_in_the_future_is_refused_at_registration_
         .await;
     assert_eq!(status, 201, "{body}");
     let before = app.snapshot();
-    let tomorrow = today() + chrono::Duration::days(1);
+    let tomorrow = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Tokyo)
+        .date_naive()
+        + chrono::Duration::days(1);
     for birth in [
         "0001-01-01".to_string(),
         "1900-01-01".to_string(),
@@ -198,7 +204,7 @@ async fn a_report_guards_full_width_and_space_prefixed_formulas() {
     assert_eq!(status, 201, "{res}");
     let (status, _, csv) = app
         .get_text(
-            &format!("/api/v1/reports/hersys?date={}", today()),
+            &format!("/api/v1/reports/hersys?date={}", collection_day()),
             &app.admin,
         )
         .await;
@@ -224,7 +230,7 @@ async fn a_specimen_id_cannot_add_entries_to_the_sjis_replaced_header() {
         .client
         .get(app.url(&format!(
             "/api/v1/reports/hersys?date={}&encoding=sjis",
-            today()
+            collection_day()
         )))
         .bearer_auth(&app.admin)
         .send()
@@ -308,7 +314,10 @@ async fn every_html_and_svg_answer_carries_a_content_security_policy_and_nosniff
             "text/html",
         ),
         (
-            format!("/api/v1/reports/summary?date={}&format=html", today()),
+            format!(
+                "/api/v1/reports/summary?date={}&format=html",
+                collection_day()
+            ),
             "text/html",
         ),
     ];

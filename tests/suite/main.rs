@@ -12,6 +12,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod common;
 
+mod analyzers;
 mod api_auth;
 mod api_kits;
 mod api_labels;

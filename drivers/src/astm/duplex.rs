@@ -15,9 +15,9 @@
 //! from other failures the same way.
 
 use super::link::{Acknowledge, Action, EncodeError, Link};
-use crate::serial::{Parity, SerialSettings};
+use crate::serial::SerialSettings;
 use crate::TransportError;
-use serialport::{DataBits, FlowControl, SerialPort, StopBits};
+use serialport::SerialPort;
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
@@ -112,43 +112,8 @@ impl SerialLine {
     /// Opens the port at `settings.path`, raw and exclusive, as scanners'
     /// ports are opened.
     pub fn open(settings: &SerialSettings) -> Result<SerialLine, TransportError> {
-        let shown = settings.path.display().to_string();
-        let data_bits = match settings.data_bits {
-            7 => DataBits::Seven,
-            8 => DataBits::Eight,
-            n => return Err(TransportError::Open(format!("{shown}: {n} data bits"))),
-        };
-        let stop_bits = match settings.stop_bits {
-            1 => StopBits::One,
-            2 => StopBits::Two,
-            n => return Err(TransportError::Open(format!("{shown}: {n} stop bits"))),
-        };
-        let parity = match settings.parity {
-            Parity::None => serialport::Parity::None,
-            Parity::Odd => serialport::Parity::Odd,
-            Parity::Even => serialport::Parity::Even,
-        };
-        let flow = if settings.flow_control {
-            FlowControl::Hardware
-        } else {
-            FlowControl::None
-        };
-        let timeout = POLL;
-        let builder = serialport::new(settings.path.to_string_lossy(), settings.baud)
-            .data_bits(data_bits)
-            .stop_bits(stop_bits)
-            .parity(parity)
-            .flow_control(flow)
-            .timeout(timeout);
-        #[cfg(unix)]
-        let builder = builder.exclusive(true);
-        let port = builder.open().map_err(|e| match e.kind() {
-            serialport::ErrorKind::Io(io::ErrorKind::NotFound) => {
-                TransportError::NotFound(shown.clone())
-            }
-            _ => TransportError::Open(format!("{shown}: {}", e.description)),
-        })?;
-        Ok(SerialLine::from_port(port, timeout))
+        let (port, _) = crate::serial::open_port(settings, POLL)?;
+        Ok(SerialLine::from_port(port, POLL))
     }
 
     /// An already open port (a pty's master in tests, a port opened

@@ -758,6 +758,26 @@ impl Link {
         self.frame_or_finish(0, false, now, out)
     }
 
+    /// Writes frame `index` of the message under way as try `attempts`,
+    /// when the message has that frame.
+    fn send_frame(
+        &mut self,
+        index: usize,
+        attempts: u32,
+        interrupted: bool,
+        now: Instant,
+        out: &mut Vec<Action>,
+    ) -> Option<State> {
+        let frame = self.queue.front()?.frames.get(index)?;
+        out.push(Action::Write(frame.clone()));
+        Some(State::Sending {
+            index,
+            attempts,
+            deadline: now + self.config.timers.reply,
+            interrupted,
+        })
+    }
+
     /// Sends frame `index` of the message under way, or ends the transfer
     /// when there is none left.
     fn frame_or_finish(
@@ -767,20 +787,8 @@ impl Link {
         now: Instant,
         out: &mut Vec<Action>,
     ) -> State {
-        let frame = self
-            .queue
-            .front()
-            .and_then(|message| message.frames.get(index));
-        match frame {
-            Some(frame) => {
-                out.push(Action::Write(frame.clone()));
-                State::Sending {
-                    index,
-                    attempts: 1,
-                    deadline: now + self.config.timers.reply,
-                    interrupted,
-                }
-            }
+        match self.send_frame(index, 1, interrupted, now, out) {
+            Some(sending) => sending,
             None => {
                 out.push(Action::Write(vec![EOT]));
                 if let Some(message) = self.queue.pop_front() {
@@ -818,20 +826,8 @@ impl Link {
             }
             _ if attempts >= self.config.max_attempts => self.give_up(SendFailure::Refused, out),
             _ => {
-                let frame = self
-                    .queue
-                    .front()
-                    .and_then(|message| message.frames.get(index));
-                match frame {
-                    Some(frame) => {
-                        out.push(Action::Write(frame.clone()));
-                        State::Sending {
-                            index,
-                            attempts: attempts + 1,
-                            deadline: now + self.config.timers.reply,
-                            interrupted,
-                        }
-                    }
+                match self.send_frame(index, attempts + 1, interrupted, now, out) {
+                    Some(sending) => sending,
                     // Unreachable while the message is queued; keeps the
                     // state as it was rather than inventing one.
                     None => State::Sending {

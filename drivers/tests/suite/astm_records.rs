@@ -3,6 +3,7 @@
 //! errors, the messages in `fixtures/astm/` read to their exact results,
 //! and no panic on any bytes.
 
+use super::noise::Noise;
 use kentai_drivers::astm::records::{
     parse_message, AstmDateTime, AstmResult, CommentRecord, Delimiters, Instrument, Message,
     RecordError, ResultStatus, TextEncoding, TimeOfDay, Timestamp, UniversalTestId,
@@ -714,22 +715,6 @@ fn a_trailing_cr_left_on_a_record_is_dropped() {
     );
     assert_eq!(message.results()[0].value, "POS");
     assert_eq!(message.terminator.code, "N");
-}
-
-/// xorshift64*: the same bytes every run, no dependency.
-struct Noise(u64);
-
-impl Noise {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
 }
 
 /// Checks what holds of any outcome: errors name a record of the input,

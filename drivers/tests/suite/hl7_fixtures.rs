@@ -269,18 +269,10 @@ fn the_jahis_message_is_decoded_from_iso_2022_jp() {
             id_type: "PI".into()
         }]
     );
-    let names: Vec<(&str, &str, &str)> = patient
-        .names
-        .iter()
-        .map(|n| {
-            (
-                n.family.as_str(),
-                n.given.as_str(),
-                n.representation.as_str(),
-            )
-        })
-        .collect();
-    assert_eq!(names, [("山田", "太郎", "I"), ("ヤマダ", "タロウ", "P")]);
+    assert_eq!(
+        names(patient),
+        [("山田", "太郎", "I"), ("ヤマダ", "タロウ", "P")]
+    );
     assert_eq!(r.test, coded("94500-6", "新型コロナウイルスＲＮＡ", "LN"));
     assert_eq!(r.notes, ["検体は冷蔵で到着"]);
     assert_eq!(r.placer_order, "R26-0201");
@@ -315,21 +307,10 @@ fn the_shift_jis_message_keeps_names_whose_bytes_look_like_separators() {
         results.iter().map(line).collect::<Vec<_>>(),
         ["R26-0301 ObrPlacer 1 CWE 94500-6 = 260373001^陽性^SCT - [A] F"]
     );
-    let names: Vec<(&str, &str, &str)> = results[0]
-        .patient
-        .as_ref()
-        .unwrap()
-        .names
-        .iter()
-        .map(|n| {
-            (
-                n.family.as_str(),
-                n.given.as_str(),
-                n.representation.as_str(),
-            )
-        })
-        .collect();
-    assert_eq!(names, [("表", "ソウタ", "I"), ("ｵﾓﾃ", "ｿｳﾀ", "P")]);
+    assert_eq!(
+        names(results[0].patient.as_ref().unwrap()),
+        [("表", "ソウタ", "I"), ("ｵﾓﾃ", "ｿｳﾀ", "P")]
+    );
     assert_eq!(results[0].notes, ["再検査不要"]);
 
     let reply = ack(&received, "表クリニック", "20261123141505", "K-1");
@@ -366,4 +347,19 @@ fn every_fixture_comes_through_mllp_split_into_many_reads() {
             "{name}: {block:?}"
         );
     }
+}
+
+/// A patient's names as (family, given, representation).
+fn names(patient: &kentai_drivers::hl7::oru::Patient) -> Vec<(&str, &str, &str)> {
+    patient
+        .names
+        .iter()
+        .map(|n| {
+            (
+                n.family.as_str(),
+                n.given.as_str(),
+                n.representation.as_str(),
+            )
+        })
+        .collect()
 }

@@ -5,23 +5,8 @@
 //! under cargo-fuzz.
 
 use super::hl7_fixtures::{fixture, FIXTURES};
+use super::noise::Noise;
 use kentai_drivers::hl7::{answer, frame, read_block, AckCode, Deframer, MllpEvent};
-
-/// xorshift64*: the same pseudo-random bytes on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
 
 /// Pieces a message is made of, and some that break it.
 const PIECES: &[&[u8]] = &[
@@ -68,7 +53,7 @@ const GOOD: &[&[u8]] = &[
 
 /// Pieces strung together at random, or a good message with a few
 /// pieces or bytes put in or taken out.
-fn random_bytes(rng: &mut Rng) -> Vec<u8> {
+fn random_bytes(rng: &mut Noise) -> Vec<u8> {
     let mut out = Vec::new();
     if rng.below(2) == 0 {
         for _ in 0..rng.below(40) {
@@ -120,7 +105,7 @@ fn answer_block(bytes: &[u8]) -> (usize, usize) {
 
 #[test]
 fn pseudo_random_bytes_go_through_the_deframer_reader_and_answer_without_panicking() {
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut rng = Noise(0x9E37_79B9_7F4A_7C15);
     for good in GOOD {
         assert_eq!(
             answer_block(good),

@@ -16,6 +16,7 @@ mod hl7_fixtures;
 mod hl7_results;
 mod hl7_robustness;
 mod keyboard_decoding;
+mod noise;
 mod serial_pty;
 mod supervisor_pty;
 mod supervisor_replay;

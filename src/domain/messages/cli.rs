@@ -105,6 +105,19 @@ pub enum CliMsg {
     Sent {
         scan: String,
     },
+    /// `kentai simulate-analyzer`: what happened on the line.
+    AnalyzerSimulated {
+        what: SimulatedLine,
+    },
+    BadFault {
+        fault: String,
+    },
+    AnalyzerTargetMissing,
+    Hl7NeedsConnect,
+    CannotReadMessageFile {
+        path: String,
+        detail: String,
+    },
     Skipped {
         line: String,
         detail: String,
@@ -303,6 +316,27 @@ impl CliMsg {
                 "simulated scanner at {link} (→ {pty})"
             ),
             Sent { scan } => say!(lang, "送信しました（sent）: {scan}", "sent {scan}"),
+            AnalyzerSimulated { what } => what.render(lang),
+            BadFault { fault } => say!(
+                lang,
+                "{fault:?} という障害はありません（bad-checksum、nak-storm、drop-eot、unplug のいずれか）",
+                "no fault {fault:?} (use bad-checksum, nak-storm, drop-eot or unplug)"
+            ),
+            AnalyzerTargetMissing => say!(
+                lang,
+                "送り先を --connect ADDR:PORT か --link PATH で指定してください",
+                "say where to send: --connect ADDR:PORT or --link PATH"
+            ),
+            Hl7NeedsConnect => say!(
+                lang,
+                "HL7 は MLLP で送ります: --connect ADDR:PORT を指定してください",
+                "HL7 goes over MLLP: give --connect ADDR:PORT"
+            ),
+            CannotReadMessageFile { path, detail } => say!(
+                lang,
+                "メッセージのファイル {path} を読めません: {detail}",
+                "cannot read the message file {path}: {detail}"
+            ),
             Skipped { line, detail } => say!(
                 lang,
                 "{line:?} を飛ばしました: {detail}",
@@ -455,6 +489,16 @@ pub(super) fn samples() -> Vec<CliMsg> {
             pty: s("/dev/pts/3"),
         },
         Sent { scan: s("T-1") },
+        AnalyzerSimulated {
+            what: SimulatedLine::Acknowledged,
+        },
+        BadFault { fault: s("fire") },
+        AnalyzerTargetMissing,
+        Hl7NeedsConnect,
+        CannotReadMessageFile {
+            path: s("run.hl7"),
+            detail: s("not found"),
+        },
         Skipped {
             line: s("\\x1"),
             detail: s("bad escape"),
@@ -503,6 +547,11 @@ pub(super) fn samples() -> Vec<CliMsg> {
             | BadScanText { .. }
             | SimulatedScanner { .. }
             | Sent { .. }
+            | AnalyzerSimulated { .. }
+            | BadFault { .. }
+            | AnalyzerTargetMissing
+            | Hl7NeedsConnect
+            | CannotReadMessageFile { .. }
             | Skipped { .. }
             | UnreadableLines { .. }
             | SjisReplaced { .. }
@@ -512,4 +561,75 @@ pub(super) fn samples() -> Vec<CliMsg> {
         }
     }
     all
+}
+
+/// What a simulated analyser saw on its line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum SimulatedLine {
+    /// A pseudo-terminal is ready at `link`.
+    Ready { link: String, pty: String },
+    /// The line was cut in the middle of the message, on purpose.
+    Unplugged,
+    /// The connection closed without an answer.
+    NoAnswer,
+    /// A segment of kentai's HL7 answer.
+    Answer { segment: String },
+    /// Every ASTM frame was acknowledged.
+    Acknowledged,
+    /// The ASTM message was given up (six tries, or no reply).
+    GivenUp { why: String },
+    /// kentai answered a frame with EOT: stop after this message.
+    StopRequested,
+    /// The transfer was left without its EOT, on purpose.
+    NoEot,
+    /// The line failed.
+    LineFailed { detail: String },
+}
+
+impl SimulatedLine {
+    pub fn render(&self, lang: Lang) -> String {
+        use SimulatedLine::*;
+        match self {
+            Ready { link, pty } => say!(
+                lang,
+                "模擬分析装置の回線を {link} に用意しました（→ {pty}）",
+                "simulated analyzer line at {link} (→ {pty})"
+            ),
+            Unplugged => say!(
+                lang,
+                "メッセージの途中で回線を切りました",
+                "unplugged in the middle of the message"
+            ),
+            NoAnswer => say!(
+                lang,
+                "kentai は応答せずに接続を閉じました",
+                "kentai closed the connection without an answer"
+            ),
+            Answer { segment } => say!(lang, "応答: {segment}", "answer: {segment}"),
+            Acknowledged => say!(
+                lang,
+                "すべてのフレームが受け付けられました（ACK）",
+                "every frame was acknowledged"
+            ),
+            GivenUp { why } => say!(
+                lang,
+                "送信をあきらめました: {why}",
+                "the message was given up: {why}"
+            ),
+            StopRequested => say!(
+                lang,
+                "kentai がこのメッセージの後で止めるよう求めました",
+                "kentai asked to stop after this message"
+            ),
+            NoEot => say!(
+                lang,
+                "送信を EOT なしで終えました（kentai の受信タイマーが切ります）",
+                "the transfer was left without its EOT (kentai's receive timer ends it)"
+            ),
+            LineFailed { detail } => {
+                say!(lang, "回線のエラー: {detail}", "the line failed: {detail}")
+            }
+        }
+    }
 }

@@ -27,7 +27,7 @@ mod results;
 mod rules;
 mod scans;
 
-pub use cli::{device_columns, CliMsg};
+pub use cli::{device_columns, CliMsg, SimulatedLine};
 pub use input::{allowed, InputMsg};
 pub use names::*;
 pub use records::RecordMsg;

@@ -6,6 +6,7 @@
 //! it reuses rather than repeats.
 
 pub mod admin;
+pub mod analyzers;
 pub mod packing;
 pub mod patients;
 pub mod reports;

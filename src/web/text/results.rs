@@ -165,6 +165,8 @@ pub struct ResultsText {
     pub returned: &'static str,
     // Import.
     pub import_title: &'static str,
+    /// The link to the analysers' queue, with `{n}` results waiting.
+    pub analyzers_link: &'static str,
     pub import_intro: &'static str,
     pub import_format: &'static str,
     pub format_quantstudio: &'static str,
@@ -331,6 +333,7 @@ pub const RESULTS_JA: ResultsText = ResultsText {
     released: "{id}：第{version}版を承認しました。日報に使われます。",
     returned: "{id}：第{version}版を差し戻しました。結果待ちの一覧に戻ります。",
     import_title: "測定機器のファイルから取り込む",
+    analyzers_link: "分析装置から届いた結果（判断待ち {n} 件）",
     import_intro: "リアルタイムPCR装置の結果ファイルを読み込み、登録する前に内容を確かめます。コントロールが不合格のランからは何も登録しません。",
     import_format: "ファイル形式",
     format_quantstudio: "QuantStudio",
@@ -493,6 +496,7 @@ pub const RESULTS_EN: ResultsText = ResultsText {
     released: "{id}: version {version} released. It counts in the day report.",
     returned: "{id}: version {version} returned. The tube is back on the list.",
     import_title: "Import an instrument file",
+    analyzers_link: "Results from analyzers ({n} waiting)",
     import_intro: "Read a real-time PCR instrument's result file and check it before anything is recorded. Nothing is recorded from a run whose controls failed.",
     import_format: "File format",
     format_quantstudio: "QuantStudio",

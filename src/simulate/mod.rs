@@ -11,6 +11,8 @@
 //! it is given, so a person or a test can feed scans one at a time while a
 //! server reads them.
 
+pub mod analyzer;
+
 use kentai_drivers::framing::Suffix;
 use serialport::{SerialPort as _, TTYPort};
 use std::io::Write as _;
@@ -98,6 +100,12 @@ impl Pty {
 
     pub fn slave_path(&self) -> &Path {
         &self.slave_path
+    }
+
+    /// The master end as a serial port of its own, for a program that
+    /// both writes and reads (an ASTM analyser).
+    pub fn master_clone(&self) -> serialport::Result<Box<dyn serialport::SerialPort>> {
+        self.master.try_clone()
     }
 
     /// Writes `bytes` at the pace of `baud` (`None`: all at once).
