@@ -481,14 +481,7 @@ pub fn reread(ctx: &Ctx, actor: &Actor) -> Result<usize, ActionError> {
             else {
                 continue;
             };
-            let observations: Vec<Observation> = crate::store::codes::read_json(
-                crate::store::codes::Cell {
-                    table: "analyzer_results",
-                    row: &row.id.to_string(),
-                    column: "observations",
-                },
-                &row.observations,
-            )?;
+            let observations: Vec<Observation> = stored(row.id, "observations", &row.observations)?;
             let reading = analyzer.codes.read(&observations);
             let resulted_at = row.completed_at.unwrap_or(received_at).and_utc();
             let (disposition, result_id, note) = decide(
@@ -556,6 +549,17 @@ fn unread_note(reading: &Reading) -> Option<String> {
     (!whys.is_empty()).then(|| whys.join(","))
 }
 
+/// The result a reading gives, on its way through the results door.
+fn entry(reading: &Reading, resulted_at: DateTime<Utc>, reason: Option<String>) -> Option<Entry> {
+    Some(Entry {
+        method: reading.method,
+        ct: (!reading.ct.is_empty()).then(|| reading.ct.clone()),
+        interpretation: reading.interpretation.clone(),
+        reason,
+        ..Entry::new(reading.result?, resulted_at)
+    })
+}
+
 /// Records a reading's result through the results door: the result
 /// version's id, or the code of the rule that refused it.
 #[allow(clippy::too_many_arguments)]
@@ -569,17 +573,11 @@ fn record(
     resulted_at: DateTime<Utc>,
     at: DateTime<Utc>,
 ) -> Result<Result<i64, String>, ActionError> {
-    let Some(result) = reading.result else {
+    let reason = reading
+        .corrected
+        .then(|| format!("分析装置 {analyzer} が訂正した結果"));
+    let Some(entry) = entry(reading, resulted_at, reason) else {
         return Ok(Err("unread".into()));
-    };
-    let entry = Entry {
-        method: reading.method,
-        ct: (!reading.ct.is_empty()).then(|| reading.ct.clone()),
-        interpretation: reading.interpretation.clone(),
-        reason: reading
-            .corrected
-            .then(|| format!("分析装置 {analyzer} が訂正した結果")),
-        ..Entry::new(result, resulted_at)
     };
     match enter(ctx, c, actor, specimen, &entry, at) {
         Ok((row, _)) => Ok(Ok(row.id)),
@@ -617,17 +615,29 @@ pub struct AnalyzerResultView {
     pub reason: Option<String>,
 }
 
+/// A JSON cell of `analyzer_results`; one that does not read is an
+/// error naming the row.
+fn stored<T: serde::de::DeserializeOwned>(
+    id: i64,
+    column: &'static str,
+    text: &str,
+) -> Result<T, ActionError> {
+    let row = id.to_string();
+    Ok(crate::store::codes::read_json(
+        crate::store::codes::Cell {
+            table: "analyzer_results",
+            row: &row,
+            column,
+        },
+        text,
+    )?)
+}
+
 fn result_view(
     row: AnalyzerResultRow,
     names: &std::collections::HashMap<i64, String>,
 ) -> Result<AnalyzerResultView, ActionError> {
-    use crate::store::codes::{read_json, Cell};
     let key = row.id.to_string();
-    let cell = |column| Cell {
-        table: "analyzer_results",
-        row: &key,
-        column,
-    };
     let state = Disposition::from_code(&row.state).ok_or_else(|| {
         crate::store::StoreError::Corrupt(format!(
             "analyzer_results row {key}: {:?} is not a disposition",
@@ -640,8 +650,8 @@ fn result_view(
         message_id: row.message_id,
         specimen_id: row.specimen_id.clone(),
         state,
-        observations: read_json(cell("observations"), &row.observations)?,
-        reading: read_json(cell("reading"), &row.reading)?,
+        observations: stored(row.id, "observations", &row.observations)?,
+        reading: stored(row.id, "reading", &row.reading)?,
         completed_at: row.completed_at.map(|t| t.and_utc()),
         result_id: row.result_id,
         note: row.note,
@@ -798,25 +808,37 @@ pub struct DiscardResult {
     pub reason: String,
 }
 
-fn settled(
+/// Settles a waiting row as a person decided, with the audit row that
+/// says who did it and why.
+#[allow(clippy::too_many_arguments)]
+fn settle_row(
     c: &mut DbConnection,
-    id: i64,
     actor: &Actor,
-    disposition: Disposition,
-    result_id: Option<i64>,
+    row: &AnalyzerResultRow,
+    (disposition, result_id): (Disposition, Option<i64>),
     reason: &str,
-    at: NaiveDateTime,
-) -> Result<(), ActionError> {
-    diesel::update(analyzer_results::table.find(id))
+    at: DateTime<Utc>,
+    after: serde_json::Value,
+) -> Result<AnalyzerResultView, ActionError> {
+    diesel::update(analyzer_results::table.find(row.id))
         .set((
             analyzer_results::state.eq(disposition.code()),
             analyzer_results::result_id.eq(result_id),
             analyzer_results::resolved_by.eq(actor.id),
-            analyzer_results::resolved_at.eq(Some(at)),
+            analyzer_results::resolved_at.eq(Some(naive(at))),
             analyzer_results::reason.eq(Some(reason)),
         ))
         .execute(c)?;
-    Ok(())
+    audit::record(
+        c,
+        actor,
+        at,
+        &format!("analyzer_result.{}", disposition.code()),
+        ("analyzer_result", &row.id.to_string()),
+        Some(&serde_json::json!({"specimen_id": row.specimen_id, "state": row.state})),
+        Some(&after),
+    )?;
+    one_view(c, row.id)
 }
 
 fn one_view(c: &mut DbConnection, id: i64) -> Result<AnalyzerResultView, ActionError> {
@@ -848,43 +870,26 @@ pub fn link(
     ctx.write(|c| {
         let row = waiting_row(ctx, c, id)?;
         let specimen = super::views::specimen_row(ctx, c, req.specimen_id.trim())?;
-        let reading: Reading = crate::store::codes::read_json(
-            crate::store::codes::Cell {
-                table: "analyzer_results",
-                row: &id.to_string(),
-                column: "reading",
-            },
-            &row.reading,
-        )?;
-        let Some(result) = reading.result else {
-            return Err(ActionError::invalid(crate::domain::messages::InputMsg::FieldEmpty {
-                field: "result".into(),
-            }));
-        };
-        let resulted_at = row
-            .completed_at
-            .map(|t| t.and_utc())
-            .unwrap_or(at);
-        let entry = Entry {
-            method: reading.method,
-            ct: (!reading.ct.is_empty()).then(|| reading.ct.clone()),
-            interpretation: reading.interpretation.clone(),
-            reason: req.reason.clone(),
-            ..Entry::new(result, resulted_at)
+        let reading: Reading = stored(id, "reading", &row.reading)?;
+        let resulted_at = row.completed_at.map(|t| t.and_utc()).unwrap_or(at);
+        let Some(entry) = entry(&reading, resulted_at, req.reason.clone()) else {
+            return Err(ActionError::invalid(
+                crate::domain::messages::InputMsg::FieldEmpty {
+                    field: "result".into(),
+                },
+            ));
         };
         let (result_row, _) = enter(ctx, c, actor, &specimen, &entry, at)?;
         let said = format!("{} → {}", row.specimen_id, specimen.specimen_id);
-        settled(c, id, actor, Disposition::Linked, Some(result_row.id), &said, naive(at))?;
-        audit::record(
+        settle_row(
             c,
             actor,
+            &row,
+            (Disposition::Linked, Some(result_row.id)),
+            &said,
             at,
-            "analyzer_result.link",
-            ("analyzer_result", &id.to_string()),
-            Some(&serde_json::json!({"specimen_id": row.specimen_id, "state": row.state})),
-            Some(&serde_json::json!({"specimen_id": specimen.specimen_id, "result_id": result_row.id})),
-        )?;
-        one_view(c, id)
+            serde_json::json!({"specimen_id": specimen.specimen_id, "result_id": result_row.id}),
+        )
     })
 }
 
@@ -900,24 +905,14 @@ pub fn discard(
     let at = now();
     ctx.write(|c| {
         let row = waiting_row(ctx, c, id)?;
-        settled(
+        settle_row(
             c,
-            id,
             actor,
-            Disposition::Discarded,
-            None,
+            &row,
+            (Disposition::Discarded, None),
             req.reason.trim(),
-            naive(at),
-        )?;
-        audit::record(
-            c,
-            actor,
             at,
-            "analyzer_result.discard",
-            ("analyzer_result", &id.to_string()),
-            Some(&serde_json::json!({"specimen_id": row.specimen_id, "state": row.state})),
-            Some(&serde_json::json!({"reason": req.reason.trim()})),
-        )?;
-        one_view(c, id)
+            serde_json::json!({"reason": req.reason.trim()}),
+        )
     })
 }

@@ -459,15 +459,22 @@ pub fn authenticate_hash(ctx: &Ctx, hash: &str) -> Result<Option<Actor>, ActionE
         }
     })?;
     Ok(row
-        .filter(|r| !r.disabled && hashes_match(&r.token_hash, hash))
-        .map(|r| {
-            Ok::<_, StoreError>(Actor {
-                id: Some(r.id),
-                role: r.role()?,
-                name: r.name,
-            })
-        })
-        .transpose()?)
+        .filter(|r| hashes_match(&r.token_hash, hash))
+        .map(enabled_actor)
+        .transpose()?
+        .flatten())
+}
+
+/// The user a row is, unless the user is disabled.
+fn enabled_actor(r: UserRow) -> Result<Option<Actor>, StoreError> {
+    if r.disabled {
+        return Ok(None);
+    }
+    Ok(Some(Actor {
+        id: Some(r.id),
+        role: r.role()?,
+        name: r.name,
+    }))
 }
 
 /// When this facility has no user yet (an empty database, or the first
@@ -585,14 +592,5 @@ pub fn actor_by_id(ctx: &Ctx, id: i64) -> Result<Option<Actor>, ActionError> {
             .optional()
             .map_err(ActionError::from)
     })?;
-    Ok(row
-        .filter(|r| !r.disabled)
-        .map(|r| {
-            Ok::<_, StoreError>(Actor {
-                id: Some(r.id),
-                role: r.role()?,
-                name: r.name,
-            })
-        })
-        .transpose()?)
+    Ok(row.map(enabled_actor).transpose()?.flatten())
 }

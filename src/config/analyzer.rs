@@ -149,14 +149,39 @@ impl TryFrom<Written> for AnalyzerConfig {
     }
 }
 
+/// The settings each kind takes beside `name`, `kind`, `enabled`, `tests`
+/// and `values`.
+fn settings_of(kind: &str) -> Option<&'static [&'static str]> {
+    match kind {
+        "astm_serial" => Some(&["path", "baud", "encoding"]),
+        "astm_tcp" => Some(&["listen", "connect", "encoding"]),
+        "hl7_mllp" => Some(&["listen"]),
+        _ => None,
+    }
+}
+
 /// The link an entry's kind and settings describe.
 fn link_of(w: &Written) -> Result<AnalyzerLink, String> {
-    let foreign = |key: &str, set: bool| -> Result<(), String> {
-        match set {
-            true => Err(format!("{key} is not a setting of kind {}", w.kind)),
-            false => Ok(()),
-        }
-    };
+    let allowed = settings_of(&w.kind).ok_or_else(|| {
+        format!(
+            "unknown kind {:?} (use one of {})",
+            w.kind,
+            KINDS.join(", ")
+        )
+    })?;
+    let given = [
+        ("listen", w.listen.is_some()),
+        ("connect", w.connect.is_some()),
+        ("path", w.path.is_some()),
+        ("baud", w.baud.is_some()),
+        ("encoding", w.encoding.is_some()),
+    ];
+    if let Some((key, _)) = given
+        .iter()
+        .find(|(key, set)| *set && !allowed.contains(key))
+    {
+        return Err(format!("{key} is not a setting of kind {}", w.kind));
+    }
     let address = |key: &str, value: &str| -> Result<String, String> {
         match value.parse::<std::net::SocketAddr>() {
             Ok(_) => Ok(value.to_string()),
@@ -165,10 +190,8 @@ fn link_of(w: &Written) -> Result<AnalyzerLink, String> {
             )),
         }
     };
-    match w.kind.as_str() {
-        "astm_serial" => {
-            foreign("listen", w.listen.is_some())?;
-            foreign("connect", w.connect.is_some())?;
+    match (w.kind.as_str(), &w.listen, &w.connect) {
+        ("astm_serial", _, _) => {
             let path = w
                 .path
                 .clone()
@@ -179,34 +202,17 @@ fn link_of(w: &Written) -> Result<AnalyzerLink, String> {
             }
             Ok(AnalyzerLink::AstmSerial { path, baud })
         }
-        "astm_tcp" => {
-            foreign("path", w.path.is_some())?;
-            foreign("baud", w.baud.is_some())?;
-            match (&w.listen, &w.connect) {
-                (Some(l), None) => Ok(AnalyzerLink::AstmTcp(TcpEnd::Listen(address("listen", l)?))),
-                (None, Some(c)) => Ok(AnalyzerLink::AstmTcp(TcpEnd::Connect(address(
-                    "connect", c,
-                )?))),
-                _ => Err("set one of listen and connect".into()),
-            }
+        ("astm_tcp", Some(l), None) => {
+            Ok(AnalyzerLink::AstmTcp(TcpEnd::Listen(address("listen", l)?)))
         }
-        "hl7_mllp" => {
-            foreign("path", w.path.is_some())?;
-            foreign("baud", w.baud.is_some())?;
-            foreign("connect", w.connect.is_some())?;
-            foreign("encoding", w.encoding.is_some())?;
-            let listen = w
-                .listen
-                .as_deref()
-                .ok_or("listen is required (e.g. 0.0.0.0:2575)")?;
-            Ok(AnalyzerLink::Hl7Mllp {
-                listen: address("listen", listen)?,
-            })
-        }
-        kind => Err(format!(
-            "unknown kind {kind:?} (use one of {})",
-            KINDS.join(", ")
-        )),
+        ("astm_tcp", None, Some(c)) => Ok(AnalyzerLink::AstmTcp(TcpEnd::Connect(address(
+            "connect", c,
+        )?))),
+        ("astm_tcp", _, _) => Err("set one of listen and connect".into()),
+        (_, Some(l), _) => Ok(AnalyzerLink::Hl7Mllp {
+            listen: address("listen", l)?,
+        }),
+        _ => Err("listen is required (e.g. 0.0.0.0:2575)".into()),
     }
 }
 

@@ -1372,46 +1372,24 @@ mod tests {
             assert_eq!(&c.code[c.code.len() - 3..c.code.len() - 1], "00");
             assert!(!c.display.is_empty());
         }
-        assert_eq!(
-            specimen_type_snomed("sputum").map(|c| c.code),
-            Some("119334006")
-        );
-        assert_eq!(
-            specimen_type_snomed("tracheal_aspirate").map(|c| c.code),
-            Some("445447003")
-        );
-        assert_eq!(
-            specimen_type_snomed("nasopharyngeal_swab").map(|c| c.code),
-            Some("258500001")
-        );
-        assert_eq!(
-            specimen_type_snomed("saliva").map(|c| c.code),
-            Some("258560004")
-        );
-        assert_eq!(
-            specimen_type_snomed("serum_acute").map(|c| c.code),
-            Some("119364003")
-        );
-        assert_eq!(
-            specimen_type_snomed("serum_convalescent").map(|c| c.code),
-            Some("119364003")
-        );
-        assert_eq!(
-            specimen_type_snomed("stool").map(|c| c.code),
-            Some("119339001")
-        );
-        assert_eq!(
-            specimen_type_snomed("whole_blood").map(|c| c.code),
-            Some("258580003")
-        );
-        assert_eq!(
-            specimen_type_snomed("urine").map(|c| c.code),
-            Some("122575003")
-        );
-        assert_eq!(
-            specimen_type_snomed("autopsy_tissue").map(|c| c.code),
-            Some("119376003")
-        );
+        for (specimen_type, code) in [
+            ("sputum", "119334006"),
+            ("tracheal_aspirate", "445447003"),
+            ("nasopharyngeal_swab", "258500001"),
+            ("saliva", "258560004"),
+            ("serum_acute", "119364003"),
+            ("serum_convalescent", "119364003"),
+            ("stool", "119339001"),
+            ("whole_blood", "258580003"),
+            ("urine", "122575003"),
+            ("autopsy_tissue", "119376003"),
+        ] {
+            assert_eq!(
+                specimen_type_snomed(specimen_type).map(|c| c.code),
+                Some(code),
+                "{specimen_type}"
+            );
+        }
         assert_eq!(specimen_type_snomed("nasal_wash"), None);
     }
 

@@ -676,15 +676,7 @@ mod tests {
 
     #[test]
     fn concurrent_sqlite_writes_share_commits_and_a_failed_write_undoes_only_itself() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("g.db").display());
-        let store = Store::open(&url).unwrap();
-        store
-            .write(|c| {
-                c.batch_execute("CREATE TABLE t (n INTEGER PRIMARY KEY)")
-                    .map_err(StoreError::from)
-            })
-            .unwrap();
+        let (_dir, store) = store_with_table();
         let threads: Vec<_> = (0..16)
             .map(|t| {
                 let store = store.clone();

@@ -400,6 +400,25 @@ fn log_row(ctx: &Ctx, lang: Lang, w: &AnalyzersText, m: &MessageView) -> Markup 
     }
 }
 
+/// A form posted to the analyser desk by someone who may record results,
+/// or the page that answers instead.
+fn checked<T: serde::de::DeserializeOwned + Default>(
+    req: &HttpRequest,
+    user: &SignedIn,
+    body: &[u8],
+    csrf: impl Fn(&T) -> &str,
+) -> Result<T, Box<HttpResponse>> {
+    let form = checked_form(req, user, body, Section::Results, forbidden, csrf)?;
+    match user.session.actor.role.may(Action::RecordResult) {
+        true => Ok(form),
+        false => Err(Box::new(forbidden(
+            req,
+            super::lang(req),
+            Some(&user.session),
+        ))),
+    }
+}
+
 /// Runs a link or a discard from a row's form, then shows the queue: with
 /// the outcome, or with the refusal on the row.
 async fn settle(
@@ -413,17 +432,7 @@ async fn settle(
     ) -> Result<AnalyzerResultView, ActionError>,
     done: &'static str,
 ) -> Result<HttpResponse, AppError> {
-    let form: QueueForm = form_or_page!(checked_form(
-        &req,
-        &user,
-        &body,
-        Section::Results,
-        forbidden,
-        |f: &QueueForm| &f.csrf,
-    ));
-    if !user.session.actor.role.may(Action::RecordResult) {
-        return Ok(forbidden(&req, super::lang(&req), Some(&user.session)));
-    }
+    let form: QueueForm = form_or_page!(checked(&req, &user, &body, |f: &QueueForm| &f.csrf));
     let Ok(id) = path.into_inner().parse::<i64>() else {
         return Ok(not_found(&req, super::lang(&req), Some(&user.session)));
     };
@@ -506,17 +515,8 @@ pub async fn reread(
     ctx: web::Data<Ctx>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let _: super::CsrfForm = form_or_page!(checked_form(
-        &req,
-        &user,
-        &body,
-        Section::Results,
-        forbidden,
-        |f: &super::CsrfForm| &f.csrf,
-    ));
-    if !user.session.actor.role.may(Action::RecordResult) {
-        return Ok(forbidden(&req, super::lang(&req), Some(&user.session)));
-    }
+    let _: super::CsrfForm =
+        form_or_page!(checked(&req, &user, &body, |f: &super::CsrfForm| &f.csrf));
     let recorded = run_action(&ctx, &user.session.actor, |ctx, actor, _| {
         analyzers::reread(ctx, actor)
     })

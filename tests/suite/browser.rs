@@ -255,6 +255,9 @@ async fn the_lab_packs_and_dispatches_the_health_centre_downloads_the_day_and_th
     // download.
     let mut body = registration("SJ-WEB", "saliva", 2);
     body["patient"]["name"] = json!("𠮷田 一郎");
+    // Collected a moment ago, as the packed tubes: the page shows today,
+    // and an hour ago is yesterday in the first hour after midnight.
+    body["collected_at"] = json!((chrono::Utc::now() - chrono::Duration::minutes(1)).to_rfc3339());
     let (status, res) = app.register(&lab, &body).await;
     assert_eq!(status, 201, "{res}");
     let (status, res) = app

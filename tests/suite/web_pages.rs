@@ -27,6 +27,11 @@ const PAGES: &[(&str, &str)] = &[
     ("GET", "/patients/{patient_id}"),
     ("POST", "/patients/{patient_id}"),
     ("GET", "/results"),
+    ("GET", "/results/analyzers"),
+    ("POST", "/results/analyzers/reread"),
+    ("GET", "/results/analyzers/{name}"),
+    ("POST", "/results/analyzers/{id}/link"),
+    ("POST", "/results/analyzers/{id}/discard"),
     ("GET", "/alerts"),
     ("GET", "/packing"),
     ("POST", "/packing"),
@@ -61,8 +66,10 @@ const PAGES: &[(&str, &str)] = &[
 ];
 
 /// Example values for the routes' path parameters.
-const EXAMPLES: [(&str, &str); 5] = [
+const EXAMPLES: [(&str, &str); 7] = [
     ("{station}", "reception-1"),
+    ("{name}", "pcr-1"),
+    ("{id}", "7"),
     ("{patient_id}", "P-NOWHERE"),
     ("{specimen_id}", "S-NOWHERE"),
     ("{package_id}", "PKG-NOWHERE"),
