@@ -183,6 +183,7 @@ struct Counts {
     disabled: usize,
     locations: usize,
     kits: usize,
+    analyzer_waiting: usize,
 }
 
 /// `GET /admin`: the sub-pages, each with what it holds.
@@ -191,6 +192,7 @@ pub async fn index(
     user: SignedIn,
     ctx: web::Data<Ctx>,
     service: web::Data<Arc<ScanService>>,
+    links: Option<web::Data<crate::analyzers::AnalyzerLinks>>,
 ) -> Result<HttpResponse, AppError> {
     if let Some(refused) = open(&req, &user, Section::Admin) {
         return Ok(refused);
@@ -204,9 +206,11 @@ pub async fn index(
             disabled: people.iter().filter(|u| u.disabled).count(),
             locations: locations::list(c, actor)?.len(),
             kits: kits::list(c, actor)?.len(),
+            analyzer_waiting: crate::actions::analyzers::waiting(c, actor)?.len(),
         })
     })
     .await??;
+    let analyzers = analyzers_summary(t, &ctx, links, counts.analyzer_waiting);
     let statuses = service.device_statuses();
     let configured = |s: &&DeviceStatus| ctx.config.scanners.iter().any(|c| c.name() == s.name);
     let reading = statuses
@@ -267,9 +271,43 @@ pub async fn index(
                     }
                 }
             }
+            @if let Some(summary) = &analyzers {
+                li {
+                    h2 { a href="/results/analyzers" { (t.analyzers_title) } }
+                    p class="hint" { (t.analyzers_desc) }
+                    p class="admin-count" { (summary) }
+                }
+            }
         }
     };
     Ok(admin_page(&req, &user, StatusCode::OK, "/admin", &[], body))
+}
+
+/// The analysers in a line: how many, connected, failing, and the results
+/// waiting; `None` at a site without analysers.
+fn analyzers_summary(
+    t: &AdminText,
+    ctx: &Ctx,
+    links: Option<web::Data<crate::analyzers::AnalyzerLinks>>,
+    waiting: usize,
+) -> Option<String> {
+    use crate::analyzers::LinkState;
+    if ctx.config.analyzers.is_empty() {
+        return None;
+    }
+    let statuses = links
+        .map(|l| l.statuses(&ctx.config.analyzers))
+        .unwrap_or_default();
+    let count = |state| statuses.iter().filter(|s| s.state == state).count();
+    Some(words::fill(
+        t.analyzers_count,
+        &[
+            ("n", &ctx.config.analyzers.len().to_string()),
+            ("connected", &count(LinkState::Connected).to_string()),
+            ("failed", &count(LinkState::Failed).to_string()),
+            ("waiting", &waiting.to_string()),
+        ],
+    ))
 }
 
 /// A scanner state that reads scans.

@@ -398,6 +398,13 @@ async fn the_lab_clears_the_analyzer_queue_from_its_page_in_japanese() {
         page.contains("分析装置から届いた結果（判断待ち 2 件）"),
         "{page}"
     );
+    let admin = app.sign_in(&app.admin).await;
+    let (status, page) = app.page(&admin, "/admin").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("1台（接続中 0・エラー 0）、判断待ち 2件"),
+        "the admin page counts the analysers and what waits: {page}"
+    );
     let (status, page) = app.page(&lab, "/results/analyzers").await;
     assert_eq!(status, 200);
     for words in [
