@@ -46,6 +46,7 @@ pub async fn queue(call: Caller) -> Answer {
 pub struct LogQuery {
     /// How many messages, newest first (1–500, default 50).
     #[serde(default)]
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 
@@ -54,6 +55,7 @@ pub struct LogQuery {
     params(("name" = String, Path, description = "The `[[analyzer]]` name"), LogQuery),
     responses(
         (status = 200, description = "The analyser's messages, newest first, as received, with what became of each specimen in them", body = [MessageView]),
+        (status = 400, description = "A `limit` that is not a number", body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, description = "`not_found`: no analyser of that name", body = ErrorBody),
     ),
