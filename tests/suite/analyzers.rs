@@ -676,3 +676,148 @@ async fn a_serial_astm_analyzer_on_a_pseudo_terminal_delivers_through_a_bad_chec
     let (_, r0303) = app.get("/api/v1/specimens/R26-0303", &app.admin).await;
     assert_eq!(r0303["results"], json!([]), "{r0303}");
 }
+
+/// One sender's share of a round: each tube's run in a message of its
+/// own, until kentai goes away. The control ids kentai answered AA.
+fn send_until_gone(port: u16, tubes: Vec<String>) -> Vec<String> {
+    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
+        return Vec::new();
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let mut acked = Vec::new();
+    let mut buf = [0u8; 4096];
+    for tube in tubes {
+        let control = format!("C-{tube}");
+        if stream
+            .write_all(&frame(&oru(&control, &[(&tube, "Detected")])))
+            .is_err()
+        {
+            break;
+        }
+        let mut deframer = Deframer::new(1 << 20);
+        let answer = loop {
+            match stream.read(&mut buf) {
+                Ok(n) if n > 0 => {
+                    if let Some(MllpEvent::Message(ack)) = deframer.push(&buf[..n]).pop() {
+                        break Some(String::from_utf8_lossy(&ack).to_string());
+                    }
+                }
+                _ => break None,
+            }
+        };
+        match answer {
+            Some(ack) if ack.contains(&format!("MSA|AA|{control}")) => acked.push(control),
+            Some(ack) => panic!("{control}: {ack}"),
+            None => break,
+        }
+    }
+    acked
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_acknowledged_hl7_message_is_recorded_once_across_kill_9() {
+    use diesel::prelude::*;
+    let _alone = alone().await;
+    let mllp = free_port();
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("kentai.toml"),
+        format!(
+            "{}\n[[analyzer]]\nname = \"pcr-1\"\nkind = \"hl7_mllp\"\nlisten = \"127.0.0.1:{mllp}\"\n",
+            include_str!("../../fixtures/site.toml")
+        ),
+    )
+    .expect("config");
+    let mut server = ChildServer::start(dir.path());
+    let token = server.token.clone().expect("admin token");
+    let client = reqwest::Client::new();
+    const ROUNDS: usize = 4;
+    const PER_SENDER: usize = 60;
+    for round in 0..ROUNDS {
+        for s in 0..2 {
+            for n in 0..PER_SENDER {
+                let id = format!("K{round}-{s}-{n:02}");
+                let res = client
+                    .post(format!("http://127.0.0.1:{}/api/v1/specimens", server.port))
+                    .bearer_auth(&token)
+                    .json(&registration(&id, "nasopharyngeal_swab", 2))
+                    .send()
+                    .await
+                    .expect("register");
+                assert_eq!(res.status().as_u16(), 201, "{id}");
+            }
+        }
+    }
+    let mut acked = Vec::new();
+    for round in 0..ROUNDS {
+        let senders: Vec<_> = (0..2)
+            .map(|s| {
+                let tubes = (0..PER_SENDER)
+                    .map(|n| format!("K{round}-{s}-{n:02}"))
+                    .collect();
+                std::thread::spawn(move || send_until_gone(mllp, tubes))
+            })
+            .collect();
+        // A different moment each round: early, mid-run, late.
+        tokio::time::sleep(Duration::from_millis(40 + 70 * round as u64)).await;
+        server.child.kill().expect("kill -9");
+        server.child.wait().expect("reap");
+        for s in senders {
+            acked.extend(s.join().expect("sender"));
+        }
+        server = ChildServer::start(dir.path());
+    }
+    assert!(!acked.is_empty(), "some messages were acknowledged");
+    assert!(
+        acked.len() < ROUNDS * 2 * PER_SENDER,
+        "the kills fell in the middle of the runs: {} acknowledged",
+        acked.len()
+    );
+
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut c = SqliteConnection::establish(&dir.path().join("kentai.db").display().to_string())
+        .expect("db");
+    let mut count = |sql: String| {
+        diesel::sql_query(&sql)
+            .get_result::<N>(&mut c)
+            .expect(&sql)
+            .n
+    };
+    assert_eq!(
+        count("SELECT COUNT(*) AS n FROM analyzer_messages WHERE processed_at IS NULL".into()),
+        0,
+        "nothing journalled is left unprocessed after the restarts"
+    );
+    for control in &acked {
+        let tube = control.trim_start_matches("C-");
+        assert_eq!(
+            count(format!(
+                "SELECT COUNT(*) AS n FROM analyzer_messages WHERE control_id = '{control}'"
+            )),
+            1,
+            "{control} is journalled once"
+        );
+        assert_eq!(
+            count(format!(
+                "SELECT COUNT(*) AS n FROM results WHERE specimen_id = '{tube}'"
+            )),
+            1,
+            "the acknowledged result of {tube} is recorded, once"
+        );
+    }
+    // Whatever was journalled and not acknowledged was recorded too, once.
+    assert_eq!(
+        count(
+            "SELECT COUNT(*) AS n FROM results r WHERE (SELECT COUNT(*) FROM results s \
+             WHERE s.specimen_id = r.specimen_id) <> 1"
+                .into()
+        ),
+        0
+    );
+    server.child.kill().expect("stop");
+    server.child.wait().expect("reap");
+}
