@@ -288,10 +288,11 @@ pub fn abort_transfer(ctx: &Ctx, id: i64, why: &str) -> Result<(), ActionError> 
 /// Messages journalled and not yet processed, oldest first: whole
 /// messages to process, and transfers that were still arriving when
 /// kentai stopped (their analyser may have sent them whole).
-pub fn unprocessed(ctx: &Ctx) -> Result<Vec<AnalyzerMessageRow>, ActionError> {
+pub fn unprocessed(ctx: &Ctx, analyzer: &str) -> Result<Vec<AnalyzerMessageRow>, ActionError> {
     ctx.store.read(|c| {
         analyzer_messages::table
             .filter(analyzer_messages::facility_code.eq(ctx.facility()))
+            .filter(analyzer_messages::analyzer.eq(analyzer))
             .filter(analyzer_messages::processed_at.is_null())
             .order(analyzer_messages::id)
             .select(AnalyzerMessageRow::as_select())
@@ -448,7 +449,7 @@ pub struct Reread {
     /// Results recorded now.
     pub recorded: usize,
     /// Results still waiting.
-    pub waiting: usize,
+    pub waiting: i64,
 }
 
 /// Reads the waiting results again with the analysers' settings as they
@@ -667,6 +668,20 @@ fn views(
 ) -> Result<Vec<AnalyzerResultView>, ActionError> {
     let names = user_names(c, rows.iter().filter_map(|r| r.resolved_by).collect())?;
     rows.into_iter().map(|r| result_view(r, &names)).collect()
+}
+
+/// How many results wait for a person: the count the desks show.
+pub fn waiting_count(ctx: &Ctx, actor: &Actor) -> Result<i64, ActionError> {
+    actor.require(Action::ReadSpecimens)?;
+    let states: Vec<&str> = Disposition::WAITING.iter().map(|d| d.code()).collect();
+    ctx.store.read(|c| {
+        analyzer_results::table
+            .filter(analyzer_results::facility_code.eq(ctx.facility()))
+            .filter(analyzer_results::state.eq_any(&states))
+            .count()
+            .get_result(c)
+            .map_err(ActionError::from)
+    })
 }
 
 /// What waits for a person, oldest first.

@@ -247,10 +247,7 @@ fn accept(line: &Line, listener: TcpListener, serve: fn(&Line, TcpStream)) {
 /// analyser took it as delivered), else set aside (the analyser sends it
 /// again).
 fn recover(line: &Line) -> Result<(), ActionError> {
-    for row in journal::unprocessed(&line.ctx)? {
-        if row.analyzer != line.analyzer.name() {
-            continue;
-        }
+    for row in journal::unprocessed(&line.ctx, line.analyzer.name())? {
         let id = if journal::is_open_transfer(&row) {
             if !astm::ends_with_terminator(&row.raw) {
                 journal::abort_transfer(&line.ctx, row.id, "kentai stopped mid-transfer")?;

@@ -134,7 +134,7 @@ pub async fn discard(
 pub async fn reread(call: Caller) -> Answer {
     call.ok(move |ctx, actor| {
         let recorded = analyzers::reread(ctx, actor)?;
-        let waiting = analyzers::waiting(ctx, actor)?.len();
+        let waiting = analyzers::waiting_count(ctx, actor)?;
         Ok(analyzers::Reread { recorded, waiting })
     })
     .await

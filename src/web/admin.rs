@@ -183,7 +183,7 @@ struct Counts {
     disabled: usize,
     locations: usize,
     kits: usize,
-    analyzer_waiting: usize,
+    analyzer_waiting: i64,
 }
 
 /// `GET /admin`: the sub-pages, each with what it holds.
@@ -206,7 +206,7 @@ pub async fn index(
             disabled: people.iter().filter(|u| u.disabled).count(),
             locations: locations::list(c, actor)?.len(),
             kits: kits::list(c, actor)?.len(),
-            analyzer_waiting: crate::actions::analyzers::waiting(c, actor)?.len(),
+            analyzer_waiting: crate::actions::analyzers::waiting_count(c, actor)?,
         })
     })
     .await??;
@@ -289,7 +289,7 @@ fn analyzers_summary(
     t: &AdminText,
     ctx: &Ctx,
     links: Option<web::Data<crate::analyzers::AnalyzerLinks>>,
-    waiting: usize,
+    waiting: i64,
 ) -> Option<String> {
     use crate::analyzers::LinkState;
     if ctx.config.analyzers.is_empty() {

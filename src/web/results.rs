@@ -95,7 +95,7 @@ pub async fn page(
             let items = results::worklist(ctx, actor, &filter, now)?;
             let analyzer_waiting = match ctx.config.analyzers.is_empty() {
                 true => None,
-                false => Some(crate::actions::analyzers::waiting(ctx, actor)?.len()),
+                false => Some(crate::actions::analyzers::waiting_count(ctx, actor)?),
             };
             let known = if may_read_packages {
                 packages::list(
