@@ -132,8 +132,12 @@ enum Command {
         file: PathBuf,
         /// Connect to kentai's listener at ADDR:PORT (an hl7_mllp or astm_tcp
         /// [[analyzer]])
-        #[arg(long, conflicts_with = "link")]
+        #[arg(long, conflicts_with_all = ["link", "listen"])]
         connect: Option<String>,
+        /// Listen at ADDR:PORT and send to kentai when it connects (an
+        /// astm_tcp [[analyzer]] with connect)
+        #[arg(long, conflicts_with = "link")]
+        listen: Option<String>,
         /// Make a pseudo-terminal at this path (an astm_serial [[analyzer]]'s
         /// path)
         #[arg(long)]
@@ -427,12 +431,19 @@ fn run(cli: Cli) -> Result<(), Failure> {
     if let Command::SimulateAnalyzer {
         file,
         connect,
+        listen,
         link,
         wait_ms,
         fault,
     } = cli.command
     {
-        return simulate_analyzer(file, connect, link, Duration::from_millis(wait_ms), fault);
+        let target = match (connect, listen, link) {
+            (Some(address), _, _) => Some(kentai::simulate::analyzer::Target::Connect(address)),
+            (None, Some(address), _) => Some(kentai::simulate::analyzer::Target::Listen(address)),
+            (None, None, Some(link)) => Some(kentai::simulate::analyzer::Target::Link(link)),
+            (None, None, None) => None,
+        };
+        return simulate_analyzer(file, target, Duration::from_millis(wait_ms), fault);
     }
     let mut config = load_config(&cli)?;
     match cli.command {
@@ -854,8 +865,7 @@ impl kentai::simulate::analyzer::Report for Printed {
 /// before anything is opened.
 fn simulate_analyzer(
     file: PathBuf,
-    connect: Option<String>,
-    link: Option<PathBuf>,
+    target: Option<kentai::simulate::analyzer::Target>,
     wait: Duration,
     fault: Option<String>,
 ) -> Result<(), Failure> {
@@ -872,14 +882,10 @@ fn simulate_analyzer(
             detail: e.to_string(),
         })))
     })?;
-    let target = match (connect, link) {
-        (Some(address), _) => Target::Connect(address),
-        (None, Some(link)) => Target::Link(link),
-        (None, None) => {
-            return Err(bad_input(anyhow::anyhow!(tell(
-                CliMsg::AnalyzerTargetMissing
-            ))))
-        }
+    let Some(target) = target else {
+        return Err(bad_input(anyhow::anyhow!(tell(
+            CliMsg::AnalyzerTargetMissing
+        ))));
     };
     if is_hl7(&message) {
         let Target::Connect(address) = &target else {
@@ -887,6 +893,12 @@ fn simulate_analyzer(
         };
         send_hl7(&message, address, fault, &mut Printed)?;
     } else {
+        if let Some((record, byte)) = kentai::simulate::analyzer::first_unsendable(&message) {
+            return Err(bad_input(anyhow::anyhow!(tell(CliMsg::UnsendableRecord {
+                record,
+                byte
+            }))));
+        }
         send_astm(&message, &target, wait, fault, &mut Printed)?;
     }
     Ok(())

@@ -2,7 +2,7 @@
 //! journalled before its frame is acknowledged, and a transfer's records
 //! read as an E1394 message when its EOT arrives.
 
-use super::{grouped, site_time, Line, LinkState, REOPEN_AFTER};
+use super::{grouped, site_time, Line, LinkProblem, LinkState, REOPEN_AFTER};
 use crate::actions::analyzers::{self as journal, SpecimenReport};
 use crate::actions::Ctx;
 use crate::config::analyzer::Charset;
@@ -13,7 +13,7 @@ use kentai_drivers::astm::link::{Action, Link, LinkConfig};
 use kentai_drivers::astm::records::{parse_message, AstmResult, TextEncoding, Timestamp};
 use kentai_drivers::serial::SerialSettings;
 use kentai_drivers::TransportError;
-use std::net::TcpStream;
+use std::net::{TcpStream, ToSocketAddrs};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -130,7 +130,7 @@ impl Session for Transfers<'_> {
             Ok(()) => true,
             Err(e) => {
                 // NAK: the analyser sends the frame again.
-                self.line.failed(&format!("journal: {e}"));
+                self.line.problem(LinkProblem::Journal, &e.to_string());
                 false
             }
         }
@@ -150,13 +150,13 @@ impl Session for Transfers<'_> {
                         let reports = reports(ctx, &raw, self.line.analyzer.charset);
                         self.line.process(closed.id, reports);
                     }
-                    Err(e) => self.line.failed(&format!("journal: {e}")),
+                    Err(e) => self.line.problem(LinkProblem::Journal, &e.to_string()),
                 }
             }
             Action::TransferAborted(reason) => {
                 if let Some((id, _)) = self.open.take() {
                     if let Err(e) = journal::abort_transfer(ctx, id, &reason.to_string()) {
-                        self.line.failed(&format!("journal: {e}"));
+                        self.line.problem(LinkProblem::Journal, &e.to_string());
                     }
                 }
             }
@@ -182,11 +182,11 @@ fn run(line: &Line, duplex: &mut dyn Duplex, hang_up_is_normal: bool) {
     match drive(&mut link, duplex, &mut session) {
         Ok(()) => line.state(LinkState::Waiting),
         Err(TransportError::Disconnected(_)) if hang_up_is_normal => line.state(LinkState::Waiting),
-        Err(e) => line.failed(&e.to_string()),
+        Err(e) => line.failed(LinkProblem::from(&e), &e.to_string()),
     }
     if let Some((id, _)) = session.open.take() {
         if let Err(e) = journal::abort_transfer(&line.ctx, id, "the line closed mid-transfer") {
-            line.failed(&format!("journal: {e}"));
+            line.problem(LinkProblem::Journal, &e.to_string());
         }
     }
 }
@@ -199,18 +199,25 @@ pub(super) fn serve(line: &Line, mut stream: TcpStream) {
 /// Connects to an analyser that listens, again after every failure.
 pub(super) fn connect(line: Line, address: String) {
     while line.running() {
-        let stream = address
-            .parse()
-            .map_err(|e: std::net::AddrParseError| e.to_string())
-            .and_then(|a| {
-                TcpStream::connect_timeout(&a, Duration::from_secs(5)).map_err(|e| e.to_string())
-            });
-        match stream {
+        match open(&address) {
             Ok(mut stream) => run(&line, &mut stream, false),
-            Err(e) => line.failed(&format!("connect {address}: {e}")),
+            Err(e) => line.failed(LinkProblem::ConnectFailed, &format!("{address}: {e}")),
         }
         std::thread::sleep(REOPEN_AFTER);
     }
+}
+
+/// A connection to `address` (an IP address or a host name, with its
+/// port), trying each address the name resolves to.
+fn open(address: &str) -> Result<TcpStream, String> {
+    let mut last = format!("{address}: no address");
+    for a in address.to_socket_addrs().map_err(|e| e.to_string())? {
+        match TcpStream::connect_timeout(&a, Duration::from_secs(5)) {
+            Ok(stream) => return Ok(stream),
+            Err(e) => last = e.to_string(),
+        }
+    }
+    Err(last)
 }
 
 /// Keeps a serial analyser's port open, reopening it after an unplug.
@@ -222,7 +229,7 @@ pub(super) fn serial(line: Line, path: PathBuf, baud: u32) {
     while line.running() {
         match SerialLine::open(&settings) {
             Ok(mut port) => run(&line, &mut port, false),
-            Err(e) => line.failed(&e.to_string()),
+            Err(e) => line.failed(LinkProblem::from(&e), &e.to_string()),
         }
         std::thread::sleep(REOPEN_AFTER);
     }

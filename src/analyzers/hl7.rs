@@ -8,7 +8,7 @@
 //! every message of the block is answered `AE` (application internal
 //! error) and the analyser sends it again.
 
-use super::{grouped, journal_whole, site_time, Line, LinkState};
+use super::{grouped, journal_whole, site_time, Line, LinkProblem, LinkState};
 use crate::actions::analyzers::{Protocol, SpecimenReport};
 use crate::actions::Ctx;
 use crate::domain::analyzer::Observation;
@@ -151,7 +151,7 @@ fn take(line: &Line, mut block: Block, raw: &[u8]) -> Vec<u8> {
     let control_id = parsed.as_ref().ok().and_then(|(_, c)| c.clone());
     let journalled = journal_whole(line, Protocol::Hl7, raw, control_id.as_deref());
     if let Err(e) = &journalled {
-        line.failed(&format!("journal: {e}"));
+        line.problem(LinkProblem::Journal, &e.to_string());
         for message in &mut block.messages {
             message.outcome = Err(Problem::internal(
                 "kentai could not store the message; send it again",
@@ -190,7 +190,7 @@ fn serve(line: &Line, mut stream: TcpStream) {
                 continue
             }
             Err(e) => {
-                line.failed(&e.to_string());
+                line.failed(LinkProblem::LineError, &e.to_string());
                 break;
             }
         };
@@ -199,11 +199,11 @@ fn serve(line: &Line, mut stream: TcpStream) {
                 MllpEvent::Message(raw) => {
                     let reply = take(line, read_block(&raw), &raw);
                     if let Err(e) = stream.write_all(&reply).and_then(|()| stream.flush()) {
-                        line.failed(&e.to_string());
+                        line.failed(LinkProblem::LineError, &e.to_string());
                         return;
                     }
                 }
-                MllpEvent::Error(e) => line.failed(&e.to_string()),
+                MllpEvent::Error(e) => line.problem(LinkProblem::BadFraming, &e.to_string()),
             }
         }
     }

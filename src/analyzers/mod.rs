@@ -17,6 +17,7 @@ use crate::config::analyzer::{AnalyzerLink, TcpEnd};
 use crate::config::AnalyzerConfig;
 use crate::domain::roles::Role;
 use chrono::{DateTime, NaiveDate, Utc};
+use kentai_drivers::TransportError;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::net::{TcpListener, TcpStream};
@@ -40,6 +41,45 @@ pub enum LinkState {
     Failed,
 }
 
+/// What went wrong on a link, as a code the pages put into words; the
+/// detail beside it (a path, an address, the system's own message) is for
+/// whoever fixes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkProblem {
+    /// The serial device is not there (unplugged, or a wrong path).
+    NotFound,
+    /// The device is there and cannot be opened (permissions, in use).
+    CannotOpen,
+    /// The line went away: unplugged, or the analyser hung up.
+    Disconnected,
+    /// Reading or writing the line failed.
+    LineError,
+    /// kentai could not connect to the analyser's address.
+    ConnectFailed,
+    /// The listening socket failed.
+    ListenFailed,
+    /// A block the MLLP framing cannot take (too long, broken off).
+    BadFraming,
+    /// The journal could not be written; the analyser is asked to send
+    /// again.
+    Journal,
+    /// A journalled message could not be processed; the next start
+    /// processes it.
+    Processing,
+}
+
+impl From<&TransportError> for LinkProblem {
+    fn from(error: &TransportError) -> LinkProblem {
+        match error {
+            TransportError::NotFound(_) => LinkProblem::NotFound,
+            TransportError::Open(_) => LinkProblem::CannotOpen,
+            TransportError::Disconnected(_) => LinkProblem::Disconnected,
+            TransportError::Io(_) => LinkProblem::LineError,
+        }
+    }
+}
+
 /// One analyser's link, as the pages and `GET /api/v1/analyzers` show it.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct LinkStatus {
@@ -53,6 +93,8 @@ pub struct LinkStatus {
     pub last_message_at: Option<DateTime<Utc>>,
     /// Messages received since kentai started, a repeat counted again.
     pub messages: u64,
+    /// What the last error was; `last_error` holds its detail.
+    pub last_error_code: Option<LinkProblem>,
     pub last_error: Option<String>,
     pub last_error_at: Option<DateTime<Utc>>,
 }
@@ -108,19 +150,39 @@ impl Line {
         });
     }
 
-    fn failed(&self, error: &str) {
+    /// The line failed: it is down until kentai opens it again.
+    fn failed(&self, problem: LinkProblem, detail: &str) {
+        self.noted(problem, detail, true);
+    }
+
+    /// Something went wrong on a line that stays up (a block refused, a
+    /// journal write that failed and is asked for again).
+    fn problem(&self, problem: LinkProblem, detail: &str) {
+        self.noted(problem, detail, false);
+    }
+
+    fn noted(&self, problem: LinkProblem, detail: &str, down: bool) {
         let mut repeated = false;
         self.links.update(self.analyzer.name(), |s| {
-            repeated = s.state == LinkState::Failed && s.last_error.as_deref() == Some(error);
+            repeated =
+                s.last_error_code == Some(problem) && s.last_error.as_deref() == Some(detail);
         });
         // A line that stays down says so once, not at every retry.
         if !repeated {
-            tracing::warn!(analyzer = self.analyzer.name(), error, "analyzer link");
+            tracing::warn!(
+                analyzer = self.analyzer.name(),
+                ?problem,
+                detail,
+                "analyzer link"
+            );
         }
         self.links.update(self.analyzer.name(), |s| {
-            s.state = LinkState::Failed;
-            s.since = Some(crate::actions::now());
-            s.last_error = Some(error.to_string());
+            if down && s.state != LinkState::Failed {
+                s.state = LinkState::Failed;
+                s.since = Some(crate::actions::now());
+            }
+            s.last_error_code = Some(problem);
+            s.last_error = Some(detail.to_string());
             s.last_error_at = Some(crate::actions::now());
         });
     }
@@ -136,7 +198,7 @@ impl Line {
     /// the message stays unprocessed for the next start.
     fn process(&self, id: i64, reports: Result<Vec<SpecimenReport>, String>) {
         if let Err(e) = journal::process(&self.ctx, &self.analyzer, &self.actor, id, reports) {
-            self.failed(&format!("message {id}: {e}"));
+            self.problem(LinkProblem::Processing, &format!("message {id}: {e}"));
         }
     }
 }
@@ -157,6 +219,7 @@ pub fn start(ctx: &Ctx) -> anyhow::Result<AnalyzerLinks> {
             since: Some(crate::actions::now()),
             last_message_at: None,
             messages: 0,
+            last_error_code: None,
             last_error: None,
             last_error_at: None,
         };
@@ -220,7 +283,7 @@ pub fn start(ctx: &Ctx) -> anyhow::Result<AnalyzerLinks> {
 /// to `serve`.
 fn accept(line: &Line, listener: TcpListener, serve: fn(&Line, TcpStream)) {
     if let Err(e) = listener.set_nonblocking(true) {
-        line.failed(&e.to_string());
+        line.failed(LinkProblem::ListenFailed, &e.to_string());
         return;
     }
     while line.running() {
@@ -234,7 +297,7 @@ fn accept(line: &Line, listener: TcpListener, serve: fn(&Line, TcpStream)) {
                 std::thread::sleep(Duration::from_millis(100));
             }
             Err(e) => {
-                line.failed(&e.to_string());
+                line.failed(LinkProblem::ListenFailed, &e.to_string());
                 std::thread::sleep(REOPEN_AFTER);
             }
         }

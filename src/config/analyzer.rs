@@ -205,15 +205,28 @@ fn link_of(w: &Written) -> Result<AnalyzerLink, String> {
         ("astm_tcp", Some(l), None) => {
             Ok(AnalyzerLink::AstmTcp(TcpEnd::Listen(address("listen", l)?)))
         }
-        ("astm_tcp", None, Some(c)) => Ok(AnalyzerLink::AstmTcp(TcpEnd::Connect(address(
-            "connect", c,
-        )?))),
+        ("astm_tcp", None, Some(c)) => Ok(AnalyzerLink::AstmTcp(TcpEnd::Connect(host_port(c)?))),
         ("astm_tcp", _, _) => Err("set one of listen and connect".into()),
         (_, Some(l), _) => Ok(AnalyzerLink::Hl7Mllp {
             listen: address("listen", l)?,
         }),
         _ => Err("listen is required (e.g. 0.0.0.0:2575)".into()),
     }
+}
+
+/// An analyser kentai connects to: an address or a host name (a lab's
+/// DNS or `/etc/hosts` names its instruments), with its port.
+fn host_port(value: &str) -> Result<String, String> {
+    let bad = || format!("connect {value:?} is not a host and port (e.g. 10.0.0.5:5000)");
+    if value.parse::<std::net::SocketAddr>().is_ok() {
+        return Ok(value.to_string());
+    }
+    let (host, port) = value.rsplit_once(':').ok_or_else(bad)?;
+    let name = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '.';
+    if host.is_empty() || !host.chars().all(name) || port.parse::<u16>().map_or(true, |p| p == 0) {
+        return Err(bad());
+    }
+    Ok(value.to_string())
 }
 
 /// The checks that need every entry: names and listening addresses told apart.
@@ -301,6 +314,17 @@ mod tests {
             )))
         );
         assert_eq!(a.place(), "connect 10.0.0.5:5000");
+
+        let a = entry(
+            "[[analyzer]]\nname = \"line\"\nkind = \"astm_tcp\"\nconnect = \"cobas-1.lab:5000\"\n",
+        )
+        .expect("a host name is an analyser's address too");
+        assert_eq!(
+            a.link,
+            Some(AnalyzerLink::AstmTcp(TcpEnd::Connect(
+                "cobas-1.lab:5000".into()
+            )))
+        );
     }
 
     #[test]
@@ -326,6 +350,18 @@ mod tests {
                 "set one of listen and connect",
             ),
             ("kind = \"astm_tcp\"", "set one of listen and connect"),
+            (
+                "kind = \"astm_tcp\"\nconnect = \"cobas-1.lab\"",
+                "is not a host and port",
+            ),
+            (
+                "kind = \"astm_tcp\"\nconnect = \"cobas 1:5000\"",
+                "is not a host and port",
+            ),
+            (
+                "kind = \"astm_tcp\"\nconnect = \"cobas-1:0\"",
+                "is not a host and port",
+            ),
             (
                 "kind = \"hl7_mllp\"\nlisten = \"127.0.0.1:2575\"\n[analyzer.tests]\nX = {}",
                 "names neither a method nor a target",

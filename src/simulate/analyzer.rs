@@ -2,18 +2,22 @@
 //! walk through and to test against. It plays a message file (ASTM
 //! records, or an HL7 message or batch) as an instrument sends it: ASTM
 //! through the E1381 link into a pseudo-terminal (as a serial analyser)
-//! or a TCP connection; HL7 in an MLLP block to a listener, printing the
+//! or a TCP connection, made by the simulator or, for an analyser kentai
+//! connects to, accepted by it; HL7 in an MLLP block to a listener,
+//! printing the
 //! ACK it gets back. Faults on demand show what kentai does when a line
 //! misbehaves.
 
 use super::{Pty, SimulateError};
 use crate::domain::messages::SimulatedLine;
 use kentai_drivers::astm::duplex::{drive, Duplex, SerialLine, Session};
-use kentai_drivers::astm::link::{Action, Link, LinkConfig, EOT, ETB, ETX, STX};
+use kentai_drivers::astm::link::{
+    encode_record, Action, EncodeError, FrameNumber, Link, LinkConfig, EOT, ETB, ETX, STX,
+};
 use kentai_drivers::hl7::{frame, Deframer, MllpEvent};
 use kentai_drivers::TransportError;
 use std::io::{Read, Write};
-use std::net::TcpStream;
+use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -52,6 +56,9 @@ pub enum Target {
     Connect(String),
     /// A pseudo-terminal at this path, as a serial analyser kentai opens.
     Link(PathBuf),
+    /// Listen at this address and send to the first connection, as an
+    /// analyser kentai connects to (an `astm_tcp` analyser's `connect`).
+    Listen(String),
 }
 
 /// Where the simulator tells its user what happened.
@@ -122,6 +129,20 @@ pub fn astm_records(message: &[u8]) -> Vec<Vec<u8>> {
         .filter(|r| !r.is_empty())
         .map(<[u8]>::to_vec)
         .collect()
+}
+
+/// The first record (counting from 1) that cannot go into an ASTM frame,
+/// and the byte that stops it: a file of wire bytes (ENQ, STX, checksums)
+/// rather than records, say.
+pub fn first_unsendable(message: &[u8]) -> Option<(usize, u8)> {
+    let first = FrameNumber::new(1)?;
+    astm_records(message)
+        .iter()
+        .enumerate()
+        .find_map(|(i, record)| match encode_record(record, first) {
+            Err(EncodeError::Restricted { byte, .. }) => Some((i + 1, byte)),
+            _ => None,
+        })
 }
 
 /// A line that misbehaves as asked, on its way out.
@@ -212,6 +233,13 @@ impl Session for Instrument<'_> {
         self.message.take()
     }
 
+    fn unsendable(&mut self, error: EncodeError) {
+        self.report.happened(SimulatedLine::GivenUp {
+            why: error.to_string(),
+        });
+        self.finished = true;
+    }
+
     fn keep_going(&mut self) -> bool {
         !self.finished && Instant::now() < self.deadline
     }
@@ -260,6 +288,14 @@ pub fn send_astm(
             let mut stream = TcpStream::connect(address.as_str())?;
             run(&mut stream, report);
         }
+        Target::Listen(address) => {
+            let listener = TcpListener::bind(address.as_str())?;
+            report.happened(SimulatedLine::Listening {
+                address: listener.local_addr()?.to_string(),
+            });
+            let (mut stream, _) = listener.accept()?;
+            run(&mut stream, report);
+        }
         Target::Link(path) => {
             let pty = Pty::create(path)?;
             report.happened(SimulatedLine::Ready {
@@ -292,6 +328,19 @@ mod tests {
         assert!(is_hl7(b"MSH|^~\\&|X\r"));
         assert!(is_hl7(b"\nFHS|^~\\&|X\r"));
         assert!(!is_hl7(b"H|\\^&|||PCR\r"));
+    }
+
+    #[test]
+    fn a_file_of_wire_bytes_is_told_from_records_by_its_first_control_byte() {
+        assert_eq!(first_unsendable(b"H|\\^&\nP|1\nL|1|N\n"), None);
+        assert_eq!(
+            first_unsendable(b"H|\\^&\nP|1\x02\nL|1|N\n"),
+            Some((2, 0x02))
+        );
+        assert_eq!(
+            first_unsendable(b"\x05\x021H|\\^&\r\x0327\r\n"),
+            Some((1, 0x05))
+        );
     }
 
     #[test]

@@ -210,7 +210,10 @@ pub async fn index(
         })
     })
     .await??;
-    let analyzers = analyzers_summary(t, &ctx, links, counts.analyzer_waiting);
+    let links = links
+        .map(|l| l.statuses(&ctx.config.analyzers))
+        .unwrap_or_default();
+    let analyzers = analyzers_summary(t, &ctx, &links, counts.analyzer_waiting);
     let statuses = service.device_statuses();
     let configured = |s: &&DeviceStatus| ctx.config.scanners.iter().any(|c| c.name() == s.name);
     let reading = statuses
@@ -279,6 +282,9 @@ pub async fn index(
                 }
             }
         }
+        @if !ctx.config.analyzers.is_empty() {
+            (super::analyzers::links_section(&ctx, lang, super::text::analyzers::analyzers(lang), &links))
+        }
     };
     Ok(admin_page(&req, &user, StatusCode::OK, "/admin", &[], body))
 }
@@ -288,16 +294,13 @@ pub async fn index(
 fn analyzers_summary(
     t: &AdminText,
     ctx: &Ctx,
-    links: Option<web::Data<crate::analyzers::AnalyzerLinks>>,
+    statuses: &[crate::analyzers::LinkStatus],
     waiting: i64,
 ) -> Option<String> {
     use crate::analyzers::LinkState;
     if ctx.config.analyzers.is_empty() {
         return None;
     }
-    let statuses = links
-        .map(|l| l.statuses(&ctx.config.analyzers))
-        .unwrap_or_default();
     let count = |state| statuses.iter().filter(|s| s.state == state).count();
     Some(words::fill(
         t.analyzers_count,

@@ -127,7 +127,7 @@ async fn draw(
                     }
                 }
             }
-            (links_section(ctx, w, &statuses))
+            (links_section(ctx, lang, w, &statuses))
         }
     };
     let place = Place::of(lang, PATH, &user.session, Section::Results);
@@ -275,7 +275,15 @@ fn state_name(w: &AnalyzersText, state: LinkState) -> &'static str {
     }
 }
 
-fn links_section(ctx: &Ctx, w: &AnalyzersText, statuses: &[LinkStatus]) -> Markup {
+/// Each analyser's link: its state, last message and last error. On this
+/// desk and on the admin page, where whoever looks after the PC sees a
+/// cable or an address gone wrong.
+pub(super) fn links_section(
+    ctx: &Ctx,
+    lang: Lang,
+    w: &AnalyzersText,
+    statuses: &[LinkStatus],
+) -> Markup {
     markup! {
         section aria-labelledby="links-title" {
             h2 id="links-title" { (w.links_title) }
@@ -293,7 +301,13 @@ fn links_section(ctx: &Ctx, w: &AnalyzersText, statuses: &[LinkStatus]) -> Marku
                                 td class={ "state state-" (format!("{:?}", s.state).to_lowercase()) } { (state_name(w, s.state)) }
                                 td { @if let Some(at) = s.last_message_at { (time_tag(&site(ctx, at))) } }
                                 td { (s.messages) }
-                                td { @if let Some(e) = &s.last_error { (e) } }
+                                td class="link-error" {
+                                    @if let Some(problem) = s.last_error_code {
+                                        (super::text::analyzers::link_problem(lang, problem))
+                                        @if let Some(detail) = &s.last_error { br; code { (detail) } }
+                                        @if let Some(at) = s.last_error_at { br; (time_tag(&site(ctx, at))) }
+                                    }
+                                }
                                 td { a href={ (PATH) "/" (encode_path_segment(&s.name)) } { (w.log_link) } }
                             }
                         }

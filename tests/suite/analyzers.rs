@@ -405,6 +405,17 @@ async fn the_lab_clears_the_analyzer_queue_from_its_page_in_japanese() {
         page.contains("1台（接続中 0・エラー 0）、判断待ち 2件"),
         "the admin page counts the analysers and what waits: {page}"
     );
+    for words in [
+        "分析装置との接続",
+        "使わない設定",
+        "listen 127.0.0.1:9",
+        "最後のエラー",
+    ] {
+        assert!(
+            page.contains(words),
+            "the admin page shows each link's state: {words}: {page}"
+        );
+    }
     let (status, page) = app.page(&lab, "/results/analyzers").await;
     assert_eq!(status, 200);
     for words in [
@@ -820,4 +831,590 @@ async fn every_acknowledged_hl7_message_is_recorded_once_across_kill_9() {
     );
     server.child.kill().expect("stop");
     server.child.wait().expect("reap");
+}
+
+/// A run of four tubes as an ASTM message file: positive, negative,
+/// invalid, and one kentai does not know.
+fn astm_run(tubes: [&str; 4]) -> Vec<u8> {
+    format!(
+        "H|\\^&|||PCR-9^1.0^SN12345|||||||P|1\n\
+         P|1||PID-1\nO|1|{}||^^^SARS2\nR|1|^^^SARS2|Detected|||||F\n\
+         P|2||PID-2\nO|1|{}||^^^SARS2\nR|1|^^^SARS2|Not detected|||||F\n\
+         P|3||PID-3\nO|1|{}||^^^SARS2\nR|1|^^^SARS2|Invalid|||||F\n\
+         P|4||PID-4\nO|1|{}||^^^SARS2\nR|1|^^^SARS2|POS|||||F\n\
+         L|1|N\n",
+        tubes[0], tubes[1], tubes[2], tubes[3]
+    )
+    .into_bytes()
+}
+
+/// The analyser queue once it holds `n` entries (or what it holds when
+/// ten seconds have passed).
+async fn queue_of(app: &TestApp, n: usize) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let waiting = queue(app).await;
+        if waiting.len() >= n || Instant::now() > deadline {
+            return waiting;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn kentai_connects_to_an_astm_analyzer_that_listens_and_records_its_run() {
+    use kentai::domain::messages::SimulatedLine;
+    use kentai::simulate::analyzer::{send_astm, Target};
+    let port = free_port();
+    // A host name, as a lab's hosts file names its instruments.
+    let app = spawn_app_with(|c| {
+        c.analyzers.push(analyzer(&format!(
+            "name = \"line-2\"\nkind = \"astm_tcp\"\nconnect = \"localhost:{port}\"\n\
+             [tests]\nSARS2 = {{ method = \"pcr\" }}\n"
+        )));
+    })
+    .await;
+    register_all(&app, &["AC-1", "AC-2", "AC-3"]).await;
+    let message = astm_run(["AC-1", "AC-2", "AC-3", "AC-9999"]);
+    let seen = tokio::task::spawn_blocking(move || {
+        let mut seen = Seen::default();
+        send_astm(
+            &message,
+            &Target::Listen(format!("127.0.0.1:{port}")),
+            Duration::ZERO,
+            None,
+            &mut seen,
+        )
+        .expect("simulate");
+        seen.0
+    })
+    .await
+    .expect("analyzer");
+    assert!(
+        matches!(&seen[0], SimulatedLine::Listening { address } if address.ends_with(&format!(":{port}"))),
+        "{seen:?}"
+    );
+    assert!(seen.contains(&SimulatedLine::Acknowledged), "{seen:?}");
+
+    assert_eq!(standing_result(&app, "AC-1").await["result"], "positive");
+    assert_eq!(standing_result(&app, "AC-2").await["result"], "negative");
+    assert_eq!(standing_result(&app, "AC-3").await["result"], "invalid");
+    let waiting = queue_of(&app, 1).await;
+    assert_eq!(waiting.len(), 1, "{waiting:?}");
+    assert_eq!(waiting[0]["specimen_id"], "AC-9999");
+    assert_eq!(waiting[0]["state"], "unmatched");
+
+    let (status, links) = app.get("/api/v1/analyzers", &app.admin).await;
+    assert_eq!(status, 200, "{links}");
+    assert_eq!(links[0]["name"], "line-2", "{links}");
+    assert_eq!(links[0]["place"], format!("connect localhost:{port}"));
+    assert_eq!(links[0]["messages"], 1, "{links}");
+    assert!(links[0]["last_message_at"].is_string(), "{links}");
+}
+
+#[tokio::test]
+async fn an_hl7_batch_from_the_simulator_is_answered_message_by_message_and_recorded() {
+    use kentai::domain::messages::SimulatedLine;
+    use kentai::simulate::analyzer::send_hl7;
+    let port = free_port();
+    let app = spawn_app_with(|c| {
+        c.analyzers.push(analyzer(&format!(
+            "name = \"pcr-b\"\nkind = \"hl7_mllp\"\nlisten = \"127.0.0.1:{port}\"\n"
+        )));
+    })
+    .await;
+    register_all(&app, &["HB-1", "HB-2", "HB-3"]).await;
+    // A file as a plate reader writes it: LF line ends, FHS/BHS around
+    // four messages, the third of a version kentai does not read.
+    let mut file = String::from(
+        "FHS|^~\\&|PCRSYS|LAB|KENTAI|CLINIC|20261207101500||||F-1\n\
+         BHS|^~\\&|PCRSYS|LAB|KENTAI|CLINIC|20261207101500||||B-1\n",
+    );
+    let text = |m: Vec<u8>| String::from_utf8(m).expect("utf-8").replace('\r', "\n");
+    file.push_str(&text(oru("HB-M1", &[("HB-1", "Detected")])));
+    file.push_str(&text(oru(
+        "HB-M2",
+        &[("HB-2", "Not detected"), ("HB-9999", "Detected")],
+    )));
+    file.push_str(&text(oru("HB-M3", &[("HB-3", "Detected")])).replace("|P|2.5.1|", "|P|9.9|"));
+    file.push_str(&text(oru("HB-M4", &[("HB-3", "Invalid")])));
+    file.push_str("BTS|4\nFTS|1\n");
+    let bytes = file.into_bytes();
+    let send = |bytes: Vec<u8>| {
+        tokio::task::spawn_blocking(move || {
+            let mut seen = Seen::default();
+            send_hl7(&bytes, &format!("127.0.0.1:{port}"), None, &mut seen).expect("simulate");
+            seen.0
+                .into_iter()
+                .filter_map(|s| match s {
+                    SimulatedLine::Answer { segment } => Some(segment),
+                    _ => None,
+                })
+                .collect::<Vec<String>>()
+        })
+    };
+    let answer = send(bytes.clone()).await.expect("analyzer");
+    let acks: Vec<String> = answer
+        .iter()
+        .filter(|s| s.starts_with("MSA|"))
+        .map(|s| s.split('|').take(3).collect::<Vec<_>>().join("|"))
+        .collect();
+    assert_eq!(
+        acks,
+        [
+            "MSA|AA|HB-M1",
+            "MSA|AA|HB-M2",
+            "MSA|AR|HB-M3",
+            "MSA|AA|HB-M4"
+        ],
+        "{answer:#?}"
+    );
+    assert!(answer[0].starts_with("FHS|"), "{answer:#?}");
+    assert!(answer[1].starts_with("BHS|"), "{answer:#?}");
+    assert!(
+        answer.iter().any(|s| s.starts_with("ERR|")),
+        "the refused message's problem is named: {answer:#?}"
+    );
+    assert_eq!(
+        answer.last().map(String::as_str),
+        Some("FTS|1"),
+        "{answer:#?}"
+    );
+
+    assert_eq!(standing_result(&app, "HB-1").await["result"], "positive");
+    assert_eq!(standing_result(&app, "HB-2").await["result"], "negative");
+    assert_eq!(standing_result(&app, "HB-3").await["result"], "invalid");
+    let waiting = queue_of(&app, 1).await;
+    assert_eq!(waiting.len(), 1, "{waiting:?}");
+    assert_eq!(waiting[0]["specimen_id"], "HB-9999");
+
+    // The same file again (the reader did not hear the answer): the same
+    // answer, and nothing recorded twice.
+    let again = send(bytes).await.expect("analyzer");
+    assert_eq!(
+        again.iter().filter(|s| s.starts_with("MSA|AA|")).count(),
+        3,
+        "{again:#?}"
+    );
+    let (_, hb1) = app.get("/api/v1/specimens/HB-1", &app.admin).await;
+    assert_eq!(hb1["results"].as_array().map(Vec::len), Some(1), "{hb1}");
+    assert_eq!(queue(&app).await.len(), 1);
+    let (status, log) = app
+        .get("/api/v1/analyzers/pcr-b/messages?limit=10", &app.admin)
+        .await;
+    assert_eq!(status, 200, "{log}");
+    assert_eq!(
+        log.as_array().map(Vec::len),
+        Some(1),
+        "one batch, journalled once: {log}"
+    );
+}
+
+#[tokio::test]
+async fn a_serial_analyzer_unplugged_mid_message_is_reopened_and_its_message_recorded_once() {
+    use kentai::domain::messages::SimulatedLine;
+    use kentai::simulate::analyzer::Fault;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let link = dir.path().join("pcr-9");
+    let app = spawn_app_with(|c| {
+        c.analyzers.push(analyzer(&format!(
+            "name = \"pcr-9\"\nkind = \"astm_serial\"\npath = {:?}\n\
+             [tests]\nSARS2 = {{ method = \"pcr\" }}\n",
+            link.display().to_string()
+        )));
+    })
+    .await;
+    register_all(&app, &["SU-1", "SU-2", "SU-3"]).await;
+    let message = astm_run(["SU-1", "SU-2", "SU-3", "SU-9999"]);
+
+    // The cable comes out halfway through the message.
+    let seen = play(message.clone(), link.clone(), Fault::Unplug).await;
+    assert!(
+        seen.iter()
+            .any(|s| matches!(s, SimulatedLine::LineFailed { .. })),
+        "{seen:?}"
+    );
+    let (_, su1) = app.get("/api/v1/specimens/SU-1", &app.admin).await;
+    assert_eq!(su1["results"], json!([]), "half a message records nothing");
+
+    // While the cable is out the link says so, coded and in Japanese.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let state = loop {
+        let (_, links) = app.get("/api/v1/analyzers", &app.admin).await;
+        let state = links[0].clone();
+        if state["state"] == "failed" || Instant::now() > deadline {
+            break state;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(state["state"], "failed", "{state}");
+    assert!(
+        ["disconnected", "not_found"].contains(&state["last_error_code"].as_str().unwrap_or("")),
+        "{state}"
+    );
+    let admin = app.sign_in(&app.admin).await;
+    let (_, page) = app.page(&admin, "/admin").await;
+    assert!(
+        page.contains("回線が切れました") || page.contains("装置が見つかりません"),
+        "{page}"
+    );
+
+    // Plugged in again: kentai opens the new line by itself, and the
+    // analyser sends the whole message again.
+    let seen = tokio::task::spawn_blocking({
+        let link = link.clone();
+        move || {
+            let mut seen = Seen::default();
+            kentai::simulate::analyzer::send_astm(
+                &message,
+                &kentai::simulate::analyzer::Target::Link(link),
+                Duration::from_millis(2500),
+                None,
+                &mut seen,
+            )
+            .expect("simulate");
+            seen.0
+        }
+    })
+    .await
+    .expect("analyzer");
+    assert!(seen.contains(&SimulatedLine::Acknowledged), "{seen:?}");
+    assert_eq!(standing_result(&app, "SU-1").await["result"], "positive");
+    assert_eq!(standing_result(&app, "SU-2").await["result"], "negative");
+    assert_eq!(standing_result(&app, "SU-3").await["result"], "invalid");
+    let waiting = queue_of(&app, 1).await;
+    assert_eq!(waiting.len(), 1, "{waiting:?}");
+    assert_eq!(waiting[0]["specimen_id"], "SU-9999");
+
+    let (status, log) = app
+        .get("/api/v1/analyzers/pcr-9/messages?limit=10", &app.admin)
+        .await;
+    assert_eq!(status, 200, "{log}");
+    let log = log.as_array().cloned().unwrap_or_default();
+    assert_eq!(
+        log.len(),
+        2,
+        "the broken transfer is kept beside the whole one: {log:?}"
+    );
+    assert!(
+        log[1]["outcome"]["aborted"].is_string(),
+        "the broken transfer says why it was not processed: {:?}",
+        log[1]
+    );
+    assert_eq!(
+        log[0]["results"].as_array().map(Vec::len),
+        Some(4),
+        "{:?}",
+        log[0]
+    );
+}
+
+/// An ASTM analyser's share of a round: each tube's run as one message,
+/// over one connection, until kentai goes away. The tubes whose message
+/// was acknowledged to its last frame, and the one under way when the
+/// line went.
+fn send_astm_until_gone(port: u16, tubes: Vec<String>) -> (Vec<String>, Option<String>) {
+    struct Sender {
+        queue: std::collections::VecDeque<String>,
+        current: Option<String>,
+        sent: Vec<String>,
+    }
+    impl Session for Sender {
+        fn record(&mut self, _record: Vec<u8>) -> bool {
+            true
+        }
+        fn event(&mut self, action: Action) {
+            match action {
+                Action::Sent(_) => self.sent.extend(self.current.take()),
+                Action::SendFailed { .. } => {}
+                _ => {}
+            }
+        }
+        fn next_message(&mut self) -> Option<Vec<Vec<u8>>> {
+            if self.current.is_some() {
+                return None;
+            }
+            let tube = self.queue.pop_front()?;
+            let message = [
+                "H|\\^&|||PCR-9^1.0^SN12345".to_string(),
+                "P|1".to_string(),
+                format!("O|1|{tube}||^^^SARS2"),
+                "R|1|^^^SARS2|Detected|||||F".to_string(),
+                "L|1|N".to_string(),
+            ]
+            .map(String::into_bytes)
+            .to_vec();
+            self.current = Some(tube);
+            Some(message)
+        }
+        fn keep_going(&mut self) -> bool {
+            self.current.is_some() || !self.queue.is_empty()
+        }
+    }
+    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
+        return (Vec::new(), tubes.first().cloned());
+    };
+    let mut link = Link::new(LinkConfig::instrument());
+    let mut sender = Sender {
+        queue: tubes.into(),
+        current: None,
+        sent: Vec::new(),
+    };
+    let _ = drive(&mut link, &mut stream, &mut sender);
+    (sender.sent, sender.current)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_acknowledged_astm_message_is_recorded_once_across_kill_9() {
+    use diesel::prelude::*;
+    let _alone = alone().await;
+    let port = free_port();
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("kentai.toml"),
+        format!(
+            "{}\n[[analyzer]]\nname = \"line-1\"\nkind = \"astm_tcp\"\nlisten = \"127.0.0.1:{port}\"\n\
+             [analyzer.tests]\nSARS2 = {{ method = \"pcr\" }}\n",
+            include_str!("../../fixtures/site.toml")
+        ),
+    )
+    .expect("config");
+    let mut server = ChildServer::start(dir.path());
+    let token = server.token.clone().expect("admin token");
+    let client = reqwest::Client::new();
+    const ROUNDS: usize = 4;
+    const PER_ROUND: usize = 60;
+    for round in 0..ROUNDS {
+        for n in 0..PER_ROUND {
+            let id = format!("A{round}-{n:02}");
+            let res = client
+                .post(format!("http://127.0.0.1:{}/api/v1/specimens", server.port))
+                .bearer_auth(&token)
+                .json(&registration(&id, "nasopharyngeal_swab", 2))
+                .send()
+                .await
+                .expect("register");
+            assert_eq!(res.status().as_u16(), 201, "{id}");
+        }
+    }
+    let mut acked = Vec::new();
+    let mut resent = Vec::new();
+    for round in 0..ROUNDS {
+        let tubes: Vec<String> = (0..PER_ROUND).map(|n| format!("A{round}-{n:02}")).collect();
+        let sender = std::thread::spawn(move || send_astm_until_gone(port, tubes));
+        // A different moment each round: early, mid-run, late.
+        tokio::time::sleep(Duration::from_millis(60 + 90 * round as u64)).await;
+        server.child.kill().expect("kill -9");
+        server.child.wait().expect("reap");
+        let (sent, under_way) = sender.join().expect("sender");
+        acked.extend(sent);
+        server = ChildServer::start(dir.path());
+        // The analyser sends the message it was cut off in again.
+        if let Some(tube) = under_way {
+            let (sent, left) =
+                tokio::task::spawn_blocking(move || send_astm_until_gone(port, vec![tube]))
+                    .await
+                    .expect("resend");
+            assert_eq!(left, None, "the message sent again is acknowledged");
+            resent.extend(sent);
+        }
+    }
+    assert!(!acked.is_empty(), "some messages were acknowledged");
+    assert!(
+        acked.len() < ROUNDS * PER_ROUND,
+        "the kills fell in the middle of the runs: {} acknowledged",
+        acked.len()
+    );
+    // Let the last start's recovery and the resent messages settle.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut c = SqliteConnection::establish(&dir.path().join("kentai.db").display().to_string())
+        .expect("db");
+    let mut count = |sql: String| {
+        diesel::sql_query(&sql)
+            .get_result::<N>(&mut c)
+            .expect(&sql)
+            .n
+    };
+    while count("SELECT COUNT(*) AS n FROM analyzer_messages WHERE processed_at IS NULL".into()) > 0
+    {
+        assert!(
+            Instant::now() < deadline,
+            "journalled messages stay unprocessed"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    for tube in acked.iter().chain(&resent) {
+        assert_eq!(
+            count(format!(
+                "SELECT COUNT(*) AS n FROM results WHERE specimen_id = '{tube}'"
+            )),
+            1,
+            "the acknowledged result of {tube} is recorded, once"
+        );
+    }
+    assert_eq!(
+        count(
+            "SELECT COUNT(*) AS n FROM results r WHERE (SELECT COUNT(*) FROM results s \
+             WHERE s.specimen_id = r.specimen_id) <> 1"
+                .into()
+        ),
+        0,
+        "no result is recorded twice"
+    );
+    server.child.kill().expect("stop");
+    server.child.wait().expect("reap");
+}
+
+/// The rows of the day report for `day`, as JSON.
+async fn day_rows(app: &TestApp, token: &str, day: chrono::NaiveDate) -> Vec<Value> {
+    let url = format!("/api/v1/reports/hersys?date={day}&format=json");
+    let (status, report) = app.get(&url, token).await;
+    assert_eq!(status, 200, "{report}");
+    report["rows"].as_array().cloned().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn an_analyzers_results_reach_the_day_report_once_a_second_person_releases_them() {
+    use kentai::domain::results::ReleasePolicy;
+    let port = free_port();
+    let app = spawn_app_with(|c| {
+        c.policy.result_release = ReleasePolicy::SecondPerson;
+        c.analyzers.push(analyzer(&format!(
+            "name = \"pcr-1\"\nkind = \"hl7_mllp\"\nlisten = \"127.0.0.1:{port}\"\n"
+        )));
+    })
+    .await;
+    register_all(&app, &["RR-1", "RR-2", "RR-3"]).await;
+    let run = oru(
+        "MSG-R",
+        &[
+            ("RR-1", "Detected"),
+            ("RR-2", "Not detected"),
+            ("RR-3", "Invalid"),
+            ("RR-9999", "Detected"),
+        ],
+    );
+    let ack = tokio::task::spawn_blocking(move || {
+        let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        send_mllp(&mut stream, &run)
+    })
+    .await
+    .expect("sender");
+    assert!(ack.contains("MSA|AA|MSG-R"), "{ack}");
+    assert_eq!(standing_result(&app, "RR-1").await["status"], "entered");
+
+    // The report's day is the day of the collections (an hour ago).
+    let day = collected(1, 0)
+        .0
+        .with_timezone(&chrono_tz::Asia::Tokyo)
+        .date_naive();
+    let health = app.token(kentai::domain::roles::Role::HealthCentre);
+    let row_of = |rows: &[Value], id: &str| -> Value {
+        rows.iter()
+            .find(|r| r["specimen_id"] == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("no row for {id}: {rows:?}"))
+    };
+    let rows = day_rows(&app, &health, day).await;
+    for id in ["RR-1", "RR-2", "RR-3"] {
+        let row = row_of(&rows, id);
+        assert!(row["result"].is_null(), "{row}");
+        assert_eq!(row["result_label"], "結果待ち", "{row}");
+        assert_eq!(row["result_pending"], true, "{row}");
+    }
+    assert!(
+        rows.iter().all(|r| r["specimen_id"] != "RR-9999"),
+        "a tube kentai does not know is not reported"
+    );
+
+    // A lab technician (not the analyser) releases what it sent.
+    let lab = app.token(kentai::domain::roles::Role::Lab);
+    for id in ["RR-1", "RR-2", "RR-3"] {
+        let (status, body) = app
+            .post(
+                &format!("/api/v1/specimens/{id}/results/1/release"),
+                &lab,
+                &json!({}),
+            )
+            .await;
+        assert_eq!(status, 200, "{id}: {body}");
+    }
+    let rows = day_rows(&app, &health, day).await;
+    for (id, result) in [
+        ("RR-1", "positive"),
+        ("RR-2", "negative"),
+        ("RR-3", "invalid"),
+    ] {
+        let row = row_of(&rows, id);
+        assert_eq!(row["result"], result, "{row}");
+        assert_eq!(row["result_pending"], false, "{row}");
+    }
+}
+
+#[tokio::test]
+async fn kentai_simulate_analyzer_listens_for_kentai_and_tells_its_user_in_japanese() {
+    let port = free_port();
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/astm/cartridge-pcr.astm"
+    );
+    let simulator = std::process::Command::new(env!("CARGO_BIN_EXE_kentai"))
+        .args(["simulate-analyzer", fixture, "--listen"])
+        .arg(format!("127.0.0.1:{port}"))
+        .env("LANG", "ja_JP.UTF-8")
+        .env_remove("KENTAI_CONFIG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("kentai simulate-analyzer");
+    let app = spawn_app_with(|c| {
+        c.analyzers.push(analyzer(&format!(
+            "name = \"rapid\"\nkind = \"astm_tcp\"\nconnect = \"127.0.0.1:{port}\"\n"
+        )));
+    })
+    .await;
+    let out = tokio::task::spawn_blocking(move || simulator.wait_with_output())
+        .await
+        .expect("join")
+        .expect("the simulator ends");
+    let said =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{said}");
+    assert!(
+        said.contains(&format!(
+            "127.0.0.1:{port} で kentai からの接続を待っています"
+        )),
+        "{said}"
+    );
+    assert!(
+        said.contains("すべてのフレームが受け付けられました"),
+        "{said}"
+    );
+    // None of the fixture's tubes is registered here: all wait in the queue.
+    let waiting = queue_of(&app, 4).await;
+    let ids: Vec<&str> = waiting
+        .iter()
+        .filter_map(|w| w["specimen_id"].as_str())
+        .collect();
+    for id in ["R26-0201", "R26-0202", "R26-0203", "R26-9998"] {
+        assert!(ids.contains(&id), "{id} waits: {ids:?}");
+    }
+
+    let usage = std::process::Command::new(env!("CARGO_BIN_EXE_kentai"))
+        .args(["simulate-analyzer", fixture])
+        .env("LANG", "ja_JP.UTF-8")
+        .env_remove("KENTAI_CONFIG")
+        .output()
+        .expect("kentai simulate-analyzer");
+    assert_eq!(usage.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&usage.stderr).contains("--listen ADDR:PORT"),
+        "{}",
+        String::from_utf8_lossy(&usage.stderr)
+    );
 }

@@ -114,6 +114,10 @@ pub enum CliMsg {
     },
     AnalyzerTargetMissing,
     Hl7NeedsConnect,
+    UnsendableRecord {
+        record: usize,
+        byte: u8,
+    },
     CannotReadMessageFile {
         path: String,
         detail: String,
@@ -324,13 +328,18 @@ impl CliMsg {
             ),
             AnalyzerTargetMissing => say!(
                 lang,
-                "送り先を --connect ADDR:PORT か --link PATH で指定してください",
-                "say where to send: --connect ADDR:PORT or --link PATH"
+                "送り先を --connect ADDR:PORT、--listen ADDR:PORT か --link PATH で指定してください",
+                "say where to send: --connect ADDR:PORT, --listen ADDR:PORT or --link PATH"
             ),
             Hl7NeedsConnect => say!(
                 lang,
                 "HL7 は MLLP で送ります: --connect ADDR:PORT を指定してください",
                 "HL7 goes over MLLP: give --connect ADDR:PORT"
+            ),
+            UnsendableRecord { record, byte } => say!(
+                lang,
+                "{record} 番目のレコードに制御文字 0x{byte:02X} があり、ASTM のフレームに入りません（ファイルはレコードを 1 行に 1 つ書いたものにしてください。回線のバイト列そのものではありません）",
+                "record {record} holds the control byte 0x{byte:02X}, which no ASTM frame may carry (the file holds records, one per line, not the bytes of a line)"
             ),
             CannotReadMessageFile { path, detail } => say!(
                 lang,
@@ -495,6 +504,10 @@ pub(super) fn samples() -> Vec<CliMsg> {
         BadFault { fault: s("fire") },
         AnalyzerTargetMissing,
         Hl7NeedsConnect,
+        UnsendableRecord {
+            record: 1,
+            byte: 0x05,
+        },
         CannotReadMessageFile {
             path: s("run.hl7"),
             detail: s("not found"),
@@ -551,6 +564,7 @@ pub(super) fn samples() -> Vec<CliMsg> {
             | BadFault { .. }
             | AnalyzerTargetMissing
             | Hl7NeedsConnect
+            | UnsendableRecord { .. }
             | CannotReadMessageFile { .. }
             | Skipped { .. }
             | UnreadableLines { .. }
@@ -569,6 +583,8 @@ pub(super) fn samples() -> Vec<CliMsg> {
 pub enum SimulatedLine {
     /// A pseudo-terminal is ready at `link`.
     Ready { link: String, pty: String },
+    /// Waiting at `address` for kentai to connect.
+    Listening { address: String },
     /// The line was cut in the middle of the message, on purpose.
     Unplugged,
     /// The connection closed without an answer.
@@ -595,6 +611,11 @@ impl SimulatedLine {
                 lang,
                 "模擬分析装置の回線を {link} に用意しました（→ {pty}）",
                 "simulated analyzer line at {link} (→ {pty})"
+            ),
+            Listening { address } => say!(
+                lang,
+                "模擬分析装置は {address} で kentai からの接続を待っています",
+                "simulated analyzer listening at {address} for kentai to connect"
             ),
             Unplugged => say!(
                 lang,

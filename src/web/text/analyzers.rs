@@ -202,3 +202,47 @@ pub fn analyzers(lang: Lang) -> &'static AnalyzersText {
         Lang::En => &ANALYZERS_EN,
     }
 }
+
+/// What went wrong on a link, in words a person can act on.
+pub fn link_problem(lang: Lang, problem: crate::analyzers::LinkProblem) -> &'static str {
+    use crate::analyzers::LinkProblem::*;
+    let (ja, en) = match problem {
+        NotFound => (
+            "装置が見つかりません（ケーブルと path の設定を確認してください）",
+            "device not found (check the cable and the path setting)",
+        ),
+        CannotOpen => (
+            "装置を開けません（権限か、ほかのプログラムが使用中）",
+            "cannot open the device (permissions, or another program uses it)",
+        ),
+        Disconnected => (
+            "回線が切れました（抜けたか、分析装置が接続を閉じました）",
+            "the line went away (unplugged, or the analyzer hung up)",
+        ),
+        LineError => (
+            "回線の読み書きに失敗しました",
+            "reading or writing the line failed",
+        ),
+        ConnectFailed => (
+            "分析装置に接続できません（電源・ネットワーク・connect の設定を確認してください）",
+            "cannot connect to the analyzer (check its power, the network and the connect setting)",
+        ),
+        ListenFailed => ("待ち受けに失敗しました", "listening failed"),
+        BadFraming => (
+            "受け取れないブロックが届きました（長すぎるか途中で切れています）",
+            "a block kentai cannot take arrived (too long, or broken off)",
+        ),
+        Journal => (
+            "受信記録を保存できませんでした（分析装置は再送します）",
+            "the journal could not be written (the analyzer sends again)",
+        ),
+        Processing => (
+            "受信したメッセージを処理できませんでした（次の起動時に処理します）",
+            "a received message could not be processed (the next start processes it)",
+        ),
+    };
+    match lang {
+        Lang::Ja => ja,
+        Lang::En => en,
+    }
+}
