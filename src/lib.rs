@@ -17,6 +17,7 @@ pub mod http;
 pub mod import_folder;
 pub mod instruments;
 pub mod openapi;
+pub mod passwords;
 pub mod print;
 pub mod report;
 pub mod scanning;

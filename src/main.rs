@@ -216,7 +216,41 @@ enum UserCommand {
         /// accepts its token too (repeat for several)
         #[arg(long = "facility", value_name = "CODE")]
         facilities: Vec<String>,
+        /// Give the user the password on the first line of standard input
+        /// (and print no token)
+        #[arg(long)]
+        password_stdin: bool,
     },
+    /// Set a user's password: typed without echo at a terminal, else the
+    /// first line of standard input; the user's sessions end
+    Passwd { name: String },
+}
+
+/// The password on the first line of standard input (its line end
+/// dropped), or asked for without echo at a terminal.
+fn read_password() -> Result<String, Failure> {
+    use std::io::IsTerminal;
+    let line = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password(tell(CliMsg::PasswordPrompt))?
+    } else {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        line
+    };
+    let password = line.trim_end_matches(['\r', '\n']).to_string();
+    if password.is_empty() {
+        return Err(bad_input(anyhow::anyhow!(tell(CliMsg::PasswordMissing))));
+    }
+    Ok(password)
+}
+
+/// A password the rules refuse, as the command's bad input.
+fn check_password(password: &str, name: &str) -> Result<(), Failure> {
+    kentai::domain::passwords::check(password, name).map_err(|problem| {
+        bad_input(anyhow::anyhow!(tell(
+            kentai::domain::messages::InputMsg::PasswordRefused { problem }
+        )))
+    })
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -519,8 +553,18 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     name,
                     role,
                     facilities,
+                    password_stdin,
                 },
         } => {
+            // Read and checked before anything is written.
+            let password = match password_stdin {
+                true => {
+                    let password = read_password()?;
+                    check_password(&password, &name)?;
+                    Some(password)
+                }
+                false => None,
+            };
             let store = Store::open(&config.database)?;
             migrate_store(&store)?;
             let ctx = Ctx::new(store, config).map_err(bad_input)?;
@@ -539,6 +583,23 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 other => other.into(),
             })?;
             let mut out = output::stdout();
+            if let Some(password) = password {
+                kentai::actions::passwords::set_by_name(
+                    &ctx,
+                    &Actor::system(),
+                    &created.user.name,
+                    &password,
+                )?;
+                writeln!(
+                    out,
+                    "{}",
+                    tell(CliMsg::UserCreatedWithPassword {
+                        name: created.user.name.clone(),
+                        role: role.code().into(),
+                    })
+                )?;
+                return Ok(());
+            }
             writeln!(
                 out,
                 "{}",
@@ -548,6 +609,22 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 })
             )?;
             writeln!(out, "{}", created.token)?;
+            Ok(())
+        }
+        Command::User {
+            command: UserCommand::Passwd { name },
+        } => {
+            let password = read_password()?;
+            check_password(&password, &name)?;
+            let store = Store::open(&config.database)?;
+            migrate_store(&store)?;
+            let ctx = Ctx::new(store, config).map_err(bad_input)?;
+            kentai::actions::passwords::set_by_name(&ctx, &Actor::system(), &name, &password)
+                .map_err(|e| match e {
+                    ActionError::Invalid(_) | ActionError::NotFound(_) => bad_input(e),
+                    other => other.into(),
+                })?;
+            writeln!(output::stdout(), "{}", tell(CliMsg::PasswordSet { name }))?;
             Ok(())
         }
         Command::Devices { json } => devices(&config, json),

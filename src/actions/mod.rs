@@ -13,6 +13,7 @@ pub mod kits;
 pub mod known;
 pub mod locations;
 pub mod packages;
+pub mod passwords;
 pub mod patients;
 pub mod reports;
 pub mod results;
@@ -101,6 +102,10 @@ pub enum ActionError {
     /// Writing an answer out failed (the reader went away, a full disk).
     #[error("writing the output failed: {0}")]
     Output(#[from] std::io::Error),
+    /// Something kentai itself cannot do (a password hash that cannot be
+    /// made); 500.
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 impl From<diesel::result::Error> for ActionError {
@@ -126,7 +131,9 @@ impl ActionError {
                 many => Msg::List(many.iter().map(|n| n.message.clone()).collect()),
             },
             ActionError::Forbidden(m) => m.clone(),
-            ActionError::Store(_) | ActionError::Output(_) => RecordMsg::Internal.into(),
+            ActionError::Store(_) | ActionError::Output(_) | ActionError::Internal(_) => {
+                RecordMsg::Internal.into()
+            }
         }
     }
 
@@ -138,7 +145,9 @@ impl ActionError {
                 refusals.first().map_or(RuleCode::InvalidInput, |n| n.code)
             }
             ActionError::Forbidden(_) => RuleCode::Forbidden,
-            ActionError::Store(_) | ActionError::Output(_) => RuleCode::Internal,
+            ActionError::Store(_) | ActionError::Output(_) | ActionError::Internal(_) => {
+                RuleCode::Internal
+            }
         }
     }
 

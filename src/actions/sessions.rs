@@ -1,7 +1,7 @@
 //! Browser sessions for the web pages.
 //!
-//! People sign in with the API token they were given; the browser then
-//! holds only a random session id in an `HttpOnly` cookie, never the token,
+//! People sign in with their login name and password (or with an API
+//! token); the browser then holds only a random session id in an `HttpOnly` cookie, never the token,
 //! so a script on a page cannot read a credential that works for weeks.
 //! The database keeps the id only as its SHA-256 (as it keeps tokens): a
 //! copy of the database cannot be replayed as a live session. Each session
@@ -42,6 +42,9 @@ pub struct Started {
 pub struct Session {
     pub actor: Actor,
     pub csrf: String,
+    /// The person signed in with a one-time password: the pages ask for a
+    /// new one before anything else, and the API refuses the session.
+    pub must_change_password: bool,
 }
 
 fn expiry(now: NaiveDateTime) -> NaiveDateTime {
@@ -61,8 +64,35 @@ pub fn start(
     let Some(actor) = users::authenticate(ctx, token)? else {
         return Ok(None);
     };
-    let Some(user_id) = actor.id else {
+    start_for(ctx, actor, "token", replacing, now).map(Some)
+}
+
+/// Signs in with a login name and a password, as [`start`] does with a
+/// token; the session says whether the password must be changed first.
+pub fn start_with_password(
+    ctx: &Ctx,
+    name: &str,
+    password: &str,
+    replacing: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Option<Started>, ActionError> {
+    let Some((actor, _)) = super::passwords::authenticate(ctx, name, password)? else {
         return Ok(None);
+    };
+    start_for(ctx, actor, "password", replacing, now).map(Some)
+}
+
+fn start_for(
+    ctx: &Ctx,
+    actor: Actor,
+    with: &str,
+    replacing: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Started, ActionError> {
+    let Some(user_id) = actor.id else {
+        return Err(ActionError::Internal(
+            "a session for a user without an id".into(),
+        ));
     };
     let id = random_hex();
     let csrf = random_hex();
@@ -86,7 +116,7 @@ pub fn start(
         diesel::insert_into(sessions::table)
             .values(&row)
             .execute(c)?;
-        let after = serde_json::json!({ "expires_at": row.expires_at.and_utc() });
+        let after = serde_json::json!({ "expires_at": row.expires_at.and_utc(), "with": with });
         audit::record::<(), _>(
             c,
             &actor,
@@ -97,7 +127,7 @@ pub fn start(
             Some(&after),
         )
     })?;
-    Ok(Some(Started { id, csrf, actor }))
+    Ok(Started { id, csrf, actor })
 }
 
 /// The live session a cookie names, sliding its idle timeout forward.
@@ -151,6 +181,7 @@ pub fn find(ctx: &Ctx, id: &str, now: DateTime<Utc>) -> Result<Option<Session>, 
             role,
         },
         csrf: session.csrf_token,
+        must_change_password: user.password_must_change,
     }))
 }
 

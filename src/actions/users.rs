@@ -48,6 +48,10 @@ pub struct UserView {
     /// Facilities a health-centre user may also read.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub facilities: Vec<String>,
+    /// Whether the user signs in with a password (as well as a token).
+    pub has_password: bool,
+    /// A one-time password waits to be changed at the next sign-in.
+    pub password_must_change: bool,
 }
 
 /// A freshly created user with the only copy of its token.
@@ -82,6 +86,8 @@ fn view(ctx: &Ctx, r: UserRow, facilities: Vec<String>) -> Result<UserView, Stor
         disabled: r.disabled,
         facility_code: r.facility_code,
         facilities,
+        has_password: r.password_hash.is_some(),
+        password_must_change: r.password_must_change,
     })
 }
 
@@ -293,6 +299,9 @@ fn insert_user(
         created_at: new.created_at,
         disabled: false,
         facility_code: ctx.facility().to_string(),
+        password_hash: None,
+        password_must_change: false,
+        password_set_at: None,
     })
 }
 

@@ -15,6 +15,7 @@ pub mod labels;
 pub mod lifecycle;
 pub mod messages;
 pub mod packaging;
+pub mod passwords;
 pub mod patient;
 pub mod policy;
 pub mod ppe;

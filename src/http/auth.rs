@@ -182,6 +182,13 @@ impl FromRequest for User {
                     else {
                         return Err(AppError::unauthorized(RecordMsg::SessionEnded));
                     };
+                    if session.must_change_password {
+                        return Err(AppError::new(
+                            StatusCode::FORBIDDEN,
+                            RuleCode::Forbidden,
+                            RecordMsg::PasswordChangeRequired,
+                        ));
+                    }
                     if !safe && !csrf_matches(csrf.as_deref(), &session.csrf) {
                         return Err(AppError::new(
                             StatusCode::FORBIDDEN,

@@ -190,6 +190,10 @@ impl From<ActionError> for AppError {
                 tracing::error!(error = %e, "store failure");
                 AppError::new(StatusCode::INTERNAL_SERVER_ERROR, code, RecordMsg::Internal)
             }
+            ActionError::Internal(e) => {
+                tracing::error!(error = %e, "internal failure");
+                AppError::new(StatusCode::INTERNAL_SERVER_ERROR, code, RecordMsg::Internal)
+            }
         }
     }
 }

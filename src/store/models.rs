@@ -15,6 +15,12 @@ pub struct UserRow {
     pub disabled: bool,
     /// The facility the user belongs to (its home).
     pub facility_code: String,
+    /// Argon2id, as a PHC string; `None` for a user who signs in with a
+    /// token only.
+    pub password_hash: Option<String>,
+    /// A one-time password: changed before anything else at sign-in.
+    pub password_must_change: bool,
+    pub password_set_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Insertable)]

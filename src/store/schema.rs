@@ -9,6 +9,9 @@ diesel::table! {
         created_at -> Timestamp,
         disabled -> Bool,
         facility_code -> Text,
+        password_hash -> Nullable<Text>,
+        password_must_change -> Bool,
+        password_set_at -> Nullable<Timestamp>,
     }
 }
 

@@ -18,7 +18,7 @@ use super::text::{self, Lang, PageWords};
 use super::{run_action, see_other, CsrfForm, SignedIn};
 use crate::actions::locations::{self, NewLocation};
 use crate::actions::users::{self, NewUserRequest, UserView};
-use crate::actions::{kits, ActionError, Actor, Ctx};
+use crate::actions::{kits, passwords, ActionError, Actor, Ctx};
 use crate::domain::ids::LocationCode;
 use crate::domain::kits::{KitEntry, SwabMaterial};
 use crate::domain::lifecycle::Coded;
@@ -422,7 +422,10 @@ fn user_row(t: &AdminText, lang: Lang, user: &SignedIn, u: &UserView, is_me: boo
                     br; span class="hint" { (t.also_reads) (u.facilities.join(", ")) }
                 }
             }
-            td { (if u.disabled { t.status_disabled } else { t.status_active }) }
+            td {
+                (if u.disabled { t.status_disabled } else { t.status_active })
+                @if u.has_password { br; span class="hint" { (t.has_password) } }
+            }
             td { (time_tag(&u.created_at)) }
             td {
                 div class="admin-row-actions" {
@@ -442,6 +445,12 @@ fn user_row(t: &AdminText, lang: Lang, user: &SignedIn, u: &UserView, is_me: boo
                     form method="post" action={ "/admin/users/" (u.id) "/token" } class="inline" {
                         (hidden_csrf(user))
                         button type="submit" { (t.token_button) (whose) }
+                    }
+                    @if !u.disabled {
+                        form method="post" action={ "/admin/users/" (u.id) "/password" } class="inline" {
+                            (hidden_csrf(user))
+                            button type="submit" { (t.one_time_button) (whose) }
+                        }
                     }
                 }
             }
@@ -593,6 +602,50 @@ pub async fn new_token(
         )
     };
     on_user(&req, &user, &ctx, &body, users::new_token, done).await
+}
+
+/// `POST /admin/users/{user_id}/password`: a one-time password, shown
+/// once.
+pub async fn one_time_password(
+    req: HttpRequest,
+    user: SignedIn,
+    ctx: web::Data<Ctx>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let action = |c: &Ctx, actor: &Actor, id: i64| {
+        let password = passwords::set_one_time(c, actor, id)?;
+        let holder = users::list_users(c, actor)?
+            .into_iter()
+            .find(|u| u.id == id)
+            .ok_or_else(|| users::unknown_user(id))?;
+        Ok((holder, password))
+    };
+    let done = |(holder, password): (UserView, String)| {
+        let lang = super::lang(&req);
+        let t = words::admin(lang);
+        let own = user.session.actor.id == Some(holder.id);
+        let role = text::role_label(lang, holder.role);
+        let body = markup! {
+            h1 { (t.one_time_title) }
+            p { (words::fill(t.one_time_for, &[("name", &holder.name), ("role", role)])) }
+            p class="admin-token-line" {
+                span { (t.one_time_label) ": " }
+                code class="admin-token" id="one-time-password" { (password) }
+            }
+            p class="admin-once" { strong { (t.one_time_once) } }
+            @if own {
+                p { a href="/signin" { (t.sign_in_again) } }
+            } @else {
+                p { a href="/admin/users" { (t.back_to_users) } }
+            }
+        };
+        let place = Place {
+            session: (!own).then_some(&user.session),
+            ..Place::of(lang, "/admin/users", &user.session, Section::Admin)
+        };
+        answer(&req, StatusCode::OK, &place, t.one_time_title, body)
+    };
+    on_user(&req, &user, &ctx, &body, action, done).await
 }
 
 /// A form on one row of the users page (disable, enable, a new token):

@@ -168,6 +168,7 @@ pub fn page(frame: &Frame<'_>, title: &str, body: Markup) -> Markup {
                                 (t.signed_in_as) ": " (s.actor.name)
                                 " (" (role_label(frame.lang, s.actor.role)) ")"
                             }
+                            a class="account-link" href="/account/password" { (t.account_link) }
                             form method="post" action="/signout" class="inline" {
                                 input type="hidden" name="csrf" value=(s.csrf);
                                 button type="submit" { (t.sign_out) }

@@ -10,6 +10,7 @@
 //! live here, apart from `http::configure`, because they answer people
 //! (redirects to the sign-in page, HTML errors), not programs.
 
+pub mod account;
 pub mod admin;
 pub mod analyzers;
 pub mod assets;
@@ -64,6 +65,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(signin::submit)),
     )
     .route("/signout", web::post().to(signin::sign_out))
+    .service(
+        web::resource("/account/password")
+            .route(web::get().to(account::form))
+            .route(web::post().to(account::submit)),
+    )
     .route("/stations", web::get().to(stations::list))
     .route("/stations/{station}", web::get().to(stations::station))
     .route("/specimens", web::get().to(specimens::index))
@@ -149,6 +155,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route(
         "/admin/users/{user_id}/token",
         web::post().to(admin::new_token),
+    )
+    .route(
+        "/admin/users/{user_id}/password",
+        web::post().to(admin::one_time_password),
     )
     .route("/admin/stations", web::get().to(admin::stations))
     .service(
@@ -382,6 +392,8 @@ impl ResponseError for SignInFirst {
 #[derive(Debug)]
 pub enum PageError {
     SignIn(SignInFirst),
+    /// Signed in with a one-time password: 303 to the page that changes it.
+    ChangePassword,
     App(AppError),
 }
 
@@ -389,6 +401,7 @@ impl fmt::Display for PageError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             PageError::SignIn(s) => s.fmt(f),
+            PageError::ChangePassword => write!(f, "change the one-time password first"),
             PageError::App(e) => e.fmt(f),
         }
     }
@@ -398,6 +411,7 @@ impl ResponseError for PageError {
     fn status_code(&self) -> StatusCode {
         match self {
             PageError::SignIn(s) => s.status_code(),
+            PageError::ChangePassword => StatusCode::SEE_OTHER,
             PageError::App(e) => e.status_code(),
         }
     }
@@ -405,6 +419,7 @@ impl ResponseError for PageError {
     fn error_response(&self) -> HttpResponse {
         match self {
             PageError::SignIn(s) => s.error_response(),
+            PageError::ChangePassword => see_other(account::PATH),
             PageError::App(e) => e.error_response(),
         }
     }
@@ -430,6 +445,11 @@ impl FromRequest for SignedIn {
         let req = req.clone();
         Box::pin(async move {
             match current_session(&req).await {
+                Ok(Some(session))
+                    if session.must_change_password && req.path() != account::PATH =>
+                {
+                    Err(PageError::ChangePassword)
+                }
                 Ok(Some(session)) => Ok(SignedIn { session }),
                 Ok(None) => {
                     // A form posted after the session ended cannot be sent

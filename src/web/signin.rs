@@ -1,4 +1,6 @@
-//! Signing in with a token, and out again.
+//! Signing in with a login name and password (or an API token), and out
+//! again; and changing one's password, which a one-time password from an
+//! admin requires before any other page opens.
 //!
 //! The sign-in form has no session yet to take a CSRF token from, so it
 //! gets its own: a random value in a short-lived cookie scoped to
@@ -33,6 +35,10 @@ pub struct NextQuery {
 #[derive(Debug, Deserialize)]
 pub struct SignInForm {
     #[serde(default)]
+    name: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
     token: String,
     #[serde(default)]
     csrf: String,
@@ -52,6 +58,7 @@ fn sign_in_page(
     status: StatusCode,
     next: &str,
     error: Option<&str>,
+    with_token: bool,
 ) -> HttpResponse {
     let lang = super::lang(req);
     let t = lang.text();
@@ -66,7 +73,7 @@ fn sign_in_page(
         large: false,
         scripts: &[],
     };
-    let body = sign_in_body(t, &form_token, next, error);
+    let body = sign_in_body(t, &form_token, next, error, with_token);
     let mut res = html(req, status, page(&frame, t.sign_in_title, body));
     if let Ok(value) = header::HeaderValue::from_str(&set_cookie(
         req,
@@ -86,7 +93,17 @@ fn sign_in_page(
     res
 }
 
-fn sign_in_body(t: &Text, form_token: &str, next: &str, error: Option<&str>) -> Markup {
+/// The form; `with_token` opens the token field (after a wrong token) in
+/// place of the name and password.
+fn sign_in_body(
+    t: &Text,
+    form_token: &str,
+    next: &str,
+    error: Option<&str>,
+    with_token: bool,
+) -> Markup {
+    let person_error = error.is_some() && !with_token;
+    let token_error = error.is_some() && with_token;
     html! {
         section class="narrow" aria-labelledby="signin-title" {
             h1 id="signin-title" { (t.sign_in_title) }
@@ -97,14 +114,27 @@ fn sign_in_body(t: &Text, form_token: &str, next: &str, error: Option<&str>) -> 
             form method="post" action="/signin" class="stack" {
                 input type="hidden" name="csrf" value=(form_token);
                 input type="hidden" name="next" value=(next);
-                label for="token" { (t.token_label) }
-                // A token is a password: the browser may offer to keep it in
-                // its password manager, the page never does.
-                input id="token" name="token" type="password" required
-                    autocomplete="current-password" autofocus
-                    aria-describedby={ "token-hint" @if error.is_some() { " signin-error" } }
-                    aria-invalid=[error.is_some().then_some("true")];
-                p class="hint" id="token-hint" { (t.token_hint) }
+                label for="name" { (t.name_label) }
+                input id="name" name="name" type="text" autocomplete="username"
+                    autocapitalize="none" spellcheck="false" autofocus[!with_token]
+                    aria-describedby=[person_error.then_some("signin-error")]
+                    aria-invalid=[person_error.then_some("true")];
+                label for="password" { (t.password_label) }
+                input id="password" name="password" type="password"
+                    autocomplete="current-password"
+                    aria-invalid=[person_error.then_some("true")];
+                // Programs and the first admin sign in with a token; a
+                // token is a password too: the browser may keep it in its
+                // password manager, the page never does.
+                details class="token-sign-in" open[with_token] {
+                    summary { (t.with_token) }
+                    label for="token" { (t.token_label) }
+                    input id="token" name="token" type="password"
+                        autocomplete="current-password" autofocus[with_token]
+                        aria-describedby={ "token-hint" @if token_error { " signin-error" } }
+                        aria-invalid=[token_error.then_some("true")];
+                    p class="hint" id="token-hint" { (t.token_hint) }
+                }
                 button type="submit" class="primary" { (t.sign_in_button) }
             }
         }
@@ -120,7 +150,7 @@ pub async fn form(
     if current_session(&req).await?.is_some() {
         return Ok(see_other(&next));
     }
-    Ok(sign_in_page(&req, StatusCode::OK, &next, None))
+    Ok(sign_in_page(&req, StatusCode::OK, &next, None, false))
 }
 
 /// `POST /signin`: a session for a good token; the form again, with the
@@ -140,38 +170,64 @@ pub async fn submit(
             StatusCode::FORBIDDEN,
             &next,
             Some(t.form_expired),
+            false,
         ));
     }
     let limit = crate::http::auth::Limit::of(&req);
     let token = form.token.trim().to_string();
-    // The bearer tokens' limit, the same way: a token that keeps failing
-    // is refused before the lookup; from a limited address a valid token
-    // still signs in and a wrong one is 429.
-    if limit.before_lookup(&token).is_err() {
+    let with_token = !token.is_empty();
+    // With a token, the token is the credential; otherwise the name and
+    // password, limited under the name so that guessing one person's
+    // password from many addresses stops as guessing a token does.
+    let (key, failed) = match token.is_empty() {
+        // The limiter counts the first characters of a key: a digest's
+        // are the name's own.
+        true => (
+            crate::tokens::hash_token(&format!("password:{}", form.name.trim())),
+            t.password_failed,
+        ),
+        false => (token.clone(), t.sign_in_failed),
+    };
+    // From a limited address a right credential still signs in and a
+    // wrong one is 429; a key that keeps failing is refused before the
+    // lookup.
+    if limit.before_lookup(&key).is_err() {
         return Ok(sign_in_page(
             &req,
             StatusCode::TOO_MANY_REQUESTS,
             &next,
             Some(t.sign_in_too_many),
+            with_token,
         ));
     }
-    if token.is_empty() || token.len() > 256 {
+    let name = form.name.trim().to_string();
+    let password = form.password;
+    let unusable = match token.is_empty() {
+        true => name.is_empty() || name.len() > 64 || password.is_empty() || password.len() > 1024,
+        false => token.len() > 256,
+    };
+    if unusable {
         return Ok(sign_in_page(
             &req,
             StatusCode::UNAUTHORIZED,
             &next,
-            Some(t.sign_in_failed),
+            Some(failed),
+            with_token,
         ));
     }
     let old = cookie(&req, SESSION_COOKIE);
     let now = crate::actions::now();
-    let started = web::block(move || sessions::start(&ctx, &token, old.as_deref(), now)).await??;
+    let started = web::block(move || match token.is_empty() {
+        true => sessions::start_with_password(&ctx, &name, &password, old.as_deref(), now),
+        false => sessions::start(&ctx, &token, old.as_deref(), now),
+    })
+    .await??;
     let Some(started) = started else {
-        let (status, error) = match limit.failed(form.token.trim()) {
-            Ok(()) => (StatusCode::UNAUTHORIZED, t.sign_in_failed),
+        let (status, error) = match limit.failed(&key) {
+            Ok(()) => (StatusCode::UNAUTHORIZED, failed),
             Err(_) => (StatusCode::TOO_MANY_REQUESTS, t.sign_in_too_many),
         };
-        return Ok(sign_in_page(&req, status, &next, Some(error)));
+        return Ok(sign_in_page(&req, status, &next, Some(error), with_token));
     };
     // No Max-Age: the cookie goes with the browser; the server's idle
     // timeout decides how long the session lives.

@@ -117,6 +117,8 @@ export function watch(page) {
 // Signs in through the form with the keyboard and waits for `landing`.
 export async function signIn(page, base, token, landing) {
   await page.goto(`${base}/signin`);
+  // The token field sits under "sign in with an API token".
+  await page.locator("details.token-sign-in summary").click();
   await page.locator("#token").fill(token);
   await page.keyboard.press("Enter");
   await page.waitForURL(landing);

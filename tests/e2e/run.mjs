@@ -82,7 +82,14 @@ await run("run.mjs", async (browser) => {
   );
   await visit(page, "01-signin");
 
+  // People sign in with a name and a password; the name field has focus.
+  check(
+    await page.evaluate(() => document.activeElement.id === "name"),
+    "the login name field has focus",
+  );
+
   // A wrong token: the form again, with the reason, and no session.
+  await page.locator("details.token-sign-in summary").click();
   await page.locator("#token").fill("kt_" + "0".repeat(64));
   await page.keyboard.press("Enter");
   await page.waitForSelector("#signin-error");

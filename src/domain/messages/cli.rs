@@ -68,6 +68,15 @@ pub enum CliMsg {
         name: String,
         role: String,
     },
+    UserCreatedWithPassword {
+        name: String,
+        role: String,
+    },
+    PasswordSet {
+        name: String,
+    },
+    PasswordPrompt,
+    PasswordMissing,
     AdminCreated,
     CannotStartServer,
     SqliteOnly {
@@ -268,6 +277,22 @@ impl CliMsg {
                 "利用者 {name:?}（役割 {role}）を作りました。トークンは今だけ表示します:",
                 "created user {name:?} with role {role}; its token (shown only now):"
             ),
+            UserCreatedWithPassword { name, role } => say!(
+                lang,
+                "利用者 {name:?}（役割 {role}）をパスワード付きで作りました",
+                "created user {name:?} with role {role} and its password"
+            ),
+            PasswordSet { name } => say!(
+                lang,
+                "利用者 {name:?} のパスワードを設定しました（ログイン中の画面は閉じられました）",
+                "set the password of user {name:?} (its sessions are closed)"
+            ),
+            PasswordPrompt => say!(lang, "新しいパスワード: ", "new password: "),
+            PasswordMissing => say!(
+                lang,
+                "標準入力の1行目にパスワードがありません",
+                "no password on the first line of standard input"
+            ),
             AdminCreated => say!(
                 lang,
                 "kentai: 新しいデータベースに利用者 \"admin\"（役割 admin）を作りました。トークンは今だけ表示します:",
@@ -467,6 +492,13 @@ pub(super) fn samples() -> Vec<CliMsg> {
             name: s("clerk"),
             role: s("reception"),
         },
+        UserCreatedWithPassword {
+            name: s("clerk"),
+            role: s("reception"),
+        },
+        PasswordSet { name: s("clerk") },
+        PasswordPrompt,
+        PasswordMissing,
         AdminCreated,
         CannotStartServer,
         SqliteOnly {
@@ -548,6 +580,10 @@ pub(super) fn samples() -> Vec<CliMsg> {
             | AuditBaselineRecorded
             | RestoreRefused { .. }
             | UserCreated { .. }
+            | UserCreatedWithPassword { .. }
+            | PasswordSet { .. }
+            | PasswordPrompt
+            | PasswordMissing
             | AdminCreated
             | CannotStartServer
             | SqliteOnly { .. }

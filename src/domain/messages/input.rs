@@ -48,6 +48,16 @@ pub enum InputMsg {
     },
     /// Facilities to read were given for a user that is not a health centre's.
     FacilitiesOnlyForHealthCentre,
+    /// A new password the rules refuse.
+    PasswordRefused {
+        problem: crate::passwords::PasswordProblem,
+    },
+    /// The current password given to change it is wrong.
+    CurrentPasswordWrong,
+    /// The new password is the one it replaces.
+    PasswordUnchanged,
+    /// The two copies of a new password differ.
+    PasswordsDiffer,
     KitNotAScan,
     VolumeRange,
     AsymptomaticWithOnset,
@@ -210,6 +220,46 @@ impl InputMsg {
                 lang,
                 "limit は{min}から{max}の間で指定してください",
                 "limit must be between {min} and {max}"
+            ),
+            PasswordRefused { problem } => {
+                use crate::passwords::{PasswordProblem as P, MAX_CHARS, MIN_CHARS};
+                match problem {
+                    P::TooShort => say!(
+                        lang,
+                        "パスワードは{MIN_CHARS}文字以上にするか、2文字以上の語を4つ以上空白で区切ったパスフレーズにしてください",
+                        "a password needs {MIN_CHARS} characters or more, or four or more words of two characters or more separated by spaces"
+                    ),
+                    P::TooLong => say!(
+                        lang,
+                        "パスワードは{MAX_CHARS}文字までです",
+                        "a password has at most {MAX_CHARS} characters"
+                    ),
+                    P::Common => say!(
+                        lang,
+                        "よく使われていて推測されやすいパスワードです。別のものにしてください",
+                        "this password is among the most common ones and easy to guess: choose another"
+                    ),
+                    P::IsName => say!(
+                        lang,
+                        "ログイン名を含むパスワードは推測されやすいので使えません",
+                        "a password built on the login name is easy to guess"
+                    ),
+                }
+            }
+            CurrentPasswordWrong => say!(
+                lang,
+                "今のパスワードが違います",
+                "the current password is wrong"
+            ),
+            PasswordUnchanged => say!(
+                lang,
+                "新しいパスワードが今のものと同じです",
+                "the new password is the same as the current one"
+            ),
+            PasswordsDiffer => say!(
+                lang,
+                "確認のために入れた新しいパスワードが一致しません",
+                "the two copies of the new password differ"
             ),
             FacilitiesOnlyForHealthCentre => say!(
                 lang,
@@ -437,6 +487,9 @@ impl InputMsg {
             | FieldUntrimmed { field }
             | NotOneOf { field, .. } => Some(field),
             FacilitiesOnlyForHealthCentre => Some("facilities"),
+            PasswordRefused { .. } | PasswordUnchanged => Some("password"),
+            CurrentPasswordWrong => Some("current_password"),
+            PasswordsDiffer => Some("password_again"),
             KitNotAScan | KitLabelWithoutGtin { .. } | KitExpiryNotADate { .. } => Some("kit"),
             VolumeRange => Some("volume_ml"),
             ScanControlCharacters => Some("data"),
@@ -486,6 +539,21 @@ pub(super) fn samples() -> Vec<InputMsg> {
         },
         LimitRange { min: 1, max: 1000 },
         FacilitiesOnlyForHealthCentre,
+        PasswordRefused {
+            problem: crate::passwords::PasswordProblem::TooShort,
+        },
+        PasswordRefused {
+            problem: crate::passwords::PasswordProblem::TooLong,
+        },
+        PasswordRefused {
+            problem: crate::passwords::PasswordProblem::Common,
+        },
+        PasswordRefused {
+            problem: crate::passwords::PasswordProblem::IsName,
+        },
+        CurrentPasswordWrong,
+        PasswordUnchanged,
+        PasswordsDiffer,
         KitNotAScan,
         VolumeRange,
         AsymptomaticWithOnset,
@@ -563,6 +631,10 @@ pub(super) fn samples() -> Vec<InputMsg> {
             | NotOneOf { .. }
             | LimitRange { .. }
             | FacilitiesOnlyForHealthCentre
+            | PasswordRefused { .. }
+            | CurrentPasswordWrong
+            | PasswordUnchanged
+            | PasswordsDiffer
             | KitNotAScan
             | VolumeRange
             | AsymptomaticWithOnset

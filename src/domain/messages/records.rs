@@ -123,6 +123,8 @@ pub enum RecordMsg {
     MissingToken,
     InvalidToken,
     SessionEnded,
+    /// Signed in with a one-time password not yet changed.
+    PasswordChangeRequired,
     ServerNotReady,
     TooManyAttempts {
         seconds: u64,
@@ -362,6 +364,11 @@ impl RecordMsg {
                 "トークンが正しくないか、無効になっています",
                 "invalid or revoked token"
             ),
+            PasswordChangeRequired => say!(
+                lang,
+                "一時パスワードでログインしています。/account/password で新しいパスワードを決めてから使ってください",
+                "signed in with a one-time password: choose a new one at /account/password first"
+            ),
             SessionEnded => say!(
                 lang,
                 "ログインの有効期限が切れました。もう一度ログインしてください",
@@ -517,6 +524,7 @@ pub(super) fn samples() -> Vec<RecordMsg> {
         MissingToken,
         InvalidToken,
         SessionEnded,
+        PasswordChangeRequired,
         ServerNotReady,
         TooManyAttempts { seconds: 30 },
         BodyTooSlow {
@@ -572,6 +580,7 @@ pub(super) fn samples() -> Vec<RecordMsg> {
             | MissingToken
             | InvalidToken
             | SessionEnded
+            | PasswordChangeRequired
             | ServerNotReady
             | TooManyAttempts { .. }
             | BodyTooSlow { .. }
