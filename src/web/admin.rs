@@ -446,7 +446,9 @@ fn user_row(t: &AdminText, lang: Lang, user: &SignedIn, u: &UserView, is_me: boo
                         (hidden_csrf(user))
                         button type="submit" { (t.token_button) (whose) }
                     }
-                    @if !u.disabled {
+                    // Station, analyser and import users are programs:
+                    // `<kind>:<name>`, a name no person can take.
+                    @if !u.disabled && !u.name.contains(':') {
                         form method="post" action={ "/admin/users/" (u.id) "/password" } class="inline" {
                             (hidden_csrf(user))
                             button type="submit" { (t.one_time_button) (whose) }
