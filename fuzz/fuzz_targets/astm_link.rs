@@ -127,6 +127,9 @@ fn check_decode(bytes: &[u8]) {
                 FrameError::UnexpectedNumber { .. } => {
                     panic!("decode_frame judged the frame number of {bytes:?}")
                 }
+                FrameError::RecordTooLong { .. } => {
+                    panic!("decode_frame judged a record of {bytes:?}")
+                }
                 FrameError::Malformed(_) => {}
             }
         }

@@ -102,6 +102,14 @@ pub const LF: u8 = 0x0A;
 
 /// The most text one frame carries.
 pub const MAX_TEXT: usize = 240;
+
+/// The longest record a receiver joins from intermediate frames (1 MiB):
+/// far above any E1394 record (a whole plate's comment stays under a few
+/// kilobytes), and a bound on what a sender that never ends a record can
+/// make the receiver hold. The frame that would go past it is answered
+/// NAK ([`FrameError::RecordTooLong`]); the sender's sixth try ends the
+/// transfer.
+pub const MAX_RECORD: usize = 1 << 20;
 /// The longest frame: STX, FN, text, ETB or ETX, two checksum digits, CR LF.
 pub const MAX_FRAME: usize = MAX_TEXT + 7;
 /// The shortest frame, with no text.
@@ -197,6 +205,8 @@ pub enum FrameError {
     },
     #[error("frame text of {text} bytes (at most 240)")]
     TooLong { text: usize },
+    #[error("a record longer than {limit} bytes")]
+    RecordTooLong { limit: usize },
     #[error("malformed frame: {0}")]
     Malformed(&'static str),
 }
@@ -961,6 +971,9 @@ impl Link {
             }
             Err(error) => return self.refuse(r, error, now, out),
         };
+        if r.partial.len() + frame.text.len() > MAX_RECORD {
+            return self.refuse(r, FrameError::RecordTooLong { limit: MAX_RECORD }, now, out);
+        }
         match frame.end {
             FrameEnd::Intermediate => {
                 r.partial.extend_from_slice(&frame.text);

@@ -6,7 +6,7 @@
 use kentai_drivers::astm::link::{
     checksum, decode_frame, encode_frame, encode_record, AbortReason, Acknowledge, Action,
     EncodeError, FrameEnd, FrameError, FrameNumber, Link, LinkConfig, MessageId, SendFailure, ACK,
-    CR, ENQ, EOT, ETB, ETX, LF, MAX_TEXT, NAK, STX,
+    CR, ENQ, EOT, ETB, ETX, LF, MAX_RECORD, MAX_TEXT, NAK, STX,
 };
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -343,6 +343,35 @@ fn a_malformed_or_too_long_frame_is_answered_with_nak() {
         events(&actions),
         [Action::FrameRejected(FrameError::TooLong { text: 2001 })]
     );
+}
+
+#[test]
+fn a_record_that_never_ends_is_refused_at_its_limit_and_the_transfer_ends_without_it() {
+    let t0 = Instant::now();
+    let mut link = receiving(Acknowledge::Immediately, t0);
+    let text = vec![b'A'; MAX_TEXT];
+    let fits = MAX_RECORD / MAX_TEXT;
+    for i in 0..fits {
+        let n = ((i + 1) % 8) as u8;
+        let actions = link.on_bytes(&frame(n, &text, FrameEnd::Intermediate), t0);
+        assert_eq!(written(&actions), [ACK], "frame {i}");
+    }
+    let next = ((fits + 1) % 8) as u8;
+    for _ in 0..6 {
+        let actions = link.on_bytes(&frame(next, &text, FrameEnd::Intermediate), t0);
+        assert_eq!(written(&actions), [NAK]);
+        assert_eq!(
+            events(&actions),
+            [Action::FrameRejected(FrameError::RecordTooLong { limit: MAX_RECORD })]
+        );
+    }
+    // The sender gives up: the record so far is dropped, nothing handed up.
+    let actions = link.on_bytes(&[EOT], t0);
+    assert_eq!(
+        events(&actions),
+        [Action::TransferAborted(AbortReason::SenderStopped)]
+    );
+    assert!(link.is_neutral());
 }
 
 #[test]
