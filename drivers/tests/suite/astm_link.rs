@@ -362,7 +362,9 @@ fn a_record_that_never_ends_is_refused_at_its_limit_and_the_transfer_ends_withou
         assert_eq!(written(&actions), [NAK]);
         assert_eq!(
             events(&actions),
-            [Action::FrameRejected(FrameError::RecordTooLong { limit: MAX_RECORD })]
+            [Action::FrameRejected(FrameError::RecordTooLong {
+                limit: MAX_RECORD
+            })]
         );
     }
     // The sender gives up: the record so far is dropped, nothing handed up.
