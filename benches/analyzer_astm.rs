@@ -24,9 +24,8 @@ use kentai::simulate::Pty;
 use kentai_drivers::astm::duplex::{drive, Duplex, SerialLine, Session};
 use kentai_drivers::astm::link::{encode_record, Action, FrameNumber, Link, LinkConfig};
 use kentai_drivers::TransportError;
-use serde_json::json;
 use std::time::{Duration, Instant};
-use support::{cleanup, database, percentile, runtime, serve};
+use support::{cleanup, database, percentile, register_swabs, runtime, serve};
 
 /// A byte's time on a 9600-baud 8N1 line.
 const BYTE_TIME: Duration = Duration::from_nanos(10 * 1_000_000_000 / 9600);
@@ -154,28 +153,11 @@ fn main() {
         serve(url, Role::Admin, move |c| c.analyzers.push(analyzer))
     });
     let http = reqwest::Client::new();
-    runtime.block_on(async {
-        let at = (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339();
-        let onset = (chrono::Utc::now() - chrono::Duration::days(2))
-            .date_naive()
-            .to_string();
-        for n in 0..RUNS * per_run {
-            let r = http
-                .post(format!("{base}/api/v1/specimens"))
-                .bearer_auth(&token)
-                .json(&json!({
-                    "specimen_id": format!("B-{n:05}"),
-                    "patient": {"name": "山田 太郎", "birth_date": "1980-04-01", "sex": "male", "patient_id": format!("P-{n}")},
-                    "type": "nasopharyngeal_swab", "collected_at": at, "onset_date": onset,
-                    "asymptomatic": false, "test_method": "pcr",
-                    "ppe": ["surgical_mask", "n95", "eye_protection", "gown", "gloves"]
-                }))
-                .send()
-                .await
-                .expect("register");
-            assert!(r.status().is_success(), "register: {}", r.status());
-        }
-    });
+    runtime.block_on(register_swabs(
+        &base,
+        &token,
+        (0..RUNS * per_run).map(|n| format!("B-{n:05}")),
+    ));
     // kentai opens the line by its path.
     std::thread::sleep(Duration::from_millis(2500));
     let port = pty.master_clone().expect("the pty's master");

@@ -14,11 +14,10 @@ mod support;
 
 use kentai::domain::roles::Role;
 use kentai_drivers::hl7::{frame, Deframer, MllpEvent};
-use serde_json::json;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
-use support::{cleanup, database, percentile, runtime, serve};
+use support::{cleanup, database, percentile, register_swabs, runtime, serve};
 
 fn message(n: usize) -> Vec<u8> {
     let id = format!("M-{n:06}");
@@ -88,27 +87,11 @@ fn main() {
         serve(url, Role::Admin, move |c| c.analyzers.push(analyzer))
     });
     // Two runs of `per_run` specimens, all registered first.
-    let http = reqwest::Client::new();
-    runtime.block_on(async {
-        let at = (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339();
-        let onset = (chrono::Utc::now() - chrono::Duration::days(2)).date_naive().to_string();
-        for n in 0..2 * per_run {
-            let r = http
-                .post(format!("{base}/api/v1/specimens"))
-                .bearer_auth(&token)
-                .json(&json!({
-                    "specimen_id": format!("M-{n:06}"),
-                    "patient": {"name": "山田 太郎", "birth_date": "1980-04-01", "sex": "male", "patient_id": format!("P-{n}")},
-                    "type": "nasopharyngeal_swab", "collected_at": at, "onset_date": onset,
-                    "asymptomatic": false, "test_method": "pcr",
-                    "ppe": ["surgical_mask", "n95", "eye_protection", "gown", "gloves"]
-                }))
-                .send()
-                .await
-                .expect("register");
-            assert!(r.status().is_success(), "register: {}", r.status());
-        }
-    });
+    runtime.block_on(register_swabs(
+        &base,
+        &token,
+        (0..2 * per_run).map(|n| format!("M-{n:06}")),
+    ));
     std::thread::sleep(Duration::from_millis(300));
 
     println!("analyzer_mllp on {label}: {per_run} messages a run, each one specimen");

@@ -103,3 +103,29 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .build()
         .expect("runtime")
 }
+
+/// Registers a swab collected an hour ago for each id, patient `P-<n>`
+/// (`n` its place in `ids`), as a desk would over HTTP.
+pub async fn register_swabs(base: &str, token: &str, ids: impl IntoIterator<Item = String>) {
+    let http = reqwest::Client::new();
+    let at = (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339();
+    let onset = (chrono::Utc::now() - chrono::Duration::days(2))
+        .date_naive()
+        .to_string();
+    for (n, id) in ids.into_iter().enumerate() {
+        let r = http
+            .post(format!("{base}/api/v1/specimens"))
+            .bearer_auth(token)
+            .json(&serde_json::json!({
+                "specimen_id": id,
+                "patient": {"name": "山田 太郎", "birth_date": "1980-04-01", "sex": "male", "patient_id": format!("P-{n}")},
+                "type": "nasopharyngeal_swab", "collected_at": at, "onset_date": onset,
+                "asymptomatic": false, "test_method": "pcr",
+                "ppe": ["surgical_mask", "n95", "eye_protection", "gown", "gloves"]
+            }))
+            .send()
+            .await
+            .expect("register");
+        assert!(r.status().is_success(), "register: {}", r.status());
+    }
+}

@@ -15,7 +15,7 @@ use crate::domain::passwords::check;
 use crate::domain::roles::Action;
 use crate::passwords::{decoy, hash, needs_rehash, verify};
 use crate::store::models::UserRow;
-use crate::store::schema::{sessions, users as user_rows};
+use crate::store::schema::users as user_rows;
 use crate::store::DbConnection;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -109,21 +109,26 @@ pub fn set_by_name(
     let user_id = ctx.write(|c| {
         let user = by_name(c, ctx, name)?.ok_or_else(|| unknown_name(name))?;
         store(c, actor, now, &user, &hash, false)?;
-        diesel::delete(sessions::table.filter(sessions::user_id.eq(user.id))).execute(c)?;
+        users::end_sessions(c, user.id)?;
         Ok(user.id)
     })?;
     ctx.revocations.user(user_id);
     Ok(())
 }
 
-/// Gives a user a new one-time password (returned, shown once) that they
-/// must change at their next sign-in; their sessions end at once.
-pub fn set_one_time(ctx: &Ctx, actor: &Actor, user_id: i64) -> Result<String, ActionError> {
+/// Gives a user a new one-time password (returned with the user, shown
+/// once) that they must change at their next sign-in; their sessions end
+/// at once.
+pub fn set_one_time(
+    ctx: &Ctx,
+    actor: &Actor,
+    user_id: i64,
+) -> Result<(users::UserView, String), ActionError> {
     actor.require(Action::ManageUsers)?;
     let password = one_time_password();
     let hash = hashed(&password)?;
     let now = super::now();
-    ctx.write(|c| {
+    let user = ctx.write(|c| {
         let user = user_rows::table
             .find(user_id)
             .filter(user_rows::facility_code.eq(ctx.facility()))
@@ -132,11 +137,11 @@ pub fn set_one_time(ctx: &Ctx, actor: &Actor, user_id: i64) -> Result<String, Ac
             .optional()?
             .ok_or_else(|| users::unknown_user(user_id))?;
         store(c, actor, now, &user, &hash, true)?;
-        diesel::delete(sessions::table.filter(sessions::user_id.eq(user.id))).execute(c)?;
-        Ok(())
+        users::end_sessions(c, user.id)?;
+        Ok(user)
     })?;
     ctx.revocations.user(user_id);
-    Ok(password)
+    Ok((users::shown(ctx, user)?, password))
 }
 
 /// A person changes their own password: the current one (the one-time one
@@ -191,25 +196,21 @@ pub fn authenticate(
         .and_then(|u| u.password_hash.clone())
         .unwrap_or_else(|| decoy().to_string());
     let matches = verify(&stored, password);
-    let Some(user) = user.filter(|u| matches && u.password_hash.is_some() && !u.disabled) else {
+    let Some(user) = user.filter(|u| matches && u.password_hash.is_some()) else {
+        return Ok(None);
+    };
+    let must_change = user.password_must_change;
+    let Some(actor) = users::enabled_actor(user)? else {
         return Ok(None);
     };
     if needs_rehash(&stored) {
         let fresh = hashed(password)?;
         ctx.write(|c| {
-            diesel::update(user_rows::table.find(user.id))
+            diesel::update(user_rows::table.filter(user_rows::name.eq(&actor.name)))
                 .set(user_rows::password_hash.eq(Some(fresh.as_str())))
                 .execute(c)?;
             Ok::<_, ActionError>(())
         })?;
     }
-    let must_change = user.password_must_change;
-    Ok(Some((
-        Actor {
-            id: Some(user.id),
-            role: user.role()?,
-            name: user.name,
-        },
-        must_change,
-    )))
+    Ok(Some((actor, must_change)))
 }

@@ -92,7 +92,7 @@ fn view(ctx: &Ctx, r: UserRow, facilities: Vec<String>) -> Result<UserView, Stor
 }
 
 /// A user as shown, with the facilities it is granted.
-fn shown(ctx: &Ctx, row: UserRow) -> Result<UserView, ActionError> {
+pub(crate) fn shown(ctx: &Ctx, row: UserRow) -> Result<UserView, ActionError> {
     let facilities = ctx.store.read(|c| granted(c, row.id))?;
     Ok(view(ctx, row, facilities)?)
 }
@@ -353,7 +353,10 @@ fn find_row(ctx: &Ctx, c: &mut DbConnection, id: i64) -> Result<UserRow, ActionE
 }
 
 /// Deletes every web session of a user; how many there were.
-fn end_sessions(c: &mut crate::store::DbConnection, user_id: i64) -> Result<usize, ActionError> {
+pub(super) fn end_sessions(
+    c: &mut crate::store::DbConnection,
+    user_id: i64,
+) -> Result<usize, ActionError> {
     Ok(diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(c)?)
 }
 
@@ -475,7 +478,7 @@ pub fn authenticate_hash(ctx: &Ctx, hash: &str) -> Result<Option<Actor>, ActionE
 }
 
 /// The user a row is, unless the user is disabled.
-fn enabled_actor(r: UserRow) -> Result<Option<Actor>, StoreError> {
+pub(super) fn enabled_actor(r: UserRow) -> Result<Option<Actor>, StoreError> {
     if r.disabled {
         return Ok(None);
     }

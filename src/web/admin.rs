@@ -503,39 +503,51 @@ pub async fn create_user(
     }
 }
 
-/// The one page a token is ever shown on.
-fn token_page(
+/// A credential shown once: a token or a one-time password.
+struct ShownOnce<'a> {
+    title: &'a str,
+    /// Whose it is: a template with `{name}` and `{role}`.
+    holder_line: &'a str,
+    label: &'a str,
+    /// The HTML id of the credential, for whoever copies it.
+    id: &'a str,
+    secret: &'a str,
+    once: &'a str,
+    /// What else the page says, under the warning.
+    notes: &'a [&'a str],
+    /// What it says when the holder is the admin looking at it.
+    own_note: Option<&'a str>,
+}
+
+/// The one page a credential is ever shown on. Replacing one's own ended
+/// this very session: the page says so and offers no links that would
+/// only lead to the sign-in page.
+fn shown_once(
     req: &HttpRequest,
     user: &SignedIn,
     status: StatusCode,
     holder: &UserView,
-    token: &str,
-    created: bool,
+    shown: &ShownOnce<'_>,
 ) -> HttpResponse {
     let lang = super::lang(req);
     let t = words::admin(lang);
-    // Replacing one's own token ended this very session: the page says so
-    // and offers no links that would only lead to the sign-in page.
     let own = user.session.actor.id == Some(holder.id);
-    let title = if created {
-        t.user_created_title
-    } else {
-        t.token_issued_title
-    };
     let role = text::role_label(lang, holder.role);
     let body = markup! {
-        h1 { (title) }
-        p { (words::fill(t.token_for, &[("name", &holder.name), ("role", role)])) }
+        h1 { (shown.title) }
+        p { (words::fill(shown.holder_line, &[("name", &holder.name), ("role", role)])) }
         p class="admin-token-line" {
-            span { (t.token_label) ": " }
-            code class="admin-token" id="new-token" { (token) }
+            span { (shown.label) ": " }
+            code class="admin-token" id=(shown.id) { (shown.secret) }
         }
-        p class="admin-once" { strong { (t.token_once) } }
-        @if !created {
-            p { (t.token_replaced) }
+        p class="admin-once" { strong { (shown.once) } }
+        @for note in shown.notes {
+            p { (note) }
         }
         @if own {
-            p { (t.token_self) }
+            @if let Some(note) = shown.own_note {
+                p { (note) }
+            }
             p { a href="/signin" { (t.sign_in_again) } }
         } @else {
             p { a href="/admin/users" { (t.back_to_users) } }
@@ -545,7 +557,34 @@ fn token_page(
         session: (!own).then_some(&user.session),
         ..Place::of(lang, "/admin/users", &user.session, Section::Admin)
     };
-    answer(req, status, &place, title, body)
+    answer(req, status, &place, shown.title, body)
+}
+
+/// The one page a token is ever shown on.
+fn token_page(
+    req: &HttpRequest,
+    user: &SignedIn,
+    status: StatusCode,
+    holder: &UserView,
+    token: &str,
+    created: bool,
+) -> HttpResponse {
+    let t = words::admin(super::lang(req));
+    let shown = ShownOnce {
+        title: if created {
+            t.user_created_title
+        } else {
+            t.token_issued_title
+        },
+        holder_line: t.token_for,
+        label: t.token_label,
+        id: "new-token",
+        secret: token,
+        once: t.token_once,
+        notes: if created { &[] } else { &[t.token_replaced] },
+        own_note: Some(t.token_self),
+    };
+    shown_once(req, user, status, holder, &shown)
 }
 
 /// The user id of `/admin/users/{user_id}/…`; an id that is no number is
@@ -614,40 +653,21 @@ pub async fn one_time_password(
     ctx: web::Data<Ctx>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let action = |c: &Ctx, actor: &Actor, id: i64| {
-        let password = passwords::set_one_time(c, actor, id)?;
-        let holder = users::list_users(c, actor)?
-            .into_iter()
-            .find(|u| u.id == id)
-            .ok_or_else(|| users::unknown_user(id))?;
-        Ok((holder, password))
-    };
     let done = |(holder, password): (UserView, String)| {
-        let lang = super::lang(&req);
-        let t = words::admin(lang);
-        let own = user.session.actor.id == Some(holder.id);
-        let role = text::role_label(lang, holder.role);
-        let body = markup! {
-            h1 { (t.one_time_title) }
-            p { (words::fill(t.one_time_for, &[("name", &holder.name), ("role", role)])) }
-            p class="admin-token-line" {
-                span { (t.one_time_label) ": " }
-                code class="admin-token" id="one-time-password" { (password) }
-            }
-            p class="admin-once" { strong { (t.one_time_once) } }
-            @if own {
-                p { a href="/signin" { (t.sign_in_again) } }
-            } @else {
-                p { a href="/admin/users" { (t.back_to_users) } }
-            }
+        let t = words::admin(super::lang(&req));
+        let shown = ShownOnce {
+            title: t.one_time_title,
+            holder_line: t.one_time_for,
+            label: t.one_time_label,
+            id: "one-time-password",
+            secret: &password,
+            once: t.one_time_once,
+            notes: &[],
+            own_note: None,
         };
-        let place = Place {
-            session: (!own).then_some(&user.session),
-            ..Place::of(lang, "/admin/users", &user.session, Section::Admin)
-        };
-        answer(&req, StatusCode::OK, &place, t.one_time_title, body)
+        shown_once(&req, &user, StatusCode::OK, &holder, &shown)
     };
-    on_user(&req, &user, &ctx, &body, action, done).await
+    on_user(&req, &user, &ctx, &body, passwords::set_one_time, done).await
 }
 
 /// A form on one row of the users page (disable, enable, a new token):

@@ -725,40 +725,77 @@ fn send_until_gone(port: u16, tubes: Vec<String>) -> Vec<String> {
     acked
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn every_acknowledged_hl7_message_is_recorded_once_across_kill_9() {
-    use diesel::prelude::*;
-    let _alone = alone().await;
-    let mllp = free_port();
-    let dir = tempfile::tempdir().expect("tempdir");
+/// kentai as a child process in `dir`, configured with the site and one
+/// `[[analyzer]]` entry (the TOML after its header).
+fn child_with_analyzer(dir: &std::path::Path, entry: &str) -> ChildServer {
     std::fs::write(
-        dir.path().join("kentai.toml"),
+        dir.join("kentai.toml"),
         format!(
-            "{}\n[[analyzer]]\nname = \"pcr-1\"\nkind = \"hl7_mllp\"\nlisten = \"127.0.0.1:{mllp}\"\n",
+            "{}\n[[analyzer]]\n{entry}",
             include_str!("../../fixtures/site.toml")
         ),
     )
     .expect("config");
-    let mut server = ChildServer::start(dir.path());
+    ChildServer::start(dir)
+}
+
+/// Registers `ids` on a child server, with its admin token.
+async fn register_on(server: &ChildServer, ids: impl IntoIterator<Item = String>) {
     let token = server.token.clone().expect("admin token");
     let client = reqwest::Client::new();
+    for id in ids {
+        let res = client
+            .post(format!("http://127.0.0.1:{}/api/v1/specimens", server.port))
+            .bearer_auth(&token)
+            .json(&registration(&id, "nasopharyngeal_swab", 2))
+            .send()
+            .await
+            .expect("register");
+        assert_eq!(res.status().as_u16(), 201, "{id}");
+    }
+}
+
+/// `SELECT COUNT(*) AS n …` on a child server's SQLite database.
+struct Counts(diesel::SqliteConnection);
+
+impl Counts {
+    fn of(dir: &std::path::Path) -> Counts {
+        use diesel::Connection;
+        Counts(
+            diesel::SqliteConnection::establish(&dir.join("kentai.db").display().to_string())
+                .expect("db"),
+        )
+    }
+
+    fn count(&mut self, sql: String) -> i64 {
+        use diesel::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        diesel::sql_query(&sql)
+            .get_result::<N>(&mut self.0)
+            .expect(&sql)
+            .n
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_acknowledged_hl7_message_is_recorded_once_across_kill_9() {
+    let _alone = alone().await;
+    let mllp = free_port();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut server = child_with_analyzer(
+        dir.path(),
+        &format!("name = \"pcr-1\"\nkind = \"hl7_mllp\"\nlisten = \"127.0.0.1:{mllp}\"\n"),
+    );
     const ROUNDS: usize = 4;
     const PER_SENDER: usize = 60;
-    for round in 0..ROUNDS {
-        for s in 0..2 {
-            for n in 0..PER_SENDER {
-                let id = format!("K{round}-{s}-{n:02}");
-                let res = client
-                    .post(format!("http://127.0.0.1:{}/api/v1/specimens", server.port))
-                    .bearer_auth(&token)
-                    .json(&registration(&id, "nasopharyngeal_swab", 2))
-                    .send()
-                    .await
-                    .expect("register");
-                assert_eq!(res.status().as_u16(), 201, "{id}");
-            }
-        }
-    }
+    let ids = (0..ROUNDS).flat_map(|round| {
+        (0..2).flat_map(move |s| (0..PER_SENDER).map(move |n| format!("K{round}-{s}-{n:02}")))
+    });
+    register_on(&server, ids).await;
     let mut acked = Vec::new();
     for round in 0..ROUNDS {
         let senders: Vec<_> = (0..2)
@@ -785,19 +822,8 @@ async fn every_acknowledged_hl7_message_is_recorded_once_across_kill_9() {
         acked.len()
     );
 
-    #[derive(QueryableByName)]
-    struct N {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    let mut c = SqliteConnection::establish(&dir.path().join("kentai.db").display().to_string())
-        .expect("db");
-    let mut count = |sql: String| {
-        diesel::sql_query(&sql)
-            .get_result::<N>(&mut c)
-            .expect(&sql)
-            .n
-    };
+    let mut counts = Counts::of(dir.path());
+    let mut count = |sql: String| counts.count(sql);
     assert_eq!(
         count("SELECT COUNT(*) AS n FROM analyzer_messages WHERE processed_at IS NULL".into()),
         0,
@@ -1166,37 +1192,20 @@ fn send_astm_until_gone(port: u16, tubes: Vec<String>) -> (Vec<String>, Option<S
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_acknowledged_astm_message_is_recorded_once_across_kill_9() {
-    use diesel::prelude::*;
     let _alone = alone().await;
     let port = free_port();
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(
-        dir.path().join("kentai.toml"),
-        format!(
-            "{}\n[[analyzer]]\nname = \"line-1\"\nkind = \"astm_tcp\"\nlisten = \"127.0.0.1:{port}\"\n\
-             [analyzer.tests]\nSARS2 = {{ method = \"pcr\" }}\n",
-            include_str!("../../fixtures/site.toml")
+    let mut server = child_with_analyzer(
+        dir.path(),
+        &format!(
+            "name = \"line-1\"\nkind = \"astm_tcp\"\nlisten = \"127.0.0.1:{port}\"\n\
+             [analyzer.tests]\nSARS2 = {{ method = \"pcr\" }}\n"
         ),
-    )
-    .expect("config");
-    let mut server = ChildServer::start(dir.path());
-    let token = server.token.clone().expect("admin token");
-    let client = reqwest::Client::new();
+    );
     const ROUNDS: usize = 4;
     const PER_ROUND: usize = 60;
-    for round in 0..ROUNDS {
-        for n in 0..PER_ROUND {
-            let id = format!("A{round}-{n:02}");
-            let res = client
-                .post(format!("http://127.0.0.1:{}/api/v1/specimens", server.port))
-                .bearer_auth(&token)
-                .json(&registration(&id, "nasopharyngeal_swab", 2))
-                .send()
-                .await
-                .expect("register");
-            assert_eq!(res.status().as_u16(), 201, "{id}");
-        }
-    }
+    let ids = (0..ROUNDS).flat_map(|round| (0..PER_ROUND).map(move |n| format!("A{round}-{n:02}")));
+    register_on(&server, ids).await;
     let mut acked = Vec::new();
     let mut resent = Vec::new();
     for round in 0..ROUNDS {
@@ -1227,19 +1236,8 @@ async fn every_acknowledged_astm_message_is_recorded_once_across_kill_9() {
     );
     // Let the last start's recovery and the resent messages settle.
     let deadline = Instant::now() + Duration::from_secs(10);
-    #[derive(QueryableByName)]
-    struct N {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    let mut c = SqliteConnection::establish(&dir.path().join("kentai.db").display().to_string())
-        .expect("db");
-    let mut count = |sql: String| {
-        diesel::sql_query(&sql)
-            .get_result::<N>(&mut c)
-            .expect(&sql)
-            .n
-    };
+    let mut counts = Counts::of(dir.path());
+    let mut count = |sql: String| counts.count(sql);
     while count("SELECT COUNT(*) AS n FROM analyzer_messages WHERE processed_at IS NULL".into()) > 0
     {
         assert!(
