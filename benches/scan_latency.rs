@@ -46,6 +46,7 @@ fn main() {
             c.stations.push(StationConfig {
                 name: "fridge-1".into(),
                 workflow: Workflow::Storage,
+                require_operator: false,
             });
             c.scanners.push(scanner);
         })

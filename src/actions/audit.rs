@@ -63,10 +63,11 @@ pub fn row_hash(prev_hash: &str, row: &AuditRow) -> String {
         &row.after,
     );
     // Serialising strings, numbers and options cannot fail.
-    let bytes = if row.changes.is_empty() {
-        serde_json::to_vec(&fields)
-    } else {
-        serde_json::to_vec(&(fields, &row.changes))
+    // Rows from before stations were recorded hash as they always did.
+    let bytes = match (&row.station, row.changes.is_empty()) {
+        (None, true) => serde_json::to_vec(&fields),
+        (None, false) => serde_json::to_vec(&(fields, &row.changes)),
+        (Some(station), _) => serde_json::to_vec(&(fields, &row.changes, station)),
     }
     .unwrap_or_default();
     hex::encode(Sha256::digest(&bytes))
@@ -144,6 +145,7 @@ pub fn record<B: Serialize, A: Serialize>(
         prev_hash: head.last_hash,
         hash: String::new(),
         changes: String::new(),
+        station: actor.station.clone(),
     };
     let claimed = unclaimed_changes(conn)?;
     row.changes = changes_digest(&claimed);

@@ -7,6 +7,7 @@
 
 pub mod analyzers;
 pub mod audit;
+pub mod badges;
 pub mod imports;
 mod judge;
 pub mod kits;
@@ -41,6 +42,9 @@ pub struct Actor {
     pub id: Option<i64>,
     pub name: String,
     pub role: Role,
+    /// The station the person acts at, when a scan there acts for them:
+    /// audit rows name it beside the person.
+    pub station: Option<String>,
 }
 
 impl Actor {
@@ -49,6 +53,7 @@ impl Actor {
             id: None,
             name: "system".into(),
             role: Role::Admin,
+            station: None,
         }
     }
 
@@ -63,6 +68,14 @@ impl Actor {
                 }
                 .into(),
             ))
+        }
+    }
+
+    /// The same person acting at `station`.
+    pub fn at_station(&self, station: &str) -> Actor {
+        Actor {
+            station: Some(station.to_string()),
+            ..self.clone()
         }
     }
 

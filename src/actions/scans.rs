@@ -148,6 +148,10 @@ pub struct ScanView {
     pub data: String,
     pub aim: Option<String>,
     pub scanned_at: DateTime<FixedOffset>,
+    /// The person who made the scan: the one working the station, or the
+    /// API's caller; absent when the station's own user acted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator: Option<String>,
     /// Absent while the scan waits to be processed.
     pub outcome: Option<ScanOutcome>,
 }
@@ -161,6 +165,7 @@ pub fn view(ctx: &Ctx, row: ScanRow) -> Result<ScanView, StoreError> {
         data: String::from_utf8_lossy(&row.raw).into_owned(),
         aim: row.aim,
         scanned_at: ctx.site_time(row.scanned_at),
+        operator: row.operator,
         outcome,
     })
 }

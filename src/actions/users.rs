@@ -52,6 +52,8 @@ pub struct UserView {
     pub has_password: bool,
     /// A one-time password waits to be changed at the next sign-in.
     pub password_must_change: bool,
+    /// Whether the person has a badge PIN (badge sign-in at stations).
+    pub has_pin: bool,
 }
 
 /// A freshly created user with the only copy of its token.
@@ -88,6 +90,7 @@ fn view(ctx: &Ctx, r: UserRow, facilities: Vec<String>) -> Result<UserView, Stor
         facilities,
         has_password: r.password_hash.is_some(),
         password_must_change: r.password_must_change,
+        has_pin: r.pin_hash.is_some(),
     })
 }
 
@@ -302,6 +305,8 @@ fn insert_user(
         password_hash: None,
         password_must_change: false,
         password_set_at: None,
+        pin_hash: None,
+        pin_set_at: None,
     })
 }
 
@@ -342,7 +347,7 @@ pub fn unknown_user(id: i64) -> ActionError {
 
 /// A user of this server's facility; another facility's user is unknown
 /// here (404), as its specimens are.
-fn find_row(ctx: &Ctx, c: &mut DbConnection, id: i64) -> Result<UserRow, ActionError> {
+pub(super) fn find_row(ctx: &Ctx, c: &mut DbConnection, id: i64) -> Result<UserRow, ActionError> {
     users::table
         .find(id)
         .filter(users::facility_code.eq(ctx.facility()))
@@ -486,6 +491,7 @@ pub(super) fn enabled_actor(r: UserRow) -> Result<Option<Actor>, StoreError> {
         id: Some(r.id),
         role: r.role()?,
         name: r.name,
+        station: None,
     }))
 }
 
@@ -574,6 +580,7 @@ pub fn service_actor(ctx: &Ctx, name: &str, role: Role) -> Result<Actor, ActionE
         id: Some(row.id),
         name: row.name,
         role,
+        station: None,
     })
 }
 

@@ -102,6 +102,11 @@ pub enum Workflow {
 pub struct StationConfig {
     pub name: String,
     pub workflow: Workflow,
+    /// Scanner scans count only while a person is signed in at the station
+    /// (badge and PIN, or on its page); others are journalled and refused
+    /// with `operator_required`.
+    #[serde(default)]
+    pub require_operator: bool,
 }
 
 /// How scans are handled (`[scanning]`).
@@ -119,6 +124,10 @@ pub struct Scanning {
     /// starts clean. Fractions are allowed (`0.05` is three seconds); `0`
     /// keeps drafts until a registration or a start-over ends them.
     pub draft_idle_minutes: f64,
+    /// The person signed in at a station is signed out after this many
+    /// minutes without a scan of theirs there (fractions allowed; `0`:
+    /// only a badge or the page signs them out).
+    pub operator_idle_minutes: f64,
     /// A plain code the store does not know is a patient's number when the
     /// whole code matches this regular expression.
     pub patient_pattern: String,
@@ -133,6 +142,7 @@ impl Default for Scanning {
             duplicate_window_ms: 1000,
             start_scanners: true,
             draft_idle_minutes: 10.0,
+            operator_idle_minutes: 15.0,
             patient_pattern: crate::barcode::classify::DEFAULT_PATIENT_PATTERN.into(),
             tube_pattern: crate::barcode::classify::DEFAULT_TUBE_PATTERN.into(),
         }
@@ -150,6 +160,12 @@ impl Scanning {
     pub fn draft_idle(&self) -> Option<chrono::Duration> {
         let ms = self.draft_idle_minutes * 60_000.0;
         // Validated finite and not negative; a week bounds the cast.
+        (ms > 0.0).then(|| chrono::Duration::milliseconds(ms.min(6.048e8) as i64))
+    }
+
+    /// How long a station's operator may go without a scan; `None`: for ever.
+    pub fn operator_idle(&self) -> Option<chrono::Duration> {
+        let ms = self.operator_idle_minutes * 60_000.0;
         (ms > 0.0).then(|| chrono::Duration::milliseconds(ms.min(6.048e8) as i64))
     }
 }
@@ -482,11 +498,15 @@ impl Config {
             }
         }
         self.scanner_specs()?;
-        let idle = self.scanning.draft_idle_minutes;
-        if !idle.is_finite() || idle < 0.0 {
-            return Err(ConfigError::Invalid(format!(
-                "scanning.draft_idle_minutes must be 0 (never) or more minutes, not {idle}"
-            )));
+        for (key, idle) in [
+            ("draft_idle_minutes", self.scanning.draft_idle_minutes),
+            ("operator_idle_minutes", self.scanning.operator_idle_minutes),
+        ] {
+            if !idle.is_finite() || idle < 0.0 {
+                return Err(ConfigError::Invalid(format!(
+                    "scanning.{key} must be 0 (never) or more minutes, not {idle}"
+                )));
+            }
         }
         self.scanning.code_patterns()?;
         Ok(())

@@ -80,6 +80,11 @@ pub enum RuleCode {
     /// Reception holds another patient's or another tube's registration
     /// that is not finished: register it or start over first.
     DraftInProgress,
+    /// A station with `require_operator = true` takes no hardware scan
+    /// while nobody is signed in at it: journalled and refused.
+    OperatorRequired,
+    /// A staff badge kentai does not know, or one that was revoked.
+    UnknownBadge,
     /// An admin asked to disable their own user: the one account that can
     /// undo it would be locked out (another admin may do it).
     SelfLockout,
@@ -122,7 +127,7 @@ pub enum RuleCode {
 
 impl RuleCode {
     /// Every code, in the order they are declared.
-    pub const ALL: [RuleCode; 68] = [
+    pub const ALL: [RuleCode; 70] = [
         RuleCode::InvalidInput,
         RuleCode::InvalidBarcode,
         RuleCode::OnsetAfterCollection,
@@ -171,6 +176,8 @@ impl RuleCode {
         RuleCode::AmbiguousCode,
         RuleCode::PatientNotTube,
         RuleCode::DraftInProgress,
+        RuleCode::OperatorRequired,
+        RuleCode::UnknownBadge,
         RuleCode::SelfLockout,
         RuleCode::CorrectionReasonRequired,
         RuleCode::SamePersonRelease,
@@ -248,6 +255,8 @@ impl RuleCode {
             RuleCode::AmbiguousCode => "ambiguous_code",
             RuleCode::PatientNotTube => "patient_not_tube",
             RuleCode::DraftInProgress => "draft_in_progress",
+            RuleCode::OperatorRequired => "operator_required",
+            RuleCode::UnknownBadge => "unknown_badge",
             RuleCode::SelfLockout => "self_lockout",
             RuleCode::CorrectionReasonRequired => "correction_reason_required",
             RuleCode::SamePersonRelease => "same_person_release",

@@ -147,6 +147,7 @@ closed_set!(
         Location => "location",
         Package => "package",
         Command => "command",
+        Badge => "badge",
         Unknown => "unknown",
     }
 );

@@ -135,9 +135,62 @@ pub fn check(password: &str, name: &str) -> Result<(), PasswordProblem> {
     Ok(())
 }
 
+/// Digits a badge PIN has at least and at most: a badge is the
+/// "something you have", the PIN only has to stop someone who picked it up.
+pub const PIN_DIGITS: std::ops::RangeInclusive<usize> = 4..=8;
+
+/// Why a PIN is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PinProblem {
+    /// Not 4 to 8 digits 0–9.
+    NotDigits,
+    /// One digit repeated (`0000`) or a run up or down (`1234`, `9876`):
+    /// the first PINs anyone tries.
+    Guessable,
+}
+
+/// Checks a new badge PIN.
+pub fn check_pin(pin: &str) -> Result<(), PinProblem> {
+    if !PIN_DIGITS.contains(&pin.len()) || !pin.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(PinProblem::NotDigits);
+    }
+    let steps: Vec<i16> = pin
+        .as_bytes()
+        .windows(2)
+        .map(|w| i16::from(w[1]) - i16::from(w[0]))
+        .collect();
+    let first = steps[0];
+    if matches!(first, -1..=1) && steps.iter().all(|s| *s == first) {
+        return Err(PinProblem::Guessable);
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pin_is_four_to_eight_digits_and_not_a_repeat_or_a_run() {
+        let cases = [
+            ("2580", Ok(())),
+            ("73910284", Ok(())),
+            ("0410", Ok(())),
+            ("123", Err(PinProblem::NotDigits)),
+            ("123456789", Err(PinProblem::NotDigits)),
+            ("12a4", Err(PinProblem::NotDigits)),
+            ("１２３４", Err(PinProblem::NotDigits)),
+            ("", Err(PinProblem::NotDigits)),
+            ("0000", Err(PinProblem::Guessable)),
+            ("1234", Err(PinProblem::Guessable)),
+            ("987654", Err(PinProblem::Guessable)),
+            ("13579", Ok(())),
+        ];
+        for (pin, want) in cases {
+            assert_eq!(check_pin(pin), want, "{pin}");
+        }
+    }
 
     #[test]
     fn twelve_characters_or_four_words_are_long_enough() {

@@ -573,6 +573,22 @@ pub fn rule(code: RuleCode) -> Rule {
             evaluated_by: "scanning::workflow::reception",
             says: "Reception holds another unfinished registration: register it or start over first.",
         },
+        OperatorRequired => Rule {
+            code, area: Scanning, kind: Error, override_at: &[],
+            ja: "担当者のサインインが必要",
+            en: "Operator sign-in required",
+            source: Kentai,
+            evaluated_by: "scanning::ScanService::submit",
+            says: "A station with require_operator takes no scanner's scan while nobody is signed in at it; the scan is journalled and refused.",
+        },
+        UnknownBadge => Rule {
+            code, area: Scanning, kind: Error, override_at: &[],
+            ja: "使えない職員バッジ",
+            en: "Unknown or revoked badge",
+            source: Kentai,
+            evaluated_by: "actions::badges::holder",
+            says: "A staff badge kentai did not issue, or one that was revoked or reprinted.",
+        },
         SelfLockout => Rule {
             code, area: Requests, kind: Error, override_at: &[],
             ja: "自分自身は無効にできません",

@@ -13,6 +13,7 @@ use crate::actions::{sessions, users, ActionError, Ctx};
 use crate::domain::messages::{render_in, InputMsg, Lang, RecordMsg};
 use crate::domain::roles::Action;
 use crate::scanning::devices::{self, DeviceLine};
+use crate::scanning::operators::{PinAnswer, StationStaffing};
 use crate::scanning::{Incoming, ScanService, StationEvent};
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -174,6 +175,111 @@ pub async fn stations(
         .map(|(name, workflow)| StationView { name, workflow })
         .collect();
     Ok(HttpResponse::Ok().json(list))
+}
+
+/// `POST /api/v1/stations/{station}/operator`: take the station.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OperatorRequest {
+    /// The PIN of the person whose badge was just read at the station.
+    /// Without it, the caller takes the station themselves.
+    #[serde(default)]
+    #[schema(min_length = 4, max_length = 8)]
+    pub pin: Option<String>,
+}
+
+#[utoipa::path(
+    get, path = "/stations/{station}/operator", tag = "scans", operation_id = "station_operator",
+    params(("station" = String, Path, description = "A configured station")),
+    responses(
+        (status = 200, description = "Who works the station now, and whose badge waits for a PIN there", body = StationStaffing),
+        (status = 403, body = ErrorBody), (status = 404, description = "`unknown_station`", body = ErrorBody),
+    ),
+)]
+pub async fn operator(
+    service: web::Data<Arc<ScanService>>,
+    User(actor): User,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let name = path.into_inner();
+    actor.require(Action::WatchStations)?;
+    Ok(HttpResponse::Ok().json(service.staffing(&name)?))
+}
+
+#[utoipa::path(
+    post, path = "/stations/{station}/operator", tag = "scans", operation_id = "take_station",
+    params(("station" = String, Path, description = "A configured station")),
+    request_body = OperatorRequest,
+    description = "With `pin`: the PIN of the person whose staff badge was read at the station in the last two minutes; right, that person works the station from now on (its scanners' scans act as them). Wrong, the badge must be read again, and the attempt counts against that person's sign-in limit as a wrong password does. Without `pin`: the caller works the station. The caller must be allowed the station's work.",
+    responses(
+        (status = 200, description = "Who works the station now", body = StationStaffing),
+        (status = 400, description = "`invalid_input`: no badge waits for a PIN here, or the holder has no PIN yet", body = ErrorBody),
+        (status = 401, description = "`unauthorized`: wrong PIN", body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, description = "`unknown_station`", body = ErrorBody),
+        (status = 429, description = "`too_many_attempts`", body = ErrorBody),
+    ),
+)]
+pub async fn take_station(
+    req: HttpRequest,
+    service: web::Data<Arc<ScanService>>,
+    User(actor): User,
+    path: web::Path<String>,
+    body: web::Json<Object<OperatorRequest>>,
+) -> Result<HttpResponse, AppError> {
+    let name = path.into_inner();
+    let service = service.get_ref().clone();
+    service.may_work_at(&actor, &name)?;
+    let Some(pin) = body.into_inner().0.pin else {
+        let view = web::block(move || service.sign_in_here(&name, &actor)).await??;
+        return Ok(HttpResponse::Ok().json(view));
+    };
+    if pin.len() > 64 {
+        return Err(AppError::unauthorized(RecordMsg::PinWrong));
+    }
+    // A wrong PIN counts where a wrong password for the same person does.
+    let limit = super::auth::Limit::of(&req);
+    let key = service
+        .waiting_for_pin(&name)?
+        .map(|person| crate::tokens::hash_token(&format!("password:{person}")));
+    if let Some(key) = &key {
+        limit.before_lookup(key)?;
+    }
+    let answer = web::block(move || service.confirm_pin(&name, &pin)).await??;
+    match answer {
+        PinAnswer::SignedIn(view) => Ok(HttpResponse::Ok().json(view)),
+        PinAnswer::Wrong => {
+            if let Some(key) = &key {
+                limit.failed(key)?;
+            }
+            Err(AppError::unauthorized(RecordMsg::PinWrong))
+        }
+        PinAnswer::NoPin(person) => Err(ActionError::Invalid(crate::domain::Notice::new(
+            crate::domain::RuleCode::InvalidInput,
+            RecordMsg::NoPinSet { name: person },
+        ))
+        .into()),
+    }
+}
+
+#[utoipa::path(
+    delete, path = "/stations/{station}/operator", tag = "scans", operation_id = "leave_station",
+    params(("station" = String, Path, description = "A configured station")),
+    description = "Signs out whoever works the station (as their own badge read again would).",
+    responses(
+        (status = 200, description = "Nobody works the station now", body = StationStaffing),
+        (status = 403, body = ErrorBody), (status = 404, description = "`unknown_station`", body = ErrorBody),
+    ),
+)]
+pub async fn leave_station(
+    service: web::Data<Arc<ScanService>>,
+    User(actor): User,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let name = path.into_inner();
+    let service = service.get_ref().clone();
+    service.may_work_at(&actor, &name)?;
+    let view = web::block(move || service.sign_out_here(&name)).await??;
+    Ok(HttpResponse::Ok().json(view))
 }
 
 #[utoipa::path(

@@ -5,6 +5,7 @@
 //! actions, then rendered here to HTML, SVG and ZPL. Rendering is pure: no
 //! database, no clock, so every document can be checked in a unit test.
 
+pub mod badge;
 pub mod canvas;
 pub mod command_sheet;
 pub mod font;

@@ -30,6 +30,9 @@ pub struct NewScan {
     /// When the frame's last byte arrived (or the request did).
     pub scanned_at: DateTime<Utc>,
     pub acted_by: i64,
+    /// The person who made the scan (the station's operator, or the API's
+    /// caller); `None` when the station's own user acted.
+    pub operator: Option<String>,
 }
 
 /// Journals a scan: from here on it is not lost. The row is durable once
@@ -55,6 +58,7 @@ pub fn journal(
         outcome: None,
         state_after: None,
         facility_code: ctx.facility().to_string(),
+        operator: scan.operator.clone(),
     };
     ctx.store.write_deferred(|c| {
         diesel::insert_into(scans::table)

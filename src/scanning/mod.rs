@@ -20,10 +20,11 @@
 
 pub mod devices;
 pub mod journal;
+pub mod operators;
 pub mod workflow;
 
 use crate::actions::scans::{ReceptionDraft, ResultDesk, ScanOutcome, ScanView};
-use crate::actions::{users, ActionError, Actor, Ctx};
+use crate::actions::{badges, users, ActionError, Actor, Ctx};
 use crate::barcode::classify::CodePatterns;
 use crate::config::{ConfigError, StationConfig, Workflow};
 use crate::domain::messages::{RecordMsg, ScanMsg, Step};
@@ -80,6 +81,18 @@ pub enum StationEvent {
         draft: Box<ReceptionDraft>,
         at: DateTime<FixedOffset>,
     },
+    /// The person working the station changed, or a badge waits for its
+    /// PIN.
+    Operator {
+        change: operators::OperatorChange,
+        /// Who works the station now (`None`: nobody).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        operator: Option<Box<operators::OperatorView>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        waiting_for_pin: Option<String>,
+        message: Msg,
+        at: DateTime<FixedOffset>,
+    },
 }
 
 /// Why a reception draft ended without a scan.
@@ -105,6 +118,7 @@ impl StationEvent {
             StationEvent::Device { .. } => "device",
             StationEvent::DeviceError { .. } => "device_error",
             StationEvent::Reset { .. } => "reset",
+            StationEvent::Operator { .. } => "operator",
         }
     }
 }
@@ -165,6 +179,10 @@ pub enum StartError {
 
 struct Station {
     workflow: Workflow,
+    /// Scanner scans count only while a person works the station.
+    require_operator: bool,
+    /// Who works the station, and whose badge waits for a PIN.
+    staffing: Mutex<operators::Staffing>,
     /// Who the station's own scanners act as.
     actor: Actor,
     /// The station's scans take turns in the order they arrived (the
@@ -236,7 +254,12 @@ impl ScanService {
         let draft_idle = ctx.config.scanning.draft_idle();
         let now = crate::actions::now();
         let mut stations = HashMap::new();
-        for StationConfig { name, workflow } in &ctx.config.stations {
+        for StationConfig {
+            name,
+            workflow,
+            require_operator,
+        } in &ctx.config.stations
+        {
             let actor = users::station_actor(ctx, name, station_role(*workflow))?;
             let (events, _) = broadcast::channel(EVENT_BUFFER);
             // A state saved for another workflow (the station was
@@ -254,6 +277,8 @@ impl ScanService {
                 name.clone(),
                 Station {
                     workflow: *workflow,
+                    require_operator: *require_operator,
+                    staffing: Mutex::default(),
                     actor,
                     turn: Turnstile::default(),
                     announcing: Turnstile::default(),
@@ -276,16 +301,23 @@ impl ScanService {
         if replayed > 0 {
             tracing::info!(replayed, "processed scans journalled before the last stop");
         }
-        if let Some(idle) = draft_idle {
-            let receptions = service
-                .stations
-                .values()
-                .any(|s| s.workflow == Workflow::Reception);
-            if receptions {
-                spawn_sweeper(Arc::downgrade(&service), sweep_every(idle)).map_err(|e| {
-                    ConfigError::Invalid(format!("cannot start the draft sweeper: {e}"))
-                })?;
-            }
+        let receptions = service
+            .stations
+            .values()
+            .any(|s| s.workflow == Workflow::Reception);
+        let draft_idle = draft_idle.filter(|_| receptions);
+        let operator_idle = ctx
+            .config
+            .scanning
+            .operator_idle()
+            .filter(|_| !service.stations.is_empty());
+        let shortest = match (draft_idle, operator_idle) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if let Some(idle) = shortest {
+            spawn_sweeper(Arc::downgrade(&service), sweep_every(idle))
+                .map_err(|e| ConfigError::Invalid(format!("cannot start the idle sweeper: {e}")))?;
         }
         Ok(service)
     }
@@ -337,13 +369,15 @@ impl ScanService {
         }
     }
 
-    /// Ends every reception draft idle since `now - draft_idle`.
+    /// Ends every reception draft idle since `now - draft_idle`, and
+    /// every operator's turn idle past `operator_idle_minutes`.
     fn sweep(&self, now: DateTime<Utc>) {
-        for station in self.stations.values() {
+        for (name, station) in &self.stations {
+            let _turn = station.turn.enter();
+            self.expire_operator(name, station, now);
             if station.workflow != Workflow::Reception {
                 continue;
             }
-            let _turn = station.turn.enter();
             let mut state = station.state.lock().unwrap_or_else(|p| p.into_inner());
             self.expire(station, &mut state, now);
         }
@@ -418,19 +452,26 @@ impl ScanService {
     /// A scan from the API: acts as the caller, who must be allowed the
     /// station's work (checked before anything is journalled).
     pub fn submit_as(&self, actor: &Actor, incoming: Incoming) -> Result<ScanView, ActionError> {
+        self.may_work_at(actor, &incoming.station)?;
+        self.submit(Some(actor), incoming)
+    }
+
+    /// Refuses a person who may not do `station`'s work (send it scans,
+    /// sign in at it).
+    pub fn may_work_at(&self, actor: &Actor, name: &str) -> Result<(), ActionError> {
         actor.require(Action::Scan)?;
-        let station = self.station(&incoming.station)?;
+        let station = self.station(name)?;
         if !may_scan_at(actor.role, station.workflow) {
             return Err(ActionError::Forbidden(
                 ScanMsg::StationNotForRole {
                     role: actor.role,
-                    station: incoming.station.clone(),
+                    station: name.to_string(),
                     workflow: workflow_code(station.workflow).into(),
                 }
                 .into(),
             ));
         }
-        self.submit(Some(actor), incoming)
+        Ok(())
     }
 
     /// Journals the scan, then processes it at its station. `actor` is who
@@ -441,15 +482,31 @@ impl ScanService {
         incoming: Incoming,
     ) -> Result<ScanView, ActionError> {
         let station = self.station(&incoming.station)?;
-        // A station's own user is looked up again at every scan, so that
-        // disabling it (an admin's page) silences the desk's scanners at
-        // once: their scans are still journalled, and refused.
-        let station_disabled =
-            actor.is_none() && users::actor_by_id(&self.ctx, station.actor.user_ref())?.is_none();
-        let actor = actor.unwrap_or(&station.actor);
         // Poisoning means an earlier scan panicked mid-way; the state is a
         // convenience (what was scanned before), so carry on with it.
         let _turn = station.turn.enter();
+        // An operator idle past their time is signed out before this scan
+        // is read, even if the sweeper has not come round yet.
+        self.expire_operator(&incoming.station, station, incoming.scanned_at);
+        let badge = badges::is_badge(&incoming.raw);
+        // A scanner's scan acts as the person working the station; a badge
+        // is read by the station itself.
+        let operator = match (actor, badge) {
+            (None, false) => self.operator_at(station, incoming.scanned_at),
+            _ => None,
+        };
+        // A station's own user is looked up again at every scan, so that
+        // disabling it (an admin's page) silences the desk's scanners at
+        // once: their scans are still journalled, and refused.
+        let station_disabled = actor.is_none()
+            && operator.is_none()
+            && users::actor_by_id(&self.ctx, station.actor.user_ref())?.is_none();
+        let nobody_working = actor.is_none() && operator.is_none() && station.require_operator;
+        let actor = operator
+            .or_else(|| actor.cloned())
+            .unwrap_or_else(|| station.actor.clone())
+            .at_station(&incoming.station);
+        let person = (actor.id != station.actor.id).then(|| actor.name.clone());
         let mut state = station.state.lock().unwrap_or_else(|p| p.into_inner());
         // A draft that sat idle past its time ends before this scan is
         // read, even if the sweeper has not come round yet.
@@ -458,10 +515,11 @@ impl ScanService {
         let new = NewScan {
             station: incoming.station.clone(),
             device: incoming.device.clone(),
-            raw: incoming.raw.clone(),
+            raw: badges::journal_form(&incoming.raw),
             aim: incoming.aim.clone(),
             scanned_at: incoming.scanned_at,
             acted_by: actor.user_ref(),
+            operator: person.clone(),
         };
         // Not waited for here: the scan's effect (a later write in the
         // same writer's order) or `durable` below commits it.
@@ -477,6 +535,13 @@ impl ScanService {
                 out.duplicate_of = Some(first);
                 out
             }
+            None if badge => self.badge_scan(
+                &incoming.station,
+                station,
+                &incoming.raw,
+                incoming.scanned_at,
+            ),
+            None if nobody_working => operators::operator_required(&incoming.station),
             None if station_disabled => ScanOutcome::refused(
                 OutcomeKind::Unknown,
                 RuleCode::Forbidden,
@@ -484,16 +549,17 @@ impl ScanService {
                     name: station.actor.name.clone(),
                 },
             ),
-            None => self.process(&mut state, id, actor, &incoming),
+            None => self.process(&mut state, id, &actor, &incoming),
         };
         self.remember(&incoming, id, &outcome, previous.is_some());
         let view = ScanView {
             scan_id: id,
             station: incoming.station.clone(),
             device: incoming.device.clone(),
-            data: String::from_utf8_lossy(&incoming.raw).into_owned(),
+            data: String::from_utf8_lossy(&new.raw).into_owned(),
             aim: incoming.aim.clone(),
             scanned_at: self.ctx.site_time(incoming.scanned_at.naive_utc()),
+            operator: person,
             outcome: Some(outcome.clone()),
         };
         let finished = journal::finish(
@@ -603,7 +669,19 @@ impl ScanService {
                     RuleCode::Forbidden,
                     RecordMsg::ScanUserGone,
                 ),
+                (Some(_), Some(_)) if badges::is_journalled_badge(&row.raw) => {
+                    ScanOutcome::refused(
+                        OutcomeKind::Badge,
+                        RuleCode::UnknownBadge,
+                        ScanMsg::UnknownBadge {
+                            label: String::from_utf8_lossy(&row.raw)
+                                .trim_end_matches('*')
+                                .into(),
+                        },
+                    )
+                }
                 (Some(station), Some(actor)) => {
+                    let actor = actor.at_station(&row.station);
                     let _turn = station.turn.enter();
                     let mut state = station.state.lock().unwrap_or_else(|p| p.into_inner());
                     self.expire(station, &mut state, incoming.scanned_at);

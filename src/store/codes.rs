@@ -203,6 +203,25 @@ mod tests {
         include_str!("../../migrations/sqlite/2026-12-07-000011_known_codes/up.sql");
     const POSTGRES_UP: &str =
         include_str!("../../migrations/postgres/2026-12-07-000011_known_codes/up.sql");
+    /// Migrations that redefine a column's codes, oldest first (after
+    /// the one that defined them all).
+    const SQLITE_LATER: [&str; 1] = [include_str!(
+        "../../migrations/sqlite/2026-12-08-000015_operators/up.sql"
+    )];
+    const POSTGRES_LATER: [&str; 1] = [include_str!(
+        "../../migrations/postgres/2026-12-08-000015_operators/up.sql"
+    )];
+
+    /// The migration that defines `prefix` last, with the definitions
+    /// the migrations leave in place.
+    fn last_definition<'a>(first: &'a str, later: &[&'a str], prefix: &str) -> &'a str {
+        later
+            .iter()
+            .rev()
+            .find(|up| up.contains(prefix))
+            .copied()
+            .unwrap_or(first)
+    }
 
     /// A column's known codes as the migrations list them.
     fn listed<T: Coded>() -> (&'static str, String) {
@@ -254,19 +273,15 @@ mod tests {
             ("scans", "kind", listed::<OutcomeKind>()),
         ];
         for (table, column, (what, list)) in &columns {
-            let check = format!(
-                "ALTER TABLE {table} ADD CONSTRAINT {table}_{column}_known\n    CHECK ({column} IN ({list}));"
-            );
-            assert!(POSTGRES_UP.contains(&check), "PostgreSQL lacks {check}");
-            let trigger = format!(
-                "SELECT RAISE(ABORT, '{table}.{column}: not a known {what}')\n        WHERE NEW.{column} NOT IN ({list});"
-            );
+            let head = format!("ALTER TABLE {table} ADD CONSTRAINT {table}_{column}_known\n");
+            let check = format!("{head}    CHECK ({column} IN ({list}));");
+            let up = last_definition(POSTGRES_UP, &POSTGRES_LATER, &head);
+            assert!(up.contains(&check), "PostgreSQL lacks {check}");
+            let head = format!("SELECT RAISE(ABORT, '{table}.{column}: not a known {what}')\n");
+            let trigger = format!("{head}        WHERE NEW.{column} NOT IN ({list});");
+            let up = last_definition(SQLITE_UP, &SQLITE_LATER, &head);
             // Once in the insert trigger, once in the update trigger.
-            assert_eq!(
-                SQLITE_UP.matches(&trigger).count(),
-                2,
-                "SQLite lacks {trigger}"
-            );
+            assert_eq!(up.matches(&trigger).count(), 2, "SQLite lacks {trigger}");
         }
         assert_eq!(POSTGRES_UP.matches("ADD CONSTRAINT").count(), columns.len());
         assert_eq!(SQLITE_UP.matches("RAISE(ABORT").count(), 2 * columns.len());

@@ -21,6 +21,10 @@ pub struct UserRow {
     /// A one-time password: changed before anything else at sign-in.
     pub password_must_change: bool,
     pub password_set_at: Option<NaiveDateTime>,
+    /// Argon2id of the PIN typed after a badge scan; `None`: no badge
+    /// sign-in for this person yet.
+    pub pin_hash: Option<String>,
+    pub pin_set_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Insertable)]
@@ -197,6 +201,8 @@ pub struct AuditRow {
     pub hash: String,
     /// Digest of the row changes the entry claims (empty: none).
     pub changes: String,
+    /// The station a scan did this at.
+    pub station: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -301,6 +307,24 @@ pub struct ScanRow {
     pub outcome: Option<String>,
     pub state_after: Option<String>,
     pub facility_code: String,
+    /// The person working the station, when one was.
+    pub operator: Option<String>,
+}
+
+/// A staff badge (see migration `…000015_operators`).
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = badges)]
+pub struct BadgeRow {
+    #[diesel(skip_insertion)]
+    pub id: i64,
+    pub user_ref: i64,
+    pub facility_code: String,
+    pub label: String,
+    pub code_hash: String,
+    pub created_at: NaiveDateTime,
+    pub created_by: i64,
+    pub revoked_at: Option<NaiveDateTime>,
+    pub revoked_by: Option<i64>,
 }
 
 /// One journalled analyser message (see migration `…000012_analyzers`).

@@ -12,6 +12,8 @@ diesel::table! {
         password_hash -> Nullable<Text>,
         password_must_change -> Bool,
         password_set_at -> Nullable<Timestamp>,
+        pin_hash -> Nullable<Text>,
+        pin_set_at -> Nullable<Timestamp>,
     }
 }
 
@@ -170,6 +172,7 @@ diesel::table! {
         prev_hash -> Text,
         hash -> Text,
         changes -> Text,
+        station -> Nullable<Text>,
     }
 }
 
@@ -277,6 +280,7 @@ diesel::table! {
         outcome -> Nullable<Text>,
         state_after -> Nullable<Text>,
         facility_code -> Text,
+        operator -> Nullable<Text>,
     }
 }
 
@@ -337,6 +341,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    badges (id) {
+        id -> BigInt,
+        user_ref -> BigInt,
+        facility_code -> Text,
+        label -> Text,
+        code_hash -> Text,
+        created_at -> Timestamp,
+        created_by -> BigInt,
+        revoked_at -> Nullable<Timestamp>,
+        revoked_by -> Nullable<BigInt>,
+    }
+}
+
 diesel::joinable!(specimens -> patients (patient_ref));
 diesel::joinable!(patient_versions -> patients (patient_ref));
 diesel::joinable!(storage_events -> specimens (specimen_id));
@@ -347,10 +365,12 @@ diesel::joinable!(package_specimens -> specimens (specimen_id));
 diesel::joinable!(checklist_events -> packages (package_id));
 diesel::joinable!(consultations -> specimens (specimen_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(badges -> users (user_ref));
 diesel::joinable!(user_facilities -> users (user_ref));
 diesel::joinable!(analyzer_results -> analyzer_messages (message_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    badges,
     users,
     user_facilities,
     patients,

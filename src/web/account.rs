@@ -1,10 +1,11 @@
-//! A person's own account (`/account/password`): changing their password.
-//! After an admin sets a one-time password this is the only page that
-//! opens, so nobody works under a password someone else knows.
+//! A person's own account (`/account/password`): changing their password,
+//! and setting the PIN they type after scanning their staff badge. After
+//! an admin sets a one-time password this is the only page that opens, so
+//! nobody works under a password someone else knows.
 
 use super::desks::{answer, forbidden, Place};
 use super::{run_action, see_other, SignedIn};
-use crate::actions::{passwords, Ctx};
+use crate::actions::{badges, passwords, Ctx};
 use crate::domain::messages::Msg;
 use crate::http::auth::csrf_matches;
 use crate::http::AppError;
@@ -15,6 +16,78 @@ use maud::{html as markup, Markup};
 use serde::Deserialize;
 
 pub const PATH: &str = "/account/password";
+
+/// Where the PIN form posts.
+pub const PIN_PATH: &str = "/account/pin";
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PinForm {
+    csrf: String,
+    current_password: String,
+    pin: String,
+    pin_again: String,
+}
+
+/// The badge PIN: set with the person's password, so a PC left signed in
+/// does not let someone else choose it.
+fn pin_section(
+    lang: crate::web::text::Lang,
+    user: &SignedIn,
+    done: bool,
+    error: Option<String>,
+) -> Markup {
+    let b = crate::web::text::badges::badges(lang);
+    let t = {
+        use super::text::PageWords;
+        lang.text()
+    };
+    markup! {
+        section class="narrow" aria-labelledby="pin-title" {
+            h2 id="pin-title" { (b.account_pin_title) }
+            p { (b.account_pin_intro) }
+            @if done {
+                p class="done" role="status" { (b.account_pin_done) }
+            }
+            @if let Some(message) = &error {
+                p class="error" id="pin-error" role="alert" { (message) }
+            }
+            form method="post" action=(PIN_PATH) class="stack" {
+                input type="hidden" name="csrf" value=(user.session.csrf);
+                input type="hidden" name="username" autocomplete="username" value=(user.session.actor.name);
+                label for="pin_current_password" { (t.current_password_label) }
+                input id="pin_current_password" name="current_password" type="password" required
+                    autocomplete="current-password" aria-describedby="pin-password-hint";
+                p class="hint" id="pin-password-hint" { (b.account_pin_needs_password) }
+                label for="pin" { (b.account_pin_label) }
+                input id="pin" name="pin" type="password" inputmode="numeric" pattern="[0-9]{4,8}"
+                    maxlength="8" required autocomplete="off" aria-describedby="pin-hint";
+                p class="hint" id="pin-hint" { (b.account_pin_hint) }
+                label for="pin_again" { (b.account_pin_again) }
+                input id="pin_again" name="pin_again" type="password" inputmode="numeric"
+                    maxlength="8" required autocomplete="off";
+                button type="submit" class="primary" { (b.account_pin_button) }
+            }
+        }
+    }
+}
+
+/// The page: the password form, then (once the password is the person's
+/// own) the PIN form.
+fn account_body(
+    lang: crate::web::text::Lang,
+    user: &SignedIn,
+    done: &str,
+    password_error: Option<(&str, String)>,
+    pin_error: Option<String>,
+) -> Markup {
+    markup! {
+        (form_body(lang, user, done == "1", password_error))
+        @if !user.session.must_change_password {
+            (pin_section(lang, user, done == "pin", pin_error))
+        }
+    }
+}
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -102,7 +175,7 @@ pub async fn form(
     query: web::Query<DoneQuery>,
 ) -> Result<HttpResponse, AppError> {
     let lang = super::lang(&req);
-    let body = form_body(lang, &user, query.done == "1", None);
+    let body = account_body(lang, &user, &query.done, None, None);
     Ok(page(&req, &user, StatusCode::OK, body))
 }
 
@@ -139,7 +212,41 @@ pub async fn submit(
                 _ => "password".to_string(),
             };
             let status = AppError::from(e).status_code();
-            let body = form_body(lang, &user, false, Some((&field, message.render(lang))));
+            let body = account_body(lang, &user, "", Some((&field, message.render(lang))), None);
+            Ok(page(&req, &user, status, body))
+        }
+    }
+}
+
+/// `POST /account/pin`: the new PIN, or the page again with what is wrong
+/// (and nothing changed).
+pub async fn set_pin(
+    req: HttpRequest,
+    user: SignedIn,
+    ctx: web::Data<Ctx>,
+    form: web::Form<PinForm>,
+) -> Result<HttpResponse, AppError> {
+    let lang = super::lang(&req);
+    let form = form.into_inner();
+    if !csrf_matches(Some(&form.csrf), &user.session.csrf) || user.session.must_change_password {
+        return Ok(forbidden(&req, lang, Some(&user.session)));
+    }
+    let set = run_action(&ctx, &user.session.actor, move |ctx, actor, _| {
+        badges::set_own_pin(
+            ctx,
+            actor,
+            &form.current_password,
+            &form.pin,
+            &form.pin_again,
+        )
+    })
+    .await?;
+    match set {
+        Ok(()) => Ok(see_other(&format!("{PATH}?done=pin"))),
+        Err(e) => {
+            let message = e.message().render(lang);
+            let status = AppError::from(e).status_code();
+            let body = account_body(lang, &user, "", None, Some(message));
             Ok(page(&req, &user, status, body))
         }
     }

@@ -16,6 +16,7 @@ use super::layout::{column_heads, json_island, time_tag, Section};
 use super::text::admin::{self as words, AdminText};
 use super::text::{self, Lang, PageWords};
 use super::{run_action, see_other, CsrfForm, SignedIn};
+use crate::actions::badges::{self, BadgeView};
 use crate::actions::locations::{self, NewLocation};
 use crate::actions::users::{self, NewUserRequest, UserView};
 use crate::actions::{kits, passwords, ActionError, Actor, Ctx};
@@ -355,10 +356,11 @@ async fn users_page(
 ) -> Result<HttpResponse, AppError> {
     let lang = super::lang(req);
     let t = words::admin(lang);
-    let people = run_action(ctx, &user.session.actor, |c, actor, _| {
-        users::list_users(c, actor)
+    let (people, live_badges) = run_action(ctx, &user.session.actor, |c, actor, _| {
+        Ok::<_, ActionError>((users::list_users(c, actor)?, badges::live(c)?))
     })
     .await??;
+    let badge_of: HashMap<i64, &BadgeView> = live_badges.iter().map(|b| (b.user_id, b)).collect();
     let me = user.session.actor.id;
     let chosen_role = Role::from_code(&form.role).unwrap_or(Role::Reception);
     let body = markup! {
@@ -367,10 +369,10 @@ async fn users_page(
         (note_block(lang, t, note))
         table class="data admin-users" {
             caption class="visually-hidden" { (t.users_caption) }
-            (column_heads(&[t.col_name, t.col_role, t.col_status, t.col_created, t.col_actions]))
+            (column_heads(&[t.col_name, t.col_role, t.col_status, t.col_created, text::badges::badges(lang).col_badge, t.col_actions]))
             tbody {
                 @for u in &people {
-                    (user_row(t, lang, user, u, me == Some(u.id)))
+                    (user_row(t, lang, user, u, me == Some(u.id), badge_of.get(&u.id).copied()))
                 }
             }
         }
@@ -409,10 +411,21 @@ async fn users_page(
     ))
 }
 
-fn user_row(t: &AdminText, lang: Lang, user: &SignedIn, u: &UserView, is_me: bool) -> Markup {
+fn user_row(
+    t: &AdminText,
+    lang: Lang,
+    user: &SignedIn,
+    u: &UserView,
+    is_me: bool,
+    badge: Option<&BadgeView>,
+) -> Markup {
+    let b = text::badges::badges(lang);
     // Each button says whose it is to a screen reader, which reads a row's
     // buttons out of the table's context.
     let whose = markup! { span class="visually-hidden" { ": " (u.name) } };
+    // Station, analyser and import users are programs: `<kind>:<name>`, a
+    // name no person can take; they get no password and no badge.
+    let person = !u.name.contains(':');
     markup! {
         tr class=[u.disabled.then_some("admin-disabled")] {
             td { (u.name) @if is_me { (t.you) } }
@@ -427,6 +440,34 @@ fn user_row(t: &AdminText, lang: Lang, user: &SignedIn, u: &UserView, is_me: boo
                 @if u.has_password { br; span class="hint" { (t.has_password) } }
             }
             td { (time_tag(&u.created_at)) }
+            td {
+                @if person {
+                    @match badge {
+                        Some(badge) => {
+                            code { (badge.label) }
+                            br;
+                        }
+                        None => { span class="hint" { (b.no_badge) } br; }
+                    }
+                    span class="hint" { (if u.has_pin { b.pin_set } else { b.pin_not_set }) }
+                    @if !u.disabled {
+                        div class="admin-row-actions" {
+                            form method="post" action={ "/admin/users/" (u.id) "/badge" } class="inline" {
+                                (hidden_csrf(user))
+                                button type="submit" {
+                                    (if badge.is_some() { b.reprint_badge } else { b.issue_badge }) (whose)
+                                }
+                            }
+                            @if let Some(badge) = badge {
+                                form method="post" action={ "/admin/badges/" (badge.id) "/revoke" } class="inline" {
+                                    (hidden_csrf(user))
+                                    button type="submit" { (b.revoke_badge) (whose) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
             td {
                 div class="admin-row-actions" {
                     @if u.disabled {
@@ -446,9 +487,7 @@ fn user_row(t: &AdminText, lang: Lang, user: &SignedIn, u: &UserView, is_me: boo
                         (hidden_csrf(user))
                         button type="submit" { (t.token_button) (whose) }
                     }
-                    // Station, analyser and import users are programs:
-                    // `<kind>:<name>`, a name no person can take.
-                    @if !u.disabled && !u.name.contains(':') {
+                    @if !u.disabled && person {
                         form method="post" action={ "/admin/users/" (u.id) "/password" } class="inline" {
                             (hidden_csrf(user))
                             button type="submit" { (t.one_time_button) (whose) }
@@ -668,6 +707,94 @@ pub async fn one_time_password(
         shown_once(&req, &user, StatusCode::OK, &holder, &shown)
     };
     on_user(&req, &user, &ctx, &body, passwords::set_one_time, done).await
+}
+
+/// `POST /admin/users/{user_id}/badge`: a new badge (the old one stops
+/// working), shown once as a card to print.
+pub async fn issue_badge(
+    req: HttpRequest,
+    user: SignedIn,
+    ctx: web::Data<Ctx>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let done = |issued: badges::IssuedBadge| badge_card_page(&req, &user, &issued);
+    on_user(&req, &user, &ctx, &body, badges::issue, done).await
+}
+
+/// The one page a badge's barcode is ever shown on: the card, to print.
+fn badge_card_page(
+    req: &HttpRequest,
+    user: &SignedIn,
+    issued: &badges::IssuedBadge,
+) -> HttpResponse {
+    let lang = super::lang(req);
+    let b = text::badges::badges(lang);
+    let t = words::admin(lang);
+    let card = crate::print::badge::BadgeCard {
+        holder: &issued.user_name,
+        role: text::role_label(lang, issued.role),
+        label: &issued.badge.label,
+        code: &issued.code,
+        title: b.card_title,
+    };
+    let svg = crate::print::badge::svg(&card).map(|svg| {
+        svg.find("<svg")
+            .map(|i| svg[i..].to_string())
+            .unwrap_or_default()
+    });
+    let body = markup! {
+        h1 { (b.card_title) ": " (issued.user_name) }
+        p class="admin-once" { strong { (b.card_intro) } }
+        @match &svg {
+            Ok(svg) => { div class="badge-card" { (maud::PreEscaped(svg)) } }
+            Err(e) => { p class="error" { (e.to_string()) } }
+        }
+        p { (b.card_pin_note) }
+        p class="no-print" {
+            button type="button" class="primary" data-print { (b.card_print) }
+            " "
+            a href="/admin/users" { (t.back_to_users) }
+        }
+    };
+    let place = Place {
+        scripts: &["print.js"],
+        ..Place::of(lang, "/admin/users", &user.session, Section::Admin)
+    };
+    answer(req, StatusCode::OK, &place, b.card_title, body)
+}
+
+/// `POST /admin/badges/{badge_id}/revoke`.
+pub async fn revoke_badge(
+    req: HttpRequest,
+    user: SignedIn,
+    ctx: web::Data<Ctx>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    if let Err(page) = admin_form(&req, &user, &body, |f: &CsrfForm| &f.csrf) {
+        return Ok(*page);
+    }
+    let raw = req
+        .match_info()
+        .get("badge_id")
+        .unwrap_or_default()
+        .to_string();
+    let result = run_action(&ctx, &user.session.actor, move |c, actor, _| {
+        let id: i64 = raw.parse().map_err(|_| {
+            ActionError::NotFound(Notice::new(
+                RuleCode::UnknownBadge,
+                crate::domain::messages::ScanMsg::UnknownBadge { label: raw.clone() },
+            ))
+        })?;
+        badges::revoke(c, actor, id)
+    })
+    .await?;
+    match result {
+        Ok(_) => Ok(see_other("/admin/users?done=badge_revoked")),
+        Err(e) => {
+            let form = UserForm::default();
+            users_page(&req, &user, &ctx, &Note::refused(e), &form, false).await
+        }
+    }
 }
 
 /// A form on one row of the users page (disable, enable, a new token):

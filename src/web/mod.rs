@@ -70,6 +70,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(account::form))
             .route(web::post().to(account::submit)),
     )
+    .route(account::PIN_PATH, web::post().to(account::set_pin))
     .route("/stations", web::get().to(stations::list))
     .route("/stations/{station}", web::get().to(stations::station))
     .route("/specimens", web::get().to(specimens::index))
@@ -159,6 +160,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route(
         "/admin/users/{user_id}/password",
         web::post().to(admin::one_time_password),
+    )
+    .route(
+        "/admin/users/{user_id}/badge",
+        web::post().to(admin::issue_badge),
+    )
+    .route(
+        "/admin/badges/{badge_id}/revoke",
+        web::post().to(admin::revoke_badge),
     )
     .route("/admin/stations", web::get().to(admin::stations))
     .service(

@@ -25,6 +25,7 @@ use crate::domain::roles::{Action, Role};
 use crate::domain::RuleCode;
 use crate::domain::SpecimenType;
 use crate::http::AppError;
+use crate::scanning::operators::StationStaffing;
 use crate::scanning::ScanService;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -142,6 +143,9 @@ pub async fn station(
             .map(|r| (r.code(), test_result_name(r, lang)))
             .collect::<std::collections::BTreeMap<_, _>>());
     }
+    let staffing = service.staffing(&name)?;
+    data["operator"] = json!(staffing);
+    data["op"] = operator_words(lang);
     let t = lang.text();
     let reception = workflow == Workflow::Reception;
     let title = format!("{name} — {}", text::workflow_label(lang, workflow));
@@ -151,6 +155,7 @@ pub async fn station(
             p id="live-status" class="live" role="status" {}
             button type="button" id="sound" class="secondary" hidden { (t.sound_enable) }
         }
+        (operator_panel(lang, &staffing))
         h2 class="visually-hidden" { (t.outcome_title) }
         div id="outcome" class="outcome waiting" aria-live="assertive" aria-atomic="true" {
             p id="outcome-verdict" class="verdict" { (t.waiting) }
@@ -255,6 +260,62 @@ fn result_desk_panel(lang: Lang, desk: &ResultDesk) -> maud::Markup {
             p class="hint" { (t.result_desk_note) }
         }
     }
+}
+
+/// Who works the station, large enough to read from across the desk; the
+/// PIN field for a badge just read; taking and leaving the station from
+/// the page. `assets/station.js` keeps it current from the `operator`
+/// events.
+fn operator_panel(lang: Lang, staffing: &StationStaffing) -> maud::Markup {
+    let w = text::badges::badges(lang);
+    let current = staffing.operator.as_ref();
+    let waiting = staffing.waiting_for_pin.as_deref();
+    markup! {
+        section id="operator" class=(if current.is_some() { "operator on" } else { "operator off" })
+            aria-labelledby="operator-title" {
+            div class="operator-who" {
+                h2 id="operator-title" { (w.operator_title) }
+                p id="operator-name" class="operator-name" aria-live="polite" {
+                    (current.map(|o| o.name.as_str()).unwrap_or(w.operator_none))
+                }
+                p id="operator-detail" class="hint" {}
+                p class="hint" { (w.operator_hint) }
+                @if staffing.require_operator {
+                    p id="operator-required" class="hint strong" { (w.operator_required) }
+                }
+            }
+            form id="pin-form" class="pin-form" autocomplete="off" hidden[waiting.is_none()] {
+                label for="pin-input" id="pin-for" {
+                    (waiting.map(|n| w.pin_for.replace("{name}", n)).unwrap_or_default())
+                }
+                div class="wedge-row" {
+                    input id="pin-input" name="pin" type="password" inputmode="numeric"
+                        pattern="[0-9]{4,8}" maxlength="8" autocomplete="off"
+                        aria-label=(w.pin_label);
+                    button type="submit" class="primary" { (w.pin_submit) }
+                    button type="button" id="pin-cancel" class="secondary" { (w.pin_cancel) }
+                }
+                p id="pin-error" class="error" role="alert" hidden {}
+            }
+            div class="operator-actions" {
+                button type="button" id="take-station" class="secondary" { (w.take_station) }
+                button type="button" id="leave-station" class="secondary" hidden[current.is_none()] {
+                    (w.leave_station)
+                }
+            }
+        }
+    }
+}
+
+/// The operator panel's words for the station script.
+fn operator_words(lang: Lang) -> Value {
+    let w = text::badges::badges(lang);
+    json!({
+        "none": w.operator_none,
+        "idle_until": w.operator_idle_until,
+        "badge": w.operator_badge,
+        "pin_for": w.pin_for,
+    })
 }
 
 /// A form sentence with the policy's saliva days put in.
@@ -516,7 +577,7 @@ fn page_data(
         )
     };
     let kinds = [
-        "specimen", "kit", "patient", "location", "package", "command", "unknown",
+        "specimen", "kit", "patient", "location", "package", "command", "badge", "unknown",
     ]
     .into_iter()
     .map(|k| (k, crate::domain::messages::scan_kind_name(k, lang)))

@@ -490,6 +490,7 @@ async fn result_site(adjust: impl FnOnce(&mut kentai::config::Config)) -> TestAp
         c.stations.push(StationConfig {
             name: "results-1".into(),
             workflow: Workflow::Results,
+            require_operator: false,
         });
         adjust(c);
     })
@@ -781,6 +782,7 @@ async fn where_the_site_receives_tubes_only_received_ones_may_be_resulted() {
             c.stations.push(StationConfig {
                 name: name.into(),
                 workflow,
+                require_operator: false,
             });
         }
     })

@@ -622,6 +622,7 @@ async fn a_result_day_desk_plate_file_correction_and_second_person_release_reach
         c.stations.push(StationConfig {
             name: "results-1".into(),
             workflow: Workflow::Results,
+            require_operator: false,
         });
         c.policy.result_release = ReleasePolicy::SecondPerson;
         c.assays.push(common::sars2_assay());

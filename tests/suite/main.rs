@@ -49,6 +49,7 @@ mod known_codes;
 mod limits;
 mod logs_no_pii;
 mod migrations;
+mod operators;
 mod passwords;
 mod revocation;
 mod scanners_pty;

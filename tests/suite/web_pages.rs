@@ -695,6 +695,7 @@ async fn a_result_desk_page_shows_its_held_tube_and_its_batch_and_the_way_to_the
         c.stations.push(kentai::config::StationConfig {
             name: "results-1".into(),
             workflow: kentai::config::Workflow::Results,
+            require_operator: false,
         });
     })
     .await;

@@ -52,6 +52,10 @@ pub enum InputMsg {
     PasswordRefused {
         problem: crate::passwords::PasswordProblem,
     },
+    /// A new badge PIN breaks a rule of [`crate::passwords::check_pin`].
+    PinRefused {
+        problem: crate::passwords::PinProblem,
+    },
     /// The current password given to change it is wrong.
     CurrentPasswordWrong,
     /// The new password is the one it replaces.
@@ -243,6 +247,21 @@ impl InputMsg {
                         lang,
                         "ログイン名を含むパスワードは推測されやすいので使えません",
                         "a password built on the login name is easy to guess"
+                    ),
+                }
+            }
+            PinRefused { problem } => {
+                use crate::passwords::PinProblem as P;
+                match problem {
+                    P::NotDigits => say!(
+                        lang,
+                        "PIN は4〜8桁の数字にしてください",
+                        "a PIN is 4 to 8 digits"
+                    ),
+                    P::Guessable => say!(
+                        lang,
+                        "同じ数字の繰り返しや 1234 のような並びは PIN に使えません",
+                        "a PIN may not be one digit repeated or a run such as 1234"
                     ),
                 }
             }
@@ -489,6 +508,7 @@ impl InputMsg {
             FacilitiesOnlyForHealthCentre => Some("facilities"),
             PasswordRefused { .. } | PasswordUnchanged => Some("password"),
             CurrentPasswordWrong => Some("current_password"),
+            PinRefused { .. } => Some("pin"),
             PasswordsDiffer => Some("password_again"),
             KitNotAScan | KitLabelWithoutGtin { .. } | KitExpiryNotADate { .. } => Some("kit"),
             VolumeRange => Some("volume_ml"),
@@ -550,6 +570,12 @@ pub(super) fn samples() -> Vec<InputMsg> {
         },
         PasswordRefused {
             problem: crate::passwords::PasswordProblem::IsName,
+        },
+        PinRefused {
+            problem: crate::passwords::PinProblem::NotDigits,
+        },
+        PinRefused {
+            problem: crate::passwords::PinProblem::Guessable,
         },
         CurrentPasswordWrong,
         PasswordUnchanged,
@@ -632,6 +658,7 @@ pub(super) fn samples() -> Vec<InputMsg> {
             | LimitRange { .. }
             | FacilitiesOnlyForHealthCentre
             | PasswordRefused { .. }
+            | PinRefused { .. }
             | CurrentPasswordWrong
             | PasswordUnchanged
             | PasswordsDiffer

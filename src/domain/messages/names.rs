@@ -209,6 +209,8 @@ pub fn scan_kind_name(kind: &str, lang: Lang) -> String {
         (Lang::Ja, "location") => "保管場所".into(),
         (Lang::Ja, "package") => "梱包".into(),
         (Lang::Ja, "command") => "コマンド".into(),
+        (Lang::Ja, "badge") => "職員バッジ".into(),
+        (Lang::En, "badge") => "staff badge".into(),
         (Lang::Ja, "unknown") => "不明なコード".into(),
         (Lang::En, "specimen") => "tube".into(),
         (Lang::En, "unknown") => "unknown code".into(),

@@ -140,6 +140,16 @@ pub enum RecordMsg {
     StationUserDisabled {
         name: String,
     },
+    /// The PIN typed after a badge scan is wrong.
+    PinWrong,
+    /// A PIN typed at a station where no badge waits for one.
+    NoBadgeWaiting {
+        station: String,
+    },
+    /// A badge's holder has no PIN yet.
+    NoPinSet {
+        name: String,
+    },
     /// A scan replayed after a restart whose user is gone or disabled.
     ScanUserGone,
     StationGone {
@@ -409,6 +419,21 @@ impl RecordMsg {
                 "このステーションの利用者 {name} は無効になっています",
                 "the station's user {name:?} is disabled"
             ),
+            PinWrong => say!(
+                lang,
+                "PIN が違います。バッジを読み取り直してから、もう一度入力してください",
+                "wrong PIN: scan the badge again, then type the PIN"
+            ),
+            NoBadgeWaiting { station } => say!(
+                lang,
+                "ステーション {station} で PIN を待っているバッジがありません。先にバッジを読み取ってください",
+                "no badge at station {station} waits for a PIN: scan the badge first"
+            ),
+            NoPinSet { name } => say!(
+                lang,
+                "{name} さんの PIN がまだ設定されていません。パスワードでサインインして、自分のアカウントのページで設定してください",
+                "{name} has no PIN yet: sign in with the password and set one on the account page"
+            ),
             ScanUserGone => say!(
                 lang,
                 "このスキャンの利用者は無効か、もういません",
@@ -537,6 +562,9 @@ pub(super) fn samples() -> Vec<RecordMsg> {
         StationUserDisabled {
             name: s("station:x"),
         },
+        PinWrong,
+        NoBadgeWaiting { station: s("desk") },
+        NoPinSet { name: s("tanaka") },
         ScanUserGone,
         StationGone { name: s("desk") },
         OtherFacility {
@@ -588,6 +616,9 @@ pub(super) fn samples() -> Vec<RecordMsg> {
             | Internal
             | ShuttingDown
             | StationUserDisabled { .. }
+            | PinWrong
+            | NoBadgeWaiting { .. }
+            | NoPinSet { .. }
             | ScanUserGone
             | StationGone { .. }
             | OtherFacility { .. } => {}

@@ -155,6 +155,39 @@ pub enum ScanMsg {
         station: String,
         workflow: String,
     },
+    /// A staff badge read at a station: its holder types the PIN next;
+    /// `ended` is the person whose turn at the station the badge ended.
+    BadgeAwaitingPin {
+        name: String,
+        ended: Option<String>,
+    },
+    /// A person signed in at the station (badge and PIN, or on its page).
+    OperatorSignedIn {
+        name: String,
+    },
+    /// The person working the station ended their turn (their own badge
+    /// again, or the page's button).
+    OperatorSignedOut {
+        name: String,
+    },
+    /// The person working the station left it idle too long.
+    OperatorIdle {
+        name: String,
+        minutes: u64,
+    },
+    /// The person working the station was disabled by an admin.
+    OperatorDisabled {
+        name: String,
+    },
+    /// A badge kentai does not know, or a revoked one; `label` is the
+    /// short part printed under its barcode.
+    UnknownBadge {
+        label: String,
+    },
+    /// A scanner's scan at a station that takes none without a person.
+    OperatorRequired {
+        station: String,
+    },
     /// Result desk: a tube held for its result code; `current` is the
     /// result it already has (a code can then only repeat or correct it).
     ResultTube {
@@ -601,6 +634,49 @@ impl ScanMsg {
                     "the {r} role may not send scans to the {w} station {station}"
                 )
             }
+            BadgeAwaitingPin { name, ended: None } => say!(
+                lang,
+                "{name} さんのバッジを読み取りました。この画面で PIN を入力してください",
+                "{name}'s badge: type the PIN on this page"
+            ),
+            BadgeAwaitingPin {
+                name,
+                ended: Some(ended),
+            } => say!(
+                lang,
+                "{ended} さんの担当を終え、{name} さんのバッジを読み取りました。この画面で PIN を入力してください",
+                "{ended} is signed out; {name}'s badge: type the PIN on this page"
+            ),
+            OperatorSignedIn { name } => say!(
+                lang,
+                "{name} さんが担当しています。このステーションのスキャンは {name} さんの操作として記録します",
+                "{name} is working this station: its scans are recorded as theirs"
+            ),
+            OperatorSignedOut { name } => say!(
+                lang,
+                "{name} さんの担当を終えました",
+                "{name} signed out of this station"
+            ),
+            OperatorIdle { name, minutes } => say!(
+                lang,
+                "{minutes}分間操作がなかったため、{name} さんの担当を終えました",
+                "nothing happened for {minutes} min, so {name} was signed out of this station"
+            ),
+            OperatorDisabled { name } => say!(
+                lang,
+                "{name} さんの利用者が無効にされたため、担当を終えました",
+                "{name}'s user was disabled, so they were signed out of this station"
+            ),
+            UnknownBadge { label } => say!(
+                lang,
+                "このバッジ（{label}）は使えません。無効にされたか再発行されたバッジです。管理者に確認してください",
+                "badge {label} is not valid here: it was revoked, reprinted or never issued; ask an admin"
+            ),
+            OperatorRequired { station } => say!(
+                lang,
+                "ステーション {station} では担当者のサインインが必要です。先に職員バッジを読み取ってください",
+                "station {station} needs a person signed in: scan your staff badge first"
+            ),
             ResultTube { id, current: None } => say!(
                 lang,
                 "採取管 {id} の結果を入力します",
@@ -825,6 +901,25 @@ pub(super) fn samples() -> Vec<ScanMsg> {
             station: s("packing-1"),
             workflow: s("packing"),
         },
+        BadgeAwaitingPin {
+            name: s("tanaka"),
+            ended: None,
+        },
+        BadgeAwaitingPin {
+            name: s("tanaka"),
+            ended: Some(s("suzuki")),
+        },
+        OperatorSignedIn { name: s("tanaka") },
+        OperatorSignedOut { name: s("tanaka") },
+        OperatorIdle {
+            name: s("tanaka"),
+            minutes: 15,
+        },
+        OperatorDisabled { name: s("tanaka") },
+        UnknownBadge { label: s("K7MP") },
+        OperatorRequired {
+            station: s("reception-1"),
+        },
         ResultTube {
             id: s("T-1"),
             current: None,
@@ -913,6 +1008,13 @@ pub(super) fn samples() -> Vec<ScanMsg> {
             | DraftRegistered { .. }
             | DraftExpired { .. }
             | StationNotForRole { .. }
+            | BadgeAwaitingPin { .. }
+            | OperatorSignedIn { .. }
+            | OperatorSignedOut { .. }
+            | OperatorIdle { .. }
+            | OperatorDisabled { .. }
+            | UnknownBadge { .. }
+            | OperatorRequired { .. }
             | ResultTube { .. }
             | ResultRecorded { .. }
             | BatchStarted { .. }

@@ -86,6 +86,7 @@
     li.appendChild(time);
     li.appendChild(el('span', 'mark', o ? (o.accepted ? '\u2713 ' + t.accepted : '\u2715 ' + t.refused) : '…'));
     li.appendChild(dataNode(view.data));
+    if (view.operator) li.appendChild(el('span', 'who', view.operator));
     if (o) {
       const d = describe(o);
       li.appendChild(el('span', 'what', d.reason));
@@ -772,6 +773,106 @@
   }
   (data.devices || []).forEach(showDevice);
 
+  // --- The person working this station: a badge read asks for its PIN
+  // here; the name stays large so the desk sees whose scans these are.
+  const op = data.op;
+  const pinForm = $('pin-form');
+  const pinInput = $('pin-input');
+  const pinError = $('pin-error');
+  function showOperator(staffing) {
+    const current = staffing.operator;
+    const panel = $('operator');
+    panel.className = 'operator ' + (current ? 'on' : 'off');
+    $('operator-name').textContent = current ? current.name : op.none;
+    const detail = [];
+    if (current && current.badge) detail.push(op.badge + ' ' + current.badge);
+    if (current && current.idle_until) detail.push(op.idle_until.replace('{time}', clock(current.idle_until)));
+    $('operator-detail').textContent = detail.join(' / ');
+    $('leave-station').hidden = !current;
+    const waiting = staffing.waiting_for_pin;
+    const wasHidden = pinForm.hidden;
+    pinForm.hidden = !waiting;
+    if (waiting) {
+      $('pin-for').textContent = op.pin_for.replace('{name}', waiting);
+      if (wasHidden) {
+        pinInput.value = '';
+        pinError.hidden = true;
+        pinInput.focus();
+      }
+    } else if (!wasHidden) {
+      pinInput.value = '';
+      input.focus();
+    }
+  }
+  async function operatorCall(method, body) {
+    let res;
+    try {
+      res = await fetch('/api/v1/stations/' + encodeURIComponent(data.station) + '/operator?lang=' + data.lang, {
+        method: method,
+        credentials: 'same-origin',
+        headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch {
+      showProblem(t.send_failed, '');
+      cue(false);
+      return null;
+    }
+    const answer = await res.json().catch(() => null);
+    if (res.ok && answer) {
+      showOperator(answer);
+      return answer;
+    }
+    if (res.status === 401) {
+      // A wrong PIN is 401 too: only a failed /me means the session ended.
+      const me = await fetch('/api/v1/me', { credentials: 'same-origin' }).catch(() => null);
+      if (me && me.status === 401) {
+        sessionEnded();
+        return null;
+      }
+    }
+    const e = (answer && answer.error) || {};
+    const reason = e.message || t.send_failed;
+    if (body && body.pin !== undefined) {
+      pinError.textContent = reason;
+      pinError.hidden = false;
+      pinInput.value = '';
+    } else {
+      showProblem(reason, '');
+    }
+    cue(false);
+    return null;
+  }
+  pinForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const pin = pinInput.value.trim();
+    if (pin === '') return;
+    operatorCall('POST', { pin: pin });
+  });
+  $('pin-cancel').addEventListener('click', () => {
+    pinForm.hidden = true;
+    pinInput.value = '';
+    input.focus();
+  });
+  $('take-station').addEventListener('click', () => operatorCall('POST', {}));
+  $('leave-station').addEventListener('click', () => operatorCall('DELETE'));
+  function onOperator(ev) {
+    showOperator({ operator: ev.operator, waiting_for_pin: ev.waiting_for_pin });
+    // A badge's own scan says what it did; the other changes come from no
+    // scan, so the outcome panel says them.
+    if (ev.change === 'signed_in' || ev.change === 'signed_out') {
+      panel.className = 'outcome ok';
+      $('outcome-verdict').textContent = '\u2713 ' + t.accepted;
+      $('outcome-reason').textContent = ev.message;
+      $('outcome-detail').textContent = '';
+      $('outcome-warnings').replaceChildren();
+      $('outcome-next').textContent = '';
+    } else if (ev.change === 'idle' || ev.change === 'disabled') {
+      showProblem(ev.message, '');
+    }
+  }
+  if (data.operator) showOperator(data.operator);
+
   // --- The live feed.
   const status = $('live-status');
   function live(ok) {
@@ -794,6 +895,7 @@
     source.addEventListener('device', (e) => showDevice(JSON.parse(e.data)));
     source.addEventListener('device_error', (e) => showDeviceError(JSON.parse(e.data)));
     source.addEventListener('reset', (e) => onReset(JSON.parse(e.data)));
+    source.addEventListener('operator', (e) => onOperator(JSON.parse(e.data)));
     source.addEventListener('error', () => {
       live(false);
       // The browser retries by itself (with Last-Event-ID) unless the

@@ -450,6 +450,7 @@ pub fn done_label(lang: Lang, key: &str) -> Option<&'static str> {
         "location_exists" => t.done_location_exists,
         "kit_created" => t.done_kit_created,
         "kit_exists" => t.done_kit_exists,
+        "badge_revoked" => super::badges::badges(lang).badge_revoked_done,
         _ => return None,
     })
 }

@@ -7,6 +7,7 @@
 
 pub mod admin;
 pub mod analyzers;
+pub mod badges;
 pub mod packing;
 pub mod patients;
 pub mod reports;

@@ -550,6 +550,7 @@ pub fn with_stations(config: &mut Config) {
         config.stations.push(StationConfig {
             name: name.into(),
             workflow,
+            require_operator: false,
         });
     }
 }
