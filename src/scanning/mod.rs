@@ -101,6 +101,9 @@ pub enum StationEvent {
 pub enum ResetReason {
     Registered,
     Expired,
+    /// The person working the station changed: their unfinished
+    /// registration is not the next person's.
+    OperatorChanged,
 }
 
 impl StationEvent {
@@ -405,6 +408,33 @@ impl ScanService {
         self.announce_reset(station, ResetReason::Expired, message, tube);
     }
 
+    /// Ends the station's unfinished work (a draft, a tube waiting for its
+    /// location, a package being packed) when the person working it
+    /// changes: the next person starts clean, and nothing they scan
+    /// finishes what someone else began.
+    fn clear_desk(&self, station: &Station, state: &mut StationState) {
+        let old = std::mem::replace(state, StationState::new(station.workflow));
+        if let StationState::Reception(desk) = old {
+            if !desk.is_empty() {
+                self.announce_reset(
+                    station,
+                    ResetReason::OperatorChanged,
+                    ScanMsg::ReceptionCancelled {
+                        patient: desk.patient.clone(),
+                        specimen_id: desk.specimen_id.clone(),
+                    },
+                    desk.specimen_id,
+                );
+            }
+        }
+    }
+
+    /// [`Self::clear_desk`] outside a scan (the station's turn held).
+    fn clear_desk_now(&self, station: &Station) {
+        let mut state = station.state.lock().unwrap_or_else(|p| p.into_inner());
+        self.clear_desk(station, &mut state);
+    }
+
     fn announce_reset(
         &self,
         station: &Station,
@@ -535,12 +565,18 @@ impl ScanService {
                 out.duplicate_of = Some(first);
                 out
             }
-            None if badge => self.badge_scan(
-                &incoming.station,
-                station,
-                &incoming.raw,
-                incoming.scanned_at,
-            ),
+            None if badge => {
+                let read = self.badge_scan(
+                    &incoming.station,
+                    station,
+                    &incoming.raw,
+                    incoming.scanned_at,
+                );
+                if read.accepted {
+                    self.clear_desk(station, &mut state);
+                }
+                read
+            }
             None if nobody_working => operators::operator_required(&incoming.station),
             None if station_disabled => ScanOutcome::refused(
                 OutcomeKind::Unknown,

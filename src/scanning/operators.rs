@@ -203,6 +203,8 @@ impl ScanService {
         };
         staffing.current = None;
         self.operator_changed(name, station, &staffing, change, &current.actor, message);
+        drop(staffing);
+        self.clear_desk_now(station);
     }
 
     /// The person a scanner's scan at this station acts as, marked active.
@@ -360,6 +362,7 @@ impl ScanService {
         badge: Option<String>,
     ) {
         let now = crate::actions::now();
+        self.clear_desk_now(station);
         if let Some(ended) = staffing.current.take() {
             self.operator_changed(
                 name,
@@ -415,6 +418,7 @@ impl ScanService {
         let mut staffing = station.staffing.lock().unwrap_or_else(|p| p.into_inner());
         staffing.waiting = None;
         if let Some(ended) = staffing.current.take() {
+            self.clear_desk_now(station);
             self.operator_changed(
                 name,
                 station,

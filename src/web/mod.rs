@@ -70,7 +70,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(account::form))
             .route(web::post().to(account::submit)),
     )
-    .route(account::PIN_PATH, web::post().to(account::set_pin))
+    .route("/account/pin", web::post().to(account::set_pin))
     .route("/stations", web::get().to(stations::list))
     .route("/stations/{station}", web::get().to(stations::station))
     .route("/specimens", web::get().to(specimens::index))

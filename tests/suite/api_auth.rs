@@ -84,6 +84,9 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/scans"),
     ("GET", "/api/v1/scans"),
     ("GET", "/api/v1/stations"),
+    ("GET", "/api/v1/stations/{station}/operator"),
+    ("POST", "/api/v1/stations/{station}/operator"),
+    ("DELETE", "/api/v1/stations/{station}/operator"),
     ("GET", "/api/v1/stations/{station}/events"),
     ("GET", "/api/v1/devices"),
     ("GET", "/api/v1/reports/hersys"),
@@ -731,8 +734,8 @@ async fn a_missing_or_wrong_token_is_refused_before_the_body_is_looked_at() {
             }
         }
     }
-    // 22 POST routes and the PATCH of a package, a user and a patient.
-    assert_eq!(with_a_body, 25, "routes that read a body");
+    // 23 POST routes and the PATCH of a package, a user and a patient.
+    assert_eq!(with_a_body, 26, "routes that read a body");
     assert_eq!(app.snapshot(), before);
 }
 
@@ -801,7 +804,7 @@ async fn a_session_cookie_without_its_csrf_header_is_403_on_every_route_that_wri
             assert_eq!(answer["error"]["code"], "forbidden", "{m} {path}: {answer}");
         }
     }
-    assert_eq!(writes, 26, "POST, PATCH and DELETE routes");
+    assert_eq!(writes, 28, "POST, PATCH and DELETE routes");
     assert_eq!(
         app.snapshot(),
         before,
@@ -1003,6 +1006,19 @@ const MATRIX: &[((&str, &str), [u16; 4])] = &[
     (("GET", "/api/v1/stations"), [200, 200, 403, 200]),
     (
         ("GET", "/api/v1/stations/{station}/events"),
+        [200, 200, 403, 200],
+    ),
+    // Working a desk: every role that may scan at it.
+    (
+        ("GET", "/api/v1/stations/{station}/operator"),
+        [200, 200, 403, 200],
+    ),
+    (
+        ("POST", "/api/v1/stations/{station}/operator"),
+        [200, 200, 403, 200],
+    ),
+    (
+        ("DELETE", "/api/v1/stations/{station}/operator"),
         [200, 200, 403, 200],
     ),
     (("GET", "/api/v1/devices"), [200, 200, 403, 200]),

@@ -670,3 +670,96 @@ async fn a_result_day_desk_plate_file_correction_and_second_person_release_reach
         "93 from the plate, 5 from the desk, 1 correction"
     );
 }
+
+/// Two clerks share one storage desk's PC and scanner, switching by staff
+/// badge and PIN (tests/e2e/badges.mjs); each tube's storage record names
+/// the clerk who scanned it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_clerks_share_one_desk_and_scanner_switching_by_badge_in_chromium() {
+    use kentai::actions::{badges, passwords, users, Actor};
+    let _alone = alone().await;
+    if !browser_ready() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let link = dir.path().join("badge-gun");
+    let scanner = serial_scanner("badge-gun", &link, "fridge-1");
+    let app = spawn_app_with(move |c| {
+        with_stations(c);
+        c.scanners = vec![scanner];
+    })
+    .await;
+    app.location("FRIDGE-A", "fridge_4c").await;
+    let system = Actor::system();
+    let mut clerks = Vec::new();
+    for (name, pin, tubes) in [
+        ("tanaka", "2580", ["T-BADGE-1", "T-BADGE-2"]),
+        ("suzuki", "7391", ["T-BADGE-3", "T-BADGE-4"]),
+    ] {
+        let created = users::create_user(
+            &app.ctx,
+            &system,
+            &users::NewUserRequest {
+                name: name.into(),
+                role: Role::Reception,
+                facilities: Vec::new(),
+            },
+        )
+        .expect("create");
+        let password = format!("{name}-quiet-harbor");
+        passwords::set_by_name(&app.ctx, &system, name, &password).expect("password");
+        let me = users::actor_by_id(&app.ctx, created.user.id)
+            .expect("read")
+            .expect("enabled");
+        badges::set_own_pin(&app.ctx, &me, &password, pin, pin).expect("PIN");
+        let badge = badges::issue(&app.ctx, &system, created.user.id).expect("badge");
+        for tube in tubes {
+            app.admin_registers(tube, "nasopharyngeal_swab", 1).await;
+        }
+        if name == "tanaka" {
+            app.admin_registers("T-BADGE-LEFT", "nasopharyngeal_swab", 1)
+                .await;
+        }
+        clerks.push(json!({"name": name, "pin": pin, "badge": badge.code, "tubes": tubes}));
+    }
+    // The shared PC's own account, signed in once in the morning.
+    let (_, pc) = app.api_user("reception-pc", "reception").await;
+    let vars = [
+        ("KENTAI_TOKEN", pc),
+        ("KENTAI_BIN", env!("CARGO_BIN_EXE_kentai").to_string()),
+        ("KENTAI_SCANNER_LINK", link.display().to_string()),
+        ("KENTAI_CLERKS", Value::Array(clerks).to_string()),
+    ];
+    let base = app.address.clone();
+    let screenshots = root().join("target/screenshots");
+    let (ok, output) =
+        tokio::task::spawn_blocking(move || run_node("badges.mjs", &base, &vars, &screenshots))
+            .await
+            .expect("browser run");
+    assert!(ok, "tests/e2e/badges.mjs failed:\n{output}");
+    println!("{output}");
+    use diesel::prelude::*;
+    use kentai::store::schema::{storage_events, users as user_rows};
+    let stored: Vec<(String, String)> = app
+        .ctx
+        .store
+        .read(|c| {
+            storage_events::table
+                .inner_join(user_rows::table.on(user_rows::id.eq(storage_events::recorded_by)))
+                .order(storage_events::specimen_id)
+                .select((storage_events::specimen_id, user_rows::name))
+                .load(c)
+                .map_err(kentai::actions::ActionError::from)
+        })
+        .expect("storage records");
+    assert_eq!(
+        stored,
+        vec![
+            ("T-BADGE-1".to_string(), "tanaka".to_string()),
+            ("T-BADGE-2".to_string(), "tanaka".to_string()),
+            ("T-BADGE-3".to_string(), "suzuki".to_string()),
+            ("T-BADGE-4".to_string(), "suzuki".to_string()),
+        ]
+    );
+    app.assert_audit_holds();
+}

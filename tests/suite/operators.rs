@@ -197,6 +197,8 @@ async fn two_clerks_switch_by_badge_and_every_record_of_their_scans_names_them()
     let stored = desk.scan("FRIDGE-A").await;
     assert_eq!(stored["outcome"]["accepted"], true, "{stored}");
     assert_eq!(stored["operator"], "tanaka");
+    // A tube she reads and leaves is not finished by the next person.
+    assert_eq!(desk.scan("T-3").await["outcome"]["accepted"], true);
 
     // Suzuki's badge in the middle of the morning ends Tanaka's turn.
     let read = desk.scan(&suzuki).await;
@@ -243,7 +245,13 @@ async fn two_clerks_switch_by_badge_and_every_record_of_their_scans_names_them()
         by_data("T-2"),
         vec![("suzuki".into(), Some("suzuki".into()))]
     );
-    assert_eq!(by_data("T-3"), vec![("station:fridge-1".into(), None)]);
+    assert_eq!(
+        by_data("T-3"),
+        vec![
+            ("tanaka".into(), Some("tanaka".into())),
+            ("station:fridge-1".into(), None)
+        ]
+    );
     assert!(
         rows.iter()
             .all(|(d, _, _)| !d.contains(&tanaka[3..]) && !d.contains(&suzuki[3..])),
