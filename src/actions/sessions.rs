@@ -45,6 +45,11 @@ pub struct Session {
     /// The person signed in with a one-time password: the pages ask for a
     /// new one before anything else, and the API refuses the session.
     pub must_change_password: bool,
+    /// The page was left idle: only re-entry opens it again.
+    pub locked: bool,
+    /// Seconds a page of this session may sit idle before it locks
+    /// (`[security] page_idle_minutes`); `None`: never.
+    pub lock_after: Option<u64>,
 }
 
 fn expiry(now: NaiveDateTime) -> NaiveDateTime {
@@ -104,6 +109,7 @@ fn start_for(
         created_at: at,
         last_seen_at: at,
         expires_at: expiry(at),
+        locked_at: None,
     };
     let replaced = replacing.filter(|r| r.len() <= MAX_ID_LEN).map(hash_token);
     ctx.write(|c| {
@@ -183,7 +189,112 @@ pub fn find(ctx: &Ctx, id: &str, now: DateTime<Utc>) -> Result<Option<Session>, 
         },
         csrf: session.csrf_token,
         must_change_password: user.password_must_change,
+        locked: session.locked_at.is_some(),
+        lock_after: ctx.config.security.page_idle().map(|d| d.as_secs().max(1)),
     }))
+}
+
+/// Locks the session a cookie names: its page was left idle. Nothing but
+/// re-entry or sign-out works with it until [`unlock`].
+pub fn lock(ctx: &Ctx, id: &str, now: DateTime<Utc>) -> Result<bool, ActionError> {
+    if id.is_empty() || id.len() > MAX_ID_LEN {
+        return Ok(false);
+    }
+    let hash = hash_token(id);
+    let at = now.naive_utc();
+    ctx.write(|c| {
+        let locked = diesel::update(sessions::table.find(&hash))
+            .filter(sessions::locked_at.is_null())
+            .set(sessions::locked_at.eq(Some(at)))
+            .execute(c)?;
+        Ok(locked > 0)
+    })
+}
+
+/// How a person re-enters a locked page.
+#[derive(Debug, Clone)]
+pub enum ReEntry {
+    /// The session's own person, with their password.
+    Password(String),
+    /// Anyone of this facility, with their staff badge and PIN: the
+    /// session becomes theirs (a shared screen changes hands).
+    Badge { code: String, pin: String },
+}
+
+/// What a re-entry did.
+#[derive(Debug, Clone)]
+pub enum Unlocked {
+    /// The page is open again, for this person.
+    Open(Actor),
+    /// The password, badge or PIN is wrong; `limit_key` names the person
+    /// whose sign-in limit counts it.
+    Wrong { limit_key: Option<String> },
+}
+
+/// Opens a locked session again (see [`ReEntry`]).
+pub fn unlock(
+    ctx: &Ctx,
+    id: &str,
+    with: &ReEntry,
+    now: DateTime<Utc>,
+) -> Result<Option<Unlocked>, ActionError> {
+    let Some(session) = find(ctx, id, now)? else {
+        return Ok(None);
+    };
+    let owner = session.actor;
+    let (person, how) = match with {
+        ReEntry::Password(password) => {
+            match super::passwords::authenticate(ctx, &owner.name, password)? {
+                Some((actor, _)) => (actor, "password"),
+                None => {
+                    return Ok(Some(Unlocked::Wrong {
+                        limit_key: Some(owner.name.clone()),
+                    }))
+                }
+            }
+        }
+        ReEntry::Badge { code, pin } => {
+            let Some((_, holder)) = super::badges::holder(ctx, code.as_bytes())? else {
+                return Ok(Some(Unlocked::Wrong { limit_key: None }));
+            };
+            match super::badges::verify_pin(ctx, holder.user_ref(), pin)? {
+                super::badges::PinCheck::Right(actor) => (actor, "badge"),
+                _ => {
+                    return Ok(Some(Unlocked::Wrong {
+                        limit_key: Some(holder.name),
+                    }))
+                }
+            }
+        }
+    };
+    let hash = hash_token(id);
+    let at = now.naive_utc();
+    let person_id = person.user_ref();
+    ctx.write(|c| {
+        diesel::update(sessions::table.find(&hash))
+            .set((
+                sessions::locked_at.eq(None::<NaiveDateTime>),
+                sessions::user_id.eq(person_id),
+                sessions::last_seen_at.eq(at),
+                sessions::expires_at.eq(expiry(at)),
+            ))
+            .execute(c)?;
+        let after = serde_json::json!({ "with": how, "from": owner.name, "to": person.name });
+        audit::record::<(), _>(
+            c,
+            &person,
+            now,
+            "session.unlock",
+            ("user", &person_id.to_string()),
+            None,
+            Some(&after),
+        )
+    })?;
+    if person_id != owner.user_ref() {
+        // The screen changed hands: streams opened for its last person end.
+        ctx.revocations.session(&hash);
+    }
+    Ok(Some(Unlocked::Open(person)))
 }
 
 /// When a session ends if nothing uses it, or `None` when it is over

@@ -231,6 +231,10 @@ pub struct Security {
     /// serves HTTPS only (rustls), and its cookies are marked `Secure`.
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
+    /// A page left this many minutes without a key, a click or a scan at
+    /// its station locks behind a quick re-entry (password, or staff badge
+    /// and PIN); fractions allowed, `0` never.
+    pub page_idle_minutes: f64,
 }
 
 impl Default for Security {
@@ -239,7 +243,16 @@ impl Default for Security {
             auth_failures_per_minute: 20,
             tls_cert: None,
             tls_key: None,
+            page_idle_minutes: 10.0,
         }
+    }
+}
+
+impl Security {
+    /// How long a page may sit idle before it locks; `None`: never.
+    pub fn page_idle(&self) -> Option<std::time::Duration> {
+        let seconds = self.page_idle_minutes * 60.0;
+        (seconds > 0.0).then(|| std::time::Duration::from_secs_f64(seconds.min(6.048e5)))
     }
 }
 
@@ -499,12 +512,22 @@ impl Config {
         }
         self.scanner_specs()?;
         for (key, idle) in [
-            ("draft_idle_minutes", self.scanning.draft_idle_minutes),
-            ("operator_idle_minutes", self.scanning.operator_idle_minutes),
+            (
+                "scanning.draft_idle_minutes",
+                self.scanning.draft_idle_minutes,
+            ),
+            (
+                "scanning.operator_idle_minutes",
+                self.scanning.operator_idle_minutes,
+            ),
+            (
+                "security.page_idle_minutes",
+                self.security.page_idle_minutes,
+            ),
         ] {
             if !idle.is_finite() || idle < 0.0 {
                 return Err(ConfigError::Invalid(format!(
-                    "scanning.{key} must be 0 (never) or more minutes, not {idle}"
+                    "{key} must be 0 (never) or more minutes, not {idle}"
                 )));
             }
         }

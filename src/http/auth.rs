@@ -78,7 +78,7 @@ pub async fn require_token(
 }
 
 /// What a request offers to prove who sent it.
-enum Credential {
+pub(crate) enum Credential {
     /// An `Authorization` header: it alone decides, even when a cookie
     /// comes too (a script's explicit token wins over a browser's cookie).
     Bearer(Option<String>),
@@ -90,7 +90,7 @@ enum Credential {
     None,
 }
 
-fn credential(req: &HttpRequest) -> Credential {
+pub(crate) fn credential(req: &HttpRequest) -> Credential {
     if let Some(value) = req.headers().get(header::AUTHORIZATION) {
         let token = value
             .to_str()
@@ -182,6 +182,10 @@ impl FromRequest for User {
                     else {
                         return Err(AppError::unauthorized(RecordMsg::SessionEnded));
                     };
+                    // A locked session opens nothing but its re-entry.
+                    if session.locked && req.path() != super::session::UNLOCK_PATH {
+                        return Err(AppError::unauthorized(RecordMsg::SessionLocked));
+                    }
                     if session.must_change_password {
                         return Err(AppError::new(
                             StatusCode::FORBIDDEN,

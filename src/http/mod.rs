@@ -20,6 +20,7 @@ pub mod results;
 pub mod route;
 pub mod scans;
 pub mod security_headers;
+pub mod session;
 pub mod specimens;
 
 use crate::domain::messages::{InputMsg, RecordMsg};
@@ -336,6 +337,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(Api::<packages::__path_receive>::to(packages::receive))
             .service(Api::<packages::__path_slip>::to(packages::slip))
             .service(Api::<packages::__path_label>::to(packages::label))
+            .service(Api::<session::__path_lock>::to(session::lock))
+            .service(Api::<session::__path_unlock>::to(session::unlock))
             .service(Api::<scans::__path_submit>::to(scans::submit))
             .service(Api::<scans::__path_list>::to(scans::list))
             .service(Api::<scans::__path_stations>::to(scans::stations))

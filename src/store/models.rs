@@ -376,6 +376,8 @@ pub struct SessionRow {
     pub created_at: NaiveDateTime,
     pub last_seen_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
+    /// The page was left idle: nothing but re-entry until this is cleared.
+    pub locked_at: Option<NaiveDateTime>,
 }
 
 /// The typed values of rows' code and JSON columns. A cell that does not

@@ -18,7 +18,7 @@ struct Asset {
 
 const JS: &str = "text/javascript; charset=utf-8";
 
-const ASSETS: [Asset; 7] = [
+const ASSETS: [Asset; 8] = [
     // One stylesheet for every page (one request), kept in a file per
     // desk so each part of the site is edited on its own.
     Asset {
@@ -63,6 +63,11 @@ const ASSETS: [Asset; 7] = [
         name: "results.js",
         content_type: JS,
         body: include_str!("assets/results.js"),
+    },
+    Asset {
+        name: "lock.js",
+        content_type: JS,
+        body: include_str!("assets/lock.js"),
     },
 ];
 

@@ -138,6 +138,10 @@ pub fn page(frame: &Frame<'_>, title: &str, body: Markup) -> Markup {
                 @for script in frame.scripts {
                     script src=(assets::url(script)) defer {}
                 }
+                @if let Some(after) = frame.session.and_then(|s| s.lock_after) {
+                    meta name="kentai-lock-after" content=(after);
+                    script src=(assets::url("lock.js")) defer {}
+                }
             }
             body class=[frame.large.then_some("large")] {
                 a class="skip-link" href="#main" { (t.skip_link) }
@@ -164,7 +168,7 @@ pub fn page(frame: &Frame<'_>, title: &str, body: Markup) -> Markup {
                     }
                     div class="account" {
                         @if let Some(s) = frame.session {
-                            span class="who" {
+                            span class="who" data-name=(s.actor.name) {
                                 (t.signed_in_as) ": " (s.actor.name)
                                 " (" (role_label(frame.lang, s.actor.role)) ")"
                             }
@@ -182,6 +186,50 @@ pub fn page(frame: &Frame<'_>, title: &str, body: Markup) -> Markup {
                 }
                 main id="main" tabindex="-1" {
                     (body)
+                }
+                @if let Some(s) = frame.session.filter(|s| s.lock_after.is_some()) {
+                    div id="lock" class="lock" role="dialog" aria-modal="true"
+                        aria-labelledby="lock-title" hidden {
+                        (lock_form(frame.lang, &s.actor.name, None, &html! {}))
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Re-entry to a locked page: the person's password, or a staff badge and
+/// its PIN. `action` posts the forms (the `/unlock` page); without it
+/// `assets/lock.js` sends them to the API and the page stays as it was.
+pub fn lock_form(lang: Lang, name: &str, action: Option<&str>, hidden: &Markup) -> Markup {
+    let w = super::text::badges::badges(lang);
+    let fill = |s: &str| s.replace("{name}", name);
+    html! {
+        div class="lock-box" {
+            h2 id="lock-title" { (w.lock_title) }
+            p { (fill(w.lock_intro)) }
+            p id="lock-error" class="error" role="alert" hidden {}
+            form id="lock-password" method="post" action=[action] class="stack" autocomplete="off" {
+                input type="hidden" name="how" value="password";
+                (hidden)
+                label for="lock-password-input" { (fill(w.lock_password)) }
+                input id="lock-password-input" name="password" type="password" required
+                    autocomplete="current-password";
+                button type="submit" class="primary" { (w.lock_password_button) }
+            }
+            form id="lock-badge" method="post" action=[action] class="stack" autocomplete="off" {
+                input type="hidden" name="how" value="badge";
+                (hidden)
+                fieldset {
+                    legend { (w.lock_badge_legend) }
+                    label for="lock-badge-input" { (w.lock_badge) }
+                    input id="lock-badge-input" name="badge" type="password" required
+                        autocapitalize="off" spellcheck="false";
+                    label for="lock-pin-input" { (w.lock_pin) }
+                    input id="lock-pin-input" name="pin" type="password" inputmode="numeric"
+                        maxlength="8" required;
+                    p class="hint" { (w.lock_other_person) }
+                    button type="submit" class="primary" { (w.lock_badge_button) }
                 }
             }
         }

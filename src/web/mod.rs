@@ -24,6 +24,7 @@ pub mod signin;
 pub mod specimens;
 pub mod stations;
 pub mod text;
+pub mod unlock;
 
 use crate::actions::sessions::{self, Session};
 use crate::actions::{ActionError, Actor, Ctx};
@@ -71,6 +72,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(account::submit)),
     )
     .route("/account/pin", web::post().to(account::set_pin))
+    .service(
+        web::resource("/unlock")
+            .route(web::get().to(unlock::form))
+            .route(web::post().to(unlock::submit)),
+    )
     .route("/stations", web::get().to(stations::list))
     .route("/stations/{station}", web::get().to(stations::station))
     .route("/specimens", web::get().to(specimens::index))
@@ -403,6 +409,8 @@ pub enum PageError {
     SignIn(SignInFirst),
     /// Signed in with a one-time password: 303 to the page that changes it.
     ChangePassword,
+    /// The screen was locked: 303 to re-entry, then back to this path.
+    Locked(String),
     App(AppError),
 }
 
@@ -411,6 +419,9 @@ impl fmt::Display for PageError {
         match self {
             PageError::SignIn(s) => s.fmt(f),
             PageError::ChangePassword => write!(f, "change the one-time password first"),
+            PageError::Locked(next) => {
+                write!(f, "re-enter the locked screen, then return to {next}")
+            }
             PageError::App(e) => e.fmt(f),
         }
     }
@@ -420,7 +431,7 @@ impl ResponseError for PageError {
     fn status_code(&self) -> StatusCode {
         match self {
             PageError::SignIn(s) => s.status_code(),
-            PageError::ChangePassword => StatusCode::SEE_OTHER,
+            PageError::ChangePassword | PageError::Locked(_) => StatusCode::SEE_OTHER,
             PageError::App(e) => e.status_code(),
         }
     }
@@ -429,6 +440,11 @@ impl ResponseError for PageError {
         match self {
             PageError::SignIn(s) => s.error_response(),
             PageError::ChangePassword => see_other(account::PATH),
+            PageError::Locked(next) => see_other(&format!(
+                "{}?next={}",
+                unlock::PATH,
+                encode_query_value(next)
+            )),
             PageError::App(e) => e.error_response(),
         }
     }
@@ -454,6 +470,13 @@ impl FromRequest for SignedIn {
         let req = req.clone();
         Box::pin(async move {
             match current_session(&req).await {
+                Ok(Some(session)) if session.locked => {
+                    let next = match req.method() == actix_web::http::Method::GET {
+                        true => req.path().to_string(),
+                        false => "/".to_string(),
+                    };
+                    Err(PageError::Locked(next))
+                }
                 Ok(Some(session))
                     if session.must_change_password && req.path() != account::PATH =>
                 {

@@ -295,7 +295,6 @@ fn operator_panel(lang: Lang, staffing: &StationStaffing) -> maud::Markup {
                     button type="submit" class="primary" { (w.pin_submit) }
                     button type="button" id="pin-cancel" class="secondary" { (w.pin_cancel) }
                 }
-                p id="pin-error" class="error" role="alert" hidden {}
             }
             div class="operator-actions" {
                 button type="button" id="take-station" class="secondary" { (w.take_station) }

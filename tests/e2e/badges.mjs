@@ -4,9 +4,10 @@
 // scanner through `kentai simulate`) and their PIN typed on the station
 // page, stores their tubes, and the next clerk's badge takes over. A
 // wrong PIN is refused and asks for the badge again; the second clerk's
-// own badge signs her out. The station page, the feed and each tube's
-// history name the right person; every page is checked with axe-core and
-// photographed.
+// own badge signs her out. Left idle, the page locks and opens again
+// with Tanaka's badge and PIN, keeping what was typed. The station page,
+// the feed and each tube's history name the right person; every page is
+// checked with axe-core and photographed.
 //
 //   KENTAI_BASE_URL=… KENTAI_TOKEN=… KENTAI_BIN=… KENTAI_SCANNER_LINK=… \
 //   KENTAI_CLERKS='[{"name","badge","pin","tubes":[…]}, …]' node tests/e2e/badges.mjs
@@ -111,9 +112,12 @@ run("badges.mjs", async (browser) => {
   const [tanaka, suzuki] = clerks;
   // Tanaka mistypes her PIN: refused, and the badge must be read again.
   await badgeIn(tanaka, "0410");
-  await desk.locator("#pin-error").waitFor({ state: "visible" });
-  const error = await desk.locator("#pin-error").textContent();
-  check(error.includes("PIN が違います"), `a wrong PIN is refused in Japanese: ${error}`);
+  await desk.waitForFunction(() => document.getElementById("outcome-reason").textContent.includes("PIN が違います"));
+  await desk.locator("#pin-form").waitFor({ state: "hidden" });
+  check(
+    await desk.evaluate(() => document.getElementById("outcome").classList.contains("ng")),
+    "a wrong PIN is refused in red, in Japanese, and the PIN field closes",
+  );
   await visit(desk, "badges-wrong-pin");
   await badgeIn(tanaka, tanaka.pin);
   await operatorIs(tanaka.name);
@@ -138,6 +142,34 @@ run("badges.mjs", async (browser) => {
   const out = await scan(suzuki.badge);
   check(out.what.includes("担当を終えました"), `suzuki's badge signs her out: ${out.what}`);
   await operatorIs("担当者なし");
+
+  // Left idle, the page locks; what was being typed stays underneath,
+  // and Tanaka's badge and PIN open it again as her screen.
+  await desk.locator("#scan-input").focus();
+  await desk.keyboard.type("T-KEEP", { delay: 5 });
+  await desk.locator("#lock").waitFor({ state: "visible", timeout: 30_000 });
+  check(
+    await desk.evaluate(() => document.getElementById("main").inert),
+    "the locked page cannot be reached behind the lock",
+  );
+  await visit(desk, "badges-locked");
+  await desk.locator("#lock-badge-input").focus();
+  await desk.keyboard.type(tanaka.badge, { delay: 2 });
+  await desk.keyboard.press("Enter");
+  check(
+    await desk.evaluate(() => document.activeElement.id === "lock-pin-input"),
+    "Enter after the badge moves on to the PIN",
+  );
+  await desk.keyboard.type(tanaka.pin);
+  await desk.keyboard.press("Enter");
+  await desk.locator("#lock").waitFor({ state: "hidden" });
+  check(
+    (await desk.locator("#scan-input").inputValue()) === "T-KEEP",
+    "the page kept what was typed before it locked",
+  );
+  const who = await desk.locator(".site-header .who").textContent();
+  check(who.includes(tanaka.name), `the header names the person who re-entered: ${who}`);
+  await desk.locator("#scan-input").fill("");
 
   // Each tube's history names the person who stored it.
   for (const clerk of clerks) {

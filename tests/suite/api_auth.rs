@@ -84,6 +84,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/scans"),
     ("GET", "/api/v1/scans"),
     ("GET", "/api/v1/stations"),
+    ("POST", "/api/v1/session/lock"),
+    ("POST", "/api/v1/session/unlock"),
     ("GET", "/api/v1/stations/{station}/operator"),
     ("POST", "/api/v1/stations/{station}/operator"),
     ("DELETE", "/api/v1/stations/{station}/operator"),
@@ -734,8 +736,8 @@ async fn a_missing_or_wrong_token_is_refused_before_the_body_is_looked_at() {
             }
         }
     }
-    // 23 POST routes and the PATCH of a package, a user and a patient.
-    assert_eq!(with_a_body, 26, "routes that read a body");
+    // 25 POST routes and the PATCH of a package, a user and a patient.
+    assert_eq!(with_a_body, 28, "routes that read a body");
     assert_eq!(app.snapshot(), before);
 }
 
@@ -804,7 +806,7 @@ async fn a_session_cookie_without_its_csrf_header_is_403_on_every_route_that_wri
             assert_eq!(answer["error"]["code"], "forbidden", "{m} {path}: {answer}");
         }
     }
-    assert_eq!(writes, 28, "POST, PATCH and DELETE routes");
+    assert_eq!(writes, 30, "POST, PATCH and DELETE routes");
     assert_eq!(
         app.snapshot(),
         before,
@@ -1008,6 +1010,9 @@ const MATRIX: &[((&str, &str), [u16; 4])] = &[
         ("GET", "/api/v1/stations/{station}/events"),
         [200, 200, 403, 200],
     ),
+    // A token has no screen to lock: for browsers' sessions only.
+    (("POST", "/api/v1/session/lock"), [403, 403, 403, 403]),
+    (("POST", "/api/v1/session/unlock"), [403, 403, 403, 403]),
     // Working a desk: every role that may scan at it.
     (
         ("GET", "/api/v1/stations/{station}/operator"),

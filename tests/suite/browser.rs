@@ -672,6 +672,7 @@ async fn a_result_day_desk_plate_file_correction_and_second_person_release_reach
 }
 
 /// Two clerks share one storage desk's PC and scanner, switching by staff
+/// badge and PIN, and the page left idle locks and opens again with a
 /// badge and PIN (tests/e2e/badges.mjs); each tube's storage record names
 /// the clerk who scanned it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -687,6 +688,9 @@ async fn two_clerks_share_one_desk_and_scanner_switching_by_badge_in_chromium() 
     let app = spawn_app_with(move |c| {
         with_stations(c);
         c.scanners = vec![scanner];
+        // Six seconds: far more than any step of the script takes, short
+        // enough to wait for once.
+        c.security.page_idle_minutes = 0.1;
     })
     .await;
     app.location("FRIDGE-A", "fridge_4c").await;

@@ -380,3 +380,130 @@ async fn wrong_pins_count_against_the_clerks_sign_in_limit() {
         "{body}"
     );
 }
+
+/// Posts JSON to the API with a browser session's cookie and CSRF token.
+async fn post_as_page(
+    app: &TestApp,
+    session: &common::WebSession,
+    path: &str,
+    body: &Value,
+) -> (u16, Value) {
+    let res = app
+        .browser()
+        .post(app.url(path))
+        .header("cookie", session.cookie())
+        .header("X-CSRF-Token", &session.csrf)
+        .json(body)
+        .send()
+        .await
+        .expect("post");
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_locked_page_opens_only_to_its_persons_password_or_to_a_badge_and_pin_which_takes_the_screen(
+) {
+    let app = spawn_app_with(|c| with_stations(c)).await;
+    let tanaka_badge = clerk(&app, "tanaka", "2580");
+    let _ = clerk(&app, "suzuki", "7391");
+    let (_, pc) = app.api_user("reception-pc", "reception").await;
+    let session = app.sign_in(&pc).await;
+
+    // The page left idle locks its session.
+    let (status, _) = post_as_page(&app, &session, "/api/v1/session/lock", &json!({})).await;
+    assert_eq!(status, 204);
+    let res = app.get_with_session(&session, "/api/v1/me").await;
+    assert_eq!(res.status().as_u16(), 401);
+    let body: Value = res.json().await.expect("json");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("画面をロックしました"),
+        "{body}"
+    );
+    let res = app.get_with_session(&session, "/stations/fridge-1").await;
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(
+        common::location(&res),
+        "/unlock?next=%2Fstations%2Ffridge-1"
+    );
+    let (status, page) = app.page(&session, "/unlock?next=/stations/fridge-1").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("画面をロックしました") && page.contains("職員バッジで再開"),
+        "{page}"
+    );
+
+    // A wrong badge PIN, then someone else's badge with its PIN: the
+    // screen is now Tanaka's, the page's stream and all.
+    let (status, body) = post_as_page(
+        &app,
+        &session,
+        "/api/v1/session/unlock",
+        &json!({"badge": tanaka_badge, "pin": "0410"}),
+    )
+    .await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(
+        body["error"]["message"],
+        "パスワード、またはバッジか PIN が違います"
+    );
+    let (status, body) = post_as_page(
+        &app,
+        &session,
+        "/api/v1/session/unlock",
+        &json!({"badge": tanaka_badge, "pin": "2580"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["name"], "tanaka");
+    let (status, me) = {
+        let res = app.get_with_session(&session, "/api/v1/me").await;
+        (
+            res.status().as_u16(),
+            res.json::<Value>().await.expect("json"),
+        )
+    };
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["name"], "tanaka", "{me}");
+
+    // Locked again: Tanaka's own password opens it; nobody else's does.
+    post_as_page(&app, &session, "/api/v1/session/lock", &json!({})).await;
+    let (status, _) = post_as_page(
+        &app,
+        &session,
+        "/api/v1/session/unlock",
+        &json!({"password": "suzuki-quiet-harbor"}),
+    )
+    .await;
+    assert_eq!(status, 401);
+    let (status, body) = post_as_page(
+        &app,
+        &session,
+        "/api/v1/session/unlock",
+        &json!({"password": "tanaka-quiet-harbor"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(audited(&app, "session.unlock").len(), 2);
+    // The form of /unlock does the same for a page loaded while locked.
+    post_as_page(&app, &session, "/api/v1/session/lock", &json!({})).await;
+    let res = app
+        .post_form_with_cookie(
+            "/unlock",
+            &session.cookie(),
+            &[
+                ("how", "password"),
+                ("password", "tanaka-quiet-harbor"),
+                ("csrf", &session.csrf),
+                ("next", "/stations/fridge-1"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(common::location(&res), "/stations/fridge-1");
+    let (status, _) = app.page(&session, "/stations/fridge-1").await;
+    assert_eq!(status, 200);
+}

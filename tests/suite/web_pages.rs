@@ -21,6 +21,8 @@ const PAGES: &[(&str, &str)] = &[
     ("GET", "/account/password"),
     ("POST", "/account/password"),
     ("POST", "/account/pin"),
+    ("GET", "/unlock"),
+    ("POST", "/unlock"),
     ("POST", "/signout"),
     ("GET", "/stations"),
     ("GET", "/stations/{station}"),

@@ -1,3 +1,4 @@
+ALTER TABLE sessions DROP COLUMN locked_at;
 ALTER TABLE scans DROP CONSTRAINT scans_kind_known;
 ALTER TABLE scans ADD CONSTRAINT scans_kind_known
     CHECK (kind IN ('specimen', 'kit', 'patient', 'location', 'package', 'command', 'unknown'));

@@ -30,3 +30,6 @@ FOR EACH ROW EXECUTE FUNCTION kentai_capture_row('id');
 ALTER TABLE scans DROP CONSTRAINT scans_kind_known;
 ALTER TABLE scans ADD CONSTRAINT scans_kind_known
     CHECK (kind IN ('specimen', 'kit', 'patient', 'location', 'package', 'command', 'badge', 'unknown'));
+-- A page left idle locks its session until its person (or another's badge
+-- and PIN) re-enters; the page keeps its state meanwhile.
+ALTER TABLE sessions ADD COLUMN locked_at TIMESTAMP;

@@ -1,3 +1,4 @@
+ALTER TABLE sessions DROP COLUMN locked_at;
 DROP TRIGGER scans_codes_insert;
 DROP TRIGGER scans_codes_update;
 CREATE TRIGGER scans_codes_insert BEFORE INSERT ON scans

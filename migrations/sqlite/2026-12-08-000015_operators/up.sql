@@ -37,3 +37,6 @@ BEGIN
     SELECT RAISE(ABORT, 'scans.kind: not a known scan outcome kind')
         WHERE NEW.kind NOT IN ('specimen', 'kit', 'patient', 'location', 'package', 'command', 'badge', 'unknown');
 END;
+-- A page left idle locks its session until its person (or another's badge
+-- and PIN) re-enters; the page keeps its state meanwhile.
+ALTER TABLE sessions ADD COLUMN locked_at TIMESTAMP;

@@ -123,6 +123,12 @@ pub enum RecordMsg {
     MissingToken,
     InvalidToken,
     SessionEnded,
+    /// The page was left idle and locked: re-enter first.
+    SessionLocked,
+    /// The password, badge or PIN given to re-enter a locked page is wrong.
+    ReEntryWrong,
+    /// Locking and re-entry are for a browser's session, not a token.
+    NotABrowserSession,
     /// Signed in with a one-time password not yet changed.
     PasswordChangeRequired,
     ServerNotReady,
@@ -379,6 +385,21 @@ impl RecordMsg {
                 "一時パスワードでログインしています。/account/password で新しいパスワードを決めてから使ってください",
                 "signed in with a one-time password: choose a new one at /account/password first"
             ),
+            SessionLocked => say!(
+                lang,
+                "しばらく操作がなかったため画面をロックしました。パスワード、または職員バッジと PIN で再開してください",
+                "this screen locked after sitting idle: re-enter with the password, or a staff badge and PIN"
+            ),
+            ReEntryWrong => say!(
+                lang,
+                "パスワード、またはバッジか PIN が違います",
+                "wrong password, badge or PIN"
+            ),
+            NotABrowserSession => say!(
+                lang,
+                "画面のロックはブラウザのログインにだけあります。トークンにはロックする画面がありません",
+                "locking is for a browser's session: a token has no screen to lock"
+            ),
             SessionEnded => say!(
                 lang,
                 "ログインの有効期限が切れました。もう一度ログインしてください",
@@ -549,6 +570,9 @@ pub(super) fn samples() -> Vec<RecordMsg> {
         MissingToken,
         InvalidToken,
         SessionEnded,
+        SessionLocked,
+        ReEntryWrong,
+        NotABrowserSession,
         PasswordChangeRequired,
         ServerNotReady,
         TooManyAttempts { seconds: 30 },
@@ -608,6 +632,9 @@ pub(super) fn samples() -> Vec<RecordMsg> {
             | MissingToken
             | InvalidToken
             | SessionEnded
+            | SessionLocked
+            | ReEntryWrong
+            | NotABrowserSession
             | PasswordChangeRequired
             | ServerNotReady
             | TooManyAttempts { .. }

@@ -660,6 +660,7 @@
   // --- Scans: from the event stream and from this page's own field.
   function show(view, live) {
     if (!view || seen.has(view.scan_id)) return;
+    if (live) document.dispatchEvent(new Event('kentai:activity'));
     seen.add(view.scan_id);
     lastId = Math.max(lastId, view.scan_id);
     addToFeed(view);
@@ -778,7 +779,6 @@
   const op = data.op;
   const pinForm = $('pin-form');
   const pinInput = $('pin-input');
-  const pinError = $('pin-error');
   function showOperator(staffing) {
     const current = staffing.operator;
     const panel = $('operator');
@@ -796,7 +796,6 @@
       $('pin-for').textContent = op.pin_for.replace('{name}', waiting);
       if (wasHidden) {
         pinInput.value = '';
-        pinError.hidden = true;
         pinInput.focus();
       }
     } else if (!wasHidden) {
@@ -834,12 +833,12 @@
     const e = (answer && answer.error) || {};
     const reason = e.message || t.send_failed;
     if (body && body.pin !== undefined) {
-      pinError.textContent = reason;
-      pinError.hidden = false;
+      // The badge read is spent: the next try starts with the badge.
+      pinForm.hidden = true;
       pinInput.value = '';
-    } else {
-      showProblem(reason, '');
+      input.focus();
     }
+    showProblem(reason, '');
     cue(false);
     return null;
   }

@@ -38,6 +38,15 @@ pub struct BadgesText {
     pub account_pin_button: &'static str,
     pub account_pin_done: &'static str,
     pub account_pin_needs_password: &'static str,
+    pub lock_title: &'static str,
+    pub lock_intro: &'static str,
+    pub lock_password: &'static str,
+    pub lock_password_button: &'static str,
+    pub lock_badge_legend: &'static str,
+    pub lock_badge: &'static str,
+    pub lock_pin: &'static str,
+    pub lock_badge_button: &'static str,
+    pub lock_other_person: &'static str,
 }
 
 pub const BADGES_JA: BadgesText = BadgesText {
@@ -74,6 +83,15 @@ pub const BADGES_JA: BadgesText = BadgesText {
     account_pin_button: "PIN を設定する",
     account_pin_done: "PIN を設定しました。",
     account_pin_needs_password: "確認のため今のパスワードを入力してください。",
+    lock_title: "画面をロックしました",
+    lock_intro: "しばらく操作がなかったため、{name} さんの画面をロックしました。入力中の内容はそのまま残っています。",
+    lock_password: "{name} さんのパスワード",
+    lock_password_button: "パスワードで再開",
+    lock_badge_legend: "職員バッジで再開",
+    lock_badge: "職員バッジ（読み取るか入力）",
+    lock_pin: "PIN",
+    lock_badge_button: "バッジで再開",
+    lock_other_person: "別の職員のバッジで再開すると、この画面はその職員のものになります。",
 };
 
 pub const BADGES_EN: BadgesText = BadgesText {
@@ -110,6 +128,15 @@ pub const BADGES_EN: BadgesText = BadgesText {
     account_pin_button: "Set the PIN",
     account_pin_done: "PIN set.",
     account_pin_needs_password: "Type your current password to confirm.",
+    lock_title: "Screen locked",
+    lock_intro: "This screen of {name} locked after sitting idle. What was being typed is still here.",
+    lock_password: "Password of {name}",
+    lock_password_button: "Resume with the password",
+    lock_badge_legend: "Resume with a staff badge",
+    lock_badge: "Staff badge (scan or type)",
+    lock_pin: "PIN",
+    lock_badge_button: "Resume with the badge",
+    lock_other_person: "Resuming with another person's badge hands this screen to them.",
 };
 
 pub fn badges(lang: Lang) -> &'static BadgesText {
