@@ -83,6 +83,8 @@ pub enum RuleCode {
     /// An admin asked to disable their own user: the one account that can
     /// undo it would be locked out (another admin may do it).
     SelfLockout,
+    /// A new API token named as one of the user's live tokens (409).
+    DuplicateTokenName,
     /// A different result, method or time than the standing result, without a written reason (422).
     CorrectionReasonRequired,
     /// A result released (or returned) by the person who entered it (409).
@@ -122,7 +124,7 @@ pub enum RuleCode {
 
 impl RuleCode {
     /// Every code, in the order they are declared.
-    pub const ALL: [RuleCode; 68] = [
+    pub const ALL: [RuleCode; 69] = [
         RuleCode::InvalidInput,
         RuleCode::InvalidBarcode,
         RuleCode::OnsetAfterCollection,
@@ -172,6 +174,7 @@ impl RuleCode {
         RuleCode::PatientNotTube,
         RuleCode::DraftInProgress,
         RuleCode::SelfLockout,
+        RuleCode::DuplicateTokenName,
         RuleCode::CorrectionReasonRequired,
         RuleCode::SamePersonRelease,
         RuleCode::NotAwaitingRelease,
@@ -249,6 +252,7 @@ impl RuleCode {
             RuleCode::PatientNotTube => "patient_not_tube",
             RuleCode::DraftInProgress => "draft_in_progress",
             RuleCode::SelfLockout => "self_lockout",
+            RuleCode::DuplicateTokenName => "duplicate_token_name",
             RuleCode::CorrectionReasonRequired => "correction_reason_required",
             RuleCode::SamePersonRelease => "same_person_release",
             RuleCode::NotAwaitingRelease => "not_awaiting_release",

@@ -22,7 +22,7 @@ use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
 /// Every table kentai writes.
-pub const TABLES: [&str; 17] = [
+pub const TABLES: [&str; 18] = [
     "specimens",
     "patients",
     "patient_versions",
@@ -39,6 +39,7 @@ pub const TABLES: [&str; 17] = [
     "kits",
     "scans",
     "sessions",
+    "api_tokens",
     "row_changes",
 ];
 
