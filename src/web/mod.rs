@@ -20,10 +20,12 @@ pub mod packing;
 pub mod patients;
 pub mod reports;
 pub mod results;
+pub mod shown_once;
 pub mod signin;
 pub mod specimens;
 pub mod stations;
 pub mod text;
+pub mod tokens;
 
 use crate::actions::sessions::{self, Session};
 use crate::actions::{ActionError, Actor, Ctx};
@@ -69,6 +71,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::resource("/account/password")
             .route(web::get().to(account::form))
             .route(web::post().to(account::submit)),
+    )
+    .service(
+        web::resource("/account/tokens")
+            .route(web::get().to(tokens::page))
+            .route(web::post().to(tokens::create)),
+    )
+    .route(
+        "/account/tokens/{token_id}/revoke",
+        web::post().to(tokens::revoke),
     )
     .route("/stations", web::get().to(stations::list))
     .route("/stations/{station}", web::get().to(stations::station))

@@ -353,3 +353,106 @@ async fn a_program_token_follows_its_user_and_does_not_sign_in_to_the_pages() {
     let (status, _) = app.get("/api/v1/me", &own).await;
     assert_eq!(status, 401, "the replaced own token");
 }
+
+#[tokio::test]
+async fn the_token_page_makes_a_token_shown_once_lists_it_and_revokes_it() {
+    let app = spawn_app().await;
+    let (_, own) = app.api_user("page-user", "reception").await;
+    let session = app.sign_in(&own).await;
+    let (status, html) = app.page(&session, "/account/tokens").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("API トークン"), "{html}");
+    assert!(
+        html.contains("href=\"/account/tokens\""),
+        "the header links it"
+    );
+    assert!(html.contains("トークンはまだありません"), "{html}");
+
+    // Without the session's CSRF token nothing is made.
+    let before = app.snapshot();
+    let res = app
+        .post_form(&session, "/account/tokens", &[("name", "forged")])
+        .await;
+    assert_eq!(res.status().as_u16(), 403);
+    assert_eq!(app.snapshot(), before);
+    // A bad name comes back with its reason, and nothing is made.
+    let (status, _, html) = app
+        .submit_with_csrf(
+            &session,
+            "/account/tokens",
+            &[("name", ""), ("expires_on", "")],
+        )
+        .await;
+    assert_eq!(status, 400, "{html}");
+    assert_refused(&html, "invalid_input");
+    let (status, _, html) = app
+        .submit_with_csrf(
+            &session,
+            "/account/tokens",
+            &[("name", "yesterday"), ("expires_on", "2020-01-01")],
+        )
+        .await;
+    assert_eq!(status, 400, "{html}");
+    assert_refused(&html, "invalid_input");
+    assert!(html.contains("有効期限"), "{html}");
+    assert_eq!(app.snapshot(), before);
+
+    // Made: shown once, in the answer to the form.
+    let day = (chrono::Utc::now() + chrono::Duration::days(2))
+        .with_timezone(&chrono_tz::Asia::Tokyo)
+        .date_naive();
+    let tomorrow = day.to_string();
+    let (status, _, html) = app
+        .submit_with_csrf(
+            &session,
+            "/account/tokens",
+            &[("name", "受付集計"), ("expires_on", &tomorrow)],
+        )
+        .await;
+    assert_eq!(status, 201, "{html}");
+    assert!(html.contains("二度と表示されません"), "{html}");
+    let start = html
+        .find("id=\"new-token\">")
+        .expect("the token on the page")
+        + 15;
+    let token: String = html[start..].chars().take_while(|c| *c != '<').collect();
+    assert!(token.starts_with("kt_"), "{token}");
+    let (status, me) = app.get("/api/v1/me", &token).await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["name"], "page-user");
+
+    // Listed by name, never shown again.
+    let (status, html) = app.page(&session, "/account/tokens").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("受付集計"), "{html}");
+    assert!(!html.contains(&token), "the list shows the token");
+    for column in ["名前", "作成", "有効期限", "最終使用"] {
+        assert!(html.contains(column), "{column}: {html}");
+    }
+    let listed = list(&app, &own).await;
+    let id = listed[0]["id"].as_i64().expect("id");
+    let expires = listed[0]["expires_at"].as_str().expect("expiry");
+    // It works all of the day chosen: until the next midnight, site time.
+    let next = day.succ_opt().expect("the next day");
+    assert_eq!(expires, format!("{next}T00:00:00+09:00"));
+    let revoke = format!("/account/tokens/{id}/revoke");
+    assert!(html.contains(&revoke), "{html}");
+
+    // Revoked with the form: forged is refused, the real one works.
+    let res = app.post_form(&session, &revoke, &[("csrf", "0")]).await;
+    assert_eq!(res.status().as_u16(), 403);
+    let (status, location, _) = app.submit_with_csrf(&session, &revoke, &[]).await;
+    assert_eq!(status, 303);
+    assert_eq!(location, "/account/tokens?done=revoked");
+    let (status, _) = app.get("/api/v1/me", &token).await;
+    assert_eq!(status, 401);
+    let (_, html) = app.page(&session, &location).await;
+    assert!(html.contains("取り消しました"), "{html}");
+    // Again: it is no longer there.
+    let (status, _, html) = app.submit_with_csrf(&session, &revoke, &[]).await;
+    assert_eq!(status, 404, "{html}");
+    assert_refused(&html, "not_found");
+    // In English on request.
+    let (_, html) = app.page(&session, "/account/tokens?lang=en").await;
+    assert!(html.contains("API tokens"), "{html}");
+}

@@ -20,6 +20,9 @@ const PAGES: &[(&str, &str)] = &[
     ("POST", "/signin"),
     ("GET", "/account/password"),
     ("POST", "/account/password"),
+    ("GET", "/account/tokens"),
+    ("POST", "/account/tokens"),
+    ("POST", "/account/tokens/{token_id}/revoke"),
     ("POST", "/signout"),
     ("GET", "/stations"),
     ("GET", "/stations/{station}"),
@@ -69,7 +72,7 @@ const PAGES: &[(&str, &str)] = &[
 ];
 
 /// Example values for the routes' path parameters.
-const EXAMPLES: [(&str, &str); 7] = [
+const EXAMPLES: [(&str, &str); 8] = [
     ("{station}", "reception-1"),
     ("{name}", "pcr-1"),
     ("{id}", "7"),
@@ -77,6 +80,7 @@ const EXAMPLES: [(&str, &str); 7] = [
     ("{specimen_id}", "S-NOWHERE"),
     ("{package_id}", "PKG-NOWHERE"),
     ("{user_id}", "1"),
+    ("{token_id}", "2"),
 ];
 
 /// Every page behind the session, with its method and example path.
