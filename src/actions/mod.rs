@@ -6,6 +6,7 @@
 //! these, so a scan and an API call take exactly the same path.
 
 pub mod analyzers;
+pub mod api_tokens;
 pub mod audit;
 pub mod badges;
 pub mod imports;

@@ -2,12 +2,13 @@
 //!
 //! A station's event stream is authenticated once, when it opens, and then
 //! carries patient numbers and tube ids for hours. Disabling a user,
-//! replacing its token or signing a browser out must end such streams at
-//! once, whatever traffic they carry: the actions that take a credential
-//! back announce it here after their transaction commits, and every open
-//! stream listens. What this process cannot hear (another server on the
-//! same PostgreSQL database, a row edited by hand) the streams find by
-//! asking the database again now and then.
+//! replacing its token, revoking one of its API tokens or signing a
+//! browser out must end such streams at once, whatever traffic they
+//! carry: the actions that take a credential back announce it here after
+//! their transaction commits, and every open stream listens. What this
+//! process cannot hear (another server on the same PostgreSQL database, a
+//! row edited by hand) the streams find by asking the database again now
+//! and then.
 
 use tokio::sync::broadcast;
 
@@ -22,6 +23,9 @@ pub enum Revoked {
     User(i64),
     /// One browser session, by the SHA-256 of its id.
     Session(String),
+    /// One of a user's API tokens, by its SHA-256 (the user's other
+    /// credentials go on).
+    Token(String),
 }
 
 /// The process's announcements of revoked credentials.
@@ -50,6 +54,11 @@ impl Revocations {
         let _ = self.sender.send(Revoked::Session(id_hash.to_string()));
     }
 
+    /// Announces that the API token hashing to `hash` is revoked.
+    pub fn token(&self, hash: &str) {
+        let _ = self.sender.send(Revoked::Token(hash.to_string()));
+    }
+
     pub fn subscribe(&self) -> broadcast::Receiver<Revoked> {
         self.sender.subscribe()
     }
@@ -66,11 +75,13 @@ mod tests {
         let mut listener = revocations.subscribe();
         revocations.user(7);
         revocations.session("abc");
+        revocations.token("def");
         assert_eq!(listener.try_recv().ok(), Some(Revoked::User(7)));
         assert_eq!(
             listener.try_recv().ok(),
             Some(Revoked::Session("abc".into()))
         );
+        assert_eq!(listener.try_recv().ok(), Some(Revoked::Token("def".into())));
         assert!(listener.try_recv().is_err());
     }
 }

@@ -56,8 +56,9 @@ fn expiry(now: NaiveDateTime) -> NaiveDateTime {
     now + Duration::hours(IDLE_TIMEOUT_HOURS)
 }
 
-/// Signs in with an API token: `None` when the token is wrong or its user
-/// disabled (nothing is written then). `replacing` is the session cookie
+/// Signs in with the user's own token (not a program's API token, whose
+/// revocation or expiry a session would outlive): `None` when the token
+/// is wrong or its user disabled (nothing is written then). `replacing` is the session cookie
 /// the browser still had, ended here so that signing in always starts a
 /// fresh id (no session fixation).
 pub fn start(
@@ -66,7 +67,7 @@ pub fn start(
     replacing: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Option<Started>, ActionError> {
-    let Some(actor) = users::authenticate(ctx, token)? else {
+    let Some(actor) = users::authenticate_own_token(ctx, token)? else {
         return Ok(None);
     };
     start_for(ctx, actor, "token", replacing, now).map(Some)

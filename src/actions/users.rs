@@ -453,33 +453,74 @@ pub fn new_token(ctx: &Ctx, actor: &Actor, user_id: i64) -> Result<IssuedToken, 
     })
 }
 
-/// The user a bearer token belongs to, if any (disabled users have none).
+/// The user a bearer token belongs to, if any (disabled users have none):
+/// the user's own token or one of its live API tokens.
 pub fn authenticate(ctx: &Ctx, token: &str) -> Result<Option<Actor>, ActionError> {
     authenticate_hash(ctx, &hash_token(token))
 }
 
-/// As [`authenticate`], by the token's hash: what an open event stream
-/// keeps to ask again whether its token still admits its user.
-pub fn authenticate_hash(ctx: &Ctx, hash: &str) -> Result<Option<Actor>, ActionError> {
-    let row: Option<UserRow> = ctx.store.read(|c| {
-        let row = users::table
-            .filter(users::token_hash.eq(hash))
-            .select(UserRow::as_select())
-            .first(c)
-            .optional()?;
-        match row {
-            Some(r) if !serves(ctx, c, &r)? => {
-                tracing::info!(user = r.id, "a token of another facility's user refused");
-                Ok::<_, ActionError>(None)
-            }
-            row => Ok(row),
-        }
+/// The user whose own token this is (`users.token_hash`), if it admits
+/// them: what signs in to the pages. A program's API token does not (see
+/// `api_tokens`).
+pub fn authenticate_own_token(ctx: &Ctx, token: &str) -> Result<Option<Actor>, ActionError> {
+    let hash = hash_token(token);
+    let row = ctx.store.read(|c| match own_token_holder(c, &hash)? {
+        Some(r) => if_served(ctx, c, r),
+        None => Ok(None),
     })?;
-    Ok(row
-        .filter(|r| hashes_match(&r.token_hash, hash))
-        .map(enabled_actor)
-        .transpose()?
-        .flatten())
+    match row {
+        Some(r) if hashes_match(&r.token_hash, &hash) => Ok(enabled_actor(r)?),
+        _ => Ok(None),
+    }
+}
+
+/// As [`authenticate`], by the token's hash: what an open event stream
+/// keeps to ask again whether its token still admits its user. A use of
+/// an API token is noted as its last use (at most once a minute).
+pub fn authenticate_hash(ctx: &Ctx, hash: &str) -> Result<Option<Actor>, ActionError> {
+    let now = super::now();
+    let found = ctx.store.read(|c| -> Result<_, ActionError> {
+        if let Some(r) = own_token_holder(c, hash)? {
+            return Ok(if_served(ctx, c, r)?.map(|r| (r.token_hash.clone(), r, None)));
+        }
+        let Some((token, r)) = super::api_tokens::find_live(c, hash, now.naive_utc())? else {
+            return Ok(None);
+        };
+        Ok(if_served(ctx, c, r)?.map(|r| (token.token_hash.clone(), r, Some(token))))
+    })?;
+    let Some((stored, row, api_token)) = found else {
+        return Ok(None);
+    };
+    if !hashes_match(&stored, hash) {
+        return Ok(None);
+    }
+    let actor = enabled_actor(row)?;
+    if let (Some(_), Some(token)) = (&actor, &api_token) {
+        super::api_tokens::touch(ctx, token, now);
+    }
+    Ok(actor)
+}
+
+/// The user whose own token hashes to `hash`.
+fn own_token_holder(c: &mut DbConnection, hash: &str) -> Result<Option<UserRow>, ActionError> {
+    Ok(users::table
+        .filter(users::token_hash.eq(hash))
+        .select(UserRow::as_select())
+        .first(c)
+        .optional()?)
+}
+
+/// `row`, if this server accepts its user ([`serves`]).
+fn if_served(
+    ctx: &Ctx,
+    c: &mut DbConnection,
+    row: UserRow,
+) -> Result<Option<UserRow>, ActionError> {
+    if serves(ctx, c, &row)? {
+        return Ok(Some(row));
+    }
+    tracing::info!(user = row.id, "a token of another facility's user refused");
+    Ok(None)
 }
 
 /// The user a row is, unless the user is disabled.

@@ -88,6 +88,8 @@ pub enum RuleCode {
     /// An admin asked to disable their own user: the one account that can
     /// undo it would be locked out (another admin may do it).
     SelfLockout,
+    /// A new API token named as one of the user's live tokens (409).
+    DuplicateTokenName,
     /// A different result, method or time than the standing result, without a written reason (422).
     CorrectionReasonRequired,
     /// A result released (or returned) by the person who entered it (409).
@@ -127,7 +129,7 @@ pub enum RuleCode {
 
 impl RuleCode {
     /// Every code, in the order they are declared.
-    pub const ALL: [RuleCode; 70] = [
+    pub const ALL: [RuleCode; 71] = [
         RuleCode::InvalidInput,
         RuleCode::InvalidBarcode,
         RuleCode::OnsetAfterCollection,
@@ -179,6 +181,7 @@ impl RuleCode {
         RuleCode::OperatorRequired,
         RuleCode::UnknownBadge,
         RuleCode::SelfLockout,
+        RuleCode::DuplicateTokenName,
         RuleCode::CorrectionReasonRequired,
         RuleCode::SamePersonRelease,
         RuleCode::NotAwaitingRelease,
@@ -258,6 +261,7 @@ impl RuleCode {
             RuleCode::OperatorRequired => "operator_required",
             RuleCode::UnknownBadge => "unknown_badge",
             RuleCode::SelfLockout => "self_lockout",
+            RuleCode::DuplicateTokenName => "duplicate_token_name",
             RuleCode::CorrectionReasonRequired => "correction_reason_required",
             RuleCode::SamePersonRelease => "same_person_release",
             RuleCode::NotAwaitingRelease => "not_awaiting_release",

@@ -597,6 +597,14 @@ pub fn rule(code: RuleCode) -> Rule {
             evaluated_by: "actions::users::set_disabled",
             says: "An admin cannot disable their own user (another admin may).",
         },
+        DuplicateTokenName => Rule {
+            code, area: Requests, kind: Error, override_at: &[],
+            ja: "同じ名前の API トークン",
+            en: "API token name in use",
+            source: Kentai,
+            evaluated_by: "actions::api_tokens::create",
+            says: "A user's live API tokens (neither revoked nor expired) have different names.",
+        },
         CorrectionReasonRequired => Rule {
             code, area: Results, kind: Refusal, override_at: &[],
             ja: "訂正の理由がありません",

@@ -22,6 +22,7 @@ pub mod scans;
 pub mod security_headers;
 pub mod session;
 pub mod specimens;
+pub mod tokens;
 
 use crate::domain::messages::{InputMsg, RecordMsg};
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
@@ -104,7 +105,7 @@ impl<'de, D: serde::Deserializer<'de>> serde::Deserializer<'de> for ObjectOnly<D
         (name = "kits", description = "The kit catalog and recall tracing by lot (SPEC §2.1, §4)"),
         (name = "scans", description = "Scans from scanners and clients, stations and their live events, scanners (SPEC §4, §5)"),
         (name = "reports", description = "The health centre's day report (HER-SYS style: CSV, JSON, FHIR R4) and day summary (SPEC §3)"),
-        (name = "users", description = "Users, tokens and the audit log"),
+        (name = "users", description = "Users, tokens (your own API tokens for programs too) and the audit log"),
     )
 )]
 pub struct ApiDoc;
@@ -265,6 +266,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
     .service(behind_token(
         scope("/api/v1")
             .service(Api::<admin::__path_me>::to(admin::me))
+            .service(Api::<tokens::__path_list_tokens>::to(tokens::list_tokens))
+            .service(Api::<tokens::__path_create_token>::to(tokens::create_token))
+            .service(Api::<tokens::__path_revoke_token>::to(tokens::revoke_token))
             .service(Api::<admin::__path_create_user>::to(admin::create_user))
             .service(Api::<admin::__path_list_users>::to(admin::list_users))
             .service(Api::<admin::__path_update_user>::to(admin::update_user))

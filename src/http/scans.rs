@@ -504,6 +504,10 @@ fn concerns(revoked: &Revoked, user: Option<i64>, credential: Option<&Credential
             crate::tokens::hashes_match(hash, &crate::tokens::hash_token(id))
         }
         (Revoked::Session(_), _) => false,
+        (Revoked::Token(hash), Some(Credential::Bearer(own))) => {
+            crate::tokens::hashes_match(hash, own)
+        }
+        (Revoked::Token(_), _) => false,
     }
 }
 

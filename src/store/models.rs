@@ -380,6 +380,31 @@ pub struct SessionRow {
     pub locked_at: Option<NaiveDateTime>,
 }
 
+/// A token a user made for a program (`actions::api_tokens`): the token
+/// itself only as its SHA-256.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = api_tokens)]
+pub struct ApiTokenRow {
+    pub id: i64,
+    pub user_ref: i64,
+    pub name: String,
+    pub token_hash: String,
+    pub created_at: NaiveDateTime,
+    pub expires_at: Option<NaiveDateTime>,
+    pub last_used_at: Option<NaiveDateTime>,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = api_tokens)]
+pub struct NewApiToken<'a> {
+    pub user_ref: i64,
+    pub name: &'a str,
+    pub token_hash: &'a str,
+    pub created_at: NaiveDateTime,
+    pub expires_at: Option<NaiveDateTime>,
+}
+
 /// The typed values of rows' code and JSON columns. A cell that does not
 /// read is an error naming its table, row and value (`store::codes`).
 mod typed {

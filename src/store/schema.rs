@@ -297,6 +297,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    api_tokens (id) {
+        id -> BigInt,
+        user_ref -> BigInt,
+        name -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     row_changes (id) {
         id -> BigInt,
         tbl -> Text,
@@ -368,6 +381,7 @@ diesel::joinable!(consultations -> specimens (specimen_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(badges -> users (user_ref));
 diesel::joinable!(user_facilities -> users (user_ref));
+diesel::joinable!(api_tokens -> users (user_ref));
 diesel::joinable!(analyzer_results -> analyzer_messages (message_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -390,6 +404,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     kits,
     scans,
     sessions,
+    api_tokens,
     row_changes,
     analyzer_messages,
     analyzer_results

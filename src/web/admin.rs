@@ -572,31 +572,31 @@ fn shown_once(
     let t = words::admin(lang);
     let own = user.session.actor.id == Some(holder.id);
     let role = text::role_label(lang, holder.role);
-    let body = markup! {
-        h1 { (shown.title) }
-        p { (words::fill(shown.holder_line, &[("name", &holder.name), ("role", role)])) }
-        p class="admin-token-line" {
-            span { (shown.label) ": " }
-            code class="admin-token" id=(shown.id) { (shown.secret) }
-        }
-        p class="admin-once" { strong { (shown.once) } }
-        @for note in shown.notes {
-            p { (note) }
-        }
-        @if own {
-            @if let Some(note) = shown.own_note {
-                p { (note) }
-            }
-            p { a href="/signin" { (t.sign_in_again) } }
-        } @else {
-            p { a href="/admin/users" { (t.back_to_users) } }
-        }
+    let holder_line = words::fill(shown.holder_line, &[("name", &holder.name), ("role", role)]);
+    let mut notes = shown.notes.to_vec();
+    if let (true, Some(note)) = (own, shown.own_note) {
+        notes.push(note);
+    }
+    let next = if own {
+        ("/signin", t.sign_in_again)
+    } else {
+        ("/admin/users", t.back_to_users)
     };
     let place = Place {
         session: (!own).then_some(&user.session),
         ..Place::of(lang, "/admin/users", &user.session, Section::Admin)
     };
-    answer(req, status, &place, shown.title, body)
+    let page = super::shown_once::ShownOnce {
+        title: shown.title,
+        holder: &holder_line,
+        label: shown.label,
+        id: shown.id,
+        secret: shown.secret,
+        once: shown.once,
+        notes: &notes,
+        next,
+    };
+    super::shown_once::page(req, status, &place, &page)
 }
 
 /// The one page a token is ever shown on.

@@ -173,6 +173,9 @@ pub fn page(frame: &Frame<'_>, title: &str, body: Markup) -> Markup {
                                 " (" (role_label(frame.lang, s.actor.role)) ")"
                             }
                             a class="account-link" href="/account/password" { (t.account_link) }
+                            a class="account-link" href=(super::tokens::PATH) {
+                                (super::text::tokens::tokens(frame.lang).header_link)
+                            }
                             form method="post" action="/signout" class="inline" {
                                 input type="hidden" name="csrf" value=(s.csrf);
                                 button type="submit" { (t.sign_out) }

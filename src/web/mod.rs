@@ -20,10 +20,12 @@ pub mod packing;
 pub mod patients;
 pub mod reports;
 pub mod results;
+pub mod shown_once;
 pub mod signin;
 pub mod specimens;
 pub mod stations;
 pub mod text;
+pub mod tokens;
 pub mod unlock;
 
 use crate::actions::sessions::{self, Session};
@@ -76,6 +78,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::resource("/unlock")
             .route(web::get().to(unlock::form))
             .route(web::post().to(unlock::submit)),
+    )
+    .service(
+        web::resource("/account/tokens")
+            .route(web::get().to(tokens::page))
+            .route(web::post().to(tokens::create)),
+    )
+    .route(
+        "/account/tokens/{token_id}/revoke",
+        web::post().to(tokens::revoke),
     )
     .route("/stations", web::get().to(stations::list))
     .route("/stations/{station}", web::get().to(stations::station))

@@ -21,6 +21,9 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/healthz"),
     ("GET", "/api/openapi.json"),
     ("GET", "/api/v1/me"),
+    ("GET", "/api/v1/me/tokens"),
+    ("POST", "/api/v1/me/tokens"),
+    ("DELETE", "/api/v1/me/tokens/{token_id}"),
     ("POST", "/api/v1/users"),
     ("GET", "/api/v1/users"),
     ("PATCH", "/api/v1/users/{user_id}"),
@@ -121,6 +124,8 @@ struct Ids<'a> {
     name: &'a str,
     /// A waiting analyser result.
     id: &'a str,
+    /// One of the caller's own API tokens.
+    token_id: &'a str,
 }
 
 impl<'a> Ids<'a> {
@@ -139,6 +144,7 @@ impl<'a> Ids<'a> {
             import_id: value,
             name: value,
             id: value,
+            token_id: value,
         }
     }
 }
@@ -162,6 +168,7 @@ fn concrete(path: &str, ids: &Ids) -> String {
                 Some("import_id") => ids.import_id,
                 Some("name") => ids.name,
                 Some("id") => ids.id,
+                Some("token_id") => ids.token_id,
                 Some(other) => panic!("{path}: no value for the path parameter {{{other}}}"),
                 None => seg,
             },
@@ -185,6 +192,7 @@ fn concrete_fills_each_path_parameter_with_its_own_value() {
         import_id: "0123abcd",
         name: "pcr-1",
         id: "3",
+        token_id: "5",
     };
     assert_eq!(
         concrete(
@@ -213,6 +221,10 @@ fn concrete_fills_each_path_parameter_with_its_own_value() {
     assert_eq!(
         concrete("/api/v1/users/{user_id}/token", &ids),
         "/api/v1/users/7/token"
+    );
+    assert_eq!(
+        concrete("/api/v1/me/tokens/{token_id}", &ids),
+        "/api/v1/me/tokens/5"
     );
     assert_eq!(
         concrete("/api/v1/packages/{package_id}", &Ids::all("X")),
@@ -333,6 +345,7 @@ async fn catalogue_kit(app: &TestApp) {
 fn valid_body(path: &str) -> Value {
     match path {
         "/api/v1/users" => json!({"name": "someone", "role": "lab"}),
+        "/api/v1/me/tokens" => json!({"name": "nightly report"}),
         // PATCH: disabling the fixture's own user, never the admin.
         "/api/v1/users/{user_id}" => json!({"disabled": true}),
         "/api/v1/specimens" => registration("NOAUTH-1", "saliva", 3),
@@ -543,6 +556,8 @@ struct Fixture {
     user_id: String,
     /// A waiting analyser result of `pcr-1`.
     analyzer_result: String,
+    /// One of the admin's API tokens, to revoke.
+    token_id: String,
 }
 
 impl Fixture {
@@ -561,6 +576,7 @@ impl Fixture {
             import_id: "0123456789abcdef0123",
             name: "pcr-1",
             id: &self.analyzer_result,
+            token_id: &self.token_id,
         }
     }
 }
@@ -580,11 +596,17 @@ async fn app_with_a_location_a_specimen_and_a_package() -> Fixture {
     catalogue_kit(&app).await;
     let user_id = managed_user(&app, "fixture-user").await;
     let (analyzer_result, _) = waiting_analyzer_results(&app, "fixture");
+    let (status, body) = app
+        .post("/api/v1/me/tokens", &app.admin, &json!({"name": "fixture"}))
+        .await;
+    assert_eq!(status, 201, "make an API token: {body}");
+    let token_id = body["id"].as_i64().expect("token id").to_string();
     Fixture {
         app,
         package_id,
         user_id,
         analyzer_result,
+        token_id,
     }
 }
 
@@ -736,8 +758,8 @@ async fn a_missing_or_wrong_token_is_refused_before_the_body_is_looked_at() {
             }
         }
     }
-    // 25 POST routes and the PATCH of a package, a user and a patient.
-    assert_eq!(with_a_body, 28, "routes that read a body");
+    // 26 POST routes and the PATCH of a package, a user and a patient.
+    assert_eq!(with_a_body, 29, "routes that read a body");
     assert_eq!(app.snapshot(), before);
 }
 
@@ -806,7 +828,7 @@ async fn a_session_cookie_without_its_csrf_header_is_403_on_every_route_that_wri
             assert_eq!(answer["error"]["code"], "forbidden", "{m} {path}: {answer}");
         }
     }
-    assert_eq!(writes, 30, "POST, PATCH and DELETE routes");
+    assert_eq!(writes, 32, "POST, PATCH and DELETE routes");
     assert_eq!(
         app.snapshot(),
         before,
@@ -853,6 +875,13 @@ async fn an_unknown_session_cookie_answers_401_with_a_bearer_challenge_on_every_
 /// taking a tube out, dispatching, receiving and marking a tube missing 200.
 const MATRIX: &[((&str, &str), [u16; 4])] = &[
     (("GET", "/api/v1/me"), [200, 200, 200, 200]),
+    // Everyone's own API tokens, for their programs.
+    (("GET", "/api/v1/me/tokens"), [200, 200, 200, 200]),
+    (("POST", "/api/v1/me/tokens"), [201, 201, 201, 201]),
+    (
+        ("DELETE", "/api/v1/me/tokens/{token_id}"),
+        [204, 204, 204, 204],
+    ),
     (("POST", "/api/v1/users"), [403, 403, 403, 201]),
     (("GET", "/api/v1/users"), [403, 403, 403, 200]),
     (("PATCH", "/api/v1/users/{user_id}"), [403, 403, 403, 200]),
@@ -1065,6 +1094,8 @@ struct RoleState {
     to_link: String,
     to_discard: String,
     link_tube: String,
+    /// One of the role's own API tokens, made by the role's user, to revoke.
+    token_id: String,
 }
 
 async fn role_state(app: &TestApp, code: &str) -> RoleState {
@@ -1115,6 +1146,7 @@ async fn role_state(app: &TestApp, code: &str) -> RoleState {
     register_tube(app, &link_tube).await;
     let (to_link, to_discard) = waiting_analyzer_results(app, code);
     RoleState {
+        token_id: String::new(),
         to_link,
         to_discard,
         link_tube,
@@ -1131,6 +1163,19 @@ async fn role_state(app: &TestApp, code: &str) -> RoleState {
         arrived,
         user_id,
     }
+}
+
+/// An API token the holder of `token` makes for itself: its id.
+async fn own_api_token(app: &TestApp, token: &str, code: &str) -> String {
+    let (status, body) = app
+        .post(
+            "/api/v1/me/tokens",
+            token,
+            &json!({"name": format!("to revoke {code}")}),
+        )
+        .await;
+    assert_eq!(status, 201, "{code} makes an API token: {body}");
+    body["id"].as_i64().expect("token id").to_string()
 }
 
 /// The path and body of one matrix request on a role's own state.
@@ -1157,6 +1202,7 @@ fn matrix_request(m: &str, p: &str, code: &str, s: &RoleState) -> (String, Optio
                 import_id: &s.import_id,
                 name: "pcr-1",
                 id: analyzer_result,
+                token_id: &s.token_id,
             },
         )
     };
@@ -1240,7 +1286,8 @@ async fn each_role_may_call_exactly_the_routes_api_md_gives_it() {
         let code = role.code();
         let token = app.token(role);
         // This role's own tubes and packages, made by the admin.
-        let state = role_state(&app, code).await;
+        let mut state = role_state(&app, code).await;
+        state.token_id = own_api_token(&app, &token, code).await;
 
         for ((m, p), statuses) in MATRIX {
             let expected = statuses[i];

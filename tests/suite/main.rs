@@ -27,6 +27,7 @@ mod api_rules;
 mod api_scans;
 mod api_slip_label;
 mod api_storage;
+mod api_tokens;
 mod api_users;
 mod audit_chain;
 mod audit_tamper;

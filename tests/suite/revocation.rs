@@ -134,6 +134,60 @@ async fn a_bearer_stream_ends_within_a_second_of_its_token_being_replaced_while_
 }
 
 #[tokio::test]
+async fn a_stream_opened_with_an_api_token_ends_within_a_second_of_its_revocation_and_the_users_other_stream_goes_on(
+) {
+    let _alone = alone().await;
+    let app = spawn_app_with(with_stations).await;
+    let (_, own) = app.api_user("watcher-api-token", "lab").await;
+    let mut tokens = Vec::new();
+    for name in ["wall display", "night monitor"] {
+        let (status, body) = app
+            .post(
+                "/api/v1/me/tokens",
+                &own,
+                &serde_json::json!({ "name": name }),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        tokens.push(body);
+    }
+    let secret = |t: &serde_json::Value| t["token"].as_str().expect("token").to_string();
+    let mut stream = Stream::open(
+        app.client
+            .get(stream_url(&app))
+            .bearer_auth(secret(&tokens[0])),
+    )
+    .await;
+    let mut kept = Stream::open(
+        app.client
+            .get(stream_url(&app))
+            .bearer_auth(secret(&tokens[1])),
+    )
+    .await;
+    let traffic = keep_scanning(&app, "fridge-1");
+    stream.until_a_scan().await;
+    let (status, body) = app
+        .delete(&format!("/api/v1/me/tokens/{}", tokens[0]["id"]), &own)
+        .await;
+    assert_eq!(status, 204, "{body}");
+    let ended = stream.ended_within(Duration::from_secs(5)).await;
+    let ended = ended.expect("the stream of a revoked API token was still open after 5 s");
+    assert!(ended <= WITHIN, "ended after {ended:?}");
+    // The same user's stream on its other token goes on.
+    kept.until_a_scan().await;
+    traffic.abort();
+    // The revoked token opens no stream again.
+    let again = app
+        .client
+        .get(stream_url(&app))
+        .bearer_auth(secret(&tokens[0]))
+        .send()
+        .await
+        .expect("stream");
+    assert_eq!(again.status().as_u16(), 401);
+}
+
+#[tokio::test]
 async fn a_cookie_stream_ends_within_a_second_of_signing_out_while_scans_keep_arriving() {
     let _alone = alone().await;
     let app = spawn_app_with(with_stations).await;

@@ -23,6 +23,9 @@ const PAGES: &[(&str, &str)] = &[
     ("POST", "/account/pin"),
     ("GET", "/unlock"),
     ("POST", "/unlock"),
+    ("GET", "/account/tokens"),
+    ("POST", "/account/tokens"),
+    ("POST", "/account/tokens/{token_id}/revoke"),
     ("POST", "/signout"),
     ("GET", "/stations"),
     ("GET", "/stations/{station}"),
@@ -74,7 +77,7 @@ const PAGES: &[(&str, &str)] = &[
 ];
 
 /// Example values for the routes' path parameters.
-const EXAMPLES: [(&str, &str); 7] = [
+const EXAMPLES: [(&str, &str); 8] = [
     ("{station}", "reception-1"),
     ("{name}", "pcr-1"),
     ("{id}", "7"),
@@ -82,6 +85,7 @@ const EXAMPLES: [(&str, &str); 7] = [
     ("{specimen_id}", "S-NOWHERE"),
     ("{package_id}", "PKG-NOWHERE"),
     ("{user_id}", "1"),
+    ("{token_id}", "2"),
 ];
 
 /// Every page behind the session, with its method and example path.

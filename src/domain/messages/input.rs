@@ -77,6 +77,12 @@ pub enum InputMsg {
     DispatchInFuture,
     ReceiptInFuture,
     ConsultationInFuture,
+    /// A token's expiry at or before the moment it is made.
+    ExpiryNotInFuture,
+    /// A form's date field that is no `YYYY-MM-DD` date.
+    NotADate {
+        field: String,
+    },
     /// A patient correction that names no field to change.
     NothingToCorrect,
     DispatchBeforePacking {
@@ -333,6 +339,19 @@ impl InputMsg {
                 "相談の日時が未来になっています",
                 "consultation time is in the future"
             ),
+            ExpiryNotInFuture => say!(
+                lang,
+                "有効期限は今より後の日時にしてください",
+                "the expiry must be later than now"
+            ),
+            NotADate { field } => {
+                let f = field_name(field, lang);
+                say!(
+                    lang,
+                    "{f}は YYYY-MM-DD の日付で入力してください",
+                    "{f} must be a date, YYYY-MM-DD"
+                )
+            }
             NothingToCorrect => say!(
                 lang,
                 "訂正する項目を1つ以上指定してください",
@@ -504,7 +523,8 @@ impl InputMsg {
             | FieldControlCharacterAt { field, .. }
             | FieldInvisibleCharacterAt { field, .. }
             | FieldUntrimmed { field }
-            | NotOneOf { field, .. } => Some(field),
+            | NotOneOf { field, .. }
+            | NotADate { field } => Some(field),
             FacilitiesOnlyForHealthCentre => Some("facilities"),
             PasswordRefused { .. } | PasswordUnchanged => Some("password"),
             CurrentPasswordWrong => Some("current_password"),
@@ -514,6 +534,7 @@ impl InputMsg {
             VolumeRange => Some("volume_ml"),
             ScanControlCharacters => Some("data"),
             AsymptomaticWithOnset => Some("onset_date"),
+            ExpiryNotInFuture => Some("expires_at"),
             BirthAfterCollection | BirthDateOutOfRange => Some("patient.birth_date"),
             _ => None,
         }
@@ -590,6 +611,10 @@ pub(super) fn samples() -> Vec<InputMsg> {
         DispatchInFuture,
         ReceiptInFuture,
         ConsultationInFuture,
+        ExpiryNotInFuture,
+        NotADate {
+            field: "expires_at".into(),
+        },
         NothingToCorrect,
         DispatchBeforePacking {
             specimen_id: "T-1".into(),
@@ -672,6 +697,8 @@ pub(super) fn samples() -> Vec<InputMsg> {
             | DispatchInFuture
             | ReceiptInFuture
             | ConsultationInFuture
+            | ExpiryNotInFuture
+            | NotADate { .. }
             | NothingToCorrect
             | DispatchBeforePacking { .. }
             | ReceiptBeforeDispatch

@@ -249,6 +249,7 @@ pub fn field_name(field: &str, lang: Lang) -> String {
         "data" => Some(("スキャンデータ", "scan data")),
         "description" => Some(("説明", "description")),
         "consulted_with" => Some(("相談先", "consulted with")),
+        "expires_at" => Some(("有効期限", "expiry")),
         _ => None,
     };
     match (known, lang) {

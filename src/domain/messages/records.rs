@@ -58,6 +58,14 @@ pub enum RecordMsg {
     DuplicateUser {
         name: String,
     },
+    /// No API token of the asking user with this id (or one already revoked).
+    NoApiToken {
+        id: String,
+    },
+    /// The asking user has a live API token of this name already.
+    DuplicateTokenName {
+        name: String,
+    },
     /// A stored tube whose status no longer lets it be stored.
     NotInCareToStore {
         id: String,
@@ -248,6 +256,16 @@ impl RecordMsg {
                 lang,
                 "利用者 {name} はすでにいます",
                 "a user named {name:?} already exists"
+            ),
+            NoApiToken { id } => say!(
+                lang,
+                "API トークン {id} はありません（取り消し済みか、別の利用者のものです）",
+                "no API token {id} of yours (revoked, or not yours)"
+            ),
+            DuplicateTokenName { name } => say!(
+                lang,
+                "「{name}」という名前の API トークンがすでにあります。別の名前にしてください",
+                "you already have a live API token named {name:?}: choose another name"
             ),
             NotInCareToStore { id, status } => {
                 let s = status_name(status, lang);
@@ -518,6 +536,10 @@ pub(super) fn samples() -> Vec<RecordMsg> {
             in_config: true,
         },
         DuplicateUser { name: s("clerk") },
+        NoApiToken { id: s("3") },
+        DuplicateTokenName {
+            name: s("nightly report"),
+        },
         NotInCareToStore {
             id: s("T-1"),
             status: s("shipped"),
@@ -612,6 +634,8 @@ pub(super) fn samples() -> Vec<RecordMsg> {
             | DuplicateLocation { .. }
             | DuplicateKit { .. }
             | DuplicateUser { .. }
+            | NoApiToken { .. }
+            | DuplicateTokenName { .. }
             | NotInCareToStore { .. }
             | NotInCareToPack { .. }
             | PackageLocked { .. }

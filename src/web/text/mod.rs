@@ -13,6 +13,7 @@ pub mod patients;
 pub mod reports;
 pub mod results;
 pub mod specimens;
+pub mod tokens;
 
 use crate::config::Workflow;
 use crate::domain::labels;

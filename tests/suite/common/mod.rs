@@ -22,7 +22,7 @@ use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
 /// Every table kentai writes.
-pub const TABLES: [&str; 17] = [
+pub const TABLES: [&str; 19] = [
     "specimens",
     "patients",
     "patient_versions",
@@ -39,6 +39,8 @@ pub const TABLES: [&str; 17] = [
     "kits",
     "scans",
     "sessions",
+    "api_tokens",
+    "badges",
     "row_changes",
 ];
 
