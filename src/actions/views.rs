@@ -461,10 +461,11 @@ fn assemble(
         .map(|r| result_view(ctx, r, names))
         .collect::<Result<_, StoreError>>()?;
 
+    // The person who registered the tube is the one who took it in.
     let mut custody = vec![CustodyStep {
         step: "collected".into(),
         at: ctx.site_time(s.collected_at),
-        by: None,
+        by: Some(name_of(names, s.registered_by)),
         detail: None,
     }];
     custody.extend(storage.iter().map(|e| CustodyStep {

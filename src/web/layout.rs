@@ -211,7 +211,7 @@ pub fn lock_form(lang: Lang, name: &str, action: Option<&str>, hidden: &Markup) 
         div class="lock-box" {
             h2 id="lock-title" { (w.lock_title) }
             p { (fill(w.lock_intro)) }
-            p id="lock-error" class="error" role="alert" hidden {}
+            p id="lock-error" class="error" aria-live="assertive" hidden {}
             form id="lock-password" method="post" action=[action] class="stack" autocomplete="off" {
                 input type="hidden" name="how" value="password";
                 (hidden)

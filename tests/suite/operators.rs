@@ -230,6 +230,24 @@ async fn two_clerks_switch_by_badge_and_every_record_of_their_scans_names_them()
             ("T-3".to_string(), "station:fridge-1".to_string()),
         ]
     );
+    // Each tube's history names who took it in and who stored it.
+    for (tube, who) in [("T-1", "tanaka"), ("T-2", "suzuki")] {
+        let (_, view) = desk
+            .app
+            .get(&format!("/api/v1/specimens/{tube}"), &desk.app.admin)
+            .await;
+        let by = |step: &str| -> Vec<Value> {
+            view["custody"]
+                .as_array()
+                .expect("custody")
+                .iter()
+                .filter(|s| s["step"] == step)
+                .map(|s| s["by"].clone())
+                .collect()
+        };
+        assert_eq!(by("collected"), vec![json!("admin")], "{view}");
+        assert_eq!(by("stored"), vec![json!(who)], "{view}");
+    }
     let rows = journal(&desk.app);
     let by_data = |data: &str| -> Vec<(String, Option<String>)> {
         rows.iter()
@@ -404,7 +422,7 @@ async fn post_as_page(
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_locked_page_opens_only_to_its_persons_password_or_to_a_badge_and_pin_which_takes_the_screen(
 ) {
-    let app = spawn_app_with(|c| with_stations(c)).await;
+    let app = spawn_app_with(with_stations).await;
     let tanaka_badge = clerk(&app, "tanaka", "2580");
     let _ = clerk(&app, "suzuki", "7391");
     let (_, pc) = app.api_user("reception-pc", "reception").await;

@@ -614,11 +614,12 @@ async fn the_stations_page_lists_the_stations_and_the_scanners_with_their_live_s
     assert!(row.contains(ADMIN_JA.state_disabled), "{row}");
     // The live updates: the script, its words, no inline code.
     assert!(html.contains("/assets/admin.js?v="), "{html}");
+    assert!(html.contains("/assets/lock.js?v="), "{html}");
     assert!(html.contains("id=\"admin-data\""), "{html}");
     assert_eq!(
         html.matches("<script").count(),
-        2,
-        "admin.js and its JSON only"
+        3,
+        "admin.js, its JSON and the page lock only"
     );
     // The API the script polls answers the page's cookie.
     let res = app.get_with_session(&session, "/api/v1/devices").await;
