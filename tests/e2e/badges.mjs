@@ -119,6 +119,9 @@ run("badges.mjs", async (browser) => {
     "a wrong PIN is refused in red, in Japanese, and the PIN field closes",
   );
   await visit(desk, "badges-wrong-pin");
+  // She reads the refusal before she scans again: the same code read again
+  // within [scanning] duplicate_window_ms (1 s) would be the same read.
+  await desk.waitForTimeout(1500);
   await badgeIn(tanaka, tanaka.pin);
   await operatorIs(tanaka.name);
   check(

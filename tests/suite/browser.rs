@@ -688,9 +688,9 @@ async fn two_clerks_share_one_desk_and_scanner_switching_by_badge_in_chromium() 
     let app = spawn_app_with(move |c| {
         with_stations(c);
         c.scanners = vec![scanner];
-        // Six seconds: far more than any step of the script takes, short
-        // enough to wait for once.
-        c.security.page_idle_minutes = 0.1;
+        // Twelve seconds: far more than any step of the script takes on a
+        // busy machine, short enough to wait for once.
+        c.security.page_idle_minutes = 0.2;
     })
     .await;
     app.location("FRIDGE-A", "fridge_4c").await;
