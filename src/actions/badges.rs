@@ -298,21 +298,8 @@ pub fn set_own_pin(
     pin: &str,
     again: &str,
 ) -> Result<(), ActionError> {
-    let Some(user_id) = actor.id else {
-        return Err(ActionError::invalid(InputMsg::CurrentPasswordWrong));
-    };
-    let user: UserRow = ctx.store.read(|c| {
-        Ok::<_, ActionError>(
-            user_rows::table
-                .find(user_id)
-                .select(UserRow::as_select())
-                .first(c)?,
-        )
-    })?;
-    let stored = user.password_hash.as_deref().unwrap_or_else(|| decoy());
-    if !verify(stored, current_password) || user.password_hash.is_none() {
-        return Err(ActionError::invalid(InputMsg::CurrentPasswordWrong));
-    }
+    let user = super::passwords::confirmed(ctx, actor, current_password)?;
+    let user_id = user.id;
     check_pin(pin).map_err(|problem| ActionError::invalid(InputMsg::PinRefused { problem }))?;
     if pin != again {
         return Err(ActionError::invalid(InputMsg::PasswordsDiffer));

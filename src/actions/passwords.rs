@@ -144,15 +144,9 @@ pub fn set_one_time(
     Ok((users::shown(ctx, user)?, password))
 }
 
-/// A person changes their own password: the current one (the one-time one
-/// after an admin set it), then the new one twice.
-pub fn change_own(
-    ctx: &Ctx,
-    actor: &Actor,
-    current: &str,
-    new: &str,
-    again: &str,
-) -> Result<(), ActionError> {
+/// The acting person's own user, once `current` proves it is them (their
+/// password now): what a change to their own credentials asks first.
+pub(super) fn confirmed(ctx: &Ctx, actor: &Actor, current: &str) -> Result<UserRow, ActionError> {
     let Some(user_id) = actor.id else {
         return Err(ActionError::invalid(InputMsg::CurrentPasswordWrong));
     };
@@ -168,6 +162,19 @@ pub fn change_own(
     if !verify(stored, current) || user.password_hash.is_none() {
         return Err(ActionError::invalid(InputMsg::CurrentPasswordWrong));
     }
+    Ok(user)
+}
+
+/// A person changes their own password: the current one (the one-time one
+/// after an admin set it), then the new one twice.
+pub fn change_own(
+    ctx: &Ctx,
+    actor: &Actor,
+    current: &str,
+    new: &str,
+    again: &str,
+) -> Result<(), ActionError> {
+    let user = confirmed(ctx, actor, current)?;
     if new != again {
         return Err(ActionError::invalid(InputMsg::PasswordsDiffer));
     }

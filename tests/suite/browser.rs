@@ -677,7 +677,6 @@ async fn a_result_day_desk_plate_file_correction_and_second_person_release_reach
 /// the clerk who scanned it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_clerks_share_one_desk_and_scanner_switching_by_badge_in_chromium() {
-    use kentai::actions::{badges, passwords, users, Actor};
     let _alone = alone().await;
     if !browser_ready() {
         return;
@@ -694,29 +693,12 @@ async fn two_clerks_share_one_desk_and_scanner_switching_by_badge_in_chromium() 
     })
     .await;
     app.location("FRIDGE-A", "fridge_4c").await;
-    let system = Actor::system();
     let mut clerks = Vec::new();
     for (name, pin, tubes) in [
         ("tanaka", "2580", ["T-BADGE-1", "T-BADGE-2"]),
         ("suzuki", "7391", ["T-BADGE-3", "T-BADGE-4"]),
     ] {
-        let created = users::create_user(
-            &app.ctx,
-            &system,
-            &users::NewUserRequest {
-                name: name.into(),
-                role: Role::Reception,
-                facilities: Vec::new(),
-            },
-        )
-        .expect("create");
-        let password = format!("{name}-quiet-harbor");
-        passwords::set_by_name(&app.ctx, &system, name, &password).expect("password");
-        let me = users::actor_by_id(&app.ctx, created.user.id)
-            .expect("read")
-            .expect("enabled");
-        badges::set_own_pin(&app.ctx, &me, &password, pin, pin).expect("PIN");
-        let badge = badges::issue(&app.ctx, &system, created.user.id).expect("badge");
+        let badge = crate::common::clerk(&app, name, pin);
         for tube in tubes {
             app.admin_registers(tube, "nasopharyngeal_swab", 1).await;
         }
@@ -724,7 +706,7 @@ async fn two_clerks_share_one_desk_and_scanner_switching_by_badge_in_chromium() 
             app.admin_registers("T-BADGE-LEFT", "nasopharyngeal_swab", 1)
                 .await;
         }
-        clerks.push(json!({"name": name, "pin": pin, "badge": badge.code, "tubes": tubes}));
+        clerks.push(json!({"name": name, "pin": pin, "badge": badge, "tubes": tubes}));
     }
     // The shared PC's own account, signed in once in the morning.
     let (_, pc) = app.api_user("reception-pc", "reception").await;

@@ -6,10 +6,9 @@
 //! station that requires an operator journals and refuses scans without
 //! one.
 
-use crate::common::{self, serial_scanner, spawn_app_with, with_stations, TestApp};
+use crate::common::{self, clerk, serial_scanner, spawn_app_with, with_stations, TestApp};
 use diesel::prelude::*;
-use kentai::actions::{badges, passwords, users, Actor};
-use kentai::domain::roles::Role;
+use kentai::actions::{badges, Actor};
 use kentai::simulate::Pty;
 use kentai_drivers::framing::Suffix;
 use serde_json::{json, Value};
@@ -46,30 +45,6 @@ async fn desk(adjust: impl FnOnce(&mut kentai::config::Config)) -> Desk {
         app,
         events,
     }
-}
-
-/// A clerk with a password, a PIN and a badge; the badge's code.
-fn clerk(app: &TestApp, name: &str, pin: &str) -> String {
-    let system = Actor::system();
-    let created = users::create_user(
-        &app.ctx,
-        &system,
-        &users::NewUserRequest {
-            name: name.into(),
-            role: Role::Reception,
-            facilities: Vec::new(),
-        },
-    )
-    .expect("create");
-    let password = format!("{name}-quiet-harbor");
-    passwords::set_by_name(&app.ctx, &system, name, &password).expect("password");
-    let me = users::actor_by_id(&app.ctx, created.user.id)
-        .expect("read")
-        .expect("enabled");
-    badges::set_own_pin(&app.ctx, &me, &password, pin, pin).expect("PIN");
-    badges::issue(&app.ctx, &system, created.user.id)
-        .expect("badge")
-        .code
 }
 
 impl Desk {

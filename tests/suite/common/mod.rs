@@ -1139,3 +1139,27 @@ pub fn tamper(app: &TestApp, sql: &str) -> Result<usize, diesel::result::Error> 
         .read(|c| Ok::<_, kentai::store::StoreError>(diesel::sql_query(sql).execute(c)))
         .expect("connection")
 }
+
+/// A clerk with a password, a PIN and a badge; the badge's code.
+pub fn clerk(app: &TestApp, name: &str, pin: &str) -> String {
+    let system = kentai::actions::Actor::system();
+    let created = kentai::actions::users::create_user(
+        &app.ctx,
+        &system,
+        &kentai::actions::users::NewUserRequest {
+            name: name.into(),
+            role: Role::Reception,
+            facilities: Vec::new(),
+        },
+    )
+    .expect("create");
+    let password = format!("{name}-quiet-harbor");
+    kentai::actions::passwords::set_by_name(&app.ctx, &system, name, &password).expect("password");
+    let me = kentai::actions::users::actor_by_id(&app.ctx, created.user.id)
+        .expect("read")
+        .expect("enabled");
+    kentai::actions::badges::set_own_pin(&app.ctx, &me, &password, pin, pin).expect("PIN");
+    kentai::actions::badges::issue(&app.ctx, &system, created.user.id)
+        .expect("badge")
+        .code
+}
