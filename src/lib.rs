@@ -13,6 +13,7 @@
 pub mod actions;
 pub mod analyzers;
 pub mod config;
+pub mod doctor;
 pub mod http;
 pub mod import_folder;
 pub mod instruments;
@@ -21,6 +22,7 @@ pub mod passwords;
 pub mod print;
 pub mod report;
 pub mod scanning;
+pub mod service;
 pub mod simulate;
 pub mod startup;
 pub mod store;

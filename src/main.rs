@@ -78,6 +78,18 @@ enum Command {
         /// One JSON object per line instead of a table
         #[arg(long)]
         json: bool,
+        /// Print udev rules that give the kentai group the attached USB
+        /// scanners the package's 61-kentai.rules does not cover
+        #[arg(long, conflicts_with = "json")]
+        udev: bool,
+    },
+    /// Check the configuration, database, clock, scanners, printers,
+    /// backups and TLS files; print each with ✓/✗ and a fix; exit 1 when
+    /// any check fails
+    Doctor {
+        /// One JSON object per check instead of lines
+        #[arg(long)]
+        json: bool,
     },
     /// The tamper-evident audit log
     Audit {
@@ -87,8 +99,15 @@ enum Command {
     /// Copy the SQLite database to a new file while the server runs (one
     /// consistent snapshot, checked, then renamed into place)
     Backup {
-        /// The new file (must not exist)
-        path: PathBuf,
+        /// The new file (must not exist); without it, a dated copy in
+        /// [backup] dir
+        #[arg(required_unless_present = "scheduled")]
+        path: Option<PathBuf>,
+        /// The daily run (kentai-backup.timer): a dated copy in [backup]
+        /// dir, its audit checked, older copies pruned by keep_daily and
+        /// keep_weekly, the outcome left for the admin page
+        #[arg(long, conflicts_with = "path")]
+        scheduled: bool,
     },
     /// Put a backup in place of the SQLite database, then migrate it to
     /// this version (stop the server first)
@@ -389,14 +408,19 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
     };
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         // A log reader that goes away (a closed pipe) must not take the
         // server down: tracing would otherwise eprintln! and panic.
         .log_internal_errors(false)
-        .with_env_filter(log_filter())
-        .init();
+        .with_env_filter(log_filter());
+    if kentai::service::logs_to_journal() {
+        // The journal stamps each line itself.
+        logs.without_time().init();
+    } else {
+        logs.init();
+    }
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         // Whoever read stdout has what they wanted (`| head`); whatever
@@ -478,6 +502,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
             (None, None, None) => None,
         };
         return simulate_analyzer(file, target, Duration::from_millis(wait_ms), fault);
+    }
+    if let Command::Doctor { json } = cli.command {
+        return doctor(&cli, json);
     }
     let mut config = load_config(&cli)?;
     match cli.command {
@@ -627,13 +654,17 @@ fn run(cli: Cli) -> Result<(), Failure> {
             writeln!(output::stdout(), "{}", tell(CliMsg::PasswordSet { name }))?;
             Ok(())
         }
-        Command::Devices { json } => devices(&config, json),
-        Command::Backup { path } => {
+        Command::Devices { udev: true, .. } => udev_rules(&config),
+        Command::Devices { json, .. } => devices(&config, json),
+        Command::Backup {
+            path: Some(path), ..
+        } => {
             let source = sqlite_path(&config.database, "backup")?;
             let report = backup::backup(&source, &path).map_err(backup_failure)?;
             print_backup(&mut output::stdout(), false, &report)?;
             Ok(())
         }
+        Command::Backup { path: None, .. } => scheduled_backup(&config),
         Command::Restore { path, force } => {
             let target = sqlite_path(&config.database, "restore")?;
             let problems = backup_audit_problems(&path, &target)?;
@@ -664,9 +695,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Report { command } => report(config, command),
         // Handled before the configuration is loaded.
-        Command::Barcode { .. } | Command::Simulate { .. } | Command::SimulateAnalyzer { .. } => {
-            Ok(())
-        }
+        Command::Barcode { .. }
+        | Command::Simulate { .. }
+        | Command::SimulateAnalyzer { .. }
+        | Command::Doctor { .. } => Ok(()),
     }
 }
 
@@ -717,6 +749,79 @@ fn backup_audit_problems(
     checked
 }
 
+/// `kentai backup --scheduled`: a dated, checked copy in `[backup] dir`
+/// (its audit too, as a restore would check it), then the copies past
+/// retention deleted. The outcome is left in the folder's `status.json`,
+/// failed or not, so the admin page can say the night's backup failed.
+fn scheduled_backup(config: &Config) -> Result<(), Failure> {
+    use kentai::store::backup_schedule::{self as schedule, LastRun, Retention};
+    let Some(dir) = config.backup_dir() else {
+        // PostgreSQL: the timer has nothing to do, and says so once a day.
+        say!("{}", tell(CliMsg::BackupNotForPostgres));
+        return Ok(());
+    };
+    let source = sqlite_path(&config.database, "backup")?;
+    let now = chrono::Utc::now();
+    let mut run = LastRun {
+        at: now,
+        ok: false,
+        file: None,
+        problems: Vec::new(),
+        pruned: 0,
+    };
+    let made = (|| -> Result<backup::BackupReport, Failure> {
+        std::fs::create_dir_all(&dir).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+        let dest = dir.join(schedule::file_name(now));
+        let report = backup::backup(&source, &dest).map_err(backup_failure)?;
+        Ok(report)
+    })();
+    let report = match made {
+        Ok(report) => report,
+        Err(failure) => {
+            run.problems.push(failure.error.to_string());
+            let _ = schedule::write_status(&dir, &run);
+            return Err(failure);
+        }
+    };
+    run.file = Some(report.path.display().to_string());
+    print_backup(&mut output::stdout(), false, &report)?;
+    run.problems = backup_audit_problems(&report.path, &source)?;
+    if run.problems.is_empty() {
+        let tz = config.time_zone().map_err(bad_input)?;
+        let files = schedule::list(&dir).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+        let retention = Retention {
+            daily: config.backup.keep_daily,
+            weekly: config.backup.keep_weekly,
+        };
+        for old in schedule::to_prune(&files, retention, tz) {
+            match std::fs::remove_file(&old) {
+                Ok(()) => run.pruned += 1,
+                Err(e) => run.problems.push(format!("{}: {e}", old.display())),
+            }
+        }
+        say!(
+            "{}",
+            tell(CliMsg::BackupsPruned {
+                removed: run.pruned,
+                kept: files.len().saturating_sub(run.pruned),
+            })
+        );
+    }
+    run.ok = run.problems.is_empty();
+    schedule::write_status(&dir, &run).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+    if run.ok {
+        Ok(())
+    } else {
+        Err(Failure {
+            status: 1,
+            error: anyhow::anyhow!(tell(CliMsg::BackupCheckFailed {
+                path: report.path.display().to_string(),
+                reasons: run.problems.join("; "),
+            })),
+        })
+    }
+}
+
 fn backup_failure(e: backup::BackupError) -> Failure {
     if e.is_bad_input() {
         bad_input(e)
@@ -755,12 +860,23 @@ fn serve(config: Config) -> Result<(), Failure> {
     runtime.block_on(async move {
         let app = Application::build(config).context(tell(CliMsg::CannotStartServer))?;
         if let Some(token) = app.admin_token() {
-            let mut out = output::stdout();
-            writeln!(out, "{}", tell(CliMsg::AdminCreated))?;
-            writeln!(out, "{token}")?;
+            if kentai::service::logs_to_journal() {
+                // A token in the journal would be readable by every
+                // member of adm: the administrator sets the admin's
+                // password instead (`kentai user passwd admin`).
+                say!("{}", tell(CliMsg::AdminCreatedUnderService));
+            } else {
+                let mut out = output::stdout();
+                writeln!(out, "{}", tell(CliMsg::AdminCreated))?;
+                writeln!(out, "{token}")?;
+            }
         }
         tracing::info!(%bind, %database, port = app.port(), https, "kentai listening");
-        app.run_until_stopped().await?;
+        kentai::service::spawn_watchdog(app.ctx().store.clone());
+        kentai::service::ready(&format!("listening on {bind}"));
+        let stopped = app.run_until_stopped().await;
+        kentai::service::stopping();
+        stopped?;
         Ok(())
     })
 }
@@ -925,6 +1041,92 @@ fn devices(config: &Config, json: bool) -> Result<(), Failure> {
             pad(&l.state, 15),
             l.detail.as_deref().unwrap_or("")
         )?;
+    }
+    Ok(())
+}
+
+/// `kentai doctor`: a configuration that does not even load is the first
+/// failed check, not an error before any check.
+fn doctor(cli: &Cli, json: bool) -> Result<(), Failure> {
+    use kentai::doctor;
+    let origin = cli
+        .config
+        .clone()
+        .or_else(|| Config::default_path(|p| p.exists()).map(PathBuf::from));
+    let checks = match load_config(cli) {
+        Ok(config) => doctor::run(&config, None, chrono::Utc::now()),
+        Err(failure) => vec![doctor::config_failed(
+            origin.as_deref(),
+            &failure.error.to_string(),
+        )],
+    };
+    let lang = process_lang();
+    let mut out = output::stdout();
+    for check in &checks {
+        let line = check.in_lang(lang);
+        if json {
+            writeln!(out, "{}", serde_json::to_string(&line)?)?;
+            continue;
+        }
+        writeln!(
+            out,
+            "{} {}: {}",
+            check.verdict.mark(),
+            line.check,
+            line.found
+        )?;
+        if let Some(fix) = &line.fix {
+            writeln!(out, "    → {fix}")?;
+        }
+    }
+    let failed = checks
+        .iter()
+        .filter(|c| c.verdict == doctor::Verdict::Fail)
+        .count();
+    let closing = if failed == 0 {
+        kentai::domain::messages::doctor::DoctorMsg::AllPassed {
+            count: checks.len(),
+            warnings: checks
+                .iter()
+                .filter(|c| c.verdict == doctor::Verdict::Warn)
+                .count(),
+        }
+    } else {
+        kentai::domain::messages::doctor::DoctorMsg::SomeFailed {
+            failed,
+            count: checks.len(),
+        }
+    };
+    if !json {
+        writeln!(out, "{}", closing.render(lang))?;
+    }
+    out.flush()?;
+    if failed == 0 {
+        Ok(())
+    } else {
+        Err(Failure {
+            status: 1,
+            error: anyhow::anyhow!(closing.render(lang)),
+        })
+    }
+}
+
+/// `kentai devices --udev`: rules for the attached USB devices with a HID
+/// or serial interface whose vendor 61-kentai.rules does not list.
+fn udev_rules(config: &Config) -> Result<(), Failure> {
+    config.validate().map_err(bad_input)?;
+    let devices =
+        kentai_drivers::usb::list_devices().map_err(|e| anyhow::anyhow!(e.to_string()))?;
+    let rules =
+        kentai::scanning::udev::rules_for(&devices, &config.scanner_specs().map_err(bad_input)?);
+    let mut out = output::stdout();
+    if rules.is_empty() {
+        writeln!(out, "{}", tell(CliMsg::UdevNothingToAdd))?;
+        return Ok(());
+    }
+    writeln!(out, "{}", tell(CliMsg::UdevRulesHeader))?;
+    for rule in rules {
+        writeln!(out, "{rule}")?;
     }
     Ok(())
 }

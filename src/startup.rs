@@ -24,7 +24,9 @@ pub struct Application {
 
 /// The server's TLS settings when `[security]` names a certificate and
 /// its key (PEM files), else `None` (plain HTTP).
-fn tls_config(security: &crate::config::Security) -> anyhow::Result<Option<rustls::ServerConfig>> {
+pub fn tls_config(
+    security: &crate::config::Security,
+) -> anyhow::Result<Option<rustls::ServerConfig>> {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
     let (Some(cert), Some(key)) = (&security.tls_cert, &security.tls_key) else {

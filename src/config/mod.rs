@@ -20,6 +20,8 @@ pub use scanner::ScannerConfig;
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATABASE: &str = "sqlite://kentai.db";
 pub const DEFAULT_CONFIG: &str = "kentai.toml";
+/// Where the Debian package installs the configuration.
+pub const SYSTEM_CONFIG: &str = "/etc/kentai/kentai.toml";
 
 #[derive(Debug, Error)]
 pub enum ConfigError {
@@ -107,6 +109,35 @@ pub struct StationConfig {
     /// with `operator_required`.
     #[serde(default)]
     pub require_operator: bool,
+}
+
+/// The daily backups (`[backup]`), made by `kentai backup --scheduled`
+/// (the package's `kentai-backup.timer`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BackupConfig {
+    /// Where the copies go; by default `backups` beside the SQLite
+    /// database (`/var/lib/kentai/backups` in the package).
+    pub dir: Option<PathBuf>,
+    /// The newest copy of each of this many most recent days is kept…
+    pub keep_daily: usize,
+    /// … and of each of this many most recent ISO weeks.
+    pub keep_weekly: usize,
+    /// The admin page and `kentai doctor` warn when the newest copy is
+    /// older than this: a day, and the timer's random delay and a slow
+    /// copy on top.
+    pub warn_after_hours: f64,
+}
+
+impl Default for BackupConfig {
+    fn default() -> Self {
+        BackupConfig {
+            dir: None,
+            keep_daily: 14,
+            keep_weekly: 8,
+            warn_after_hours: 26.0,
+        }
+    }
 }
 
 /// How scans are handled (`[scanning]`).
@@ -366,6 +397,10 @@ pub struct Config {
     #[serde(rename = "assay")]
     pub assays: Vec<crate::domain::assay::Assay>,
     pub results: ResultsConfig,
+    pub backup: BackupConfig,
+    /// The file this configuration was read from (`None`: the defaults).
+    #[serde(skip)]
+    pub source: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -384,6 +419,8 @@ impl Default for Config {
             kits: Vec::new(),
             assays: Vec::new(),
             results: ResultsConfig::default(),
+            backup: BackupConfig::default(),
+            source: None,
         }
     }
 }
@@ -403,20 +440,32 @@ impl Config {
             .collect())
     }
 
-    /// Reads `path` when given (it must exist), else `kentai.toml` if present,
-    /// then applies `env` (normally `std::env::vars()`).
+    /// The configuration file read when none is named: `kentai.toml` in
+    /// the working directory, else the installed package's
+    /// `/etc/kentai/kentai.toml`, so `kentai doctor` or `kentai user`
+    /// typed anywhere on a clinic's PC reaches the service's database.
+    pub fn default_path(exists: impl Fn(&Path) -> bool) -> Option<&'static Path> {
+        [DEFAULT_CONFIG, SYSTEM_CONFIG]
+            .into_iter()
+            .map(Path::new)
+            .find(|p| exists(p))
+    }
+
+    /// Reads `path` when given (it must exist), else the file
+    /// [`Config::default_path`] finds, then applies `env` (normally
+    /// `std::env::vars()`).
     pub fn load(
         path: Option<&Path>,
         env: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Config, ConfigError> {
+        let path = path.or_else(|| Config::default_path(|p| p.exists()));
         let mut table = match path {
             Some(p) => read_table(p)?,
-            None if Path::new(DEFAULT_CONFIG).exists() => read_table(Path::new(DEFAULT_CONFIG))?,
             None => toml::Table::new(),
         };
         apply_env(&mut table, env)?;
         let origin = path.unwrap_or(Path::new(DEFAULT_CONFIG)).to_path_buf();
-        let config: Config =
+        let mut config: Config =
             toml::Value::Table(table)
                 .try_into()
                 .map_err(|e| ConfigError::Parse {
@@ -424,7 +473,24 @@ impl Config {
                     error: Box::new(e),
                 })?;
         config.time_zone()?;
+        config.source = path.map(Path::to_path_buf);
         Ok(config)
+    }
+
+    /// Where the scheduled backups go: `[backup] dir`, else `backups`
+    /// beside the SQLite database; `None` on PostgreSQL, whose backups
+    /// are the database server's (`pg_dump`, base backups).
+    pub fn backup_dir(&self) -> Option<PathBuf> {
+        match crate::store::DatabaseTarget::parse(&self.database).ok()? {
+            crate::store::DatabaseTarget::Postgres(_) => None,
+            crate::store::DatabaseTarget::Sqlite(db) => Some(match &self.backup.dir {
+                Some(dir) => dir.clone(),
+                None => db
+                    .parent()
+                    .map(|p| p.join("backups"))
+                    .unwrap_or_else(|| PathBuf::from("backups")),
+            }),
+        }
     }
 
     /// Checks what serde cannot: values a later action would trip over.
@@ -641,6 +707,58 @@ mod tests {
             .iter()
             .map(|(a, b)| (a.to_string(), b.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn the_working_directorys_file_comes_before_the_packages_and_neither_is_needed() {
+        let both = Config::default_path(|_| true);
+        assert_eq!(both, Some(Path::new("kentai.toml")));
+        let installed = Config::default_path(|p| p == Path::new("/etc/kentai/kentai.toml"));
+        assert_eq!(installed, Some(Path::new("/etc/kentai/kentai.toml")));
+        assert_eq!(Config::default_path(|_| false), None);
+    }
+
+    #[test]
+    fn backups_go_beside_the_sqlite_database_unless_a_folder_is_named_and_not_for_postgres() {
+        let mut c = Config {
+            database: "sqlite:///var/lib/kentai/kentai.db".into(),
+            ..Config::default()
+        };
+        assert_eq!(
+            c.backup_dir(),
+            Some(PathBuf::from("/var/lib/kentai/backups"))
+        );
+        c.database = "sqlite://kentai.db".into();
+        assert_eq!(c.backup_dir(), Some(PathBuf::from("backups")));
+        c.backup.dir = Some(PathBuf::from("/mnt/usb/kentai"));
+        assert_eq!(c.backup_dir(), Some(PathBuf::from("/mnt/usb/kentai")));
+        c.database = "postgres://kentai@db/kentai".into();
+        assert_eq!(c.backup_dir(), None);
+    }
+
+    #[test]
+    fn the_packaged_configuration_is_the_example_with_the_database_in_var_lib() {
+        let example = include_str!("../../kentai.example.toml");
+        let packaged = include_str!("../../debian/kentai.toml");
+        let differing: Vec<(&str, &str)> = example
+            .lines()
+            .zip(packaged.lines())
+            .filter(|(a, b)| a != b)
+            .collect();
+        assert_eq!(example.lines().count(), packaged.lines().count());
+        assert_eq!(
+            differing,
+            vec![(
+                "database = \"sqlite://kentai.db\"  # or postgres://user@host:5432/kentai",
+                "database = \"sqlite:///var/lib/kentai/kentai.db\"  # or postgres://user@host:5432/kentai"
+            )],
+            "debian/kentai.toml is kentai.example.toml with the packaged database path"
+        );
+        let config: Config = toml::from_str(packaged).unwrap();
+        assert_eq!(
+            config.backup_dir(),
+            Some(PathBuf::from("/var/lib/kentai/backups"))
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use super::Answer;
 use super::Object;
 use crate::actions::audit::{self, AuditEntry};
 use crate::actions::users::{self, CreatedUser, IssuedToken, NewUserRequest, UserChange, UserView};
-use crate::actions::{ActionError, Ctx};
+use crate::actions::Ctx;
 use crate::domain::roles::{Action, Role};
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -23,15 +23,10 @@ pub struct Health {
     responses((status = 200, body = Health), (status = 503, description = "Database unavailable", body = Health))
 )]
 pub async fn healthz(ctx: web::Data<Ctx>) -> HttpResponse {
-    let ok = web::block(move || {
-        ctx.store.read(|c| {
-            use diesel::connection::SimpleConnection;
-            c.batch_execute("SELECT 1").map_err(ActionError::from)
-        })
-    })
-    .await
-    .map(|r| r.is_ok())
-    .unwrap_or(false);
+    let ok = web::block(move || ctx.store.ping())
+        .await
+        .map(|r| r.is_ok())
+        .unwrap_or(false);
     if ok {
         HttpResponse::Ok().json(Health { status: "ok" })
     } else {

@@ -21,6 +21,7 @@
 pub mod devices;
 pub mod journal;
 pub mod operators;
+pub mod udev;
 pub mod workflow;
 
 use crate::actions::scans::{ReceptionDraft, ResultDesk, ScanOutcome, ScanView};

@@ -10,6 +10,7 @@
 //! run side by side and unique constraints settle races.
 
 pub mod backup;
+pub mod backup_schedule;
 pub mod capture;
 pub mod codes;
 pub mod models;
@@ -418,6 +419,16 @@ impl Store {
     ) -> Result<T, E> {
         let mut conn = self.conn()?;
         f(&mut conn)
+    }
+
+    /// Whether the database answers a read and the write path takes (and
+    /// commits) an empty transaction: what `/healthz` and the service
+    /// watchdog ask, since a stuck writer stops registrations while reads
+    /// still answer.
+    pub fn ping(&self) -> Result<(), StoreError> {
+        use diesel::connection::SimpleConnection;
+        self.read(|c| c.batch_execute("SELECT 1").map_err(StoreError::from))?;
+        self.write(|_| Ok::<(), StoreError>(()))
     }
 
     /// Runs `f` in one write transaction: committed when it returns `Ok`,

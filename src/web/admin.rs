@@ -39,12 +39,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The admin pages, in the order the overview and the sub-menu list them.
-const PAGES: [&str; 5] = [
+const PAGES: [&str; 6] = [
     "/admin/users",
     "/admin/stations",
     "/admin/locations",
     "/admin/kits",
     "/admin/policy",
+    "/admin/system",
 ];
 
 fn page_title(t: &AdminText, path: &str) -> &'static str {
@@ -54,6 +55,7 @@ fn page_title(t: &AdminText, path: &str) -> &'static str {
         "/admin/locations" => t.locations_title,
         "/admin/kits" => t.kits_title,
         "/admin/policy" => t.policy_title,
+        "/admin/system" => t.system_title,
         _ => t.index_title,
     }
 }
@@ -151,7 +153,7 @@ fn sub_menu(t: &AdminText, current: &str) -> Markup {
 }
 
 /// A whole admin page.
-fn admin_page(
+pub(super) fn admin_page(
     req: &HttpRequest,
     user: &SignedIn,
     status: StatusCode,
@@ -254,6 +256,9 @@ pub async fn index(
                 ("hours", &ctx.config.policy.fridge_max_hours.to_string()),
             ],
         ),
+        super::admin_system::overview_line(t, &ctx)
+            .map(|(line, _)| line)
+            .unwrap_or_default(),
     ];
     let descriptions = [
         t.users_desc,
@@ -261,9 +266,14 @@ pub async fn index(
         t.locations_desc,
         t.kits_desc,
         t.policy_desc,
+        t.system_desc,
     ];
+    let backup_warning = super::admin_system::backup_warning(t, &ctx);
     let body = markup! {
         h1 { (t.index_title) }
+        @if let Some(warning) = &backup_warning {
+            (warning)
+        }
         p { (t.index_intro) }
         ul class="admin-overview" {
             @for ((path, desc), summary) in PAGES.iter().zip(descriptions).zip(&summaries) {

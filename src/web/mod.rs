@@ -12,6 +12,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod admin_system;
 pub mod analyzers;
 pub mod assets;
 pub mod desks;
@@ -202,6 +203,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(admin::create_kit)),
     )
     .route("/admin/policy", web::get().to(admin::policy))
+    .route("/admin/system", web::get().to(admin_system::system))
     .route("/assets/{name}", web::get().to(assets::serve));
 }
 

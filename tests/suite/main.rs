@@ -29,6 +29,7 @@ mod api_slip_label;
 mod api_storage;
 mod api_tokens;
 mod api_users;
+mod appliance;
 mod audit_chain;
 mod audit_tamper;
 mod backup;

@@ -15,7 +15,7 @@ use serde_json::json;
 use std::time::{Duration, Instant};
 
 /// Every admin page a browser GETs.
-const GET_PAGES: [&str; 7] = [
+const GET_PAGES: [&str; 8] = [
     "/admin",
     "/admin/users",
     "/admin/stations",
@@ -23,6 +23,7 @@ const GET_PAGES: [&str; 7] = [
     "/admin/kits",
     "/admin/policy",
     "/admin/locations/labels",
+    "/admin/system",
 ];
 
 /// Every admin form target (`{id}` is a user's id).
@@ -681,6 +682,7 @@ async fn lang_en_gives_every_admin_page_in_english() {
         ADMIN_EN.kits_title,
         ADMIN_EN.policy_title,
         ADMIN_EN.labels_title,
+        ADMIN_EN.system_title,
     ];
     for (path, title) in GET_PAGES.iter().zip(titles) {
         let (status, html) = app.page(&session, &format!("{path}?lang=en")).await;

@@ -73,6 +73,7 @@ const PAGES: &[(&str, &str)] = &[
     ("GET", "/admin/kits"),
     ("POST", "/admin/kits"),
     ("GET", "/admin/policy"),
+    ("GET", "/admin/system"),
     ("GET", "/assets/{name}"),
 ];
 

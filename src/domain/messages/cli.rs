@@ -78,6 +78,8 @@ pub enum CliMsg {
     PasswordPrompt,
     PasswordMissing,
     AdminCreated,
+    /// The first admin made under systemd, whose output is the journal.
+    AdminCreatedUnderService,
     CannotStartServer,
     SqliteOnly {
         command: String,
@@ -92,6 +94,19 @@ pub enum CliMsg {
         bytes: u64,
         pages: i64,
     },
+    BackupNotForPostgres,
+    BackupsPruned {
+        removed: usize,
+        kept: usize,
+    },
+    BackupCheckFailed {
+        path: String,
+        reasons: String,
+    },
+    /// `kentai devices --udev` found every attached device covered.
+    UdevNothingToAdd,
+    /// The comment above the rules `kentai devices --udev` prints.
+    UdevRulesHeader,
     MigrationsAppliedCount {
         count: usize,
     },
@@ -297,6 +312,36 @@ impl CliMsg {
                 lang,
                 "kentai: 新しいデータベースに利用者 \"admin\"（役割 admin）を作りました。トークンは今だけ表示します:",
                 "kentai: created user \"admin\" (role admin) on this new database; its token is shown only now:"
+            ),
+            AdminCreatedUnderService => say!(
+                lang,
+                "kentai: 新しいデータベースに利用者 \"admin\"（役割 admin）を作りました。パスワードは sudo -u kentai kentai user passwd admin で設定してください",
+                "kentai: created user \"admin\" (role admin) on this new database; set its password with sudo -u kentai kentai user passwd admin"
+            ),
+            BackupNotForPostgres => say!(
+                lang,
+                "データベースが PostgreSQL のため、kentai のバックアップは作りません（pg_dump かベースバックアップで）",
+                "the database is PostgreSQL: kentai makes no backup of it (use pg_dump or base backups)"
+            ),
+            BackupsPruned { removed, kept } => say!(
+                lang,
+                "古いバックアップを {removed} 件消し、{kept} 件を残しました",
+                "removed {removed} old backup(s), kept {kept}"
+            ),
+            BackupCheckFailed { path, reasons } => say!(
+                lang,
+                "{path} はできましたが検査に通りません: {reasons}",
+                "{path} was written but failed its check: {reasons}"
+            ),
+            UdevNothingToAdd => say!(
+                lang,
+                "# つながっている USB 機器はすべて 61-kentai.rules で扱えます（追加する規則はありません）",
+                "# every attached USB device is covered by 61-kentai.rules (no rule to add)"
+            ),
+            UdevRulesHeader => say!(
+                lang,
+                "# /etc/udev/rules.d/61-kentai-local.rules に加え、sudo udevadm control --reload && sudo udevadm trigger を実行してから挿し直してください",
+                "# add to /etc/udev/rules.d/61-kentai-local.rules, run sudo udevadm control --reload && sudo udevadm trigger, then replug"
             ),
             CannotStartServer => {
                 say!(lang, "サーバーを起動できません", "cannot start the server")
@@ -562,6 +607,18 @@ pub(super) fn samples() -> Vec<CliMsg> {
         },
         CannotReadStdin,
         CannotWriteStdout,
+        AdminCreatedUnderService,
+        BackupNotForPostgres,
+        BackupsPruned {
+            removed: 1,
+            kept: 14,
+        },
+        BackupCheckFailed {
+            path: s("backups/kentai-20261207T183000Z.db"),
+            reasons: s("audit chain broken"),
+        },
+        UdevNothingToAdd,
+        UdevRulesHeader,
     ];
     for m in &all {
         match m {
@@ -585,6 +642,12 @@ pub(super) fn samples() -> Vec<CliMsg> {
             | PasswordPrompt
             | PasswordMissing
             | AdminCreated
+            | AdminCreatedUnderService
+            | BackupNotForPostgres
+            | BackupsPruned { .. }
+            | BackupCheckFailed { .. }
+            | UdevNothingToAdd
+            | UdevRulesHeader
             | CannotStartServer
             | SqliteOnly { .. }
             | BackedUp { .. }

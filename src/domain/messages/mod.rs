@@ -20,6 +20,7 @@
 //! same `match` arm, and the tests render every entry in both languages.
 
 mod cli;
+pub mod doctor;
 mod input;
 mod names;
 mod records;
