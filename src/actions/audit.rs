@@ -491,6 +491,81 @@ fn apply(replay: &mut Replay, change: &Change) {
     }
 }
 
+type AuditTuple = (
+    i64,
+    chrono::NaiveDateTime,
+    Option<i64>,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+    String,
+    Option<String>,
+);
+
+impl From<AuditTuple> for AuditRow {
+    fn from(
+        (
+            id,
+            at,
+            user_ref,
+            user_name,
+            role,
+            action,
+            entity,
+            entity_id,
+            before,
+            after,
+            prev_hash,
+            hash,
+            changes,
+            station,
+        ): AuditTuple,
+    ) -> AuditRow {
+        AuditRow {
+            id,
+            at,
+            user_ref,
+            user_name,
+            role,
+            action,
+            entity,
+            entity_id,
+            before,
+            after,
+            prev_hash,
+            hash,
+            changes,
+            station,
+        }
+    }
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// Whether `audit_log` has its `station` column yet.
+fn has_station_column(c: &mut DbConnection) -> Result<bool, diesel::result::Error> {
+    let query = match c {
+        DbConnection::Sqlite(_) => {
+            "SELECT COUNT(*) AS n FROM pragma_table_info('audit_log') WHERE name = 'station'"
+        }
+        DbConnection::Pg(_) => {
+            "SELECT COUNT(*) AS n FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name = 'audit_log' AND column_name = 'station'"
+        }
+    };
+    Ok(diesel::sql_query(query).get_result::<Count>(c)?.n > 0)
+}
+
 fn walk(
     c: &mut DbConnection,
     expect: Option<&Expected>,
@@ -507,14 +582,40 @@ fn walk(
     let mut prev = GENESIS.to_string();
     let mut last_id = 0;
     let mut rows = 0;
+    // A chain written before audit rows named their station is walked
+    // before the migration that adds the column (the check that decides
+    // whether an upgrade is recorded): its rows have none.
+    let station = if has_station_column(c)? {
+        "station"
+    } else {
+        "NULL"
+    };
     loop {
         let batch: Vec<AuditRow> = audit_log::table
             .filter(audit_log::id.gt(last_id))
             .filter(audit_log::id.le(head.last_id))
             .order(audit_log::id.asc())
             .limit(VERIFY_BATCH)
-            .select(AuditRow::as_select())
-            .load(c)?;
+            .select((
+                audit_log::id,
+                audit_log::at,
+                audit_log::user_ref,
+                audit_log::user_name,
+                audit_log::role,
+                audit_log::action,
+                audit_log::entity,
+                audit_log::entity_id,
+                audit_log::before,
+                audit_log::after,
+                audit_log::prev_hash,
+                audit_log::hash,
+                audit_log::changes,
+                diesel::dsl::sql::<Nullable<Text>>(station),
+            ))
+            .load::<AuditTuple>(c)?
+            .into_iter()
+            .map(AuditRow::from)
+            .collect();
         let (Some(first), Some(last)) = (batch.first(), batch.last()) else {
             break;
         };

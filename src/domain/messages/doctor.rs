@@ -359,8 +359,8 @@ impl DoctorMsg {
             }
             FixBackup => say!(
                 lang,
-                "sudo systemctl start kentai-backup.service で今すぐ作れます（失敗の理由は journalctl -u kentai-backup）",
-                "make one now with sudo systemctl start kentai-backup.service (why it failed: journalctl -u kentai-backup)"
+                "sudo systemctl start kentai-backup.service で今すぐ作れます（毎回の記録は journalctl -u kentai-backup）",
+                "make one now with sudo systemctl start kentai-backup.service (each run's log: journalctl -u kentai-backup)"
             ),
             BackupByPostgres => say!(
                 lang,
