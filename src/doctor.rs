@@ -237,11 +237,14 @@ fn redacted(url: &str) -> String {
     }
 }
 
+/// The folder holding `path`, written out in full: a relative database
+/// path means nothing on the admin page.
 fn folder_of(path: &Path) -> PathBuf {
-    match path.parent() {
+    let folder = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
-    }
+    };
+    std::fs::canonicalize(&folder).unwrap_or(folder)
 }
 
 fn integrity(path: &Path) -> Check {
@@ -626,17 +629,7 @@ fn backups(config: &Config, store: Option<&Store>, now: DateTime<Utc>, checks: &
             return;
         }
     };
-    let holds_specimens = store.is_some_and(|s| {
-        s.read(|c| {
-            use crate::store::schema::specimens;
-            use diesel::prelude::*;
-            specimens::table
-                .count()
-                .get_result::<i64>(c)
-                .map_err(crate::store::StoreError::from)
-        })
-        .is_ok_and(|n| n > 0)
-    });
+    let holds_specimens = store.is_some_and(holds_specimens);
     checks.push(backup_verdict(
         &state,
         holds_specimens,
@@ -645,7 +638,24 @@ fn backups(config: &Config, store: Option<&Store>, now: DateTime<Utc>, checks: &
     ));
 }
 
-fn backup_verdict(
+/// Whether the database holds anything a lost disk would lose: before
+/// the first specimen, a missing backup is a note, not a failure.
+pub fn holds_specimens(store: &Store) -> bool {
+    store
+        .read(|c| {
+            use crate::store::schema::specimens;
+            use diesel::prelude::*;
+            specimens::table
+                .count()
+                .get_result::<i64>(c)
+                .map_err(crate::store::StoreError::from)
+        })
+        .is_ok_and(|n| n > 0)
+}
+
+/// The backups' check: failed when the last run failed, when the newest
+/// copy is stale, or when there is none though specimens are kept.
+pub fn backup_verdict(
     state: &backup_schedule::BackupState,
     holds_specimens: bool,
     warn_after_hours: f64,

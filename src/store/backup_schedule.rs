@@ -163,7 +163,10 @@ pub fn state(
     let run = read_status(dir);
     let failed = run.as_ref().is_some_and(|r| !r.ok);
     Ok(BackupState {
-        dir: dir.display().to_string(),
+        dir: std::path::absolute(dir)
+            .unwrap_or_else(|_| dir.to_path_buf())
+            .display()
+            .to_string(),
         last_at: last.map(|f| f.taken_at),
         last_bytes: last.map(|f| f.bytes),
         copies: files.len(),

@@ -187,6 +187,7 @@ struct Counts {
     locations: usize,
     kits: usize,
     analyzer_waiting: i64,
+    holds_specimens: bool,
 }
 
 /// `GET /admin`: the sub-pages, each with what it holds.
@@ -210,6 +211,7 @@ pub async fn index(
             locations: locations::list(c, actor)?.len(),
             kits: kits::list(c, actor)?.len(),
             analyzer_waiting: crate::actions::analyzers::waiting_count(c, actor)?,
+            holds_specimens: crate::doctor::holds_specimens(&c.store),
         })
     })
     .await??;
@@ -268,7 +270,7 @@ pub async fn index(
         t.policy_desc,
         t.system_desc,
     ];
-    let backup_warning = super::admin_system::backup_warning(t, &ctx);
+    let backup_warning = super::admin_system::backup_warning(t, &ctx, counts.holds_specimens);
     let body = markup! {
         h1 { (t.index_title) }
         @if let Some(warning) = &backup_warning {

@@ -45,16 +45,26 @@ pub fn overview_line(t: &AdminText, ctx: &Ctx) -> Option<(String, bool)> {
     }
 }
 
-/// The warning atop the admin pages when the backups need a person.
-pub fn backup_warning(t: &AdminText, ctx: &Ctx) -> Option<Markup> {
-    let hours = ctx.config.backup.warn_after_hours.to_string();
+/// The warning atop the admin overview when the backups need a person:
+/// whenever `kentai doctor` fails their check (no warning before the
+/// first specimen, when the first night's copy is still to come).
+pub fn backup_warning(t: &AdminText, ctx: &Ctx, holds_specimens: bool) -> Option<Markup> {
+    let hours = ctx.config.backup.warn_after_hours;
     let message = match backup_state(ctx)? {
-        Ok(state) if state.failed => {
-            words::fill(t.backup_failed, &[("problems", &state.problems.join("; "))])
+        Ok(state) => {
+            let verdict =
+                doctor::backup_verdict(&state, holds_specimens, hours, |t| t.to_rfc3339());
+            if verdict.verdict != Verdict::Fail {
+                return None;
+            }
+            if state.failed {
+                words::fill(t.backup_failed, &[("problems", &state.problems.join("; "))])
+            } else if state.last_at.is_none() {
+                t.system_no_backup.to_string()
+            } else {
+                words::fill(t.backup_stale, &[("hours", &hours.to_string())])
+            }
         }
-        Ok(state) if state.last_at.is_none() => t.system_no_backup.to_string(),
-        Ok(state) if state.stale => words::fill(t.backup_stale, &[("hours", &hours)]),
-        Ok(_) => return None,
         Err(e) => e,
     };
     Some(markup! {

@@ -298,6 +298,15 @@ async fn the_system_page_shows_every_check_and_warns_until_a_backup_is_made() {
         assert!(!overview.contains("backup-warning"), "{overview}");
         return;
     }
+    // Before the first specimen there is nothing to lose yet: the
+    // system page notes it, the overview does not alarm.
+    assert!(!overview.contains("backup-warning"), "{overview}");
+    assert!(html.contains("まだバックアップはありません"), "{html}");
+    let (status, body) = app
+        .register(&app.admin, &registration("BK-0001", "saliva", 2))
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let (_, overview) = app.page(&session, "/admin").await;
     assert!(overview.contains("backup-warning"), "{overview}");
     assert!(overview.contains("バックアップがありません"), "{overview}");
 
