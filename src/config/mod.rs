@@ -13,8 +13,10 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 pub mod analyzer;
+pub mod printer;
 mod scanner;
 pub use analyzer::AnalyzerConfig;
+pub use printer::{PrintDocument, PrinterConfig, PrinterKind, Printing};
 pub use scanner::ScannerConfig;
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -366,6 +368,11 @@ pub struct Config {
     #[serde(rename = "assay")]
     pub assays: Vec<crate::domain::assay::Assay>,
     pub results: ResultsConfig,
+    /// Label and document printers (`[[printer]]`).
+    #[serde(rename = "printer")]
+    pub printers: Vec<PrinterConfig>,
+    /// The print queue's retries (`[printing]`).
+    pub printing: Printing,
 }
 
 impl Default for Config {
@@ -384,6 +391,8 @@ impl Default for Config {
             kits: Vec::new(),
             assays: Vec::new(),
             results: ResultsConfig::default(),
+            printers: Vec::new(),
+            printing: Printing::default(),
         }
     }
 }
@@ -482,6 +491,8 @@ impl Config {
         self.kit_catalog()?;
         self.check_results()?;
         analyzer::check_entries(&self.analyzers)?;
+        printer::check_entries(&self.printers)?;
+        self.printing.validate()?;
         self.limits.validate()?;
         if self.security.tls_cert.is_some() != self.security.tls_key.is_some() {
             return Err(ConfigError::Invalid(

@@ -275,6 +275,10 @@ pub async fn index(
                     }
                 }
             }
+            li {
+                h2 { a href=(super::printing::PATH) { (super::text::printing::printing(lang).title) } }
+                p class="hint" { (super::text::printing::printing(lang).intro) }
+            }
             @if let Some(summary) = &analyzers {
                 li {
                     h2 { a href="/results/analyzers" { (t.analyzers_title) } }

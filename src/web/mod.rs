@@ -18,6 +18,7 @@ pub mod desks;
 pub mod layout;
 pub mod packing;
 pub mod patients;
+pub mod printing;
 pub mod reports;
 pub mod results;
 pub mod shown_once;
@@ -202,6 +203,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(admin::create_kit)),
     )
     .route("/admin/policy", web::get().to(admin::policy))
+    .route("/admin/printing", web::get().to(printing::page))
+    .route(
+        "/admin/printing/jobs/{job_id}/retry",
+        web::post().to(printing::retry),
+    )
     .route("/assets/{name}", web::get().to(assets::serve));
 }
 

@@ -52,6 +52,7 @@ mod logs_no_pii;
 mod migrations;
 mod operators;
 mod passwords;
+mod printing;
 mod revocation;
 mod scanners_pty;
 mod scanners_usb;

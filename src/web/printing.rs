@@ -1,0 +1,254 @@
+//! The printing page (`/admin/printing`): each `[[printer]]` with the
+//! status its protocol reports (paper out, head open), and the print
+//! queue with each job's state, attempts and last error, and a retry
+//! button. Admin only, as the other admin pages: the queue names every
+//! tube and package printed.
+
+use super::desks::{answer, checked_form, forbidden, open, Place};
+use super::layout::{column_heads, time_tag, Section};
+use super::text::admin::fill;
+use super::text::printing::{self as words, PrintingText};
+use super::text::Lang;
+use super::{run_action, see_other, CsrfForm, SignedIn};
+use crate::actions::printing::{self, JobState, PrintJobView};
+use crate::actions::{ActionError, Ctx};
+use crate::domain::messages::RecordMsg;
+use crate::domain::{Notice, RuleCode};
+use crate::http::AppError;
+use crate::printing::PrinterView;
+use actix_web::http::StatusCode;
+use actix_web::ResponseError;
+use actix_web::{web, HttpRequest, HttpResponse};
+use maud::{html as markup, Markup};
+use serde::Deserialize;
+
+pub const PATH: &str = "/admin/printing";
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DoneQuery {
+    done: String,
+}
+
+enum Note {
+    None,
+    Retried,
+    Refused(AppError),
+}
+
+fn note_block(lang: Lang, t: &PrintingText, note: &Note) -> Markup {
+    markup! {
+        @match note {
+            Note::None => {},
+            Note::Retried => p class="admin-done" role="status" { (t.retried_done) },
+            Note::Refused(e) => div class="error" role="alert" id="form-error" {
+                p { (e.message().render(lang)) }
+                p class="detail" { (t.error_code) ": " code { (e.code().as_str()) } }
+            },
+        }
+    }
+}
+
+fn status_words(t: &PrintingText, printer: &PrinterView) -> String {
+    match &printer.status {
+        None => format!(
+            "{}{}",
+            t.unreachable,
+            printer
+                .error
+                .as_ref()
+                .map(|e| format!(" ({e})"))
+                .unwrap_or_default()
+        ),
+        Some(s) => {
+            let mut said = Vec::new();
+            if s.paper_out {
+                said.push(t.paper_out.to_string());
+            }
+            if s.head_open {
+                said.push(t.head_open.to_string());
+            }
+            let others: Vec<&str> = s
+                .reasons
+                .iter()
+                .map(String::as_str)
+                .filter(|r| {
+                    !["media-empty", "media-needed", "cover-open", "door-open"]
+                        .iter()
+                        .any(|p| r.starts_with(p))
+                })
+                .collect();
+            if !others.is_empty() {
+                said.push(others.join(", "));
+            }
+            if said.is_empty() {
+                t.ready.to_string()
+            } else {
+                said.join(" / ")
+            }
+        }
+    }
+}
+
+fn cause_words(t: &PrintingText, cause: &str) -> String {
+    match cause {
+        "request" => t.cause_request.to_string(),
+        "register" => t.cause_register.to_string(),
+        "package" => t.cause_package.to_string(),
+        other => other.to_string(),
+    }
+}
+
+fn printers_block(t: &PrintingText, printers: &[PrinterView]) -> Markup {
+    markup! {
+        section aria-labelledby="printers-title" {
+            h2 id="printers-title" { (t.printers_title) }
+            @if printers.is_empty() {
+                p { (t.no_printers) }
+            } @else {
+                table class="printers" {
+                    (column_heads(&[t.col_name, t.col_kind, t.col_address, t.col_status]))
+                    tbody {
+                        @for p in printers {
+                            tr {
+                                td { (p.name) }
+                                td { (p.kind.as_str()) }
+                                td { code { (p.address) } }
+                                td { (status_words(t, p)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn jobs_block(lang: Lang, t: &PrintingText, csrf: &str, jobs: &[PrintJobView]) -> Markup {
+    markup! {
+        section aria-labelledby="jobs-title" {
+            h2 id="jobs-title" { (t.jobs_title) }
+            @if jobs.is_empty() {
+                p { (t.no_jobs) }
+            } @else {
+                table class="print-jobs" {
+                    (column_heads(&[
+                        t.col_id, t.col_created, t.col_printer, t.col_document, t.col_target,
+                        t.col_state, t.col_attempts, t.col_error, t.col_action,
+                    ]))
+                    tbody {
+                        @for job in jobs {
+                            tr data-state=(job.state.as_str()) {
+                                td { (job.id) }
+                                td { (time_tag(&job.created_at)) }
+                                td { (job.printer) }
+                                td { (words::document_name(lang, &job.document)) " (" (cause_words(t, &job.cause)) ")" }
+                                td { (job.target) }
+                                td { (words::state_name(lang, job.state)) }
+                                td { (job.attempts) }
+                                td { (job.last_error.clone().unwrap_or_default()) }
+                                td {
+                                    @if matches!(job.state, JobState::Failed | JobState::Queued) {
+                                        form method="post" action={ (PATH) "/jobs/" (job.id) "/retry" } class="inline" {
+                                            input type="hidden" name="csrf" value=(csrf);
+                                            button type="submit" aria-label=(fill(t.retry_label, &[("id", &job.id.to_string())])) {
+                                                (t.retry_button)
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn page_with(
+    req: &HttpRequest,
+    user: &SignedIn,
+    ctx: &web::Data<Ctx>,
+    note: Note,
+) -> Result<HttpResponse, AppError> {
+    let lang = super::lang(req);
+    let t = words::printing(lang);
+    let (printers, jobs) = run_action(ctx, &user.session.actor, |ctx, actor, _| {
+        Ok((
+            crate::http::printing::printer_views(ctx, actor)?,
+            printing::list(ctx, actor)?,
+        ))
+    })
+    .await??;
+    let status = match &note {
+        Note::Refused(e) => e.status_code(),
+        _ => StatusCode::OK,
+    };
+    let body = markup! {
+        h1 { (t.title) }
+        p { (t.intro) }
+        (note_block(lang, t, &note))
+        (printers_block(t, &printers))
+        (jobs_block(lang, t, &user.session.csrf, &jobs))
+    };
+    let place = Place::of(lang, PATH, &user.session, Section::Admin);
+    Ok(answer(req, status, &place, t.title, body))
+}
+
+/// `GET /admin/printing`.
+pub async fn page(
+    req: HttpRequest,
+    user: SignedIn,
+    ctx: web::Data<Ctx>,
+    query: web::Query<DoneQuery>,
+) -> Result<HttpResponse, AppError> {
+    if let Some(refused) = open(&req, &user, Section::Admin) {
+        return Ok(refused);
+    }
+    let note = if query.done == "retried" {
+        Note::Retried
+    } else {
+        Note::None
+    };
+    page_with(&req, &user, &ctx, note).await
+}
+
+/// `POST /admin/printing/jobs/{job_id}/retry`: 303 back to the page, or
+/// the page with the refusal.
+pub async fn retry(
+    req: HttpRequest,
+    user: SignedIn,
+    ctx: web::Data<Ctx>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    if let Err(refused) = checked_form(
+        &req,
+        &user,
+        &body,
+        Section::Admin,
+        forbidden,
+        |f: &CsrfForm| f.csrf.as_str(),
+    ) {
+        return Ok(*refused);
+    }
+    let raw = req
+        .match_info()
+        .get("job_id")
+        .unwrap_or_default()
+        .to_string();
+    let retried = run_action(&ctx, &user.session.actor, move |ctx, actor, now| {
+        let id = raw.parse::<i64>().map_err(|_| {
+            ActionError::NotFound(Notice::new(
+                RuleCode::UnknownPrintJob,
+                RecordMsg::NoPrintJob { id: raw.clone() },
+            ))
+        })?;
+        printing::retry(ctx, actor, id, now)
+    })
+    .await?;
+    match retried {
+        Ok(_) => Ok(see_other(&format!("{PATH}?done=retried"))),
+        Err(e) => page_with(&req, &user, &ctx, Note::Refused(e.into())).await,
+    }
+}

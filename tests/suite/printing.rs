@@ -1,0 +1,434 @@
+//! Printing: jobs queued with `POST /api/v1/print` reach a label printer
+//! (a raw-9100 listener on loopback) byte for byte, once, even after the
+//! printer was away for a while; registration prints one label per tube;
+//! an IPP job reaches `ippeveprinter` (Debian's `cups-ipp-utils`) with
+//! the document sent; the queue survives a restart.
+
+use crate::common::*;
+use kentai::config::PrinterConfig;
+use serde_json::{json, Value};
+use std::io::Read;
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
+
+fn printer(name: &str, kind: &str, address: &str, extra: &str) -> PrinterConfig {
+    toml::from_str(&format!(
+        "name = \"{name}\"\nkind = \"{kind}\"\naddress = \"{address}\"\n{extra}"
+    ))
+    .expect("a [[printer]] entry")
+}
+
+/// A loopback port nothing listens on (bound, then let go).
+fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("address").port()
+}
+
+/// Every connection `listener` accepts within `wait`, each read to its
+/// end: what the printer got, one entry a connection.
+fn receive(listener: &TcpListener, wait: Duration) -> Vec<Vec<u8>> {
+    listener.set_nonblocking(true).expect("non-blocking");
+    let deadline = Instant::now() + wait;
+    let mut got = Vec::new();
+    while Instant::now() < deadline {
+        match listener.accept() {
+            Ok((mut stream, _)) => {
+                stream.set_nonblocking(false).expect("blocking");
+                stream
+                    .set_read_timeout(Some(Duration::from_secs(10)))
+                    .expect("timeout");
+                let mut bytes = Vec::new();
+                stream.read_to_end(&mut bytes).expect("read the job");
+                got.push(bytes);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(e) => panic!("accept: {e}"),
+        }
+    }
+    got
+}
+
+async fn zpl_of(app: &TestApp, id: &str) -> String {
+    let (status, _, zpl) = app
+        .get_text(
+            &format!("/api/v1/specimens/{id}/label?format=zpl"),
+            &app.admin,
+        )
+        .await;
+    assert_eq!(status, 200, "{zpl}");
+    zpl
+}
+
+async fn jobs(app: &TestApp) -> Vec<Value> {
+    let (status, body) = app.get("/api/v1/print/jobs", &app.admin).await;
+    assert_eq!(status, 200, "{body}");
+    body.as_array().expect("a list of jobs").clone()
+}
+
+/// Waits until job `id` is in `state`, and returns it.
+async fn job_reaches(app: &TestApp, id: i64, state: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let all = jobs(app).await;
+        let job = all
+            .iter()
+            .find(|j| j["id"] == id)
+            .cloned()
+            .expect("the job is listed");
+        if job["state"] == state {
+            return job;
+        }
+        assert!(Instant::now() < deadline, "job never {state}: {job}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn print(app: &TestApp, body: &Value) -> (u16, Value) {
+    app.post("/api/v1/print", &app.admin, body).await
+}
+
+#[tokio::test]
+async fn a_raw_9100_listener_receives_exactly_the_zpl_a_job_sent() {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let address = listener.local_addr().expect("address").to_string();
+    let app = spawn_app_with(|c| {
+        c.printers.push(printer("zebra-1", "raw9100", &address, ""));
+    })
+    .await;
+    let (status, body) = app
+        .register(&app.admin, &registration("PR-1", "saliva", 3))
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let (status, job) = print(
+        &app,
+        &json!({"printer": "zebra-1", "document": "tube_label", "id": "PR-1"}),
+    )
+    .await;
+    assert_eq!(status, 202, "{job}");
+    assert_eq!(job["media_type"], "application/zpl");
+    let got = tokio::task::spawn_blocking(move || receive(&listener, Duration::from_secs(3)))
+        .await
+        .expect("listener");
+    assert_eq!(got.len(), 1, "one connection, one job");
+    assert_eq!(String::from_utf8_lossy(&got[0]), zpl_of(&app, "PR-1").await);
+    let id = job["id"].as_i64().expect("job id");
+    let sent = job_reaches(&app, id, "sent").await;
+    assert_eq!(sent["attempts"], 1);
+}
+
+#[tokio::test]
+async fn a_job_for_a_printer_that_was_away_is_retried_and_arrives_once() {
+    let port = free_port();
+    let address = format!("127.0.0.1:{port}");
+    let app = spawn_app_with(|c| {
+        c.printers.push(printer("zebra-1", "raw9100", &address, ""));
+        c.printing.retry_seconds = 0.2;
+        c.printing.retry_max_seconds = 0.4;
+    })
+    .await;
+    let (status, job) = print(
+        &app,
+        &json!({"printer": "zebra-1", "document": "command_sheet"}),
+    )
+    .await;
+    assert_eq!(status, 202, "{job}");
+    let id = job["id"].as_i64().expect("job id");
+    // The printer is away for a while: attempts fail and are retried.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let waiting = jobs(&app)
+        .await
+        .into_iter()
+        .find(|j| j["id"] == id)
+        .expect("job");
+    assert_eq!(waiting["state"], "queued", "{waiting}");
+    assert!(waiting["attempts"].as_i64().unwrap_or(0) >= 2, "{waiting}");
+    assert!(
+        waiting["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("connect")),
+        "{waiting}"
+    );
+    let listener = TcpListener::bind(("127.0.0.1", port)).expect("the printer is back");
+    let got = tokio::task::spawn_blocking(move || receive(&listener, Duration::from_secs(4)))
+        .await
+        .expect("listener");
+    assert_eq!(got.len(), 1, "sent once, not once per attempt");
+    let (status, _, sheet) = app
+        .get_text("/api/v1/labels/commands?format=zpl", &app.admin)
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(String::from_utf8_lossy(&got[0]), sheet);
+    let sent = job_reaches(&app, id, "sent").await;
+    assert!(sent["attempts"].as_i64().unwrap_or(0) >= 3, "{sent}");
+}
+
+#[tokio::test]
+async fn auto_print_on_registration_creates_one_job_per_tube_even_when_the_registration_is_repeated(
+) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let address = listener.local_addr().expect("address").to_string();
+    let app = spawn_app_with(|c| {
+        c.printers.push(printer(
+            "zebra-1",
+            "raw9100",
+            &address,
+            "on_register = \"tube_label\"",
+        ));
+    })
+    .await;
+    let body = registration("AUTO-1", "saliva", 3);
+    let (status, _) = app.register(&app.admin, &body).await;
+    assert_eq!(status, 201);
+    let (status, _) = app.register(&app.admin, &body).await;
+    assert_eq!(status, 200, "the same registration again");
+    let (status, _) = app
+        .register(&app.admin, &registration("AUTO-2", "saliva", 3))
+        .await;
+    assert_eq!(status, 201);
+    let listed = jobs(&app).await;
+    let mut targets: Vec<_> = listed
+        .iter()
+        .map(|j| {
+            (
+                j["target"].as_str().unwrap_or_default(),
+                j["cause"].as_str(),
+            )
+        })
+        .collect();
+    targets.sort();
+    assert_eq!(
+        targets,
+        vec![("AUTO-1", Some("register")), ("AUTO-2", Some("register"))]
+    );
+    let got = tokio::task::spawn_blocking(move || receive(&listener, Duration::from_secs(4)))
+        .await
+        .expect("listener");
+    let mut got: Vec<String> = got
+        .iter()
+        .map(|b| String::from_utf8_lossy(b).into_owned())
+        .collect();
+    got.sort();
+    let mut expected = vec![zpl_of(&app, "AUTO-1").await, zpl_of(&app, "AUTO-2").await];
+    expected.sort();
+    assert_eq!(got, expected, "each tube's label, once");
+}
+
+#[tokio::test]
+async fn what_a_printer_cannot_print_or_does_not_exist_is_refused_with_a_code() {
+    let app = spawn_app_with(|c| {
+        c.printers
+            .push(printer("zebra-1", "raw9100", "127.0.0.1:9", ""));
+        c.printers
+            .push(printer("office", "ipp", "ipp://127.0.0.1:9/ipp/print", ""));
+    })
+    .await;
+    let (status, body) = print(
+        &app,
+        &json!({"printer": "nowhere", "document": "tube_label", "id": "X"}),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("unknown_printer"))
+    );
+    let (status, body) = print(
+        &app,
+        &json!({"printer": "zebra-1", "document": "slip", "id": "X"}),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (422, Some("not_printable_here")),
+        "{body}"
+    );
+    let (status, body) = print(
+        &app,
+        &json!({"printer": "office", "document": "package_label", "id": "X"}),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (422, Some("not_printable_here"))
+    );
+    let (status, body) = print(
+        &app,
+        &json!({"printer": "zebra-1", "document": "tube_label", "id": "NOPE"}),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("unknown_specimen"))
+    );
+    assert!(jobs(&app).await.is_empty(), "nothing refused is queued");
+    let (status, body) = app.get("/api/v1/print/printers", &app.admin).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body[0]["name"], "zebra-1");
+    assert_eq!(body[0]["reachable"], false);
+}
+
+#[tokio::test]
+async fn a_job_left_sending_by_a_stopped_run_is_queued_again_at_start_up() {
+    use diesel::RunQueryDsl;
+    let port = free_port();
+    let app = spawn_app_with(|c| {
+        c.printers.push(printer(
+            "zebra-1",
+            "raw9100",
+            &format!("127.0.0.1:{port}"),
+            "",
+        ));
+        // One attempt, then a wait longer than the test.
+        c.printing.retry_seconds = 3600.0;
+        c.printing.retry_max_seconds = 3600.0;
+    })
+    .await;
+    let (status, job) = print(
+        &app,
+        &json!({"printer": "zebra-1", "document": "command_sheet"}),
+    )
+    .await;
+    assert_eq!(status, 202, "{job}");
+    let id = job["id"].as_i64().expect("job id");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while jobs(&app).await[0]["attempts"] == 0 {
+        assert!(Instant::now() < deadline, "no attempt");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // As a process that stopped mid-send leaves it.
+    app.ctx
+        .store
+        .write(|c| {
+            diesel::sql_query(format!(
+                "UPDATE print_jobs SET state = 'sending' WHERE id = {id}"
+            ))
+            .execute(c)
+            .map_err(kentai::store::StoreError::from)
+        })
+        .expect("mark sending");
+    let recovered = kentai::actions::printing::recover(&app.ctx, "zebra-1").expect("recover");
+    assert_eq!(recovered, 1);
+    let job = jobs(&app)
+        .await
+        .into_iter()
+        .find(|j| j["id"] == id)
+        .expect("job");
+    assert_eq!(job["state"], "queued", "{job}");
+    // And retried by hand, now, from the admin's side.
+    let (status, body) = app
+        .post(
+            &format!("/api/v1/print/jobs/{id}/retry"),
+            &app.admin,
+            &json!({}),
+        )
+        .await;
+    assert_eq!((status, &body["attempts"]), (200, &json!(0)), "{body}");
+}
+
+/// `ippeveprinter` on a loopback port, spooling what it gets to `dir`.
+struct IppEve {
+    child: std::process::Child,
+}
+
+impl Drop for IppEve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn ippeveprinter() -> Option<&'static str> {
+    ["/usr/sbin/ippeveprinter", "/usr/bin/ippeveprinter"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+}
+
+#[tokio::test]
+async fn an_ipp_job_reaches_ippeveprinter_with_the_document_sent() {
+    let Some(program) = ippeveprinter() else {
+        assert!(
+            std::env::var_os("KENTAI_REQUIRE_IPP").is_none_or(|v| v != "1"),
+            "KENTAI_REQUIRE_IPP=1 but ippeveprinter (cups-ipp-utils) is not installed"
+        );
+        eprintln!("skipped: ippeveprinter (Debian's cups-ipp-utils) is not installed");
+        return;
+    };
+    let spool = tempfile::tempdir().expect("spool dir");
+    let port = free_port();
+    let child = std::process::Command::new(program)
+        .args(["-p", &port.to_string(), "-k", "-d"])
+        .arg(spool.path())
+        .args(["-f", "image/png,application/pdf", "kentai test"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start ippeveprinter");
+    let mut eve = IppEve { child };
+    // Ready once it takes connections.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if let Ok(Some(status)) = eve.child.try_wait() {
+            let mut err = String::new();
+            if let Some(mut e) = eve.child.stderr.take() {
+                let _ = e.read_to_string(&mut err);
+            }
+            assert!(
+                std::env::var_os("KENTAI_REQUIRE_IPP").is_none_or(|v| v != "1"),
+                "ippeveprinter stopped ({status}): {err}"
+            );
+            eprintln!("skipped: ippeveprinter does not run here ({status}): {err}");
+            return;
+        }
+        assert!(Instant::now() < deadline, "ippeveprinter never listened");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let uri = format!("ipp://127.0.0.1:{port}/ipp/print");
+    let app = spawn_app_with(|c| {
+        c.printers.push(printer("office", "ipp", &uri, "dpi = 300"));
+    })
+    .await;
+    let (status, _) = app
+        .register(&app.admin, &registration("IPP-1", "saliva", 3))
+        .await;
+    assert_eq!(status, 201);
+    let (status, job) = print(
+        &app,
+        &json!({"printer": "office", "document": "tube_label", "id": "IPP-1"}),
+    )
+    .await;
+    assert_eq!(status, 202, "{job}");
+    assert_eq!(job["media_type"], "image/png");
+    let id = job["id"].as_i64().expect("job id");
+    job_reaches(&app, id, "sent").await;
+    let res = app
+        .client
+        .get(app.url("/api/v1/specimens/IPP-1/label?format=png&dpi=300"))
+        .bearer_auth(&app.admin)
+        .send()
+        .await
+        .expect("label");
+    let png = res.bytes().await.expect("png").to_vec();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let spooled = loop {
+        let files: Vec<_> = std::fs::read_dir(spool.path())
+            .expect("spool")
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "png"))
+            .collect();
+        if let Some(f) = files.first() {
+            let bytes = std::fs::read(f).expect("spooled file");
+            if bytes.len() == png.len() {
+                break bytes;
+            }
+        }
+        assert!(Instant::now() < deadline, "nothing spooled: {files:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(spooled == png, "the printer got the PNG sent");
+    let (status, printers) = app.get("/api/v1/print/printers", &app.admin).await;
+    assert_eq!(status, 200, "{printers}");
+    assert_eq!(printers[0]["reachable"], true, "{printers}");
+    assert!(printers[0]["status"]["reasons"].is_array(), "{printers}");
+}
