@@ -558,12 +558,15 @@ pub fn recover(ctx: &Ctx, printer: &str) -> Result<usize, ActionError> {
     })
 }
 
+/// A due job's id, document, target, bytes (if drawn) and attempts.
+type DueRow = (i64, String, String, Option<Vec<u8>>, i32);
+
 /// Takes the oldest due job of `printer`, marked `sending` with one more
 /// attempt, or `None` when none is due.
 pub fn claim(ctx: &Ctx, printer: &str, now: DateTime<Utc>) -> Result<Option<Claimed>, ActionError> {
     let at = now.naive_utc();
     ctx.write(|c| {
-        let due: Option<(i64, String, String, Option<Vec<u8>>, i32)> = print_jobs::table
+        let due: Option<DueRow> = print_jobs::table
             .filter(print_jobs::facility_code.eq(ctx.facility()))
             .filter(print_jobs::printer.eq(printer))
             .filter(print_jobs::state.eq(JobState::Queued.as_str()))
