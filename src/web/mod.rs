@@ -203,6 +203,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(admin::create_kit)),
     )
     .route("/admin/policy", web::get().to(admin::policy))
+    .route("/print", web::post().to(printing::send))
     .route("/admin/printing", web::get().to(printing::page))
     .route(
         "/admin/printing/jobs/{job_id}/retry",

@@ -3,17 +3,23 @@
 //! queue with each job's state, attempts and last error, and a retry
 //! button. Admin only, as the other admin pages: the queue names every
 //! tube and package printed.
+//!
+//! Also the buttons a document's page (a tube's label, a package's slip
+//! and labels) shows for each printer that can print it, and the form
+//! they post (`POST /print`), which queues the job as the API does.
 
 use super::desks::{answer, checked_form, forbidden, open, Place};
 use super::layout::{column_heads, time_tag, Section};
 use super::text::admin::fill;
 use super::text::printing::{self as words, PrintingText};
 use super::text::Lang;
-use super::{run_action, see_other, CsrfForm, SignedIn};
-use crate::actions::printing::{self, JobState, PrintJobView};
+use super::{read_form, run_action, see_other, CsrfForm, SignedIn};
+use crate::actions::printing::{self, JobState, PrintJobView, PrintRequest};
 use crate::actions::{ActionError, Ctx};
+use crate::config::PrintDocument;
 use crate::domain::messages::RecordMsg;
 use crate::domain::{Notice, RuleCode};
+use crate::http::auth::csrf_matches;
 use crate::http::AppError;
 use crate::printing::PrinterView;
 use actix_web::http::StatusCode;
@@ -250,5 +256,148 @@ pub async fn retry(
     match retried {
         Ok(_) => Ok(see_other(&format!("{PATH}?done=retried"))),
         Err(e) => page_with(&req, &user, &ctx, Note::Refused(e.into())).await,
+    }
+}
+
+/// Where the print form sends the person back to: a path on this site,
+/// never another site's address.
+fn local_path(back: &str) -> &str {
+    let local = back.starts_with('/')
+        && !back.starts_with("//")
+        && !back.contains('\\')
+        && !back.chars().any(char::is_control);
+    if local {
+        back
+    } else {
+        "/"
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct PrintedQuery {
+    printed: Option<i64>,
+}
+
+/// A document page's buttons: one for each printer that can print
+/// `document`, each posting `id` to `POST /print` and coming back to
+/// `back`; and, back from it, which job was sent. Empty where no printer
+/// can print it.
+pub fn send_buttons(
+    req: &HttpRequest,
+    user: &SignedIn,
+    document: PrintDocument,
+    id: &str,
+    back: &str,
+) -> Markup {
+    let Some(ctx) = req.app_data::<web::Data<Ctx>>() else {
+        return markup! {};
+    };
+    let lang = super::lang(req);
+    let t = words::printing(lang);
+    let printers: Vec<&str> = ctx
+        .config
+        .printers
+        .iter()
+        .filter(|p| document.printable_on(p.kind))
+        .map(|p| p.name.as_str())
+        .collect();
+    let printed = web::Query::<PrintedQuery>::from_query(req.query_string())
+        .ok()
+        .and_then(|q| q.printed);
+    markup! {
+        @if let Some(job) = printed {
+            p class="done" role="status" { (fill(t.sent_done, &[("id", &job.to_string())])) }
+        }
+        @if !printers.is_empty() && user.session.actor.role.may(crate::domain::roles::Action::Print) {
+            div class="print-to" {
+                @for name in &printers {
+                    form method="post" action="/print" class="inline" {
+                        input type="hidden" name="csrf" value=(user.session.csrf);
+                        input type="hidden" name="printer" value=(name);
+                        input type="hidden" name="document" value=(document.as_str());
+                        input type="hidden" name="id" value=(id);
+                        input type="hidden" name="back" value=(back);
+                        button type="submit" { (fill(t.send_on, &[("name", name)])) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SendForm {
+    csrf: String,
+    printer: String,
+    document: String,
+    id: String,
+    back: String,
+}
+
+/// `POST /print`: queues the document on the printer and answers 303
+/// back to the page it came from with `?printed=` the job; or a page with
+/// the refusal and the way back.
+pub async fn send(
+    req: HttpRequest,
+    user: SignedIn,
+    ctx: web::Data<Ctx>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let lang = super::lang(&req);
+    let form: SendForm = read_form(&body);
+    if !csrf_matches(Some(&form.csrf), &user.session.csrf) {
+        return Ok(forbidden(&req, lang, Some(&user.session)));
+    }
+    let back = local_path(&form.back).to_string();
+    let SendForm {
+        printer,
+        document,
+        id,
+        ..
+    } = form;
+    let queued = run_action(&ctx, &user.session.actor, move |ctx, actor, now| {
+        let document = PrintDocument::from_code(&document).ok_or_else(|| {
+            ActionError::invalid(crate::domain::messages::InputMsg::NotOneOf {
+                field: "document".into(),
+                value: document.clone(),
+                allowed: crate::domain::messages::allowed(
+                    &PrintDocument::ALL.map(PrintDocument::as_str),
+                ),
+            })
+        })?;
+        let request = PrintRequest {
+            printer,
+            document,
+            id: Some(id).filter(|i| !i.is_empty()),
+        };
+        printing::request(ctx, actor, &request, now)
+    })
+    .await?;
+    match queued {
+        Ok(job) => {
+            let joint = if back.contains('?') { '&' } else { '?' };
+            Ok(see_other(&format!("{back}{joint}printed={}", job.id)))
+        }
+        Err(e) => {
+            let e = AppError::from(e);
+            let status = e.status_code();
+            let note = Note::Refused(e);
+            let t = words::printing(lang);
+            let body = markup! {
+                h1 { (t.title) }
+                (note_block(lang, t, &note))
+                p { a href=(back) { (t.back) } }
+            };
+            let place = Place {
+                lang,
+                path: "/print",
+                session: Some(&user.session),
+                section: None,
+                scripts: &[],
+            };
+            Ok(answer(&req, status, &place, t.title, body))
+        }
     }
 }

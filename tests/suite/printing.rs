@@ -432,3 +432,133 @@ async fn an_ipp_job_reaches_ippeveprinter_with_the_document_sent() {
     assert_eq!(printers[0]["reachable"], true, "{printers}");
     assert!(printers[0]["status"]["reasons"].is_array(), "{printers}");
 }
+
+#[tokio::test]
+async fn the_admin_printing_page_lists_printers_and_jobs_in_japanese_or_english_and_retries_a_job()
+{
+    let port = free_port();
+    let app = spawn_app_with(|c| {
+        c.printers.push(printer(
+            "zebra-1",
+            "raw9100",
+            &format!("127.0.0.1:{port}"),
+            "",
+        ));
+        c.printing.retry_seconds = 3600.0;
+        c.printing.retry_max_seconds = 3600.0;
+        c.printing.max_attempts = 1;
+    })
+    .await;
+    let (status, job) = print(
+        &app,
+        &json!({"printer": "zebra-1", "document": "command_sheet"}),
+    )
+    .await;
+    assert_eq!(status, 202, "{job}");
+    let id = job["id"].as_i64().expect("job id");
+    // One attempt allowed: the printer is away, so the job fails.
+    let failed = job_reaches(&app, id, "failed").await;
+    assert!(failed["last_error"].as_str().is_some_and(|e| !e.is_empty()));
+    let admin = app.sign_in(&app.admin).await;
+    let (status, html) = app.page(&admin, "/admin/printing").await;
+    assert_eq!(status, 200, "{html}");
+    for part in [
+        "プリンター",
+        "zebra-1",
+        "応答なし",
+        "印刷ジョブ",
+        "コマンドシート",
+        "失敗",
+        "再送",
+    ] {
+        assert!(html.contains(part), "{part} missing: {html}");
+    }
+    let (status, html) = app.page(&admin, "/admin/printing?lang=en").await;
+    assert_eq!(status, 200);
+    for part in [
+        "Printers",
+        "Not answering",
+        "command sheet",
+        "failed",
+        "Retry",
+    ] {
+        assert!(html.contains(part), "{part} missing: {html}");
+    }
+    let clerk = app
+        .sign_in(&app.token(kentai::domain::roles::Role::Reception))
+        .await;
+    let (status, _) = app.page(&clerk, "/admin/printing").await;
+    assert_eq!(status, 403, "admin only");
+    let path = format!("/admin/printing/jobs/{id}/retry");
+    let res = app.post_form(&admin, &path, &[("csrf", "wrong")]).await;
+    assert_eq!(res.status().as_u16(), 403, "a form without its CSRF token");
+    // The printer is back; the retried job reaches it.
+    let listener = TcpListener::bind(("127.0.0.1", port)).expect("the printer is back");
+    let res = app.post_form(&admin, &path, &[("csrf", &admin.csrf)]).await;
+    assert_eq!(res.status().as_u16(), 303);
+    let got = tokio::task::spawn_blocking(move || receive(&listener, Duration::from_secs(3)))
+        .await
+        .expect("listener");
+    assert_eq!(got.len(), 1);
+    job_reaches(&app, id, "sent").await;
+}
+
+#[tokio::test]
+async fn the_tube_label_page_sends_its_label_to_a_printer_and_says_so() {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let address = listener.local_addr().expect("address").to_string();
+    let app = spawn_app_with(|c| {
+        c.printers.push(printer("zebra-1", "raw9100", &address, ""));
+    })
+    .await;
+    let (status, _) = app
+        .register(&app.admin, &registration("PAGE-1", "saliva", 3))
+        .await;
+    assert_eq!(status, 201);
+    let clerk = app
+        .sign_in(&app.token(kentai::domain::roles::Role::Reception))
+        .await;
+    let (status, html) = app.page(&clerk, "/specimens/PAGE-1/label").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("「zebra-1」で印刷"), "{html}");
+    let form = [
+        ("csrf", clerk.csrf.as_str()),
+        ("printer", "zebra-1"),
+        ("document", "tube_label"),
+        ("id", "PAGE-1"),
+        ("back", "/specimens/PAGE-1/label"),
+    ];
+    let res = app.post_form(&clerk, "/print", &form).await;
+    assert_eq!(res.status().as_u16(), 303);
+    let location = res
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        location.starts_with("/specimens/PAGE-1/label?printed="),
+        "{location}"
+    );
+    let got = tokio::task::spawn_blocking(move || receive(&listener, Duration::from_secs(3)))
+        .await
+        .expect("listener");
+    assert_eq!(got.len(), 1);
+    assert_eq!(
+        String::from_utf8_lossy(&got[0]),
+        zpl_of(&app, "PAGE-1").await
+    );
+    let (_, html) = app.page(&clerk, &location).await;
+    assert!(html.contains("をプリンターに送りました"), "{html}");
+    // Somewhere else is never where the form sends a person back to.
+    let mut elsewhere = form;
+    elsewhere[4] = ("back", "//evil.example/");
+    let res = app.post_form(&clerk, "/print", &elsewhere).await;
+    assert_eq!(res.status().as_u16(), 303);
+    let location = res
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    assert!(location.starts_with("/?printed="), "{location}");
+}

@@ -73,6 +73,7 @@ const PAGES: &[(&str, &str)] = &[
     ("GET", "/admin/kits"),
     ("POST", "/admin/kits"),
     ("GET", "/admin/policy"),
+    ("POST", "/print"),
     ("GET", "/admin/printing"),
     ("POST", "/admin/printing/jobs/{job_id}/retry"),
     ("GET", "/assets/{name}"),

@@ -37,6 +37,11 @@ pub struct PrintingText {
     pub cause_request: &'static str,
     pub cause_register: &'static str,
     pub cause_package: &'static str,
+    /// A document page's button: `{name}` is the printer's.
+    pub send_on: &'static str,
+    /// After a document page's button: `{id}` is the job's.
+    pub sent_done: &'static str,
+    pub back: &'static str,
 }
 
 pub const PRINTING_JA: PrintingText = PrintingText {
@@ -70,6 +75,9 @@ pub const PRINTING_JA: PrintingText = PrintingText {
     cause_request: "依頼",
     cause_register: "受付時に自動",
     cause_package: "発送時に自動",
+    send_on: "「{name}」で印刷",
+    sent_done: "印刷ジョブ {id} をプリンターに送りました。",
+    back: "戻る",
 };
 
 pub const PRINTING_EN: PrintingText = PrintingText {
@@ -103,6 +111,9 @@ pub const PRINTING_EN: PrintingText = PrintingText {
     cause_request: "asked for",
     cause_register: "at registration",
     cause_package: "at dispatch",
+    send_on: "Print on {name}",
+    sent_done: "Print job {id} is on its way to the printer.",
+    back: "Back",
 };
 
 pub fn printing(lang: Lang) -> &'static PrintingText {
