@@ -562,3 +562,77 @@ async fn the_tube_label_page_sends_its_label_to_a_printer_and_says_so() {
         .unwrap_or_default();
     assert!(location.starts_with("/?printed="), "{location}");
 }
+
+#[tokio::test]
+async fn dispatching_a_package_prints_its_label_once_on_the_printer_set_for_packages() {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let address = listener.local_addr().expect("address").to_string();
+    let app = spawn_app_with(|c| {
+        c.printers.push(printer(
+            "zebra-1",
+            "raw9100",
+            &address,
+            "on_package = \"package_label\"",
+        ));
+    })
+    .await;
+    let (status, body) = app
+        .post(
+            "/api/v1/packages",
+            &app.admin,
+            &json!({"carrier": "category_b_carrier", "consignee": consignee()}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let id = body["package_id"].as_str().expect("package_id").to_string();
+    let (status, _) = app
+        .register(&app.admin, &registration("SHIP-1", "saliva", 3))
+        .await;
+    assert_eq!(status, 201);
+    let packages = format!("/api/v1/packages/{id}");
+    let (status, body) = app
+        .post(
+            &format!("{packages}/specimens"),
+            &app.admin,
+            &json!({"specimen_id": "SHIP-1"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    for item in REQUIRED_ITEMS {
+        let (status, body) = app
+            .post(
+                &format!("{packages}/checklist"),
+                &app.admin,
+                &json!({"item": item}),
+            )
+            .await;
+        assert_eq!(status, 201, "{item}: {body}");
+    }
+    assert!(
+        jobs(&app).await.is_empty(),
+        "nothing printed before dispatch"
+    );
+    let (status, body) = app
+        .post(&format!("{packages}/dispatch"), &app.admin, &json!({}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let listed = jobs(&app).await;
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(
+        (
+            &listed[0]["document"],
+            &listed[0]["cause"],
+            &listed[0]["target"]
+        ),
+        (&json!("package_label"), &json!("package"), &json!(id))
+    );
+    let got = tokio::task::spawn_blocking(move || receive(&listener, Duration::from_secs(3)))
+        .await
+        .expect("listener");
+    assert_eq!(got.len(), 1);
+    let (status, _, zpl) = app
+        .get_text(&format!("{packages}/label?format=zpl"), &app.admin)
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(String::from_utf8_lossy(&got[0]), zpl);
+}
