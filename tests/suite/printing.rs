@@ -636,3 +636,43 @@ async fn dispatching_a_package_prints_its_label_once_on_the_printer_set_for_pack
     assert_eq!(status, 200);
     assert_eq!(String::from_utf8_lossy(&got[0]), zpl);
 }
+
+#[tokio::test]
+async fn a_zpl_printer_that_answers_host_status_shows_paper_out_and_head_open() {
+    use std::io::Write;
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let address = listener.local_addr().expect("address").to_string();
+    // A Zebra out of labels with its head open: ~HS answered as the
+    // ZPL manual lays it out.
+    let printer_side = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().expect("status request");
+        let mut asked = [0u8; 3];
+        stream.read_exact(&mut asked).expect("~HS");
+        stream
+            .write_all(
+                b"\x02030,1,0,0245,000,0,0,0,000,0,0,0\x03\r\n\
+                  \x02000,0,1,0,0,2,4,0,00000000,1,000\x03\r\n\
+                  \x021234,0\x03\r\n",
+            )
+            .expect("answer");
+        asked
+    });
+    let app = spawn_app_with(|c| {
+        c.printers.push(printer("zebra-1", "raw9100", &address, ""));
+    })
+    .await;
+    let (status, body) = app.get("/api/v1/print/printers", &app.admin).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(&printer_side.join().expect("printer"), b"~HS");
+    let zebra = &body[0];
+    assert_eq!(zebra["reachable"], true, "{zebra}");
+    assert_eq!(zebra["status"]["paper_out"], true, "{zebra}");
+    assert_eq!(zebra["status"]["head_open"], true, "{zebra}");
+    let (status, body) = app
+        .get(
+            "/api/v1/print/printers",
+            &app.token(kentai::domain::roles::Role::HealthCentre),
+        )
+        .await;
+    assert_eq!(status, 403, "{body}");
+}
