@@ -16,7 +16,7 @@ use super::text::Lang;
 use super::{read_form, run_action, see_other, CsrfForm, SignedIn};
 use crate::actions::printing::{self, JobState, PrintJobView, PrintRequest};
 use crate::actions::{ActionError, Ctx};
-use crate::config::PrintDocument;
+use crate::config::{PrintDocument, PrinterKind};
 use crate::domain::messages::RecordMsg;
 use crate::domain::{Notice, RuleCode};
 use crate::http::auth::csrf_matches;
@@ -290,6 +290,36 @@ pub fn send_buttons(
     id: &str,
     back: &str,
 ) -> Markup {
+    markup! {
+        (printed_note(req))
+        (send_buttons_on(req, user, document, id, back, &[PrinterKind::Raw9100, PrinterKind::Ipp]))
+    }
+}
+
+/// Back from `POST /print`: which job was sent (`?printed=`), if any.
+pub fn printed_note(req: &HttpRequest) -> Markup {
+    let t = words::printing(super::lang(req));
+    let printed = web::Query::<PrintedQuery>::from_query(req.query_string())
+        .ok()
+        .and_then(|q| q.printed);
+    markup! {
+        @if let Some(job) = printed {
+            p class="done" role="status" { (fill(t.sent_done, &[("id", &job.to_string())])) }
+        }
+    }
+}
+
+/// The buttons of [`send_buttons`] alone, for the printers of `kinds`
+/// only (the command sheet goes whole to a label printer, a page at a
+/// time to an IPP one).
+pub fn send_buttons_on(
+    req: &HttpRequest,
+    user: &SignedIn,
+    document: PrintDocument,
+    id: &str,
+    back: &str,
+    kinds: &[PrinterKind],
+) -> Markup {
     let Some(ctx) = req.app_data::<web::Data<Ctx>>() else {
         return markup! {};
     };
@@ -299,16 +329,10 @@ pub fn send_buttons(
         .config
         .printers
         .iter()
-        .filter(|p| document.printable_on(p.kind))
+        .filter(|p| kinds.contains(&p.kind) && document.printable_on(p.kind))
         .map(|p| p.name.as_str())
         .collect();
-    let printed = web::Query::<PrintedQuery>::from_query(req.query_string())
-        .ok()
-        .and_then(|q| q.printed);
     markup! {
-        @if let Some(job) = printed {
-            p class="done" role="status" { (fill(t.sent_done, &[("id", &job.to_string())])) }
-        }
         @if !printers.is_empty() && user.session.actor.role.may(crate::domain::roles::Action::Print) {
             div class="print-to" {
                 @for name in &printers {

@@ -676,3 +676,25 @@ async fn a_zpl_printer_that_answers_host_status_shows_paper_out_and_head_open() 
         .await;
     assert_eq!(status, 403, "{body}");
 }
+
+#[tokio::test]
+async fn the_command_sheet_page_prints_whole_on_a_label_printer_and_by_page_on_an_ipp_one() {
+    let app = spawn_app_with(|c| {
+        c.printers
+            .push(printer("zebra-1", "raw9100", "127.0.0.1:9", ""));
+        c.printers
+            .push(printer("office", "ipp", "ipp://127.0.0.1:9/ipp/print", ""));
+    })
+    .await;
+    let lab = app
+        .sign_in(&app.token(kentai::domain::roles::Role::Lab))
+        .await;
+    let (status, html) = app.page(&lab, "/packing/commands").await;
+    assert_eq!(status, 200, "{html}");
+    assert_eq!(html.matches("「zebra-1」で印刷").count(), 1, "{html}");
+    assert_eq!(
+        html.matches("「office」で印刷").count(),
+        kentai::print::command_sheet::page_count(),
+        "{html}"
+    );
+}
