@@ -1104,6 +1104,7 @@ pub async fn location_labels(
             p { (t.labels_intro) }
             div class="print-controls" {
                 button type="button" class="primary" data-print { (t.labels_print) }
+                (super::printing::printed_note(&req))
             }
         }
         @if list.is_empty() {
@@ -1116,6 +1117,10 @@ pub async fn location_labels(
                             img src={ "/api/v1/locations/" (super::encode_path_segment(&l.code)) "/label?format=svg" }
                                 alt=(text::packing::fill(t.label_alt, &[("name", &l.name), ("code", &l.code), ("class", class_label(l.storage_class))]))
                                 width="378" height="189";
+                            (super::printing::send_buttons_on(
+                                &req, &user, crate::config::PrintDocument::LocationLabel, &l.code,
+                                "/admin/locations/labels", &[crate::config::PrinterKind::Raw9100, crate::config::PrinterKind::Ipp],
+                            ))
                         } @else {
                             p class="unprintable" { (text::packing::fill(t.label_unprintable, &[("code", &l.code)])) }
                         }

@@ -698,3 +698,31 @@ async fn the_command_sheet_page_prints_whole_on_a_label_printer_and_by_page_on_a
         "{html}"
     );
 }
+
+#[tokio::test]
+async fn the_location_labels_page_sends_a_locations_label_to_a_printer() {
+    let app = spawn_app_with(|c| {
+        c.printers
+            .push(printer("zebra-1", "raw9100", "127.0.0.1:9", ""));
+    })
+    .await;
+    app.location("F-1", "fridge_4c").await;
+    let admin = app.sign_in(&app.admin).await;
+    let (status, html) = app.page(&admin, "/admin/locations/labels").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("「zebra-1」で印刷"), "{html}");
+    let form = [
+        ("csrf", admin.csrf.as_str()),
+        ("printer", "zebra-1"),
+        ("document", "location_label"),
+        ("id", "F-1"),
+        ("back", "/admin/locations/labels"),
+    ];
+    let res = app.post_form(&admin, "/print", &form).await;
+    assert_eq!(res.status().as_u16(), 303);
+    let listed = jobs(&app).await;
+    assert_eq!(
+        (&listed[0]["document"], &listed[0]["target"]),
+        (&json!("location_label"), &json!("F-1"))
+    );
+}
