@@ -122,6 +122,7 @@ pub fn run(config: &Config, store: Option<Store>, now: DateTime<Utc>) -> Vec<Che
     time(config, store.as_ref(), now, &mut checks);
     let who = Account::service();
     scanners(config, &who, &mut checks);
+    printers(config, &mut checks);
     backups(config, store.as_ref(), now, &mut checks);
     tls(config, &mut checks);
     checks
@@ -609,6 +610,80 @@ pub fn holders(node: &Path) -> Vec<(u32, String)> {
     found
 }
 
+/// How long a printer may take to accept a connection before it counts
+/// as unreachable.
+const PRINTER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
+fn printers(config: &Config, checks: &mut Vec<Check>) {
+    use crate::config::PrinterKind;
+    for printer in &config.printers {
+        let area = Area::Printer(printer.name.clone());
+        let authority = match printer.kind {
+            PrinterKind::Raw9100 => printer.socket_address(),
+            PrinterKind::Ipp => printer.ipp_address().map(|a| a.authority),
+        };
+        let address = printer.address.clone();
+        let unreachable = |detail: String| {
+            Check::fail(
+                area.clone(),
+                DoctorMsg::PrinterUnreachable {
+                    address: address.clone(),
+                    detail,
+                },
+                DoctorMsg::FixPrinter,
+            )
+        };
+        let reached = authority
+            .map_err(|e| e.to_string())
+            .and_then(|authority| reach(&authority));
+        if let Err(detail) = reached {
+            checks.push(unreachable(detail));
+            continue;
+        }
+        // Reachable: what the printer says of itself (`~HS`, IPP's
+        // printer-state-reasons).
+        let view = crate::printing::probe(printer);
+        checks.push(match (view.status, view.error) {
+            (Some(status), _) if status.paper_out => Check::fail(
+                area.clone(),
+                DoctorMsg::PrinterPaperOut { address },
+                DoctorMsg::FixPrinterPaper,
+            ),
+            (Some(status), _) if status.head_open => Check::fail(
+                area.clone(),
+                DoctorMsg::PrinterHeadOpen { address },
+                DoctorMsg::FixPrinterHead,
+            ),
+            (Some(_), _) => Check::pass(area.clone(), DoctorMsg::PrinterReachable { address }),
+            (None, detail) => Check::warn(
+                area.clone(),
+                DoctorMsg::PrinterNoStatus {
+                    address,
+                    detail: detail.unwrap_or_default(),
+                },
+                DoctorMsg::FixPrinterStatus,
+            ),
+        });
+    }
+}
+
+/// Whether `authority` (`HOST:PORT`) accepts a TCP connection.
+fn reach(authority: &str) -> Result<(), String> {
+    use std::net::ToSocketAddrs;
+    let addresses = authority
+        .to_socket_addrs()
+        .map_err(|e| e.to_string())?
+        .collect::<Vec<_>>();
+    let mut last = String::from("no address");
+    for address in addresses {
+        match std::net::TcpStream::connect_timeout(&address, PRINTER_TIMEOUT) {
+            Ok(_) => return Ok(()),
+            Err(e) => last = e.to_string(),
+        }
+    }
+    Err(last)
+}
+
 fn backups(config: &Config, store: Option<&Store>, now: DateTime<Utc>, checks: &mut Vec<Check>) {
     let Some(dir) = config.backup_dir() else {
         checks.push(Check::pass(Area::Backups, DoctorMsg::BackupByPostgres));
@@ -845,6 +920,16 @@ mod tests {
             redacted("sqlite:///var/lib/kentai/kentai.db"),
             "sqlite:///var/lib/kentai/kentai.db"
         );
+    }
+
+    #[test]
+    fn a_printer_is_reachable_while_something_listens_at_its_address() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap().to_string();
+        assert_eq!(reach(&address), Ok(()));
+        drop(listener);
+        assert!(reach(&address).is_err());
+        assert!(reach("printer.invalid:9100").is_err());
     }
 
     #[test]

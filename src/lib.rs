@@ -20,6 +20,7 @@ pub mod instruments;
 pub mod openapi;
 pub mod passwords;
 pub mod print;
+pub mod printing;
 pub mod report;
 pub mod scanning;
 pub mod service;

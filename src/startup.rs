@@ -20,6 +20,8 @@ pub struct Application {
     /// The watched results folder's thread runs while this is held.
     _folder: Option<crate::import_folder::FolderWatch>,
     analyzers: crate::analyzers::AnalyzerLinks,
+    /// The printers' workers run while this is held.
+    _printers: crate::printing::PrintWorkers,
 }
 
 /// The server's TLS settings when `[security]` names a certificate and
@@ -119,6 +121,8 @@ impl Application {
         // Messages an earlier run journalled are processed before the
         // analysers' lines open.
         let analyzers = crate::analyzers::start(&ctx)?;
+        // Jobs a stopped run left `sending` are queued again first.
+        let printers = crate::printing::start(&ctx)?;
         let analyzer_data = web::Data::new(analyzers.clone());
         let data = web::Data::new(ctx.clone());
         let limiter = web::Data::new(crate::http::limit::AuthLimiter::new(
@@ -183,6 +187,7 @@ impl Application {
             admin_token,
             _folder: folder,
             analyzers,
+            _printers: printers,
         })
     }
 

@@ -17,6 +17,7 @@ pub mod locations;
 pub mod packages;
 pub mod passwords;
 pub mod patients;
+pub mod printing;
 pub mod reports;
 pub mod results;
 pub mod revocations;

@@ -335,6 +335,16 @@ pub fn register(
             "kit_gtin": row.kit_gtin, "kit_lot": row.kit_lot,
         });
         audit::record::<(), _>(c, actor, now, "specimen.register", ("specimen", id), None, Some(&after))?;
+        // One label job per new tube: a repeated registration returns
+        // above and queues nothing.
+        super::printing::queue_for_event(
+            ctx,
+            c,
+            super::printing::Cause::Register,
+            crate::config::PrintDocument::TubeLabel,
+            id,
+            now,
+        )?;
         Ok(Some(Registered {
             specimen: registered_view(ctx, row, patient, actor, kit_description)?,
             warnings: verdict.warnings,

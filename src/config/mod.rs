@@ -13,8 +13,10 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 pub mod analyzer;
+pub mod printer;
 mod scanner;
 pub use analyzer::AnalyzerConfig;
+pub use printer::{PrintDocument, PrinterConfig, PrinterKind, Printing};
 pub use scanner::ScannerConfig;
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -401,6 +403,11 @@ pub struct Config {
     /// The file this configuration was read from (`None`: the defaults).
     #[serde(skip)]
     pub source: Option<PathBuf>,
+    /// Label and document printers (`[[printer]]`).
+    #[serde(rename = "printer")]
+    pub printers: Vec<PrinterConfig>,
+    /// The print queue's retries (`[printing]`).
+    pub printing: Printing,
 }
 
 impl Default for Config {
@@ -421,6 +428,8 @@ impl Default for Config {
             results: ResultsConfig::default(),
             backup: BackupConfig::default(),
             source: None,
+            printers: Vec::new(),
+            printing: Printing::default(),
         }
     }
 }
@@ -548,6 +557,8 @@ impl Config {
         self.kit_catalog()?;
         self.check_results()?;
         analyzer::check_entries(&self.analyzers)?;
+        printer::check_entries(&self.printers)?;
+        self.printing.validate()?;
         self.limits.validate()?;
         if self.security.tls_cert.is_some() != self.security.tls_key.is_some() {
             return Err(ConfigError::Invalid(

@@ -114,6 +114,13 @@ pub enum RuleCode {
     UnknownAssay,
     /// An instrument file kentai cannot read in the format named (400).
     UnreadableFile,
+    /// A print request names a printer `kentai.toml` does not configure (404).
+    UnknownPrinter,
+    /// No print job with this id (404).
+    UnknownPrintJob,
+    /// A document the named printer's kind cannot print (a slip on a label
+    /// printer, a package label on an IPP queue) (422).
+    NotPrintableHere,
     /// Too many wrong tokens from one address: wait (`Retry-After`).
     TooManyAttempts,
     /// A request body that did not arrive in time (408).
@@ -129,7 +136,7 @@ pub enum RuleCode {
 
 impl RuleCode {
     /// Every code, in the order they are declared.
-    pub const ALL: [RuleCode; 71] = [
+    pub const ALL: [RuleCode; 74] = [
         RuleCode::InvalidInput,
         RuleCode::InvalidBarcode,
         RuleCode::OnsetAfterCollection,
@@ -194,6 +201,9 @@ impl RuleCode {
         RuleCode::UnknownImport,
         RuleCode::UnknownAssay,
         RuleCode::UnreadableFile,
+        RuleCode::UnknownPrinter,
+        RuleCode::UnknownPrintJob,
+        RuleCode::NotPrintableHere,
         RuleCode::TooManyAttempts,
         RuleCode::RequestTimeout,
         RuleCode::TooManyConnections,
@@ -274,6 +284,9 @@ impl RuleCode {
             RuleCode::UnknownImport => "unknown_import",
             RuleCode::UnknownAssay => "unknown_assay",
             RuleCode::UnreadableFile => "unreadable_file",
+            RuleCode::UnknownPrinter => "unknown_printer",
+            RuleCode::UnknownPrintJob => "unknown_print_job",
+            RuleCode::NotPrintableHere => "not_printable_here",
             RuleCode::TooManyAttempts => "too_many_attempts",
             RuleCode::RequestTimeout => "request_timeout",
             RuleCode::TooManyConnections => "too_many_connections",

@@ -45,6 +45,7 @@ impl Role {
                     | Scan
                     | WatchStations
                     | ReadDevices
+                    | Print
             ),
             Role::HealthCentre => matches!(action, ReadReports),
         }
@@ -87,6 +88,9 @@ pub enum Action {
     /// Correct a patient's identity (name, birth date, …) with a reason:
     /// it changes what every report of that patient shows.
     CorrectPatients,
+    /// Send a document to a configured printer, and see the print queue
+    /// and the printers; the document's own read permission applies too.
+    Print,
 }
 
 #[cfg(test)]

@@ -5,15 +5,14 @@
 use super::auth::{Caller, User};
 use super::error::{AppError, ErrorBody};
 use super::Answer;
-use crate::actions::{locations, specimens, ActionError, Actor, Ctx};
-use crate::barcode::classify::gs1_id_elements;
+use crate::actions::locations;
 use crate::domain::messages::{allowed, InputMsg, RecordMsg};
 use crate::domain::roles::Action;
 use crate::domain::RuleCode;
 use crate::print::command_sheet;
 use crate::print::location_label::{self, LocationLabel};
 use crate::print::matrix::PrintError;
-use crate::print::tube_label::{self, TubeGs1, TubeLabel};
+use crate::print::tube_label::{self, TubeLabel};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -78,30 +77,7 @@ fn print_error(e: PrintError) -> AppError {
     }
 }
 
-/// The label of specimen `id` as `actor` may see it: GS1 when the id is a
-/// tube's element string (`(8018)…(8019)…` or `(8004)…`, valid), plain
-/// otherwise, with the patient's number and kana, the specimen type, the
-/// collection date and the site's name.
-pub fn tube_label(
-    ctx: &Ctx,
-    actor: &Actor,
-    id: &str,
-    code128: bool,
-) -> Result<TubeLabel, ActionError> {
-    actor.require(Action::ReadSpecimens)?;
-    let view = specimens::get(ctx, actor, id)?;
-    let gs1 = gs1_id_elements(&view.specimen_id).and_then(|e| TubeGs1::from_elements(&e));
-    Ok(TubeLabel {
-        gs1,
-        patient_id: view.patient.patient_id,
-        patient_name_kana: view.patient.name_kana,
-        specimen_type_ja: Some(view.type_label_ja.to_string()),
-        collected_on: Some(view.collection_date),
-        facility: ctx.config.site.facility_name.clone(),
-        code128,
-        specimen_id: view.specimen_id,
-    })
-}
+pub use crate::actions::printing::tube_label;
 
 fn label_formats() -> utoipa::openapi::Object {
     crate::openapi::one_of(

@@ -14,6 +14,7 @@ pub mod limit;
 pub mod locations;
 pub mod packages;
 pub mod patients;
+pub mod printing;
 pub mod redact;
 pub mod reports;
 pub mod results;
@@ -105,6 +106,7 @@ impl<'de, D: serde::Deserializer<'de>> serde::Deserializer<'de> for ObjectOnly<D
         (name = "kits", description = "The kit catalog and recall tracing by lot (SPEC §2.1, §4)"),
         (name = "scans", description = "Scans from scanners and clients, stations and their live events, scanners (SPEC §4, §5)"),
         (name = "reports", description = "The health centre's day report (HER-SYS style: CSV, JSON, FHIR R4) and day summary (SPEC §3)"),
+        (name = "printing", description = "Print jobs for the configured printers (ZPL over port 9100, IPP), the queue and the printers' status"),
         (name = "users", description = "Users, tokens (your own API tokens for programs too) and the audit log"),
     )
 )]
@@ -283,6 +285,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(Api::<labels::__path_command_sheet>::to(
                 labels::command_sheet,
             ))
+            .service(Api::<printing::__path_print>::to(printing::print))
+            .service(Api::<printing::__path_jobs>::to(printing::jobs))
+            .service(Api::<printing::__path_retry>::to(printing::retry))
+            .service(Api::<printing::__path_printers>::to(printing::printers))
             .service(Api::<specimens::__path_store>::to(specimens::store))
             .service(Api::<results::__path_record_result>::to(
                 results::record_result,

@@ -369,6 +369,27 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    print_jobs (id) {
+        id -> BigInt,
+        facility_code -> Text,
+        printer -> Text,
+        document -> Text,
+        target -> Text,
+        cause -> Text,
+        dedupe_key -> Nullable<Text>,
+        state -> Text,
+        media_type -> Nullable<Text>,
+        payload -> Nullable<Binary>,
+        attempts -> Integer,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        created_by -> BigInt,
+        next_attempt_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(specimens -> patients (patient_ref));
 diesel::joinable!(patient_versions -> patients (patient_ref));
 diesel::joinable!(storage_events -> specimens (specimen_id));
@@ -407,5 +428,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
     row_changes,
     analyzer_messages,
-    analyzer_results
+    analyzer_results,
+    print_jobs
 );

@@ -287,6 +287,10 @@ pub async fn index(
                     }
                 }
             }
+            li {
+                h2 { a href=(super::printing::PATH) { (super::text::printing::printing(lang).title) } }
+                p class="hint" { (super::text::printing::printing(lang).intro) }
+            }
             @if let Some(summary) = &analyzers {
                 li {
                     h2 { a href="/results/analyzers" { (t.analyzers_title) } }
@@ -1112,6 +1116,7 @@ pub async fn location_labels(
             p { (t.labels_intro) }
             div class="print-controls" {
                 button type="button" class="primary" data-print { (t.labels_print) }
+                (super::printing::printed_note(&req))
             }
         }
         @if list.is_empty() {
@@ -1124,6 +1129,10 @@ pub async fn location_labels(
                             img src={ "/api/v1/locations/" (super::encode_path_segment(&l.code)) "/label?format=svg" }
                                 alt=(text::packing::fill(t.label_alt, &[("name", &l.name), ("code", &l.code), ("class", class_label(l.storage_class))]))
                                 width="378" height="189";
+                            (super::printing::send_buttons_on(
+                                &req, &user, crate::config::PrintDocument::LocationLabel, &l.code,
+                                "/admin/locations/labels", &[crate::config::PrinterKind::Raw9100, crate::config::PrinterKind::Ipp],
+                            ))
                         } @else {
                             p class="unprintable" { (text::packing::fill(t.label_unprintable, &[("code", &l.code)])) }
                         }

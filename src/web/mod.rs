@@ -19,6 +19,7 @@ pub mod desks;
 pub mod layout;
 pub mod packing;
 pub mod patients;
+pub mod printing;
 pub mod reports;
 pub mod results;
 pub mod shown_once;
@@ -204,6 +205,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .route("/admin/policy", web::get().to(admin::policy))
     .route("/admin/system", web::get().to(admin_system::system))
+    .route("/print", web::post().to(printing::send))
+    .route("/admin/printing", web::get().to(printing::page))
+    .route(
+        "/admin/printing/jobs/{job_id}/retry",
+        web::post().to(printing::retry),
+    )
     .route("/assets/{name}", web::get().to(assets::serve));
 }
 

@@ -902,6 +902,13 @@ fn label_page(req: &HttpRequest, user: &SignedIn, v: SpecimenView) -> HttpRespon
                 button type="button" class="primary" data-print { (w.print_button) }
                 a href=(specimen_path(&v.specimen_id)) { (w.back_to_specimen) }
             }
+            (crate::web::printing::send_buttons(
+                req,
+                user,
+                crate::config::PrintDocument::TubeLabel,
+                &v.specimen_id,
+                req.path(),
+            ))
         }
     };
     let place = Place {

@@ -34,6 +34,10 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/specimens/{specimen_id}"),
     ("GET", "/api/v1/specimens/{specimen_id}/label"),
     ("GET", "/api/v1/labels/commands"),
+    ("POST", "/api/v1/print"),
+    ("GET", "/api/v1/print/jobs"),
+    ("POST", "/api/v1/print/jobs/{job_id}/retry"),
+    ("GET", "/api/v1/print/printers"),
     ("POST", "/api/v1/specimens/{specimen_id}/storage"),
     ("POST", "/api/v1/specimens/{specimen_id}/results"),
     (
@@ -126,6 +130,8 @@ struct Ids<'a> {
     id: &'a str,
     /// One of the caller's own API tokens.
     token_id: &'a str,
+    /// A print job.
+    job_id: &'a str,
 }
 
 impl<'a> Ids<'a> {
@@ -145,6 +151,7 @@ impl<'a> Ids<'a> {
             name: value,
             id: value,
             token_id: value,
+            job_id: value,
         }
     }
 }
@@ -169,6 +176,7 @@ fn concrete(path: &str, ids: &Ids) -> String {
                 Some("name") => ids.name,
                 Some("id") => ids.id,
                 Some("token_id") => ids.token_id,
+                Some("job_id") => ids.job_id,
                 Some(other) => panic!("{path}: no value for the path parameter {{{other}}}"),
                 None => seg,
             },
@@ -193,6 +201,7 @@ fn concrete_fills_each_path_parameter_with_its_own_value() {
         name: "pcr-1",
         id: "3",
         token_id: "5",
+        job_id: "8",
     };
     assert_eq!(
         concrete(
@@ -346,6 +355,7 @@ fn valid_body(path: &str) -> Value {
     match path {
         "/api/v1/users" => json!({"name": "someone", "role": "lab"}),
         "/api/v1/me/tokens" => json!({"name": "nightly report"}),
+        "/api/v1/print" => json!({"printer": "zebra-1", "document": "tube_label", "id": "S-1"}),
         // PATCH: disabling the fixture's own user, never the admin.
         "/api/v1/users/{user_id}" => json!({"disabled": true}),
         "/api/v1/specimens" => registration("NOAUTH-1", "saliva", 3),
@@ -394,6 +404,11 @@ fn bench_file(tube: &str) -> String {
 fn with_results(config: &mut kentai::config::Config) {
     config.policy.result_release = kentai::domain::results::ReleasePolicy::SecondPerson;
     config.assays.push(bench_assay());
+    // A label printer that is never there: jobs wait in the queue.
+    config.printers.push(
+        toml::from_str("name = \"zebra-1\"\nkind = \"raw9100\"\naddress = \"127.0.0.1:9\"\n")
+            .expect("a [[printer]] entry"),
+    );
     // Switched off: its queue is filled through the actions, not a line.
     config.analyzers.push(
         toml::from_str(
@@ -577,6 +592,7 @@ impl Fixture {
             name: "pcr-1",
             id: &self.analyzer_result,
             token_id: &self.token_id,
+            job_id: "1",
         }
     }
 }
@@ -758,8 +774,8 @@ async fn a_missing_or_wrong_token_is_refused_before_the_body_is_looked_at() {
             }
         }
     }
-    // 26 POST routes and the PATCH of a package, a user and a patient.
-    assert_eq!(with_a_body, 29, "routes that read a body");
+    // 28 POST routes and the PATCH of a package, a user and a patient.
+    assert_eq!(with_a_body, 31, "routes that read a body");
     assert_eq!(app.snapshot(), before);
 }
 
@@ -828,7 +844,7 @@ async fn a_session_cookie_without_its_csrf_header_is_403_on_every_route_that_wri
             assert_eq!(answer["error"]["code"], "forbidden", "{m} {path}: {answer}");
         }
     }
-    assert_eq!(writes, 32, "POST, PATCH and DELETE routes");
+    assert_eq!(writes, 34, "POST, PATCH and DELETE routes");
     assert_eq!(
         app.snapshot(),
         before,
@@ -890,6 +906,15 @@ const MATRIX: &[((&str, &str), [u16; 4])] = &[
         [403, 403, 403, 200],
     ),
     (("GET", "/api/v1/audit"), [403, 403, 403, 200]),
+    // Printing: whoever reads the document may print it (reception its
+    // tubes' labels); the health centre prints nothing.
+    (("POST", "/api/v1/print"), [202, 202, 403, 202]),
+    (("GET", "/api/v1/print/jobs"), [200, 200, 403, 200]),
+    (
+        ("POST", "/api/v1/print/jobs/{job_id}/retry"),
+        [200, 200, 403, 200],
+    ),
+    (("GET", "/api/v1/print/printers"), [200, 200, 403, 200]),
     (("POST", "/api/v1/specimens"), [201, 201, 403, 201]),
     (("GET", "/api/v1/specimens"), [200, 200, 403, 200]),
     (
@@ -1096,6 +1121,8 @@ struct RoleState {
     link_tube: String,
     /// One of the role's own API tokens, made by the role's user, to revoke.
     token_id: String,
+    /// A print job of the role's tube, made by the admin, to retry.
+    job_id: String,
 }
 
 async fn role_state(app: &TestApp, code: &str) -> RoleState {
@@ -1145,7 +1172,17 @@ async fn role_state(app: &TestApp, code: &str) -> RoleState {
     let link_tube = format!("LINK-{code}");
     register_tube(app, &link_tube).await;
     let (to_link, to_discard) = waiting_analyzer_results(app, code);
+    let (status, job) = app
+        .post(
+            "/api/v1/print",
+            &app.admin,
+            &json!({"printer": "zebra-1", "document": "tube_label", "id": tube}),
+        )
+        .await;
+    assert_eq!(status, 202, "queue a print job: {job}");
+    let job_id = job["id"].as_i64().unwrap_or_default().to_string();
     RoleState {
+        job_id,
         token_id: String::new(),
         to_link,
         to_discard,
@@ -1203,6 +1240,7 @@ fn matrix_request(m: &str, p: &str, code: &str, s: &RoleState) -> (String, Optio
                 name: "pcr-1",
                 id: analyzer_result,
                 token_id: &s.token_id,
+                job_id: &s.job_id,
             },
         )
     };
@@ -1210,6 +1248,10 @@ fn matrix_request(m: &str, p: &str, code: &str, s: &RoleState) -> (String, Optio
         ("POST", "/api/v1/analyzers/results/{id}/link") => (
             on(&s.open, &s.tube),
             Some(json!({"specimen_id": s.link_tube})),
+        ),
+        ("POST", "/api/v1/print") => (
+            p.to_string(),
+            Some(json!({"printer": "zebra-1", "document": "tube_label", "id": s.tube})),
         ),
         ("POST", "/api/v1/users") => (
             p.to_string(),

@@ -328,3 +328,71 @@ async fn the_system_page_shows_every_check_and_warns_until_a_backup_is_made() {
     let (_, overview) = app.page(&session, "/admin?lang=en").await;
     assert!(overview.contains("older than 26 hours"), "{overview}");
 }
+
+/// A loopback label printer that answers each connection's `~HS` with
+/// `answer` (a connection that only probes closes without a word).
+fn zpl_printer(answer: &'static [u8]) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            std::thread::spawn(move || {
+                let mut asked = Vec::new();
+                let mut buf = [0u8; 64];
+                stream
+                    .set_read_timeout(Some(Duration::from_secs(2)))
+                    .unwrap();
+                while let Ok(n) = stream.read(&mut buf) {
+                    if n == 0 {
+                        return;
+                    }
+                    asked.extend_from_slice(&buf[..n]);
+                    if asked.windows(3).any(|w| w == b"~HS") {
+                        let _ = stream.write_all(answer);
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    address
+}
+
+#[test]
+fn kentai_doctor_reads_each_printers_status_and_fails_one_out_of_labels_or_away() {
+    let ready = zpl_printer(b"\x02030,0,0,0245,000,0,0,0,000,0,0,0\x03\r\n\x02000,0,0,0,0,2,4,0,00000000,1,000\x03\r\n\x021234,0\x03\r\n");
+    let empty = zpl_printer(b"\x02030,1,0,0245,000,0,0,0,000,0,0,0\x03\r\n\x02000,0,0,0,0,2,4,0,00000000,1,000\x03\r\n\x021234,0\x03\r\n");
+    let away = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().to_string()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    site(
+        dir.path(),
+        &format!(
+            "[[printer]]\nname = \"lab-zebra\"\nkind = \"raw9100\"\naddress = \"{ready}\"\n\n\
+             [[printer]]\nname = \"desk-zebra\"\nkind = \"raw9100\"\naddress = \"{empty}\"\n\n\
+             [[printer]]\nname = \"office\"\nkind = \"raw9100\"\naddress = \"{away}\"\n"
+        ),
+    );
+    assert!(kentai(dir.path(), &["migrate"]).status.success());
+    let out = kentai(dir.path(), &["doctor"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(&format!("✓ printer lab-zebra: {ready} accepts connections")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "✗ printer desk-zebra: {empty} is out of paper (labels)"
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("✗ printer office: cannot reach {away}")),
+        "{stdout}"
+    );
+}

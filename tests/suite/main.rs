@@ -53,6 +53,7 @@ mod logs_no_pii;
 mod migrations;
 mod operators;
 mod passwords;
+mod printing;
 mod revocation;
 mod scanners_pty;
 mod scanners_usb;

@@ -74,11 +74,14 @@ const PAGES: &[(&str, &str)] = &[
     ("POST", "/admin/kits"),
     ("GET", "/admin/policy"),
     ("GET", "/admin/system"),
+    ("POST", "/print"),
+    ("GET", "/admin/printing"),
+    ("POST", "/admin/printing/jobs/{job_id}/retry"),
     ("GET", "/assets/{name}"),
 ];
 
 /// Example values for the routes' path parameters.
-const EXAMPLES: [(&str, &str); 8] = [
+const EXAMPLES: [(&str, &str); 9] = [
     ("{station}", "reception-1"),
     ("{name}", "pcr-1"),
     ("{id}", "7"),
@@ -87,6 +90,7 @@ const EXAMPLES: [(&str, &str); 8] = [
     ("{package_id}", "PKG-NOWHERE"),
     ("{user_id}", "1"),
     ("{token_id}", "2"),
+    ("{job_id}", "3"),
 ];
 
 /// Every page behind the session, with its method and example path.

@@ -153,6 +153,14 @@ pub fn dispatch(
                 "overridden": &overridden,
             })),
         )?;
+        crate::actions::printing::queue_for_event(
+            ctx,
+            c,
+            crate::actions::printing::Cause::Package,
+            crate::config::PrintDocument::PackageLabel,
+            id,
+            now,
+        )?;
         let warnings = overridden
             .into_iter()
             .map(|r| Notice::new(r.code, r.message))

@@ -139,6 +139,19 @@ pub enum DoctorMsg {
         detail: String,
     },
     FixPrinter,
+    PrinterPaperOut {
+        address: String,
+    },
+    FixPrinterPaper,
+    PrinterHeadOpen {
+        address: String,
+    },
+    FixPrinterHead,
+    PrinterNoStatus {
+        address: String,
+        detail: String,
+    },
+    FixPrinterStatus,
     BackupFresh {
         at: String,
         copies: usize,
@@ -338,6 +351,36 @@ impl DoctorMsg {
                 "プリンターの電源とネットワーク、kentai.toml の address を確かめてください",
                 "check the printer's power and network, and its address in kentai.toml"
             ),
+            PrinterPaperOut { address } => say!(
+                lang,
+                "{address} は用紙（ラベル）切れです",
+                "{address} is out of paper (labels)"
+            ),
+            FixPrinterPaper => say!(
+                lang,
+                "用紙（ラベル）を補充してください。待っている印刷は補充後に自動で送られます",
+                "load paper (labels); waiting jobs are sent by themselves once it is loaded"
+            ),
+            PrinterHeadOpen { address } => say!(
+                lang,
+                "{address} のヘッド（カバー）が開いています",
+                "the head (cover) of {address} is open"
+            ),
+            FixPrinterHead => say!(
+                lang,
+                "ヘッド（カバー）を閉じてください",
+                "close the head (cover)"
+            ),
+            PrinterNoStatus { address, detail } => say!(
+                lang,
+                "{address} につながりますが、状態を答えません: {detail}",
+                "{address} accepts connections but does not report its status: {detail}"
+            ),
+            FixPrinterStatus => say!(
+                lang,
+                "ZPL 互換でないプリンターは ~HS に答えません。テスト印刷で確かめてください",
+                "a printer that is not fully ZPL-compatible does not answer ~HS: print a test label to make sure"
+            ),
             BackupFresh { at, copies } => say!(
                 lang,
                 "最新 {at}（{copies} 世代を保管）",
@@ -509,6 +552,19 @@ mod tests {
                 detail: s("x"),
             },
             FixPrinter,
+            PrinterPaperOut {
+                address: s("10.0.0.5:9100"),
+            },
+            FixPrinterPaper,
+            PrinterHeadOpen {
+                address: s("10.0.0.5:9100"),
+            },
+            FixPrinterHead,
+            PrinterNoStatus {
+                address: s("10.0.0.5:9100"),
+                detail: s("x"),
+            },
+            FixPrinterStatus,
             BackupFresh {
                 at: s("2026-12-08 03:30"),
                 copies: 3,

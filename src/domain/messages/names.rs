@@ -135,6 +135,7 @@ pub fn action_name(action: Action, lang: Lang) -> &'static str {
         (Lang::Ja, WatchStations) => "ステーションのスキャンの表示",
         (Lang::Ja, ReadDevices) => "スキャナーの閲覧",
         (Lang::Ja, CorrectPatients) => "患者情報の訂正",
+        (Lang::Ja, Print) => "印刷",
         (Lang::En, RegisterSpecimen) => "register specimens",
         (Lang::En, ReadSpecimens) => "read specimens",
         (Lang::En, RecordStorage) => "record storage",
@@ -155,6 +156,7 @@ pub fn action_name(action: Action, lang: Lang) -> &'static str {
         (Lang::En, WatchStations) => "follow a station's scans",
         (Lang::En, ReadDevices) => "see the scanners",
         (Lang::En, CorrectPatients) => "correct a patient's identity",
+        (Lang::En, Print) => "print",
     }
 }
 

@@ -66,6 +66,20 @@ pub enum RecordMsg {
     DuplicateTokenName {
         name: String,
     },
+    /// No `[[printer]]` of this name.
+    NoPrinter {
+        name: String,
+    },
+    /// No print job with this id.
+    NoPrintJob {
+        id: String,
+    },
+    /// A document the printer's kind cannot print (`raw9100` or `ipp`).
+    NotPrintableOn {
+        document: String,
+        printer: String,
+        kind: String,
+    },
     /// A stored tube whose status no longer lets it be stored.
     NotInCareToStore {
         id: String,
@@ -266,6 +280,25 @@ impl RecordMsg {
                 lang,
                 "「{name}」という名前の API トークンがすでにあります。別の名前にしてください",
                 "you already have a live API token named {name:?}: choose another name"
+            ),
+            NoPrinter { name } => say!(
+                lang,
+                "プリンター「{name}」は kentai.toml に設定されていません",
+                "no printer named {name:?} is configured in kentai.toml"
+            ),
+            NoPrintJob { id } => say!(
+                lang,
+                "印刷ジョブ {id} はありません",
+                "no print job {id}"
+            ),
+            NotPrintableOn {
+                document,
+                printer,
+                kind,
+            } => say!(
+                lang,
+                "{document} はプリンター「{printer}」（{kind}）では印刷できません",
+                "{document} cannot be printed on printer {printer:?} ({kind})"
             ),
             NotInCareToStore { id, status } => {
                 let s = status_name(status, lang);
@@ -540,6 +573,13 @@ pub(super) fn samples() -> Vec<RecordMsg> {
         DuplicateTokenName {
             name: s("nightly report"),
         },
+        NoPrinter { name: s("zebra-1") },
+        NoPrintJob { id: s("4") },
+        NotPrintableOn {
+            document: s("slip"),
+            printer: s("zebra-1"),
+            kind: s("raw9100"),
+        },
         NotInCareToStore {
             id: s("T-1"),
             status: s("shipped"),
@@ -636,6 +676,9 @@ pub(super) fn samples() -> Vec<RecordMsg> {
             | DuplicateUser { .. }
             | NoApiToken { .. }
             | DuplicateTokenName { .. }
+            | NoPrinter { .. }
+            | NoPrintJob { .. }
+            | NotPrintableOn { .. }
             | NotInCareToStore { .. }
             | NotInCareToPack { .. }
             | PackageLocked { .. }

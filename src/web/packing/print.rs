@@ -65,6 +65,13 @@ pub async fn print(
             p { a href=(package_path(&slip.package_id)) { (t.back_to_package) } }
             p class="hint" { (t.print_hint) }
             button type="button" class="primary" data-print { (t.print_button) }
+            (crate::web::printing::send_buttons(
+                &req,
+                &user,
+                crate::config::PrintDocument::PackageLabel,
+                &slip.package_id,
+                &here,
+            ))
         }
         (slip_markup(lang, &slip))
         section class="label-sheet" aria-labelledby="labels-title" id="labels" {

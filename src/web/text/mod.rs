@@ -10,6 +10,7 @@ pub mod analyzers;
 pub mod badges;
 pub mod packing;
 pub mod patients;
+pub mod printing;
 pub mod reports;
 pub mod results;
 pub mod specimens;

@@ -22,7 +22,7 @@ use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
 /// Every table kentai writes.
-pub const TABLES: [&str; 19] = [
+pub const TABLES: [&str; 20] = [
     "specimens",
     "patients",
     "patient_versions",
@@ -41,6 +41,7 @@ pub const TABLES: [&str; 19] = [
     "sessions",
     "api_tokens",
     "badges",
+    "print_jobs",
     "row_changes",
 ];
 
