@@ -643,6 +643,12 @@ mod tests {
                 | PrinterReachable { .. }
                 | PrinterUnreachable { .. }
                 | FixPrinter
+                | PrinterPaperOut { .. }
+                | FixPrinterPaper
+                | PrinterHeadOpen { .. }
+                | FixPrinterHead
+                | PrinterNoStatus { .. }
+                | FixPrinterStatus
                 | BackupFresh { .. }
                 | BackupStale { .. }
                 | BackupNone
