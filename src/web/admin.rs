@@ -39,12 +39,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The admin pages, in the order the overview and the sub-menu list them.
-const PAGES: [&str; 6] = [
+const PAGES: [&str; 7] = [
     "/admin/users",
     "/admin/stations",
     "/admin/locations",
     "/admin/kits",
     "/admin/policy",
+    "/admin/printing",
     "/admin/system",
 ];
 
@@ -55,6 +56,7 @@ fn page_title(t: &AdminText, path: &str) -> &'static str {
         "/admin/locations" => t.locations_title,
         "/admin/kits" => t.kits_title,
         "/admin/policy" => t.policy_title,
+        "/admin/printing" => t.printing_title,
         "/admin/system" => t.system_title,
         _ => t.index_title,
     }
@@ -258,6 +260,7 @@ pub async fn index(
                 ("hours", &ctx.config.policy.fridge_max_hours.to_string()),
             ],
         ),
+        words::fill(t.printers_count, &[("n", &n(ctx.config.printers.len()))]),
         super::admin_system::overview_line(t, &ctx)
             .map(|(line, _)| line)
             .unwrap_or_default(),
@@ -268,6 +271,7 @@ pub async fn index(
         t.locations_desc,
         t.kits_desc,
         t.policy_desc,
+        t.printing_desc,
         t.system_desc,
     ];
     let backup_warning = super::admin_system::backup_warning(t, &ctx, counts.holds_specimens);
@@ -286,10 +290,6 @@ pub async fn index(
                         p class="admin-count" { (summary) }
                     }
                 }
-            }
-            li {
-                h2 { a href=(super::printing::PATH) { (super::text::printing::printing(lang).title) } }
-                p class="hint" { (super::text::printing::printing(lang).intro) }
             }
             @if let Some(summary) = &analyzers {
                 li {

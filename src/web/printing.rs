@@ -112,7 +112,7 @@ fn printers_block(t: &PrintingText, printers: &[PrinterView]) -> Markup {
             @if printers.is_empty() {
                 p { (t.no_printers) }
             } @else {
-                table class="printers" {
+                table class="data printers" {
                     (column_heads(&[t.col_name, t.col_kind, t.col_address, t.col_status]))
                     tbody {
                         @for p in printers {
@@ -137,7 +137,7 @@ fn jobs_block(lang: Lang, t: &PrintingText, csrf: &str, jobs: &[PrintJobView]) -
             @if jobs.is_empty() {
                 p { (t.no_jobs) }
             } @else {
-                table class="print-jobs" {
+                table class="data print-jobs" {
                     (column_heads(&[
                         t.col_id, t.col_created, t.col_printer, t.col_document, t.col_target,
                         t.col_state, t.col_attempts, t.col_error, t.col_action,
@@ -198,8 +198,7 @@ async fn page_with(
         (printers_block(t, &printers))
         (jobs_block(lang, t, &user.session.csrf, &jobs))
     };
-    let place = Place::of(lang, PATH, &user.session, Section::Admin);
-    Ok(answer(req, status, &place, t.title, body))
+    Ok(super::admin::admin_page(req, user, status, PATH, &[], body))
 }
 
 /// `GET /admin/printing`.

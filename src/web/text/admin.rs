@@ -191,6 +191,11 @@ pub struct AdminText {
     pub verdict_fail: &'static str,
     pub checks_again: &'static str,
     pub checks_cli: &'static str,
+    // Printing (the page's own words are in `super::printing`).
+    pub printing_title: &'static str,
+    pub printing_desc: &'static str,
+    /// `{n}` printers.
+    pub printers_count: &'static str,
 }
 
 pub const ADMIN_JA: AdminText = AdminText {
@@ -348,6 +353,9 @@ pub const ADMIN_JA: AdminText = AdminText {
     verdict_fail: "問題あり",
     checks_again: "もう一度診断する",
     checks_cli: "サーバーの端末では sudo kentai doctor で同じ診断ができます（問題があれば終了コード 1）。",
+    printing_title: "印刷",
+    printing_desc: "プリンターの状態と印刷ジョブ（送れなかったものの再送）",
+    printers_count: "プリンター {n} 台",
 };
 
 pub const ADMIN_EN: AdminText = AdminText {
@@ -505,6 +513,9 @@ pub const ADMIN_EN: AdminText = AdminText {
     verdict_fail: "Failed",
     checks_again: "Check again",
     checks_cli: "On the server's terminal, sudo kentai doctor runs the same checks (exit status 1 when one fails).",
+    printing_title: "Printing",
+    printing_desc: "The printers' state and the print jobs (sending again what failed)",
+    printers_count: "{n} printer(s)",
 };
 
 pub fn admin(lang: Lang) -> &'static AdminText {
