@@ -726,3 +726,25 @@ async fn the_location_labels_page_sends_a_locations_label_to_a_printer() {
         (&json!("location_label"), &json!("F-1"))
     );
 }
+
+#[tokio::test]
+async fn the_database_refuses_a_print_job_in_a_state_kentai_does_not_know() {
+    use diesel::prelude::*;
+    let app = spawn_app().await;
+    let insert = |state: &str, document: &str| {
+        let sql = format!(
+            "INSERT INTO print_jobs (facility_code, printer, document, target, cause, state, \
+             attempts, created_at, created_by, next_attempt_at) \
+             VALUES ('1310000001', 'lab', '{document}', 'T-1', 'request', '{state}', 0, \
+             '2026-12-08 00:00:00', 1, '2026-12-08 00:00:00')"
+        );
+        app.ctx.store.read(|c| {
+            diesel::sql_query(sql)
+                .execute(c)
+                .map_err(kentai::store::StoreError::from)
+        })
+    };
+    assert!(insert("queued", "tube_label").is_ok());
+    assert!(insert("lost", "tube_label").is_err(), "unknown state");
+    assert!(insert("queued", "invoice").is_err(), "unknown document");
+}
