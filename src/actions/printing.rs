@@ -482,7 +482,7 @@ pub fn list(ctx: &Ctx, actor: &Actor) -> Result<Vec<PrintJobView>, ActionError> 
 
 /// Queues a job again now with its attempts counted from zero: a
 /// `failed` one, or a `queued` one waiting out its back-off. A job sent
-/// or being sent is left as it is (409).
+/// or being sent is answered as it is, unchanged: it needs no retry.
 pub fn retry(
     ctx: &Ctx,
     actor: &Actor,

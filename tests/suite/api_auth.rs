@@ -404,7 +404,11 @@ fn bench_file(tube: &str) -> String {
 fn with_results(config: &mut kentai::config::Config) {
     config.policy.result_release = kentai::domain::results::ReleasePolicy::SecondPerson;
     config.assays.push(bench_assay());
-    // A label printer that is never there: jobs wait in the queue.
+    // A label printer that is never there, and one attempt a job: each
+    // job is `failed` a moment after it is made and stays so, so a retry
+    // always finds it retryable (a job the worker is sending just then
+    // is left as it is, and the retry would write nothing).
+    config.printing.max_attempts = 1;
     config.printers.push(
         toml::from_str("name = \"zebra-1\"\nkind = \"raw9100\"\naddress = \"127.0.0.1:9\"\n")
             .expect("a [[printer]] entry"),
