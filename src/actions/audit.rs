@@ -491,61 +491,6 @@ fn apply(replay: &mut Replay, change: &Change) {
     }
 }
 
-type AuditTuple = (
-    i64,
-    chrono::NaiveDateTime,
-    Option<i64>,
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    String,
-    String,
-    String,
-    Option<String>,
-);
-
-impl From<AuditTuple> for AuditRow {
-    fn from(
-        (
-            id,
-            at,
-            user_ref,
-            user_name,
-            role,
-            action,
-            entity,
-            entity_id,
-            before,
-            after,
-            prev_hash,
-            hash,
-            changes,
-            station,
-        ): AuditTuple,
-    ) -> AuditRow {
-        AuditRow {
-            id,
-            at,
-            user_ref,
-            user_name,
-            role,
-            action,
-            entity,
-            entity_id,
-            before,
-            after,
-            prev_hash,
-            hash,
-            changes,
-            station,
-        }
-    }
-}
-
 #[derive(QueryableByName)]
 struct Count {
     #[diesel(sql_type = BigInt)]
@@ -612,10 +557,8 @@ fn walk(
                 audit_log::changes,
                 diesel::dsl::sql::<Nullable<Text>>(station),
             ))
-            .load::<AuditTuple>(c)?
-            .into_iter()
-            .map(AuditRow::from)
-            .collect();
+            // Positional, in AuditRow's field order.
+            .load::<AuditRow>(c)?;
         let (Some(first), Some(last)) = (batch.first(), batch.last()) else {
             break;
         };
